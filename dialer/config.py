@@ -1,0 +1,100 @@
+"""Configuration: a TOML file over embedded defaults, secrets from the environment.
+
+The defaults run the dialer beside the bundled lab: ARI on 127.0.0.1:8088 with the
+shipped asterisk-conf/ari.conf user, SQLite in ./var, the web console on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class AriConfig:
+    url: str = "http://127.0.0.1:8088"
+    user: str = "dialer"
+    password: str = "change-me-now"
+    app: str = "dialer"
+    trunk: str = "carrier"  # PJSIP endpoint that carries campaign calls
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:///var/dialer.sqlite3"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class Config:
+    node: str = "node1"  # this process's name when several share one database
+    ari: AriConfig = field(default_factory=AriConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+
+    def redacted(self) -> dict:
+        """For logs and `dialer config`: never print a secret."""
+        return {
+            "node": self.node,
+            "ari": {**vars(self.ari), "password": "***"},
+            "database": {"url": _redact_url(self.database.url)},
+            "web": vars(self.web),
+        }
+
+
+def _redact_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
+
+
+def _section(cls, data: dict, name: str):
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ConfigError(f"[{name}] unknown setting(s): {', '.join(sorted(unknown))}")
+    values = {}
+    for key, value in data.items():
+        want = type(getattr(cls(), key))
+        if not isinstance(value, want):
+            raise ConfigError(f"[{name}] {key}: expected {want.__name__}, got {value!r}")
+        values[key] = value
+    return cls(**values)
+
+
+def load_config(path: str | os.PathLike | None = None, env: dict | None = None) -> Config:
+    env = os.environ if env is None else env
+    data: dict = {}
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    sections = {"ari": AriConfig, "database": DatabaseConfig, "web": WebConfig}
+    unknown = set(data) - set(sections) - {"node"}
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
+    cfg = Config(node=str(data.get("node", Config.node)),
+                 **{name: _section(cls, data.get(name, {}), name)
+                    for name, cls in sections.items()})
+    if env.get("DIALER_ARI_PASSWORD"):
+        cfg = replace(cfg, ari=replace(cfg.ari, password=env["DIALER_ARI_PASSWORD"]))
+    if env.get("DIALER_DATABASE_URL"):
+        cfg = replace(cfg, database=DatabaseConfig(url=env["DIALER_DATABASE_URL"]))
+    return cfg

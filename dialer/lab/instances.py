@@ -1,0 +1,283 @@
+"""The lab's two Asterisk instances, side by side in one sid root.
+
+- pbx: configured from the shipped asterisk-conf/ files (so what admins install is what
+  the tests exercise), with only addresses and ports rewritten for the lab.
+- sim: the carrier and the agents' desk phones; its dialplan gives each test number a
+  behaviour (see files/sim_extensions.conf).
+
+Each instance keeps etc/run/log/spool under <root>/lab/<name>/<role> (asterisk -C).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from .root import LabError, cache_dir, default_root, ensure_root, module_dir
+
+SHIPPED = Path(__file__).resolve().parents[2] / "asterisk-conf"
+SHIPPED_FILES = ("ari.conf", "http.conf", "extensions_dialer.conf", "pjsip_dialer.conf")
+# Documentation addresses in the shipped samples that the lab points at the simulator.
+SAMPLE_CARRIER = "203.0.113.10"
+SAMPLE_PHONES = "203.0.113.20"
+SHIPPED_ARI_USER = ("dialer", "change-me-now")
+# Stock files from the sid package that the lab uses unchanged.
+STOCK_FILES = ("indications.conf", "amd.conf", "features.conf")
+LAB_AGENTS = 8  # agent1..agentN desk phones on the PBX, answered by the simulator
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    name: str = "default"
+    pbx_ip: str = "127.0.0.1"
+    sim_ip: str = "127.0.0.2"
+    ari_port: int = 8088  # both instances, each on its own address
+
+    @classmethod
+    def from_env(cls) -> "LabConfig":
+        env = os.environ
+        return cls(
+            name=env.get("DIALER_LAB_NAME", cls.name),
+            pbx_ip=env.get("DIALER_LAB_PBX_IP", cls.pbx_ip),
+            sim_ip=env.get("DIALER_LAB_SIM_IP", cls.sim_ip),
+            ari_port=int(env.get("DIALER_LAB_ARI_PORT", cls.ari_port)),
+        )
+
+    def info(self) -> dict:
+        """What a test or `dialer serve` needs to reach the lab."""
+        user, password = SHIPPED_ARI_USER
+        return {
+            "name": self.name,
+            "pbx": {"ari_url": f"http://{self.pbx_ip}:{self.ari_port}", "ari_user": user,
+                    "ari_password": password, "sip": f"{self.pbx_ip}:5060"},
+            "sim": {"ari_url": f"http://{self.sim_ip}:{self.ari_port}", "ari_user": "sim",
+                    "ari_password": "sim", "sip": f"{self.sim_ip}:5060"},
+            "trunk": "carrier",
+            "agents": [f"PJSIP/agent{i}" for i in range(1, LAB_AGENTS + 1)],
+        }
+
+
+def _template(name: str) -> str:
+    return resources.files("dialer.lab").joinpath("files", name).read_text()
+
+
+def _fill(text: str, **values) -> str:
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", str(value))
+    return text
+
+
+class Instance:
+    """One Asterisk process of the lab."""
+
+    def __init__(self, root: Path, cfg: LabConfig, role: str):
+        self.root, self.cfg, self.role = root, cfg, role
+        self.inner = f"/lab/{cfg.name}/{role}"  # path as Asterisk sees it, inside the chroot
+        self.dir = root / self.inner.lstrip("/")
+        self.ip = cfg.pbx_ip if role == "pbx" else cfg.sim_ip
+
+    @property
+    def conf(self) -> str:
+        return f"{self.inner}/etc/asterisk.conf"
+
+    def write_config(self) -> None:
+        etc = self.dir / "etc"
+        shutil.rmtree(etc, ignore_errors=True)
+        for sub in ("etc", "run", "log", "spool", "lib/keys", "cache"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        (self.dir / "log/messages.log").unlink(missing_ok=True)
+        pbx = self.role == "pbx"
+        files = {
+            "asterisk.conf": _fill(_template("asterisk.conf"), DIR=self.inner,
+                                   MODDIR=module_dir(self.root),
+                                   TRANSMIT_SILENCE="no" if pbx else "yes"),
+            "modules.conf": _template("modules.conf"),
+            "logger.conf": _template("logger.conf"),
+            "rtp.conf": _fill(_template("rtp.conf"), RTP_START=10000 if pbx else 20000,
+                              RTP_END=19998 if pbx else 29998),
+        }
+        if pbx:
+            files.update(self._pbx_files())
+        else:
+            files.update({
+                "extensions.conf": _template("sim_extensions.conf"),
+                "pjsip.conf": _fill(_template("sim_pjsip.conf"), SIM_IP=self.cfg.sim_ip,
+                                    PBX_IP=self.cfg.pbx_ip),
+                "ari.conf": _template("sim_ari.conf"),
+                "http.conf": self._http_conf(),
+            })
+        for name in STOCK_FILES:
+            shutil.copy(self.root / "etc/asterisk" / name, etc / name)
+        for name, text in files.items():
+            (etc / name).write_text(text)
+
+    def _http_conf(self) -> str:
+        return (f"[general]\nenabled = yes\nbindaddr = {self.ip}\n"
+                f"bindport = {self.cfg.ari_port}\n")
+
+    def _pbx_files(self) -> dict[str, str]:
+        shipped = {n: (SHIPPED / n).read_text() for n in SHIPPED_FILES}
+        shipped["pjsip_dialer.conf"] = (
+            shipped["pjsip_dialer.conf"]
+            .replace("bind = 0.0.0.0:5060", f"bind = {self.cfg.pbx_ip}:5060")
+            .replace(SAMPLE_CARRIER, self.cfg.sim_ip)
+            .replace(SAMPLE_PHONES, self.cfg.sim_ip))
+        shipped["http.conf"] = (shipped["http.conf"]
+                                .replace("bindaddr = 127.0.0.1", f"bindaddr = {self.ip}")
+                                .replace("bindport = 8088", f"bindport = {self.cfg.ari_port}"))
+        # More desk phones than the sample's two, built from the shipped templates.
+        agents = "".join(
+            f"\n[agent{i}](agent-phone)\naors = agent{i}\n"
+            f"[agent{i}](agent-aor)\ncontact = sip:agent{i}@{self.cfg.sim_ip}:5060\n"
+            for i in range(3, LAB_AGENTS + 1))
+        shipped.update({
+            "extensions.conf": "[general]\nstatic = yes\n\n#include extensions_dialer.conf\n",
+            "pjsip.conf": "#include pjsip_dialer.conf\n#include pjsip_lab.conf\n",
+            "pjsip_lab.conf": "; lab-only desk phones\n" + agents,
+        })
+        return shipped
+
+    # ---- process control ------------------------------------------------------
+    def asterisk(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess:
+        return subprocess.run(["chroot", str(self.root), "/usr/sbin/asterisk", "-C", self.conf,
+                               *args], capture_output=True, text=True, timeout=timeout)
+
+    def rx(self, command: str, timeout: float = 20) -> str:
+        """Run a CLI command in the running instance and return its output."""
+        res = self.asterisk("-rx", command, timeout=timeout)
+        if res.returncode != 0:
+            raise LabError(f"{self.role}: '{command}' failed: {res.stderr or res.stdout}")
+        return res.stdout
+
+    def running(self) -> bool:
+        if not (self.dir / "run/asterisk.ctl").exists():
+            return False
+        try:
+            return self.asterisk("-rx", "core show version", timeout=5).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+
+    def start(self) -> None:
+        log = open(self.dir / "log" / "console.log", "ab")
+        subprocess.Popen(["chroot", str(self.root), "/usr/sbin/asterisk", "-C", self.conf,
+                          "-f", "-n", "-q"], stdin=subprocess.DEVNULL, stdout=log,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.running():
+                try:
+                    self.rx("core waitfullybooted", timeout=timeout)
+                    return
+                except (LabError, subprocess.TimeoutExpired):
+                    pass
+            time.sleep(0.2)
+        raise LabError(f"{self.role} did not start in {timeout:.0f} s; see "
+                       f"{self.dir / 'log'}")
+
+    def pid(self) -> int | None:
+        try:
+            return int((self.dir / "run/asterisk.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, timeout: float = 15) -> None:
+        pid = self.pid()
+        if self.running():
+            try:
+                self.asterisk("-rx", "core stop now", timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        deadline = time.monotonic() + timeout
+        while pid and _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if pid and _alive(pid):
+            os.kill(pid, 9)
+        for stale in ("asterisk.ctl", "asterisk.pid"):
+            (self.dir / "run" / stale).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie left by a parent that never waited counts as gone.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def _ari_ready(url: str, user: str, password: str) -> bool:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    req = urllib.request.Request(url + "/ari/asterisk/info",
+                                 headers={"Authorization": "Basic " + token})
+    try:
+        with urllib.request.urlopen(req, timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+class Lab:
+    """The PBX and the simulator, started and stopped together."""
+
+    def __init__(self, cfg: LabConfig | None = None, root: Path | None = None):
+        self.cfg = cfg or LabConfig.from_env()
+        self.root = Path(root or default_root())
+        self.pbx = Instance(self.root, self.cfg, "pbx")
+        self.sim = Instance(self.root, self.cfg, "sim")
+        self.state_file = cache_dir() / f"lab-{self.cfg.name}.json"
+
+    def instances(self) -> tuple[Instance, Instance]:
+        return self.pbx, self.sim
+
+    def up(self, say=print) -> dict:
+        ensure_root(self.root, say=say)
+        for inst in self.instances():
+            if inst.running():
+                inst.stop()
+            inst.write_config()
+            inst.start()
+        for inst in self.instances():
+            inst.wait_ready()
+        info = self.cfg.info()
+        for role in ("pbx", "sim"):
+            self._wait_ari(info[role])
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_text(json.dumps(info, indent=2))
+        return info
+
+    def _wait_ari(self, side: dict, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while not _ari_ready(side["ari_url"], side["ari_user"], side["ari_password"]):
+            if time.monotonic() > deadline:
+                raise LabError(f"ARI at {side['ari_url']} did not answer")
+            time.sleep(0.2)
+
+    def down(self) -> None:
+        for inst in self.instances():
+            inst.stop()
+        self.state_file.unlink(missing_ok=True)
+
+    def restart_pbx(self) -> None:
+        """Stop and start the PBX alone (fault tests: Asterisk restarted)."""
+        self.pbx.stop()
+        self.pbx.start()
+        self.pbx.wait_ready()
+        self._wait_ari(self.cfg.info()["pbx"])
+
+    def status(self) -> dict:
+        return {inst.role: inst.running() for inst in self.instances()} | {
+            "config": asdict(self.cfg)}
