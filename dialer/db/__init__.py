@@ -1,0 +1,14 @@
+"""Data layer: Peewee models, migrations, the async `Store`, shared queries.
+
+    db = open_database("sqlite:///dialer.db")   # or postgresql://...
+    migrate(db)
+    store = Store(db)
+    ids = await store.run(claim_contacts, campaign_id, "node-1", 10, utcnow())
+"""
+
+from .database import Store, is_postgres, open_database
+from .fields import utcnow
+from .migrate import migrate
+from .queries import claim_contacts
+
+__all__ = ["Store", "claim_contacts", "is_postgres", "migrate", "open_database", "utcnow"]

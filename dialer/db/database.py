@@ -1,0 +1,125 @@
+"""Open the database from a URL, and run peewee work off the event loop.
+
+Peewee is synchronous. Rather than an async ORM, the dialer runs plain peewee functions
+in worker threads through `Store` (DESIGN.md section 2): one function = one transaction,
+and it returns plain values to the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import peewee as pw
+from playhouse.pool import PooledPostgresqlDatabase
+
+from .models import database_proxy
+
+T = TypeVar("T")
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",  # readers never block the writer, nor the writer readers
+    "foreign_keys": 1,
+    "busy_timeout": 5000,  # ms to wait for another process's write lock
+    "synchronous": "normal",  # safe with WAL; a power cut may lose the last commits only
+}
+# Query parameters of a postgresql:// URL that configure the pool, not libpq.
+PG_POOL_DEFAULTS = {"max_connections": 10, "stale_timeout": 300, "timeout": 10}
+
+
+def open_database(url: str, *, bind: bool = True) -> pw.Database:
+    """Open `url` and (by default) bind the models' proxy to it.
+
+    - ``sqlite:///relative.db``, ``sqlite:////absolute.db``, ``sqlite:///:memory:``:
+      WAL, foreign keys on, busy timeout, and BEGIN IMMEDIATE for every transaction
+      (takes the write lock up front, so a read-then-write transaction never fails
+      half-way with SQLITE_BUSY when another process writes). An in-memory database
+      exists per connection, i.e. per thread: use it only through one `Store`.
+    - ``postgresql://user:pass@host:port/db[?max_connections=10&stale_timeout=300&timeout=10]``
+      (also ``postgres://``): a thread-safe connection pool over psycopg 3. Other
+      query parameters go to libpq (e.g. ``connect_timeout``, ``options``).
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ValueError(f"expected sqlite:///path, got {url!r}")
+        db: pw.Database = pw.SqliteDatabase(
+            path.split("?", 1)[0], pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+    elif parts.scheme in ("postgresql", "postgres"):
+        libpq = dict(parse_qsl(parts.query))
+        pool = {k: int(libpq.pop(k, v)) for k, v in PG_POOL_DEFAULTS.items()}
+        conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(libpq), ""))
+        # peewee 4 picks psycopg 3 by itself when psycopg2 is absent; say so explicitly.
+        db = PooledPostgresqlDatabase(conninfo, prefer_psycopg3=True, **pool)
+    else:
+        raise ValueError(f"unsupported database URL scheme {parts.scheme!r}")
+    if bind:
+        database_proxy.initialize(db)
+    return db
+
+
+def is_postgres(db: pw.Database | pw.DatabaseProxy) -> bool:
+    return isinstance(getattr(db, "obj", db), pw.PostgresqlDatabase)
+
+
+class Store:
+    """Async facade over a peewee database.
+
+    ``await store.run(fn, *args)`` calls ``fn(*args)`` in a worker thread inside
+    ``db.atomic()``: one function = one transaction, rolled back if it raises.
+
+    ``fn`` must return plain values (ints, dicts, tuples, lists of those): never model
+    instances or queries. Those are lazy (a FK attribute or iteration runs SQL later),
+    and that SQL would then run on the event-loop thread, outside the transaction, and on
+    SQLite outside the single writer.
+
+    Threads: SQLite gets exactly one (so writes are serialised in-process and the one
+    connection is reused); PostgreSQL gets ``threads`` (default 4) sharing the pool, each
+    call borrowing a connection and returning it.
+
+    Cancelling the awaiting task does not stop ``fn``: its transaction still commits.
+    """
+
+    def __init__(self, db: pw.Database, *, threads: int = 4):
+        self.db = db
+        self.pooled = is_postgres(db)
+        workers = threads if self.pooled else 1
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="dialer-db")
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(*args, **kwargs)`` as one transaction in a worker thread."""
+        return await self._submit(fn, args, kwargs, atomic=True)
+
+    async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Like `run` but without the surrounding transaction, for functions that
+        manage their own (e.g. ``migrate``)."""
+        return await self._submit(fn, args, kwargs, atomic=False)
+
+    async def close(self) -> None:
+        """Finish queued work, then close the connection(s)."""
+        if not self.pooled:  # the writer's connection belongs to the writer thread
+            await self.call(self.db.close)
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
+        if self.pooled:
+            self.db.close_all()
+
+    def _submit(self, fn, args, kwargs, atomic):
+        loop = asyncio.get_running_loop()
+        job = functools.partial(self._invoke, fn, args, kwargs, atomic)
+        return loop.run_in_executor(self._executor, job)
+
+    def _invoke(self, fn, args, kwargs, atomic):
+        db = self.db
+        db.connect(reuse_if_open=True)
+        try:
+            if not atomic:
+                return fn(*args, **kwargs)
+            with db.atomic():
+                return fn(*args, **kwargs)
+        finally:
+            if self.pooled:
+                db.close()  # back to the pool

@@ -1,0 +1,381 @@
+"""Peewee models of the dialer.
+
+Conventions (keep them when adding models, and add a migration: see `migrate.py`):
+
+- Every model binds to `database_proxy`; `database.open_database()` initialises it.
+  No database is configured at import time.
+- Datetimes are **naive UTC** everywhere (`UTCDateTimeField`, `utcnow()`); aware values
+  are converted on write. Local wall-clock settings (calling windows) are `TimeField`s
+  read in the zone named by a sibling `timezone` column (IANA name, e.g. "Europe/Paris").
+- JSON columns are TEXT (`JSONField`), identical on SQLite and PostgreSQL.
+- Enumerated strings are `EnumField`s: checked in Python, so a new value needs no migration.
+- Phone numbers that must be dialable are `E164Field`s, validated on `save()`.
+- Table names are snake_case; `User` lives in "users" because "user" is reserved in PostgreSQL.
+- Child rows that mean nothing without their parent (phones, memberships, through tables)
+  are deleted with it (ON DELETE CASCADE); history (attempts, voicemails, followups) is not.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from .fields import E164Field, EnumField, JSONField, UTCDateTimeField, utcnow
+
+database_proxy = pw.DatabaseProxy()
+
+CASCADE = "CASCADE"
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database_proxy
+        # snake_case table names. Not via `legacy_table_names = False`: that also renames
+        # indexes, and peewee-migrate's models (always legacy) would then disagree.
+        table_function = staticmethod(lambda model: pw.make_snake_case(model.__name__))
+
+    def save(self, *args, **kwargs):
+        for field in self._meta.sorted_fields:
+            validate = getattr(field, "validate", None)
+            if validate is not None:
+                validate(getattr(self, field.name))
+        return super().save(*args, **kwargs)
+
+
+# --- accounts, plans, users ------------------------------------------------------------
+
+
+class ServicePlan(BaseModel):
+    """What an account may do. Limits that are NULL are unlimited."""
+
+    name = pw.CharField(unique=True)
+    enabled = pw.BooleanField(default=True)
+    window_start = pw.TimeField(null=True)  # callee-local time of day
+    window_stop = pw.TimeField(null=True)
+    all_day = pw.BooleanField(default=False)  # 24-hour plan: window ignored
+    max_attempts_per_hour = pw.IntegerField(null=True)
+    max_unarchived_campaigns = pw.IntegerField(null=True)
+    max_agent_groups = pw.IntegerField(null=True)
+    max_schedule_groups = pw.IntegerField(null=True)
+    max_live_agents_per_group = pw.IntegerField(null=True)
+    international_allowed = pw.BooleanField(default=False)
+    enhanced_agent_groups = pw.BooleanField(default=False)
+    training = pw.BooleanField(default=False)
+
+
+class Account(BaseModel):
+    name = pw.CharField()
+    company_number = E164Field(null=True)
+    phone = pw.CharField(null=True)
+    timezone = pw.CharField(max_length=64, default="UTC")
+    plan = pw.ForeignKeyField(ServicePlan, null=True, backref="accounts")
+    voicemail_enabled = pw.BooleanField(default=False)
+    voicemail_greeting = pw.CharField(null=True)  # Asterisk recording/sound name
+    voicemail_email = pw.CharField(null=True)  # where to notify new messages
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class Role(BaseModel):
+    name = pw.CharField(unique=True)
+    privileges = JSONField(default=list)  # e.g. ["manage_campaigns", "listen_calls"]
+
+
+class Profile(BaseModel):
+    """Which campaigns a user may see: all of them, or those linked by ProfileCampaign."""
+
+    account = pw.ForeignKeyField(Account, backref="profiles")
+    name = pw.CharField()
+    all_campaigns = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("account", "name"), True),)
+
+
+class User(BaseModel):
+    account = pw.ForeignKeyField(Account, backref="users")
+    username = pw.CharField(unique=True)
+    password_hash = pw.CharField()
+    full_name = pw.CharField(default="")
+    email = pw.CharField(null=True)
+    phone = pw.CharField(null=True)
+    endpoint = pw.CharField(null=True)  # e.g. "PJSIP/alice"
+    timezone = pw.CharField(max_length=64, null=True)
+    active = pw.BooleanField(default=True)
+    role = pw.ForeignKeyField(Role, null=True, backref="users")
+    profile = pw.ForeignKeyField(Profile, null=True, backref="users")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "users"
+
+
+# --- agents ---------------------------------------------------------------------------
+
+
+class AgentGroup(BaseModel):
+    account = pw.ForeignKeyField(Account, backref="agent_groups")
+    name = pw.CharField()
+    manual_dial_allowed = pw.BooleanField(default=False)
+    followups_allowed = pw.BooleanField(default=True)
+    wrap_up_seconds = pw.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("account", "name"), True),)
+
+
+class Agent(BaseModel):
+    """The dialing side of a user: one per user."""
+
+    user = pw.ForeignKeyField(User, unique=True, backref="agents", on_delete=CASCADE)
+    endpoint = pw.CharField()  # e.g. "PJSIP/agent1"
+    state = EnumField(("logged_out", "available", "on_call", "wrap_up", "not_ready"),
+                      default="logged_out")
+    state_since = UTCDateTimeField(default=utcnow)
+
+
+class AgentGroupMember(BaseModel):
+    group = pw.ForeignKeyField(AgentGroup, backref="members", on_delete=CASCADE)
+    agent = pw.ForeignKeyField(Agent, backref="memberships", on_delete=CASCADE)
+
+    class Meta:
+        indexes = ((("group", "agent"), True),)
+
+
+# --- campaigns ------------------------------------------------------------------------
+
+
+class Script(BaseModel):
+    account = pw.ForeignKeyField(Account, backref="scripts")
+    name = pw.CharField()
+    definition = JSONField(default=dict)
+
+
+class Campaign(BaseModel):
+    account = pw.ForeignKeyField(Account, backref="campaigns")
+    name = pw.CharField()
+    mode = EnumField(("preview", "progressive", "predictive"), default="progressive")
+    status = EnumField(("draft", "running", "suspended", "terminated", "archived"),
+                       default="draft")
+    agent_group = pw.ForeignKeyField(AgentGroup, null=True, backref="campaigns")
+    script = pw.ForeignKeyField(Script, null=True, backref="campaigns")
+    bcw_seconds = pw.IntegerField(default=0)  # pause between an agent's calls
+    record = pw.BooleanField(default=False)
+    inbound_priority = pw.IntegerField(default=0)
+    start_date = pw.DateField(null=True)
+    end_date = pw.DateField(null=True)
+    daily_start = pw.TimeField(null=True)
+    daily_stop = pw.TimeField(null=True)
+    timezone = pw.CharField(max_length=64, null=True)  # NULL: each callee's own zone
+    amd_enabled = pw.BooleanField(default=False)
+    machine_action = EnumField(("hangup", "message", "pass_through"), default="hangup")
+    machine_message = pw.CharField(null=True)  # recording played when action is "message"
+    max_attempts = pw.IntegerField(default=3)
+    ring_timeout_seconds = pw.IntegerField(default=30)
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class CallerIdNumber(BaseModel):
+    campaign = pw.ForeignKeyField(Campaign, backref="caller_ids", on_delete=CASCADE)
+    number = E164Field()
+
+    class Meta:
+        indexes = ((("campaign", "number"), True),)
+
+
+class ProfileCampaign(BaseModel):
+    profile = pw.ForeignKeyField(Profile, backref="campaign_links", on_delete=CASCADE)
+    campaign = pw.ForeignKeyField(Campaign, backref="profile_links", on_delete=CASCADE)
+
+    class Meta:
+        indexes = ((("profile", "campaign"), True),)
+
+
+class Rule(BaseModel):
+    """What to do after an attempt whose outcome matches `condition` (see dialer.core)."""
+
+    campaign = pw.ForeignKeyField(Campaign, backref="rules", on_delete=CASCADE)
+    position = pw.IntegerField(default=0)
+    condition = JSONField(default=dict)
+    action = pw.CharField(max_length=32)  # call_again, delete_contact, add_prefix, ...
+    params = JSONField(default=dict)
+
+
+# --- contacts -------------------------------------------------------------------------
+
+
+class ContactList(BaseModel):
+    account = pw.ForeignKeyField(Account, backref="contact_lists")
+    name = pw.CharField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class Contact(BaseModel):
+    # `contact_list`, not `list`: a field named `list` would shadow the builtin in the
+    # class body (and `default=list` below it would silently break).
+    account = pw.ForeignKeyField(Account, backref="contacts")
+    contact_list = pw.ForeignKeyField(ContactList, null=True, backref="contacts",
+                                      column_name="list_id")
+    name = pw.CharField(default="")
+    email = pw.CharField(null=True)
+    timezone = pw.CharField(max_length=64, null=True)  # explicit IANA zone, else from phone
+    client_id = pw.CharField(null=True)  # the customer's own key for this contact
+    fields = JSONField(default=dict)
+    assigned_user = pw.ForeignKeyField(User, null=True, backref="assigned_contacts")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        # NULLs are distinct in unique indexes (SQLite and PostgreSQL): many contacts
+        # may lack a client_id, but a given client_id exists once per account.
+        indexes = ((("account", "client_id"), True),)
+
+
+class ContactPhone(BaseModel):
+    contact = pw.ForeignKeyField(Contact, backref="phones", on_delete=CASCADE)
+    number = E164Field(index=True)  # indexed for inbound caller lookup
+    kind = pw.CharField(max_length=16, default="main")  # mobile, home, work, ...
+    position = pw.IntegerField(default=0)
+
+
+class Filter(BaseModel):
+    account = pw.ForeignKeyField(Account, backref="filters")
+    name = pw.CharField()
+    definition = JSONField(default=dict)
+
+
+class CampaignContact(BaseModel):
+    """A contact's progress in one campaign; the dialer's work queue.
+
+    `claimed_by` is the node that took it (`queries.claim_contacts`), so a crashed node's
+    in-progress rows can be found and released.
+    """
+
+    campaign = pw.ForeignKeyField(Campaign, backref="contacts", on_delete=CASCADE)
+    contact = pw.ForeignKeyField(Contact, backref="campaigns", on_delete=CASCADE)
+    state = EnumField(("waiting", "in_progress", "completed", "failed", "rescheduled",
+                       "deleted"), default="waiting")
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True)  # NULL: due now
+    claimed_by = pw.CharField(null=True)
+    claimed_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("campaign", "contact"), True),
+            (("campaign", "state", "next_attempt_at"), False),
+        )
+
+
+class Attempt(BaseModel):
+    """One outbound call. `channel_id` is our own id given to ARI at originate."""
+
+    campaign = pw.ForeignKeyField(Campaign, backref="attempts")
+    contact = pw.ForeignKeyField(Contact, backref="attempts")
+    phone = pw.CharField(max_length=32)  # as dialled (a rule may have added a prefix)
+    channel_id = pw.CharField(unique=True)
+    caller_id = pw.CharField(null=True)
+    started_at = UTCDateTimeField(default=utcnow)
+    answered_at = UTCDateTimeField(null=True)
+    ended_at = UTCDateTimeField(null=True)
+    # human, machine, busy, no_answer, failed, abandoned, congestion, ...: open-ended
+    outcome = pw.CharField(max_length=32, null=True)
+    amd_status = pw.CharField(max_length=32, null=True)  # AMDSTATUS
+    amd_cause = pw.CharField(null=True)  # AMDCAUSE
+    hangup_cause = pw.IntegerField(null=True)  # Q.850 cause code
+    agent = pw.ForeignKeyField(Agent, null=True, backref="attempts")
+    disposition = pw.CharField(null=True)
+    recording_name = pw.CharField(null=True)
+    script_answers = JSONField(null=True)
+    node = pw.CharField(null=True)  # dialer node that placed the call
+
+    class Meta:
+        indexes = ((("campaign", "started_at"), False),)
+
+
+class Followup(BaseModel):
+    """A callback an agent promised. `timezone` is the zone it was entered in (for display)."""
+
+    account = pw.ForeignKeyField(Account, backref="followups")
+    agent = pw.ForeignKeyField(Agent, backref="followups")
+    contact = pw.ForeignKeyField(Contact, backref="followups")
+    campaign = pw.ForeignKeyField(Campaign, null=True, backref="followups")
+    scheduled_at = UTCDateTimeField()
+    timezone = pw.CharField(max_length=64)
+    status = EnumField(("pending", "launched", "expired", "cancelled",
+                        "incompatible_channel_type"), default="pending")
+    data = JSONField(default=dict)
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("status", "scheduled_at"), False),)
+
+
+# --- suppression ----------------------------------------------------------------------
+
+
+class SuppressionList(BaseModel):
+    """Do-not-call list: `device` entries are E.164 numbers, `client_id` entries are keys."""
+
+    account = pw.ForeignKeyField(Account, backref="suppression_lists")
+    name = pw.CharField()
+    kind = EnumField(("device", "client_id"))
+
+
+class SuppressionEntry(BaseModel):
+    suppression_list = pw.ForeignKeyField(SuppressionList, backref="entries",
+                                          on_delete=CASCADE, column_name="list_id")
+    value = pw.CharField()
+
+    class Meta:
+        indexes = ((("suppression_list", "value"), True),)
+
+
+class CampaignSuppression(BaseModel):
+    campaign = pw.ForeignKeyField(Campaign, backref="suppressions", on_delete=CASCADE)
+    suppression_list = pw.ForeignKeyField(SuppressionList, backref="campaign_links",
+                                          on_delete=CASCADE, column_name="list_id")
+
+    class Meta:
+        indexes = ((("campaign", "suppression_list"), True),)
+
+
+# --- inbound --------------------------------------------------------------------------
+
+
+class RingGroup(BaseModel):
+    account = pw.ForeignKeyField(Account, backref="ring_groups")
+    name = pw.CharField()
+    strategy = EnumField(("default", "ordered", "simultaneous"), default="default")
+    ring_seconds = pw.IntegerField(default=20)
+    caller_id_mode = EnumField(("company", "caller"), default="company")
+    pass_through = pw.BooleanField(default=False)
+    forward_number = E164Field(null=True)
+    route_to_assigned_user = pw.BooleanField(default=False)
+    status_message = pw.BooleanField(default=False)
+
+
+class RingGroupMember(BaseModel):
+    ring_group = pw.ForeignKeyField(RingGroup, backref="members", on_delete=CASCADE)
+    user = pw.ForeignKeyField(User, backref="ring_groups", on_delete=CASCADE)
+    position = pw.IntegerField(default=0)
+    active = pw.BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("ring_group", "user"), True),)
+
+
+class Voicemail(BaseModel):
+    account = pw.ForeignKeyField(Account, backref="voicemails")
+    contact = pw.ForeignKeyField(Contact, null=True, backref="voicemails")
+    caller = pw.CharField()  # caller ID as received
+    recording_name = pw.CharField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+# Every table, in dependency order (create in this order, drop in reverse).
+MODELS: tuple[type[BaseModel], ...] = (
+    ServicePlan, Account, Role, Profile, User,
+    AgentGroup, Agent, AgentGroupMember,
+    Script, Campaign, CallerIdNumber, ProfileCampaign, Rule,
+    ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
+    SuppressionList, SuppressionEntry, CampaignSuppression,
+    RingGroup, RingGroupMember, Voicemail,
+)

@@ -1,0 +1,44 @@
+"""Queries shared by the runtime and the web app.
+
+Plain synchronous functions meant to run through `Store.run` (one call = one transaction);
+each also opens its own `atomic()` so it is safe to call directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .database import is_postgres
+from .models import CampaignContact, database_proxy
+
+CLAIMABLE_STATES = ("waiting", "rescheduled")
+
+
+def claim_contacts(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[int]:
+    """Take up to `limit` due contacts of a campaign for dialer node `node`.
+
+    Due means state waiting/rescheduled and `next_attempt_at` NULL or <= `now` (UTC);
+    oldest-due first. Claimed rows become `in_progress` with `claimed_by=node`,
+    `claimed_at=now`. Returns the CampaignContact ids claimed, in that order.
+
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so nodes claiming concurrently
+    each get different rows without waiting on each other. SQLite has one writer at a
+    time (and transactions start with BEGIN IMMEDIATE), so a plain select + update in
+    one transaction cannot hand a row out twice.
+    """
+    cc = CampaignContact
+    with database_proxy.atomic():
+        query = (cc.select(cc.id)
+                 .where((cc.campaign == campaign_id)
+                        & cc.state.in_(CLAIMABLE_STATES)
+                        & (cc.next_attempt_at.is_null() | (cc.next_attempt_at <= now)))
+                 .order_by(cc.next_attempt_at.asc(nulls="FIRST"), cc.id)
+                 .limit(limit))
+        if is_postgres(database_proxy):
+            query = query.for_update(skip_locked=True)
+        ids = [row_id for (row_id,) in query.tuples()]
+        if ids:
+            (cc.update(state="in_progress", claimed_by=node, claimed_at=now)
+             .where(cc.id.in_(ids))
+             .execute())
+    return ids
