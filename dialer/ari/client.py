@@ -1,0 +1,530 @@
+"""A thin asyncio client for the Asterisk REST Interface (ARI) on aiohttp.
+
+REST: ``request()`` plus typed helpers for what the dialer uses.
+Events: ``run()`` keeps the ``/ari/events`` websocket up (capped, jittered
+backoff; heartbeat to notice half-open TCP), runs the ``on_connect`` resync
+hooks after every (re)connect before any live event of that connection is
+dispatched, and hands events to a per-channel ordered ``Dispatcher``.
+
+Credentials travel only in the ``Authorization`` header (REST and websocket
+handshake), never in a URL, never in logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import logging
+import random
+from typing import Any, Awaitable, Callable, Iterable, Mapping
+from urllib.parse import quote
+
+import aiohttp
+
+from .errors import AriError, AriUnavailable, error_for_status
+from .events import Dispatcher, Event, Handler, parse_event
+
+log = logging.getLogger(__name__)
+
+ConnectHook = Callable[["AriClient"], Awaitable[None]]
+Params = Mapping[str, Any]
+
+
+def _basic_auth(username: str, password: str) -> str:
+    encode = getattr(aiohttp, "encode_basic_auth", None)  # aiohttp >= 3.14; BasicAuth is deprecated there
+    if encode is not None:
+        return encode(username, password)
+    return aiohttp.BasicAuth(username, password).encode()
+
+
+def _q(ident: str) -> str:
+    """Quote an id for a URL path segment (ids are caller-chosen and may hold '/', ' ', '@')."""
+    return quote(str(ident), safe="")
+
+
+def _csv(value: str | Iterable[str]) -> str:
+    return value if isinstance(value, str) else ",".join(str(v) for v in value)
+
+
+def encode_params(params: Params | None) -> dict[str, str]:
+    """ARI query strings: booleans as true/false, lists comma-separated, None dropped."""
+    out: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            out[key] = ",".join(str(v) for v in value)
+        else:
+            out[key] = str(value)
+    return out
+
+
+def backoff_delay(failures: int, initial: float, maximum: float, rng: random.Random | None = None) -> float:
+    """Delay before reconnect attempt after ``failures`` consecutive failures:
+    exponential, capped, with jitter in [d/2, d] so restarted dialers do not
+    stampede a restarted Asterisk in lockstep."""
+    ceiling = min(maximum, initial * (2 ** min(failures, 32)))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+class AriClient:
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        app: str,
+        *,
+        subscribe_all: bool = True,
+        session: aiohttp.ClientSession | None = None,
+        request_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        heartbeat: float | None = 10.0,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 10.0,
+        healthy_after: float = 10.0,
+    ) -> None:
+        base = base_url.rstrip("/")
+        if base.endswith("/ari"):
+            base = base[: -len("/ari")]
+        self.base_url = base
+        self.app = app
+        self.subscribe_all = subscribe_all
+        self.request_timeout = request_timeout
+        self.connect_timeout = connect_timeout
+        self.heartbeat = heartbeat
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.healthy_after = healthy_after  # a connection that lived this long resets the backoff
+        self._headers = {"Authorization": _basic_auth(username, password), "Accept": "application/json"}
+        self._session = session
+        self._own_session = session is None
+
+        self.dispatcher = Dispatcher()
+        self._connect_hooks: list[ConnectHook] = []
+        self._held: list[Event] | None = None  # live events received while resync hooks run
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+        self.connected = asyncio.Event()  # set once resync is done and live events flow
+        self.state = "idle"  # idle | connecting | resyncing | connected | disconnected | backoff | stopped
+        self.connects = 0  # successful websocket handshakes
+        self.connect_failures = 0  # attempts that never got a websocket
+        self.disconnects = 0  # established websockets that were lost
+        self.resync_failures = 0  # on_connect hooks that raised
+
+    def __repr__(self) -> str:  # never show credentials
+        return f"<AriClient {self.base_url} app={self.app!r} state={self.state}>"
+
+    @property
+    def reconnects(self) -> int:
+        return max(0, self.connects - 1)
+
+    # ------------------------------------------------------------------ session
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            if not self._own_session:
+                raise RuntimeError("the aiohttp session given to AriClient is closed")
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.connect_timeout))
+        return self._session
+
+    async def close(self) -> None:
+        """Stop the event loop (if running) and close the session if we created it."""
+        await self.stop()
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> "AriClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ REST
+
+    async def request(self, method: str, path: str, *, params: Params | None = None,
+                      json: Any = None, timeout: float | None = None) -> dict | list | None:
+        """Call ``{base}/ari{path}``; return the decoded JSON body (None for 204/empty/non-JSON).
+
+        Raises AriNotFound / AriConflict / AriUnprocessable / AriUnavailable / AriError.
+        """
+        method = method.upper()
+        total = self.request_timeout if timeout is None else timeout
+        try:
+            async with self._http().request(
+                method, f"{self.base_url}/ari{path}", params=encode_params(params), json=json,
+                headers=self._headers, timeout=aiohttp.ClientTimeout(total=total),
+            ) as resp:
+                status = resp.status
+                body = await resp.read()
+                reason = resp.reason or ""
+        except asyncio.TimeoutError as exc:
+            raise AriUnavailable(None, method, path, f"timed out after {total}s", cause=exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise AriUnavailable(None, method, path, f"{type(exc).__name__}: {exc}", cause=exc) from exc
+
+        data: Any = None
+        if body:
+            try:
+                data = jsonlib.loads(body)
+            except ValueError:
+                data = None
+        if status < 300:
+            return data
+        if isinstance(data, dict) and isinstance(data.get("message"), str):
+            message = data["message"]
+        else:
+            message = body[:200].decode("utf-8", "replace").strip() or reason
+        raise error_for_status(status, method, path, message)
+
+    # channels ---------------------------------------------------------------
+
+    async def originate(
+        self, endpoint: str, *, channel_id: str, context: str | None = None, extension: str | None = None,
+        priority: int | None = None, label: str | None = None, app: str | None = None,
+        app_args: str | Iterable[str] | None = None, caller_id: str | None = None, timeout: int | None = None,
+        variables: Mapping[str, Any] | None = None, other_channel_id: str | None = None,
+        originator: str | None = None, formats: str | Iterable[str] | None = None,
+    ) -> dict:
+        """POST /channels with our own ``channelId``, so the first events can be matched to the attempt.
+
+        Give either context/extension/priority (dialplan) or app (Stasis). ``app_args``
+        joined with commas (ARI splits on them: an arg must not contain a comma).
+        On AriUnavailable the call may exist anyway: look it up by ``channel_id``.
+        """
+        params = {
+            "endpoint": endpoint, "channelId": channel_id, "context": context, "extension": extension,
+            "priority": priority, "label": label, "app": app,
+            "appArgs": None if app_args is None else _csv(app_args),
+            "callerId": caller_id, "timeout": timeout, "otherChannelId": other_channel_id,
+            "originator": originator, "formats": None if formats is None else _csv(formats),
+        }
+        body = {"variables": {k: str(v) for k, v in variables.items()}} if variables else None
+        return await self.request("POST", "/channels", params=params, json=body)
+
+    async def list_channels(self) -> list[dict]:
+        return await self.request("GET", "/channels") or []
+
+    async def get_channel(self, channel_id: str) -> dict:
+        return await self.request("GET", f"/channels/{_q(channel_id)}")
+
+    async def hangup(self, channel_id: str, reason: str | None = None, *, reason_code: int | None = None) -> bool:
+        """Hang up; False if the channel was already gone (404), which is normal in a race with the far end."""
+        try:
+            await self.request("DELETE", f"/channels/{_q(channel_id)}",
+                               params={"reason": reason, "reason_code": reason_code})
+        except AriError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    async def answer(self, channel_id: str) -> None:
+        await self.request("POST", f"/channels/{_q(channel_id)}/answer")
+
+    async def ring(self, channel_id: str) -> None:
+        await self.request("POST", f"/channels/{_q(channel_id)}/ring")
+
+    async def ring_stop(self, channel_id: str) -> None:
+        await self.request("DELETE", f"/channels/{_q(channel_id)}/ring")
+
+    async def continue_in_dialplan(self, channel_id: str, context: str | None = None,
+                                   extension: str | None = None, priority: int | None = None,
+                                   *, label: str | None = None) -> None:
+        await self.request("POST", f"/channels/{_q(channel_id)}/continue", params={
+            "context": context, "extension": extension, "priority": priority, "label": label})
+
+    async def send_dtmf(self, channel_id: str, dtmf: str, *, before: int | None = None, between: int | None = None,
+                        duration: int | None = None, after: int | None = None) -> None:
+        await self.request("POST", f"/channels/{_q(channel_id)}/dtmf", params={
+            "dtmf": dtmf, "before": before, "between": between, "duration": duration, "after": after})
+
+    async def get_variable(self, channel_id: str, variable: str) -> str:
+        """Raises AriNotFound if the channel does not exist *or the variable is unset*
+        (Asterisk 22: 404 "Provided variable was not found")."""
+        data = await self.request("GET", f"/channels/{_q(channel_id)}/variable", params={"variable": variable})
+        return (data or {}).get("value", "")
+
+    async def set_variable(self, channel_id: str, variable: str, value: str | None) -> None:
+        await self.request("POST", f"/channels/{_q(channel_id)}/variable",
+                           params={"variable": variable, "value": value})
+
+    async def snoop(self, channel_id: str, app: str, *, snoop_id: str | None = None, spy: str | None = None,
+                    whisper: str | None = None, app_args: str | Iterable[str] | None = None) -> dict:
+        """Create a snoop channel (spy/whisper: none|both|out|in) that enters Stasis ``app``."""
+        path = f"/channels/{_q(channel_id)}/snoop" + (f"/{_q(snoop_id)}" if snoop_id else "")
+        return await self.request("POST", path, params={
+            "app": app, "spy": spy, "whisper": whisper, "appArgs": None if app_args is None else _csv(app_args)})
+
+    async def play(self, channel_id: str, media: str | Iterable[str], playback_id: str | None = None, *,
+                   lang: str | None = None, offsetms: int | None = None, skipms: int | None = None) -> dict:
+        """Play ``media`` (e.g. ``sound:hello-world``; a list plays in sequence) on a channel."""
+        return await self._play("channels", channel_id, media, playback_id,
+                                {"lang": lang, "offsetms": offsetms, "skipms": skipms})
+
+    async def play_on_bridge(self, bridge_id: str, media: str | Iterable[str], playback_id: str | None = None, *,
+                             lang: str | None = None, offsetms: int | None = None, skipms: int | None = None,
+                             announcer_format: str | None = None) -> dict:
+        return await self._play("bridges", bridge_id, media, playback_id, {
+            "lang": lang, "offsetms": offsetms, "skipms": skipms, "announcer_format": announcer_format})
+
+    async def _play(self, kind: str, target: str, media: str | Iterable[str], playback_id: str | None,
+                    extra: dict[str, Any]) -> dict:
+        path = f"/{kind}/{_q(target)}/play" + (f"/{_q(playback_id)}" if playback_id else "")
+        return await self.request("POST", path, params={"media": _csv(media), **extra})
+
+    async def stop_playback(self, playback_id: str) -> bool:
+        """False if the playback already finished (404)."""
+        try:
+            await self.request("DELETE", f"/playbacks/{_q(playback_id)}")
+        except AriError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    async def record(self, channel_id: str, name: str, format: str = "wav", **options: Any) -> dict:
+        """Record a channel. options: max_duration_seconds, max_silence_seconds,
+        if_exists (fail|overwrite|append), beep, terminate_on (none|any|*|#)."""
+        return await self._record("channels", channel_id, name, format, options)
+
+    async def record_bridge(self, bridge_id: str, name: str, format: str = "wav", **options: Any) -> dict:
+        """Record a bridge (both parties mixed). Same options as ``record`` plus recorder_format."""
+        return await self._record("bridges", bridge_id, name, format, options)
+
+    _RECORD_OPTIONS = {"max_duration_seconds": "maxDurationSeconds", "max_silence_seconds": "maxSilenceSeconds",
+                       "if_exists": "ifExists", "beep": "beep", "terminate_on": "terminateOn",
+                       "recorder_format": "recorder_format"}
+
+    async def _record(self, kind: str, target: str, name: str, format: str, options: dict[str, Any]) -> dict:
+        unknown = set(options) - set(self._RECORD_OPTIONS)
+        if unknown:
+            raise TypeError(f"unknown record option(s): {', '.join(sorted(unknown))}")
+        params = {"name": name, "format": format, **{self._RECORD_OPTIONS[k]: v for k, v in options.items()}}
+        return await self.request("POST", f"/{kind}/{_q(target)}/record", params=params)
+
+    async def stop_recording(self, name: str) -> None:
+        await self.request("POST", f"/recordings/live/{_q(name)}/stop")
+
+    # bridges ----------------------------------------------------------------
+
+    async def create_bridge(self, bridge_id: str, type: str | Iterable[str] = "mixing",
+                            name: str | None = None) -> dict:
+        """Create (POST /bridges/{id}); type e.g. "mixing", "mixing,dtmf_events", "holding"."""
+        return await self.request("POST", f"/bridges/{_q(bridge_id)}", params={"type": _csv(type), "name": name})
+
+    async def get_bridge(self, bridge_id: str) -> dict:
+        return await self.request("GET", f"/bridges/{_q(bridge_id)}")
+
+    async def list_bridges(self) -> list[dict]:
+        return await self.request("GET", "/bridges") or []
+
+    async def destroy_bridge(self, bridge_id: str) -> bool:
+        """False if the bridge was already gone (404)."""
+        try:
+            await self.request("DELETE", f"/bridges/{_q(bridge_id)}")
+        except AriError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    async def add_to_bridge(self, bridge_id: str, channel_ids: str | Iterable[str], role: str | None = None, *,
+                            absorb_dtmf: bool | None = None, mute: bool | None = None,
+                            inhibit_connected_line_updates: bool | None = None) -> None:
+        await self.request("POST", f"/bridges/{_q(bridge_id)}/addChannel", params={
+            "channel": _csv(channel_ids), "role": role, "absorbDTMF": absorb_dtmf, "mute": mute,
+            "inhibitConnectedLineUpdates": inhibit_connected_line_updates})
+
+    async def remove_from_bridge(self, bridge_id: str, channel_ids: str | Iterable[str]) -> None:
+        await self.request("POST", f"/bridges/{_q(bridge_id)}/removeChannel",
+                           params={"channel": _csv(channel_ids)})
+
+    # applications, asterisk, endpoints ---------------------------------------
+
+    async def subscribe(self, event_source: str | Iterable[str]) -> dict:
+        """Subscribe our app to e.g. ``channel:<id>``, ``bridge:<id>``, ``endpoint:PJSIP/100``, ``deviceState:...``."""
+        return await self.request("POST", f"/applications/{_q(self.app)}/subscription",
+                                  params={"eventSource": _csv(event_source)})
+
+    async def unsubscribe(self, event_source: str | Iterable[str]) -> dict:
+        return await self.request("DELETE", f"/applications/{_q(self.app)}/subscription",
+                                  params={"eventSource": _csv(event_source)})
+
+    async def asterisk_info(self, only: str | Iterable[str] | None = None) -> dict:
+        return await self.request("GET", "/asterisk/info", params={"only": None if only is None else _csv(only)})
+
+    async def ping(self) -> dict:
+        """GET /asterisk/ping (Asterisk >= 13.25/16.2): {"ping": "pong", "timestamp": ..., "asterisk_id": ...}."""
+        return await self.request("GET", "/asterisk/ping")
+
+    async def list_endpoints(self, tech: str | None = None) -> list[dict]:
+        return await self.request("GET", "/endpoints" + (f"/{_q(tech)}" if tech else "")) or []
+
+    # ------------------------------------------------------------------ events
+
+    def on(self, event_type: str, handler: Handler | None = None):
+        """Register ``handler(event_dict)`` for an event type ("*" = every event).
+
+        Usable as ``client.on("StasisStart", fn)`` or as a decorator ``@client.on("StasisStart")``.
+        Handlers of one channel run in order; different channels run concurrently.
+        """
+        if handler is None:
+            return lambda fn: self.dispatcher.on(event_type, fn)
+        return self.dispatcher.on(event_type, handler)
+
+    def off(self, event_type: str, handler: Handler) -> None:
+        self.dispatcher.off(event_type, handler)
+
+    def on_connect(self, hook: ConnectHook) -> ConnectHook:
+        """Register ``async hook(client)``, awaited after every (re)connect before live events flow.
+
+        This is where state is resynced (GET /channels, /bridges): events missed
+        while disconnected are gone for good. Hooks run one after another; one
+        that raises is logged and counted in ``resync_failures``, the rest still run.
+        """
+        self._connect_hooks.append(hook)
+        return hook
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.base_url}/ari/events"
+
+    def start(self) -> asyncio.Task[None]:
+        """Run the event loop in a background task (``stop()`` ends it)."""
+        return asyncio.get_running_loop().create_task(self.run(), name="ari-run")
+
+    async def run(self) -> None:
+        """Keep the events websocket up until ``stop()``; returns after stop."""
+        if self._loop_task is not None and not self._loop_task.done():
+            raise RuntimeError("AriClient.run() is already running")
+        self._stopping = False
+        self.dispatcher.reopen()
+        self._loop_task = asyncio.get_running_loop().create_task(self._connection_loop(), name="ari-connection")
+        try:
+            await self._loop_task
+        except asyncio.CancelledError:
+            # stop() cancels the inner task: that is a normal return. If *we* were cancelled, propagate.
+            current = asyncio.current_task()
+            if not self._stopping or (current is not None and current.cancelling()):
+                raise
+
+    async def stop(self, drain_timeout: float = 5.0) -> None:
+        """Close the websocket, stop reconnecting, give queued events ``drain_timeout`` s, cancel the rest.
+
+        Safe to call more than once, before run(), or from a handler.
+        """
+        self._stopping = True
+        task = self._loop_task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self.dispatcher.close(drain_timeout)
+        self.state = "stopped"
+        self.connected.clear()
+
+    async def _connection_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        try:
+            while not self._stopping:
+                self.state = "connecting"
+                started: float | None = None
+                try:
+                    async with asyncio.timeout(self.connect_timeout):
+                        ws = await self._http().ws_connect(
+                            self.events_url, headers=self._headers, heartbeat=self.heartbeat,
+                            params=encode_params({"app": self.app,
+                                                  "subscribeAll": True if self.subscribe_all else None}))
+                    started = loop.time()
+                    self.connects += 1
+                    log.info("ARI: events websocket connected to %s (app %s, connect #%d)",
+                             self.base_url, self.app, self.connects)
+                    try:
+                        await self._serve(ws)
+                    finally:
+                        self._ws = None
+                        self.connected.clear()
+                        await ws.close()
+                    self.disconnects += 1
+                    log.warning("ARI: events websocket to %s lost (close code %s, %s)",
+                                self.base_url, ws.close_code, ws.exception() or "no error")
+                except aiohttp.WSServerHandshakeError as exc:
+                    self.connect_failures += 1
+                    level = logging.ERROR if exc.status in (401, 403) else logging.WARNING
+                    log.log(level, "ARI: websocket handshake to %s refused: HTTP %s %s",
+                            self.base_url, exc.status, exc.message)
+                except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                    self.connect_failures += 1
+                    log.warning("ARI: cannot connect events websocket to %s: %s: %s",
+                                self.base_url, type(exc).__name__, exc)
+                except Exception:  # a bug must not end event handling for good: log, back off, retry
+                    self.connect_failures += 1
+                    log.exception("ARI: unexpected error in the events connection")
+                if self._stopping:
+                    break
+                if started is not None and loop.time() - started >= self.healthy_after:
+                    failures = 0
+                delay = backoff_delay(failures, self.backoff_initial, self.backoff_max)
+                failures += 1
+                self.state = "backoff"
+                log.info("ARI: reconnecting in %.2fs", delay)
+                await self._backoff_sleep(delay)
+        finally:
+            self.state = "stopped"
+            self.connected.clear()
+
+    async def _backoff_sleep(self, delay: float) -> None:  # a seam for tests
+        await asyncio.sleep(delay)
+
+    async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Read one websocket until it closes. Events are held while resync hooks run."""
+        self._ws = ws
+        self._held = []
+        self.state = "resyncing"
+        resync = asyncio.get_running_loop().create_task(self._resync(ws), name="ari-resync")
+        try:
+            async for msg in ws:
+                if msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                    event = parse_event(msg.data)
+                    if event is None:
+                        continue
+                    if event["type"] == "ApplicationReplaced":  # another client took our app name: we go deaf
+                        log.error("ARI: app %r was taken over by another websocket client", self.app)
+                    if self._held is not None:
+                        self._held.append(event)
+                    else:
+                        self.dispatcher.dispatch(event)
+                elif msg.type == aiohttp.WSMsgType.ERROR:  # includes "no PONG" from the heartbeat
+                    log.warning("ARI: events websocket error: %s", msg.data)
+                    break
+        except asyncio.CancelledError:  # stop(): do not wait for hooks
+            resync.cancel()
+            raise
+        finally:
+            self.state = "disconnected"
+            # Otherwise let a running resync finish though the socket is gone: the events it
+            # holds were received and must be delivered, in order, before the next resync.
+            await asyncio.gather(resync, return_exceptions=True)
+
+    async def _resync(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        for hook in list(self._connect_hooks):
+            try:
+                await hook(self)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.resync_failures += 1
+                log.exception("ARI: on_connect hook %s failed", getattr(hook, "__qualname__", hook))
+        held, self._held = self._held or [], None
+        for event in held:
+            self.dispatcher.dispatch(event)
+        if not ws.closed and self.state == "resyncing":
+            self.state = "connected"
+            self.connected.set()

@@ -1,0 +1,443 @@
+"""May this contact be dialled now, and if not, why not and when?
+
+`check()` is a pure function of plain dataclasses and `now`. It lists every reason that
+applies (operators ask "why is nobody being called?", and the first reason alone hides the
+others) and, when the only obstacles are time-based, the earliest instant they all clear.
+
+Calling hours are judged on the callee's local wall clock, in every zone the number may
+ring in: a number phonenumbers maps to several zones is only called when the window holds
+in all of them. The wall-clock time of an instant is always well defined, even across DST
+changes, so DST needs no special casing here; only `next_possible_at` has to know that
+wall clocks jump (see `_candidates`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+from .phones import PhoneError, is_international, normalise, region_of, zones_for
+from .tz import load_zone
+
+UTC = dt.timezone.utc
+# Regulatory default calling hours, callee-local (FTC TSR / FCC; DESIGN.md section 4).
+DEFAULT_WINDOW_START = dt.time(8, 0)
+DEFAULT_WINDOW_STOP = dt.time(21, 0)
+SEARCH_DAYS = 8  # how far ahead next_possible_at looks once dates and retries are met
+_MIDNIGHT = dt.time(0, 0)
+_INACTIVE_STATES = frozenset({"completed", "failed", "deleted"})
+
+
+class Code(StrEnum):
+    """Stable reason codes (API clients and reports match on them)."""
+
+    NOT_WAITING = "not_waiting"
+    INVALID_PHONE = "invalid_phone"
+    SUPPRESSED_DEVICE = "suppressed_device"
+    SUPPRESSED_CLIENT_ID = "suppressed_client_id"
+    MAX_ATTEMPTS = "max_attempts"
+    INTERNATIONAL_NOT_ALLOWED = "international_not_allowed"
+    AFTER_END_DATE = "after_end_date"
+    BEFORE_START_DATE = "before_start_date"
+    UNKNOWN_ZONE = "unknown_zone"
+    OUTSIDE_WINDOW = "outside_window"
+    OUTSIDE_DAILY_HOURS = "outside_daily_hours"
+    RETRY_NOT_DUE = "retry_not_due"
+    HOURLY_CAP = "hourly_cap"
+
+
+# Reasons that clear by themselves as time passes; next_possible_at is about these.
+TIME_CODES = frozenset({Code.OUTSIDE_WINDOW, Code.OUTSIDE_DAILY_HOURS, Code.RETRY_NOT_DUE,
+                        Code.BEFORE_START_DATE})
+# Reasons no amount of waiting clears: next_possible_at is None.
+PERMANENT_CODES = frozenset({Code.NOT_WAITING, Code.INVALID_PHONE, Code.SUPPRESSED_DEVICE,
+                             Code.SUPPRESSED_CLIENT_ID, Code.MAX_ATTEMPTS,
+                             Code.INTERNATIONAL_NOT_ALLOWED, Code.AFTER_END_DATE,
+                             Code.UNKNOWN_ZONE})
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanRules:
+    """The account's service plan. No window and not all_day: 08:00-21:00 callee-local."""
+
+    window_start: dt.time | None = None
+    window_stop: dt.time | None = None
+    all_day: bool = False
+    max_attempts_per_hour: int | None = None
+    international_allowed: bool = False
+    training: bool = False  # carried for the shell; no effect on eligibility
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignRules:
+    """Campaign schedule. Dates and daily hours are read in `timezone`, else callee-local."""
+
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None  # inclusive: the campaign still dials on that day
+    daily_start: dt.time | None = None
+    daily_stop: dt.time | None = None
+    timezone: str | None = None
+    max_attempts: int = 3
+    home_region: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactState:
+    """A contact's progress in one campaign. A naive `next_attempt_at` is taken as UTC."""
+
+    phone: str
+    explicit_zone: str | None = None
+    client_id: str | None = None
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = None
+    state: str = "waiting"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`next_possible_at`: earliest instant the time-based reasons all clear (`now` when
+    they already have); None when a permanent reason applies or nothing within reach."""
+
+    eligible: bool
+    reasons: tuple[Reason, ...]
+    next_possible_at: dt.datetime | None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reasons)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Wall-clock interval [start, stop); stop None means midnight; start > stop wraps."""
+
+    start: dt.time
+    stop: dt.time | None
+
+    def contains(self, t: dt.time) -> bool:
+        if self.stop is None:
+            return t >= self.start
+        if self.start <= self.stop:  # start == stop is an empty window, not a full day
+            return self.start <= t < self.stop
+        return t >= self.start or t < self.stop
+
+    def __str__(self) -> str:
+        stop = "24:00" if self.stop is None else _hhmm(self.stop)
+        return f"{_hhmm(self.start)}-{stop}"
+
+
+def hourly_cap_left(max_per_hour: int | None, attempts_last_hour: int) -> int | None:
+    """Attempts still allowed this hour; None means unlimited."""
+    if max_per_hour is None:
+        return None
+    return max(0, max_per_hour - attempts_last_hour)
+
+
+def plan_window(plan: PlanRules) -> Window | None:
+    """The callee-local window a plan imposes (None: all day). Missing sides default."""
+    if plan.all_day:
+        return None
+    start = DEFAULT_WINDOW_START if plan.window_start is None else _naive(plan.window_start)
+    stop = DEFAULT_WINDOW_STOP if plan.window_stop is None else _naive(plan.window_stop)
+    return Window(start, stop)
+
+
+def daily_window(campaign: CampaignRules) -> Window | None:
+    if campaign.daily_start is None and campaign.daily_stop is None:
+        return None
+    start = _MIDNIGHT if campaign.daily_start is None else _naive(campaign.daily_start)
+    stop = None if campaign.daily_stop is None else _naive(campaign.daily_stop)
+    return Window(start, stop)
+
+
+# --- the check ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """Everything time-based, resolved to zones: what both check and the search need."""
+
+    window: Window | None
+    window_zones: tuple[ZoneInfo, ...]
+    daily: Window | None
+    daily_zones: tuple[ZoneInfo, ...]
+    date_zones: tuple[ZoneInfo, ...]
+    start_date: dt.date | None
+    end_date: dt.date | None
+    retry_at: dt.datetime | None
+
+    def zones(self) -> tuple[ZoneInfo, ...]:
+        return tuple(dict.fromkeys(self.window_zones + self.daily_zones + self.date_zones))
+
+
+def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
+          now: dt.datetime, attempts_last_hour: int,
+          suppressed_devices: frozenset[str],
+          suppressed_client_ids: frozenset[str]) -> Verdict:
+    """Every reason `contact` may not be dialled at `now` (aware), and when it could be."""
+    now = _utc(now, "now")
+    reasons: list[Reason] = []
+    add = lambda code, message: reasons.append(Reason(code, message))  # noqa: E731
+
+    if contact.state in _INACTIVE_STATES:
+        add(Code.NOT_WAITING, f"contact is {contact.state}")
+    phone_ok = _dialable(contact.phone)
+    if not phone_ok[0]:
+        add(Code.INVALID_PHONE, f"{contact.phone!r} cannot be dialled: {phone_ok[1]}")
+    if contact.phone in suppressed_devices:
+        add(Code.SUPPRESSED_DEVICE, f"{contact.phone} is on a do-not-call list")
+    if contact.client_id is not None and contact.client_id in suppressed_client_ids:
+        add(Code.SUPPRESSED_CLIENT_ID, f"client id {contact.client_id!r} is on a do-not-call list")
+    if contact.attempts >= campaign.max_attempts:
+        add(Code.MAX_ATTEMPTS, f"{contact.attempts} of {campaign.max_attempts} attempts made")
+    if phone_ok[0] and not plan.international_allowed and is_international(
+            contact.phone, campaign.home_region):
+        add(Code.INTERNATIONAL_NOT_ALLOWED,
+            f"{contact.phone} is in {region_of(contact.phone)}, outside "
+            f"{campaign.home_region.upper()}, and the plan does not allow international calls")
+
+    schedule, zone_problems = _schedule(contact, campaign, plan)
+    for message in zone_problems:
+        add(Code.UNKNOWN_ZONE, message)
+    ended = _after_end(schedule, now)
+    if ended:
+        add(Code.AFTER_END_DATE, ended)
+    reasons.extend(_time_reasons(schedule, now))
+
+    cap_left = hourly_cap_left(plan.max_attempts_per_hour, attempts_last_hour)
+    if cap_left == 0:
+        add(Code.HOURLY_CAP,
+            f"{attempts_last_hour} of {plan.max_attempts_per_hour} attempts in the last hour")
+
+    reasons.sort(key=lambda r: _ORDER[r.code])
+    codes = {r.code for r in reasons}
+    if codes & PERMANENT_CODES:
+        next_at = None
+    elif codes & TIME_CODES:
+        next_at = next_clear(schedule, now)
+    else:
+        next_at = now
+    return Verdict(not reasons, tuple(reasons), next_at)
+
+
+_ORDER = {code: i for i, code in enumerate(Code)}
+
+
+def _dialable(phone: str) -> tuple[bool, str]:
+    try:
+        same = normalise(phone, "ZZ") == phone
+    except PhoneError as exc:
+        return False, exc.reason
+    return (True, "") if same else (False, "not in E.164 form")
+
+
+def _schedule(contact: ContactState, campaign: CampaignRules,
+              plan: PlanRules) -> tuple[_Schedule, list[str]]:
+    """Resolve zones; the returned messages are unknown_zone reasons."""
+    problems: list[str] = []
+    callee, callee_problem = _callee_zones(contact)  # callee None: unknown
+    window = plan_window(plan)
+    daily = daily_window(campaign)
+
+    campaign_zone = None
+    if campaign.timezone is not None:
+        zone = load_zone(campaign.timezone)
+        if zone is None:
+            problems.append(f"campaign time zone {campaign.timezone!r} is unknown")
+        else:
+            campaign_zone = (zone,)
+
+    if callee is None and (window is not None or (daily is not None and campaign.timezone
+                                                  is None)):
+        problems.append(callee_problem)
+    schedule = _Schedule(
+        window=window,
+        window_zones=callee or (),
+        daily=daily,
+        daily_zones=(campaign_zone if campaign.timezone is not None else callee) or (),
+        date_zones=campaign_zone or callee or (ZoneInfo("UTC"),),
+        start_date=campaign.start_date,
+        end_date=campaign.end_date,
+        retry_at=None if contact.next_attempt_at is None else _utc(contact.next_attempt_at),
+    )
+    return schedule, problems
+
+
+def _callee_zones(contact: ContactState) -> tuple[tuple[ZoneInfo, ...] | None, str]:
+    """The zones the callee may be in, or None and why not."""
+    if contact.explicit_zone:
+        zone = load_zone(contact.explicit_zone)
+        if zone is None:
+            return None, f"the contact's time zone {contact.explicit_zone!r} is unknown"
+        return (zone,), ""
+    unknown = (f"no time zone known for {contact.phone} and calling hours apply: "
+               "set the contact's timezone")
+    try:
+        zones = tuple(load_zone(name) for name in zones_for(contact.phone))
+    except PhoneError:
+        return None, unknown
+    if not zones or None in zones:
+        return None, unknown
+    return zones, ""  # type: ignore[return-value]
+
+
+def _time_reasons(s: _Schedule, at: dt.datetime) -> list[Reason]:
+    reasons = []
+    if s.window is not None:
+        bad = list(_outside(s.window, s.window_zones, at))
+        if bad:
+            reasons.append(Reason(Code.OUTSIDE_WINDOW, _outside_message(bad, str(s.window))))
+    if s.daily is not None:
+        bad = list(_outside(s.daily, s.daily_zones, at))
+        if bad:
+            reasons.append(Reason(Code.OUTSIDE_DAILY_HOURS,
+                                  _outside_message(bad, f"the campaign's hours {s.daily}")))
+    if s.retry_at is not None and at < s.retry_at:
+        reasons.append(Reason(Code.RETRY_NOT_DUE,
+                              f"next attempt is due at {s.retry_at:%Y-%m-%d %H:%M} UTC"))
+    if s.start_date is not None:
+        early = [(z.key, d) for z, d in _local_dates(s.date_zones, at) if d < s.start_date]
+        if early:
+            reasons.append(Reason(Code.BEFORE_START_DATE,
+                                  f"the campaign starts on {s.start_date}; it is "
+                                  f"{early[0][1]} in {early[0][0]}"))
+    return reasons
+
+
+def _time_clear(s: _Schedule, at: dt.datetime) -> bool:
+    """`_time_reasons(s, at) == []`, without building messages (the search calls it a lot)."""
+    if s.retry_at is not None and at < s.retry_at:
+        return False
+    if s.start_date is not None and any(d < s.start_date for _, d in _local_dates(
+            s.date_zones, at)):
+        return False
+    if s.window is not None and any(True for _ in _outside(s.window, s.window_zones, at)):
+        return False
+    if s.daily is not None and any(True for _ in _outside(s.daily, s.daily_zones, at)):
+        return False
+    return True
+
+
+def _after_end(s: _Schedule, at: dt.datetime) -> str | None:
+    if s.end_date is None:
+        return None
+    for zone, day in _local_dates(s.date_zones, at):
+        if day > s.end_date:
+            return f"the campaign ended on {s.end_date}; it is {day} in {zone.key}"
+    return None
+
+
+def _outside(window: Window, zones: Iterable[ZoneInfo],
+             at: dt.datetime) -> Iterator[tuple[str, dt.datetime]]:
+    for zone in zones:
+        local = at.astimezone(zone)
+        if not window.contains(local.time()):
+            yield zone.key, local
+
+
+def _local_dates(zones: Iterable[ZoneInfo], at: dt.datetime) -> Iterator[tuple[ZoneInfo, dt.date]]:
+    for zone in zones:
+        yield zone, at.astimezone(zone).date()
+
+
+def _outside_message(bad: list[tuple[str, dt.datetime]], window: str, shown: int = 3) -> str:
+    parts = ", ".join(f"{local:%H:%M} in {key}" for key, local in bad[:shown])
+    if len(bad) > shown:
+        parts += f" and {len(bad) - shown} more zones"
+    verb = "is" if len(bad) == 1 else "are"
+    return f"{parts} {verb} outside {window}"
+
+
+# --- when could it be dialled? --------------------------------------------------------
+
+
+def next_clear(s: _Schedule, now: dt.datetime) -> dt.datetime | None:
+    """Earliest instant >= now when every time-based reason clears, before the end date.
+
+    Exact, not stepped: the answer can only be `now`, the retry time, or an instant where
+    some zone's wall clock reaches a boundary (window/daily edges, midnight) or jumps (DST);
+    all such instants in the search span are tried in order.
+    """
+    lower = now
+    if s.retry_at is not None and s.retry_at > lower:
+        lower = s.retry_at
+    if s.start_date is not None:
+        # No zone is ahead of UTC+14, so nowhere is it start_date before this instant.
+        first = dt.datetime.combine(s.start_date, _MIDNIGHT, UTC) - dt.timedelta(hours=15)
+        lower = max(lower, first)
+    upper = lower + dt.timedelta(days=SEARCH_DAYS)
+    for at in sorted(_candidates(s, lower, upper)):
+        if _time_clear(s, at):
+            return None if _after_end(s, at) else at
+    return None
+
+
+def _candidates(s: _Schedule, lower: dt.datetime, upper: dt.datetime) -> set[dt.datetime]:
+    found = {lower}
+    if s.retry_at is not None and lower <= s.retry_at <= upper:
+        found.add(s.retry_at)
+    bounds = {_MIDNIGHT}
+    for w in (s.window, s.daily):
+        if w is not None:
+            bounds.add(w.start)
+            if w.stop is not None:
+                bounds.add(w.stop)
+    for zone in s.zones():
+        day = lower.astimezone(zone).date() - dt.timedelta(days=1)
+        last = upper.astimezone(zone).date() + dt.timedelta(days=1)
+        while day <= last:
+            for b in bounds:
+                for fold in (0, 1):  # both occurrences of a wall time repeated at fall-back
+                    at = dt.datetime.combine(day, b, zone).replace(fold=fold).astimezone(UTC)
+                    if lower <= at <= upper:
+                        found.add(at)
+            day += dt.timedelta(days=1)
+        found.update(_transitions(zone, lower, upper))
+    return found
+
+
+def _transitions(zone: ZoneInfo, lower: dt.datetime, upper: dt.datetime,
+                 step: dt.timedelta = dt.timedelta(hours=6)) -> Iterator[dt.datetime]:
+    """Instants in [lower, upper] where the zone's UTC offset changes (to the second)."""
+    a = lower
+    while a < upper:
+        b = min(a + step, upper)
+        if a.astimezone(zone).utcoffset() != b.astimezone(zone).utcoffset():
+            lo, hi = a, b  # offset(lo) == offset(a) != offset(hi)
+            while hi - lo > dt.timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                if mid.astimezone(zone).utcoffset() == a.astimezone(zone).utcoffset():
+                    lo = mid
+                else:
+                    hi = mid
+            # tzdata transitions fall on whole seconds
+            yield max(lower, hi.replace(microsecond=0))
+        a = b
+
+
+# --- small helpers --------------------------------------------------------------------
+
+
+def _utc(value: dt.datetime, name: str | None = None) -> dt.datetime:
+    if value.tzinfo is None:
+        if name is not None:
+            raise ValueError(f"{name} must be an aware datetime")
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _naive(t: dt.time) -> dt.time:
+    return t.replace(tzinfo=None)
+
+
+def _hhmm(t: dt.time) -> str:
+    return t.strftime("%H:%M:%S" if t.second or t.microsecond else "%H:%M")

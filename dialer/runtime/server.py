@@ -1,0 +1,81 @@
+"""`dialer serve`: database, ARI app and web server in one asyncio process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from aiohttp import web
+
+from ..ari import AriClient
+from ..config import Config
+from ..db.database import Store, open_database
+from ..db.migrate import migrate
+from ..web.app import create_app
+
+log = logging.getLogger("dialer")
+
+
+class Dialer:
+    """The running process: owns the store, the ARI client and the Stasis handlers."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        _ensure_sqlite_dir(cfg.database.url)
+        self.store = Store(open_database(cfg.database.url))
+        self.ari = AriClient(cfg.ari.url, cfg.ari.user, cfg.ari.password, cfg.ari.app)
+        self.ari.on_connect(self.resync)
+        self.ari.on("StasisStart", self.on_stasis_start)
+
+    async def resync(self, ari: AriClient) -> None:
+        """On every (re)connect: learn what Asterisk holds now, events may have been missed."""
+        channels = await ari.list_channels()
+        bridges = await ari.list_bridges()
+        log.info("ARI connected: %d channel(s), %d bridge(s) on the PBX",
+                 len(channels), len(bridges))
+
+    async def on_stasis_start(self, event: dict) -> None:
+        # Until a feature claims a call, never leave it waiting in Stasis in silence.
+        channel = event["channel"]
+        log.warning("no handler for %s (args %s): hanging up", channel["name"],
+                    event.get("args"))
+        await self.ari.hangup(channel["id"])
+
+    async def start(self) -> None:
+        applied = await self.store.call(migrate, self.store.db)
+        if applied:
+            log.info("database: applied %s", ", ".join(applied))
+        self.ari.start()
+
+    async def stop(self) -> None:
+        await self.ari.stop()
+        await self.ari.close()
+        await self.store.close()
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url[len("sqlite:///"):].split("?", 1)[0]).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def serve(cfg: Config, *, ready: asyncio.Event | None = None) -> None:
+    dialer = Dialer(cfg)
+    await dialer.start()
+    runner = web.AppRunner(create_app(dialer))
+    await runner.setup()
+    await web.TCPSite(runner, cfg.web.host, cfg.web.port).start()
+    log.info("web console on http://%s:%d (node %s)", cfg.web.host, cfg.web.port, cfg.node)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if ready:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await runner.cleanup()
+        await dialer.stop()

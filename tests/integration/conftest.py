@@ -1,0 +1,51 @@
+"""Fixtures for tests that drive the real Asterisk lab (PBX + carrier/phone simulator)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from dialer.ari import AriClient
+from dialer.lab import Lab
+from tests.lab_calls import Recorder
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """The lab, started fresh for the session (about 2 s once the root is cached)."""
+    if os.geteuid() != 0:
+        pytest.skip("the Asterisk lab needs root (chroot)")
+    lab = Lab()
+    lab.info = lab.up()
+    yield lab
+    if not os.environ.get("DIALER_LAB_KEEP"):
+        lab.down()
+
+
+@pytest.fixture
+async def pbx(lab):
+    """An ARI client on the PBX as the `dialer` app, connected, with an event recorder."""
+    side = lab.info["pbx"]
+    client = AriClient(side["ari_url"], side["ari_user"], side["ari_password"], "dialer",
+                       backoff_max=1.0)
+    client.recorder = Recorder(client)
+    client.start()
+    await asyncio.wait_for(client.connected.wait(), 10)
+    yield client
+    for channel in await client.list_channels():
+        await client.hangup(channel["id"])
+    for bridge in await client.list_bridges():
+        await client.destroy_bridge(bridge["id"])
+    await client.stop()
+    await client.close()
+
+
+@pytest.fixture
+async def sim(lab):
+    """A REST client on the simulator, to look at the far end of calls."""
+    side = lab.info["sim"]
+    client = AriClient(side["ari_url"], side["ari_user"], side["ari_password"], "sim")
+    yield client
+    await client.close()

@@ -1,0 +1,72 @@
+"""`dialer serve` as a user runs it: a real process, the lab's PBX, a config file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.lab_calls import HUMAN
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(90)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status, json.load(resp)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+def test_serve_connects_migrates_and_reports_health(lab, tmp_path):
+    port = free_port()
+    side = lab.info["pbx"]
+    config = tmp_path / "dialer.toml"
+    config.write_text(f'node = "t1"\n[ari]\nurl = "{side["ari_url"]}"\nuser = "{side["ari_user"]}"\n'
+                      f'[database]\nurl = "sqlite:///{tmp_path}/db/dialer.sqlite3"\n'
+                      f'[web]\nport = {port}\n')
+    env = {**os.environ, "DIALER_ARI_PASSWORD": side["ari_password"]}
+    proc = subprocess.Popen([sys.executable, "-m", "dialer.cli", "serve", "--config", str(config)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status, body = get_json(f"http://127.0.0.1:{port}/api/health")
+                if status == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            time.sleep(0.2)
+        assert status == 200, "dialer serve never became healthy"
+        assert body["ari"]["connected"] is True and body["node"] == "t1"
+        assert (tmp_path / "db/dialer.sqlite3").exists()
+        # A call that reaches the app with no feature to take it is hung up, not left waiting.
+        lab.pbx.rx(f"channel originate PJSIP/{HUMAN}@carrier extension s@dialer-amd")
+        deadline = time.monotonic() + 20
+        while "0 active channels" not in lab.pbx.rx("core show channels count") \
+                and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert "0 active channels" in lab.pbx.rx("core show channels count")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, out
+    assert "no handler for PJSIP/carrier" in out
+    assert side["ari_password"] not in out

@@ -1,0 +1,56 @@
+"""Helpers for lab tests: numbers with known behaviour, and waiting on ARI events."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+# The simulator's number plan (dialer/lab/files/sim_extensions.conf): the 4th digit from
+# the end picks the behaviour, the last two digits a duration in seconds.
+HUMAN = "+12125551000"         # stays on the line
+MACHINE = "+13125552000"
+BUSY = "+14155553000"
+NO_ANSWER = "+12065554000"
+CONGESTION = "+16175555000"
+HANGS_UP_IN_AMD = "+13055557000"
+
+
+def human(talk_seconds: int = 0, area: str = "212") -> str:
+    return f"+1{area}555{1000 + talk_seconds:04d}"
+
+
+def new_id(prefix: str = "test") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+class Recorder:
+    """Keeps every event the client receives; tests wait for the one they expect."""
+
+    def __init__(self, client):
+        self.events: list[dict] = []
+        self._changed = asyncio.Condition()
+        client.on("*", self._record)
+
+    async def _record(self, event: dict) -> None:
+        async with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    def of(self, channel_id: str, type_: str | None = None) -> list[dict]:
+        return [e for e in self.events
+                if e.get("channel", {}).get("id") == channel_id
+                and (type_ is None or e["type"] == type_)]
+
+    async def wait(self, predicate, timeout: float = 15) -> dict:
+        async def first():
+            async with self._changed:
+                while True:
+                    for event in self.events:
+                        if predicate(event):
+                            return event
+                    await self._changed.wait()
+        return await asyncio.wait_for(first(), timeout)
+
+    async def wait_for(self, channel_id: str, type_: str, timeout: float = 15) -> dict:
+        return await self.wait(lambda e: e["type"] == type_
+                               and e.get("channel", {}).get("id") == channel_id, timeout)
