@@ -168,6 +168,8 @@ class Campaign(BaseModel):
     amd_enabled = pw.BooleanField(default=False)
     machine_action = EnumField(("hangup", "message", "pass_through"), default="hangup")
     machine_message = pw.CharField(null=True)  # recording played when action is "message"
+    # Played to a person no agent could take within 2 s (identify the caller, give a number).
+    safe_harbour_message = pw.CharField(default="sound:tt-allbusy")
     max_attempts = pw.IntegerField(default=3)
     ring_timeout_seconds = pw.IntegerField(default=30)
     created_at = UTCDateTimeField(default=utcnow)
@@ -254,6 +256,8 @@ class CampaignContact(BaseModel):
                        "deleted"), default="waiting")
     attempts = pw.IntegerField(default=0)
     next_attempt_at = UTCDateTimeField(null=True)  # NULL: due now
+    dial_prefix = pw.CharField(max_length=16, default="")  # set by an add_prefix rule
+    last_reason = pw.CharField(null=True)  # why it is not being dialled, when it is not
     claimed_by = pw.CharField(null=True)
     claimed_at = UTCDateTimeField(null=True)
 

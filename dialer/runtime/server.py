@@ -14,6 +14,9 @@ from ..config import Config
 from ..db.database import Store, open_database
 from ..db.migrate import migrate
 from ..web.app import create_app
+from .agents import AgentSessions
+from .campaigns import CampaignRunner
+from .outbound import OutboundCalls
 
 log = logging.getLogger("dialer")
 
@@ -26,8 +29,15 @@ class Dialer:
         _ensure_sqlite_dir(cfg.database.url)
         self.store = Store(open_database(cfg.database.url))
         self.ari = AriClient(cfg.ari.url, cfg.ari.user, cfg.ari.password, cfg.ari.app)
+        self.agents = AgentSessions(self.ari, self.store, cfg.ari.app)
+        self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
+                                   trunk=cfg.ari.trunk)
+        self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node)
         self.ari.on_connect(self.resync)
         self.ari.on("StasisStart", self.on_stasis_start)
+        self.ari.on("ChannelStateChange", self.calls.on_state_change)
+        self.ari.on("ChannelDestroyed", self.on_channel_destroyed)
+        self.ari.on("PlaybackFinished", self.calls.on_playback_finished)
 
     async def resync(self, ari: AriClient) -> None:
         """On every (re)connect: learn what Asterisk holds now, events may have been missed."""
@@ -37,19 +47,30 @@ class Dialer:
                  len(channels), len(bridges))
 
     async def on_stasis_start(self, event: dict) -> None:
-        # Until a feature claims a call, never leave it waiting in Stasis in silence.
+        args = event.get("args") or [""]
+        if args[0] == "amd":
+            return await self.calls.on_amd(event)
+        if args[0] == "agent" and len(args) > 1 and args[1].isdigit():
+            return await self.agents.on_phone_answered(event, int(args[1]))
+        # Never leave a call nobody handles waiting in Stasis in silence.
         channel = event["channel"]
         log.warning("no handler for %s (args %s): hanging up", channel["name"],
                     event.get("args"))
         await self.ari.hangup(channel["id"])
+
+    async def on_channel_destroyed(self, event: dict) -> None:
+        if not await self.calls.on_channel_destroyed(event):
+            await self.agents.on_channel_destroyed(event["channel"]["id"])
 
     async def start(self) -> None:
         applied = await self.store.call(migrate, self.store.db)
         if applied:
             log.info("database: applied %s", ", ".join(applied))
         self.ari.start()
+        self.runner.start()
 
     async def stop(self) -> None:
+        await self.runner.stop()
         await self.ari.stop()
         await self.ari.close()
         await self.store.close()

@@ -1,0 +1,23 @@
+"""Agents as the runtime needs them: plain values, one transaction per function."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .models import Agent, AgentGroupMember
+
+
+def agent_info(agent_id: int) -> dict:
+    agent = Agent.get_by_id(agent_id)
+    groups = [g for (g,) in AgentGroupMember.select(AgentGroupMember.group)
+              .where(AgentGroupMember.agent == agent_id).tuples()]
+    return {"id": agent.id, "endpoint": agent.endpoint, "state": agent.state,
+            "groups": groups, "name": agent.user.full_name or agent.user.username}
+
+
+def set_agent_state(agent_id: int, state: str, since: dt.datetime) -> None:
+    Agent.update(state=state, state_since=since).where(Agent.id == agent_id).execute()
+
+
+def agents_not_logged_out() -> list[int]:
+    return [a for (a,) in Agent.select(Agent.id).where(Agent.state != "logged_out").tuples()]

@@ -1,0 +1,58 @@
+"""Campaign life cycle and the "why not" question, as plain-value transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..core.eligibility import check
+from .dialing import attempts_since, campaign_settings, _contact_state
+from .models import Campaign, CampaignContact
+
+# status -> statuses it may move to
+TRANSITIONS = {
+    "draft": {"running", "terminated"},
+    "running": {"suspended", "terminated"},
+    "suspended": {"running", "terminated"},
+    "terminated": {"archived"},
+    "archived": set(),
+}
+
+
+class CampaignStateError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def set_status(campaign_id: int, status: str) -> dict:
+    campaign = Campaign.get_by_id(campaign_id)
+    if status not in TRANSITIONS.get(campaign.status, set()):
+        raise CampaignStateError("status", f"a {campaign.status} campaign cannot become {status}")
+    campaign.status = status
+    campaign.save()
+    if status == "terminated":  # nothing more will be dialled
+        (CampaignContact.update(state="failed", last_reason="campaign terminated")
+         .where((CampaignContact.campaign == campaign_id)
+                & CampaignContact.state.in_(("waiting", "rescheduled"))).execute())
+    return {"id": campaign.id, "status": campaign.status}
+
+
+def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
+    """Whether the contact may be dialled now in this campaign, and every reason if not."""
+    settings = campaign_settings(campaign_id)
+    cc = CampaignContact.get((CampaignContact.campaign == campaign_id)
+                             & (CampaignContact.contact == contact_id))
+    last_hour = attempts_since(campaign_id, now - dt.timedelta(hours=1))
+    verdict = check(_contact_state(cc), settings["schedule"], settings["plan"], now=now,
+                    attempts_last_hour=last_hour,
+                    suppressed_devices=settings["suppressed_devices"],
+                    suppressed_client_ids=settings["suppressed_client_ids"])
+    reasons = [{"code": r.code, "message": r.message} for r in verdict.reasons]
+    if settings["status"] != "running":
+        reasons.insert(0, {"code": "campaign_not_running",
+                           "message": f"campaign is {settings['status']}"})
+    return {"campaign_id": campaign_id, "contact_id": contact_id, "state": cc.state,
+            "attempts": cc.attempts, "eligible": not reasons,
+            "reasons": reasons, "last_reason": cc.last_reason,
+            "next_possible_at": verdict.next_possible_at.isoformat()
+            if verdict.next_possible_at else None}

@@ -1,0 +1,170 @@
+"""What the campaign runner reads and writes. Each function is one transaction through
+`Store.run` and returns plain values.
+
+Crash safety: the Attempt row (with our ARI channel id) is written before the originate,
+so no call ever exists without its record; a contact is `in_progress` from its claim to
+its attempt's end, so it cannot be dialled twice for one attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+from ..core.eligibility import CampaignRules, ContactState, PlanRules
+from ..core.phones import region_of
+from ..core.rules import Decision, RuleSpec
+from .models import (Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
+                     Contact, ContactPhone, Rule, ServicePlan, SuppressionEntry, SuppressionList)
+from .queries import claim_contacts
+
+CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
+
+
+def _plan_rules(plan: ServicePlan | None) -> PlanRules:
+    if plan is None:
+        return PlanRules()
+    return PlanRules(window_start=plan.window_start, window_stop=plan.window_stop,
+                     all_day=plan.all_day, max_attempts_per_hour=plan.max_attempts_per_hour,
+                     international_allowed=plan.international_allowed, training=plan.training)
+
+
+def campaign_settings(campaign_id: int) -> dict:
+    """Everything the runner needs about one campaign, as plain values."""
+    c = Campaign.get_by_id(campaign_id)
+    account = c.account
+    home = region_of(account.company_number) if account.company_number else "US"
+    return {
+        "id": c.id, "name": c.name, "status": c.status, "mode": c.mode,
+        "account_id": account.id, "agent_group_id": c.agent_group_id,
+        "bcw_seconds": c.bcw_seconds, "record": c.record,
+        "amd_enabled": c.amd_enabled, "machine_action": c.machine_action,
+        "machine_message": c.machine_message, "safe_harbour_message": c.safe_harbour_message,
+        "ring_timeout_seconds": c.ring_timeout_seconds, "max_attempts": c.max_attempts,
+        "caller_ids": [n.number for n in c.caller_ids.order_by(CallerIdNumber.id)],
+        "rules": [RuleSpec(r.position, r.condition, r.action, r.params)
+                  for r in c.rules.order_by(Rule.position, Rule.id)],
+        "plan": _plan_rules(account.plan),
+        "schedule": CampaignRules(start_date=c.start_date, end_date=c.end_date,
+                                  daily_start=c.daily_start, daily_stop=c.daily_stop,
+                                  timezone=c.timezone, max_attempts=c.max_attempts,
+                                  home_region=home),
+        "suppressed_devices": frozenset(_suppressed(c.id, "device")),
+        "suppressed_client_ids": frozenset(_suppressed(c.id, "client_id")),
+    }
+
+
+def _suppressed(campaign_id: int, kind: str) -> list[str]:
+    return [v for (v,) in (SuppressionEntry.select(SuppressionEntry.value)
+                           .join(SuppressionList)
+                           .join(CampaignSuppression,
+                                 on=(CampaignSuppression.suppression_list == SuppressionList.id))
+                           .where((CampaignSuppression.campaign == campaign_id)
+                                  & (SuppressionList.kind == kind)).tuples())]
+
+
+def running_campaign_ids() -> list[int]:
+    return [cid for (cid,) in Campaign.select(Campaign.id)
+            .where(Campaign.status == "running").order_by(Campaign.id).tuples()]
+
+
+def attempts_since(campaign_id: int, since: dt.datetime) -> int:
+    return Attempt.select().where((Attempt.campaign == campaign_id)
+                                  & (Attempt.started_at >= since)).count()
+
+
+def _contact_state(cc: CampaignContact) -> ContactState:
+    phone = (ContactPhone.select(ContactPhone.number)
+             .where(ContactPhone.contact == cc.contact_id)
+             .order_by(ContactPhone.position, ContactPhone.id).scalar())
+    return ContactState(phone=phone or "", explicit_zone=cc.contact.timezone,
+                        client_id=cc.contact.client_id, attempts=cc.attempts,
+                        next_attempt_at=cc.next_attempt_at, state=cc.state)
+
+
+def claim_due(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[dict]:
+    """Claim due contacts for dialling; each with what eligibility needs."""
+    ids = claim_contacts(campaign_id, node, limit, now)
+    rows = (CampaignContact.select(CampaignContact, Contact).join(Contact)
+            .where(CampaignContact.id.in_(ids)))
+    by_id = {cc.id: cc for cc in rows}
+    return [{"cc_id": i, "contact_id": by_id[i].contact_id, "prefix": by_id[i].dial_prefix,
+             "state": _contact_state(by_id[i])} for i in ids]
+
+
+def release(cc_id: int, *, next_attempt_at: dt.datetime | None, reason: str,
+            give_up: bool = False) -> None:
+    """Hand back a claimed contact that may not be dialled now, saying why."""
+    cc = CampaignContact.get_by_id(cc_id)
+    cc.state = "failed" if give_up else ("rescheduled" if cc.attempts else "waiting")
+    cc.next_attempt_at = next_attempt_at
+    cc.last_reason = reason
+    cc.claimed_by = cc.claimed_at = None
+    cc.save()
+
+
+def start_attempt(*, cc_id: int, phone: str, caller_id: str | None, channel_id: str,
+                  node: str, now: dt.datetime) -> int:
+    cc = CampaignContact.get_by_id(cc_id)
+    CampaignContact.update(attempts=CampaignContact.attempts + 1, last_reason=None).where(
+        CampaignContact.id == cc_id).execute()
+    return Attempt.insert(campaign=cc.campaign_id, contact=cc.contact_id, phone=phone,
+                          caller_id=caller_id, channel_id=channel_id, started_at=now,
+                          node=node).execute()
+
+
+def update_attempt(attempt_id: int, **values) -> None:
+    Attempt.update(**values).where(Attempt.id == attempt_id).execute()
+
+
+def finish_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime,
+                   connected: bool, rules: list[RuleSpec], max_attempts: int,
+                   **values) -> Decision:
+    """Close the attempt and move its contact on by the campaign's rules."""
+    from ..core.rules import decide
+
+    attempt = Attempt.get_by_id(attempt_id)
+    if attempt.ended_at is not None:  # already closed (a resync and an event may race)
+        return Decision("completed")
+    Attempt.update(outcome=outcome, ended_at=ended_at, **values).where(
+        Attempt.id == attempt_id).execute()
+    cc = CampaignContact.get((CampaignContact.campaign == attempt.campaign_id)
+                             & (CampaignContact.contact == attempt.contact_id))
+    decision = decide(rules, outcome=outcome, connected=connected,
+                      disposition=values.get("disposition") or attempt.disposition,
+                      attempts=cc.attempts, max_attempts=max_attempts, now=ended_at)
+    cc.state = decision.state
+    cc.next_attempt_at = decision.next_attempt_at
+    if decision.prefix is not None:
+        cc.dial_prefix = decision.prefix
+    cc.claimed_by = cc.claimed_at = None
+    cc.save()
+    return decision
+
+
+def open_attempts(node: str) -> list[dict]:
+    """Attempts this node started and never closed (for the resync after a restart)."""
+    return list(Attempt.select(Attempt.id, Attempt.channel_id, Attempt.campaign,
+                               Attempt.answered_at)
+                .where((Attempt.node == node) & Attempt.ended_at.is_null()).dicts())
+
+
+def progress(campaign_id: int) -> dict:
+    """Campaign progress, counted from the contact queue and the attempt records."""
+    counts = dict.fromkeys(CC_STATES, 0)
+    for state, n in (CampaignContact.select(CampaignContact.state, pw.fn.COUNT(CampaignContact.id))
+                     .where(CampaignContact.campaign == campaign_id)
+                     .group_by(CampaignContact.state).tuples()):
+        counts[state] = n
+    outcomes = dict(Attempt.select(Attempt.outcome, pw.fn.COUNT(Attempt.id))
+                    .where(Attempt.campaign == campaign_id)
+                    .group_by(Attempt.outcome).tuples())
+    live = outcomes.get("human", 0) + outcomes.get("abandoned", 0)
+    return {
+        "total": sum(v for k, v in counts.items() if k != "deleted"),
+        **counts,
+        "attempts": sum(outcomes.values()),
+        "outcomes": {k or "in_progress": v for k, v in outcomes.items()},
+        "abandon_rate": round(outcomes.get("abandoned", 0) / live, 4) if live else 0.0,
+    }

@@ -1,0 +1,187 @@
+"""Agents' phone sessions: the dialer calls the desk phone once at login and keeps it in
+the agent's own bridge, so a customer is heard the moment they are added (no ringing per
+call). Bridge ids are fixed (`dialer-agent-<id>`), so they are found again after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from ..ari import AriClient, AriConflict, AriError
+from ..core.outbound import AgentView, pick_agent
+from ..db import agents as agent_db
+
+log = logging.getLogger("dialer.agents")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Session:
+    agent_id: int
+    endpoint: str
+    groups: frozenset[int]
+    channel_id: str
+    bridge_id: str
+    state: str = "logging_in"
+    since: dt.datetime = field(default_factory=_now)
+    customer: str | None = None      # customer channel in the bridge
+    reserved: bool = False           # a call is being connected to this agent
+    wrap_task: asyncio.Task | None = None
+
+
+class AgentSessions:
+    def __init__(self, ari: AriClient, store, app: str):
+        self.ari, self.store, self.app = ari, store, app
+        self.sessions: dict[int, Session] = {}
+        self.changed = asyncio.Condition()  # notified whenever an agent may have come free
+
+    # ---- queries ---------------------------------------------------------------------
+    def views(self) -> list[AgentView]:
+        return [AgentView(s.agent_id, s.state, s.since, s.groups, s.reserved)
+                for s in self.sessions.values()]
+
+    def free_count(self, group_id: int | None) -> int:
+        return sum(1 for v in self.views() if v.state == "available" and not v.reserved
+                   and (group_id is None or group_id in v.groups))
+
+    def by_channel(self, channel_id: str) -> Session | None:
+        return next((s for s in self.sessions.values() if s.channel_id == channel_id), None)
+
+    # ---- login / logout --------------------------------------------------------------
+    async def login(self, agent_id: int) -> dict:
+        if agent_id in self.sessions:
+            return self.describe(agent_id)
+        info = await self.store.run(agent_db.agent_info, agent_id)
+        session = Session(agent_id, info["endpoint"], frozenset(info["groups"]),
+                          channel_id=f"agent-{agent_id}-{uuid.uuid4().hex[:8]}",
+                          bridge_id=f"dialer-agent-{agent_id}")
+        self.sessions[agent_id] = session
+        try:
+            await self.ari.originate(info["endpoint"], channel_id=session.channel_id,
+                                     app=self.app, app_args=f"agent,{agent_id}", timeout=30,
+                                     caller_id=f"Dialer <{agent_id}>")
+        except AriError:
+            del self.sessions[agent_id]
+            raise
+        return self.describe(agent_id)
+
+    async def logout(self, agent_id: int) -> None:
+        session = self.sessions.get(agent_id)
+        if session:
+            await self.ari.hangup(session.channel_id)
+            await self._gone(session)
+
+    async def on_phone_answered(self, event: dict, agent_id: int) -> None:
+        """StasisStart of the desk phone's leg: put it in the agent's bridge."""
+        session = self.sessions.get(agent_id)
+        channel_id = event["channel"]["id"]
+        if session is None or session.channel_id != channel_id:
+            await self.ari.hangup(channel_id)  # a stale leg from an earlier session
+            return
+        try:
+            await self.ari.create_bridge(session.bridge_id, type="mixing",
+                                         name=f"agent {agent_id}")
+        except AriConflict:
+            pass  # kept from before a restart
+        await self.ari.add_to_bridge(session.bridge_id, [channel_id])
+        await self._set_state(session, "available")
+        log.info("agent %s logged in on %s", agent_id, session.endpoint)
+
+    async def on_channel_destroyed(self, channel_id: str) -> bool:
+        session = self.by_channel(channel_id)
+        if session is None:
+            return False
+        await self._gone(session)
+        return True
+
+    async def _gone(self, session: Session) -> None:
+        self.sessions.pop(session.agent_id, None)
+        if session.wrap_task:
+            session.wrap_task.cancel()
+        await self.ari.destroy_bridge(session.bridge_id)
+        await self.store.run(agent_db.set_agent_state, session.agent_id, "logged_out", _now())
+        log.info("agent %s logged out", session.agent_id)
+
+    # ---- states ----------------------------------------------------------------------
+    async def set_ready(self, agent_id: int, ready: bool) -> None:
+        session = self.sessions[agent_id]
+        if session.state in ("available", "not_ready", "wrap_up"):
+            await self._set_state(session, "available" if ready else "not_ready")
+
+    async def _set_state(self, session: Session, state: str) -> None:
+        session.state, session.since = state, _now()
+        await self.store.run(agent_db.set_agent_state, session.agent_id, state, session.since)
+        async with self.changed:
+            self.changed.notify_all()
+
+    # ---- calls -----------------------------------------------------------------------
+    async def take(self, group_id: int | None, deadline: float) -> int | None:
+        """Reserve the longest-idle free agent of the group, waiting until `deadline`
+        (loop time) for one to come free."""
+        loop = asyncio.get_running_loop()
+        async with self.changed:
+            while True:
+                agent_id = pick_agent(self.views(), group_id)
+                if agent_id is not None:
+                    self.sessions[agent_id].reserved = True
+                    return agent_id
+                left = deadline - loop.time()
+                if left <= 0:
+                    return None
+                try:
+                    await asyncio.wait_for(self.changed.wait(), left)
+                except TimeoutError:
+                    return None
+
+    async def connect(self, agent_id: int, customer: str) -> bool:
+        session = self.sessions.get(agent_id)
+        if session is None:
+            return False
+        session.reserved = False
+        try:
+            await self.ari.add_to_bridge(session.bridge_id, [customer])
+        except AriError as exc:
+            log.warning("could not bridge %s to agent %s: %s", customer, agent_id, exc)
+            await self._set_state(session, "available")
+            return False
+        session.customer = customer
+        await self._set_state(session, "on_call")
+        return True
+
+    async def release(self, agent_id: int) -> None:
+        """A reserved agent whose call never arrived."""
+        session = self.sessions.get(agent_id)
+        if session:
+            session.reserved = False
+            async with self.changed:
+                self.changed.notify_all()
+
+    async def call_ended(self, agent_id: int, wrap_seconds: int) -> None:
+        session = self.sessions.get(agent_id)
+        if session is None:
+            return
+        session.customer = None
+        if wrap_seconds <= 0:
+            await self._set_state(session, "available")
+            return
+        await self._set_state(session, "wrap_up")
+        session.wrap_task = asyncio.create_task(self._wrap_up(session, wrap_seconds))
+
+    async def _wrap_up(self, session: Session, seconds: int) -> None:
+        await asyncio.sleep(seconds)
+        if session.state == "wrap_up" and self.sessions.get(session.agent_id) is session:
+            await self._set_state(session, "available")
+
+    def describe(self, agent_id: int) -> dict:
+        s = self.sessions.get(agent_id)
+        if s is None:
+            return {"agent_id": agent_id, "state": "logged_out"}
+        return {"agent_id": agent_id, "state": s.state, "since": s.since.isoformat(),
+                "endpoint": s.endpoint, "customer": s.customer, "bridge": s.bridge_id}

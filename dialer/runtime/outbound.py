@@ -1,0 +1,202 @@
+"""Outbound calls: originate through the shipped AMD context, act on the verdict, bridge
+humans to agents within 2 s or play the safe-harbour message, record every outcome.
+
+Decisions come from dialer.core.outbound; this module only executes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+from ..ari import AriClient, AriError
+from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
+from ..db import dialing
+from .agents import AgentSessions
+
+log = logging.getLogger("dialer.outbound")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Call:
+    attempt_id: int
+    channel_id: str
+    campaign: dict
+    phone: str
+    dialled_at: float                  # loop time
+    answered_at: dt.datetime | None = None
+    stage: str = "dialling"            # dialling, amd, waiting_agent, connected, closing
+    amd_status: str | None = None
+    amd_cause: str | None = None
+    agent_id: int | None = None
+    outcome: str | None = None
+    recording: str | None = None
+
+
+class OutboundCalls:
+    def __init__(self, ari: AriClient, store, agents: AgentSessions, *, node: str,
+                 trunk: str):
+        self.ari, self.store, self.agents = ari, store, agents
+        self.node, self.trunk = node, trunk
+        self.calls: dict[str, Call] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._caller_id_turn = 0
+
+    def in_flight(self, campaign_id: int) -> int:
+        """Calls of the campaign not yet with an agent (each will want one)."""
+        return sum(1 for c in self.calls.values() if c.campaign["id"] == campaign_id
+                   and c.stage in ("dialling", "amd", "waiting_agent"))
+
+    def _endpoint(self, campaign: dict, phone: str) -> str:
+        if campaign["plan"].training:
+            # Simulated inside Asterisk: never a trunk call (see [dialer-training]).
+            return f"Local/{phone}@dialer-training"
+        return f"PJSIP/{phone}@{self.trunk}"
+
+    def _caller_id(self, campaign: dict) -> str | None:
+        numbers = campaign["caller_ids"]
+        if not numbers:
+            return None
+        self._caller_id_turn += 1
+        return numbers[self._caller_id_turn % len(numbers)]
+
+    async def dial(self, campaign: dict, claim: dict) -> None:
+        phone = claim["prefix"] + claim["state"].phone
+        channel_id = f"out-{self.node}-{uuid.uuid4().hex[:16]}"
+        caller_id = self._caller_id(campaign)
+        # The attempt is on disk before the call exists.
+        attempt_id = await self.store.run(
+            dialing.start_attempt, cc_id=claim["cc_id"], phone=phone, caller_id=caller_id,
+            channel_id=channel_id, node=self.node, now=_now())
+        loop = asyncio.get_running_loop()
+        call = Call(attempt_id, channel_id, campaign, phone, loop.time())
+        self.calls[channel_id] = call
+        try:
+            await self.ari.originate(
+                self._endpoint(campaign, phone), channel_id=channel_id,
+                context="dialer-amd", extension="s", priority=1, caller_id=caller_id,
+                timeout=max(15, campaign["ring_timeout_seconds"]),
+                variables={"DIALER_SKIP_AMD": "0" if campaign["amd_enabled"] else "1",
+                           "DIALER_ATTEMPT": str(attempt_id)})
+        except AriError as exc:
+            log.warning("originate to %s failed: %s", phone, exc)
+            await self._close(call, "failed")
+
+    # ---- events ----------------------------------------------------------------------
+    async def on_state_change(self, event: dict) -> None:
+        call = self.calls.get(event["channel"]["id"])
+        if call and event["channel"]["state"] == "Up" and call.answered_at is None:
+            call.answered_at = _now()
+            call.stage = "amd"
+            await self.store.run(dialing.update_attempt, call.attempt_id,
+                                 answered_at=call.answered_at)
+
+    async def on_amd(self, event: dict) -> None:
+        channel_id = event["channel"]["id"]
+        call = self.calls.get(channel_id)
+        if call is None:
+            await self.ari.hangup(channel_id)  # not ours (or from before a lost restart)
+            return
+        args = event.get("args", []) + ["", "", ""]
+        call.amd_status, call.amd_cause = args[1] or "NOTSURE", args[2] or None
+        if call.answered_at is None:
+            call.answered_at = _now()
+        await self.store.run(dialing.update_attempt, call.attempt_id,
+                             amd_status=call.amd_status, amd_cause=call.amd_cause,
+                             answered_at=call.answered_at)
+        campaign = call.campaign
+        decision = on_amd_verdict(call.amd_status, amd_enabled=campaign["amd_enabled"],
+                                  machine_action=campaign["machine_action"])
+        if decision.action == "hangup":
+            call.outcome, call.stage = decision.outcome, "closing"
+            await self.ari.hangup(channel_id)
+        elif decision.action == "message":
+            call.outcome, call.stage = decision.outcome, "closing"
+            await self._play(call, campaign["machine_message"] or "sound:vm-goodbye", "machine")
+        else:
+            self._spawn(self._connect(call))
+
+    async def _connect(self, call: Call) -> None:
+        call.stage = "waiting_agent"
+        loop = asyncio.get_running_loop()
+        agent_id = await self.agents.take(call.campaign["agent_group_id"],
+                                          loop.time() + SAFE_HARBOUR_SECONDS)
+        if call.stage != "waiting_agent":  # the customer hung up meanwhile
+            if agent_id is not None:
+                await self.agents.release(agent_id)
+            return
+        if agent_id is None or not await self.agents.connect(agent_id, call.channel_id):
+            call.outcome, call.stage = "abandoned", "closing"
+            await self._play(call, call.campaign["safe_harbour_message"], "safe-harbour")
+            return
+        call.agent_id, call.stage, call.outcome = agent_id, "connected", "human"
+        updates = {"agent": agent_id}
+        if call.campaign["record"]:
+            call.recording = f"attempt-{call.attempt_id}"
+            try:
+                await self.ari.record_bridge(self.agents.sessions[agent_id].bridge_id,
+                                             call.recording, format="wav")
+                updates["recording_name"] = call.recording
+            except AriError as exc:
+                log.warning("recording %s failed: %s", call.recording, exc)
+        await self.store.run(dialing.update_attempt, call.attempt_id, **updates)
+
+    async def _play(self, call: Call, media: str, kind: str) -> None:
+        try:
+            await self.ari.play(call.channel_id, media, f"{call.channel_id}-{kind}")
+        except AriError:
+            await self.ari.hangup(call.channel_id)
+
+    async def on_playback_finished(self, event: dict) -> None:
+        playback_id = event["playback"]["id"]
+        channel_id = playback_id.rsplit("-", 1)[0]
+        if playback_id.endswith(("-safe-harbour", "-machine")) and channel_id in self.calls:
+            await self.ari.hangup(channel_id)
+
+    async def on_channel_destroyed(self, event: dict) -> bool:
+        call = self.calls.get(event["channel"]["id"])
+        if call is None:
+            return False
+        cause = event.get("cause")
+        if call.outcome is None:
+            if call.answered_at is None:
+                rang = asyncio.get_running_loop().time() - call.dialled_at
+                call.outcome = outcome_for_unanswered(
+                    cause, rang_full_timeout=rang >= max(15, call.campaign["ring_timeout_seconds"]) - 1)
+            elif call.stage == "amd":
+                call.outcome = "hangup_during_amd"
+            else:
+                call.outcome = "abandoned"  # hung up while waiting for an agent
+        await self._close(call, call.outcome, hangup_cause=cause)
+        return True
+
+    async def _close(self, call: Call, outcome: str, hangup_cause: int | None = None) -> None:
+        previous_stage = call.stage
+        call.stage = "closing"
+        self.calls.pop(call.channel_id, None)
+        if call.recording:
+            try:
+                await self.ari.request("POST", f"/recordings/live/{call.recording}/stop")
+            except AriError:
+                pass
+        if call.agent_id is not None and previous_stage == "connected":
+            await self.agents.call_ended(call.agent_id, call.campaign["bcw_seconds"])
+        campaign = call.campaign
+        decision = await self.store.run(
+            dialing.finish_attempt, call.attempt_id, outcome=outcome, ended_at=_now(),
+            connected=outcome == "human", rules=campaign["rules"],
+            max_attempts=campaign["max_attempts"], hangup_cause=hangup_cause)
+        log.info("attempt %s to %s: %s -> contact %s", call.attempt_id, call.phone, outcome,
+                 decision.state)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,36 @@
+"""Seed data for campaign tests: plan, account, agents, a campaign and its contacts."""
+
+from __future__ import annotations
+
+from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, CallerIdNumber,
+                              Campaign, CampaignContact, Contact, ContactPhone, Rule,
+                              ServicePlan, User)
+
+
+def seed_campaign(numbers: list[str], *, agents: list[str], plan: dict | None = None,
+                  campaign: dict | None = None, rules: list[dict] = ()) -> dict:
+    plan_row = ServicePlan.create(name=f"plan-{ServicePlan.select().count()}",
+                                  **({"all_day": True, "international_allowed": True} | (plan or {})))
+    account = Account.create(name="Acme", company_number="+12125550100", plan=plan_row)
+    group = AgentGroup.create(account=account, name="sales")
+    agent_ids = []
+    for i, endpoint in enumerate(agents, 1):
+        user = User.create(account=account, username=f"agent{i}-{account.id}",
+                           password_hash="x", full_name=f"Agent {i}")
+        agent = Agent.create(user=user, endpoint=endpoint)
+        AgentGroupMember.create(group=group, agent=agent)
+        agent_ids.append(agent.id)
+    camp = Campaign.create(account=account, name="Spring", mode="progressive",
+                           agent_group=group, amd_enabled=True, max_attempts=1,
+                           ring_timeout_seconds=15, **(campaign or {}))
+    CallerIdNumber.create(campaign=camp, number="+12125550100")
+    for position, rule in enumerate(rules):
+        Rule.create(campaign=camp, position=position, **rule)
+    contact_ids = []
+    for i, number in enumerate(numbers):
+        contact = Contact.create(account=account, name=f"Contact {i}", client_id=f"c{i}")
+        ContactPhone.create(contact=contact, number=number)
+        CampaignContact.create(campaign=camp, contact=contact)
+        contact_ids.append(contact.id)
+    return {"campaign_id": camp.id, "agent_ids": agent_ids, "contact_ids": contact_ids,
+            "group_id": group.id}
