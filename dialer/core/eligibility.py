@@ -105,7 +105,8 @@ class Reason:
 @dataclass(frozen=True)
 class Verdict:
     """`next_possible_at`: earliest instant the time-based reasons all clear (`now` when
-    they already have); None when a permanent reason applies or nothing within reach."""
+    they already have); None when a permanent reason applies or nothing within reach.
+    The hourly cap is the account's budget, not the contact's, so it is not forecast."""
 
     eligible: bool
     reasons: tuple[Reason, ...]
@@ -186,20 +187,22 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
     """Every reason `contact` may not be dialled at `now` (aware), and when it could be."""
     now = _utc(now, "now")
     reasons: list[Reason] = []
-    add = lambda code, message: reasons.append(Reason(code, message))  # noqa: E731
+
+    def add(code: Code, message: str) -> None:
+        reasons.append(Reason(code, message))
 
     if contact.state in _INACTIVE_STATES:
         add(Code.NOT_WAITING, f"contact is {contact.state}")
-    phone_ok = _dialable(contact.phone)
-    if not phone_ok[0]:
-        add(Code.INVALID_PHONE, f"{contact.phone!r} cannot be dialled: {phone_ok[1]}")
+    phone_problem = _phone_problem(contact.phone)
+    if phone_problem:
+        add(Code.INVALID_PHONE, f"{contact.phone!r} cannot be dialled: {phone_problem}")
     if contact.phone in suppressed_devices:
         add(Code.SUPPRESSED_DEVICE, f"{contact.phone} is on a do-not-call list")
     if contact.client_id is not None and contact.client_id in suppressed_client_ids:
         add(Code.SUPPRESSED_CLIENT_ID, f"client id {contact.client_id!r} is on a do-not-call list")
     if contact.attempts >= campaign.max_attempts:
         add(Code.MAX_ATTEMPTS, f"{contact.attempts} of {campaign.max_attempts} attempts made")
-    if phone_ok[0] and not plan.international_allowed and is_international(
+    if not phone_problem and not plan.international_allowed and is_international(
             contact.phone, campaign.home_region):
         add(Code.INTERNATIONAL_NOT_ALLOWED,
             f"{contact.phone} is in {region_of(contact.phone)}, outside "
@@ -223,7 +226,7 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
     if codes & PERMANENT_CODES:
         next_at = None
     elif codes & TIME_CODES:
-        next_at = next_clear(schedule, now)
+        next_at = _next_clear(schedule, now)
     else:
         next_at = now
     return Verdict(not reasons, tuple(reasons), next_at)
@@ -232,12 +235,12 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
 _ORDER = {code: i for i, code in enumerate(Code)}
 
 
-def _dialable(phone: str) -> tuple[bool, str]:
+def _phone_problem(phone: str) -> str | None:
     try:
         same = normalise(phone, "ZZ") == phone
     except PhoneError as exc:
-        return False, exc.reason
-    return (True, "") if same else (False, "not in E.164 form")
+        return exc.reason
+    return None if same else "not in E.164 form"
 
 
 def _schedule(contact: ContactState, campaign: CampaignRules,
@@ -360,7 +363,7 @@ def _outside_message(bad: list[tuple[str, dt.datetime]], window: str, shown: int
 # --- when could it be dialled? --------------------------------------------------------
 
 
-def next_clear(s: _Schedule, now: dt.datetime) -> dt.datetime | None:
+def _next_clear(s: _Schedule, now: dt.datetime) -> dt.datetime | None:
     """Earliest instant >= now when every time-based reason clears, before the end date.
 
     Exact, not stepped: the answer can only be `now`, the retry time, or an instant where
