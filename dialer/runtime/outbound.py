@@ -101,8 +101,10 @@ class OutboundCalls:
     async def on_amd(self, event: dict) -> None:
         channel_id = event["channel"]["id"]
         call = self.calls.get(channel_id)
-        if call is None:
-            await self.ari.hangup(channel_id)  # not ours (or from before a lost restart)
+        if call is None:  # not ours, or from before a restart that lost it
+            log.warning("no handler for %s (no attempt of ours): hanging up",
+                        event["channel"]["name"])
+            await self.ari.hangup(channel_id)
             return
         args = event.get("args", []) + ["", "", ""]
         call.amd_status, call.amd_cause = args[1] or "NOTSURE", args[2] or None
@@ -156,9 +158,10 @@ class OutboundCalls:
 
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
-        channel_id = playback_id.rsplit("-", 1)[0]
-        if playback_id.endswith(("-safe-harbour", "-machine")) and channel_id in self.calls:
-            await self.ari.hangup(channel_id)
+        for kind in ("-safe-harbour", "-machine"):  # ids are f"{channel_id}{kind}"
+            channel_id = playback_id.removesuffix(kind)
+            if channel_id != playback_id and channel_id in self.calls:
+                await self.ari.hangup(channel_id)
 
     async def on_channel_destroyed(self, event: dict) -> bool:
         call = self.calls.get(event["channel"]["id"])

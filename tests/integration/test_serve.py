@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,6 +24,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def active_channels(lab) -> int:
+    out = lab.pbx.rx("core show channels count")  # "... \n1 active channel\n..."
+    return int(re.search(r"(\d+) active channels?", out).group(1))
+
+
+def wait_channels(lab, wanted, timeout=20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if wanted(active_channels(lab)):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def get_json(url):
@@ -58,12 +73,10 @@ def test_serve_connects_migrates_and_reports_health(lab, tmp_path):
         assert body["ari"]["connected"] is True and body["node"] == "t1"
         assert (tmp_path / "db/dialer.sqlite3").exists()
         # A call that reaches the app with no feature to take it is hung up, not left waiting.
+        # The CLI originate returns before the channel exists: see it appear, then go.
         lab.pbx.rx(f"channel originate PJSIP/{HUMAN}@carrier extension s@dialer-amd")
-        deadline = time.monotonic() + 20
-        while "0 active channels" not in lab.pbx.rx("core show channels count") \
-                and time.monotonic() < deadline:
-            time.sleep(0.3)
-        assert "0 active channels" in lab.pbx.rx("core show channels count")
+        assert wait_channels(lab, lambda n: n > 0), "the call never started"
+        assert wait_channels(lab, lambda n: n == 0), "the call was left up"
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=20)
