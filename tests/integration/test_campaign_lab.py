@@ -83,3 +83,65 @@ async def test_progressive_campaign_outcomes(dialer, lab):
         s for (s,) in CampaignContact.select(CampaignContact.state).where(
             CampaignContact.campaign == cid).tuples()))
     assert states.count("completed") == sum(r["outcome"] == "human" for r in rows)
+
+
+def channel_names(d):
+    names = []
+    d.ari.on("ChannelCreated", lambda e: names.append(e["channel"]["name"]))
+    return names
+
+
+async def run_to_end(d, cid, timeout=120, start=True):
+    from dialer.db import campaigns, dialing
+
+    if start:
+        await d.store.run(campaigns.set_status, cid, "running")
+
+    async def done():
+        p = await d.store.run(dialing.progress, cid)
+        return p["waiting"] == 0 and p["in_progress"] == 0 and p["rescheduled"] == 0
+    await wait_until(done, timeout)
+    return await d.store.run(attempts, cid)
+
+
+async def test_training_plan_simulates_calls_and_never_uses_the_trunk(dialer, lab):
+    created = channel_names(dialer)
+    # Last digit picks the simulated outcome: 9 human (hangs up after 20 s), 4 machine, 6 busy.
+    numbers = ["+12125550109", "+12125550104", "+12125550106"]
+    seed = await dialer.store.run(seed_campaign, numbers, agents=lab.info["agents"][:1],
+                                  plan={"training": True})
+    await login_all(dialer, seed["agent_ids"])
+    rows = await run_to_end(dialer, seed["campaign_id"])
+    outcomes = {r["phone"]: r["outcome"] for r in rows}
+    assert outcomes == {"+12125550109": "human", "+12125550104": "machine",
+                        "+12125550106": "busy"}
+    assert any(n.startswith("Local/+12125550109@dialer-training") for n in created)
+    assert not [n for n in created if n.startswith("PJSIP/carrier")]
+
+
+async def test_human_with_no_free_agent_hears_safe_harbour_and_counts_abandoned(dialer, lab):
+    played = []
+    dialer.ari.on("PlaybackFinished", lambda e: played.append(e["playback"]))
+    seed = await dialer.store.run(seed_campaign, [human(0, "213")],
+                                  agents=lab.info["agents"][:1])
+    await login_all(dialer, seed["agent_ids"])
+    # The only agent goes not-ready once the call is in flight: nobody can take the human.
+    cid = seed["campaign_id"]
+    from dialer.db import campaigns
+
+    await dialer.store.run(campaigns.set_status, cid, "running")
+    await wait_until(lambda: _true(dialer.calls.in_flight(cid) == 1), 10)
+    await dialer.agents.set_ready(seed["agent_ids"][0], False)
+    rows = await run_to_end(dialer, cid, timeout=60, start=False)
+    assert [r["outcome"] for r in rows] == ["abandoned"]
+    assert rows[0]["amd_status"] == "HUMAN" and rows[0]["agent"] is None
+    assert [p["media_uri"] for p in played
+            if p["id"].endswith("-safe-harbour")][:1] == ["sound:tt-allbusy"]
+    from dialer.db import dialing
+
+    progress = await dialer.store.run(dialing.progress, cid)
+    assert progress["abandon_rate"] == 1.0 and progress["outcomes"]["abandoned"] == 1
+
+
+async def _true(value):
+    return value
