@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import peewee as pw
 from aiohttp import web
 
 from .. import __version__
 from ..ari import AriError
+from ..core.csv_import import CsvMappingError
+from ..db import campaign_admin, contacts, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
+from ..db.validation import ConflictError, FieldError, reject_unknown
 
 routes = web.RouteTableDef()
+DIALER = web.AppKey("dialer", object)  # the running Dialer
 
 
 def _error(status: int, field: str, message: str) -> web.Response:
@@ -26,6 +31,12 @@ async def json_errors(request: web.Request, handler):
         return await handler(request)
     except campaign_db.CampaignStateError as exc:
         return _error(409, exc.field, str(exc))
+    except ConflictError as exc:  # before FieldError: it is one
+        return _error(409, exc.field, str(exc))
+    except FieldError as exc:
+        return _error(400, exc.field, str(exc))
+    except CsvMappingError as exc:
+        return _error(400, exc.field, exc.reason)
     except pw.DoesNotExist:
         return _error(404, "id", "no such object")
     except KeyError as exc:
@@ -44,7 +55,7 @@ def _id(request: web.Request, name: str = "id") -> int:
 
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
-    dialer = request.app["dialer"]
+    dialer = request.app[DIALER]
     ari_up = dialer.ari.connected.is_set()
     body = {"status": "ok" if ari_up else "degraded", "version": __version__,
             "node": dialer.cfg.node, "ari": {"connected": ari_up,
@@ -54,13 +65,13 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/api/agents/sessions")
 async def agent_sessions(request: web.Request) -> web.Response:
-    agents = request.app["dialer"].agents
+    agents = request.app[DIALER].agents
     return web.json_response([agents.describe(a) for a in sorted(agents.sessions)])
 
 
 @routes.post("/api/agents/{id}/{action:login|logout|ready|not-ready}")
 async def agent_action(request: web.Request) -> web.Response:
-    agents = request.app["dialer"].agents
+    agents = request.app[DIALER].agents
     agent_id, action = _id(request), request.match_info["action"]
     if action == "login":
         return web.json_response(await agents.login(agent_id))
@@ -75,13 +86,13 @@ async def agent_action(request: web.Request) -> web.Response:
 async def campaign_action(request: web.Request) -> web.Response:
     status = {"start": "running", "resume": "running", "suspend": "suspended",
               "terminate": "terminated", "archive": "archived"}[request.match_info["action"]]
-    store = request.app["dialer"].store
+    store = request.app[DIALER].store
     return web.json_response(await store.run(campaign_db.set_status, _id(request), status))
 
 
 @routes.get("/api/campaigns/{id}/progress")
 async def campaign_progress(request: web.Request) -> web.Response:
-    dialer = request.app["dialer"]
+    dialer = request.app[DIALER]
     campaign_id = _id(request)
     body = await dialer.store.run(dialing.progress, campaign_id)
     settings = await dialer.store.run(dialing.campaign_settings, campaign_id)
@@ -94,13 +105,157 @@ async def campaign_progress(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{id}/contacts/{contact}/why")
 async def why_not(request: web.Request) -> web.Response:
-    store = request.app["dialer"].store
+    store = request.app[DIALER].store
     return web.json_response(await store.run(campaign_db.why_not, _id(request),
                                              _id(request, "contact"), dt.datetime.now(dt.UTC)))
 
 
+# --- administration: plans, contacts, filters, campaigns --------------------------------
+
+
+async def _body(request: web.Request) -> dict:
+    """The request's JSON object, or a 400 naming "body"."""
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise FieldError("body", "not valid JSON") from None
+    if not isinstance(body, dict):
+        raise FieldError("body", "must be a JSON object")
+    return body
+
+
+@routes.get("/api/plans")
+async def list_plans(request: web.Request) -> web.Response:
+    include = request.query.get("include_disabled", "").lower() in ("1", "true", "yes")
+    return web.json_response(await request.app[DIALER].store.run(plans.list_plans, include))
+
+
+@routes.post("/api/plans")
+async def create_plan(request: web.Request) -> web.Response:
+    body = await _body(request)
+    return web.json_response(await request.app[DIALER].store.run(plans.create_plan, **body),
+                             status=201)
+
+
+@routes.patch("/api/plans/{id}")
+async def update_plan(request: web.Request) -> web.Response:
+    body = await _body(request)
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(plans.update_plan, _id(request), **body))
+
+
+@routes.post("/api/plans/{id}/{action:enable|disable}")
+async def plan_enabled(request: web.Request) -> web.Response:
+    store = request.app[DIALER].store
+    enabled = request.match_info["action"] == "enable"
+    return web.json_response(await store.run(plans.set_plan_enabled, _id(request), enabled))
+
+
+async def _import_form(request: web.Request) -> dict:
+    """multipart/form-data: a file part ("file" or "csv"), "mapping" as JSON text,
+    "list_name", "default_region", "campaign_id"."""
+    form = await request.post()
+    upload = form.get("file", form.get("csv"))
+    raw = upload.file.read() if hasattr(upload, "file") else upload
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FieldError("csv", "the file is not UTF-8 text") from None
+    try:
+        mapping = json.loads(form.get("mapping") or "null")
+    except json.JSONDecodeError:
+        raise FieldError("mapping", "not valid JSON") from None
+    campaign_id = form.get("campaign_id") or None
+    if campaign_id is not None:
+        if not str(campaign_id).isdigit():
+            raise FieldError("campaign_id", "not an id")
+        campaign_id = int(campaign_id)
+    return {"csv": raw, "mapping": mapping, "list_name": form.get("list_name"),
+            "default_region": form.get("default_region"), "campaign_id": campaign_id}
+
+
+@routes.post("/api/accounts/{id}/contacts/import")
+async def import_contacts(request: web.Request) -> web.Response:
+    if request.content_type.startswith("multipart/"):
+        body = await _import_form(request)
+    else:
+        body = await _body(request)
+        reject_unknown(body, ("csv", "mapping", "list_name", "default_region", "campaign_id"))
+    campaign_id = body.get("campaign_id")
+    if campaign_id is not None and (not isinstance(campaign_id, int)
+                                    or isinstance(campaign_id, bool)):
+        raise FieldError("campaign_id", "not an id")
+    store = request.app[DIALER].store
+    result = await store.run(contacts.import_contacts, _id(request),
+                             body.get("list_name") or "Import", body.get("csv"),
+                             body.get("mapping"), body.get("default_region") or "US",
+                             campaign_id)
+    return web.json_response(result, status=201)
+
+
+@routes.post("/api/accounts/{id}/filters")
+async def create_filter(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reject_unknown(body, ("name", "definition"))
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(contacts.create_filter, _id(request),
+                                             body.get("name"), body.get("definition")),
+                             status=201)
+
+
+@routes.get("/api/filters/{id}/contacts")
+async def filter_contacts(request: web.Request) -> web.Response:
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(contacts.filter_contacts, _id(request)))
+
+
+@routes.post("/api/campaigns/{id}/filters/{filter_id}")
+async def attach_filter(request: web.Request) -> web.Response:
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(contacts.attach_filter, _id(request),
+                                             _id(request, "filter_id")))
+
+
+@routes.post("/api/accounts/{id}/campaigns")
+async def create_campaign(request: web.Request) -> web.Response:
+    body = await _body(request)
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_admin.create_campaign, _id(request),
+                                             **body), status=201)
+
+
+@routes.post("/api/campaigns/{id}/clone")
+async def clone_campaign(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reject_unknown(body, ("name",))
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_admin.clone_campaign, _id(request),
+                                             body.get("name")), status=201)
+
+
+@routes.post("/api/campaigns/{id}/caller-ids")
+async def add_caller_id(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reject_unknown(body, ("number",))
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_admin.add_caller_id, _id(request),
+                                             body.get("number")), status=201)
+
+
+@routes.post("/api/campaigns/{id}/rules")
+async def add_rule(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reject_unknown(body, ("condition", "action", "params", "position"))
+    if "action" not in body:
+        raise FieldError("action", "required")
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_admin.add_rule, _id(request), **body),
+                             status=201)
+
+
 def create_app(dialer) -> web.Application:
     app = web.Application(middlewares=[json_errors])
-    app["dialer"] = dialer
+    app[DIALER] = dialer
     app.add_routes(routes)
     return app

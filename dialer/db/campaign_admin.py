@@ -1,0 +1,210 @@
+"""Campaign administration: create (within the plan's limit), clone, caller ids, rules.
+
+One transaction per function; plain dicts out; `FieldError`/`ConflictError` name the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee as pw
+
+from ..core.phones import PhoneError, normalise, region_of
+from ..core.rules import RuleSpec, rule_problems
+from ..core.tz import canonical_zone
+from .models import (Account, AgentGroup, CallerIdNumber, Campaign, CampaignContact,
+                     CampaignSuppression, Rule, Script)
+from .validation import (ConflictError, FieldError, boolean, fmt_time, hhmm, integer,
+                         iso_date, reject_unknown, text, transaction)
+
+# field -> checker(value) -> clean value
+_CHECKS = {
+    "name": lambda v: text("name", v),
+    "mode": lambda v: _choice("mode", v, Campaign.mode.values),
+    "agent_group_id": lambda v: integer("agent_group_id", v, minimum=1, nullable=True),
+    "script_id": lambda v: integer("script_id", v, minimum=1, nullable=True),
+    "bcw_seconds": lambda v: integer("bcw_seconds", v),
+    "record": lambda v: boolean("record", v),
+    "inbound_priority": lambda v: integer("inbound_priority", v),
+    "start_date": lambda v: iso_date("start_date", v),
+    "end_date": lambda v: iso_date("end_date", v),
+    "daily_start": lambda v: hhmm("daily_start", v),
+    "daily_stop": lambda v: hhmm("daily_stop", v),
+    "timezone": lambda v: _zone("timezone", v),
+    "amd_enabled": lambda v: boolean("amd_enabled", v),
+    "machine_action": lambda v: _choice("machine_action", v, Campaign.machine_action.values),
+    "machine_message": lambda v: text("machine_message", v, nullable=True),
+    "safe_harbour_message": lambda v: text("safe_harbour_message", v),
+    "max_attempts": lambda v: integer("max_attempts", v, minimum=1),
+    "ring_timeout_seconds": lambda v: integer("ring_timeout_seconds", v, minimum=1),
+}
+# settings a clone copies (everything but identity, status and timestamps)
+_COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_priority",
+           "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
+           "machine_action", "machine_message", "safe_harbour_message", "max_attempts",
+           "ring_timeout_seconds")
+
+
+def _choice(field: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise FieldError(field, f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _zone(field: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    zone = canonical_zone(value) if isinstance(value, str) else None
+    if zone is None:
+        raise FieldError(field, f"{value!r} is not an IANA time zone (e.g. Europe/Paris)")
+    return zone
+
+
+def campaign_dict(c: Campaign) -> dict:
+    return {
+        "id": c.id, "account_id": c.account_id, "name": c.name, "mode": c.mode,
+        "status": c.status, "agent_group_id": c.agent_group_id, "script_id": c.script_id,
+        "bcw_seconds": c.bcw_seconds, "record": c.record,
+        "inbound_priority": c.inbound_priority,
+        "start_date": c.start_date.isoformat() if c.start_date else None,
+        "end_date": c.end_date.isoformat() if c.end_date else None,
+        "daily_start": fmt_time(c.daily_start), "daily_stop": fmt_time(c.daily_stop),
+        "timezone": c.timezone, "amd_enabled": c.amd_enabled,
+        "machine_action": c.machine_action, "machine_message": c.machine_message,
+        "safe_harbour_message": c.safe_harbour_message, "max_attempts": c.max_attempts,
+        "ring_timeout_seconds": c.ring_timeout_seconds,
+    }
+
+
+def _check_limit(account: Account) -> None:
+    """The plan's max_unarchived_campaigns: campaigns of the account not archived."""
+    plan = account.plan
+    limit = plan.max_unarchived_campaigns if plan is not None else None
+    if limit is None:
+        return
+    used = (Campaign.select().where((Campaign.account == account.id)
+                                    & (Campaign.status != "archived")).count())
+    if used >= limit:
+        raise ConflictError("max_unarchived_campaigns",
+                            f"plan {plan.name!r} allows {limit} unarchived campaign"
+                            f"{'s' if limit != 1 else ''} and the account has {used}: "
+                            "archive one first")
+
+
+def _check_consistency(account: Account, c: dict) -> None:
+    if c.get("agent_group_id") is not None and not AgentGroup.select().where(
+            (AgentGroup.id == c["agent_group_id"]) & (AgentGroup.account == account.id)).exists():
+        raise FieldError("agent_group_id", "no such agent group in this account")
+    if c.get("script_id") is not None and not Script.select().where(
+            (Script.id == c["script_id"]) & (Script.account == account.id)).exists():
+        raise FieldError("script_id", "no such script in this account")
+    if c.get("machine_action") == "message" and not c.get("machine_message"):
+        raise FieldError("machine_message", "required when machine_action is message")
+    if c.get("start_date") and c.get("end_date") and c["end_date"] < c["start_date"]:
+        raise FieldError("end_date", "is before start_date")
+    if (c.get("daily_start") is None) != (c.get("daily_stop") is None):
+        missing = "daily_stop" if c.get("daily_stop") is None else "daily_start"
+        raise FieldError(missing, "daily_start and daily_stop are set together (or neither)")
+
+
+@transaction
+def create_campaign(account_id: int, /, **fields: Any) -> dict:
+    """A draft campaign. Fields: see `_CHECKS` (dates YYYY-MM-DD, times HH:MM)."""
+    account = Account.get_by_id(account_id)
+    reject_unknown(fields, _CHECKS)
+    if "name" not in fields:
+        raise FieldError("name", "required")
+    clean = {name: _CHECKS[name](value) for name, value in fields.items()}
+    _check_consistency(account, clean)
+    _check_limit(account)
+    clean["agent_group"] = clean.pop("agent_group_id", None)
+    clean["script"] = clean.pop("script_id", None)
+    campaign = Campaign.create(account=account, status="draft", **clean)
+    return campaign_dict(campaign)
+
+
+@transaction
+def clone_campaign(campaign_id: int, name: str) -> dict:
+    """A draft copy: settings, caller ids, rules, suppression lists, and the contacts
+    (all waiting, no attempts; contacts a rule deleted from the source are left out)."""
+    source = Campaign.get_by_id(campaign_id)
+    name = text("name", name)
+    _check_limit(source.account)
+    copy = Campaign.create(account=source.account_id, name=name, status="draft",
+                           **{f: getattr(source, f"{f}_id" if f in ("agent_group", "script")
+                                         else f) for f in _COPIED})
+    for number in source.caller_ids.order_by(CallerIdNumber.id):
+        CallerIdNumber.create(campaign=copy, number=number.number)
+    for rule in source.rules.order_by(Rule.position, Rule.id):
+        Rule.create(campaign=copy, position=rule.position, condition=rule.condition,
+                    action=rule.action, params=rule.params)
+    for link in source.suppressions:
+        CampaignSuppression.create(campaign=copy, suppression_list=link.list_id)  # column_name="list_id"
+    # INSERT ... SELECT applies no Python defaults: give the fresh state explicitly.
+    contacts = (CampaignContact.select(pw.Value(copy.id), CampaignContact.contact,
+                                       pw.Value("waiting"), pw.Value(0), pw.Value(""))
+                .where((CampaignContact.campaign == source.id)
+                       & (CampaignContact.state != "deleted"))
+                .order_by(CampaignContact.id))
+    CampaignContact.insert_from(contacts, [
+        CampaignContact.campaign, CampaignContact.contact, CampaignContact.state,
+        CampaignContact.attempts, CampaignContact.dial_prefix]).execute()
+    return campaign_dict(copy) | {
+        "cloned_from": source.id,
+        "caller_ids": copy.caller_ids.count(), "rules": copy.rules.count(),
+        "suppression_lists": copy.suppressions.count(), "contacts": copy.contacts.count()}
+
+
+def _editable(campaign_id: int) -> Campaign:
+    campaign = Campaign.get_by_id(campaign_id)
+    if campaign.status == "archived":
+        raise ConflictError("status", "an archived campaign cannot be changed")
+    return campaign
+
+
+@transaction
+def add_caller_id(campaign_id: int, number: str) -> dict:
+    """Add a caller id; national numbers are read in the account's own country."""
+    campaign = _editable(campaign_id)
+    company = campaign.account.company_number
+    try:
+        e164 = normalise(text("number", number, max_length=32),
+                         region_of(company) if company else "US")
+    except PhoneError as exc:
+        raise FieldError("number", f"{number!r}: {exc.reason}") from None
+    if CallerIdNumber.select().where((CallerIdNumber.campaign == campaign.id)
+                                     & (CallerIdNumber.number == e164)).exists():
+        raise ConflictError("number", f"{e164} is already a caller id of this campaign")
+    row = CallerIdNumber.create(campaign=campaign, number=e164)
+    return {"id": row.id, "campaign_id": campaign.id, "number": e164}
+
+
+def _problem_field(problem: str) -> str:
+    for field in ("condition", "action"):
+        if field in problem:
+            return field
+    return "params"
+
+
+@transaction
+def add_rule(campaign_id: int, *, action: Any, condition: Any = None, params: Any = None,
+             position: Any = None) -> dict:
+    """Append a rule (or insert it at `position`); refused if `rule_problems` finds any."""
+    campaign = _editable(campaign_id)
+    condition = {} if condition is None else condition
+    params = {} if params is None else params
+    if not isinstance(action, str):
+        raise FieldError("action", "must be a string")
+    if not isinstance(params, dict):
+        raise FieldError("params", "must be an object")
+    problems = rule_problems(RuleSpec(0, condition, action, params))
+    if problems:
+        raise FieldError(_problem_field(problems[0]), "; ".join(problems))
+    if position is None:
+        last = Rule.select(pw.fn.MAX(Rule.position)).where(Rule.campaign == campaign.id).scalar()
+        position = 0 if last is None else last + 1
+    position = integer("position", position)
+    row = Rule.create(campaign=campaign, position=position, condition=condition,
+                      action=action, params=params)
+    return {"id": row.id, "campaign_id": campaign.id, "position": position,
+            "condition": condition, "action": action, "params": params}

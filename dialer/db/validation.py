@@ -1,0 +1,105 @@
+"""Input checks for the admin services, with errors that name the field at fault.
+
+`FieldError` (HTTP 400) and its subclass `ConflictError` (HTTP 409: the input is well
+formed but the current data forbids it) carry `field`; the web app's error middleware turns
+them into {"error": {"field", "message"}}. `transaction` wraps a service function in its
+own `atomic()`, so it is one transaction when called directly and a savepoint inside
+`Store.run`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+from .models import database_proxy
+
+T = TypeVar("T")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class FieldError(ValueError):
+    """Bad input: `field` names it (HTTP 400)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class ConflictError(FieldError):
+    """Valid input the current state of the data forbids (HTTP 409)."""
+
+
+def transaction(fn: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with database_proxy.atomic():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+def reject_unknown(values: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    allowed = set(allowed)
+    for key in values:
+        if key not in allowed:
+            raise FieldError(key, "unknown field")
+
+
+def hhmm(field: str, value: Any) -> dt.time | None:
+    """"HH:MM" (24-hour) -> time; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.time):
+        return value.replace(second=0, microsecond=0)
+    m = _HHMM.match(value) if isinstance(value, str) else None
+    if not m:
+        raise FieldError(field, f"{value!r} is not a time of day as HH:MM (00:00 to 23:59)")
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+def fmt_time(value: dt.time | str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # a driver that hands TIME back as text
+        value = dt.time.fromisoformat(value)
+    return value.strftime("%H:%M")
+
+
+def iso_date(field: str, value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise FieldError(field, f"{value!r} is not a date as YYYY-MM-DD")
+
+
+def integer(field: str, value: Any, *, minimum: int = 0, nullable: bool = False) -> int | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise FieldError(field, "must be an integer" + (" or null" if nullable else ""))
+    if value < minimum:
+        raise FieldError(field, f"must be at least {minimum}")
+    return value
+
+
+def boolean(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(field, "must be true or false")
+    return value
+
+
+def text(field: str, value: Any, *, nullable: bool = False, max_length: int = 255) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError(field, "must be a non-empty string")
+    value = value.strip()
+    if len(value) > max_length:
+        raise FieldError(field, f"must be at most {max_length} characters")
+    return value
