@@ -20,9 +20,9 @@ def seed_campaign(numbers: list[str], *, agents: list[str], plan: dict | None = 
         agent = Agent.create(user=user, endpoint=endpoint)
         AgentGroupMember.create(group=group, agent=agent)
         agent_ids.append(agent.id)
-    camp = Campaign.create(account=account, name="Spring", mode="progressive",
-                           agent_group=group, amd_enabled=True, max_attempts=1,
-                           ring_timeout_seconds=15, **(campaign or {}))
+    camp = Campaign.create(account=account, agent_group=group,
+                           **({"name": "Spring", "mode": "progressive", "amd_enabled": True,
+                               "max_attempts": 1, "ring_timeout_seconds": 15} | (campaign or {})))
     CallerIdNumber.create(campaign=camp, number="+12125550100")
     for position, rule in enumerate(rules):
         Rule.create(campaign=camp, position=position, **rule)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -26,3 +27,9 @@ def canonical_zone(name: str) -> str | None:
     if name and load_zone(name) is not None:
         return name
     return _by_folded_name().get(name.casefold())
+
+
+def utc_now() -> dt.datetime:
+    """The wall clock, aware UTC. Runtime classes take a `now` callable defaulting to this,
+    so tests can run them on a simulated clock."""
+    return dt.datetime.now(dt.UTC)

@@ -168,3 +168,17 @@ def progress(campaign_id: int) -> dict:
         "outcomes": {k or "in_progress": v for k, v in outcomes.items()},
         "abandon_rate": round(outcomes.get("abandoned", 0) / live, 4) if live else 0.0,
     }
+
+
+def preview_details(cc_id: int) -> dict:
+    """What an agent sees of a contact offered in preview."""
+    cc = CampaignContact.get_by_id(cc_id)
+    contact = cc.contact
+    phones = [n for (n,) in ContactPhone.select(ContactPhone.number)
+              .where(ContactPhone.contact == contact.id)
+              .order_by(ContactPhone.position, ContactPhone.id).tuples()]
+    return {"campaign_id": cc.campaign_id, "campaign": cc.campaign.name,
+            "contact_id": contact.id, "name": contact.name, "phones": phones,
+            "email": contact.email, "client_id": contact.client_id,
+            "timezone": contact.timezone, "fields": contact.fields or {},
+            "attempts": cc.attempts, "last_reason": cc.last_reason}

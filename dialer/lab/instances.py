@@ -91,7 +91,8 @@ class Instance:
     def write_config(self) -> None:
         etc = self.dir / "etc"
         shutil.rmtree(etc, ignore_errors=True)
-        for sub in ("etc", "run", "log", "spool", "lib/keys", "cache"):
+        # spool/recording: where ARI recordings go (the Debian package makes it on a real PBX)
+        for sub in ("etc", "run", "log", "spool/recording", "lib/keys", "cache"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         (self.dir / "log/messages.log").unlink(missing_ok=True)
         pbx = self.role == "pbx"

@@ -9,17 +9,17 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Callable
 
 from ..ari import AriClient, AriConflict, AriError
 from ..core.outbound import AgentView, pick_agent
+from ..core.tz import utc_now
 from ..db import agents as agent_db
+from ..db import dialing
 
 log = logging.getLogger("dialer.agents")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+SKIP_DELAY = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -29,16 +29,18 @@ class Session:
     groups: frozenset[int]
     channel_id: str
     bridge_id: str
-    state: str = "logging_in"
-    since: dt.datetime = field(default_factory=_now)
+    since: dt.datetime
+    state: str = "logging_in"        # then available, preview, dialling, on_call, wrap_up, not_ready
     customer: str | None = None      # customer channel in the bridge
     reserved: bool = False           # a call is being connected to this agent
+    preview: dict | None = None      # the contact offered in preview: claim, campaign, details
     wrap_task: asyncio.Task | None = None
 
 
 class AgentSessions:
-    def __init__(self, ari: AriClient, store, app: str):
-        self.ari, self.store, self.app = ari, store, app
+    def __init__(self, ari: AriClient, store, app: str,
+                 now: Callable[[], dt.datetime] = utc_now):
+        self.ari, self.store, self.app, self.now = ari, store, app, now
         self.sessions: dict[int, Session] = {}
         self.changed = asyncio.Condition()  # notified whenever an agent may have come free
 
@@ -47,9 +49,20 @@ class AgentSessions:
         return [AgentView(s.agent_id, s.state, s.since, s.groups, s.reserved)
                 for s in self.sessions.values()]
 
+    def free_agents(self, group_id: int | None) -> list[int]:
+        """Available agents of the group, longest idle first."""
+        free = [v for v in self.views() if v.state == "available" and not v.reserved
+                and (group_id is None or group_id in v.groups)]
+        return [v.agent_id for v in sorted(free, key=lambda v: (v.state_since, v.agent_id))]
+
     def free_count(self, group_id: int | None) -> int:
-        return sum(1 for v in self.views() if v.state == "available" and not v.reserved
-                   and (group_id is None or group_id in v.groups))
+        return len(self.free_agents(group_id))
+
+    def previews_of(self, campaign_id: int) -> int:
+        """Contacts of the campaign held on agents' screens (claimed, not yet dialled)."""
+        return sum(1 for s in self.sessions.values()
+                   if s.preview and s.preview["campaign"]["id"] == campaign_id
+                   and s.state == "preview")
 
     def by_channel(self, channel_id: str) -> Session | None:
         return next((s for s in self.sessions.values() if s.channel_id == channel_id), None)
@@ -61,7 +74,7 @@ class AgentSessions:
         info = await self.store.run(agent_db.agent_info, agent_id)
         session = Session(agent_id, info["endpoint"], frozenset(info["groups"]),
                           channel_id=f"agent-{agent_id}-{uuid.uuid4().hex[:8]}",
-                          bridge_id=f"dialer-agent-{agent_id}")
+                          bridge_id=f"dialer-agent-{agent_id}", since=self.now())
         self.sessions[agent_id] = session
         try:
             await self.ari.originate(info["endpoint"], channel_id=session.channel_id,
@@ -105,8 +118,11 @@ class AgentSessions:
         self.sessions.pop(session.agent_id, None)
         if session.wrap_task:
             session.wrap_task.cancel()
+        if session.preview and session.state == "preview":
+            await self._hand_back(session, "agent logged out during preview")
         await self.ari.destroy_bridge(session.bridge_id)
-        await self.store.run(agent_db.set_agent_state, session.agent_id, "logged_out", _now())
+        await self.store.run(agent_db.set_agent_state, session.agent_id, "logged_out",
+                             self.now())
         log.info("agent %s logged out", session.agent_id)
 
     # ---- states ----------------------------------------------------------------------
@@ -116,7 +132,7 @@ class AgentSessions:
             await self._set_state(session, "available" if ready else "not_ready")
 
     async def _set_state(self, session: Session, state: str) -> None:
-        session.state, session.since = state, _now()
+        session.state, session.since = state, self.now()
         await self.store.run(agent_db.set_agent_state, session.agent_id, state, session.since)
         async with self.changed:
             self.changed.notify_all()
@@ -163,11 +179,49 @@ class AgentSessions:
             async with self.changed:
                 self.changed.notify_all()
 
+    # ---- preview ---------------------------------------------------------------------
+    async def offer_preview(self, agent_id: int, preview: dict) -> None:
+        """Show a claimed contact to an available agent; it is theirs until dial or skip."""
+        session = self.sessions[agent_id]
+        session.preview = preview
+        await self._set_state(session, "preview")
+
+    def take_preview(self, agent_id: int) -> dict:
+        """The preview the agent asked to dial (state becomes dialling)."""
+        session = self.sessions.get(agent_id)
+        if session is None or session.state != "preview" or not session.preview:
+            raise AgentStateError(f"agent {agent_id} has no contact in preview")
+        session.state = "dialling"
+        return session.preview
+
+    async def skip_preview(self, agent_id: int) -> None:
+        session = self.sessions.get(agent_id)
+        if session is None or session.state != "preview" or not session.preview:
+            raise AgentStateError(f"agent {agent_id} has no contact in preview")
+        # Not offered again at once, or the next free agent would see it straight away.
+        await self._hand_back(session, f"skipped in preview by agent {agent_id}", SKIP_DELAY)
+        await self._set_state(session, "available")
+
+    async def preview_done(self, agent_id: int) -> None:
+        """A preview call that never reached the agent (busy, no answer, refused)."""
+        session = self.sessions.get(agent_id)
+        if session is not None:
+            session.preview = None
+            if session.state in ("preview", "dialling"):
+                await self._set_state(session, "available")
+
+    async def _hand_back(self, session: Session, reason: str,
+                         delay: dt.timedelta = dt.timedelta(0)) -> None:
+        preview, session.preview = session.preview, None
+        await self.store.run(dialing.release, preview["claim"]["cc_id"],
+                             next_attempt_at=self.now() + delay, reason=reason)
+
     async def call_ended(self, agent_id: int, wrap_seconds: int) -> None:
         session = self.sessions.get(agent_id)
         if session is None:
             return
         session.customer = None
+        session.preview = None
         if wrap_seconds <= 0:
             await self._set_state(session, "available")
             return
@@ -184,4 +238,11 @@ class AgentSessions:
         if s is None:
             return {"agent_id": agent_id, "state": "logged_out"}
         return {"agent_id": agent_id, "state": s.state, "since": s.since.isoformat(),
-                "endpoint": s.endpoint, "customer": s.customer, "bridge": s.bridge_id}
+                "endpoint": s.endpoint, "customer": s.customer, "bridge": s.bridge_id,
+                "preview": s.preview["details"] if s.preview else None}
+
+
+class AgentStateError(Exception):
+    """The agent is not in a state that allows the request (HTTP 409)."""
+
+    field = "state"

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from typing import Callable
 
 from ..core.eligibility import check, hourly_cap_left
 from ..core.outbound import progressive_lines
+from ..core.tz import utc_now
 from ..db import dialing
 from .agents import AgentSessions
 from .outbound import OutboundCalls
@@ -19,9 +21,9 @@ log = logging.getLogger("dialer.campaigns")
 
 class CampaignRunner:
     def __init__(self, store, agents: AgentSessions, calls: OutboundCalls, *, node: str,
-                 tick_seconds: float = 0.5):
+                 tick_seconds: float = 0.5, now: Callable[[], dt.datetime] = utc_now):
         self.store, self.agents, self.calls = store, agents, calls
-        self.node, self.tick_seconds = node, tick_seconds
+        self.node, self.tick_seconds, self.now = node, tick_seconds, now
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -35,7 +37,7 @@ class CampaignRunner:
     async def _run(self) -> None:
         while True:
             try:
-                await self.tick(dt.datetime.now(dt.UTC))
+                await self.tick(self.now())
             except Exception:  # noqa: BLE001 - one bad tick must not stop dialling
                 log.exception("campaign tick failed")
             await asyncio.sleep(self.tick_seconds)
@@ -45,30 +47,76 @@ class CampaignRunner:
             return
         for campaign_id in await self.store.run(dialing.running_campaign_ids):
             campaign = await self.store.run(dialing.campaign_settings, campaign_id)
-            if campaign["mode"] != "preview":
-                await self._dial_progressive(campaign, now)
+            last_hour = await self.store.run(dialing.attempts_since, campaign_id,
+                                             now - dt.timedelta(hours=1))
+            if campaign["mode"] == "preview":
+                await self._offer_previews(campaign, now, last_hour)
+            else:
+                await self._dial_progressive(campaign, now, last_hour)
 
-    async def _dial_progressive(self, campaign: dict, now: dt.datetime) -> None:
-        plan = campaign["plan"]
-        last_hour = await self.store.run(dialing.attempts_since, campaign["id"],
-                                         now - dt.timedelta(hours=1))
+    async def _dial_progressive(self, campaign: dict, now: dt.datetime, last_hour: int) -> None:
         lines = progressive_lines(
             agents_free=self.agents.free_count(campaign["agent_group_id"]),
             calls_in_flight=self.calls.in_flight(campaign["id"]),
-            hourly_left=hourly_cap_left(plan.max_attempts_per_hour, last_hour))
-        if lines <= 0:
-            return
+            hourly_left=hourly_cap_left(campaign["plan"].max_attempts_per_hour, last_hour))
+        for claim in await self._eligible_claims(campaign, now, lines, last_hour):
+            await self.calls.dial(campaign, claim)
+
+    async def _offer_previews(self, campaign: dict, now: dt.datetime, last_hour: int) -> None:
+        """One contact on the screen of each free agent; each preview will be an attempt,
+        so previews on screen count against the hourly cap."""
+        free = self.agents.free_agents(campaign["agent_group_id"])
+        on_screen = self.agents.previews_of(campaign["id"])
+        lines = progressive_lines(
+            agents_free=len(free), calls_in_flight=0,
+            hourly_left=hourly_cap_left(campaign["plan"].max_attempts_per_hour,
+                                        last_hour + on_screen))
+        claims = await self._eligible_claims(campaign, now, lines, last_hour + on_screen)
+        for agent_id, claim in zip(free, claims):
+            details = await self.store.run(dialing.preview_details, claim["cc_id"])
+            await self.agents.offer_preview(
+                agent_id, {"campaign": campaign, "claim": claim, "details": details})
+
+    async def _eligible_claims(self, campaign: dict, now: dt.datetime, limit: int,
+                               last_hour: int) -> list[dict]:
+        """Claim up to `limit` due contacts; hand back, with the reason, those that may
+        not be dialled now."""
+        if limit <= 0:
+            return []
+        eligible = []
         for claim in await self.store.run(dialing.claim_due, campaign["id"], self.node,
-                                          lines, now):
-            verdict = check(claim["state"], campaign["schedule"], plan, now=now,
-                            attempts_last_hour=last_hour,
-                            suppressed_devices=campaign["suppressed_devices"],
-                            suppressed_client_ids=campaign["suppressed_client_ids"])
+                                          limit, now):
+            verdict = self.verdict(campaign, claim, now, last_hour + len(eligible))
             if verdict.eligible:
-                last_hour += 1
-                await self.calls.dial(campaign, claim)
+                eligible.append(claim)
             else:
                 await self.store.run(dialing.release, claim["cc_id"],
                                      next_attempt_at=verdict.next_possible_at,
                                      reason="; ".join(r.message for r in verdict.reasons),
                                      give_up=verdict.next_possible_at is None)
+        return eligible
+
+    @staticmethod
+    def verdict(campaign: dict, claim: dict, now: dt.datetime, attempts_last_hour: int):
+        return check(claim["state"], campaign["schedule"], campaign["plan"], now=now,
+                     attempts_last_hour=attempts_last_hour,
+                     suppressed_devices=campaign["suppressed_devices"],
+                     suppressed_client_ids=campaign["suppressed_client_ids"])
+
+    async def dial_preview(self, agent_id: int) -> dict:
+        """The agent pressed dial: check the contact again (the window may have closed
+        while it was on screen), then call it for that agent."""
+        preview = self.agents.take_preview(agent_id)
+        campaign, claim, now = preview["campaign"], preview["claim"], self.now()
+        last_hour = await self.store.run(dialing.attempts_since, campaign["id"],
+                                         now - dt.timedelta(hours=1))
+        verdict = self.verdict(campaign, claim, now, last_hour)
+        if not verdict.eligible:
+            reason = "; ".join(r.message for r in verdict.reasons)
+            await self.store.run(dialing.release, claim["cc_id"],
+                                 next_attempt_at=verdict.next_possible_at, reason=reason,
+                                 give_up=verdict.next_possible_at is None)
+            await self.agents.preview_done(agent_id)
+            return {"dialled": False, "reason": reason}
+        await self.calls.dial(campaign, claim, preview_agent=agent_id)
+        return {"dialled": True}

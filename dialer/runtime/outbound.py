@@ -11,17 +11,15 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 from ..ari import AriClient, AriError
 from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
+from ..core.tz import utc_now
 from ..db import dialing
 from .agents import AgentSessions
 
 log = logging.getLogger("dialer.outbound")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -38,12 +36,13 @@ class Call:
     agent_id: int | None = None
     outcome: str | None = None
     recording: str | None = None
+    preview_agent: int | None = None   # preview: the agent who chose to dial, waiting for it
 
 
 class OutboundCalls:
     def __init__(self, ari: AriClient, store, agents: AgentSessions, *, node: str,
-                 trunk: str):
-        self.ari, self.store, self.agents = ari, store, agents
+                 trunk: str, now: Callable[[], dt.datetime] = utc_now):
+        self.ari, self.store, self.agents, self.now = ari, store, agents, now
         self.node, self.trunk = node, trunk
         self.calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -67,23 +66,29 @@ class OutboundCalls:
         self._caller_id_turn += 1
         return numbers[self._caller_id_turn % len(numbers)]
 
-    async def dial(self, campaign: dict, claim: dict) -> None:
+    async def dial(self, campaign: dict, claim: dict, *, preview_agent: int | None = None) -> None:
+        """Call a claimed contact. With `preview_agent` the call goes to that agent, who
+        chose it on screen, without AMD (the agent hears who answers)."""
         phone = claim["prefix"] + claim["state"].phone
         channel_id = f"out-{self.node}-{uuid.uuid4().hex[:16]}"
         caller_id = self._caller_id(campaign)
         # The attempt is on disk before the call exists.
         attempt_id = await self.store.run(
             dialing.start_attempt, cc_id=claim["cc_id"], phone=phone, caller_id=caller_id,
-            channel_id=channel_id, node=self.node, now=_now())
+            channel_id=channel_id, node=self.node, now=self.now())
         loop = asyncio.get_running_loop()
-        call = Call(attempt_id, channel_id, campaign, phone, loop.time())
+        call = Call(attempt_id, channel_id, campaign, phone, loop.time(),
+                    preview_agent=preview_agent)
+        amd = campaign["amd_enabled"] and preview_agent is None
         self.calls[channel_id] = call
         try:
             await self.ari.originate(
                 self._endpoint(campaign, phone), channel_id=channel_id,
                 context="dialer-amd", extension="s", priority=1, caller_id=caller_id,
                 timeout=max(15, campaign["ring_timeout_seconds"]),
-                variables={"DIALER_SKIP_AMD": "0" if campaign["amd_enabled"] else "1",
+                variables={"DIALER_SKIP_AMD": "0" if amd else "1",
+                           "DIALER_WAIT_BEEP": "1" if campaign["machine_action"] == "message"
+                           else "0",
                            "DIALER_ATTEMPT": str(attempt_id)})
         except AriError as exc:
             log.warning("originate to %s failed: %s", phone, exc)
@@ -93,7 +98,7 @@ class OutboundCalls:
     async def on_state_change(self, event: dict) -> None:
         call = self.calls.get(event["channel"]["id"])
         if call and event["channel"]["state"] == "Up" and call.answered_at is None:
-            call.answered_at = _now()
+            call.answered_at = self.now()
             call.stage = "amd"
             await self.store.run(dialing.update_attempt, call.attempt_id,
                                  answered_at=call.answered_at)
@@ -109,12 +114,13 @@ class OutboundCalls:
         args = event.get("args", []) + ["", "", ""]
         call.amd_status, call.amd_cause = args[1] or "NOTSURE", args[2] or None
         if call.answered_at is None:
-            call.answered_at = _now()
+            call.answered_at = self.now()
         await self.store.run(dialing.update_attempt, call.attempt_id,
                              amd_status=call.amd_status, amd_cause=call.amd_cause,
                              answered_at=call.answered_at)
         campaign = call.campaign
-        decision = on_amd_verdict(call.amd_status, amd_enabled=campaign["amd_enabled"],
+        decision = on_amd_verdict(call.amd_status,
+                                  amd_enabled=campaign["amd_enabled"] and not call.preview_agent,
                                   machine_action=campaign["machine_action"])
         if decision.action == "hangup":
             call.outcome, call.stage = decision.outcome, "closing"
@@ -128,8 +134,11 @@ class OutboundCalls:
     async def _connect(self, call: Call) -> None:
         call.stage = "waiting_agent"
         loop = asyncio.get_running_loop()
-        agent_id = await self.agents.take(call.campaign["agent_group_id"],
-                                          loop.time() + SAFE_HARBOUR_SECONDS)
+        if call.preview_agent is not None:
+            agent_id = call.preview_agent
+        else:
+            agent_id = await self.agents.take(call.campaign["agent_group_id"],
+                                              loop.time() + SAFE_HARBOUR_SECONDS)
         if call.stage != "waiting_agent":  # the customer hung up meanwhile
             if agent_id is not None:
                 await self.agents.release(agent_id)
@@ -191,9 +200,11 @@ class OutboundCalls:
                 pass
         if call.agent_id is not None and previous_stage == "connected":
             await self.agents.call_ended(call.agent_id, call.campaign["bcw_seconds"])
+        elif call.preview_agent is not None:
+            await self.agents.preview_done(call.preview_agent)
         campaign = call.campaign
         decision = await self.store.run(
-            dialing.finish_attempt, call.attempt_id, outcome=outcome, ended_at=_now(),
+            dialing.finish_attempt, call.attempt_id, outcome=outcome, ended_at=self.now(),
             connected=outcome == "human", rules=campaign["rules"],
             max_attempts=campaign["max_attempts"], hangup_cause=hangup_cause)
         log.info("attempt %s to %s: %s -> contact %s", call.attempt_id, call.phone, outcome,

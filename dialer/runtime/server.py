@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 from pathlib import Path
+from typing import Callable
 
 from aiohttp import web
 
 from ..ari import AriClient
 from ..config import Config
+from ..core.tz import utc_now
 from ..db.database import Store, open_database
 from ..db.migrate import migrate
 from ..web.app import create_app
@@ -24,15 +27,17 @@ log = logging.getLogger("dialer")
 class Dialer:
     """The running process: owns the store, the ARI client and the Stasis handlers."""
 
-    def __init__(self, cfg: Config):
-        self.cfg = cfg
+    def __init__(self, cfg: Config, *, now: Callable[[], dt.datetime] = utc_now):
+        """`now` is the wall clock every decision reads (tests pass a simulated one)."""
+        self.cfg, self.now = cfg, now
         _ensure_sqlite_dir(cfg.database.url)
         self.store = Store(open_database(cfg.database.url))
         self.ari = AriClient(cfg.ari.url, cfg.ari.user, cfg.ari.password, cfg.ari.app)
-        self.agents = AgentSessions(self.ari, self.store, cfg.ari.app)
+        self.agents = AgentSessions(self.ari, self.store, cfg.ari.app, now=now)
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
-                                   trunk=cfg.ari.trunk)
-        self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node)
+                                   trunk=cfg.ari.trunk, now=now)
+        self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
+                                     now=now)
         self.ari.on_connect(self.resync)
         self.ari.on("StasisStart", self.on_stasis_start)
         self.ari.on("ChannelStateChange", self.calls.on_state_change)

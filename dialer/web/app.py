@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import peewee as pw
@@ -15,6 +14,7 @@ from ..db import campaign_admin, contacts, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.validation import ConflictError, FieldError, reject_unknown
+from ..runtime.agents import AgentStateError
 
 routes = web.RouteTableDef()
 DIALER = web.AppKey("dialer", object)  # the running Dialer
@@ -29,7 +29,7 @@ async def json_errors(request: web.Request, handler):
     """Every API error is JSON that names the field at fault."""
     try:
         return await handler(request)
-    except campaign_db.CampaignStateError as exc:
+    except (campaign_db.CampaignStateError, AgentStateError) as exc:
         return _error(409, exc.field, str(exc))
     except ConflictError as exc:  # before FieldError: it is one
         return _error(409, exc.field, str(exc))
@@ -82,6 +82,22 @@ async def agent_action(request: web.Request) -> web.Response:
     return web.json_response(agents.describe(agent_id))
 
 
+@routes.get("/api/agents/{id}/preview")
+async def agent_preview(request: web.Request) -> web.Response:
+    """The contact on the agent's screen in a preview campaign (null if none)."""
+    return web.json_response({"preview": request.app[DIALER].agents.describe(_id(request))
+                              .get("preview")})
+
+
+@routes.post("/api/agents/{id}/preview/{action:dial|skip}")
+async def agent_preview_action(request: web.Request) -> web.Response:
+    dialer, agent_id = request.app[DIALER], _id(request)
+    if request.match_info["action"] == "dial":
+        return web.json_response(await dialer.runner.dial_preview(agent_id))
+    await dialer.agents.skip_preview(agent_id)
+    return web.json_response(dialer.agents.describe(agent_id))
+
+
 @routes.post("/api/campaigns/{id}/{action:start|suspend|resume|terminate|archive}")
 async def campaign_action(request: web.Request) -> web.Response:
     status = {"start": "running", "resume": "running", "suspend": "suspended",
@@ -105,9 +121,9 @@ async def campaign_progress(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{id}/contacts/{contact}/why")
 async def why_not(request: web.Request) -> web.Response:
-    store = request.app[DIALER].store
-    return web.json_response(await store.run(campaign_db.why_not, _id(request),
-                                             _id(request, "contact"), dt.datetime.now(dt.UTC)))
+    dialer = request.app[DIALER]
+    return web.json_response(await dialer.store.run(campaign_db.why_not, _id(request),
+                                                    _id(request, "contact"), dialer.now()))
 
 
 # --- administration: plans, contacts, filters, campaigns --------------------------------

@@ -8,7 +8,10 @@ import os
 import pytest
 
 from dialer.ari import AriClient
+from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
+from dialer.core.tz import utc_now
 from dialer.lab import Lab
+from dialer.runtime.server import Dialer
 from tests.lab_calls import Recorder
 
 
@@ -49,3 +52,26 @@ async def sim(lab):
     client = AriClient(side["ari_url"], side["ari_user"], side["ari_password"], "sim")
     yield client
     await client.close()
+
+
+@pytest.fixture
+def clock():
+    """The dialer's wall clock; a module overrides this fixture to run on simulated time."""
+    return utc_now
+
+
+@pytest.fixture
+async def dialer(lab, tmp_path, clock):
+    """A whole Dialer (SQLite, runner, agents) on the lab's PBX; agents logged out after."""
+    side = lab.info["pbx"]
+    cfg = Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
+                                         password=side["ari_password"]),
+                 database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
+                 web=WebConfig(port=0))
+    d = Dialer(cfg, now=clock)
+    await d.start()
+    await asyncio.wait_for(d.ari.connected.wait(), 10)
+    yield d
+    for agent_id in list(d.agents.sessions):
+        await d.agents.logout(agent_id)
+    await d.stop()

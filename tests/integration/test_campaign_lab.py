@@ -2,53 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
-from dialer.db.models import Attempt, CampaignContact
-from dialer.runtime.server import Dialer
+from dialer.db import campaigns, dialing
+from dialer.db.models import CampaignContact
+from tests.campaign_driver import attempts, login_all, run_to_end, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import BUSY, MACHINE, NO_ANSWER, human
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(180)]
-
-
-@pytest.fixture
-async def dialer(lab, tmp_path):
-    side = lab.info["pbx"]
-    cfg = Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
-                                         password=side["ari_password"]),
-                 database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
-                 web=WebConfig(port=0))
-    d = Dialer(cfg)
-    await d.start()
-    await asyncio.wait_for(d.ari.connected.wait(), 10)
-    yield d
-    for agent_id in list(d.agents.sessions):
-        await d.agents.logout(agent_id)
-    await d.stop()
-
-
-async def wait_until(predicate, timeout):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.3)
-
-
-async def login_all(d, agent_ids):
-    for agent_id in agent_ids:
-        await d.agents.login(agent_id)
-
-    async def all_available():
-        return all(d.agents.describe(a)["state"] == "available" for a in agent_ids)
-    await wait_until(all_available, 15)
-
-
-def attempts(campaign_id):
-    return list(Attempt.select().where(Attempt.campaign == campaign_id).order_by(Attempt.id).dicts())
 
 
 async def test_progressive_campaign_outcomes(dialer, lab):
@@ -58,14 +20,7 @@ async def test_progressive_campaign_outcomes(dialer, lab):
                                   campaign={"bcw_seconds": 1})
     await login_all(dialer, seed["agent_ids"])
     cid = seed["campaign_id"]
-    await dialer.store.run(lambda: __import__("dialer.db.campaigns", fromlist=["x"]).set_status(cid, "running"))
-
-    async def done():
-        p = await dialer.store.run(__import__("dialer.db.dialing", fromlist=["x"]).progress, cid)
-        return p["waiting"] == 0 and p["in_progress"] == 0
-    await wait_until(done, 120)
-
-    rows = await dialer.store.run(attempts, cid)
+    rows = await run_to_end(dialer, cid)
     by_phone = {r["phone"]: r for r in rows}
     assert len(rows) == len(numbers)  # max_attempts 1: each contact dialled exactly once
     assert by_phone[MACHINE]["outcome"] == "machine"
@@ -91,19 +46,6 @@ def channel_names(d):
     return names
 
 
-async def run_to_end(d, cid, timeout=120, start=True):
-    from dialer.db import campaigns, dialing
-
-    if start:
-        await d.store.run(campaigns.set_status, cid, "running")
-
-    async def done():
-        p = await d.store.run(dialing.progress, cid)
-        return p["waiting"] == 0 and p["in_progress"] == 0 and p["rescheduled"] == 0
-    await wait_until(done, timeout)
-    return await d.store.run(attempts, cid)
-
-
 async def test_training_plan_simulates_calls_and_never_uses_the_trunk(dialer, lab):
     created = channel_names(dialer)
     # Last digit picks the simulated outcome: 9 human (hangs up after 20 s), 4 machine, 6 busy.
@@ -127,21 +69,65 @@ async def test_human_with_no_free_agent_hears_safe_harbour_and_counts_abandoned(
     await login_all(dialer, seed["agent_ids"])
     # The only agent goes not-ready once the call is in flight: nobody can take the human.
     cid = seed["campaign_id"]
-    from dialer.db import campaigns
-
     await dialer.store.run(campaigns.set_status, cid, "running")
-    await wait_until(lambda: _true(dialer.calls.in_flight(cid) == 1), 10)
+    await wait_until(lambda: dialer.calls.in_flight(cid) == 1, 10)
     await dialer.agents.set_ready(seed["agent_ids"][0], False)
     rows = await run_to_end(dialer, cid, timeout=60, start=False)
     assert [r["outcome"] for r in rows] == ["abandoned"]
     assert rows[0]["amd_status"] == "HUMAN" and rows[0]["agent"] is None
     assert [p["media_uri"] for p in played
             if p["id"].endswith("-safe-harbour")][:1] == ["sound:tt-allbusy"]
-    from dialer.db import dialing
-
     progress = await dialer.store.run(dialing.progress, cid)
     assert progress["abandon_rate"] == 1.0 and progress["outcomes"]["abandoned"] == 1
 
 
-async def _true(value):
-    return value
+async def test_preview_agent_sees_contact_skips_then_dials_through_the_api(dialer, lab):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from dialer.web.app import create_app
+
+    first, second = human(3, "212"), human(3, "312")
+    seed = await dialer.store.run(seed_campaign, [first, second], agents=lab.info["agents"][:1],
+                                  campaign={"mode": "preview"})
+    agent, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(dialer, [agent])
+    async with TestClient(TestServer(create_app(dialer))) as http:
+        assert (await http.post(f"/api/campaigns/{cid}/start")).status == 200
+
+        async def on_screen():
+            body = await (await http.get(f"/api/agents/{agent}/preview")).json()
+            return body["preview"]
+        await wait_until(on_screen, 10)
+        shown = await on_screen()
+        assert shown["phones"] == [first] and shown["name"] == "Contact 0"
+        assert dialer.calls.calls == {}  # nothing is dialled while the agent reads
+
+        skipped = await http.post(f"/api/agents/{agent}/preview/skip")
+        assert skipped.status == 200
+        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "preview", 10)
+        assert (await on_screen())["phones"] == [second]
+
+        assert (await (await http.post(f"/api/agents/{agent}/preview/dial")).json()) \
+            == {"dialled": True}
+        again = await http.post(f"/api/agents/{agent}/preview/dial")
+        assert again.status == 409 and (await again.json())["error"]["field"] == "state"
+        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "on_call", 20)
+        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "available", 20)
+
+    rows = await dialer.store.run(attempts, cid)
+    assert [(r["phone"], r["outcome"], r["agent"], r["amd_status"]) for r in rows] \
+        == [(second, "human", agent, "SKIPPED")]  # the agent hears who answers: no AMD
+    why = await dialer.store.run(campaigns.why_not, cid, seed["contact_ids"][0], dialer.now())
+    assert why["state"] == "waiting" and "skipped in preview" in why["last_reason"]
+
+
+async def test_bridged_call_is_recorded_when_the_campaign_asks(dialer, lab):
+    seed = await dialer.store.run(seed_campaign, [human(3, "212")],
+                                  agents=lab.info["agents"][:1], campaign={"record": True})
+    await login_all(dialer, seed["agent_ids"])
+    rows = await run_to_end(dialer, seed["campaign_id"], timeout=60)
+    assert [r["outcome"] for r in rows] == ["human"]
+    name = rows[0]["recording_name"]
+    assert name == f"attempt-{rows[0]['id']}"
+    stored = await dialer.ari.request("GET", f"/recordings/stored/{name}")
+    assert stored["name"] == name and stored["format"] == "wav"

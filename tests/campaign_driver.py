@@ -1,0 +1,48 @@
+"""Driving a Dialer through a campaign in lab tests: log agents in, run, wait, read back."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+from dialer.db import campaigns, dialing
+from dialer.db.models import Attempt
+
+
+async def wait_until(predicate, timeout: float, step: float = 0.3) -> None:
+    """Poll `predicate` (sync or async) until true; fail after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(step)
+
+
+async def login_all(d, agent_ids) -> None:
+    for agent_id in agent_ids:
+        await d.agents.login(agent_id)
+    await wait_until(lambda: all(d.agents.describe(a)["state"] == "available"
+                                 for a in agent_ids), 15)
+
+
+def attempts(campaign_id: int) -> list[dict]:
+    return list(Attempt.select().where(Attempt.campaign == campaign_id)
+                .order_by(Attempt.id).dicts())
+
+
+async def finished(d, campaign_id: int) -> bool:
+    p = await d.store.run(dialing.progress, campaign_id)
+    return p["waiting"] == 0 and p["in_progress"] == 0 and p["rescheduled"] == 0
+
+
+async def run_to_end(d, campaign_id: int, timeout: float = 120, start: bool = True) -> list[dict]:
+    """Start the campaign (unless started), wait until no contact is left to dial, and
+    return its attempt records."""
+    if start:
+        await d.store.run(campaigns.set_status, campaign_id, "running")
+    await wait_until(lambda: finished(d, campaign_id), timeout)
+    return await d.store.run(attempts, campaign_id)

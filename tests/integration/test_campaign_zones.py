@@ -1,0 +1,169 @@
+"""A 50-contact progressive campaign across six US time zones on the real lab.
+
+The dialer runs on a simulated wall clock that starts at 09:00 in New York and jumps 20
+minutes whenever the campaign is idle, so every zone's calling window opens in turn and
+the hourly cap binds; the calls themselves are real SIP calls through the PBX to the
+simulator, answered by three agents' desk phones.
+
+What is checked comes from the records and from ARI events, against zones derived here
+from the numbers: no attempt outside any of its callee's zones' window, never more than
+the cap in any sliding hour, every human bridged to an agent or abandoned with the
+safe-harbour message, every machine given the message, retries as the rules say, and
+progress equal to the attempt records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import pytest
+from phonenumbers import timezone as pn_timezone
+
+from dialer.db import campaigns, dialing
+from tests.campaign_driver import attempts, finished, login_all
+from tests.campaign_seed import seed_campaign
+from tests.lab_calls import Recorder
+from tests.sim_clock import SimClock
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(600)]
+
+START = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)  # 09:00 in New York
+WINDOW = (dt.time(9, 0), dt.time(18, 0))
+CAP = 15
+STEP = dt.timedelta(minutes=20)
+RETRY_MINUTES = 30
+
+# Area code -> how many humans, machines, busy and no-answer numbers. 907 (Alaska) spans
+# two zones (Adak and Anchorage): its window is the overlap of both.
+MIX = {"212": (10, 3, 2, 1), "312": (5, 2, 2, 1), "303": (4, 1, 1, 0),
+       "415": (5, 2, 2, 1), "907": (3, 1, 1, 0), "808": (2, 0, 1, 0)}
+KINDS = ("1", "2", "3", "4")  # the simulator's 4th-from-last digit: human, machine, busy, none
+
+
+def numbers() -> dict[str, str]:
+    """Number -> expected behaviour. Humans talk 2-3 s after "hello"."""
+    out = {}
+    for area, counts in MIX.items():
+        for kind, name, count in zip(KINDS, ("human", "machine", "busy", "no_answer"), counts):
+            for i in range(count):
+                tail = f"{i // 2}{2 + i % 2:02d}" if kind == "1" else f"{i:03d}"
+                out[f"+1{area}555{kind}{tail}"] = name
+    return out
+
+
+def zones(number: str) -> list[ZoneInfo]:
+    parsed = phonenumbers.parse(number)
+    return [ZoneInfo(z) for z in pn_timezone.time_zones_for_number(parsed)]
+
+
+def utc(naive: dt.datetime) -> dt.datetime:
+    return naive.replace(tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock():
+    return SimClock(START)
+
+
+async def drive(d, clock: SimClock, campaign_id: int, timeout: float = 480) -> int:
+    """Run until no contact is left; jump the clock whenever nothing has been on the line
+    for 1.5 s (nothing is dialable now). Returns the number of jumps."""
+    loop = asyncio.get_running_loop()
+    deadline, last_busy, jumps = loop.time() + timeout, loop.time(), 0
+    while not await finished(d, campaign_id):
+        assert loop.time() < deadline, "campaign did not finish"
+        assert clock() < START + dt.timedelta(hours=24), "a contact was never dialable"
+        if d.calls.calls or any(s.state == "on_call" for s in d.agents.sessions.values()):
+            last_busy = loop.time()
+        elif loop.time() - last_busy > 1.5:
+            clock.advance(STEP)
+            jumps, last_busy = jumps + 1, loop.time()
+        await asyncio.sleep(0.2)
+    return jumps
+
+
+async def test_fifty_contacts_six_zones_windows_cap_agents_machines_retries(dialer, lab, clock):
+    events = Recorder(dialer.ari)
+    expected = numbers()
+    assert len(expected) == 50
+    rules = [{"condition": {"outcomes": ["busy", "no_answer"]}, "action": "call_again",
+              "params": {"after_minutes": RETRY_MINUTES}},
+             {"condition": {"outcomes": ["machine"]}, "action": "complete"}]
+    seed = await dialer.store.run(
+        seed_campaign, list(expected), agents=lab.info["agents"][:3], rules=rules,
+        plan={"all_day": False, "window_start": WINDOW[0], "window_stop": WINDOW[1],
+              "max_attempts_per_hour": CAP},
+        campaign={"bcw_seconds": 1, "max_attempts": 2, "machine_action": "message",
+                  "machine_message": "sound:beep"})
+    cid = seed["campaign_id"]
+    contact_of = dict(zip(expected, seed["contact_ids"]))
+    await login_all(dialer, seed["agent_ids"])
+    await dialer.store.run(campaigns.set_status, cid, "running")
+
+    # At 09:00 New York time, Los Angeles is at 06:00: the dialer says so.
+    why = await dialer.store.run(campaigns.why_not, cid, contact_of["+14155551002"], clock())
+    assert not why["eligible"] and "outside_window" in [r["code"] for r in why["reasons"]]
+
+    jumps = await drive(dialer, clock, cid)
+    rows = await dialer.store.run(attempts, cid)
+    by_number = collections.defaultdict(list)
+    for r in rows:
+        by_number[r["phone"]].append(r)
+
+    # Every callee was called only inside the window of each of its zones.
+    for r in rows:
+        for zone in zones(r["phone"]):
+            local = utc(r["started_at"]).astimezone(zone).time()
+            assert WINDOW[0] <= local < WINDOW[1], (r["phone"], zone, local)
+    assert min(utc(r["started_at"]) for r in by_number["+19075551002"]) \
+        >= dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)  # 09:00 in Adak
+
+    # The hourly cap held in every sliding hour, and it did bind.
+    starts = sorted(utc(r["started_at"]) for r in rows)
+    busiest = max(sum(1 for s in starts if t - dt.timedelta(hours=1) < s <= t) for t in starts)
+    assert busiest == CAP, busiest
+
+    # Humans: bridged into their agent's bridge, or abandoned with the safe-harbour message.
+    bridged = {(e["channel"]["id"], e["bridge"]["id"]) for e in events.events
+               if e["type"] == "ChannelEnteredBridge"}
+    played = {e["playback"]["id"] for e in events.events if e["type"] == "PlaybackFinished"}
+    outcomes_by_kind = collections.defaultdict(collections.Counter)
+    for number, kind in expected.items():
+        tries = by_number[number]
+        outcomes_by_kind[kind].update(r["outcome"] for r in tries)
+        if kind == "human":
+            assert all(r["amd_status"] == "HUMAN" for r in tries), tries
+            for r in tries:
+                if r["outcome"] == "human":
+                    assert (r["channel_id"], f"dialer-agent-{r['agent']}") in bridged
+                else:
+                    assert r["outcome"] == "abandoned"
+                    assert f"{r['channel_id']}-safe-harbour" in played
+        elif kind == "machine":
+            assert [r["outcome"] for r in tries] == ["machine"]  # completed by rule
+            assert f"{tries[0]['channel_id']}-machine" in played
+        else:  # busy / no answer: called again 30 minutes later, then given up
+            assert [r["outcome"] for r in tries] == [kind, kind], tries
+            if kind == "no_answer":  # rang at least 15 s before giving up
+                assert all(r["ended_at"] - r["started_at"] >= dt.timedelta(seconds=15)
+                           for r in tries), tries
+            gap = utc(tries[1]["started_at"]) - utc(tries[0]["ended_at"])
+            assert gap >= dt.timedelta(minutes=RETRY_MINUTES), gap
+    assert outcomes_by_kind["human"]["human"] >= 20  # 3 agents, 1 s wrap-up: few abandons
+
+    # Progress is what the attempt records say.
+    progress = await dialer.store.run(dialing.progress, cid)
+    outcome_counts = collections.Counter(r["outcome"] for r in rows)
+    assert progress["attempts"] == len(rows) and progress["outcomes"] == dict(outcome_counts)
+    assert progress["total"] == 50 and progress["in_progress"] == 0
+    reached = {n for n, tries in by_number.items() if tries[-1]["outcome"] in ("human", "machine")}
+    assert progress["completed"] == len(reached)
+    assert progress["failed"] == 50 - len(reached)
+    live = outcome_counts["human"] + outcome_counts["abandoned"]
+    assert progress["abandon_rate"] == round(outcome_counts["abandoned"] / live, 4)
+    print(f"\n{len(rows)} attempts, {jumps} clock jumps, simulated end {clock():%H:%M} UTC, "
+          f"outcomes {dict(outcome_counts)}")
