@@ -18,6 +18,9 @@ dialer: a call-campaign dialer that runs as an Asterisk ARI (Stasis) application
   dialer lab up|down|status|cli          the bundled Asterisk lab (PBX + carrier simulator)
   dialer db migrate [--config FILE]      create or upgrade the database schema
   dialer config [--config FILE]          print the effective configuration (no secrets)
+  dialer campaign why CAMPAIGN CONTACT   may this contact be dialled now, and if not, why
+  dialer campaign progress CAMPAIGN      totals, outcomes and abandon rate
+  dialer agent login|logout|ready|not-ready AGENT   ask the running dialer (its web API)
 """
 
 
@@ -75,6 +78,75 @@ def _cmd_config(args) -> int:
     return 0
 
 
+def _open_db(args):
+    from .db.database import open_database
+    from .db.migrate import migrate
+    from .db.models import database_proxy
+
+    db = open_database(load_config(args.config).database.url)
+    migrate(db)
+    database_proxy.initialize(db)
+    return db
+
+
+def _cmd_campaign(args) -> int:
+    import datetime as dt
+
+    from .db import campaigns, dialing
+    from .db.models import Campaign
+
+    _open_db(args)
+    Campaign.get_by_id(args.campaign)  # "no such campaign" rather than empty figures
+    if args.action == "progress":
+        result = dialing.progress(args.campaign)
+    else:
+        if args.contact is None:
+            raise SystemExit("dialer: campaign why: give a contact id or phone number")
+        contact_id = campaigns.find_contact(args.campaign, args.contact)
+        result = campaigns.why_not(args.campaign, contact_id, dt.datetime.now(dt.UTC))
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    elif args.action == "progress":
+        for key, value in result.items():
+            print(f"{key:>14}: {value}")
+    else:
+        print(_why_text(result))
+    return 0
+
+
+def _why_text(why: dict) -> str:
+    head = (f"contact {why['contact_id']} in campaign {why['campaign_id']} "
+            f"({why['state']}, {why['attempts']} attempt(s)): ")
+    if why["eligible"]:
+        return head + "may be dialled now"
+    lines = [head + "not now"] + [f"  - {r['message']} [{r['code']}]" for r in why["reasons"]]
+    if why["next_possible_at"]:
+        lines.append(f"  next possible: {why['next_possible_at']}")
+    if why["last_reason"]:
+        lines.append(f"  last said: {why['last_reason']}")
+    return "\n".join(lines)
+
+
+def _cmd_agent(args) -> int:
+    import urllib.error
+    import urllib.request
+
+    cfg = load_config(args.config)
+    url = args.url or f"http://{cfg.web.host}:{cfg.web.port}"
+    request = urllib.request.Request(f"{url}/api/agents/{args.agent}/{args.action}",
+                                     method="POST", data=b"")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            print(json.dumps(json.load(resp), indent=2))
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(f"dialer: agent {args.action}: {exc.read().decode()}", file=sys.stderr)
+        return 1
+    except urllib.error.URLError as exc:
+        print(f"dialer: agent {args.action}: no dialer at {url} ({exc.reason})", file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dialer", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,13 +173,30 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="print the effective configuration")
     config.add_argument("--config")
     config.set_defaults(func=_cmd_config)
+
+    campaign = sub.add_parser("campaign", help="look into a campaign (reads the database)")
+    campaign.add_argument("action", choices=["why", "progress"])
+    campaign.add_argument("campaign", type=int, help="campaign id")
+    campaign.add_argument("contact", nargs="?", help="why: contact id or phone number")
+    campaign.add_argument("--json", action="store_true", help="machine-readable output")
+    campaign.add_argument("--config")
+    campaign.set_defaults(func=_cmd_campaign)
+
+    agent = sub.add_parser("agent", help="agent sessions on the running dialer")
+    agent.add_argument("action", choices=["login", "logout", "ready", "not-ready"])
+    agent.add_argument("agent", type=int, help="agent id")
+    agent.add_argument("--url", help="the dialer's web address (default: from the config)")
+    agent.add_argument("--config")
+    agent.set_defaults(func=_cmd_agent)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+    quiet = args.cmd in ("campaign", "agent", "config")  # their output is the answer
+    logging.basicConfig(level=logging.DEBUG if args.verbose else
+                        logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
@@ -117,11 +206,20 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"dialer: config: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - lab errors and the like: one clear line
+    except Exception as exc:  # noqa: BLE001 - lab and input errors: one clear line
+        import peewee
+
+        from .db.validation import FieldError
         from .lab import LabError
 
         if isinstance(exc, LabError):
             print(f"dialer: lab: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, FieldError):
+            print(f"dialer: {exc.field}: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, peewee.DoesNotExist):
+            print(f"dialer: no such {args.cmd}", file=sys.stderr)
             return 1
         raise
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from ..core.eligibility import check
+from ..core.phones import PhoneError, normalise, region_of
 from .dialing import attempts_since, campaign_settings, _contact_state
-from .models import Campaign, CampaignContact
+from .models import Campaign, CampaignContact, ContactPhone
+from .validation import FieldError
 
 # status -> statuses it may move to
 TRANSITIONS = {
@@ -56,3 +58,24 @@ def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
             "reasons": reasons, "last_reason": cc.last_reason,
             "next_possible_at": verdict.next_possible_at.isoformat()
             if verdict.next_possible_at else None}
+
+
+def find_contact(campaign_id: int, key: str) -> int:
+    """The campaign's contact named by `key`: its id, or one of its phone numbers (as
+    typed by a person: national or E.164)."""
+    in_campaign = (CampaignContact.select(CampaignContact.contact)
+                   .where(CampaignContact.campaign == campaign_id))
+    if key.isdigit() and in_campaign.where(CampaignContact.contact == int(key)).exists():
+        return int(key)
+    campaign = Campaign.get_by_id(campaign_id)
+    home = campaign.account.company_number
+    try:
+        number = normalise(key, region_of(home) if home else "US")
+    except PhoneError as exc:
+        raise FieldError("contact", f"{key!r} is neither a contact id nor a number: "
+                                    f"{exc.reason}") from None
+    found = (in_campaign.join(ContactPhone, on=(ContactPhone.contact == CampaignContact.contact))
+             .where(ContactPhone.number == number).first())
+    if found is None:
+        raise FieldError("contact", f"no contact {key!r} in campaign {campaign_id}")
+    return found.contact_id
