@@ -14,7 +14,8 @@ from .config import ConfigError, load_config
 DESCRIPTION = """\
 dialer: a call-campaign dialer that runs as an Asterisk ARI (Stasis) application.
 
-  dialer serve [--config FILE] [--lab]   run the dialer (ARI app + web console)
+  dialer serve [--config FILE] [--lab] [--demo]
+                                         run the dialer (ARI app + web console)
   dialer lab up|down|status|cli          the bundled Asterisk lab (PBX + carrier simulator)
   dialer db migrate [--config FILE]      create or upgrade the database schema
   dialer config [--config FILE]          print the effective configuration (no secrets)
@@ -34,7 +35,7 @@ def _cmd_serve(args) -> int:
         info = Lab().up(say=lambda m: print(m, file=sys.stderr))
         print(f"lab: PBX ARI at {info['pbx']['ari_url']}", file=sys.stderr)
     try:
-        asyncio.run(serve(cfg))
+        asyncio.run(serve(cfg, demo=args.demo))
     except KeyboardInterrupt:
         pass
     return 0
@@ -157,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="TOML config file (default: embedded defaults)")
     serve.add_argument("--lab", action="store_true",
                        help="start the bundled Asterisk lab first and use it")
+    serve.add_argument("--demo", action="store_true",
+                       help="seed and run a sample campaign with three agents (for the lab)")
     serve.set_defaults(func=_cmd_serve)
 
     lab = sub.add_parser("lab", help="the bundled Asterisk lab (needs root)")

@@ -86,9 +86,27 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(url[len("sqlite:///"):].split("?", 1)[0]).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def serve(cfg: Config, *, ready: asyncio.Event | None = None) -> None:
+async def start_demo(dialer: Dialer) -> None:
+    """Seed the demo (once), log its agents in and run its campaign."""
+    from ..db import campaigns
+    from ..demo import seed_demo
+
+    demo = await dialer.store.run(seed_demo)
+    await asyncio.wait_for(dialer.ari.connected.wait(), 30)
+    for agent_id in demo["agent_ids"]:
+        await dialer.agents.login(agent_id)
+    if demo["status"] != "running":
+        await dialer.store.run(campaigns.set_status, demo["campaign_id"], "running")
+    log.info("demo: campaign %d running with agents %s; progress at "
+             "http://%s:%d/api/campaigns/%d/progress", demo["campaign_id"], demo["agent_ids"],
+             dialer.cfg.web.host, dialer.cfg.web.port, demo["campaign_id"])
+
+
+async def serve(cfg: Config, *, ready: asyncio.Event | None = None, demo: bool = False) -> None:
     dialer = Dialer(cfg)
     await dialer.start()
+    if demo:
+        await start_demo(dialer)
     runner = web.AppRunner(create_app(dialer))
     await runner.setup()
     await web.TCPSite(runner, cfg.web.host, cfg.web.port).start()

@@ -83,3 +83,33 @@ def test_serve_connects_migrates_and_reports_health(lab, tmp_path):
     assert proc.returncode == 0, out
     assert "no handler for PJSIP/carrier" in out
     assert side["ari_password"] not in out
+
+
+def test_demo_places_calls_that_reach_agents(lab, tmp_path):
+    """What `./dev demo` runs: serve --lab --demo, seen through the progress API."""
+    port = free_port()
+    side = lab.info["pbx"]
+    config = tmp_path / "dialer.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/demo.sqlite3"\n'
+                      f'[web]\nport = {port}\n')
+    env = {**os.environ, "DIALER_ARI_PASSWORD": side["ari_password"]}
+    proc = subprocess.Popen([sys.executable, "-m", "dialer.cli", "serve", "--lab", "--demo",
+                             "--config", str(config)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    progress = {}
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, progress = get_json(f"http://127.0.0.1:{port}/api/campaigns/1/progress")
+            except (urllib.error.URLError, ConnectionError):
+                status = None
+            if status == 200 and progress["outcomes"].get("human", 0) >= 2:
+                break
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert progress.get("outcomes", {}).get("human", 0) >= 2, (progress, out[-3000:])
+    assert progress["agents"] == 3 and progress["total"] == 16
+    assert "demo: campaign 1 running with agents [1, 2, 3]" in out
