@@ -11,8 +11,10 @@ def agent_info(agent_id: int) -> dict:
     agent = Agent.get_by_id(agent_id)
     groups = [g for (g,) in AgentGroupMember.select(AgentGroupMember.group)
               .where(AgentGroupMember.agent == agent_id).tuples()]
+    plan = agent.user.account.plan
     return {"id": agent.id, "endpoint": agent.endpoint, "state": agent.state,
-            "groups": groups, "name": agent.user.full_name or agent.user.username}
+            "groups": groups, "name": agent.user.full_name or agent.user.username,
+            "max_live_agents_per_group": plan.max_live_agents_per_group if plan else None}
 
 
 def set_agent_state(agent_id: int, state: str, since: dt.datetime) -> None:

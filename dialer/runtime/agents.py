@@ -72,6 +72,7 @@ class AgentSessions:
         if agent_id in self.sessions:
             return self.describe(agent_id)
         info = await self.store.run(agent_db.agent_info, agent_id)
+        self._check_live_limit(info)
         session = Session(agent_id, info["endpoint"], frozenset(info["groups"]),
                           channel_id=f"agent-{agent_id}-{uuid.uuid4().hex[:8]}",
                           bridge_id=f"dialer-agent-{agent_id}", since=self.now())
@@ -84,6 +85,15 @@ class AgentSessions:
             del self.sessions[agent_id]
             raise
         return self.describe(agent_id)
+
+    def _check_live_limit(self, info: dict) -> None:
+        """The plan's max_live_agents_per_group, for each group of the agent."""
+        limit = info["max_live_agents_per_group"]
+        for group in info["groups"] if limit is not None else ():
+            live = sum(1 for s in self.sessions.values() if group in s.groups)
+            if live >= limit:
+                raise AgentStateError(f"agent group {group} has {live} live agent(s), the "
+                                      f"plan's limit", field="max_live_agents_per_group")
 
     async def logout(self, agent_id: int) -> None:
         session = self.sessions.get(agent_id)
@@ -243,6 +253,8 @@ class AgentSessions:
 
 
 class AgentStateError(Exception):
-    """The agent is not in a state that allows the request (HTTP 409)."""
+    """The agent's state, or a limit, does not allow the request (HTTP 409)."""
 
-    field = "state"
+    def __init__(self, message: str, field: str = "state"):
+        super().__init__(message)
+        self.field = field

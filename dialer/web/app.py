@@ -10,7 +10,7 @@ from aiohttp import web
 from .. import __version__
 from ..ari import AriError
 from ..core.csv_import import CsvMappingError
-from ..db import campaign_admin, contacts, plans
+from ..db import accounts, campaign_admin, contacts, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.validation import ConflictError, FieldError, reject_unknown
@@ -268,6 +268,43 @@ async def add_rule(request: web.Request) -> web.Response:
     store = request.app[DIALER].store
     return web.json_response(await store.run(campaign_admin.add_rule, _id(request), **body),
                              status=201)
+
+
+@routes.post("/api/accounts")
+async def create_account(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reject_unknown(body, ("name", "plan_id", "company_number", "timezone"))
+    return web.json_response(await request.app[DIALER].store.run(
+        accounts.create_account, **body), status=201)
+
+
+@routes.post("/api/accounts/{id}/agent-groups")
+async def create_agent_group(request: web.Request) -> web.Response:
+    body = await _body(request)
+    return web.json_response(await request.app[DIALER].store.run(
+        accounts.create_agent_group, _id(request), **body), status=201)
+
+
+@routes.post("/api/accounts/{id}/agents")
+async def create_agent(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reject_unknown(body, ("username", "endpoint", "full_name", "group_ids"))
+    for name in ("username", "endpoint"):
+        if name not in body:
+            raise FieldError(name, "required")
+    return web.json_response(await request.app[DIALER].store.run(
+        accounts.create_agent, _id(request), **body), status=201)
+
+
+@routes.post("/api/agent-groups/{id}/members")
+async def add_group_member(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reject_unknown(body, ("agent_id",))
+    agent_id = body.get("agent_id")
+    if not isinstance(agent_id, int) or isinstance(agent_id, bool):
+        raise FieldError("agent_id", "not an id")
+    return web.json_response(await request.app[DIALER].store.run(
+        accounts.add_agent_to_group, _id(request), agent_id), status=201)
 
 
 def create_app(dialer) -> web.Application:

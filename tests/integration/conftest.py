@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
 import pytest
@@ -61,8 +62,9 @@ def clock():
 
 
 @pytest.fixture
-async def dialer(lab, tmp_path, clock):
-    """A whole Dialer (SQLite, runner, agents) on the lab's PBX; agents logged out after."""
+async def dialer(lab, tmp_path, clock, caplog):
+    """A whole Dialer (SQLite, runner, agents) on the lab's PBX; agents logged out after.
+    Any error the dialer logs (a failed tick, a handler that raised) fails the test."""
     side = lab.info["pbx"]
     cfg = Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
                                          password=side["ari_password"]),
@@ -75,3 +77,7 @@ async def dialer(lab, tmp_path, clock):
     for agent_id in list(d.agents.sessions):
         await d.agents.logout(agent_id)
     await d.stop()
+    errors = [r.getMessage() for phase in ("setup", "call", "teardown")
+              for r in caplog.get_records(phase)
+              if r.levelno >= logging.ERROR and r.name.startswith("dialer")]
+    assert not errors, errors
