@@ -450,6 +450,9 @@ class AriClient:
                         await self._serve(ws)
                     finally:
                         self._ws = None
+                        # A close handshake, not a dropped socket: Asterisk then tears the
+                        # app's session down at once instead of finding out on a write.
+                        await asyncio.shield(self._close_ws(ws))
                         self.connected.clear()
                         await ws.close()
                     self.disconnects += 1
@@ -479,6 +482,14 @@ class AriClient:
         finally:
             self.state = "stopped"
             self.connected.clear()
+
+    @staticmethod
+    async def _close_ws(ws: aiohttp.ClientWebSocketResponse) -> None:
+        try:
+            async with asyncio.timeout(2):
+                await ws.close()
+        except (TimeoutError, aiohttp.ClientError, ConnectionError):
+            pass
 
     async def _backoff_sleep(self, delay: float) -> None:  # a seam for tests
         await asyncio.sleep(delay)

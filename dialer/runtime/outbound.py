@@ -150,7 +150,8 @@ class OutboundCalls:
         call.agent_id, call.stage, call.outcome = agent_id, "connected", "human"
         updates = {"agent": agent_id}
         if call.campaign["record"]:
-            call.recording = f"attempt-{call.attempt_id}"
+            # The channel id makes the name unique even if attempt ids restart (a new DB).
+            call.recording = f"attempt-{call.attempt_id}-{call.channel_id}"
             try:
                 await self.ari.record_bridge(self.agents.sessions[agent_id].bridge_id,
                                              call.recording, format="wav")

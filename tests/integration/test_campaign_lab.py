@@ -128,6 +128,6 @@ async def test_bridged_call_is_recorded_when_the_campaign_asks(dialer, lab):
     rows = await run_to_end(dialer, seed["campaign_id"], timeout=60)
     assert [r["outcome"] for r in rows] == ["human"]
     name = rows[0]["recording_name"]
-    assert name == f"attempt-{rows[0]['id']}"
+    assert name == f"attempt-{rows[0]['id']}-{rows[0]['channel_id']}"
     stored = await dialer.ari.request("GET", f"/recordings/stored/{name}")
     assert stored["name"] == name and stored["format"] == "wav"
