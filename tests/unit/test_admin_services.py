@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from dialer.core.csv_import import CsvMappingError
-from dialer.db import migrate, open_database
 from dialer.db.campaign_admin import (add_caller_id, add_rule, clone_campaign,
                                       create_campaign)
 from dialer.db.campaigns import set_status
@@ -26,14 +25,6 @@ CSV = ("Name,Phone,Client,Email,Tier\n"
        "Ann,+12125550101,A1,ann@example.com,gold\n"
        "Bob,not-a-phone,B1,,silver\n"
        "Cid,(212) 555-0103,C1,,gold\n")
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path}/dialer.db")
-    migrate(database)
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -26,14 +26,6 @@ from dialer.db.models import (
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path}/dialer.db")
-    migrate(database)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 async def store(db):
     s = Store(db)
     yield s
