@@ -440,8 +440,7 @@ class AriClient:
                     async with asyncio.timeout(self.connect_timeout):
                         ws = await self._http().ws_connect(
                             self.events_url, headers=self._headers, heartbeat=self.heartbeat,
-                            params=encode_params({"app": self.app,
-                                                  "subscribeAll": True if self.subscribe_all else None}))
+                            params=encode_params({"app": self.app}))
                     started = loop.time()
                     self.connects += 1
                     log.info("ARI: events websocket connected to %s (app %s, connect #%d)",
@@ -482,6 +481,20 @@ class AriClient:
         finally:
             self.state = "stopped"
             self.connected.clear()
+
+    # Every channel and bridge, but not `subscribeAll`: that adds device states, and an
+    # Asterisk whose ARI websocket closes while a device state is being dispatched to the
+    # app deadlocks the app for good (asterisk/asterisk#2170; seen here on 22.10).
+    ALL_SOURCES = "channel:,bridge:"
+
+    async def _subscribe_all(self) -> None:
+        try:
+            await self.request("POST", f"/applications/{_q(self.app)}/subscription",
+                               params={"eventSource": self.ALL_SOURCES})
+        except AriError as exc:
+            self.resync_failures += 1
+            log.error("ARI: cannot subscribe app %r to all channels and bridges: %s",
+                      self.app, exc)
 
     @staticmethod
     async def _close_ws(ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -525,6 +538,8 @@ class AriClient:
             await asyncio.gather(resync, return_exceptions=True)
 
     async def _resync(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        if self.subscribe_all:
+            await self._subscribe_all()
         for hook in list(self._connect_hooks):
             try:
                 await hook(self)

@@ -91,17 +91,36 @@ async def test_events_handshake_uses_header_not_url(fake, client):
     await asyncio.wait_for(client.connected.wait(), 5)
     hs = fake.ws_handshakes[-1]
     assert hs.path == "/ari/events"
-    assert hs.query == {"app": "dialer", "subscribeAll": "true"}
+    assert hs.query == {"app": "dialer"}  # no subscribeAll: see AriClient.ALL_SOURCES
     assert hs.headers["Authorization"] == fake.auth_header
     assert fake.password not in hs.raw_url
 
 
-async def test_subscribe_all_false_omits_param(fake):
+async def test_subscribes_to_channels_and_bridges_before_resync_hooks(fake):
+    c = make_client(fake)
+    seen_at_hook = []
+    c.on_connect(lambda client: _note(seen_at_hook, fake))
+    c.start()
+    try:
+        await asyncio.wait_for(c.connected.wait(), 5)
+        subs = [r for r in fake.requests if r.path == "/ari/applications/dialer/subscription"]
+        assert [(r.method, r.query) for r in subs] == [("POST", {"eventSource": "channel:,bridge:"})]
+        assert seen_at_hook == [1]  # subscribed before the hook ran
+    finally:
+        await c.close()
+
+
+async def _note(seen, fake):
+    seen.append(sum(r.path.endswith("/subscription") for r in fake.requests))
+
+
+async def test_subscribe_all_false_subscribes_to_nothing(fake):
     c = make_client(fake, subscribe_all=False)
     c.start()
     try:
         await asyncio.wait_for(c.connected.wait(), 5)
         assert fake.ws_handshakes[-1].query == {"app": "dialer"}
+        assert not [r for r in fake.requests if r.path.endswith("/subscription")]
     finally:
         await c.close()
 
