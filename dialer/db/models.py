@@ -144,9 +144,16 @@ class AgentGroupMember(BaseModel):
 
 
 class Script(BaseModel):
+    """The form an agent fills in during a call (checked by dialer.core.scripts).
+
+    `definition` is a list of items; `dispositions` the agent results an agent may pick
+    (empty: any result), which the campaign's rules match on (`agent_results`).
+    """
+
     account = pw.ForeignKeyField(Account, backref="scripts")
     name = pw.CharField()
-    definition = JSONField(default=dict)
+    definition = JSONField(default=list)
+    dispositions = JSONField(default=list)
 
 
 class Campaign(BaseModel):
@@ -286,8 +293,10 @@ class Attempt(BaseModel):
     hangup_cause = pw.IntegerField(null=True)  # Q.850 cause code
     agent = pw.ForeignKeyField(Agent, null=True, backref="attempts")
     disposition = pw.CharField(null=True)
+    disposition_at = UTCDateTimeField(null=True)
     recording_name = pw.CharField(null=True)
-    script_answers = JSONField(null=True)
+    script_answers = JSONField(null=True)  # {item id: answer}, checked against the script
+    script_answers_at = UTCDateTimeField(null=True)
     node = pw.CharField(null=True)  # dialer node that placed the call
 
     class Meta:
@@ -295,7 +304,12 @@ class Attempt(BaseModel):
 
 
 class Followup(BaseModel):
-    """A callback an agent promised. `timezone` is the zone it was entered in (for display)."""
+    """A callback an agent promised; only that agent is offered it, as a preview call.
+
+    `scheduled_at` is the UTC start; `timezone` the zone it was entered in (for display).
+    Statuses and expiry: dialer.core.followups. `status_reason` says why one ended without
+    a call; `offered_at`/`launched_at`/`closed_at` time each step (the contact's timeline).
+    """
 
     account = pw.ForeignKeyField(Account, backref="followups")
     agent = pw.ForeignKeyField(Agent, backref="followups")
@@ -303,10 +317,18 @@ class Followup(BaseModel):
     campaign = pw.ForeignKeyField(Campaign, null=True, backref="followups")
     scheduled_at = UTCDateTimeField()
     timezone = pw.CharField(max_length=64)
-    status = EnumField(("pending", "launched", "expired", "cancelled",
-                        "incompatible_channel_type"), default="pending")
+    status = EnumField(("scheduled", "offered", "launched", "completed", "expired",
+                        "cancelled", "incompatible_channel_type", "suppressed"),
+                       default="scheduled")
+    status_reason = pw.CharField(null=True)
+    source = EnumField(("call", "wrap_up", "manual"), default="manual")  # where it was entered
+    origin_attempt = pw.ForeignKeyField(Attempt, null=True, backref="followups_scheduled")
+    attempt = pw.ForeignKeyField(Attempt, null=True, backref="followups")  # the call it became
     data = JSONField(default=dict)
     created_at = UTCDateTimeField(default=utcnow)
+    offered_at = UTCDateTimeField(null=True)
+    launched_at = UTCDateTimeField(null=True)
+    closed_at = UTCDateTimeField(null=True)  # completed, expired, cancelled, ...
 
     class Meta:
         indexes = ((("status", "scheduled_at"), False),)
@@ -339,6 +361,27 @@ class CampaignSuppression(BaseModel):
 
     class Meta:
         indexes = ((("campaign", "suppression_list"), True),)
+
+
+class OnDemandStrategy(BaseModel):
+    """How an account's followups are dialled: `passes` are dialing modes, in order.
+
+    Followups are preview calls, so a first pass other than "preview" completes them as
+    incompatible_channel_type. One per account, created on first use.
+    """
+
+    account = pw.ForeignKeyField(Account, unique=True, backref="on_demand_strategy",
+                                 on_delete=CASCADE)
+    passes = JSONField(default=lambda: ["preview"])
+
+
+class StrategySuppression(BaseModel):
+    strategy = pw.ForeignKeyField(OnDemandStrategy, backref="suppressions", on_delete=CASCADE)
+    suppression_list = pw.ForeignKeyField(SuppressionList, backref="strategy_links",
+                                          on_delete=CASCADE, column_name="list_id")
+
+    class Meta:
+        indexes = ((("strategy", "suppression_list"), True),)
 
 
 # --- inbound --------------------------------------------------------------------------
@@ -380,6 +423,6 @@ MODELS: tuple[type[BaseModel], ...] = (
     AgentGroup, Agent, AgentGroupMember,
     Script, Campaign, CallerIdNumber, ProfileCampaign, Rule,
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
-    SuppressionList, SuppressionEntry, CampaignSuppression,
+    SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
     RingGroup, RingGroupMember, Voicemail,
 )

@@ -15,9 +15,10 @@ from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.validation import ConflictError, FieldError, reject_unknown
 from ..runtime.agents import AgentStateError
+from . import agent_api
+from .common import DIALER, json_body, path_id
 
 routes = web.RouteTableDef()
-DIALER = web.AppKey("dialer", object)  # the running Dialer
 
 
 def _error(status: int, field: str, message: str) -> web.Response:
@@ -45,12 +46,6 @@ async def json_errors(request: web.Request, handler):
         return _error(502, "asterisk", str(exc))
 
 
-def _id(request: web.Request, name: str = "id") -> int:
-    value = request.match_info[name]
-    if not value.isdigit():
-        raise web.HTTPBadRequest(text='{"error": {"field": "%s", "message": "not an id"}}' % name,
-                                 content_type="application/json")
-    return int(value)
 
 
 @routes.get("/api/health")
@@ -72,7 +67,7 @@ async def agent_sessions(request: web.Request) -> web.Response:
 @routes.post("/api/agents/{id}/{action:login|logout|ready|not-ready}")
 async def agent_action(request: web.Request) -> web.Response:
     agents = request.app[DIALER].agents
-    agent_id, action = _id(request), request.match_info["action"]
+    agent_id, action = path_id(request), request.match_info["action"]
     if action == "login":
         return web.json_response(await agents.login(agent_id))
     if action == "logout":
@@ -85,13 +80,13 @@ async def agent_action(request: web.Request) -> web.Response:
 @routes.get("/api/agents/{id}/preview")
 async def agent_preview(request: web.Request) -> web.Response:
     """The contact on the agent's screen in a preview campaign (null if none)."""
-    return web.json_response({"preview": request.app[DIALER].agents.describe(_id(request))
+    return web.json_response({"preview": request.app[DIALER].agents.describe(path_id(request))
                               .get("preview")})
 
 
 @routes.post("/api/agents/{id}/preview/{action:dial|skip}")
 async def agent_preview_action(request: web.Request) -> web.Response:
-    dialer, agent_id = request.app[DIALER], _id(request)
+    dialer, agent_id = request.app[DIALER], path_id(request)
     if request.match_info["action"] == "dial":
         return web.json_response(await dialer.runner.dial_preview(agent_id))
     await dialer.agents.skip_preview(agent_id)
@@ -103,13 +98,13 @@ async def campaign_action(request: web.Request) -> web.Response:
     status = {"start": "running", "resume": "running", "suspend": "suspended",
               "terminate": "terminated", "archive": "archived"}[request.match_info["action"]]
     store = request.app[DIALER].store
-    return web.json_response(await store.run(campaign_db.set_status, _id(request), status))
+    return web.json_response(await store.run(campaign_db.set_status, path_id(request), status))
 
 
 @routes.get("/api/campaigns/{id}/progress")
 async def campaign_progress(request: web.Request) -> web.Response:
     dialer = request.app[DIALER]
-    campaign_id = _id(request)
+    campaign_id = path_id(request)
     body = await dialer.store.run(dialing.progress, campaign_id)
     settings = await dialer.store.run(dialing.campaign_settings, campaign_id)
     group = settings["agent_group_id"]
@@ -122,22 +117,13 @@ async def campaign_progress(request: web.Request) -> web.Response:
 @routes.get("/api/campaigns/{id}/contacts/{contact}/why")
 async def why_not(request: web.Request) -> web.Response:
     dialer = request.app[DIALER]
-    return web.json_response(await dialer.store.run(campaign_db.why_not, _id(request),
-                                                    _id(request, "contact"), dialer.now()))
+    return web.json_response(await dialer.store.run(campaign_db.why_not, path_id(request),
+                                                    path_id(request, "contact"), dialer.now()))
 
 
 # --- administration: plans, contacts, filters, campaigns --------------------------------
 
 
-async def _body(request: web.Request) -> dict:
-    """The request's JSON object, or a 400 naming "body"."""
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise FieldError("body", "not valid JSON") from None
-    if not isinstance(body, dict):
-        raise FieldError("body", "must be a JSON object")
-    return body
 
 
 @routes.get("/api/plans")
@@ -148,23 +134,23 @@ async def list_plans(request: web.Request) -> web.Response:
 
 @routes.post("/api/plans")
 async def create_plan(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     return web.json_response(await request.app[DIALER].store.run(plans.create_plan, **body),
                              status=201)
 
 
 @routes.patch("/api/plans/{id}")
 async def update_plan(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     store = request.app[DIALER].store
-    return web.json_response(await store.run(plans.update_plan, _id(request), **body))
+    return web.json_response(await store.run(plans.update_plan, path_id(request), **body))
 
 
 @routes.post("/api/plans/{id}/{action:enable|disable}")
 async def plan_enabled(request: web.Request) -> web.Response:
     store = request.app[DIALER].store
     enabled = request.match_info["action"] == "enable"
-    return web.json_response(await store.run(plans.set_plan_enabled, _id(request), enabled))
+    return web.json_response(await store.run(plans.set_plan_enabled, path_id(request), enabled))
 
 
 async def _import_form(request: web.Request) -> dict:
@@ -196,14 +182,14 @@ async def import_contacts(request: web.Request) -> web.Response:
     if request.content_type.startswith("multipart/"):
         body = await _import_form(request)
     else:
-        body = await _body(request)
+        body = await json_body(request)
         reject_unknown(body, ("csv", "mapping", "list_name", "default_region", "campaign_id"))
     campaign_id = body.get("campaign_id")
     if campaign_id is not None and (not isinstance(campaign_id, int)
                                     or isinstance(campaign_id, bool)):
         raise FieldError("campaign_id", "not an id")
     store = request.app[DIALER].store
-    result = await store.run(contacts.import_contacts, _id(request),
+    result = await store.run(contacts.import_contacts, path_id(request),
                              body.get("list_name") or "Import", body.get("csv"),
                              body.get("mapping"), body.get("default_region") or "US",
                              campaign_id)
@@ -212,10 +198,10 @@ async def import_contacts(request: web.Request) -> web.Response:
 
 @routes.post("/api/accounts/{id}/filters")
 async def create_filter(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     reject_unknown(body, ("name", "definition"))
     store = request.app[DIALER].store
-    return web.json_response(await store.run(contacts.create_filter, _id(request),
+    return web.json_response(await store.run(contacts.create_filter, path_id(request),
                                              body.get("name"), body.get("definition")),
                              status=201)
 
@@ -223,56 +209,56 @@ async def create_filter(request: web.Request) -> web.Response:
 @routes.get("/api/filters/{id}/contacts")
 async def filter_contacts(request: web.Request) -> web.Response:
     store = request.app[DIALER].store
-    return web.json_response(await store.run(contacts.filter_contacts, _id(request)))
+    return web.json_response(await store.run(contacts.filter_contacts, path_id(request)))
 
 
 @routes.post("/api/campaigns/{id}/filters/{filter_id}")
 async def attach_filter(request: web.Request) -> web.Response:
     store = request.app[DIALER].store
-    return web.json_response(await store.run(contacts.attach_filter, _id(request),
-                                             _id(request, "filter_id")))
+    return web.json_response(await store.run(contacts.attach_filter, path_id(request),
+                                             path_id(request, "filter_id")))
 
 
 @routes.post("/api/accounts/{id}/campaigns")
 async def create_campaign(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     store = request.app[DIALER].store
-    return web.json_response(await store.run(campaign_admin.create_campaign, _id(request),
+    return web.json_response(await store.run(campaign_admin.create_campaign, path_id(request),
                                              **body), status=201)
 
 
 @routes.post("/api/campaigns/{id}/clone")
 async def clone_campaign(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     reject_unknown(body, ("name",))
     store = request.app[DIALER].store
-    return web.json_response(await store.run(campaign_admin.clone_campaign, _id(request),
+    return web.json_response(await store.run(campaign_admin.clone_campaign, path_id(request),
                                              body.get("name")), status=201)
 
 
 @routes.post("/api/campaigns/{id}/caller-ids")
-async def add_caller_id(request: web.Request) -> web.Response:
-    body = await _body(request)
+async def add_callerpath_id(request: web.Request) -> web.Response:
+    body = await json_body(request)
     reject_unknown(body, ("number",))
     store = request.app[DIALER].store
-    return web.json_response(await store.run(campaign_admin.add_caller_id, _id(request),
+    return web.json_response(await store.run(campaign_admin.add_caller_id, path_id(request),
                                              body.get("number")), status=201)
 
 
 @routes.post("/api/campaigns/{id}/rules")
 async def add_rule(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     reject_unknown(body, ("condition", "action", "params", "position"))
     if "action" not in body:
         raise FieldError("action", "required")
     store = request.app[DIALER].store
-    return web.json_response(await store.run(campaign_admin.add_rule, _id(request), **body),
+    return web.json_response(await store.run(campaign_admin.add_rule, path_id(request), **body),
                              status=201)
 
 
 @routes.post("/api/accounts")
 async def create_account(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     reject_unknown(body, ("name", "plan_id", "company_number", "timezone"))
     return web.json_response(await request.app[DIALER].store.run(
         accounts.create_account, **body), status=201)
@@ -280,35 +266,36 @@ async def create_account(request: web.Request) -> web.Response:
 
 @routes.post("/api/accounts/{id}/agent-groups")
 async def create_agent_group(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     return web.json_response(await request.app[DIALER].store.run(
-        accounts.create_agent_group, _id(request), **body), status=201)
+        accounts.create_agent_group, path_id(request), **body), status=201)
 
 
 @routes.post("/api/accounts/{id}/agents")
 async def create_agent(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     reject_unknown(body, ("username", "endpoint", "full_name", "group_ids"))
     for name in ("username", "endpoint"):
         if name not in body:
             raise FieldError(name, "required")
     return web.json_response(await request.app[DIALER].store.run(
-        accounts.create_agent, _id(request), **body), status=201)
+        accounts.create_agent, path_id(request), **body), status=201)
 
 
 @routes.post("/api/agent-groups/{id}/members")
 async def add_group_member(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     reject_unknown(body, ("agent_id",))
     agent_id = body.get("agent_id")
     if not isinstance(agent_id, int) or isinstance(agent_id, bool):
         raise FieldError("agent_id", "not an id")
     return web.json_response(await request.app[DIALER].store.run(
-        accounts.add_agent_to_group, _id(request), agent_id), status=201)
+        accounts.add_agent_to_group, path_id(request), agent_id), status=201)
 
 
 def create_app(dialer) -> web.Application:
     app = web.Application(middlewares=[json_errors])
     app[DIALER] = dialer
     app.add_routes(routes)
+    app.add_routes(agent_api.routes)
     return app

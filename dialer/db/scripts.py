@@ -1,0 +1,206 @@
+"""Call scripts: CRUD, the answers and disposition an agent records on an attempt, and the
+search over stored answers. One transaction per function; plain dicts out.
+
+The form's items and the answers are checked by `dialer.core.scripts`. A campaign's
+script also lists the dispositions (agent results) its agents may pick; the campaign's
+rules match on them (`agent_results`, see `dialer.core.rules.decide`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+from ..core import scripts as core
+from ..core.followups import utc
+from ..core.rules import RuleSpec
+from .models import Account, Attempt, Campaign, CampaignContact, Rule, Script
+from .validation import ConflictError, FieldError, reject_unknown, text, transaction
+
+
+@contextlib.contextmanager
+def _field_errors():
+    try:
+        yield
+    except core.ScriptError as exc:
+        raise FieldError(exc.field, str(exc)) from None
+
+
+def _items(s: Script) -> list[dict]:
+    return s.definition if isinstance(s.definition, list) else []  # {}: an unset old row
+
+
+def script_dict(s: Script) -> dict:
+    return {"id": s.id, "account_id": s.account_id, "name": s.name,
+            "definition": _items(s), "dispositions": list(s.dispositions or []),
+            "campaign_ids": [c for (c,) in Campaign.select(Campaign.id)
+                             .where(Campaign.script == s.id).order_by(Campaign.id).tuples()]}
+
+
+def _clean(values: dict) -> dict:
+    reject_unknown(values, ("name", "definition", "dispositions"))
+    clean = {}
+    with _field_errors():
+        if "name" in values:
+            clean["name"] = text("name", values["name"])
+        if "definition" in values:
+            clean["definition"] = core.validate_definition(values["definition"])
+        if "dispositions" in values:
+            clean["dispositions"] = core.validate_dispositions(values["dispositions"])
+    return clean
+
+
+@transaction
+def create_script(account_id: int, /, **values: Any) -> dict:
+    """Fields: name, definition (list of items), dispositions (list; empty: any)."""
+    account = Account.get_by_id(account_id)
+    clean = _clean(values)
+    for name in ("name", "definition"):
+        if name not in clean:
+            raise FieldError(name, "required")
+    return script_dict(Script.create(account=account, **clean))
+
+
+@transaction
+def update_script(script_id: int, /, **values: Any) -> dict:
+    """Change some fields. Answers already stored stay as they were recorded."""
+    s = Script.get_by_id(script_id)
+    for name, value in _clean(values).items():
+        setattr(s, name, value)
+    s.save()
+    return script_dict(s)
+
+
+@transaction
+def get_script(script_id: int) -> dict:
+    return script_dict(Script.get_by_id(script_id))
+
+
+@transaction
+def list_scripts(account_id: int) -> list[dict]:
+    Account.get_by_id(account_id)
+    return [script_dict(s) for s in Script.select().where(Script.account == account_id)
+            .order_by(Script.name, Script.id)]
+
+
+@transaction
+def delete_script(script_id: int) -> dict:
+    s = Script.get_by_id(script_id)
+    used = script_dict(s)["campaign_ids"]
+    if used:
+        raise ConflictError("id", f"campaigns {used} use this script: change theirs first")
+    s.delete_instance()
+    return {"id": script_id, "deleted": True}
+
+
+@transaction
+def attempt_script(attempt_id: int) -> dict | None:
+    """The script of the attempt's campaign (the form to show during the call), or None."""
+    campaign = Attempt.get_by_id(attempt_id).campaign
+    return script_dict(campaign.script) if campaign.script_id else None
+
+
+def _attempt(attempt_id: int, agent_id: int | None) -> Attempt:
+    attempt = Attempt.get_by_id(attempt_id)
+    if agent_id is not None and attempt.agent_id not in (None, agent_id):
+        raise ConflictError("agent_id", "another agent took this call")
+    return attempt
+
+
+@transaction
+def store_answers(attempt_id: int, answers: Any, *, now: dt.datetime,
+                  agent_id: int | None = None, partial: bool = False) -> dict:
+    """Check `answers` ({item id: answer}) against the campaign's script and store them
+    on the attempt (replacing earlier ones). `partial`: a draft, required items may wait.
+    FieldError names the item ("answers.<id>")."""
+    attempt = _attempt(attempt_id, agent_id)
+    script = attempt.campaign.script
+    if script is None:
+        raise ConflictError("answers", "the attempt's campaign has no script")
+    with _field_errors():
+        clean = core.validate_answers(_items(script), answers, partial=partial)
+    attempt.script_answers, attempt.script_answers_at = clean, now
+    attempt.save()
+    return {"attempt_id": attempt.id, "script_id": script.id, "answers": clean,
+            "partial": partial, "script_answers_at": utc(now).isoformat()}
+
+
+@transaction
+def set_disposition(attempt_id: int, disposition: Any, *, now: dt.datetime,
+                    agent_id: int | None = None) -> dict:
+    """Record the agent's result for an attempt (one of the script's dispositions, any
+    token if it lists none). Returns what the campaign's rules need:
+
+    - "ended" False: the call is still open; `dialing.finish_attempt` reads the
+      disposition from the attempt row when it closes, nothing more to do ("decide" None).
+    - "ended" True (set in wrap-up): the contact was moved on without it; re-run
+      `rules.decide(**result["decide"], now=now)` and apply that decision.
+      `connected` is outcome == "human", as the runtime computes it at hangup.
+    """
+    attempt = _attempt(attempt_id, agent_id)
+    campaign = attempt.campaign
+    allowed = list(campaign.script.dispositions or []) if campaign.script_id else []
+    with _field_errors():
+        disposition = core.check_disposition(disposition, allowed)
+    attempt.disposition, attempt.disposition_at = disposition, now
+    attempt.save()
+    ended = attempt.ended_at is not None
+    decide = None
+    if ended:
+        cc = CampaignContact.get_or_none((CampaignContact.campaign == campaign.id)
+                                         & (CampaignContact.contact == attempt.contact_id))
+        decide = {"rules": [RuleSpec(r.position, r.condition, r.action, r.params)
+                            for r in campaign.rules.order_by(Rule.position, Rule.id)],
+                  "outcome": attempt.outcome or "", "connected": attempt.outcome == "human",
+                  "disposition": disposition, "attempts": cc.attempts if cc else 1,
+                  "max_attempts": campaign.max_attempts}
+    return {"attempt_id": attempt.id, "campaign_id": campaign.id,
+            "contact_id": attempt.contact_id, "disposition": disposition,
+            "disposition_at": utc(now).isoformat(), "ended": ended, "decide": decide}
+
+
+def _answer_matches(answer: Any, value: Any) -> bool:
+    """Free text: case-insensitive substring; multi: one of the options; else equality."""
+    if isinstance(answer, str) and isinstance(value, str):
+        return value.casefold() in answer.casefold()
+    if isinstance(answer, list):
+        return value in answer
+    if isinstance(answer, bool) and isinstance(value, str):  # from a query string
+        return str(answer).lower() == value.lower()
+    return answer == value and type(answer) is type(value)
+
+
+@transaction
+def search_answers(*, contact_id: int | None = None, campaign_id: int | None = None,
+                   agent_id: int | None = None, since: dt.datetime | None = None,
+                   until: dt.datetime | None = None, item_id: str | None = None,
+                   value: Any = None) -> list[dict]:
+    """Attempts with stored answers, oldest first, by contact, by campaign, or by agent
+    session (agent_id with since/until: sessions live in the runtime, not the database).
+    `item_id` keeps attempts that answered it; with `value`, those whose answer matches."""
+    if contact_id is None and campaign_id is None and agent_id is None:
+        raise FieldError("contact_id", "give contact_id, campaign_id or agent_id")
+    if value is not None and item_id is None:
+        raise FieldError("item_id", "required to search by value")
+    query = (Attempt.select().where(Attempt.script_answers.is_null(False))
+             .order_by(Attempt.started_at, Attempt.id))
+    for column, wanted in ((Attempt.contact, contact_id), (Attempt.campaign, campaign_id),
+                           (Attempt.agent, agent_id)):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    if since is not None:
+        query = query.where(Attempt.started_at >= since)
+    if until is not None:
+        query = query.where(Attempt.started_at < until)
+    found = []
+    for a in query:
+        answers = a.script_answers or {}
+        if item_id is not None and (item_id not in answers or (
+                value is not None and not _answer_matches(answers[item_id], value))):
+            continue
+        found.append({"attempt_id": a.id, "contact_id": a.contact_id,
+                      "campaign_id": a.campaign_id, "agent_id": a.agent_id,
+                      "started_at": utc(a.started_at).isoformat(),
+                      "disposition": a.disposition, "answers": answers})
+    return found
