@@ -15,8 +15,9 @@ import peewee as pw
 from ..core.eligibility import CampaignRules, ContactState, PlanRules
 from ..core.phones import region_of
 from ..core.rules import Decision, RuleSpec
-from .models import (Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
-                     Contact, ContactPhone, Rule, ServicePlan, SuppressionEntry, SuppressionList)
+from .models import (Account, Agent, Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
+                     Contact, ContactPhone, Followup, Rule, ServicePlan, SuppressionEntry,
+                     SuppressionList)
 from .queries import claim_contacts
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
@@ -122,8 +123,6 @@ def finish_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime,
                    connected: bool, rules: list[RuleSpec], max_attempts: int,
                    **values) -> Decision:
     """Close the attempt and move its contact on by the campaign's rules."""
-    from ..core.rules import decide
-
     attempt = Attempt.get_by_id(attempt_id)
     if attempt.ended_at is not None:  # already closed (a resync and an event may race)
         return Decision("completed")
@@ -131,9 +130,36 @@ def finish_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime,
         Attempt.id == attempt_id).execute()
     cc = CampaignContact.get((CampaignContact.campaign == attempt.campaign_id)
                              & (CampaignContact.contact == attempt.contact_id))
-    decision = decide(rules, outcome=outcome, connected=connected,
-                      disposition=values.get("disposition") or attempt.disposition,
-                      attempts=cc.attempts, max_attempts=max_attempts, now=ended_at)
+    return _move_on(cc, rules, outcome=outcome, connected=connected,
+                    disposition=values.get("disposition") or attempt.disposition,
+                    max_attempts=max_attempts, now=ended_at)
+
+
+def redecide_with_disposition(attempt_id: int, now: dt.datetime) -> Decision | None:
+    """An agent result given in wrap-up, after the contact was moved on without it: decide
+    again with it, unless the contact has been claimed or dialled since."""
+    attempt = Attempt.get_by_id(attempt_id)
+    if attempt.campaign_id is None or attempt.ended_at is None:
+        return None
+    cc = CampaignContact.get_or_none((CampaignContact.campaign == attempt.campaign_id)
+                                     & (CampaignContact.contact == attempt.contact_id))
+    later = Attempt.select().where((Attempt.campaign == attempt.campaign_id)
+                                   & (Attempt.contact == attempt.contact_id)
+                                   & (Attempt.id > attempt.id)).exists()
+    if cc is None or cc.state == "in_progress" or later:
+        return None
+    settings = campaign_settings(attempt.campaign_id)
+    return _move_on(cc, settings["rules"], outcome=attempt.outcome or "",
+                    connected=attempt.outcome == "human", disposition=attempt.disposition,
+                    max_attempts=settings["max_attempts"], now=now)
+
+
+def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connected: bool,
+             disposition: str | None, max_attempts: int, now: dt.datetime) -> Decision:
+    from ..core.rules import decide
+
+    decision = decide(rules, outcome=outcome, connected=connected, disposition=disposition,
+                      attempts=cc.attempts, max_attempts=max_attempts, now=now)
     cc.state = decision.state
     cc.next_attempt_at = decision.next_attempt_at
     if decision.prefix is not None:
@@ -182,3 +208,63 @@ def preview_details(cc_id: int) -> dict:
             "email": contact.email, "client_id": contact.client_id,
             "timezone": contact.timezone, "fields": contact.fields or {},
             "attempts": cc.attempts, "last_reason": cc.last_reason}
+
+
+# --- followups: preview calls an agent promised, inside a campaign or not -------------------
+
+
+def followup_settings(followup_id: int) -> dict:
+    """Call settings for a followup: its campaign's, else the account's plain defaults."""
+    f = Followup.get_by_id(followup_id)
+    if f.campaign_id is not None:
+        return campaign_settings(f.campaign_id)
+    return account_call_settings(f.account_id)
+
+
+def account_call_settings(account_id: int) -> dict:
+    """Settings for an agent's call outside any campaign (a followup, a manual dial): no
+    AMD (the agent hears who answers), no rules (the attempt itself is the record)."""
+    account = Account.get_by_id(account_id)
+    return {"id": None, "name": "agent call", "account_id": account.id, "agent_group_id": None,
+            "bcw_seconds": 0, "record": False, "amd_enabled": False,
+            "machine_action": "hangup", "machine_message": None,
+            "safe_harbour_message": "sound:tt-allbusy", "ring_timeout_seconds": 30,
+            "max_attempts": 1, "rules": [], "plan": _plan_rules(account.plan),
+            "caller_ids": [account.company_number] if account.company_number else []}
+
+
+def start_followup_attempt(*, followup_id: int, phone: str, caller_id: str | None,
+                           channel_id: str, node: str, now: dt.datetime) -> int:
+    f = Followup.get_by_id(followup_id)
+    attempt_id = Attempt.insert(campaign=f.campaign_id, contact=f.contact_id, phone=phone,
+                                caller_id=caller_id, channel_id=channel_id, started_at=now,
+                                node=node, agent=f.agent_id).execute()
+    Followup.update(attempt=attempt_id).where(Followup.id == followup_id).execute()
+    return attempt_id
+
+
+def close_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime, **values) -> None:
+    """End an attempt that moves no campaign contact on (a followup's call)."""
+    (Attempt.update(outcome=outcome, ended_at=ended_at, **values)
+     .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())
+
+
+def start_manual_attempt(*, agent_id: int, phone: str, caller_id: str | None,
+                         channel_id: str, node: str, now: dt.datetime) -> int:
+    """An agent dials `phone` by hand: the attempt belongs to the account's contact with
+    that number, or to a new contact named after it."""
+    agent = Agent.get_by_id(agent_id)
+    account_id = agent.user.account_id
+    contact = (Contact.select().join(ContactPhone)
+               .where((Contact.account == account_id) & (ContactPhone.number == phone))
+               .order_by(Contact.id).first())
+    if contact is None:
+        contact = Contact.create(account=account_id, name=phone)
+        ContactPhone.create(contact=contact, number=phone)
+    return Attempt.insert(contact=contact.id, phone=phone, caller_id=caller_id,
+                          channel_id=channel_id, started_at=now, node=node,
+                          agent=agent_id).execute()
+
+
+def agent_account(agent_id: int) -> int:
+    return Agent.get_by_id(agent_id).user.account_id

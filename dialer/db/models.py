@@ -278,7 +278,7 @@ class CampaignContact(BaseModel):
 class Attempt(BaseModel):
     """One outbound call. `channel_id` is our own id given to ARI at originate."""
 
-    campaign = pw.ForeignKeyField(Campaign, backref="attempts")
+    campaign = pw.ForeignKeyField(Campaign, null=True, backref="attempts")  # null: a followup without one
     contact = pw.ForeignKeyField(Contact, backref="attempts")
     phone = pw.CharField(max_length=32)  # as dialled (a rule may have added a prefix)
     channel_id = pw.CharField(unique=True)

@@ -14,8 +14,8 @@ from typing import Any
 
 from ..core import scripts as core
 from ..core.followups import utc
-from ..core.rules import RuleSpec
-from .models import Account, Attempt, Campaign, CampaignContact, Rule, Script
+from . import dialing
+from .models import Account, Attempt, Campaign, Script
 from .validation import ConflictError, FieldError, reject_unknown, text, transaction
 
 
@@ -98,7 +98,7 @@ def delete_script(script_id: int) -> dict:
 def attempt_script(attempt_id: int) -> dict | None:
     """The script of the attempt's campaign (the form to show during the call), or None."""
     campaign = Attempt.get_by_id(attempt_id).campaign
-    return script_dict(campaign.script) if campaign.script_id else None
+    return script_dict(campaign.script) if campaign and campaign.script_id else None
 
 
 def _attempt(attempt_id: int, agent_id: int | None) -> Attempt:
@@ -115,9 +115,9 @@ def store_answers(attempt_id: int, answers: Any, *, now: dt.datetime,
     on the attempt (replacing earlier ones). `partial`: a draft, required items may wait.
     FieldError names the item ("answers.<id>")."""
     attempt = _attempt(attempt_id, agent_id)
-    script = attempt.campaign.script
+    script = attempt.campaign.script if attempt.campaign_id else None
     if script is None:
-        raise ConflictError("answers", "the attempt's campaign has no script")
+        raise ConflictError("answers", "the attempt is in no campaign with a script")
     with _field_errors():
         clean = core.validate_answers(_items(script), answers, partial=partial)
     attempt.script_answers, attempt.script_answers_at = clean, now
@@ -130,34 +130,21 @@ def store_answers(attempt_id: int, answers: Any, *, now: dt.datetime,
 def set_disposition(attempt_id: int, disposition: Any, *, now: dt.datetime,
                     agent_id: int | None = None) -> dict:
     """Record the agent's result for an attempt (one of the script's dispositions, any
-    token if it lists none). Returns what the campaign's rules need:
-
-    - "ended" False: the call is still open; `dialing.finish_attempt` reads the
-      disposition from the attempt row when it closes, nothing more to do ("decide" None).
-    - "ended" True (set in wrap-up): the contact was moved on without it; re-run
-      `rules.decide(**result["decide"], now=now)` and apply that decision.
-      `connected` is outcome == "human", as the runtime computes it at hangup.
-    """
+    token if it lists none); the campaign's rules match on it. During the call, the
+    attempt's end applies them; given in wrap-up, the contact is moved on again with it
+    ("next_state"), unless it has been dialled since."""
     attempt = _attempt(attempt_id, agent_id)
     campaign = attempt.campaign
-    allowed = list(campaign.script.dispositions or []) if campaign.script_id else []
+    allowed = list(campaign.script.dispositions or []) if campaign and campaign.script_id else []
     with _field_errors():
         disposition = core.check_disposition(disposition, allowed)
     attempt.disposition, attempt.disposition_at = disposition, now
     attempt.save()
-    ended = attempt.ended_at is not None
-    decide = None
-    if ended:
-        cc = CampaignContact.get_or_none((CampaignContact.campaign == campaign.id)
-                                         & (CampaignContact.contact == attempt.contact_id))
-        decide = {"rules": [RuleSpec(r.position, r.condition, r.action, r.params)
-                            for r in campaign.rules.order_by(Rule.position, Rule.id)],
-                  "outcome": attempt.outcome or "", "connected": attempt.outcome == "human",
-                  "disposition": disposition, "attempts": cc.attempts if cc else 1,
-                  "max_attempts": campaign.max_attempts}
-    return {"attempt_id": attempt.id, "campaign_id": campaign.id,
+    decision = dialing.redecide_with_disposition(attempt.id, now)
+    return {"attempt_id": attempt.id, "campaign_id": attempt.campaign_id,
             "contact_id": attempt.contact_id, "disposition": disposition,
-            "disposition_at": utc(now).isoformat(), "ended": ended, "decide": decide}
+            "disposition_at": utc(now).isoformat(), "ended": attempt.ended_at is not None,
+            "next_state": decision.state if decision else None}
 
 
 def _answer_matches(answer: Any, value: Any) -> bool:

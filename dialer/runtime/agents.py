@@ -16,7 +16,7 @@ from ..ari import AriClient, AriConflict, AriError
 from ..core.outbound import AgentView, pick_agent
 from ..core.tz import utc_now
 from ..db import agents as agent_db
-from ..db import dialing
+from ..db import dialing, followups
 
 log = logging.getLogger("dialer.agents")
 SKIP_DELAY = dt.timedelta(minutes=5)
@@ -34,6 +34,7 @@ class Session:
     customer: str | None = None      # customer channel in the bridge
     reserved: bool = False           # a call is being connected to this agent
     preview: dict | None = None      # the contact offered in preview: claim, campaign, details
+    attempt_id: int | None = None    # the call in progress or in wrap-up (script, disposition)
     wrap_task: asyncio.Task | None = None
 
 
@@ -61,8 +62,8 @@ class AgentSessions:
     def previews_of(self, campaign_id: int) -> int:
         """Contacts of the campaign held on agents' screens (claimed, not yet dialled)."""
         return sum(1 for s in self.sessions.values()
-                   if s.preview and s.preview["campaign"]["id"] == campaign_id
-                   and s.state == "preview")
+                   if s.preview and "claim" in s.preview
+                   and s.preview["campaign"]["id"] == campaign_id and s.state == "preview")
 
     def by_channel(self, channel_id: str) -> Session | None:
         return next((s for s in self.sessions.values() if s.channel_id == channel_id), None)
@@ -129,7 +130,7 @@ class AgentSessions:
         if session.wrap_task:
             session.wrap_task.cancel()
         if session.preview and session.state == "preview":
-            await self._hand_back(session, "agent logged out during preview")
+            await self._hand_back(session, "agent logged out during preview", withdraw=True)
         await self.ari.destroy_bridge(session.bridge_id)
         await self.store.run(agent_db.set_agent_state, session.agent_id, "logged_out",
                              self.now())
@@ -166,7 +167,7 @@ class AgentSessions:
                 except TimeoutError:
                     return None
 
-    async def connect(self, agent_id: int, customer: str) -> bool:
+    async def connect(self, agent_id: int, customer: str, attempt_id: int | None = None) -> bool:
         session = self.sessions.get(agent_id)
         if session is None:
             return False
@@ -177,7 +178,7 @@ class AgentSessions:
             log.warning("could not bridge %s to agent %s: %s", customer, agent_id, exc)
             await self._set_state(session, "available")
             return False
-        session.customer = customer
+        session.customer, session.attempt_id = customer, attempt_id
         await self._set_state(session, "on_call")
         return True
 
@@ -193,7 +194,7 @@ class AgentSessions:
     async def offer_preview(self, agent_id: int, preview: dict) -> None:
         """Show a claimed contact to an available agent; it is theirs until dial or skip."""
         session = self.sessions[agent_id]
-        session.preview = preview
+        session.preview, session.attempt_id = preview, None
         await self._set_state(session, "preview")
 
     def take_preview(self, agent_id: int) -> dict:
@@ -203,6 +204,17 @@ class AgentSessions:
             raise AgentStateError(f"agent {agent_id} has no contact in preview")
         session.state = "dialling"
         return session.preview
+
+    def start_manual(self, agent_id: int, number: str) -> None:
+        """The agent dials by hand: from available, not ready or wrap-up only."""
+        session = self.sessions.get(agent_id)
+        if session is None or session.state not in ("available", "not_ready", "wrap_up"):
+            raise AgentStateError(f"agent {agent_id} cannot dial now "
+                                  f"({session.state if session else 'logged out'})")
+        if session.wrap_task:
+            session.wrap_task.cancel()
+        session.state = "dialling"
+        session.preview = {"manual": number, "details": {"phones": [number], "manual": True}}
 
     async def skip_preview(self, agent_id: int) -> None:
         session = self.sessions.get(agent_id)
@@ -221,10 +233,28 @@ class AgentSessions:
                 await self._set_state(session, "available")
 
     async def _hand_back(self, session: Session, reason: str,
-                         delay: dt.timedelta = dt.timedelta(0)) -> None:
+                         delay: dt.timedelta = dt.timedelta(0), withdraw: bool = False) -> None:
+        """Give the previewed contact back to its campaign; a followup is offered again
+        later (`withdraw`: the agent left) or cancelled (the agent chose not to call)."""
         preview, session.preview = session.preview, None
+        if "followup_id" in preview:
+            if withdraw:
+                await self.store.run(followups.withdraw_offer, preview["followup_id"],
+                                     self.now())
+            else:
+                await self.store.run(followups.cancel_followup, preview["followup_id"],
+                                     now=self.now(), agent_id=session.agent_id, reason=reason)
+            return
         await self.store.run(dialing.release, preview["claim"]["cc_id"],
                              next_attempt_at=self.now() + delay, reason=reason)
+
+    async def clear_followup(self, followup_id: int) -> None:
+        """A followup on an agent's screen expired: take it off."""
+        for session in self.sessions.values():
+            if (session.state == "preview" and session.preview
+                    and session.preview.get("followup_id") == followup_id):
+                session.preview = None
+                await self._set_state(session, "available")
 
     async def call_ended(self, agent_id: int, wrap_seconds: int) -> None:
         session = self.sessions.get(agent_id)
@@ -249,7 +279,8 @@ class AgentSessions:
             return {"agent_id": agent_id, "state": "logged_out"}
         return {"agent_id": agent_id, "state": s.state, "since": s.since.isoformat(),
                 "endpoint": s.endpoint, "customer": s.customer, "bridge": s.bridge_id,
-                "preview": s.preview["details"] if s.preview else None}
+                "preview": s.preview["details"] if s.preview else None,
+                "attempt_id": s.attempt_id}
 
 
 class AgentStateError(Exception):

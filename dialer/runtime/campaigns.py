@@ -14,6 +14,7 @@ from ..core.outbound import progressive_lines
 from ..core.tz import utc_now
 from ..db import dialing
 from .agents import AgentSessions
+from .followups import FollowupDesk
 from .outbound import OutboundCalls
 
 log = logging.getLogger("dialer.campaigns")
@@ -24,6 +25,7 @@ class CampaignRunner:
                  tick_seconds: float = 0.5, now: Callable[[], dt.datetime] = utc_now):
         self.store, self.agents, self.calls = store, agents, calls
         self.node, self.tick_seconds, self.now = node, tick_seconds, now
+        self.followups = FollowupDesk(store, agents, calls)
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -45,6 +47,7 @@ class CampaignRunner:
     async def tick(self, now: dt.datetime) -> None:
         if not self.calls.ari.connected.is_set():
             return
+        await self.followups.tick(now)  # first: they are due at a time, and agent-owned
         for campaign_id in await self.store.run(dialing.running_campaign_ids):
             campaign = await self.store.run(dialing.campaign_settings, campaign_id)
             last_hour = await self.store.run(dialing.attempts_since, campaign_id,
@@ -107,6 +110,8 @@ class CampaignRunner:
         """The agent pressed dial: check the contact again (the window may have closed
         while it was on screen), then call it for that agent."""
         preview = self.agents.take_preview(agent_id)
+        if "followup_id" in preview:
+            return await self.followups.dial(agent_id, preview, self.now())
         campaign, claim, now = preview["campaign"], preview["claim"], self.now()
         last_hour = await self.store.run(dialing.attempts_since, campaign["id"],
                                          now - dt.timedelta(hours=1))
@@ -120,3 +125,11 @@ class CampaignRunner:
             return {"dialled": False, "reason": reason}
         await self.calls.dial(campaign, claim, preview_agent=agent_id)
         return {"dialled": True}
+
+    async def dial_manual(self, agent_id: int, number: str) -> dict:
+        """`number` is what `permissions.check_manual_dial` returned (E.164, allowed)."""
+        self.agents.start_manual(agent_id, number)
+        account_id = await self.store.run(dialing.agent_account, agent_id)
+        settings = await self.store.run(dialing.account_call_settings, account_id)
+        await self.calls.dial_manual(settings, agent_id, number)
+        return {"dialled": True, "number": number}

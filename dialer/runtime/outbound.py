@@ -16,7 +16,7 @@ from typing import Callable
 from ..ari import AriClient, AriError
 from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
 from ..core.tz import utc_now
-from ..db import dialing
+from ..db import dialing, followups
 from .agents import AgentSessions
 
 log = logging.getLogger("dialer.outbound")
@@ -37,6 +37,8 @@ class Call:
     outcome: str | None = None
     recording: str | None = None
     preview_agent: int | None = None   # preview: the agent who chose to dial, waiting for it
+    followup_id: int | None = None     # the followup this call fulfils
+    agent_call: bool = False           # no campaign contact to move on (followup, manual)
 
 
 class OutboundCalls:
@@ -51,6 +53,7 @@ class OutboundCalls:
     def in_flight(self, campaign_id: int) -> int:
         """Calls of the campaign not yet with an agent (each will want one)."""
         return sum(1 for c in self.calls.values() if c.campaign["id"] == campaign_id
+                   and c.preview_agent is None  # a preview call has its agent already
                    and c.stage in ("dialling", "amd", "waiting_agent"))
 
     def _endpoint(self, campaign: dict, phone: str) -> str:
@@ -70,15 +73,35 @@ class OutboundCalls:
         """Call a claimed contact. With `preview_agent` the call goes to that agent, who
         chose it on screen, without AMD (the agent hears who answers)."""
         phone = claim["prefix"] + claim["state"].phone
+        await self._place(campaign, phone, preview_agent,
+                          lambda **ids: dialing.start_attempt(cc_id=claim["cc_id"], **ids))
+
+    async def dial_followup(self, settings: dict, followup_id: int, phone: str,
+                            agent_id: int) -> None:
+        """A followup its owner launched: a preview call to that agent."""
+        await self._place(settings, phone, agent_id,
+                          lambda **ids: dialing.start_followup_attempt(followup_id=followup_id,
+                                                                       **ids),
+                          followup_id=followup_id)
+
+    async def dial_manual(self, settings: dict, agent_id: int, phone: str) -> None:
+        """A number the agent typed (permission and suppression already checked)."""
+        await self._place(settings, phone, agent_id,
+                          lambda **ids: dialing.start_manual_attempt(agent_id=agent_id, **ids),
+                          agent_call=True)
+
+    async def _place(self, campaign: dict, phone: str, preview_agent: int | None,
+                     start_attempt, followup_id: int | None = None,
+                     agent_call: bool = False) -> None:
         channel_id = f"out-{self.node}-{uuid.uuid4().hex[:16]}"
         caller_id = self._caller_id(campaign)
         # The attempt is on disk before the call exists.
-        attempt_id = await self.store.run(
-            dialing.start_attempt, cc_id=claim["cc_id"], phone=phone, caller_id=caller_id,
-            channel_id=channel_id, node=self.node, now=self.now())
+        attempt_id = await self.store.run(start_attempt, phone=phone, caller_id=caller_id,
+                                          channel_id=channel_id, node=self.node, now=self.now())
         loop = asyncio.get_running_loop()
         call = Call(attempt_id, channel_id, campaign, phone, loop.time(),
-                    preview_agent=preview_agent)
+                    preview_agent=preview_agent, followup_id=followup_id,
+                    agent_call=agent_call or followup_id is not None)
         amd = campaign["amd_enabled"] and preview_agent is None
         self.calls[channel_id] = call
         try:
@@ -143,7 +166,8 @@ class OutboundCalls:
             if agent_id is not None:
                 await self.agents.release(agent_id)
             return
-        if agent_id is None or not await self.agents.connect(agent_id, call.channel_id):
+        if agent_id is None or not await self.agents.connect(agent_id, call.channel_id,
+                                                             call.attempt_id):
             call.outcome, call.stage = "abandoned", "closing"
             await self._play(call, call.campaign["safe_harbour_message"], "safe-harbour")
             return
@@ -203,9 +227,18 @@ class OutboundCalls:
             await self.agents.call_ended(call.agent_id, call.campaign["bcw_seconds"])
         elif call.preview_agent is not None:
             await self.agents.preview_done(call.preview_agent)
-        campaign = call.campaign
+        campaign, now = call.campaign, self.now()
+        if call.agent_call:
+            await self.store.run(dialing.close_attempt, call.attempt_id, outcome=outcome,
+                                 ended_at=now, hangup_cause=hangup_cause)
+            if call.followup_id is not None:
+                await self.store.run(followups.complete_followup, call.followup_id, now,
+                                     attempt_id=call.attempt_id)
+            log.info("agent call %s to %s (followup %s): %s", call.attempt_id, call.phone,
+                     call.followup_id, outcome)
+            return
         decision = await self.store.run(
-            dialing.finish_attempt, call.attempt_id, outcome=outcome, ended_at=self.now(),
+            dialing.finish_attempt, call.attempt_id, outcome=outcome, ended_at=now,
             connected=outcome == "human", rules=campaign["rules"],
             max_attempts=campaign["max_attempts"], hangup_cause=hangup_cause)
         log.info("attempt %s to %s: %s -> contact %s", call.attempt_id, call.phone, outcome,

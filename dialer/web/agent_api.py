@@ -8,7 +8,6 @@ have no endpoint: marking one launched without dialling it would be a lie.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -262,11 +261,9 @@ async def store_answers(request: web.Request) -> web.Response:
 async def set_disposition(request: web.Request) -> web.Response:
     attempt_id = path_id(request)
     body = await json_body(request, ("disposition", "agent_id"))
-    result = await _run(request, scripts.set_disposition, attempt_id,
-                        body.get("disposition"), now=_now(request), agent_id=_agent_id(body))
-    if result["decide"] is not None:  # RuleSpec dataclasses -> JSON
-        result["decide"]["rules"] = [dataclasses.asdict(r) for r in result["decide"]["rules"]]
-    return _json(result)
+    return _json(await _run(request, scripts.set_disposition, attempt_id,
+                            body.get("disposition"), now=_now(request),
+                            agent_id=_agent_id(body)))
 
 
 def _search_args(request: web.Request) -> dict:

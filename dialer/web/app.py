@@ -10,7 +10,7 @@ from aiohttp import web
 from .. import __version__
 from ..ari import AriError
 from ..core.csv_import import CsvMappingError
-from ..db import accounts, campaign_admin, contacts, plans
+from ..db import accounts, campaign_admin, contacts, permissions, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.validation import ConflictError, FieldError, reject_unknown
@@ -91,6 +91,16 @@ async def agent_preview_action(request: web.Request) -> web.Response:
         return web.json_response(await dialer.runner.dial_preview(agent_id))
     await dialer.agents.skip_preview(agent_id)
     return web.json_response(dialer.agents.describe(agent_id))
+
+
+@routes.post("/api/agents/{id}/manual-dial")
+async def manual_dial(request: web.Request) -> web.Response:
+    """Dial a number by hand, for an agent whose group allows it; never a suppressed one."""
+    dialer, agent_id = request.app[DIALER], path_id(request)
+    body = await json_body(request, ("number", "default_region"))
+    allowed = await dialer.store.run(permissions.check_manual_dial, agent_id,
+                                     body.get("number"), body.get("default_region"))
+    return web.json_response(await dialer.runner.dial_manual(agent_id, allowed["number"]))
 
 
 @routes.post("/api/campaigns/{id}/{action:start|suspend|resume|terminate|archive}")

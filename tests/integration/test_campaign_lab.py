@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from dialer.db import campaigns, dialing
@@ -131,3 +133,30 @@ async def test_bridged_call_is_recorded_when_the_campaign_asks(dialer, lab):
     assert name == f"attempt-{rows[0]['id']}-{rows[0]['channel_id']}"
     stored = await dialer.ari.request("GET", f"/recordings/stored/{name}")
     assert stored["name"] == name and stored["format"] == "wav"
+
+
+async def test_agent_result_during_the_call_drives_the_rules(dialer, lab):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from dialer.web.app import create_app
+
+    seed = await dialer.store.run(
+        seed_campaign, [human(5, "212")], agents=lab.info["agents"][:1],
+        campaign={"max_attempts": 3},
+        rules=[{"condition": {"agent_results": ["callback"]}, "action": "call_again",
+                "params": {"after_minutes": 45}}])
+    agent, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(dialer, [agent])
+    async with TestClient(TestServer(create_app(dialer))) as http:
+        await dialer.store.run(campaigns.set_status, cid, "running")
+        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "on_call", 20)
+        attempt_id = dialer.agents.describe(agent)["attempt_id"]
+        resp = await http.put(f"/api/attempts/{attempt_id}/disposition",
+                              json={"disposition": "callback", "agent_id": agent})
+        assert resp.status == 200 and (await resp.json())["ended"] is False
+        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "available", 20)
+    rows = await dialer.store.run(attempts, cid)
+    cc = await dialer.store.run(lambda: CampaignContact.get(campaign=cid))
+    assert [(r["outcome"], r["disposition"]) for r in rows] == [("human", "callback")]
+    assert cc.state == "rescheduled"
+    assert cc.next_attempt_at - rows[0]["ended_at"] == dt.timedelta(minutes=45)

@@ -8,8 +8,7 @@ import pytest
 
 from dialer.db import Store, migrate, open_database
 from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, Attempt, Campaign,
-                              Contact, ContactPhone, Rule, ServicePlan, User)
-from dialer.web import agent_api
+                              CampaignContact, Contact, ContactPhone, Rule, ServicePlan, User)
 from dialer.web.app import create_app
 from tests.unit.test_api_admin import assert_error
 
@@ -54,7 +53,6 @@ async def env(tmp_path, aiohttp_client):
     store = Store(db)
     dialer = FakeDialer(store)
     app = create_app(dialer)
-    app.add_routes(agent_api.routes)  # what create_app will do once registered
     client = await aiohttp_client(app)
     yield client, dialer, ids
     await store.close()
@@ -219,14 +217,12 @@ async def test_scripts_answers_dispositions_timeline_api(env):
     assert resp.status == 400
     assert_error(await resp.json(), "disposition")
     dialer.clock = NOW + dt.timedelta(minutes=1)
+    await dialer.store.run(lambda: CampaignContact.create(  # moved on at the hangup
+        campaign=ids["campaign"], contact=ids["contact"], attempts=1, state="completed"))
     resp = await client.put(f"{attempt_url}/disposition", json={"disposition": "callback"})
     result = await resp.json()
-    assert resp.status == 200 and result["ended"] is True
-    assert result["decide"]["disposition"] == "callback"
-    assert result["decide"]["rules"] == [{"position": 1,
-                                          "condition": {"agent_results": ["callback"]},
-                                          "action": "call_again",
-                                          "params": {"after_minutes": 30}}]
+    assert resp.status == 200, result
+    assert result["ended"] is True and result["disposition"] == "callback" and result["next_state"] == "rescheduled"
 
     found = await (await client.get(f"/api/contacts/{ids['contact']}/answers"
                                     "?item_id=notes&value=tv")).json()
