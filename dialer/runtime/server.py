@@ -19,6 +19,7 @@ from ..db.migrate import migrate
 from ..web.app import create_app
 from .agents import AgentSessions
 from .campaigns import CampaignRunner
+from .inbound import InboundCalls
 from .outbound import OutboundCalls
 
 log = logging.getLogger("dialer")
@@ -38,11 +39,15 @@ class Dialer:
                                    trunk=cfg.ari.trunk, now=now)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now)
+        self.inbound = InboundCalls(self.ari, self.store, app=cfg.ari.app,
+                                    trunk=cfg.ari.trunk, now=now)
         self.ari.on_connect(self.resync)
         self.ari.on("StasisStart", self.on_stasis_start)
         self.ari.on("ChannelStateChange", self.calls.on_state_change)
         self.ari.on("ChannelDestroyed", self.on_channel_destroyed)
         self.ari.on("PlaybackFinished", self.calls.on_playback_finished)
+        self.ari.on("PlaybackFinished", self.inbound.on_playback_finished)
+        self.ari.on("ChannelDtmfReceived", self.inbound.on_dtmf)
 
     async def resync(self, ari: AriClient) -> None:
         """On every (re)connect: learn what Asterisk holds now, events may have been missed."""
@@ -57,6 +62,10 @@ class Dialer:
             return await self.calls.on_amd(event)
         if args[0] == "agent" and len(args) > 1 and args[1].isdigit():
             return await self.agents.on_phone_answered(event, int(args[1]))
+        if args[0] == "inbound" and len(args) > 1:
+            return await self.inbound.on_call(event, args[1])
+        if args[0] == "ringleg" and len(args) > 1:
+            return await self.inbound.on_leg_answered(event, args[1])
         # Never leave a call nobody handles waiting in Stasis in silence.
         channel = event["channel"]
         log.warning("no handler for %s (args %s): hanging up", channel["name"],
@@ -64,8 +73,10 @@ class Dialer:
         await self.ari.hangup(channel["id"])
 
     async def on_channel_destroyed(self, event: dict) -> None:
-        if not await self.calls.on_channel_destroyed(event):
-            await self.agents.on_channel_destroyed(event["channel"]["id"])
+        channel_id = event["channel"]["id"]
+        if not (await self.calls.on_channel_destroyed(event)
+                or await self.inbound.on_channel_destroyed(channel_id)):
+            await self.agents.on_channel_destroyed(channel_id)
 
     async def start(self) -> None:
         applied = await self.store.call(migrate, self.store.db)

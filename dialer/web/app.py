@@ -10,7 +10,7 @@ from aiohttp import web
 from .. import __version__
 from ..ari import AriError
 from ..core.csv_import import CsvMappingError
-from ..db import accounts, campaign_admin, contacts, permissions, plans
+from ..db import accounts, campaign_admin, contacts, inbound, permissions, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.validation import ConflictError, FieldError, reject_unknown
@@ -301,6 +301,28 @@ async def add_group_member(request: web.Request) -> web.Response:
         raise FieldError("agent_id", "not an id")
     return web.json_response(await request.app[DIALER].store.run(
         accounts.add_agent_to_group, path_id(request), agent_id), status=201)
+
+
+@routes.put("/api/accounts/{id}/ring-group")
+async def set_ring_group(request: web.Request) -> web.Response:
+    """The company number's call options: strategy, ring time, caller id, pass-through,
+    forward number, route to assigned user, client status message."""
+    body = await json_body(request)
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.set_ring_group, path_id(request), **body))
+
+
+@routes.put("/api/accounts/{id}/ring-group/members")
+async def set_ring_group_members(request: web.Request) -> web.Response:
+    body = await json_body(request, ("members",))
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.set_members, path_id(request), body.get("members")))
+
+
+@routes.get("/api/accounts/{id}/voicemails")
+async def voicemails(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.list_voicemails, path_id(request)))
 
 
 def create_app(dialer) -> web.Application:

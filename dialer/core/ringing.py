@@ -1,0 +1,39 @@
+"""Who rings, in what order, for a call to the company number: a list of steps, each a set
+of targets rung together for at most `seconds`. Targets are desk-phone endpoints
+("PJSIP/alice") or E.164 numbers (dialled through the trunk).
+
+- default: the account's phone, or, with "route to assigned user", the known caller's
+  assigned user (when that user has a phone);
+- ordered: each active user in turn, for the ring time, then the next;
+- simultaneous: every active user at once, the first to accept wins;
+- forward number: that number, whatever the strategy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RingStep:
+    targets: tuple[str, ...]
+    seconds: int
+
+
+def ring_steps(*, strategy: str, ring_seconds: int, users: list[str],
+               default_target: str | None = None, assigned_target: str | None = None,
+               forward_number: str | None = None) -> list[RingStep]:
+    """`users`: the active users' phones in the configured order. Empty: voicemail at once."""
+    if forward_number:
+        return [RingStep((forward_number,), ring_seconds)]
+    if strategy == "ordered":
+        return [RingStep((user,), ring_seconds) for user in users]
+    if strategy == "simultaneous":
+        return [RingStep(tuple(users), ring_seconds)] if users else []
+    target = assigned_target or default_target
+    return [RingStep((target,), ring_seconds)] if target else []
+
+
+def dial_string(target: str, trunk: str) -> str:
+    """An endpoint as is; a number through the trunk."""
+    return target if "/" in target else f"PJSIP/{target}@{trunk}"

@@ -1,0 +1,128 @@
+"""Inbound calls to the company number: the ring plan, voicemail, ring-group settings.
+
+One transaction per function; plain values out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.phones import PhoneError, normalise
+from ..core.ringing import ring_steps
+from .models import (Account, Contact, ContactPhone, RingGroup, RingGroupMember, User,
+                     Voicemail)
+from .validation import FieldError, boolean, integer, reject_unknown, text, transaction
+
+SETTINGS = ("name", "strategy", "ring_seconds", "caller_id_mode", "pass_through",
+            "forward_number", "route_to_assigned_user", "status_message")
+
+
+def _e164(raw: str) -> str | None:
+    try:
+        return normalise(raw, "US")
+    except PhoneError:
+        return None
+
+
+def ring_plan(dialled: str, caller: str) -> dict | None:
+    """What to do with a call to `dialled` from `caller`; None if no account has that
+    company number."""
+    number = _e164(dialled)
+    account = Account.get_or_none(Account.company_number == number) if number else None
+    if account is None:
+        return None
+    group = (RingGroup.select().where(RingGroup.account == account.id)
+             .order_by(RingGroup.id).first()) or RingGroup(account=account)
+    caller_e164 = _e164(caller) if caller else None
+    contact = (Contact.select().join(ContactPhone)
+               .where((Contact.account == account.id) & (ContactPhone.number == caller_e164))
+               .order_by(Contact.id).first()) if caller_e164 else None
+    users = [m.user.endpoint or m.user.phone
+             for m in (RingGroupMember.select(RingGroupMember, User).join(User)
+                       .where((RingGroupMember.ring_group == group.id)
+                              & (RingGroupMember.active == True)  # noqa: E712  SQL
+                              & (User.active == True))  # noqa: E712
+                       .order_by(RingGroupMember.position, RingGroupMember.id))
+             if m.user.endpoint or m.user.phone] if group.id else []
+    assigned = None
+    if group.route_to_assigned_user and contact and contact.assigned_user_id:
+        user = contact.assigned_user
+        assigned = (user.endpoint or user.phone) if user.active else None
+    steps = ring_steps(strategy=group.strategy, ring_seconds=group.ring_seconds, users=users,
+                       default_target=account.phone, assigned_target=assigned,
+                       forward_number=group.forward_number)
+    return {"account_id": account.id, "company_number": account.company_number,
+            "caller": caller_e164 or caller, "contact_id": contact.id if contact else None,
+            "contact_name": contact.name if contact else None,
+            "caller_id_mode": group.caller_id_mode, "pass_through": group.pass_through,
+            "forwarded": bool(group.forward_number), "status_message": group.status_message,
+            "steps": steps}
+
+
+def store_voicemail(account_id: int, contact_id: int | None, caller: str,
+                    recording_name: str) -> int:
+    return Voicemail.insert(account=account_id, contact=contact_id, caller=caller,
+                            recording_name=recording_name).execute()
+
+
+def list_voicemails(account_id: int) -> list[dict]:
+    return [{"id": v.id, "contact_id": v.contact_id, "caller": v.caller,
+             "recording_name": v.recording_name, "created_at": v.created_at.isoformat()}
+            for v in Voicemail.select().where(Voicemail.account == account_id)
+            .order_by(Voicemail.id)]
+
+
+@transaction
+def set_ring_group(account_id: int, /, **values: Any) -> dict:
+    """Create or change the account's ring group (one per company number)."""
+    reject_unknown(values, SETTINGS)
+    account = Account.get_by_id(account_id)
+    group = (RingGroup.select().where(RingGroup.account == account.id).first()
+             or RingGroup(account=account, name="company number"))
+    for name, value in values.items():
+        if name in ("strategy", "caller_id_mode"):
+            choices = RingGroup._meta.fields[name].values
+            if value not in choices:
+                raise FieldError(name, f"{value!r} is not one of {', '.join(choices)}")
+        elif name == "ring_seconds":
+            value = integer(name, value, minimum=5)
+        elif name == "forward_number":
+            value = None if value is None else _e164(text(name, value))
+            if values[name] is not None and value is None:
+                raise FieldError(name, "not a dialable number")
+        elif name == "name":
+            value = text(name, value)
+        else:
+            value = boolean(name, value)
+        setattr(group, name, value)
+    group.save()
+    return ring_group_dict(group)
+
+
+@transaction
+def set_members(account_id: int, members: Any) -> dict:
+    """The ring group's users in ring order: [{"user_id": 3, "active": true}, ...]."""
+    account = Account.get_by_id(account_id)
+    group = RingGroup.get(RingGroup.account == account.id)
+    if not isinstance(members, list):
+        raise FieldError("members", "must be a list of {user_id, active}")
+    RingGroupMember.delete().where(RingGroupMember.ring_group == group.id).execute()
+    for position, m in enumerate(members):
+        if not isinstance(m, dict):
+            raise FieldError(f"members[{position}]", "must be an object")
+        user = User.get_or_none((User.id == m.get("user_id")) & (User.account == account.id))
+        if user is None:
+            raise FieldError(f"members[{position}].user_id", "no such user in this account")
+        RingGroupMember.create(ring_group=group, user=user, position=position,
+                               active=boolean(f"members[{position}].active",
+                                              m.get("active", True)))
+    return ring_group_dict(group)
+
+
+def ring_group_dict(group: RingGroup) -> dict:
+    body = {name: getattr(group, name) for name in SETTINGS}
+    body["id"], body["account_id"] = group.id, group.account_id
+    body["members"] = [{"user_id": m.user_id, "active": m.active, "position": m.position}
+                       for m in group.members.order_by(RingGroupMember.position)]
+    return body
+

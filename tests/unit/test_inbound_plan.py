@@ -1,0 +1,96 @@
+"""Who rings for a call to the company number: the pure steps, the plan read from the
+database, and the ring-group API."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialer.core.ringing import RingStep, dial_string, ring_steps
+from dialer.db import Store
+from dialer.db.inbound import ring_plan, set_members, set_ring_group
+from dialer.db.models import Account, Contact, ContactPhone, ServicePlan, User
+from dialer.db.validation import FieldError
+from dialer.web.app import create_app
+from tests.unit.test_api_admin import FakeDialer, assert_error
+
+USERS = ["PJSIP/a", "PJSIP/b", "PJSIP/c"]
+
+
+def test_steps_per_strategy():
+    assert ring_steps(strategy="ordered", ring_seconds=15, users=USERS) == \
+        [RingStep(("PJSIP/a",), 15), RingStep(("PJSIP/b",), 15), RingStep(("PJSIP/c",), 15)]
+    assert ring_steps(strategy="simultaneous", ring_seconds=20, users=USERS) == \
+        [RingStep(tuple(USERS), 20)]
+    assert ring_steps(strategy="default", ring_seconds=20, users=USERS,
+                      default_target="+12125550100") == [RingStep(("+12125550100",), 20)]
+    assert ring_steps(strategy="default", ring_seconds=20, users=[],
+                      default_target="+12125550100", assigned_target="PJSIP/b") == \
+        [RingStep(("PJSIP/b",), 20)]
+    assert ring_steps(strategy="simultaneous", ring_seconds=20, users=USERS,
+                      forward_number="+14155550000") == [RingStep(("+14155550000",), 20)]
+    # nobody to ring: straight to voicemail
+    assert ring_steps(strategy="simultaneous", ring_seconds=20, users=[]) == []
+    assert ring_steps(strategy="default", ring_seconds=20, users=USERS) == []
+
+
+def test_dial_strings():
+    assert dial_string("PJSIP/alice", "carrier") == "PJSIP/alice"
+    assert dial_string("+14155550000", "carrier") == "PJSIP/+14155550000@carrier"
+
+
+@pytest.fixture
+def account(db):
+    plan = ServicePlan.create(name="p")
+    account = Account.create(name="Acme", company_number="+12125550100", plan=plan,
+                             phone="PJSIP/front-desk")
+    ann = User.create(account=account, username="ann", password_hash="!",
+                      endpoint="PJSIP/ann")
+    bob = User.create(account=account, username="bob", password_hash="!", endpoint="PJSIP/bob")
+    off = User.create(account=account, username="off", password_hash="!", endpoint="PJSIP/off",
+                      active=False)
+    known = Contact.create(account=account, name="Kim", assigned_user=bob)
+    ContactPhone.create(contact=known, number="+13125550777")
+    return account, {"ann": ann.id, "bob": bob.id, "off": off.id}
+
+
+def test_plan_from_the_database(account):
+    account, users = account
+    assert ring_plan("+19995550000", "+13125550777") is None  # nobody's number
+    assert ring_plan("2125550100", "+1555")["steps"] == \
+        [RingStep(("PJSIP/front-desk",), 20)]  # no group yet: the account's phone
+    set_ring_group(account.id, strategy="ordered", ring_seconds=12)
+    set_members(account.id, [{"user_id": users["bob"]}, {"user_id": users["off"]},
+                             {"user_id": users["ann"], "active": False}])
+    plan = ring_plan("+12125550100", "(312) 555-0777")
+    assert plan["steps"] == [RingStep(("PJSIP/bob",), 12)]  # inactive users are skipped
+    assert (plan["contact_name"], plan["caller"]) == ("Kim", "+13125550777")
+    set_ring_group(account.id, strategy="default", route_to_assigned_user=True)
+    assert ring_plan("+12125550100", "+13125550777")["steps"] == [RingStep(("PJSIP/bob",), 12)]
+    assert ring_plan("+12125550100", "+16175550000")["steps"] == \
+        [RingStep(("PJSIP/front-desk",), 12)]  # unknown caller: the account's phone
+    with pytest.raises(FieldError) as bad:
+        set_ring_group(account.id, strategy="round-robin")
+    assert bad.value.field == "strategy"
+    with pytest.raises(FieldError) as bad:
+        set_members(account.id, [{"user_id": 999}])
+    assert bad.value.field == "members[0].user_id"
+
+
+async def test_ring_group_api(db, aiohttp_client, account):
+    account, users = account
+    db.close()  # the Store's thread owns the connection from here on
+    store = Store(db)
+    client = await aiohttp_client(create_app(FakeDialer(store)))
+    resp = await client.put(f"/api/accounts/{account.id}/ring-group",
+                            json={"strategy": "simultaneous", "ring_seconds": 2})
+    assert resp.status == 400
+    assert_error(await resp.json(), "ring_seconds")
+    resp = await client.put(f"/api/accounts/{account.id}/ring-group",
+                            json={"strategy": "simultaneous", "caller_id_mode": "caller",
+                                  "forward_number": None})
+    assert (await resp.json())["strategy"] == "simultaneous"
+    resp = await client.put(f"/api/accounts/{account.id}/ring-group/members",
+                            json={"members": [{"user_id": users["ann"]}]})
+    assert [m["user_id"] for m in (await resp.json())["members"]] == [users["ann"]]
+    assert await (await client.get(f"/api/accounts/{account.id}/voicemails")).json() == []
+    await store.close()
