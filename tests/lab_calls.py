@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 # The simulator's number plan (dialer/lab/files/sim_extensions.conf): the 4th digit from
@@ -54,3 +55,24 @@ class Recorder:
     async def wait_for(self, channel_id: str, type_: str, timeout: float = 15) -> dict:
         return await self.wait(lambda e: e["type"] == type_
                                and e.get("channel", {}).get("id") == channel_id, timeout)
+
+
+@contextlib.asynccontextmanager
+async def connected_client(side: dict, app: str, *, clean_bridges: bool = False, **options):
+    """An ARI client on one lab instance (`lab.info["pbx"]` or `["sim"]`) as `app`,
+    connected, with a `recorder`; its channels (and bridges) are cleared on the way out."""
+    from dialer.ari import AriClient
+
+    client = AriClient(side["ari_url"], side["ari_user"], side["ari_password"], app, **options)
+    client.recorder = Recorder(client)
+    client.start()
+    try:
+        await asyncio.wait_for(client.connected.wait(), 10)
+        yield client
+        for channel in await client.list_channels():
+            await client.hangup(channel["id"])
+        for bridge in (await client.list_bridges()) if clean_bridges else ():
+            await client.destroy_bridge(bridge["id"])
+    finally:
+        await client.stop()
+        await client.close()

@@ -13,7 +13,7 @@ from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.core.tz import utc_now
 from dialer.lab import Lab
 from dialer.runtime.server import Dialer
-from tests.lab_calls import Recorder
+from tests.lab_calls import connected_client
 
 
 @pytest.fixture(scope="session")
@@ -31,19 +31,9 @@ def lab():
 @pytest.fixture
 async def pbx(lab):
     """An ARI client on the PBX as the `dialer` app, connected, with an event recorder."""
-    side = lab.info["pbx"]
-    client = AriClient(side["ari_url"], side["ari_user"], side["ari_password"], "dialer",
-                       backoff_max=1.0)
-    client.recorder = Recorder(client)
-    client.start()
-    await asyncio.wait_for(client.connected.wait(), 10)
-    yield client
-    for channel in await client.list_channels():
-        await client.hangup(channel["id"])
-    for bridge in await client.list_bridges():
-        await client.destroy_bridge(bridge["id"])
-    await client.stop()
-    await client.close()
+    async with connected_client(lab.info["pbx"], "dialer", clean_bridges=True,
+                                backoff_max=1.0) as client:
+        yield client
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ import asyncio
 
 import pytest
 
-from dialer.ari import AriClient
 from dialer.db import inbound
 from dialer.db.models import Account, Contact, ContactPhone, ServicePlan, User, Voicemail
 from tests.campaign_driver import wait_until
-from tests.lab_calls import Recorder, new_id
+from tests.lab_calls import Recorder, connected_client, new_id
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
 
@@ -35,16 +34,8 @@ def seed(members: list[str], **settings) -> int:
 @pytest.fixture
 async def caller(lab):
     """The simulator as the outside world: it calls the company number."""
-    side = lab.info["sim"]
-    client = AriClient(side["ari_url"], side["ari_user"], side["ari_password"], "sim")
-    client.recorder = Recorder(client)
-    client.start()
-    await asyncio.wait_for(client.connected.wait(), 10)
-    yield client
-    for channel in await client.list_channels():
-        await client.hangup(channel["id"])
-    await client.stop()
-    await client.close()
+    async with connected_client(lab.info["sim"], "sim") as client:
+        yield client
 
 
 async def call_company(caller) -> str:
