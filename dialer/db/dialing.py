@@ -268,3 +268,35 @@ def start_manual_attempt(*, agent_id: int, phone: str, caller_id: str | None,
 
 def agent_account(agent_id: int) -> int:
     return Agent.get_by_id(agent_id).user.account_id
+
+
+def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
+            release_claims: bool) -> dict:
+    """After a restart or a lost connection: close this node's open attempts that nothing
+    tracks any more (outcome "lost"; the campaign's rules move the contact on, so it is
+    called again, never twice at once), and, with `release_claims` (at start-up, before
+    the runner claims anything), give back contacts this node claimed but never dialled.
+    Returns the closed attempts' channels still up in Asterisk: hang them up, nobody is
+    handling them."""
+    orphans = [a for a in open_attempts(node) if a["channel_id"] not in tracked]
+    for a in orphans:
+        if a["campaign"] is None:
+            close_attempt(a["id"], outcome="lost", ended_at=now)
+            continue
+        settings = campaign_settings(a["campaign"])
+        finish_attempt(a["id"], outcome="lost", ended_at=now, connected=False,
+                       rules=settings["rules"], max_attempts=settings["max_attempts"])
+    busy = {cc for (cc,) in CampaignContact.select(CampaignContact.id)
+            .join(Attempt, on=((Attempt.campaign == CampaignContact.campaign)
+                               & (Attempt.contact == CampaignContact.contact)))
+            .where(Attempt.ended_at.is_null()).tuples()}
+    stranded = (CampaignContact.select()
+                .where((CampaignContact.state == "in_progress")
+                       & (CampaignContact.claimed_by == node)))
+    released = 0
+    for cc in stranded if release_claims else ():
+        if cc.id not in busy:
+            release(cc.id, next_attempt_at=now, reason="claimed before a restart, not dialled")
+            released += 1
+    return {"lost": [a["id"] for a in orphans], "released": released,
+            "hang_up": [a["channel_id"] for a in orphans if a["channel_id"] in live]}

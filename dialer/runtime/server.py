@@ -15,6 +15,7 @@ from ..ari import AriClient
 from ..config import Config
 from ..core.tz import utc_now
 from ..db.database import Store, open_database
+from ..db import dialing
 from ..db.migrate import migrate
 from ..web.app import create_app
 from .agents import AgentSessions
@@ -55,6 +56,22 @@ class Dialer:
         bridges = await ari.list_bridges()
         log.info("ARI connected: %d channel(s), %d bridge(s) on the PBX",
                  len(channels), len(bridges))
+        live = {c["id"] for c in channels}
+        # A call we track whose channel is gone ended while we were not listening.
+        for channel_id in [c for c in self.calls.calls if c not in live]:
+            await self.calls.on_channel_destroyed({"channel": {"id": channel_id}})
+        recovered = await self.store.run(dialing.recover, self.cfg.node,
+                                         set(self.calls.calls), live, self.now(),
+                                         release_claims=ari.connects == 1)
+        # Nobody handles these any more: do not leave them waiting in silence. (An agent's
+        # desk-phone leg from before a restart: the agent logs in again.)
+        stale_agent_legs = [c["id"] for c in channels if c["id"].startswith("agent-")
+                            and self.agents.by_channel(c["id"]) is None]
+        for channel_id in recovered["hang_up"] + stale_agent_legs:
+            await ari.hangup(channel_id)
+        if recovered["lost"] or recovered["released"]:
+            log.warning("resync: %d attempt(s) closed as lost, %d claimed contact(s) released",
+                        len(recovered["lost"]), recovered["released"])
 
     async def on_stasis_start(self, event: dict) -> None:
         args = event.get("args") or [""]

@@ -1,0 +1,75 @@
+"""The dialer dies in the middle of a bridged call and a new one starts on the same
+database: the call is not left hanging, its attempt is recorded as lost, and the contact
+is called again later by the rules, not twice at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
+from dialer.db import campaigns
+from dialer.db.models import CampaignContact
+from dialer.runtime.server import Dialer
+from tests.campaign_driver import attempts, login_all, wait_until
+from tests.campaign_seed import seed_campaign
+from tests.lab_calls import human
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
+
+
+async def started(cfg) -> Dialer:
+    d = Dialer(cfg)
+    await d.start()
+    await asyncio.wait_for(d.ari.connected.wait(), 10)
+    return d
+
+
+async def test_restart_mid_call_closes_the_attempt_and_hangs_up_nothing_waits(lab, tmp_path):
+    side = lab.info["pbx"]
+    cfg = Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
+                                         password=side["ari_password"]),
+                 database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
+                 web=WebConfig(port=0))
+    first = await started(cfg)
+    seed = await first.store.run(seed_campaign, [human(0, "212")],  # stays on the line
+                                 agents=lab.info["agents"][:1], campaign={"max_attempts": 3})
+    agent, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(first, [agent])
+    await first.store.run(campaigns.set_status, cid, "running")
+    await wait_until(lambda: first.agents.describe(agent)["state"] == "on_call", 20)
+    [call] = first.calls.calls
+    # The process dies: nothing is hung up, nothing is written.
+    await first.runner.stop()
+    await first.ari.stop()
+    await first.ari.close()
+    await first.store.close()
+    assert call in {c["id"] for c in await _channels(lab)}
+
+    second = await started(cfg)
+    try:
+        await wait_until(lambda: _gone(lab, call), 10)
+        [row] = await second.store.run(attempts, cid)
+        assert row["channel_id"] == call and row["outcome"] == "lost" and row["ended_at"]
+        cc = await second.store.run(lambda: CampaignContact.get(campaign=cid))
+        assert cc.state == "rescheduled" and cc.next_attempt_at > row["ended_at"]
+        await asyncio.sleep(2)  # runner ticks: the contact is not dialled again now
+        assert len(await second.store.run(attempts, cid)) == 1 and not second.calls.calls
+        assert not [c for c in await _channels(lab) if c["id"].startswith("agent-")]
+    finally:
+        await second.stop()
+
+
+async def _channels(lab) -> list[dict]:
+    from dialer.ari import AriClient
+
+    side = lab.info["pbx"]
+    async with AriClient(side["ari_url"], side["ari_user"], side["ari_password"], "x") as c:
+        return await c.list_channels()
+
+
+async def _gone(lab, channel_id) -> bool:
+    return channel_id not in {c["id"] for c in await _channels(lab)}
+
+
