@@ -11,7 +11,9 @@ of targets rung together for at most `seconds`. Targets are desk-phone endpoints
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,22 @@ def ring_steps(*, strategy: str, ring_seconds: int, users: list[str],
 def dial_string(target: str, trunk: str) -> str:
     """An endpoint as is; a number through the trunk."""
     return target if "/" in target else f"PJSIP/{target}@{trunk}"
+
+
+def business_due(due: dt.datetime, zone: str, start: dt.time | None,
+                 stop: dt.time | None) -> dt.datetime:
+    """`due` (aware), or the next business time after it: Monday to Friday between `start`
+    and `stop` in `zone`. Without business hours, `due` as is."""
+    if start is None or stop is None:
+        return due
+    tz = ZoneInfo(zone)
+    local = due.astimezone(tz)
+    for days in range(8):
+        day = local.date() + dt.timedelta(days=days)
+        if day.weekday() >= 5:
+            continue
+        opens = dt.datetime.combine(day, start, tz)
+        closes = dt.datetime.combine(day, stop, tz)
+        if local < closes:
+            return max(local, opens).astimezone(due.tzinfo)
+    raise ValueError("no business time within a week")  # unreachable with start < stop

@@ -5,13 +5,15 @@ One transaction per function; plain values out.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..core.phones import PhoneError, normalise
-from ..core.ringing import ring_steps
-from .models import (Account, Contact, ContactPhone, RingGroup, RingGroupMember, User,
-                     Voicemail)
-from .validation import FieldError, boolean, integer, reject_unknown, text, transaction
+from ..core.ringing import business_due, ring_steps
+from .models import (Account, ActionCall, Attempt, Contact, ContactPhone, RingGroup, RingGroupMember,
+                     User, Voicemail)
+from .validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
+                         transaction)
 
 SETTINGS = ("name", "strategy", "ring_seconds", "caller_id_mode", "pass_through",
             "forward_number", "route_to_assigned_user", "status_message")
@@ -126,3 +128,91 @@ def ring_group_dict(group: RingGroup) -> dict:
                        for m in group.members.order_by(RingGroupMember.position)]
     return body
 
+
+
+# --- action-plan calls: the same ring options, then the contact ----------------------------
+
+
+@transaction
+def schedule_action_call(account_id: int, /, *, contact_id: Any, now: dt.datetime,
+                         delay_minutes: Any = 0) -> dict:
+    """Immediate (delay 0), or delayed: then only in the account's business hours."""
+    account = Account.get_by_id(account_id)
+    contact = Contact.get_or_none((Contact.id == integer("contact_id", contact_id, minimum=1))
+                                  & (Contact.account == account.id))
+    if contact is None or not contact.phones.exists():
+        raise FieldError("contact_id", "no contact with a phone number in this account")
+    delay = integer("delay_minutes", delay_minutes)
+    due = now + dt.timedelta(minutes=delay)
+    if delay:
+        due = business_due(due, account.timezone or "UTC", account.business_start,
+                           account.business_stop)
+    call = ActionCall.create(account=account, contact=contact, due_at=due)
+    return action_call_dict(call)
+
+
+def action_call_dict(call: ActionCall) -> dict:
+    return {"id": call.id, "account_id": call.account_id, "contact_id": call.contact_id,
+            "due_at": call.due_at.replace(tzinfo=dt.UTC).isoformat(), "status": call.status,
+            "attempt_id": call.attempt_id}
+
+
+def get_action_call(call_id: int) -> dict:
+    return action_call_dict(ActionCall.get_by_id(call_id))
+
+
+def due_action_calls(now: dt.datetime) -> list[dict]:
+    """Scheduled action calls whose time has come, each marked ringing, with its ring plan
+    (the contact is the party to reach once a user accepts)."""
+    out = []
+    for call in (ActionCall.select().where((ActionCall.status == "scheduled")
+                                           & (ActionCall.due_at <= now))
+                 .order_by(ActionCall.due_at)):
+        account, contact = call.account, call.contact
+        phone = contact.phones.order_by(ContactPhone.position, ContactPhone.id).first()
+        plan = ring_plan(account.company_number or "", phone.number)
+        if plan is None:  # the account has no company number: nothing to show or ring
+            call.status = "no_user"
+        else:
+            call.status = "ringing"
+            out.append(plan | {"action_call_id": call.id, "contact_id": contact.id,
+                               "contact_name": contact.name, "caller": phone.number})
+        call.save()
+    return out
+
+
+def set_action_status(call_id: int, status: str, attempt_id: int | None = None) -> None:
+    values = {"status": status} | ({"attempt": attempt_id} if attempt_id else {})
+    ActionCall.update(**values).where(ActionCall.id == call_id).execute()
+
+
+def start_action_attempt(call_id: int, *, phone: str, channel_id: str,
+                         now: dt.datetime) -> int:
+    call = ActionCall.get_by_id(call_id)
+    attempt_id = Attempt.insert(contact=call.contact_id, phone=phone, channel_id=channel_id,
+                                caller_id=call.account.company_number, started_at=now).execute()
+    set_action_status(call_id, call.status, attempt_id)
+    return attempt_id
+
+
+def finish_action_call(call_id: int, status: str, attempt_id: int | None,
+                       outcome: str | None, now: dt.datetime, cause: int | None) -> None:
+    set_action_status(call_id, status)
+    if attempt_id is not None:
+        (Attempt.update(outcome=outcome, ended_at=now, hangup_cause=cause)
+         .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())
+
+
+@transaction
+def set_business_hours(account_id: int, start: Any, stop: Any) -> dict:
+    """Monday to Friday, in the account's zone; both null: none (delays are not moved)."""
+    account = Account.get_by_id(account_id)
+    account.business_start, account.business_stop = hhmm("start", start), hhmm("stop", stop)
+    if (account.business_start is None) != (account.business_stop is None):
+        raise FieldError("stop" if account.business_stop is None else "start",
+                         "start and stop are set together (or neither)")
+    if account.business_start is not None and account.business_start >= account.business_stop:
+        raise FieldError("stop", "must be after start")
+    account.save()
+    return {"account_id": account.id, "start": fmt_time(account.business_start),
+            "stop": fmt_time(account.business_stop), "timezone": account.timezone}

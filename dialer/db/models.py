@@ -71,6 +71,8 @@ class Account(BaseModel):
     voicemail_enabled = pw.BooleanField(default=False)
     voicemail_greeting = pw.CharField(null=True)  # Asterisk recording/sound name
     voicemail_email = pw.CharField(null=True)  # where to notify new messages
+    business_start = pw.TimeField(null=True)  # business hours, in the account's zone,
+    business_stop = pw.TimeField(null=True)   # Monday to Friday (delayed action calls)
     created_at = UTCDateTimeField(default=utcnow)
 
 
@@ -409,6 +411,20 @@ class RingGroupMember(BaseModel):
         indexes = ((("ring_group", "user"), True),)
 
 
+class ActionCall(BaseModel):
+    """An automated call of an action plan: ring the account's users (the ring group's
+    options); the first to accept is connected to the contact. Delayed ones wait for
+    business hours when the account has them."""
+
+    account = pw.ForeignKeyField(Account, backref="action_calls")
+    contact = pw.ForeignKeyField(Contact, backref="action_calls")
+    due_at = UTCDateTimeField()
+    status = EnumField(("scheduled", "ringing", "calling", "connected", "completed",
+                        "no_user", "no_answer"), default="scheduled")
+    attempt = pw.ForeignKeyField(Attempt, null=True, backref="action_calls")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
 class Voicemail(BaseModel):
     account = pw.ForeignKeyField(Account, backref="voicemails")
     contact = pw.ForeignKeyField(Contact, null=True, backref="voicemails")
@@ -424,5 +440,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     Script, Campaign, CallerIdNumber, ProfileCampaign, Rule,
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
-    RingGroup, RingGroupMember, Voicemail,
+    RingGroup, RingGroupMember, ActionCall, Voicemail,
 )

@@ -22,8 +22,10 @@ log = logging.getLogger("dialer.campaigns")
 
 class CampaignRunner:
     def __init__(self, store, agents: AgentSessions, calls: OutboundCalls, *, node: str,
-                 tick_seconds: float = 0.5, now: Callable[[], dt.datetime] = utc_now):
+                 tick_seconds: float = 0.5, now: Callable[[], dt.datetime] = utc_now,
+                 also_tick: tuple[Callable, ...] = ()):
         self.store, self.agents, self.calls = store, agents, calls
+        self.also_tick = also_tick  # other timed work, e.g. action-plan calls
         self.node, self.tick_seconds, self.now = node, tick_seconds, now
         self.followups = FollowupDesk(store, agents, calls)
         self._task: asyncio.Task | None = None
@@ -48,6 +50,8 @@ class CampaignRunner:
         if not self.calls.ari.connected.is_set():
             return
         await self.followups.tick(now)  # first: they are due at a time, and agent-owned
+        for tick in self.also_tick:
+            await tick(now)
         for campaign_id in await self.store.run(dialing.running_campaign_ids):
             campaign = await self.store.run(dialing.campaign_settings, campaign_id)
             last_hour = await self.store.run(dialing.attempts_since, campaign_id,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ari import AriClient, AriError
+from ..core.outbound import outcome_for_unanswered
 from ..core.ringing import RingStep, dial_string
 from ..core.tz import utc_now
 from ..db import inbound as inbound_db
@@ -47,6 +48,9 @@ class InboundCall:
     legs: dict[str, Leg] = field(default_factory=dict)
     winner: str | None = None
     recording: str | None = None
+    action_id: int | None = None      # an action-plan call: no caller, a contact to call
+    contact_channel: str | None = None
+    attempt_id: int | None = None
 
 
 class InboundCalls:
@@ -55,6 +59,11 @@ class InboundCalls:
         self.ari, self.store, self.app, self.trunk, self.now = ari, store, app, trunk, now
         self.calls: dict[str, InboundCall] = {}     # by caller channel id
         self.leg_owner: dict[str, str] = {}         # leg channel id -> caller channel id
+
+    async def tick(self, now: dt.datetime) -> None:
+        """Start the action-plan calls whose time has come."""
+        for plan in await self.store.run(inbound_db.due_action_calls, now):
+            await self.start_action(plan)
 
     # ---- the caller ------------------------------------------------------------------
     async def on_call(self, event: dict, dialled: str) -> None:
@@ -96,6 +105,14 @@ class InboundCalls:
                 log.warning("inbound %s: cannot ring %s: %s", call.channel_id, target, exc)
                 call.legs[leg_id].state = "gone"
         await self._step_over(call)
+
+    async def start_action(self, plan: dict) -> None:
+        """An action-plan call: ring the users like an inbound call; the first to accept
+        is then connected to the contact (see `_call_contact`)."""
+        key = f"action-{plan['action_call_id']}"
+        call = InboundCall(key, plan, plan["steps"], action_id=plan["action_call_id"])
+        self.calls[key] = call
+        await self._next_step(call)
 
     # ---- the users' legs -------------------------------------------------------------
     async def on_leg_answered(self, event: dict, caller_id: str) -> None:
@@ -145,6 +162,9 @@ class InboundCalls:
             if other != leg_id and leg.state in ("ringing", "whisper"):
                 leg.state = "gone"
                 await self.ari.hangup(other)
+        if call.action_id is not None:
+            await self._call_contact(call, leg_id)
+            return
         bridge_id = f"inbound-{call.channel_id}"
         try:
             await self.ari.request("DELETE", f"/channels/{call.channel_id}/moh")
@@ -163,8 +183,57 @@ class InboundCalls:
                if leg.step == call.step):
             await self._next_step(call)
 
+    async def _call_contact(self, call: InboundCall, leg_id: str) -> None:
+        await self.store.run(inbound_db.set_action_status, call.action_id, "calling")
+        await self._play(leg_id, STATUS_MESSAGE, f"{leg_id}-hold")
+        contact_id = f"actc-{uuid.uuid4().hex[:16]}"
+        call.contact_channel = contact_id
+        self.leg_owner[contact_id] = call.channel_id
+        call.attempt_id = await self.store.run(
+            inbound_db.start_action_attempt, call.action_id, phone=call.plan["caller"],
+            channel_id=contact_id, now=self.now())
+        try:
+            await self.ari.originate(dial_string(call.plan["caller"], self.trunk),
+                                     channel_id=contact_id, app=self.app,
+                                     app_args=f"actioncontact,{call.channel_id}",
+                                     caller_id=call.plan["company_number"], timeout=30)
+        except AriError as exc:
+            log.warning("action call %s: cannot call the contact: %s", call.action_id, exc)
+            await self._action_over(call, "no_answer", "failed")
+
+    async def on_contact_answered(self, event: dict, key: str) -> None:
+        call = self.calls.get(key)
+        contact_id = event["channel"]["id"]
+        if call is None or call.contact_channel != contact_id or call.winner is None:
+            await self.ari.hangup(contact_id)
+            return
+        call.stage = "talking"
+        await self.store.run(inbound_db.set_action_status, call.action_id, "connected")
+        bridge_id = f"inbound-{key}"
+        await self.ari.create_bridge(bridge_id, type="mixing", name="action call")
+        await self.ari.add_to_bridge(bridge_id, [call.winner, contact_id])
+
+    async def _action_over(self, call: InboundCall, status: str, outcome: str | None,
+                           cause: int | None = None) -> None:
+        if self.calls.pop(call.channel_id, None) is None:
+            return  # already over (both channels end; the first one closes it)
+        talked, call.stage = call.stage == "talking", "done"
+        for channel in (call.winner, call.contact_channel):
+            if channel:
+                await self.ari.hangup(channel)
+        if talked:
+            await self.ari.destroy_bridge(f"inbound-{call.channel_id}")
+        if outcome is None and call.attempt_id is not None:
+            outcome = outcome_for_unanswered(cause, rang_full_timeout=True)
+        await self.store.run(inbound_db.finish_action_call, call.action_id, status,
+                             call.attempt_id, outcome, self.now(), cause)
+        log.info("action call %s: %s", call.action_id, status)
+
     # ---- voicemail -------------------------------------------------------------------
     async def _voicemail(self, call: InboundCall) -> None:
+        if call.action_id is not None:  # nobody to leave a message: the users all declined
+            await self._action_over(call, "no_user", None)
+            return
         call.stage = "voicemail"
         try:
             await self.ari.request("DELETE", f"/channels/{call.channel_id}/moh")
@@ -193,7 +262,7 @@ class InboundCalls:
                 await self.ari.hangup(caller_id)
 
     # ---- hang-ups ----------------------------------------------------------------------
-    async def on_channel_destroyed(self, channel_id: str) -> bool:
+    async def on_channel_destroyed(self, channel_id: str, cause: int | None = None) -> bool:
         if channel_id in self.calls:
             await self._caller_gone(self.calls.pop(channel_id))
             return True
@@ -202,6 +271,16 @@ class InboundCalls:
             return False
         call = self.calls.get(caller_id)
         if call is None:
+            return True
+        if call.action_id is not None and channel_id == call.contact_channel:
+            answered = call.stage == "talking"
+            await self._action_over(call, "completed" if answered else "no_answer",
+                                    "human" if answered else None, cause)
+            return True
+        if call.action_id is not None and channel_id == call.winner:
+            talking = call.stage == "talking"
+            await self._action_over(call, "completed" if talking else "no_answer",
+                                    "human" if talking else None, cause)
             return True
         leg = call.legs[channel_id]
         if leg.whisper_timer:

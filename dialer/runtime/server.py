@@ -38,10 +38,10 @@ class Dialer:
         self.agents = AgentSessions(self.ari, self.store, cfg.ari.app, now=now)
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
                                    trunk=cfg.ari.trunk, now=now)
-        self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
-                                     now=now)
         self.inbound = InboundCalls(self.ari, self.store, app=cfg.ari.app,
                                     trunk=cfg.ari.trunk, now=now)
+        self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
+                                     now=now, also_tick=(self.inbound.tick,))
         self.ari.on_connect(self.resync)
         self.ari.on("StasisStart", self.on_stasis_start)
         self.ari.on("ChannelStateChange", self.calls.on_state_change)
@@ -83,6 +83,8 @@ class Dialer:
             return await self.inbound.on_call(event, args[1])
         if args[0] == "ringleg" and len(args) > 1:
             return await self.inbound.on_leg_answered(event, args[1])
+        if args[0] == "actioncontact" and len(args) > 1:
+            return await self.inbound.on_contact_answered(event, args[1])
         # Never leave a call nobody handles waiting in Stasis in silence.
         channel = event["channel"]
         log.warning("no handler for %s (args %s): hanging up", channel["name"],
@@ -92,7 +94,7 @@ class Dialer:
     async def on_channel_destroyed(self, event: dict) -> None:
         channel_id = event["channel"]["id"]
         if not (await self.calls.on_channel_destroyed(event)
-                or await self.inbound.on_channel_destroyed(channel_id)):
+                or await self.inbound.on_channel_destroyed(channel_id, event.get("cause"))):
             await self.agents.on_channel_destroyed(channel_id)
 
     async def start(self) -> None:

@@ -319,6 +319,29 @@ async def set_ring_group_members(request: web.Request) -> web.Response:
         inbound.set_members, path_id(request), body.get("members")))
 
 
+@routes.put("/api/accounts/{id}/business-hours")
+async def business_hours(request: web.Request) -> web.Response:
+    body = await json_body(request, ("start", "stop"))
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.set_business_hours, path_id(request), body.get("start"), body.get("stop")))
+
+
+@routes.post("/api/accounts/{id}/action-calls")
+async def action_call(request: web.Request) -> web.Response:
+    """An action plan's automated call: ring the users (the ring group's options), then
+    connect the first to accept to the contact. Delayed ones wait for business hours."""
+    dialer = request.app[DIALER]
+    body = await json_body(request, ("contact_id", "delay_minutes"))
+    return web.json_response(await dialer.store.run(
+        inbound.schedule_action_call, path_id(request), now=dialer.now(), **body), status=201)
+
+
+@routes.get("/api/action-calls/{id}")
+async def get_action_call(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.get_action_call, path_id(request)))
+
+
 @routes.get("/api/accounts/{id}/voicemails")
 async def voicemails(request: web.Request) -> web.Response:
     return web.json_response(await request.app[DIALER].store.run(

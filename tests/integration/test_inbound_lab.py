@@ -9,7 +9,8 @@ import asyncio
 import pytest
 
 from dialer.db import inbound
-from dialer.db.models import Account, Contact, ContactPhone, ServicePlan, User, Voicemail
+from dialer.db.models import (Account, Attempt, Contact, ContactPhone, ServicePlan, User,
+                              Voicemail)
 from tests.campaign_driver import wait_until
 from tests.lab_calls import Recorder, connected_client, new_id
 
@@ -158,3 +159,43 @@ async def test_pass_through_connects_at_answer_and_forwarding_calls_out(dialer, 
     caller_channel = await call_company(caller)
     await wait_until(lambda: "carrier" in legs(pbx.events, "ChannelEnteredBridge"), 20)
     await caller.hangup(caller_channel)
+
+
+async def test_action_call_rings_the_users_then_connects_the_acceptor_to_the_contact(
+        dialer, lab):
+    account_id = await dialer.store.run(seed, ["agent8", "agent4"], strategy="simultaneous")
+    contact = await dialer.store.run(lambda: Contact.get(Contact.name == "Ann Lee").id)
+    await dialer.store.run(lambda: ContactPhone.update(number="+14155551000").execute())
+    pbx = Recorder(dialer.ari)
+    action = await dialer.store.run(inbound.schedule_action_call, account_id,
+                                    contact_id=contact, now=dialer.now())
+    await wait_until(lambda: any(e["type"] == "ChannelEnteredBridge"
+                                 and e["channel"]["id"].startswith("actc-")
+                                 for e in pbx.events), 30)
+    assert (await dialer.store.run(inbound.get_action_call, action["id"]))["status"] == \
+        "connected"
+    bridge = next(e["bridge"] for e in pbx.events if e["type"] == "ChannelEnteredBridge"
+                  and e["channel"]["id"].startswith("actc-"))
+    members = {e["channel"]["name"].split("-")[0] for e in pbx.events
+               if e["type"] == "ChannelEnteredBridge" and e["bridge"]["id"] == bridge["id"]}
+    assert members == {"PJSIP/agent4", "PJSIP/carrier"}
+    winner = legs(pbx.events)["agent4"]["channel"]["id"]
+    await dialer.ari.hangup(winner)  # the user hangs up: the call is over
+    await wait_until(lambda: _action_status(dialer, action["id"], "completed"), 10)
+    done = await dialer.store.run(inbound.get_action_call, action["id"])
+    rows = await dialer.store.run(lambda: list(Attempt.select().dicts()))
+    assert [(r["id"], r["phone"], r["outcome"]) for r in rows] == \
+        [(done["attempt_id"], "+14155551000", "human")]
+
+
+async def test_action_call_nobody_accepts(dialer, lab):
+    account_id = await dialer.store.run(seed, ["agent8"], strategy="ordered")
+    contact = await dialer.store.run(lambda: Contact.get(Contact.name == "Ann Lee").id)
+    action = await dialer.store.run(inbound.schedule_action_call, account_id,
+                                    contact_id=contact, now=dialer.now())
+    await wait_until(lambda: _action_status(dialer, action["id"], "no_user"), 20)
+    assert await dialer.store.run(lambda: Attempt.select().count()) == 0
+
+
+async def _action_status(dialer, action_id, status) -> bool:
+    return (await dialer.store.run(inbound.get_action_call, action_id))["status"] == status

@@ -3,11 +3,17 @@ database, and the ring-group API."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
+from zoneinfo import ZoneInfo
 
-from dialer.core.ringing import RingStep, dial_string, ring_steps
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dialer.core.ringing import RingStep, business_due, dial_string, ring_steps
 from dialer.db import Store
-from dialer.db.inbound import ring_plan, set_members, set_ring_group
+from dialer.db.inbound import (due_action_calls, ring_plan, schedule_action_call,
+                               set_business_hours, set_members, set_ring_group)
 from dialer.db.models import Account, Contact, ContactPhone, ServicePlan, User
 from dialer.db.validation import FieldError
 from dialer.web.app import create_app
@@ -94,3 +100,56 @@ async def test_ring_group_api(db, aiohttp_client, account):
     assert [m["user_id"] for m in (await resp.json())["members"]] == [users["ann"]]
     assert await (await client.get(f"/api/accounts/{account.id}/voicemails")).json() == []
     await store.close()
+
+
+# --- action-plan calls: business hours ----------------------------------------------------
+
+PARIS = "Europe/Paris"
+OPEN, CLOSE = dt.time(9, 0), dt.time(17, 30)
+
+
+def paris(y, mo, d, h, mi=0):
+    return dt.datetime(y, mo, d, h, mi, tzinfo=ZoneInfo(PARIS)).astimezone(dt.UTC)
+
+
+@pytest.mark.parametrize("due, expected", [
+    (paris(2026, 11, 24, 10), paris(2026, 11, 24, 10)),     # Tuesday, open: as is
+    (paris(2026, 11, 24, 7), paris(2026, 11, 24, 9)),       # before opening
+    (paris(2026, 11, 24, 18), paris(2026, 11, 25, 9)),      # after closing: next morning
+    (paris(2026, 11, 27, 17, 45), paris(2026, 11, 30, 9)),  # Friday evening: Monday
+    (paris(2026, 11, 28, 12), paris(2026, 11, 30, 9)),      # Saturday
+])
+def test_delayed_calls_wait_for_business_hours(due, expected):
+    assert business_due(due, PARIS, OPEN, CLOSE) == expected
+    assert business_due(due, PARIS, None, None) == due
+
+
+@given(st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)))
+def test_business_due_is_never_earlier_and_always_open(naive):
+    due = naive.replace(tzinfo=dt.UTC)
+    got = business_due(due, PARIS, OPEN, CLOSE)
+    local = got.astimezone(ZoneInfo(PARIS))
+    assert got >= due and local.weekday() < 5 and OPEN <= local.time() < CLOSE
+    assert got - due < dt.timedelta(days=4)
+
+
+def test_schedule_action_calls(account):
+    account, _ = account
+    now = paris(2026, 11, 24, 18)
+    contact = Contact.get(Contact.name == "Kim")
+    account.timezone = PARIS
+    account.save()
+    set_business_hours(account.id, "09:00", "17:30")
+    assert schedule_action_call(account.id, contact_id=contact.id, now=now)["due_at"] == \
+        now.isoformat()  # immediate: not held back
+    later = schedule_action_call(account.id, contact_id=contact.id, now=now, delay_minutes=30)
+    assert later["due_at"] == paris(2026, 11, 25, 9).isoformat()
+    with pytest.raises(FieldError) as bad:
+        set_business_hours(account.id, "17:00", "09:00")
+    assert bad.value.field == "stop"
+    with pytest.raises(FieldError) as bad:
+        schedule_action_call(account.id, contact_id=999, now=now)
+    assert bad.value.field == "contact_id"
+    [plan] = due_action_calls(now + dt.timedelta(minutes=1))
+    assert plan["caller"] == "+13125550777" and plan["contact_name"] == "Kim"
+    assert due_action_calls(now + dt.timedelta(minutes=1)) == []  # taken once
