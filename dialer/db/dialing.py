@@ -15,7 +15,7 @@ import peewee as pw
 from ..core.eligibility import CampaignRules, ContactState, PlanRules
 from ..core.phones import region_of
 from ..core.rules import Decision, RuleSpec
-from .models import (Account, Agent, Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
+from .models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
                      Contact, ContactPhone, Followup, Rule, ServicePlan, SuppressionEntry,
                      SuppressionList)
 from .queries import claim_contacts
@@ -298,5 +298,8 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
         if cc.id not in busy:
             release(cc.id, next_attempt_at=now, reason="claimed before a restart, not dialled")
             released += 1
+    if release_claims:  # users were being rung, nobody called yet: ring them again
+        released += (ActionCall.update(status="scheduled")
+                     .where(ActionCall.status == "ringing").execute())
     return {"lost": [a["id"] for a in orphans], "released": released,
             "hang_up": [a["channel_id"] for a in orphans if a["channel_id"] in live]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dialer.db import dialing
-from dialer.db.models import Attempt, CampaignContact, database_proxy
+from dialer.db.models import ActionCall, Attempt, CampaignContact, Contact, database_proxy
 from tests.campaign_seed import seed_campaign
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -31,8 +31,11 @@ def test_orphans_closed_as_lost_tracked_kept_stranded_claims_released(db):
     outcomes = {a.channel_id: a.outcome for a in Attempt.select()}
     assert outcomes == {"ch-gone": "lost", "ch-live": "lost", "ch-tracked": None}
 
+    ringing = ActionCall.create(account=Contact.get_by_id(gone).account, contact=gone,
+                                due_at=NOW, status="ringing")
     started = dialing.recover("n1", {"ch-tracked"}, set(), NOW, release_claims=True)
-    assert started == {"lost": [], "released": 1, "hang_up": []}
+    assert started == {"lost": [], "released": 2, "hang_up": []}
+    assert ActionCall.get_by_id(ringing.id).status == "scheduled"  # rung again, not lost
     stranded_cc = CampaignContact.get(contact=stranded)
     assert stranded_cc.state == "waiting" and stranded_cc.claimed_by is None
     assert CampaignContact.get(contact=tracked).state == "in_progress"  # its call goes on
