@@ -197,15 +197,16 @@ class AgentSessions:
         session.preview, session.attempt_id = preview, None
         await self._set_state(session, "preview")
 
-    def take_preview(self, agent_id: int) -> dict:
-        """The preview the agent asked to dial (state becomes dialling)."""
+    async def take_preview(self, agent_id: int) -> dict:
+        """The preview the agent asked to dial (state becomes dialling: a second request
+        finds it so before any await, and is refused)."""
         session = self.sessions.get(agent_id)
         if session is None or session.state != "preview" or not session.preview:
             raise AgentStateError(f"agent {agent_id} has no contact in preview")
-        session.state = "dialling"
+        await self._set_state(session, "dialling")
         return session.preview
 
-    def start_manual(self, agent_id: int, number: str) -> None:
+    async def start_manual(self, agent_id: int, number: str) -> None:
         """The agent dials by hand: from available, not ready or wrap-up only."""
         session = self.sessions.get(agent_id)
         if session is None or session.state not in ("available", "not_ready", "wrap_up"):
@@ -213,8 +214,8 @@ class AgentSessions:
                                   f"({session.state if session else 'logged out'})")
         if session.wrap_task:
             session.wrap_task.cancel()
-        session.state = "dialling"
         session.preview = {"manual": number, "details": {"phones": [number], "manual": True}}
+        await self._set_state(session, "dialling")
 
     async def skip_preview(self, agent_id: int) -> None:
         session = self.sessions.get(agent_id)

@@ -113,7 +113,7 @@ class CampaignRunner:
     async def dial_preview(self, agent_id: int) -> dict:
         """The agent pressed dial: check the contact again (the window may have closed
         while it was on screen), then call it for that agent."""
-        preview = self.agents.take_preview(agent_id)
+        preview = await self.agents.take_preview(agent_id)
         if "followup_id" in preview:
             return await self.followups.dial(agent_id, preview, self.now())
         campaign, claim, now = preview["campaign"], preview["claim"], self.now()
@@ -132,7 +132,7 @@ class CampaignRunner:
 
     async def dial_manual(self, agent_id: int, number: str) -> dict:
         """`number` is what `permissions.check_manual_dial` returned (E.164, allowed)."""
-        self.agents.start_manual(agent_id, number)
+        await self.agents.start_manual(agent_id, number)
         account_id = await self.store.run(dialing.agent_account, agent_id)
         settings = await self.store.run(dialing.account_call_settings, account_id)
         await self.calls.dial_manual(settings, agent_id, number)

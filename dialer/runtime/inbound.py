@@ -166,10 +166,7 @@ class InboundCalls:
             await self._call_contact(call, leg_id)
             return
         bridge_id = f"inbound-{call.channel_id}"
-        try:
-            await self.ari.request("DELETE", f"/channels/{call.channel_id}/moh")
-        except AriError:
-            pass
+        await self._hold(call.channel_id, False)
         await self.ari.create_bridge(bridge_id, type="mixing", name="inbound")
         await self.ari.add_to_bridge(bridge_id, [call.channel_id, leg_id])
         log.info("inbound %s from %s: connected to %s", call.channel_id, call.plan["caller"],
@@ -235,10 +232,7 @@ class InboundCalls:
             await self._action_over(call, "no_user", None)
             return
         call.stage = "voicemail"
-        try:
-            await self.ari.request("DELETE", f"/channels/{call.channel_id}/moh")
-        except AriError:
-            pass
+        await self._hold(call.channel_id, False)
         await self._play(call.channel_id, list(VOICEMAIL_PROMPT), f"{call.channel_id}-vm")
 
     async def on_playback_finished(self, event: dict) -> None:
@@ -311,8 +305,9 @@ class InboundCalls:
         except AriError as exc:
             log.warning("play on %s failed: %s", channel_id, exc)
 
-    async def _hold(self, channel_id: str) -> None:
+    async def _hold(self, channel_id: str, on: bool = True) -> None:
+        """Music on hold for the caller, or (on=False) no more of it."""
         try:
-            await self.ari.request("POST", f"/channels/{channel_id}/moh")
+            await self.ari.request("POST" if on else "DELETE", f"/channels/{channel_id}/moh")
         except AriError:
-            pass
+            pass  # the caller is gone, or has no music: nothing to do
