@@ -24,9 +24,9 @@ import pytest
 from phonenumbers import timezone as pn_timezone
 
 from dialer.db import campaigns, dialing
-from tests.campaign_driver import attempts, finished, login_all
+from tests.campaign_driver import attempts, finished, login_all, wait_until
 from tests.campaign_seed import seed_campaign
-from tests.lab_calls import Recorder
+from tests.lab_calls import Recorder, human
 from tests.sim_clock import SimClock
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(600)]
@@ -167,3 +167,23 @@ async def test_fifty_contacts_six_zones_windows_cap_agents_machines_retries(dial
     assert progress["abandon_rate"] == round(outcome_counts["abandoned"] / live, 4)
     print(f"\n{len(rows)} attempts, {jumps} clock jumps, simulated end {clock():%H:%M} UTC, "
           f"outcomes {dict(outcome_counts)}")
+
+
+async def test_preview_is_checked_again_when_the_agent_dials(dialer, lab, clock):
+    """A contact shown in preview while its window was open is not dialled once it closed."""
+    seed = await dialer.store.run(
+        seed_campaign, [human(3, "212")], agents=lab.info["agents"][:1],
+        plan={"all_day": False, "window_start": WINDOW[0], "window_stop": WINDOW[1]},
+        campaign={"mode": "preview"})
+    agent, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(dialer, [agent])
+    await dialer.store.run(campaigns.set_status, cid, "running")
+    await wait_until(lambda: dialer.agents.describe(agent)["state"] == "preview", 10)
+    clock.advance(dt.timedelta(hours=9))  # 18:00 in New York: the window has closed
+    answer = await dialer.runner.dial_preview(agent)
+    assert answer == {"dialled": False,
+                      "reason": "18:00 in America/New_York is outside 09:00-18:00"}
+    assert dialer.agents.describe(agent)["state"] == "available"
+    assert await dialer.store.run(attempts, cid) == []
+    why = await dialer.store.run(campaigns.why_not, cid, seed["contact_ids"][0], clock())
+    assert why["state"] == "waiting" and why["next_possible_at"].startswith("2026-11-24T14:00")

@@ -107,6 +107,18 @@ def test_demo_places_calls_that_reach_agents(lab, tmp_path):
             if status == 200 and progress["outcomes"].get("human", 0) >= 2:
                 break
             time.sleep(0.5)
+        # The agent commands ask the running dialer; errors are one clear line.
+        url = f"http://127.0.0.1:{port}"
+        done = subprocess.run([sys.executable, "-m", "dialer.cli", "agent", "not-ready", "1",
+                               "--url", url], capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0 and json.loads(done.stdout)["agent_id"] == 1, done
+        refused = subprocess.run([sys.executable, "-m", "dialer.cli", "agent", "login", "99",
+                                  "--url", url], capture_output=True, text=True, timeout=30)
+        assert refused.returncode == 1 and '"field": "id"' in refused.stderr, refused
+        nobody = subprocess.run([sys.executable, "-m", "dialer.cli", "agent", "ready", "1",
+                                 "--url", f"http://127.0.0.1:{free_port()}"],
+                                capture_output=True, text=True, timeout=30)
+        assert nobody.returncode == 1 and "no dialer at" in nobody.stderr, nobody
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
