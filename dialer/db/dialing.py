@@ -39,7 +39,7 @@ def campaign_settings(campaign_id: int) -> dict:
     return {
         "id": c.id, "name": c.name, "status": c.status, "mode": c.mode,
         "account_id": account.id, "agent_group_id": c.agent_group_id,
-        "bcw_seconds": c.bcw_seconds, "record": c.record,
+        "bcw_seconds": c.bcw_seconds, "record": c.record, "inbound_priority": c.inbound_priority,
         "amd_enabled": c.amd_enabled, "machine_action": c.machine_action,
         "machine_message": c.machine_message, "safe_harbour_message": c.safe_harbour_message,
         "ring_timeout_seconds": c.ring_timeout_seconds, "max_attempts": c.max_attempts,

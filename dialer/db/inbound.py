@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.phones import PhoneError, normalise
 from ..core.ringing import business_due, ring_steps
-from .models import (Account, ActionCall, Attempt, Contact, ContactPhone, RingGroup, RingGroupMember,
+from .models import (Account, ActionCall, Agent, Attempt, Contact, ContactPhone, RingGroup, RingGroupMember,
                      User, Voicemail)
 from .validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
                          transaction)
@@ -39,17 +39,20 @@ def ring_plan(dialled: str, caller: str) -> dict | None:
     contact = (Contact.select().join(ContactPhone)
                .where((Contact.account == account.id) & (ContactPhone.number == caller_e164))
                .order_by(Contact.id).first()) if caller_e164 else None
-    users = [m.user.endpoint or m.user.phone
-             for m in (RingGroupMember.select(RingGroupMember, User).join(User)
-                       .where((RingGroupMember.ring_group == group.id)
-                              & (RingGroupMember.active == True)  # noqa: E712  SQL
-                              & (User.active == True))  # noqa: E712
-                       .order_by(RingGroupMember.position, RingGroupMember.id))
-             if m.user.endpoint or m.user.phone] if group.id else []
-    assigned = None
-    if group.route_to_assigned_user and contact and contact.assigned_user_id:
-        user = contact.assigned_user
-        assigned = (user.endpoint or user.phone) if user.active else None
+    members = [m.user for m in (RingGroupMember.select(RingGroupMember, User).join(User)
+                                .where((RingGroupMember.ring_group == group.id)
+                                       & (RingGroupMember.active == True)  # noqa: E712  SQL
+                                       & (User.active == True))  # noqa: E712
+                                .order_by(RingGroupMember.position, RingGroupMember.id))
+               ] if group.id else []
+    assigned_user = (contact.assigned_user if group.route_to_assigned_user and contact
+                     and contact.assigned_user_id and contact.assigned_user.active else None)
+    people = members + ([assigned_user] if assigned_user else [])
+    agents = {a.user_id: a for a in Agent.select().where(Agent.user.in_([u.id for u in people]))}
+    targets = {u.id: u.endpoint or u.phone or (agents[u.id].endpoint if u.id in agents else None)
+               for u in people}
+    users = [targets[u.id] for u in members if targets[u.id]]
+    assigned = targets[assigned_user.id] if assigned_user else None
     steps = ring_steps(strategy=group.strategy, ring_seconds=group.ring_seconds, users=users,
                        default_target=account.phone, assigned_target=assigned,
                        forward_number=group.forward_number)
@@ -58,7 +61,9 @@ def ring_plan(dialled: str, caller: str) -> dict | None:
             "contact_name": contact.name if contact else None,
             "caller_id_mode": group.caller_id_mode, "pass_through": group.pass_through,
             "forwarded": bool(group.forward_number), "status_message": group.status_message,
-            "steps": steps}
+            "steps": steps,
+            # Users who are agents: rung through their dialer session when logged in.
+            "agents": {targets[u]: a.id for u, a in agents.items() if targets.get(u)}}
 
 
 def store_voicemail(account_id: int, contact_id: int | None, caller: str,

@@ -14,6 +14,17 @@ from .models import CampaignContact, database_proxy
 CLAIMABLE_STATES = ("waiting", "rescheduled")
 
 
+def _due(campaign_id: int, now: dt.datetime):
+    cc = CampaignContact
+    return ((cc.campaign == campaign_id) & cc.state.in_(CLAIMABLE_STATES)
+            & (cc.next_attempt_at.is_null() | (cc.next_attempt_at <= now)))
+
+
+def has_due(campaign_id: int, now: dt.datetime) -> bool:
+    """Contacts `claim_contacts` would take now."""
+    return CampaignContact.select().where(_due(campaign_id, now)).exists()
+
+
 def claim_contacts(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[int]:
     """Take up to `limit` due contacts of a campaign for dialer node `node`.
 
@@ -29,9 +40,7 @@ def claim_contacts(campaign_id: int, node: str, limit: int, now: dt.datetime) ->
     cc = CampaignContact
     with database_proxy.atomic():
         query = (cc.select(cc.id)
-                 .where((cc.campaign == campaign_id)
-                        & cc.state.in_(CLAIMABLE_STATES)
-                        & (cc.next_attempt_at.is_null() | (cc.next_attempt_at <= now)))
+                 .where(_due(campaign_id, now))
                  .order_by(cc.next_attempt_at.asc(nulls="FIRST"), cc.id)
                  .limit(limit))
         if is_postgres(database_proxy):

@@ -9,11 +9,13 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
 from ..ari import AriClient, AriConflict, AriError
 from ..core.outbound import AgentView, pick_agent
+from ..core.sharing import agent_for_inbound, agents_for_campaign
 from ..core.tz import utc_now
 from ..db import agents as agent_db
 from ..db import dialing, followups
@@ -44,20 +46,21 @@ class AgentSessions:
         self.ari, self.store, self.app, self.now = ari, store, app, now
         self.sessions: dict[int, Session] = {}
         self.changed = asyncio.Condition()  # notified whenever an agent may have come free
+        self.wanted_by_inbound: Counter[int] = Counter()  # agent -> inbound calls waiting
+        self.held_groups: frozenset[int] = frozenset()     # see core.sharing
 
     # ---- queries ---------------------------------------------------------------------
     def views(self) -> list[AgentView]:
         return [AgentView(s.agent_id, s.state, s.since, s.groups, s.reserved)
                 for s in self.sessions.values()]
 
-    def free_agents(self, group_id: int | None) -> list[int]:
-        """Available agents of the group, longest idle first."""
+    def free_agents(self, group_id: int | None, priority: int = 0) -> list[int]:
+        """Available agents of the group, longest idle first, that a campaign of this
+        inbound priority may call for (inbound callers may be waiting for some)."""
         free = [v for v in self.views() if v.state == "available" and not v.reserved
                 and (group_id is None or group_id in v.groups)]
-        return [v.agent_id for v in sorted(free, key=lambda v: (v.state_since, v.agent_id))]
-
-    def free_count(self, group_id: int | None) -> int:
-        return len(self.free_agents(group_id))
+        free_ids = [v.agent_id for v in sorted(free, key=lambda v: (v.state_since, v.agent_id))]
+        return agents_for_campaign(free_ids, priority, +self.wanted_by_inbound)
 
     def previews_of(self, campaign_id: int) -> int:
         """Contacts of the campaign held on agents' screens (claimed, not yet dialled)."""
@@ -131,6 +134,8 @@ class AgentSessions:
             session.wrap_task.cancel()
         if session.preview and session.state == "preview":
             await self._hand_back(session, "agent logged out during preview", withdraw=True)
+        if session.customer:  # never leave a caller alone in a bridge nobody is in
+            await self.ari.hangup(session.customer)
         await self.ari.destroy_bridge(session.bridge_id)
         await self.store.run(agent_db.set_agent_state, session.agent_id, "logged_out",
                              self.now())
@@ -150,12 +155,33 @@ class AgentSessions:
 
     # ---- calls -----------------------------------------------------------------------
     async def take(self, group_id: int | None, deadline: float) -> int | None:
-        """Reserve the longest-idle free agent of the group, waiting until `deadline`
-        (loop time) for one to come free."""
+        """Reserve the longest-idle free agent of the group for an answered campaign call,
+        waiting until `deadline` (loop time) for one to come free."""
+        return await self._reserve(lambda: pick_agent(self.views(), group_id), deadline)
+
+    async def take_for_inbound(self, candidates: list[int], deadline: float) -> int | None:
+        """Reserve one of `candidates` for a waiting inbound caller, as soon as the
+        campaigns' priorities allow (core.sharing); until then campaigns that go after
+        inbound calls do not dial for them."""
+        self.wanted_by_inbound.update(candidates)
+        try:
+            return await self._reserve(
+                lambda: agent_for_inbound(self.views(), candidates, self.held_groups), deadline)
+        finally:
+            self.wanted_by_inbound.subtract(candidates)
+
+    async def hold_for_campaigns(self, groups: frozenset[int]) -> None:
+        """The groups whose campaigns go before inbound calls and have contacts to call."""
+        if groups != self.held_groups:
+            self.held_groups = groups
+            async with self.changed:
+                self.changed.notify_all()
+
+    async def _reserve(self, pick: Callable[[], int | None], deadline: float) -> int | None:
         loop = asyncio.get_running_loop()
         async with self.changed:
             while True:
-                agent_id = pick_agent(self.views(), group_id)
+                agent_id = pick()
                 if agent_id is not None:
                     self.sessions[agent_id].reserved = True
                     return agent_id
@@ -167,11 +193,16 @@ class AgentSessions:
                 except TimeoutError:
                     return None
 
-    async def connect(self, agent_id: int, customer: str, attempt_id: int | None = None) -> bool:
+    async def connect(self, agent_id: int, customer: str, attempt_id: int | None = None,
+                      details: dict | None = None) -> bool:
+        """Add the customer to the agent's bridge; `details`: what the agent page shows
+        (an inbound caller; a campaign call shows its attempt)."""
         session = self.sessions.get(agent_id)
         if session is None:
             return False
         session.reserved = False
+        if details is not None:
+            session.preview = {"details": details}
         try:
             await self.ari.add_to_bridge(session.bridge_id, [customer])
         except AriError as exc:

@@ -11,8 +11,9 @@ from typing import Callable
 
 from ..core.eligibility import check, hourly_cap_left
 from ..core.outbound import progressive_lines
+from ..core.sharing import campaign_goes_first
 from ..core.tz import utc_now
-from ..db import dialing
+from ..db import dialing, queries
 from .agents import AgentSessions
 from .followups import FollowupDesk
 from .outbound import OutboundCalls
@@ -52,6 +53,7 @@ class CampaignRunner:
         await self.followups.tick(now)  # first: they are due at a time, and agent-owned
         for tick in self.also_tick:
             await tick(now)
+        held = set()
         for campaign_id in await self.store.run(dialing.running_campaign_ids):
             campaign = await self.store.run(dialing.campaign_settings, campaign_id)
             last_hour = await self.store.run(dialing.attempts_since, campaign_id,
@@ -60,10 +62,22 @@ class CampaignRunner:
                 await self._offer_previews(campaign, now, last_hour)
             else:
                 await self._dial_progressive(campaign, now, last_hour)
+            if await self._holds_agents(campaign, now):
+                held.add(campaign["agent_group_id"])
+        await self.agents.hold_for_campaigns(frozenset(held))
+
+    async def _holds_agents(self, campaign: dict, now: dt.datetime) -> bool:
+        """A campaign that goes before inbound calls keeps its agents while it has calls
+        in flight or contacts due (core.sharing)."""
+        if not campaign_goes_first(campaign["inbound_priority"]) or not campaign["agent_group_id"]:
+            return False
+        return (self.calls.in_flight(campaign["id"]) > 0
+                or await self.store.run(queries.has_due, campaign["id"], now))
 
     async def _dial_progressive(self, campaign: dict, now: dt.datetime, last_hour: int) -> None:
         lines = progressive_lines(
-            agents_free=self.agents.free_count(campaign["agent_group_id"]),
+            agents_free=len(self.agents.free_agents(campaign["agent_group_id"],
+                                                    campaign["inbound_priority"])),
             calls_in_flight=self.calls.in_flight(campaign["id"]),
             hourly_left=hourly_cap_left(campaign["plan"].max_attempts_per_hour, last_hour))
         for claim in await self._eligible_claims(campaign, now, lines, last_hour):
@@ -72,7 +86,7 @@ class CampaignRunner:
     async def _offer_previews(self, campaign: dict, now: dt.datetime, last_hour: int) -> None:
         """One contact on the screen of each free agent; each preview will be an attempt,
         so previews on screen count against the hourly cap."""
-        free = self.agents.free_agents(campaign["agent_group_id"])
+        free = self.agents.free_agents(campaign["agent_group_id"], campaign["inbound_priority"])
         on_screen = self.agents.previews_of(campaign["id"])
         lines = progressive_lines(
             agents_free=len(free), calls_in_flight=0,

@@ -4,7 +4,10 @@ bridge the first acceptor and stop every other leg at once; when nobody takes th
 the caller may leave a voicemail, recorded and stored against the account and contact.
 
 Channels: the caller's (entered Stasis from [dialer-inbound]) and one leg per rung user,
-originated into the app as "ringleg,<caller channel id>".
+originated into the app as "ringleg,<caller channel id>". A user logged into a dialer
+session is not rung: the call waits (within the ring time) for that agent to be free, as
+the campaigns' priorities allow (core.sharing), hears who calls and the caller joins the
+agent's bridge; being available is their acceptance, as in a call queue.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..core.outbound import outcome_for_unanswered
 from ..core.ringing import RingStep, dial_string
 from ..core.tz import utc_now
 from ..db import inbound as inbound_db
+from .agents import AgentSessions
 
 log = logging.getLogger("dialer.inbound")
 
@@ -36,6 +40,7 @@ class Leg:
     target: str
     state: str = "ringing"   # ringing, whisper, declined, gone, won
     whisper_timer: asyncio.Task | None = None
+    agent_id: int | None = None  # through the agent's session: no channel of its own
 
 
 @dataclass
@@ -51,12 +56,14 @@ class InboundCall:
     action_id: int | None = None      # an action-plan call: no caller, a contact to call
     contact_channel: str | None = None
     attempt_id: int | None = None
+    agent_wait: asyncio.Task | None = None  # waiting for a logged-in agent to be free
 
 
 class InboundCalls:
-    def __init__(self, ari: AriClient, store, *, app: str, trunk: str,
+    def __init__(self, ari: AriClient, store, agents: AgentSessions, *, app: str, trunk: str,
                  now: Callable[[], dt.datetime] = utc_now):
-        self.ari, self.store, self.app, self.trunk, self.now = ari, store, app, trunk, now
+        self.ari, self.store, self.agents = ari, store, agents
+        self.app, self.trunk, self.now = app, trunk, now
         self.calls: dict[str, InboundCall] = {}     # by caller channel id
         self.leg_owner: dict[str, str] = {}         # leg channel id -> caller channel id
 
@@ -93,7 +100,17 @@ class InboundCalls:
         plan = call.plan
         number = plan["caller"] if plan["caller_id_mode"] == "caller" else plan["company_number"]
         shown = f'"{plan["contact_name"]}" <{number}>' if plan["contact_name"] else number
+        in_session = [plan["agents"][t] for t in step.targets
+                      if plan["agents"].get(t) in self.agents.sessions]
+        for agent_id in in_session:
+            call.legs[f"session-{agent_id}"] = Leg(call.step, f"agent {agent_id}",
+                                                   agent_id=agent_id)
+        if in_session:
+            call.agent_wait = asyncio.create_task(
+                self._wait_for_agent(call, call.step, in_session, step.seconds))
         for target in step.targets:
+            if plan["agents"].get(target) in in_session:
+                continue
             leg_id = f"ring-{uuid.uuid4().hex[:16]}"
             call.legs[leg_id] = Leg(call.step, target)
             self.leg_owner[leg_id] = call.channel_id
@@ -114,6 +131,61 @@ class InboundCalls:
         self.calls[key] = call
         await self._next_step(call)
 
+    # ---- logged-in agents ------------------------------------------------------------
+    async def _wait_for_agent(self, call: InboundCall, step: int, agent_ids: list[int],
+                              seconds: int) -> None:
+        deadline = asyncio.get_running_loop().time() + seconds
+        agent_id = await self.agents.take_for_inbound(agent_ids, deadline)
+        call.agent_wait = None  # from here on nobody cancels this task mid-way
+        if call.stage != "ringing" or call.step != step:
+            if agent_id is not None:
+                await self.agents.release(agent_id)
+            return
+        for key, leg in call.legs.items():
+            if leg.agent_id is not None and leg.step == step and leg.agent_id != agent_id:
+                leg.state = "gone"
+        if agent_id is None:
+            await self._step_over(call)
+        else:
+            await self._connect(call, f"session-{agent_id}")
+
+    async def _whisper_to_agent(self, call: InboundCall, agent_id: int) -> None:
+        """The agent hears who calls, then the caller joins (on PlaybackFinished)."""
+        session = self.agents.sessions.get(agent_id)
+        try:
+            if session is None:
+                raise AriError(404, "the agent logged out")
+            await self.ari.play(session.channel_id, self._who(call.plan),
+                                f"{call.channel_id}-agentwhisper")
+        except AriError as exc:
+            log.warning("inbound %s: no whisper to agent %s: %s", call.channel_id, agent_id, exc)
+            await self._join_agent(call)
+
+    async def _join_agent(self, call: InboundCall) -> None:
+        agent_id = call.legs[call.winner].agent_id
+        await self._hold(call.channel_id, False)
+        plan = call.plan
+        shown = plan["caller"] if plan["caller_id_mode"] == "caller" else plan["company_number"]
+        details = {"inbound": True, "caller_id": shown, "contact_id": plan["contact_id"],
+                   "name": plan["contact_name"]}
+        if not await self.agents.connect(agent_id, call.channel_id, details=details):
+            call.winner = None
+            await self._voicemail(call)  # the agent left meanwhile
+            return
+        log.info("inbound %s from %s: connected to agent %s", call.channel_id, plan["caller"],
+                 agent_id)
+
+    async def _free_agent(self, call: InboundCall) -> None:
+        """The call that won a logged-in agent is over: the agent is free again."""
+        leg = call.legs.get(call.winner or "")
+        session = self.agents.sessions.get(leg.agent_id) if leg and leg.agent_id else None
+        if session is None:
+            return
+        if session.customer and session.customer in (call.channel_id, call.contact_channel):
+            await self.agents.call_ended(session.agent_id, 0)
+        else:
+            await self.agents.release(session.agent_id)
+
     # ---- the users' legs -------------------------------------------------------------
     async def on_leg_answered(self, event: dict, caller_id: str) -> None:
         leg_id = event["channel"]["id"]
@@ -126,10 +198,7 @@ class InboundCalls:
             await self._connect(call, leg_id)  # no accept prompt: it may be a hunt group
             return
         leg.state = "whisper"
-        plan = call.plan
-        who = (f"characters:{plan['contact_name']}" if plan["contact_name"]
-               else f"digits:{plan['caller'].lstrip('+')}")
-        await self._play(leg_id, who, f"{leg_id}-whisper")
+        await self._play(leg_id, self._who(call.plan), f"{leg_id}-whisper")
         leg.whisper_timer = asyncio.create_task(self._whisper_timeout(call, leg_id))
 
     async def _whisper_timeout(self, call: InboundCall, leg_id: str) -> None:
@@ -153,17 +222,25 @@ class InboundCalls:
         await self._step_over(call)
 
     async def _connect(self, call: InboundCall, leg_id: str) -> None:
-        if call.stage != "ringing":
-            await self.ari.hangup(leg_id)
+        if call.stage != "ringing":  # someone else took it first
+            agent_id = call.legs[leg_id].agent_id
+            await (self.agents.release(agent_id) if agent_id is not None
+                   else self.ari.hangup(leg_id))
             return
         call.stage, call.winner = "connected", leg_id
         call.legs[leg_id].state = "won"
+        if call.agent_wait:
+            call.agent_wait.cancel()
         for other, leg in call.legs.items():  # the others stop ringing now
             if other != leg_id and leg.state in ("ringing", "whisper"):
                 leg.state = "gone"
-                await self.ari.hangup(other)
+                if leg.agent_id is None:
+                    await self.ari.hangup(other)
         if call.action_id is not None:
             await self._call_contact(call, leg_id)
+            return
+        if call.legs[leg_id].agent_id is not None:
+            await self._whisper_to_agent(call, call.legs[leg_id].agent_id)
             return
         bridge_id = f"inbound-{call.channel_id}"
         await self._hold(call.channel_id, False)
@@ -182,7 +259,7 @@ class InboundCalls:
 
     async def _call_contact(self, call: InboundCall, leg_id: str) -> None:
         await self.store.run(inbound_db.set_action_status, call.action_id, "calling")
-        await self._play(leg_id, STATUS_MESSAGE, f"{leg_id}-hold")
+        await self._play(self._user_channel(call, leg_id), STATUS_MESSAGE, f"{leg_id}-hold")
         contact_id = f"actc-{uuid.uuid4().hex[:16]}"
         call.contact_channel = contact_id
         self.leg_owner[contact_id] = call.channel_id
@@ -206,6 +283,13 @@ class InboundCalls:
             return
         call.stage = "talking"
         await self.store.run(inbound_db.set_action_status, call.action_id, "connected")
+        agent_id = call.legs[call.winner].agent_id
+        if agent_id is not None:
+            details = {"action_call": call.action_id, "caller_id": call.plan["caller"],
+                       "contact_id": call.plan["contact_id"], "name": call.plan["contact_name"]}
+            if not await self.agents.connect(agent_id, contact_id, details=details):
+                await self.ari.hangup(contact_id)
+            return
         bridge_id = f"inbound-{key}"
         await self.ari.create_bridge(bridge_id, type="mixing", name="action call")
         await self.ari.add_to_bridge(bridge_id, [call.winner, contact_id])
@@ -215,10 +299,13 @@ class InboundCalls:
         if self.calls.pop(call.channel_id, None) is None:
             return  # already over (both channels end; the first one closes it)
         talked, call.stage = call.stage == "talking", "done"
-        for channel in (call.winner, call.contact_channel):
+        in_session = call.winner is not None and call.legs[call.winner].agent_id is not None
+        if in_session:
+            await self._free_agent(call)
+        for channel in (None if in_session else call.winner, call.contact_channel):
             if channel:
                 await self.ari.hangup(channel)
-        if talked:
+        if talked and not in_session:
             await self.ari.destroy_bridge(f"inbound-{call.channel_id}")
         if outcome is None and call.attempt_id is not None:
             outcome = outcome_for_unanswered(cause, rang_full_timeout=True)
@@ -243,6 +330,8 @@ class InboundCalls:
             return
         if playback_id.endswith("-status") and call.stage == "ringing":
             await self._hold(caller_id)
+        elif playback_id.endswith("-agentwhisper") and call.stage == "connected":
+            await self._join_agent(call)
         elif playback_id.endswith("-vm") and call.stage == "voicemail":
             call.recording = f"voicemail-{call.plan['account_id']}-{caller_id}"
             try:
@@ -288,10 +377,14 @@ class InboundCalls:
 
     async def _caller_gone(self, call: InboundCall) -> None:
         stage, call.stage = call.stage, "done"
+        if call.agent_wait:
+            call.agent_wait.cancel()
         for leg_id, leg in call.legs.items():
-            if leg.state in ("ringing", "whisper", "won"):
+            if leg.state in ("ringing", "whisper", "won") and leg.agent_id is None:
                 await self.ari.hangup(leg_id)
-        if call.winner:
+        if call.winner and call.legs[call.winner].agent_id is not None:
+            await self._free_agent(call)
+        elif call.winner:
             await self.ari.destroy_bridge(f"inbound-{call.channel_id}")
         if stage == "voicemail" and call.recording:
             await self.store.run(inbound_db.store_voicemail, call.plan["account_id"],
@@ -299,6 +392,17 @@ class InboundCalls:
             log.info("voicemail %s from %s", call.recording, call.plan["caller"])
 
     # ---- helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _who(plan: dict) -> str:
+        """What a user hears of the caller: the contact's name when known, else the number."""
+        return (f"characters:{plan['contact_name']}" if plan["contact_name"]
+                else f"digits:{plan['caller'].lstrip('+')}")
+
+    def _user_channel(self, call: InboundCall, leg_id: str) -> str:
+        agent_id = call.legs[leg_id].agent_id
+        session = self.agents.sessions.get(agent_id) if agent_id is not None else None
+        return session.channel_id if session else leg_id
+
     async def _play(self, channel_id: str, media, playback_id: str) -> None:
         try:
             await self.ari.play(channel_id, media, playback_id)

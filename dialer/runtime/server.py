@@ -38,7 +38,7 @@ class Dialer:
         self.agents = AgentSessions(self.ari, self.store, cfg.ari.app, now=now)
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
                                    trunk=cfg.ari.trunk, now=now)
-        self.inbound = InboundCalls(self.ari, self.store, app=cfg.ari.app,
+        self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                     trunk=cfg.ari.trunk, now=now)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.inbound.tick,))

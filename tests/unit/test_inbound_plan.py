@@ -14,7 +14,7 @@ from dialer.core.ringing import RingStep, business_due, dial_string, ring_steps
 from dialer.db import Store
 from dialer.db.inbound import (due_action_calls, ring_plan, schedule_action_call,
                                set_business_hours, set_members, set_ring_group)
-from dialer.db.models import Account, Contact, ContactPhone, ServicePlan, User
+from dialer.db.models import Account, Agent, Contact, ContactPhone, ServicePlan, User
 from dialer.db.validation import FieldError
 from dialer.web.app import create_app
 from tests.unit.test_api_admin import FakeDialer, assert_error
@@ -153,3 +153,16 @@ def test_schedule_action_calls(account):
     [plan] = due_action_calls(now + dt.timedelta(minutes=1))
     assert plan["caller"] == "+13125550777" and plan["contact_name"] == "Kim"
     assert due_action_calls(now + dt.timedelta(minutes=1)) == []  # taken once
+
+
+def test_users_who_are_agents_are_named_so_their_session_can_take_the_call(account):
+    account, users = account
+    carl = User.create(account=account, username="carl", password_hash="!")  # no phone of his own
+    carl_agent = Agent.create(user=carl, endpoint="PJSIP/agent1")
+    bob_agent = Agent.create(user=users["bob"], endpoint="PJSIP/agent2")
+    set_ring_group(account.id, strategy="simultaneous")
+    set_members(account.id, [{"user_id": users["ann"]}, {"user_id": users["bob"]},
+                             {"user_id": carl.id}])
+    plan = ring_plan("+12125550100", "+16175550000")
+    assert plan["steps"] == [RingStep(("PJSIP/ann", "PJSIP/bob", "PJSIP/agent1"), 20)]
+    assert plan["agents"] == {"PJSIP/bob": bob_agent.id, "PJSIP/agent1": carl_agent.id}
