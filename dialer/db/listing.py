@@ -1,0 +1,386 @@
+"""Read side of the REST API: lists and single objects as plain dicts.
+
+Big tables (contacts, campaign contacts, attempts) are paged in SQL: one LIMIT/OFFSET
+query and one COUNT, never the whole table in Python. Every list returns
+{"items", "total", "limit", "offset"}. `visible` arguments are the caller's campaigns
+(None: all of them); lists that span campaigns leave the others out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Callable, Iterable
+
+import peewee as pw
+
+from .contacts import filter_dict
+from .models import (Account, Agent, AgentGroup, AgentGroupMember, Attempt, CallerIdNumber,
+                     Campaign, CampaignContact, Contact, ContactList, ContactPhone, Filter,
+                     Rule, ServicePlan, User)
+from .plans import plan_dict
+from .validation import ConflictError, FieldError, fmt_time
+
+Visible = frozenset[int] | None
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """Naive UTC -> ISO 8601 with +00:00."""
+    return value.replace(tzinfo=dt.UTC).isoformat() if value is not None else None
+
+
+def paged(query: pw.Select, limit: int, offset: int,
+          row: Callable[[Any], dict] | None = None,
+          rows: Callable[[list], list[dict]] | None = None) -> dict:
+    """One page of `query` (already ordered) in SQL, and the total count."""
+    total = query.order_by().count()
+    page = list(query.limit(limit).offset(offset))
+    items = rows(page) if rows is not None else [row(r) for r in page]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def _campaign_scope(query: pw.Select, field: pw.Field, visible: Visible) -> pw.Select:
+    """Rows of visible campaigns only (rows without a campaign stay)."""
+    if visible is None:
+        return query
+    return query.where(field.is_null() | field.in_(sorted(visible) or [0]))
+
+
+# ---- accounts and plans ---------------------------------------------------------------
+def account_dict(a: Account) -> dict:
+    return {"id": a.id, "name": a.name, "company_number": a.company_number,
+            "phone": a.phone, "plan_id": a.plan_id, "timezone": a.timezone,
+            "voicemail_enabled": a.voicemail_enabled,
+            "business_start": fmt_time(a.business_start),
+            "business_stop": fmt_time(a.business_stop), "created_at": iso(a.created_at)}
+
+
+def get_account(account_id: int) -> dict:
+    return account_dict(Account.get_by_id(account_id))
+
+
+def get_plan(plan_id: int) -> dict:
+    plan = ServicePlan.get_by_id(plan_id)
+    return plan_dict(plan) | {
+        "accounts": Account.select().where(Account.plan == plan.id).count()}
+
+
+# ---- contacts -------------------------------------------------------------------------
+def _phones(contact_ids: Iterable[int]) -> dict[int, list[dict]]:
+    ids = list(contact_ids)
+    out: dict[int, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for p in (ContactPhone.select().where(ContactPhone.contact.in_(ids))
+              .order_by(ContactPhone.position, ContactPhone.id)):
+        out[p.contact_id].append({"number": p.number, "kind": p.kind, "position": p.position})
+    return out
+
+
+def contact_dict(c: Contact, phones: list[dict]) -> dict:
+    return {"id": c.id, "account_id": c.account_id, "list_id": c.list_id,
+            "name": c.name, "email": c.email, "timezone": c.timezone,
+            "client_id": c.client_id, "fields": c.fields or {},
+            "assigned_user_id": c.assigned_user_id, "created_at": iso(c.created_at),
+            "phones": phones}
+
+
+def _contacts(page: list[Contact]) -> list[dict]:
+    phones = _phones(c.id for c in page)
+    return [contact_dict(c, phones[c.id]) for c in page]
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+
+
+def list_contacts(account_id: int, limit: int, offset: int, q: str | None = None,
+                  list_id: int | None = None) -> dict:
+    """The account's contacts by id; `q` matches name, email, client id (any case) or a
+    phone number containing its digits."""
+    Account.get_by_id(account_id)
+    query = Contact.select().where(Contact.account == account_id)
+    if list_id is not None:
+        query = query.where(Contact.contact_list == list_id)
+    q = (q or "").strip()
+    if q:
+        match = ((Contact.name ** _like(q)) | (Contact.email ** _like(q))
+                 | (Contact.client_id ** _like(q)))
+        digits = re.sub(r"\D", "", q)
+        if digits:
+            match |= Contact.id.in_(ContactPhone.select(ContactPhone.contact)
+                                    .where(ContactPhone.number.contains(digits)))
+        query = query.where(match)
+    return paged(query.order_by(Contact.id), limit, offset, rows=_contacts)
+
+
+def get_contact(contact_id: int, visible: Visible = None) -> dict:
+    """A contact, its phones, and its state in each campaign the caller sees."""
+    c = Contact.get_by_id(contact_id)
+    body = contact_dict(c, _phones([c.id])[c.id])
+    links = (CampaignContact.select().where(CampaignContact.contact == c.id)
+             .order_by(CampaignContact.campaign))
+    body["campaigns"] = [
+        {"campaign_id": cc.campaign_id, "status": cc.state, "attempts": cc.attempts,
+         "next_attempt_at": iso(cc.next_attempt_at)}
+        for cc in links if visible is None or cc.campaign_id in visible]
+    return body
+
+
+def list_contact_lists(account_id: int, limit: int, offset: int) -> dict:
+    Account.get_by_id(account_id)
+    counts = (Contact.select(pw.fn.COUNT(Contact.id)).where(Contact.contact_list == ContactList.id))
+    query = (ContactList.select(ContactList, counts.alias("contacts"))
+             .where(ContactList.account == account_id).order_by(ContactList.id))
+    return paged(query, limit, offset, lambda cl: {
+        "id": cl.id, "account_id": cl.account_id, "name": cl.name,
+        "created_at": iso(cl.created_at), "contacts": cl.contacts})
+
+
+# ---- campaigns: their contacts, rules, caller ids -----------------------------------------
+def _operator(agent: Agent | None) -> dict | None:
+    if agent is None:
+        return None
+    return {"agent_id": agent.id, "user_id": agent.user_id, "username": agent.user.username,
+            "full_name": agent.user.full_name}
+
+
+def _last_attempts(campaign_id: int, contact_ids: list[int]) -> dict[int, Attempt]:
+    if not contact_ids:
+        return {}
+    last = (Attempt.select(pw.fn.MAX(Attempt.id))
+            .where((Attempt.campaign == campaign_id) & Attempt.contact.in_(contact_ids))
+            .group_by(Attempt.contact))
+    rows = (Attempt.select(Attempt, Agent, User)
+            .join(Agent, pw.JOIN.LEFT_OUTER).join(User, pw.JOIN.LEFT_OUTER)
+            .where(Attempt.id.in_(last)))
+    return {a.contact_id: a for a in rows}
+
+
+def list_campaign_contacts(campaign_id: int, limit: int, offset: int,
+                           status: str | None = None, q: str | None = None) -> dict:
+    """Each contact's state in the campaign: status, attempts, next attempt, the last
+    attempt's result and its operator (the agent on it)."""
+    Campaign.get_by_id(campaign_id)
+    query = (CampaignContact.select(CampaignContact, Contact).join(Contact)
+             .where(CampaignContact.campaign == campaign_id))
+    if status:
+        if status not in CampaignContact.state.values:
+            raise FieldError("status", f"one of {', '.join(CampaignContact.state.values)}")
+        query = query.where(CampaignContact.state == status)
+    q = (q or "").strip()
+    if q:
+        match = Contact.name ** _like(q)
+        digits = re.sub(r"\D", "", q)
+        if digits:
+            match |= Contact.id.in_(ContactPhone.select(ContactPhone.contact)
+                                    .where(ContactPhone.number.contains(digits)))
+        query = query.where(match)
+
+    def rows(page: list[CampaignContact]) -> list[dict]:
+        last = _last_attempts(campaign_id, [cc.contact_id for cc in page])
+        phones = _phones(cc.contact_id for cc in page)
+        out = []
+        for cc in page:
+            a = last.get(cc.contact_id)
+            out.append({
+                "contact_id": cc.contact_id, "name": cc.contact.name,
+                "client_id": cc.contact.client_id, "phones": phones[cc.contact_id],
+                "status": cc.state, "attempts": cc.attempts,
+                "next_attempt_at": iso(cc.next_attempt_at), "reason": cc.last_reason,
+                "dial_prefix": cc.dial_prefix,
+                "last_attempt": None if a is None else {
+                    "id": a.id, "started_at": iso(a.started_at), "outcome": a.outcome,
+                    "disposition": a.disposition},
+                "operator": _operator(a.agent if a is not None and a.agent_id else None)})
+        return out
+    return paged(query.order_by(CampaignContact.id), limit, offset, rows=rows)
+
+
+def rule_dict(r: Rule) -> dict:
+    return {"id": r.id, "campaign_id": r.campaign_id, "position": r.position,
+            "condition": r.condition, "action": r.action, "params": r.params}
+
+
+def list_rules(campaign_id: int, limit: int, offset: int) -> dict:
+    """In the order they are tried."""
+    Campaign.get_by_id(campaign_id)
+    query = Rule.select().where(Rule.campaign == campaign_id).order_by(Rule.position, Rule.id)
+    return paged(query, limit, offset, rule_dict)
+
+
+def delete_rule(campaign_id: int, rule_id: int) -> dict | None:
+    """None when the campaign has no such rule."""
+    campaign = Campaign.get_by_id(campaign_id)
+    rule = Rule.get_or_none((Rule.id == rule_id) & (Rule.campaign == campaign.id))
+    if rule is None:
+        return None
+    if campaign.status == "archived":
+        raise ConflictError("status", "an archived campaign cannot be changed")
+    body = rule_dict(rule)
+    rule.delete_instance()
+    return {"deleted": True, "rule": body}
+
+
+def list_caller_ids(campaign_id: int, limit: int, offset: int) -> dict:
+    Campaign.get_by_id(campaign_id)
+    query = (CallerIdNumber.select().where(CallerIdNumber.campaign == campaign_id)
+             .order_by(CallerIdNumber.id))
+    return paged(query, limit, offset, lambda c: {"id": c.id, "campaign_id": c.campaign_id,
+                                                  "number": c.number})
+
+
+# ---- filters, agent groups, agents -----------------------------------------------------
+def list_filters(account_id: int, limit: int, offset: int) -> dict:
+    Account.get_by_id(account_id)
+    query = Filter.select().where(Filter.account == account_id).order_by(Filter.id)
+    return paged(query, limit, offset, filter_dict)
+
+
+def get_filter(filter_id: int) -> dict:
+    return filter_dict(Filter.get_by_id(filter_id))
+
+
+def _group_members(group_ids: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {g: [] for g in group_ids}
+    if group_ids:
+        for m in (AgentGroupMember.select().where(AgentGroupMember.group.in_(group_ids))
+                  .order_by(AgentGroupMember.agent)):
+            out[m.group_id].append(m.agent_id)
+    return out
+
+
+def group_dict(g: AgentGroup, agent_ids: list[int]) -> dict:
+    return {"id": g.id, "account_id": g.account_id, "name": g.name,
+            "manual_dial_allowed": g.manual_dial_allowed,
+            "followups_allowed": g.followups_allowed, "wrap_up_seconds": g.wrap_up_seconds,
+            "agent_ids": agent_ids}
+
+
+def list_agent_groups(account_id: int, limit: int, offset: int) -> dict:
+    Account.get_by_id(account_id)
+    query = AgentGroup.select().where(AgentGroup.account == account_id).order_by(AgentGroup.id)
+
+    def rows(page):
+        members = _group_members([g.id for g in page])
+        return [group_dict(g, members[g.id]) for g in page]
+    return paged(query, limit, offset, rows=rows)
+
+
+def get_agent_group(group_id: int) -> dict:
+    g = AgentGroup.get_by_id(group_id)
+    return group_dict(g, _group_members([g.id])[g.id])
+
+
+def _agent_groups(agent_ids: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {a: [] for a in agent_ids}
+    if agent_ids:
+        for m in (AgentGroupMember.select().where(AgentGroupMember.agent.in_(agent_ids))
+                  .order_by(AgentGroupMember.group)):
+            out[m.agent_id].append(m.group_id)
+    return out
+
+
+def agent_dict(a: Agent, group_ids: list[int]) -> dict:
+    return {"id": a.id, "user_id": a.user_id, "account_id": a.user.account_id,
+            "username": a.user.username, "full_name": a.user.full_name,
+            "endpoint": a.endpoint, "state": a.state, "state_since": iso(a.state_since),
+            "group_ids": group_ids}
+
+
+def list_agents(account_id: int, limit: int, offset: int,
+                group_id: int | None = None) -> dict:
+    Account.get_by_id(account_id)
+    query = (Agent.select(Agent, User).join(User).where(User.account == account_id)
+             .order_by(Agent.id))
+    if group_id is not None:
+        query = query.where(Agent.id.in_(AgentGroupMember.select(AgentGroupMember.agent)
+                                         .where(AgentGroupMember.group == group_id)))
+
+    def rows(page):
+        groups = _agent_groups([a.id for a in page])
+        return [agent_dict(a, groups[a.id]) for a in page]
+    return paged(query, limit, offset, rows=rows)
+
+
+def get_agent(agent_id: int) -> dict:
+    a = Agent.select(Agent, User).join(User).where(Agent.id == agent_id).get()
+    return agent_dict(a, _agent_groups([a.id])[a.id])
+
+
+# ---- attempts and recordings -------------------------------------------------------------
+def attempt_dict(a: Attempt) -> dict:
+    duration = None
+    if a.answered_at is not None and a.ended_at is not None:
+        duration = max(0, round((a.ended_at - a.answered_at).total_seconds()))
+    return {"id": a.id, "campaign_id": a.campaign_id, "contact_id": a.contact_id,
+            "phone": a.phone, "caller_id": a.caller_id, "started_at": iso(a.started_at),
+            "answered_at": iso(a.answered_at), "ended_at": iso(a.ended_at),
+            "talk_seconds": duration, "outcome": a.outcome, "amd_status": a.amd_status,
+            "amd_cause": a.amd_cause, "hangup_cause": a.hangup_cause,
+            "agent": _operator(a.agent if a.agent_id else None),
+            "agent_id": a.agent_id, "disposition": a.disposition,
+            "disposition_at": iso(a.disposition_at), "recording_name": a.recording_name,
+            "answers": a.script_answers, "answers_at": iso(a.script_answers_at),
+            "node": a.node}
+
+
+def _attempts() -> pw.Select:
+    return (Attempt.select(Attempt, Agent, User)
+            .join(Agent, pw.JOIN.LEFT_OUTER).join(User, pw.JOIN.LEFT_OUTER)
+            .switch(Attempt))
+
+
+def _attempt_filters(query: pw.Select, filters: dict[str, Any]) -> pw.Select:
+    if filters.get("outcome"):
+        query = query.where(Attempt.outcome == filters["outcome"])
+    if filters.get("agent_id") is not None:
+        query = query.where(Attempt.agent == filters["agent_id"])
+    if filters.get("contact_id") is not None:
+        query = query.where(Attempt.contact == filters["contact_id"])
+    if filters.get("campaign_id") is not None:
+        query = query.where(Attempt.campaign == filters["campaign_id"])
+    if filters.get("recorded"):
+        query = query.where(Attempt.recording_name.is_null(False))
+    return query
+
+
+def list_campaign_attempts(campaign_id: int, limit: int, offset: int, **filters: Any) -> dict:
+    """Newest first; filters: outcome, agent_id, contact_id, recorded."""
+    Campaign.get_by_id(campaign_id)
+    query = _attempt_filters(_attempts().where(Attempt.campaign == campaign_id), filters)
+    return paged(query.order_by(Attempt.id.desc()), limit, offset, attempt_dict)
+
+
+def list_account_attempts(account_id: int, limit: int, offset: int, visible: Visible,
+                          **filters: Any) -> dict:
+    """The account's attempts in the campaigns the caller sees (and those of no campaign)."""
+    Account.get_by_id(account_id)
+    query = (_attempts().join(Contact, on=(Attempt.contact == Contact.id))
+             .where(Contact.account == account_id))
+    query = _campaign_scope(_attempt_filters(query, filters), Attempt.campaign, visible)
+    return paged(query.order_by(Attempt.id.desc()), limit, offset, attempt_dict)
+
+
+def get_attempt(attempt_id: int) -> dict:
+    return attempt_dict(_attempts().where(Attempt.id == attempt_id).get())
+
+
+def recording_dict(a: Attempt) -> dict:
+    return {"attempt_id": a.id, "campaign_id": a.campaign_id, "contact_id": a.contact_id,
+            "recording_name": a.recording_name, "started_at": iso(a.started_at),
+            "ended_at": iso(a.ended_at), "agent": _operator(a.agent if a.agent_id else None),
+            "url": f"/api/attempts/{a.id}/recording"}
+
+
+def list_campaign_recordings(campaign_id: int, limit: int, offset: int) -> dict:
+    """Recorded attempts, newest first; the audio is at each one's `url`."""
+    Campaign.get_by_id(campaign_id)
+    query = (_attempts().where((Attempt.campaign == campaign_id)
+                               & Attempt.recording_name.is_null(False))
+             .order_by(Attempt.id.desc()))
+    return paged(query, limit, offset, recording_dict)
+
+
+def recording_name(attempt_id: int) -> str | None:
+    return Attempt.get_by_id(attempt_id).recording_name

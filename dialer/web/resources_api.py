@@ -1,0 +1,256 @@
+"""REST API read side: every object by id and every list, paged (`?limit=`, `?offset=`:
+{"items", "total", "limit", "offset"}), the audio of recorded calls, and the OpenAPI
+document of the whole API (`GET /api/openapi.json`)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import aiohttp
+from aiohttp import web
+
+from ..ari.errors import AriNotFound, AriUnavailable, error_for_status
+from ..db import listing
+from ..db.validation import FieldError
+from . import openapi
+from .access import identity
+from .common import DIALER, page_args, path_id
+
+routes = web.RouteTableDef()
+
+
+def _store(request: web.Request):
+    return request.app[DIALER].store
+
+
+def _not_found(field: str, message: str) -> web.HTTPNotFound:
+    return web.HTTPNotFound(text=json.dumps({"error": {"field": field, "message": message}}),
+                            content_type="application/json")
+
+
+def _int_query(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise FieldError(name, "not an id")
+    return int(raw)
+
+
+def _flag_query(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+async def _paged(request: web.Request, fn, *args, **kwargs) -> web.Response:
+    limit, offset = page_args(request)
+    return web.json_response(await _store(request).run(fn, *args, limit, offset, **kwargs))
+
+
+async def _one(request: web.Request, fn, *args) -> web.Response:
+    return web.json_response(await _store(request).run(fn, *args))
+
+
+# ---- accounts and plans ---------------------------------------------------------------
+@routes.get("/api/accounts/{id}")
+async def get_account(request: web.Request) -> web.Response:
+    """An account: name, company number, plan, time zone, business hours."""
+    return await _one(request, listing.get_account, path_id(request))
+
+
+@routes.get("/api/plans/{id}")
+async def get_plan(request: web.Request) -> web.Response:
+    """A service plan, with the number of accounts on it."""
+    return await _one(request, listing.get_plan, path_id(request))
+
+
+# ---- contacts -------------------------------------------------------------------------
+@routes.get("/api/accounts/{id}/contacts")
+async def list_contacts(request: web.Request) -> web.Response:
+    """The account's contacts with their phones, by id. `?q=` searches name, email and
+    client id (any case) and phone numbers (by digits); `?list_id=` one imported list."""
+    return await _paged(request, listing.list_contacts, path_id(request),
+                        q=request.query.get("q"), list_id=_int_query(request, "list_id"))
+
+
+@routes.get("/api/accounts/{id}/contact-lists")
+async def list_contact_lists(request: web.Request) -> web.Response:
+    """The account's imported contact lists, with their number of contacts."""
+    return await _paged(request, listing.list_contact_lists, path_id(request))
+
+
+@routes.get("/api/contacts/{id}")
+async def get_contact(request: web.Request) -> web.Response:
+    """A contact, its phones, and its state in each campaign the caller's profile shows."""
+    return await _one(request, listing.get_contact, path_id(request),
+                      identity(request).campaigns)
+
+
+# ---- campaigns ------------------------------------------------------------------------
+@routes.get("/api/campaigns/{id}/contacts")
+async def list_campaign_contacts(request: web.Request) -> web.Response:
+    """Each contact's state in the campaign: status, attempts, next_attempt_at, the last
+    attempt's result and its operator (the agent on it). `?status=` (waiting, in_progress,
+    completed, failed, rescheduled, deleted), `?q=` name or phone digits."""
+    return await _paged(request, listing.list_campaign_contacts, path_id(request),
+                        status=request.query.get("status"), q=request.query.get("q"))
+
+
+@routes.get("/api/campaigns/{id}/rules")
+async def list_rules(request: web.Request) -> web.Response:
+    """The campaign's rules, in the order they are tried."""
+    return await _paged(request, listing.list_rules, path_id(request))
+
+
+@routes.delete("/api/campaigns/{id}/rules/{rule_id}")
+async def delete_rule(request: web.Request) -> web.Response:
+    """Remove a rule from the campaign (refused once the campaign is archived)."""
+    result = await _store(request).run(listing.delete_rule, path_id(request),
+                                       path_id(request, "rule_id"))
+    if result is None:
+        raise _not_found("rule_id", "no such rule in this campaign")
+    return web.json_response(result)
+
+
+@routes.get("/api/campaigns/{id}/caller-ids")
+async def list_caller_ids(request: web.Request) -> web.Response:
+    """The numbers the campaign presents as caller id."""
+    return await _paged(request, listing.list_caller_ids, path_id(request))
+
+
+# ---- filters, agent groups, agents -----------------------------------------------------
+@routes.get("/api/accounts/{id}/filters")
+async def list_filters(request: web.Request) -> web.Response:
+    """The account's contact filters and their definitions."""
+    return await _paged(request, listing.list_filters, path_id(request))
+
+
+@routes.get("/api/filters/{id}")
+async def get_filter(request: web.Request) -> web.Response:
+    """A contact filter and its definition."""
+    return await _one(request, listing.get_filter, path_id(request))
+
+
+@routes.get("/api/accounts/{id}/agent-groups")
+async def list_agent_groups(request: web.Request) -> web.Response:
+    """The account's agent groups, their options and member agents."""
+    return await _paged(request, listing.list_agent_groups, path_id(request))
+
+
+@routes.get("/api/agent-groups/{id}")
+async def get_agent_group(request: web.Request) -> web.Response:
+    """An agent group, its options and member agents."""
+    return await _one(request, listing.get_agent_group, path_id(request))
+
+
+@routes.get("/api/accounts/{id}/agents")
+async def list_agents(request: web.Request) -> web.Response:
+    """The account's agents: user, desk phone endpoint, stored state, groups.
+    `?group_id=` one group's members."""
+    return await _paged(request, listing.list_agents, path_id(request),
+                        group_id=_int_query(request, "group_id"))
+
+
+@routes.get(r"/api/agents/{id:\d+}")
+async def get_agent(request: web.Request) -> web.Response:
+    """An agent: user, desk phone endpoint, stored state, groups."""
+    return await _one(request, listing.get_agent, path_id(request))
+
+
+# ---- attempts and recordings -------------------------------------------------------------
+def _attempt_filters(request: web.Request) -> dict:
+    return {"outcome": request.query.get("outcome"),
+            "agent_id": _int_query(request, "agent_id"),
+            "contact_id": _int_query(request, "contact_id"),
+            "recorded": _flag_query(request, "recorded")}
+
+
+@routes.get("/api/campaigns/{id}/attempts")
+async def list_campaign_attempts(request: web.Request) -> web.Response:
+    """The campaign's calls, newest first: outcome, times, agent, recording_name, script
+    answers. Filters: `?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`."""
+    return await _paged(request, listing.list_campaign_attempts, path_id(request),
+                        **_attempt_filters(request))
+
+
+@routes.get("/api/accounts/{id}/attempts")
+async def list_account_attempts(request: web.Request) -> web.Response:
+    """The account's calls, newest first, in the campaigns the caller's profile shows (and
+    calls of no campaign). Filters: `?campaign_id=`, `?outcome=`, `?agent_id=`,
+    `?contact_id=`, `?recorded=1`."""
+    who = identity(request)
+    campaign_id = _int_query(request, "campaign_id")
+    if campaign_id is not None and not who.sees_campaign(campaign_id):
+        raise web.HTTPForbidden(text=json.dumps({"error": {
+            "field": "campaign_id", "message": "this campaign is not in your profile"}}),
+            content_type="application/json")
+    return await _paged(request, listing.list_account_attempts, path_id(request),
+                        visible=who.campaigns, campaign_id=campaign_id,
+                        **_attempt_filters(request))
+
+
+@routes.get("/api/attempts/{id}")
+async def get_attempt(request: web.Request) -> web.Response:
+    """One call: outcome, AMD, times, agent, disposition, recording_name, script answers."""
+    return await _one(request, listing.get_attempt, path_id(request))
+
+
+@routes.get("/api/campaigns/{id}/recordings")
+async def list_campaign_recordings(request: web.Request) -> web.Response:
+    """The campaign's recorded calls, newest first; each one's audio is at its `url`."""
+    return await _paged(request, listing.list_campaign_recordings, path_id(request))
+
+
+async def _open_stored_recording(ari, name: str) -> aiohttp.ClientResponse:
+    """ARI `GET /recordings/stored/{name}/file`, as a raw response (the audio)."""
+    path = f"/recordings/stored/{quote(name, safe='')}/file"
+    headers = dict(ari._headers) | {"Accept": "*/*"}
+    try:
+        resp = await ari._http().get(f"{ari.base_url}/ari{path}", headers=headers,
+                                     timeout=aiohttp.ClientTimeout(total=ari.request_timeout,
+                                                                   sock_read=ari.request_timeout))
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise AriUnavailable(None, "GET", path, f"{type(exc).__name__}: {exc}",
+                             cause=exc) from exc
+    if resp.status >= 300:
+        body = (await resp.read())[:200].decode("utf-8", "replace")
+        resp.release()
+        try:
+            message = json.loads(body).get("message", body)
+        except (ValueError, AttributeError):
+            message = body
+        raise error_for_status(resp.status, "GET", path, message or resp.reason or "")
+    return resp
+
+
+@routes.get("/api/attempts/{id}/recording")
+async def get_recording(request: web.Request) -> web.StreamResponse:
+    """The call's recording (the audio file, as Asterisk stored it); 404 with field
+    "recording" when the call was not recorded or Asterisk no longer has the file."""
+    name = await _store(request).run(listing.recording_name, path_id(request))
+    if not name:
+        raise _not_found("recording", "this call was not recorded")
+    try:
+        upstream = await _open_stored_recording(request.app[DIALER].ari, name)
+    except AriNotFound:
+        raise _not_found("recording", f"Asterisk has no stored recording {name!r}") from None
+    try:
+        response = web.StreamResponse(headers={
+            "Content-Type": upstream.headers.get("Content-Type", "application/octet-stream"),
+            "Content-Disposition": f'inline; filename="{name}"'})
+        if upstream.content_length is not None:
+            response.content_length = upstream.content_length
+        await response.prepare(request)
+        async for chunk in upstream.content.iter_chunked(64 * 1024):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        upstream.release()
+
+
+# ---- the API's own description -----------------------------------------------------------
+@routes.get("/api/openapi.json")
+async def openapi_document(request: web.Request) -> web.Response:
+    """This API, as an OpenAPI 3.1 document built from the running app's routes."""
+    return web.json_response(openapi.document(request.app))
