@@ -1,0 +1,114 @@
+// The agent's page: session state (polled), the contact offered or on the line, its script,
+// disposition and followup; dial or skip a preview; manual dial.
+"use strict";
+const AGENT = meta("agent");
+let current = { state: "logged_out" };
+let shownAttempt = null;
+
+async function loadSession() {
+  const sessions = await api("GET", "/api/agents/sessions");
+  return sessions.find((s) => String(s.agent_id) === AGENT) || { agent_id: Number(AGENT), state: "logged_out" };
+}
+
+function showContact(details) {
+  $("#preview-card").hidden = !details;
+  if (!details) return;
+  $("#contact-name").textContent = details.name || details.phones?.[0] || "";
+  $("#contact-campaign").textContent = details.campaign ? `Campaign ${details.campaign}` : "";
+  $("#contact-phones").textContent = (details.phones || []).join(", ");
+  const fields = $("#contact-fields");
+  fields.replaceChildren();
+  for (const [k, v] of Object.entries(details.fields || {})) fields.append(el("dt", { text: k }), el("dd", { text: v }));
+}
+
+function scriptItem(item) {
+  const label = el("label", { text: `${item.label} ` });
+  let input;
+  if (item.type === "checkbox") input = el("input", { type: "checkbox" });
+  else if (item.type === "choice" || item.type === "multi") {
+    input = el("select", item.type === "multi" ? { multiple: "" } : {});
+    for (const o of item.options || []) input.append(el("option", { value: o, text: o }));
+  } else input = el("input", {});
+  input.dataset.item = item.id;
+  input.dataset.type = item.type;
+  label.append(input);
+  return label;
+}
+
+async function showCall(attemptId) {
+  if (attemptId === shownAttempt) return;
+  shownAttempt = attemptId;
+  $("#call").hidden = !attemptId;
+  $("#disposition-saved").textContent = "";
+  $("#followup-saved").textContent = "";
+  if (!attemptId) return;
+  $("#attempt-id").textContent = `#${attemptId}`;
+  const { script } = await api("GET", `/api/attempts/${attemptId}/script`);
+  const items = $("#script-items");
+  items.replaceChildren();
+  $("#save-answers").hidden = !script;
+  $("#dispositions").replaceChildren(...((script && script.dispositions) || []).map((d) => el("option", { value: d })));
+  for (const item of (script && script.definition) || []) items.append(scriptItem(item));
+}
+
+function answers() {
+  const out = {};
+  for (const input of $$("#script-items [data-item]")) {
+    const type = input.dataset.type;
+    if (type === "checkbox") out[input.dataset.item] = input.checked;
+    else if (type === "multi") out[input.dataset.item] = Array.from(input.selectedOptions).map((o) => o.value);
+    else if (input.value !== "") out[input.dataset.item] = input.value;
+  }
+  return out;
+}
+
+async function refresh() {
+  current = await loadSession();
+  $("#state").textContent = current.state;
+  $("#state").dataset.state = current.state;
+  $("#since").textContent = current.since ? `since ${current.since.slice(11, 19)} UTC` : "";
+  showContact(current.preview);
+  $("#preview-actions").hidden = current.state !== "preview";
+  await showCall(current.attempt_id || null);
+}
+
+function onSubmit(selector, handler) {
+  $(selector).addEventListener("submit", (ev) => { ev.preventDefault(); guarded(() => handler(ev.target)); });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const b of $$(".actions button[data-action]")) {
+    b.addEventListener("click", () => guarded(async () => {
+      await api("POST", `/api/agents/${AGENT}/${b.dataset.action}`);
+      await refresh();
+    }));
+  }
+  $("#dial").addEventListener("click", () => guarded(async () => {
+    await api("POST", `/api/agents/${AGENT}/preview/dial`); await refresh();
+  }));
+  $("#skip").addEventListener("click", () => guarded(async () => {
+    await api("POST", `/api/agents/${AGENT}/preview/skip`); await refresh();
+  }));
+  onSubmit("#script-form", async () => {
+    await api("PUT", `/api/attempts/${shownAttempt}/answers`, { answers: answers(), partial: true });
+    flash("Answers saved.");
+  });
+  onSubmit("#disposition-form", async (form) => {
+    const done = await api("PUT", `/api/attempts/${shownAttempt}/disposition`, { disposition: form.disposition.value });
+    $("#disposition-saved").textContent = `Disposition “${done.disposition}” saved` +
+      (done.next_state ? `; the contact is now ${done.next_state}.` : ".");
+  });
+  onSubmit("#followup-form", async (form) => {
+    const followup = await api("POST", `/api/agents/${AGENT}/followups`, {
+      local_time: form.local_time.value, zone: form.zone.value, attempt_id: shownAttempt,
+      source: current.state === "wrap_up" ? "wrap_up" : "call" });
+    $("#followup-saved").textContent = `Followup scheduled for ${followup.start_at || followup.local_time || form.local_time.value}.`;
+  });
+  onSubmit("#manual-form", async (form) => {
+    await api("POST", `/api/agents/${AGENT}/manual-dial`, { number: form.number.value });
+    flash(`Dialling ${form.number.value}…`);
+    await refresh();
+  });
+  guarded(refresh);
+  setInterval(() => guarded(refresh), 1000);
+});

@@ -1,0 +1,54 @@
+// Campaign detail: progress bars, outcomes and the chart refreshed every 2 s; actions; clone.
+"use strict";
+const BAR_STATES = ["completed", "failed", "in_progress", "rescheduled", "waiting"];
+
+function showProgress(p) {
+  for (const dd of $$("#progress dd")) {
+    const v = p[dd.dataset.key];
+    dd.textContent = dd.dataset.key === "abandon_rate" ? `${(v * 100).toFixed(1)} %` : v;
+  }
+  const bars = $("#bars");
+  bars.replaceChildren();
+  for (const state of BAR_STATES) {
+    const n = p[state] || 0;
+    const pct = p.total ? (100 * n) / p.total : 0;
+    bars.append(el("div", { class: "bar-row", "data-state": state },
+      el("span", { class: "label", text: `${state} ${n}` }),
+      el("span", { class: "track" }, el("span", { class: `fill ${state}`, style: `width:${pct}%` }))));
+  }
+  const list = $("#outcomes");
+  list.replaceChildren();
+  for (const [outcome, n] of Object.entries(p.outcomes)) {
+    list.append(el("li", { "data-outcome": outcome, text: `${outcome}: ${n}` }));
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const id = $("#campaign").dataset.id;
+  const refresh = () => guarded(async () => {
+    const [progress, over, campaign] = await Promise.all([
+      api("GET", `/api/campaigns/${id}/progress`),
+      api("GET", `/api/campaigns/${id}/outcomes-over-time`),
+      api("GET", `/api/campaigns/${id}`)]);
+    showProgress(progress);
+    drawOutcomeChart($("#chart"), over);
+    $("#status").textContent = campaign.status;
+  });
+  for (const b of $$(".actions button[data-action]")) {
+    b.addEventListener("click", () => guarded(async () => {
+      const c = await api("POST", `/api/campaigns/${id}/${b.dataset.action}`);
+      $("#status").textContent = c.status;
+      flash(`Campaign ${c.status}.`);
+    }));
+  }
+  $("#clone-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    guarded(async () => {
+      const copy = await api("POST", `/api/campaigns/${id}/clone`, { name: ev.target.name.value });
+      flash(`Cloned as ${copy.name} (${copy.contacts} contacts).`);
+      location.href = `/campaigns/${copy.id}`;
+    });
+  });
+  refresh();
+  setInterval(refresh, 2000);
+});

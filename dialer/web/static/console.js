@@ -1,0 +1,68 @@
+// Shared by every page: the JSON API with the session's CSRF token, and small DOM helpers.
+"use strict";
+const meta = (name) => document.querySelector(`meta[name="${name}"]`).content;
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.field ? `${e.field}: ${e.message}` : `HTTP ${status}`);
+    this.status = status; this.field = e.field;
+  }
+}
+
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET") opts.headers["X-CSRF-Token"] = meta("csrf");
+  if (body instanceof FormData) opts.body = body;
+  else if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const resp = await fetch(path, opts);
+  const data = (resp.headers.get("Content-Type") || "").includes("json") ? await resp.json() : null;
+  if (!resp.ok) throw new ApiError(resp.status, data);
+  return data;
+}
+
+function flash(message, isError = false) {
+  const el = $("#flash");
+  el.textContent = message;
+  el.className = isError ? "error" : "ok";
+}
+
+// Run an async action; show its error in the flash line instead of failing silently.
+async function guarded(fn) {
+  try { return await fn(); } catch (err) { flash(err.message, true); return undefined; }
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+// Form values: numbers for type=number, booleans for checkboxes; empty fields left out.
+function formValues(form) {
+  const out = {};
+  for (const input of $$("input, select, textarea", form)) {
+    if (!input.name || input.type === "file") continue;
+    if (input.type === "checkbox") out[input.name] = input.checked;
+    else if (input.value === "") continue;
+    else if (input.type === "number") out[input.name] = Number(input.value);
+    else out[input.name] = input.value;
+  }
+  return out;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const logout = $("#logout");
+  if (logout) logout.addEventListener("click", () => guarded(async () => {
+    await api("DELETE", "/api/session");
+    location.href = "/login";
+  }));
+});
