@@ -128,14 +128,44 @@ def _why_text(why: dict) -> str:
     return "\n".join(lines)
 
 
+def _cmd_user(args) -> int:
+    """Users from the shell: the first admin of a new install, API tokens, passwords.
+    Passwords come from $DIALER_PASSWORD or a prompt (never the command line)."""
+    import getpass
+
+    from .db import auth
+    from .db.models import User
+
+    _open_db(args)
+
+    def password() -> str:
+        return os.environ.get("DIALER_PASSWORD") or getpass.getpass("password: ")
+    if args.action == "add":
+        if args.account is None:
+            raise SystemExit("dialer: user add: give --account ID")
+        user = auth.create_user(args.account, username=args.username, password=password(),
+                                role=args.role)
+        print(f"user {user['id']} {user['username']} ({user['role']}) added")
+        return 0
+    user_id = User.get(User.username == args.username).id
+    if args.action == "token":
+        print(auth.create_api_token(user_id, "cli"))
+    else:
+        auth.update_user(user_id, password=password())
+        print(f"password of {args.username} changed; their sessions are closed")
+    return 0
+
+
 def _cmd_agent(args) -> int:
     import urllib.error
     import urllib.request
 
     cfg = load_config(args.config)
     url = args.url or f"http://{cfg.web.host}:{cfg.web.port}"
+    token = os.environ.get("DIALER_TOKEN", "")
     request = urllib.request.Request(f"{url}/api/agents/{args.agent}/{args.action}",
-                                     method="POST", data=b"")
+                                     method="POST", data=b"",
+                                     headers={"Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=30) as resp:
             print(json.dumps(json.load(resp), indent=2))
@@ -185,19 +215,30 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.add_argument("--config")
     campaign.set_defaults(func=_cmd_campaign)
 
-    agent = sub.add_parser("agent", help="agent sessions on the running dialer")
+    agent = sub.add_parser("agent", help="agent sessions on the running dialer",
+                           description="The API token is read from $DIALER_TOKEN "
+                                       "(make one with `dialer user token NAME`).")
     agent.add_argument("action", choices=["login", "logout", "ready", "not-ready"])
     agent.add_argument("agent", type=int, help="agent id")
     agent.add_argument("--url", help="the dialer's web address (default: from the config)")
     agent.add_argument("--config")
     agent.set_defaults(func=_cmd_agent)
+
+    user = sub.add_parser("user", help="users: add, API token, password (writes the database)")
+    user.add_argument("action", choices=["add", "token", "password"])
+    user.add_argument("username")
+    user.add_argument("--account", type=int, help="add: the user's account id")
+    user.add_argument("--role", default="admin",
+                      help="add: admin, supervisor, campaign manager, agent or your own")
+    user.add_argument("--config")
+    user.set_defaults(func=_cmd_user)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet = args.cmd in ("campaign", "agent", "config")  # their output is the answer
+    quiet = args.cmd in ("campaign", "agent", "config", "user")  # their output is the answer
     logging.basicConfig(level=logging.DEBUG if args.verbose else
                         logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

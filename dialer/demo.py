@@ -6,11 +6,14 @@ Idempotent: a second run finds the demo data by name and reuses it.
 
 from __future__ import annotations
 
+from .db import auth
 from .db.models import (Account, Agent, AgentGroup, AgentGroupMember, CallerIdNumber,
                         Campaign, CampaignContact, Contact, ContactPhone, Rule, ServicePlan,
                         User, database_proxy)
 
 NAME = "Demo"
+# Lab-only sign-in for the console (the demo's web server listens on 127.0.0.1).
+ADMIN, AGENT_PREFIX, PASSWORD = "demo-admin", "demo-agent", "demo-password"
 AGENT_PHONES = ("PJSIP/agent1", "PJSIP/agent2", "PJSIP/agent3")
 # The lab simulator's numbers (see README): humans who talk 5-9 s, machines, busy, no answer.
 NUMBERS = ([f"+1212555{1000 + s}" for s in (5, 6, 7, 8, 9)]
@@ -36,10 +39,13 @@ def _create() -> Account:
                               max_attempts_per_hour=600)
     account = Account.create(name=NAME, company_number="+12125550100", plan=plan)
     group = AgentGroup.create(account=account, name="Demo agents")
+    auth.create_user(account.id, username=ADMIN, password=PASSWORD, role="admin",
+                     full_name="Demo admin")
     for i, endpoint in enumerate(AGENT_PHONES, 1):
-        user = User.create(account=account, username=f"demo-agent{i}", password_hash="!",
-                           full_name=f"Demo agent {i}")
-        AgentGroupMember.create(group=group, agent=Agent.create(user=user, endpoint=endpoint))
+        user = auth.create_user(account.id, username=f"{AGENT_PREFIX}{i}", password=PASSWORD,
+                                role="agent", full_name=f"Demo agent {i}")
+        AgentGroupMember.create(group=group,
+                                agent=Agent.create(user=user["id"], endpoint=endpoint))
     campaign = Campaign.create(account=account, name=NAME, mode="progressive",
                                agent_group=group, amd_enabled=True, machine_action="message",
                                machine_message="sound:vm-goodbye", bcw_seconds=3,

@@ -33,4 +33,4 @@ def seed_campaign(numbers: list[str], *, agents: list[str], plan: dict | None = 
         CampaignContact.create(campaign=camp, contact=contact)
         contact_ids.append(contact.id)
     return {"campaign_id": camp.id, "agent_ids": agent_ids, "contact_ids": contact_ids,
-            "group_id": group.id}
+            "group_id": group.id, "account_id": account.id}

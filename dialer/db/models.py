@@ -110,6 +110,18 @@ class User(BaseModel):
         table_name = "users"
 
 
+class AuthToken(BaseModel):
+    """A signed-in browser session or an API token. Only a hash of the secret is kept."""
+
+    user = pw.ForeignKeyField(User, backref="tokens", on_delete=CASCADE)
+    kind = EnumField(("session", "api"))
+    token_hash = pw.CharField(unique=True)
+    csrf = pw.CharField(null=True)  # sessions: sent back on every change (X-CSRF-Token)
+    name = pw.CharField(default="")
+    created_at = UTCDateTimeField(default=utcnow)
+    expires_at = UTCDateTimeField(null=True)
+
+
 # --- agents ---------------------------------------------------------------------------
 
 
@@ -435,7 +447,7 @@ class Voicemail(BaseModel):
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
-    ServicePlan, Account, Role, Profile, User,
+    ServicePlan, Account, Role, Profile, User, AuthToken,
     AgentGroup, Agent, AgentGroupMember,
     Script, Campaign, CallerIdNumber, ProfileCampaign, Rule,
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,

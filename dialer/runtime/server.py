@@ -119,7 +119,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 async def start_demo(dialer: Dialer) -> None:
     """Seed the demo (once), log its agents in and run its campaign."""
     from ..db import campaigns
-    from ..demo import seed_demo
+    from ..demo import ADMIN, AGENT_PREFIX, PASSWORD, seed_demo
 
     demo = await dialer.store.run(seed_demo)
     await asyncio.wait_for(dialer.ari.connected.wait(), 30)
@@ -127,9 +127,10 @@ async def start_demo(dialer: Dialer) -> None:
         await dialer.agents.login(agent_id)
     if demo["status"] != "running":
         await dialer.store.run(campaigns.set_status, demo["campaign_id"], "running")
-    log.info("demo: campaign %d running with agents %s; progress at "
-             "http://%s:%d/api/campaigns/%d/progress", demo["campaign_id"], demo["agent_ids"],
-             dialer.cfg.web.host, dialer.cfg.web.port, demo["campaign_id"])
+    log.info("demo: campaign %d running with agents %s; console at http://%s:%d/ "
+             "(sign in as %s / %s; agents %s1-3, same password)", demo["campaign_id"],
+             demo["agent_ids"], dialer.cfg.web.host, dialer.cfg.web.port, ADMIN, PASSWORD,
+             AGENT_PREFIX)
 
 
 async def serve(cfg: Config, *, ready: asyncio.Event | None = None, demo: bool = False) -> None:

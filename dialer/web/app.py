@@ -15,7 +15,7 @@ from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.validation import ConflictError, FieldError, reject_unknown
 from ..runtime.agents import AgentStateError
-from . import agent_api
+from . import access, agent_api, console, resources_api, users_api
 from .common import DIALER, json_body, path_id
 
 routes = web.RouteTableDef()
@@ -56,12 +56,6 @@ async def health(request: web.Request) -> web.Response:
             "node": dialer.cfg.node, "ari": {"connected": ari_up,
                                              "reconnects": dialer.ari.reconnects}}
     return web.json_response(body, status=200 if ari_up else 503)
-
-
-@routes.get("/api/agents/sessions")
-async def agent_sessions(request: web.Request) -> web.Response:
-    agents = request.app[DIALER].agents
-    return web.json_response([agents.describe(a) for a in sorted(agents.sessions)])
 
 
 @routes.post("/api/agents/{id}/{action:login|logout|ready|not-ready}")
@@ -349,8 +343,10 @@ async def voicemails(request: web.Request) -> web.Response:
 
 
 def create_app(dialer) -> web.Application:
-    app = web.Application(middlewares=[json_errors])
+    app = web.Application(middlewares=[json_errors, access.access])
     app[DIALER] = dialer
-    app.add_routes(routes)
-    app.add_routes(agent_api.routes)
+    for module_routes in (routes, agent_api.routes, access.routes, users_api.routes,
+                          resources_api.routes, console.routes):
+        app.add_routes(module_routes)
+    console.setup(app)
     return app

@@ -31,3 +31,26 @@ async def json_body(request: web.Request, allowed: Iterable[str] | None = None) 
     if allowed is not None:
         reject_unknown(body, allowed)
     return body
+
+
+MAX_PAGE = 500
+
+
+def page_args(request: web.Request) -> tuple[int, int]:
+    """`?limit=` (default 100, at most 500) and `?offset=` of a list request."""
+    values = {}
+    for name, default in (("limit", 100), ("offset", 0)):
+        raw = request.query.get(name, str(default))
+        if not raw.isdigit():
+            raise FieldError(name, "must be a whole number")
+        values[name] = int(raw)
+    if not 1 <= values["limit"] <= MAX_PAGE:
+        raise FieldError("limit", f"between 1 and {MAX_PAGE}")
+    return values["limit"], values["offset"]
+
+
+def page(request: web.Request, rows: list) -> web.Response:
+    """One page of a list: {"items", "total", "limit", "offset"}."""
+    limit, offset = page_args(request)
+    return web.json_response({"items": rows[offset:offset + limit], "total": len(rows),
+                              "limit": limit, "offset": offset})

@@ -8,6 +8,7 @@ import pytest
 
 from dialer.db import campaigns, dialing
 from dialer.db.models import CampaignContact
+from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, login_all, run_to_end, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import BUSY, MACHINE, NO_ANSWER, human
@@ -93,7 +94,8 @@ async def test_preview_agent_sees_contact_skips_then_dials_through_the_api(diale
                                   campaign={"mode": "preview"})
     agent, cid = seed["agent_ids"][0], seed["campaign_id"]
     await login_all(dialer, [agent])
-    async with TestClient(TestServer(create_app(dialer))) as http:
+    async with TestClient(TestServer(create_app(dialer)), headers=await dialer.store.run(
+            bearer, seed["account_id"])) as http:
         assert (await http.post(f"/api/campaigns/{cid}/start")).status == 200
 
         async def on_screen():
@@ -147,7 +149,8 @@ async def test_agent_result_during_the_call_drives_the_rules(dialer, lab):
                 "params": {"after_minutes": 45}}])
     agent, cid = seed["agent_ids"][0], seed["campaign_id"]
     await login_all(dialer, [agent])
-    async with TestClient(TestServer(create_app(dialer))) as http:
+    async with TestClient(TestServer(create_app(dialer)), headers=await dialer.store.run(
+            bearer, seed["account_id"])) as http:
         await dialer.store.run(campaigns.set_status, cid, "running")
         await wait_until(lambda: dialer.agents.describe(agent)["state"] == "on_call", 20)
         attempt_id = dialer.agents.describe(agent)["attempt_id"]

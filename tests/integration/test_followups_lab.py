@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from dialer.db import scripts
 from dialer.db.models import Campaign
 from dialer.web.app import create_app
+from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, login_all, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import human
@@ -47,7 +48,8 @@ async def world(dialer, lab):
     seed["account_id"] = await dialer.store.run(add_script)
     seed["number"] = number
     await login_all(dialer, seed["agent_ids"])
-    async with TestClient(TestServer(create_app(dialer))) as http:
+    async with TestClient(TestServer(create_app(dialer)), headers=await dialer.store.run(
+            bearer, seed["account_id"])) as http:
         seed["http"] = http
         yield seed
 

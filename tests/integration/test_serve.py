@@ -40,9 +40,11 @@ def wait_channels(lab, wanted, timeout=20.0) -> bool:
     return False
 
 
-def get_json(url):
+def get_json(url, token=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                    timeout=2) as resp:
             return resp.status, json.load(resp)
     except urllib.error.HTTPError as err:
         return err.code, json.load(err)
@@ -96,12 +98,18 @@ def test_demo_places_calls_that_reach_agents(lab, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "dialer.cli", "serve", "--lab", "--demo",
                              "--config", str(config)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    progress = {}
+    progress, token = {}, None
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if token is None:  # the demo's admin exists once the demo is seeded
+                made = subprocess.run([sys.executable, "-m", "dialer.cli", "user", "token",
+                                       "demo-admin", "--config", str(config)],
+                                      capture_output=True, text=True, timeout=30)
+                token = made.stdout.strip() if made.returncode == 0 else None
             try:
-                status, progress = get_json(f"http://127.0.0.1:{port}/api/campaigns/1/progress")
+                status, progress = get_json(f"http://127.0.0.1:{port}/api/campaigns/1/progress",
+                                            token)
             except (urllib.error.URLError, ConnectionError):
                 status = None
             if status == 200 and progress["outcomes"].get("human", 0) >= 2:
@@ -109,11 +117,15 @@ def test_demo_places_calls_that_reach_agents(lab, tmp_path):
             time.sleep(0.5)
         # The agent commands ask the running dialer; errors are one clear line.
         url = f"http://127.0.0.1:{port}"
+        assert get_json(f"{url}/api/campaigns/1/progress")[0] == 401  # no token: refused
+        env = {**os.environ, "DIALER_TOKEN": token}
         done = subprocess.run([sys.executable, "-m", "dialer.cli", "agent", "not-ready", "1",
-                               "--url", url], capture_output=True, text=True, timeout=30)
+                               "--url", url], capture_output=True, text=True, timeout=30,
+                              env=env)
         assert done.returncode == 0 and json.loads(done.stdout)["agent_id"] == 1, done
         refused = subprocess.run([sys.executable, "-m", "dialer.cli", "agent", "login", "99",
-                                  "--url", url], capture_output=True, text=True, timeout=30)
+                                  "--url", url], capture_output=True, text=True, timeout=30,
+                                 env=env)
         assert refused.returncode == 1 and '"field": "id"' in refused.stderr, refused
         nobody = subprocess.run([sys.executable, "-m", "dialer.cli", "agent", "ready", "1",
                                  "--url", f"http://127.0.0.1:{free_port()}"],

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from dialer.db import Store, migrate, open_database
-from dialer.db.models import ServicePlan
+from dialer.db.models import Account, ServicePlan
 from dialer.runtime.agents import AgentSessions, AgentStateError
 from dialer.web.app import create_app
 from tests.unit.test_api_admin import FakeDialer, assert_error
+from tests.auth_helpers import bearer
 
 
 class StubAri:
@@ -26,9 +27,10 @@ async def env(tmp_path, aiohttp_client):
     migrate(db)
     plan = ServicePlan.create(name="small", max_agent_groups=1, max_live_agents_per_group=2)
     off = ServicePlan.create(name="off", enabled=False)
+    headers = bearer(Account.create(name="operator").id)  # the PBX admin's own account
     db.close()
     store = Store(db)
-    client = await aiohttp_client(create_app(FakeDialer(store)))
+    client = await aiohttp_client(create_app(FakeDialer(store)), headers=headers)
     yield client, store, plan.id, off.id
     await store.close()
 

@@ -7,7 +7,9 @@ import pytest
 
 from dialer.db import Store, migrate, open_database
 from dialer.db.models import Account, CampaignContact, Contact, ServicePlan
+from dialer.core.tz import utc_now
 from dialer.web.app import create_app
+from tests.auth_helpers import bearer
 
 CSV = ("Name,Phone,Client,Tier\n"
        "Ann,+12125550101,A1,gold\n"
@@ -20,6 +22,10 @@ class FakeDialer:
     def __init__(self, store: Store):
         self.store = store
 
+    @staticmethod
+    def now():
+        return utc_now()
+
 
 @pytest.fixture
 async def env(tmp_path, aiohttp_client):
@@ -27,9 +33,10 @@ async def env(tmp_path, aiohttp_client):
     migrate(db)
     plan = ServicePlan.create(name="base", max_unarchived_campaigns=1)
     account = Account.create(name="Acme", company_number="+12125550100", plan=plan)
+    headers = bearer(account.id)
     db.close()  # the Store's thread owns the connection from here on
     store = Store(db)
-    client = await aiohttp_client(create_app(FakeDialer(store)))
+    client = await aiohttp_client(create_app(FakeDialer(store)), headers=headers)
     yield client, account.id, plan.id
     await store.close()
 

@@ -11,6 +11,7 @@ from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, Atte
                               CampaignContact, Contact, ContactPhone, Rule, ServicePlan, User)
 from dialer.web.app import create_app
 from tests.unit.test_api_admin import assert_error
+from tests.auth_helpers import bearer
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
@@ -49,11 +50,12 @@ async def env(tmp_path, aiohttp_client):
                              agent=agent, started_at=NOW, ended_at=NOW, outcome="human")
     ids = {"account": account.id, "agent": agent.id, "loner": loner.id,
            "contact": contact.id, "campaign": campaign.id, "attempt": attempt.id}
+    headers = bearer(account.id)
     db.close()
     store = Store(db)
     dialer = FakeDialer(store)
     app = create_app(dialer)
-    client = await aiohttp_client(app)
+    client = await aiohttp_client(app, headers=headers)
     yield client, dialer, ids
     await store.close()
 

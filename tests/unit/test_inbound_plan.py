@@ -18,6 +18,7 @@ from dialer.db.models import Account, Agent, Contact, ContactPhone, ServicePlan,
 from dialer.db.validation import FieldError
 from dialer.web.app import create_app
 from tests.unit.test_api_admin import FakeDialer, assert_error
+from tests.auth_helpers import bearer
 
 USERS = ["PJSIP/a", "PJSIP/b", "PJSIP/c"]
 
@@ -84,9 +85,10 @@ def test_plan_from_the_database(account):
 
 async def test_ring_group_api(db, aiohttp_client, account):
     account, users = account
+    headers = bearer(account.id)
     db.close()  # the Store's thread owns the connection from here on
     store = Store(db)
-    client = await aiohttp_client(create_app(FakeDialer(store)))
+    client = await aiohttp_client(create_app(FakeDialer(store)), headers=headers)
     resp = await client.put(f"/api/accounts/{account.id}/ring-group",
                             json={"strategy": "simultaneous", "ring_seconds": 2})
     assert resp.status == 400

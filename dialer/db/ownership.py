@@ -1,0 +1,55 @@
+"""Whose is an object named in a URL: its account, its campaign (profiles limit those), and
+the agent it belongs to (agents act on their own things only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign, Contact, Filter, Followup,
+                     Profile, Script, SuppressionList, User)
+
+
+@dataclass(frozen=True)
+class Owner:
+    account_id: int
+    campaign_id: int | None = None
+    agent_id: int | None = None
+
+
+def _agent(a: Agent) -> Owner:
+    return Owner(a.user.account_id, agent_id=a.id)
+
+
+def _attempt(a: Attempt) -> Owner:
+    return Owner(a.contact.account_id, a.campaign_id, a.agent_id)
+
+
+def _followup(f: Followup) -> Owner:
+    return Owner(f.account_id, f.campaign_id, f.agent_id)
+
+
+_BY_KIND = {
+    "accounts": (None, lambda account_id: Owner(account_id)),
+    "campaigns": (Campaign, lambda c: Owner(c.account_id, c.id)),
+    "agents": (Agent, _agent),
+    "agent-groups": (AgentGroup, lambda g: Owner(g.account_id)),
+    "attempts": (Attempt, _attempt),
+    "contacts": (Contact, lambda c: Owner(c.account_id)),
+    "filters": (Filter, lambda f: Owner(f.account_id)),
+    "followups": (Followup, _followup),
+    "scripts": (Script, lambda s: Owner(s.account_id)),
+    "suppression-lists": (SuppressionList, lambda s: Owner(s.account_id)),
+    "action-calls": (ActionCall, lambda a: Owner(a.account_id)),
+    "users": (User, lambda u: Owner(u.account_id)),
+    "profiles": (Profile, lambda p: Owner(p.account_id)),
+}
+KINDS = frozenset(_BY_KIND)
+
+
+def owner_of(kind: str, object_id: int) -> Owner | None:
+    """None when there is no such object."""
+    model, owner = _BY_KIND[kind]
+    if model is None:
+        return owner(object_id) if Account.get_or_none(Account.id == object_id) else None
+    row = model.get_or_none(model.id == object_id)
+    return owner(row) if row is not None else None

@@ -1,0 +1,199 @@
+"""Who may call what: sign-in (session cookie or API token), CSRF, privileges, profiles.
+
+Every route of the app is matched by one rule of `RULES` (a unit test checks that none is
+left out; an unmatched route is refused). A rule names what the caller needs:
+- public: nothing (health, sign-in, the OpenAPI document);
+- signed_in: any signed-in user;
+- member: a user of the account that owns the objects in the URL (and, for a campaign,
+  whose profile shows it); users with manage_system are members of every account;
+- own_agent: the agent in the URL is the caller's own, or the caller may manage_users;
+- call_agent: the caller was the agent on that call, or may manage_campaigns;
+- a privilege (see db.auth): member, and the caller's role holds it.
+Browsers carry a session cookie, and every change they make must echo the session's CSRF
+token in the X-CSRF-Token header; API clients send `Authorization: Bearer <token>`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from aiohttp import web
+
+from ..db import auth
+from ..db.ownership import KINDS, owner_of
+from .common import DIALER, json_body
+
+SESSION_COOKIE = "dialer_session"
+IDENTITY = web.RequestKey("identity", object)  # the caller: auth.Identity, or None
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_ANY = "*"
+_READ = "GET"
+
+# (methods, canonical path pattern, need) — first match wins.
+RULES: list[tuple[str, str, str]] = [
+    (_READ, r"/api/health", "public"),
+    (_READ, r"/api/openapi\.json", "public"),
+    ("POST", r"/api/session", "public"),
+    (_ANY, r"/api/session", "signed_in"),
+    (_READ, r"/api/plans(/.*)?", "signed_in"),
+    (_ANY, r"/api/plans(/.*)?", "manage_system"),
+    (_READ, r"/api/roles", "signed_in"),
+    (_ANY, r"/api/roles", "manage_system"),
+    (_READ, r"/api/accounts", "signed_in"),
+    (_ANY, r"/api/accounts", "manage_system"),
+    (_READ, r"/api/accounts/\{id\}(/.*)?", "member"),
+    (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles)(/.*)?", "manage_users"),
+    (_ANY, r"/api/accounts/\{id\}/(ring-group|business-hours|action-calls)(/.*)?",
+     "manage_inbound"),
+    (_ANY, r"/api/accounts/\{id\}/.*", "manage_campaigns"),
+    (_READ, r"/api/agents/sessions", "signed_in"),
+    (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent"),
+    (_READ, r"/api/(campaigns|filters|scripts|suppression-lists|contacts|followups|attempts"
+            r"|action-calls|agent-groups|users|profiles)/\{id\}(/.*)?", "member"),
+    (_ANY, r"/api/(campaigns|filters|scripts|suppression-lists)/\{id\}(/.*)?",
+     "manage_campaigns"),
+    (_ANY, r"/api/attempts/\{id\}/(answers|disposition)", "call_agent"),
+    (_ANY, r"/api/(agent-groups|users|profiles)/\{id\}(/.*)?", "manage_users"),
+    (_READ, r"/api/script-answers", "signed_in"),
+]
+_COMPILED = [(methods, re.compile(pattern + r"\Z"), need) for methods, pattern, need in RULES]
+
+# URL parameters that name objects, and the kind of object each names.
+_PARAM_KINDS = {"filter_id": "filters", "list": "suppression-lists", "contact": "contacts",
+                "followup": "followups"}
+
+
+def rule_for(method: str, path: str) -> str | None:
+    """The need of the first rule matching a route (its canonical path); None: no rule."""
+    for methods, pattern, need in _COMPILED:
+        if (methods == _ANY or method in methods.split(",")) and pattern.match(path):
+            return need
+    return None
+
+
+def _deny(status: int, field: str, message: str) -> web.HTTPException:
+    cls = {401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound}[status]
+    return cls(text=json.dumps({"error": {"field": field, "message": message}}),
+               content_type="application/json")
+
+
+async def identify(request: web.Request) -> auth.Identity | None:
+    store, now = request.app[DIALER].store, request.app[DIALER].now()
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return await store.run(auth.identify, header[len("Bearer "):].strip(), "api", now)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return await store.run(auth.identify, cookie, "session", now)
+    return None
+
+
+def _kinds_in(request: web.Request, path: str) -> list[tuple[str, int]]:
+    first = path.split("/")[2] if path.count("/") >= 2 else ""
+    named = []
+    for param, value in request.match_info.items():
+        kind = first if param == "id" else _PARAM_KINDS.get(param)
+        if kind in KINDS and value.isdigit():
+            named.append((kind, int(value)))
+    return named
+
+
+async def check(request: web.Request, need: str, who: auth.Identity) -> None:
+    """Raise 403 (or 404 for objects that do not exist) unless `who` may do this."""
+    if need == "signed_in":
+        return
+    store, path = request.app[DIALER].store, request.match_info.route.resource.canonical
+    system = "manage_system" in who.privileges
+    agent_id = None
+    for kind, object_id in _kinds_in(request, path):
+        owner = await store.run(owner_of, kind, object_id)
+        if owner is None:
+            raise _deny(404, "id", f"no such object in {kind}")
+        if not system and owner.account_id != who.account_id:
+            raise _deny(403, "account", "this belongs to another account")
+        if owner.campaign_id is not None and not who.sees_campaign(owner.campaign_id):
+            raise _deny(403, "campaign", "this campaign is not in your profile")
+        agent_id = owner.agent_id if owner.agent_id is not None else agent_id
+    if need == "member":
+        return
+    if need == "own_agent":
+        if who.agent_id == agent_id or who.may("manage_users"):
+            return
+        raise _deny(403, "agent", "not your agent")
+    if need == "call_agent":
+        if (agent_id is not None and who.agent_id == agent_id) or who.may("manage_campaigns"):
+            return
+        raise _deny(403, "agent", "not your call")
+    if not who.may(need):
+        raise _deny(403, "privilege", f"needs the {need} privilege")
+
+
+@web.middleware
+async def access(request: web.Request, handler):
+    """API routes: the caller and the rule of the route. Pages check for themselves."""
+    path = request.match_info.route.resource.canonical if request.match_info.route.resource \
+        else request.path
+    if not path.startswith("/api/"):
+        request[IDENTITY] = await identify(request)
+        return await handler(request)
+    need = rule_for(request.method, path)
+    if need is None:
+        raise _deny(403, "route", "no access rule covers this route")
+    if need == "public":
+        request[IDENTITY] = await identify(request)
+        return await handler(request)
+    who = await identify(request)
+    if who is None:
+        raise _deny(401, "session", "sign in first")
+    if (who.kind == "session" and request.method not in SAFE_METHODS
+            and request.headers.get("X-CSRF-Token") != who.csrf):
+        raise _deny(403, "csrf", "missing or wrong X-CSRF-Token header")
+    await check(request, need, who)
+    request[IDENTITY] = who
+    return await handler(request)
+
+
+def identity(request: web.Request) -> auth.Identity:
+    return request[IDENTITY]
+
+
+# ---- sign-in ----------------------------------------------------------------------------
+routes = web.RouteTableDef()
+
+
+def set_session_cookie(response: web.StreamResponse, request: web.Request, token: str) -> None:
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
+                        secure=request.secure, path="/",
+                        max_age=int(auth.SESSION_LIFETIME.total_seconds()))
+
+
+@routes.post("/api/session")
+async def sign_in(request: web.Request) -> web.Response:
+    """{"username", "password"} -> a session cookie, and the CSRF token to send back."""
+    body = await json_body(request, ("username", "password"))
+    dialer = request.app[DIALER]
+    session = await dialer.store.run(auth.login, body.get("username"), body.get("password"),
+                                     dialer.now())
+    response = web.json_response({"user": session["user"], "csrf": session["csrf"]})
+    set_session_cookie(response, request, session["token"])
+    return response
+
+
+@routes.get("/api/session")
+async def whoami(request: web.Request) -> web.Response:
+    who = identity(request)
+    return web.json_response({"user_id": who.user_id, "username": who.username,
+                              "account_id": who.account_id,
+                              "privileges": sorted(who.privileges), "agent_id": who.agent_id,
+                              "csrf": who.csrf})
+
+
+@routes.delete("/api/session")
+async def sign_out(request: web.Request) -> web.Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await request.app[DIALER].store.run(auth.logout, token)
+    response = web.json_response({"signed_out": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response

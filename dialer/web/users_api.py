@@ -1,0 +1,132 @@
+"""REST API for accounts as seen by their users: users, roles, profiles, API tokens, the
+campaign list (filtered by the caller's profile) and agents' live sessions."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..db import auth
+from ..db.models import Account, Agent, Campaign, User
+from ..db.campaign_admin import campaign_dict
+from .access import identity
+from .common import DIALER, json_body, page, path_id
+
+routes = web.RouteTableDef()
+
+
+def _store(request: web.Request):
+    return request.app[DIALER].store
+
+
+@routes.get("/api/accounts")
+async def list_accounts(request: web.Request) -> web.Response:
+    who = identity(request)
+
+    def rows():
+        query = Account.select().order_by(Account.id)
+        if "manage_system" not in who.privileges:
+            query = query.where(Account.id == who.account_id)
+        return [{"id": a.id, "name": a.name, "company_number": a.company_number,
+                 "plan_id": a.plan_id, "timezone": a.timezone} for a in query]
+    return page(request, await _store(request).run(rows))
+
+
+@routes.get("/api/accounts/{id}/campaigns")
+async def list_campaigns(request: web.Request) -> web.Response:
+    """The account's campaigns the caller's profile shows; `?status=running` to filter."""
+    who, account_id = identity(request), path_id(request)
+    status = request.query.get("status")
+
+    def rows():
+        query = Campaign.select().where(Campaign.account == account_id).order_by(Campaign.id)
+        if status:
+            query = query.where(Campaign.status == status)
+        return [campaign_dict(c) for c in query if who.sees_campaign(c.id)]
+    return page(request, await _store(request).run(rows))
+
+
+@routes.get("/api/campaigns/{id}")
+async def get_campaign(request: web.Request) -> web.Response:
+    return web.json_response(await _store(request).run(
+        lambda: campaign_dict(Campaign.get_by_id(path_id(request)))))
+
+
+# ---- users ------------------------------------------------------------------------------
+@routes.get("/api/accounts/{id}/users")
+async def list_users(request: web.Request) -> web.Response:
+    return page(request, await _store(request).run(auth.list_users, path_id(request)))
+
+
+@routes.post("/api/accounts/{id}/users")
+async def create_user(request: web.Request) -> web.Response:
+    body = await json_body(request, auth.USER_FIELDS)
+    return web.json_response(await _store(request).run(auth.create_user, path_id(request),
+                                                       **body), status=201)
+
+
+@routes.get("/api/users/{id}")
+async def get_user(request: web.Request) -> web.Response:
+    return web.json_response(await _store(request).run(
+        lambda: auth.user_dict(User.get_by_id(path_id(request)))))
+
+
+@routes.patch("/api/users/{id}")
+async def update_user(request: web.Request) -> web.Response:
+    body = await json_body(request, auth.USER_FIELDS)
+    return web.json_response(await _store(request).run(auth.update_user, path_id(request),
+                                                       **body))
+
+
+@routes.post("/api/users/{id}/api-tokens")
+async def create_api_token(request: web.Request) -> web.Response:
+    """A new API token for the user (shown once: only its hash is kept)."""
+    body = await json_body(request, ("name",))
+    token = await _store(request).run(auth.create_api_token, path_id(request),
+                                      str(body.get("name", "api")))
+    return web.json_response({"token": token}, status=201)
+
+
+# ---- roles and profiles -------------------------------------------------------------------
+@routes.get("/api/roles")
+async def list_roles(request: web.Request) -> web.Response:
+    return page(request, await _store(request).run(auth.list_roles))
+
+
+@routes.post("/api/roles")
+async def create_role(request: web.Request) -> web.Response:
+    body = await json_body(request, ("name", "privileges"))
+    return web.json_response(await _store(request).run(
+        auth.create_role, body.get("name"), body.get("privileges")), status=201)
+
+
+@routes.get("/api/accounts/{id}/profiles")
+async def list_profiles(request: web.Request) -> web.Response:
+    return page(request, await _store(request).run(auth.list_profiles, path_id(request)))
+
+
+@routes.post("/api/accounts/{id}/profiles")
+async def create_profile(request: web.Request) -> web.Response:
+    body = await json_body(request, ("name", "all_campaigns", "campaign_ids"))
+    return web.json_response(await _store(request).run(
+        auth.create_profile, path_id(request), body.get("name"),
+        body.get("all_campaigns", False), body.get("campaign_ids", [])), status=201)
+
+
+@routes.patch("/api/profiles/{id}")
+async def update_profile(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    return web.json_response(await _store(request).run(auth.update_profile, path_id(request),
+                                                       **body))
+
+
+# ---- agents' sessions ---------------------------------------------------------------------
+@routes.get("/api/agents/sessions")
+async def agent_sessions(request: web.Request) -> web.Response:
+    """Live agent sessions of the caller's account (every account for manage_system)."""
+    who, agents = identity(request), request.app[DIALER].agents
+    ids = sorted(agents.sessions)
+    if "manage_system" not in who.privileges:
+        mine = set(await _store(request).run(lambda: [a.id for a in Agent.select(Agent.id).join(
+            User).where(User.account == who.account_id)]))
+        ids = [a for a in ids if a in mine]
+    return web.json_response([agents.describe(a) for a in ids])
