@@ -4,6 +4,7 @@
 const AGENT = meta("agent");
 let current = { state: "logged_out" };
 let shownAttempt = null;
+let attemptContact = null;  // a campaign call's contact (the session shows only its attempt)
 
 async function loadSession() {
   const sessions = await api("GET", "/api/agents/sessions");
@@ -41,8 +42,13 @@ async function showCall(attemptId) {
   $("#call").hidden = !attemptId;
   $("#disposition-saved").textContent = "";
   $("#followup-saved").textContent = "";
+  attemptContact = null;
   if (!attemptId) return;
   $("#attempt-id").textContent = `#${attemptId}`;
+  const attempt = await api("GET", `/api/attempts/${attemptId}`);
+  const contact = await api("GET", `/api/contacts/${attempt.contact_id}`);
+  attemptContact = { name: contact.name, fields: contact.fields,
+    phones: [attempt.phone], campaign: attempt.campaign_id ? `#${attempt.campaign_id}` : "" };
   const { script } = await api("GET", `/api/attempts/${attemptId}/script`);
   const items = $("#script-items");
   items.replaceChildren();
@@ -67,9 +73,9 @@ async function refresh() {
   $("#state").textContent = current.state;
   $("#state").dataset.state = current.state;
   $("#since").textContent = current.since ? `since ${current.since.slice(11, 19)} UTC` : "";
-  showContact(current.preview);
-  $("#preview-actions").hidden = current.state !== "preview";
   await showCall(current.attempt_id || null);
+  showContact(current.preview || attemptContact);
+  $("#preview-actions").hidden = current.state !== "preview";
 }
 
 function onSubmit(selector, handler) {
