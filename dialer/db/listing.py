@@ -15,9 +15,13 @@ from typing import Any, Callable, Iterable
 import peewee as pw
 
 from .contacts import filter_dict
-from .models import (Account, Agent, AgentGroup, AgentGroupMember, Attempt, CallerIdNumber,
-                     Campaign, CampaignContact, Contact, ContactList, ContactPhone, Filter,
-                     Rule, ServicePlan, User)
+from .followups import followup_dict
+from .inbound import action_call_dict, ring_group_dict
+from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, Attempt,
+                     CallerIdNumber, Campaign, CampaignContact, CampaignSuppression, Contact,
+                     ContactList, ContactPhone, Filter, Followup, RingGroup, Rule,
+                     ServicePlan, SuppressionList, User)
+from .suppression import list_dict
 from .plans import plan_dict
 from .validation import ConflictError, FieldError, fmt_time
 
@@ -130,11 +134,11 @@ def get_contact(contact_id: int, visible: Visible = None) -> dict:
 def list_contact_lists(account_id: int, limit: int, offset: int) -> dict:
     Account.get_by_id(account_id)
     counts = (Contact.select(pw.fn.COUNT(Contact.id)).where(Contact.contact_list == ContactList.id))
-    query = (ContactList.select(ContactList, counts.alias("contacts"))
+    query = (ContactList.select(ContactList, counts.alias("contact_count"))
              .where(ContactList.account == account_id).order_by(ContactList.id))
     return paged(query, limit, offset, lambda cl: {
         "id": cl.id, "account_id": cl.account_id, "name": cl.name,
-        "created_at": iso(cl.created_at), "contacts": cl.contacts})
+        "created_at": iso(cl.created_at), "contacts": cl.contact_count})
 
 
 # ---- campaigns: their contacts, rules, caller ids -----------------------------------------
@@ -384,3 +388,51 @@ def list_campaign_recordings(campaign_id: int, limit: int, offset: int) -> dict:
 
 def recording_name(attempt_id: int) -> str | None:
     return Attempt.get_by_id(attempt_id).recording_name
+
+
+# ---- followups, suppression, inbound --------------------------------------------------------
+def list_account_followups(account_id: int, limit: int, offset: int, visible: Visible,
+                           status: str | None = None, agent_id: int | None = None,
+                           contact_id: int | None = None) -> dict:
+    """The account's followups by start time, in the campaigns the caller sees (and those
+    of no campaign)."""
+    Account.get_by_id(account_id)
+    query = Followup.select().where(Followup.account == account_id)
+    if status:
+        if status not in Followup.status.values:
+            raise FieldError("status", f"one of {', '.join(Followup.status.values)}")
+        query = query.where(Followup.status == status)
+    if agent_id is not None:
+        query = query.where(Followup.agent == agent_id)
+    if contact_id is not None:
+        query = query.where(Followup.contact == contact_id)
+    query = _campaign_scope(query, Followup.campaign, visible)
+    return paged(query.order_by(Followup.scheduled_at, Followup.id), limit, offset,
+                 followup_dict)
+
+
+def list_campaign_suppression_lists(campaign_id: int, limit: int, offset: int) -> dict:
+    """The suppression lists attached to the campaign."""
+    Campaign.get_by_id(campaign_id)
+    query = (SuppressionList.select().join(CampaignSuppression)
+             .where(CampaignSuppression.campaign == campaign_id).order_by(SuppressionList.id))
+    return paged(query, limit, offset, list_dict)
+
+
+def get_ring_group(account_id: int) -> dict | None:
+    """None when the account has no ring group yet."""
+    Account.get_by_id(account_id)
+    group = RingGroup.select().where(RingGroup.account == account_id).first()
+    return ring_group_dict(group) if group is not None else None
+
+
+def list_action_calls(account_id: int, limit: int, offset: int,
+                      status: str | None = None) -> dict:
+    """Newest first."""
+    Account.get_by_id(account_id)
+    query = ActionCall.select().where(ActionCall.account == account_id)
+    if status:
+        if status not in ActionCall.status.values:
+            raise FieldError("status", f"one of {', '.join(ActionCall.status.values)}")
+        query = query.where(ActionCall.status == status)
+    return paged(query.order_by(ActionCall.id.desc()), limit, offset, action_call_dict)

@@ -249,6 +249,41 @@ async def get_recording(request: web.Request) -> web.StreamResponse:
         upstream.release()
 
 
+# ---- followups, suppression, inbound --------------------------------------------------------
+@routes.get("/api/accounts/{id}/followups")
+async def list_account_followups(request: web.Request) -> web.Response:
+    """The account's followups by start time, in the campaigns the caller's profile shows
+    (and those of no campaign). Filters: `?status=`, `?agent_id=`, `?contact_id=`."""
+    return await _paged(request, listing.list_account_followups, path_id(request),
+                        visible=identity(request).campaigns,
+                        status=request.query.get("status"),
+                        agent_id=_int_query(request, "agent_id"),
+                        contact_id=_int_query(request, "contact_id"))
+
+
+@routes.get("/api/campaigns/{id}/suppression-lists")
+async def list_campaign_suppression_lists(request: web.Request) -> web.Response:
+    """The suppression lists attached to the campaign."""
+    return await _paged(request, listing.list_campaign_suppression_lists, path_id(request))
+
+
+@routes.get("/api/accounts/{id}/ring-group")
+async def get_ring_group(request: web.Request) -> web.Response:
+    """The company number's call options and its members in ring order; 404 with field
+    "ring_group" until one is set (PUT)."""
+    group = await _store(request).run(listing.get_ring_group, path_id(request))
+    if group is None:
+        raise _not_found("ring_group", "the account has no ring group yet")
+    return web.json_response(group)
+
+
+@routes.get("/api/accounts/{id}/action-calls")
+async def list_action_calls(request: web.Request) -> web.Response:
+    """The account's action-plan calls, newest first; `?status=` to filter."""
+    return await _paged(request, listing.list_action_calls, path_id(request),
+                        status=request.query.get("status"))
+
+
 # ---- the API's own description -----------------------------------------------------------
 @routes.get("/api/openapi.json")
 async def openapi_document(request: web.Request) -> web.Response:

@@ -37,10 +37,14 @@ REQUIRED = [
     ("GET", "/api/attempts/{id}"),
     ("GET", "/api/campaigns/{id}/recordings"),
     ("GET", "/api/attempts/{id}/recording"),
+    ("GET", "/api/accounts/{id}/followups"),
+    ("GET", "/api/campaigns/{id}/suppression-lists"),
+    ("GET", "/api/accounts/{id}/ring-group"),
+    ("GET", "/api/accounts/{id}/action-calls"),
 ]
 LISTS = [path for method, path in REQUIRED
          if path.endswith(("contacts", "lists", "rules", "caller-ids", "filters", "groups",
-                           "agents", "attempts", "recordings"))]
+                           "agents", "attempts", "recordings", "followups", "calls"))]
 
 
 class NoDialer:

@@ -10,9 +10,10 @@ from aiohttp import web
 
 from dialer.ari import AriClient
 from dialer.core.tz import utc_now
-from dialer.db import Store, accounts, auth, campaign_admin, contacts, migrate, open_database
-from dialer.db.models import (Account, Attempt, Campaign, CampaignContact, Contact, Rule,
-                              ServicePlan)
+from dialer.db import (Store, accounts, auth, campaign_admin, contacts, migrate,
+                       open_database, suppression)
+from dialer.db.models import (Account, ActionCall, Attempt, Campaign, CampaignContact,
+                              CampaignSuppression, Contact, Followup, ServicePlan)
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 
@@ -103,6 +104,13 @@ async def env(tmp_path, aiohttp_client, asterisk):
                                     action="complete")
     contacts.create_filter(acme.id, "gold", {"all": [{"field": "name", "op": "eq",
                                                       "value": "Ann"}]})
+    for campaign, hours in ((spring, 3), (autumn, 1), (None, 2)):
+        Followup.create(account=acme, agent=ann["id"], contact=by_name["Cid"],
+                        campaign=campaign, scheduled_at=T0 + dt.timedelta(hours=hours),
+                        timezone="America/New_York")
+    ActionCall.create(account=acme, contact=by_name["Dee"], due_at=T0)
+    dnc = suppression.create_list(acme.id, name="dnc", kind="device")
+    CampaignSuppression.create(campaign=spring, suppression_list=dnc["id"])
     narrow = auth.create_profile(acme.id, "spring only", False, [spring.id])
     admin = bearer(acme.id, "admin", "boss")
     manager = bearer(acme.id, "campaign manager", "manager", profile_id=narrow["id"])
@@ -340,3 +348,37 @@ async def test_filters_groups_agents_plans_accounts(env):
 
     caller_ids = await get(client, f"/api/campaigns/{ids['spring']}/caller-ids", who["admin"])
     assert caller_ids == {"items": [], "total": 0, "limit": 100, "offset": 0}
+
+
+async def test_followups_suppression_ring_group_action_calls(env):
+    client, ids, who, _ = env
+    acme = f"/api/accounts/{ids['acme']}"
+    every = await get(client, f"{acme}/followups", who["admin"])
+    assert [f["campaign_id"] for f in every["items"]] == [ids["autumn"], None, ids["spring"]]
+    mine = await get(client, f"{acme}/followups", who["manager"])
+    assert [f["campaign_id"] for f in mine["items"]] == [None, ids["spring"]]
+    assert mine["total"] == 2
+    second = await get(client, f"{acme}/followups?limit=1&offset=1", who["admin"])
+    assert second["total"] == 3 and second["items"][0]["campaign_id"] is None
+    assert (await get(client, f"{acme}/followups?status=expired", who["admin"]))["total"] == 0
+    assert_error(await get(client, f"{acme}/followups?status=x", who["admin"], 400), "status")
+
+    lists = await get(client, f"/api/campaigns/{ids['spring']}/suppression-lists",
+                      who["admin"])
+    assert [sl["name"] for sl in lists["items"]] == ["dnc"]
+    assert (await get(client, f"/api/campaigns/{ids['autumn']}/suppression-lists",
+                      who["admin"]))["total"] == 0
+
+    assert_error(await get(client, f"{acme}/ring-group", who["admin"], 404), "ring_group")
+    resp = await client.put(f"{acme}/ring-group", json={"strategy": "ordered"},
+                            headers=who["admin"])
+    assert resp.status == 200, await resp.text()
+    group = await get(client, f"{acme}/ring-group", who["manager"])
+    assert group["strategy"] == "ordered" and group["members"] == []
+
+    calls = await get(client, f"{acme}/action-calls", who["admin"])
+    assert [(c["contact_id"], c["status"]) for c in calls["items"]] == \
+        [(ids["Dee"], "scheduled")]
+    assert (await get(client, f"{acme}/action-calls?status=completed",
+                      who["admin"]))["total"] == 0
+    assert_error(await get(client, f"{acme}/action-calls", who["outsider"], 403), "account")
