@@ -1,7 +1,7 @@
 """Accounts, their agent groups and agents, under their service plan's limits.
 
-One transaction per function; plain dicts out. Users' logins, roles and profiles belong to
-the web console; here an agent is created with a user row that has no password yet.
+One transaction per function; plain dicts out. An agent's user has the "agent" role, and
+no password (no sign-in) until one is given.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.phones import PhoneError, normalise
+from . import auth
 from .models import Account, Agent, AgentGroup, AgentGroupMember, ServicePlan, User
 from .validation import (ConflictError, FieldError, boolean, integer, reject_unknown, text,
                          transaction)
-
-NO_PASSWORD = "!"  # an unusable hash: the user sets a password through the console
 
 
 def _plan(plan_id: Any) -> ServicePlan:
@@ -69,8 +68,9 @@ def create_agent_group(account_id: int, /, **values: Any) -> dict:
 
 @transaction
 def create_agent(account_id: int, /, *, username: Any, endpoint: Any, full_name: Any = "",
-                 group_ids: Any = ()) -> dict:
-    """An agent (and its user) whose desk phone is `endpoint`, e.g. "PJSIP/alice"."""
+                 group_ids: Any = (), password: Any = None) -> dict:
+    """An agent (and its user, role "agent") whose desk phone is `endpoint`, e.g.
+    "PJSIP/alice". Without a password the user cannot sign in until one is set."""
     account = Account.get_by_id(account_id)
     username, endpoint = text("username", username), text("endpoint", endpoint)
     if "/" not in endpoint:
@@ -79,12 +79,12 @@ def create_agent(account_id: int, /, *, username: Any, endpoint: Any, full_name:
         raise ConflictError("username", f"{username!r} is taken")
     if not isinstance(group_ids, (list, tuple)):
         raise FieldError("group_ids", "must be a list of agent group ids")
-    user = User.create(account=account, username=username, password_hash=NO_PASSWORD,
-                       full_name=full_name or "", endpoint=endpoint)
-    agent = Agent.create(user=user, endpoint=endpoint)
+    user = auth.create_user(account.id, username=username, role="agent", password=password,
+                            full_name=text("full_name", full_name or username))
+    agent = Agent.create(user=user["id"], endpoint=endpoint)
     for group_id in group_ids:
         _add_member(account.id, group_id, agent.id)
-    return {"id": agent.id, "user_id": user.id, "username": username, "endpoint": endpoint,
+    return {"id": agent.id, "user_id": user["id"], "username": username, "endpoint": endpoint,
             "group_ids": list(group_ids)}
 
 

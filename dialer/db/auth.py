@@ -40,6 +40,7 @@ BUILTIN_ROLES = {
 }
 SESSION_LIFETIME = dt.timedelta(hours=12)
 MIN_PASSWORD = 8
+NO_PASSWORD = "!"  # matches no password: verify() fails on it
 
 _hasher = PasswordHasher()
 _NO_USER_HASH = _hasher.hash("no such user")  # same work for unknown users: no timing oracle
@@ -166,8 +167,8 @@ def _password(value: Any) -> str:
 
 def _apply_user(user: User, values: dict) -> None:
     for name, value in values.items():
-        if name == "password":
-            user.password_hash = _password(value)
+        if name == "password":  # None: no sign-in until a password is set
+            user.password_hash = NO_PASSWORD if value is None else _password(value)
         elif name == "username":
             user.username = text("username", value, max_length=64)
         elif name == "active":
@@ -186,12 +187,11 @@ def _apply_user(user: User, values: dict) -> None:
 @transaction
 def create_user(account_id: int, /, **values: Any) -> dict:
     reject_unknown(values, USER_FIELDS)
-    for required in ("username", "password"):
-        if required not in values:
-            raise FieldError(required, "required")
+    if "username" not in values:
+        raise FieldError("username", "required")
     if User.select().where(User.username == values["username"]).exists():
         raise ConflictError("username", f"{values['username']!r} is taken")
-    user = User(account=Account.get_by_id(account_id), password_hash="!")
+    user = User(account=Account.get_by_id(account_id), password_hash=NO_PASSWORD)
     _apply_user(user, values)
     user.save()
     return user_dict(user)

@@ -99,14 +99,13 @@ def _kinds_in(request: web.Request, path: str) -> list[tuple[str, int]]:
     return named
 
 
-async def check(request: web.Request, need: str, who: auth.Identity) -> None:
-    """Raise 403 (or 404 for objects that do not exist) unless `who` may do this."""
-    if need == "signed_in":
-        return
-    store, path = request.app[DIALER].store, request.match_info.route.resource.canonical
-    system = "manage_system" in who.privileges
+async def check_objects(request: web.Request, who: auth.Identity,
+                        objects: list[tuple[str, int]]) -> int | None:
+    """404 unless each (kind, id) exists; 403 unless it is of the caller's account and, for
+    a campaign's, in their profile. Returns the agent the objects belong to, if any."""
+    store, system = request.app[DIALER].store, "manage_system" in who.privileges
     agent_id = None
-    for kind, object_id in _kinds_in(request, path):
+    for kind, object_id in objects:
         owner = await store.run(owner_of, kind, object_id)
         if owner is None:
             raise _deny(404, "id", f"no such object in {kind}")
@@ -115,6 +114,15 @@ async def check(request: web.Request, need: str, who: auth.Identity) -> None:
         if owner.campaign_id is not None and not who.sees_campaign(owner.campaign_id):
             raise _deny(403, "campaign", "this campaign is not in your profile")
         agent_id = owner.agent_id if owner.agent_id is not None else agent_id
+    return agent_id
+
+
+async def check(request: web.Request, need: str, who: auth.Identity) -> None:
+    """Raise 403 (or 404 for objects that do not exist) unless `who` may do this."""
+    if need == "signed_in":
+        return
+    path = request.match_info.route.resource.canonical
+    agent_id = await check_objects(request, who, _kinds_in(request, path))
     if need == "member":
         return
     if need == "own_agent":

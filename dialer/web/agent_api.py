@@ -16,6 +16,7 @@ from aiohttp import web
 from ..core.followups import utc
 from ..db import followups, permissions, scripts, suppression, timeline
 from ..db.validation import FieldError, boolean
+from . import access
 from .common import DIALER, json_body, path_id
 
 routes = web.RouteTableDef()
@@ -280,10 +281,14 @@ async def contact_answers(request: web.Request) -> web.Response:
 @routes.get("/api/script-answers")
 async def search_answers(request: web.Request) -> web.Response:
     """By campaign_id, contact_id, or an agent's session (agent_id with since/until)."""
+    named = {"contact_id": ("contacts", _query_int(request, "contact_id")),
+             "campaign_id": ("campaigns", _query_int(request, "campaign_id")),
+             "agent_id": ("agents", _query_int(request, "agent_id"))}
+    await access.check_objects(request, access.identity(request),
+                               [(kind, value) for kind, value in named.values() if value])
     return _json(await _run(request, scripts.search_answers,
-                            contact_id=_query_int(request, "contact_id"),
-                            campaign_id=_query_int(request, "campaign_id"),
-                            agent_id=_query_int(request, "agent_id"), **_search_args(request)))
+                            **{name: value for name, (_, value) in named.items()},
+                            **_search_args(request)))
 
 
 @routes.get("/api/contacts/{id}/timeline")

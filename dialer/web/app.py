@@ -278,7 +278,7 @@ async def create_agent_group(request: web.Request) -> web.Response:
 @routes.post("/api/accounts/{id}/agents")
 async def create_agent(request: web.Request) -> web.Response:
     body = await json_body(request)
-    reject_unknown(body, ("username", "endpoint", "full_name", "group_ids"))
+    reject_unknown(body, ("username", "endpoint", "full_name", "group_ids", "password"))
     for name in ("username", "endpoint"):
         if name not in body:
             raise FieldError(name, "required")

@@ -45,6 +45,7 @@ async def env(tmp_path, aiohttp_client):
     elsewhere = Campaign.create(account=other, name="theirs")
     narrow = auth.create_profile(acme.id, "spring only", False, [spring.id])
     auth.create_user(acme.id, username="boss", password="password1", role="admin")
+    auth.create_user(acme.id, username="nopass", role="agent")  # no password: no sign-in
     auth.create_user(acme.id, username="manager", password="password1",
                      role="campaign manager", profile_id=narrow["id"])
     for name in ("ann", "bob"):
@@ -78,6 +79,10 @@ async def test_sign_in_sessions_and_csrf(env):
     assert_error(await resp.json(), "password")
     resp = await client.post("/api/session", json={"username": "ghost", "password": "nope"})
     assert_error(await resp.json(), "password")  # the same answer for an unknown user
+    for password in ("", "!", None):
+        resp = await client.post("/api/session", json={"username": "nopass",
+                                                       "password": password})
+        assert resp.status == 400
 
     client, csrf = await sign_in(aiohttp_client, app, "boss")
     me = await (await client.get("/api/session")).json()
