@@ -20,7 +20,7 @@ from .inbound import action_call_dict, ring_group_dict
 from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, Attempt,
                      CallerIdNumber, Campaign, CampaignContact, CampaignSuppression, Contact,
                      ContactList, ContactPhone, Filter, Followup, RingGroup, Rule,
-                     ServicePlan, SuppressionList, User)
+                     ServicePlan, SuppressionList, User, Voicemail)
 from .suppression import list_dict
 from .plans import plan_dict
 from .validation import ConflictError, FieldError, fmt_time
@@ -388,6 +388,13 @@ def list_campaign_recordings(campaign_id: int, limit: int, offset: int) -> dict:
 
 def recording_name(attempt_id: int) -> str | None:
     return Attempt.get_by_id(attempt_id).recording_name
+
+
+def voicemail_recording(account_id: int, voicemail_id: int) -> str | None:
+    """None when the account has no such voicemail."""
+    vm = Voicemail.get_or_none((Voicemail.id == voicemail_id)
+                               & (Voicemail.account == account_id))
+    return vm.recording_name if vm is not None else None
 
 
 # ---- followups, suppression, inbound --------------------------------------------------------

@@ -223,13 +223,8 @@ async def _open_stored_recording(ari, name: str) -> aiohttp.ClientResponse:
     return resp
 
 
-@routes.get("/api/attempts/{id}/recording")
-async def get_recording(request: web.Request) -> web.StreamResponse:
-    """The call's recording (the audio file, as Asterisk stored it); 404 with field
-    "recording" when the call was not recorded or Asterisk no longer has the file."""
-    name = await _store(request).run(listing.recording_name, path_id(request))
-    if not name:
-        raise _not_found("recording", "this call was not recorded")
+async def _stream_recording(request: web.Request, name: str) -> web.StreamResponse:
+    """Relay Asterisk's stored recording `name` to the client (404 "recording" if gone)."""
     try:
         upstream = await _open_stored_recording(request.app[DIALER].ari, name)
     except AriNotFound:
@@ -237,7 +232,7 @@ async def get_recording(request: web.Request) -> web.StreamResponse:
     try:
         response = web.StreamResponse(headers={
             "Content-Type": upstream.headers.get("Content-Type", "application/octet-stream"),
-            "Content-Disposition": f'inline; filename="{name}"'})
+            "Content-Disposition": f'inline; filename="{quote(name)}"'})
         if upstream.content_length is not None:
             response.content_length = upstream.content_length
         await response.prepare(request)
@@ -247,6 +242,27 @@ async def get_recording(request: web.Request) -> web.StreamResponse:
         return response
     finally:
         upstream.release()
+
+
+@routes.get("/api/attempts/{id}/recording")
+async def get_recording(request: web.Request) -> web.StreamResponse:
+    """The call's recording (the audio file, as Asterisk stored it); 404 with field
+    "recording" when the call was not recorded or Asterisk no longer has the file."""
+    name = await _store(request).run(listing.recording_name, path_id(request))
+    if not name:
+        raise _not_found("recording", "this call was not recorded")
+    return await _stream_recording(request, name)
+
+
+@routes.get("/api/accounts/{id}/voicemails/{voicemail_id}/recording")
+async def get_voicemail_recording(request: web.Request) -> web.StreamResponse:
+    """A voicemail's audio, as Asterisk stored it; 404 with field "recording" when
+    Asterisk no longer has the file."""
+    name = await _store(request).run(listing.voicemail_recording, path_id(request),
+                                     path_id(request, "voicemail_id"))
+    if name is None:
+        raise _not_found("voicemail_id", "no such voicemail in this account")
+    return await _stream_recording(request, name)
 
 
 # ---- followups, suppression, inbound --------------------------------------------------------

@@ -41,6 +41,7 @@ REQUIRED = [
     ("GET", "/api/campaigns/{id}/suppression-lists"),
     ("GET", "/api/accounts/{id}/ring-group"),
     ("GET", "/api/accounts/{id}/action-calls"),
+    ("GET", "/api/accounts/{id}/voicemails/{voicemail_id}/recording"),
 ]
 LISTS = [path for method, path in REQUIRED
          if path.endswith(("contacts", "lists", "rules", "caller-ids", "filters", "groups",

@@ -13,7 +13,8 @@ from dialer.core.tz import utc_now
 from dialer.db import (Store, accounts, auth, campaign_admin, contacts, migrate,
                        open_database, suppression)
 from dialer.db.models import (Account, ActionCall, Attempt, Campaign, CampaignContact,
-                              CampaignSuppression, Contact, Followup, ServicePlan)
+                              CampaignSuppression, Contact, Followup, ServicePlan,
+                              Voicemail)
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 
@@ -109,6 +110,8 @@ async def env(tmp_path, aiohttp_client, asterisk):
                         campaign=campaign, scheduled_at=T0 + dt.timedelta(hours=hours),
                         timezone="America/New_York")
     ActionCall.create(account=acme, contact=by_name["Dee"], due_at=T0)
+    voicemail = Voicemail.create(account=acme, contact=by_name["Eve"], caller="+12125550105",
+                                 recording_name="attempt-rec")
     dnc = suppression.create_list(acme.id, name="dnc", kind="device")
     CampaignSuppression.create(campaign=spring, suppression_list=dnc["id"])
     narrow = auth.create_profile(acme.id, "spring only", False, [spring.id])
@@ -118,7 +121,7 @@ async def env(tmp_path, aiohttp_client, asterisk):
     ids = {"acme": acme.id, "other": other.id, "spring": spring.id, "autumn": autumn.id,
            "theirs": theirs.id, "group": group["id"], "ann": ann["id"], "bob": bob["id"],
            "rule1": rule1["id"], "rule2": rule2["id"], **by_name,
-           "plan": plan.id}
+           "plan": plan.id, "voicemail": voicemail.id}
     db.close()
     store = Store(db)
     ari, seen = asterisk
@@ -270,6 +273,16 @@ async def test_recordings_list_and_audio(env):
     # recorded, but Asterisk no longer has the file
     gone = await get(client, f"/api/campaigns/{ids['autumn']}/recordings", who["admin"])
     assert_error(await get(client, gone["items"][0]["url"], who["admin"], 404), "recording")
+
+    # voicemails: the account's own only
+    url = f"/api/accounts/{ids['acme']}/voicemails/{ids['voicemail']}/recording"
+    resp = await client.get(url, headers=who["manager"])
+    assert resp.status == 200 and await resp.read() == AUDIO
+    missing = f"/api/accounts/{ids['acme']}/voicemails/999/recording"
+    assert_error(await get(client, missing, who["admin"], 404), "voicemail_id")
+    assert_error(await get(client, url, who["outsider"], 403), "account")
+    theirs = f"/api/accounts/{ids['other']}/voicemails/{ids['voicemail']}/recording"
+    assert_error(await get(client, theirs, who["admin"], 404), "voicemail_id")
 
 
 async def test_recording_when_asterisk_is_down(env, tmp_path):
