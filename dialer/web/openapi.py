@@ -7,7 +7,8 @@ whatever route is registered is described, so the document cannot fall behind th
 - security: a bearer API token or the session cookie, and the access rule's need
   (dialer.web.access.RULES) in `x-dialer-access`; public routes need neither;
 - list endpoints (handlers that answer with a page) take `limit` and `offset` and return
-  {"items", "total", "limit", "offset"}.
+  {"items", "total", "limit", "offset"}; query parameters named in a docstring as
+  `?name=` are listed too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .common import MAX_PAGE
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _PARAM = re.compile(r"\{([^}]+)\}")
+_QUERY = re.compile(r"`\?(\w+)=")  # query parameters a docstring names: `?status=`
 _ALTERNATIVES = re.compile(r"[\w-]+(\|[\w-]+)*\Z")
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -112,6 +114,11 @@ def _operation(route, method: str, path: str, taken: set[str]) -> dict:
     listing = method == "GET" and _is_list(handler)
     if listing:
         params += PAGE_PARAMETERS
+    for name in dict.fromkeys(_QUERY.findall(inspect.getdoc(handler) or "")):
+        if name not in ("limit", "offset"):
+            params.append({"name": name, "in": "query", "required": False,
+                           "schema": _param_schema(name, None)
+                           if name.endswith("_id") else {"type": "string"}})
     if params:
         op["parameters"] = params
     if need == "public":
