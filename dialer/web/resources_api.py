@@ -202,13 +202,16 @@ async def list_campaign_recordings(request: web.Request) -> web.Response:
 
 
 async def _open_stored_recording(ari, name: str) -> aiohttp.ClientResponse:
-    """ARI `GET /recordings/stored/{name}/file`, as a raw response (the audio)."""
+    """ARI `GET /recordings/stored/{name}/file`, as a raw response (the audio). The
+    client's `request` decodes JSON only, so this uses its session and credentials."""
     path = f"/recordings/stored/{quote(name, safe='')}/file"
     headers = dict(ari._headers) | {"Accept": "*/*"}
     try:
+        # no total limit: a long call's audio may take a while; a stalled read still fails
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=ari.connect_timeout,
+                                        sock_read=ari.request_timeout)
         resp = await ari._http().get(f"{ari.base_url}/ari{path}", headers=headers,
-                                     timeout=aiohttp.ClientTimeout(total=ari.request_timeout,
-                                                                   sock_read=ari.request_timeout))
+                                     timeout=timeout)
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise AriUnavailable(None, "GET", path, f"{type(exc).__name__}: {exc}",
                              cause=exc) from exc

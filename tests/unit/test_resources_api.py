@@ -395,3 +395,23 @@ async def test_followups_suppression_ring_group_action_calls(env):
     assert (await get(client, f"{acme}/action-calls?status=completed",
                       who["admin"]))["total"] == 0
     assert_error(await get(client, f"{acme}/action-calls", who["outsider"], 403), "account")
+
+
+def test_big_lists_are_paged_in_sql(db, caplog):
+    """A page of 1,200 contacts and their campaign states is read with LIMIT/OFFSET."""
+    from dialer.db import listing
+
+    account = Account.create(name="Big")
+    campaign = Campaign.create(account=account, name="big")
+    Contact.insert_many([{"account": account.id, "name": f"c{i:04d}"}
+                         for i in range(1200)]).execute()
+    CampaignContact.insert_many([{"campaign": campaign.id, "contact": c.id}
+                                 for c in Contact.select(Contact.id)]).execute()
+    with caplog.at_level("DEBUG", logger="peewee"):
+        body = listing.list_contacts(account.id, 500, 1000)
+        states = listing.list_campaign_contacts(campaign.id, 10, 1195)
+    assert body["total"] == 1200 and len(body["items"]) == 200
+    assert body["items"][0]["name"] == "c1000"
+    assert states["total"] == 1200 and len(states["items"]) == 5
+    sql = " ".join(str(r.msg) + str(r.args) for r in caplog.records)
+    assert "LIMIT" in sql and "OFFSET" in sql
