@@ -150,6 +150,10 @@ async def test_admin_runs_a_campaign_that_an_agent_takes(console, browser, scree
     assert "sale" in await text_of(admin, "#timeline")
 
     await admin.goto(f"{url}/campaigns/{campaign_id}")
+    row = admin.locator(f"#contacts tbody tr:has-text('{shown}')")
+    await wait_text(admin, f"#contacts tbody tr:has-text('{shown}')", lambda s: "sale" in s)
+    assert (await row.locator("td.state").inner_text()) == "completed"
+    assert "Ann Agent" in await row.inner_text()
     await admin.click(".actions button[data-action=terminate]")
     await wait_text(admin, "#status", lambda s: s == "terminated")
     await agent.click("button[data-action=logout]")

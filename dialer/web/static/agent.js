@@ -108,7 +108,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const followup = await api("POST", `/api/agents/${AGENT}/followups`, {
       local_time: form.local_time.value, zone: form.zone.value, attempt_id: shownAttempt,
       source: current.state === "wrap_up" ? "wrap_up" : "call" });
-    $("#followup-saved").textContent = `Followup scheduled for ${followup.start_at || followup.local_time || form.local_time.value}.`;
+    $("#followup-saved").textContent = `Followup scheduled for ${followup.local_time} (${followup.timezone}).`;
   });
   onSubmit("#manual-form", async (form) => {
     await api("POST", `/api/agents/${AGENT}/manual-dial`, { number: form.number.value });

@@ -23,6 +23,20 @@ function showProgress(p) {
   }
 }
 
+function showContacts(campaignId, page) {
+  const body = $("#contacts tbody");
+  body.replaceChildren();
+  for (const c of page.items) {
+    const last = c.last_attempt;
+    body.append(el("tr", { "data-contact": c.contact_id },
+      el("td", {}, el("a", { href: `/campaigns/${campaignId}/contacts/${c.contact_id}`, text: c.name || "(no name)" })),
+      el("td", { text: (c.phones || []).map((p) => p.number || p).join(", ") }),
+      el("td", { class: "state", text: c.status }), el("td", { text: c.attempts }),
+      el("td", { text: last ? [last.outcome, last.disposition].filter(Boolean).join(" / ") : "" }),
+      el("td", { text: c.operator ? (c.operator.full_name || c.operator.username || "") : "" })));
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const id = $("#campaign").dataset.id;
   const refresh = () => guarded(async () => {
@@ -33,6 +47,7 @@ document.addEventListener("DOMContentLoaded", () => {
     showProgress(progress);
     drawOutcomeChart($("#chart"), over);
     $("#status").textContent = campaign.status;
+    showContacts(id, await api("GET", `/api/campaigns/${id}/contacts?limit=500`));
   });
   for (const b of $$(".actions button[data-action]")) {
     b.addEventListener("click", () => guarded(async () => {

@@ -17,7 +17,7 @@ function drawOutcomeChart(container, data, width = 640, height = 200) {
     role: "img", "aria-label": "attempts over time" });
   const series = data.series;
   const max = Math.max(1, ...series.map((p) => p.attempts));
-  const slot = width / Math.max(series.length, 1);
+  const slot = Math.min(40, width / Math.max(series.length, 1));
   svg.append(svgEl("line", { x1: 0, y1: height, x2: width, y2: height, stroke: "#444" }));
   series.forEach((point, i) => {
     let y = height;

@@ -1,0 +1,78 @@
+"""Preview mode from the agent page (dial the offered contact, schedule a followup in the
+contact's zone), and the admin's ring-group form and campaign clone, in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialer.db.models import (CallerIdNumber, Campaign, CampaignContact, Contact, ContactPhone,
+                              Followup, RingGroup, ServicePlan, Account)
+from tests.lab_calls import human
+from tests.web.conftest import sign_in
+from tests.web.test_console_campaign import wait_text
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(150)]
+
+
+def seed_preview(account_id: int, group_id: int) -> int:
+    plan = ServicePlan.create(name="preview plan", all_day=True, international_allowed=True)
+    Account.update(plan=plan.id).where(Account.id == account_id).execute()
+    campaign = Campaign.create(account=account_id, name="Callbacks", mode="preview",
+                               agent_group=group_id, status="running", max_attempts=1)
+    CallerIdNumber.create(campaign=campaign, number="+12125550100")
+    contact = Contact.create(account=account_id, name="Carol", timezone="America/Los_Angeles",
+                             fields={"plan": "gold"})
+    ContactPhone.create(contact=contact, number=human(30, area="415"))
+    CampaignContact.create(campaign=campaign, contact=contact)
+    return campaign.id
+
+
+async def test_agent_dials_a_preview_and_schedules_a_followup(console, browser, screenshots):
+    url, store = console["url"], console["dialer"].store
+    campaign_id = await store.run(seed_preview, console["account_id"], console["group_id"])
+    agent = await sign_in(browser, url, "ann")
+    await agent.click("button[data-action=login]")
+    state = await wait_text(agent, "#state", lambda s: s in ("available", "not_ready", "preview"))
+    if state == "not_ready":
+        await agent.click("button[data-action=ready]")
+    await wait_text(agent, "#state", lambda s: s == "preview", timeout=20)
+    assert await agent.inner_text("#contact-name") == "Carol"
+    assert "gold" in await agent.inner_text("#contact-fields")
+    await agent.screenshot(path=screenshots / "agent_preview.png", full_page=True)
+    await agent.click("#dial")
+    await wait_text(agent, "#state", lambda s: s == "on_call", timeout=30)
+    await agent.wait_for_selector("#call:not([hidden])")
+
+    await agent.fill("#followup-form input[name=local_time]", "2099-06-01T10:30")
+    await agent.select_option("#followup-form select[name=zone]", "contact")
+    await agent.click("#followup-form button[type=submit]")
+    saved = await wait_text(agent, "#followup-saved", lambda s: "scheduled" in s)
+    assert "America/Los_Angeles" in saved and "2099-06-01T10:30" in saved
+    followups = await store.run(lambda: [(f.timezone, f.scheduled_at.replace(tzinfo=None).isoformat(), f.campaign_id)
+                                         for f in Followup.select()])
+    assert followups == [("America/Los_Angeles", "2099-06-01T17:30:00", campaign_id)]
+    await agent.click("button[data-action=logout]")
+    await wait_text(agent, "#state", lambda s: s == "logged_out")
+
+
+async def test_admin_sets_the_ring_group_and_clones_a_campaign(console, browser):
+    url, store = console["url"], console["dialer"].store
+    admin = await sign_in(browser, url, "admin")
+    await admin.goto(f"{url}/ring-group")
+    await admin.select_option("#ring-group-form select[name=strategy]", "simultaneous")
+    await admin.fill("#ring-group-form input[name=ring_seconds]", "25")
+    await admin.check("#ring-group-form input[name=status_message]")
+    await admin.click("#ring-group-form button[type=submit]")
+    await wait_text(admin, "#flash", lambda s: s == "Ring group saved.")
+    group = await store.run(lambda: RingGroup.get(RingGroup.account == console["account_id"]))
+    assert (group.strategy, group.ring_seconds, group.status_message) == ("simultaneous", 25, True)
+    await admin.reload()
+    assert await admin.input_value("#ring-group-form input[name=ring_seconds]") == "25"
+
+    await admin.goto(f"{url}/campaigns/{console['visible_id']}")
+    await admin.fill("#clone-form input[name=name]", "Visible again")
+    await admin.click("#clone-form button[type=submit]")
+    source = admin.url
+    await admin.wait_for_url(lambda u: u != source)
+    assert await admin.inner_text("#campaign") == "Visible again"
+    await wait_text(admin, "#status", lambda s: s == "draft")
