@@ -16,7 +16,7 @@ from tests.web.conftest import sign_in
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(180)]
 
-ALICE, BOB = human(25), human(25, area="415")
+ALICE, BOB = human(12), human(12, area="415")
 CONTACTS_CSV = (f"Full name,Mobile,E-mail\nAlice,{ALICE},alice@example.com\n"
                 f"Bob,{BOB},\nBroken,not a number,\n").encode()
 
@@ -55,6 +55,13 @@ async def make_plans(page, url: str, shots) -> None:
 
 async def make_campaign(page, url: str, shots) -> int:
     await page.goto(f"{url}/campaigns/new")
+    await page.click(".tabs button[data-tab=script]")
+    await page.fill("#script-form input[name=name]", "Survey")
+    await page.fill("#script-form textarea[name=questions]", "Interested?")
+    await page.fill("#script-form input[name=dispositions]", "sale, no_sale")
+    await page.click("#script-form button[type=submit]")
+    await wait_text(page, "#flash", lambda s: s == "Script Survey created and chosen.")
+    await page.click(".tabs button[data-tab=general]")
     await page.fill("#general-form input[name=name]", "Web spring")
     await page.select_option("#general-form select[name=mode]", "progressive")
     await page.select_option("#general-form select[name=agent_group_id]", label="sales")
@@ -78,6 +85,11 @@ async def make_campaign(page, url: str, shots) -> int:
     bad = await page.locator("#import-errors tbody tr").all_inner_texts()
     assert len(bad) == 1 and bad[0].split("\t")[0] == "4" and "phone" in bad[0], bad
     await page.screenshot(path=shots / "new_campaign.png", full_page=True)
+
+    await page.click(".tabs button[data-tab=rules]")
+    await page.select_option("#rule-form select[name=action]", "call_again")
+    await page.click("#rule-form button[type=submit]")
+    await page.wait_for_selector("#rules li:has-text('call_again')")
 
     await page.click(".tabs button[data-tab=numbers]")
     await page.fill("#number-form input[name=number]", "(212) 555-0100")
@@ -118,23 +130,32 @@ async def test_admin_runs_a_campaign_that_an_agent_takes(console, browser, scree
     assert await text_of(admin, "#progress dd[data-key=attempts]") == "0"
     await admin.click(".actions button[data-action=start]")
     await wait_text(admin, "#status", lambda s: s == "running")
-    await wait_text(admin, "#outcomes", lambda s: "human: 1" in s, timeout=40)
-    await admin.wait_for_selector("#chart svg rect.bar[data-outcome=human]")
-    await admin.screenshot(path=screenshots / "campaign.png", full_page=True)
+    await wait_text(admin, "#progress dd[data-key=attempts]", lambda s: s == "1", timeout=20)
 
-    # The agent sees the call, and records its result.
+    # The agent sees the call, and records its result while on it.
     await wait_text(agent, "#state", lambda s: s == "on_call", timeout=20)
     await agent.wait_for_selector("#call:not([hidden])")
     shown = await text_of(agent, "#contact-name")
     assert shown in ("Alice", "Bob")
+    await agent.fill("#script-items input[data-item=q1]", "yes, call me")
+    await agent.click("#save-answers")
+    await wait_text(agent, "#flash", lambda s: s == "Answers saved.")
     await agent.fill("#disposition-form input[name=disposition]", "sale")
     await agent.click("#disposition-form button[type=submit]")
     await wait_text(agent, "#disposition-saved", lambda s: "sale" in s)
     await agent.screenshot(path=screenshots / "agent.png", full_page=True)
-    attempts = await store.run(lambda: [(a.contact.name, a.outcome, a.disposition, a.agent_id)
+
+    # The callee hangs up: the page shows the outcome, in the list and in the chart.
+    await wait_text(admin, "#outcomes", lambda s: "human: 1" in s, timeout=40)
+    await admin.wait_for_selector("#chart svg rect.bar[data-outcome=human]")
+    await wait_text(admin, "#bars [data-state=completed]", lambda s: s.startswith("completed 1"))
+    await admin.screenshot(path=screenshots / "campaign.png", full_page=True)
+    attempts = await store.run(lambda: [(a.contact.name, a.outcome, a.disposition, a.agent_id,
+                                         a.script_answers)
                                         for a in Attempt.select().where(
                                             Attempt.campaign == campaign_id)])
-    assert (shown, "human", "sale", console["agent_id"]) in attempts, attempts
+    assert (shown, "human", "sale", console["agent_id"], {"q1": "yes, call me"}) in attempts, \
+        attempts
 
     # The report lists the attempt with its contact, phone, outcome and agent.
     report = await admin.context.request.get(f"{url}/reports/campaigns/{campaign_id}/attempts.csv")

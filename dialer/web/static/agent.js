@@ -23,6 +23,7 @@ function showContact(details) {
 }
 
 function scriptItem(item) {
+  if (item.type === "text") return el("p", { class: "script-text", text: item.label });
   const label = el("label", { text: `${item.label} ` });
   let input;
   if (item.type === "checkbox") input = el("input", { type: "checkbox" });

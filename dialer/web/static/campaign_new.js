@@ -74,7 +74,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const questions = form.questions.value.split("\n").map((q) => q.trim()).filter(Boolean);
     const script = await api("POST", `/api/accounts/${account}/scripts`, {
       name: form.name.value,
-      definition: questions.map((q, i) => ({ id: `q${i + 1}`, type: "text", label: q })),
+      definition: questions.map((q, i) => ({ id: `q${i + 1}`, type: "free", label: q })),
       dispositions: form.dispositions.value.split(",").map((d) => d.trim()).filter(Boolean),
     });
     $("#script-id").append(el("option", { value: script.id, text: script.name }));
