@@ -1,12 +1,13 @@
-"""Preview mode from the agent page (dial the offered contact, schedule a followup in the
-contact's zone), and the admin's ring-group form and campaign clone, in a real browser."""
+"""The agent page in preview mode (dial the offered contact, schedule a followup in the
+contact's zone) and manual dial; the admin's ring-group form and campaign clone."""
 
 from __future__ import annotations
 
 import pytest
 
-from dialer.db.models import (CallerIdNumber, Campaign, CampaignContact, Contact, ContactPhone,
-                              Followup, RingGroup, ServicePlan, Account)
+from dialer.db.models import (Account, AgentGroup, Attempt, CallerIdNumber, Campaign,
+                              CampaignContact, Contact, ContactPhone, Followup, RingGroup,
+                              ServicePlan)
 from tests.lab_calls import human
 from tests.web.conftest import sign_in
 from tests.web.test_console_campaign import wait_text
@@ -76,3 +77,31 @@ async def test_admin_sets_the_ring_group_and_clones_a_campaign(console, browser)
     await admin.wait_for_url(lambda u: u != source)
     assert await admin.inner_text("#campaign") == "Visible again"
     await wait_text(admin, "#status", lambda s: s == "draft")
+
+
+async def test_agent_dials_by_hand_only_when_the_group_allows_it(console, browser):
+    url, store = console["url"], console["dialer"].store
+    await store.run(lambda: Account.update(plan=ServicePlan.create(
+        name="manual plan", all_day=True).id).where(Account.id == console["account_id"]).execute())
+    agent = await sign_in(browser, url, "ann")
+    await agent.click("button[data-action=login]")
+    state = await wait_text(agent, "#state", lambda s: s in ("available", "not_ready"))
+    if state == "not_ready":
+        await agent.click("button[data-action=ready]")
+        await wait_text(agent, "#state", lambda s: s == "available")
+    await agent.fill("#manual-form input[name=number]", "(212) 555-1010")
+    await agent.click("#manual-form button[type=submit]")
+    refused = await wait_text(agent, "#flash", lambda s: "manual dial" in s)
+    assert refused.startswith("agent_id:")
+    assert await agent.inner_text("#state") == "available"
+
+    await store.run(lambda: AgentGroup.update(manual_dial_allowed=True)
+                    .where(AgentGroup.id == console["group_id"]).execute())
+    await agent.click("#manual-form button[type=submit]")
+    await wait_text(agent, "#state", lambda s: s == "on_call", timeout=30)
+    await agent.wait_for_selector("#call:not([hidden])")
+    assert "+12125551010" in await agent.inner_text("#contact-phones")
+    calls = await store.run(lambda: [(a.phone, a.agent_id) for a in Attempt.select()])
+    assert calls == [("+12125551010", console["agent_id"])]
+    await agent.click("button[data-action=logout]")
+    await wait_text(agent, "#state", lambda s: s == "logged_out")
