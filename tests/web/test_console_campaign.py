@@ -51,6 +51,9 @@ async def make_plans(page, url: str, shots) -> None:
     await page.check("#show-disabled")
     await page.wait_for_selector("#plans tbody tr.disabled:has-text('Old plan')")
     await page.screenshot(path=shots / "plans.png", full_page=True)
+    await old.locator("button", has_text="Enable").click()
+    await page.wait_for_selector("#plans tbody tr:not(.disabled):has-text('Old plan')")
+    assert await old.locator("td.enabled").inner_text() == "yes"
 
 
 async def make_campaign(page, url: str, shots) -> int:
