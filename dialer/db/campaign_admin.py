@@ -37,18 +37,30 @@ _CHECKS = {
     "safe_harbour_message": lambda v: text("safe_harbour_message", v),
     "max_attempts": lambda v: integer("max_attempts", v, minimum=1),
     "ring_timeout_seconds": lambda v: integer("ring_timeout_seconds", v, minimum=1),
+    "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),
+    "abandon_window": lambda v: _choice("abandon_window", v, Campaign.abandon_window.values),
+    "max_lines_per_agent": lambda v: _number("max_lines_per_agent", v, 1, 20),
 }
 # settings a clone copies (everything but identity, status and timestamps)
 _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_priority",
            "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
            "machine_action", "machine_message", "safe_harbour_message", "max_attempts",
-           "ring_timeout_seconds")
+           "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
+           "max_lines_per_agent")
 
 
 def _choice(field: str, value: Any, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise FieldError(field, f"{value!r} is not one of {', '.join(allowed)}")
     return value
+
+
+def _number(field: str, value: Any, minimum: float, maximum: float) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        raise FieldError(field, "must be a number")
+    if not minimum <= value <= maximum:
+        raise FieldError(field, f"must be between {minimum:g} and {maximum:g}")
+    return float(value)
 
 
 def _zone(field: str, value: Any) -> str | None:
@@ -73,6 +85,8 @@ def campaign_dict(c: Campaign) -> dict:
         "machine_action": c.machine_action, "machine_message": c.machine_message,
         "safe_harbour_message": c.safe_harbour_message, "max_attempts": c.max_attempts,
         "ring_timeout_seconds": c.ring_timeout_seconds,
+        "abandon_target_percent": c.abandon_target_percent,
+        "abandon_window": c.abandon_window, "max_lines_per_agent": c.max_lines_per_agent,
     }
 
 

@@ -53,6 +53,10 @@ def campaign_settings(campaign_id: int) -> dict:
                                   home_region=home),
         "suppressed_devices": frozenset(_suppressed(c.id, "device")),
         "suppressed_client_ids": frozenset(_suppressed(c.id, "client_id")),
+        "abandon_target": c.abandon_target_percent / 100,
+        "abandon_window": (dt.timedelta(hours=24) if c.abandon_window == "24h"
+                           else dt.timedelta(days=30)),
+        "max_lines_per_agent": c.max_lines_per_agent,
     }
 
 
@@ -73,6 +77,24 @@ def running_campaign_ids() -> list[int]:
 def attempts_since(campaign_id: int, since: dt.datetime) -> int:
     return Attempt.select().where((Attempt.campaign == campaign_id)
                                   & (Attempt.started_at >= since)).count()
+
+
+def abandonment_since(campaign_id: int, since: dt.datetime) -> tuple[int, int]:
+    """(abandoned, humans answered) of the campaign's attempts started since `since`."""
+    rows = dict(Attempt.select(Attempt.outcome, pw.fn.COUNT(Attempt.id))
+                .where((Attempt.campaign == campaign_id) & (Attempt.started_at >= since)
+                       & Attempt.outcome.in_(("human", "abandoned")))
+                .group_by(Attempt.outcome).tuples())
+    return rows.get("abandoned", 0), rows.get("human", 0) + rows.get("abandoned", 0)
+
+
+def recent_attempts(campaign_id: int, limit: int = 300) -> list[dict]:
+    """The campaign's last finished attempts, oldest first (to seed pacing statistics)."""
+    rows = (Attempt.select(Attempt.outcome, Attempt.started_at, Attempt.answered_at,
+                           Attempt.ended_at)
+            .where((Attempt.campaign == campaign_id) & Attempt.ended_at.is_null(False))
+            .order_by(Attempt.ended_at.desc(), Attempt.id.desc()).limit(limit).dicts())
+    return list(reversed(list(rows)))
 
 
 def _contact_state(cc: CampaignContact) -> ContactState:

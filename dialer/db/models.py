@@ -194,6 +194,11 @@ class Campaign(BaseModel):
     max_attempts = pw.IntegerField(default=3)
     ring_timeout_seconds = pw.IntegerField(default=30)
     created_at = UTCDateTimeField(default=utcnow)
+    # predictive pacing (core.pacing): abandoned humans over a rolling window, at most
+    # this percent of humans answered; "24h" is the UK option, else 30 days
+    abandon_target_percent = pw.FloatField(default=3.0)
+    abandon_window = EnumField(("30d", "24h"), default="30d")
+    max_lines_per_agent = pw.FloatField(default=3.0)  # calls in flight per agent logged in
 
 
 class CallerIdNumber(BaseModel):

@@ -15,6 +15,7 @@ from typing import Callable
 
 from ..ari import AriClient, AriConflict, AriError
 from ..core.outbound import AgentView, pick_agent
+from ..core.pacing import BusyAgent
 from ..core.sharing import agent_for_inbound, agents_for_campaign
 from ..core.tz import utc_now
 from ..db import agents as agent_db
@@ -61,6 +62,18 @@ class AgentSessions:
                 and (group_id is None or group_id in v.groups)]
         free_ids = [v.agent_id for v in sorted(free, key=lambda v: (v.state_since, v.agent_id))]
         return agents_for_campaign(free_ids, priority, +self.wanted_by_inbound)
+
+    def pacing_view(self, group_id: int | None) -> tuple[int, list[BusyAgent]]:
+        """For predictive pacing: the group's agents logged in and working (not logging
+        in, not "not ready"), and those on a call or in wrap-up with the time so far."""
+        now = self.now()
+        mine = [s for s in self.sessions.values()
+                if (group_id is None or group_id in s.groups)
+                and s.state not in ("logging_in", "not_ready")]
+        busy = [BusyAgent("talking" if s.state == "on_call" else "wrap_up",
+                          max(0.0, (now - s.since).total_seconds()))
+                for s in mine if s.state in ("on_call", "wrap_up")]
+        return len(mine), busy
 
     def previews_of(self, campaign_id: int) -> int:
         """Contacts of the campaign held on agents' screens (claimed, not yet dialled)."""

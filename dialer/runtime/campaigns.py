@@ -11,6 +11,7 @@ from typing import Callable
 
 from ..core.eligibility import check, hourly_cap_left
 from ..core.outbound import progressive_lines
+from ..core.pacing import Abandonment, PacingSettings, predictive_lines
 from ..core.sharing import campaign_goes_first
 from ..core.tz import utc_now
 from ..db import dialing, queries
@@ -60,6 +61,8 @@ class CampaignRunner:
                                              now - dt.timedelta(hours=1))
             if campaign["mode"] == "preview":
                 await self._offer_previews(campaign, now, last_hour)
+            elif campaign["mode"] == "predictive":
+                await self._dial_predictive(campaign, now, last_hour)
             else:
                 await self._dial_progressive(campaign, now, last_hour)
             if await self._holds_agents(campaign, now):
@@ -80,6 +83,28 @@ class CampaignRunner:
                                                     campaign["inbound_priority"])),
             calls_in_flight=self.calls.in_flight(campaign["id"]),
             hourly_left=hourly_cap_left(campaign["plan"].max_attempts_per_hour, last_hour))
+        for claim in await self._eligible_claims(campaign, now, lines, last_hour):
+            await self.calls.dial(campaign, claim)
+
+    async def _dial_predictive(self, campaign: dict, now: dt.datetime, last_hour: int) -> None:
+        """Like progressive, with the number of lines from core.pacing: the campaign's
+        learned statistics, its agents and calls in flight, the abandonment measured over
+        its window."""
+        group, cid = campaign["agent_group_id"], campaign["id"]
+        stats = await self.calls.pacing.load(self.store, cid)
+        abandoned, humans = await self.store.run(dialing.abandonment_since, cid,
+                                                 now - campaign["abandon_window"])
+        logged_in, busy = self.agents.pacing_view(group)
+        lines = predictive_lines(
+            agents_logged_in=logged_in,
+            agents_free=len(self.agents.free_agents(group, campaign["inbound_priority"])),
+            busy=busy, in_flight=self.calls.flight_view(cid), stats=stats,
+            measured=Abandonment(abandoned, humans),
+            settings=PacingSettings(abandon_target=campaign["abandon_target"],
+                                    max_lines_per_agent=campaign["max_lines_per_agent"],
+                                    ring_timeout=max(15, campaign["ring_timeout_seconds"])),
+            hourly_left=hourly_cap_left(campaign["plan"].max_attempts_per_hour, last_hour),
+            max_new=50)
         for claim in await self._eligible_claims(campaign, now, lines, last_hour):
             await self.calls.dial(campaign, claim)
 

@@ -15,9 +15,11 @@ from typing import Callable
 
 from ..ari import AriClient, AriError
 from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
+from ..core.pacing import InFlight
 from ..core.tz import utc_now
 from ..db import dialing, followups
 from .agents import AgentSessions
+from .pacing import PacingStats
 
 log = logging.getLogger("dialer.outbound")
 
@@ -39,6 +41,8 @@ class Call:
     preview_agent: int | None = None   # preview: the agent who chose to dial, waiting for it
     followup_id: int | None = None     # the followup this call fulfils
     agent_call: bool = False           # no campaign contact to move on (followup, manual)
+    stage_since: float = 0.0           # loop time the stage began (pacing)
+    amd_seconds: float | None = None   # from answer to the AMD verdict
 
 
 class OutboundCalls:
@@ -49,12 +53,20 @@ class OutboundCalls:
         self.calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task] = set()
         self._caller_id_turn = 0
+        self.pacing = PacingStats()  # per campaign, fed as attempts finish
 
     def in_flight(self, campaign_id: int) -> int:
         """Calls of the campaign not yet with an agent (each will want one)."""
         return sum(1 for c in self.calls.values() if c.campaign["id"] == campaign_id
                    and c.preview_agent is None  # a preview call has its agent already
                    and c.stage in ("dialling", "amd", "waiting_agent"))
+
+    def flight_view(self, campaign_id: int) -> list[InFlight]:
+        """The calls `in_flight` counts, with their stage and its age (predictive pacing)."""
+        now = asyncio.get_running_loop().time()
+        return [InFlight(c.stage, now - c.stage_since) for c in self.calls.values()
+                if c.campaign["id"] == campaign_id and c.preview_agent is None
+                and c.stage in ("dialling", "amd", "waiting_agent")]
 
     def _endpoint(self, campaign: dict, phone: str) -> str:
         if campaign["plan"].training:
@@ -101,7 +113,8 @@ class OutboundCalls:
         loop = asyncio.get_running_loop()
         call = Call(attempt_id, channel_id, campaign, phone, loop.time(),
                     preview_agent=preview_agent, followup_id=followup_id,
-                    agent_call=agent_call or followup_id is not None)
+                    agent_call=agent_call or followup_id is not None,
+                    stage_since=loop.time())
         amd = campaign["amd_enabled"] and preview_agent is None
         self.calls[channel_id] = call
         try:
@@ -122,7 +135,7 @@ class OutboundCalls:
         call = self.calls.get(event["channel"]["id"])
         if call and event["channel"]["state"] == "Up" and call.answered_at is None:
             call.answered_at = self.now()
-            call.stage = "amd"
+            call.stage, call.stage_since = "amd", asyncio.get_running_loop().time()
             await self.store.run(dialing.update_attempt, call.attempt_id,
                                  answered_at=call.answered_at)
 
@@ -136,6 +149,8 @@ class OutboundCalls:
             return
         args = event.get("args", []) + ["", "", ""]
         call.amd_status, call.amd_cause = args[1] or "NOTSURE", args[2] or None
+        if call.stage == "amd":
+            call.amd_seconds = asyncio.get_running_loop().time() - call.stage_since
         if call.answered_at is None:
             call.answered_at = self.now()
         await self.store.run(dialing.update_attempt, call.attempt_id,
@@ -155,8 +170,8 @@ class OutboundCalls:
             self._spawn(self._connect(call))
 
     async def _connect(self, call: Call) -> None:
-        call.stage = "waiting_agent"
         loop = asyncio.get_running_loop()
+        call.stage, call.stage_since = "waiting_agent", loop.time()
         if call.preview_agent is not None:
             agent_id = call.preview_agent
         else:
@@ -172,6 +187,7 @@ class OutboundCalls:
             await self._play(call, call.campaign["safe_harbour_message"], "safe-harbour")
             return
         call.agent_id, call.stage, call.outcome = agent_id, "connected", "human"
+        call.stage_since = loop.time()
         updates = {"agent": agent_id}
         if call.campaign["record"]:
             # The channel id makes the name unique even if attempt ids restart (a new DB).
@@ -228,6 +244,7 @@ class OutboundCalls:
         elif call.preview_agent is not None:
             await self.agents.preview_done(call.preview_agent)
         campaign, now = call.campaign, self.now()
+        self._learn(call, outcome, previous_stage)
         if call.agent_call:
             await self.store.run(dialing.close_attempt, call.attempt_id, outcome=outcome,
                                  ended_at=now, hangup_cause=hangup_cause)
@@ -243,6 +260,19 @@ class OutboundCalls:
             max_attempts=campaign["max_attempts"], hangup_cause=hangup_cause)
         log.info("attempt %s to %s: %s -> contact %s", call.attempt_id, call.phone, outcome,
                  decision.state)
+
+    def _learn(self, call: Call, outcome: str, previous_stage: str) -> None:
+        """Feed the campaign's pacing statistics (calls the dialer paced only)."""
+        stats = self.pacing.get(call.campaign.get("id"))
+        if stats is None or call.agent_call or call.preview_agent is not None:
+            return
+        loop_now = asyncio.get_running_loop().time()
+        delay = None
+        if call.answered_at is not None:
+            delay = (call.answered_at - self.now()).total_seconds() + (loop_now - call.dialled_at)
+        stats.observe_attempt(outcome, answer_delay=delay, amd_seconds=call.amd_seconds)
+        if previous_stage == "connected":
+            stats.observe_talk(loop_now - call.stage_since, call.campaign["bcw_seconds"])
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)

@@ -1,0 +1,36 @@
+"""Predictive pacing's memory: one `CallStats` per campaign, kept in this process, seeded
+from the campaign's last attempts in the database the first time it is needed and fed
+by `OutboundCalls` as each attempt finishes (the policy itself is dialer.core.pacing)."""
+
+from __future__ import annotations
+
+from ..core.pacing import CallStats
+from ..db import dialing
+
+
+class PacingStats:
+    def __init__(self):
+        self.by_campaign: dict[int, CallStats] = {}
+
+    def get(self, campaign_id: int | None) -> CallStats | None:
+        return self.by_campaign.get(campaign_id) if campaign_id is not None else None
+
+    async def load(self, store, campaign_id: int) -> CallStats:
+        stats = self.by_campaign.get(campaign_id)
+        if stats is None:
+            stats = seeded(await store.run(dialing.recent_attempts, campaign_id))
+            self.by_campaign.setdefault(campaign_id, stats)
+        return self.by_campaign[campaign_id]
+
+
+def seeded(attempts: list[dict]) -> CallStats:
+    """Statistics learned from past attempts (oldest first): outcomes, answer delays, and
+    for humans the time from answer to hang-up as the talk time."""
+    stats = CallStats()
+    for a in attempts:
+        answered = a["answered_at"]
+        delay = (answered - a["started_at"]).total_seconds() if answered else None
+        stats.observe_attempt(a["outcome"], answer_delay=delay)
+        if a["outcome"] == "human" and answered and a["ended_at"]:
+            stats.observe_talk((a["ended_at"] - answered).total_seconds())
+    return stats
