@@ -70,7 +70,8 @@ async def _campaign_for(request: web.Request, who) -> tuple[dict | None, web.Res
                                        "mode": c.mode, "status": c.status}
     campaign = await request.app[DIALER].store.run(load)
     if campaign is None:
-        return None, _render(request, "forbidden.html", status=404, why="No such campaign.")
+        return None, _render(request, "forbidden.html", status=404, why="No such campaign.",
+                             heading="Not found")
     if (campaign["account_id"] != who.account_id and "manage_system" not in who.privileges) \
             or not who.sees_campaign(campaign["id"]):
         return None, _forbidden(request, "This campaign is not in your profile.")

@@ -33,6 +33,8 @@ async def test_a_profile_hides_campaigns_and_pages_check_privileges(console, bro
     assert response.status == 403
     response = await page.goto(f"{url}/plans")  # manage_system only
     assert response.status == 403
+    response = await page.goto(f"{url}/campaigns/{hidden + 100}")
+    assert response.status == 404 and await page.inner_text("h1") == "Not found"
     await page.context.close()
 
     agent = await sign_in(browser, url, "ann")
