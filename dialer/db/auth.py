@@ -246,7 +246,9 @@ def login(username: Any, password: Any, now: dt.datetime) -> dict:
     AuthToken.create(user=user, kind="session", token_hash=_digest(token), csrf=csrf,
                      created_at=now, expires_at=now + SESSION_LIFETIME)
     AuthToken.delete().where((AuthToken.kind == "session") & (AuthToken.expires_at < now)).execute()
-    return {"token": token, "csrf": csrf, "user": user_dict(user)}
+    role = Role.get_or_none(Role.id == user.role_id) if user.role_id else None
+    return {"token": token, "csrf": csrf, "user": user_dict(user),
+            "privileges": sorted(role.privileges) if role else []}
 
 
 @transaction

@@ -183,7 +183,8 @@ async def sign_in(request: web.Request) -> web.Response:
     dialer = request.app[DIALER]
     session = await dialer.store.run(auth.login, body.get("username"), body.get("password"),
                                      dialer.now())
-    response = web.json_response({"user": session["user"], "csrf": session["csrf"]})
+    response = web.json_response({"user": session["user"], "csrf": session["csrf"],
+                                  "privileges": session["privileges"]})
     set_session_cookie(response, request, session["token"])
     return response
 

@@ -37,7 +37,7 @@ def setup(app: web.Application) -> None:
 # ---- page helpers ----------------------------------------------------------------------
 def _who(request: web.Request):
     """The signed-in identity the access middleware found (None: nobody)."""
-    return request.get(getattr(access, "IDENTITY", "identity"))
+    return request.get(access.IDENTITY)
 
 
 def _render(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
@@ -207,6 +207,15 @@ REPORT_COLUMNS = ("attempt_id", "contact_id", "contact", "phone", "outcome", "di
                   "agent", "started_at", "answered_at", "ended_at")
 
 
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (=, @, or +/- not starting a number:
+    E.164 phone numbers stay as they are)."""
+    if value[:1] in ("=", "@", "\t", "\r") or (
+            value[:1] in ("+", "-") and not value[1:2].isdigit()):
+        return "'" + value
+    return value
+
+
 def attempts_report(campaign_id: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -214,8 +223,9 @@ def attempts_report(campaign_id: int) -> str:
     query = Attempt.select().where(Attempt.campaign == campaign_id).order_by(Attempt.id)
     for a in query:
         agent = a.agent.user.full_name or a.agent.user.username if a.agent_id else ""
-        writer.writerow([a.id, a.contact_id, a.contact.name or "", a.phone, a.outcome or "",
-                         a.disposition or "", agent] +
+        writer.writerow([a.id, a.contact_id, spreadsheet_safe(a.contact.name or ""), a.phone,
+                         a.outcome or "", spreadsheet_safe(a.disposition or ""),
+                         spreadsheet_safe(agent)] +
                         [t.isoformat() if t else "" for t in
                          (a.started_at, a.answered_at, a.ended_at)])
     return out.getvalue()

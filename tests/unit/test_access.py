@@ -153,3 +153,12 @@ async def test_api_tokens_need_no_csrf_and_inactive_users_are_out(env):
     await store.run(auth.update_user, boss_id, active=False)
     assert (await client.get("/api/plans")).status == 401
     assert await store.run(auth.identify, token, "api", utc_now()) is None
+
+
+def test_report_cells_are_never_spreadsheet_formulas():
+    from dialer.web.console import spreadsheet_safe
+    assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_safe("-cmd") == "'-cmd" and spreadsheet_safe("+x") == "'+x"
+    assert spreadsheet_safe("+12125550100") == "+12125550100"  # E.164 stays a number
+    assert spreadsheet_safe("Ann Lee") == "Ann Lee" and spreadsheet_safe("") == ""
