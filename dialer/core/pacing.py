@@ -26,11 +26,13 @@ The model, in four steps (everything is passed in: no clock, no I/O):
    `X` and `Y` as independent sums of Bernoullis, in a normal approximation,
    P(X_others >= Y) <= r. The allowed risk `r` comes from a controller on the measured
    abandonment `A` over the rolling window (30 days; 24 h for the UK option):
-   r = target * exp(6 * (target - A) / target), clamped to [0.1, 8] x target, `A`
-   smoothed with 100 pseudo-humans at the target. The marginal criterion is cautious
-   (the average call carries less risk than the last one), so below target it dares
-   more; above target it backs off quickly, to progressive at worst. Since `A` is
-   cumulative it acts as an integral term.
+   r = target * 2.5 * exp(4 * (target - A) / target), clamped to [0.1, 12] x target,
+   `A` smoothed with 100 pseudo-humans at the target. The factor 2.5 is calibration:
+   the last call placed carries more risk than the average one, and the simulator
+   (bench/pacing_sim.py) shows realised abandonment at about 0.3-0.4 x r. Above target
+   the exponential backs off fast (to progressive at worst); since `A` is cumulative
+   it also acts as an integral term. The human of a new call is taken to arrive anywhere
+   from 0.5 to 1.5 x the horizon (supply averaged over five points).
 
 Bounds: never fewer lines than progressive (one per free agent), never more calls in
 flight than `max_lines_per_agent` x agents logged in, nothing with no agent logged in,
@@ -44,6 +46,9 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 SAFE_HARBOUR_SECONDS = 2.0  # as core.outbound: a human waits at most this for an agent
+HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
+RISK_BASE, CONTROLLER_GAIN, RISK_MAX = 2.5, 4.0, 12.0  # see allowed_risk
+VAR_FLOOR = 0.25
 
 # How a finished attempt counts for pacing.
 HUMAN, MACHINE, NO_ANSWER, REJECTED = "human", "machine", "no_answer", "rejected"
@@ -207,12 +212,13 @@ def free_probability(agent: BusyAgent, stats: CallStats, horizon: float) -> floa
 
 
 def allowed_risk(measured: Abandonment, target: float, *, pseudo_humans: float = 100,
-                 gain: float = 6.0) -> float:
+                 gain: float | None = None) -> float:
     """The abandonment risk a new call may carry, from the measured abandonment."""
     if target <= 0:
         return 0.0
     a = (measured.abandoned + target * pseudo_humans) / (measured.humans + pseudo_humans)
-    return target * min(8.0, max(0.1, math.exp(gain * (target - a) / target)))
+    gain = CONTROLLER_GAIN if gain is None else gain
+    return target * min(RISK_MAX, max(0.1, RISK_BASE * math.exp(gain * (target - a) / target)))
 
 
 @dataclass(frozen=True)
@@ -242,7 +248,9 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
         return PacingDecision(0, p, 0.0, 0.0, risk)
 
     horizon = stats.horizon()
-    qs = [free_probability(a, stats, horizon) for a in busy]
+    # the human of a new call arrives around the horizon, not exactly at it
+    spread = [horizon * f for f in HORIZON_SPREAD]
+    qs = [sum(free_probability(a, stats, h) for h in spread) / len(spread) for a in busy]
     supply_mean = agents_free + sum(qs)
     supply_var = sum(q * (1 - q) for q in qs)
     ps = [human_probability(c, stats, settings.ring_timeout) for c in in_flight]
@@ -252,7 +260,7 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
     def risk_of(k: int) -> float:
         """P(the k-th new call's human finds every agent taken)."""
         mean = demand_mean + (k - 1) * p - supply_mean
-        var = demand_var + supply_var + (k - 1) * p * (1 - p) + 0.25
+        var = demand_var + supply_var + (k - 1) * p * (1 - p) + VAR_FLOOR
         return _phi((mean + 0.5) / math.sqrt(var))
 
     lo, hi = 0, cap  # the largest k in [0, cap] with risk_of(k) <= risk (monotone in k)

@@ -164,3 +164,94 @@ def test_simulator_smoke_abandonment_near_target():
     assert progressive["abandon"] == 0
     assert predictive["occupancy"] > progressive["occupancy"] + 0.1
     assert not math.isnan(predictive["wait"])
+
+
+# --- runtime wiring -------------------------------------------------------------------
+
+
+class _Agents:
+    def __init__(self, free, logged_in, busy):
+        self.free, self.logged_in, self.busy = free, logged_in, busy
+
+    def free_agents(self, group_id, priority=0):
+        return self.free
+
+    def pacing_view(self, group_id):
+        return self.logged_in, self.busy
+
+
+class _Calls:
+    def __init__(self):
+        from dialer.runtime.pacing import PacingStats
+        self.pacing, self.dialled = PacingStats(), []
+
+    def in_flight(self, campaign_id):
+        return 0
+
+    def flight_view(self, campaign_id):
+        return []
+
+    async def dial(self, campaign, claim, **kw):
+        self.dialled.append(claim["cc_id"])
+
+
+def _predictive_campaign(n_contacts: int):
+    from dialer.db.models import (Account, AgentGroup, Campaign, CampaignContact, Contact,
+                                  ContactPhone, ServicePlan)
+    plan = ServicePlan.create(name="all day", all_day=True)
+    account = Account.create(name="Acme", company_number="+33123456789", plan=plan)
+    group = AgentGroup.create(account=account, name="sales")
+    campaign = Campaign.create(account=account, name="p", mode="predictive", status="running",
+                               agent_group=group, max_lines_per_agent=2.0)
+    for i in range(n_contacts):
+        contact = Contact.create(account=account, name=f"c{i}")
+        ContactPhone.create(contact=contact, number=f"+336123450{i:02d}")
+        CampaignContact.create(campaign=campaign, contact=contact)
+    return campaign.id
+
+
+@pytest.mark.parametrize("logged_in", [10, 0])
+async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in):
+    from dialer.db import Store, dialing
+    from dialer.runtime.campaigns import CampaignRunner
+
+    campaign_id = _predictive_campaign(60)
+    store = Store(db)
+    try:
+        busy = [BusyAgent("wrap_up", 1.0)] * 6 if logged_in else []
+        free = [1, 2, 3, 4] if logged_in else []
+        agents, calls = _Agents(free, logged_in, busy), _Calls()
+        runner = CampaignRunner(store, agents, calls, node="n1")
+        now = dt.datetime(2026, 3, 2, 12, tzinfo=dt.timezone.utc)
+        campaign = await store.run(dialing.campaign_settings, campaign_id)
+        await runner._dial_predictive(campaign, now, 0)
+        expected = predictive_lines(
+            agents_logged_in=logged_in, agents_free=len(free), busy=busy, in_flight=[],
+            stats=CallStats(), measured=Abandonment(),
+            settings=PacingSettings(max_lines_per_agent=2.0, ring_timeout=30))
+        assert len(calls.dialled) == expected
+        if logged_in:
+            assert len(free) < expected <= 2 * logged_in  # more than progressive, capped
+        else:
+            assert expected == 0
+        assert calls.pacing.get(campaign_id) is not None  # seeded, kept for the campaign
+    finally:
+        await store.close()
+
+
+async def test_outbound_calls_feed_the_campaign_statistics():
+    from dialer.runtime.outbound import Call, OutboundCalls
+
+    calls = OutboundCalls(None, None, None, node="n1", trunk="t",
+                          now=lambda: dt.datetime(2026, 3, 2, 12, 0, 30))
+    stats = calls.pacing.by_campaign[5] = CallStats()
+    loop_now = __import__("asyncio").get_running_loop().time()
+    call = Call(1, "c1", {"id": 5, "bcw_seconds": 10}, "+33612345678", loop_now - 30,
+                answered_at=dt.datetime(2026, 3, 2, 12, 0, 10), stage_since=loop_now - 18,
+                amd_seconds=1.5)
+    weight, talk_mean = stats.weight, stats.talk.mean
+    calls._learn(call, "human", "connected")
+    assert stats.weight == weight + 1 and stats.talk.mean < talk_mean
+    assert stats.wrap_mean > 5
+    calls._learn(Call(2, "c2", {"id": 6, "bcw_seconds": 0}, "+3361", loop_now), "busy", "dialling")
+    assert 6 not in calls.pacing.by_campaign  # only campaigns paced predictively
