@@ -17,7 +17,7 @@ from ..core.followups import utc
 from ..db import followups, permissions, scripts, suppression, timeline
 from ..db.validation import FieldError, boolean
 from . import access
-from .common import DIALER, json_body, path_id
+from .common import DIALER, json_body, page, path_id
 
 routes = web.RouteTableDef()
 
@@ -75,7 +75,7 @@ async def create_followup(request: web.Request) -> web.Response:
 
 @routes.get("/api/agents/{id}/followups")
 async def agent_followups(request: web.Request) -> web.Response:
-    return _json(await _run(request, followups.list_followups, agent_id=path_id(request),
+    return page(request, await _run(request, followups.list_followups, agent_id=path_id(request),
                             status=request.query.get("status")))
 
 
@@ -92,7 +92,7 @@ async def get_followup(request: web.Request) -> web.Response:
 
 @routes.get("/api/contacts/{id}/followups")
 async def contact_followups(request: web.Request) -> web.Response:
-    return _json(await _run(request, followups.list_followups, contact_id=path_id(request),
+    return page(request, await _run(request, followups.list_followups, contact_id=path_id(request),
                             status=request.query.get("status")))
 
 
@@ -134,7 +134,7 @@ async def check_manual_dial(request: web.Request) -> web.Response:
 
 @routes.get("/api/accounts/{id}/suppression-lists")
 async def list_suppression_lists(request: web.Request) -> web.Response:
-    return _json(await _run(request, suppression.list_lists, path_id(request)))
+    return page(request, await _run(request, suppression.list_lists, path_id(request)))
 
 
 @routes.post("/api/accounts/{id}/suppression-lists")
@@ -210,7 +210,7 @@ async def detach_campaign_list(request: web.Request) -> web.Response:
 
 @routes.get("/api/accounts/{id}/scripts")
 async def list_scripts(request: web.Request) -> web.Response:
-    return _json(await _run(request, scripts.list_scripts, path_id(request)))
+    return page(request, await _run(request, scripts.list_scripts, path_id(request)))
 
 
 @routes.post("/api/accounts/{id}/scripts")
@@ -274,7 +274,7 @@ def _search_args(request: web.Request) -> dict:
 
 @routes.get("/api/contacts/{id}/answers")
 async def contact_answers(request: web.Request) -> web.Response:
-    return _json(await _run(request, scripts.search_answers, contact_id=path_id(request),
+    return page(request, await _run(request, scripts.search_answers, contact_id=path_id(request),
                             **_search_args(request)))
 
 
@@ -286,7 +286,7 @@ async def search_answers(request: web.Request) -> web.Response:
              "agent_id": ("agents", _query_int(request, "agent_id"))}
     await access.check_objects(request, access.identity(request),
                                [(kind, value) for kind, value in named.values() if value])
-    return _json(await _run(request, scripts.search_answers,
+    return page(request, await _run(request, scripts.search_answers,
                             **{name: value for name, (_, value) in named.items()},
                             **_search_args(request)))
 

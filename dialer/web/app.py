@@ -16,7 +16,7 @@ from ..db import dialing
 from ..db.validation import ConflictError, FieldError, reject_unknown
 from ..runtime.agents import AgentStateError
 from . import access, agent_api, console, resources_api, users_api
-from .common import DIALER, json_body, path_id
+from .common import DIALER, json_body, page, path_id
 
 routes = web.RouteTableDef()
 
@@ -133,7 +133,7 @@ async def why_not(request: web.Request) -> web.Response:
 @routes.get("/api/plans")
 async def list_plans(request: web.Request) -> web.Response:
     include = request.query.get("include_disabled", "").lower() in ("1", "true", "yes")
-    return web.json_response(await request.app[DIALER].store.run(plans.list_plans, include))
+    return page(request, await request.app[DIALER].store.run(plans.list_plans, include))
 
 
 @routes.post("/api/plans")
@@ -338,7 +338,7 @@ async def get_action_call(request: web.Request) -> web.Response:
 
 @routes.get("/api/accounts/{id}/voicemails")
 async def voicemails(request: web.Request) -> web.Response:
-    return web.json_response(await request.app[DIALER].store.run(
+    return page(request, await request.app[DIALER].store.run(
         inbound.list_voicemails, path_id(request)))
 
 

@@ -129,4 +129,4 @@ async def agent_sessions(request: web.Request) -> web.Response:
         mine = set(await _store(request).run(lambda: [a.id for a in Agent.select(Agent.id).join(
             User).where(User.account == who.account_id)]))
         ids = [a for a in ids if a in mine]
-    return web.json_response([agents.describe(a) for a in ids])
+    return page(request, [agents.describe(a) for a in ids])

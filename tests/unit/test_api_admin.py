@@ -81,9 +81,9 @@ async def test_plans_crud_and_disable_conflict(env):
 
     resp = await client.post(f"/api/plans/{gold['id']}/disable")
     assert resp.status == 200 and (await resp.json())["enabled"] is False
-    names = [p["name"] for p in await (await client.get("/api/plans")).json()]
+    names = [p["name"] for p in (await (await client.get("/api/plans")).json())["items"]]
     assert names == ["base"]
-    every = await (await client.get("/api/plans?include_disabled=1")).json()
+    every = (await (await client.get("/api/plans?include_disabled=1")).json())["items"]
     assert [(p["name"], p["accounts"]) for p in every] == [("base", 1), ("gold", 0)]
 
 

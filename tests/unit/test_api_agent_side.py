@@ -99,7 +99,7 @@ async def test_followups_api(env):
     assert resp.status == 400
     assert_error(await resp.json(), "id")
 
-    listed = await (await client.get(url)).json()
+    listed = (await (await client.get(url)).json())["items"]
     assert [x["id"] for x in listed] == [f["id"], f["id"] + 1]
     resp = await client.post(f"{url}/{f['id']}/cancel")
     assert resp.status == 200 and (await resp.json())["status"] == "cancelled"
@@ -111,8 +111,8 @@ async def test_followups_api(env):
     assert_error(await resp.json(), "agent_id")
     assert (await (await client.get(f"/api/followups/{f['id']}")).json())["status"] == \
         "cancelled"
-    scheduled = await (await client.get(f"/api/contacts/{ids['contact']}/followups"
-                                        "?status=scheduled")).json()
+    scheduled = (await (await client.get(f"/api/contacts/{ids['contact']}/followups"
+                                        "?status=scheduled")).json())["items"]
     assert [x["id"] for x in scheduled] == [f["id"] + 1]
 
 
@@ -175,7 +175,7 @@ async def test_strategy_and_suppression_api(env):
     resp = await client.patch(f"/api/suppression-lists/{dnc['id']}", json={"name": "Old"})
     assert (await resp.json())["name"] == "Old"
     assert (await client.delete(f"/api/suppression-lists/{dnc['id']}")).status == 200
-    assert await (await client.get(f"{account_url}/suppression-lists")).json() == []
+    assert (await (await client.get(f"{account_url}/suppression-lists")).json())["items"] == []
 
 
 async def test_scripts_answers_dispositions_timeline_api(env):
@@ -194,8 +194,8 @@ async def test_scripts_answers_dispositions_timeline_api(env):
     script = await resp.json()
     resp = await client.patch(f"/api/scripts/{script['id']}", json={"name": "Sales v2"})
     assert (await resp.json())["name"] == "Sales v2"
-    assert [s["id"] for s in await (await client.get(
-        f"/api/accounts/{ids['account']}/scripts")).json()] == [script["id"]]
+    assert [s["id"] for s in (await (await client.get(
+        f"/api/accounts/{ids['account']}/scripts")).json())["items"]] == [script["id"]]
     attempt_url = f"/api/attempts/{ids['attempt']}"
     assert (await (await client.get(f"{attempt_url}/script")).json()) == {"script": None}
 
@@ -226,12 +226,12 @@ async def test_scripts_answers_dispositions_timeline_api(env):
     assert resp.status == 200, result
     assert result["ended"] is True and result["disposition"] == "callback" and result["next_state"] == "rescheduled"
 
-    found = await (await client.get(f"/api/contacts/{ids['contact']}/answers"
-                                    "?item_id=notes&value=tv")).json()
+    found = (await (await client.get(f"/api/contacts/{ids['contact']}/answers"
+                                     "?item_id=notes&value=tv")).json())["items"]
     assert [a["attempt_id"] for a in found] == [ids["attempt"]]
-    found = await (await client.get(f"/api/script-answers?agent_id={ids['agent']}"
-                                    "&since=2025-06-02T11:00:00Z"
-                                    "&until=2025-06-02T13:00:00%2B00:00")).json()
+    found = (await (await client.get(f"/api/script-answers?agent_id={ids['agent']}"
+                                     "&since=2025-06-02T11:00:00Z"
+                                     "&until=2025-06-02T13:00:00%2B00:00")).json())["items"]
     assert [a["disposition"] for a in found] == ["callback"]
     resp = await client.get("/api/script-answers")
     assert resp.status == 400

@@ -100,7 +100,8 @@ async def test_ring_group_api(db, aiohttp_client, account):
     resp = await client.put(f"/api/accounts/{account.id}/ring-group/members",
                             json={"members": [{"user_id": users["ann"]}]})
     assert [m["user_id"] for m in (await resp.json())["members"]] == [users["ann"]]
-    assert await (await client.get(f"/api/accounts/{account.id}/voicemails")).json() == []
+    assert (await (await client.get(f"/api/accounts/{account.id}/voicemails")).json())[
+        "items"] == []
     await store.close()
 
 

@@ -7,7 +7,7 @@ let shownAttempt = null;
 let attemptContact = null;  // a campaign call's contact (the session shows only its attempt)
 
 async function loadSession() {
-  const sessions = await api("GET", "/api/agents/sessions");
+  const sessions = (await api("GET", "/api/agents/sessions")).items;
   return sessions.find((s) => String(s.agent_id) === AGENT) || { agent_id: Number(AGENT), state: "logged_out" };
 }
 

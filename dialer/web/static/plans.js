@@ -1,7 +1,7 @@
 "use strict";
 async function loadPlans() {
   const all = $("#show-disabled").checked;
-  const plans = await api("GET", `/api/plans${all ? "?include_disabled=true" : ""}`);
+  const plans = (await api("GET", `/api/plans${all ? "?include_disabled=true" : ""}`)).items;
   const body = $("#plans tbody");
   body.replaceChildren();
   for (const p of plans) {
