@@ -300,7 +300,7 @@ def main(argv=None) -> int:
                     print(f"| {n} | {human:.0%} | {label} | {fmt(r)} |", flush=True)
         print("\nRegime change: human rate 25% -> 12% after half the measured time "
               "(20 agents)\n")
-        print("| policy | occupancy before / after | abandoned before / after (worst seed after) |")
+        print("| policy | talk share before / after | abandoned before / after (worst seed after) |")
         print("| --- | --- | --- |")
         sc = Scenario(20, measured=measured, change_at=measured / 2, human_after=0.12)
         best = best_ratio(pool, Scenario(20, measured=measured), seeds)

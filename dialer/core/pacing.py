@@ -26,13 +26,14 @@ The model, in four steps (everything is passed in: no clock, no I/O):
    `X` and `Y` as independent sums of Bernoullis, in a normal approximation,
    P(X_others >= Y) <= r. The allowed risk `r` comes from a controller on the measured
    abandonment `A` over the rolling window (30 days; 24 h for the UK option):
-   r = target * 2.5 * exp(4 * (target - A) / target), clamped to [0.1, 12] x target,
+   r = target * 2.5 * min(1, exp(4 * (target - A) / target)), never below 0.1 x target;
    `A` smoothed with 100 pseudo-humans at the target. The factor 2.5 is calibration:
    the last call placed carries more risk than the average one, and the simulator
    (bench/pacing_sim.py) shows realised abandonment at about 0.3-0.4 x r. Above target
-   the exponential backs off fast (to progressive at worst); since `A` is cumulative
-   it also acts as an integral term. The human of a new call is taken to arrive anywhere
-   from 0.5 to 1.5 x the horizon (supply averaged over five points).
+   the exponential backs off fast (to progressive at worst). Below target it does not
+   dare more: a window's unused margin (a slow start, a drop of the answer rate) is not
+   "spent" later by running above target. The human of a new call is taken to arrive
+   anywhere from 0.5 to 1.5 x the horizon (supply averaged over five points).
 
 Bounds: never fewer lines than progressive (one per free agent), never more calls in
 flight than `max_lines_per_agent` x agents logged in, nothing with no agent logged in,
@@ -47,7 +48,7 @@ from typing import Sequence
 
 SAFE_HARBOUR_SECONDS = 2.0  # as core.outbound: a human waits at most this for an agent
 HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
-RISK_BASE, CONTROLLER_GAIN, RISK_MAX = 2.5, 4.0, 12.0  # see allowed_risk
+RISK_BASE, CONTROLLER_GAIN, RISK_MAX = 2.5, 4.0, 2.5  # see allowed_risk
 VAR_FLOOR = 0.25
 
 # How a finished attempt counts for pacing.
