@@ -26,8 +26,8 @@ The model, in four steps (everything is passed in: no clock, no I/O):
    `X` and `Y` as independent sums of Bernoullis, in a normal approximation,
    P(X_others >= Y) <= r. The allowed risk `r` comes from a controller on the measured
    abandonment `A` over the rolling window (30 days; 24 h for the UK option):
-   r = target * 2.5 * min(1, exp(4 * (target - A) / target)), never below 0.1 x target;
-   `A` smoothed with 100 pseudo-humans at the target. The factor 2.5 is calibration:
+   r = target * 2.5 * min(1, exp(6 * (target - A) / target)), never below 0.1 x target;
+   `A` smoothed with 50 pseudo-humans at the target. The factor 2.5 is calibration:
    the last call placed carries more risk than the average one, and the simulator
    (bench/pacing_sim.py) shows realised abandonment at about 0.3-0.4 x r. Above target
    the exponential backs off fast (to progressive at worst). Below target it does not
@@ -48,7 +48,7 @@ from typing import Sequence
 
 SAFE_HARBOUR_SECONDS = 2.0  # as core.outbound: a human waits at most this for an agent
 HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
-RISK_BASE, CONTROLLER_GAIN, RISK_MAX = 2.5, 4.0, 2.5  # see allowed_risk
+RISK_BASE, CONTROLLER_GAIN, RISK_MAX = 2.5, 6.0, 2.5  # see allowed_risk
 VAR_FLOOR = 0.25
 
 # How a finished attempt counts for pacing.
@@ -212,7 +212,7 @@ def free_probability(agent: BusyAgent, stats: CallStats, horizon: float) -> floa
     return max(0.0, 1 - stats.talk.survival(agent.elapsed + left) / alive)
 
 
-def allowed_risk(measured: Abandonment, target: float, *, pseudo_humans: float = 100,
+def allowed_risk(measured: Abandonment, target: float, *, pseudo_humans: float = 50,
                  gain: float | None = None) -> float:
     """The abandonment risk a new call may carry, from the measured abandonment."""
     if target <= 0:
