@@ -1,4 +1,4 @@
-"""Campaign administration: create (within the plan's limit), clone, caller ids, rules.
+"""Campaign administration: create (within the plan's limit), change, clone, caller ids, rules.
 
 One transaction per function; plain dicts out; `FieldError`/`ConflictError` name the field.
 """
@@ -134,6 +134,21 @@ def create_campaign(account_id: int, /, **fields: Any) -> dict:
     clean["agent_group"] = clean.pop("agent_group_id", None)
     clean["script"] = clean.pop("script_id", None)
     campaign = Campaign.create(account=account, status="draft", **clean)
+    return campaign_dict(campaign)
+
+
+@transaction
+def update_campaign(campaign_id: int, /, **fields: Any) -> dict:
+    """Change settings of a campaign that is not archived (a running one takes them at its
+    next tick). Fields: see `_CHECKS`; the result must be as consistent as a new one."""
+    campaign = _editable(campaign_id)
+    reject_unknown(fields, _CHECKS)
+    clean = {name: _CHECKS[name](value) for name, value in fields.items()}
+    _check_consistency(campaign.account, {name: getattr(campaign, name) for name in _CHECKS}
+                       | clean)
+    for name, value in clean.items():
+        setattr(campaign, name, value)
+    campaign.save()
     return campaign_dict(campaign)
 
 

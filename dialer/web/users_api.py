@@ -1,13 +1,13 @@
 """REST API for accounts as seen by their users: users, roles, profiles, API tokens, the
-campaign list (filtered by the caller's profile) and agents' live sessions."""
+campaign list (filtered by the caller's profile), campaign settings and agents' sessions."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from ..db import auth
-from ..db.models import Account, Agent, Campaign, User
+from ..db import auth, campaign_admin
 from ..db.campaign_admin import campaign_dict
+from ..db.models import Account, Agent, Campaign, User
 from .access import identity
 from .common import DIALER, json_body, page, path_id
 
@@ -49,6 +49,14 @@ async def list_campaigns(request: web.Request) -> web.Response:
 async def get_campaign(request: web.Request) -> web.Response:
     return web.json_response(await _store(request).run(
         lambda: campaign_dict(Campaign.get_by_id(path_id(request)))))
+
+
+@routes.patch("/api/campaigns/{id}")
+async def update_campaign(request: web.Request) -> web.Response:
+    """Change a campaign's settings (the fields of its creation); not when archived."""
+    body = await json_body(request)
+    return web.json_response(await _store(request).run(campaign_admin.update_campaign,
+                                                       path_id(request), **body))
 
 
 # ---- users ------------------------------------------------------------------------------

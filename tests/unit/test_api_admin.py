@@ -135,6 +135,22 @@ async def test_campaign_creation_limit_clone_caller_ids_rules(env):
     assert resp.status == 400
     assert_error(await resp.json(), "colour")
 
+    url = f"/api/campaigns/{cid}"
+    resp = await client.patch(url, json={"mode": "predictive", "max_lines_per_agent": 2.5,
+                                         "daily_start": "10:00"})
+    assert resp.status == 200
+    changed = await resp.json()
+    assert (changed["mode"], changed["daily_start"], changed["daily_stop"]) == \
+        ("predictive", "10:00", "17:00")
+    resp = await client.patch(url, json={"daily_stop": None})  # start without stop
+    assert resp.status == 400
+    assert_error(await resp.json(), "daily_stop")
+    resp = await client.patch(url, json={"status": "running"})  # not a setting
+    assert_error(await resp.json(), "status")
+    resp = await client.patch(url, json={"agent_group_id": 999})
+    assert_error(await resp.json(), "agent_group_id")
+    assert (await (await client.get(url)).json())["mode"] == "predictive"  # nothing half-done
+
     resp = await client.post(f"/api/campaigns/{cid}/clone", json={"name": "copy"})
     assert resp.status == 409  # the plan allows one unarchived campaign
     assert_error(await resp.json(), "max_unarchived_campaigns")
@@ -144,6 +160,9 @@ async def test_campaign_creation_limit_clone_caller_ids_rules(env):
     assert resp.status == 201
     copy = await resp.json()
     assert (copy["status"], copy["caller_ids"], copy["rules"]) == ("draft", 1, 1)
+    resp = await client.patch(url, json={"name": "renamed"})
+    assert resp.status == 409  # archived
+    assert_error(await resp.json(), "status")
     resp = await client.post(f"/api/campaigns/{cid}/clone", json={})
     assert resp.status in (400, 409)
 
