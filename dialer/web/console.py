@@ -60,8 +60,12 @@ def _page_identity(request: web.Request, privilege: str):
     return who, None
 
 
-async def _campaign_for(request: web.Request, who) -> tuple[dict | None, web.Response | None]:
-    """The campaign of the URL if `who` may see it, else the 404/403 response."""
+async def _campaign_for(request: web.Request) -> tuple[dict | None, web.Response | None]:
+    """The campaign of the URL if the caller may manage campaigns and see this one, else
+    the response to send instead (redirect to /login, 403 or 404)."""
+    who, refused = _page_identity(request, "manage_campaigns")
+    if refused:
+        return None, refused
     campaign_id = path_id(request)
 
     def load():
@@ -119,10 +123,7 @@ async def new_campaign_page(request: web.Request) -> web.Response:
 
 @routes.get("/campaigns/{id}")
 async def campaign_page(request: web.Request) -> web.Response:
-    who, refused = _page_identity(request, "manage_campaigns")
-    if refused:
-        return refused
-    campaign, refused = await _campaign_for(request, who)
+    campaign, refused = await _campaign_for(request)
     if refused:
         return refused
 
@@ -143,10 +144,7 @@ async def campaign_page(request: web.Request) -> web.Response:
 
 @routes.get("/campaigns/{id}/contacts/{contact}")
 async def contact_page(request: web.Request) -> web.Response:
-    who, refused = _page_identity(request, "manage_campaigns")
-    if refused:
-        return refused
-    campaign, refused = await _campaign_for(request, who)
+    campaign, refused = await _campaign_for(request)
     return refused or _render(request, "contact.html", campaign=campaign,
                               contact_id=path_id(request, "contact"))
 
@@ -233,10 +231,7 @@ def attempts_report(campaign_id: int) -> str:
 
 @routes.get("/reports/campaigns/{id}/attempts.csv")
 async def attempts_csv(request: web.Request) -> web.Response:
-    who, refused = _page_identity(request, "manage_campaigns")
-    if refused:
-        return refused
-    campaign, refused = await _campaign_for(request, who)
+    campaign, refused = await _campaign_for(request)
     if refused:
         return refused
     body = await request.app[DIALER].store.run(attempts_report, campaign["id"])
