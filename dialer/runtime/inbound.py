@@ -141,7 +141,7 @@ class InboundCalls:
             if agent_id is not None:
                 await self.agents.release(agent_id)
             return
-        for key, leg in call.legs.items():
+        for leg in call.legs.values():
             if leg.agent_id is not None and leg.step == step and leg.agent_id != agent_id:
                 leg.state = "gone"
         if agent_id is None:

@@ -55,18 +55,20 @@ class OutboundCalls:
         self._caller_id_turn = 0
         self.pacing = PacingStats()  # per campaign, fed as attempts finish
 
+    def _not_yet_with_agent(self, campaign_id: int) -> list[Call]:
+        return [c for c in self.calls.values() if c.campaign["id"] == campaign_id
+                and c.preview_agent is None  # a preview call has its agent already
+                and c.stage in ("dialling", "amd", "waiting_agent")]
+
     def in_flight(self, campaign_id: int) -> int:
         """Calls of the campaign not yet with an agent (each will want one)."""
-        return sum(1 for c in self.calls.values() if c.campaign["id"] == campaign_id
-                   and c.preview_agent is None  # a preview call has its agent already
-                   and c.stage in ("dialling", "amd", "waiting_agent"))
+        return len(self._not_yet_with_agent(campaign_id))
 
     def flight_view(self, campaign_id: int) -> list[InFlight]:
         """The calls `in_flight` counts, with their stage and its age (predictive pacing)."""
         now = asyncio.get_running_loop().time()
-        return [InFlight(c.stage, now - c.stage_since) for c in self.calls.values()
-                if c.campaign["id"] == campaign_id and c.preview_agent is None
-                and c.stage in ("dialling", "amd", "waiting_agent")]
+        return [InFlight(c.stage, now - c.stage_since)
+                for c in self._not_yet_with_agent(campaign_id)]
 
     def _endpoint(self, campaign: dict, phone: str) -> str:
         if campaign["plan"].training:
