@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import re
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
@@ -33,11 +34,32 @@ class ConflictError(FieldError):
 
 
 def transaction(fn: Callable[..., T]) -> Callable[..., T]:
+    signature = inspect.signature(fn)
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        check_arguments(signature, args, kwargs)
         with database_proxy.atomic():
             return fn(*args, **kwargs)
     return wrapper
+
+
+_ARGUMENT = re.compile(r"'([^']+)'")
+
+
+def check_arguments(signature: inspect.Signature, args: tuple, kwargs: dict) -> None:
+    """Request bodies arrive as keyword arguments: one the service does not take, or a
+    required one missing, is the caller's error (400 naming it), not a TypeError (500)."""
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        message = str(exc)
+        name = _ARGUMENT.search(message)
+        if name is None:
+            raise
+        if "missing" in message:
+            raise FieldError(name.group(1), "required") from None
+        raise FieldError(name.group(1), "unknown field") from None
 
 
 def reject_unknown(values: Mapping[str, Any], allowed: Iterable[str]) -> None:

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from ..db import auth
 from ..db.ownership import KINDS, owner_of
-from .common import DIALER, json_body
+from .common import DIALER, json_body, parse_id
 
 SESSION_COOKIE = "dialer_session"
 IDENTITY = web.RequestKey("identity", object)  # the caller: auth.Identity, or None
@@ -94,8 +94,8 @@ def _kinds_in(request: web.Request, path: str) -> list[tuple[str, int]]:
     named = []
     for param, value in request.match_info.items():
         kind = first if param == "id" else _PARAM_KINDS.get(param)
-        if kind in KINDS and value.isdigit():
-            named.append((kind, int(value)))
+        if kind in KINDS:  # a malformed id is refused here, never left unchecked
+            named.append((kind, parse_id(param, value)))
     return named
 
 
@@ -140,8 +140,10 @@ async def check(request: web.Request, need: str, who: auth.Identity) -> None:
 @web.middleware
 async def access(request: web.Request, handler):
     """API routes: the caller and the rule of the route. Pages check for themselves."""
-    path = request.match_info.route.resource.canonical if request.match_info.route.resource \
-        else request.path
+    resource = request.match_info.route.resource
+    if resource is None:  # no such route (404) or method (405): nothing to guard
+        return await handler(request)
+    path = resource.canonical
     if not path.startswith("/api/"):
         request[IDENTITY] = await identify(request)
         return await handler(request)

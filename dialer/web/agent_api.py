@@ -17,7 +17,7 @@ from ..core.followups import utc
 from ..db import followups, permissions, scripts, suppression, timeline
 from ..db.validation import FieldError, boolean
 from . import access
-from .common import DIALER, json_body, page, path_id
+from .common import DIALER, json_body, page, parse_id, path_id
 
 routes = web.RouteTableDef()
 
@@ -44,9 +44,7 @@ def _query_int(request: web.Request, name: str) -> int | None:
     value = request.query.get(name)
     if value is None:
         return None
-    if not value.isdigit():
-        raise FieldError(name, "not an id")
-    return int(value)
+    return parse_id(name, value)
 
 
 def _query_time(request: web.Request, name: str) -> dt.datetime | None:

@@ -16,7 +16,7 @@ from ..db import dialing
 from ..db.validation import ConflictError, FieldError, reject_unknown
 from ..runtime.agents import AgentStateError
 from . import access, agent_api, console, resources_api, users_api
-from .common import DIALER, json_body, page, path_id
+from .common import DIALER, json_body, page, parse_id, path_id
 
 routes = web.RouteTableDef()
 
@@ -44,6 +44,12 @@ async def json_errors(request: web.Request, handler):
         return _error(404, "id", f"unknown {exc.args[0]}")
     except AriError as exc:
         return _error(502, "asterisk", str(exc))
+    except web.HTTPException as exc:  # aiohttp's own 404 / 405 / 413... in plain text
+        if not request.path.startswith("/api/") or exc.content_type == "application/json" \
+                or exc.status < 400:
+            raise
+        field = {405: "method", 413: "body"}.get(exc.status, "path")
+        return _error(exc.status, field, exc.reason)
 
 
 
@@ -174,9 +180,7 @@ async def _import_form(request: web.Request) -> dict:
         raise FieldError("mapping", "not valid JSON") from None
     campaign_id = form.get("campaign_id") or None
     if campaign_id is not None:
-        if not str(campaign_id).isdigit():
-            raise FieldError("campaign_id", "not an id")
-        campaign_id = int(campaign_id)
+        campaign_id = parse_id("campaign_id", str(campaign_id))
     return {"csv": raw, "mapping": mapping, "list_name": form.get("list_name"),
             "default_region": form.get("default_region"), "campaign_id": campaign_id}
 

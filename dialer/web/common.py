@@ -13,24 +13,46 @@ from ..db.validation import FieldError, reject_unknown
 DIALER = web.AppKey("dialer", object)  # the running Dialer
 
 
-def path_id(request: web.Request, name: str = "id") -> int:
-    value = request.match_info[name]
-    if not value.isdigit():
+MAX_ID = 2**63 - 1  # the databases' BIGINT: a larger number names no row, and overflows
+
+
+def parse_id(name: str, value: str) -> int:
+    """An id in a URL: ASCII digits, 1 to MAX_ID, else a 400 naming the parameter."""
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_ID:
         raise FieldError(name, "not an id")
     return int(value)
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    return parse_id(name, request.match_info[name])
 
 
 async def json_body(request: web.Request, allowed: Iterable[str] | None = None) -> dict:
     """The request's JSON object (only `allowed` keys, if given), or a 400 naming the culprit."""
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json.loads(await request.text(), parse_constant=_no_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError):
         raise FieldError("body", "not valid JSON") from None
     if not isinstance(body, dict):
         raise FieldError("body", "must be a JSON object")
+    for key, value in body.items():
+        _check_numbers(key, value)
     if allowed is not None:
         reject_unknown(body, allowed)
     return body
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_numbers(field: str, value) -> None:
+    """No value in this API needs an integer beyond 64 bits (the databases' BIGINT)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
+        raise FieldError(field, "number out of range")
+    if isinstance(value, (dict, list)):
+        for item in value.values() if isinstance(value, dict) else value:
+            _check_numbers(field, item)
 
 
 MAX_PAGE = 500
@@ -41,7 +63,7 @@ def page_args(request: web.Request) -> tuple[int, int]:
     values = {}
     for name, default in (("limit", 100), ("offset", 0)):
         raw = request.query.get(name, str(default))
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
             raise FieldError(name, "must be a whole number")
         values[name] = int(raw)
     if not 1 <= values["limit"] <= MAX_PAGE:

@@ -6,6 +6,10 @@ whatever route is registered is described, so the document cannot fall behind th
 - summary and description: the handler's docstring (first line, then the rest);
 - security: a bearer API token or the session cookie, and the access rule's need
   (dialer.web.access.RULES) in `x-dialer-access`; public routes need neither;
+- request bodies: a JSON object whose properties are the keys the handler accepts (read
+  from `json_body(request, KEYS)` / `reject_unknown(body, KEYS)` in its source, or from
+  the service it passes `**body` to: its keyword-only parameters and its own
+  `reject_unknown`), so fuzzers send the real fields with wrong values, not only junk keys;
 - list endpoints (handlers that answer with a page) take `limit` and `offset` and return
   {"items", "total", "limit", "offset"}; query parameters named in a docstring as
   `?name=` are listed too.
@@ -13,6 +17,7 @@ whatever route is registered is described, so the document cannot fall behind th
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from functools import lru_cache
@@ -80,6 +85,60 @@ def _is_list(handler) -> bool:
     return bool(re.search(r"\b(page|_paged|page_args)\(", source))
 
 
+_KEYS = re.compile(r"(?:json_body\(request,|reject_unknown\(\w+,)\s*(\([^)]*\)|[\w.]+)")
+_SPREAD = re.compile(r"\.run\(\s*([\w.]+),[^()]*(?:\([^()]*\)[^()]*)*\*\*body")
+_CALLS = re.compile(r"\b(_?\w+)\(")
+
+
+def _resolve(name: str, namespace: dict):
+    head, *rest = name.split(".")
+    value = namespace.get(head)
+    for part in rest:
+        value = getattr(value, part, None)
+    return value
+
+
+def _keys_in(fn, depth: int = 0) -> list[str]:
+    """Body keys that `fn`'s source accepts (see the module docstring)."""
+    fn = inspect.unwrap(fn)
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return []
+    namespace = getattr(fn, "__globals__", {})
+    keys: list[str] = []
+    for match in _KEYS.finditer(source):
+        text = match.group(1)
+        try:
+            value = ast.literal_eval(text) if text.startswith("(") else \
+                _resolve(text, namespace)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, (tuple, list, set, frozenset, dict)):
+            keys += [k for k in value if isinstance(k, str)]
+    if depth == 0:
+        for match in _SPREAD.finditer(source):
+            target = _resolve(match.group(1), namespace)
+            if callable(target):
+                keys += [p.name for p in inspect.signature(target).parameters.values()
+                         if p.kind is p.KEYWORD_ONLY and p.name != "now"]
+                keys += _keys_in(target, 1)
+    if depth == 1:  # the service's own helpers: plans._clean(values)...
+        for name in dict.fromkeys(_CALLS.findall(source)):
+            helper = namespace.get(name)
+            if name.startswith("_") and inspect.isfunction(helper) and helper is not fn:
+                keys += _keys_in(helper, 2)
+    return list(dict.fromkeys(keys))
+
+
+@lru_cache(maxsize=None)
+def _body_schema(handler) -> dict:
+    keys = _keys_in(handler)
+    if not keys:
+        return {"type": "object"}
+    return {"type": "object", "properties": {k: {} for k in keys}}
+
+
 def _doc(handler, method: str, path: str) -> tuple[str, str | None]:
     text = inspect.getdoc(handler) or ""
     if not text:
@@ -125,7 +184,7 @@ def _operation(route, method: str, path: str, taken: set[str]) -> dict:
         op["security"] = []
     if method in ("POST", "PUT", "PATCH"):
         op["requestBody"] = {"required": False, "content": {
-            "application/json": {"schema": {"type": "object"}}}}
+            "application/json": {"schema": _body_schema(handler)}}}
     ok = {"$ref": "#/components/schemas/Page"} if listing else {}
     responses = {"200" if method != "POST" else "2XX": {
         "description": "a page of items" if listing else "success",

@@ -15,7 +15,7 @@ from ..db import listing
 from ..db.validation import FieldError
 from . import openapi
 from .access import identity
-from .common import DIALER, page_args, path_id
+from .common import DIALER, page_args, parse_id, path_id
 
 routes = web.RouteTableDef()
 
@@ -33,9 +33,7 @@ def _int_query(request: web.Request, name: str) -> int | None:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
-        raise FieldError(name, "not an id")
-    return int(raw)
+    return parse_id(name, raw)
 
 
 def _flag_query(request: web.Request, name: str) -> bool:
