@@ -70,13 +70,58 @@ def parse_event(data: str | bytes) -> Event | None:
     """Parse one websocket message; None (logged) if it is not an ARI event."""
     try:
         event = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         log.warning("ARI: skipping non-JSON websocket message (%d chars)", len(data))
         return None
     if not isinstance(event, dict) or not isinstance(event.get("type"), str) or not event["type"]:
         log.warning("ARI: skipping websocket message without an event type: %.200r", event)
         return None
     return event
+
+
+_OBJECTS = ("channel", "bridge", "playback", "peer", "replace_channel")  # each has a string id
+_NEEDS = {  # what ARI's event models require, for the events an application reacts to
+    "StasisStart": ("channel",), "StasisEnd": ("channel",), "ChannelStateChange": ("channel",),
+    "ChannelDestroyed": ("channel",), "ChannelDtmfReceived": ("channel", "digit"),
+    "ChannelHangupRequest": ("channel",), "ChannelEnteredBridge": ("channel", "bridge"),
+    "ChannelLeftBridge": ("channel", "bridge"), "BridgeDestroyed": ("bridge",),
+    "PlaybackStarted": ("playback",), "PlaybackFinished": ("playback",), "Dial": ("peer",),
+}
+
+
+def shape_problem(event: Event) -> str | None:
+    """Why `event` does not have the shape ARI documents for it (None: it does).
+
+    Only what handlers rely on is checked: the objects' string ids, a channel's name and
+    state, `args` a list of strings, `digit` a string, `cause` an integer."""
+    for name in _NEEDS.get(event["type"], ()):
+        if name not in event:
+            return f"no {name}"
+    for name in _OBJECTS:
+        if name in event:
+            obj = event[name]
+            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"]:
+                return f"{name} without a string id"
+            if name == "channel":
+                for key in ("name", "state"):
+                    if not isinstance(obj.get(key), str):
+                        return f"channel.{key} is not a string"
+                for key in ("caller", "connected", "dialplan"):
+                    if key in obj and not isinstance(obj[key], dict):
+                        return f"channel.{key} is not an object"
+            if name == "playback" and not isinstance(obj.get("target_uri", ""), str):
+                return "playback.target_uri is not a string"
+    if "args" in event and not (isinstance(event["args"], list)
+                                and all(isinstance(a, str) for a in event["args"])):
+        return "args is not a list of strings"
+    if "digit" in event and not isinstance(event["digit"], str):
+        return "digit is not a string"
+    if "cause" in event and (not isinstance(event["cause"], int)
+                             or isinstance(event["cause"], bool)):
+        return "cause is not an integer"
+    if "soft" in event and not isinstance(event["soft"], bool):
+        return "soft is not a boolean"
+    return None
 
 
 class Dispatcher:
@@ -89,6 +134,10 @@ class Dispatcher:
         self._closed = False
         self.dispatched = 0
         self.handler_errors = 0
+        self.malformed = 0
+        # Optional: event -> why it is malformed (None: fine); such events are logged and
+        # never reach a handler (an application sets `shape_problem`).
+        self.check: Callable[[Event], str | None] | None = None
 
     def on(self, event_type: str, handler: Handler) -> Handler:
         """Register ``handler(event)`` (sync or async) for a type, or ``"*"`` for every event."""
@@ -131,6 +180,12 @@ class Dispatcher:
 
     async def _handle(self, key: str, event: Event) -> None:
         etype = event["type"]
+        problem = self.check(event) if self.check is not None else None
+        if problem is not None:
+            self.malformed += 1
+            log.warning("ARI: skipping a malformed %.40s event (%s): %.300r", etype, problem,
+                        event)
+            return
         handlers = (*self._handlers.get(etype, ()), *self._handlers.get(CATCH_ALL, ()))
         if not handlers:
             log.debug("ARI: no handler for %s", etype)

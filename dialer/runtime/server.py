@@ -12,6 +12,7 @@ from typing import Callable
 from aiohttp import web
 
 from ..ari import AriClient
+from ..ari.events import shape_problem
 from ..config import Config
 from ..core.tz import utc_now
 from ..db.database import Store, open_database
@@ -43,6 +44,7 @@ class Dialer:
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.inbound.tick,))
         self.ari.on_connect(self.resync)
+        self.ari.dispatcher.check = shape_problem  # malformed events: logged, never handled
         self.ari.on("StasisStart", self.on_stasis_start)
         self.ari.on("ChannelStateChange", self.calls.on_state_change)
         self.ari.on("ChannelDestroyed", self.on_channel_destroyed)

@@ -8,9 +8,7 @@ the API's JSON error naming a field. Bounded and derandomized for CI.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 
 import pytest
 import requests
@@ -19,13 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.db import auth, contacts, migrate, open_database
 from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, Campaign,
                               ServicePlan)
-from dialer.runtime.server import Dialer
-from dialer.web.app import create_app
-from tests.fake_ari import FakeAri
+from tests.served import Served
 
 # per operation and mode: ~100 operations x 2 modes x 6 is ~1,250 requests, about a minute
 # on CI's 2 cores; DIALER_FUZZ_EXAMPLES=50 digs deeper by hand.
@@ -51,56 +46,6 @@ def _seed(url: str) -> str:
     token = auth.create_api_token(admin["id"])
     db.close()
     return token
-
-
-class Served:
-    """The app on 127.0.0.1:<free port>, in a thread with its own event loop."""
-
-    def __init__(self, db_url: str):
-        self.db_url = db_url
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.base_url = ""
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._start())
-        self.ready.set()
-        self.loop.run_forever()
-
-    async def _start(self) -> None:
-        from aiohttp import web
-        self.ari = FakeAri()
-        await self.ari.start()
-        cfg = Config(ari=AriConfig(url=self.ari.base_url + "/ari", user=self.ari.username,
-                                   password=self.ari.password),
-                     database=DatabaseConfig(url=self.db_url), web=WebConfig(port=0))
-        self.dialer = Dialer(cfg)
-        self.dialer.ari.start()  # connected, as in production (no campaign runner)
-        await asyncio.wait_for(self.dialer.ari.connected.wait(), 10)
-        self.runner = web.AppRunner(create_app(self.dialer), handle_signals=False)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
-
-    async def _stop(self) -> None:
-        await self.runner.cleanup()
-        await self.dialer.ari.stop()
-        await self.dialer.ari.close()
-        await self.dialer.store.close()
-        await self.ari.stop()
-
-    def __enter__(self) -> "Served":
-        self.thread.start()
-        assert self.ready.wait(30)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")
