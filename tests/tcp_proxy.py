@@ -11,6 +11,7 @@ class TcpProxy:
         self.port: int | None = None
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self.refusing = False  # True: new connections are closed at once (network down)
 
     async def start(self) -> "TcpProxy":
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -18,6 +19,9 @@ class TcpProxy:
         return self
 
     async def _serve(self, reader, writer):
+        if self.refusing:
+            writer.transport.abort()
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:

@@ -24,6 +24,7 @@ EXTRA_PREFIX = "field:"
 _PHONE_FIELD = re.compile(r"^phone(\d*)$")  # phone, phone2, phone3...: dialled in that order
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _DELIMITERS = (",", ";", "\t")  # ties go to the earlier one
+MAX_LENGTH = 255  # name, email, client_id: the database's column size
 
 
 class CsvMappingError(ValueError):
@@ -101,6 +102,9 @@ def parse_contacts(text: str, mapping: Mapping[str, str], *,
         break
     else:
         header = []
+    if any("\x00" in h for h in header):
+        raise CsvMappingError("header", f"line {header_line} holds a NUL character: "
+                                        "save the file as UTF-8 text")
     columns = _resolve(header, mapping)
     builder = _Builder()
     rows = 0
@@ -217,6 +221,19 @@ def _resolve(header: list[str], mapping: Mapping[str, str]) -> _Columns:
                     extras=[(i, name) for name, i in extras.items()], width=len(header))
 
 
+def _header_of(cols: _Columns, index: int) -> str:
+    """The field a column feeds, for errors: its mapped field, else its extra field's name."""
+    for name, i in cols.single.items():
+        if i == index:
+            return name
+    if any(i == index for i, _ in cols.phones):
+        return "phone"
+    for i, name in cols.extras:
+        if i == index:
+            return name
+    return "row"
+
+
 class _Builder:
     """Accumulates contacts, merging duplicates by client_id, else by first phone."""
 
@@ -235,7 +252,19 @@ class _Builder:
         if extra_cells:
             errors.append(RowError(line, "row", f"{cols.width + len(extra_cells)} values but "
                                                 f"the header has {cols.width} columns"))
+        nul = next((i for i, v in enumerate(values) if "\x00" in v), None)
+        if nul is not None:  # no database stores it: a binary or UTF-16 file read as text
+            self.errors.append(RowError(line, _header_of(cols, nul),
+                                        "holds a NUL character: save the file as UTF-8 text"))
+            return
         one = {name: get(i) for name, i in cols.single.items()}
+        for name in ("name", "email", "client_id", "first_name", "last_name"):
+            if len(one.get(name, "")) > MAX_LENGTH:
+                errors.append(RowError(line, name, f"longer than {MAX_LENGTH} characters"))
+        if not one.get("name") and len(one.get("first_name", "")) + \
+                len(one.get("last_name", "")) + 1 > MAX_LENGTH:
+            errors.append(RowError(line, "name", f"first and last name longer than "
+                                                 f"{MAX_LENGTH} characters"))
 
         phones: list[str] = []
         bad_phones: list[RowError] = []

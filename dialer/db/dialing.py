@@ -18,6 +18,8 @@ from ..core.rules import Decision, RuleSpec
 from .models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
                      Contact, ContactPhone, Followup, Rule, ServicePlan, SuppressionEntry,
                      SuppressionList)
+from .database import is_postgres
+from .models import database_proxy
 from .queries import claim_contacts
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
@@ -128,13 +130,26 @@ def release(cc_id: int, *, next_attempt_at: dt.datetime | None, reason: str,
 
 
 def start_attempt(*, cc_id: int, phone: str, caller_id: str | None, channel_id: str,
-                  node: str, now: dt.datetime) -> int:
+                  node: str, now: dt.datetime, hourly_cap: int | None = None) -> int | None:
+    """The attempt row, written before the call exists; None if the campaign has reached
+    the plan's hourly cap (counted here, under a lock on the campaign's row, so nodes
+    sharing the database never exceed it together)."""
     cc = CampaignContact.get_by_id(cc_id)
+    if hourly_cap is not None:
+        _lock(Campaign, cc.campaign_id)
+        if attempts_since(cc.campaign_id, now - dt.timedelta(hours=1)) >= hourly_cap:
+            return None
     CampaignContact.update(attempts=CampaignContact.attempts + 1, last_reason=None).where(
         CampaignContact.id == cc_id).execute()
     return Attempt.insert(campaign=cc.campaign_id, contact=cc.contact_id, phone=phone,
                           caller_id=caller_id, channel_id=channel_id, started_at=now,
                           node=node).execute()
+
+
+def _lock(model, row_id: int) -> None:
+    """Hold the row until the transaction ends (PostgreSQL; SQLite writes one at a time)."""
+    if is_postgres(database_proxy):
+        model.select(model.id).where(model.id == row_id).for_update().execute()
 
 
 def update_attempt(attempt_id: int, **values) -> None:
@@ -194,7 +209,7 @@ def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connec
 def open_attempts(node: str) -> list[dict]:
     """Attempts this node started and never closed (for the resync after a restart)."""
     return list(Attempt.select(Attempt.id, Attempt.channel_id, Attempt.campaign,
-                               Attempt.answered_at)
+                               Attempt.answered_at, Attempt.phone, Attempt.recording_name)
                 .where((Attempt.node == node) & Attempt.ended_at.is_null()).dicts())
 
 

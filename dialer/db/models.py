@@ -141,8 +141,8 @@ class Agent(BaseModel):
 
     user = pw.ForeignKeyField(User, unique=True, backref="agents", on_delete=CASCADE)
     endpoint = pw.CharField()  # e.g. "PJSIP/agent1"
-    state = EnumField(("logged_out", "available", "preview", "dialling", "on_call", "wrap_up",
-                       "not_ready"), default="logged_out")
+    state = EnumField(("logged_out", "logging_in", "available", "preview", "dialling", "on_call",
+                       "wrap_up", "not_ready", "phone_lost"), default="logged_out")
     state_since = UTCDateTimeField(default=utcnow)
 
 

@@ -22,6 +22,7 @@ from ..db import agents as agent_db
 from ..db import dialing, followups
 
 log = logging.getLogger("dialer.agents")
+SOFTHANGUP_SHUTDOWN = 4  # ChannelHangupRequest "cause" of a soft hangup: Asterisk shutting down
 SKIP_DELAY = dt.timedelta(minutes=5)
 
 
@@ -33,12 +34,14 @@ class Session:
     channel_id: str
     bridge_id: str
     since: dt.datetime
-    state: str = "logging_in"        # then available, preview, dialling, on_call, wrap_up, not_ready
+    state: str = "logging_in"        # then available, preview, dialling, on_call, wrap_up, not_ready;
+                                     # phone_lost: Asterisk went down, rung again when it is back
     customer: str | None = None      # customer channel in the bridge
     reserved: bool = False           # a call is being connected to this agent
     preview: dict | None = None      # the contact offered in preview: claim, campaign, details
     attempt_id: int | None = None    # the call in progress or in wrap-up (script, disposition)
     wrap_task: asyncio.Task | None = None
+    pbx_stopping: bool = False       # its leg is being hung up by Asterisk shutting down
 
 
 class AgentSessions:
@@ -69,7 +72,7 @@ class AgentSessions:
         now = self.now()
         mine = [s for s in self.sessions.values()
                 if (group_id is None or group_id in s.groups)
-                and s.state not in ("logging_in", "not_ready")]
+                and s.state not in ("logging_in", "not_ready", "phone_lost")]
         busy = [BusyAgent("talking" if s.state == "on_call" else "wrap_up",
                           max(0.0, (now - s.since).total_seconds()))
                 for s in mine if s.state in ("on_call", "wrap_up")]
@@ -91,17 +94,21 @@ class AgentSessions:
         info = await self.store.run(agent_db.agent_info, agent_id)
         self._check_live_limit(info)
         session = Session(agent_id, info["endpoint"], frozenset(info["groups"]),
-                          channel_id=f"agent-{agent_id}-{uuid.uuid4().hex[:8]}",
-                          bridge_id=f"dialer-agent-{agent_id}", since=self.now())
+                          channel_id=_new_leg_id(agent_id), bridge_id=_bridge_id(agent_id),
+                          since=self.now())
         self.sessions[agent_id] = session
         try:
-            await self.ari.originate(info["endpoint"], channel_id=session.channel_id,
-                                     app=self.app, app_args=f"agent,{agent_id}", timeout=30,
-                                     caller_id=f"Dialer <{agent_id}>")
+            await self._ring_phone(session)
         except AriError:
             del self.sessions[agent_id]
             raise
         return self.describe(agent_id)
+
+    async def _ring_phone(self, session: Session) -> None:
+        """Call the desk phone; answered, it enters Stasis as `agent,<id>`."""
+        await self.ari.originate(session.endpoint, channel_id=session.channel_id,
+                                 app=self.app, app_args=f"agent,{session.agent_id}",
+                                 timeout=30, caller_id=f"Dialer <{session.agent_id}>")
 
     def _check_live_limit(self, info: dict) -> None:
         """The plan's max_live_agents_per_group, for each group of the agent."""
@@ -134,12 +141,97 @@ class AgentSessions:
         await self._set_state(session, "available")
         log.info("agent %s logged in on %s", agent_id, session.endpoint)
 
+    async def on_hangup_request(self, event: dict) -> None:
+        """Asterisk hangs every channel up as it shuts down (a restart): an agent's leg
+        going that way is not the agent leaving."""
+        session = self.by_channel(event.get("channel", {}).get("id", ""))
+        if session is not None and event.get("soft") and event.get("cause") == SOFTHANGUP_SHUTDOWN:
+            session.pbx_stopping = True
+
     async def on_channel_destroyed(self, channel_id: str) -> bool:
         session = self.by_channel(channel_id)
-        if session is None:
-            return False
-        await self._gone(session)
-        return True
+        if session is not None and session.pbx_stopping:
+            await self._phone_lost(session)
+            return True
+        if session is not None:
+            await self._gone(session)
+            return True
+        # A caller taken back after a restart with nobody else tracking it hung up.
+        talking = next((s for s in self.sessions.values() if s.customer == channel_id), None)
+        if talking is not None:
+            await self.call_ended(talking.agent_id, 0)
+            return True
+        return False
+
+    # ---- after a (re)connect ---------------------------------------------------------
+    async def resync(self, channels: list[dict], bridges: list[dict]) -> dict[int, list[str]]:
+        """Sessions whose desk-phone leg is gone (Asterisk restarted, or the phone hung up
+        while we were not listening) ring the phone again; legs of agents still logged in
+        from before a restart of the dialer are taken back with their bridge. Returns, for
+        each agent taken back, the other channels in its bridge (calls that were up)."""
+        up = {c["id"] for c in channels if c.get("state") == "Up"}
+        in_bridge = {b["id"]: list(b.get("channels") or []) for b in bridges}
+        for session in list(self.sessions.values()):
+            if session.channel_id not in up and session.state != "logging_in":
+                await self._ring_again(session)
+        taken_back = {}
+        for channel_id in sorted(up):
+            agent_id = agent_of_leg(channel_id)
+            if agent_id is None or agent_id in self.sessions:
+                continue
+            others = await self._take_back(agent_id, channel_id, in_bridge)
+            if others is not None:
+                taken_back[agent_id] = others
+        return taken_back
+
+    async def _phone_lost(self, session: Session) -> None:
+        """The leg is gone but the agent has not left: no calls until it is rung again."""
+        if session.wrap_task:
+            session.wrap_task.cancel()
+        if session.preview and session.state == "preview":
+            await self._hand_back(session, "the agent's phone was lost during preview")
+        session.customer, session.reserved, session.preview = None, False, None
+        session.pbx_stopping = False
+        await self._set_state(session, "phone_lost")
+
+    async def _ring_again(self, session: Session) -> None:
+        log.warning("agent %s: desk-phone leg lost, ringing the phone again", session.agent_id)
+        await self._phone_lost(session)
+        session.channel_id = _new_leg_id(session.agent_id)
+        await self._set_state(session, "logging_in")
+        try:
+            await self._ring_phone(session)
+        except AriError as exc:
+            log.warning("agent %s: could not ring the phone again: %s", session.agent_id, exc)
+            await self._gone(session)
+
+    async def _take_back(self, agent_id: int, channel_id: str,
+                         in_bridge: dict[str, list[str]]) -> list[str] | None:
+        """An agent's leg from before a restart: the session again, unless the agent
+        logged out meanwhile (then the leg is stale and hung up by the caller)."""
+        try:
+            info = await self.store.run(agent_db.agent_info, agent_id)
+        except Exception:  # noqa: BLE001 - an agent deleted since: stale leg
+            return None
+        if info["state"] == "logged_out":
+            return None
+        session = Session(agent_id, info["endpoint"], frozenset(info["groups"]), channel_id,
+                          bridge_id=_bridge_id(agent_id), since=self.now())
+        self.sessions[agent_id] = session
+        others = [c for c in in_bridge.get(session.bridge_id, []) if c != channel_id]
+        if channel_id not in in_bridge.get(session.bridge_id, []):
+            try:
+                await self.ari.create_bridge(session.bridge_id, type="mixing",
+                                             name=f"agent {agent_id}")
+            except AriConflict:
+                pass
+            await self.ari.add_to_bridge(session.bridge_id, [channel_id])
+        if others:
+            session.customer = others[0]
+        await self._set_state(session, "on_call" if others else
+                              "not_ready" if info["state"] == "not_ready" else "available")
+        log.info("agent %s taken back after a restart (%s)", agent_id, session.state)
+        return others
 
     async def _gone(self, session: Session) -> None:
         self.sessions.pop(session.agent_id, None)
@@ -307,6 +399,8 @@ class AgentSessions:
             return
         session.customer = None
         session.preview = None
+        if session.state == "phone_lost":  # stays so until the phone is rung again
+            return
         if wrap_seconds <= 0:
             await self._set_state(session, "available")
             return
@@ -326,6 +420,22 @@ class AgentSessions:
                 "endpoint": s.endpoint, "customer": s.customer, "bridge": s.bridge_id,
                 "preview": s.preview["details"] if s.preview else None,
                 "attempt_id": s.attempt_id}
+
+
+def _new_leg_id(agent_id: int) -> str:
+    return f"agent-{agent_id}-{uuid.uuid4().hex[:8]}"
+
+
+def _bridge_id(agent_id: int) -> str:
+    return f"dialer-agent-{agent_id}"
+
+
+def agent_of_leg(channel_id: str) -> int | None:
+    """The agent whose desk-phone leg this is (`_new_leg_id`)."""
+    parts = channel_id.split("-")
+    if len(parts) == 3 and parts[0] == "agent" and parts[1].isdigit():
+        return int(parts[1])
+    return None
 
 
 class AgentStateError(Exception):

@@ -22,6 +22,7 @@ from .agents import AgentSessions
 from .pacing import PacingStats
 
 log = logging.getLogger("dialer.outbound")
+HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
 
 
 @dataclass
@@ -87,8 +88,16 @@ class OutboundCalls:
         """Call a claimed contact. With `preview_agent` the call goes to that agent, who
         chose it on screen, without AMD (the agent hears who answers)."""
         phone = claim["prefix"] + claim["state"].phone
-        await self._place(campaign, phone, preview_agent,
-                          lambda **ids: dialing.start_attempt(cc_id=claim["cc_id"], **ids))
+        placed = await self._place(
+            campaign, phone, preview_agent,
+            lambda **ids: dialing.start_attempt(
+                cc_id=claim["cc_id"], hourly_cap=campaign["plan"].max_attempts_per_hour, **ids))
+        if not placed:  # another node used the hour's last attempts first
+            await self.store.run(dialing.release, claim["cc_id"],
+                                 next_attempt_at=self.now() + HOURLY_CAP_RETRY,
+                                 reason="the plan's attempts per hour are used up")
+            if preview_agent is not None:
+                await self.agents.preview_done(preview_agent)
 
     async def dial_followup(self, settings: dict, followup_id: int, phone: str,
                             agent_id: int) -> None:
@@ -106,12 +115,15 @@ class OutboundCalls:
 
     async def _place(self, campaign: dict, phone: str, preview_agent: int | None,
                      start_attempt, followup_id: int | None = None,
-                     agent_call: bool = False) -> None:
+                     agent_call: bool = False) -> bool:
+        """Write the attempt, then originate; False if `start_attempt` refused (None)."""
         channel_id = f"out-{self.node}-{uuid.uuid4().hex[:16]}"
         caller_id = self._caller_id(campaign)
         # The attempt is on disk before the call exists.
         attempt_id = await self.store.run(start_attempt, phone=phone, caller_id=caller_id,
                                           channel_id=channel_id, node=self.node, now=self.now())
+        if attempt_id is None:
+            return False
         loop = asyncio.get_running_loop()
         call = Call(attempt_id, channel_id, campaign, phone, loop.time(),
                     preview_agent=preview_agent, followup_id=followup_id,
@@ -131,6 +143,27 @@ class OutboundCalls:
         except AriError as exc:
             log.warning("originate to %s failed: %s", phone, exc)
             await self._close(call, "failed")
+        return True
+
+    async def adopt(self, in_agent_bridges: dict[int, list[str]]) -> None:
+        """After a restart: campaign calls of this node found talking in an agent's bridge
+        carry on (their attempt stays open, the rules run when they end)."""
+        agent_of = {ch: agent for agent, chans in in_agent_bridges.items() for ch in chans}
+        if not agent_of:
+            return
+        loop = asyncio.get_running_loop()
+        for row in await self.store.run(dialing.open_attempts, self.node):
+            agent_id = agent_of.get(row["channel_id"])
+            if agent_id is None or row["campaign"] is None or row["channel_id"] in self.calls:
+                continue
+            campaign = await self.store.run(dialing.campaign_settings, row["campaign"])
+            self.calls[row["channel_id"]] = Call(
+                row["id"], row["channel_id"], campaign, row["phone"], loop.time(),
+                answered_at=row["answered_at"], stage="connected", agent_id=agent_id,
+                outcome="human", recording=row["recording_name"], stage_since=loop.time())
+            self.agents.sessions[agent_id].attempt_id = row["id"]
+            log.info("attempt %s: call %s taken back, with agent %s", row["id"],
+                     row["channel_id"], agent_id)
 
     # ---- events ----------------------------------------------------------------------
     async def on_state_change(self, event: dict) -> None:

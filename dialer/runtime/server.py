@@ -19,7 +19,7 @@ from ..db.database import Store, open_database
 from ..db import dialing
 from ..db.migrate import migrate
 from ..web.app import create_app
-from .agents import AgentSessions
+from .agents import AgentSessions, agent_of_leg
 from .campaigns import CampaignRunner
 from .inbound import InboundCalls
 from .outbound import OutboundCalls
@@ -48,6 +48,7 @@ class Dialer:
         self.ari.on("StasisStart", self.on_stasis_start)
         self.ari.on("ChannelStateChange", self.calls.on_state_change)
         self.ari.on("ChannelDestroyed", self.on_channel_destroyed)
+        self.ari.on("ChannelHangupRequest", self.agents.on_hangup_request)
         self.ari.on("PlaybackFinished", self.calls.on_playback_finished)
         self.ari.on("PlaybackFinished", self.inbound.on_playback_finished)
         self.ari.on("ChannelDtmfReceived", self.inbound.on_dtmf)
@@ -62,12 +63,15 @@ class Dialer:
         # A call we track whose channel is gone ended while we were not listening.
         for channel_id in [c for c in self.calls.calls if c not in live]:
             await self.calls.on_channel_destroyed({"channel": {"id": channel_id}})
+        # Agents' legs: rung again if lost, taken back after a restart with the calls in
+        # their bridges, which carry on.
+        await self.calls.adopt(await self.agents.resync(channels, bridges))
         recovered = await self.store.run(dialing.recover, self.cfg.node,
                                          set(self.calls.calls), live, self.now(),
                                          release_claims=ari.connects == 1)
-        # Nobody handles these any more: do not leave them waiting in silence. (An agent's
-        # desk-phone leg from before a restart: the agent logs in again.)
-        stale_agent_legs = [c["id"] for c in channels if c["id"].startswith("agent-")
+        # Nobody handles these any more: do not leave them waiting in silence (an agent's
+        # leg not taken back: the agent had logged out).
+        stale_agent_legs = [c["id"] for c in channels if agent_of_leg(c["id"]) is not None
                             and self.agents.by_channel(c["id"]) is None]
         for channel_id in recovered["hang_up"] + stale_agent_legs:
             await ari.hangup(channel_id)

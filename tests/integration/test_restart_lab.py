@@ -1,6 +1,8 @@
-"""The dialer dies in the middle of a bridged call and a new one starts on the same
-database: the call is not left hanging, its attempt is recorded as lost, and the contact
-is called again later by the rules, not twice at once."""
+"""The dialer dies while a call is still ringing and a new one starts on the same
+database: the call nobody can act on any more is hung up, its attempt is recorded as lost,
+the contact is called again later by the rules, not twice at once, and the logged-in
+agent is taken back on the same desk-phone leg. (Calls already with an agent carry on:
+tests/integration/test_crash_lab.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from dialer.db.models import CampaignContact
 from dialer.runtime.server import Dialer
 from tests.campaign_driver import attempts, login_all, wait_until
 from tests.campaign_seed import seed_campaign
-from tests.lab_calls import human
+from tests.lab_calls import NO_ANSWER
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
 
@@ -26,19 +28,20 @@ async def started(cfg) -> Dialer:
     return d
 
 
-async def test_restart_mid_call_closes_the_attempt_and_hangs_up_nothing_waits(lab, tmp_path):
+async def test_restart_while_ringing_closes_the_attempt_and_keeps_the_agent(lab, tmp_path):
     side = lab.info["pbx"]
     cfg = Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
                                          password=side["ari_password"]),
                  database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
                  web=WebConfig(port=0))
     first = await started(cfg)
-    seed = await first.store.run(seed_campaign, [human(0, "212")],  # stays on the line
-                                 agents=lab.info["agents"][:1], campaign={"max_attempts": 3})
+    seed = await first.store.run(seed_campaign, [NO_ANSWER], agents=lab.info["agents"][:1],
+                                 campaign={"max_attempts": 3, "ring_timeout_seconds": 40})
     agent, cid = seed["agent_ids"][0], seed["campaign_id"]
     await login_all(first, [agent])
+    leg = first.agents.sessions[agent].channel_id
     await first.store.run(campaigns.set_status, cid, "running")
-    await wait_until(lambda: first.agents.describe(agent)["state"] == "on_call", 20)
+    await wait_until(lambda: first.calls.calls, 20)
     [call] = first.calls.calls
     # The process dies: nothing is hung up, nothing is written.
     await first.runner.stop()
@@ -56,8 +59,11 @@ async def test_restart_mid_call_closes_the_attempt_and_hangs_up_nothing_waits(la
         assert cc.state == "rescheduled" and cc.next_attempt_at > row["ended_at"]
         await asyncio.sleep(2)  # runner ticks: the contact is not dialled again now
         assert len(await second.store.run(attempts, cid)) == 1 and not second.calls.calls
-        assert not [c for c in await _channels(lab) if c["id"].startswith("agent-")]
+        assert second.agents.describe(agent)["state"] == "available"
+        assert second.agents.sessions[agent].channel_id == leg
+        assert leg in {c["id"] for c in await _channels(lab)}
     finally:
+        await second.agents.logout(agent)
         await second.stop()
 
 
