@@ -9,6 +9,7 @@ from typing import Any
 
 import peewee as pw
 
+from ..core import amd
 from ..core.phones import PhoneError, normalise, region_of
 from ..core.rules import RuleSpec, rule_problems
 from ..core.tz import canonical_zone
@@ -40,13 +41,14 @@ _CHECKS = {
     "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),
     "abandon_window": lambda v: _choice("abandon_window", v, Campaign.abandon_window.values),
     "max_lines_per_agent": lambda v: _number("max_lines_per_agent", v, 1, 20),
+    **{f"amd_{name}": (lambda v, name=name: _amd(name, v)) for name in amd.PARAMS},
 }
 # settings a clone copies (everything but identity, status and timestamps)
 _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_priority",
            "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
            "machine_action", "machine_message", "safe_harbour_message", "max_attempts",
            "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
-           "max_lines_per_agent")
+           "max_lines_per_agent", *(f"amd_{name}" for name in amd.PARAMS))
 
 
 def _choice(field: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -61,6 +63,19 @@ def _number(field: str, value: Any, minimum: float, maximum: float) -> float:
     if not minimum <= value <= maximum:
         raise FieldError(field, f"must be between {minimum:g} and {maximum:g}")
     return float(value)
+
+
+def _amd(name: str, value: Any) -> int | None:
+    """A campaign's AMD() setting: null (the shipped default) or a whole number in range."""
+    try:
+        return amd.check(name, value)
+    except ValueError as exc:
+        raise FieldError(f"amd_{name}", str(exc)) from None
+
+
+def amd_overrides(c: Campaign) -> dict:
+    """{param: value or None} of a campaign's own AMD settings."""
+    return {name: getattr(c, f"amd_{name}") for name in amd.PARAMS}
 
 
 def _zone(field: str, value: Any) -> str | None:
@@ -87,6 +102,9 @@ def campaign_dict(c: Campaign) -> dict:
         "ring_timeout_seconds": c.ring_timeout_seconds,
         "abandon_target_percent": c.abandon_target_percent,
         "abandon_window": c.abandon_window, "max_lines_per_agent": c.max_lines_per_agent,
+        **{f"amd_{name}": value for name, value in amd_overrides(c).items()},
+        # what AMD() runs with: the campaign's settings over the shipped defaults
+        "amd_effective": amd.settings(amd_overrides(c)),
     }
 
 

@@ -20,6 +20,8 @@ from .models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignCont
                      SuppressionList)
 from .database import is_postgres
 from .models import database_proxy
+from .campaign_admin import amd_overrides
+from ..core.amd import amd_arguments
 from .queries import claim_contacts
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
@@ -44,6 +46,7 @@ def campaign_settings(campaign_id: int) -> dict:
         "bcw_seconds": c.bcw_seconds, "record": c.record, "inbound_priority": c.inbound_priority,
         "amd_enabled": c.amd_enabled, "machine_action": c.machine_action,
         "machine_message": c.machine_message, "safe_harbour_message": c.safe_harbour_message,
+        "amd_arguments": amd_arguments(amd_overrides(c)),  # DIALER_AMD ("": shipped defaults)
         "ring_timeout_seconds": c.ring_timeout_seconds, "max_attempts": c.max_attempts,
         "caller_ids": [n.number for n in c.caller_ids.order_by(CallerIdNumber.id)],
         "rules": [RuleSpec(r.position, r.condition, r.action, r.params)

@@ -199,6 +199,17 @@ class Campaign(BaseModel):
     abandon_target_percent = pw.FloatField(default=3.0)
     abandon_window = EnumField(("30d", "24h"), default="30d")
     max_lines_per_agent = pw.FloatField(default=3.0)  # calls in flight per agent logged in
+    # AMD() settings (core.amd.PARAMS, ms but the word count and the threshold); NULL: the
+    # tuned default of the shipped [dialer-amd] context
+    amd_initial_silence = pw.IntegerField(null=True)
+    amd_greeting = pw.IntegerField(null=True)
+    amd_after_greeting_silence = pw.IntegerField(null=True)
+    amd_total_analysis_time = pw.IntegerField(null=True)
+    amd_min_word_length = pw.IntegerField(null=True)
+    amd_between_words_silence = pw.IntegerField(null=True)
+    amd_maximum_number_of_words = pw.IntegerField(null=True)
+    amd_silence_threshold = pw.IntegerField(null=True)
+    amd_maximum_word_length = pw.IntegerField(null=True)
 
 
 class CallerIdNumber(BaseModel):

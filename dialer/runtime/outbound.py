@@ -139,6 +139,7 @@ class OutboundCalls:
                 variables={"DIALER_SKIP_AMD": "0" if amd else "1",
                            "DIALER_WAIT_BEEP": "1" if campaign["machine_action"] == "message"
                            else "0",
+                           "DIALER_AMD": campaign.get("amd_arguments", ""),
                            "DIALER_ATTEMPT": str(attempt_id)})
         except AriError as exc:
             log.warning("originate to %s failed: %s", phone, exc)

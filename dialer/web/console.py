@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+from ..core import amd
 from ..db import inbound
 from ..db.models import (AgentGroup, Attempt, Campaign, CampaignContact, Contact, ContactPhone,
                          RingGroup, Script)
@@ -118,7 +119,9 @@ async def new_campaign_page(request: web.Request) -> web.Response:
                    Script.select().where(Script.account == who.account_id)]
         return groups, scripts
     groups, scripts = await request.app[DIALER].store.run(choices)
-    return _render(request, "campaign_new.html", groups=groups, scripts=scripts)
+    amd_params = [(name, amd.SHIPPED[name], *amd.RANGES[name]) for name in amd.PARAMS]
+    return _render(request, "campaign_new.html", groups=groups, scripts=scripts,
+                   amd_params=amd_params)
 
 
 @routes.get("/campaigns/{id}")
