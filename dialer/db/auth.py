@@ -271,6 +271,7 @@ def identify(token: str, kind: str, now: dt.datetime) -> Identity | None:
     if row is None or not row.user.active:
         return None
     if row.expires_at is not None and row.expires_at <= to_naive_utc(now):
+        row.delete_instance()  # expired: gone for good, not merely refused
         return None
     user = row.user
     role = Role.get_or_none(Role.id == user.role_id) if user.role_id else None

