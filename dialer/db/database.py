@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -17,6 +18,20 @@ import peewee as pw
 from playhouse.pool import PooledPostgresqlDatabase
 
 from .models import database_proxy
+
+
+class _NoQueryParameters(logging.Filter):
+    """peewee logs each query with its parameters at DEBUG: password hashes, CSRF tokens,
+    contacts' personal data. Keep the SQL, drop the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, tuple) and len(record.msg) == 2:
+            sql, params = record.msg
+            record.msg = (sql, f"<{len(params or ())} parameter(s)>")
+        return True
+
+
+logging.getLogger("peewee").addFilter(_NoQueryParameters())
 
 T = TypeVar("T")
 
