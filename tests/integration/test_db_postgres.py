@@ -188,3 +188,34 @@ async def test_store_on_postgres_fifty_concurrent_inserts(pg):
         assert count == 50
     finally:
         await store.close()
+
+
+def test_nodes_racing_for_the_hourly_cap_never_exceed_it(pg):
+    """The cap is counted where the attempt is written, under a lock on the campaign's
+    row: six nodes writing their attempts at the same instant, round after round, into a
+    cap of 10 write exactly 10 (without the lock the second round writes 12)."""
+    from dialer.db.dialing import claim_due, start_attempt
+
+    campaign_id = seed_queue(40)
+    now = utcnow()
+    together = threading.Barrier(6)
+
+    def node(name):
+        written = 0
+        with pg.connection_context():
+            for _ in range(3):
+                with pg.atomic():
+                    [claim] = claim_due(campaign_id, name, 1, now)
+                together.wait(10)
+                with pg.atomic():
+                    if start_attempt(cc_id=claim["cc_id"], phone="+33612345678",
+                                     caller_id=None, channel_id=f"{name}-{uuid.uuid4().hex}",
+                                     node=name, now=now, hourly_cap=10) is not None:
+                        written += 1
+        return written
+
+    with ThreadPoolExecutor(6) as pool:
+        written = list(pool.map(node, [f"n{i}" for i in range(6)], timeout=60))
+
+    assert sum(written) == 10 == Attempt.select().count()
+    assert len({a.contact_id for a in Attempt.select()}) == 10
