@@ -720,7 +720,8 @@ async def test_drop_during_resync_still_delivers_held_events_before_next_resync(
     client.on("StasisStart", handler)
     fake.greeting = [channel_event("StasisStart", "held")]
     client.start()
-    await wait_until(lambda: len(client._held or []) == 1)
+    # held, and the hook running (it starts after the app's subscription request)
+    await wait_until(lambda: len(client._held or []) == 1 and order == ["hook1-start"])
     fake.greeting = []
     await fake.drop()
     await wait_until(lambda: client.state == "disconnected")  # socket gone, hook still running
