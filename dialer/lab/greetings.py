@@ -232,6 +232,29 @@ def load_manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text())
 
 
+def _item(spec: Spec, samples, info: dict) -> dict:
+    return asdict(spec) | info | {"name": spec.name, "duration": round(len(samples) / RATE, 3),
+                                  "levels": frame_levels(samples)}
+
+
+def ensure_items(ids: list[int], root: Path | None = None) -> list[dict]:
+    """A few greetings of the default set (a short lab test), rendered if missing: the
+    same files the whole set has."""
+    folder = greetings_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    by_id = {s.id: s for s in specs()}
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in ids:
+            spec = by_id[i]
+            samples, info = render(spec, Path(tmp))
+            path = folder / f"{spec.name}.wav"
+            if not path.exists() or _read(path) != samples:
+                _write(path, samples)
+            out.append(_item(spec, samples, info))
+    return out
+
+
 def ensure_greetings(root: Path | None = None, seed: int = SEED, say=print) -> Path:
     """The set in <root>/lab/greetings, generated only when missing or of another recipe."""
     folder = greetings_dir(root)
@@ -252,9 +275,7 @@ def ensure_greetings(root: Path | None = None, seed: int = SEED, say=print) -> P
         for spec in all_specs:
             samples, info = render(spec, Path(tmp))
             _write(folder / f"{spec.name}.wav", samples)
-            items.append(asdict(spec) | info | {"name": spec.name,
-                                                 "duration": round(len(samples) / RATE, 3),
-                                                 "levels": frame_levels(samples)})
+            items.append(_item(spec, samples, info))
     (folder / "manifest.json").write_text(json.dumps(
         {"version": VERSION, "seed": seed, "rate": RATE, "frame_ms": 20, "items": items}))
     return folder

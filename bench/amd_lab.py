@@ -1,0 +1,258 @@
+"""Answering-machine detection measured on the real lab (issue 9).
+
+Every greeting of the generated set (dialer/lab/greetings.py: humans and machines, 8 kHz
+telephone band) is the callee: the simulator answers ...9NNN and plays greeting NNN over
+RTP; the PBX runs the shipped [dialer-amd] context with each AMD setting in DIALER_AMD; this
+process is the `dialer` Stasis app and reads the verdict from StasisStart's args. Times
+are Asterisk's own event timestamps, counted from the greeting's start (a UserEvent the
+simulator sends just before its Playback; both instances share the host's clock; the
+simulator's Answer() waits up to 0.5 s for the caller's media before that), decision =
+StasisStart. Then, with DIALER_WAIT_BEEP=1 and the shipped defaults, every
+greeting that ends in a beep: the message (a playback started at StasisStart) must start
+after the beep's end and within 1 s of it (PlaybackStarted).
+
+    .venv/bin/python -m bench.amd_lab                  # every setting, the whole set (~15 min)
+    .venv/bin/python -m bench.amd_lab --quick          # every 3rd greeting
+    .venv/bin/python -m bench.amd_lab --settings shipped,asterisk
+    .venv/bin/python -m bench.amd_lab --offline        # app_amd's rule on the recorded
+                                                      # frame levels only (seconds, no lab)
+    .venv/bin/python -m bench.amd_lab --offline --seed 11   # a set not used for tuning
+
+The lab is the default one, or DIALER_LAB_NAME / DIALER_LAB_PBX_IP / DIALER_LAB_SIM_IP
+(or --lab-name / --pbx-ip / --sim-ip); it is started if it is not running. Do not run it
+while a dialer is connected to that lab's PBX (both would be the `dialer` app).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import time
+import uuid
+
+from bench.amd_model import decide
+from bench.amd_score import beep_score, by_kind, meets_goal, score, table
+from dialer.core import amd
+from dialer.lab import Lab, LabConfig
+from dialer.lab.root import cache_dir
+from dialer.lab.greetings import SEED, ensure_greetings, load_manifest
+
+# name -> AMD() settings; "shipped" is what [dialer-amd] uses with an empty DIALER_AMD.
+SETTINGS = {
+    "asterisk defaults": amd.ASTERISK_DEFAULTS,
+    "shipped": amd.SHIPPED,
+    "shipped + threshold 200": amd.settings({"silence_threshold": 200}),
+    "shipped + after-greeting silence 800": amd.settings({"after_greeting_silence": 800}),
+    "shipped + greeting 2000": amd.settings({"greeting": 2000}),
+    "shipped + max words 3": amd.settings({"maximum_number_of_words": 3}),
+    "shipped + analysis 6000": amd.settings({"total_analysis_time": 6000}),
+}
+BEEP_SILENCES = (900, 700)  # DIALER_BEEP_SILENCE values measured (the first is shipped)
+
+
+def number(item: dict) -> str:
+    return f"+1212555{9000 + item['id']:04d}"  # ...9NNN: the simulator plays gNNN
+
+
+def _ts(event: dict) -> float:
+    return dt.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+class Caller:
+    """Places one call per greeting through [dialer-amd] and records what happened."""
+
+    def __init__(self, client, trunk: str, sim=None):
+        self.client, self.trunk = client, trunk
+        self.calls: dict[str, dict] = {}
+        self.done: dict[str, asyncio.Event] = {}
+        self.by_greeting: dict[str, dict] = {}  # greeting name -> its call now
+        if sim is not None:
+            sim.on("ChannelUserevent", self._greeting_started)
+        client.on("ChannelStateChange", self._state)
+        client.on("StasisStart", self._stasis)
+        client.on("PlaybackStarted", self._playback)
+        client.on("ChannelDestroyed", self._destroyed)
+
+    async def _greeting_started(self, e: dict) -> None:
+        """The simulator is about to play the greeting: its t=0 (same host clock)."""
+        call = self.by_greeting.get(e.get("userevent", {}).get("name", ""))
+        if call is not None and e.get("eventname") == "greeting" and "audio" not in call:
+            call["audio"] = _ts(e)
+
+    async def _state(self, e: dict) -> None:
+        call = self.calls.get(e["channel"]["id"])
+        if call is not None and e["channel"]["state"] == "Up" and "up" not in call:
+            call["up"] = _ts(e)
+
+    async def _stasis(self, e: dict) -> None:
+        cid = e["channel"]["id"]
+        call = self.calls.get(cid)
+        if call is None:
+            return
+        args = e.get("args", []) + ["", "", ""]
+        call["status"], call["cause"], call["stasis"] = args[1] or None, args[2], _ts(e)
+        if call["message"] and call["status"] == "MACHINE":
+            await self.client.play(cid, "sound:vm-goodbye", playback_id=f"{cid}-msg")
+        else:
+            await self.client.hangup(cid)
+
+    async def _playback(self, e: dict) -> None:
+        cid = e["playback"]["id"].removesuffix("-msg")
+        if cid in self.calls:
+            self.calls[cid]["played"] = _ts(e)
+            await self.client.hangup(cid)
+
+    async def _destroyed(self, e: dict) -> None:
+        cid = e["channel"]["id"]
+        if cid in self.done:
+            self.done[cid].set()
+
+    async def call(self, item: dict, variables: dict, message: bool) -> dict:
+        cid = f"amdbench-{uuid.uuid4().hex[:12]}"
+        self.calls[cid] = call = {"message": message}
+        self.by_greeting[item["name"]] = call
+        self.done[cid] = asyncio.Event()
+        await self.client.originate(f"PJSIP/{number(item)}@{self.trunk}", channel_id=cid,
+                                    context="dialer-amd", extension="s", priority=1,
+                                    timeout=15, variables=variables)
+        try:
+            await asyncio.wait_for(self.done[cid].wait(), 40)
+        except asyncio.TimeoutError:
+            await self.client.hangup(cid)
+        # Times count from the greeting's start (what a real callee's answer is); without
+        # the simulator's mark, from the PBX's answer.
+        t0 = call.get("audio") or call.get("up")
+        row = {"name": item["name"], "kind": item["kind"], "label": item["label"],
+               "speech_end": item["speech_end"], "beep_end": item["beep_end"],
+               "status": call.get("status"), "cause": call.get("cause"),
+               "answer_to_audio": call["audio"] - call["up"] if "audio" in call and "up" in call
+               else None,
+               "decided": call["stasis"] - t0 if t0 and "stasis" in call else None,
+               "message": call["played"] - t0 if t0 and "played" in call else None}
+        del self.calls[cid], self.done[cid], self.by_greeting[item["name"]]
+        return row
+
+
+async def run_calls(caller: Caller, items: list[dict], variables: dict, message: bool,
+                    concurrency: int) -> list[dict]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(item):
+        async with gate:
+            return await caller.call(item, variables, message)
+
+    return await asyncio.gather(*(one(i) for i in items))
+
+
+def offline(items: list[dict], settings: dict[str, dict]) -> dict[str, list[dict]]:
+    out = {}
+    for name, p in settings.items():
+        rows = []
+        for it in items:
+            status, cause, ms = decide(it["levels"], p)
+            rows.append({"name": it["name"], "kind": it["kind"], "label": it["label"],
+                         "speech_end": it["speech_end"], "status": status, "cause": cause,
+                         "decided": ms / 1000})
+        out[name] = rows
+    return out
+
+
+def report(results: dict[str, list[dict]], beeps: dict[int, list[dict]], out: str | None) -> None:
+    scores = {name: score(rows) for name, rows in results.items()}
+    print(table(scores))
+    for name, rows in results.items():
+        kinds = ", ".join(f"{k} {r}/{t}" for k, (r, t) in by_kind(rows).items())
+        print(f"\n{name}: right per kind: {kinds}")
+    for silence, rows in beeps.items():
+        b = beep_score(rows)
+        d50 = "-" if b["delay_p50"] is None else f"{b['delay_p50']:.2f}"
+        d95 = "-" if b["delay_p95"] is None else f"{b['delay_p95']:.2f}"
+        print(f"\nbeep (shipped AMD, WaitForSilence {silence} ms): {b['calls']} greetings with a "
+              f"beep, message started on {b['started']} (the others were not called machine); "
+              f"within 1 s after the beep: {100 * b['within']:.1f}%; before the beep ended: "
+              f"{b['before_beep_end']}; later than 1 s: {b['late']}; delay after the beep "
+              f"p50 {d50} s, p95 {d95} s")
+    shipped = scores.get("shipped")
+    if shipped:
+        print(f"\nshipped defaults: goal {'met' if meets_goal(shipped) else 'missed'}")
+    if out:
+        with open(out, "w") as f:
+            json.dump({"results": results, "beeps": {str(k): v for k, v in beeps.items()}}, f)
+
+
+async def measure(args) -> None:
+    cfg = LabConfig.from_env()
+    cfg = LabConfig(name=args.lab_name or cfg.name, pbx_ip=args.pbx_ip or cfg.pbx_ip,
+                    sim_ip=args.sim_ip or cfg.sim_ip, ari_port=cfg.ari_port)
+    lab = Lab(cfg)
+    # another seed offline: its own folder, the lab's set stays
+    where = lab.root if args.seed == SEED or not args.offline else \
+        cache_dir() / f"amd-seed-{args.seed}"
+    items = load_manifest(ensure_greetings(where, seed=args.seed))["items"]
+    items = items[::3 if args.quick else 1]
+    chosen = {n: SETTINGS[n] for n in args.settings.split(",")} if args.settings else SETTINGS
+    if args.offline:
+        report(offline(items, chosen), {}, args.json)
+        return
+    from dialer.ari import AriClient
+
+    if not all(inst.running() for inst in lab.instances()):
+        lab.up(say=lambda *a: None)
+    info = cfg.info()
+    side, sim_side = info["pbx"], info["sim"]
+    client = AriClient(side["ari_url"], side["ari_user"], side["ari_password"], "dialer")
+    sim = AriClient(sim_side["ari_url"], sim_side["ari_user"], sim_side["ari_password"],
+                    "amd-bench")
+    caller = Caller(client, info["trunk"], sim)
+    client.start()
+    sim.start()
+    try:
+        await asyncio.wait_for(client.connected.wait(), 10)
+        await asyncio.wait_for(sim.connected.wait(), 10)
+        await client.subscribe("channel:")
+        await sim.subscribe("channel:")
+        results, beeps = {}, {}
+        for name, p in chosen.items():
+            t0 = time.monotonic()
+            results[name] = await run_calls(
+                caller, items, {"DIALER_SKIP_AMD": "0", "DIALER_WAIT_BEEP": "0",
+                                "DIALER_AMD": "" if name == "shipped"  # the dialplan's own
+                                else ",".join(str(p[k]) for k in amd.PARAMS)},
+                False, args.concurrency)
+            print(f"# {name}: {len(items)} calls in {time.monotonic() - t0:.0f} s", flush=True)
+        if not args.no_beep:
+            with_beep = [i for i in items if i["beep_end"] is not None]
+            for silence in BEEP_SILENCES:
+                beeps[silence] = await run_calls(
+                    caller, with_beep, {"DIALER_SKIP_AMD": "0", "DIALER_WAIT_BEEP": "1",
+                                        "DIALER_AMD": "", "DIALER_BEEP_SILENCE": str(silence)},
+                    True, args.concurrency)
+    finally:
+        for c in (client, sim):
+            await c.stop()
+            await c.close()
+    report(results, beeps, args.json)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="every 3rd greeting")
+    parser.add_argument("--offline", action="store_true",
+                        help="app_amd's rule on the recorded frame levels, no calls")
+    parser.add_argument("--settings", help="comma-separated names of: " + ", ".join(SETTINGS))
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help=f"another greeting set (the defaults were chosen on {SEED})")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--no-beep", action="store_true", help="skip the beep measurement")
+    parser.add_argument("--json", help="also write every call's row to this file")
+    parser.add_argument("--lab-name", default=os.environ.get("DIALER_LAB_NAME"))
+    parser.add_argument("--pbx-ip")
+    parser.add_argument("--sim-ip")
+    asyncio.run(measure(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
