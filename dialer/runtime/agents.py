@@ -305,16 +305,18 @@ class AgentSessions:
         session = self.sessions.get(agent_id)
         if session is None:
             return False
-        session.reserved = False
         if details is not None:
             session.preview = {"details": details}
+        # Stays reserved until on_call: while the bridge request is out, another answered
+        # call must not take this agent (two customers in one bridge).
         try:
             await self.ari.add_to_bridge(session.bridge_id, [customer])
         except AriError as exc:
             log.warning("could not bridge %s to agent %s: %s", customer, agent_id, exc)
+            session.reserved = False
             await self._set_state(session, "available")
             return False
-        session.customer, session.attempt_id = customer, attempt_id
+        session.customer, session.attempt_id, session.reserved = customer, attempt_id, False
         await self._set_state(session, "on_call")
         return True
 

@@ -1,0 +1,44 @@
+"""An agent being connected to a customer stays reserved until it is on the call: a second
+answered call must not take it meanwhile (else two customers share the agent's bridge, and
+when one hangs up the agent is free again with the other still in it: the soak found that,
+a caller left alone after logout and an attempt never closed)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from dialer.core.tz import utc_now
+from dialer.runtime.agents import AgentSessions, Session
+
+
+class SlowAri:
+    def __init__(self):
+        self.bridged: list[tuple[str, list[str]]] = []
+
+    async def add_to_bridge(self, bridge_id, channels):
+        await asyncio.sleep(0.05)  # an ARI round trip
+        self.bridged.append((bridge_id, list(channels)))
+
+
+class NoStore:
+    async def run(self, fn, *args, **kwargs):
+        return None
+
+
+async def test_an_agent_being_connected_is_not_taken_by_another_call():
+    ari = SlowAri()
+    agents = AgentSessions(ari, NoStore(), "dialer")
+    agents.sessions[1] = Session(1, "PJSIP/agent1", frozenset({7}), "agent-1-x",
+                                 "dialer-agent-1", since=utc_now(), state="available")
+    loop = asyncio.get_running_loop()
+    assert await agents.take(7, loop.time() + 1) == 1
+    connecting = asyncio.create_task(agents.connect(1, "customer-a", 10))
+    second = asyncio.create_task(agents.take(7, loop.time() + 0.3))
+    await asyncio.sleep(0.01)
+    async with agents.changed:  # another agent's state changed while customer-a is bridged
+        agents.changed.notify_all()
+    assert await connecting
+    assert await second is None
+    session = agents.sessions[1]
+    assert (session.state, session.customer, session.reserved) == ("on_call", "customer-a", False)
+    assert ari.bridged == [("dialer-agent-1", ["customer-a"])]
