@@ -27,6 +27,7 @@ from ..db import inbound as inbound_db
 from .agents import AgentSessions
 
 log = logging.getLogger("dialer.inbound")
+RING_LEG_PREFIX = "ring-"  # ids of the legs that ring users' phones
 
 WHISPER_SECONDS = 10   # an answering user who presses nothing has declined
 STATUS_MESSAGE = "sound:pls-hold-while-try"
@@ -111,7 +112,7 @@ class InboundCalls:
         for target in step.targets:
             if plan["agents"].get(target) in in_session:
                 continue
-            leg_id = f"ring-{uuid.uuid4().hex[:16]}"
+            leg_id = f"{RING_LEG_PREFIX}{uuid.uuid4().hex[:16]}"
             call.legs[leg_id] = Leg(call.step, target)
             self.leg_owner[leg_id] = call.channel_id
             try:

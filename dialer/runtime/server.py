@@ -22,6 +22,7 @@ from ..web.app import create_app
 from .agents import AgentSessions, agent_of_leg
 from .campaigns import CampaignRunner
 from .inbound import InboundCalls
+from .leftovers import Leftovers
 from .outbound import OutboundCalls
 
 log = logging.getLogger("dialer")
@@ -41,6 +42,7 @@ class Dialer:
                                    trunk=cfg.ari.trunk, now=now)
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                     trunk=cfg.ari.trunk, now=now)
+        self.leftovers = Leftovers(self.ari, cfg.ari.app)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.inbound.tick,))
         self.ari.on_connect(self.resync)
@@ -60,9 +62,11 @@ class Dialer:
         log.info("ARI connected: %d channel(s), %d bridge(s) on the PBX",
                  len(channels), len(bridges))
         live = {c["id"] for c in channels}
-        # A call we track whose channel is gone ended while we were not listening.
-        for channel_id in [c for c in self.calls.calls if c not in live]:
-            await self.calls.on_channel_destroyed({"channel": {"id": channel_id}})
+        # A channel we track that is gone ended while we were not listening.
+        tracked = [*self.calls.calls, *self.inbound.calls, *self.inbound.leg_owner,
+                   *self.leftovers.talking]
+        for channel_id in [c for c in tracked if c not in live and not c.startswith("action-")]:
+            await self.on_channel_destroyed({"channel": {"id": channel_id}})
         # Agents' legs: rung again if lost, taken back after a restart with the calls in
         # their bridges, which carry on.
         await self.calls.adopt(await self.agents.resync(channels, bridges))
@@ -75,9 +79,18 @@ class Dialer:
                             and self.agents.by_channel(c["id"]) is None]
         for channel_id in recovered["hang_up"] + stale_agent_legs:
             await ari.hangup(channel_id)
+        hung_up = set(recovered["hang_up"] + stale_agent_legs)
+        await self.leftovers.resync([c for c in channels if c["id"] not in hung_up], bridges,
+                                    self._tracked, self.on_stasis_start)
         if recovered["lost"] or recovered["released"]:
             log.warning("resync: %d attempt(s) closed as lost, %d claimed contact(s) released",
                         len(recovered["lost"]), recovered["released"])
+
+    def _tracked(self, channel_id: str) -> bool:
+        return (channel_id in self.calls.calls or channel_id in self.inbound.calls
+                or channel_id in self.inbound.leg_owner
+                or self.agents.by_channel(channel_id) is not None
+                or any(s.customer == channel_id for s in self.agents.sessions.values()))
 
     async def on_stasis_start(self, event: dict) -> None:
         args = event.get("args") or [""]
@@ -100,8 +113,9 @@ class Dialer:
     async def on_channel_destroyed(self, event: dict) -> None:
         channel_id = event["channel"]["id"]
         if not (await self.calls.on_channel_destroyed(event)
-                or await self.inbound.on_channel_destroyed(channel_id, event.get("cause"))):
-            await self.agents.on_channel_destroyed(channel_id)
+                or await self.inbound.on_channel_destroyed(channel_id, event.get("cause"))
+                or await self.agents.on_channel_destroyed(channel_id)):
+            await self.leftovers.on_channel_destroyed(channel_id)
 
     async def start(self) -> None:
         applied = await self.store.call(migrate, self.store.db)

@@ -1,0 +1,98 @@
+"""The dialer dies while callers to the company number are in its hands, and a new one
+starts on the same database: nobody is left waiting in silence. A caller still waiting
+is taken through the ring group again (the desk phone that was ringing for them is hung
+up); a caller already talking to a user keeps talking, and when one side hangs up the
+other is hung up and their bridge goes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
+from dialer.runtime.server import Dialer
+from tests.campaign_driver import die, wait_until
+from tests.integration.test_inbound_lab import call_company, seed
+from tests.lab_calls import Recorder, connected_client
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
+
+
+@pytest.fixture
+async def caller(lab):
+    async with connected_client(lab.info["sim"], "sim") as client:
+        yield client
+
+
+@pytest.fixture
+def cfg(lab, tmp_path):
+    side = lab.info["pbx"]
+    return Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
+                                          password=side["ari_password"]),
+                  database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
+                  web=WebConfig(port=0))
+
+
+async def started(cfg) -> Dialer:
+    d = Dialer(cfg)
+    await d.start()
+    await asyncio.wait_for(d.ari.connected.wait(), 10)
+    return d
+
+
+async def pbx_channels(d: Dialer) -> set[str]:
+    return {c["id"] for c in await d.ari.list_channels()}
+
+
+async def test_a_waiting_caller_is_rung_through_again(cfg, caller):
+    first = await started(cfg)
+    await first.store.run(seed, ["agent7"], strategy="ordered", ring_seconds=30)
+    await call_company(caller)
+    await wait_until(lambda: first.inbound.leg_owner, 20)
+    [old_leg] = first.inbound.leg_owner
+    [caller_channel] = first.inbound.calls
+    await die(first)
+
+    second = Dialer(cfg)
+    events = Recorder(second.ari)
+    await second.start()
+    try:
+        await asyncio.wait_for(second.ari.connected.wait(), 10)
+        await wait_until(lambda: second.inbound.leg_owner, 10)
+        [new_leg] = second.inbound.leg_owner
+        assert new_leg != old_leg and caller_channel in second.inbound.calls
+        await wait_until(lambda: events.of(old_leg, "ChannelDestroyed"), 10)
+        assert caller_channel in await pbx_channels(second)  # still with us, being rung for
+        await second.ari.hangup(caller_channel)
+        await wait_until(lambda: second.inbound.calls == {} == second.inbound.leg_owner, 10)
+    finally:
+        await second.stop()
+
+
+async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_them(
+        cfg, caller):
+    first = await started(cfg)
+    await first.store.run(seed, ["agent4"], strategy="ordered", ring_seconds=20)
+    caller_sim_side = await call_company(caller)
+    await wait_until(lambda: any(c.winner for c in first.inbound.calls.values()), 30)
+    [call] = first.inbound.calls.values()
+    talking = {call.channel_id, call.winner}
+    await die(first)
+
+    second = await started(cfg)
+    try:
+        await asyncio.sleep(2)
+        assert talking <= await pbx_channels(second)  # not cut by the restart
+        assert set(second.leftovers.talking) == talking
+        bridges = {b["id"] for b in await second.ari.list_bridges()}
+        await caller.hangup(caller_sim_side)  # the caller hangs up: the user is hung up too
+        await wait_until(lambda: second.leftovers.talking == {}, 10)
+
+        async def hung_up():
+            return not talking & await pbx_channels(second)
+        await wait_until(hung_up, 10)
+        left = {b["id"] for b in await second.ari.list_bridges()}
+        assert len(bridges - left) == 1  # their bridge went
+    finally:
+        await second.stop()
