@@ -12,7 +12,7 @@ SQLite database it seeds: one predictive campaign whose `max_lines_per_agent` gi
 `--calls` calls in flight (not yet with an agent), its policy out of the way
 (abandonment target 100%), a contact list of the simulator's number plan in a fixed mix
 (`MIX`: humans who talk some seconds and are bridged to logged-in agents, machines, busy,
-no answer, congestion, hang-ups during AMD, silence), and one rule that calls every
+no answer, congestion, hang-ups during AMD), and one rule that calls every
 contact again a minute after each attempt (each contact is dialled many times). Agents:
 the lab's desk phones `agent1`..`agent6`, more as `PJSIP/agent<n>@carrier` (the
 simulator answers any `agent...` number and stays off-hook).
@@ -56,10 +56,13 @@ TICKS = os.sysconf("SC_CLK_TCK")
 DESK_PHONES = 6  # agent1..agent6 answer (agent7 never answers, agent8 declines)
 
 # Share of contacts by behaviour: the simulator's number plan (4th digit from the end).
-MIX = {"no_answer": 0.40, "human": 0.10, "machine": 0.15, "busy": 0.12,
-       "congestion": 0.05, "hangup_in_amd": 0.08, "silence": 0.10}
+# No `...8xxx` (silence): AMD calls some of them NOTSURE, they go to an agent, and the
+# simulator keeps the line for an hour; nothing here plays the agent who would hang up.
+MIX = {"no_answer": 0.40, "human": 0.12, "machine": 0.20, "busy": 0.12,
+       "congestion": 0.06, "hangup_in_amd": 0.10}
 DIGIT = {"human": 1, "machine": 2, "busy": 3, "no_answer": 4, "congestion": 5,
-         "hangup_in_amd": 7, "silence": 8}
+         "hangup_in_amd": 7}
+AMD_AND_WAIT = 10  # s: at most from answer to an agent (AMD's total analysis 8 s + 2 s)
 
 
 @dataclasses.dataclass
@@ -160,7 +163,27 @@ async def child(spec_path: str) -> None:
             "objects": len(gc.get_objects()), "agents": dict(states),
             "sessions": len(d.agents.sessions)}), flush=True)
 
-    loop.add_signal_handler(signal.SIGUSR1, sample)
+    if spec.get("tracemalloc"):  # --tracemalloc: where memory grows, in the dialer's log
+        import tracemalloc
+
+        tracemalloc.start(8)
+        first = []
+
+        def sample_and_trace() -> None:
+            sample()
+            snap = tracemalloc.take_snapshot().filter_traces(
+                [tracemalloc.Filter(False, tracemalloc.__file__)])
+            if not first:
+                first.append(snap)
+                return
+            for stat in snap.compare_to(first[0], "traceback")[:8]:
+                logging.getLogger("soak.tracemalloc").info(
+                    "%+.1f KiB in %d blocks (%+d): %s", stat.size_diff / 1024, stat.count,
+                    stat.count_diff, " <- ".join(str(f) for f in stat.traceback[:4]))
+
+        loop.add_signal_handler(signal.SIGUSR1, sample_and_trace)
+    else:
+        loop.add_signal_handler(signal.SIGUSR1, sample)
     while not all(d.agents.describe(a)["state"] == "available" for a in ids["agent_ids"]):
         await asyncio.sleep(0.2)
     print("ready " + json.dumps(ids), flush=True)
@@ -180,6 +203,11 @@ class Snapshot:
 
     def out_calls(self) -> int:
         return sum(1 for c in self.pbx_channels if c.startswith("out-"))
+
+    def crowded_agent_bridges(self) -> dict[str, list[str]]:
+        """Agents' bridges with more than their leg and one customer."""
+        return {b: ch for b, ch in self.bridges.items()
+                if b.startswith("dialer-agent-") and len(ch) > 2}
 
 
 async def snapshot(pbx: AriClient, sim: AriClient) -> Snapshot:
@@ -241,6 +269,16 @@ def check_attempts(path: str, campaign_id: int) -> tuple[dict, list[str]]:
         rows = db.execute("SELECT contact_id, started_at, ended_at, id FROM attempt "
                           "WHERE campaign_id = ? ORDER BY contact_id, started_at, id",
                           (campaign_id,)).fetchall()
+        # Two customers with one agent at once: both were connected by their answer
+        # + AMD_AND_WAIT, so a later answer + that before the other's end is an overlap.
+        shared = db.execute(
+            "SELECT a.agent_id, a.id, b.id FROM attempt a JOIN attempt b "
+            "ON a.agent_id = b.agent_id AND b.id > a.id "
+            "WHERE a.campaign_id = ? AND b.campaign_id = a.campaign_id "
+            "AND a.outcome = 'human' AND b.outcome = 'human' "
+            "AND max(julianday(a.answered_at), julianday(b.answered_at)) + ? / 86400.0 "
+            "< min(julianday(a.ended_at), julianday(b.ended_at))",
+            (campaign_id, AMD_AND_WAIT)).fetchall()
     if open_:
         problems.append(f"{len(open_)} attempt(s) not closed with an outcome, e.g. "
                         + ", ".join(f"#{i} {ch}" for i, ch, _ in open_[:5]))
@@ -253,6 +291,9 @@ def check_attempts(path: str, campaign_id: int) -> tuple[dict, list[str]]:
             overlaps.append(f"contact {row[0]}: attempts #{prev[3]} and #{row[3]}")
     if overlaps:
         problems.append(f"{len(overlaps)} overlapping attempt pair(s): " + "; ".join(overlaps[:5]))
+    if shared:
+        problems.append(f"{len(shared)} pair(s) of customers with one agent at once, e.g. "
+                        + "; ".join(f"agent {g}: attempts #{a} and #{b}" for g, a, b in shared[:5]))
     return dict(outcomes), problems
 
 
@@ -326,7 +367,7 @@ class Child:
 
 
 async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir: Path | None = None,
-                   say=print) -> Result:
+                   say=print, tracemalloc: bool = False) -> Result:
     """The soak on a running lab (`Lab.up()`'s info); `pids` of the PBX and the simulator
     for their CPU. Never raises on a failed check: see `Result.failures`."""
     pids = pids or {}
@@ -338,7 +379,8 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
     contacts = p.calls * (4 if p.redial_minutes < 1 else 15)
     (tmp / "child.json").write_text(json.dumps(side | {
         "db": f"sqlite:///{db_path}", "calls": p.calls, "agents": p.agents, "ring": p.ring,
-        "talk": p.talk, "contacts": contacts, "seed": 1, "redial_minutes": p.redial_minutes}))
+        "talk": p.talk, "contacts": contacts, "seed": 1, "redial_minutes": p.redial_minutes,
+        "tracemalloc": tracemalloc}))
     log_path = tmp / "dialer.log"
     pbx = AriClient(side["ari_url"], side["ari_user"], side["ari_password"], "soak-watch")
     sim = AriClient(info["sim"]["ari_url"], info["sim"]["ari_user"], info["sim"]["ari_password"],
@@ -367,7 +409,7 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
         t0 = time.monotonic()
         cpu0 = {k: cpu_seconds(v) for k, v in (("dialer", child.proc.pid), *pids.items())}
         prev = {"t": 0.0, "attempts": 0, "cpu": cpu0}
-        peak_up = 0
+        peak_up, crowded = 0, {}
         next_sample = p.interval
         while (elapsed := time.monotonic() - t0) < p.seconds + 0.5:
             # calls up peak: a cheap look every few seconds between samples
@@ -376,7 +418,9 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
                 raise RuntimeError(f"the dialer exited ({child.proc.poll()}); see {log_path}")
             elapsed = time.monotonic() - t0
             if elapsed < next_sample:
-                peak_up = max(peak_up, (await snapshot(pbx, sim)).out_calls())
+                snap = await snapshot(pbx, sim)
+                peak_up = max(peak_up, snap.out_calls())
+                crowded.update(snap.crowded_agent_bridges())
                 continue
             next_sample += p.interval
             inner, snap = await child.sample(), await snapshot(pbx, sim)
@@ -389,6 +433,7 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
                    "per_min": 60 * (counts["attempts"] - prev["attempts"]) / dt_,
                    **{f"{k}%": 100 * (cpu[k] - prev["cpu"][k]) / dt_ for k in cpu}}
             peak_up = max(peak_up, row["calls_up"])
+            crowded.update(snap.crowded_agent_bridges())
             samples.append(row)
             prev = {"t": elapsed, "attempts": counts["attempts"], "cpu": cpu}
             say(f"  {elapsed:6.0f} s  RSS {row['rss_mb']:6.1f} MB  fds {row['fds']:3d}  "
@@ -399,6 +444,9 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
                 f"{row.get('sim%', float('nan')):.0f}%")
         figures["run_seconds"] = time.monotonic() - t0
         figures["peak_up"] = peak_up
+        if crowded:
+            failures.append(f"{len(crowded)} agent bridge(s) seen with two customers, e.g. "
+                            + "; ".join(f"{b}: {ch}" for b, ch in list(crowded.items())[:3]))
         # ---- stop and drain
         set_status(db_path, campaign_id, "suspended")
         t_stop = time.monotonic()
@@ -545,7 +593,8 @@ async def main_async(args) -> int:
                 quick=args.quick, agents=args.agents, interval=args.interval,
                 max_rss=args.max_rss_mb_per_hour)
     try:
-        result = await run_soak(info, p, pids={"pbx": lab.pbx.pid(), "sim": lab.sim.pid()})
+        result = await run_soak(info, p, pids={"pbx": lab.pbx.pid(), "sim": lab.sim.pid()},
+                                tracemalloc=args.tracemalloc)
     finally:
         if not was_up:
             lab.down()
@@ -565,6 +614,8 @@ def main() -> None:
     parser.add_argument("--lab-name", help="lab name (default $DIALER_LAB_NAME or default)")
     parser.add_argument("--pbx-ip", help="default $DIALER_LAB_PBX_IP or 127.0.0.1")
     parser.add_argument("--sim-ip", help="default $DIALER_LAB_SIM_IP or 127.0.0.2")
+    parser.add_argument("--tracemalloc", action="store_true", help="log where the dialer's "
+                        "memory grew at each sample (slower)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
