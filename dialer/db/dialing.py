@@ -339,7 +339,8 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
             release(cc.id, next_attempt_at=now, reason="claimed before a restart, not dialled")
             released += 1
     if release_claims:  # users were being rung, nobody called yet: ring them again
-        released += (ActionCall.update(status="scheduled")
-                     .where(ActionCall.status == "ringing").execute())
+        released += (ActionCall.update(status="scheduled", node=None)
+                     .where((ActionCall.status == "ringing") & (ActionCall.node == node))
+                     .execute())
     return {"lost": [a["id"] for a in orphans], "released": released,
             "hang_up": [a["channel_id"] for a in orphans if a["channel_id"] in live]}

@@ -10,8 +10,9 @@ from typing import Any
 
 from ..core.phones import PhoneError, normalise
 from ..core.ringing import business_due, ring_steps
+from .database import is_postgres
 from .models import (Account, ActionCall, Agent, Attempt, Contact, ContactPhone, RingGroup, RingGroupMember,
-                     User, Voicemail)
+                     User, Voicemail, database_proxy)
 from .validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
                          transaction)
 
@@ -166,13 +167,18 @@ def get_action_call(call_id: int) -> dict:
     return action_call_dict(ActionCall.get_by_id(call_id))
 
 
-def due_action_calls(now: dt.datetime) -> list[dict]:
-    """Scheduled action calls whose time has come, each marked ringing, with its ring plan
-    (the contact is the party to reach once a user accepts)."""
+def due_action_calls(now: dt.datetime, node: str) -> list[dict]:
+    """Scheduled action calls whose time has come, each marked ringing by `node`, with its
+    ring plan (the contact is the party to reach once a user accepts). On PostgreSQL the
+    rows are taken with SKIP LOCKED, so two nodes never take the same call."""
     out = []
-    for call in (ActionCall.select().where((ActionCall.status == "scheduled")
-                                           & (ActionCall.due_at <= now))
-                 .order_by(ActionCall.due_at)):
+    query = (ActionCall.select().where((ActionCall.status == "scheduled")
+                                       & (ActionCall.due_at <= now))
+             .order_by(ActionCall.due_at))
+    if is_postgres(database_proxy):
+        query = query.for_update(skip_locked=True)
+    for call in query:
+        call.node = node
         account, contact = call.account, call.contact
         phone = contact.phones.order_by(ContactPhone.position, ContactPhone.id).first()
         plan = ring_plan(account.company_number or "", phone.number)

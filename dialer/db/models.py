@@ -451,6 +451,7 @@ class ActionCall(BaseModel):
                         "no_user", "no_answer"), default="scheduled")
     attempt = pw.ForeignKeyField(Attempt, null=True, backref="action_calls")
     created_at = UTCDateTimeField(default=utcnow)
+    node = pw.CharField(null=True)  # the dialer node that took it (rings, calls)
 
 
 class Voicemail(BaseModel):

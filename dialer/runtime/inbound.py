@@ -62,15 +62,15 @@ class InboundCall:
 
 class InboundCalls:
     def __init__(self, ari: AriClient, store, agents: AgentSessions, *, app: str, trunk: str,
-                 now: Callable[[], dt.datetime] = utc_now):
+                 node: str, now: Callable[[], dt.datetime] = utc_now):
         self.ari, self.store, self.agents = ari, store, agents
-        self.app, self.trunk, self.now = app, trunk, now
+        self.app, self.trunk, self.node, self.now = app, trunk, node, now
         self.calls: dict[str, InboundCall] = {}     # by caller channel id
         self.leg_owner: dict[str, str] = {}         # leg channel id -> caller channel id
 
     async def tick(self, now: dt.datetime) -> None:
         """Start the action-plan calls whose time has come."""
-        for plan in await self.store.run(inbound_db.due_action_calls, now):
+        for plan in await self.store.run(inbound_db.due_action_calls, now, self.node):
             await self.start_action(plan)
 
     # ---- the caller ------------------------------------------------------------------

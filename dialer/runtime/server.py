@@ -41,7 +41,7 @@ class Dialer:
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
                                    trunk=cfg.ari.trunk, now=now)
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
-                                    trunk=cfg.ari.trunk, now=now)
+                                    trunk=cfg.ari.trunk, node=cfg.node, now=now)
         self.leftovers = Leftovers(self.ari, cfg.ari.app)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.inbound.tick,))

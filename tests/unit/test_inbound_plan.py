@@ -153,9 +153,9 @@ def test_schedule_action_calls(account):
     with pytest.raises(FieldError) as bad:
         schedule_action_call(account.id, contact_id=999, now=now)
     assert bad.value.field == "contact_id"
-    [plan] = due_action_calls(now + dt.timedelta(minutes=1))
+    [plan] = due_action_calls(now + dt.timedelta(minutes=1), "n1")
     assert plan["caller"] == "+13125550777" and plan["contact_name"] == "Kim"
-    assert due_action_calls(now + dt.timedelta(minutes=1)) == []  # taken once
+    assert due_action_calls(now + dt.timedelta(minutes=1), "n1") == []  # taken once
 
 
 def test_users_who_are_agents_are_named_so_their_session_can_take_the_call(account):

@@ -31,11 +31,15 @@ def test_orphans_closed_as_lost_tracked_kept_stranded_claims_released(db):
     outcomes = {a.channel_id: a.outcome for a in Attempt.select()}
     assert outcomes == {"ch-gone": "lost", "ch-live": "lost", "ch-tracked": None}
 
-    ringing = ActionCall.create(account=Contact.get_by_id(gone).account, contact=gone,
-                                due_at=NOW, status="ringing")
+    account = Contact.get_by_id(gone).account
+    ringing = ActionCall.create(account=account, contact=gone, due_at=NOW, status="ringing",
+                                node="n1")
+    elsewhere = ActionCall.create(account=account, contact=gone, due_at=NOW, status="ringing",
+                                  node="n2")
     started = dialing.recover("n1", {"ch-tracked"}, set(), NOW, release_claims=True)
     assert started == {"lost": [], "released": 2, "hang_up": []}
     assert ActionCall.get_by_id(ringing.id).status == "scheduled"  # rung again, not lost
+    assert ActionCall.get_by_id(elsewhere.id).status == "ringing"  # node n2 is ringing it
     stranded_cc = CampaignContact.get(contact=stranded)
     assert stranded_cc.state == "waiting" and stranded_cc.claimed_by is None
     assert CampaignContact.get(contact=tracked).state == "in_progress"  # its call goes on
