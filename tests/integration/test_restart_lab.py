@@ -14,7 +14,7 @@ from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.db import campaigns
 from dialer.db.models import CampaignContact
 from dialer.runtime.server import Dialer
-from tests.campaign_driver import attempts, login_all, wait_until
+from tests.campaign_driver import attempts, die, login_all, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import NO_ANSWER
 
@@ -43,11 +43,7 @@ async def test_restart_while_ringing_closes_the_attempt_and_keeps_the_agent(lab,
     await first.store.run(campaigns.set_status, cid, "running")
     await wait_until(lambda: first.calls.calls, 20)
     [call] = first.calls.calls
-    # The process dies: nothing is hung up, nothing is written.
-    await first.runner.stop()
-    await first.ari.stop()
-    await first.ari.close()
-    await first.store.close()
+    await die(first)
     assert call in {c["id"] for c in await _channels(lab)}
 
     second = await started(cfg)
