@@ -13,7 +13,8 @@ after the beep's end and within 1 s of it (PlaybackStarted).
 
     .venv/bin/python -m bench.amd_lab                  # every setting, the whole set (~15 min)
     .venv/bin/python -m bench.amd_lab --quick          # every 3rd greeting
-    .venv/bin/python -m bench.amd_lab --settings shipped,asterisk
+    .venv/bin/python -m bench.amd_lab --settings shipped,"asterisk defaults"
+    .venv/bin/python -m bench.amd_lab --settings "" --beep-silences 800,900   # beep only
     .venv/bin/python -m bench.amd_lab --offline        # app_amd's rule on the recorded
                                                       # frame levels only (seconds, no lab)
     .venv/bin/python -m bench.amd_lab --offline --seed 11   # a set not used for tuning
@@ -50,7 +51,7 @@ SETTINGS = {
     "shipped + max words 3": amd.settings({"maximum_number_of_words": 3}),
     "shipped + analysis 6000": amd.settings({"total_analysis_time": 6000}),
 }
-BEEP_SILENCES = (900, 700)  # DIALER_BEEP_SILENCE values measured (the first is shipped)
+BEEP_SILENCES = (850, 900, 700)  # DIALER_BEEP_SILENCE values measured (the first is shipped)
 
 
 def number(item: dict) -> str:
@@ -193,7 +194,8 @@ async def measure(args) -> None:
         cache_dir() / f"amd-seed-{args.seed}"
     items = load_manifest(ensure_greetings(where, seed=args.seed))["items"]
     items = items[::3 if args.quick else 1]
-    chosen = {n: SETTINGS[n] for n in args.settings.split(",")} if args.settings else SETTINGS
+    chosen = SETTINGS if args.settings is None else \
+        {n: SETTINGS[n] for n in args.settings.split(",") if n}
     if args.offline:
         report(offline(items, chosen), {}, args.json)
         return
@@ -225,7 +227,7 @@ async def measure(args) -> None:
             print(f"# {name}: {len(items)} calls in {time.monotonic() - t0:.0f} s", flush=True)
         if not args.no_beep:
             with_beep = [i for i in items if i["beep_end"] is not None]
-            for silence in BEEP_SILENCES:
+            for silence in (args.beep_silences or BEEP_SILENCES):
                 beeps[silence] = await run_calls(
                     caller, with_beep, {"DIALER_SKIP_AMD": "0", "DIALER_WAIT_BEEP": "1",
                                         "DIALER_AMD": "", "DIALER_BEEP_SILENCE": str(silence)},
@@ -247,6 +249,8 @@ def main() -> None:
                         help=f"another greeting set (the defaults were chosen on {SEED})")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--no-beep", action="store_true", help="skip the beep measurement")
+    parser.add_argument("--beep-silences", type=lambda v: [int(x) for x in v.split(",")],
+                        help="DIALER_BEEP_SILENCE values to measure (ms, comma-separated)")
     parser.add_argument("--json", help="also write every call's row to this file")
     parser.add_argument("--lab-name", default=os.environ.get("DIALER_LAB_NAME"))
     parser.add_argument("--pbx-ip")

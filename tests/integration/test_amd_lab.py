@@ -1,0 +1,62 @@
+"""AMD on the real lab with the shipped [dialer-amd] defaults (issue 9): a handful of the
+generated greetings that app_amd's own defaults get wrong or that guard the machine side;
+this fails if the tuned defaults regress. The whole measurement: python -m bench.amd_lab."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from dialer.lab.greetings import ensure_items
+from tests.lab_calls import connected_client, new_id
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(90)]
+
+# ids in the default set (dialer/lab/greetings.py, seed 9)
+HUMANS = [0, 45, 65, 110, 120]   # "Hi.", "Hello, John speaking.", "Hello, this is doctor
+                                 # Lee.", and two who wait 2-4.5 s before "Yes?" / "Uh huh?"
+MACHINES = [164, 175, 240, 265]  # short voicemails (164: a human to app_amd's 800 ms
+                                 # after-greeting silence or a 2 s greeting), a long one,
+                                 # a carrier message
+BEEP = [175, 240]
+
+
+def _ts(event: dict) -> float:
+    return dt.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+async def _call(pbx, sim, lab, item: dict, wait_beep: bool) -> tuple[str, float]:
+    """AMDSTATUS and the seconds from the greeting's start to StasisStart."""
+    channel_id = new_id("amd")
+    await pbx.originate(f"PJSIP/+1212555{9000 + item['id']:04d}@{lab.info['trunk']}",
+                        channel_id=channel_id, context="dialer-amd", extension="s",
+                        priority=1, timeout=20,
+                        variables={"DIALER_WAIT_BEEP": "1" if wait_beep else "0"})
+    start = await pbx.recorder.wait_for(channel_id, "StasisStart", timeout=30)
+    mark = await sim.recorder.wait(lambda e: e["type"] == "ChannelUserevent"
+                                   and e["userevent"].get("name") == item["name"], timeout=5)
+    await pbx.hangup(channel_id)
+    return start["args"][1], _ts(start) - _ts(mark)
+
+
+async def test_shipped_defaults_on_a_few_greetings(pbx, lab):
+    items = {i["id"]: i for i in ensure_items(HUMANS + MACHINES, lab.root)}
+    async with connected_client(lab.info["sim"], "amd-test") as sim:
+        await sim.subscribe("channel:")
+        results = await asyncio.gather(*(_call(pbx, sim, lab, items[i], False)
+                                         for i in HUMANS + MACHINES))
+        sim.recorder.events.clear()  # the beep calls replay greetings: their own marks
+        beeps = await asyncio.gather(*(_call(pbx, sim, lab, items[i], True) for i in BEEP))
+    verdicts = dict(zip(HUMANS + MACHINES, results))
+    for i in HUMANS:
+        status, decided = verdicts[i]
+        assert status == "HUMAN", (items[i]["text"], status)
+        assert decided - items[i]["speech_end"] <= 1.5, (items[i]["text"], decided)
+    for i in MACHINES:
+        assert verdicts[i][0] == "MACHINE", (items[i]["text"], verdicts[i])
+    for i, (status, message) in zip(BEEP, beeps):
+        assert status == "MACHINE"
+        after_beep = message - items[i]["beep_end"]
+        assert 0 <= after_beep <= 1.0, (items[i]["text"], after_beep)
