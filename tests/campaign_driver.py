@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 
+from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.db import campaigns, dialing
 from dialer.db.models import Attempt
+from dialer.runtime.server import Dialer
 
 
 async def wait_until(predicate, timeout: float, step: float = 0.3) -> None:
@@ -54,3 +56,20 @@ async def die(d) -> None:
     await d.ari.stop()
     await d.ari.close()
     await d.store.close()
+
+
+def lab_config(side: dict, tmp_path, *, node: str = "t", ari_url: str | None = None) -> Config:
+    """A Dialer's config on the lab's PBX (`lab.info["pbx"]`) with SQLite under tmp_path;
+    `ari_url` to go through a proxy."""
+    return Config(node=node, ari=AriConfig(url=ari_url or side["ari_url"], user=side["ari_user"],
+                                           password=side["ari_password"]),
+                  database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
+                  web=WebConfig(port=0))
+
+
+async def started(cfg: Config) -> Dialer:
+    """A Dialer started and connected to ARI."""
+    d = Dialer(cfg)
+    await d.start()
+    await asyncio.wait_for(d.ari.connected.wait(), 10)
+    return d

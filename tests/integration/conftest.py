@@ -9,10 +9,10 @@ import os
 import pytest
 
 from dialer.ari import AriClient
-from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.core.tz import utc_now
 from dialer.lab import Lab
 from dialer.runtime.server import Dialer
+from tests.campaign_driver import lab_config
 from tests.lab_calls import connected_client
 
 
@@ -55,12 +55,7 @@ def clock():
 async def dialer(lab, tmp_path, clock, caplog):
     """A whole Dialer (SQLite, runner, agents) on the lab's PBX; agents logged out after.
     Any error the dialer logs (a failed tick, a handler that raised) fails the test."""
-    side = lab.info["pbx"]
-    cfg = Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
-                                         password=side["ari_password"]),
-                 database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
-                 web=WebConfig(port=0))
-    d = Dialer(cfg, now=clock)
+    d = Dialer(lab_config(lab.info["pbx"], tmp_path), now=clock)
     await d.start()
     await asyncio.wait_for(d.ari.connected.wait(), 10)
     yield d

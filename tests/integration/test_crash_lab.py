@@ -16,13 +16,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.db import campaigns, dialing
 from dialer.db.database import open_database
 from dialer.db.migrate import migrate
-from dialer.runtime.server import Dialer
 from tests.auth_helpers import bearer
-from tests.campaign_driver import attempts, login_all, run_to_end, wait_until
+from tests.campaign_driver import (attempts, lab_config, login_all, run_to_end, started,
+                                   wait_until)
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import human
 from tests.serve_process import CallWatch, DialerProcess
@@ -121,14 +120,9 @@ async def test_dropped_websocket_keeps_calls_up_and_records_what_ended_unseen(la
     side = lab.info["pbx"]
     ari = urlsplit(side["ari_url"])
     proxy = await TcpProxy(ari.hostname, ari.port).start()
-    cfg = Config(node="ws", ari=AriConfig(url=f"http://127.0.0.1:{proxy.port}",
-                                          user=side["ari_user"], password=side["ari_password"]),
-                 database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
-                 web=WebConfig(port=0))
-    d = Dialer(cfg)
-    await d.start()
+    d = await started(lab_config(side, tmp_path, node="ws",
+                                 ari_url=f"http://127.0.0.1:{proxy.port}"))
     try:
-        await asyncio.wait_for(d.ari.connected.wait(), 10)
         # Two calls at once: one ends during the outage, the other after it.
         seed = await d.store.run(seed_campaign, [human(5, "212"), human(16, "213"),
                                                  human(3, "214"), human(3, "215")],

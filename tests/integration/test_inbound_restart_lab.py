@@ -10,9 +10,8 @@ import asyncio
 
 import pytest
 
-from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.runtime.server import Dialer
-from tests.campaign_driver import die, wait_until
+from tests.campaign_driver import die, lab_config, started, wait_until
 from tests.integration.test_inbound_lab import call_company, seed
 from tests.lab_calls import Recorder, connected_client
 
@@ -27,18 +26,7 @@ async def caller(lab):
 
 @pytest.fixture
 def cfg(lab, tmp_path):
-    side = lab.info["pbx"]
-    return Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
-                                          password=side["ari_password"]),
-                  database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
-                  web=WebConfig(port=0))
-
-
-async def started(cfg) -> Dialer:
-    d = Dialer(cfg)
-    await d.start()
-    await asyncio.wait_for(d.ari.connected.wait(), 10)
-    return d
+    return lab_config(lab.info["pbx"], tmp_path)
 
 
 async def pbx_channels(d: Dialer) -> set[str]:

@@ -10,30 +10,17 @@ import asyncio
 
 import pytest
 
-from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.db import campaigns
 from dialer.db.models import CampaignContact
-from dialer.runtime.server import Dialer
-from tests.campaign_driver import attempts, die, login_all, wait_until
+from tests.campaign_driver import attempts, die, lab_config, login_all, started, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import NO_ANSWER
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
 
 
-async def started(cfg) -> Dialer:
-    d = Dialer(cfg)
-    await d.start()
-    await asyncio.wait_for(d.ari.connected.wait(), 10)
-    return d
-
-
 async def test_restart_while_ringing_closes_the_attempt_and_keeps_the_agent(lab, tmp_path):
-    side = lab.info["pbx"]
-    cfg = Config(node="t", ari=AriConfig(url=side["ari_url"], user=side["ari_user"],
-                                         password=side["ari_password"]),
-                 database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
-                 web=WebConfig(port=0))
+    cfg = lab_config(lab.info["pbx"], tmp_path)
     first = await started(cfg)
     seed = await first.store.run(seed_campaign, [NO_ANSWER], agents=lab.info["agents"][:1],
                                  campaign={"max_attempts": 3, "ring_timeout_seconds": 40})
