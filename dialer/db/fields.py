@@ -63,6 +63,15 @@ class JSONField(pw.TextField):
         return None if value is None else json.loads(value)
 
 
+class EnumValueError(ValueError):
+    """A value outside an EnumField's set: the input's fault (the API answers 400)."""
+
+    def __init__(self, field: str, value, values: tuple[str, ...]):
+        super().__init__(f"{field}: {value!r} is not one of {values}")
+        self.field = field
+        self.message = f"{value!r} is not one of: {', '.join(values)}"
+
+
 class EnumField(pw.CharField):
     """VARCHAR limited to a fixed set of strings, checked in Python before it reaches SQL.
 
@@ -75,7 +84,7 @@ class EnumField(pw.CharField):
 
     def db_value(self, value):
         if value is not None and value not in self.values:
-            raise ValueError(f"{self.name}: {value!r} is not one of {self.values}")
+            raise EnumValueError(self.name, value, self.values)
         return super().db_value(value)
 
 

@@ -100,13 +100,19 @@ def iso_date(field: str, value: Any) -> dt.date | None:
     raise FieldError(field, f"{value!r} is not a date as YYYY-MM-DD")
 
 
-def integer(field: str, value: Any, *, minimum: int = 0, nullable: bool = False) -> int | None:
+INT_MAX = 2**31 - 1  # an INTEGER column on PostgreSQL (SQLite would store more)
+
+
+def integer(field: str, value: Any, *, minimum: int = 0, maximum: int = INT_MAX,
+            nullable: bool = False) -> int | None:
     if value is None and nullable:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
         raise FieldError(field, "must be an integer" + (" or null" if nullable else ""))
     if value < minimum:
         raise FieldError(field, f"must be at least {minimum}")
+    if value > maximum:
+        raise FieldError(field, f"must be at most {maximum}")
     return value
 
 
@@ -121,6 +127,8 @@ def text(field: str, value: Any, *, nullable: bool = False, max_length: int = 25
         return None
     if not isinstance(value, str) or not value.strip():
         raise FieldError(field, "must be a non-empty string")
+    if "\x00" in value:  # PostgreSQL stores no NUL character
+        raise FieldError(field, "must not contain a NUL character")
     value = value.strip()
     if len(value) > max_length:
         raise FieldError(field, f"must be at most {max_length} characters")

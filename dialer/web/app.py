@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import peewee as pw
 from aiohttp import web
@@ -13,12 +14,14 @@ from ..core.csv_import import CsvMappingError
 from ..db import accounts, campaign_admin, contacts, inbound, permissions, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
+from ..db.fields import EnumValueError
 from ..db.validation import ConflictError, FieldError, reject_unknown
 from ..runtime.agents import AgentStateError
 from . import access, agent_api, console, resources_api, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
 
 routes = web.RouteTableDef()
+log = logging.getLogger(__name__)
 
 
 def _error(status: int, field: str, message: str) -> web.Response:
@@ -28,6 +31,10 @@ def _error(status: int, field: str, message: str) -> web.Response:
 @web.middleware
 async def json_errors(request: web.Request, handler):
     """Every API error is JSON that names the field at fault."""
+    if request.path.startswith("/api/"):
+        for name, value in request.query.items():
+            if "\x00" in name or "\x00" in value:  # PostgreSQL stores and compares none
+                return _error(400, name.replace("\x00", ""), "must not contain a NUL character")
     try:
         return await handler(request)
     except (campaign_db.CampaignStateError, AgentStateError) as exc:
@@ -38,6 +45,13 @@ async def json_errors(request: web.Request, handler):
         return _error(400, exc.field, str(exc))
     except CsvMappingError as exc:
         return _error(400, exc.field, exc.reason)
+    except EnumValueError as exc:  # e.g. ?status=nonsense reaching a query
+        return _error(400, exc.field, exc.message)
+    except pw.DataError as exc:  # a value the database refuses that no check caught
+        log.warning("%s %s: the database refused a value: %s", request.method, request.path,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return _error(400, "body", "a value does not fit the database (too large or "
+                                   "not storable)")
     except pw.DoesNotExist:
         return _error(404, "id", "no such object")
     except KeyError as exc:

@@ -36,6 +36,7 @@ async def json_body(request: web.Request, allowed: Iterable[str] | None = None) 
     if not isinstance(body, dict):
         raise FieldError("body", "must be a JSON object")
     for key, value in body.items():
+        _check_numbers(key, key)
         _check_numbers(key, value)
     if allowed is not None:
         reject_unknown(body, allowed)
@@ -47,11 +48,18 @@ def _no_constant(name: str):
 
 
 def _check_numbers(field: str, value) -> None:
-    """No value in this API needs an integer beyond 64 bits (the databases' BIGINT)."""
+    """No value in this API needs an integer beyond 64 bits (the databases' BIGINT), nor a
+    NUL character (PostgreSQL stores none)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
         raise FieldError(field, "number out of range")
-    if isinstance(value, (dict, list)):
-        for item in value.values() if isinstance(value, dict) else value:
+    if isinstance(value, str) and "\x00" in value:
+        raise FieldError(field, "must not contain a NUL character")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_numbers(field, key)
+            _check_numbers(field, item)
+    elif isinstance(value, list):
+        for item in value:
             _check_numbers(field, item)
 
 

@@ -20,14 +20,13 @@ import requests
 from argon2 import PasswordHasher
 
 from dialer import cli
-from dialer.config import Config, load_config
-from dialer.db import Store, auth, contacts, migrate, open_database, scripts, suppression
-from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, AuthToken,
-                              Campaign, Contact, ContactPhone, Followup, Rule, ServicePlan,
-                              User, Voicemail)
+from dialer.config import load_config
+from dialer.db import Store, auth, migrate, open_database
+from dialer.db.models import Account, AuthToken, ServicePlan, User
 from dialer.web.access import SESSION_COOKIE
 from dialer.web import openapi
 from dialer.web.app import create_app
+from tests.objects import one_of_each
 from tests.served import Served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +74,7 @@ async def env(tmp_path, aiohttp_client):
     ids = {}
     for name in ("a", "b"):
         account = Account.create(name=name, plan=plan)
-        ids[name] = _objects(account)
+        ids[name] = one_of_each(account, T0)
     # B's manager holds every privilege but manage_system (that one spans all accounts)
     auth.create_role("all but system", ["manage_campaigns", "manage_users", "manage_inbound",
                                         "take_calls"])
@@ -87,34 +86,6 @@ async def env(tmp_path, aiohttp_client):
     app = create_app(FakeDialer(store, clock))
     yield aiohttp_client, app, store, clock, ids
     await store.close()
-
-
-def _objects(account: Account) -> dict:
-    """One object of every kind a URL can name, in `account`."""
-    campaign = Campaign.create(account=account, name="spring")
-    user = User.create(account=account, username=f"agent-{account.name}", password_hash="!")
-    agent = Agent.create(user=user, endpoint=f"PJSIP/{account.name}")
-    group = AgentGroup.create(account=account, name="sales")
-    contact = Contact.create(account=account, name="Ann")
-    ContactPhone.create(contact=contact, number="+12125550100")
-    attempt = Attempt.create(campaign=campaign, contact=contact, phone="+12125550100",
-                             channel_id=f"c-{account.name}", agent=agent, started_at=T0)
-    followup = Followup.create(account=account, agent=agent, contact=contact,
-                               scheduled_at=T0, timezone="UTC")
-    action = ActionCall.create(account=account, contact=contact, due_at=T0)
-    voicemail = Voicemail.create(account=account, caller="+12125550100",
-                                 recording_name=f"vm-{account.name}")
-    rule = Rule.create(campaign=campaign, action="complete")
-    profile = auth.create_profile(account.id, "p", True, [])
-    flt = contacts.create_filter(account.id, "f", {"all": []})
-    script = scripts.create_script(account.id, name="s", definition=[])
-    slist = suppression.create_list(account.id, name="dnc", kind="device")
-    return {"accounts": account.id, "campaigns": campaign.id, "agents": agent.id,
-            "agent-groups": group.id, "contacts": contact.id, "attempts": attempt.id,
-            "followups": followup.id, "action-calls": action.id, "users": user.id,
-            "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
-            "suppression-lists": slist["id"], "rule_id": rule.id,
-            "voicemail_id": voicemail.id}
 
 
 async def sign_in(aiohttp_client, app, username="bob", password="correct horse 9"):

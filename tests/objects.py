@@ -1,0 +1,39 @@
+"""One object of every kind an API URL can name, in one account (sync: the database's
+thread). Keys: the URL's kinds ("campaigns", "agents"...) and child parameters
+("rule_id", "voicemail_id")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dialer.db import auth, contacts, scripts, suppression
+from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
+                              Contact, ContactPhone, Followup, Rule, User, Voicemail)
+
+
+def one_of_each(account: Account, t0: dt.datetime) -> dict:
+    """One object of every kind a URL can name, in `account`."""
+    campaign = Campaign.create(account=account, name="spring")
+    user = User.create(account=account, username=f"agent-{account.name}", password_hash="!")
+    agent = Agent.create(user=user, endpoint=f"PJSIP/{account.name}")
+    group = AgentGroup.create(account=account, name="sales")
+    contact = Contact.create(account=account, name="Ann")
+    ContactPhone.create(contact=contact, number="+12125550100")
+    attempt = Attempt.create(campaign=campaign, contact=contact, phone="+12125550100",
+                             channel_id=f"c-{account.name}", agent=agent, started_at=t0)
+    followup = Followup.create(account=account, agent=agent, contact=contact,
+                               scheduled_at=t0, timezone="UTC")
+    action = ActionCall.create(account=account, contact=contact, due_at=t0)
+    voicemail = Voicemail.create(account=account, caller="+12125550100",
+                                 recording_name=f"vm-{account.name}")
+    rule = Rule.create(campaign=campaign, action="complete")
+    profile = auth.create_profile(account.id, "p", True, [])
+    flt = contacts.create_filter(account.id, "f", {"all": []})
+    script = scripts.create_script(account.id, name="s", definition=[])
+    slist = suppression.create_list(account.id, name="dnc", kind="device")
+    return {"accounts": account.id, "campaigns": campaign.id, "agents": agent.id,
+            "agent-groups": group.id, "contacts": contact.id, "attempts": attempt.id,
+            "followups": followup.id, "action-calls": action.id, "users": user.id,
+            "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
+            "suppression-lists": slist["id"], "rule_id": rule.id,
+            "voicemail_id": voicemail.id}
