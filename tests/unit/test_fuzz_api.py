@@ -177,3 +177,20 @@ def test_values_the_fuzzer_found_are_400s_naming_the_field(served, method, path,
                             timeout=10)
     assert 400 <= resp.status_code < 500, (backend, resp.status_code, resp.text)
     assert resp.json()["error"]["field"] == field, resp.text
+
+
+def test_a_nul_in_an_imported_row_is_that_row_s_error_on_every_database(served):
+    app, headers, backend = served
+    csv = "Name,Phone\nZed,+12125550177\nN\x00l,+12125550178\n" + "L" * 300 + \
+        ",+12125550179\n"
+    resp = requests.post(app.base_url + "/api/accounts/1/contacts/import", headers=headers,
+                         json={"csv": csv, "mapping": {"Name": "name", "Phone": "phone"},
+                               "list_name": "edge"}, timeout=10)
+    assert resp.status_code == 201, (backend, resp.text)
+    body = resp.json()
+    assert body["created"] + body["merged"] == 1
+    assert [(e["line"], e["field"]) for e in body["errors"]] == [(3, "name"), (4, "name")]
+    resp = requests.post(app.base_url + "/api/accounts/1/contacts/import", headers=headers,
+                         json={"csv": csv, "mapping": {"Phone": "phone"},
+                               "list_name": "e\x00dge"}, timeout=10)
+    assert resp.status_code == 400 and resp.json()["error"]["field"] == "list_name"
