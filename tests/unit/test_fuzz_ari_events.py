@@ -145,3 +145,10 @@ def test_events_of_unexpected_shapes_never_stop_event_handling(served):
     crashes = [r for r in recorder.records if r.exc_info]
     assert dispatcher.malformed > 0
     assert crashes == [], [f"{r.getMessage()}: {r.exc_info[1]!r}" for r in crashes[:5]]
+
+
+def test_deeply_nested_json_is_skipped_not_a_reconnect():
+    from dialer.ari.events import parse_event
+
+    assert parse_event("[" * 100_000) is None  # RecursionError, not ValueError
+    assert parse_event('{"type": "X", "a": ' + "[" * 100_000 + "]" * 100_000 + "}") is None
