@@ -58,5 +58,7 @@ async def test_shipped_defaults_on_a_few_greetings(pbx, lab):
         assert verdicts[i][0] == "MACHINE", (items[i]["text"], verdicts[i])
     for i, (status, message) in zip(BEEP, beeps):
         assert status == "MACHINE"
+        # Stasis starts 0.85 s of silence after the beep (the bench times the message
+        # itself); the margin is for a loaded CI machine, the order is what matters here.
         after_beep = message - items[i]["beep_end"]
-        assert 0 <= after_beep <= 1.0, (items[i]["text"], after_beep)
+        assert 0.5 <= after_beep <= 1.2, (items[i]["text"], after_beep)
