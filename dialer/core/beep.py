@@ -1,0 +1,153 @@
+"""Voicemail beep detection on the callee's audio (issue 9): leave the message after the
+beep, not over the greeting. Pure functions over 8 kHz sample frames; the ARI/RTP side is
+dialer.runtime.beep.
+
+A frame is *tonal* when one frequency in 300-2500 Hz carries most of its energy: the
+frequency comes from a 2nd-order linear prediction (a sine obeys x[n] = 2cos(w)x[n-1] -
+x[n-2]), its share of the energy from a Goertzel filter at exactly that frequency. A beep is
+a run of tonal frames at one frequency lasting >= `min_tone` (shorter if the run was already
+going when listening began: the beep started before we joined); it is over at the first
+frame that is not that tone. Without a beep: `silence` seconds of silence after sound
+(the greeting ended with no beep), or `max_wait` seconds in all, ends the wait.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+RATE = 8000
+FRAME = 160  # 20 ms
+
+
+def _ulaw_decode(u: int) -> int:
+    u = ~u & 0xFF
+    exp, mant = (u >> 4) & 7, u & 0x0F
+    x = (((mant << 3) + 0x84) << exp) - 0x84
+    return -x if u & 0x80 else x
+
+
+ULAW = tuple(_ulaw_decode(u) for u in range(256))  # G.711 mu-law byte -> 16-bit sample
+
+
+def ulaw_to_samples(payload: bytes) -> list[int]:
+    return [ULAW[b] for b in payload]
+
+
+@dataclass(frozen=True)
+class Tone:
+    freq: float | None   # Hz, None when the frame is silent or not predictable
+    share: float         # of the frame's energy at `freq` (0..1)
+    rms: float           # frame RMS (16-bit units)
+
+
+def analyse(samples, rate: int = RATE) -> Tone:
+    """The frame's dominant frequency and the share of its energy there."""
+    n = len(samples)
+    if n < 8:
+        return Tone(None, 0.0, 0.0)
+    energy = 0.0
+    r0 = r1 = r02 = 0.0
+    prev2, prev1 = float(samples[0]), float(samples[1])
+    energy = prev2 * prev2 + prev1 * prev1
+    for i in range(2, n):
+        x = float(samples[i])
+        energy += x * x
+        r0 += prev1 * prev1
+        r1 += prev1 * (x + prev2)
+        prev2, prev1 = prev1, x
+    rms = math.sqrt(energy / n)
+    if r0 <= 0.0 or rms < 1.0:
+        return Tone(None, 0.0, rms)
+    c = max(-1.0, min(1.0, r1 / r0 / 2))  # cos(w)
+    w = math.acos(c)
+    # Goertzel at w (a non-integer bin is fine): the tone's power.
+    coeff = 2 * c
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - coeff * s1 * s2  # |X(w)|^2
+    share = min(1.0, 2 * power / (n * energy))
+    return Tone(w * rate / (2 * math.pi), share, rms)
+
+
+@dataclass(frozen=True)
+class BeepSettings:
+    low_hz: float = 300.0
+    high_hz: float = 2500.0
+    min_share: float = 0.8       # of a frame's energy at its one frequency
+    min_level_db: float = -45.0  # dBFS RMS: quieter is not a beep
+    same_hz: float = 40.0        # frames of one beep stay within this of the run's first
+    min_tone: float = 0.12       # s of tone that make a beep
+    min_tone_joined: float = 0.04  # s, when the tone was already on as listening began
+    silence_db: float = -40.0    # dBFS RMS under which a frame is silence
+    silence: float = 2.0         # s of silence after sound: the greeting ended, no beep
+    max_wait: float = 20.0       # s: give up waiting
+
+
+def _db(rms: float) -> float:
+    return 20 * math.log10(max(rms, 1e-9) / 32768)
+
+
+class BeepDetector:
+    """Feed 8 kHz frames in order; `feed` returns None until the wait is over, then
+    ("beep", t) with t the beep's end, ("silence", t) or ("timeout", t), t in seconds since
+    the first frame (where the frame that decided ends)."""
+
+    def __init__(self, settings: BeepSettings | None = None, rate: int = RATE):
+        self.s, self.rate = settings or BeepSettings(), rate
+        self.t = 0.0            # s of audio fed
+        self.run_hz: float | None = None
+        self.run_start = 0.0
+        self.run_len = 0.0
+        self.quiet = 0.0        # s of silence so far (since the last sound)
+        self.heard = False      # any sound yet
+        self.result: tuple[str, float] | None = None
+        self.beeps = 0
+
+    def tonal(self, tone: Tone) -> bool:
+        s = self.s
+        return (tone.freq is not None and s.low_hz <= tone.freq <= s.high_hz
+                and tone.share >= s.min_share and _db(tone.rms) >= s.min_level_db)
+
+    def feed(self, samples) -> tuple[str, float] | None:
+        if self.result is not None:
+            return self.result
+        dur = len(samples) / self.rate
+        start, self.t = self.t, self.t + dur
+        tone = analyse(samples, self.rate)
+        s = self.s
+        if self.tonal(tone) and (self.run_hz is None or abs(tone.freq - self.run_hz) <= s.same_hz):
+            if self.run_hz is None:
+                self.run_hz, self.run_start, self.run_len = tone.freq, start, 0.0
+            self.run_len += dur
+        else:
+            if self.run_hz is not None:
+                need = s.min_tone_joined if self.run_start == 0.0 else s.min_tone
+                if self.run_len >= need - 1e-9:
+                    self.beeps += 1
+                    self.result = ("beep", self.t)  # the frame that showed the end
+                    return self.result
+                self.run_hz = None
+                if self.tonal(tone):  # another frequency begins a run of its own
+                    self.run_hz, self.run_start, self.run_len = tone.freq, start, dur
+        if _db(tone.rms) < s.silence_db:
+            self.quiet += dur
+        else:
+            self.quiet, self.heard = 0.0, True
+        if self.heard and self.quiet >= s.silence - 1e-9:
+            self.result = ("silence", self.t)
+        elif self.t >= s.max_wait - 1e-9:
+            self.result = ("timeout", self.t)
+        return self.result
+
+
+def detect(samples, settings: BeepSettings | None = None, rate: int = RATE,
+           frame: int = FRAME) -> tuple[str, float] | None:
+    """Run a detector over a whole recording (tests, the offline bench)."""
+    d = BeepDetector(settings, rate)
+    for i in range(0, len(samples) - frame + 1, frame):
+        out = d.feed(samples[i:i + frame])
+        if out is not None:
+            return out
+    return None
