@@ -409,7 +409,7 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
         t0 = time.monotonic()
         cpu0 = {k: cpu_seconds(v) for k, v in (("dialer", child.proc.pid), *pids.items())}
         prev = {"t": 0.0, "attempts": 0, "cpu": cpu0}
-        peak_up, crowded = 0, {}
+        peak_up, crowded, up = 0, {}, []  # up: (t, calls up) every few seconds
         next_sample = p.interval
         while (elapsed := time.monotonic() - t0) < p.seconds + 0.5:
             # calls up peak: a cheap look every few seconds between samples
@@ -420,6 +420,7 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
             if elapsed < next_sample:
                 snap = await snapshot(pbx, sim)
                 peak_up = max(peak_up, snap.out_calls())
+                up.append((elapsed, snap.out_calls()))
                 crowded.update(snap.crowded_agent_bridges())
                 continue
             next_sample += p.interval
@@ -433,6 +434,7 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
                    "per_min": 60 * (counts["attempts"] - prev["attempts"]) / dt_,
                    **{f"{k}%": 100 * (cpu[k] - prev["cpu"][k]) / dt_ for k in cpu}}
             peak_up = max(peak_up, row["calls_up"])
+            up.append((elapsed, row["calls_up"]))
             crowded.update(snap.crowded_agent_bridges())
             samples.append(row)
             prev = {"t": elapsed, "attempts": counts["attempts"], "cpu": cpu}
@@ -444,6 +446,9 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
                 f"{row.get('sim%', float('nan')):.0f}%")
         figures["run_seconds"] = time.monotonic() - t0
         figures["peak_up"] = peak_up
+        loaded = [n for t, n in up if t >= p.warmup]
+        figures["mean_up"] = sum(loaded) / len(loaded) if loaded else 0.0
+        figures["up_looks"] = len(loaded)
         if crowded:
             failures.append(f"{len(crowded)} agent bridge(s) seen with two customers, e.g. "
                             + "; ".join(f"{b}: {ch}" for b, ch in list(crowded.items())[:3]))
@@ -498,8 +503,7 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
     second_half = [s for s in samples if s["t"] >= p.warmup]
     figures["rss_slope"] = slope_per_hour([(s["t"], s["rss_mb"]) for s in second_half])
     figures["objects_slope"] = slope_per_hour([(s["t"], s["objects"]) for s in second_half])
-    figures["mean_up"] = (sum(s["calls_up"] for s in second_half) / len(second_half)
-                          if second_half else 0.0)
+    figures.setdefault("mean_up", 0.0)
     if len(second_half) >= 3 and p.check_rss:
         if not figures["rss_slope"] <= p.max_rss_mb_per_hour:
             failures.append(f"RSS grows {figures['rss_slope']:.1f} MB/hour over the second half "
@@ -545,7 +549,8 @@ def report(r: Result, wall: float, say=print) -> None:
         loaded = [s for s in r.samples if s["t"] >= p.warmup]
         mean = lambda key: sum(s[key] for s in loaded) / max(1, len(loaded))  # noqa: E731
         say(f"calls up: peak {f.get('peak_up', 0)}, mean over the second half "
-            f"{f['mean_up']:.0f}; calls/min over the second half {mean('per_min'):.0f}; "
+            f"{f['mean_up']:.0f} ({f.get('up_looks', 0)} looks, every 5 s); calls/min over "
+            f"the second half {mean('per_min'):.0f}; "
             f"CPU over the second half: dialer {mean('dialer%'):.0f}%, "
             f"PBX {mean('pbx%') if 'pbx%' in loaded[0] else float('nan'):.0f}%, "
             f"sim {mean('sim%') if 'sim%' in loaded[0] else float('nan'):.0f}% (of one core)")
