@@ -7,14 +7,18 @@ process is the `dialer` Stasis app and reads the verdict from StasisStart's args
 are Asterisk's own event timestamps, counted from the greeting's start (a UserEvent the
 simulator sends just before its Playback; both instances share the host's clock; the
 simulator's Answer() waits up to 0.5 s for the caller's media before that), decision =
-StasisStart. Then, with DIALER_WAIT_BEEP=1 and the shipped defaults, every
-greeting that ends in a beep: the message (a playback started at StasisStart) must start
-after the beep's end and within 1 s of it (PlaybackStarted).
+StasisStart. Then, with the shipped defaults, every greeting that ends in a beep: the
+message must start after the beep's end and within 1 s of it (PlaybackStarted), played
+either as the dialer does (--beep-detector ari: DIALER_WAIT_BEEP=0, Stasis at the verdict,
+then dialer/runtime/beep.py listens for the beep over snoop + externalMedia RTP to this
+process) or at StasisStart after the dialplan's WaitForSilence (--beep-detector silence,
+DIALER_WAIT_BEEP=1, each of --beep-silences); both by default.
 
     .venv/bin/python -m bench.amd_lab                  # every setting, the whole set (~15 min)
     .venv/bin/python -m bench.amd_lab --quick          # every 3rd greeting
     .venv/bin/python -m bench.amd_lab --settings shipped,"asterisk defaults"
     .venv/bin/python -m bench.amd_lab --settings "" --beep-silences 800,900   # beep only
+    .venv/bin/python -m bench.amd_lab --settings "" --beep-detector ari       # the dialer's
     .venv/bin/python -m bench.amd_lab --offline        # app_amd's rule on the recorded
                                                       # frame levels only (seconds, no lab)
     .venv/bin/python -m bench.amd_lab --offline --seed 11   # a set not used for tuning
@@ -27,6 +31,7 @@ while a dialer is connected to that lab's PBX (both would be the `dialer` app).
 from __future__ import annotations
 
 import argparse
+import collections
 import asyncio
 import datetime as dt
 import json
@@ -36,7 +41,9 @@ import uuid
 
 from bench.amd_model import decide
 from bench.amd_score import beep_score, by_kind, meets_goal, score, table
+from dialer.ari import AriError
 from dialer.core import amd
+from dialer.runtime.beep import wait_for_beep
 from dialer.lab import Lab, LabConfig
 from dialer.lab.root import cache_dir
 from dialer.lab.greetings import SEED, ensure_greetings, load_manifest
@@ -70,6 +77,7 @@ class Caller:
         self.calls: dict[str, dict] = {}
         self.done: dict[str, asyncio.Event] = {}
         self.by_greeting: dict[str, dict] = {}  # greeting name -> its call now
+        self.tasks: set[asyncio.Task] = set()  # beep listeners
         if sim is not None:
             sim.on("ChannelUserevent", self._greeting_started)
         client.on("ChannelStateChange", self._state)
@@ -95,10 +103,22 @@ class Caller:
             return
         args = e.get("args", []) + ["", "", ""]
         call["status"], call["cause"], call["stasis"] = args[1] or None, args[2], _ts(e)
-        if call["message"] and call["status"] == "MACHINE":
+        if call["message"] and call["status"] == "MACHINE" and call.get("detector") == "ari":
+            task = asyncio.create_task(self._after_beep(cid, call))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        elif call["message"] and call["status"] == "MACHINE":
             await self.client.play(cid, "sound:vm-goodbye", playback_id=f"{cid}-msg")
         else:
             await self.client.hangup(cid)
+
+    async def _after_beep(self, cid: str, call: dict) -> None:
+        """What the dialer does (runtime/outbound.py): listen for the beep, then play."""
+        call["beep_how"], _ = await wait_for_beep(self.client, cid, self.client.app)
+        try:
+            await self.client.play(cid, "sound:vm-goodbye", playback_id=f"{cid}-msg")
+        except AriError:
+            pass  # the call went meanwhile
 
     async def _playback(self, e: dict) -> None:
         cid = e["playback"]["id"].removesuffix("-msg")
@@ -111,9 +131,10 @@ class Caller:
         if cid in self.done:
             self.done[cid].set()
 
-    async def call(self, item: dict, variables: dict, message: bool) -> dict:
+    async def call(self, item: dict, variables: dict, message: bool,
+                   detector: str = "silence") -> dict:
         cid = f"amdbench-{uuid.uuid4().hex[:12]}"
-        self.calls[cid] = call = {"message": message}
+        self.calls[cid] = call = {"message": message, "detector": detector}
         self.by_greeting[item["name"]] = call
         self.done[cid] = asyncio.Event()
         await self.client.originate(f"PJSIP/{number(item)}@{self.trunk}", channel_id=cid,
@@ -132,18 +153,19 @@ class Caller:
                "answer_to_audio": call["audio"] - call["up"] if "audio" in call and "up" in call
                else None,
                "decided": call["stasis"] - t0 if t0 and "stasis" in call else None,
-               "message": call["played"] - t0 if t0 and "played" in call else None}
+               "message": call["played"] - t0 if t0 and "played" in call else None,
+               "beep_how": call.get("beep_how")}
         del self.calls[cid], self.done[cid], self.by_greeting[item["name"]]
         return row
 
 
 async def run_calls(caller: Caller, items: list[dict], variables: dict, message: bool,
-                    concurrency: int) -> list[dict]:
+                    concurrency: int, detector: str = "silence") -> list[dict]:
     gate = asyncio.Semaphore(concurrency)
 
     async def one(item):
         async with gate:
-            return await caller.call(item, variables, message)
+            return await caller.call(item, variables, message, detector)
 
     return await asyncio.gather(*(one(i) for i in items))
 
@@ -161,7 +183,7 @@ def offline(items: list[dict], settings: dict[str, dict]) -> dict[str, list[dict
     return out
 
 
-def report(results: dict[str, list[dict]], beeps: dict[int, list[dict]], out: str | None) -> None:
+def report(results: dict[str, list[dict]], beeps: dict, out: str | None) -> None:
     scores = {name: score(rows) for name, rows in results.items()}
     print(table(scores))
     for name, rows in results.items():
@@ -171,11 +193,17 @@ def report(results: dict[str, list[dict]], beeps: dict[int, list[dict]], out: st
         b = beep_score(rows)
         d50 = "-" if b["delay_p50"] is None else f"{b['delay_p50']:.2f}"
         d95 = "-" if b["delay_p95"] is None else f"{b['delay_p95']:.2f}"
-        print(f"\nbeep (shipped AMD, WaitForSilence {silence} ms): {b['calls']} greetings with a "
+        how = ("the dialer's beep detector (snoop + externalMedia)" if silence == "ari"
+               else f"WaitForSilence {silence} ms")
+        print(f"\nbeep (shipped AMD, {how}): {b['calls']} greetings with a "
               f"beep, message started on {b['started']} (the others were not called machine); "
               f"within 1 s after the beep: {100 * b['within']:.1f}%; before the beep ended: "
               f"{b['before_beep_end']}; later than 1 s: {b['late']}; delay after the beep "
               f"p50 {d50} s, p95 {d95} s")
+        if silence == "ari":
+            hows = collections.Counter(r.get("beep_how") for r in rows if r.get("beep_how"))
+            print("  the listener's wait ended by: " + ", ".join(
+                f"{k} {v}" for k, v in hows.most_common()))
     shipped = scores.get("shipped")
     if shipped:
         print(f"\nshipped defaults: goal {'met' if meets_goal(shipped) else 'missed'}")
@@ -227,7 +255,12 @@ async def measure(args) -> None:
             print(f"# {name}: {len(items)} calls in {time.monotonic() - t0:.0f} s", flush=True)
         if not args.no_beep:
             with_beep = [i for i in items if i["beep_end"] is not None]
-            for silence in (args.beep_silences or BEEP_SILENCES):
+            if args.beep_detector in ("ari", "both"):
+                beeps["ari"] = await run_calls(
+                    caller, with_beep, {"DIALER_SKIP_AMD": "0", "DIALER_WAIT_BEEP": "0",
+                                        "DIALER_AMD": ""}, True, args.concurrency, "ari")
+            for silence in (args.beep_silences or BEEP_SILENCES
+                            if args.beep_detector in ("silence", "both") else ()):
                 beeps[silence] = await run_calls(
                     caller, with_beep, {"DIALER_SKIP_AMD": "0", "DIALER_WAIT_BEEP": "1",
                                         "DIALER_AMD": "", "DIALER_BEEP_SILENCE": str(silence)},
@@ -251,6 +284,9 @@ def main() -> None:
     parser.add_argument("--no-beep", action="store_true", help="skip the beep measurement")
     parser.add_argument("--beep-silences", type=lambda v: [int(x) for x in v.split(",")],
                         help="DIALER_BEEP_SILENCE values to measure (ms, comma-separated)")
+    parser.add_argument("--beep-detector", choices=("ari", "silence", "both"), default="both",
+                        help="the message after the dialer's own beep detector "
+                             "(runtime/beep.py), the dialplan's WaitForSilence, or both")
     parser.add_argument("--json", help="also write every call's row to this file")
     parser.add_argument("--lab-name", default=os.environ.get("DIALER_LAB_NAME"))
     parser.add_argument("--pbx-ip")

@@ -1,0 +1,151 @@
+"""Listen to a callee for the voicemail beep (issue 9), over ARI: a snoop channel on the
+call (spy=in: what the callee sends) and an externalMedia channel sending that audio over
+RTP (G.711 mu-law) to a UDP socket of this process, bridged together; the frames go through
+dialer.core.beep. Every channel and bridge made here is removed when the wait ends, however
+it ends (beep, silence, timeout, the call hung up, the task cancelled, an ARI error).
+
+Their ids start with BEEP_PREFIX: their StasisStart is not a call to handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+
+from ..ari import AriClient, AriError
+from ..core.beep import FRAME, BeepDetector, BeepSettings, ulaw_to_samples
+
+log = logging.getLogger("dialer.beep")
+BEEP_PREFIX = "beep-"
+NO_AUDIO_SECONDS = 1.5  # no RTP this long after setting up: give up listening
+AFTER_BEEP = 0.1  # s between the beep's end (as heard here) and the message
+
+
+def listen_host() -> str:
+    """The address the PBX sends the audio to (this host as the PBX reaches it)."""
+    return os.environ.get("DIALER_BEEP_HOST", "127.0.0.1")
+
+
+def enabled() -> bool:
+    """DIALER_BEEP_DETECTOR=ari (default): listen for the beep in the dialer; =silence:
+    the dialplan's WaitForSilence before Stasis, as before."""
+    return os.environ.get("DIALER_BEEP_DETECTOR", "ari") != "silence"
+
+
+def rtp_payload(packet: bytes) -> bytes | None:
+    """The payload of an RTP packet (version 2), None if it is not one."""
+    if len(packet) < 12 or packet[0] >> 6 != 2:
+        return None
+    offset = 12 + 4 * (packet[0] & 0x0F)
+    if packet[0] & 0x10:  # header extension
+        if len(packet) < offset + 4:
+            return None
+        offset += 4 + 4 * int.from_bytes(packet[offset + 2:offset + 4], "big")
+    end = len(packet)
+    if packet[0] & 0x20 and end > offset:  # padding
+        end -= packet[-1]
+    return packet[offset:end] if end > offset else None
+
+
+class _Rtp(asyncio.DatagramProtocol):
+    def __init__(self, detector: BeepDetector, done: asyncio.Future):
+        self.detector, self.done = detector, done
+        self.buffer: list[int] = []
+        self.packets = 0
+        self.got_audio = asyncio.Event()
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        payload = rtp_payload(data)
+        if payload is None or self.done.done():
+            return
+        self.packets += 1
+        self.got_audio.set()
+        self.buffer.extend(ulaw_to_samples(payload))
+        while len(self.buffer) >= FRAME and not self.done.done():
+            frame, self.buffer = self.buffer[:FRAME], self.buffer[FRAME:]
+            out = self.detector.feed(frame)
+            if out is not None:
+                self.done.set_result(out)
+
+
+async def wait_for_beep(ari: AriClient, channel_id: str, app: str,
+                        settings: BeepSettings | None = None,
+                        host: str | None = None) -> tuple[str, float]:
+    """Wait until the callee's beep ends (or the greeting ends without one, or the wait
+    times out). Returns (how, seconds listened): how is "beep", "silence", "timeout",
+    "no-audio" or "failed" (ARI refused; nothing to wait for)."""
+    loop = asyncio.get_running_loop()
+    settings = settings or BeepSettings()
+    tag = uuid.uuid4().hex[:12]
+    snoop_id, media_id, bridge_id = (f"{BEEP_PREFIX}snoop-{tag}", f"{BEEP_PREFIX}media-{tag}",
+                                     f"{BEEP_PREFIX}bridge-{tag}")
+    done: asyncio.Future = loop.create_future()
+    detector = BeepDetector(settings)
+    host = host or listen_host()
+    transport, proto = await loop.create_datagram_endpoint(lambda: _Rtp(detector, done),
+                                                           local_addr=(host, 0))
+    port = transport.get_extra_info("sockname")[1]
+    made: list[str] = []
+    started = loop.time()
+    try:
+        try:
+            await ari.create_bridge(bridge_id, "mixing")
+            made.append("bridge")
+            await ari.request("POST", "/channels/externalMedia", params={
+                "channelId": media_id, "app": app, "external_host": f"{host}:{port}",
+                "format": "ulaw", "encapsulation": "rtp", "transport": "udp",
+                "direction": "both"})
+            made.append("media")
+            await ari.snoop(channel_id, app, snoop_id=snoop_id, spy="in", app_args="beep")
+            made.append("snoop")
+            await _add_when_in_stasis(ari, bridge_id, [snoop_id, media_id])
+        except AriError as exc:
+            log.warning("beep detection on %s not possible (%s): message at once",
+                        channel_id, exc)
+            return "failed", loop.time() - started
+        try:
+            await asyncio.wait_for(proto.got_audio.wait(), NO_AUDIO_SECONDS)
+        except asyncio.TimeoutError:
+            log.warning("beep detection on %s: no audio from the PBX at %s:%d in %.1f s",
+                        channel_id, host, port, NO_AUDIO_SECONDS)
+            return "no-audio", loop.time() - started
+        try:
+            how, _ = await asyncio.wait_for(asyncio.shield(done), settings.max_wait + 2)
+        except asyncio.TimeoutError:  # audio stopped coming (the call went?)
+            how = "timeout"
+        if how == "beep":
+            await asyncio.sleep(AFTER_BEEP)
+        return how, loop.time() - started
+    finally:
+        transport.close()
+        await asyncio.shield(_clean(ari, bridge_id, media_id, snoop_id, made))
+
+
+async def _add_when_in_stasis(ari: AriClient, bridge_id: str, channel_ids: list[str]) -> None:
+    """Add the new channels to the bridge; ARI refuses (422) until they have entered
+    Stasis, a few ms after they were made."""
+    for attempt in range(50):
+        try:
+            await ari.add_to_bridge(bridge_id, channel_ids)
+            return
+        except AriError as exc:
+            if exc.status != 422 or attempt == 49:
+                raise
+            await asyncio.sleep(0.02)
+
+
+async def _clean(ari: AriClient, bridge_id: str, media_id: str, snoop_id: str,
+                 made: list[str]) -> None:
+    # Every one, even the one whose request failed: it may exist anyway (a timeout).
+    for what in (snoop_id, media_id):
+        try:
+            await ari.hangup(what)
+        except AriError as exc:
+            log.warning("beep: hanging up %s failed: %s", what, exc)
+    if made:
+        try:
+            await ari.destroy_bridge(bridge_id)
+        except AriError as exc:
+            log.warning("beep: destroying bridge %s failed: %s", bridge_id, exc)
