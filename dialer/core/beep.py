@@ -8,7 +8,9 @@ x[n-2]), its share of the energy from a Goertzel filter at exactly that frequenc
 a run of tonal frames at one frequency lasting >= `min_tone` (shorter if the run was already
 going when listening began: the beep started before we joined); it is over at the first
 frame that is not that tone. Without a beep: `silence` seconds of silence after sound
-(the greeting ended with no beep), or `max_wait` seconds in all, ends the wait.
+(the greeting ended with no beep; silence is under -40 dBFS, or under 8 dB over the
+quietest frame yet, up to -32 dBFS, when there is background noise), or `max_wait` seconds in all, ends the
+wait.
 """
 
 from __future__ import annotations
@@ -46,8 +48,7 @@ def analyse(samples, rate: int = RATE) -> Tone:
     n = len(samples)
     if n < 8:
         return Tone(None, 0.0, 0.0)
-    energy = 0.0
-    r0 = r1 = r02 = 0.0
+    r0 = r1 = 0.0
     prev2, prev1 = float(samples[0]), float(samples[1])
     energy = prev2 * prev2 + prev1 * prev1
     for i in range(2, n):
@@ -80,7 +81,9 @@ class BeepSettings:
     same_hz: float = 40.0        # frames of one beep stay within this of the run's first
     min_tone: float = 0.12       # s of tone that make a beep
     min_tone_joined: float = 0.04  # s, when the tone was already on as listening began
-    silence_db: float = -40.0    # dBFS RMS under which a frame is silence
+    silence_db: float = -40.0    # dBFS RMS under which a frame is silence, and under
+    over_floor_db: float = 8.0   # this over the quietest frame yet (background noise),
+    max_silence_db: float = -32.0  # up to this
     silence: float = 2.0         # s of silence after sound: the greeting ended, no beep
     max_wait: float = 20.0       # s: give up waiting
 
@@ -102,6 +105,7 @@ class BeepDetector:
         self.run_len = 0.0
         self.quiet = 0.0        # s of silence so far (since the last sound)
         self.heard = False      # any sound yet
+        self.floor_db = 0.0     # the quietest frame yet (dBFS)
         self.result: tuple[str, float] | None = None
         self.beeps = 0
 
@@ -131,7 +135,9 @@ class BeepDetector:
                 self.run_hz = None
                 if self.tonal(tone):  # another frequency begins a run of its own
                     self.run_hz, self.run_start, self.run_len = tone.freq, start, dur
-        if _db(tone.rms) < s.silence_db:
+        level = _db(tone.rms)
+        self.floor_db = min(self.floor_db, level)
+        if level < max(s.silence_db, min(self.floor_db + s.over_floor_db, s.max_silence_db)):
             self.quiet += dur
         else:
             self.quiet, self.heard = 0.0, True

@@ -85,6 +85,16 @@ def test_a_beep_after_speech_is_found_when_it_ends(hz, length):
     assert 0 <= out[1] - beep_end <= 0.04  # the frame that shows the end, not before
 
 
+@pytest.mark.parametrize("noise_db", [-60, -48, -42, -38])
+def test_silence_fallback_under_background_noise(noise_db):
+    """Background noise, even louder than -40 dBFS, is no sound: the greeting's end is."""
+    rnd = random.Random(2)
+    audio = silence(0.3) + speechlike(2.0, db=-8) + silence(4.0)
+    sigma = 32768 * 10 ** (noise_db / 20)
+    noisy = [v + rnd.gauss(0, sigma) for v in audio]
+    assert detect(ulaw(noisy)) == ("silence", pytest.approx(4.3, abs=0.1))
+
+
 def test_a_short_tone_is_no_beep():
     audio = speechlike(1.0) + silence(0.3) + tone(1000, 0.06) + silence(3)
     assert detect(ulaw(audio))[0] == "silence"
