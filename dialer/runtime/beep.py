@@ -21,6 +21,7 @@ log = logging.getLogger("dialer.beep")
 BEEP_PREFIX = "beep-"
 NO_AUDIO_SECONDS = 1.5  # no RTP this long after setting up: give up listening
 AFTER_BEEP = 0.1  # s between the beep's end (as heard here) and the message
+_active: set[str] = set()  # tags of the listeners running in this process
 
 
 def listen_host() -> str:
@@ -79,6 +80,7 @@ async def wait_for_beep(ari: AriClient, channel_id: str, app: str,
     loop = asyncio.get_running_loop()
     settings = settings or BeepSettings()
     tag = uuid.uuid4().hex[:12]
+    _active.add(tag)
     snoop_id, media_id, bridge_id = (f"{BEEP_PREFIX}snoop-{tag}", f"{BEEP_PREFIX}media-{tag}",
                                      f"{BEEP_PREFIX}bridge-{tag}")
     done: asyncio.Future = loop.create_future()
@@ -120,7 +122,25 @@ async def wait_for_beep(ari: AriClient, channel_id: str, app: str,
         return how, loop.time() - started
     finally:
         transport.close()
-        await asyncio.shield(_clean(ari, bridge_id, media_id, snoop_id, made))
+        try:
+            await asyncio.shield(_clean(ari, bridge_id, media_id, snoop_id, made))
+        finally:
+            _active.discard(tag)
+
+
+async def clean_leftovers(ari: AriClient, channels: list[dict], bridges: list[dict]) -> int:
+    """At (re)connect: listeners' channels and bridges no running listener owns (this
+    process restarted, or lost the PBX while removing them) are removed. How many."""
+    def stale(ident: str) -> bool:
+        return ident.startswith(BEEP_PREFIX) and ident.rsplit("-", 1)[-1] not in _active
+    gone = 0
+    for channel in channels:
+        if stale(channel["id"]):
+            gone += await ari.hangup(channel["id"])
+    for bridge in bridges:
+        if stale(bridge["id"]):
+            gone += await ari.destroy_bridge(bridge["id"])
+    return gone
 
 
 async def _add_when_in_stasis(ari: AriClient, bridge_id: str, channel_ids: list[str]) -> None:

@@ -18,6 +18,7 @@ from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_u
 from ..core.pacing import InFlight
 from ..core.tz import utc_now
 from ..db import dialing, followups
+from . import beep
 from .agents import AgentSessions
 from .pacing import PacingStats
 
@@ -44,6 +45,7 @@ class Call:
     agent_call: bool = False           # no campaign contact to move on (followup, manual)
     stage_since: float = 0.0           # loop time the stage began (pacing)
     amd_seconds: float | None = None   # from answer to the AMD verdict
+    beep_task: asyncio.Task | None = None  # listening for the voicemail beep
 
 
 class OutboundCalls:
@@ -137,8 +139,10 @@ class OutboundCalls:
                 context="dialer-amd", extension="s", priority=1, caller_id=caller_id,
                 timeout=max(15, campaign["ring_timeout_seconds"]),
                 variables={"DIALER_SKIP_AMD": "0" if amd else "1",
+                           # The dialer listens for the beep itself (runtime/beep.py), or
+                           # the dialplan waits for silence after the greeting.
                            "DIALER_WAIT_BEEP": "1" if campaign["machine_action"] == "message"
-                           else "0",
+                           and not beep.enabled() else "0",
                            "DIALER_AMD": campaign.get("amd_arguments", ""),
                            "DIALER_ATTEMPT": str(attempt_id)})
         except AriError as exc:
@@ -201,7 +205,13 @@ class OutboundCalls:
             await self.ari.hangup(channel_id)
         elif decision.action == "message":
             call.outcome, call.stage = decision.outcome, "closing"
-            await self._play(call, campaign["machine_message"] or "sound:vm-goodbye", "machine")
+            media = campaign["machine_message"] or "sound:vm-goodbye"
+            if beep.enabled():
+                call.beep_task = asyncio.create_task(self._after_beep(call, media))
+                self._tasks.add(call.beep_task)
+                call.beep_task.add_done_callback(self._tasks.discard)
+            else:
+                await self._play(call, media, "machine")
         else:
             self._spawn(self._connect(call))
 
@@ -235,6 +245,15 @@ class OutboundCalls:
             except AriError as exc:
                 log.warning("recording %s failed: %s", call.recording, exc)
         await self.store.run(dialing.update_attempt, call.attempt_id, **updates)
+
+    async def _after_beep(self, call: Call, media: str) -> None:
+        """The machine message once the greeting's beep has ended (or at once if the
+        audio cannot be had)."""
+        how, waited = await beep.wait_for_beep(self.ari, call.channel_id, self.ari.app)
+        log.info("attempt %s: %s after %.2f s listening; leaving the message",
+                 call.attempt_id, how, waited)
+        if call.channel_id in self.calls:
+            await self._play(call, media, "machine")
 
     async def _play(self, call: Call, media: str, kind: str) -> None:
         try:
@@ -270,6 +289,8 @@ class OutboundCalls:
         previous_stage = call.stage
         call.stage = "closing"
         self.calls.pop(call.channel_id, None)
+        if call.beep_task is not None and call.beep_task is not asyncio.current_task():
+            call.beep_task.cancel()  # it removes its snoop and media channels
         if call.recording:
             try:
                 await self.ari.request("POST", f"/recordings/live/{call.recording}/stop")

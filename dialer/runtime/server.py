@@ -20,6 +20,7 @@ from ..db import dialing
 from ..db.migrate import migrate
 from ..web.app import create_app
 from .agents import AgentSessions, agent_of_leg
+from . import beep
 from .campaigns import CampaignRunner
 from .inbound import InboundCalls
 from .leftovers import Leftovers
@@ -61,6 +62,9 @@ class Dialer:
         bridges = await ari.list_bridges()
         log.info("ARI connected: %d channel(s), %d bridge(s) on the PBX",
                  len(channels), len(bridges))
+        if await beep.clean_leftovers(ari, channels, bridges):
+            channels = await ari.list_channels()
+            bridges = await ari.list_bridges()
         live = {c["id"] for c in channels}
         # A channel we track that is gone ended while we were not listening.
         tracked = [*self.calls.calls, *self.inbound.calls, *self.inbound.leg_owner,
@@ -93,6 +97,8 @@ class Dialer:
                 or any(s.customer == channel_id for s in self.agents.sessions.values()))
 
     async def on_stasis_start(self, event: dict) -> None:
+        if event["channel"]["id"].startswith(beep.BEEP_PREFIX):
+            return  # a call's beep listener (runtime/beep.py) owns it
         args = event.get("args") or [""]
         if args[0] == "amd":
             return await self.calls.on_amd(event)

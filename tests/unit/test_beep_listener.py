@@ -134,3 +134,23 @@ async def test_cancelled_when_the_call_hangs_up():
     await asyncio.sleep(0.05)
     assert ari.clean()
     ari.sender.cancel()
+
+
+async def test_leftovers_of_a_dead_process_are_removed():
+    """At (re)connect, beep channels and bridges no running listener owns go; a running
+    listener's stay."""
+    ari = FakeAri(send=audio(None) * 4, realtime=True)
+    task = asyncio.create_task(beep.wait_for_beep(ari, "call-1", "dialer"))
+    await asyncio.sleep(0.2)
+    mine = sorted(ari.made)
+    old = ["beep-snoop-0123456789ab", "beep-media-0123456789ab"]
+    removed = await beep.clean_leftovers(
+        ari, [{"id": i} for i in mine if "bridge" not in i] + [{"id": i} for i in old]
+        + [{"id": "out-t-1"}],
+        [{"id": i} for i in mine if "bridge" in i] + [{"id": "beep-bridge-0123456789ab"}])
+    assert sorted(ari.hung_up) == sorted(old) and ari.destroyed == ["beep-bridge-0123456789ab"]
+    assert removed == 1  # the fake hangs up only what it made: the bridge counts
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    ari.sender.cancel()

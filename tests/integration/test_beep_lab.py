@@ -1,0 +1,115 @@
+"""The machine message after the voicemail beep, on the real lab (issue 9): a campaign that
+leaves a message calls six generated greetings ending in a beep (440-2000 Hz, 0.3-0.7 s,
+one under background noise); the dialer listens for the beep over snoop + externalMedia
+(runtime/beep.py) and the message must start after the beep's end and within 1 s of it.
+No channel or bridge of the listener is left behind. The whole set: python -m bench.amd_lab
+--settings "" --beep-detector ari."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dialer.db import campaigns
+from dialer.lab.greetings import ensure_items
+from dialer.runtime.beep import BEEP_PREFIX
+from tests.campaign_driver import attempts, finished, login_all, wait_until
+from tests.campaign_seed import seed_campaign
+from tests.lab_calls import Recorder, connected_client
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(150)]
+
+# ids in the default set (seed 9): beep Hz, length s
+BEEPS = [175,  # 440 Hz, 0.70 s, 0.27 s after "... leave a message"
+         240,  # 850 Hz, 0.30 s, after a long greeting
+         162,  # 1000 Hz, 0.32 s, noise at -48 dBFS throughout
+         185,  # 2000 Hz, 0.43 s
+         161,  # 1400 Hz, 0.63 s; and 218: 600 Hz, 0.65 s, a long greeting: the dialplan's
+         218]  # 0.85 s silence wait took a pause in these for their end (message 0.7-0.85 s
+               # before the beep's end)
+
+
+def _ts(event: dict) -> float:
+    return dt.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+async def test_message_after_the_beep(dialer, lab):
+    items = {f"+1212555{9000 + i['id']:04d}": i for i in ensure_items(BEEPS, lab.root)}
+    events = Recorder(dialer.ari)
+    seed = await dialer.store.run(
+        seed_campaign, list(items), agents=lab.info["agents"][:2],
+        campaign={"machine_action": "message", "machine_message": "sound:vm-goodbye",
+                  "bcw_seconds": 1})
+    async with connected_client(lab.info["sim"], "beep-test") as sim:
+        await sim.subscribe("channel:")
+        await login_all(dialer, seed["agent_ids"])
+        await dialer.store.run(campaigns.set_status, seed["campaign_id"], "running")
+        await wait_until(lambda: finished(dialer, seed["campaign_id"]), 120)
+        marks = {e["userevent"]["name"]: _ts(e) for e in sim.recorder.events
+                 if e["type"] == "ChannelUserevent" and e.get("eventname") == "greeting"}
+    rows = await dialer.store.run(attempts, seed["campaign_id"])
+    assert len(rows) == len(BEEPS)
+    started = {e["playback"]["id"]: _ts(e) for e in events.events
+               if e["type"] == "PlaybackStarted"}
+    for row in rows:
+        item = items[row["phone"]]
+        assert row["amd_status"] == "MACHINE" and row["outcome"] == "machine", row
+        played = started.get(f"{row['channel_id']}-machine")
+        assert played is not None, ("no message", item["name"])
+        after_beep = played - marks[item["name"]] - item["beep_end"]
+        assert 0 < after_beep <= 1.0, (item["name"], item["beep_hz"], after_beep)
+
+    async def no_listener_left():
+        channels = await dialer.ari.list_channels()
+        bridges = await dialer.ari.list_bridges()
+        return not [x for x in channels + bridges if x["id"].startswith(BEEP_PREFIX)]
+    await wait_until(no_listener_left, 5)
+
+
+async def test_no_beep_and_a_hang_up_while_listening(dialer, lab):
+    """A carrier announcement without a beep: the message 2 s after it ends. A long
+    voicemail whose caller hangs up while the dialer still listens for its beep: no
+    message, and the listener's channels and bridge go with the call."""
+    carrier, long_vm = ensure_items([265, 212], lab.root)
+    numbers = {f"+1212555{9000 + i['id']:04d}": i for i in (carrier, long_vm)}
+    events = Recorder(dialer.ari)
+    seed = await dialer.store.run(
+        seed_campaign, list(numbers), agents=lab.info["agents"][:2],
+        campaign={"machine_action": "message", "machine_message": "sound:vm-goodbye",
+                  "bcw_seconds": 1})
+    async with connected_client(lab.info["sim"], "beep-test") as sim:
+        await sim.subscribe("channel:")
+        await login_all(dialer, seed["agent_ids"])
+        await dialer.store.run(campaigns.set_status, seed["campaign_id"], "running")
+        vm_number = f"+1212555{9000 + long_vm['id']:04d}"
+
+        async def listening_to_the_long_one():
+            rows = await dialer.store.run(attempts, seed["campaign_id"])
+            row = next((r for r in rows if r["phone"] == vm_number), None)
+            snoops = [c for c in await dialer.ari.list_channels()
+                      if c["id"].startswith(BEEP_PREFIX + "snoop-")]
+            if row is None or not snoops or row["amd_status"] != "MACHINE":
+                return False
+            return row["channel_id"]
+        await wait_until(listening_to_the_long_one, 30, step=0.1)
+        await dialer.ari.hangup(await listening_to_the_long_one())
+        await wait_until(lambda: finished(dialer, seed["campaign_id"]), 60)
+        marks = {e["userevent"]["name"]: _ts(e) for e in sim.recorder.events
+                 if e["type"] == "ChannelUserevent" and e.get("eventname") == "greeting"}
+    rows = {r["phone"]: r for r in await dialer.store.run(attempts, seed["campaign_id"])}
+    started = {e["playback"]["id"]: _ts(e) for e in events.events
+               if e["type"] == "PlaybackStarted"}
+    row = rows[f"+1212555{9000 + carrier['id']:04d}"]
+    assert row["outcome"] == "machine"
+    after_speech = started[f"{row['channel_id']}-machine"] - marks[carrier["name"]] \
+        - carrier["speech_end"]
+    assert 1.5 <= after_speech <= 3.0, after_speech  # 2 s of silence (its quiet tail counts)
+    row = rows[vm_number]
+    assert row["outcome"] == "machine" and f"{row['channel_id']}-machine" not in started
+
+    async def no_listener_left():
+        channels = await dialer.ari.list_channels()
+        bridges = await dialer.ari.list_bridges()
+        return not [x for x in channels + bridges if x["id"].startswith(BEEP_PREFIX)]
+    await wait_until(no_listener_left, 5)
