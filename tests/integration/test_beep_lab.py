@@ -34,24 +34,50 @@ def _ts(event: dict) -> float:
     return dt.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
-async def test_message_after_the_beep(dialer, lab):
-    items = {f"+1212555{9000 + i['id']:04d}": i for i in ensure_items(BEEPS, lab.root)}
-    events = Recorder(dialer.ari)
+def number(item: dict) -> str:
+    """The simulator number that plays this greeting (`...9NNN`)."""
+    return f"+1212555{9000 + item['id']:04d}"
+
+
+async def start_message_campaign(dialer, lab, numbers: list[str]) -> dict:
     seed = await dialer.store.run(
-        seed_campaign, list(items), agents=lab.info["agents"][:2],
+        seed_campaign, numbers, agents=lab.info["agents"][:2],
         campaign={"machine_action": "message", "machine_message": "sound:vm-goodbye",
                   "bcw_seconds": 1})
+    await login_all(dialer, seed["agent_ids"])
+    await dialer.store.run(campaigns.set_status, seed["campaign_id"], "running")
+    return seed
+
+
+def greeting_starts(sim) -> dict[str, float]:
+    """When the simulator began each greeting (its UserEvent just before Playback)."""
+    return {e["userevent"]["name"]: _ts(e) for e in sim.recorder.events
+            if e["type"] == "ChannelUserevent" and e.get("eventname") == "greeting"}
+
+
+def playbacks_started(events) -> dict[str, float]:
+    return {e["playback"]["id"]: _ts(e) for e in events.events if e["type"] == "PlaybackStarted"}
+
+
+async def no_listener_left(dialer) -> None:
+    async def gone():
+        channels = await dialer.ari.list_channels()
+        bridges = await dialer.ari.list_bridges()
+        return not [x for x in channels + bridges if x["id"].startswith(BEEP_PREFIX)]
+    await wait_until(gone, 5)
+
+
+async def test_message_after_the_beep(dialer, lab):
+    items = {number(i): i for i in ensure_items(BEEPS, lab.root)}
+    events = Recorder(dialer.ari)
     async with connected_client(lab.info["sim"], "beep-test") as sim:
         await sim.subscribe("channel:")
-        await login_all(dialer, seed["agent_ids"])
-        await dialer.store.run(campaigns.set_status, seed["campaign_id"], "running")
+        seed = await start_message_campaign(dialer, lab, list(items))
         await wait_until(lambda: finished(dialer, seed["campaign_id"]), 120)
-        marks = {e["userevent"]["name"]: _ts(e) for e in sim.recorder.events
-                 if e["type"] == "ChannelUserevent" and e.get("eventname") == "greeting"}
+        marks = greeting_starts(sim)
     rows = await dialer.store.run(attempts, seed["campaign_id"])
     assert len(rows) == len(BEEPS)
-    started = {e["playback"]["id"]: _ts(e) for e in events.events
-               if e["type"] == "PlaybackStarted"}
+    started = playbacks_started(events)
     for row in rows:
         item = items[row["phone"]]
         assert row["amd_status"] == "MACHINE" and row["outcome"] == "machine", row
@@ -59,12 +85,7 @@ async def test_message_after_the_beep(dialer, lab):
         assert played is not None, ("no message", item["name"])
         after_beep = played - marks[item["name"]] - item["beep_end"]
         assert 0 < after_beep <= 1.0, (item["name"], item["beep_hz"], after_beep)
-
-    async def no_listener_left():
-        channels = await dialer.ari.list_channels()
-        bridges = await dialer.ari.list_bridges()
-        return not [x for x in channels + bridges if x["id"].startswith(BEEP_PREFIX)]
-    await wait_until(no_listener_left, 5)
+    await no_listener_left(dialer)
 
 
 async def test_no_beep_and_a_hang_up_while_listening(dialer, lab):
@@ -72,21 +93,14 @@ async def test_no_beep_and_a_hang_up_while_listening(dialer, lab):
     voicemail whose caller hangs up while the dialer still listens for its beep: no
     message, and the listener's channels and bridge go with the call."""
     carrier, long_vm = ensure_items([265, 212], lab.root)
-    numbers = {f"+1212555{9000 + i['id']:04d}": i for i in (carrier, long_vm)}
     events = Recorder(dialer.ari)
-    seed = await dialer.store.run(
-        seed_campaign, list(numbers), agents=lab.info["agents"][:2],
-        campaign={"machine_action": "message", "machine_message": "sound:vm-goodbye",
-                  "bcw_seconds": 1})
     async with connected_client(lab.info["sim"], "beep-test") as sim:
         await sim.subscribe("channel:")
-        await login_all(dialer, seed["agent_ids"])
-        await dialer.store.run(campaigns.set_status, seed["campaign_id"], "running")
-        vm_number = f"+1212555{9000 + long_vm['id']:04d}"
+        seed = await start_message_campaign(dialer, lab, [number(carrier), number(long_vm)])
 
         async def listening_to_the_long_one():
             rows = await dialer.store.run(attempts, seed["campaign_id"])
-            row = next((r for r in rows if r["phone"] == vm_number), None)
+            row = next((r for r in rows if r["phone"] == number(long_vm)), None)
             snoops = [c for c in await dialer.ari.list_channels()
                       if c["id"].startswith(BEEP_PREFIX + "snoop-")]
             if row is None or not snoops or row["amd_status"] != "MACHINE":
@@ -95,21 +109,14 @@ async def test_no_beep_and_a_hang_up_while_listening(dialer, lab):
         await wait_until(listening_to_the_long_one, 30, step=0.1)
         await dialer.ari.hangup(await listening_to_the_long_one())
         await wait_until(lambda: finished(dialer, seed["campaign_id"]), 60)
-        marks = {e["userevent"]["name"]: _ts(e) for e in sim.recorder.events
-                 if e["type"] == "ChannelUserevent" and e.get("eventname") == "greeting"}
+        marks = greeting_starts(sim)
     rows = {r["phone"]: r for r in await dialer.store.run(attempts, seed["campaign_id"])}
-    started = {e["playback"]["id"]: _ts(e) for e in events.events
-               if e["type"] == "PlaybackStarted"}
-    row = rows[f"+1212555{9000 + carrier['id']:04d}"]
+    started = playbacks_started(events)
+    row = rows[number(carrier)]
     assert row["outcome"] == "machine"
     after_speech = started[f"{row['channel_id']}-machine"] - marks[carrier["name"]] \
         - carrier["speech_end"]
     assert 1.5 <= after_speech <= 3.0, after_speech  # 2 s of silence (its quiet tail counts)
-    row = rows[vm_number]
+    row = rows[number(long_vm)]
     assert row["outcome"] == "machine" and f"{row['channel_id']}-machine" not in started
-
-    async def no_listener_left():
-        channels = await dialer.ari.list_channels()
-        bridges = await dialer.ari.list_bridges()
-        return not [x for x in channels + bridges if x["id"].startswith(BEEP_PREFIX)]
-    await wait_until(no_listener_left, 5)
+    await no_listener_left(dialer)
