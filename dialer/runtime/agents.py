@@ -84,6 +84,11 @@ class AgentSessions:
                    if s.preview and "claim" in s.preview
                    and s.preview["campaign"]["id"] == campaign_id and s.state == "preview")
 
+    def channels(self) -> set[str]:
+        """Agents' desk-phone legs and the customers with them."""
+        return ({s.channel_id for s in self.sessions.values()}
+                | {s.customer for s in self.sessions.values() if s.customer})
+
     def by_channel(self, channel_id: str) -> Session | None:
         return next((s for s in self.sessions.values() if s.channel_id == channel_id), None)
 

@@ -68,6 +68,11 @@ class InboundCalls:
         self.calls: dict[str, InboundCall] = {}     # by caller channel id
         self.leg_owner: dict[str, str] = {}         # leg channel id -> caller channel id
 
+    def channels(self) -> set[str]:
+        """The Asterisk channels in our hands: callers (an action call's key is no channel)
+        and the legs owned by a call (users' phones, an action call's contact)."""
+        return {key for key, c in self.calls.items() if c.action_id is None} | set(self.leg_owner)
+
     async def tick(self, now: dt.datetime) -> None:
         """Start the action-plan calls whose time has come."""
         for plan in await self.store.run(inbound_db.due_action_calls, now, self.node):

@@ -67,9 +67,8 @@ class Dialer:
             bridges = await ari.list_bridges()
         live = {c["id"] for c in channels}
         # A channel we track that is gone ended while we were not listening.
-        tracked = [*self.calls.calls, *self.inbound.calls, *self.inbound.leg_owner,
-                   *self.leftovers.talking]
-        for channel_id in [c for c in tracked if c not in live and not c.startswith("action-")]:
+        tracked = set(self.calls.calls) | self.inbound.channels() | set(self.leftovers.talking)
+        for channel_id in tracked - live:
             await self.on_channel_destroyed({"channel": {"id": channel_id}})
         # Agents' legs: rung again if lost, taken back after a restart with the calls in
         # their bridges, which carry on.
@@ -84,17 +83,12 @@ class Dialer:
         for channel_id in recovered["hang_up"] + stale_agent_legs:
             await ari.hangup(channel_id)
         hung_up = set(recovered["hang_up"] + stale_agent_legs)
+        tracked = set(self.calls.calls) | self.inbound.channels() | self.agents.channels()
         await self.leftovers.resync([c for c in channels if c["id"] not in hung_up], bridges,
-                                    self._tracked, self.on_stasis_start)
+                                    tracked.__contains__, self.on_stasis_start)
         if recovered["lost"] or recovered["released"]:
             log.warning("resync: %d attempt(s) closed as lost, %d claimed contact(s) released",
                         len(recovered["lost"]), recovered["released"])
-
-    def _tracked(self, channel_id: str) -> bool:
-        return (channel_id in self.calls.calls or channel_id in self.inbound.calls
-                or channel_id in self.inbound.leg_owner
-                or self.agents.by_channel(channel_id) is not None
-                or any(s.customer == channel_id for s in self.agents.sessions.values()))
 
     async def on_stasis_start(self, event: dict) -> None:
         if event["channel"]["id"].startswith(beep.BEEP_PREFIX):
