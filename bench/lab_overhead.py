@@ -48,24 +48,11 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 # ---- the child: a real Dialer ------------------------------------------------------------
 async def child(cfg_path: str) -> None:
-    import logging
-
-    from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
-    from dialer.runtime.server import Dialer
+    from bench.child import start_dialer, stop_on_signal
 
     spec = json.loads(Path(cfg_path).read_text())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    cfg = Config(node="bench", ari=AriConfig(url=spec["ari_url"], user=spec["ari_user"],
-                                             password=spec["ari_password"]),
-                 database=DatabaseConfig(url=spec["db"]), web=WebConfig(port=0))
-    d = Dialer(cfg)
-    await d.start()
-    await asyncio.wait_for(d.ari.connected.wait(), 10)
-    for agent_id in spec["agents"]:
-        await d.agents.login(agent_id)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    d = await start_dialer(spec, "bench", spec["agents"])
+    stop = stop_on_signal()
     while not all(d.agents.describe(a)["state"] == "available" for a in spec["agents"]):
         await asyncio.sleep(0.2)
     print("ready", flush=True)

@@ -131,24 +131,13 @@ async def child(spec_path: str) -> None:
     import gc
     import logging
 
-    from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
-    from dialer.runtime.server import Dialer
+    from bench.child import start_dialer, stop_on_signal
 
     spec = json.loads(Path(spec_path).read_text())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ids = seed(spec["db"], spec)
-    cfg = Config(node="soak", ari=AriConfig(url=spec["ari_url"], user=spec["ari_user"],
-                                            password=spec["ari_password"]),
-                 database=DatabaseConfig(url=spec["db"]), web=WebConfig(port=0))
-    d = Dialer(cfg)
-    await d.start()
-    await asyncio.wait_for(d.ari.connected.wait(), 10)
-    for agent_id in ids["agent_ids"]:
-        await d.agents.login(agent_id)
+    d = await start_dialer(spec, "soak", ids["agent_ids"])
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signal()
 
     def sample() -> None:
         status = Path("/proc/self/status").read_text()

@@ -1,0 +1,34 @@
+"""The child process of the lab benchmarks: a real Dialer as `dialer serve` runs it (no
+web server), on the lab's PBX (`spec`: ari_url, ari_user, ari_password, db)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+
+async def start_dialer(spec: dict, node: str, agent_ids: list[int]):
+    """Started, connected to ARI, with `agent_ids` logging in; INFO logs on stderr."""
+    from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
+    from dialer.runtime.server import Dialer
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    cfg = Config(node=node, ari=AriConfig(url=spec["ari_url"], user=spec["ari_user"],
+                                          password=spec["ari_password"]),
+                 database=DatabaseConfig(url=spec["db"]), web=WebConfig(port=0))
+    d = Dialer(cfg)
+    await d.start()
+    await asyncio.wait_for(d.ari.connected.wait(), 10)
+    for agent_id in agent_ids:
+        await d.agents.login(agent_id)
+    return d
+
+
+def stop_on_signal() -> asyncio.Event:
+    """Set on SIGINT or SIGTERM (the parent ends the run)."""
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    return stop
