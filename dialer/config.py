@@ -6,6 +6,7 @@ shipped asterisk-conf/ari.conf user, SQLite in ./var, the web console on loopbac
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -34,6 +35,16 @@ class DatabaseConfig:
 class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For / -Proto are believed.
+    trusted_proxies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for value in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ConfigError(f"[web] trusted_proxies: {value!r} is not an address "
+                                  "or network") from None
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,8 @@ def _section(cls, data: dict, name: str):
     values = {}
     for key, value in data.items():
         want = type(getattr(cls(), key))
+        if want is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = tuple(value)  # TOML arrays of strings
         if not isinstance(value, want):
             raise ConfigError(f"[{name}] {key}: expected {want.__name__}, got {value!r}")
         values[key] = value
@@ -95,6 +108,9 @@ def load_config(path: str | os.PathLike | None = None, env: dict | None = None) 
                     for name, cls in sections.items()})
     if env.get("DIALER_ARI_PASSWORD"):
         cfg = replace(cfg, ari=replace(cfg.ari, password=env["DIALER_ARI_PASSWORD"]))
+    if env.get("DIALER_TRUSTED_PROXIES"):  # comma-separated
+        proxies = tuple(p.strip() for p in env["DIALER_TRUSTED_PROXIES"].split(",") if p.strip())
+        cfg = replace(cfg, web=replace(cfg.web, trusted_proxies=proxies))
     if env.get("DIALER_DATABASE_URL"):
         cfg = replace(cfg, database=DatabaseConfig(url=env["DIALER_DATABASE_URL"]))
     return cfg

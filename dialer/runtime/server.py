@@ -158,7 +158,7 @@ async def serve(cfg: Config, *, ready: asyncio.Event | None = None, demo: bool =
     await dialer.start()
     if demo:
         await start_demo(dialer)
-    runner = web.AppRunner(create_app(dialer))
+    runner = web.AppRunner(create_app(dialer, cfg.web.trusted_proxies))
     await runner.setup()
     await web.TCPSite(runner, cfg.web.host, cfg.web.port).start()
     log.info("web console on http://%s:%d (node %s)", cfg.web.host, cfg.web.port, cfg.node)

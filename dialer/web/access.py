@@ -22,6 +22,7 @@ from aiohttp import web
 
 from ..db import auth
 from ..db.ownership import KINDS, owner_of
+from . import signin
 from .common import DIALER, json_body, parse_id
 
 SESSION_COOKIE = "dialer_session"
@@ -183,8 +184,8 @@ async def sign_in(request: web.Request) -> web.Response:
     """{"username", "password"} -> a session cookie, and the CSRF token to send back."""
     body = await json_body(request, ("username", "password"))
     dialer = request.app[DIALER]
-    session = await dialer.store.run(auth.login, body.get("username"), body.get("password"),
-                                     dialer.now())
+    session = await signin.sign_in(request, body.get("username"), body.get("password"),
+                                   dialer.now())
     response = web.json_response({"user": session["user"], "csrf": session["csrf"],
                                   "privileges": session["privileges"]})
     set_session_cookie(response, request, session["token"])

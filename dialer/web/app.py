@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Sequence
 
 import peewee as pw
 from aiohttp import web
@@ -17,7 +18,7 @@ from ..db import dialing
 from ..db.fields import EnumValueError
 from ..db.validation import ConflictError, FieldError, reject_unknown
 from ..runtime.agents import AgentStateError
-from . import access, agent_api, console, resources_api, users_api
+from . import access, agent_api, console, hardening, resources_api, signin, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
 
 routes = web.RouteTableDef()
@@ -300,6 +301,7 @@ async def create_agent(request: web.Request) -> web.Response:
     for name in ("username", "endpoint"):
         if name not in body:
             raise FieldError(name, "required")
+    await signin.hash_new_password(request, body)
     return web.json_response(await request.app[DIALER].store.run(
         accounts.create_agent, path_id(request), **body), status=201)
 
@@ -360,11 +362,14 @@ async def voicemails(request: web.Request) -> web.Response:
         inbound.list_voicemails, path_id(request)))
 
 
-def create_app(dialer) -> web.Application:
-    app = web.Application(middlewares=[json_errors, access.access])
+def create_app(dialer, trusted_proxies: Sequence[str] = ()) -> web.Application:
+    """`trusted_proxies`: addresses or networks whose X-Forwarded-* headers are believed."""
+    app = web.Application(middlewares=[hardening.forwarded, json_errors, access.access])
     app[DIALER] = dialer
     for module_routes in (routes, agent_api.routes, access.routes, users_api.routes,
                           resources_api.routes, console.routes):
         app.add_routes(module_routes)
     console.setup(app)
+    signin.setup(app)
+    hardening.setup(app, trusted_proxies)
     return app

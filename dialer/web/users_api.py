@@ -8,6 +8,7 @@ from aiohttp import web
 from ..db import auth, campaign_admin
 from ..db.campaign_admin import campaign_dict
 from ..db.models import Account, Agent, Campaign, User
+from . import signin
 from .access import identity
 from .common import DIALER, json_body, page, path_id
 
@@ -68,6 +69,7 @@ async def list_users(request: web.Request) -> web.Response:
 @routes.post("/api/accounts/{id}/users")
 async def create_user(request: web.Request) -> web.Response:
     body = await json_body(request, auth.USER_FIELDS)
+    await signin.hash_new_password(request, body)
     return web.json_response(await _store(request).run(auth.create_user, path_id(request),
                                                        **body), status=201)
 
@@ -81,6 +83,7 @@ async def get_user(request: web.Request) -> web.Response:
 @routes.patch("/api/users/{id}")
 async def update_user(request: web.Request) -> web.Response:
     body = await json_body(request, auth.USER_FIELDS)
+    await signin.hash_new_password(request, body)
     return web.json_response(await _store(request).run(auth.update_user, path_id(request),
                                                        **body))
 

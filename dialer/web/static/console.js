@@ -40,7 +40,9 @@ async function guarded(fn) {
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+    if (k === "text") node.textContent = v;
+    else if (k === "style") node.style.cssText = v;  // CSP refuses style attributes, not CSSOM
+    else node.setAttribute(k, v);
   }
   for (const c of children) node.append(c);
   return node;
