@@ -17,6 +17,7 @@ import jinja2
 from aiohttp import web
 
 from ..core import amd
+from ..core.spreadsheet import spreadsheet_safe
 from ..db import inbound
 from ..db.models import (AgentGroup, Attempt, Campaign, CampaignContact, Contact, ContactPhone,
                          RingGroup, Script)
@@ -208,15 +209,6 @@ REPORT_COLUMNS = ("attempt_id", "contact_id", "contact", "phone", "outcome", "di
                   "agent", "started_at", "answered_at", "ended_at")
 
 
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (=, @, or +/- not starting a number:
-    E.164 phone numbers stay as they are)."""
-    if value[:1] in ("=", "@", "\t", "\r") or (
-            value[:1] in ("+", "-") and not value[1:2].isdigit()):
-        return "'" + value
-    return value
-
-
 def attempts_report(campaign_id: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -224,11 +216,9 @@ def attempts_report(campaign_id: int) -> str:
     query = Attempt.select().where(Attempt.campaign == campaign_id).order_by(Attempt.id)
     for a in query:
         agent = a.agent.user.full_name or a.agent.user.username if a.agent_id else ""
-        writer.writerow([a.id, a.contact_id, spreadsheet_safe(a.contact.name or ""), a.phone,
-                         a.outcome or "", spreadsheet_safe(a.disposition or ""),
-                         spreadsheet_safe(agent)] +
-                        [t.isoformat() if t else "" for t in
-                         (a.started_at, a.answered_at, a.ended_at)])
+        writer.writerow([spreadsheet_safe(v) for v in [
+            a.id, a.contact_id, a.contact.name, a.phone, a.outcome, a.disposition, agent,
+            *(t.isoformat() if t else "" for t in (a.started_at, a.answered_at, a.ended_at))]])
     return out.getvalue()
 
 
