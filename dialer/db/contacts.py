@@ -16,7 +16,6 @@ starts with", in "a number starts with one of". Conditions are evaluated in Pyth
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Mapping
 
 import peewee as pw
@@ -24,9 +23,8 @@ import peewee as pw
 from ..core.csv_import import parse_contacts
 from .models import (Account, Campaign, CampaignContact, Contact, ContactList, ContactPhone,
                      Filter)
-from .validation import ConflictError, FieldError, text, transaction
+from .validation import ConflictError, FieldError, region, text, transaction
 
-_REGION = re.compile(r"^[A-Za-z]{2}$")
 PLAIN_FIELDS = ("name", "email", "timezone", "client_id", "list_id")
 OPS = ("eq", "ne", "contains", "startswith", "in")
 
@@ -89,8 +87,7 @@ def import_contacts(account_id: int, list_name: str, csv_text: str, mapping: Map
     if not isinstance(mapping, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise FieldError("mapping", "must map CSV column names to field names")
-    if not isinstance(default_region, str) or not _REGION.match(default_region):
-        raise FieldError("default_region", "must be a two-letter country code, e.g. US")
+    default_region = region("default_region", default_region)
     campaign = None
     if campaign_id is not None:
         campaign = Campaign.get_or_none((Campaign.id == campaign_id)
@@ -99,7 +96,7 @@ def import_contacts(account_id: int, list_name: str, csv_text: str, mapping: Map
             raise FieldError("campaign_id", "no such campaign in this account")
         if campaign.status in ("terminated", "archived"):
             raise ConflictError("campaign_id", f"the campaign is {campaign.status}")
-    result = parse_contacts(csv_text, mapping, default_region=default_region.upper())
+    result = parse_contacts(csv_text, mapping, default_region=default_region)
 
     contact_list = ContactList.create(account=account, name=list_name)
     created = merged = attached = 0

@@ -11,6 +11,7 @@ from typing import Any
 from ..core.phones import PhoneError, normalise, region_of
 from .models import Agent, AgentGroup, AgentGroupMember
 from .suppression import is_suppressed
+from . import validation
 from .validation import ConflictError, FieldError, text, transaction
 
 FLAGS = {"followups": AgentGroup.followups_allowed,
@@ -37,8 +38,8 @@ def check_manual_dial(agent_id: int, number: Any, default_region: str | None = N
     if not agent_may(agent.id, "manual_dial"):
         raise ConflictError("agent_id", "none of the agent's groups allows manual dial")
     account = agent.user.account
-    region = default_region or (region_of(account.company_number)
-                                if account.company_number else "US")
+    region = validation.region("default_region", default_region, nullable=True) or (
+        region_of(account.company_number) if account.company_number else "US")
     try:
         e164 = normalise(text("number", number, max_length=64), region)
     except PhoneError as exc:

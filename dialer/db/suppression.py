@@ -14,7 +14,7 @@ from ..core.followups import suppression_reason
 from ..core.phones import PhoneError, normalise, region_of
 from .models import (Account, Campaign, CampaignSuppression, OnDemandStrategy,
                      StrategySuppression, SuppressionEntry, SuppressionList)
-from .validation import ConflictError, FieldError, reject_unknown, text, transaction
+from .validation import ConflictError, FieldError, region, reject_unknown, text, transaction
 
 KINDS = ("device", "client_id")
 MAX_VALUES = 10_000  # per request: bigger lists go in several calls
@@ -93,9 +93,10 @@ def delete_list(list_id: int) -> dict:
     return {"id": list_id, "deleted": True}
 
 
-def _region(sl: SuppressionList, default_region: str | None) -> str:
-    if default_region:
-        return default_region.upper()
+def _region(sl: SuppressionList, default_region: Any) -> str:
+    given = region("default_region", default_region, nullable=True)
+    if given:
+        return given
     number = sl.account.company_number
     return region_of(number) if number else "US"
 

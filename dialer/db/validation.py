@@ -122,6 +122,19 @@ def boolean(field: str, value: Any) -> bool:
     return value
 
 
+_REGION = re.compile(r"[A-Za-z]{2}")
+
+
+def region(field: str, value: Any, *, nullable: bool = False) -> str | None:
+    """A two-letter country code, as phone numbers are read in (upper case); None or ""
+    if nullable: not given."""
+    if value in (None, "") and nullable:
+        return None
+    if not isinstance(value, str) or not _REGION.fullmatch(value):
+        raise FieldError(field, "must be a two-letter country code, e.g. US")
+    return value.upper()
+
+
 def text(field: str, value: Any, *, nullable: bool = False, max_length: int = 255) -> str | None:
     if value is None and nullable:
         return None

@@ -8,6 +8,7 @@ from typing import Sequence
 
 import peewee as pw
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .. import __version__
 from ..ari import AriError
@@ -181,23 +182,32 @@ async def plan_enabled(request: web.Request) -> web.Response:
 async def _import_form(request: web.Request) -> dict:
     """multipart/form-data: a file part ("file" or "csv"), "mapping" as JSON text,
     "list_name", "default_region", "campaign_id"."""
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (HttpProcessingError, ValueError):  # a malformed part: aiohttp's own refusal
+        raise FieldError("body", "not a valid multipart/form-data body") from None
     upload = form.get("file", form.get("csv"))
-    raw = upload.file.read() if hasattr(upload, "file") else upload
+    raw = upload.file.read() if isinstance(upload, web.FileField) else upload
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise FieldError("csv", "the file is not UTF-8 text") from None
+
+    def field(name: str) -> str | None:  # the other parts are text fields, never files
+        value = form.get(name)
+        if isinstance(value, web.FileField):
+            raise FieldError(name, "must be a text field, not a file")
+        return value
     try:
-        mapping = json.loads(form.get("mapping") or "null")
+        mapping = json.loads(field("mapping") or "null")
     except json.JSONDecodeError:
         raise FieldError("mapping", "not valid JSON") from None
-    campaign_id = form.get("campaign_id") or None
+    campaign_id = field("campaign_id") or None
     if campaign_id is not None:
-        campaign_id = parse_id("campaign_id", str(campaign_id))
-    return {"csv": raw, "mapping": mapping, "list_name": form.get("list_name"),
-            "default_region": form.get("default_region"), "campaign_id": campaign_id}
+        campaign_id = parse_id("campaign_id", campaign_id)
+    return {"csv": raw, "mapping": mapping, "list_name": field("list_name"),
+            "default_region": field("default_region"), "campaign_id": campaign_id}
 
 
 @routes.post("/api/accounts/{id}/contacts/import")

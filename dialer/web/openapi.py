@@ -139,6 +139,22 @@ def _body_schema(handler) -> dict:
     return {"type": "object", "properties": {k: {} for k in keys}}
 
 
+@lru_cache(maxsize=None)
+def _takes_multipart(handler) -> bool:
+    try:
+        return '"multipart/' in inspect.getsource(handler)
+    except (OSError, TypeError):
+        return False
+
+
+@lru_cache(maxsize=None)
+def _form_schema(handler) -> dict:
+    """The JSON body's keys as form fields, and a file part."""
+    fields: dict = {k: {"type": "string"} for k in _keys_in(handler)}
+    return {"type": "object",
+            "properties": {**fields, "file": {"type": "string", "format": "binary"}}}
+
+
 def _doc(handler, method: str, path: str) -> tuple[str, str | None]:
     text = inspect.getdoc(handler) or ""
     if not text:
@@ -185,6 +201,8 @@ def _operation(route, method: str, path: str, taken: set[str]) -> dict:
     if method in ("POST", "PUT", "PATCH"):
         op["requestBody"] = {"required": False, "content": {
             "application/json": {"schema": _body_schema(handler)}}}
+        if _takes_multipart(handler):
+            op["requestBody"]["content"]["multipart/form-data"] = {"schema": _form_schema(handler)}
     ok = {"$ref": "#/components/schemas/Page"} if listing else {}
     responses = {"200" if method != "POST" else "2XX": {
         "description": "a page of items" if listing else "success",
@@ -196,6 +214,25 @@ def _operation(route, method: str, path: str, taken: set[str]) -> dict:
                              "content": {"application/json": {"schema": ERROR}}}
     op["responses"] = responses
     return op
+
+
+def _link_created_objects(paths: dict[str, dict]) -> None:
+    """OpenAPI links from each POST that creates an object of a collection (its path ends
+    in the collection's name, its answer holds the new `id`) to every operation on
+    /api/<collection>/{id}...: what a client, or a stateful fuzzer, does next with it."""
+    for path, item in paths.items():
+        collection = path.rstrip("/").rsplit("/", 1)[-1]
+        if "post" not in item or collection.startswith("{"):
+            continue
+        prefix = f"/api/{collection}/{{id}}"
+        links = {f"{op['operationId']}": {
+                     "operationId": op["operationId"],
+                     "parameters": {"id": "$response.body#/id"}}
+                 for target, target_item in paths.items()
+                 if target == prefix or target.startswith(prefix + "/")
+                 for op in target_item.values()}
+        if links:
+            item["post"]["responses"]["2XX"]["links"] = links
 
 
 def document(app: web.Application) -> dict:
@@ -212,6 +249,7 @@ def document(app: web.Application) -> dict:
         method = route.method.lower()
         if method not in item:  # first registered wins, as in the router
             item[method] = _operation(route, route.method, path, taken)
+    _link_created_objects(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "dialer", "version": __version__,

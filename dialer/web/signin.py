@@ -67,6 +67,17 @@ class PasswordWork:
 
 
 clock: Callable[[], float] = time.monotonic  # the throttle's (tests stop it)
+# A sign-in that must wait a little is held (answered when its turn comes) rather than
+# refused at once: a client that re-sends as soon as it hears 429 would otherwise keep
+# the event loop busy answering, and calls would wait behind it.
+MAX_HOLD_SECONDS, MAX_HELD = 10.0, 1000
+
+
+class Held:
+    count = 0
+
+
+HELD = web.AppKey("signin_held", Held)
 PASSWORD_WORK = web.AppKey("password_work", PasswordWork)
 THROTTLE = web.AppKey("signin_throttle", SignInThrottle)
 BUSY_RETRY_SECONDS = 1
@@ -75,6 +86,7 @@ BUSY_RETRY_SECONDS = 1
 def setup(app: web.Application) -> None:
     app[PASSWORD_WORK] = PasswordWork(WORKERS, MAX_WAITING)
     app[THROTTLE] = SignInThrottle()
+    app[HELD] = Held()
 
     async def close(app: web.Application) -> None:
         await asyncio.to_thread(app[PASSWORD_WORK].close)
@@ -100,7 +112,7 @@ async def sign_in(request: web.Request, username: Any, password: Any,
     Unknown users and users without a password cost one check like everyone else."""
     app, name = request.app, str(username or "")
     store, throttle, address = app[DIALER].store, app[THROTTLE], request.remote or ""
-    wait = throttle.begin(name, address, clock())
+    wait = await _turn(app, name, address)
     if wait > 0:
         raise refused(429, "password", "too many failed sign-ins: wait before trying again",
                       wait)
@@ -115,6 +127,26 @@ async def sign_in(request: web.Request, username: Any, password: Any,
     session = await store.run(auth.open_session, stored.user_id, now, check.new_hash)
     throttle.succeeded(name, address)
     return session
+
+
+async def _turn(app: web.Application, name: str, address: str) -> float:
+    """0 once the attempt may go on (counted by the throttle); else the seconds the client
+    must still wait. A wait that ends within MAX_HOLD_SECONDS is waited out here, with the
+    connection idle, so a flood's clients are not answered (and do not re-send) until it
+    is their turn."""
+    throttle, held = app[THROTTLE], app[HELD]
+    wait = throttle.begin(name, address, clock())
+    if wait <= 0 or held.count >= MAX_HELD:
+        return wait
+    give_up = clock() + MAX_HOLD_SECONDS
+    held.count += 1
+    try:
+        while 0 < wait and clock() + wait <= give_up:
+            await asyncio.sleep(wait)
+            wait = throttle.begin(name, address, clock())
+    finally:
+        held.count -= 1
+    return wait
 
 
 async def hash_new_password(request: web.Request, body: dict) -> None:

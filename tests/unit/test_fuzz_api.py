@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections import Counter
 
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -142,6 +143,45 @@ def _fuzz(app, headers, mode) -> None:
           f"by status {dict(sorted(seen.items()))}")
 
 
+@pytest.mark.timeout(600)
+def test_stateful_sequences_follow_the_links_without_server_errors(served):
+    """The stateful phase: create an object, then act on it through the document's links
+    (POST a collection -> every operation on /api/<collection>/{id})."""
+    app, headers, _ = served
+    doc = requests.get(app.base_url + "/api/openapi.json", timeout=10).json()
+    schema = schemathesis.openapi.from_dict(doc).exclude(path_regex="^/api/session")
+    session = requests.Session()
+    session.headers.update(headers)
+    answers: list[int] = []
+
+    created: set[int] = set()
+
+    class Machine(schema.as_state_machine()):
+        def before_call(self, case):  # ids the links did not bring: mostly seeded objects
+            for name, value in (case.path_parameters or {}).items():
+                if isinstance(value, int) and value > 3 and value not in created:
+                    case.path_parameters[name] = 1 + value % 2
+
+        def call(self, case, **kwargs):
+            response = case.call(base_url=app.base_url, session=session, timeout=10)
+            answers.append(response.status_code)
+            if response.status_code < 300 and isinstance(body := response.json(), dict) \
+                    and isinstance(body.get("id"), int):
+                created.add(body["id"])
+            return response
+
+        def validate_response(self, response, case, **kwargs):
+            check_answer(case, response)
+
+    # no shrinking: the server keeps what earlier steps made, so replays would differ
+    Machine.run(settings=settings(max_examples=EXAMPLES * 5, stateful_step_count=6,
+                                  derandomize=True, deadline=None, database=None,
+                                  phases=[Phase.generate],
+                                  suppress_health_check=list(HealthCheck)))
+    assert sum(200 <= a < 300 for a in answers) > EXAMPLES  # links were followed, not only 4xx
+    print(f"stateful: {len(answers)} requests, by status {dict(sorted(Counter(answers).items()))}")
+
+
 # What the fuzzer found, kept as cases: SQLite stores these, PostgreSQL refused them with
 # a 500 (NUL characters, integers beyond its INTEGER) or Python overflowed.
 EDGES = [
@@ -166,6 +206,12 @@ EDGES = [
     ("POST", "/api/accounts", {}, "name"),  # a required field missing
     ("POST", "/api/accounts/1/agent-groups", {"name": "g", "nonsense": 1}, "nonsense"),
     ("GET", "/api/plans/1/nothing-here", None, "path"),
+    ("POST", "/api/accounts/1/contacts/import", {"csv": CSV, "mapping": {"Phone": "phone"},
+                                                 "default_region": 5}, "default_region"),
+    ("POST", "/api/suppression-lists/1/entries", {"values": ["2125550100"],
+                                                  "default_region": ["US"]}, "default_region"),
+    ("POST", "/api/agents/1/manual-dial", {"number": "2125550100", "default_region": 1},
+     "default_region"),
 ]
 
 
@@ -177,6 +223,20 @@ def test_values_the_fuzzer_found_are_400s_naming_the_field(served, method, path,
                             timeout=10)
     assert 400 <= resp.status_code < 500, (backend, resp.status_code, resp.text)
     assert resp.json()["error"]["field"] == field, resp.text
+
+
+@pytest.mark.parametrize("part", ["mapping", "default_region", "list_name", "campaign_id"])
+def test_a_text_field_sent_as_a_file_part_is_a_400_naming_it(served, part):
+    app, headers, _ = served
+    fields = {"mapping": '{"Phone": "phone"}', "default_region": "US", "list_name": "x",
+              "campaign_id": "1"}
+    files = {name: (None, value) for name, value in fields.items()}
+    files["file"] = ("c.csv", CSV, "text/csv")
+    files[part] = ("part.json", fields[part], "application/json")
+    resp = requests.post(app.base_url + "/api/accounts/1/contacts/import", headers=headers,
+                         files=files, timeout=10)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"]["field"] == part
 
 
 def test_a_nul_in_an_imported_row_is_that_row_s_error_on_every_database(served):

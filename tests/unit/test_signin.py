@@ -40,6 +40,12 @@ class RecordingHasher(PasswordHasher):
         return super().hash(password, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def answer_at_once(monkeypatch):
+    """Refused sign-ins are answered without being held (one test holds them)."""
+    monkeypatch.setattr(signin, "MAX_HOLD_SECONDS", 0)
+
+
 @pytest.fixture
 async def env(tmp_path, aiohttp_client, monkeypatch):
     db = open_database(f"sqlite:///{tmp_path}/dialer.db")
@@ -136,6 +142,24 @@ async def test_guessing_a_name_is_answered_429_with_retry_after(env, monkeypatch
     assert len(hasher.threads) == 4  # the refused ones cost no password check
     assert (await attempt(http, "boss", GOOD)).status == 429  # even the right password
     assert (await attempt(http, "ghost")).status == 400  # another name: not yet held back
+
+
+async def test_a_short_wait_is_held_not_refused(env, monkeypatch):
+    """A client that re-sends at once is kept waiting for its turn: at most one attempt
+    per wait reaches the throttle, and the flood's connections idle meanwhile."""
+    client, hasher, _, _ = env
+    now = [1000.0]
+    monkeypatch.setattr(signin, "clock", lambda: now[0])
+    monkeypatch.setattr(signin, "MAX_HOLD_SECONDS", 5)
+    http = await client()
+    for _ in range(4):
+        assert (await attempt(http, "boss")).status == 400
+    held = asyncio.ensure_future(attempt(http, "boss", GOOD))  # must wait 1 s
+    await asyncio.sleep(0.3)
+    assert not held.done() and http.app[signin.HELD].count == 1
+    now[0] += 1
+    assert (await held).status == 200  # its turn came: checked, signed in
+    assert http.app[signin.HELD].count == 0
 
 
 async def test_spraying_names_from_one_address_is_held_back(env):
