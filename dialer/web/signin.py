@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import math
 import os
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -131,18 +132,18 @@ async def sign_in(request: web.Request, username: Any, password: Any,
 
 async def _turn(app: web.Application, name: str, address: str) -> float:
     """0 once the attempt may go on (counted by the throttle); else the seconds the client
-    must still wait. A wait that ends within MAX_HOLD_SECONDS is waited out here, with the
-    connection idle, so a flood's clients are not answered (and do not re-send) until it
-    is their turn."""
+    must still wait. The wait is waited out here, with the connection idle, for up to
+    MAX_HOLD_SECONDS: a flood's clients are not answered (and cannot re-send) until it is
+    their turn or that time has passed."""
     throttle, held = app[THROTTLE], app[HELD]
     wait = throttle.begin(name, address, clock())
     if wait <= 0 or held.count >= MAX_HELD:
         return wait
-    give_up = clock() + MAX_HOLD_SECONDS
+    give_up = clock() + MAX_HOLD_SECONDS * random.uniform(0.5, 1.0)  # no answers in step
     held.count += 1
     try:
-        while 0 < wait and clock() + wait <= give_up:
-            await asyncio.sleep(wait)
+        while 0 < wait and clock() < give_up:
+            await asyncio.sleep(min(wait, give_up - clock()))
             wait = throttle.begin(name, address, clock())
     finally:
         held.count -= 1
