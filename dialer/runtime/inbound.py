@@ -21,7 +21,8 @@ from typing import Callable
 
 from ..ari import AriClient, AriError
 from ..core.outbound import outcome_for_unanswered
-from ..core.ringing import RingStep, dial_string
+from ..core.asterisk_input import UnsafeValue, announce_media, caller_id, dial_string
+from ..core.ringing import RingStep
 from ..core.tz import utc_now
 from ..db import inbound as inbound_db
 from .agents import AgentSessions
@@ -104,8 +105,7 @@ class InboundCalls:
             return
         step = call.steps[call.step]
         plan = call.plan
-        number = plan["caller"] if plan["caller_id_mode"] == "caller" else plan["company_number"]
-        shown = f'"{plan["contact_name"]}" <{number}>' if plan["contact_name"] else number
+        shown = self._shown(plan)
         in_session = [plan["agents"][t] for t in step.targets
                       if plan["agents"].get(t) in self.agents.sessions]
         for agent_id in in_session:
@@ -121,10 +121,11 @@ class InboundCalls:
             call.legs[leg_id] = Leg(call.step, target)
             self.leg_owner[leg_id] = call.channel_id
             try:
-                await self.ari.originate(dial_string(target, self.trunk), channel_id=leg_id,
-                                         app=self.app, app_args=f"ringleg,{call.channel_id}",
+                await self.ari.originate(dial_string(target, self.trunk, plan["training"]),
+                                         channel_id=leg_id, app=self.app,
+                                         app_args=f"ringleg,{call.channel_id}",
                                          caller_id=shown, timeout=step.seconds)
-            except AriError as exc:
+            except (AriError, UnsafeValue) as exc:
                 log.warning("inbound %s: cannot ring %s: %s", call.channel_id, target, exc)
                 call.legs[leg_id].state = "gone"
         await self._step_over(call)
@@ -273,11 +274,12 @@ class InboundCalls:
             inbound_db.start_action_attempt, call.action_id, phone=call.plan["caller"],
             channel_id=contact_id, now=self.now())
         try:
-            await self.ari.originate(dial_string(call.plan["caller"], self.trunk),
+            await self.ari.originate(dial_string(call.plan["caller"], self.trunk,
+                                                 call.plan["training"]),
                                      channel_id=contact_id, app=self.app,
                                      app_args=f"actioncontact,{call.channel_id}",
                                      caller_id=call.plan["company_number"], timeout=30)
-        except AriError as exc:
+        except (AriError, UnsafeValue) as exc:
             log.warning("action call %s: cannot call the contact: %s", call.action_id, exc)
             await self._action_over(call, "no_answer", "failed")
 
@@ -399,10 +401,21 @@ class InboundCalls:
 
     # ---- helpers -----------------------------------------------------------------------
     @staticmethod
-    def _who(plan: dict) -> str:
-        """What a user hears of the caller: the contact's name when known, else the number."""
-        return (f"characters:{plan['contact_name']}" if plan["contact_name"]
-                else f"digits:{plan['caller'].lstrip('+')}")
+    def _who(plan: dict) -> list[str]:
+        """What a user hears of the caller: the contact's name when known, else the number
+        (a beep when neither has anything to say)."""
+        return announce_media(plan["contact_name"], plan["caller"]) or ["sound:beep"]
+
+    @staticmethod
+    def _shown(plan: dict) -> str | None:
+        """The caller ID a rung user sees: the contact's name and the caller's (or the
+        company's) number; none rather than a number that is not one."""
+        number = plan["caller"] if plan["caller_id_mode"] == "caller" else plan["company_number"]
+        try:
+            return caller_id(plan["contact_name"], number or "")
+        except UnsafeValue:
+            log.warning("inbound: caller number %r not shown", number)
+            return None
 
     def _user_channel(self, call: InboundCall, leg_id: str) -> str:
         agent_id = call.legs[leg_id].agent_id

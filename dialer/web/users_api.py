@@ -10,6 +10,7 @@ from ..db.campaign_admin import campaign_dict
 from ..db.models import Account, Agent, Campaign, User
 from .access import identity
 from .common import DIALER, json_body, page, path_id
+from .pbx_checks import check_endpoint
 
 routes = web.RouteTableDef()
 
@@ -68,6 +69,7 @@ async def list_users(request: web.Request) -> web.Response:
 @routes.post("/api/accounts/{id}/users")
 async def create_user(request: web.Request) -> web.Response:
     body = await json_body(request, auth.USER_FIELDS)
+    await check_endpoint(request, body)
     return web.json_response(await _store(request).run(auth.create_user, path_id(request),
                                                        **body), status=201)
 
@@ -81,6 +83,7 @@ async def get_user(request: web.Request) -> web.Response:
 @routes.patch("/api/users/{id}")
 async def update_user(request: web.Request) -> web.Response:
     body = await json_body(request, auth.USER_FIELDS)
+    await check_endpoint(request, body)
     return web.json_response(await _store(request).run(auth.update_user, path_id(request),
                                                        **body))
 
