@@ -49,7 +49,7 @@ def prompt_media(stored: str | None, default: str) -> str:
 
 
 # ---- what a user hears of a caller -----------------------------------------------------
-SPOKEN_NAME_MAX = 40  # characters spelled: a whisper stays short
+SPOKEN_NAME_MAX = 24  # characters spelled (about 0.7 s each): a whisper stays short
 
 
 def spoken_name(name: str) -> str | None:

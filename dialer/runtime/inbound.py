@@ -42,6 +42,8 @@ class Leg:
     target: str
     state: str = "ringing"   # ringing, whisper, declined, gone, won
     whisper_timer: asyncio.Task | None = None
+    saying_name: bool = False  # the whisper still plays (a `characters:` playback cannot
+                               # be stopped, and the channel joins no bridge while it plays)
     agent_id: int | None = None  # through the agent's session: no channel of its own
 
 
@@ -205,7 +207,7 @@ class InboundCalls:
             await self._connect(call, leg_id)  # no accept prompt: it may be a hunt group
             return
         leg.state = "whisper"
-        await self._play(leg_id, self._who(call.plan), f"{leg_id}-whisper")
+        leg.saying_name = await self._play(leg_id, self._who(call.plan), f"{leg_id}-whisper")
         leg.whisper_timer = asyncio.create_task(self._whisper_timeout(call, leg_id))
 
     async def _whisper_timeout(self, call: InboundCall, leg_id: str) -> None:
@@ -249,6 +251,10 @@ class InboundCalls:
         if call.legs[leg_id].agent_id is not None:
             await self._whisper_to_agent(call, call.legs[leg_id].agent_id)
             return
+        if not call.legs[leg_id].saying_name:  # else once the name is said (PlaybackFinished)
+            await self._bridge(call, leg_id)
+
+    async def _bridge(self, call: InboundCall, leg_id: str) -> None:
         bridge_id = f"inbound-{call.channel_id}"
         await self._hold(call.channel_id, False)
         await self.ari.create_bridge(bridge_id, type="mixing", name="inbound")
@@ -333,6 +339,9 @@ class InboundCalls:
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
         caller_id = playback_id.rsplit("-", 1)[0]
+        if playback_id.endswith("-whisper"):  # on a user's leg
+            await self._name_said(self.calls.get(self.leg_owner.get(caller_id, "")), caller_id)
+            return
         call = self.calls.get(caller_id)
         if call is None:
             return
@@ -351,6 +360,14 @@ class InboundCalls:
                 log.warning("voicemail for %s not recorded: %s", caller_id, exc)
                 call.recording = None
                 await self.ari.hangup(caller_id)
+
+    async def _name_said(self, call: InboundCall | None, leg_id: str) -> None:
+        leg = call.legs.get(leg_id) if call else None
+        if leg is None or not leg.saying_name:
+            return
+        leg.saying_name = False
+        if call.stage == "connected" and call.winner == leg_id:  # accepted while it played
+            await self._bridge(call, leg_id)
 
     # ---- hang-ups ----------------------------------------------------------------------
     async def on_channel_destroyed(self, channel_id: str, cause: int | None = None) -> bool:
@@ -422,11 +439,14 @@ class InboundCalls:
         session = self.agents.sessions.get(agent_id) if agent_id is not None else None
         return session.channel_id if session else leg_id
 
-    async def _play(self, channel_id: str, media, playback_id: str) -> None:
+    async def _play(self, channel_id: str, media, playback_id: str) -> bool:
+        """False if it could not start."""
         try:
             await self.ari.play(channel_id, media, playback_id)
         except AriError as exc:
             log.warning("play on %s failed: %s", channel_id, exc)
+            return False
+        return True
 
     async def _hold(self, channel_id: str, on: bool = True) -> None:
         """Music on hold for the caller, or (on=False) no more of it."""
