@@ -18,8 +18,10 @@ STORED = [  # machine_message, safe_harbour_message -> after migration 011
 
 
 def check_migration_011(db: pw.Database) -> None:
-    """`db` is empty: migrated to 009, given old values, then migrated on and rolled back."""
-    router(db).run("009_action_call_node")
+    """`db` is migrated: taken back to before 011, given old values, migrated again, and
+    rolled back once more."""
+    while "011_prompt_names" in router(db).done:
+        router(db).rollback()
     account = Account.create(name="Acme", plan=ServicePlan.create(name="p"),
                              voicemail_greeting="recording:voicemail-1-x")
     ids = [Campaign.create(account=account, name=f"c{i}", machine_message=machine,
@@ -29,6 +31,7 @@ def check_migration_011(db: pw.Database) -> None:
     assert [(c.machine_message, c.safe_harbour_message)
             for c in Campaign.select().order_by(Campaign.id)] == [after for _, after in STORED]
     assert Account.get_by_id(account.id).voicemail_greeting is None
-    router(db).rollback()
+    while "011_prompt_names" in router(db).done:
+        router(db).rollback()
     assert Campaign.get_by_id(ids[0]).machine_message == "sound:vm-goodbye"
     assert Campaign.get_by_id(ids[4]).safe_harbour_message == "sound:tt-allbusy"

@@ -54,11 +54,16 @@ SPOKEN_NAME_MAX = 24  # characters spelled (about 0.7 s each): a whisper stays s
 
 def spoken_name(name: str) -> str | None:
     """`name` as `characters:` can spell it, or None if nothing sayable is left: ASCII
-    letters and digits (accents dropped: "Zoë" -> "Zoe"), words joined by one space.
-    Commas, colons and the like are gone, so it stays one item of a media list."""
+    letters and digits (accents dropped: "Zoë" -> "Zoe"), words joined by one space, whole
+    words up to SPOKEN_NAME_MAX characters. Commas, colons and the like are gone, so it
+    stays one item of a media list."""
     ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    words = re.findall(r"[A-Za-z0-9]+", ascii_text)
-    spoken = " ".join(words)[:SPOKEN_NAME_MAX].strip()
+    spoken = ""
+    for word in re.findall(r"[A-Za-z0-9]+", ascii_text):
+        longer = f"{spoken} {word}" if spoken else word
+        if len(longer) > SPOKEN_NAME_MAX:
+            return spoken or word[:SPOKEN_NAME_MAX]
+        spoken = longer
     return spoken or None
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from . import dial_targets
+from . import asterisk_fields
 from .fields import to_naive_utc
 from .models import Account, Agent, AuthToken, Campaign, Profile, ProfileCampaign, Role, User
 from .validation import ConflictError, FieldError, boolean, reject_unknown, text, transaction
@@ -182,9 +182,9 @@ def _apply_user(user: User, values: dict) -> None:
                 raise FieldError("profile_id", "no such profile in this account")
             user.profile = value
         elif name == "endpoint":
-            user.endpoint = dial_targets.endpoint(name, value, nullable=True)
+            user.endpoint = asterisk_fields.endpoint(name, value, nullable=True)
         elif name == "phone":
-            user.phone = dial_targets.phone(name, value, user.account, nullable=True)
+            user.phone = asterisk_fields.phone(name, value, user.account, nullable=True)
         else:
             setattr(user, name, text(name, value, nullable=True))
 

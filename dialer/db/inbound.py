@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.phones import PhoneError, normalise
 from ..core.ringing import business_due, ring_steps
-from . import dial_targets
+from . import asterisk_fields
 from .database import is_postgres
 from .models import (Account, ActionCall, Agent, Attempt, Contact, ContactPhone, RingGroup, RingGroupMember,
                      User, Voicemail, database_proxy)
@@ -98,7 +98,7 @@ def set_ring_group(account_id: int, /, **values: Any) -> dict:
         elif name == "ring_seconds":
             value = integer(name, value, minimum=5)
         elif name == "forward_number":
-            value = dial_targets.phone(name, value, account, nullable=True)
+            value = asterisk_fields.phone(name, value, account, nullable=True)
         elif name == "name":
             value = text(name, value)
         else:

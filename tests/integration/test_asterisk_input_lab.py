@@ -17,27 +17,12 @@ from dialer.db.models import (Account, Contact, ContactPhone, RingGroup, RingGro
                               ServicePlan, User)
 from dialer.web.app import create_app
 from tests.campaign_driver import wait_until
-from tests.lab_calls import Recorder, connected_client, new_id
+from tests.integration.test_inbound_lab import CALLER, COMPANY, call_company
+from tests.lab_calls import Recorder, new_id
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(150)]
 
-COMPANY = "+12125550197"
-CALLER = "+13125550777"
 HOSTILE_NAME = 'Eve "Boss" <+1999>,sound:x\n${X}'
-
-
-@pytest.fixture
-async def caller(lab):
-    """The simulator as the outside world: it calls the company number."""
-    async with connected_client(lab.info["sim"], "sim") as client:
-        yield client
-
-
-async def call_company(caller) -> str:
-    channel_id = new_id("caller")
-    await caller.originate(f"PJSIP/{COMPANY}@pbx", channel_id=channel_id, app="sim",
-                           caller_id=f'"Ann" <{CALLER}>', timeout=30)
-    return channel_id
 
 
 def seed(*, training: bool, contact_name: str, endpoints: list[str], **group) -> int:

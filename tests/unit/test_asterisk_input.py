@@ -58,8 +58,9 @@ def test_doe_jane_is_spelled_as_one_name():
     assert announce_media("Zoë", "+14155550100") == ["characters:Zoe"]
     assert announce_media(None, "+14155550100") == ["digits:14155550100"]
     assert announce_media("李", "+14155550100") == ["digits:14155550100"]  # nothing to spell
-    assert announce_media("x,sound:tt-monkeys,recording:vm", "") == [
-        "characters:x sound tt monkeys recording vm"]
+    assert announce_media("x,sound:tt,recording:vm", "") == ["characters:x sound tt recording vm"]
+    assert announce_media("Bartholomew Fitzgerald-Montgomery", "") == [
+        "characters:Bartholomew Fitzgerald"]  # a whisper stays short
     assert announce_media(",,,", "anonymous") == []
 
 

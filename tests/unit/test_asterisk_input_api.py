@@ -234,8 +234,8 @@ def _ring_group(account_id: int, name: str | None, endpoints: list[str]) -> None
         RingGroupMember.create(ring_group=group, user=user, position=position)
 
 
-async def _inbound_call(app, caller_number: str) -> None:
-    caller = channel_event("StasisStart", "caller-1", args=["inbound", COMPANY])
+async def _inbound_call(app, caller_number: str, dialled: str = COMPANY) -> None:
+    caller = channel_event("StasisStart", "caller-1", args=["inbound", dialled])
     caller["channel"]["caller"] = {"name": "", "number": caller_number}
     await app.ari.push(caller)
     for _ in range(300):
@@ -293,13 +293,7 @@ async def test_a_training_accounts_forward_number_never_reaches_the_trunk(app):
                             number=CALLER)
         RingGroup.create(account=app.school, name="main", forward_number="+14155550100")
     await app.dialer.store.run(forward)
-    caller = channel_event("StasisStart", "caller-1", args=["inbound", "+12125550198"])
-    caller["channel"]["caller"] = {"name": "", "number": CALLER}
-    await app.ari.push(caller)
-    for _ in range(300):
-        if any(r.path == "/ari/channels" and r.method == "POST" for r in app.ari.requests):
-            break
-        await asyncio.sleep(0.01)
+    await _inbound_call(app, CALLER, dialled="+12125550198")
     assert app.ari.last("POST").query["endpoint"] == "Local/+14155550100@dialer-training"
 
 
