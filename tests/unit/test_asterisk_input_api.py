@@ -268,6 +268,42 @@ async def test_a_hostile_contact_name_is_one_caller_id_and_one_spelled_item(app)
     assert media.split(",") == ["characters:Eve Boss 1999 sound x X"]
 
 
+async def test_a_user_who_accepts_mid_name_is_bridged_once_it_is_said(app):
+    """Asterisk cannot stop a `characters:` playback and adds no channel to a bridge while
+    one plays: the bridge waits for the name's PlaybackFinished."""
+    await app.dialer.store.run(_ring_group, app.acme, "Ann", ["PJSIP/agent1"])
+    await _inbound_call(app, CALLER)
+    leg = app.ari.last("POST").query["channelId"]
+    whisper = await _whisper(app, leg)
+    await app.ari.push(channel_event("ChannelDtmfReceived", leg, digit="1"))
+    await asyncio.sleep(0.2)
+    assert not [r for r in app.ari.requests if r.path.endswith("/addChannel")]
+    await app.ari.push({"type": "PlaybackFinished", "application": "dialer",
+                        "playback": {"id": whisper.path.rsplit("/", 1)[1], "state": "done",
+                                     "target_uri": f"channel:{leg}",
+                                     "media_uri": whisper.query["media"]}})
+    for _ in range(300):
+        added = [r for r in app.ari.requests if r.path.endswith("/addChannel")]
+        if added:
+            break
+        await asyncio.sleep(0.01)
+    assert added and added[0].query["channel"] == f"caller-1,{leg}"
+
+
+async def test_campaign_caller_ids_are_e164_numbers_only(app):
+    resp = await app.client.post(f"/api/accounts/{app.acme}/campaigns", headers=app.as_("acme"),
+                                 json={"name": "spring"})
+    campaign = (await resp.json())["id"]
+    for value in NUMBERS:
+        resp = await app.client.post(f"/api/campaigns/{campaign}/caller-ids",
+                                     headers=app.as_("acme"), json={"number": value})
+        assert resp.status == 400, value
+        assert_field(await resp.json(), "number")
+    resp = await app.client.post(f"/api/campaigns/{campaign}/caller-ids",
+                                 headers=app.as_("acme"), json={"number": NUMBERS_NEUTRALISED[0]})
+    assert resp.status == 201 and (await resp.json())["number"] == "+14155550100"
+
+
 async def test_a_caller_number_that_is_no_number_is_neither_shown_nor_dialled(app):
     await app.dialer.store.run(_ring_group, app.acme, None, ["PJSIP/agent1"])
     await _inbound_call(app, '"Boss" <+19995550000>,sound:x')
