@@ -6,13 +6,15 @@ neutralised in the ARI request."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pytest
 
 from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.db import auth, migrate, open_database, suppression
-from dialer.db.models import (Account, Campaign, Contact, ContactPhone, RingGroup,
+from dialer.db.dialing import campaign_settings
+from dialer.db.models import (Account, Agent, Campaign, Contact, ContactPhone, RingGroup,
                               RingGroupMember, ServicePlan, User)
 from dialer.runtime.outbound import Call
 from dialer.runtime.server import Dialer
@@ -27,7 +29,6 @@ DIAL_STRINGS = ["PJSIP/15550001230@carrier", "Local/100@default", "Local/1555000
                 "SIP/100", "IAX2/peer/100", "PJSIP/agent1&PJSIP/agent2", "agent1/n",
                 "agent1@carrier", "agent1,agent2", '"x" <agent1>', "agent1\nDial", "${EXTEN}",
                 "PJSIP/${X}"]
-TRUNK_ADDRESSES = ["PJSIP/15550001230@carrier", "carrier", "PJSIP/carrier"]
 NUMBERS = ["+1555 <0001>", "http://10.0.0.1/x", "15550001230@carrier", "Local/15550001230",
            "${CALLERID(num)}", "+14155550100,+14155550101", "a\nb", "4155550100\nDial(Local/1)"]
 # Read as a number by phonenumbers: what is stored (and dialled) is the E.164 number alone.
@@ -75,12 +76,8 @@ async def app(tmp_path, aiohttp_client, monkeypatch):
     await asyncio.wait_for(dialer.ari.connected.wait(), 10)
     client = await aiohttp_client(create_app(dialer))
 
-    class App:
-        pass
-    a = App()
-    a.client, a.ari, a.dialer, a.acme, a.school = client, ari, dialer, acme.id, school.id
-    a.as_ = lambda who: tokens[who]
-    yield a
+    yield SimpleNamespace(client=client, ari=ari, dialer=dialer, acme=acme.id, school=school.id,
+                          as_=tokens.__getitem__)
     await dialer.ari.stop()
     await dialer.ari.close()
     await dialer.store.close()
@@ -121,7 +118,6 @@ async def test_the_machine_message_sent_to_ari_is_one_sound_item(app, stored, pl
     def campaign():
         c = Campaign.create(account=app.acme, name="x", machine_action="message", amd_enabled=True,
                             machine_message=stored)
-        from dialer.db.dialing import campaign_settings
         return campaign_settings(c.id)
     settings = await app.dialer.store.run(campaign)
     app.dialer.calls.calls["out-1"] = Call(1, "out-1", settings, "+14155550100", 0.0)
@@ -339,7 +335,6 @@ async def test_an_agent_whose_stored_endpoint_is_a_trunk_address_is_not_rung(app
     agent_id = (await resp.json())["id"]
 
     def sabotage():
-        from dialer.db.models import Agent
         Agent.update(endpoint="PJSIP/15550001230@carrier").where(Agent.id == agent_id).execute()
     await app.dialer.store.run(sabotage)
     resp = await app.client.post(f"/api/agents/{agent_id}/login", headers=app.as_("school"))
