@@ -10,7 +10,6 @@ from dialer.db import Store, migrate, open_database
 from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, Attempt, Campaign,
                               CampaignContact, Contact, ContactPhone, Rule, ServicePlan, User)
 from dialer.web.app import create_app
-from tests.pbx_stub import StubEndpoints
 from tests.unit.test_api_admin import assert_error
 from tests.auth_helpers import bearer
 
@@ -22,7 +21,6 @@ ANN = "+12125550101"
 class FakeDialer:
     def __init__(self, store: Store):
         self.store = store
-        self.endpoints = StubEndpoints()
         self.clock = NOW
 
     def now(self) -> dt.datetime:

@@ -16,7 +16,6 @@ from dialer.db.models import (Account, ActionCall, Attempt, Campaign, CampaignCo
                               CampaignSuppression, Contact, Followup, ServicePlan,
                               Voicemail)
 from dialer.web.app import create_app
-from tests.pbx_stub import StubEndpoints
 from tests.auth_helpers import bearer
 
 CSV = "Name,Phone,Client\n" + "".join(
@@ -29,7 +28,6 @@ AUDIO = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256)) * 64
 class FakeDialer:
     def __init__(self, store: Store, ari=None):
         self.store, self.ari = store, ari
-        self.endpoints = StubEndpoints()
 
     @staticmethod
     def now():
