@@ -48,7 +48,7 @@ def _create() -> Account:
                                 agent=Agent.create(user=user["id"], endpoint=endpoint))
     campaign = Campaign.create(account=account, name=NAME, mode="progressive",
                                agent_group=group, amd_enabled=True, machine_action="message",
-                               machine_message="sound:vm-goodbye", bcw_seconds=3,
+                               machine_message="vm-goodbye", bcw_seconds=3,
                                max_attempts=3, ring_timeout_seconds=20)
     CallerIdNumber.create(campaign=campaign, number="+12125550100")
     Rule.create(campaign=campaign, position=0, action="call_again",

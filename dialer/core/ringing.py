@@ -1,6 +1,6 @@
 """Who rings, in what order, for a call to the company number: a list of steps, each a set
 of targets rung together for at most `seconds`. Targets are desk-phone endpoints
-("PJSIP/alice") or E.164 numbers (dialled through the trunk).
+("PJSIP/alice") or E.164 numbers (dialled like campaign calls: core.asterisk_input).
 
 - default: the account's phone, or, with "route to assigned user", the known caller's
   assigned user (when that user has a phone);
@@ -34,11 +34,6 @@ def ring_steps(*, strategy: str, ring_seconds: int, users: list[str],
         return [RingStep(tuple(users), ring_seconds)] if users else []
     target = assigned_target or default_target
     return [RingStep((target,), ring_seconds)] if target else []
-
-
-def dial_string(target: str, trunk: str) -> str:
-    """An endpoint as is; a number through the trunk."""
-    return target if "/" in target else f"PJSIP/{target}@{trunk}"
 
 
 def business_due(due: dt.datetime, zone: str, start: dt.time | None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.phones import PhoneError, normalise
-from . import auth
+from . import asterisk_fields, auth
 from .models import Account, Agent, AgentGroup, AgentGroupMember, ServicePlan, User
 from .validation import (ConflictError, FieldError, boolean, integer, reject_unknown, text,
                          transaction)
@@ -72,9 +72,8 @@ def create_agent(account_id: int, /, *, username: Any, endpoint: Any, full_name:
     """An agent (and its user, role "agent") whose desk phone is `endpoint`, e.g.
     "PJSIP/alice". Without a password the user cannot sign in until one is set."""
     account = Account.get_by_id(account_id)
-    username, endpoint = text("username", username), text("endpoint", endpoint)
-    if "/" not in endpoint:
-        raise FieldError("endpoint", "a dialable Asterisk endpoint like PJSIP/alice")
+    username = text("username", username)
+    endpoint = asterisk_fields.endpoint("endpoint", endpoint)
     if User.select().where(User.username == username).exists():
         raise ConflictError("username", f"{username!r} is taken")
     if not isinstance(group_ids, (list, tuple)):

@@ -26,6 +26,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from . import asterisk_fields
 from .fields import to_naive_utc
 from .models import Account, Agent, AuthToken, Campaign, Profile, ProfileCampaign, Role, User
 from .validation import ConflictError, FieldError, boolean, reject_unknown, text, transaction
@@ -192,6 +193,10 @@ def _apply_user(user: User, values: dict) -> None:
                     (Profile.id == value) & (Profile.account == user.account_id)).exists():
                 raise FieldError("profile_id", "no such profile in this account")
             user.profile = value
+        elif name == "endpoint":
+            user.endpoint = asterisk_fields.endpoint(name, value, nullable=True)
+        elif name == "phone":
+            user.phone = asterisk_fields.phone(name, value, user.account, nullable=True)
         else:
             setattr(user, name, text(name, value, nullable=True))
 

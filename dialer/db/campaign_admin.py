@@ -13,6 +13,7 @@ from ..core import amd
 from ..core.phones import PhoneError, normalise, region_of
 from ..core.rules import RuleSpec, rule_problems
 from ..core.tz import canonical_zone
+from . import asterisk_fields
 from .models import (Account, AgentGroup, CallerIdNumber, Campaign, CampaignContact,
                      CampaignSuppression, Rule, Script)
 from .validation import (ConflictError, FieldError, boolean, fmt_time, hhmm, integer,
@@ -34,8 +35,8 @@ _CHECKS = {
     "timezone": lambda v: _zone("timezone", v),
     "amd_enabled": lambda v: boolean("amd_enabled", v),
     "machine_action": lambda v: _choice("machine_action", v, Campaign.machine_action.values),
-    "machine_message": lambda v: text("machine_message", v, nullable=True),
-    "safe_harbour_message": lambda v: text("safe_harbour_message", v),
+    "machine_message": lambda v: asterisk_fields.prompt("machine_message", v, nullable=True),
+    "safe_harbour_message": lambda v: asterisk_fields.prompt("safe_harbour_message", v),
     "max_attempts": lambda v: integer("max_attempts", v, minimum=1),
     "ring_timeout_seconds": lambda v: integer("ring_timeout_seconds", v, minimum=1),
     "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),

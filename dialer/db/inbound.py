@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core.phones import PhoneError, normalise
 from ..core.ringing import business_due, ring_steps
+from . import asterisk_fields
 from .database import is_postgres
 from .models import (Account, ActionCall, Agent, Attempt, Contact, ContactPhone, RingGroup, RingGroupMember,
                      User, Voicemail, database_proxy)
@@ -63,6 +64,8 @@ def ring_plan(dialled: str, caller: str) -> dict | None:
             "caller_id_mode": group.caller_id_mode, "pass_through": group.pass_through,
             "forwarded": bool(group.forward_number), "status_message": group.status_message,
             "steps": steps,
+            # numbers are then simulated in [dialer-training], never sent to the trunk
+            "training": bool(account.plan and account.plan.training),
             # Users who are agents: rung through their dialer session when logged in.
             "agents": {targets[u]: a.id for u, a in agents.items() if targets.get(u)}}
 
@@ -95,9 +98,7 @@ def set_ring_group(account_id: int, /, **values: Any) -> dict:
         elif name == "ring_seconds":
             value = integer(name, value, minimum=5)
         elif name == "forward_number":
-            value = None if value is None else _e164(text(name, value))
-            if values[name] is not None and value is None:
-                raise FieldError(name, "not a dialable number")
+            value = asterisk_fields.phone(name, value, account, nullable=True)
         elif name == "name":
             value = text(name, value)
         else:

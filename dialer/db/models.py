@@ -188,9 +188,9 @@ class Campaign(BaseModel):
     timezone = pw.CharField(max_length=64, null=True)  # NULL: each callee's own zone
     amd_enabled = pw.BooleanField(default=False)
     machine_action = EnumField(("hangup", "message", "pass_through"), default="hangup")
-    machine_message = pw.CharField(null=True)  # recording played when action is "message"
+    machine_message = pw.CharField(null=True)  # prompt name played when action is "message"
     # Played to a person no agent could take within 2 s (identify the caller, give a number).
-    safe_harbour_message = pw.CharField(default="sound:tt-allbusy")
+    safe_harbour_message = pw.CharField(default="tt-allbusy")  # a prompt name
     max_attempts = pw.IntegerField(default=3)
     ring_timeout_seconds = pw.IntegerField(default=30)
     created_at = UTCDateTimeField(default=utcnow)

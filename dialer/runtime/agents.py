@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..ari import AriClient, AriConflict, AriError
+from ..core.asterisk_input import UnsafeValue, parse_endpoint
 from ..core.outbound import AgentView, pick_agent
 from ..core.pacing import BusyAgent
 from ..core.sharing import agent_for_inbound, agents_for_campaign
@@ -98,7 +99,11 @@ class AgentSessions:
             return self.describe(agent_id)
         info = await self.store.run(agent_db.agent_info, agent_id)
         self._check_live_limit(info)
-        session = Session(agent_id, info["endpoint"], frozenset(info["groups"]),
+        try:  # checked when stored; a value stored before the checks is refused here
+            endpoint = parse_endpoint(info["endpoint"]).dial_string
+        except UnsafeValue as exc:
+            raise AgentStateError(f"{info['endpoint']!r}: {exc.reason}", "endpoint") from None
+        session = Session(agent_id, endpoint, frozenset(info["groups"]),
                           channel_id=_new_leg_id(agent_id), bridge_id=_bridge_id(agent_id),
                           since=self.now())
         self.sessions[agent_id] = session

@@ -21,7 +21,8 @@ from typing import Callable
 
 from ..ari import AriClient, AriError
 from ..core.outbound import outcome_for_unanswered
-from ..core.ringing import RingStep, dial_string
+from ..core.asterisk_input import UnsafeValue, announce_media, caller_id, dial_string
+from ..core.ringing import RingStep
 from ..core.tz import utc_now
 from ..db import inbound as inbound_db
 from .agents import AgentSessions
@@ -41,6 +42,8 @@ class Leg:
     target: str
     state: str = "ringing"   # ringing, whisper, declined, gone, won
     whisper_timer: asyncio.Task | None = None
+    saying_name: bool = False  # the whisper still plays (a `characters:` playback cannot
+                               # be stopped, and the channel joins no bridge while it plays)
     agent_id: int | None = None  # through the agent's session: no channel of its own
 
 
@@ -104,8 +107,7 @@ class InboundCalls:
             return
         step = call.steps[call.step]
         plan = call.plan
-        number = plan["caller"] if plan["caller_id_mode"] == "caller" else plan["company_number"]
-        shown = f'"{plan["contact_name"]}" <{number}>' if plan["contact_name"] else number
+        shown = self._shown(plan)
         in_session = [plan["agents"][t] for t in step.targets
                       if plan["agents"].get(t) in self.agents.sessions]
         for agent_id in in_session:
@@ -121,10 +123,11 @@ class InboundCalls:
             call.legs[leg_id] = Leg(call.step, target)
             self.leg_owner[leg_id] = call.channel_id
             try:
-                await self.ari.originate(dial_string(target, self.trunk), channel_id=leg_id,
-                                         app=self.app, app_args=f"ringleg,{call.channel_id}",
+                await self.ari.originate(dial_string(target, self.trunk, plan["training"]),
+                                         channel_id=leg_id, app=self.app,
+                                         app_args=f"ringleg,{call.channel_id}",
                                          caller_id=shown, timeout=step.seconds)
-            except AriError as exc:
+            except (AriError, UnsafeValue) as exc:
                 log.warning("inbound %s: cannot ring %s: %s", call.channel_id, target, exc)
                 call.legs[leg_id].state = "gone"
         await self._step_over(call)
@@ -204,7 +207,7 @@ class InboundCalls:
             await self._connect(call, leg_id)  # no accept prompt: it may be a hunt group
             return
         leg.state = "whisper"
-        await self._play(leg_id, self._who(call.plan), f"{leg_id}-whisper")
+        leg.saying_name = await self._play(leg_id, self._who(call.plan), f"{leg_id}-whisper")
         leg.whisper_timer = asyncio.create_task(self._whisper_timeout(call, leg_id))
 
     async def _whisper_timeout(self, call: InboundCall, leg_id: str) -> None:
@@ -248,6 +251,10 @@ class InboundCalls:
         if call.legs[leg_id].agent_id is not None:
             await self._whisper_to_agent(call, call.legs[leg_id].agent_id)
             return
+        if not call.legs[leg_id].saying_name:  # else once the name is said (PlaybackFinished)
+            await self._bridge(call, leg_id)
+
+    async def _bridge(self, call: InboundCall, leg_id: str) -> None:
         bridge_id = f"inbound-{call.channel_id}"
         await self._hold(call.channel_id, False)
         await self.ari.create_bridge(bridge_id, type="mixing", name="inbound")
@@ -273,11 +280,12 @@ class InboundCalls:
             inbound_db.start_action_attempt, call.action_id, phone=call.plan["caller"],
             channel_id=contact_id, now=self.now())
         try:
-            await self.ari.originate(dial_string(call.plan["caller"], self.trunk),
+            await self.ari.originate(dial_string(call.plan["caller"], self.trunk,
+                                                 call.plan["training"]),
                                      channel_id=contact_id, app=self.app,
                                      app_args=f"actioncontact,{call.channel_id}",
                                      caller_id=call.plan["company_number"], timeout=30)
-        except AriError as exc:
+        except (AriError, UnsafeValue) as exc:
             log.warning("action call %s: cannot call the contact: %s", call.action_id, exc)
             await self._action_over(call, "no_answer", "failed")
 
@@ -331,6 +339,9 @@ class InboundCalls:
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
         caller_id = playback_id.rsplit("-", 1)[0]
+        if playback_id.endswith("-whisper"):  # on a user's leg
+            await self._name_said(self.calls.get(self.leg_owner.get(caller_id, "")), caller_id)
+            return
         call = self.calls.get(caller_id)
         if call is None:
             return
@@ -349,6 +360,14 @@ class InboundCalls:
                 log.warning("voicemail for %s not recorded: %s", caller_id, exc)
                 call.recording = None
                 await self.ari.hangup(caller_id)
+
+    async def _name_said(self, call: InboundCall | None, leg_id: str) -> None:
+        leg = call.legs.get(leg_id) if call else None
+        if leg is None or not leg.saying_name:
+            return
+        leg.saying_name = False
+        if call.stage == "connected" and call.winner == leg_id:  # accepted while it played
+            await self._bridge(call, leg_id)
 
     # ---- hang-ups ----------------------------------------------------------------------
     async def on_channel_destroyed(self, channel_id: str, cause: int | None = None) -> bool:
@@ -399,21 +418,35 @@ class InboundCalls:
 
     # ---- helpers -----------------------------------------------------------------------
     @staticmethod
-    def _who(plan: dict) -> str:
-        """What a user hears of the caller: the contact's name when known, else the number."""
-        return (f"characters:{plan['contact_name']}" if plan["contact_name"]
-                else f"digits:{plan['caller'].lstrip('+')}")
+    def _who(plan: dict) -> list[str]:
+        """What a user hears of the caller: the contact's name when known, else the number
+        (a beep when neither has anything to say)."""
+        return announce_media(plan["contact_name"], plan["caller"]) or ["sound:beep"]
+
+    @staticmethod
+    def _shown(plan: dict) -> str | None:
+        """The caller ID a rung user sees: the contact's name and the caller's (or the
+        company's) number; none rather than a number that is not one."""
+        number = plan["caller"] if plan["caller_id_mode"] == "caller" else plan["company_number"]
+        try:
+            return caller_id(plan["contact_name"], number or "")
+        except UnsafeValue:
+            log.warning("inbound: caller number %r not shown", number)
+            return None
 
     def _user_channel(self, call: InboundCall, leg_id: str) -> str:
         agent_id = call.legs[leg_id].agent_id
         session = self.agents.sessions.get(agent_id) if agent_id is not None else None
         return session.channel_id if session else leg_id
 
-    async def _play(self, channel_id: str, media, playback_id: str) -> None:
+    async def _play(self, channel_id: str, media, playback_id: str) -> bool:
+        """False if it could not start."""
         try:
             await self.ari.play(channel_id, media, playback_id)
         except AriError as exc:
             log.warning("play on %s failed: %s", channel_id, exc)
+            return False
+        return True
 
     async def _hold(self, channel_id: str, on: bool = True) -> None:
         """Music on hold for the caller, or (on=False) no more of it."""

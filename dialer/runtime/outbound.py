@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..ari import AriClient, AriError
+from ..core.asterisk_input import prompt_media
 from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
 from ..core.pacing import InFlight
 from ..core.tz import utc_now
@@ -24,6 +25,8 @@ from .pacing import PacingStats
 
 log = logging.getLogger("dialer.outbound")
 HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
+MACHINE_MESSAGE = "vm-goodbye"        # prompts played when the campaign names none
+SAFE_HARBOUR_MESSAGE = "tt-allbusy"
 
 
 @dataclass
@@ -205,7 +208,7 @@ class OutboundCalls:
             await self.ari.hangup(channel_id)
         elif decision.action == "message":
             call.outcome, call.stage = decision.outcome, "closing"
-            media = campaign["machine_message"] or "sound:vm-goodbye"
+            media = prompt_media(campaign["machine_message"], MACHINE_MESSAGE)
             if beep.enabled():
                 call.beep_task = asyncio.create_task(self._after_beep(call, media))
                 self._tasks.add(call.beep_task)
@@ -230,7 +233,8 @@ class OutboundCalls:
         if agent_id is None or not await self.agents.connect(agent_id, call.channel_id,
                                                              call.attempt_id):
             call.outcome, call.stage = "abandoned", "closing"
-            await self._play(call, call.campaign["safe_harbour_message"], "safe-harbour")
+            await self._play(call, prompt_media(call.campaign["safe_harbour_message"],
+                                                SAFE_HARBOUR_MESSAGE), "safe-harbour")
             return
         call.agent_id, call.stage, call.outcome = agent_id, "connected", "human"
         call.stage_since = loop.time()

@@ -12,6 +12,7 @@ from typing import Callable
 from aiohttp import web
 
 from ..ari import AriClient
+from ..ari.endpoints import AriEndpoints, PbxEndpoints
 from ..ari.events import shape_problem
 from ..config import Config
 from ..core.tz import utc_now
@@ -38,6 +39,7 @@ class Dialer:
         _ensure_sqlite_dir(cfg.database.url)
         self.store = Store(open_database(cfg.database.url))
         self.ari = AriClient(cfg.ari.url, cfg.ari.user, cfg.ari.password, cfg.ari.app)
+        self.endpoints: PbxEndpoints = AriEndpoints(self.ari, cfg.ari.trunk)
         self.agents = AgentSessions(self.ari, self.store, cfg.ari.app, now=now)
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
                                    trunk=cfg.ari.trunk, now=now)

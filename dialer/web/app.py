@@ -21,6 +21,7 @@ from ..db.validation import ConflictError, FieldError, reject_unknown
 from ..runtime.agents import AgentStateError
 from . import access, agent_api, console, hardening, resources_api, signin, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
+from .pbx_checks import check_endpoint
 
 routes = web.RouteTableDef()
 log = logging.getLogger(__name__)
@@ -311,6 +312,7 @@ async def create_agent(request: web.Request) -> web.Response:
     for name in ("username", "endpoint"):
         if name not in body:
             raise FieldError(name, "required")
+    await check_endpoint(request, body)
     await signin.hash_new_password(request, body)
     return web.json_response(await request.app[DIALER].store.run(
         accounts.create_agent, path_id(request), **body), status=201)

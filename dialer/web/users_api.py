@@ -11,6 +11,7 @@ from ..db.models import Account, Agent, Campaign, User
 from . import signin
 from .access import identity
 from .common import DIALER, json_body, page, path_id
+from .pbx_checks import check_endpoint
 
 routes = web.RouteTableDef()
 
@@ -69,6 +70,7 @@ async def list_users(request: web.Request) -> web.Response:
 @routes.post("/api/accounts/{id}/users")
 async def create_user(request: web.Request) -> web.Response:
     body = await json_body(request, auth.USER_FIELDS)
+    await check_endpoint(request, body)
     await signin.hash_new_password(request, body)
     return web.json_response(await _store(request).run(auth.create_user, path_id(request),
                                                        **body), status=201)
@@ -83,6 +85,7 @@ async def get_user(request: web.Request) -> web.Response:
 @routes.patch("/api/users/{id}")
 async def update_user(request: web.Request) -> web.Response:
     body = await json_body(request, auth.USER_FIELDS)
+    await check_endpoint(request, body)
     await signin.hash_new_password(request, body)
     return web.json_response(await _store(request).run(auth.update_user, path_id(request),
                                                        **body))

@@ -46,6 +46,13 @@ async def sim(lab):
 
 
 @pytest.fixture
+async def caller(lab):
+    """The simulator as the outside world: it calls the company number."""
+    async with connected_client(lab.info["sim"], "sim") as client:
+        yield client
+
+
+@pytest.fixture
 def clock():
     """The dialer's wall clock; a module overrides this fixture to run on simulated time."""
     return utc_now

@@ -12,7 +12,7 @@ from dialer.db import inbound
 from dialer.db.models import (Account, Attempt, Contact, ContactPhone, ServicePlan, User,
                               Voicemail)
 from tests.campaign_driver import wait_until
-from tests.lab_calls import Recorder, connected_client, new_id
+from tests.lab_calls import Recorder, new_id
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
 
@@ -30,13 +30,6 @@ def seed(members: list[str], **settings) -> int:
     inbound.set_ring_group(account.id, **settings)
     inbound.set_members(account.id, [{"user_id": u.id} for u in users])
     return account.id
-
-
-@pytest.fixture
-async def caller(lab):
-    """The simulator as the outside world: it calls the company number."""
-    async with connected_client(lab.info["sim"], "sim") as client:
-        yield client
 
 
 async def call_company(caller) -> str:

@@ -63,7 +63,11 @@ async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_the
     first = await started(cfg)
     await first.store.run(seed, ["agent4"], strategy="ordered", ring_seconds=20)
     caller_sim_side = await call_company(caller)
-    await wait_until(lambda: any(c.winner for c in first.inbound.calls.values()), 30)
+
+    async def talking_in_a_bridge():  # the user accepted and has heard who calls
+        return any(b["id"].startswith("inbound-") and len(b["channels"]) == 2
+                   for b in await first.ari.list_bridges())
+    await wait_until(talking_in_a_bridge, 30)
     [call] = first.inbound.calls.values()
     talking = {call.channel_id, call.winner}
     await die(first)

@@ -68,7 +68,7 @@ async def test_accounts_groups_agents_and_their_limits(env):
     assert resp.status == 409
     assert_error(await resp.json(), "username")
     resp = await client.post(f"/api/accounts/{account['id']}/agents",
-                             json={"username": "z", "endpoint": "alice"})
+                             json={"username": "z", "endpoint": "Local/alice@default"})
     assert_error(await resp.json(), "endpoint")
 
     # Two live agents per group: the third login is refused before any phone rings.

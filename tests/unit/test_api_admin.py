@@ -9,6 +9,7 @@ from dialer.db import Store, migrate, open_database
 from dialer.db.models import Account, CampaignContact, Contact, ServicePlan
 from dialer.core.tz import utc_now
 from dialer.web.app import create_app
+from tests.pbx_stub import StubEndpoints
 from tests.auth_helpers import bearer
 
 CSV = ("Name,Phone,Client,Tier\n"
@@ -21,6 +22,7 @@ MAPPING = {"Name": "name", "Phone": "phone", "Client": "client_id", "Tier": "fie
 class FakeDialer:
     def __init__(self, store: Store):
         self.store = store
+        self.endpoints = StubEndpoints()
 
     @staticmethod
     def now():

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialer.core.ringing import RingStep, business_due, dial_string, ring_steps
+from dialer.core.asterisk_input import dial_string
+from dialer.core.ringing import RingStep, business_due, ring_steps
 from dialer.db import Store
 from dialer.db.inbound import (due_action_calls, ring_plan, schedule_action_call,
                                set_business_hours, set_members, set_ring_group)
@@ -41,8 +42,9 @@ def test_steps_per_strategy():
 
 
 def test_dial_strings():
-    assert dial_string("PJSIP/alice", "carrier") == "PJSIP/alice"
-    assert dial_string("+14155550000", "carrier") == "PJSIP/+14155550000@carrier"
+    assert dial_string("PJSIP/alice", "carrier", False) == "PJSIP/alice"
+    assert dial_string("+14155550000", "carrier", False) == "PJSIP/+14155550000@carrier"
+    assert dial_string("+14155550000", "carrier", True) == "Local/+14155550000@dialer-training"
 
 
 @pytest.fixture
