@@ -1,0 +1,148 @@
+"""Campaigns sharing one agent group on the real lab (dialer.core.sharing.share_agents):
+two and three progressive campaigns, and two progressive plus a predictive one, on one
+group of 3 agents. Sampled every 50 ms from the PBX's channels and the dialer's state:
+calls in flight never exceed what pacing allows for the group, and progressive calls are
+never abandoned (every human they reach gets an agent)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import phonenumbers
+import pytest
+
+from dialer.db import campaigns
+from dialer.db.models import Campaign, CampaignContact, CallerIdNumber, Contact, ContactPhone
+from tests.campaign_driver import attempts, finished, login_all, wait_until
+from tests.campaign_seed import seed_campaign
+from tests.lab_calls import MACHINE, NO_ANSWER, human
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
+
+AGENTS = 3
+AREAS = [str(a) for a in range(201, 400)
+         if phonenumbers.is_valid_number(phonenumbers.parse(f"+1{a}5551002"))]
+IN_FLIGHT = ("dialling", "amd", "waiting_agent")  # stages of a call not yet with an agent
+
+
+def numbers(count: int, first_area: int) -> list[str]:
+    """People who answer and talk 2-4 s, one area code each (distinct numbers)."""
+    return [human(2 + i % 3, AREAS[first_area + i]) for i in range(count)]
+
+
+def seed(modes: list[str], per_campaign: int, lab_agents: list[str],
+         extra: dict[int, list[str]] | None = None) -> dict:
+    """One account, one group of 3 agents, a campaign per mode on that group; contacts
+    from `numbers`, plus `extra[i]` for campaign i."""
+    ids = seed_campaign(numbers(per_campaign, 0), agents=lab_agents[:AGENTS],
+                        campaign={"mode": modes[0], "bcw_seconds": 0, "name": "c0"})
+    first = Campaign.get_by_id(ids["campaign_id"])
+    campaign_ids = [first.id]
+    for i, mode in enumerate(modes[1:], 1):
+        camp = Campaign.create(account=first.account, agent_group=first.agent_group,
+                               name=f"c{i}", mode=mode, amd_enabled=True, max_attempts=1,
+                               ring_timeout_seconds=15, bcw_seconds=0,
+                               max_lines_per_agent=2.0)
+        CallerIdNumber.create(campaign=camp, number="+12125550100")
+        for n, number in enumerate(numbers(per_campaign, per_campaign * i)):
+            add_contact(camp, number, f"{i}-{n}")
+        campaign_ids.append(camp.id)
+    for i, extra_numbers in (extra or {}).items():
+        for n, number in enumerate(extra_numbers):
+            add_contact(Campaign.get_by_id(campaign_ids[i]), number, f"{i}-x{n}")
+    return {"campaign_ids": campaign_ids, "agent_ids": ids["agent_ids"]}
+
+
+def add_contact(camp: Campaign, number: str, key: str) -> None:
+    contact = Contact.create(account=camp.account, name=f"Contact {key}", client_id=key)
+    ContactPhone.create(contact=contact, number=number)
+    CampaignContact.create(campaign=camp, contact=contact)
+
+
+@dataclass
+class Peaks:
+    pbx_calls: int = 0          # campaign calls on the PBX (with an agent or not)
+    progressive_waiting: int = 0  # progressive calls not yet with an agent (dialler's state)
+    in_flight: int = 0          # all calls not yet with an agent
+    samples: int = 0
+
+
+async def watch(dialer, peaks: Peaks, progressive: set[int]) -> None:
+    """Sample the PBX's channels and the dialer's calls until cancelled."""
+    while True:
+        channels = await dialer.ari.list_channels()
+        peaks.pbx_calls = max(peaks.pbx_calls,
+                              sum(1 for c in channels if c["id"].startswith("out-")))
+        waiting = [c for c in dialer.calls.calls.values() if c.stage in IN_FLIGHT]
+        peaks.in_flight = max(peaks.in_flight, len(waiting))
+        peaks.progressive_waiting = max(peaks.progressive_waiting, sum(
+            1 for c in waiting if c.campaign["id"] in progressive))
+        peaks.samples += 1
+        await asyncio.sleep(0.05)
+
+
+async def run_all(dialer, ids: dict, timeout: float = 200) -> tuple[Peaks, list[list[dict]]]:
+    modes = {cid: (await dialer.store.run(Campaign.get_by_id, cid)).mode
+             for cid in ids["campaign_ids"]}
+    peaks = Peaks()
+    await login_all(dialer, ids["agent_ids"])
+    watcher = asyncio.create_task(
+        watch(dialer, peaks, {cid for cid, mode in modes.items() if mode == "progressive"}))
+    try:
+        for cid in ids["campaign_ids"]:
+            await dialer.store.run(campaigns.set_status, cid, "running")
+
+        async def all_done():
+            return all([await finished(dialer, cid) for cid in ids["campaign_ids"]]) \
+                and not dialer.calls.calls
+        await wait_until(all_done, timeout)
+    finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+    rows = [await dialer.store.run(attempts, cid) for cid in ids["campaign_ids"]]
+    assert peaks.samples > 100
+    return peaks, rows
+
+
+def assert_progressive_never_abandons(rows: list[dict], count: int) -> None:
+    assert len(rows) == count and len({r["contact"] for r in rows}) == count
+    assert [r["outcome"] for r in rows] == ["human"] * count, rows
+    assert all(r["agent"] is not None for r in rows)
+
+
+@pytest.mark.parametrize("campaign_count", [2, 3])
+async def test_progressive_campaigns_on_one_group_never_dial_past_its_agents(
+        dialer, lab, campaign_count):
+    per_campaign = 7
+    ids = await dialer.store.run(seed, ["progressive"] * campaign_count, per_campaign,
+                                 lab.info["agents"])
+    peaks, rows = await run_all(dialer, ids)
+    # Every campaign call is either with an agent or meant for a free one: never more
+    # than 3 on the PBX at once, and nobody who answers is left without an agent.
+    assert peaks.pbx_calls <= AGENTS, peaks
+    assert peaks.progressive_waiting <= AGENTS, peaks
+    for campaign_rows in rows:
+        assert_progressive_never_abandons(campaign_rows, per_campaign)
+    # Shared fairly: each campaign had calls among the first round of dials.
+    first_calls = sorted((r["started_at"], i) for i, cr in enumerate(rows) for r in cr)
+    assert {i for _, i in first_calls[:2 * campaign_count]} == set(range(campaign_count))
+
+
+async def test_progressive_and_predictive_campaigns_on_one_group(dialer, lab):
+    """The predictive campaign (2 lines per agent) may dial past the free agents, but its
+    humans never take an agent a progressive call was placed for, and its lines count
+    every campaign's calls in flight on the group."""
+    per_campaign = 6
+    unanswered = [MACHINE, NO_ANSWER, MACHINE.replace("312", "313"),
+                  NO_ANSWER.replace("206", "207")]
+    ids = await dialer.store.run(seed, ["progressive", "progressive", "predictive"],
+                                 per_campaign, lab.info["agents"], {2: unanswered})
+    peaks, rows = await run_all(dialer, ids)
+    assert peaks.progressive_waiting <= AGENTS, peaks
+    assert peaks.in_flight <= 2 * AGENTS, peaks  # the predictive campaign's line cap
+    for campaign_rows in rows[:2]:
+        assert_progressive_never_abandons(campaign_rows, per_campaign)
+    predictive = rows[2]
+    assert len(predictive) == per_campaign + len(unanswered)
+    assert {r["outcome"] for r in predictive} <= {"human", "abandoned", "machine", "no_answer"}
