@@ -101,6 +101,7 @@ async def run_all(dialer, ids: dict, timeout: float = 200) -> tuple[Peaks, list[
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
     rows = [await dialer.store.run(attempts, cid) for cid in ids["campaign_ids"]]
+    print(modes, peaks, "abandoned:", [sum(r["outcome"] == "abandoned" for r in cr) for cr in rows])
     assert peaks.samples > 100
     return peaks, rows
 
