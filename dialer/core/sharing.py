@@ -1,4 +1,6 @@
-"""Inbound callers and campaigns share agents: an agent logged into a campaign session who is
+"""Who gets a node's agents: inbound callers and campaigns, and campaigns among themselves.
+
+Inbound callers and campaigns share agents: an agent logged into a campaign session who is
 also in the company number's ring group is offered inbound calls through that session.
 
 Who goes first when both want the same free agent is the campaign's `inbound_priority`,
@@ -7,18 +9,30 @@ above 0 the campaign's calls go first, and an inbound caller waits (on hold, wit
 ring time) until the campaign has nothing left to dial; at 0 or below a waiting inbound
 caller gets the agent first, since a live caller already waiting beats a call the dialer
 has not placed yet.
+
+Campaigns share the free agents each tick (`share_agents`): every call in flight counts
+against an agent of the group it was dialled for, whatever its campaign, and a progressive
+call's human is owed its agent: a predictive human, an inbound caller or a followup never
+takes it (`agent_for_call`, `agent_for_inbound`, `spare_agents`). A call is bridged only
+to agents of the node that placed it, so the agents and calls are the node's own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from .outbound import AgentView
-from .pacing import (Abandonment, BusyAgent, CallStats, InFlight, PacingSettings,
-                     predictive_decision)
+from .pacing import (
+    Abandonment,
+    BusyAgent,
+    CallStats,
+    InFlight,
+    PacingSettings,
+    predictive_decision,
+)
 
 INBOUND_PRIORITY = 0
 
@@ -43,12 +57,12 @@ def agent_for_inbound(agents: Sequence[AgentView], candidates: Collection[int],
     contacts to call (`held_groups`), and not needed by a progressive call in flight
     (`promised`: their groups, see `agent_for_call`); the longest idle first."""
     free = _free(agents)
-    kept = _held_count(promised, free)
+    held = _holding(promised, free)
     eligible = [a for a in free if a.agent_id in candidates and not (a.groups & set(held_groups))
-                and _held_count(promised, [b for b in free if b is not a]) == kept]
+                and held.can_spare(a)]
     if not eligible:
         return None
-    return min(eligible, key=lambda a: (a.state_since, a.agent_id)).agent_id
+    return _longest_idle(eligible)[0].agent_id
 
 
 # ---- campaigns sharing a node's agents -------------------------------------------------
@@ -107,6 +121,11 @@ def _in_group(agent: AgentView, group_id: int | None) -> bool:
     return group_id is None or group_id in agent.groups
 
 
+def _who_may_take(group_id: int | None, keep: Collection[int] = ()) -> Callable[[AgentView], bool]:
+    """A call for the group may take any of its agents but those in `keep`."""
+    return lambda agent: _in_group(agent, group_id) and agent.agent_id not in keep
+
+
 def _free(agents: Sequence[AgentView]) -> list[AgentView]:
     """Available agents nothing is on its way to; those in the fewest groups first (they
     serve fewer campaigns), then the longest idle."""
@@ -146,22 +165,36 @@ class _Matching:
     def agents_of(self, calls: Collection[int]) -> tuple[int, ...]:
         return tuple(a.agent_id for a in self.free if self.holder.get(a.agent_id) in calls)
 
+    def can_spare(self, agent: AgentView) -> bool:
+        """Whether the calls held stay held if this agent goes. The matching is maximum
+        (Kuhn's), so only the agent's own call needs another path."""
+        call = self.holder.get(agent.agent_id)
+        if call is None:
+            return True
+        rest = _Matching([a for a in self.free if a is not agent])
+        rest.may_take = self.may_take
+        rest.holder = {k: v for k, v in self.holder.items() if k != agent.agent_id}
+        return rest._augment(call, set())
 
-def _held_count(groups: Sequence[int | None], free: Sequence[AgentView]) -> int:
-    """How many of the calls meant for these groups distinct free agents can hold."""
+
+def _holding(groups: Iterable[int | None], free: Sequence[AgentView]) -> _Matching:
+    """Calls meant for these agent groups, each held by a distinct free agent if it can be."""
     matching = _Matching(free)
-    return sum(matching.add(lambda a, g=g: _in_group(a, g)) for g in groups)
+    for group in groups:
+        matching.add(_who_may_take(group))
+    return matching
+
+
+def _longest_idle(agents: Iterable[AgentView]) -> list[AgentView]:
+    return sorted(agents, key=lambda a: (a.state_since, a.agent_id))
 
 
 def spare_agents(agents: Sequence[AgentView], promised: Sequence[int | None]) -> list[int]:
     """Available agents nothing is on its way to, leaving out as many as the promised
     calls (progressive calls in flight, by group) need; the longest idle first."""
     free = _free(agents)
-    matching = _Matching(free)
-    for group in promised:
-        matching.add(lambda a, g=group: _in_group(a, g))
-    return [a.agent_id for a in sorted(free, key=lambda a: (a.state_since, a.agent_id))
-            if a.agent_id not in matching.holder]
+    held = _holding(promised, free)
+    return [a.agent_id for a in _longest_idle(free) if a.agent_id not in held.holder]
 
 
 def agent_for_call(agents: Sequence[AgentView], group_id: int | None,
@@ -171,13 +204,12 @@ def agent_for_call(agents: Sequence[AgentView], group_id: int | None,
     flight, by group) as many free agents as before. A call that was itself promised an
     agent takes one anyway when none is left so (its agent went not ready meanwhile)."""
     free = _free(agents)
-    mine = sorted((a for a in free if _in_group(a, group_id)),
-                  key=lambda a: (a.state_since, a.agent_id))
-    kept = _held_count(promised, free)
-    for agent in mine:
-        if _held_count(promised, [a for a in free if a is not agent]) == kept:
-            return agent.agent_id
-    return mine[0].agent_id if promised_to_it and mine else None
+    held = _holding(promised, free)
+    mine = _longest_idle(a for a in free if _in_group(a, group_id))
+    spared = next((a.agent_id for a in mine if held.can_spare(a)), None)
+    if spared is None and promised_to_it and mine:
+        return mine[0].agent_id
+    return spared
 
 
 def busy_agents(agents: Sequence[AgentView], group_id: int | None,
@@ -210,9 +242,8 @@ def share_agents(agents: Sequence[AgentView], wanted_by_inbound: Collection[int]
     free = _free(agents)
     n = max(len(campaigns), 1)
     order = {c.campaign_id: (i - turn) % n for i, c in enumerate(campaigns)}
-    matching = _Matching(free)
-    for call in sorted(in_flight, key=lambda c: not c.promised):
-        matching.add(lambda a, g=call.group_id: _in_group(a, g))
+    matching = _holding((c.group_id for c in sorted(in_flight, key=lambda c: not c.promised)),
+                        free)
     calls_of = {c.campaign_id: sum(f.campaign_id == c.campaign_id for f in in_flight)
                 for c in campaigns}
     given: dict[int, list[int]] = {c.campaign_id: [] for c in campaigns}
@@ -222,9 +253,8 @@ def share_agents(agents: Sequence[AgentView], wanted_by_inbound: Collection[int]
         camp = min((c for c in hungry if c.priority == top),
                    key=lambda c: (calls_of[c.campaign_id] + len(given[c.campaign_id]),
                                   order[c.campaign_id]))
-        goes_first = campaign_goes_first(camp.priority)
-        if matching.add(lambda a, g=camp.group_id, first=goes_first:
-                        _in_group(a, g) and (first or a.agent_id not in wanted_by_inbound)):
+        keep = () if campaign_goes_first(camp.priority) else wanted_by_inbound
+        if matching.add(_who_may_take(camp.group_id, keep)):
             given[camp.campaign_id].append(len(matching.may_take) - 1)
             if len(given[camp.campaign_id]) < camp.wanted:
                 continue

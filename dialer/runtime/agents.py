@@ -15,8 +15,13 @@ from typing import Callable
 
 from ..ari import AriClient, AriConflict, AriError
 from ..core.outbound import AgentView
-from ..core.sharing import (INBOUND_PRIORITY, agent_for_call, agent_for_inbound,
-                            agents_for_campaign, spare_agents)
+from ..core.sharing import (
+    INBOUND_PRIORITY,
+    agent_for_call,
+    agent_for_inbound,
+    agents_for_campaign,
+    spare_agents,
+)
 from ..core.tz import utc_now
 from ..db import agents as agent_db
 from ..db import dialing, followups

@@ -12,8 +12,13 @@ from typing import Callable
 
 from ..core.eligibility import check, hourly_cap_left
 from ..core.pacing import Abandonment, PacingSettings
-from ..core.sharing import (CampaignDemand, DialMode, PredictiveInputs, campaign_goes_first,
-                            share_agents)
+from ..core.sharing import (
+    CampaignDemand,
+    DialMode,
+    PredictiveInputs,
+    campaign_goes_first,
+    share_agents,
+)
 from ..core.tz import utc_now
 from ..db import dialing, queries
 from .agents import AgentSessions

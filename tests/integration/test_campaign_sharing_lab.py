@@ -2,21 +2,33 @@
 two and three progressive campaigns, and two progressive plus a predictive one, on one
 group of 3 agents. Sampled every 50 ms from the PBX's channels and the dialer's state:
 calls in flight never exceed what pacing allows for the group, and progressive calls are
-never abandoned (every human they reach gets an agent)."""
+never abandoned (every human they reach gets an agent). Then two `dialer serve` nodes on
+one PostgreSQL, each with its own agents of the group."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 
 import phonenumbers
 import pytest
 
 from dialer.db import campaigns
-from dialer.db.models import Campaign, CampaignContact, CallerIdNumber, Contact, ContactPhone
+from dialer.db.models import (
+    CallerIdNumber,
+    Campaign,
+    CampaignContact,
+    Contact,
+    ContactPhone,
+)
+from dialer.lab import Lab, LabConfig
+from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, finished, login_all, wait_until
 from tests.campaign_seed import seed_campaign
+from tests.integration import test_scale_out_lab as scale_out
 from tests.lab_calls import MACHINE, NO_ANSWER, human
+from tests.serve_process import CallWatch
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
 
@@ -31,11 +43,11 @@ def numbers(count: int, first_area: int) -> list[str]:
     return [human(2 + i % 3, AREAS[first_area + i]) for i in range(count)]
 
 
-def seed(modes: list[str], per_campaign: int, lab_agents: list[str],
+def seed(modes: list[str], per_campaign: int, desk_phones: list[str],
          extra: dict[int, list[str]] | None = None) -> dict:
-    """One account, one group of 3 agents, a campaign per mode on that group; contacts
-    from `numbers`, plus `extra[i]` for campaign i."""
-    ids = seed_campaign(numbers(per_campaign, 0), agents=lab_agents[:AGENTS],
+    """One account, one group of agents (one per desk phone), a campaign per mode on that
+    group; contacts from `numbers`, plus `extra[i]` for campaign i."""
+    ids = seed_campaign(numbers(per_campaign, 0), agents=desk_phones,
                         campaign={"mode": modes[0], "bcw_seconds": 0, "name": "c0"})
     first = Campaign.get_by_id(ids["campaign_id"])
     campaign_ids = [first.id]
@@ -51,7 +63,8 @@ def seed(modes: list[str], per_campaign: int, lab_agents: list[str],
     for i, extra_numbers in (extra or {}).items():
         for n, number in enumerate(extra_numbers):
             add_contact(Campaign.get_by_id(campaign_ids[i]), number, f"{i}-x{n}")
-    return {"campaign_ids": campaign_ids, "agent_ids": ids["agent_ids"]}
+    return {"campaign_ids": campaign_ids, "agent_ids": ids["agent_ids"],
+            "account_id": ids["account_id"]}
 
 
 def add_contact(camp: Campaign, number: str, key: str) -> None:
@@ -117,7 +130,7 @@ async def test_progressive_campaigns_on_one_group_never_dial_past_its_agents(
         dialer, lab, campaign_count):
     per_campaign = 7
     ids = await dialer.store.run(seed, ["progressive"] * campaign_count, per_campaign,
-                                 lab.info["agents"])
+                                 lab.info["agents"][:AGENTS])
     peaks, rows = await run_all(dialer, ids)
     # Every campaign call is either with an agent or meant for a free one: never more
     # than 3 on the PBX at once, and nobody who answers is left without an agent.
@@ -138,7 +151,7 @@ async def test_progressive_and_predictive_campaigns_on_one_group(dialer, lab):
     unanswered = [MACHINE, NO_ANSWER, MACHINE.replace("312", "313"),
                   NO_ANSWER.replace("206", "207")]
     ids = await dialer.store.run(seed, ["progressive", "progressive", "predictive"],
-                                 per_campaign, lab.info["agents"], {2: unanswered})
+                                 per_campaign, lab.info["agents"][:AGENTS], {2: unanswered})
     peaks, rows = await run_all(dialer, ids)
     assert peaks.progressive_waiting <= AGENTS, peaks
     assert peaks.in_flight <= 2 * AGENTS, peaks  # the predictive campaign's line cap
@@ -147,3 +160,66 @@ async def test_progressive_and_predictive_campaigns_on_one_group(dialer, lab):
     predictive = rows[2]
     assert len(predictive) == per_campaign + len(unanswered)
     assert {r["outcome"] for r in predictive} <= {"human", "abandoned", "machine", "no_answer"}
+
+
+# ---- two nodes ---------------------------------------------------------------------------
+
+PG_URL = os.environ.get("DIALER_TEST_PG_URL")
+pg_url = scale_out.pg_url  # a fresh schema per test
+
+
+@pytest.fixture(scope="module")
+def second_lab():
+    """A second PBX + simulator pair; its name and addresses from DIALER_LAB2_NAME,
+    DIALER_LAB2_PBX_IP, DIALER_LAB2_SIM_IP."""
+    if os.geteuid() != 0:
+        pytest.skip("the Asterisk lab needs root (chroot)")
+    second = Lab(LabConfig(name=os.environ.get("DIALER_LAB2_NAME", "node2"),
+                           pbx_ip=os.environ.get("DIALER_LAB2_PBX_IP", "127.0.0.3"),
+                           sim_ip=os.environ.get("DIALER_LAB2_SIM_IP", "127.0.0.4")))
+    second.info = second.up()
+    yield second
+    if not os.environ.get("DIALER_LAB_KEEP"):
+        second.down()
+
+
+async def peak_calls(watches: list[CallWatch], peaks: list[int]) -> None:
+    while True:
+        for i, watch in enumerate(watches):
+            peaks[i] = max(peaks[i], len(watch.live))
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="DIALER_TEST_PG_URL is not set")
+async def test_two_nodes_each_share_out_their_own_agents(lab, second_lab, pg_url, tmp_path):
+    """One group of 4 agents, 2 logged in on each node (a call is bridged only to agents of
+    the node that placed it), two progressive campaigns running on both nodes: each PBX
+    never has more campaign calls than its node's agents, and both use them at once."""
+    per_campaign = 8
+    ids = seed(["progressive"] * 2, per_campaign, ["PJSIP/agent1", "PJSIP/agent2"] * 2)
+    token = bearer(ids["account_id"])["Authorization"].removeprefix("Bearer ")
+    nodes = scale_out.TwoNodes(tmp_path, [lab, second_lab], pg_url, token)
+    peaks = [0, 0]
+    async with CallWatch(lab.info["pbx"]) as watch_a, \
+            CallWatch(second_lab.info["pbx"]) as watch_b:
+        watcher = asyncio.create_task(peak_calls([watch_a, watch_b], peaks))
+        try:
+            await nodes.start([ids["agent_ids"][:2], ids["agent_ids"][2:]])
+            for cid in ids["campaign_ids"]:
+                campaigns.set_status(cid, "running")
+            await wait_until(lambda: all(len(rows := attempts(cid)) == per_campaign
+                                         and all(r["ended_at"] for r in rows)
+                                         for cid in ids["campaign_ids"]), 150)
+            await wait_until(lambda: not (watch_a.live or watch_b.live), 10)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+            await nodes.stop()
+    print("peak calls per PBX:", peaks)
+    assert peaks == [2, 2]
+    rows = [attempts(cid) for cid in ids["campaign_ids"]]
+    for campaign_rows in rows:
+        assert_progressive_never_abandons(campaign_rows, per_campaign)
+    assert {(r["campaign"], r["node"]) for cr in rows for r in cr} == {
+        (cid, node) for cid in ids["campaign_ids"] for node in "ab"}

@@ -9,12 +9,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer.core.outbound import AgentView
-from dialer.core.pacing import (Abandonment, CallStats, InFlight, PacingSettings,
-                                predictive_decision)
-from dialer.core.sharing import (CallInFlight, CampaignDemand, DialMode, PredictiveInputs,
-                                 agent_for_call, agent_for_inbound, agents_for_campaign,
-                                 busy_agents, campaign_goes_first, share_agents,
-                                 spare_agents)
+from dialer.core.pacing import (
+    Abandonment,
+    CallStats,
+    InFlight,
+    PacingSettings,
+    predictive_decision,
+)
+from dialer.core.sharing import (
+    CallInFlight,
+    CampaignDemand,
+    DialMode,
+    PredictiveInputs,
+    agent_for_call,
+    agent_for_inbound,
+    agents_for_campaign,
+    busy_agents,
+    campaign_goes_first,
+    share_agents,
+    spare_agents,
+)
 
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
