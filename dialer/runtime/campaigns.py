@@ -76,17 +76,27 @@ class CampaignRunner:
         # Free agents are shared out among all campaigns at once (core.sharing).
         shares = share_agents(self.agents.views(), +self.agents.wanted_by_inbound, demands,
                               self.calls.flights(), now, self._turn)
+        # Until placed, the calls shared out are owed their agents like calls in flight.
+        owed = self.calls.planned
+        for campaign, _, _ in running:
+            if campaign["mode"] != "predictive":
+                owed[campaign["agent_group_id"]] += shares[campaign["id"]].dials
         held = set()
-        for campaign, used, due in running:
-            share = shares[campaign["id"]]
-            claims = await self._eligible_claims(campaign, now, share.dials, used)
-            if campaign["mode"] == "preview":
-                await self._offer_previews(campaign, zip(share.agents, claims))
-            else:
-                for claim in claims:
-                    await self.calls.dial(campaign, claim)
-            if self._holds_agents(campaign, due):
-                held.add(campaign["agent_group_id"])
+        try:
+            for campaign, used, due in running:
+                share = shares[campaign["id"]]
+                claims = await self._eligible_claims(campaign, now, share.dials, used)
+                if campaign["mode"] == "preview":
+                    await self._offer_previews(campaign, zip(share.agents, claims))
+                else:
+                    for claim in claims:
+                        await self.calls.dial(campaign, claim)
+                if campaign["mode"] != "predictive":
+                    owed[campaign["agent_group_id"]] -= share.dials
+                if self._holds_agents(campaign, due):
+                    held.add(campaign["agent_group_id"])
+        finally:
+            owed.clear()
         await self.agents.hold_for_campaigns(frozenset(held))
 
     def _holds_agents(self, campaign: dict, due: bool) -> bool:

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -57,6 +58,8 @@ class OutboundCalls:
         self._tasks: set[asyncio.Task] = set()
         self._caller_id_turn = 0
         self.pacing = PacingStats()  # per campaign, fed as attempts finish
+        # Agent group -> calls the runner's tick shared out and has yet to place.
+        self.planned: Counter[int | None] = Counter()
 
     def _not_yet_with_agent(self) -> list[Call]:
         """Campaign calls that will each want an agent: not yet given one, and not preview
@@ -77,9 +80,9 @@ class OutboundCalls:
                 for c in self._not_yet_with_agent()]
 
     def promised_groups(self) -> list[int | None]:
-        """The agent groups of progressive calls not yet with an agent: each was placed
-        for a free agent its human must find (core.sharing.agent_for_call)."""
-        return [f.group_id for f in self.flights() if f.promised]
+        """The agent groups of progressive calls not yet with an agent, placed or about to
+        be: each is for a free agent its human must find (core.sharing.agent_for_call)."""
+        return [f.group_id for f in self.flights() if f.promised] + list(self.planned.elements())
 
     def _endpoint(self, campaign: dict, phone: str) -> str:
         if campaign["plan"].training:

@@ -190,7 +190,7 @@ class _Agents:
 class _Calls:
     def __init__(self):
         from dialer.runtime.pacing import PacingStats
-        self.pacing, self.dialled = PacingStats(), []
+        self.pacing, self.dialled, self.planned = PacingStats(), [], Counter()
         self.ari = SimpleNamespace(connected=asyncio.Event())
         self.ari.connected.set()
 
