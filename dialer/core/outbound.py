@@ -1,5 +1,5 @@
 """Pure decisions of an outbound attempt: what a hang-up cause means, what to do with an
-AMD verdict, which agent takes a call, how many lines to open now.
+AMD verdict (which agent takes a call and how many lines to open: core.sharing).
 
 The runtime feeds these with ARI events and the agent registry and executes the answer.
 """
@@ -74,25 +74,3 @@ class AgentView:
     state_since: dt.datetime
     groups: frozenset[int]
     reserved: bool = False       # a call is already on its way to this agent
-
-
-def pick_agent(agents: list[AgentView], group_id: int | None) -> int | None:
-    """The available agent of the group who has waited longest (fair, like app_queue's
-    `leastrecent`); None when nobody can take the call now."""
-    free = [a for a in agents if a.state == "available" and not a.reserved
-            and (group_id is None or group_id in a.groups)]
-    if not free:
-        return None
-    return min(free, key=lambda a: (a.state_since, a.agent_id)).agent_id
-
-
-def progressive_lines(*, agents_free: int, calls_in_flight: int, hourly_left: int | None,
-                      max_new: int = 50) -> int:
-    """Progressive (1:1) pacing: one call per free agent, counting calls already dialling.
-
-    Never more than the hourly cap leaves, never negative.
-    """
-    lines = agents_free - calls_in_flight
-    if hourly_left is not None:
-        lines = min(lines, hourly_left)
-    return max(0, min(lines, max_new))

@@ -15,9 +15,14 @@ from typing import Callable
 
 from ..ari import AriClient, AriConflict, AriError
 from ..core.asterisk_input import UnsafeValue, parse_endpoint
-from ..core.outbound import AgentView, pick_agent
-from ..core.pacing import BusyAgent
-from ..core.sharing import agent_for_inbound, agents_for_campaign
+from ..core.outbound import AgentView
+from ..core.sharing import (
+    INBOUND_PRIORITY,
+    agent_for_call,
+    agent_for_inbound,
+    agents_for_campaign,
+    spare_agents,
+)
 from ..core.tz import utc_now
 from ..db import agents as agent_db
 from ..db import dialing, followups
@@ -53,31 +58,20 @@ class AgentSessions:
         self.changed = asyncio.Condition()  # notified whenever an agent may have come free
         self.wanted_by_inbound: Counter[int] = Counter()  # agent -> inbound calls waiting
         self.held_groups: frozenset[int] = frozenset()     # see core.sharing
+        # The groups of progressive calls in flight, each owed a free agent (set by the
+        # server to OutboundCalls.promised_groups).
+        self.promised: Callable[[], list[int | None]] = list
 
     # ---- queries ---------------------------------------------------------------------
     def views(self) -> list[AgentView]:
         return [AgentView(s.agent_id, s.state, s.since, s.groups, s.reserved)
                 for s in self.sessions.values()]
 
-    def free_agents(self, group_id: int | None, priority: int = 0) -> list[int]:
-        """Available agents of the group, longest idle first, that a campaign of this
-        inbound priority may call for (inbound callers may be waiting for some)."""
-        free = [v for v in self.views() if v.state == "available" and not v.reserved
-                and (group_id is None or group_id in v.groups)]
-        free_ids = [v.agent_id for v in sorted(free, key=lambda v: (v.state_since, v.agent_id))]
-        return agents_for_campaign(free_ids, priority, +self.wanted_by_inbound)
-
-    def pacing_view(self, group_id: int | None) -> tuple[int, list[BusyAgent]]:
-        """For predictive pacing: the group's agents logged in and working (not logging
-        in, not "not ready"), and those on a call or in wrap-up with the time so far."""
-        now = self.now()
-        mine = [s for s in self.sessions.values()
-                if (group_id is None or group_id in s.groups)
-                and s.state not in ("logging_in", "not_ready", "phone_lost")]
-        busy = [BusyAgent("talking" if s.state == "on_call" else "wrap_up",
-                          max(0.0, (now - s.since).total_seconds()))
-                for s in mine if s.state in ("on_call", "wrap_up")]
-        return len(mine), busy
+    def free_agents(self) -> list[int]:
+        """Available agents, longest idle first, that no inbound caller waits for and no
+        progressive call in flight is owed (core.sharing): those a followup may have."""
+        return agents_for_campaign(spare_agents(self.views(), self.promised()), INBOUND_PRIORITY,
+                                   +self.wanted_by_inbound)
 
     def previews_of(self, campaign_id: int) -> int:
         """Contacts of the campaign held on agents' screens (claimed, not yet dialled)."""
@@ -265,14 +259,20 @@ class AgentSessions:
     async def _set_state(self, session: Session, state: str) -> None:
         session.state, session.since = state, self.now()
         await self.store.run(agent_db.set_agent_state, session.agent_id, state, session.since)
-        async with self.changed:
-            self.changed.notify_all()
+        await self.wake()
 
     # ---- calls -----------------------------------------------------------------------
-    async def take(self, group_id: int | None, deadline: float) -> int | None:
-        """Reserve the longest-idle free agent of the group for an answered campaign call,
-        waiting until `deadline` (loop time) for one to come free."""
-        return await self._reserve(lambda: pick_agent(self.views(), group_id), deadline)
+    async def take(self, group_id: int | None, deadline: float, *,
+                   promised_to_it: bool = False) -> int | None:
+        """Reserve the longest-idle free agent of the group for an answered campaign call
+        (`promised_to_it`: a progressive one), waiting until `deadline` (loop time) for one
+        to come free; never an agent another progressive call is owed (core.sharing)."""
+        def pick() -> int | None:
+            others = self.promised()
+            if promised_to_it and group_id in others:
+                others.remove(group_id)
+            return agent_for_call(self.views(), group_id, others, promised_to_it=promised_to_it)
+        return await self._reserve(pick, deadline)
 
     async def take_for_inbound(self, candidates: list[int], deadline: float) -> int | None:
         """Reserve one of `candidates` for a waiting inbound caller, as soon as the
@@ -281,7 +281,8 @@ class AgentSessions:
         self.wanted_by_inbound.update(candidates)
         try:
             return await self._reserve(
-                lambda: agent_for_inbound(self.views(), candidates, self.held_groups), deadline)
+                lambda: agent_for_inbound(self.views(), candidates, self.held_groups,
+                                          self.promised()), deadline)
         finally:
             self.wanted_by_inbound.subtract(candidates)
 
@@ -289,8 +290,7 @@ class AgentSessions:
         """The groups whose campaigns go before inbound calls and have contacts to call."""
         if groups != self.held_groups:
             self.held_groups = groups
-            async with self.changed:
-                self.changed.notify_all()
+            await self.wake()
 
     async def _reserve(self, pick: Callable[[], int | None], deadline: float) -> int | None:
         loop = asyncio.get_running_loop()
@@ -335,8 +335,12 @@ class AgentSessions:
         session = self.sessions.get(agent_id)
         if session:
             session.reserved = False
-            async with self.changed:
-                self.changed.notify_all()
+            await self.wake()
+
+    async def wake(self) -> None:
+        """Calls waiting for an agent look again (one may have come free for them)."""
+        async with self.changed:
+            self.changed.notify_all()
 
     # ---- preview ---------------------------------------------------------------------
     async def offer_preview(self, agent_id: int, preview: dict) -> None:

@@ -1,5 +1,6 @@
-"""The campaign runner: every tick, for each running campaign, open as many lines as the
-pacing allows to contacts that are eligible now; say why the others are not.
+"""The campaign runner: every tick, share the free agents out among the running campaigns
+(core.sharing), open as many lines as each one's share and pacing allow to contacts that
+are eligible now; say why the others are not.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ import logging
 from typing import Callable
 
 from ..core.eligibility import check, hourly_cap_left
-from ..core.outbound import progressive_lines
-from ..core.pacing import Abandonment, PacingSettings, predictive_lines
-from ..core.sharing import campaign_goes_first
+from ..core.pacing import Abandonment, PacingSettings
+from ..core.sharing import (
+    CampaignDemand,
+    DialMode,
+    PredictiveInputs,
+    campaign_goes_first,
+    share_agents,
+)
 from ..core.tz import utc_now
 from ..db import dialing, queries
 from .agents import AgentSessions
@@ -20,6 +26,7 @@ from .followups import FollowupDesk
 from .outbound import OutboundCalls
 
 log = logging.getLogger("dialer.campaigns")
+MAX_NEW_CALLS = 50  # per campaign and tick
 
 
 class CampaignRunner:
@@ -31,6 +38,7 @@ class CampaignRunner:
         self.node, self.tick_seconds, self.now = node, tick_seconds, now
         self.followups = FollowupDesk(store, agents, calls)
         self._task: asyncio.Task | None = None
+        self._turn = 0  # rotates who goes first among campaigns of equal priority
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -54,71 +62,74 @@ class CampaignRunner:
         await self.followups.tick(now)  # first: they are due at a time, and agent-owned
         for tick in self.also_tick:
             await tick(now)
-        held = set()
+        self._turn += 1
+        running, demands = [], []
         for campaign_id in await self.store.run(dialing.running_campaign_ids):
             campaign = await self.store.run(dialing.campaign_settings, campaign_id)
-            last_hour = await self.store.run(dialing.attempts_since, campaign_id,
-                                             now - dt.timedelta(hours=1))
-            if campaign["mode"] == "preview":
-                await self._offer_previews(campaign, now, last_hour)
-            elif campaign["mode"] == "predictive":
-                await self._dial_predictive(campaign, now, last_hour)
-            else:
-                await self._dial_progressive(campaign, now, last_hour)
-            if await self._holds_agents(campaign, now):
-                held.add(campaign["agent_group_id"])
+            used = await self.store.run(dialing.attempts_since, campaign_id,
+                                        now - dt.timedelta(hours=1))
+            if campaign["mode"] == "preview":  # each preview on screen will be an attempt
+                used += self.agents.previews_of(campaign_id)
+            due = await self.store.run(queries.has_due, campaign_id, now)
+            running.append((campaign, used, due))
+            demands.append(await self._demand(campaign, now, used, due))
+        # Free agents are shared out among all campaigns at once (core.sharing).
+        shares = share_agents(self.agents.views(), +self.agents.wanted_by_inbound, demands,
+                              self.calls.flights(), now, self._turn)
+        # Until placed, the calls shared out are owed their agents like calls in flight.
+        owed = self.calls.planned
+        for campaign, _, _ in running:
+            if campaign["mode"] != "predictive":
+                owed[campaign["agent_group_id"]] += shares[campaign["id"]].dials
+        held = set()
+        try:
+            for campaign, used, due in running:
+                share = shares[campaign["id"]]
+                claims = await self._eligible_claims(campaign, now, share.dials, used)
+                if campaign["mode"] == "preview":
+                    await self._offer_previews(campaign, zip(share.agents, claims))
+                else:
+                    for claim in claims:
+                        await self.calls.dial(campaign, claim)
+                if campaign["mode"] != "predictive":
+                    owed[campaign["agent_group_id"]] -= share.dials
+                if self._holds_agents(campaign, due):
+                    held.add(campaign["agent_group_id"])
+        finally:
+            owed.clear()
         await self.agents.hold_for_campaigns(frozenset(held))
 
-    async def _holds_agents(self, campaign: dict, now: dt.datetime) -> bool:
+    def _holds_agents(self, campaign: dict, due: bool) -> bool:
         """A campaign that goes before inbound calls keeps its agents while it has calls
         in flight or contacts due (core.sharing)."""
         if not campaign_goes_first(campaign["inbound_priority"]) or not campaign["agent_group_id"]:
             return False
-        return (self.calls.in_flight(campaign["id"]) > 0
-                or await self.store.run(queries.has_due, campaign["id"], now))
+        return self.calls.in_flight(campaign["id"]) > 0 or due
 
-    async def _dial_progressive(self, campaign: dict, now: dt.datetime, last_hour: int) -> None:
-        lines = progressive_lines(
-            agents_free=len(self.agents.free_agents(campaign["agent_group_id"],
-                                                    campaign["inbound_priority"])),
-            calls_in_flight=self.calls.in_flight(campaign["id"]),
-            hourly_left=hourly_cap_left(campaign["plan"].max_attempts_per_hour, last_hour))
-        for claim in await self._eligible_claims(campaign, now, lines, last_hour):
-            await self.calls.dial(campaign, claim)
+    async def _demand(self, campaign: dict, now: dt.datetime, used: int,
+                      due: bool) -> CampaignDemand:
+        """What the campaign would place now: up to the hourly cap, nothing without
+        contacts due; a predictive one with its learned statistics and the abandonment
+        measured over its window."""
+        left = hourly_cap_left(campaign["plan"].max_attempts_per_hour, used)
+        wanted = (MAX_NEW_CALLS if left is None else min(left, MAX_NEW_CALLS)) if due else 0
+        predictive = None
+        if campaign["mode"] == "predictive":
+            cid = campaign["id"]
+            stats = await self.calls.pacing.load(self.store, cid)
+            abandoned, humans = await self.store.run(dialing.abandonment_since, cid,
+                                                     now - campaign["abandon_window"])
+            predictive = PredictiveInputs(stats, Abandonment(abandoned, humans), PacingSettings(
+                abandon_target=campaign["abandon_target"],
+                max_lines_per_agent=campaign["max_lines_per_agent"],
+                ring_timeout=max(15, campaign["ring_timeout_seconds"])))
+        return CampaignDemand(campaign["id"], campaign["agent_group_id"],
+                              DialMode(campaign["mode"]), campaign["inbound_priority"], wanted,
+                              predictive)
 
-    async def _dial_predictive(self, campaign: dict, now: dt.datetime, last_hour: int) -> None:
-        """Like progressive, with the number of lines from core.pacing: the campaign's
-        learned statistics, its agents and calls in flight, the abandonment measured over
-        its window."""
-        group, cid = campaign["agent_group_id"], campaign["id"]
-        stats = await self.calls.pacing.load(self.store, cid)
-        abandoned, humans = await self.store.run(dialing.abandonment_since, cid,
-                                                 now - campaign["abandon_window"])
-        logged_in, busy = self.agents.pacing_view(group)
-        lines = predictive_lines(
-            agents_logged_in=logged_in,
-            agents_free=len(self.agents.free_agents(group, campaign["inbound_priority"])),
-            busy=busy, in_flight=self.calls.flight_view(cid), stats=stats,
-            measured=Abandonment(abandoned, humans),
-            settings=PacingSettings(abandon_target=campaign["abandon_target"],
-                                    max_lines_per_agent=campaign["max_lines_per_agent"],
-                                    ring_timeout=max(15, campaign["ring_timeout_seconds"])),
-            hourly_left=hourly_cap_left(campaign["plan"].max_attempts_per_hour, last_hour),
-            max_new=50)
-        for claim in await self._eligible_claims(campaign, now, lines, last_hour):
-            await self.calls.dial(campaign, claim)
-
-    async def _offer_previews(self, campaign: dict, now: dt.datetime, last_hour: int) -> None:
-        """One contact on the screen of each free agent; each preview will be an attempt,
-        so previews on screen count against the hourly cap."""
-        free = self.agents.free_agents(campaign["agent_group_id"], campaign["inbound_priority"])
-        on_screen = self.agents.previews_of(campaign["id"])
-        lines = progressive_lines(
-            agents_free=len(free), calls_in_flight=0,
-            hourly_left=hourly_cap_left(campaign["plan"].max_attempts_per_hour,
-                                        last_hour + on_screen))
-        claims = await self._eligible_claims(campaign, now, lines, last_hour + on_screen)
-        for agent_id, claim in zip(free, claims):
+    async def _offer_previews(self, campaign: dict, offers) -> None:
+        """One contact on the screen of each agent the campaign's share set aside."""
+        for agent_id, claim in offers:
             details = await self.store.run(dialing.preview_details, claim["cc_id"])
             await self.agents.offer_preview(
                 agent_id, {"campaign": campaign, "claim": claim, "details": details})

@@ -23,7 +23,7 @@ class FollowupDesk:
     async def tick(self, now: dt.datetime) -> None:
         for expired in await self.store.run(followups.expire_due, now):
             await self.agents.clear_followup(expired["id"])
-        free = self.agents.free_agents(None)
+        free = self.agents.free_agents()
         if not free:
             return
         offered_to: set[int] = set()

@@ -10,13 +10,14 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
 from ..ari import AriClient, AriError
 from ..core.asterisk_input import prompt_media
 from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
-from ..core.pacing import InFlight
+from ..core.sharing import CallInFlight, DialMode
 from ..core.tz import utc_now
 from ..db import dialing, followups
 from . import beep
@@ -60,21 +61,31 @@ class OutboundCalls:
         self._tasks: set[asyncio.Task] = set()
         self._caller_id_turn = 0
         self.pacing = PacingStats()  # per campaign, fed as attempts finish
+        # Agent group -> calls the runner's tick shared out and has yet to place.
+        self.planned: Counter[int | None] = Counter()
 
-    def _not_yet_with_agent(self, campaign_id: int) -> list[Call]:
-        return [c for c in self.calls.values() if c.campaign["id"] == campaign_id
-                and c.preview_agent is None  # a preview call has its agent already
-                and c.stage in ("dialling", "amd", "waiting_agent")]
+    def _not_yet_with_agent(self) -> list[Call]:
+        """Campaign calls that will each want an agent: not yet given one, and not preview
+        calls (they have their agent already)."""
+        return [c for c in self.calls.values() if c.preview_agent is None
+                and c.agent_id is None and c.stage in ("dialling", "amd", "waiting_agent")]
 
     def in_flight(self, campaign_id: int) -> int:
-        """Calls of the campaign not yet with an agent (each will want one)."""
-        return len(self._not_yet_with_agent(campaign_id))
+        """Calls of the campaign not yet with an agent."""
+        return sum(1 for c in self._not_yet_with_agent() if c.campaign["id"] == campaign_id)
 
-    def flight_view(self, campaign_id: int) -> list[InFlight]:
-        """The calls `in_flight` counts, with their stage and its age (predictive pacing)."""
+    def flights(self) -> list[CallInFlight]:
+        """Every campaign's calls not yet with an agent, with the agent group they were
+        dialled for, their stage and its age (core.sharing, pacing)."""
         now = asyncio.get_running_loop().time()
-        return [InFlight(c.stage, now - c.stage_since)
-                for c in self._not_yet_with_agent(campaign_id)]
+        return [CallInFlight(c.campaign["id"], c.campaign["agent_group_id"],
+                             DialMode(c.campaign["mode"]), c.stage, now - c.stage_since)
+                for c in self._not_yet_with_agent()]
+
+    def promised_groups(self) -> list[int | None]:
+        """The agent groups of progressive calls not yet with an agent, placed or about to
+        be: each is for a free agent its human must find (core.sharing.agent_for_call)."""
+        return [f.group_id for f in self.flights() if f.promised] + list(self.planned.elements())
 
     def _endpoint(self, campaign: dict, phone: str) -> str:
         if campaign["plan"].training:
@@ -224,19 +235,22 @@ class OutboundCalls:
         if call.preview_agent is not None:
             agent_id = call.preview_agent
         else:
-            agent_id = await self.agents.take(call.campaign["agent_group_id"],
-                                              loop.time() + SAFE_HARBOUR_SECONDS)
+            agent_id = await self.agents.take(
+                call.campaign["agent_group_id"], loop.time() + SAFE_HARBOUR_SECONDS,
+                promised_to_it=call.campaign["mode"] != DialMode.PREDICTIVE.value)
         if call.stage != "waiting_agent":  # the customer hung up meanwhile
             if agent_id is not None:
                 await self.agents.release(agent_id)
             return
+        if agent_id is not None:
+            call.agent_id = agent_id  # reserved for it: no longer a call in flight
         if agent_id is None or not await self.agents.connect(agent_id, call.channel_id,
                                                              call.attempt_id):
             call.outcome, call.stage = "abandoned", "closing"
             await self._play(call, prompt_media(call.campaign["safe_harbour_message"],
                                                 SAFE_HARBOUR_MESSAGE), "safe-harbour")
             return
-        call.agent_id, call.stage, call.outcome = agent_id, "connected", "human"
+        call.stage, call.outcome = "connected", "human"
         call.stage_since = loop.time()
         updates = {"agent": agent_id}
         if call.campaign["record"]:
@@ -304,6 +318,8 @@ class OutboundCalls:
             await self.agents.call_ended(call.agent_id, call.campaign["bcw_seconds"])
         elif call.preview_agent is not None:
             await self.agents.preview_done(call.preview_agent)
+        elif call.agent_id is None:  # an agent it was counted against is free for others
+            await self.agents.wake()
         campaign, now = call.campaign, self.now()
         self._learn(call, outcome, previous_stage)
         if call.agent_call:

@@ -43,6 +43,7 @@ class Dialer:
         self.agents = AgentSessions(self.ari, self.store, cfg.ari.app, now=now)
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
                                    trunk=cfg.ari.trunk, now=now)
+        self.agents.promised = self.calls.promised_groups
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                     trunk=cfg.ari.trunk, node=cfg.node, now=now)
         self.leftovers = Leftovers(self.ari, cfg.ari.app)

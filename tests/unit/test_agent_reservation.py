@@ -42,3 +42,25 @@ async def test_an_agent_being_connected_is_not_taken_by_another_call():
     session = agents.sessions[1]
     assert (session.state, session.customer, session.reserved) == ("on_call", "customer-a", False)
     assert ari.bridged == [("dialer-agent-1", ["customer-a"])]
+
+
+async def test_an_agent_owed_to_a_progressive_call_waits_for_it():
+    """A predictive human waits (and is abandoned at its deadline) rather than take the
+    agent a progressive call in flight was placed for; that call's human gets it, and once
+    it is gone the predictive one may have the next free agent."""
+    agents = AgentSessions(SlowAri(), NoStore(), "dialer")
+    agents.sessions[1] = Session(1, "PJSIP/agent1", frozenset({7}), "agent-1-x",
+                                 "dialer-agent-1", since=utc_now(), state="available")
+    owed = [7]
+    agents.promised = lambda: list(owed)
+    loop = asyncio.get_running_loop()
+    assert await agents.take(7, loop.time() + 0.1) is None
+    predictive = asyncio.create_task(agents.take(7, loop.time() + 1))
+    assert await agents.take(7, loop.time() + 0.1, promised_to_it=True) == 1
+    await asyncio.sleep(0.05)
+    assert not predictive.done()
+    owed.clear()  # the progressive call got its agent; another agent comes free
+    agents.sessions[2] = Session(2, "PJSIP/agent2", frozenset({7}), "agent-2-x",
+                                 "dialer-agent-2", since=utc_now(), state="available")
+    await agents.wake()
+    assert await predictive == 2

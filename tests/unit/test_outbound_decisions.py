@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from dialer.core.outbound import (AgentView, on_amd_verdict, outcome_for_unanswered,
-                                  pick_agent, progressive_lines)
-
-T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+from dialer.core.outbound import on_amd_verdict, outcome_for_unanswered
 
 
 @pytest.mark.parametrize("cause, full, outcome", [
@@ -37,32 +30,3 @@ def test_unanswered_cause_to_outcome(cause, full, outcome):
 def test_amd_verdicts(status, enabled, action, expected):
     decision = on_amd_verdict(status, amd_enabled=enabled, machine_action=action)
     assert (decision.action, decision.outcome) == expected
-
-
-def agent(agent_id, state="available", idle_minutes=0, groups=(1,), reserved=False):
-    return AgentView(agent_id, state, T0 - dt.timedelta(minutes=idle_minutes),
-                     frozenset(groups), reserved)
-
-
-def test_pick_agent_longest_idle_of_the_group_free_and_unreserved():
-    agents = [agent(1, idle_minutes=5), agent(2, idle_minutes=9, reserved=True),
-              agent(3, idle_minutes=7), agent(4, idle_minutes=20, groups=(2,)),
-              agent(5, "wrap_up", idle_minutes=30), agent(6, "not_ready", idle_minutes=40)]
-    assert pick_agent(agents, 1) == 3
-    assert pick_agent(agents, 2) == 4
-    assert pick_agent(agents, None) == 4
-    assert pick_agent(agents, 3) is None
-    assert pick_agent([agent(8), agent(7)], 1) == 7  # a tie goes to the lower id
-
-
-@given(free=st.integers(0, 60), in_flight=st.integers(0, 60),
-       hourly_left=st.none() | st.integers(0, 100))
-def test_progressive_lines_never_exceed_free_agents_or_the_cap(free, in_flight, hourly_left):
-    lines = progressive_lines(agents_free=free, calls_in_flight=in_flight,
-                              hourly_left=hourly_left)
-    assert 0 <= lines <= 50
-    assert lines + in_flight <= max(free, in_flight)  # 1:1, counting calls already out
-    if hourly_left is not None:
-        assert lines <= hourly_left
-    if hourly_left is None and in_flight == 0:
-        assert lines == min(free, 50)
