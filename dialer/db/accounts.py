@@ -67,10 +67,12 @@ def create_agent_group(account_id: int, /, **values: Any) -> dict:
 
 
 @transaction
-def create_agent(account_id: int, /, *, username: Any, endpoint: Any, full_name: Any = "",
-                 group_ids: Any = (), password: Any = None) -> dict:
+def create_agent(account_id: int, by: auth.Identity | None = None, /, *, username: Any,
+                 endpoint: Any, full_name: Any = "", group_ids: Any = (),
+                 password: Any = None) -> dict:
     """An agent (and its user, role "agent") whose desk phone is `endpoint`, e.g.
-    "PJSIP/alice". Without a password the user cannot sign in until one is set."""
+    "PJSIP/alice". Without a password the user cannot sign in until one is set. `by` may
+    only create it if they hold take_calls (see auth.create_user)."""
     account = Account.get_by_id(account_id)
     username, endpoint = text("username", username), text("endpoint", endpoint)
     if "/" not in endpoint:
@@ -79,7 +81,7 @@ def create_agent(account_id: int, /, *, username: Any, endpoint: Any, full_name:
         raise ConflictError("username", f"{username!r} is taken")
     if not isinstance(group_ids, (list, tuple)):
         raise FieldError("group_ids", "must be a list of agent group ids")
-    user = auth.create_user(account.id, username=username, role="agent", password=password,
+    user = auth.create_user(account.id, by, username=username, role="agent", password=password,
                             full_name=text("full_name", full_name or username))
     agent = Agent.create(user=user["id"], endpoint=endpoint)
     for group_id in group_ids:

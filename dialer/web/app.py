@@ -15,7 +15,7 @@ from ..db import accounts, campaign_admin, contacts, inbound, permissions, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.fields import EnumValueError
-from ..db.validation import ConflictError, FieldError, reject_unknown
+from ..db.validation import ConflictError, FieldError, ForbiddenError, reject_unknown
 from ..runtime.agents import AgentStateError
 from . import access, agent_api, console, resources_api, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
@@ -41,6 +41,8 @@ async def json_errors(request: web.Request, handler):
         return _error(409, exc.field, str(exc))
     except ConflictError as exc:  # before FieldError: it is one
         return _error(409, exc.field, str(exc))
+    except ForbiddenError as exc:  # and so is this
+        return _error(403, exc.field, str(exc))
     except FieldError as exc:
         return _error(400, exc.field, str(exc))
     except CsvMappingError as exc:
@@ -301,7 +303,7 @@ async def create_agent(request: web.Request) -> web.Response:
         if name not in body:
             raise FieldError(name, "required")
     return web.json_response(await request.app[DIALER].store.run(
-        accounts.create_agent, path_id(request), **body), status=201)
+        accounts.create_agent, path_id(request), access.identity(request), **body), status=201)
 
 
 @routes.post("/api/agent-groups/{id}/members")

@@ -274,10 +274,11 @@ async def test_recordings_list_and_audio(env):
     gone = await get(client, f"/api/campaigns/{ids['autumn']}/recordings", who["admin"])
     assert_error(await get(client, gone["items"][0]["url"], who["admin"], 404), "recording")
 
-    # voicemails: the account's own only
+    # voicemails: the account's own only, for manage_inbound only
     url = f"/api/accounts/{ids['acme']}/voicemails/{ids['voicemail']}/recording"
-    resp = await client.get(url, headers=who["manager"])
+    resp = await client.get(url, headers=who["admin"])
     assert resp.status == 200 and await resp.read() == AUDIO
+    assert_error(await get(client, url, who["manager"], 403), "privilege")
     missing = f"/api/accounts/{ids['acme']}/voicemails/999/recording"
     assert_error(await get(client, missing, who["admin"], 404), "voicemail_id")
     assert_error(await get(client, url, who["outsider"], 403), "account")
@@ -386,8 +387,9 @@ async def test_followups_suppression_ring_group_action_calls(env):
     resp = await client.put(f"{acme}/ring-group", json={"strategy": "ordered"},
                             headers=who["admin"])
     assert resp.status == 200, await resp.text()
-    group = await get(client, f"{acme}/ring-group", who["manager"])
+    group = await get(client, f"{acme}/ring-group", who["admin"])
     assert group["strategy"] == "ordered" and group["members"] == []
+    assert_error(await get(client, f"{acme}/ring-group", who["manager"], 403), "privilege")
 
     calls = await get(client, f"{acme}/action-calls", who["admin"])
     assert [(c["contact_id"], c["status"]) for c in calls["items"]] == \
