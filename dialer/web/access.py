@@ -94,7 +94,7 @@ def rule_for(method: str, path: str) -> str | None:
     return None
 
 
-def _deny(status: int, field: str, message: str) -> web.HTTPException:
+def deny(status: int, field: str, message: str) -> web.HTTPException:
     cls = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
            404: web.HTTPNotFound}[status]
     return cls(text=json.dumps({"error": {"field": field, "message": message}}),
@@ -133,11 +133,11 @@ async def check_objects(request: web.Request, who: auth.Identity,
     for kind, object_id in objects:
         owner = await store.run(owner_of, kind, object_id)
         if owner is None:
-            raise _deny(404, field or "id", f"no such object in {kind}")
+            raise deny(404, field or "id", f"no such object in {kind}")
         if not system and owner.account_id != who.account_id:
-            raise _deny(403, field or "account", "this belongs to another account")
+            raise deny(403, field or "account", "this belongs to another account")
         if not all(who.sees_campaign(c) for c in owner.campaign_ids):
-            raise _deny(403, field or "campaign", "this campaign is not in your profile")
+            raise deny(403, field or "campaign", "this campaign is not in your profile")
         agent_id = owner.agent_id if owner.agent_id is not None else agent_id
     return agent_id
 
@@ -154,7 +154,7 @@ async def check_fields(request: web.Request, who: auth.Identity, values: dict) -
         if value is None:
             continue
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise _deny(400, field, "not an id")
+            raise deny(400, field, "not an id")
         await check_objects(request, who, [(FIELD_KINDS[field], value)], field)
 
 
@@ -169,22 +169,22 @@ async def check(request: web.Request, need: str, who: auth.Identity) -> None:
     if need == "own_agent":
         if who.agent_id == agent_id or who.may("manage_users"):
             return
-        raise _deny(403, "agent", "not your agent")
+        raise deny(403, "agent", "not your agent")
     if need == "own_user":
         if who.user_id == path_id(request) or who.may("manage_users"):
             return
-        raise _deny(403, "user", "not your user")
+        raise deny(403, "user", "not your user")
     if need == "call_agent":
         if (agent_id is not None and who.agent_id == agent_id) or who.may("manage_campaigns"):
             return
-        raise _deny(403, "agent", "not your call")
+        raise deny(403, "agent", "not your call")
     if need == "contact_agent":
         if who.may("manage_campaigns") or (who.agent_id is not None and await request.app[
                 DIALER].store.run(agent_had_contact, who.agent_id, path_id(request))):
             return
-        raise _deny(403, "contact", "not a contact of your calls or followups")
+        raise deny(403, "contact", "not a contact of your calls or followups")
     if not any(who.may(privilege) for privilege in need.split("|")):
-        raise _deny(403, "privilege", f"needs the {need.replace('|', ' or ')} privilege")
+        raise deny(403, "privilege", f"needs the {need.replace('|', ' or ')} privilege")
 
 
 @web.middleware
@@ -199,16 +199,16 @@ async def access(request: web.Request, handler):
         return await handler(request)
     need = rule_for(request.method, path)
     if need is None:
-        raise _deny(403, "route", "no access rule covers this route")
+        raise deny(403, "route", "no access rule covers this route")
     if need == "public":
         request[IDENTITY] = await identify(request)
         return await handler(request)
     who = await identify(request)
     if who is None:
-        raise _deny(401, "session", "sign in first")
+        raise deny(401, "session", "sign in first")
     if (who.kind == "session" and request.method not in SAFE_METHODS
             and request.headers.get("X-CSRF-Token") != who.csrf):
-        raise _deny(403, "csrf", "missing or wrong X-CSRF-Token header")
+        raise deny(403, "csrf", "missing or wrong X-CSRF-Token header")
     await check(request, need, who)
     request[IDENTITY] = who
     return await handler(request)

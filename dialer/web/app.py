@@ -209,9 +209,7 @@ async def import_contacts(request: web.Request) -> web.Response:
         body = await json_body(request)
         reject_unknown(body, ("csv", "mapping", "list_name", "default_region", "campaign_id"))
     campaign_id = body.get("campaign_id")
-    if campaign_id is not None and (not isinstance(campaign_id, int)
-                                    or isinstance(campaign_id, bool)):
-        raise FieldError("campaign_id", "not an id")
+    await access.check_fields(request, access.identity(request), {"campaign_id": campaign_id})
     store = request.app[DIALER].store
     result = await store.run(contacts.import_contacts, path_id(request),
                              body.get("list_name") or "Import", body.get("csv"),
