@@ -15,9 +15,10 @@ from dialer.db import Store, auth, migrate, open_database, suppression
 from dialer.db.models import (Account, Agent, Attempt, AuthToken, Campaign,
                               CampaignSuppression, Contact, Followup, ServicePlan, User)
 from dialer.web.app import create_app
+from tests.unit.test_access import sign_in as access_sign_in
 from tests.unit.test_api_admin import assert_error
+from tests.unit.test_security import T0, Clock
 
-T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
 SUPERVISOR = frozenset(auth.BUILTIN_ROLES["supervisor"])
 
 
@@ -62,14 +63,6 @@ def test_the_rule_never_lets_anybody_reach_beyond_the_actor():
 
 
 # ---- the app ------------------------------------------------------------------------------
-class Clock:
-    def __init__(self):
-        self.now = T0
-
-    def __call__(self):
-        return self.now
-
-
 class Agents:
     """The runtime's live sessions, as /api/agents/sessions reads them."""
 
@@ -125,18 +118,16 @@ async def env(tmp_path, aiohttp_client):
 
 
 async def sign_in(aiohttp_client, app, username):
-    client = await aiohttp_client(app)
-    resp = await client.post("/api/session", json={"username": username,
-                                                   "password": "password1"})
-    assert resp.status == 200, await resp.text()
-    client.session.headers["X-CSRF-Token"] = (await resp.json())["csrf"]
+    """A browser session of the user that sends its CSRF token with every request."""
+    client, csrf = await access_sign_in(aiohttp_client, app, username)
+    client.session.headers["X-CSRF-Token"] = csrf
     return client
 
 
 async def test_the_issue_s_attack_fails(env):
     """A supervisor raised their own role to admin, read another account, minted a token for
     the admin and reset the admin's password. Each step is refused now."""
-    aiohttp_client, app, store, clock, ids = env
+    aiohttp_client, app, store, _clock, ids = env
     sup = await sign_in(aiohttp_client, app, "sup")
     resp = await sup.patch(f"/api/users/{ids['sup']}", json={"role": "admin"})
     assert resp.status == 403
@@ -166,7 +157,7 @@ async def test_the_issue_s_attack_fails(env):
 
 
 async def test_users_change_their_own_details_but_not_their_reach(env):
-    aiohttp_client, app, store, clock, ids = env
+    aiohttp_client, app, _store, _clock, ids = env
     cm = await sign_in(aiohttp_client, app, "cm")  # no manage_users
     resp = await cm.patch(f"/api/users/{ids['cm']}", json={"full_name": "Cam",
                                                            "email": "cam@example.com"})
@@ -207,7 +198,7 @@ async def test_users_change_their_own_details_but_not_their_reach(env):
 
 
 async def test_roles_belong_to_the_account_that_made_them(env):
-    aiohttp_client, app, store, clock, ids = env
+    aiohttp_client, app, store, _clock, ids = env
     sup = await sign_in(aiohttp_client, app, "sup")
     resp = await sup.post(f"/api/accounts/{ids['acme']}/roles",
                           json={"name": "caller", "privileges": ["take_calls"]})
@@ -284,7 +275,7 @@ async def test_api_tokens_expire_are_listed_and_revoked(env):
 
 
 async def test_a_token_acts_with_its_user_s_privileges_of_the_moment(env):
-    aiohttp_client, app, store, clock, ids = env
+    aiohttp_client, app, store, _clock, ids = env
     token = (await store.run(auth.create_api_token, ids["cm"]))["token"]
     api = await aiohttp_client(app, headers={"Authorization": f"Bearer {token}"})
     assert (await api.get(f"/api/accounts/{ids['acme']}/contacts")).status == 200
@@ -294,7 +285,7 @@ async def test_a_token_acts_with_its_user_s_privileges_of_the_moment(env):
 
 
 async def test_what_an_agent_reads(env):
-    aiohttp_client, app, store, clock, ids = env
+    aiohttp_client, app, store, _clock, ids = env
     ann = await sign_in(aiohttp_client, app, "ann")
     sessions = (await (await ann.get("/api/agents/sessions")).json())["items"]
     assert [s["agent_id"] for s in sessions] == [ids["ann_agent"]]  # not bob's screen
@@ -317,7 +308,7 @@ async def test_what_an_agent_reads(env):
 
 
 async def test_profiles_hold_wherever_a_campaign_s_object_is_named(env):
-    aiohttp_client, app, store, clock, ids = env
+    aiohttp_client, app, _store, _clock, ids = env
     nsup = await sign_in(aiohttp_client, app, "nsup")  # sees spring, not autumn
     timeline = await (await nsup.get(f"/api/contacts/{ids['dee']}/timeline")).json()
     assert {e.get("campaign_id") for e in timeline["events"] if e["kind"] == "attempt"} == \
