@@ -12,8 +12,9 @@ import pytest
 
 from dialer.core import privileges as rules
 from dialer.db import Store, auth, migrate, open_database, suppression
+from dialer.db.migrate import router
 from dialer.db.models import (Account, Agent, Attempt, AuthToken, Campaign,
-                              CampaignSuppression, Contact, Followup, ServicePlan, User)
+                              CampaignSuppression, Contact, Followup, Role, ServicePlan, User)
 from dialer.web.app import create_app
 from tests.unit.test_access import sign_in as access_sign_in
 from tests.unit.test_api_admin import assert_error
@@ -350,3 +351,21 @@ async def test_profiles_hold_wherever_a_campaign_s_object_is_named(env):
     sup = await sign_in(aiohttp_client, app, "sup")  # no profile: all of them
     lists = (await (await sup.get(f"/api/accounts/{ids['acme']}/suppression-lists")).json())
     assert ids["hidden_list"] in [sl["id"] for sl in lists["items"]]
+
+
+def test_migration_010_makes_old_roles_built_in_and_old_api_tokens_expire(tmp_path):
+    database = open_database(f"sqlite:///{tmp_path}/old.db")
+    router(database).run("009_action_call_node")
+    sql = database.execute_sql
+    sql("INSERT INTO account (name, timezone, voicemail_enabled, created_at) "
+        "VALUES ('a', 'UTC', 0, '2025-01-01')")
+    sql("""INSERT INTO role (name, privileges) VALUES ('helpdesk', '["manage_users"]')""")
+    sql("INSERT INTO users (account_id, username, password_hash, full_name, active, "
+        "role_id, created_at) VALUES (1, 'u', '!', '', 1, 1, '2025-01-01')")
+    sql("INSERT INTO auth_token (user_id, kind, token_hash, name, created_at) "
+        "VALUES (1, 'api', 'h', 'old', '2025-01-01 10:00:00')")
+    assert migrate(database) == ["010_account_roles_token_expiry"]
+    role = Role.get_by_id(1)
+    assert role.account_id is None and role.name == "helpdesk"  # read-only, for everyone
+    assert AuthToken.get_by_id(1).expires_at == dt.datetime(2025, 4, 1, 10, 0)
+    assert auth.role_named(1, "helpdesk").id == 1
