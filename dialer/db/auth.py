@@ -15,9 +15,10 @@ A profile limits the campaigns a user sees: all of them, or a chosen list. A use
 a profile sees every campaign of their account.
 
 Changes made on behalf of a signed-in user take their Identity as `by` (positional-only
-where the other arguments come from a request body) and follow dialer.core.privileges: nobody gives a role, profile or token
-reaching beyond their own, nor touches a user who reaches beyond them. `by=None` is the
-trusted caller (the CLI, the demo, tests).
+where the other arguments come from a request body, so no body can set it) and follow
+dialer.core.privileges: nobody gives a role, profile or token reaching beyond their own,
+nor touches a user who reaches beyond them. `by=None` is the trusted caller (the CLI, the
+demo, tests).
 """
 
 from __future__ import annotations

@@ -76,8 +76,8 @@ async def env(tmp_path, aiohttp_client):
         account = Account.create(name=name, plan=plan)
         ids[name] = one_of_each(account, T0)
     # B's manager holds every privilege but manage_system (that one spans all accounts)
-    auth.create_role(ids["b"]["accounts"], "all but system", ["manage_campaigns", "manage_users", "manage_inbound",
-                                        "take_calls"])
+    auth.create_role(ids["b"]["accounts"], "all but system",
+                     ["manage_campaigns", "manage_users", "manage_inbound", "take_calls"])
     auth.create_user(ids["b"]["accounts"], username="bob", password="correct horse 9",
                      role="all but system")
     db.close()
