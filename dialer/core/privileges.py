@@ -117,11 +117,13 @@ def role_grant(actor: Reach, privileges: frozenset[str]) -> Refusal | None:
 
 
 def profile_change(actor: Reach, before: frozenset[int] | None, after: frozenset[int] | None,
-                   is_new: bool) -> Refusal | None:
+                   is_new: bool, holders: tuple[Reach, ...] = ()) -> Refusal | None:
     """May `actor` create a profile showing `after`, or change one from `before` to
-    `after` (None: every campaign of the account)?"""
+    `after` (None: every campaign of the account) that `holders` have?"""
     if not is_new and not sees_all(actor, before):
         return Refusal("id", "this profile shows campaigns that yours does not")
+    if not all(covers(actor, holder) for holder in holders):
+        return Refusal("id", "a user of this profile holds a privilege that you do not")
     if not sees_all(actor, after):
         return Refusal("campaign_ids", "you may only show campaigns your profile shows")
     return None

@@ -170,7 +170,9 @@ def update_profile(profile_id: int, by: Identity | None = None, /, **values: Any
     if "campaign_ids" in values:
         _set_profile_campaigns(profile, values["campaign_ids"])
     if by is not None:  # refused: the transaction rolls the changes back
-        _refuse(rules.profile_change(by.actor.reach, before, _shown(profile), is_new=False))
+        holders = tuple(reach_of(u) for u in User.select().where(User.profile == profile.id))
+        _refuse(rules.profile_change(by.actor.reach, before, _shown(profile), is_new=False,
+                                     holders=holders))
     return profile_dict(profile)
 
 

@@ -56,6 +56,10 @@ def test_the_rule_never_lets_anybody_reach_beyond_the_actor():
     assert rules.profile_change(narrow.reach, frozenset({7}), None, is_new=False).field \
         == "campaign_ids"
     assert rules.profile_change(narrow.reach, None, frozenset({7}), is_new=False).field == "id"
+    assert rules.profile_change(boss.reach, None, frozenset({7}), is_new=False,
+                                holders=(admin,)).field == "id"  # narrowing the admin's
+    assert rules.profile_change(boss.reach, None, frozenset({7}), is_new=False,
+                                holders=(reach(["take_calls"]),)) is None
     # another account: only manage_system
     assert not rules.covers(reach(SUPERVISOR), reach([], account=2))
     assert rules.covers(admin, reach(SUPERVISOR, account=2))
