@@ -296,7 +296,8 @@ async def create_agent_group(request: web.Request) -> web.Response:
 @routes.post("/api/accounts/{id}/agents")
 async def create_agent(request: web.Request) -> web.Response:
     body = await json_body(request)
-    reject_unknown(body, ("username", "endpoint", "full_name", "group_ids", "password"))
+    reject_unknown(body, ("username", "endpoint", "full_name", "group_ids", "password",
+                          "profile_id"))
     for name in ("username", "endpoint"):
         if name not in body:
             raise FieldError(name, "required")

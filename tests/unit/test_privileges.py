@@ -193,6 +193,13 @@ async def test_users_change_their_own_details_but_not_their_reach(env):
                            json={"username": "fine", "role": "agent",
                                  "profile_id": ids["narrow"]})
     assert resp.status == 201, await resp.text()
+    agent = {"username": "agent7", "endpoint": "PJSIP/agent7"}
+    resp = await nsup.post(f"/api/accounts/{ids['acme']}/agents", json=agent)
+    assert resp.status == 403  # an agent without a profile would see every campaign
+    assert_error(await resp.json(), "profile_id")
+    resp = await nsup.post(f"/api/accounts/{ids['acme']}/agents",
+                           json={**agent, "profile_id": ids["narrow"]})
+    assert resp.status == 201, await resp.text()
     # nor acts on a user who sees more campaigns than they do
     assert (await nsup.patch(f"/api/users/{ids['ann']}", json={"full_name": "x"})).status == 403
     # the profile is unchanged (a refused change is rolled back)
