@@ -94,7 +94,7 @@ def seed(db_url: str, contacts: int) -> dict:
                 Campaign.update(agent_group=first["group_id"], account=first["account_id"]) \
                     .where(Campaign.id == ids["campaign_id"]).execute()
         auth.create_user(first["account_id"], username=USER, password=PASSWORD, role="admin")
-        token = auth.create_api_token(auth.stored_password(USER).user_id)
+        token = auth.create_api_token(auth.stored_password(USER).user_id)["token"]
     db.close()
     return {"phases": phases, "agents": first["agent_ids"], "token": token}
 

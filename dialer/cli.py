@@ -149,7 +149,7 @@ def _cmd_user(args) -> int:
         return 0
     user_id = User.get(User.username == args.username).id
     if args.action == "token":
-        print(auth.create_api_token(user_id, "cli"))
+        print(auth.create_api_token(user_id, name="cli")["token"])
     else:
         auth.update_user(user_id, password=password())
         print(f"password of {args.username} changed; their sessions are closed")

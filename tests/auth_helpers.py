@@ -12,4 +12,4 @@ def bearer(account_id: int, role: str = "admin", username: str | None = None,
     name = username or f"{role.replace(' ', '-')}-{User.select().count() + 1}"
     user = auth.create_user(account_id, username=name, password="password1", role=role,
                             **user_fields)
-    return {"Authorization": f"Bearer {auth.create_api_token(user['id'])}"}
+    return {"Authorization": f"Bearer {auth.create_api_token(user['id'])['token']}"}

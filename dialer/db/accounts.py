@@ -67,10 +67,13 @@ def create_agent_group(account_id: int, /, **values: Any) -> dict:
 
 
 @transaction
-def create_agent(account_id: int, /, *, username: Any, endpoint: Any, full_name: Any = "",
-                 group_ids: Any = (), password: Any = None) -> dict:
-    """An agent (and its user, role "agent") whose desk phone is `endpoint`, e.g.
-    "PJSIP/alice". Without a password the user cannot sign in until one is set."""
+def create_agent(account_id: int, by: auth.Identity | None = None, /, *, username: Any,
+                 endpoint: Any, full_name: Any = "", group_ids: Any = (),
+                 password: Any = None, profile_id: Any = None) -> dict:
+    """An agent (and its user, role "agent", `profile_id` if given) whose desk phone is
+    `endpoint`, e.g. "PJSIP/alice". Without a password the user cannot sign in until one
+    is set. `by` may only create it if they hold take_calls and see the profile's campaigns
+    (see auth.create_user)."""
     account = Account.get_by_id(account_id)
     username = text("username", username)
     endpoint = asterisk_fields.endpoint("endpoint", endpoint)
@@ -78,8 +81,9 @@ def create_agent(account_id: int, /, *, username: Any, endpoint: Any, full_name:
         raise ConflictError("username", f"{username!r} is taken")
     if not isinstance(group_ids, (list, tuple)):
         raise FieldError("group_ids", "must be a list of agent group ids")
-    user = auth.create_user(account.id, username=username, role="agent", password=password,
-                            full_name=text("full_name", full_name or username))
+    user = auth.create_user(account.id, by, username=username, role="agent", password=password,
+                            full_name=text("full_name", full_name or username),
+                            profile_id=profile_id)
     agent = Agent.create(user=user["id"], endpoint=endpoint)
     for group_id in group_ids:
         _add_member(account.id, group_id, agent.id)

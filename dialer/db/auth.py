@@ -13,6 +13,12 @@ Privileges (a role holds a list of them):
 - take_calls: the agent page (their own agent only).
 A profile limits the campaigns a user sees: all of them, or a chosen list. A user without
 a profile sees every campaign of their account.
+
+Changes made on behalf of a signed-in user take their Identity as `by` (positional-only
+where the other arguments come from a request body, so no body can set it) and follow
+dialer.core.privileges: nobody gives a role, profile or token reaching beyond their own,
+nor touches a user who reaches beyond them. `by=None` is the trusted caller (the CLI, the
+demo, tests).
 """
 
 from __future__ import annotations
@@ -26,13 +32,14 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..core import privileges as rules
+from ..core.privileges import PRIVILEGES, Refusal
 from . import asterisk_fields
-from .fields import to_naive_utc
+from .fields import to_naive_utc, utcnow
 from .models import Account, Agent, AuthToken, Campaign, Profile, ProfileCampaign, Role, User
-from .validation import ConflictError, FieldError, boolean, reject_unknown, text, transaction
+from .validation import (ConflictError, FieldError, ForbiddenError, boolean, integer,
+                         reject_unknown, text, transaction)
 
-PRIVILEGES = ("manage_system", "manage_campaigns", "manage_users", "manage_inbound",
-              "take_calls")
 BUILTIN_ROLES = {
     "admin": list(PRIVILEGES),
     "supervisor": ["manage_campaigns", "manage_users", "manage_inbound", "take_calls"],
@@ -40,6 +47,8 @@ BUILTIN_ROLES = {
     "agent": ["take_calls"],
 }
 SESSION_LIFETIME = dt.timedelta(hours=12)
+API_TOKEN_DAYS, API_TOKEN_MAX_DAYS = 90, 365  # an API token's lifetime: default, longest
+_LAST_USED_STEP = dt.timedelta(minutes=5)  # how often a token's last use is written
 MIN_PASSWORD = 8
 NO_PASSWORD = "!"  # matches no password: verify() fails on it
 
@@ -70,16 +79,33 @@ class Identity:
     def sees_campaign(self, campaign_id: int) -> bool:
         return self.campaigns is None or campaign_id in self.campaigns
 
+    @property
+    def actor(self) -> rules.Actor:
+        return rules.Actor(self.user_id, rules.Reach(self.account_id, self.privileges,
+                                                     self.campaigns))
+
+
+def _refuse(refusal: Refusal | None) -> None:
+    if refusal is not None:
+        raise ForbiddenError(refusal.field, refusal.message)
+
 
 # ---- roles and profiles ---------------------------------------------------------------
-def role_id(name: str) -> int:
-    """The role's id; the built-in roles are created on first use."""
-    role = Role.get_or_none(Role.name == name)
+def _builtin(name: str) -> Role:
+    """A built-in role, created on first use."""
+    role = Role.get_or_none(Role.name == name, Role.account.is_null())
+    return role or Role.create(name=name, privileges=BUILTIN_ROLES[name])
+
+
+def role_named(account_id: int, name: str) -> Role:
+    """The role a user of the account may be given: a built-in one, or one of the account's."""
+    role = Role.select().where((Role.name == name) & (Role.account.is_null()
+                                                     | (Role.account == account_id))).first()
+    if role is None and name in BUILTIN_ROLES:
+        role = _builtin(name)
     if role is None:
-        if name not in BUILTIN_ROLES:
-            raise FieldError("role", f"no role named {name!r}")
-        role = Role.create(name=name, privileges=BUILTIN_ROLES[name])
-    return role.id
+        raise FieldError("role", f"no role named {name!r} in this account")
+    return role
 
 
 def _privileges(value: Any) -> list[str]:
@@ -89,37 +115,54 @@ def _privileges(value: Any) -> list[str]:
 
 
 @transaction
-def create_role(name: Any, privileges: Any) -> dict:
-    name = text("name", name, max_length=64)
-    if Role.select().where(Role.name == name).exists():
+def create_role(account_id: int, name: Any, privileges: Any, *,
+                by: Identity | None = None) -> dict:
+    """A role of the account, with privileges its creator holds."""
+    account = Account.get_by_id(account_id)
+    name, privileges = text("name", name, max_length=64), _privileges(privileges)
+    if by is not None:
+        _refuse(rules.role_grant(by.actor.reach, frozenset(privileges)))
+    if name in BUILTIN_ROLES or Role.select().where(
+            (Role.name == name) & (Role.account.is_null() | (Role.account == account.id))
+    ).exists():
         raise ConflictError("name", f"a role named {name!r} exists")
-    return role_dict(Role.create(name=name, privileges=_privileges(privileges)))
+    return role_dict(Role.create(account=account, name=name, privileges=privileges))
 
 
-def list_roles() -> list[dict]:
+def list_roles(by: Identity | None = None) -> list[dict]:
+    """The built-in roles, then those of the caller's account (every account's for
+    manage_system or the trusted caller)."""
     for name in BUILTIN_ROLES:
-        role_id(name)
-    return [role_dict(r) for r in Role.select().order_by(Role.id)]
+        _builtin(name)
+    query = Role.select().order_by(Role.id)
+    if by is not None and "manage_system" not in by.privileges:
+        query = query.where(Role.account.is_null() | (Role.account == by.account_id))
+    return [role_dict(r) for r in query]
 
 
 def role_dict(role: Role) -> dict:
-    return {"id": role.id, "name": role.name, "privileges": role.privileges}
+    return {"id": role.id, "name": role.name, "privileges": role.privileges,
+            "account_id": role.account_id, "built_in": role.account_id is None}
 
 
 @transaction
 def create_profile(account_id: int, name: Any, all_campaigns: Any = False,
-                   campaign_ids: Any = ()) -> dict:
+                   campaign_ids: Any = (), *, by: Identity | None = None) -> dict:
+    """A profile of the account, showing no campaign its creator does not see."""
     account = Account.get_by_id(account_id)
     profile = Profile.create(account=account, name=text("name", name),
                              all_campaigns=boolean("all_campaigns", all_campaigns))
     _set_profile_campaigns(profile, campaign_ids)
+    if by is not None:
+        _refuse(rules.profile_change(by.actor.reach, None, _shown(profile), is_new=True))
     return profile_dict(profile)
 
 
 @transaction
-def update_profile(profile_id: int, **values: Any) -> dict:
+def update_profile(profile_id: int, by: Identity | None = None, /, **values: Any) -> dict:
     reject_unknown(values, ("name", "all_campaigns", "campaign_ids"))
     profile = Profile.get_by_id(profile_id)
+    before = _shown(profile)
     if "name" in values:
         profile.name = text("name", values["name"])
     if "all_campaigns" in values:
@@ -127,7 +170,19 @@ def update_profile(profile_id: int, **values: Any) -> dict:
     profile.save()
     if "campaign_ids" in values:
         _set_profile_campaigns(profile, values["campaign_ids"])
+    if by is not None:  # refused: the transaction rolls the changes back
+        holders = tuple(reach_of(u) for u in User.select().where(User.profile == profile.id))
+        _refuse(rules.profile_change(by.actor.reach, before, _shown(profile), is_new=False,
+                                     holders=holders))
     return profile_dict(profile)
+
+
+def _shown(profile: Profile | None) -> frozenset[int] | None:
+    """The campaigns a profile shows (None: all of the account's; no profile, too)."""
+    if profile is None or profile.all_campaigns:
+        return None
+    return frozenset(c for (c,) in ProfileCampaign.select(ProfileCampaign.campaign)
+                     .where(ProfileCampaign.profile == profile.id).tuples())
 
 
 def _set_profile_campaigns(profile: Profile, campaign_ids: Any) -> None:
@@ -179,6 +234,7 @@ def _password(value: Any) -> str:
 
 
 def _apply_user(user: User, values: dict) -> None:
+    """Set the fields on the (unsaved) user."""
     for name, value in values.items():
         if name == "password":  # None: no sign-in until a password is set
             user.password_hash = NO_PASSWORD if value is None else _password(value)
@@ -187,10 +243,12 @@ def _apply_user(user: User, values: dict) -> None:
         elif name == "active":
             user.active = boolean("active", value)
         elif name == "role":
-            user.role = None if value is None else role_id(text("role", value, max_length=64))
+            user.role = None if value is None else role_named(
+                user.account_id, text("role", value, max_length=64))
         elif name == "profile_id":
             if value is not None and not Profile.select().where(
-                    (Profile.id == value) & (Profile.account == user.account_id)).exists():
+                    (Profile.id == integer("profile_id", value, minimum=1))
+                    & (Profile.account == user.account_id)).exists():
                 raise FieldError("profile_id", "no such profile in this account")
             user.profile = value
         elif name == "endpoint":
@@ -201,8 +259,16 @@ def _apply_user(user: User, values: dict) -> None:
             setattr(user, name, text(name, value, nullable=True))
 
 
+def reach_of(user: User) -> rules.Reach:
+    """What the user (as it stands in memory, saved or not) may do and see."""
+    role = Role.get_or_none(Role.id == user.role_id) if user.role_id else None
+    profile = Profile.get_or_none(Profile.id == user.profile_id) if user.profile_id else None
+    return rules.Reach(user.account_id, frozenset(role.privileges if role else ()),
+                       _shown(profile))
+
+
 @transaction
-def create_user(account_id: int, /, **values: Any) -> dict:
+def create_user(account_id: int, by: Identity | None = None, /, **values: Any) -> dict:
     reject_unknown(values, USER_FIELDS)
     if "username" not in values:
         raise FieldError("username", "required")
@@ -210,18 +276,24 @@ def create_user(account_id: int, /, **values: Any) -> dict:
         raise ConflictError("username", f"{values['username']!r} is taken")
     user = User(account=Account.get_by_id(account_id), password_hash=NO_PASSWORD)
     _apply_user(user, values)
+    if by is not None:
+        _refuse(rules.user_change(by.actor, None, None, reach_of(user), frozenset(values)))
     user.save()
     return user_dict(user)
 
 
 @transaction
-def update_user(user_id: int, /, **values: Any) -> dict:
+def update_user(user_id: int, by: Identity | None = None, /, **values: Any) -> dict:
     reject_unknown(values, USER_FIELDS)
     user = User.get_by_id(user_id)
     if "username" in values and User.select().where(
             (User.username == values["username"]) & (User.id != user_id)).exists():
         raise ConflictError("username", f"{values['username']!r} is taken")
+    before = reach_of(user)
     _apply_user(user, values)
+    if by is not None:
+        _refuse(rules.user_change(by.actor, user.id, before, reach_of(user),
+                                  frozenset(values)))
     user.save()
     if values.get("active") is False or "password" in values:  # signed out everywhere
         AuthToken.delete().where((AuthToken.user == user.id)
@@ -300,15 +372,61 @@ def open_session(user_id: int, now: dt.datetime, new_hash: str | None = None) ->
             "privileges": sorted(role.privileges) if role else []}
 
 
+def _token_owner(by: Identity | None, user_id: int) -> User:
+    """The user whose API tokens `by` wants to mint, list or revoke (403 if they may not)."""
+    user = User.get_by_id(user_id)
+    if by is not None:
+        _refuse(rules.token_action(by.actor, user.id, reach_of(user)))
+    return user
+
+
 @transaction
-def create_api_token(user_id: int, name: str = "api") -> str:
+def create_api_token(user_id: int, by: Identity | None = None, /, name: Any = "api",
+                     expires_in_days: Any = API_TOKEN_DAYS,
+                     now: dt.datetime | None = None) -> dict:
+    """A new API token of the user: {"token" (shown once: only its hash is kept), "id",
+    "name", "created_at", "expires_at"}; it lasts `expires_in_days` (at most
+    API_TOKEN_MAX_DAYS) and acts with its user's privileges of the moment."""
+    user = _token_owner(by, user_id)
+    days = integer("expires_in_days", expires_in_days, minimum=1, maximum=API_TOKEN_MAX_DAYS)
+    now = to_naive_utc(now or utcnow())
     token = secrets.token_urlsafe(32)
-    AuthToken.create(user=User.get_by_id(user_id), kind="api", token_hash=_digest(token),
-                     name=name)
-    return token
+    row = AuthToken.create(user=user, kind="api", token_hash=_digest(token),
+                           name=text("name", name, max_length=64), created_at=now,
+                           expires_at=now + dt.timedelta(days=days))
+    return {"token": token, **api_token_dict(row)}
+
+
+def api_token_dict(row: AuthToken) -> dict:
+    """An API token as listed: never its secret (nor its hash)."""
+    return {"id": row.id, "name": row.name, "created_at": _iso(row.created_at),
+            "expires_at": _iso(row.expires_at), "last_used_at": _iso(row.last_used_at)}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.replace(tzinfo=dt.timezone.utc).isoformat() if value else None
+
+
+@transaction
+def list_api_tokens(user_id: int, by: Identity | None = None, /) -> list[dict]:
+    user = _token_owner(by, user_id)
+    return [api_token_dict(t) for t in AuthToken.select().where(
+        (AuthToken.user == user.id) & (AuthToken.kind == "api")).order_by(AuthToken.id)]
+
+
+@transaction
+def revoke_api_token(user_id: int, token_id: int, by: Identity | None = None, /) -> dict:
+    user = _token_owner(by, user_id)
+    row = AuthToken.get_or_none((AuthToken.id == token_id) & (AuthToken.user == user.id)
+                                & (AuthToken.kind == "api"))
+    if row is None:
+        raise FieldError("token_id", "no such API token of this user")
+    row.delete_instance()
+    return {"revoked": token_id}
 
 
 def logout(token: str) -> None:
+    """Ends a session, or revokes an API token."""
     AuthToken.delete().where(AuthToken.token_hash == _digest(token)).execute()
 
 
@@ -319,16 +437,15 @@ def identify(token: str, kind: str, now: dt.datetime) -> Identity | None:
            .first())
     if row is None or not row.user.active:
         return None
-    if row.expires_at is not None and row.expires_at <= to_naive_utc(now):
+    naive_now = to_naive_utc(now)
+    if row.expires_at is not None and row.expires_at <= naive_now:
         row.delete_instance()  # expired: gone for good, not merely refused
         return None
+    if kind == "api" and (row.last_used_at is None
+                          or naive_now - row.last_used_at >= _LAST_USED_STEP):
+        AuthToken.update(last_used_at=naive_now).where(AuthToken.id == row.id).execute()
     user = row.user
-    role = Role.get_or_none(Role.id == user.role_id) if user.role_id else None
-    profile = Profile.get_or_none(Profile.id == user.profile_id) if user.profile_id else None
-    campaigns = None
-    if profile is not None and not profile.all_campaigns:
-        campaigns = frozenset(link.campaign_id for link in profile.campaign_links)
+    reach = reach_of(user)
     agent = Agent.get_or_none(Agent.user == user.id)
-    return Identity(user.id, user.username, user.account_id,
-                    frozenset(role.privileges if role else ()), campaigns,
-                    agent.id if agent else None, kind, row.csrf)
+    return Identity(user.id, user.username, user.account_id, reach.privileges,
+                    reach.campaigns, agent.id if agent else None, kind, row.csrf)

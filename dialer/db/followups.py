@@ -22,6 +22,7 @@ from ..core.followups import EXPIRY, FollowupError, Slot, Status
 from ..core.phones import PhoneError, zones_for
 from .models import Account, Agent, Attempt, Campaign, Contact, ContactPhone, Followup
 from .permissions import agent_may
+from .queries import Visible, campaign_scope
 from .suppression import is_suppressed, on_demand_strategy
 from .validation import ConflictError, FieldError, integer, transaction
 
@@ -222,9 +223,12 @@ def get_followup(followup_id: int) -> dict:
 
 @transaction
 def list_followups(*, agent_id: int | None = None, account_id: int | None = None,
-                   contact_id: int | None = None, status: str | None = None) -> list[dict]:
-    """Followups by start time, filtered by any of the arguments."""
-    query = Followup.select().order_by(Followup.scheduled_at, Followup.id)
+                   contact_id: int | None = None, status: str | None = None,
+                   visible: Visible = None) -> list[dict]:
+    """Followups by start time, filtered by any of the arguments (`visible`: of these
+    campaigns, or of none)."""
+    query = campaign_scope(Followup.select().order_by(Followup.scheduled_at, Followup.id),
+                           Followup.campaign, visible)
     for column, value in ((Followup.agent, agent_id), (Followup.account, account_id),
                           (Followup.contact, contact_id)):
         if value is not None:

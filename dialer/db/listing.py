@@ -23,9 +23,8 @@ from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, A
                      ServicePlan, SuppressionList, User, Voicemail)
 from .suppression import list_dict
 from .plans import plan_dict
+from .queries import Visible, campaign_scope
 from .validation import ConflictError, FieldError, fmt_time
-
-Visible = frozenset[int] | None
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -41,13 +40,6 @@ def paged(query: pw.Select, limit: int, offset: int,
     page = list(query.limit(limit).offset(offset))
     items = rows(page) if rows is not None else [row(r) for r in page]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
-
-
-def _campaign_scope(query: pw.Select, field: pw.Field, visible: Visible) -> pw.Select:
-    """Rows of visible campaigns only (rows without a campaign stay)."""
-    if visible is None:
-        return query
-    return query.where(field.is_null() | field.in_(sorted(visible) or [0]))
 
 
 # ---- accounts and plans ---------------------------------------------------------------
@@ -362,7 +354,7 @@ def list_account_attempts(account_id: int, limit: int, offset: int, visible: Vis
     Account.get_by_id(account_id)
     query = (_attempts().join(Contact, on=(Attempt.contact == Contact.id))
              .where(Contact.account == account_id))
-    query = _campaign_scope(_attempt_filters(query, filters), Attempt.campaign, visible)
+    query = campaign_scope(_attempt_filters(query, filters), Attempt.campaign, visible)
     return paged(query.order_by(Attempt.id.desc()), limit, offset, attempt_dict)
 
 
@@ -413,7 +405,7 @@ def list_account_followups(account_id: int, limit: int, offset: int, visible: Vi
         query = query.where(Followup.agent == agent_id)
     if contact_id is not None:
         query = query.where(Followup.contact == contact_id)
-    query = _campaign_scope(query, Followup.campaign, visible)
+    query = campaign_scope(query, Followup.campaign, visible)
     return paged(query.order_by(Followup.scheduled_at, Followup.id), limit, offset,
                  followup_dict)
 

@@ -77,8 +77,14 @@ class Account(BaseModel):
 
 
 class Role(BaseModel):
-    name = pw.CharField(unique=True)
+    """Built-in (account NULL, read-only) or made by an account for its own users."""
+
+    account = pw.ForeignKeyField(Account, null=True, backref="roles", on_delete=CASCADE)
+    name = pw.CharField()
     privileges = JSONField(default=list)  # e.g. ["manage_campaigns", "listen_calls"]
+
+    class Meta:
+        indexes = ((("account", "name"), True),)
 
 
 class Profile(BaseModel):
@@ -120,6 +126,7 @@ class AuthToken(BaseModel):
     name = pw.CharField(default="")
     created_at = UTCDateTimeField(default=utcnow)
     expires_at = UTCDateTimeField(null=True)
+    last_used_at = UTCDateTimeField(null=True)  # API tokens, to the nearest few minutes
 
 
 # --- agents ---------------------------------------------------------------------------

@@ -1,19 +1,25 @@
-"""Whose is an object named in a URL: its account, its campaign (profiles limit those), and
-the agent it belongs to (agents act on their own things only)."""
+"""Whose is an object named in a URL: its account, its campaigns (profiles limit those: a
+suppression list is as far as the campaigns it is attached to), and the agent it belongs
+to (agents act on their own things only)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign, Contact, Filter, Followup,
-                     Profile, Script, SuppressionList, User)
+from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
+                     CampaignSuppression, Contact, Filter, Followup, Profile, Script,
+                     SuppressionList, User)
 
 
 @dataclass(frozen=True)
 class Owner:
     account_id: int
-    campaign_id: int | None = None
+    campaign_ids: frozenset[int] = frozenset()
     agent_id: int | None = None
+
+
+def _campaign(campaign_id: int | None) -> frozenset[int]:
+    return frozenset() if campaign_id is None else frozenset({campaign_id})
 
 
 def _agent(a: Agent) -> Owner:
@@ -21,16 +27,22 @@ def _agent(a: Agent) -> Owner:
 
 
 def _attempt(a: Attempt) -> Owner:
-    return Owner(a.contact.account_id, a.campaign_id, a.agent_id)
+    return Owner(a.contact.account_id, _campaign(a.campaign_id), a.agent_id)
 
 
 def _followup(f: Followup) -> Owner:
-    return Owner(f.account_id, f.campaign_id, f.agent_id)
+    return Owner(f.account_id, _campaign(f.campaign_id), f.agent_id)
+
+
+def _suppression_list(s: SuppressionList) -> Owner:
+    return Owner(s.account_id, frozenset(c for (c,) in CampaignSuppression.select(
+        CampaignSuppression.campaign).where(CampaignSuppression.suppression_list == s.id)
+        .tuples()))
 
 
 _BY_KIND = {
     "accounts": (None, lambda account_id: Owner(account_id)),
-    "campaigns": (Campaign, lambda c: Owner(c.account_id, c.id)),
+    "campaigns": (Campaign, lambda c: Owner(c.account_id, _campaign(c.id))),
     "agents": (Agent, _agent),
     "agent-groups": (AgentGroup, lambda g: Owner(g.account_id)),
     "attempts": (Attempt, _attempt),
@@ -38,7 +50,7 @@ _BY_KIND = {
     "filters": (Filter, lambda f: Owner(f.account_id)),
     "followups": (Followup, _followup),
     "scripts": (Script, lambda s: Owner(s.account_id)),
-    "suppression-lists": (SuppressionList, lambda s: Owner(s.account_id)),
+    "suppression-lists": (SuppressionList, _suppression_list),
     "action-calls": (ActionCall, lambda a: Owner(a.account_id)),
     "users": (User, lambda u: Owner(u.account_id)),
     "profiles": (Profile, lambda p: Owner(p.account_id)),
@@ -53,3 +65,10 @@ def owner_of(kind: str, object_id: int) -> Owner | None:
         return owner(object_id) if Account.get_or_none(Account.id == object_id) else None
     row = model.get_or_none(model.id == object_id)
     return owner(row) if row is not None else None
+
+
+def agent_had_contact(agent_id: int, contact_id: int) -> bool:
+    """Was the contact on one of the agent's calls, or is it in one of their followups?"""
+    return (Attempt.select().where((Attempt.agent == agent_id) & (Attempt.contact == contact_id))
+            .exists() or Followup.select().where((Followup.agent == agent_id)
+                                                 & (Followup.contact == contact_id)).exists())

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee as pw
+
 from .database import is_postgres
 from .models import CampaignContact, database_proxy
+
+Visible = frozenset[int] | None  # the campaigns a caller's profile shows (None: all)
+
+
+def campaign_scope(query: pw.Select, field: pw.Field, visible: Visible) -> pw.Select:
+    """Rows of visible campaigns only (rows without a campaign stay)."""
+    if visible is None:
+        return query
+    return query.where(field.is_null() | field.in_(sorted(visible) or [0]))
 
 CLAIMABLE_STATES = ("waiting", "rescheduled")
 

@@ -16,6 +16,7 @@ from ..core import scripts as core
 from ..core.followups import utc
 from . import dialing
 from .models import Account, Attempt, Campaign, Script
+from .queries import Visible, campaign_scope
 from .validation import ConflictError, FieldError, reject_unknown, text, transaction
 
 
@@ -162,16 +163,17 @@ def _answer_matches(answer: Any, value: Any) -> bool:
 def search_answers(*, contact_id: int | None = None, campaign_id: int | None = None,
                    agent_id: int | None = None, since: dt.datetime | None = None,
                    until: dt.datetime | None = None, item_id: str | None = None,
-                   value: Any = None) -> list[dict]:
+                   value: Any = None, visible: Visible = None) -> list[dict]:
     """Attempts with stored answers, oldest first, by contact, by campaign, or by agent
     session (agent_id with since/until: sessions live in the runtime, not the database).
-    `item_id` keeps attempts that answered it; with `value`, those whose answer matches."""
+    `item_id` keeps attempts that answered it; with `value`, those whose answer matches.
+    `visible`: only calls of these campaigns (or of none)."""
     if contact_id is None and campaign_id is None and agent_id is None:
         raise FieldError("contact_id", "give contact_id, campaign_id or agent_id")
     if value is not None and item_id is None:
         raise FieldError("item_id", "required to search by value")
-    query = (Attempt.select().where(Attempt.script_answers.is_null(False))
-             .order_by(Attempt.started_at, Attempt.id))
+    query = campaign_scope(Attempt.select().where(Attempt.script_answers.is_null(False))
+                           .order_by(Attempt.started_at, Attempt.id), Attempt.campaign, visible)
     for column, wanted in ((Attempt.contact, contact_id), (Attempt.campaign, campaign_id),
                            (Attempt.agent, agent_id)):
         if wanted is not None:

@@ -57,10 +57,15 @@ def create_list(account_id: int, /, *, name: Any, kind: Any) -> dict:
 
 
 @transaction
-def list_lists(account_id: int) -> list[dict]:
+def list_lists(account_id: int, visible: frozenset[int] | None = None) -> list[dict]:
+    """The account's lists; with `visible`, not those attached to another campaign."""
     Account.get_by_id(account_id)
-    return [list_dict(sl) for sl in SuppressionList.select()
-            .where(SuppressionList.account == account_id).order_by(SuppressionList.name)]
+    query = SuppressionList.select().where(SuppressionList.account == account_id)
+    if visible is not None:
+        hidden = CampaignSuppression.select(CampaignSuppression.suppression_list).where(
+            CampaignSuppression.campaign.not_in(sorted(visible) or [0]))
+        query = query.where(SuppressionList.id.not_in(hidden))
+    return [list_dict(sl) for sl in query.order_by(SuppressionList.name)]
 
 
 @transaction

@@ -8,6 +8,7 @@ import datetime as dt
 from ..core.followups import utc
 from .followups import followup_dict
 from .models import Attempt, Contact, Followup
+from .queries import Visible, campaign_scope
 from .validation import transaction
 
 # Tie-break for events at the same instant: the order they happen in a call.
@@ -53,19 +54,22 @@ def _followup_events(f: Followup) -> list[dict]:
 
 
 @transaction
-def contact_timeline(contact_id: int) -> dict:
+def contact_timeline(contact_id: int, visible: Visible = None) -> dict:
     """{"contact_id", "name", "events": [{"at" (ISO UTC), "kind", ...}]} oldest first.
 
     Kinds: attempt, script_answers, disposition (per attempt), followup_scheduled,
     followup_offered, followup_launched, followup_closed (status and reason: completed,
     expired, cancelled, suppressed, incompatible_channel_type). "status" on followup
-    events is the followup's current status.
+    events is the followup's current status. `visible`: only events of these campaigns
+    (and of none).
     """
     contact = Contact.get_by_id(contact_id)
     events = []
-    for a in Attempt.select().where(Attempt.contact == contact_id):
+    for a in campaign_scope(Attempt.select().where(Attempt.contact == contact_id),
+                            Attempt.campaign, visible):
         events.extend(_attempt_events(a))
-    for f in Followup.select().where(Followup.contact == contact_id):
+    for f in campaign_scope(Followup.select().where(Followup.contact == contact_id),
+                            Followup.campaign, visible):
         events.extend(_followup_events(f))
     events.sort(key=lambda e: (e["at"], _ORDER[e["kind"]],
                                e.get("attempt_id") or 0, e.get("followup_id") or 0))

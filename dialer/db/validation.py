@@ -1,7 +1,8 @@
 """Input checks for the admin services, with errors that name the field at fault.
 
-`FieldError` (HTTP 400) and its subclass `ConflictError` (HTTP 409: the input is well
-formed but the current data forbids it) carry `field`; the web app's error middleware turns
+`FieldError` (HTTP 400) and its subclasses `ConflictError` (HTTP 409: the input is well
+formed but the current data forbids it) and `ForbiddenError` (HTTP 403: the caller may
+not) carry `field`; the web app's error middleware turns
 them into {"error": {"field", "message"}}. `transaction` wraps a service function in its
 own `atomic()`, so it is one transaction when called directly and a savepoint inside
 `Store.run`.
@@ -31,6 +32,11 @@ class FieldError(ValueError):
 
 class ConflictError(FieldError):
     """Valid input the current state of the data forbids (HTTP 409)."""
+
+
+class ForbiddenError(FieldError):
+    """Valid input the caller may not ask for: a privilege, user or campaign beyond their
+    own (HTTP 403)."""
 
 
 def transaction(fn: Callable[..., T]) -> Callable[..., T]:

@@ -3,12 +3,20 @@
 Every route of the app is matched by one rule of `RULES` (a unit test checks that none is
 left out; an unmatched route is refused). A rule names what the caller needs:
 - public: nothing (health, sign-in, the OpenAPI document);
-- signed_in: any signed-in user;
-- member: a user of the account that owns the objects in the URL (and, for a campaign,
-  whose profile shows it); users with manage_system are members of every account;
-- own_agent: the agent in the URL is the caller's own, or the caller may manage_users;
-- call_agent: the caller was the agent on that call, or may manage_campaigns;
-- a privilege (see db.auth): member, and the caller's role holds it.
+- signed_in: any signed-in user (the handler shows them only their own or their account's);
+- member: a user of the account that owns the objects in the URL (and, for a campaign's
+  objects, whose profile shows the campaign); manage_system is a member of every account;
+- own_agent: member, and the agent in the URL is the caller's own, or they manage_users;
+- own_user: member, and the user in the URL is the caller, or they manage_users (what they
+  may change is decided by db.auth, after dialer.core.privileges);
+- call_agent: member, and the caller is the agent of that call or followup, or they
+  manage_campaigns;
+- contact_agent: member, and the contact was on one of the caller's agent's calls or
+  followups, or they manage_campaigns;
+- privileges ("a|b": any of them, see db.auth): member, and the caller's role holds one.
+Reads need a privilege too: an agent reads their own session, agent, user, calls, the
+contacts of those calls and their followups, and the scripts of their calls; nothing else
+of the account.
 Browsers carry a session cookie, and every change they make must echo the session's CSRF
 token in the X-CSRF-Token header; API clients send `Authorization: Bearer <token>`.
 """
@@ -21,9 +29,9 @@ import re
 from aiohttp import web
 
 from ..db import auth
-from ..db.ownership import KINDS, owner_of
+from ..db.ownership import KINDS, agent_had_contact, owner_of
 from . import signin
-from .common import DIALER, json_body, parse_id
+from .common import DIALER, json_body, parse_id, path_id
 
 SESSION_COOKIE = "dialer_session"
 IDENTITY = web.RequestKey("identity", object)  # the caller: auth.Identity, or None
@@ -32,6 +40,7 @@ _ANY = "*"
 _READ = "GET"
 
 # (methods, canonical path pattern, need) — first match wins.
+_STAFF = "manage_users|manage_campaigns"  # who sees the account's agents and groups
 RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/health", "public"),
     (_READ, r"/api/openapi\.json", "public"),
@@ -40,23 +49,36 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/plans(/.*)?", "signed_in"),
     (_ANY, r"/api/plans(/.*)?", "manage_system"),
     (_READ, r"/api/roles", "signed_in"),
-    (_ANY, r"/api/roles", "manage_system"),
     (_READ, r"/api/accounts", "signed_in"),
     (_ANY, r"/api/accounts", "manage_system"),
-    (_READ, r"/api/accounts/\{id\}(/.*)?", "member"),
-    (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles)(/.*)?", "manage_users"),
+    # reads
+    (_READ, r"/api/accounts/\{id\}", "member"),
+    (_READ, r"/api/accounts/\{id\}/(users|profiles)", "manage_users"),
+    (_READ, r"/api/accounts/\{id\}/(agent-groups|agents)", _STAFF),
+    (_READ, r"/api/accounts/\{id\}/(ring-group|action-calls|voicemails)(/.*)?",
+     "manage_inbound"),
+    (_READ, r"/api/accounts/\{id\}/.+", "manage_campaigns"),
+    (_READ, r"/api/agents/sessions", "signed_in"),
+    (_READ, r"/api/agent-groups/\{id\}", _STAFF),
+    (_READ, r"/api/action-calls/\{id\}", "manage_inbound"),
+    (_READ, r"/api/(attempts/\{id\}(/script)?|followups/\{id\})", "call_agent"),
+    (_READ, r"/api/contacts/\{id\}", "contact_agent"),
+    (_READ, r"/api/(campaigns|filters|scripts|suppression-lists|contacts|attempts)"
+            r"/\{id\}(/.*)?", "manage_campaigns"),
+    (_READ, r"/api/script-answers", "signed_in"),
+    # reads and changes
+    (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent"),
+    (_ANY, r"/api/users/\{id\}(/api-tokens(/\{token_id\})?)?", "own_user"),
+    # changes
+    (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles|roles)(/.*)?",
+     "manage_users"),
     (_ANY, r"/api/accounts/\{id\}/(ring-group|business-hours|action-calls)(/.*)?",
      "manage_inbound"),
     (_ANY, r"/api/accounts/\{id\}/.*", "manage_campaigns"),
-    (_READ, r"/api/agents/sessions", "signed_in"),
-    (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent"),
-    (_READ, r"/api/(campaigns|filters|scripts|suppression-lists|contacts|followups|attempts"
-            r"|action-calls|agent-groups|users|profiles)/\{id\}(/.*)?", "member"),
     (_ANY, r"/api/(campaigns|filters|scripts|suppression-lists)/\{id\}(/.*)?",
      "manage_campaigns"),
     (_ANY, r"/api/attempts/\{id\}/(answers|disposition)", "call_agent"),
-    (_ANY, r"/api/(agent-groups|users|profiles)/\{id\}(/.*)?", "manage_users"),
-    (_READ, r"/api/script-answers", "signed_in"),
+    (_ANY, r"/api/(agent-groups|profiles)/\{id\}(/.*)?", "manage_users"),
 ]
 _COMPILED = [(methods, re.compile(pattern + r"\Z"), need) for methods, pattern, need in RULES]
 
@@ -73,8 +95,9 @@ def rule_for(method: str, path: str) -> str | None:
     return None
 
 
-def _deny(status: int, field: str, message: str) -> web.HTTPException:
-    cls = {401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound}[status]
+def deny(status: int, field: str, message: str) -> web.HTTPException:
+    cls = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
+           404: web.HTTPNotFound}[status]
     return cls(text=json.dumps({"error": {"field": field, "message": message}}),
                content_type="application/json")
 
@@ -101,21 +124,39 @@ def _kinds_in(request: web.Request, path: str) -> list[tuple[str, int]]:
 
 
 async def check_objects(request: web.Request, who: auth.Identity,
-                        objects: list[tuple[str, int]]) -> int | None:
+                        objects: list[tuple[str, int]], field: str | None = None
+                        ) -> int | None:
     """404 unless each (kind, id) exists; 403 unless it is of the caller's account and, for
-    a campaign's, in their profile. Returns the agent the objects belong to, if any."""
+    a campaign's, in their profile. Returns the agent the objects belong to, if any. The
+    errors name `field`, else "id", "account" or "campaign"."""
     store, system = request.app[DIALER].store, "manage_system" in who.privileges
     agent_id = None
     for kind, object_id in objects:
         owner = await store.run(owner_of, kind, object_id)
         if owner is None:
-            raise _deny(404, "id", f"no such object in {kind}")
+            raise deny(404, field or "id", f"no such object in {kind}")
         if not system and owner.account_id != who.account_id:
-            raise _deny(403, "account", "this belongs to another account")
-        if owner.campaign_id is not None and not who.sees_campaign(owner.campaign_id):
-            raise _deny(403, "campaign", "this campaign is not in your profile")
+            raise deny(403, field or "account", "this belongs to another account")
+        if not all(who.sees_campaign(c) for c in owner.campaign_ids):
+            raise deny(403, field or "campaign", "this campaign is not in your profile")
         agent_id = owner.agent_id if owner.agent_id is not None else agent_id
     return agent_id
+
+
+# Request body and query fields that name objects, and the kind of object each names.
+FIELD_KINDS = {"campaign_id": "campaigns", "contact_id": "contacts", "attempt_id": "attempts",
+               "agent_id": "agents", "group_id": "agent-groups", "profile_id": "profiles"}
+
+
+async def check_fields(request: web.Request, who: auth.Identity, values: dict) -> None:
+    """The same checks as URL ids for the ids a body or query names ({field: value}; None:
+    not given): a 400 unless an id, a 404 or 403 naming the field."""
+    for field, value in values.items():
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise deny(400, field, "not an id")
+        await check_objects(request, who, [(FIELD_KINDS[field], value)], field)
 
 
 async def check(request: web.Request, need: str, who: auth.Identity) -> None:
@@ -129,13 +170,22 @@ async def check(request: web.Request, need: str, who: auth.Identity) -> None:
     if need == "own_agent":
         if who.agent_id == agent_id or who.may("manage_users"):
             return
-        raise _deny(403, "agent", "not your agent")
+        raise deny(403, "agent", "not your agent")
+    if need == "own_user":
+        if who.user_id == path_id(request) or who.may("manage_users"):
+            return
+        raise deny(403, "user", "not your user")
     if need == "call_agent":
         if (agent_id is not None and who.agent_id == agent_id) or who.may("manage_campaigns"):
             return
-        raise _deny(403, "agent", "not your call")
-    if not who.may(need):
-        raise _deny(403, "privilege", f"needs the {need} privilege")
+        raise deny(403, "agent", "not your call")
+    if need == "contact_agent":
+        if who.may("manage_campaigns") or (who.agent_id is not None and await request.app[
+                DIALER].store.run(agent_had_contact, who.agent_id, path_id(request))):
+            return
+        raise deny(403, "contact", "not a contact of your calls or followups")
+    if not any(who.may(privilege) for privilege in need.split("|")):
+        raise deny(403, "privilege", f"needs the {need.replace('|', ' or ')} privilege")
 
 
 @web.middleware
@@ -150,16 +200,16 @@ async def access(request: web.Request, handler):
         return await handler(request)
     need = rule_for(request.method, path)
     if need is None:
-        raise _deny(403, "route", "no access rule covers this route")
+        raise deny(403, "route", "no access rule covers this route")
     if need == "public":
         request[IDENTITY] = await identify(request)
         return await handler(request)
     who = await identify(request)
     if who is None:
-        raise _deny(401, "session", "sign in first")
+        raise deny(401, "session", "sign in first")
     if (who.kind == "session" and request.method not in SAFE_METHODS
             and request.headers.get("X-CSRF-Token") != who.csrf):
-        raise _deny(403, "csrf", "missing or wrong X-CSRF-Token header")
+        raise deny(403, "csrf", "missing or wrong X-CSRF-Token header")
     await check(request, need, who)
     request[IDENTITY] = who
     return await handler(request)
@@ -203,7 +253,10 @@ async def whoami(request: web.Request) -> web.Response:
 
 @routes.delete("/api/session")
 async def sign_out(request: web.Request) -> web.Response:
-    token = request.cookies.get(SESSION_COOKIE)
+    """Ends the browser session; with `Authorization: Bearer`, revokes that API token."""
+    header = request.headers.get("Authorization", "")
+    token = (header[len("Bearer "):].strip() if header.startswith("Bearer ")
+             else request.cookies.get(SESSION_COOKIE))
     if token:
         await request.app[DIALER].store.run(auth.logout, token)
     response = web.json_response({"signed_out": True})

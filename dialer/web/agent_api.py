@@ -67,6 +67,8 @@ async def create_followup(request: web.Request) -> web.Response:
                                  "campaign_id", "source", "data"))
     if "local_time" not in body:
         raise FieldError("local_time", "required")
+    await access.check_fields(request, access.identity(request), {
+        name: body.get(name) for name in ("contact_id", "attempt_id", "campaign_id")})
     return _json(await _run(request, followups.create_followup, agent_id,
                             now=_now(request), **body), 201)
 
@@ -74,7 +76,8 @@ async def create_followup(request: web.Request) -> web.Response:
 @routes.get("/api/agents/{id}/followups")
 async def agent_followups(request: web.Request) -> web.Response:
     return page(request, await _run(request, followups.list_followups, agent_id=path_id(request),
-                            status=request.query.get("status")))
+                            status=request.query.get("status"),
+                            visible=access.identity(request).campaigns))
 
 
 @routes.post("/api/agents/{id}/followups/{followup}/cancel")
@@ -91,7 +94,8 @@ async def get_followup(request: web.Request) -> web.Response:
 @routes.get("/api/contacts/{id}/followups")
 async def contact_followups(request: web.Request) -> web.Response:
     return page(request, await _run(request, followups.list_followups, contact_id=path_id(request),
-                            status=request.query.get("status")))
+                            status=request.query.get("status"),
+                            visible=access.identity(request).campaigns))
 
 
 @routes.get("/api/accounts/{id}/on-demand-strategy")
@@ -132,7 +136,9 @@ async def check_manual_dial(request: web.Request) -> web.Response:
 
 @routes.get("/api/accounts/{id}/suppression-lists")
 async def list_suppression_lists(request: web.Request) -> web.Response:
-    return page(request, await _run(request, suppression.list_lists, path_id(request)))
+    """The account's lists but those attached to a campaign outside the caller's profile."""
+    return page(request, await _run(request, suppression.list_lists, path_id(request),
+                                    access.identity(request).campaigns))
 
 
 @routes.post("/api/accounts/{id}/suppression-lists")
@@ -145,10 +151,12 @@ async def create_suppression_list(request: web.Request) -> web.Response:
 
 @routes.get("/api/accounts/{id}/suppression-check")
 async def check_suppression(request: web.Request) -> web.Response:
+    campaign_id = _query_int(request, "campaign_id")
+    await access.check_fields(request, access.identity(request), {"campaign_id": campaign_id})
     return _json(await _run(request, suppression.check_suppression, path_id(request),
                             phone=request.query.get("phone"),
                             client_id=request.query.get("client_id"),
-                            campaign_id=_query_int(request, "campaign_id")))
+                            campaign_id=campaign_id))
 
 
 @routes.get("/api/suppression-lists/{id}")
@@ -273,22 +281,27 @@ def _search_args(request: web.Request) -> dict:
 @routes.get("/api/contacts/{id}/answers")
 async def contact_answers(request: web.Request) -> web.Response:
     return page(request, await _run(request, scripts.search_answers, contact_id=path_id(request),
+                            visible=access.identity(request).campaigns,
                             **_search_args(request)))
 
 
 @routes.get("/api/script-answers")
 async def search_answers(request: web.Request) -> web.Response:
-    """By campaign_id, contact_id, or an agent's session (agent_id with since/until)."""
-    named = {"contact_id": ("contacts", _query_int(request, "contact_id")),
-             "campaign_id": ("campaigns", _query_int(request, "campaign_id")),
-             "agent_id": ("agents", _query_int(request, "agent_id"))}
-    await access.check_objects(request, access.identity(request),
-                               [(kind, value) for kind, value in named.values() if value])
-    return page(request, await _run(request, scripts.search_answers,
-                            **{name: value for name, (_, value) in named.items()},
-                            **_search_args(request)))
+    """By campaign_id, contact_id, or an agent's session (agent_id with since/until); in
+    the campaigns the caller's profile shows. Needs manage_campaigns, except for agents
+    reading their own answers (agent_id their own)."""
+    who = access.identity(request)
+    named = {name: _query_int(request, name) for name in ("contact_id", "campaign_id",
+                                                           "agent_id")}
+    if not who.may("manage_campaigns") and (named["agent_id"] is None
+                                            or named["agent_id"] != who.agent_id):
+        raise access.deny(403, "agent_id", "needs manage_campaigns, or your own agent_id")
+    await access.check_fields(request, who, named)
+    return page(request, await _run(request, scripts.search_answers, **named,
+                                    visible=who.campaigns, **_search_args(request)))
 
 
 @routes.get("/api/contacts/{id}/timeline")
 async def contact_timeline(request: web.Request) -> web.Response:
-    return _json(await _run(request, timeline.contact_timeline, path_id(request)))
+    return _json(await _run(request, timeline.contact_timeline, path_id(request),
+                            access.identity(request).campaigns))

@@ -17,7 +17,7 @@ from ..db import accounts, campaign_admin, contacts, inbound, permissions, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.fields import EnumValueError
-from ..db.validation import ConflictError, FieldError, reject_unknown
+from ..db.validation import ConflictError, FieldError, ForbiddenError, reject_unknown
 from ..runtime.agents import AgentStateError
 from . import access, agent_api, console, hardening, resources_api, signin, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
@@ -44,6 +44,8 @@ async def json_errors(request: web.Request, handler):
         return _error(409, exc.field, str(exc))
     except ConflictError as exc:  # before FieldError: it is one
         return _error(409, exc.field, str(exc))
+    except ForbiddenError as exc:  # and so is this
+        return _error(403, exc.field, str(exc))
     except FieldError as exc:
         return _error(400, exc.field, str(exc))
     except CsvMappingError as exc:
@@ -219,9 +221,7 @@ async def import_contacts(request: web.Request) -> web.Response:
         body = await json_body(request)
         reject_unknown(body, ("csv", "mapping", "list_name", "default_region", "campaign_id"))
     campaign_id = body.get("campaign_id")
-    if campaign_id is not None and (not isinstance(campaign_id, int)
-                                    or isinstance(campaign_id, bool)):
-        raise FieldError("campaign_id", "not an id")
+    await access.check_fields(request, access.identity(request), {"campaign_id": campaign_id})
     store = request.app[DIALER].store
     result = await store.run(contacts.import_contacts, path_id(request),
                              body.get("list_name") or "Import", body.get("csv"),
@@ -308,14 +308,15 @@ async def create_agent_group(request: web.Request) -> web.Response:
 @routes.post("/api/accounts/{id}/agents")
 async def create_agent(request: web.Request) -> web.Response:
     body = await json_body(request)
-    reject_unknown(body, ("username", "endpoint", "full_name", "group_ids", "password"))
+    reject_unknown(body, ("username", "endpoint", "full_name", "group_ids", "password",
+                          "profile_id"))
     for name in ("username", "endpoint"):
         if name not in body:
             raise FieldError(name, "required")
     await check_endpoint(request, body)
     await signin.hash_new_password(request, body)
     return web.json_response(await request.app[DIALER].store.run(
-        accounts.create_agent, path_id(request), **body), status=201)
+        accounts.create_agent, path_id(request), access.identity(request), **body), status=201)
 
 
 @routes.post("/api/agent-groups/{id}/members")

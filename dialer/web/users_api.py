@@ -1,5 +1,8 @@
 """REST API for accounts as seen by their users: users, roles, profiles, API tokens, the
-campaign list (filtered by the caller's profile), campaign settings and agents' sessions."""
+campaign list (filtered by the caller's profile), campaign settings and agents' sessions.
+
+Every change to users, roles, profiles and tokens passes the caller's identity to db.auth,
+which refuses (403) anything reaching beyond the caller (dialer.core.privileges)."""
 
 from __future__ import annotations
 
@@ -72,8 +75,8 @@ async def create_user(request: web.Request) -> web.Response:
     body = await json_body(request, auth.USER_FIELDS)
     await check_endpoint(request, body)
     await signin.hash_new_password(request, body)
-    return web.json_response(await _store(request).run(auth.create_user, path_id(request),
-                                                       **body), status=201)
+    return web.json_response(await _store(request).run(
+        auth.create_user, path_id(request), identity(request), **body), status=201)
 
 
 @routes.get("/api/users/{id}")
@@ -84,33 +87,55 @@ async def get_user(request: web.Request) -> web.Response:
 
 @routes.patch("/api/users/{id}")
 async def update_user(request: web.Request) -> web.Response:
+    """Change a user. Users may change their own name, email, phone, time zone and
+    password; the rest needs manage_users over a user the caller's reach covers."""
     body = await json_body(request, auth.USER_FIELDS)
     await check_endpoint(request, body)
     await signin.hash_new_password(request, body)
-    return web.json_response(await _store(request).run(auth.update_user, path_id(request),
-                                                       **body))
+    return web.json_response(await _store(request).run(
+        auth.update_user, path_id(request), identity(request), **body))
 
 
+# ---- API tokens ---------------------------------------------------------------------------
 @routes.post("/api/users/{id}/api-tokens")
 async def create_api_token(request: web.Request) -> web.Response:
-    """A new API token for the user (shown once: only its hash is kept)."""
-    body = await json_body(request, ("name",))
-    token = await _store(request).run(auth.create_api_token, path_id(request),
-                                      str(body.get("name", "api")))
-    return web.json_response({"token": token}, status=201)
+    """A new API token of the user ({"name", "expires_in_days": 1 to 365, default 90}); the
+    secret is in this answer only (only its hash is kept)."""
+    body = await json_body(request, ("name", "expires_in_days"))
+    return web.json_response(await _store(request).run(
+        auth.create_api_token, path_id(request), identity(request), body.get("name", "api"),
+        body.get("expires_in_days", auth.API_TOKEN_DAYS), request.app[DIALER].now()),
+        status=201)
+
+
+@routes.get("/api/users/{id}/api-tokens")
+async def list_api_tokens(request: web.Request) -> web.Response:
+    """The user's API tokens: name, created, expires, last used; never the secret."""
+    return page(request, await _store(request).run(auth.list_api_tokens, path_id(request),
+                                                   identity(request)))
+
+
+@routes.delete("/api/users/{id}/api-tokens/{token_id}")
+async def revoke_api_token(request: web.Request) -> web.Response:
+    return web.json_response(await _store(request).run(
+        auth.revoke_api_token, path_id(request), path_id(request, "token_id"),
+        identity(request)))
 
 
 # ---- roles and profiles -------------------------------------------------------------------
 @routes.get("/api/roles")
 async def list_roles(request: web.Request) -> web.Response:
-    return page(request, await _store(request).run(auth.list_roles))
+    """The built-in roles and the caller's account's (every account's for manage_system)."""
+    return page(request, await _store(request).run(auth.list_roles, identity(request)))
 
 
-@routes.post("/api/roles")
+@routes.post("/api/accounts/{id}/roles")
 async def create_role(request: web.Request) -> web.Response:
+    """A role of the account, holding only privileges its creator holds."""
     body = await json_body(request, ("name", "privileges"))
     return web.json_response(await _store(request).run(
-        auth.create_role, body.get("name"), body.get("privileges")), status=201)
+        auth.create_role, path_id(request), body.get("name"), body.get("privileges"),
+        by=identity(request)), status=201)
 
 
 @routes.get("/api/accounts/{id}/profiles")
@@ -120,26 +145,31 @@ async def list_profiles(request: web.Request) -> web.Response:
 
 @routes.post("/api/accounts/{id}/profiles")
 async def create_profile(request: web.Request) -> web.Response:
+    """A profile of the account, showing only campaigns its creator sees."""
     body = await json_body(request, ("name", "all_campaigns", "campaign_ids"))
     return web.json_response(await _store(request).run(
         auth.create_profile, path_id(request), body.get("name"),
-        body.get("all_campaigns", False), body.get("campaign_ids", [])), status=201)
+        body.get("all_campaigns", False), body.get("campaign_ids", []), by=identity(request)),
+        status=201)
 
 
 @routes.patch("/api/profiles/{id}")
 async def update_profile(request: web.Request) -> web.Response:
     body = await json_body(request)
-    return web.json_response(await _store(request).run(auth.update_profile, path_id(request),
-                                                       **body))
+    return web.json_response(await _store(request).run(
+        auth.update_profile, path_id(request), identity(request), **body))
 
 
 # ---- agents' sessions ---------------------------------------------------------------------
 @routes.get("/api/agents/sessions")
 async def agent_sessions(request: web.Request) -> web.Response:
-    """Live agent sessions of the caller's account (every account for manage_system)."""
+    """Live agent sessions of the caller's account (every account for manage_system);
+    only their own for a caller who manages neither users nor campaigns (an agent)."""
     who, agents = identity(request), request.app[DIALER].agents
     ids = sorted(agents.sessions)
-    if "manage_system" not in who.privileges:
+    if not (who.may("manage_users") or who.may("manage_campaigns")):
+        ids = [a for a in ids if a == who.agent_id]
+    elif "manage_system" not in who.privileges:
         mine = set(await _store(request).run(lambda: [a.id for a in Agent.select(Agent.id).join(
             User).where(User.account == who.account_id)]))
         ids = [a for a in ids if a in mine]

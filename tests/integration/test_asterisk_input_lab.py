@@ -106,7 +106,7 @@ async def test_a_training_account_never_reaches_the_carrier(dialer, lab, caller,
 
     def admin():
         user = auth.create_user(account_id, username="boss", role="admin")
-        return {"Authorization": f"Bearer {auth.create_api_token(user['id'])}"}
+        return {"Authorization": f"Bearer {auth.create_api_token(user['id'])['token']}"}
     headers = await dialer.store.run(admin)
     client = await aiohttp_client(create_app(dialer), headers=headers)
     for endpoint in ("PJSIP/15550001230@carrier", "carrier", "PJSIP/carrier", "Local/1@x"):

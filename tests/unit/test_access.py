@@ -10,7 +10,8 @@ from dialer.db.models import Account, Agent, Campaign, ServicePlan, User
 from dialer.web.access import rule_for
 from dialer.web.app import create_app
 from dialer.web.common import DIALER
-from tests.unit.test_api_admin import FakeDialer, assert_error
+from tests.unit.test_api_admin import assert_error
+from tests.web_dialer import FakeDialer
 
 
 def test_every_route_has_an_access_rule():
@@ -24,7 +25,8 @@ def test_every_route_has_an_access_rule():
 def test_rules_for_some_routes():
     assert rule_for("GET", "/api/health") == "public"
     assert rule_for("POST", "/api/plans") == "manage_system"
-    assert rule_for("GET", "/api/campaigns/{id}/progress") == "member"
+    assert rule_for("GET", "/api/campaigns/{id}/progress") == "manage_campaigns"
+    assert rule_for("GET", "/api/accounts/{id}") == "member"
     assert rule_for("POST", "/api/campaigns/{id}/start") == "manage_campaigns"
     assert rule_for("POST", "/api/accounts/{id}/agents") == "manage_users"
     assert rule_for("PUT", "/api/accounts/{id}/ring-group") == "manage_inbound"
@@ -147,7 +149,7 @@ async def test_api_tokens_need_no_csrf_and_inactive_users_are_out(env):
     aiohttp_client, app, ids = env
     store = app[DIALER].store
     boss_id = await store.run(lambda: User.get(User.username == "boss").id)
-    token = await store.run(auth.create_api_token, boss_id)
+    token = (await store.run(auth.create_api_token, boss_id))["token"]
     client = await aiohttp_client(app, headers={"Authorization": f"Bearer {token}"})
     assert (await client.post("/api/plans", json={"name": "api"})).status == 201
     await store.run(auth.update_user, boss_id, active=False)

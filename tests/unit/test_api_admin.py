@@ -7,26 +7,15 @@ import pytest
 
 from dialer.db import Store, migrate, open_database
 from dialer.db.models import Account, CampaignContact, Contact, ServicePlan
-from dialer.core.tz import utc_now
 from dialer.web.app import create_app
-from tests.pbx_stub import StubEndpoints
 from tests.auth_helpers import bearer
+from tests.web_dialer import FakeDialer
 
 CSV = ("Name,Phone,Client,Tier\n"
        "Ann,+12125550101,A1,gold\n"
        "Bob,12,B1,silver\n"
        "Cid,+12125550103,C1,gold\n")
 MAPPING = {"Name": "name", "Phone": "phone", "Client": "client_id", "Tier": "field:tier"}
-
-
-class FakeDialer:
-    def __init__(self, store: Store):
-        self.store = store
-        self.endpoints = StubEndpoints()
-
-    @staticmethod
-    def now():
-        return utc_now()
 
 
 @pytest.fixture

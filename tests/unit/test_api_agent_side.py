@@ -12,19 +12,11 @@ from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, Atte
 from dialer.web.app import create_app
 from tests.unit.test_api_admin import assert_error
 from tests.auth_helpers import bearer
+from tests.web_dialer import FakeDialer
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 ANN = "+12125550101"
-
-
-class FakeDialer:
-    def __init__(self, store: Store):
-        self.store = store
-        self.clock = NOW
-
-    def now(self) -> dt.datetime:
-        return self.clock
 
 
 @pytest.fixture
@@ -53,7 +45,7 @@ async def env(tmp_path, aiohttp_client):
     headers = bearer(account.id)
     db.close()
     store = Store(db)
-    dialer = FakeDialer(store)
+    dialer = FakeDialer(store, lambda: NOW)
     app = create_app(dialer)
     client = await aiohttp_client(app, headers=headers)
     yield client, dialer, ids
@@ -218,7 +210,7 @@ async def test_scripts_answers_dispositions_timeline_api(env):
     resp = await client.put(f"{attempt_url}/disposition", json={"disposition": "maybe"})
     assert resp.status == 400
     assert_error(await resp.json(), "disposition")
-    dialer.clock = NOW + dt.timedelta(minutes=1)
+    dialer.clock = lambda: NOW + dt.timedelta(minutes=1)
     await dialer.store.run(lambda: CampaignContact.create(  # moved on at the hangup
         campaign=ids["campaign"], contact=ids["contact"], attempts=1, state="completed"))
     resp = await client.put(f"{attempt_url}/disposition", json={"disposition": "callback"})

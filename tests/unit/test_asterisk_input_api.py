@@ -42,7 +42,7 @@ def assert_field(resp_json: dict, field: str) -> None:
 def _admin(account_id: int) -> dict:
     """An admin's API token headers (no password: no hashing, the tests stay fast)."""
     user = auth.create_user(account_id, username=f"admin-{account_id}", role="admin")
-    return {"Authorization": f"Bearer {auth.create_api_token(user['id'])}"}
+    return {"Authorization": f"Bearer {auth.create_api_token(user['id'])['token']}"}
 
 
 def last_play(ari: FakeAri):

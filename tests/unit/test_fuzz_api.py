@@ -50,7 +50,7 @@ def _seed(url: str) -> str:
     group.save()
     AgentGroupMember.create(group=group, agent=1)
     admin = auth.create_user(acme.id, username="root", password="password1", role="admin")
-    token = auth.create_api_token(admin["id"])
+    token = auth.create_api_token(admin["id"])["token"]
     db.close_all() if hasattr(db, "close_all") else db.close()
     return token
 

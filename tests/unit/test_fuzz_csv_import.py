@@ -148,16 +148,10 @@ async def test_upload_in_another_encoding_is_a_400_naming_csv_and_writes_nothing
         tmp_path, aiohttp_client):
     import aiohttp
 
-    from dialer.core.tz import utc_now
     from dialer.db import Store
     from dialer.web.app import create_app
     from tests.auth_helpers import bearer
-
-    class FakeDialer:
-        now = staticmethod(utc_now)
-
-        def __init__(self, store):
-            self.store = store
+    from tests.web_dialer import FakeDialer
 
     database = open_database(f"sqlite:///{tmp_path}/dialer.db")
     migrate(database)

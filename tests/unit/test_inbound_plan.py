@@ -18,7 +18,8 @@ from dialer.db.inbound import (due_action_calls, ring_plan, schedule_action_call
 from dialer.db.models import Account, Agent, Contact, ContactPhone, ServicePlan, User
 from dialer.db.validation import FieldError
 from dialer.web.app import create_app
-from tests.unit.test_api_admin import FakeDialer, assert_error
+from tests.unit.test_api_admin import assert_error
+from tests.web_dialer import FakeDialer
 from tests.auth_helpers import bearer
 
 USERS = ["PJSIP/a", "PJSIP/b", "PJSIP/c"]

@@ -9,7 +9,6 @@ import pytest
 from aiohttp import web
 
 from dialer.ari import AriClient
-from dialer.core.tz import utc_now
 from dialer.db import (Store, accounts, auth, campaign_admin, contacts, migrate,
                        open_database, suppression)
 from dialer.db.models import (Account, ActionCall, Attempt, Campaign, CampaignContact,
@@ -17,21 +16,13 @@ from dialer.db.models import (Account, ActionCall, Attempt, Campaign, CampaignCo
                               Voicemail)
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
+from tests.web_dialer import FakeDialer
 
 CSV = "Name,Phone,Client\n" + "".join(
     f"{name},+1212555{n:04d},C{n}\n"
     for n, name in enumerate(["Ann", "Bob", "Cid", "Dee", "Eve", "Fay", "Gus"], start=101))
 T0 = dt.datetime(2026, 3, 2, 15, 0)
 AUDIO = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256)) * 64
-
-
-class FakeDialer:
-    def __init__(self, store: Store, ari=None):
-        self.store, self.ari = store, ari
-
-    @staticmethod
-    def now():
-        return utc_now()
 
 
 def assert_error(body: dict, field: str) -> None:
@@ -125,7 +116,7 @@ async def env(tmp_path, aiohttp_client, asterisk):
     db.close()
     store = Store(db)
     ari, seen = asterisk
-    client = await aiohttp_client(create_app(FakeDialer(store, ari)))
+    client = await aiohttp_client(create_app(FakeDialer(store, ari=ari)))
     yield client, ids, {"admin": admin, "manager": manager, "outsider": outsider}, seen
     await store.close()
 
@@ -274,10 +265,11 @@ async def test_recordings_list_and_audio(env):
     gone = await get(client, f"/api/campaigns/{ids['autumn']}/recordings", who["admin"])
     assert_error(await get(client, gone["items"][0]["url"], who["admin"], 404), "recording")
 
-    # voicemails: the account's own only
+    # voicemails: the account's own only, for manage_inbound only
     url = f"/api/accounts/{ids['acme']}/voicemails/{ids['voicemail']}/recording"
-    resp = await client.get(url, headers=who["manager"])
+    resp = await client.get(url, headers=who["admin"])
     assert resp.status == 200 and await resp.read() == AUDIO
+    assert_error(await get(client, url, who["manager"], 403), "privilege")
     missing = f"/api/accounts/{ids['acme']}/voicemails/999/recording"
     assert_error(await get(client, missing, who["admin"], 404), "voicemail_id")
     assert_error(await get(client, url, who["outsider"], 403), "account")
@@ -386,8 +378,9 @@ async def test_followups_suppression_ring_group_action_calls(env):
     resp = await client.put(f"{acme}/ring-group", json={"strategy": "ordered"},
                             headers=who["admin"])
     assert resp.status == 200, await resp.text()
-    group = await get(client, f"{acme}/ring-group", who["manager"])
+    group = await get(client, f"{acme}/ring-group", who["admin"])
     assert group["strategy"] == "ordered" and group["members"] == []
+    assert_error(await get(client, f"{acme}/ring-group", who["manager"], 403), "privilege")
 
     calls = await get(client, f"{acme}/action-calls", who["admin"])
     assert [(c["contact_id"], c["status"]) for c in calls["items"]] == \

@@ -28,6 +28,7 @@ from dialer.web import openapi
 from dialer.web.app import create_app
 from tests.objects import one_of_each
 from tests.served import Served
+from tests.web_dialer import FakeDialer
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
@@ -39,11 +40,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-class FakeDialer:
-    def __init__(self, store, clock):
-        self.store, self.now = store, clock
 
 
 # ---- loopback by default -------------------------------------------------------------
@@ -76,8 +72,8 @@ async def env(tmp_path, aiohttp_client):
         account = Account.create(name=name, plan=plan)
         ids[name] = one_of_each(account, T0)
     # B's manager holds every privilege but manage_system (that one spans all accounts)
-    auth.create_role("all but system", ["manage_campaigns", "manage_users", "manage_inbound",
-                                        "take_calls"])
+    auth.create_role(ids["b"]["accounts"], "all but system",
+                     ["manage_campaigns", "manage_users", "manage_inbound", "take_calls"])
     auth.create_user(ids["b"]["accounts"], username="bob", password="correct horse 9",
                      role="all but system")
     db.close()

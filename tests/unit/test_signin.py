@@ -16,7 +16,8 @@ from dialer.web import signin
 from dialer.web.app import create_app
 from dialer.web.hardening import ClientView, client_view, parse_proxies
 from tests.auth_helpers import bearer
-from tests.unit.test_api_admin import FakeDialer, assert_error
+from tests.unit.test_api_admin import assert_error
+from tests.web_dialer import FakeDialer
 
 GOOD = "password1"
 

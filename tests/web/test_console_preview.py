@@ -3,6 +3,8 @@ contact's zone) and manual dial; the admin's ring-group form and campaign clone.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from dialer.db.models import (Account, AgentGroup, Attempt, CallerIdNumber, Campaign,
@@ -43,6 +45,11 @@ async def test_agent_dials_a_preview_and_schedules_a_followup(console, browser, 
     await agent.click("#dial")
     await wait_text(agent, "#state", lambda s: s == "on_call", timeout=30)
     await agent.wait_for_selector("#call:not([hidden])")
+    # the page reads the call, its contact and script as the agent (issue 14: her own call's
+    # contact, not the directory): two refreshes later, no error was shown
+    await asyncio.sleep(2.5)
+    assert await agent.get_attribute("#flash", "class") != "error", \
+        await agent.inner_text("#flash")
 
     await agent.fill("#followup-form input[name=local_time]", "2099-06-01T10:30")
     await agent.select_option("#followup-form select[name=zone]", "contact")
