@@ -92,7 +92,7 @@ class Instance:
         etc = self.dir / "etc"
         shutil.rmtree(etc, ignore_errors=True)
         # spool/recording: where ARI recordings go (the Debian package makes it on a real PBX)
-        for sub in ("etc", "run", "log", "spool/recording", "lib/keys", "cache"):
+        for sub in ("etc", "run", "log/cdr-csv", "spool/recording", "lib/keys", "cache"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         (self.dir / "log/messages.log").unlink(missing_ok=True)
         pbx = self.role == "pbx"
@@ -102,6 +102,7 @@ class Instance:
                                    TRANSMIT_SILENCE="no" if pbx else "yes"),
             "modules.conf": _template("modules.conf"),
             "logger.conf": _template("logger.conf"),
+            "cdr.conf": _template("cdr.conf"),  # log/cdr-csv/Master.csv
             "rtp.conf": _fill(_template("rtp.conf"), RTP_START=10000 if pbx else 20000,
                               RTP_END=19998 if pbx else 29998),
         }
