@@ -1,8 +1,11 @@
 """Crash safety on the real lab, with a campaign running and agents talking:
 
 - `kill -9` of `dialer serve`: every call that reached the PBX has its attempt record,
-  nobody is dialled twice, the calls that were up stay up with their agents (legs and
-  bridges have fixed ids and are taken back), and the campaign goes on to its end;
+  and the records agree with the PBX's own CDR; nobody is dialled twice, the calls that
+  were up stay up with their agents (legs and bridges have fixed ids and are taken
+  back), and the campaign goes on to its end;
+- a call with an agent that ends while the dialer is down is recorded as it was: human,
+  with its agent and its talk time as the PBX saw it; the contact is not called again;
 - Asterisk restarted: the cut calls are recorded, the agents' phones are rung again,
   the campaign goes on;
 - the events websocket dropped for seconds: calls stay up, the one that ended unseen is
@@ -18,12 +21,15 @@ import pytest
 
 from dialer.db import campaigns, dialing
 from dialer.db.database import open_database
+from dialer.db.fields import utcnow
+from dialer.db.models import CampaignContact
 from dialer.db.migrate import migrate
 from tests.auth_helpers import bearer
 from tests.campaign_driver import (attempts, lab_config, login_all, run_to_end, started,
                                    wait_until)
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import human
+from tests.pbx_cdr import carrier_calls, compare, master_csv
 from tests.serve_process import CallWatch, DialerProcess
 from tests.tcp_proxy import TcpProxy
 
@@ -41,6 +47,7 @@ def agent_legs(channels: list[dict]) -> set[str]:
 
 
 async def test_kill_9_mid_campaign_keeps_calls_records_and_agents(lab, tmp_path):
+    since = utcnow()
     db_url = f"sqlite:///{tmp_path}/d.sqlite3"
     db = open_database(db_url)
     migrate(db)
@@ -84,8 +91,64 @@ async def test_kill_9_mid_campaign_keeps_calls_records_and_agents(lab, tmp_path)
             assert "taken back" in dialer.log_text()
             for agent in agents:
                 await dialer.api("POST", f"/api/agents/{agent}/logout")
+            # The PBX writes an agent's bridge records when its leg hangs up.
+            assert await pbx_agrees(lab, "out-crash-", since, rows) == []
         finally:
             dialer.stop()
+
+
+async def test_call_ending_while_the_dialer_is_down_is_recorded_with_its_agent(lab, tmp_path):
+    since = utcnow()
+    db_url = f"sqlite:///{tmp_path}/d.sqlite3"
+    db = open_database(db_url)
+    migrate(db)
+    with db.atomic():
+        seed = seed_campaign([human(10, "218")], agents=lab.info["agents"][:1],
+                             campaign={"max_attempts": 3, "bcw_seconds": 0})
+        token = bearer(seed["account_id"])["Authorization"].removeprefix("Bearer ")
+    [agent], cid = seed["agent_ids"], seed["campaign_id"]
+    dialer = DialerProcess(tmp_path, node="down", pbx=lab.info["pbx"], db_url=db_url,
+                           token=token)
+    async with CallWatch(lab.info["pbx"]) as watch:
+        await dialer.start()
+        try:
+            assert (await dialer.api("POST", f"/api/agents/{agent}/login"))[0] == 200
+            campaigns.set_status(cid, "running")
+
+            async def talking():
+                return (await dialer.sessions()).get(agent, {}).get("state") == "on_call"
+            await wait_until(talking, 30)
+            customer = (await dialer.sessions())[agent]["customer"]
+            dialer.kill9()
+            await wait_until(lambda: customer not in watch.live, 20)  # hung up, unseen
+
+            await dialer.start()
+            await wait_until(lambda: finished_now(cid), 20)
+            [row] = attempts(cid)
+            assert row["channel_id"] == customer and row["outcome"] == "human", row
+            assert row["agent"] == agent and row["hangup_cause"] == 16
+            # The talk time is the PBX's: from the bridge to the callee's hang-up (the
+            # simulator hangs up 10 s after answering, AMD took some of them).
+            talk = (row["ended_at"] - row["bridged_at"]).total_seconds()
+            assert 4 < talk < 10, talk
+            assert CampaignContact.get(campaign=cid).state == "completed"
+            await asyncio.sleep(2)  # runner ticks: the person just spoken to is not called
+            assert len(attempts(cid)) == 1 and watch.created == [customer]
+            assert (await dialer.sessions())[agent]["state"] == "available"
+            assert "recorded as human" in dialer.log_text()
+            await dialer.api("POST", f"/api/agents/{agent}/logout")
+            assert await pbx_agrees(lab, "out-down-", since, [row], slack=1.0) == []
+        finally:
+            dialer.stop()
+
+
+async def pbx_agrees(lab, prefix: str, since, rows: list[dict], slack: float = 2.0) -> list[str]:
+    """What differs between the attempts and the PBX's CDR, once the agents' bridge
+    records are written (when their legs hang up)."""
+    await asyncio.sleep(1)
+    cdr = carrier_calls(master_csv(lab.pbx), prefix=prefix, since=since)
+    return compare(rows, cdr, slack=slack) + [
+        f"{c.uniqueid}: no bridge record" for c in cdr.values() if not c.bridged]
 
 
 def finished_now(campaign_id: int) -> bool:
