@@ -158,6 +158,7 @@ def finished_now(campaign_id: int) -> bool:
 
 async def test_asterisk_restart_mid_campaign_records_the_cut_calls_and_rings_agents_again(
         lab, dialer):
+    since = utcnow()
     seed = await dialer.store.run(seed_campaign, [human(20, a) for a in AREAS[:4]],
                                   agents=lab.info["agents"][:2],
                                   campaign={"max_attempts": 3, "bcw_seconds": 0})
@@ -176,6 +177,9 @@ async def test_asterisk_restart_mid_campaign_records_the_cut_calls_and_rings_age
     rows = await run_to_end(dialer, cid, timeout=90, start=False)
     assert_one_closed_attempt_per_contact(rows, seed["contact_ids"])
     assert {r["channel_id"] for r in rows if r["outcome"] == "human"} >= cut
+    for agent in agents:
+        await dialer.agents.logout(agent)
+    assert await pbx_agrees(lab, "out-t-", since, rows) == []
 
 
 async def test_dropped_websocket_keeps_calls_up_and_records_what_ended_unseen(lab, tmp_path,
