@@ -70,8 +70,9 @@ def carrier_calls(path: Path, *, prefix: str, since: dt.datetime) -> dict[str, C
 
 def compare(attempts: list[dict], cdr: dict[str, CdrCall], *, slack: float = 2.0) -> list[str]:
     """What differs between the attempts and the PBX's records: a call without its
-    attempt or the reverse, an answered call the dialer did not see answered, an end time
-    more than `slack` seconds from the PBX's (CDR times are whole seconds)."""
+    attempt or the reverse, a human call the PBX did not see answered and bridged, an end
+    time more than `slack` seconds from the PBX's (CDR times are whole seconds). Read it
+    after the agents' legs hung up: Asterisk writes their bridge records then."""
     problems = []
     by_channel = {a["channel_id"]: a for a in attempts}
     for uid in sorted(set(cdr) - set(by_channel)):
@@ -80,10 +81,23 @@ def compare(attempts: list[dict], cdr: dict[str, CdrCall], *, slack: float = 2.0
         problems.append(f"attempt {by_channel[uid]['id']} ({uid}) has no PBX call")
     for uid in sorted(set(cdr) & set(by_channel)):
         a, c = by_channel[uid], cdr[uid]
-        if a["outcome"] == "human" and c.disposition != "ANSWERED":
-            problems.append(f"attempt {a['id']}: human, but the PBX says {c.disposition}")
+        if a["outcome"] == "human" and (c.disposition != "ANSWERED" or not c.bridged):
+            problems.append(f"attempt {a['id']}: human, but the PBX says {c.disposition}"
+                            f"{'' if c.bridged else ', never bridged'}")
         if a["ended_at"] is None:
             problems.append(f"attempt {a['id']} is not closed")
         elif abs((a["ended_at"] - c.end).total_seconds()) > slack:
             problems.append(f"attempt {a['id']} ended at {a['ended_at']}, the PBX says {c.end}")
     return problems
+
+
+def attempts_in(db_path: str, campaign_id: int) -> list[dict]:
+    """A campaign's attempts from a dialer's SQLite file, as `compare` takes them."""
+    import sqlite3
+
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT id, channel_id, outcome, ended_at FROM attempt "
+                          "WHERE campaign_id = ?", (campaign_id,)).fetchall()
+    return [{"id": i, "channel_id": ch, "outcome": outcome,
+             "ended_at": dt.datetime.fromisoformat(end) if end else None}
+            for i, ch, outcome, end in rows]

@@ -246,13 +246,30 @@ class Lab:
         return self.pbx, self.sim
 
     def up(self, say=print) -> dict:
+        """Start both instances afresh (running ones are stopped first, cutting their
+        calls) on newly written configuration."""
         ensure_root(self.root, say=say)
         for inst in self.instances():
             if inst.running():
                 inst.stop()
+        return self._start(self.instances())
+
+    def ensure_up(self, say=print) -> dict:
+        """Start the instances that are not running; running ones, their configuration
+        and their calls are left as they are (`dialer serve --lab` restarted by systemd
+        must not cut the calls it is about to take back)."""
+        ensure_root(self.root, say=say)
+        stopped = [inst for inst in self.instances() if not inst.running()]
+        for inst in self.instances():
+            if inst not in stopped:
+                say(f"lab: {inst.role} already running (pid {inst.pid()}), left as it is")
+        return self._start(stopped)
+
+    def _start(self, instances) -> dict:
+        for inst in instances:
             inst.write_config()
             inst.start()
-        for inst in self.instances():
+        for inst in instances:
             inst.wait_ready()
         info = self.cfg.info()
         for role in ("pbx", "sim"):
