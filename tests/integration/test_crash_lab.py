@@ -22,8 +22,8 @@ import pytest
 from dialer.db import campaigns, dialing
 from dialer.db.database import open_database
 from dialer.db.fields import utcnow
-from dialer.db.models import CampaignContact
 from dialer.db.migrate import migrate
+from dialer.db.models import CampaignContact
 from tests.auth_helpers import bearer
 from tests.campaign_driver import (attempts, lab_config, login_all, run_to_end, started,
                                    wait_until)
@@ -46,18 +46,24 @@ def agent_legs(channels: list[dict]) -> set[str]:
     return {c["id"] for c in channels if c["id"].startswith("agent-")}
 
 
-async def test_kill_9_mid_campaign_keeps_calls_records_and_agents(lab, tmp_path):
-    since = utcnow()
+def dialer_process(lab, tmp_path, node: str, numbers: list[str],
+                   agents: int) -> tuple[DialerProcess, dict]:
+    """`dialer serve` on a fresh SQLite file seeded with a campaign (not yet running)."""
     db_url = f"sqlite:///{tmp_path}/d.sqlite3"
     db = open_database(db_url)
     migrate(db)
     with db.atomic():
-        seed = seed_campaign([human(12, area) for area in AREAS], agents=lab.info["agents"][:2],
+        seed = seed_campaign(numbers, agents=lab.info["agents"][:agents],
                              campaign={"max_attempts": 3, "bcw_seconds": 0})
         token = bearer(seed["account_id"])["Authorization"].removeprefix("Bearer ")
+    return DialerProcess(tmp_path, node=node, pbx=lab.info["pbx"], db_url=db_url,
+                         token=token), seed
+
+
+async def test_kill_9_mid_campaign_keeps_calls_records_and_agents(lab, tmp_path):
+    since = utcnow()
+    dialer, seed = dialer_process(lab, tmp_path, "crash", [human(12, a) for a in AREAS], 2)
     agents, cid = seed["agent_ids"], seed["campaign_id"]
-    dialer = DialerProcess(tmp_path, node="crash", pbx=lab.info["pbx"], db_url=db_url,
-                           token=token)
     async with CallWatch(lab.info["pbx"]) as watch:
         await dialer.start()
         try:
@@ -99,16 +105,8 @@ async def test_kill_9_mid_campaign_keeps_calls_records_and_agents(lab, tmp_path)
 
 async def test_call_ending_while_the_dialer_is_down_is_recorded_with_its_agent(lab, tmp_path):
     since = utcnow()
-    db_url = f"sqlite:///{tmp_path}/d.sqlite3"
-    db = open_database(db_url)
-    migrate(db)
-    with db.atomic():
-        seed = seed_campaign([human(10, "218")], agents=lab.info["agents"][:1],
-                             campaign={"max_attempts": 3, "bcw_seconds": 0})
-        token = bearer(seed["account_id"])["Authorization"].removeprefix("Bearer ")
+    dialer, seed = dialer_process(lab, tmp_path, "down", [human(10, "218")], 1)
     [agent], cid = seed["agent_ids"], seed["campaign_id"]
-    dialer = DialerProcess(tmp_path, node="down", pbx=lab.info["pbx"], db_url=db_url,
-                           token=token)
     async with CallWatch(lab.info["pbx"]) as watch:
         await dialer.start()
         try:

@@ -8,15 +8,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 import peewee as pw
 import pytest
 
-from dialer.core.outbound import OUTCOMES
 from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
-from dialer.db import campaigns
-from dialer.db import dialing
+from dialer.core.outbound import OUTCOMES
+from dialer.db import campaigns, dialing
 from dialer.db.models import Attempt, CampaignContact, ServicePlan
 from dialer.runtime.server import Dialer
 from tests.campaign_driver import wait_until
@@ -110,6 +110,15 @@ class FailingWrites:
         self.fail_at = n
 
 
+@dataclass
+class Rig:
+    d: Dialer
+    ari: FakeAri
+    pbx: ScriptedPbx
+    writes: FailingWrites
+    seed: dict
+
+
 @contextlib.asynccontextmanager
 async def dialer_on_fake_pbx(tmp_path, **campaign):
     """A Dialer on the scripted PBX, two agents logged in, the campaign seeded."""
@@ -134,7 +143,7 @@ async def dialer_on_fake_pbx(tmp_path, **campaign):
             await d.agents.login(agent)
         await wait_until(lambda: all(d.agents.describe(a)["state"] == "available"
                                      for a in seed["agent_ids"]), 5, step=0.05)
-        yield d, ari, pbx, writes, seed
+        yield Rig(d, ari, pbx, writes, seed)
     finally:
         for task in pbx.tasks:
             task.cancel()
@@ -145,7 +154,8 @@ async def dialer_on_fake_pbx(tmp_path, **campaign):
 async def run_campaign(tmp_path, fault) -> tuple[int, int, list[str]]:
     """The campaign to its end with `fault(ari, writes)` armed once it runs, then the
     checks; returns the requests and writes it made after arming, and the outcomes."""
-    async with dialer_on_fake_pbx(tmp_path) as (d, ari, pbx, writes, seed):
+    async with dialer_on_fake_pbx(tmp_path) as rig:
+        d, ari, pbx, writes, seed = rig.d, rig.ari, rig.pbx, rig.writes, rig.seed
         await d.store.run(campaigns.set_status, seed["campaign_id"], "running")
         writes_before, requests_before = writes.writes, len(ari.requests)
         fault(ari, writes)
@@ -198,7 +208,8 @@ async def test_nth_database_write_fails(tmp_path, n):
 
 async def test_agent_logging_out_between_the_claim_and_its_preview(tmp_path):
     """The tick goes on (no exception), the contact goes back to waiting at once."""
-    async with dialer_on_fake_pbx(tmp_path, mode="preview") as (d, ari, pbx, writes, seed):
+    async with dialer_on_fake_pbx(tmp_path, mode="preview") as rig:
+        d, seed = rig.d, rig.seed
         await d.runner.stop()  # ticks driven by the test
         await d.store.run(campaigns.set_status, seed["campaign_id"], "running")
         run, leaving = d.store.run, seed["agent_ids"][0]
@@ -221,7 +232,8 @@ async def test_preview_dial_that_cannot_be_written_frees_the_agent(tmp_path, hou
     """The attempt's row (or, when the hour's attempts ran out while the contact was on
     screen, the contact's release) cannot be written: nothing is dialled, the agent is
     free at once, the lease gives the contact back."""
-    async with dialer_on_fake_pbx(tmp_path, mode="preview") as (d, ari, pbx, writes, seed):
+    async with dialer_on_fake_pbx(tmp_path, mode="preview") as rig:
+        d, ari, writes, seed = rig.d, rig.ari, rig.writes, rig.seed
         await d.runner.stop()  # ticks driven by the test
         await d.store.run(lambda: ServicePlan.update(max_attempts_per_hour=1).execute())
         await d.store.run(campaigns.set_status, seed["campaign_id"], "running")
