@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dialer.core.records import CallEnd
+from dialer.core.records import CallEnd, parse_last_call
 from dialer.db import dialing
 from dialer.db.models import ActionCall, Attempt, CampaignContact, Contact, database_proxy
 from tests.campaign_seed import seed_campaign
@@ -109,3 +109,11 @@ def test_claims_past_their_lease_go_back_unless_dialled_or_renewed(db):
             dialing.start_attempt(cc_id=cc_id, phone="+1", caller_id=None,
                                   channel_id=f"x{cc_id}", node=node, now=later)
     assert Attempt.select().count() == 1
+
+
+def test_the_end_a_call_left_on_its_agents_leg_is_read_or_ignored():
+    assert parse_last_call("out-n1-ab12 1796404781.216 16") == CallEnd(
+        "out-n1-ab12", dt.datetime(2026, 12, 4, 17, 19, 41, 216000, tzinfo=dt.UTC), 16)
+    assert parse_last_call("out-n1-ab12 1796404781 ?").hangup_cause is None
+    for junk in ("", "out-n1-ab12", "a b", "a nan 16", "a 1e400 16", "a b c d"):
+        assert parse_last_call(junk) is None, junk
