@@ -161,10 +161,13 @@ async def test_serve_lab_restarted_leaves_a_running_lab_and_its_calls_alone(lab,
         await pbx.recorder.wait_for("keep-call", "StasisStart")
         dialer = DialerProcess(tmp_path, node="lab", pbx=lab.info["pbx"], db_url=db_url,
                                token=token.removeprefix("Bearer "), serve_args=("--lab",))
-        for _ in range(2):  # started, then started again as after a crash
-            await dialer.start()
-            assert {inst.role: inst.pid() for inst in lab.instances()} == pids
-            assert "keep-call" in {c["id"] for c in await pbx.list_channels()}
-            dialer.kill9()
+        try:
+            for _ in range(2):  # started, then started again as after a crash
+                await dialer.start()
+                assert {inst.role: inst.pid() for inst in lab.instances()} == pids
+                assert "keep-call" in {c["id"] for c in await pbx.list_channels()}
+                dialer.kill9()
+        finally:
+            dialer.stop()
         assert "already running" in dialer.log_text()
         assert not pbx.recorder.of("keep-call", "ChannelDestroyed")
