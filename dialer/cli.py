@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import replace
 
 from .config import ConfigError, load_config
 
@@ -34,6 +35,7 @@ def _cmd_serve(args) -> int:
 
         info = Lab().ensure_up(say=lambda m: print(m, file=sys.stderr))
         print(f"lab: PBX ARI at {info['pbx']['ari_url']}", file=sys.stderr)
+        cfg = replace(cfg, ari=replace(cfg.ari, url=info["pbx"]["ari_url"]))  # a named lab too
     try:
         asyncio.run(serve(cfg, demo=args.demo))
     except KeyboardInterrupt:
