@@ -251,27 +251,24 @@ class OutboundCalls:
             return
         call.agent_id, call.stage, call.outcome = agent_id, "connected", "human"
         call.stage_since = loop.time()
-        # What a restart needs if the call ends while the dialer is down: the record says
-        # it reached its agent, and the call leaves its end on the agent's leg.
-        await self.records.write(call.channel_id, dialing.update_attempt, call.attempt_id,
-                                 agent=agent_id, bridged_at=self.now())
-        session = self.agents.sessions.get(agent_id)
-        if session is None:  # logged out meanwhile: its leg is gone, the call with it
-            return
-        try:
-            await self.ari.set_variable(call.channel_id, AGENT_LEG_VAR, session.channel_id)
-        except AriError as exc:
-            log.warning("attempt %s: could not mark its agent's leg: %s", call.attempt_id, exc)
+        session = self.agents.sessions[agent_id]
+        updates = {"agent": agent_id, "bridged_at": self.now()}
         if call.campaign["record"]:
             # The channel id makes the name unique even if attempt ids restart (a new DB).
             call.recording = f"attempt-{call.attempt_id}-{call.channel_id}"
             try:
                 await self.ari.record_bridge(session.bridge_id, call.recording, format="wav")
+                updates["recording_name"] = call.recording
             except AriError as exc:
                 log.warning("recording %s failed: %s", call.recording, exc)
-                return
-            await self.records.write(call.channel_id, dialing.update_attempt,
-                                     call.attempt_id, recording_name=call.recording)
+        # What a restart needs if the call ends while the dialer is down: the record says
+        # it reached its agent, and the call leaves its end on the agent's leg.
+        await self.records.write(call.channel_id, dialing.update_attempt, call.attempt_id,
+                                 **updates)
+        try:
+            await self.ari.set_variable(call.channel_id, AGENT_LEG_VAR, session.channel_id)
+        except AriError as exc:
+            log.warning("attempt %s: could not mark its agent's leg: %s", call.attempt_id, exc)
 
     async def _after_beep(self, call: Call, media: str) -> None:
         """The machine message once the greeting's beep has ended (or at once if the
