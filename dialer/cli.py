@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import replace
 
 from .config import ConfigError, load_config
 
@@ -32,8 +33,9 @@ def _cmd_serve(args) -> int:
     if args.lab:
         from .lab import Lab
 
-        info = Lab().up(say=lambda m: print(m, file=sys.stderr))
+        info = Lab().ensure_up(say=lambda m: print(m, file=sys.stderr))
         print(f"lab: PBX ARI at {info['pbx']['ari_url']}", file=sys.stderr)
+        cfg = replace(cfg, ari=replace(cfg.ari, url=info["pbx"]["ari_url"]))  # a named lab too
     try:
         asyncio.run(serve(cfg, demo=args.demo))
     except KeyboardInterrupt:
@@ -187,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the dialer")
     serve.add_argument("--config", help="TOML config file (default: embedded defaults)")
     serve.add_argument("--lab", action="store_true",
-                       help="start the bundled Asterisk lab first and use it")
+                       help="start the bundled Asterisk lab first if it is not running "
+                            "(a running lab and its calls are left alone) and use it")
     serve.add_argument("--demo", action="store_true",
                        help="seed and run a sample campaign with three agents (for the lab)")
     serve.set_defaults(func=_cmd_serve)

@@ -3,7 +3,8 @@
 It is NOT a model of Asterisk: the integration suite drives a real Asterisk.
 It records every REST request, answers with canned responses, serves the
 ``/ari/events`` websocket and can push events, send junk, drop sockets, go
-silent (no PONG: half-open TCP), refuse connections and come back on the same port.
+silent (no PONG: half-open TCP), refuse connections and come back on the same port,
+refuse the Nth REST request (fault injection) and let a test script react to requests.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -49,6 +50,8 @@ class FakeAri:
     greeting: list[dict] = field(default_factory=list)
     ws_reject_status: int | None = None  # answer the handshake with this HTTP status instead
     ws_silent: bool = False  # new sockets never answer pings and never read (half-open peer)
+    # called with each REST request answered normally (a scripted PBX makes its events)
+    on_request: Callable[[Recorded], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         self._canned: dict[tuple[str, str], Canned] = {}
@@ -56,6 +59,12 @@ class FakeAri:
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
         self.ws_connections = 0
+        self._refuse_at: int | None = None  # index in self.requests of the one to refuse
+        self.refused: list[Recorded] = []
+
+    def refuse_nth(self, n: int) -> None:
+        """The Nth REST request from now on fails (HTTP 500), once."""
+        self._refuse_at = len(self.requests) + n - 1
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -110,6 +119,11 @@ class FakeAri:
         self.requests.append(rec)
         if not self._authorized(request):
             return web.json_response({"message": "Authentication required"}, status=401)
+        if len(self.requests) - 1 == self._refuse_at:
+            self.refused.append(rec)
+            return web.json_response({"message": "refused (fault injection)"}, status=500)
+        if self.on_request is not None:
+            await self.on_request(rec)
         canned = self._canned.get((request.method, rec.path))
         if canned is not None:
             if canned.delay:

@@ -26,8 +26,10 @@ def free_port() -> int:
 class DialerProcess:
     """One `dialer serve --config` process; `token` is an API token of an admin user."""
 
-    def __init__(self, tmp: Path, *, node: str, pbx: dict, db_url: str, token: str):
+    def __init__(self, tmp: Path, *, node: str, pbx: dict, db_url: str, token: str,
+                 serve_args: tuple[str, ...] = ()):
         self.node, self.token, self.port = node, token, free_port()
+        self.serve_args = serve_args  # e.g. ("--lab",)
         self.log = tmp / f"dialer-{node}.log"
         self.config = tmp / f"dialer-{node}.toml"
         self.config.write_text(
@@ -39,7 +41,8 @@ class DialerProcess:
     async def start(self, timeout: float = 20) -> None:
         with open(self.log, "a") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "dialer.cli", "serve", "--config", str(self.config)],
+                [sys.executable, "-m", "dialer.cli", "serve", "--config", str(self.config),
+                 *self.serve_args],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = asyncio.get_running_loop().time() + timeout
         while True:

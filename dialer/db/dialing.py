@@ -22,9 +22,15 @@ from .database import is_postgres
 from .models import database_proxy
 from .campaign_admin import amd_overrides
 from ..core.amd import amd_arguments
+from ..core.records import CallEnd, recovered_outcome
 from .queries import claim_contacts
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
+
+
+class ClaimLost(Exception):
+    """The contact is no longer claimed by this node (its lease ran out and it went back
+    to waiting, perhaps to another node): it must not be dialled on this claim."""
 
 
 def _plan_rules(plan: ServicePlan | None) -> PlanRules:
@@ -136,8 +142,12 @@ def start_attempt(*, cc_id: int, phone: str, caller_id: str | None, channel_id: 
                   node: str, now: dt.datetime, hourly_cap: int | None = None) -> int | None:
     """The attempt row, written before the call exists; None if the campaign has reached
     the plan's hourly cap (counted here, under a lock on the campaign's row, so nodes
-    sharing the database never exceed it together)."""
+    sharing the database never exceed it together). Raises ClaimLost if the contact is
+    no longer this node's claim."""
     cc = CampaignContact.get_by_id(cc_id)
+    if cc.state != "in_progress" or cc.claimed_by != node:
+        raise ClaimLost(f"contact {cc.contact_id} of campaign {cc.campaign_id} is no longer "
+                        f"claimed by {node} ({cc.state}, {cc.claimed_by})")
     if hourly_cap is not None:
         _lock(Campaign, cc.campaign_id)
         if attempts_since(cc.campaign_id, now - dt.timedelta(hours=1)) >= hourly_cap:
@@ -212,7 +222,8 @@ def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connec
 def open_attempts(node: str) -> list[dict]:
     """Attempts this node started and never closed (for the resync after a restart)."""
     return list(Attempt.select(Attempt.id, Attempt.channel_id, Attempt.campaign,
-                               Attempt.answered_at, Attempt.phone, Attempt.recording_name)
+                               Attempt.answered_at, Attempt.phone, Attempt.recording_name,
+                               Attempt.bridged_at)
                 .where((Attempt.node == node) & Attempt.ended_at.is_null()).dicts())
 
 
@@ -311,21 +322,28 @@ def agent_account(agent_id: int) -> int:
 
 
 def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
-            release_claims: bool) -> dict:
+            release_claims: bool, ends: dict[str, CallEnd] | None = None) -> dict:
     """After a restart or a lost connection: close this node's open attempts that nothing
-    tracks any more (outcome "lost"; the campaign's rules move the contact on, so it is
-    called again, never twice at once), and, with `release_claims` (at start-up, before
-    the runner claims anything), give back contacts this node claimed but never dialled.
-    Returns the closed attempts' channels still up in Asterisk: hang them up, nobody is
-    handling them."""
+    tracks any more: a call that had reached its agent as "human" (ended as `ends` says,
+    from the PBX, else now), any other as "lost"; the campaign's rules move the contact
+    on, so it is called again only if the rules say so, never twice at once. With
+    `release_claims` (at start-up, before the runner claims anything), give back
+    contacts this node claimed but never dialled. Returns the closed attempts' channels
+    still up in Asterisk: hang them up, nobody is handling them."""
+    ends = ends or {}
     orphans = [a for a in open_attempts(node) if a["channel_id"] not in tracked]
     for a in orphans:
+        end = ends.get(a["channel_id"]) if a["channel_id"] not in live else None
+        rec = recovered_outcome(bridged_at=a["bridged_at"], end=end, now=now)
+        a["outcome"] = rec.outcome
         if a["campaign"] is None:
-            close_attempt(a["id"], outcome="lost", ended_at=now)
+            close_attempt(a["id"], outcome=rec.outcome, ended_at=rec.ended_at,
+                          hangup_cause=rec.hangup_cause)
             continue
         settings = campaign_settings(a["campaign"])
-        finish_attempt(a["id"], outcome="lost", ended_at=now, connected=False,
-                       rules=settings["rules"], max_attempts=settings["max_attempts"])
+        finish_attempt(a["id"], outcome=rec.outcome, ended_at=rec.ended_at,
+                       connected=rec.connected, rules=settings["rules"],
+                       max_attempts=settings["max_attempts"], hangup_cause=rec.hangup_cause)
     busy = {cc for (cc,) in CampaignContact.select(CampaignContact.id)
             .join(Attempt, on=((Attempt.campaign == CampaignContact.campaign)
                                & (Attempt.contact == CampaignContact.contact)))
@@ -342,5 +360,32 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
         released += (ActionCall.update(status="scheduled", node=None)
                      .where((ActionCall.status == "ringing") & (ActionCall.node == node))
                      .execute())
-    return {"lost": [a["id"] for a in orphans], "released": released,
+    return {"lost": [a["id"] for a in orphans if a["outcome"] == "lost"],
+            "recovered": [a["id"] for a in orphans if a["outcome"] != "lost"],
+            "released": released,
             "hang_up": [a["channel_id"] for a in orphans if a["channel_id"] in live]}
+
+
+def renew_claims(cc_ids: list[int], node: str, now: dt.datetime) -> None:
+    """Keep this node's claims on contacts still in use (on an agent's preview screen)."""
+    if cc_ids:
+        (CampaignContact.update(claimed_at=now)
+         .where(CampaignContact.id.in_(cc_ids) & (CampaignContact.claimed_by == node)
+                & (CampaignContact.state == "in_progress")).execute())
+
+
+def release_expired_claims(now: dt.datetime, lease: dt.timedelta) -> int:
+    """Contacts claimed (by any node) longer than `lease` ago and never dialled go back to
+    waiting. One statement, so nodes sweeping at once cannot release a row twice, and a
+    contact whose attempt has started (its call is open) is never touched; the node that
+    claimed it finds out when it dials (start_attempt raises ClaimLost)."""
+    cc = CampaignContact
+    dialled = (Attempt.select(Attempt.id)
+               .where((Attempt.campaign == cc.campaign) & (Attempt.contact == cc.contact)
+                      & Attempt.ended_at.is_null()))
+    return (cc.update(state=pw.Case(None, [(cc.attempts > 0, "rescheduled")], "waiting"),
+                      next_attempt_at=now, claimed_by=None, claimed_at=None,
+                      last_reason="claimed but not dialled within the lease")
+            .where((cc.state == "in_progress") & (cc.claimed_at < now - lease)
+                   & ~pw.fn.EXISTS(dialled))
+            .execute())

@@ -322,6 +322,7 @@ class Attempt(BaseModel):
     caller_id = pw.CharField(null=True)
     started_at = UTCDateTimeField(default=utcnow)
     answered_at = UTCDateTimeField(null=True)
+    bridged_at = UTCDateTimeField(null=True)  # with its agent (talk time: to ended_at)
     ended_at = UTCDateTimeField(null=True)
     # human, machine, busy, no_answer, failed, abandoned, congestion, ...: open-ended
     outcome = pw.CharField(max_length=32, null=True)

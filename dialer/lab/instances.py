@@ -92,7 +92,7 @@ class Instance:
         etc = self.dir / "etc"
         shutil.rmtree(etc, ignore_errors=True)
         # spool/recording: where ARI recordings go (the Debian package makes it on a real PBX)
-        for sub in ("etc", "run", "log", "spool/recording", "lib/keys", "cache"):
+        for sub in ("etc", "run", "log/cdr-csv", "spool/recording", "lib/keys", "cache"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         (self.dir / "log/messages.log").unlink(missing_ok=True)
         pbx = self.role == "pbx"
@@ -102,6 +102,7 @@ class Instance:
                                    TRANSMIT_SILENCE="no" if pbx else "yes"),
             "modules.conf": _template("modules.conf"),
             "logger.conf": _template("logger.conf"),
+            "cdr.conf": _template("cdr.conf"),  # log/cdr-csv/Master.csv
             "rtp.conf": _fill(_template("rtp.conf"), RTP_START=10000 if pbx else 20000,
                               RTP_END=19998 if pbx else 29998),
         }
@@ -245,13 +246,30 @@ class Lab:
         return self.pbx, self.sim
 
     def up(self, say=print) -> dict:
+        """Start both instances afresh (running ones are stopped first, cutting their
+        calls) on newly written configuration."""
         ensure_root(self.root, say=say)
         for inst in self.instances():
             if inst.running():
                 inst.stop()
+        return self._start(self.instances())
+
+    def ensure_up(self, say=print) -> dict:
+        """Start the instances that are not running; running ones, their configuration
+        and their calls are left as they are (`dialer serve --lab` restarted by systemd
+        must not cut the calls it is about to take back)."""
+        ensure_root(self.root, say=say)
+        stopped = [inst for inst in self.instances() if not inst.running()]
+        for inst in self.instances():
+            if inst not in stopped:
+                say(f"lab: {inst.role} already running (pid {inst.pid()}), left as it is")
+        return self._start(stopped)
+
+    def _start(self, instances) -> dict:
+        for inst in instances:
             inst.write_config()
             inst.start()
-        for inst in self.instances():
+        for inst in instances:
             inst.wait_ready()
         info = self.cfg.info()
         for role in ("pbx", "sim"):

@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
+import peewee as pw
+
 from ..ari import AriClient, AriConflict, AriError
 from ..core.asterisk_input import UnsafeValue, parse_endpoint
 from ..core.outbound import AgentView
@@ -257,8 +259,14 @@ class AgentSessions:
             await self._set_state(session, "available" if ready else "not_ready")
 
     async def _set_state(self, session: Session, state: str) -> None:
+        """The session is the truth; the database row is what others see. A failed write
+        must not leave a call or an agent half-handled: logged, fixed by the next one."""
         session.state, session.since = state, self.now()
-        await self.store.run(agent_db.set_agent_state, session.agent_id, state, session.since)
+        try:
+            await self.store.run(agent_db.set_agent_state, session.agent_id, state,
+                                 session.since)
+        except pw.PeeweeException as exc:
+            log.warning("agent %s: state %s not saved: %s", session.agent_id, state, exc)
         await self.wake()
 
     # ---- calls -----------------------------------------------------------------------
@@ -344,8 +352,14 @@ class AgentSessions:
 
     # ---- preview ---------------------------------------------------------------------
     async def offer_preview(self, agent_id: int, preview: dict) -> None:
-        """Show a claimed contact to an available agent; it is theirs until dial or skip."""
-        session = self.sessions[agent_id]
+        """Show a claimed contact to an available agent; it is theirs until dial or skip.
+        An agent who logged out or took a call since it was chosen gets nothing: the
+        contact goes back to its campaign."""
+        session = self.sessions.get(agent_id)
+        if session is None or session.state != "available" or session.reserved:
+            await self._give_back(preview, agent_id, f"agent {agent_id} was no longer "
+                                  "available for the preview", withdraw=True)
+            return
         session.preview, session.attempt_id = preview, None
         await self._set_state(session, "preview")
 
@@ -390,13 +404,17 @@ class AgentSessions:
         """Give the previewed contact back to its campaign; a followup is offered again
         later (`withdraw`: the agent left) or cancelled (the agent chose not to call)."""
         preview, session.preview = session.preview, None
+        await self._give_back(preview, session.agent_id, reason, delay, withdraw)
+
+    async def _give_back(self, preview: dict, agent_id: int, reason: str,
+                         delay: dt.timedelta = dt.timedelta(0), withdraw: bool = False) -> None:
         if "followup_id" in preview:
             if withdraw:
                 await self.store.run(followups.withdraw_offer, preview["followup_id"],
                                      self.now())
             else:
                 await self.store.run(followups.cancel_followup, preview["followup_id"],
-                                     now=self.now(), agent_id=session.agent_id, reason=reason)
+                                     now=self.now(), agent_id=agent_id, reason=reason)
             return
         await self.store.run(dialing.release, preview["claim"]["cc_id"],
                              next_attempt_at=self.now() + delay, reason=reason)

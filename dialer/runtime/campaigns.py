@@ -172,10 +172,10 @@ class CampaignRunner:
         verdict = self.verdict(campaign, claim, now, last_hour)
         if not verdict.eligible:
             reason = "; ".join(r.message for r in verdict.reasons)
+            await self.agents.preview_done(agent_id)  # free even if the release fails
             await self.store.run(dialing.release, claim["cc_id"],
                                  next_attempt_at=verdict.next_possible_at, reason=reason,
                                  give_up=verdict.next_possible_at is None)
-            await self.agents.preview_done(agent_id)
             return {"dialled": False, "reason": reason}
         await self.calls.dial(campaign, claim, preview_agent=agent_id)
         return {"dialled": True}

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
+
+import peewee as pw
 
 from ..ari import AriClient, AriError
 from ..core.asterisk_input import prompt_media
@@ -23,6 +26,7 @@ from ..db import dialing, followups
 from . import beep
 from .agents import AgentSessions
 from .pacing import PacingStats
+from .records import AGENT_LEG_VAR, AttemptWriter
 
 log = logging.getLogger("dialer.outbound")
 HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
@@ -63,6 +67,7 @@ class OutboundCalls:
         self.pacing = PacingStats()  # per campaign, fed as attempts finish
         # Agent group -> calls the runner's tick shared out and has yet to place.
         self.planned: Counter[int | None] = Counter()
+        self.records = AttemptWriter(store)
 
     def _not_yet_with_agent(self) -> list[Call]:
         """Campaign calls that will each want an agent: not yet given one, and not preview
@@ -109,11 +114,13 @@ class OutboundCalls:
             lambda **ids: dialing.start_attempt(
                 cc_id=claim["cc_id"], hourly_cap=campaign["plan"].max_attempts_per_hour, **ids))
         if not placed:  # another node used the hour's last attempts first
-            await self.store.run(dialing.release, claim["cc_id"],
-                                 next_attempt_at=self.now() + HOURLY_CAP_RETRY,
-                                 reason="the plan's attempts per hour are used up")
-            if preview_agent is not None:
-                await self.agents.preview_done(preview_agent)
+            try:
+                await self.store.run(dialing.release, claim["cc_id"],
+                                     next_attempt_at=self.now() + HOURLY_CAP_RETRY,
+                                     reason="the plan's attempts per hour are used up")
+            finally:  # failed, the claim's lease gives it back; the agent is free at once
+                if preview_agent is not None:
+                    await self.agents.preview_done(preview_agent)
 
     async def dial_followup(self, settings: dict, followup_id: int, phone: str,
                             agent_id: int) -> None:
@@ -132,12 +139,22 @@ class OutboundCalls:
     async def _place(self, campaign: dict, phone: str, preview_agent: int | None,
                      start_attempt, followup_id: int | None = None,
                      agent_call: bool = False) -> bool:
-        """Write the attempt, then originate; False if `start_attempt` refused (None)."""
+        """Write the attempt, then originate; False if `start_attempt` refused (None).
+        If the attempt cannot be written (the claim was lost, a database error) nothing is
+        dialled, the agent of a preview is free again and the claim's lease gives the
+        contact back."""
         channel_id = f"out-{self.node}-{uuid.uuid4().hex[:16]}"
         caller_id = self._caller_id(campaign)
         # The attempt is on disk before the call exists.
-        attempt_id = await self.store.run(start_attempt, phone=phone, caller_id=caller_id,
-                                          channel_id=channel_id, node=self.node, now=self.now())
+        try:
+            attempt_id = await self.store.run(start_attempt, phone=phone, caller_id=caller_id,
+                                              channel_id=channel_id, node=self.node,
+                                              now=self.now())
+        except (dialing.ClaimLost, pw.PeeweeException) as exc:
+            log.warning("not dialling %s: %s", phone, exc)
+            if preview_agent is not None:
+                await self.agents.preview_done(preview_agent)
+            return True
         if attempt_id is None:
             return False
         loop = asyncio.get_running_loop()
@@ -190,8 +207,8 @@ class OutboundCalls:
         if call and event["channel"]["state"] == "Up" and call.answered_at is None:
             call.answered_at = self.now()
             call.stage, call.stage_since = "amd", asyncio.get_running_loop().time()
-            await self.store.run(dialing.update_attempt, call.attempt_id,
-                                 answered_at=call.answered_at)
+            await self.records.write(call.channel_id, dialing.update_attempt, call.attempt_id,
+                                     answered_at=call.answered_at)
 
     async def on_amd(self, event: dict) -> None:
         channel_id = event["channel"]["id"]
@@ -207,9 +224,9 @@ class OutboundCalls:
             call.amd_seconds = asyncio.get_running_loop().time() - call.stage_since
         if call.answered_at is None:
             call.answered_at = self.now()
-        await self.store.run(dialing.update_attempt, call.attempt_id,
-                             amd_status=call.amd_status, amd_cause=call.amd_cause,
-                             answered_at=call.answered_at)
+        await self.records.write(channel_id, dialing.update_attempt, call.attempt_id,
+                                 amd_status=call.amd_status, amd_cause=call.amd_cause,
+                                 answered_at=call.answered_at)
         campaign = call.campaign
         decision = on_amd_verdict(call.amd_status,
                                   amd_enabled=campaign["amd_enabled"] and not call.preview_agent,
@@ -252,17 +269,24 @@ class OutboundCalls:
             return
         call.stage, call.outcome = "connected", "human"
         call.stage_since = loop.time()
-        updates = {"agent": agent_id}
+        session = self.agents.sessions[agent_id]
+        updates = {"agent": agent_id, "bridged_at": self.now()}
         if call.campaign["record"]:
             # The channel id makes the name unique even if attempt ids restart (a new DB).
             call.recording = f"attempt-{call.attempt_id}-{call.channel_id}"
             try:
-                await self.ari.record_bridge(self.agents.sessions[agent_id].bridge_id,
-                                             call.recording, format="wav")
+                await self.ari.record_bridge(session.bridge_id, call.recording, format="wav")
                 updates["recording_name"] = call.recording
             except AriError as exc:
                 log.warning("recording %s failed: %s", call.recording, exc)
-        await self.store.run(dialing.update_attempt, call.attempt_id, **updates)
+        # What a restart needs if the call ends while the dialer is down: the record says
+        # it reached its agent, and the call leaves its end on the agent's leg.
+        await self.records.write(call.channel_id, dialing.update_attempt, call.attempt_id,
+                                 **updates)
+        try:
+            await self.ari.set_variable(call.channel_id, AGENT_LEG_VAR, session.channel_id)
+        except AriError as exc:
+            log.warning("attempt %s: could not mark its agent's leg: %s", call.attempt_id, exc)
 
     async def _after_beep(self, call: Call, media: str) -> None:
         """The machine message once the greeting's beep has ended (or at once if the
@@ -322,21 +346,22 @@ class OutboundCalls:
             await self.agents.wake()
         campaign, now = call.campaign, self.now()
         self._learn(call, outcome, previous_stage)
+        write = functools.partial(self.records.write, call.channel_id)
         if call.agent_call:
-            await self.store.run(dialing.close_attempt, call.attempt_id, outcome=outcome,
-                                 ended_at=now, hangup_cause=hangup_cause)
+            await write(dialing.close_attempt, call.attempt_id, outcome=outcome, ended_at=now,
+                        hangup_cause=hangup_cause)
             if call.followup_id is not None:
-                await self.store.run(followups.complete_followup, call.followup_id, now,
-                                     attempt_id=call.attempt_id)
+                await write(followups.complete_followup, call.followup_id, now,
+                            attempt_id=call.attempt_id)
             log.info("agent call %s to %s (followup %s): %s", call.attempt_id, call.phone,
                      call.followup_id, outcome)
             return
-        decision = await self.store.run(
+        decision = await write(
             dialing.finish_attempt, call.attempt_id, outcome=outcome, ended_at=now,
             connected=outcome == "human", rules=campaign["rules"],
             max_attempts=campaign["max_attempts"], hangup_cause=hangup_cause)
         log.info("attempt %s to %s: %s -> contact %s", call.attempt_id, call.phone, outcome,
-                 decision.state)
+                 decision.state if decision else "(written on retry)")
 
     def _learn(self, call: Call, outcome: str, previous_stage: str) -> None:
         """Feed the campaign's pacing statistics (calls the dialer paced only)."""

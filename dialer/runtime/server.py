@@ -24,8 +24,10 @@ from .agents import AgentSessions, agent_of_leg
 from . import beep
 from .campaigns import CampaignRunner
 from .inbound import InboundCalls
+from .leases import ClaimLeases
 from .leftovers import Leftovers
 from .outbound import OutboundCalls
+from .records import call_ends
 
 log = logging.getLogger("dialer")
 
@@ -47,8 +49,9 @@ class Dialer:
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                     trunk=cfg.ari.trunk, node=cfg.node, now=now)
         self.leftovers = Leftovers(self.ari, cfg.ari.app)
+        self.leases = ClaimLeases(self.store, self.agents, node=cfg.node)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
-                                     now=now, also_tick=(self.inbound.tick,))
+                                     now=now, also_tick=(self.inbound.tick, self.leases.tick))
         self.ari.on_connect(self.resync)
         self.ari.dispatcher.check = shape_problem  # malformed events: logged, never handled
         self.ari.on("StasisStart", self.on_stasis_start)
@@ -76,9 +79,12 @@ class Dialer:
         # Agents' legs: rung again if lost, taken back after a restart with the calls in
         # their bridges, which carry on.
         await self.calls.adopt(await self.agents.resync(channels, bridges))
+        # Calls that ended with an agent while nobody listened left their end on its leg.
+        ends = await call_ends(ari, [s.channel_id for s in self.agents.sessions.values()])
         recovered = await self.store.run(dialing.recover, self.cfg.node,
-                                         set(self.calls.calls), live, self.now(),
-                                         release_claims=ari.connects == 1)
+                                         set(self.calls.calls) | self.calls.records.pending(),
+                                         live, self.now(), release_claims=ari.connects == 1,
+                                         ends=ends)
         # Nobody handles these any more: do not leave them waiting in silence (an agent's
         # leg not taken back: the agent had logged out).
         stale_agent_legs = [c["id"] for c in channels if agent_of_leg(c["id"]) is not None
@@ -89,6 +95,9 @@ class Dialer:
         tracked = set(self.calls.calls) | self.inbound.channels() | self.agents.channels()
         await self.leftovers.resync([c for c in channels if c["id"] not in hung_up], bridges,
                                     tracked.__contains__, self.on_stasis_start)
+        if recovered["recovered"]:
+            log.warning("resync: %d call(s) with an agent ended unseen, recorded as human: "
+                        "attempt(s) %s", len(recovered["recovered"]), recovered["recovered"])
         if recovered["lost"] or recovered["released"]:
             log.warning("resync: %d attempt(s) closed as lost, %d claimed contact(s) released",
                         len(recovered["lost"]), recovered["released"])
@@ -129,6 +138,7 @@ class Dialer:
 
     async def stop(self) -> None:
         await self.runner.stop()
+        await self.calls.records.stop()
         await self.ari.stop()
         await self.ari.close()
         await self.store.close()

@@ -1,8 +1,11 @@
 """Crash safety on the real lab, with a campaign running and agents talking:
 
 - `kill -9` of `dialer serve`: every call that reached the PBX has its attempt record,
-  nobody is dialled twice, the calls that were up stay up with their agents (legs and
-  bridges have fixed ids and are taken back), and the campaign goes on to its end;
+  and the records agree with the PBX's own CDR; nobody is dialled twice, the calls that
+  were up stay up with their agents (legs and bridges have fixed ids and are taken
+  back), and the campaign goes on to its end;
+- a call with an agent that ends while the dialer is down is recorded as it was: human,
+  with its agent and its talk time as the PBX saw it; the contact is not called again;
 - Asterisk restarted: the cut calls are recorded, the agents' phones are rung again,
   the campaign goes on;
 - the events websocket dropped for seconds: calls stay up, the one that ended unseen is
@@ -18,12 +21,15 @@ import pytest
 
 from dialer.db import campaigns, dialing
 from dialer.db.database import open_database
+from dialer.db.fields import utcnow
 from dialer.db.migrate import migrate
+from dialer.db.models import CampaignContact
 from tests.auth_helpers import bearer
 from tests.campaign_driver import (attempts, lab_config, login_all, run_to_end, started,
                                    wait_until)
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import human
+from tests.pbx_cdr import carrier_calls, compare, master_csv
 from tests.serve_process import CallWatch, DialerProcess
 from tests.tcp_proxy import TcpProxy
 
@@ -40,17 +46,24 @@ def agent_legs(channels: list[dict]) -> set[str]:
     return {c["id"] for c in channels if c["id"].startswith("agent-")}
 
 
-async def test_kill_9_mid_campaign_keeps_calls_records_and_agents(lab, tmp_path):
+def dialer_process(lab, tmp_path, node: str, numbers: list[str],
+                   agents: int) -> tuple[DialerProcess, dict]:
+    """`dialer serve` on a fresh SQLite file seeded with a campaign (not yet running)."""
     db_url = f"sqlite:///{tmp_path}/d.sqlite3"
     db = open_database(db_url)
     migrate(db)
     with db.atomic():
-        seed = seed_campaign([human(12, area) for area in AREAS], agents=lab.info["agents"][:2],
+        seed = seed_campaign(numbers, agents=lab.info["agents"][:agents],
                              campaign={"max_attempts": 3, "bcw_seconds": 0})
         token = bearer(seed["account_id"])["Authorization"].removeprefix("Bearer ")
+    return DialerProcess(tmp_path, node=node, pbx=lab.info["pbx"], db_url=db_url,
+                         token=token), seed
+
+
+async def test_kill_9_mid_campaign_keeps_calls_records_and_agents(lab, tmp_path):
+    since = utcnow()
+    dialer, seed = dialer_process(lab, tmp_path, "crash", [human(12, a) for a in AREAS], 2)
     agents, cid = seed["agent_ids"], seed["campaign_id"]
-    dialer = DialerProcess(tmp_path, node="crash", pbx=lab.info["pbx"], db_url=db_url,
-                           token=token)
     async with CallWatch(lab.info["pbx"]) as watch:
         await dialer.start()
         try:
@@ -84,8 +97,55 @@ async def test_kill_9_mid_campaign_keeps_calls_records_and_agents(lab, tmp_path)
             assert "taken back" in dialer.log_text()
             for agent in agents:
                 await dialer.api("POST", f"/api/agents/{agent}/logout")
+            # The PBX writes an agent's bridge records when its leg hangs up.
+            assert await pbx_agrees(lab, "out-crash-", since, rows) == []
         finally:
             dialer.stop()
+
+
+async def test_call_ending_while_the_dialer_is_down_is_recorded_with_its_agent(lab, tmp_path):
+    since = utcnow()
+    dialer, seed = dialer_process(lab, tmp_path, "down", [human(10, "218")], 1)
+    [agent], cid = seed["agent_ids"], seed["campaign_id"]
+    async with CallWatch(lab.info["pbx"]) as watch:
+        await dialer.start()
+        try:
+            assert (await dialer.api("POST", f"/api/agents/{agent}/login"))[0] == 200
+            campaigns.set_status(cid, "running")
+
+            async def talking():
+                return (await dialer.sessions()).get(agent, {}).get("state") == "on_call"
+            await wait_until(talking, 30)
+            customer = (await dialer.sessions())[agent]["customer"]
+            dialer.kill9()
+            await wait_until(lambda: customer not in watch.live, 20)  # hung up, unseen
+
+            await dialer.start()
+            await wait_until(lambda: finished_now(cid), 20)
+            [row] = attempts(cid)
+            assert row["channel_id"] == customer and row["outcome"] == "human", row
+            assert row["agent"] == agent and row["hangup_cause"] == 16
+            # The talk time is the PBX's: from the bridge to the callee's hang-up (the
+            # simulator hangs up 10 s after answering, AMD took some of them).
+            talk = (row["ended_at"] - row["bridged_at"]).total_seconds()
+            assert 4 < talk < 10, talk
+            assert CampaignContact.get(campaign=cid).state == "completed"
+            await asyncio.sleep(2)  # runner ticks: the person just spoken to is not called
+            assert len(attempts(cid)) == 1 and watch.created == [customer]
+            assert (await dialer.sessions())[agent]["state"] == "available"
+            assert "recorded as human" in dialer.log_text()
+            await dialer.api("POST", f"/api/agents/{agent}/logout")
+            assert await pbx_agrees(lab, "out-down-", since, [row], slack=1.0) == []
+        finally:
+            dialer.stop()
+
+
+async def pbx_agrees(lab, prefix: str, since, rows: list[dict], slack: float = 2.0) -> list[str]:
+    """What differs between the attempts and the PBX's CDR, once the agents' bridge
+    records are written (when their legs hang up)."""
+    await asyncio.sleep(1)
+    cdr = carrier_calls(master_csv(lab.pbx), prefix=prefix, since=since)
+    return compare(rows, cdr, slack=slack)
 
 
 def finished_now(campaign_id: int) -> bool:
@@ -95,6 +155,7 @@ def finished_now(campaign_id: int) -> bool:
 
 async def test_asterisk_restart_mid_campaign_records_the_cut_calls_and_rings_agents_again(
         lab, dialer):
+    since = utcnow()
     seed = await dialer.store.run(seed_campaign, [human(20, a) for a in AREAS[:4]],
                                   agents=lab.info["agents"][:2],
                                   campaign={"max_attempts": 3, "bcw_seconds": 0})
@@ -113,6 +174,9 @@ async def test_asterisk_restart_mid_campaign_records_the_cut_calls_and_rings_age
     rows = await run_to_end(dialer, cid, timeout=90, start=False)
     assert_one_closed_attempt_per_contact(rows, seed["contact_ids"])
     assert {r["channel_id"] for r in rows if r["outcome"] == "human"} >= cut
+    for agent in agents:
+        await dialer.agents.logout(agent)
+    assert await pbx_agrees(lab, "out-t-", since, rows) == []
 
 
 async def test_dropped_websocket_keeps_calls_up_and_records_what_ended_unseen(lab, tmp_path,

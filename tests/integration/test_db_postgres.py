@@ -219,3 +219,14 @@ def test_nodes_racing_for_the_hourly_cap_never_exceed_it(pg):
 
     assert sum(written) == 10 == Attempt.select().count()
     assert len({a.contact_id for a in Attempt.select()}) == 10
+
+
+@pytest.mark.parametrize("check", [
+    "test_claims_past_their_lease_go_back_unless_dialled_or_renewed",
+    "test_a_call_that_ended_with_its_agent_unseen_is_recorded_as_human"])
+def test_claim_leases_and_recovery_of_bridged_calls_on_postgres(pg, check):
+    """The same checks as on SQLite: the lease sweep's correlated UPDATE, ClaimLost, and
+    a restart's recovery of a call that ended with its agent."""
+    from tests.unit import test_recover
+
+    getattr(test_recover, check)(pg)

@@ -11,15 +11,18 @@ import asyncio
 import pytest
 
 from dialer.db import campaigns
+from dialer.db.fields import utcnow
 from dialer.db.models import CampaignContact
 from tests.campaign_driver import attempts, die, lab_config, login_all, started, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import NO_ANSWER
+from tests.pbx_cdr import carrier_calls, compare, master_csv
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
 
 
 async def test_restart_while_ringing_closes_the_attempt_and_keeps_the_agent(lab, tmp_path):
+    since = utcnow()
     cfg = lab_config(lab.info["pbx"], tmp_path)
     first = await started(cfg)
     seed = await first.store.run(seed_campaign, [NO_ANSWER], agents=lab.info["agents"][:1],
@@ -45,6 +48,9 @@ async def test_restart_while_ringing_closes_the_attempt_and_keeps_the_agent(lab,
         assert second.agents.describe(agent)["state"] == "available"
         assert second.agents.sessions[agent].channel_id == leg
         assert leg in {c["id"] for c in await _channels(lab)}
+        # The PBX saw one call, never answered, ended when the new dialer hung it up.
+        cdr = carrier_calls(master_csv(lab.pbx), prefix="out-t-", since=since)
+        assert compare([row], cdr) == [] and cdr[call].disposition == "NO ANSWER"
     finally:
         await second.agents.logout(agent)
         await second.stop()

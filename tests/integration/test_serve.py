@@ -137,3 +137,37 @@ def test_demo_places_calls_that_reach_agents(lab, tmp_path):
     assert progress.get("outcomes", {}).get("human", 0) >= 2, (progress, out[-3000:])
     assert progress["agents"] == 3 and progress["total"] == 16
     assert "demo: campaign 1 running with agents [1, 2, 3]" in out
+
+
+async def test_serve_lab_restarted_leaves_a_running_lab_and_its_calls_alone(lab, tmp_path):
+    """`dialer serve --lab` started again (systemd's Restart=always) while the lab is up:
+    the same Asterisk processes go on and a call in progress is not cut."""
+    from dialer.db.database import open_database
+    from dialer.db.migrate import migrate
+    from tests.auth_helpers import bearer
+    from tests.campaign_seed import seed_campaign
+    from tests.lab_calls import connected_client
+    from tests.serve_process import DialerProcess
+
+    db_url = f"sqlite:///{tmp_path}/d.sqlite3"
+    db = open_database(db_url)
+    migrate(db)
+    with db.atomic():
+        token = bearer(seed_campaign([], agents=[])["account_id"])["Authorization"]
+    pids = {inst.role: inst.pid() for inst in lab.instances()}
+    async with connected_client(lab.info["pbx"], "keep") as pbx:
+        await pbx.originate(f"PJSIP/{HUMAN}@carrier", channel_id="keep-call", app="keep",
+                            timeout=30)
+        await pbx.recorder.wait_for("keep-call", "StasisStart")
+        dialer = DialerProcess(tmp_path, node="lab", pbx=lab.info["pbx"], db_url=db_url,
+                               token=token.removeprefix("Bearer "), serve_args=("--lab",))
+        try:
+            for _ in range(2):  # started, then started again as after a crash
+                await dialer.start()
+                assert {inst.role: inst.pid() for inst in lab.instances()} == pids
+                assert "keep-call" in {c["id"] for c in await pbx.list_channels()}
+                dialer.kill9()
+        finally:
+            dialer.stop()
+        assert "already running" in dialer.log_text()
+        assert not pbx.recorder.of("keep-call", "ChannelDestroyed")

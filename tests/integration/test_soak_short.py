@@ -12,13 +12,16 @@ import pytest
 
 from bench import soak
 from dialer.ari import AriClient
+from dialer.db.fields import utcnow
 from tests.lab_calls import NO_ANSWER
+from tests.pbx_cdr import attempts_in, carrier_calls, compare, master_csv
 
 pytestmark = pytest.mark.lab
 
 
 async def test_short_soak_leaves_nothing_behind(lab, tmp_path):
     p = soak.profile(0.67, 40, quick=True, agents=6, interval=10)  # 40 s loaded
+    since = utcnow()
     lines = []
     result = await soak.run_soak(lab.info, p, workdir=tmp_path, say=lines.append)
     soak.report(result, 0, say=lines.append)
@@ -28,6 +31,10 @@ async def test_short_soak_leaves_nothing_behind(lab, tmp_path):
     for outcome in ("human", "machine", "no_answer", "busy"):
         assert result.outcomes.get(outcome), (outcome, result.outcomes)
     assert len(result.figures["agent_bridges"]) == 6
+    # Every call the PBX placed has its attempt, with the same outcome and end.
+    rows = attempts_in(result.db_path, result.campaign_id)
+    cdr = carrier_calls(master_csv(lab.pbx), prefix="out-soak-", since=since)
+    assert compare(rows, cdr) == [] and len(rows) == len(cdr)
 
     # The checks would fail on a leak: show them one of each.
     side, far = lab.info["pbx"], lab.info["sim"]
