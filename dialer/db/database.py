@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -96,14 +97,23 @@ class Store:
     connection is reused); PostgreSQL gets ``threads`` (default 4) sharing the pool, each
     call borrowing a connection and returning it.
 
+    ``await store.read(fn, *args)`` is for reads that may take long (reports, charts,
+    listings the console polls): they run on ``readers`` threads of their own, each with
+    its own connection (SQLite in WAL mode reads a snapshot while the writer writes; on
+    PostgreSQL a connection of the pool), so they never queue the runtime's writes. An
+    in-memory SQLite database exists per connection: its reads stay on the writer.
+
     Cancelling the awaiting task does not stop ``fn``: its transaction still commits.
     """
 
-    def __init__(self, db: pw.Database, *, threads: int = 4):
+    def __init__(self, db: pw.Database, *, threads: int = 4, readers: int = 2):
         self.db = db
         self.pooled = is_postgres(db)
         workers = threads if self.pooled else 1
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="dialer-db")
+        self._readers = readers if self.pooled or db.database != ":memory:" else 0
+        self._reader = (ThreadPoolExecutor(self._readers, thread_name_prefix="dialer-db-read")
+                        if self._readers else self._executor)
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` as one transaction in a worker thread."""
@@ -114,26 +124,48 @@ class Store:
         manage their own (e.g. ``migrate``)."""
         return await self._submit(fn, args, kwargs, atomic=False)
 
+    async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run the read-only ``fn(*args, **kwargs)`` as one transaction (one consistent
+        snapshot) on a reader thread, beside the writer."""
+        return await self._submit(fn, args, kwargs, atomic=True, read=True)
+
     async def close(self) -> None:
         """Finish queued work, then close the connection(s)."""
-        if not self.pooled:  # the writer's connection belongs to the writer thread
+        if not self.pooled:  # a SQLite connection belongs to the thread that opened it
             await self.call(self.db.close)
-        await asyncio.to_thread(self._executor.shutdown, wait=True)
+            if self._readers:
+                await asyncio.to_thread(self._close_reader_connections)
+        for executor in {self._executor, self._reader}:
+            await asyncio.to_thread(executor.shutdown, wait=True)
         if self.pooled:
             self.db.close_all()
 
-    def _submit(self, fn, args, kwargs, atomic):
-        loop = asyncio.get_running_loop()
-        job = functools.partial(self._invoke, fn, args, kwargs, atomic)
-        return loop.run_in_executor(self._executor, job)
+    def _close_reader_connections(self) -> None:
+        """One job per reader thread (the barrier holds each until all are taken), each
+        closing its own thread's connection."""
+        barrier = threading.Barrier(self._readers)
 
-    def _invoke(self, fn, args, kwargs, atomic):
+        def close_mine():
+            barrier.wait()
+            self.db.close()
+        for job in [self._reader.submit(close_mine) for _ in range(self._readers)]:
+            job.result()
+
+    def _submit(self, fn, args, kwargs, atomic, read=False):
+        loop = asyncio.get_running_loop()
+        job = functools.partial(self._invoke, fn, args, kwargs, atomic, read)
+        return loop.run_in_executor(self._reader if read else self._executor, job)
+
+    def _invoke(self, fn, args, kwargs, atomic, read=False):
         db = self.db
         db.connect(reuse_if_open=True)
         try:
             if not atomic:
                 return fn(*args, **kwargs)
-            with db.atomic():
+            # A reader's SQLite transaction must not take the write lock (the database's
+            # default is BEGIN IMMEDIATE): DEFERRED only reads a snapshot.
+            deferred = {"lock_type": "DEFERRED"} if read and not self.pooled else {}
+            with db.atomic(**deferred):
                 return fn(*args, **kwargs)
         finally:
             if self.pooled:

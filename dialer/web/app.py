@@ -19,6 +19,7 @@ from ..db.validation import ConflictError, FieldError, reject_unknown
 from ..runtime.agents import AgentStateError
 from . import access, agent_api, console, resources_api, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
+from .shared_reads import SHARED_READS
 
 routes = web.RouteTableDef()
 log = logging.getLogger(__name__)
@@ -129,8 +130,8 @@ async def campaign_action(request: web.Request) -> web.Response:
 async def campaign_progress(request: web.Request) -> web.Response:
     dialer = request.app[DIALER]
     campaign_id = path_id(request)
-    body = await dialer.store.run(dialing.progress, campaign_id)
-    settings = await dialer.store.run(dialing.campaign_settings, campaign_id)
+    body = dict(await request.app[SHARED_READS].read(dialing.progress, campaign_id))
+    settings = await dialer.store.read(dialing.campaign_settings, campaign_id)
     group = settings["agent_group_id"]
     body["agents"] = sum(1 for v in dialer.agents.views()
                          if group is None or group in v.groups)
