@@ -99,7 +99,7 @@ def seed_history(db, campaign_id: int, account_id: int, agent_ids: list[int],
         (f"INSERT INTO attempt (campaign_id, contact_id, phone, channel_id, started_at, "
          f"answered_at, ended_at, outcome, agent_id, disposition, node) "
          f"SELECT {campaign_id}, {first} + i % {contacts}, "
-         f"'+1313' || {text(f'1000000 + i % {contacts}')}, 'hist-' || {text('i')}, "
+         f"'+1313' || {text(f'1000000 + i % {contacts}')}, 'hist-{campaign_id}-' || {text('i')}, "
          f"{stamp(started)}, "
          f"CASE WHEN {outcome} IN ('human', 'abandoned', 'machine') "
          f"THEN {stamp(f'{started} + 20')} END, {stamp(f'{started} + 80')}, {outcome}, "
@@ -174,7 +174,7 @@ async def time_reads(url: str, ids: dict, attempts: int,
 
     store = Store(open_database(url))
     app = create_app(ReadOnlyDialer(store))
-    app[SHARED_READS].ttl = 0
+    app[SHARED_READS].ttl = app[SHARED_READS].reuse_factor = 0
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

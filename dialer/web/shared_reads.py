@@ -3,7 +3,10 @@
 Five browsers on one campaign page each poll its progress and its chart every couple
 of seconds; over a million attempts each of those is an index scan of a few hundred
 milliseconds. The first request runs the read (`Store.read`, beside the writer); those
-that come within `ttl` seconds, or while it runs, get the same result.
+that come while it runs, or within `ttl` seconds of its start, get the same result; and
+a result is kept at least REUSE_FACTOR times as long as it took, so however big the
+campaign and however many browsers poll it, its reads use at most about a fifth of a
+reader thread.
 """
 
 from __future__ import annotations
@@ -17,40 +20,45 @@ from typing import Any
 from aiohttp import web
 
 TTL_SECONDS = 1.0  # the page polls every 2 s: each poll sees data at most 1 s old
+REUSE_FACTOR = 4.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Entry:
     started: float
     result: asyncio.Future
+    keep: float  # seconds from `started`; grows to REUSE_FACTOR x the read's duration
 
 
 class SharedReads:
-    def __init__(self, store, ttl: float = TTL_SECONDS,
+    def __init__(self, store, ttl: float = TTL_SECONDS, reuse_factor: float = REUSE_FACTOR,
                  clock: Callable[[], float] = time.monotonic):
-        self.store, self.ttl, self.clock = store, ttl, clock
+        self.store, self.ttl, self.reuse_factor, self.clock = store, ttl, reuse_factor, clock
         self._entries: dict[Hashable, _Entry] = {}
 
     async def read(self, fn: Callable[..., Any], *args: Hashable) -> Any:
-        """`store.read(fn, *args)`, or the result of the same call begun less than
-        `ttl` seconds ago (failures are not kept)."""
+        """`store.read(fn, *args)`, or the result of the same call while it is fresh
+        (failures are not kept)."""
         now, key = self.clock(), (fn, args)
         entry = self._entries.get(key)
-        if entry is None or now - entry.started >= self.ttl:
-            self._entries = {k: e for k, e in self._entries.items()
-                             if now - e.started < self.ttl}
-            entry = _Entry(now, asyncio.ensure_future(self.store.read(fn, *args)))
-            entry.result.add_done_callback(lambda done: self._forget_failure(key, done))
+        if entry is None or not self._fresh(entry, now):
+            self._entries = {k: e for k, e in self._entries.items() if self._fresh(e, now)}
+            entry = _Entry(now, asyncio.ensure_future(self.store.read(fn, *args)), self.ttl)
+            entry.result.add_done_callback(lambda done: self._done(key, entry))
             self._entries[key] = entry
         # shield: a client that goes away does not cancel the read the others wait for
         return await asyncio.shield(entry.result)
 
-    def _forget_failure(self, key: Hashable, done: asyncio.Future) -> None:
-        if not done.cancelled() and done.exception() is None:
+    def _fresh(self, entry: _Entry, now: float) -> bool:
+        return not entry.result.done() or now - entry.started < entry.keep
+
+    def _done(self, key: Hashable, entry: _Entry) -> None:
+        done = entry.result
+        if done.cancelled() or done.exception() is not None:
+            if self._entries.get(key) is entry:
+                del self._entries[key]
             return
-        entry = self._entries.get(key)
-        if entry is not None and entry.result is done:
-            del self._entries[key]
+        entry.keep = max(self.ttl, self.reuse_factor * (self.clock() - entry.started))
 
 
 SHARED_READS = web.AppKey("shared_reads", SharedReads)

@@ -27,6 +27,7 @@ from dialer.web.console import (
     report_csv,
     spreadsheet_safe,
 )
+from dialer.web.shared_reads import SharedReads
 
 T0 = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 
@@ -243,3 +244,45 @@ async def test_reads_do_not_wait_for_the_writer(database):
     assert await store.read(lambda: Account.select().count()) == 1
     await store.close()
 
+
+
+class CountingStore:
+    """A Store whose reads take `seconds` of the fake clock and are counted."""
+
+    def __init__(self, clock: list[float], seconds: float):
+        self.clock, self.seconds, self.calls = clock, seconds, []
+        self.gate = asyncio.Event()
+
+    async def read(self, fn, *args):
+        self.calls.append(args)
+        await self.gate.wait()
+        self.clock[0] += self.seconds
+        if args == ("fail",):
+            raise RuntimeError("database down")
+        return {"n": len(self.calls)}
+
+
+async def test_polled_reads_are_shared_and_kept_longer_when_they_are_slow():
+    now = [100.0]
+    store = CountingStore(now, seconds=0.5)
+    shared = SharedReads(store, ttl=1.0, reuse_factor=4.0, clock=lambda: now[0])
+
+    def read(*args):
+        return asyncio.ensure_future(shared.read(reports.outcomes_over_time, *args))
+
+    five = [read(7) for _ in range(5)]  # five browsers at once: one read
+    await asyncio.sleep(0)
+    store.gate.set()
+    assert [await f for f in five] == [{"n": 1}] * 5 and store.calls == [(7,)]
+    assert await read(8) == {"n": 2}  # another campaign: its own read
+    # The read of 7 took 0.5 s: kept max(ttl, 4 x 0.5 s) = 2 s from its start.
+    now[0] = 100.0 + 1.9
+    assert await read(7) == {"n": 1}
+    now[0] = 100.0 + 2.1
+    assert await read(7) == {"n": 3}
+    # A failure is not kept: the next request reads again.
+    with pytest.raises(RuntimeError):
+        await read("fail")
+    with pytest.raises(RuntimeError):
+        await read("fail")
+    assert store.calls.count(("fail",)) == 2
