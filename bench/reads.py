@@ -378,9 +378,11 @@ async def measure(args) -> None:
     humans = [f"+1212{700 + i // 10:03d}1{i % 10}06" for i in range(100)]
     tmp = Path(tempfile.mkdtemp(prefix="bench-reads-"))
     sqlite_url = f"sqlite:///{tmp}/reads.sqlite3"
-    ids = prepare(sqlite_url, args.attempts, humans)
-    print_reads("SQLite", ids, args.attempts, await time_reads(sqlite_url, ids, args.attempts, args.runs))
-    if args.pg:
+    if not args.lab_only:
+        ids = prepare(sqlite_url, args.attempts, humans)
+        print_reads("SQLite", ids, args.attempts,
+                    await time_reads(sqlite_url, ids, args.attempts, args.runs))
+    if args.pg and not args.lab_only:
         url, schema = _pg_schema_url(args.pg)
         try:
             ids = prepare(url, args.attempts, humans)
@@ -394,7 +396,7 @@ async def measure(args) -> None:
 
             database_proxy.obj.close_all()
             _drop_schema(args.pg, schema)
-    if args.lab:
+    if args.lab or args.lab_only:
         await lab_phase(args, args.attempts)
     print(f"\n({time.monotonic() - started:.0f} s wall clock, load average after "
           f"{os.getloadavg()[0]:.1f})")
@@ -406,6 +408,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg", help="a PostgreSQL URL (a schema of its own is made)")
     parser.add_argument("--lab", action="store_true", help="also the lab phase")
+    parser.add_argument("--lab-only", action="store_true", help="only the lab phase")
     parser.add_argument("--phase", type=float, default=180.0, help="seconds per lab phase")
     parser.add_argument("--warmup", type=float, default=20.0)
     parser.add_argument("--quick", action="store_true", help="100,000 attempts, 60 s phases")
