@@ -233,6 +233,8 @@ async def child(cfg_path: str) -> None:
 
     spec = json.loads(Path(cfg_path).read_text())
     d = await start_dialer(spec, "bench", spec["agents"])
+    if spec["reader_threads"]:  # for comparison: reads in threads of the dialer's process
+        d.store._read_url = None
     runner = web.AppRunner(create_app(d))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", spec["port"]).start()
@@ -279,8 +281,9 @@ async def lab_phase(args, attempts: int) -> None:
     ids = prepare(db_url, attempts, humans)
     port = _free_port()
     side = info["pbx"]
-    (tmp / "child.json").write_text(json.dumps(side | {"db": db_url, "agents": ids["agent_ids"],
-                                                       "port": port}))
+    (tmp / "child.json").write_text(json.dumps(side | {
+        "db": db_url, "agents": ids["agent_ids"], "port": port,
+        "reader_threads": args.reader_threads}))
     log_path = tmp / "dialer.log"
     proc = subprocess.Popen([sys.executable, "-m", "bench.reads", "--child",
                              str(tmp / "child.json")], stdout=subprocess.PIPE,
@@ -325,7 +328,8 @@ async def lab_phase(args, attempts: int) -> None:
 
     errors = [line for line in log_path.read_text().splitlines()
               if " ERROR " in line or " WARNING " in line]
-    print(f"\nlab (SQLite, {attempts:,} attempts in the running progressive campaign, "
+    print(f"\nlab (SQLite, reads in reader {'threads' if args.reader_threads else 'processes'}, "
+          f"{attempts:,} attempts in the running progressive campaign, "
           f"{len(AGENT_PHONES)} agents, humans talking {talk} s; {args.phase:.0f} s per "
           f"phase after {args.warmup:.0f} s warm-up)\n")
     print("| phase | humans bridged | HUMAN -> bridge p50 | p99 | max |")
@@ -409,6 +413,8 @@ def main() -> None:
     parser.add_argument("--pg", help="a PostgreSQL URL (a schema of its own is made)")
     parser.add_argument("--lab", action="store_true", help="also the lab phase")
     parser.add_argument("--lab-only", action="store_true", help="only the lab phase")
+    parser.add_argument("--reader-threads", action="store_true",
+                        help="lab: reads in threads of the dialer's process, not processes")
     parser.add_argument("--phase", type=float, default=180.0, help="seconds per lab phase")
     parser.add_argument("--warmup", type=float, default=20.0)
     parser.add_argument("--quick", action="store_true", help="100,000 attempts, 60 s phases")

@@ -36,7 +36,7 @@ class Dialer:
         """`now` is the wall clock every decision reads (tests pass a simulated one)."""
         self.cfg, self.now = cfg, now
         _ensure_sqlite_dir(cfg.database.url)
-        self.store = Store(open_database(cfg.database.url))
+        self.store = Store(open_database(cfg.database.url), read_url=cfg.database.url)
         self.ari = AriClient(cfg.ari.url, cfg.ari.user, cfg.ari.password, cfg.ari.app)
         self.agents = AgentSessions(self.ari, self.store, cfg.ari.app, now=now)
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,

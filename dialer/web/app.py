@@ -131,7 +131,7 @@ async def campaign_progress(request: web.Request) -> web.Response:
     dialer = request.app[DIALER]
     campaign_id = path_id(request)
     body = dict(await request.app[SHARED_READS].read(dialing.progress, campaign_id))
-    settings = await dialer.store.read(dialing.campaign_settings, campaign_id)
+    settings = await dialer.store.run(dialing.campaign_settings, campaign_id)
     group = settings["agent_group_id"]
     body["agents"] = sum(1 for v in dialer.agents.views()
                          if group is None or group in v.groups)

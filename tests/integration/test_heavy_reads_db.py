@@ -20,10 +20,15 @@ from dialer.db.database import is_postgres
 from dialer.db.listing import AttemptFilters
 from dialer.db.models import Attempt, Campaign
 from tests.campaign_seed import seed_campaign
-from tests.integration.test_db_postgres import PG_URL
-from tests.integration.test_db_postgres import pg as pg  # noqa: F401  (fixture)
-from tests.web.test_console_data import (ATTEMPTS, full_report, old_attempts_report,
-                                         old_outcomes_over_time, people, T0)
+from tests.integration.test_db_postgres import PG_URL, pg  # noqa: F401  (pg: fixture)
+from tests.web.test_console_data import (
+    ATTEMPTS,
+    create_attempts,
+    full_report,
+    old_attempts_report,
+    old_outcomes_over_time,
+    people,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -75,8 +80,8 @@ def test_every_heavy_read_reaches_attempts_through_a_campaign_index(database):
             c, dt.datetime.now() - dt.timedelta(days=30)),
     }
     for name, read in reads.items():
-        statements = []
-        database.query_hooks.append(lambda event: statements.append(event))
+        statements: list = []
+        database.query_hooks.append(statements.append)
         try:
             assert read() is not None
         finally:
@@ -107,18 +112,12 @@ def test_every_heavy_read_reaches_attempts_through_a_campaign_index(database):
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(attempts=ATTEMPTS)
-def test_chart_and_report_equal_the_former_ones_on_postgres(pg, attempts):  # noqa: F811
+def test_chart_and_report_equal_the_former_ones_on_postgres(pg, attempts):  # noqa: F811  (fixture)
     """As tests/web/test_console_data.py on SQLite."""
     with pg.atomic() as txn:
         account, agents, contacts = people()
         campaign = Campaign.create(account=account, name="Spring")
-        for n, (us, outcome, contact, agent, disposition, ended) in enumerate(attempts):
-            started = T0 + dt.timedelta(microseconds=us)
-            Attempt.create(campaign=campaign, contact=contacts[contact], outcome=outcome,
-                           phone=f"+1212555{n:04d}", channel_id=f"a{n}", started_at=started,
-                           agent=None if agent is None else agents[agent],
-                           disposition=disposition,
-                           ended_at=started + dt.timedelta(seconds=9.5) if ended else None)
+        create_attempts(campaign, agents, contacts, attempts)
         for buckets in (1, 7, 40):
             assert reports.outcomes_over_time(campaign.id, buckets) == \
                 old_outcomes_over_time(campaign.id, buckets)

@@ -12,15 +12,19 @@ import csv
 import datetime as dt
 import io
 import math
+import os
+import signal
 import threading
 
+import peewee as pw
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialer.db import Store, migrate, open_database, reports
+from dialer.db import Store, listing, migrate, open_database, reports
 from dialer.db.listing import AttemptFilters
 from dialer.db.models import Account, Agent, Attempt, Campaign, Contact, User
+from dialer.db.validation import FieldError
 from dialer.web.console import (
     REPORT_COLUMNS,
     report_chunks,
@@ -143,6 +147,18 @@ ATTEMPTS = st.lists(st.tuples(
     st.sampled_from([None, "sale", "-call back", "@me"]), st.booleans()), max_size=60)
 
 
+def create_attempts(campaign, agents, contacts, attempts) -> None:
+    """The attempts ATTEMPTS draws, in `campaign`."""
+    for n, (us, outcome, contact, agent, disposition, ended) in enumerate(attempts):
+        started = T0 + dt.timedelta(microseconds=us)
+        Attempt.create(campaign=campaign, contact=contacts[contact], outcome=outcome,
+                       phone=f"+1212555{n:04d}", channel_id=f"a{n}", started_at=started,
+                       agent=None if agent is None else agents[agent],
+                       disposition=disposition,
+                       answered_at=started + dt.timedelta(seconds=2) if ended else None,
+                       ended_at=started + dt.timedelta(seconds=9.5) if ended else None)
+
+
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(attempts=ATTEMPTS, buckets=st.integers(1, 60), size=st.integers(1, 9))
@@ -153,14 +169,7 @@ def test_chart_and_report_equal_the_former_python_ones(database, attempts, bucke
         other = Campaign.create(account=account, name="Other")  # never counted
         Attempt.create(campaign=other, contact=contacts[0], phone="+12125550000",
                        channel_id="other", started_at=T0 - dt.timedelta(days=1))
-        for n, (us, outcome, contact, agent, disposition, ended) in enumerate(attempts):
-            started = T0 + dt.timedelta(microseconds=us)
-            Attempt.create(campaign=campaign, contact=contacts[contact], outcome=outcome,
-                           phone=f"+1212555{n:04d}", channel_id=f"a{n}", started_at=started,
-                           agent=None if agent is None else agents[agent],
-                           disposition=disposition,
-                           answered_at=started + dt.timedelta(seconds=2) if ended else None,
-                           ended_at=started + dt.timedelta(seconds=9.5) if ended else None)
+        create_attempts(campaign, agents, contacts, attempts)
         assert reports.outcomes_over_time(campaign.id, buckets) == \
             old_outcomes_over_time(campaign.id, buckets)
         assert full_report(campaign.id, size=size) == old_attempts_report(campaign.id)
@@ -286,3 +295,32 @@ async def test_polled_reads_are_shared_and_kept_longer_when_they_are_slow():
     with pytest.raises(RuntimeError):
         await read("fail")
     assert store.calls.count(("fail",)) == 2
+
+
+async def test_reads_of_module_functions_run_in_reader_processes(campaign, database, tmp_path):
+    store = Store(database, read_url=f"sqlite:///{tmp_path}/console.db")
+    try:
+        assert await store.read(os.getpid) != os.getpid()
+        chunks = [c async for c in report_chunks(store, campaign, AttemptFilters(), size=3)]
+        assert b"".join(chunks).decode() == old_attempts_report(campaign)
+        assert (await store.read(reports.outcomes_over_time, campaign, 4))["bucket_seconds"] == 20
+        # Errors come back as the API maps them: 404, and 400 naming the field.
+        with pytest.raises(pw.DoesNotExist):
+            await store.read(listing.get_attempt, 9999)
+        with pytest.raises(FieldError) as bad:
+            await store.read(listing.list_campaign_contacts, campaign, 10, 0, status="x")
+        assert bad.value.field == "status"
+        assert await store.read(lambda: os.getpid()) == os.getpid()  # a closure: a thread
+    finally:
+        await store.close()
+
+
+async def test_a_reader_process_that_dies_is_replaced(campaign, database, tmp_path):
+    store = Store(database, read_url=f"sqlite:///{tmp_path}/console.db")
+    try:
+        first = await store.read(os.getpid)
+        os.kill(first, signal.SIGKILL)
+        assert await store.read(reports.outcomes_over_time, campaign, 4)  # new readers
+        assert await store.read(os.getpid) != first
+    finally:
+        await store.close()
