@@ -35,6 +35,7 @@ def setup(app: web.Application) -> None:
     app[TEMPLATES] = jinja2.Environment(loader=jinja2.PackageLoader("dialer.web", "templates"),
                                         autoescape=True)
     app[SHARED_READS] = SharedReads(app[DIALER].store)
+    app.on_response_prepare.append(app[SHARED_READS].forget_after_writes)
     app.router.add_static("/static/", STATIC, name="static")
 
 

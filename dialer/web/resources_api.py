@@ -19,6 +19,7 @@ from ..db.validation import FieldError
 from . import openapi
 from .access import identity
 from .common import DIALER, page_args, parse_id, path_id
+from .shared_reads import SHARED_READS
 
 routes = web.RouteTableDef()
 
@@ -44,9 +45,11 @@ def _flag_query(request: web.Request, name: str) -> bool:
 
 
 async def _paged(request: web.Request, fn, *args, **kwargs) -> web.Response:
-    """A list, read beside the writer (`Store.read`)."""
+    """A list, read beside the writer; identical requests at about the same time (browsers
+    polling a page) share one read (`SharedReads`)."""
     limit, offset = page_args(request)
-    return web.json_response(await _store(request).read(fn, *args, limit, offset, **kwargs))
+    return web.json_response(await request.app[SHARED_READS].read(fn, *args, limit, offset,
+                                                                  **kwargs))
 
 
 async def _one(request: web.Request, fn, *args) -> web.Response:

@@ -6,7 +6,8 @@ milliseconds. The first request runs the read (`Store.read`, beside the writer);
 that come while it runs, or within `ttl` seconds of its start, get the same result; and
 a result is kept at least REUSE_FACTOR times as long as it took, so however big the
 campaign and however many browsers poll it, its reads use at most about a fifth of a
-reader thread.
+reader. Any change made through the API forgets every kept result, so a client always
+reads its own writes; what the running dialer changes shows within that time.
 """
 
 from __future__ import annotations
@@ -36,18 +37,28 @@ class SharedReads:
         self.store, self.ttl, self.reuse_factor, self.clock = store, ttl, reuse_factor, clock
         self._entries: dict[Hashable, _Entry] = {}
 
-    async def read(self, fn: Callable[..., Any], *args: Hashable) -> Any:
-        """`store.read(fn, *args)`, or the result of the same call while it is fresh
-        (failures are not kept)."""
-        now, key = self.clock(), (fn, args)
+    async def read(self, fn: Callable[..., Any], *args: Hashable, **kwargs: Hashable) -> Any:
+        """`store.read(fn, *args, **kwargs)`, or the result of the same call while it is
+        fresh (failures are not kept)."""
+        now, key = self.clock(), (fn, args, tuple(sorted(kwargs.items())))
         entry = self._entries.get(key)
         if entry is None or not self._fresh(entry, now):
             self._entries = {k: e for k, e in self._entries.items() if self._fresh(e, now)}
-            entry = _Entry(now, asyncio.ensure_future(self.store.read(fn, *args)), self.ttl)
+            entry = _Entry(now, asyncio.ensure_future(self.store.read(fn, *args, **kwargs)),
+                           self.ttl)
             entry.result.add_done_callback(lambda done: self._done(key, entry))
             self._entries[key] = entry
         # shield: a client that goes away does not cancel the read the others wait for
         return await asyncio.shield(entry.result)
+
+    def forget(self) -> None:
+        """Drop every kept result (reads under way finish for those waiting on them)."""
+        self._entries = {}
+
+    async def forget_after_writes(self, request: web.Request, _: web.StreamResponse) -> None:
+        """`on_response_prepare`: a request that may have changed data forgets."""
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            self.forget()
 
     def _fresh(self, entry: _Entry, now: float) -> bool:
         return not entry.result.done() or now - entry.started < entry.keep

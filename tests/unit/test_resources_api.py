@@ -449,3 +449,13 @@ async def test_attempts_keyset_pages_time_filters_and_the_streamed_report(env):
     resp = await client.get(report + "?started_from=soon", headers=who["admin"])
     assert resp.status == 400
     assert_error(await resp.json(), "started_from")
+
+
+async def test_lists_are_shared_between_pollers_but_a_client_reads_its_own_writes(env):
+    client, ids, who, _ = env
+    url = f"/api/campaigns/{ids['spring']}/rules"
+    assert (await get(client, url, who["admin"]))["total"] == 2
+    resp = await client.delete(f"{url}/{ids['rule1']}", headers=who["admin"])
+    assert resp.status == 200
+    # Within the second the first list is kept for pollers: the delete forgot it.
+    assert [r["id"] for r in (await get(client, url, who["admin"]))["items"]] == [ids["rule2"]]
