@@ -22,7 +22,7 @@ from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, A
                      CallerIdNumber, Campaign, CampaignContact, CampaignSuppression, Contact,
                      ContactList, ContactPhone, Filter, Followup, RingGroup, Rule,
                      ServicePlan, SuppressionList, User, Voicemail)
-from .suppression import list_dict
+from .suppression import list_dicts
 from .plans import plan_dict
 from .validation import ConflictError, FieldError, fmt_time
 
@@ -461,7 +461,7 @@ def list_campaign_suppression_lists(campaign_id: int, limit: int, offset: int) -
     Campaign.get_by_id(campaign_id)
     query = (SuppressionList.select().join(CampaignSuppression)
              .where(CampaignSuppression.campaign == campaign_id).order_by(SuppressionList.id))
-    return paged(query, limit, offset, list_dict)
+    return paged(query, limit, offset, rows=list_dicts)
 
 
 def get_ring_group(account_id: int) -> dict | None:
