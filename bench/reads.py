@@ -7,15 +7,17 @@
 
 1. Reads: the attempts are generated in SQL (INSERT ... SELECT over a recursive CTE on
    SQLite, generate_series on PostgreSQL), then the console's reads are timed over HTTP on
-   the real app (aiohttp on loopback, an API token): the outcomes chart, the attempts
-   report (first byte and total), the campaign page's lists, progress; each 3 times, the
-   best and the worst printed.
-2. Lab (`--lab`): a real Dialer with its web server in a child process (SQLite, the same
-   1,000,000 attempts in the campaign it runs, progressive, 6 agents on the lab's desk
-   phones, simulator humans talking 6 s). The AMD HUMAN -> agent bridge time of each call
-   (Asterisk's own event timestamps, as in bench.lab_overhead) with nobody polling, then
-   while five clients each GET every second what the campaign page polls (progress,
-   chart, campaign, its contacts) and the attempts listing.
+   the real app (aiohttp on loopback, an API token, reads in reader processes as in
+   `dialer serve`, shared reads off so that every request reads): the outcomes chart, the
+   attempts report (first byte and total), the campaign page's lists, progress; each 3
+   times, the best and the worst printed; and the former chart once, for comparison.
+2. Lab (`--lab`, `--lab-only`): a real Dialer with its web server in a child process
+   (SQLite, the same 1,000,000 attempts in the campaign it runs, progressive, 6 agents on
+   the lab's desk phones, simulator humans talking 6 s). The AMD HUMAN -> agent bridge
+   time of each call (Asterisk's own event timestamps, as in bench.lab_overhead) with
+   nobody polling, then while five clients each GET every second what the campaign page
+   polls (progress, chart, campaign, its contacts) and the attempts listing, then while
+   one client downloads the whole attempts report again and again. `--reader-threads` runs the reads in threads of the dialer's process instead.
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ async def time_reads(url: str, ids: dict, attempts: int,
     from dialer.web.app import create_app
     from dialer.web.shared_reads import SHARED_READS
 
-    store = Store(open_database(url))
+    store = Store(open_database(url), read_url=url)  # as `dialer serve`: reader processes
     app = create_app(ReadOnlyDialer(store))
     app[SHARED_READS].ttl = app[SHARED_READS].reuse_factor = 0
     runner = web.AppRunner(app)
@@ -201,6 +203,13 @@ async def time_reads(url: str, ids: dict, attempts: int,
             f"/api/campaigns/{c}/attempts?before={before}"
         for name, path in paths.items():
             out[name] = [await timed_get(http, base + path) for _ in range(runs)]
+    # The former chart, every attempt read into Python (then on the writer thread).
+    from tests.web.test_console_data import old_outcomes_over_time
+
+    started = time.perf_counter()
+    await store.read(lambda: old_outcomes_over_time(c))
+    took = time.perf_counter() - started
+    out["former chart (all attempts into Python), for comparison"] = [(took, took, 0)]
     await runner.cleanup()
     await store.close()
     return out
@@ -267,6 +276,18 @@ async def poll(base: str, token: str, campaign_id: int, stop: asyncio.Event,
             await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
 
 
+async def download(base: str, token: str, campaign_id: int, stop: asyncio.Event,
+                   seen: dict[str, list[float]]) -> None:
+    """One client downloading the attempts report, again as soon as it has it all (the
+    last download is finished, not cut, when `stop` is set)."""
+    url = f"{base}/reports/campaigns/{campaign_id}/attempts.csv"
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"},
+                                     timeout=aiohttp.ClientTimeout(total=None)) as http:
+        while not stop.is_set():
+            _, total, _ = await timed_get(http, url)
+            seen.setdefault("report (whole)", []).append(total)
+
+
 async def lab_phase(args, attempts: int) -> None:
     from bench.lab_overhead import Watch, pct, set_status
     from dialer.lab import Lab
@@ -309,6 +330,14 @@ async def lab_phase(args, attempts: int) -> None:
         stop.set()
         await asyncio.gather(*pollers)
         busy = (polling_from, time.time())
+        stop = asyncio.Event()
+        downloading_from = time.time()
+        downloader = asyncio.create_task(download(f"http://127.0.0.1:{port}", ids["token"],
+                                                  ids["campaign_id"], stop, polled))
+        await asyncio.sleep(args.phase)
+        stop.set()
+        await downloader
+        reporting = (downloading_from, time.time())
         set_status(db_url, ids["campaign_id"], "suspended")
         await asyncio.sleep(talk + 10)  # calls in flight end
     finally:
@@ -334,11 +363,13 @@ async def lab_phase(args, attempts: int) -> None:
           f"phase after {args.warmup:.0f} s warm-up)\n")
     print("| phase | humans bridged | HUMAN -> bridge p50 | p99 | max |")
     print("| --- | --- | --- | --- | --- |")
-    for name, window in (("nobody polling", quiet), ("5 clients polling every second", busy)):
+    for name, window in (("nobody polling", quiet), ("5 clients polling every second", busy),
+                         ("1 client downloading the whole report, again and again",
+                          reporting)):
         got = bridged(window)
         print(f"| {name} | {len(got)} of {humans_in(window)} | {pct(got, 0.5):.1f} ms | "
               f"{pct(got, 0.99):.1f} ms | {max(got, default=float('nan')):.1f} ms |")
-    print("\nthe polls' response times (5 clients x 1/s each):\n")
+    print("\nthe polls' response times (5 clients x 1/s each), and the report's:\n")
     print("| request | count | p50 | p99 | max |")
     print("| --- | --- | --- | --- | --- |")
     for name, times in polled.items():

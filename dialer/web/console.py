@@ -218,8 +218,8 @@ def report_csv(rows: list[reports.ReportRow], header: bool = False) -> bytes:
 async def report_chunks(store, campaign_id: int, filters: AttemptFilters,
                         size: int = reports.REPORT_CHUNK) -> AsyncIterator[bytes]:
     """The report's CSV, one chunk of `size` attempts at a time: each chunk is its own
-    short read on a reader thread, formatted there, so neither a reader nor the writer
-    is held while the client downloads."""
+    short read (`Store.read`: a reader process), formatted there, so neither a reader nor
+    the writer is held while the client downloads."""
     after_id, header = 0, True
     while True:
         count, after_id, text = await store.read(_report_chunk, campaign_id, filters,
