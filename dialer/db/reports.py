@@ -2,7 +2,7 @@
 chart aggregated in SQL over a bounded number of time slices, and the attempts report
 read in keyset chunks with its joins (a query per chunk, never one per row).
 
-Both run through `Store.read` (a reader thread, beside the writer).
+Both run through `Store.read` (a reader process, beside the writer).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def bucket_seconds(first: dt.datetime, last: dt.datetime, buckets: int) -> int:
 def outcomes_over_time(campaign_id: int, buckets: int = CHART_BUCKETS) -> dict:
     """The campaign's attempts counted per time slice by outcome: at most `buckets`
     slices (capped at MAX_CHART_BUCKETS) from its first attempt, each a whole number of
-    seconds wide. Three queries whatever the number of attempts: the range, then one
-    GROUP BY over the slices' bounds joined to the attempts, each slice a range seek on
+    seconds wide. Three queries whatever the number of attempts: the first and the last
+    start, then one GROUP BY over the slices' bounds joined to the attempts, each slice a range seek on
     (campaign, started_at, outcome) read from the index alone (timestamps are compared,
     never converted row by row)."""
     buckets = max(1, min(buckets, MAX_CHART_BUCKETS))
