@@ -31,9 +31,9 @@ def outcomes_over_time(campaign_id: int, buckets: int = CHART_BUCKETS) -> dict:
     """The campaign's attempts counted per time slice by outcome: at most `buckets`
     slices (capped at MAX_CHART_BUCKETS) from its first attempt, each a whole number of
     seconds wide. Three queries whatever the number of attempts: the first and the last
-    start, then one GROUP BY over the slices' bounds joined to the attempts, each slice a range seek on
-    (campaign, started_at, outcome) read from the index alone (timestamps are compared,
-    never converted row by row)."""
+    start, then one GROUP BY over the slices' bounds joined to the attempts, each slice a
+    range seek on (campaign, started_at, outcome) read from the index alone (timestamps
+    are compared, never converted row by row)."""
     buckets = max(1, min(buckets, MAX_CHART_BUCKETS))
     in_campaign = Attempt.campaign == campaign_id
     # Apart: SQLite reads a lone MIN() or MAX() off the index's end; both in one SELECT
