@@ -10,7 +10,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import pickle
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -96,14 +101,30 @@ class Store:
     connection is reused); PostgreSQL gets ``threads`` (default 4) sharing the pool, each
     call borrowing a connection and returning it.
 
+    ``await store.read(fn, *args)`` is for reads that may take long (reports, charts,
+    listings the console polls): they never queue behind the runtime's writes. Given the
+    database's URL (``read_url``, as `dialer serve` gives it), a module-level ``fn`` runs
+    in one of ``readers`` reader processes, each with its own connection: its Python work
+    (decoding rows, building pages and CSV) then never holds the GIL the event loop
+    needs; its arguments and result are pickled. Other callables (closures), or without a
+    URL, run on ``readers`` reader threads with their own connections. SQLite in WAL mode
+    reads a snapshot while the writer writes; PostgreSQL lends a connection of a pool. An
+    in-memory SQLite database exists per connection: its reads stay on the writer.
+
     Cancelling the awaiting task does not stop ``fn``: its transaction still commits.
     """
 
-    def __init__(self, db: pw.Database, *, threads: int = 4):
+    def __init__(self, db: pw.Database, *, threads: int = 4, readers: int = 2,
+                 read_url: str | None = None):
         self.db = db
         self.pooled = is_postgres(db)
         workers = threads if self.pooled else 1
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="dialer-db")
+        self._readers = readers if self.pooled or db.database != ":memory:" else 0
+        self._reader = (ThreadPoolExecutor(self._readers, thread_name_prefix="dialer-db-read")
+                        if self._readers else self._executor)
+        self._read_url = read_url if self._readers else None
+        self._processes: ProcessPoolExecutor | None = None  # started on first use
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` as one transaction in a worker thread."""
@@ -114,27 +135,106 @@ class Store:
         manage their own (e.g. ``migrate``)."""
         return await self._submit(fn, args, kwargs, atomic=False)
 
+    async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run the read-only ``fn(*args, **kwargs)`` as one transaction (one consistent
+        snapshot) in a reader process or thread, beside the writer."""
+        if self._read_url is None or not _importable(fn):
+            return await self._submit(fn, args, kwargs, atomic=True, read=True)
+        job = functools.partial(_read_in_reader_process, fn, args, kwargs)
+        try:
+            return await self._in_reader_process(job)
+        except BrokenProcessPool:  # a reader died (killed, out of memory): new ones, once
+            return await self._in_reader_process(job)
+
+    async def _in_reader_process(self, job: Callable[[], T]) -> T:
+        if self._processes is None:
+            self._processes = ProcessPoolExecutor(
+                self._readers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_open_reader_process, initargs=(self._read_url,))
+        pool = self._processes
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, job)
+        except BrokenProcessPool:
+            if self._processes is pool:
+                self._processes = None
+            pool.shutdown(wait=False)
+            raise
+
     async def close(self) -> None:
         """Finish queued work, then close the connection(s)."""
-        if not self.pooled:  # the writer's connection belongs to the writer thread
+        if not self.pooled:  # a SQLite connection belongs to the thread that opened it
             await self.call(self.db.close)
-        await asyncio.to_thread(self._executor.shutdown, wait=True)
+            if self._readers:
+                await asyncio.to_thread(self._close_reader_connections)
+        for executor in {self._executor, self._reader, self._processes} - {None}:
+            await asyncio.to_thread(executor.shutdown, wait=True)
         if self.pooled:
             self.db.close_all()
 
-    def _submit(self, fn, args, kwargs, atomic):
-        loop = asyncio.get_running_loop()
-        job = functools.partial(self._invoke, fn, args, kwargs, atomic)
-        return loop.run_in_executor(self._executor, job)
+    def _close_reader_connections(self) -> None:
+        """One job per reader thread (the barrier holds each until all are taken), each
+        closing its own thread's connection."""
+        barrier = threading.Barrier(self._readers)
 
-    def _invoke(self, fn, args, kwargs, atomic):
-        db = self.db
-        db.connect(reuse_if_open=True)
+        def close_mine():
+            barrier.wait()
+            self.db.close()
+        for job in [self._reader.submit(close_mine) for _ in range(self._readers)]:
+            job.result()
+
+    def _submit(self, fn, args, kwargs, atomic, read=False):
+        loop = asyncio.get_running_loop()
+        job = functools.partial(self._invoke, fn, args, kwargs, atomic, read)
+        return loop.run_in_executor(self._reader if read else self._executor, job)
+
+    def _invoke(self, fn, args, kwargs, atomic, read=False):
+        return _transaction(self.db, fn, args, kwargs, atomic, read)
+
+
+def _transaction(db: pw.Database, fn, args, kwargs, atomic: bool, read: bool):
+    pooled = is_postgres(db)
+    db.connect(reuse_if_open=True)
+    try:
+        if not atomic:
+            return fn(*args, **kwargs)
+        # A reader's SQLite transaction must not take the write lock (the database's
+        # default is BEGIN IMMEDIATE): DEFERRED only reads a snapshot.
+        deferred = {"lock_type": "DEFERRED"} if read and not pooled else {}
+        with db.atomic(**deferred):
+            return fn(*args, **kwargs)
+    finally:
+        if pooled:
+            db.close()  # back to the pool
+
+
+def _importable(fn: Callable) -> bool:
+    """A function pickle can send by name to another process (no lambda, no closure)."""
+    return (getattr(fn, "__module__", None) is not None
+            and "<" not in getattr(fn, "__qualname__", "<"))
+
+
+_reader_db: pw.Database | None = None  # in a reader process
+
+
+def _open_reader_process(url: str) -> None:
+    global _reader_db
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent ends its readers
+    _reader_db = open_database(url)
+
+
+def _read_in_reader_process(fn, args, kwargs):
+    """In a reader process: `fn` as one read transaction. An exception that would not
+    come back through pickle whole (peewee's per-model DoesNotExist classes, exceptions
+    whose constructor differs from their args) is sent as the nearest that does."""
+    try:
+        return _transaction(_reader_db, fn, args, kwargs, atomic=True, read=True)
+    except pw.DoesNotExist as exc:
+        raise pw.DoesNotExist(*exc.args) from None
+    except pw.PeeweeException as exc:  # e.g. DataError, holding the driver's exception
+        raise type(exc)(str(exc)) from None
+    except Exception as exc:
         try:
-            if not atomic:
-                return fn(*args, **kwargs)
-            with db.atomic():
-                return fn(*args, **kwargs)
-        finally:
-            if self.pooled:
-                db.close()  # back to the pool
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # noqa: BLE001 - any failure to round-trip
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+        raise

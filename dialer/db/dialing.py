@@ -92,7 +92,7 @@ def attempts_since(campaign_id: int, since: dt.datetime) -> int:
 
 def abandonment_since(campaign_id: int, since: dt.datetime) -> tuple[int, int]:
     """(abandoned, humans answered) of the campaign's attempts started since `since`."""
-    rows = dict(Attempt.select(Attempt.outcome, pw.fn.COUNT(Attempt.id))
+    rows = dict(Attempt.select(Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
                 .where((Attempt.campaign == campaign_id) & (Attempt.started_at >= since)
                        & Attempt.outcome.in_(("human", "abandoned")))
                 .group_by(Attempt.outcome).tuples())
@@ -234,7 +234,7 @@ def progress(campaign_id: int) -> dict:
                      .where(CampaignContact.campaign == campaign_id)
                      .group_by(CampaignContact.state).tuples()):
         counts[state] = n
-    outcomes = dict(Attempt.select(Attempt.outcome, pw.fn.COUNT(Attempt.id))
+    outcomes = dict(Attempt.select(Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
                     .where(Attempt.campaign == campaign_id)
                     .group_by(Attempt.outcome).tuples())
     live = outcomes.get("human", 0) + outcomes.get("abandoned", 0)

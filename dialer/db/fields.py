@@ -70,6 +70,10 @@ class EnumValueError(ValueError):
         super().__init__(f"{field}: {value!r} is not one of {values}")
         self.field = field
         self.message = f"{value!r} is not one of: {', '.join(values)}"
+        self._made_of = (field, value, values)
+
+    def __reduce__(self):  # pickled whole (reads in reader processes raise it)
+        return type(self), self._made_of
 
 
 class EnumField(pw.CharField):

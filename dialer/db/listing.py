@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import peewee as pw
@@ -21,7 +22,7 @@ from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, A
                      CallerIdNumber, Campaign, CampaignContact, CampaignSuppression, Contact,
                      ContactList, ContactPhone, Filter, Followup, RingGroup, Rule,
                      ServicePlan, SuppressionList, User, Voicemail)
-from .suppression import list_dict
+from .suppression import list_dicts
 from .plans import plan_dict
 from .queries import Visible, campaign_scope
 from .validation import ConflictError, FieldError, fmt_time
@@ -34,9 +35,11 @@ def iso(value: dt.datetime | None) -> str | None:
 
 def paged(query: pw.Select, limit: int, offset: int,
           row: Callable[[Any], dict] | None = None,
-          rows: Callable[[list], list[dict]] | None = None) -> dict:
-    """One page of `query` (already ordered) in SQL, and the total count."""
-    total = query.order_by().count()
+          rows: Callable[[list], list[dict]] | None = None,
+          counted: pw.Select | None = None) -> dict:
+    """One page of `query` (already ordered) in SQL, and the total count (of `counted`
+    when given: the same rows without the joins the page needs)."""
+    total = (counted if counted is not None else query).order_by().count()
     page = list(query.limit(limit).offset(offset))
     items = rows(page) if rows is not None else [row(r) for r in page]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
@@ -114,12 +117,12 @@ def get_contact(contact_id: int, visible: Visible = None) -> dict:
     """A contact, its phones, and its state in each campaign the caller sees."""
     c = Contact.get_by_id(contact_id)
     body = contact_dict(c, _phones([c.id])[c.id])
-    links = (CampaignContact.select().where(CampaignContact.contact == c.id)
-             .order_by(CampaignContact.campaign))
+    links = campaign_scope(CampaignContact.select().where(CampaignContact.contact == c.id),
+                            CampaignContact.campaign, visible)
     body["campaigns"] = [
         {"campaign_id": cc.campaign_id, "status": cc.state, "attempts": cc.attempts,
          "next_attempt_at": iso(cc.next_attempt_at)}
-        for cc in links if visible is None or cc.campaign_id in visible]
+        for cc in links.order_by(CampaignContact.campaign)]
     return body
 
 
@@ -158,12 +161,12 @@ def list_campaign_contacts(campaign_id: int, limit: int, offset: int,
     """Each contact's state in the campaign: status, attempts, next attempt, the last
     attempt's result and its operator (the agent on it)."""
     Campaign.get_by_id(campaign_id)
-    query = (CampaignContact.select(CampaignContact, Contact).join(Contact)
-             .where(CampaignContact.campaign == campaign_id))
+    counted = CampaignContact.select().where(CampaignContact.campaign == campaign_id)
     if status:
         if status not in CampaignContact.state.values:
             raise FieldError("status", f"one of {', '.join(CampaignContact.state.values)}")
-        query = query.where(CampaignContact.state == status)
+        counted = counted.where(CampaignContact.state == status)
+    query = counted.select(CampaignContact, Contact).join(Contact)
     q = (q or "").strip()
     if q:
         match = Contact.name ** _like(q)
@@ -171,7 +174,7 @@ def list_campaign_contacts(campaign_id: int, limit: int, offset: int,
         if digits:
             match |= Contact.id.in_(ContactPhone.select(ContactPhone.contact)
                                     .where(ContactPhone.number.contains(digits)))
-        query = query.where(match)
+        counted = query = query.where(match)
 
     def rows(page: list[CampaignContact]) -> list[dict]:
         last = _last_attempts(campaign_id, [cc.contact_id for cc in page])
@@ -190,7 +193,8 @@ def list_campaign_contacts(campaign_id: int, limit: int, offset: int,
                     "disposition": a.disposition},
                 "operator": _operator(a.agent if a is not None and a.agent_id else None)})
         return out
-    return paged(query.order_by(CampaignContact.id), limit, offset, rows=rows)
+    return paged(query.order_by(CampaignContact.id), limit, offset, rows=rows,
+                 counted=counted)
 
 
 def rule_dict(r: Rule) -> dict:
@@ -327,35 +331,69 @@ def _attempts() -> pw.Select:
             .switch(Attempt))
 
 
-def _attempt_filters(query: pw.Select, filters: dict[str, Any]) -> pw.Select:
-    if filters.get("outcome"):
-        query = query.where(Attempt.outcome == filters["outcome"])
-    if filters.get("agent_id") is not None:
-        query = query.where(Attempt.agent == filters["agent_id"])
-    if filters.get("contact_id") is not None:
-        query = query.where(Attempt.contact == filters["contact_id"])
-    if filters.get("campaign_id") is not None:
-        query = query.where(Attempt.campaign == filters["campaign_id"])
-    if filters.get("recorded"):
-        query = query.where(Attempt.recording_name.is_null(False))
-    return query
+@dataclass(frozen=True)
+class AttemptFilters:
+    """Which attempts a list or report shows; every one runs in SQL. `started_from` and
+    `started_to` bound `started_at` (naive UTC, from inclusive, to exclusive)."""
+
+    outcome: str | None = None
+    agent_id: int | None = None
+    contact_id: int | None = None
+    campaign_id: int | None = None
+    recorded: bool = False
+    started_from: dt.datetime | None = None
+    started_to: dt.datetime | None = None
+
+    def apply(self, query: pw.Select) -> pw.Select:
+        if self.outcome:
+            query = query.where(Attempt.outcome == self.outcome)
+        if self.agent_id is not None:
+            query = query.where(Attempt.agent == self.agent_id)
+        if self.contact_id is not None:
+            query = query.where(Attempt.contact == self.contact_id)
+        if self.campaign_id is not None:
+            query = query.where(Attempt.campaign == self.campaign_id)
+        if self.recorded:
+            query = query.where(Attempt.recording_name.is_null(False))
+        if self.started_from is not None:
+            query = query.where(Attempt.started_at >= self.started_from)
+        if self.started_to is not None:
+            query = query.where(Attempt.started_at < self.started_to)
+        return query
 
 
-def list_campaign_attempts(campaign_id: int, limit: int, offset: int, **filters: Any) -> dict:
-    """Newest first; filters: outcome, agent_id, contact_id, recorded."""
+def keyset_paged(query: pw.Select, limit: int, offset: int, before: int | None,
+                 row: Callable[[Any], dict]) -> dict:
+    """`paged` for lists newest first by id: `before` (an id) starts the page after the
+    previous page's last item, an index seek however deep the page (OFFSET reads and
+    drops every row it skips). `next_before` is the cursor of the next page (None on the
+    last one); `total` counts the whole list, `before` aside."""
+    total = query.order_by().count()
+    if before is not None:
+        query = query.where(Attempt.id < before)
+    page = list(query.order_by(Attempt.id.desc()).limit(limit).offset(offset))
+    return {"items": [row(r) for r in page], "total": total, "limit": limit,
+            "offset": offset, "next_before": page[-1].id if len(page) == limit else None}
+
+
+def list_campaign_attempts(campaign_id: int, limit: int, offset: int,
+                           filters: AttemptFilters = AttemptFilters(),
+                           before: int | None = None) -> dict:
+    """Newest first; `filters` and the `before` cursor as in `keyset_paged`."""
     Campaign.get_by_id(campaign_id)
-    query = _attempt_filters(_attempts().where(Attempt.campaign == campaign_id), filters)
-    return paged(query.order_by(Attempt.id.desc()), limit, offset, attempt_dict)
+    query = filters.apply(_attempts().where(Attempt.campaign == campaign_id))
+    return keyset_paged(query, limit, offset, before, attempt_dict)
 
 
 def list_account_attempts(account_id: int, limit: int, offset: int, visible: Visible,
-                          **filters: Any) -> dict:
+                          filters: AttemptFilters = AttemptFilters(),
+                          before: int | None = None) -> dict:
     """The account's attempts in the campaigns the caller sees (and those of no campaign)."""
     Account.get_by_id(account_id)
     query = (_attempts().join(Contact, on=(Attempt.contact == Contact.id))
              .where(Contact.account == account_id))
-    query = campaign_scope(_attempt_filters(query, filters), Attempt.campaign, visible)
-    return paged(query.order_by(Attempt.id.desc()), limit, offset, attempt_dict)
+    query = campaign_scope(filters.apply(query), Attempt.campaign, visible)
+    return keyset_paged(query, limit, offset, before, attempt_dict)
 
 
 def get_attempt(attempt_id: int) -> dict:
@@ -415,7 +453,7 @@ def list_campaign_suppression_lists(campaign_id: int, limit: int, offset: int) -
     Campaign.get_by_id(campaign_id)
     query = (SuppressionList.select().join(CampaignSuppression)
              .where(CampaignSuppression.campaign == campaign_id).order_by(SuppressionList.id))
-    return paged(query, limit, offset, list_dict)
+    return paged(query, limit, offset, rows=list_dicts)
 
 
 def get_ring_group(account_id: int) -> dict | None:

@@ -338,7 +338,11 @@ class Attempt(BaseModel):
     node = pw.CharField(null=True)  # dialer node that placed the call
 
     class Meta:
-        indexes = ((("campaign", "started_at"), False),)
+        indexes = (
+            (("campaign", "started_at", "outcome"), False),  # the chart: index-only scan
+            (("campaign", "outcome", "started_at"), False),  # progress, abandonment window
+            (("campaign", "id"), False),  # a campaign's attempts by id: keyset pages, report
+        )
 
 
 class Followup(BaseModel):

@@ -29,6 +29,9 @@ class FieldError(ValueError):
         super().__init__(message)
         self.field = field
 
+    def __reduce__(self):  # pickled whole (reads in reader processes raise it)
+        return type(self), (self.field, str(self))
+
 
 class ConflictError(FieldError):
     """Valid input the current state of the data forbids (HTTP 409)."""

@@ -39,7 +39,7 @@ class Dialer:
         """`now` is the wall clock every decision reads (tests pass a simulated one)."""
         self.cfg, self.now = cfg, now
         _ensure_sqlite_dir(cfg.database.url)
-        self.store = Store(open_database(cfg.database.url))
+        self.store = Store(open_database(cfg.database.url), read_url=cfg.database.url)
         self.ari = AriClient(cfg.ari.url, cfg.ari.user, cfg.ari.password, cfg.ari.app)
         self.endpoints: PbxEndpoints = AriEndpoints(self.ari, cfg.ari.trunk)
         self.agents = AgentSessions(self.ari, self.store, cfg.ari.app, now=now)

@@ -17,11 +17,13 @@ from ..db import accounts, campaign_admin, contacts, inbound, permissions, plans
 from ..db import campaigns as campaign_db
 from ..db import dialing
 from ..db.fields import EnumValueError
+from ..db.models import Campaign
 from ..db.validation import ConflictError, FieldError, ForbiddenError, reject_unknown
 from ..runtime.agents import AgentStateError
 from . import access, agent_api, console, hardening, resources_api, signin, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
 from .pbx_checks import check_endpoint
+from .shared_reads import SHARED_READS
 
 routes = web.RouteTableDef()
 log = logging.getLogger(__name__)
@@ -130,13 +132,17 @@ async def campaign_action(request: web.Request) -> web.Response:
     return web.json_response(await store.run(campaign_db.set_status, path_id(request), status))
 
 
+def _progress(campaign_id: int) -> tuple[dict, int | None]:
+    """The campaign's counts and its agent group."""
+    return dialing.progress(campaign_id), Campaign.get_by_id(campaign_id).agent_group_id
+
+
 @routes.get("/api/campaigns/{id}/progress")
 async def campaign_progress(request: web.Request) -> web.Response:
     dialer = request.app[DIALER]
     campaign_id = path_id(request)
-    body = await dialer.store.run(dialing.progress, campaign_id)
-    settings = await dialer.store.run(dialing.campaign_settings, campaign_id)
-    group = settings["agent_group_id"]
+    counts, group = await request.app[SHARED_READS].read(_progress, campaign_id)
+    body = dict(counts)
     body["agents"] = sum(1 for v in dialer.agents.views()
                          if group is None or group in v.groups)
     body["in_flight"] = dialer.calls.in_flight(campaign_id)

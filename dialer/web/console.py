@@ -8,9 +8,8 @@ Also here: the chart data of a campaign and its attempts report as CSV.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import math
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import jinja2
@@ -18,11 +17,14 @@ from aiohttp import web
 
 from ..core import amd
 from ..core.spreadsheet import spreadsheet_safe
-from ..db import inbound
-from ..db.models import (AgentGroup, Attempt, Campaign, CampaignContact, Contact, ContactPhone,
+from ..db import inbound, reports
+from ..db.listing import AttemptFilters
+from ..db.models import (AgentGroup, Campaign, CampaignContact, Contact, ContactPhone,
                          RingGroup, Script)
 from . import access
 from .common import DIALER, path_id
+from .resources_api import attempt_filters
+from .shared_reads import SHARED_READS, SharedReads
 
 routes = web.RouteTableDef()
 TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
@@ -30,9 +32,11 @@ STATIC = Path(__file__).parent / "static"
 
 
 def setup(app: web.Application) -> None:
-    """Templates and static files of the console."""
+    """Templates and static files of the console; its polled reads shared."""
     app[TEMPLATES] = jinja2.Environment(loader=jinja2.PackageLoader("dialer.web", "templates"),
                                         autoescape=True)
+    app[SHARED_READS] = SharedReads(app[DIALER].store)
+    app.on_response_prepare.append(app[SHARED_READS].forget_after_writes)
     app.router.add_static("/static/", STATIC, name="static")
 
 
@@ -74,7 +78,7 @@ async def _campaign_for(request: web.Request) -> tuple[dict | None, web.Response
         c = Campaign.get_or_none(Campaign.id == campaign_id)
         return None if c is None else {"id": c.id, "name": c.name, "account_id": c.account_id,
                                        "mode": c.mode, "status": c.status}
-    campaign = await request.app[DIALER].store.run(load)
+    campaign = await request.app[DIALER].store.read(load)
     if campaign is None:
         return None, _render(request, "forbidden.html", status=404, why="No such campaign.",
                              heading="Not found")
@@ -142,7 +146,7 @@ async def campaign_page(request: web.Request) -> web.Response:
             phones.setdefault(contact_id, number)
         return [{"id": c.contact_id, "name": c.contact.name, "state": c.state,
                  "attempts": c.attempts, "phone": phones.get(c.contact_id)} for c in links]
-    rows = await request.app[DIALER].store.run(contacts)
+    rows = await request.app[DIALER].store.read(contacts)
     return _render(request, "campaign.html", campaign=campaign, contacts=rows)
 
 
@@ -177,56 +181,67 @@ async def agent_page(request: web.Request) -> web.Response:
 
 
 # ---- data for the pages ------------------------------------------------------------------
-def outcomes_over_time(campaign_id: int, buckets: int = 40) -> dict:
-    """The campaign's attempts counted per time slice (about `buckets` of them), by outcome."""
-    rows = list(Attempt.select(Attempt.started_at, Attempt.outcome)
-                .where(Attempt.campaign == campaign_id).order_by(Attempt.started_at).tuples())
-    if not rows:
-        return {"start": None, "bucket_seconds": 0, "series": []}
-    start = rows[0][0]
-    span = (rows[-1][0] - start).total_seconds()
-    width = max(1, math.ceil((span + 1) / buckets))
-    series: dict[int, dict] = {}
-    for started, outcome in rows:
-        index = int((started - start).total_seconds() // width)
-        point = series.setdefault(index, {"attempts": 0, "outcomes": {}})
-        point["attempts"] += 1
-        key = outcome or "in_progress"
-        point["outcomes"][key] = point["outcomes"].get(key, 0) + 1
-    return {"start": start.isoformat(), "bucket_seconds": width,
-            "series": [{"t": (start + dt.timedelta(seconds=i * width)).isoformat(), **p}
-                       for i, p in sorted(series.items())]}
-
-
 @routes.get("/api/campaigns/{id}/outcomes-over-time")
 async def campaign_outcomes(request: web.Request) -> web.Response:
-    """Attempts and outcomes per time slice, for the campaign page's chart."""
-    return web.json_response(await request.app[DIALER].store.run(
-        outcomes_over_time, path_id(request)))
+    """Attempts and outcomes per time slice (at most 40), for the campaign page's chart."""
+    return web.json_response(await request.app[SHARED_READS].read(
+        reports.outcomes_over_time, path_id(request)))
 
 
 REPORT_COLUMNS = ("attempt_id", "contact_id", "contact", "phone", "outcome", "disposition",
                   "agent", "started_at", "answered_at", "ended_at")
 
 
-def attempts_report(campaign_id: int) -> str:
+def report_csv(rows: list[reports.ReportRow], header: bool = False) -> bytes:
+    """CSV lines of the attempts report (with the header line first if `header`)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(REPORT_COLUMNS)
-    query = Attempt.select().where(Attempt.campaign == campaign_id).order_by(Attempt.id)
-    for a in query:
-        agent = a.agent.user.full_name or a.agent.user.username if a.agent_id else ""
+    if header:
+        writer.writerow(REPORT_COLUMNS)
+    for a in rows:
         writer.writerow([spreadsheet_safe(v) for v in [
-            a.id, a.contact_id, a.contact.name, a.phone, a.outcome, a.disposition, agent,
+            a.id, a.contact_id, a.contact_name, a.phone, a.outcome, a.disposition, a.agent_name,
             *(t.isoformat() if t else "" for t in (a.started_at, a.answered_at, a.ended_at))]])
-    return out.getvalue()
+    return out.getvalue().encode()
+
+
+async def report_chunks(store, campaign_id: int, filters: AttemptFilters,
+                        size: int = reports.REPORT_CHUNK) -> AsyncIterator[bytes]:
+    """The report's CSV, one chunk of `size` attempts at a time: each chunk is its own
+    short read (`Store.read`: a reader process), formatted there, so neither a reader nor
+    the writer is held while the client downloads."""
+    after_id, header = 0, True
+    while True:
+        count, after_id, text = await store.read(_report_chunk, campaign_id, filters,
+                                                 after_id, size, header)
+        if text:
+            yield text
+        if count < size:
+            return
+        header = False
+
+
+def _report_chunk(campaign_id: int, filters: AttemptFilters, after_id: int, size: int,
+                  header: bool) -> tuple[int, int, bytes]:
+    """(rows read, the last one's id, their CSV)."""
+    rows = reports.report_rows(campaign_id, filters, after_id, size)
+    return len(rows), rows[-1].id if rows else after_id, report_csv(rows, header)
 
 
 @routes.get("/reports/campaigns/{id}/attempts.csv")
-async def attempts_csv(request: web.Request) -> web.Response:
+async def attempts_csv(request: web.Request) -> web.StreamResponse:
+    """The campaign's attempts by id as CSV, streamed; the attempts lists' filters
+    (`?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`, `?started_from=`,
+    `?started_to=`) run in SQL."""
     campaign, refused = await _campaign_for(request)
     if refused:
         return refused
-    body = await request.app[DIALER].store.run(attempts_report, campaign["id"])
-    return web.Response(text=body, content_type="text/csv", headers={
+    filters = attempt_filters(request)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="campaign-{campaign["id"]}-attempts.csv"'})
+    await response.prepare(request)
+    async for chunk in report_chunks(request.app[DIALER].store, campaign["id"], filters):
+        await response.write(chunk)
+    await response.write_eof()
+    return response

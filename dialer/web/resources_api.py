@@ -4,6 +4,7 @@ document of the whole API (`GET /api/openapi.json`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from urllib.parse import quote
 
@@ -12,10 +13,13 @@ from aiohttp import web
 
 from ..ari.errors import AriNotFound, AriUnavailable, error_for_status
 from ..db import listing
+from ..db.fields import to_naive_utc
+from ..db.listing import AttemptFilters
 from ..db.validation import FieldError
 from . import openapi
 from .access import identity
 from .common import DIALER, page_args, parse_id, path_id
+from .shared_reads import SHARED_READS
 
 routes = web.RouteTableDef()
 
@@ -41,12 +45,15 @@ def _flag_query(request: web.Request, name: str) -> bool:
 
 
 async def _paged(request: web.Request, fn, *args, **kwargs) -> web.Response:
+    """A list, read beside the writer; identical requests at about the same time (browsers
+    polling a page) share one read (`SharedReads`)."""
     limit, offset = page_args(request)
-    return web.json_response(await _store(request).run(fn, *args, limit, offset, **kwargs))
+    return web.json_response(await request.app[SHARED_READS].read(fn, *args, limit, offset,
+                                                                  **kwargs))
 
 
 async def _one(request: web.Request, fn, *args) -> web.Response:
-    return web.json_response(await _store(request).run(fn, *args))
+    return web.json_response(await _store(request).read(fn, *args))
 
 
 # ---- accounts and plans ---------------------------------------------------------------
@@ -156,26 +163,45 @@ async def get_agent(request: web.Request) -> web.Response:
 
 
 # ---- attempts and recordings -------------------------------------------------------------
-def _attempt_filters(request: web.Request) -> dict:
-    return {"outcome": request.query.get("outcome"),
-            "agent_id": _int_query(request, "agent_id"),
-            "contact_id": _int_query(request, "contact_id"),
-            "recorded": _flag_query(request, "recorded")}
+def _time_query(request: web.Request, name: str) -> dt.datetime | None:
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return to_naive_utc(dt.datetime.fromisoformat(raw))
+    except ValueError:
+        raise FieldError(name, "an ISO 8601 date or time, e.g. 2026-03-02T14:00:00Z "
+                               "(UTC when no offset is given)") from None
+
+
+def attempt_filters(request: web.Request, campaign_id: int | None = None) -> AttemptFilters:
+    """`?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`, `?started_from=`,
+    `?started_to=` of an attempts list or report."""
+    return AttemptFilters(outcome=request.query.get("outcome") or None,
+                          agent_id=_int_query(request, "agent_id"),
+                          contact_id=_int_query(request, "contact_id"),
+                          campaign_id=campaign_id, recorded=_flag_query(request, "recorded"),
+                          started_from=_time_query(request, "started_from"),
+                          started_to=_time_query(request, "started_to"))
 
 
 @routes.get("/api/campaigns/{id}/attempts")
 async def list_campaign_attempts(request: web.Request) -> web.Response:
     """The campaign's calls, newest first: outcome, times, agent, recording_name, script
-    answers. Filters: `?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`."""
+    answers. Filters: `?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`,
+    `?started_from=`, `?started_to=` (ISO 8601). Deep pages: `?before=` the previous
+    page's `next_before` (an index seek, where `?offset=` reads every skipped row)."""
     return await _paged(request, listing.list_campaign_attempts, path_id(request),
-                        **_attempt_filters(request))
+                        filters=attempt_filters(request),
+                        before=_int_query(request, "before"))
 
 
 @routes.get("/api/accounts/{id}/attempts")
 async def list_account_attempts(request: web.Request) -> web.Response:
     """The account's calls, newest first, in the campaigns the caller's profile shows (and
     calls of no campaign). Filters: `?campaign_id=`, `?outcome=`, `?agent_id=`,
-    `?contact_id=`, `?recorded=1`."""
+    `?contact_id=`, `?recorded=1`, `?started_from=`, `?started_to=`; `?before=` as in
+    the campaign's list."""
     who = identity(request)
     campaign_id = _int_query(request, "campaign_id")
     if campaign_id is not None and not who.sees_campaign(campaign_id):
@@ -183,8 +209,8 @@ async def list_account_attempts(request: web.Request) -> web.Response:
             "field": "campaign_id", "message": "this campaign is not in your profile"}}),
             content_type="application/json")
     return await _paged(request, listing.list_account_attempts, path_id(request),
-                        visible=who.campaigns, campaign_id=campaign_id,
-                        **_attempt_filters(request))
+                        visible=who.campaigns, filters=attempt_filters(request, campaign_id),
+                        before=_int_query(request, "before"))
 
 
 @routes.get("/api/attempts/{id}")

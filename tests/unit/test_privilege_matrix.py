@@ -173,7 +173,7 @@ def api_routes(app) -> set[tuple[str, str]]:
 
 
 def test_the_table_classifies_every_route_of_the_router():
-    app = create_app(object())
+    app = create_app(FakeDialer(None))
     routes = api_routes(app)
     assert sorted(routes - EXPECTED.keys()) == [], "routes missing from EXPECTED"
     assert sorted(EXPECTED.keys() - routes) == [], "EXPECTED names routes that are gone"
@@ -268,7 +268,7 @@ def seeded(tmp_path_factory):
 
 async def test_every_route_every_role_every_situation(seeded, tmp_path, aiohttp_client):
     seed_path, seeded_ids = seeded
-    app_for_enums = create_app(object())
+    app_for_enums = create_app(FakeDialer(None))
     enums = _enums(app_for_enums)
     checked, failures = 0, []
     for n, ((method, path), expect) in enumerate(sorted(EXPECTED.items())):

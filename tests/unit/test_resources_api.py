@@ -3,7 +3,9 @@ lists paged in SQL, objects by id, campaign profiles, and recordings fetched fro
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from aiohttp import web
@@ -408,3 +410,45 @@ def test_big_lists_are_paged_in_sql(db, caplog):
     assert states["total"] == 1200 and len(states["items"]) == 5
     sql = " ".join(str(r.msg) + str(r.args) for r in caplog.records)
     assert "LIMIT" in sql and "OFFSET" in sql
+
+
+async def test_attempts_keyset_pages_time_filters_and_the_streamed_report(env):
+    client, ids, who, _ = env
+    url = f"/api/campaigns/{ids['spring']}/attempts"
+    first = await get(client, url + "?limit=2", who["admin"])
+    assert first["next_before"] == first["items"][-1]["id"] and first["total"] == 3
+    rest = await get(client, f"{url}?limit=2&before={first['next_before']}", who["admin"])
+    assert [a["outcome"] for a in first["items"] + rest["items"]] == [
+        "busy", "human", "no_answer"]
+    assert rest["next_before"] is None and rest["total"] == 3
+    # T0 is 15:00 UTC; Ann's human call started at 16:00, the two others at T0.
+    late = await get(client, f"{url}?started_from=2026-03-02T15:30:00Z", who["admin"])
+    assert [a["outcome"] for a in late["items"]] == ["human"] and late["total"] == 1
+    early = await get(client, f"{url}?started_to=2026-03-02T10:30:00-05:00", who["admin"])
+    assert sorted(a["outcome"] for a in early["items"]) == ["busy", "no_answer"]
+    for bad in ("started_from=yesterday", "started_to=2026-13-01", "before=x"):
+        assert_error(await get(client, f"{url}?{bad}", who["admin"], 400), bad.split("=")[0])
+
+    report = f"/reports/campaigns/{ids['spring']}/attempts.csv"
+    resp = await client.get(report + "?outcome=human", headers=who["manager"])
+    assert resp.status == 200 and resp.content_type == "text/csv"
+    assert resp.headers.get("Transfer-Encoding") == "chunked"  # streamed, no length known
+    rows = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert [(r["contact"], r["outcome"], r["agent"], r["disposition"]) for r in rows] == [
+        ("Ann", "human", "Ann Agent", "sale")]
+    resp = await client.get(report + "?started_to=2026-03-02T15:00:01", headers=who["admin"])
+    assert sorted(r["outcome"] for r in csv.DictReader(io.StringIO(await resp.text()))) == [
+        "busy", "no_answer"]
+    resp = await client.get(report + "?started_from=soon", headers=who["admin"])
+    assert resp.status == 400
+    assert_error(await resp.json(), "started_from")
+
+
+async def test_lists_are_shared_between_pollers_but_a_client_reads_its_own_writes(env):
+    client, ids, who, _ = env
+    url = f"/api/campaigns/{ids['spring']}/rules"
+    assert (await get(client, url, who["admin"]))["total"] == 2
+    resp = await client.delete(f"{url}/{ids['rule1']}", headers=who["admin"])
+    assert resp.status == 200
+    # Within the second the first list is kept for pollers: the delete forgot it.
+    assert [r["id"] for r in (await get(client, url, who["admin"]))["items"]] == [ids["rule2"]]

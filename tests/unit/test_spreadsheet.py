@@ -37,7 +37,9 @@ def test_the_attempts_report_quotes_what_callers_and_agents_typed(tmp_path):
     from dialer.db import migrate, open_database
     from dialer.db.models import (Account, Agent, Attempt, Campaign, Contact, ServicePlan,
                                   User)
-    from dialer.web.console import attempts_report
+    from dialer.db.listing import AttemptFilters
+    from dialer.db.reports import report_rows
+    from dialer.web.console import report_csv
 
     db = open_database(f"sqlite:///{tmp_path}/d.db")
     migrate(db)
@@ -49,7 +51,8 @@ def test_the_attempts_report_quotes_what_callers_and_agents_typed(tmp_path):
         account=account, name="-2+3+cmd|' /C calc'!A0"), phone="+12125550100",
                    channel_id="c1", agent=Agent.create(user=user, endpoint="PJSIP/u"),
                    disposition="\t=1+1", outcome="human")
-    rows = list(csv.reader(io.StringIO(attempts_report(campaign.id))))
+    report = report_csv(report_rows(campaign.id, AttemptFilters()), header=True).decode()
+    rows = list(csv.reader(io.StringIO(report)))
     db.close()
     cells = dict(zip(rows[0], rows[1]))
     assert cells["contact"] == "'-2+3+cmd|' /C calc'!A0"
