@@ -143,6 +143,24 @@ async def check_objects(request: web.Request, who: auth.Identity,
     return agent_id
 
 
+def shows_session(who: auth.Identity, session: dict) -> bool:
+    """Whether the caller may see an agent's live session (AgentSessions.describe): the
+    agent always sees their own; anyone else only if the campaign of the contact or call on
+    it is in their profile. Idle agents, inbound callers, manual dials and followups outside
+    campaigns name no campaign: those show to whoever may see the agent."""
+    return (session["agent_id"] == who.agent_id or session["campaign_id"] is None
+            or who.sees_campaign(session["campaign_id"]))
+
+
+def live_session(request: web.Request, agent_id: int) -> dict:
+    """The agent's live session, if the caller may see it (else 403 naming `campaign`):
+    to read it or act on it (preview, dial, log in or out, ready)."""
+    session = request.app[DIALER].agents.describe(agent_id)
+    if not shows_session(identity(request), session):
+        raise deny(403, "campaign", "this agent is on a campaign that is not in your profile")
+    return session
+
+
 # Request body and query fields that name objects, and the kind of object each names.
 FIELD_KINDS = {"campaign_id": "campaigns", "contact_id": "contacts", "attempt_id": "attempts",
                "agent_id": "agents", "group_id": "agent-groups", "profile_id": "profiles"}

@@ -87,6 +87,7 @@ async def health(request: web.Request) -> web.Response:
 async def agent_action(request: web.Request) -> web.Response:
     agents = request.app[DIALER].agents
     agent_id, action = path_id(request), request.match_info["action"]
+    access.live_session(request, agent_id)
     if action == "login":
         return web.json_response(await agents.login(agent_id))
     if action == "logout":
@@ -99,13 +100,14 @@ async def agent_action(request: web.Request) -> web.Response:
 @routes.get("/api/agents/{id}/preview")
 async def agent_preview(request: web.Request) -> web.Response:
     """The contact on the agent's screen in a preview campaign (null if none)."""
-    return web.json_response({"preview": request.app[DIALER].agents.describe(path_id(request))
-                              .get("preview")})
+    return web.json_response({"preview": access.live_session(request, path_id(request))
+                              ["preview"]})
 
 
 @routes.post("/api/agents/{id}/preview/{action:dial|skip}")
 async def agent_preview_action(request: web.Request) -> web.Response:
     dialer, agent_id = request.app[DIALER], path_id(request)
+    access.live_session(request, agent_id)
     if request.match_info["action"] == "dial":
         return web.json_response(await dialer.runner.dial_preview(agent_id))
     await dialer.agents.skip_preview(agent_id)
@@ -116,6 +118,7 @@ async def agent_preview_action(request: web.Request) -> web.Response:
 async def manual_dial(request: web.Request) -> web.Response:
     """Dial a number by hand, for an agent whose group allows it; never a suppressed one."""
     dialer, agent_id = request.app[DIALER], path_id(request)
+    access.live_session(request, agent_id)
     body = await json_body(request, ("number", "default_region"))
     allowed = await dialer.store.run(permissions.check_manual_dial, agent_id,
                                      body.get("number"), body.get("default_region"))
