@@ -14,7 +14,7 @@ from ..ari.errors import AriNotFound, AriUnavailable, error_for_status
 from ..db import listing
 from ..db.validation import FieldError
 from . import openapi
-from .access import identity
+from .access import check_fields, identity
 from .common import DIALER, page_args, parse_id, path_id
 
 routes = web.RouteTableDef()
@@ -156,11 +156,14 @@ async def get_agent(request: web.Request) -> web.Response:
 
 
 # ---- attempts and recordings -------------------------------------------------------------
-def _attempt_filters(request: web.Request) -> dict:
-    return {"outcome": request.query.get("outcome"),
-            "agent_id": _int_query(request, "agent_id"),
-            "contact_id": _int_query(request, "contact_id"),
-            "recorded": _flag_query(request, "recorded")}
+async def _attempt_filters(request: web.Request) -> dict:
+    """The filters of an attempts listing; the agent and contact they name must be the
+    caller's account's (404 / 403 naming the field, as ids in URLs)."""
+    named = {"agent_id": _int_query(request, "agent_id"),
+             "contact_id": _int_query(request, "contact_id")}
+    await check_fields(request, identity(request), named)
+    return named | {"outcome": request.query.get("outcome"),
+                    "recorded": _flag_query(request, "recorded")}
 
 
 @routes.get("/api/campaigns/{id}/attempts")
@@ -168,7 +171,7 @@ async def list_campaign_attempts(request: web.Request) -> web.Response:
     """The campaign's calls, newest first: outcome, times, agent, recording_name, script
     answers. Filters: `?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`."""
     return await _paged(request, listing.list_campaign_attempts, path_id(request),
-                        **_attempt_filters(request))
+                        **await _attempt_filters(request))
 
 
 @routes.get("/api/accounts/{id}/attempts")
@@ -177,14 +180,11 @@ async def list_account_attempts(request: web.Request) -> web.Response:
     calls of no campaign). Filters: `?campaign_id=`, `?outcome=`, `?agent_id=`,
     `?contact_id=`, `?recorded=1`."""
     who = identity(request)
+    filters = await _attempt_filters(request)
     campaign_id = _int_query(request, "campaign_id")
-    if campaign_id is not None and not who.sees_campaign(campaign_id):
-        raise web.HTTPForbidden(text=json.dumps({"error": {
-            "field": "campaign_id", "message": "this campaign is not in your profile"}}),
-            content_type="application/json")
+    await check_fields(request, who, {"campaign_id": campaign_id})
     return await _paged(request, listing.list_account_attempts, path_id(request),
-                        visible=who.campaigns, campaign_id=campaign_id,
-                        **_attempt_filters(request))
+                        visible=who.campaigns, campaign_id=campaign_id, **filters)
 
 
 @routes.get("/api/attempts/{id}")

@@ -351,6 +351,17 @@ async def test_profiles_hold_wherever_a_campaign_s_object_is_named(env):
     resp = await nsup.get(f"/api/accounts/{ids['acme']}/suppression-check?phone=2125550100"
                           f"&campaign_id={ids['autumn']}")
     assert resp.status == 403
+    # the filters of the attempt listings too: another account's agent, a missing campaign
+    theirs_agent = await app[DIALER].store.run(
+        lambda: Agent.create(user=ids["theirs"], endpoint="PJSIP/theirs").id)
+    for query, status, field in ((f"campaign_id={ids['autumn']}", 403, "campaign_id"),
+                                 ("campaign_id=999", 404, "campaign_id"),
+                                 (f"agent_id={theirs_agent}", 403, "agent_id")):
+        resp = await nsup.get(f"/api/accounts/{ids['acme']}/attempts?{query}")
+        assert resp.status == status, query
+        assert_error(await resp.json(), field)
+    resp = await nsup.get(f"/api/campaigns/{ids['spring']}/attempts?agent_id={theirs_agent}")
+    assert resp.status == 403
     # a suppression list attached to autumn: neither listed nor reachable
     lists = (await (await nsup.get(f"/api/accounts/{ids['acme']}/suppression-lists")).json())
     assert ids["hidden_list"] not in [sl["id"] for sl in lists["items"]]
