@@ -19,6 +19,7 @@ from ..core.tz import utc_now
 from ..db.database import Store, open_database
 from ..db import dialing
 from ..db.migrate import migrate
+from ..web import signin
 from ..web.app import create_app
 from .agents import AgentSessions, agent_of_leg
 from . import beep
@@ -161,7 +162,8 @@ async def serve(cfg: Config, *, ready: asyncio.Event | None = None, demo: bool =
     await dialer.start()
     if demo:
         await start_demo(dialer)
-    runner = web.AppRunner(create_app(dialer, cfg.web.trusted_proxies))
+    runner = web.AppRunner(create_app(dialer, cfg.web.trusted_proxies),
+                           access_log_class=signin.AccessLog)
     await runner.setup()
     await web.TCPSite(runner, cfg.web.host, cfg.web.port).start()
     log.info("web console on http://%s:%d (node %s)", cfg.web.host, cfg.web.port, cfg.node)
