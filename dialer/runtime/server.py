@@ -159,10 +159,10 @@ async def start_demo(dialer: Dialer) -> None:
 
 
 def freeze_startup_heap() -> None:
-    """Put what startup made (modules, phone metadata, the app) out of the collector's
-    sight: it never becomes garbage, yet every full collection scanned it with the event
-    loop stopped (85-114 ms, twice in two minutes of a sign-in flood's request churn,
-    measured by bench.signin_flood)."""
+    """Put what startup made (modules, the app) out of the collector's sight: it never
+    becomes garbage, yet every full collection scanned it with the event loop stopped
+    (about 12 ms of each here; the rest of the 85-140 ms pauses bench.signin_flood found
+    under a flood was its refusals' garbage, see web.app._answer)."""
     gc.collect()
     gc.freeze()
 
