@@ -113,7 +113,7 @@ async def agent_action(request: web.Request) -> web.Response:
 async def agent_preview(request: web.Request) -> web.Response:
     """The contact on the agent's screen in a preview campaign (null if none)."""
     return web.json_response({"preview": access.live_session(request, path_id(request))
-                              ["preview"]})
+                              .get("preview")})  # a logged-out agent's has none
 
 
 @routes.post("/api/agents/{id}/preview/{action:dial|skip}")

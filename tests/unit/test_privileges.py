@@ -405,6 +405,10 @@ async def test_profiles_hold_for_live_sessions_previews_and_calls(env):
         (bob, ids["autumn"], ids["bob_autumn_attempt"])]
     sup = await sign_in(aiohttp_client, app, "sup")
     assert (await sup.get(f"/api/agents/{bob}/preview")).status == 200
+    logged_out = await app[DIALER].store.run(
+        lambda: Agent.create(user=ids["root"], endpoint="PJSIP/root").id)
+    assert await (await nsup.get(f"/api/agents/{logged_out}/preview")).json() == {
+        "preview": None}
     # once bob's call is over and he is offered a spring contact, the narrowed one sees him
     await app[DIALER].agents.call_ended(bob, 0)
     await app[DIALER].agents.offer_preview(bob, {"details": {"name": "Fay"}}, ids["spring"])
