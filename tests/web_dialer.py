@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from dialer.core.tz import utc_now
+from dialer.runtime.agents import AgentSessions, Session
 from tests.pbx_stub import StubEndpoints
 
 
@@ -18,3 +19,21 @@ class FakeDialer:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+
+class BridgingAri:
+    """Enough of ARI for AgentSessions.connect: every bridge request succeeds."""
+
+    async def add_to_bridge(self, bridge_id: str, channels: list[str]) -> None:
+        return None
+
+
+def live_agents(store, agent_ids) -> AgentSessions:
+    """The runtime's real agent sessions, each agent logged in and available; put them on
+    calls or previews with AgentSessions.connect / offer_preview."""
+    agents = AgentSessions(BridgingAri(), store, "dialer")
+    for agent_id in agent_ids:
+        agents.sessions[agent_id] = Session(agent_id, f"PJSIP/agent{agent_id}", frozenset(),
+                                            f"agent-{agent_id}", f"dialer-agent-{agent_id}",
+                                            since=utc_now(), state="available")
+    return agents

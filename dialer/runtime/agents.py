@@ -48,6 +48,8 @@ class Session:
     reserved: bool = False           # a call is being connected to this agent
     preview: dict | None = None      # the contact offered in preview: claim, campaign, details
     attempt_id: int | None = None    # the call in progress or in wrap-up (script, disposition)
+    campaign_id: int | None = None   # the campaign of that preview or call (None: inbound,
+                                     # manual, a followup outside campaigns); who may see it
     wrap_task: asyncio.Task | None = None
     pbx_stopping: bool = False       # its leg is being hung up by Asterisk shutting down
 
@@ -317,9 +319,9 @@ class AgentSessions:
                     return None
 
     async def connect(self, agent_id: int, customer: str, attempt_id: int | None = None,
-                      details: dict | None = None) -> bool:
+                      details: dict | None = None, campaign_id: int | None = None) -> bool:
         """Add the customer to the agent's bridge; `details`: what the agent page shows
-        (an inbound caller; a campaign call shows its attempt)."""
+        (an inbound caller; a campaign call shows its attempt, of `campaign_id`)."""
         session = self.sessions.get(agent_id)
         if session is None:
             return False
@@ -335,6 +337,7 @@ class AgentSessions:
             await self._set_state(session, "available")
             return False
         session.customer, session.attempt_id, session.reserved = customer, attempt_id, False
+        session.campaign_id = campaign_id
         await self._set_state(session, "on_call")
         return True
 
@@ -351,16 +354,17 @@ class AgentSessions:
             self.changed.notify_all()
 
     # ---- preview ---------------------------------------------------------------------
-    async def offer_preview(self, agent_id: int, preview: dict) -> None:
-        """Show a claimed contact to an available agent; it is theirs until dial or skip.
-        An agent who logged out or took a call since it was chosen gets nothing: the
-        contact goes back to its campaign."""
+    async def offer_preview(self, agent_id: int, preview: dict,
+                            campaign_id: int | None) -> None:
+        """Show a claimed contact (of `campaign_id`) to an available agent; it is theirs
+        until dial or skip. An agent who logged out or took a call since it was chosen
+        gets nothing: the contact goes back to its campaign."""
         session = self.sessions.get(agent_id)
         if session is None or session.state != "available" or session.reserved:
             await self._give_back(preview, agent_id, f"agent {agent_id} was no longer "
                                   "available for the preview", withdraw=True)
             return
-        session.preview, session.attempt_id = preview, None
+        session.preview, session.attempt_id, session.campaign_id = preview, None, campaign_id
         await self._set_state(session, "preview")
 
     async def take_preview(self, agent_id: int) -> dict:
@@ -381,6 +385,7 @@ class AgentSessions:
         if session.wrap_task:
             session.wrap_task.cancel()
         session.preview = {"manual": number, "details": {"phones": [number], "manual": True}}
+        session.campaign_id = None
         await self._set_state(session, "dialling")
 
     async def skip_preview(self, agent_id: int) -> None:
@@ -449,11 +454,12 @@ class AgentSessions:
     def describe(self, agent_id: int) -> dict:
         s = self.sessions.get(agent_id)
         if s is None:
-            return {"agent_id": agent_id, "state": "logged_out"}
+            return {"agent_id": agent_id, "state": "logged_out", "campaign_id": None}
+        shown = s.preview is not None or s.attempt_id is not None
         return {"agent_id": agent_id, "state": s.state, "since": s.since.isoformat(),
                 "endpoint": s.endpoint, "customer": s.customer, "bridge": s.bridge_id,
                 "preview": s.preview["details"] if s.preview else None,
-                "attempt_id": s.attempt_id}
+                "attempt_id": s.attempt_id, "campaign_id": s.campaign_id if shown else None}
 
 
 def _new_leg_id(agent_id: int) -> str:

@@ -132,7 +132,8 @@ class CampaignRunner:
         for agent_id, claim in offers:
             details = await self.store.run(dialing.preview_details, claim["cc_id"])
             await self.agents.offer_preview(
-                agent_id, {"campaign": campaign, "claim": claim, "details": details})
+                agent_id, {"campaign": campaign, "claim": claim, "details": details},
+                campaign["id"])
 
     async def _eligible_claims(self, campaign: dict, now: dt.datetime, limit: int,
                                last_hour: int) -> list[dict]:

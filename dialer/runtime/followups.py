@@ -41,7 +41,7 @@ class FollowupDesk:
                 "followup_id": due["id"],
                 "details": offer["contact"] | {"followup": {
                     k: offer[k] for k in ("id", "local_time", "timezone", "expires_at",
-                                          "data", "campaign_id")}}})
+                                          "data", "campaign_id")}}}, offer["campaign_id"])
 
     async def dial(self, agent_id: int, preview: dict, now: dt.datetime) -> dict:
         """The owner pressed dial: launch (refused past expiry), then call for them."""

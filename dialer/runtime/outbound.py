@@ -261,8 +261,8 @@ class OutboundCalls:
             return
         if agent_id is not None:
             call.agent_id = agent_id  # reserved for it: no longer a call in flight
-        if agent_id is None or not await self.agents.connect(agent_id, call.channel_id,
-                                                             call.attempt_id):
+        if agent_id is None or not await self.agents.connect(
+                agent_id, call.channel_id, call.attempt_id, campaign_id=call.campaign["id"]):
             call.outcome, call.stage = "abandoned", "closing"
             await self._play(call, prompt_media(call.campaign["safe_harbour_message"],
                                                 SAFE_HARBOUR_MESSAGE), "safe-harbour")

@@ -6,7 +6,8 @@ left out; an unmatched route is refused). A rule names what the caller needs:
 - signed_in: any signed-in user (the handler shows them only their own or their account's);
 - member: a user of the account that owns the objects in the URL (and, for a campaign's
   objects, whose profile shows the campaign); manage_system is a member of every account;
-- own_agent: member, and the agent in the URL is the caller's own, or they manage_users;
+- own_agent|<privileges>: member, and the agent in the URL is the caller's own, or they
+  hold one of the privileges (manage_users to act for agents; staff read them);
 - own_user: member, and the user in the URL is the caller, or they manage_users (what they
   may change is decided by db.auth, after dialer.core.privileges);
 - call_agent: member, and the caller is the agent of that call or followup, or they
@@ -67,7 +68,8 @@ RULES: list[tuple[str, str, str]] = [
             r"/\{id\}(/.*)?", "manage_campaigns"),
     (_READ, r"/api/script-answers", "signed_in"),
     # reads and changes
-    (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent"),
+    (_READ, r"/api/agents/\{id\}(/preview)?", f"own_agent|{_STAFF}"),
+    (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent|manage_users"),
     (_ANY, r"/api/users/\{id\}(/api-tokens(/\{token_id\})?)?", "own_user"),
     # changes
     (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles|roles)(/.*)?",
@@ -143,6 +145,24 @@ async def check_objects(request: web.Request, who: auth.Identity,
     return agent_id
 
 
+def shows_session(who: auth.Identity, session: dict) -> bool:
+    """Whether the caller may see an agent's live session (AgentSessions.describe): the
+    agent always sees their own; anyone else only if the campaign of the contact or call on
+    it is in their profile. Idle agents, inbound callers, manual dials and followups outside
+    campaigns name no campaign: those show to whoever may see the agent."""
+    return (session["agent_id"] == who.agent_id or session["campaign_id"] is None
+            or who.sees_campaign(session["campaign_id"]))
+
+
+def live_session(request: web.Request, agent_id: int) -> dict:
+    """The agent's live session, if the caller may see it (else 403 naming `campaign`):
+    to read it or act on it (preview, dial, log in or out, ready)."""
+    session = request.app[DIALER].agents.describe(agent_id)
+    if not shows_session(identity(request), session):
+        raise deny(403, "campaign", "this agent is on a campaign that is not in your profile")
+    return session
+
+
 # Request body and query fields that name objects, and the kind of object each names.
 FIELD_KINDS = {"campaign_id": "campaigns", "contact_id": "contacts", "attempt_id": "attempts",
                "agent_id": "agents", "group_id": "agent-groups", "profile_id": "profiles"}
@@ -167,8 +187,9 @@ async def check(request: web.Request, need: str, who: auth.Identity) -> None:
     agent_id = await check_objects(request, who, _kinds_in(request, path))
     if need == "member":
         return
-    if need == "own_agent":
-        if who.agent_id == agent_id or who.may("manage_users"):
+    kind, *privileges = need.split("|")
+    if kind == "own_agent":
+        if who.agent_id == agent_id or any(who.may(p) for p in privileges):
             return
         raise deny(403, "agent", "not your agent")
     if need == "own_user":
@@ -201,8 +222,8 @@ async def access(request: web.Request, handler):
     need = rule_for(request.method, path)
     if need is None:
         raise deny(403, "route", "no access rule covers this route")
-    if need == "public":
-        request[IDENTITY] = await identify(request)
+    if need == "public":  # no database read: a sign-in flood sending cookies costs none
+        request[IDENTITY] = None
         return await handler(request)
     who = await identify(request)
     if who is None:

@@ -17,7 +17,7 @@ from ..db.fields import to_naive_utc
 from ..db.listing import AttemptFilters
 from ..db.validation import FieldError
 from . import openapi
-from .access import identity
+from .access import check_fields, identity
 from .common import DIALER, page_args, parse_id, path_id
 from .shared_reads import SHARED_READS
 
@@ -185,6 +185,16 @@ def attempt_filters(request: web.Request, campaign_id: int | None = None) -> Att
                           started_to=_time_query(request, "started_to"))
 
 
+async def checked_attempt_filters(request: web.Request,
+                                  campaign_id: int | None = None) -> AttemptFilters:
+    """`attempt_filters`, whose agent and contact must be the caller's account's (404 /
+    403 naming the field, as ids in URLs)."""
+    filters = attempt_filters(request, campaign_id)
+    await check_fields(request, identity(request),
+                       {"agent_id": filters.agent_id, "contact_id": filters.contact_id})
+    return filters
+
+
 @routes.get("/api/campaigns/{id}/attempts")
 async def list_campaign_attempts(request: web.Request) -> web.Response:
     """The campaign's calls, newest first: outcome, times, agent, recording_name, script
@@ -192,7 +202,7 @@ async def list_campaign_attempts(request: web.Request) -> web.Response:
     `?started_from=`, `?started_to=` (ISO 8601). Deep pages: `?before=` the previous
     page's `next_before` (an index seek, where `?offset=` reads every skipped row)."""
     return await _paged(request, listing.list_campaign_attempts, path_id(request),
-                        filters=attempt_filters(request),
+                        filters=await checked_attempt_filters(request),
                         before=_int_query(request, "before"))
 
 
@@ -204,12 +214,10 @@ async def list_account_attempts(request: web.Request) -> web.Response:
     the campaign's list."""
     who = identity(request)
     campaign_id = _int_query(request, "campaign_id")
-    if campaign_id is not None and not who.sees_campaign(campaign_id):
-        raise web.HTTPForbidden(text=json.dumps({"error": {
-            "field": "campaign_id", "message": "this campaign is not in your profile"}}),
-            content_type="application/json")
+    await check_fields(request, who, {"campaign_id": campaign_id})
+    filters = await checked_attempt_filters(request, campaign_id)
     return await _paged(request, listing.list_account_attempts, path_id(request),
-                        visible=who.campaigns, filters=attempt_filters(request, campaign_id),
+                        visible=who.campaigns, filters=filters,
                         before=_int_query(request, "before"))
 
 

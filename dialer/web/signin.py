@@ -16,10 +16,12 @@ import os
 import random
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, ClassVar, TypeVar
 
 from aiohttp import web
+from aiohttp.web_log import AccessLogger
 
 from ..core.signin_throttle import SignInThrottle
 from ..db import auth
@@ -159,3 +161,29 @@ async def hash_new_password(request: web.Request, body: dict) -> None:
                 auth.hash_password, body["password"])
         except Busy:
             raise _busy() from None
+
+
+class AccessLog(AccessLogger):
+    """aiohttp's access log, but sign-ins refused without any work (429, 503) are counted
+    and written as one line, by the first refusal a minute or more after the first counted
+    one: under a flood, a line per refusal is event-loop time (and disk) taken from calls."""
+
+    summary_seconds = 60.0
+    refused: ClassVar[Counter[int]] = Counter()  # aiohttp makes a logger per connection
+    first_refused_at: ClassVar[float | None] = None
+
+    def log(self, request, response, time: float) -> None:
+        if request.path != "/api/session" or response.status not in (429, 503):
+            super().log(request, response, time)
+            return
+        cls, now = type(self), clock()
+        cls.refused[response.status] += 1
+        if cls.first_refused_at is None:
+            cls.first_refused_at = now
+        elif now - cls.first_refused_at >= self.summary_seconds:
+            self.logger.info("sign-ins refused in the last %.0f s: %s",
+                             now - cls.first_refused_at,
+                             ", ".join(f"{n} x {status}" for status, n in
+                                       sorted(cls.refused.items())))
+            cls.refused.clear()
+            cls.first_refused_at = None

@@ -12,7 +12,7 @@ from ..db import auth, campaign_admin
 from ..db.campaign_admin import campaign_dict
 from ..db.models import Account, Agent, Campaign, User
 from . import signin
-from .access import identity
+from .access import identity, shows_session
 from .common import DIALER, json_body, page, path_id
 from .pbx_checks import check_endpoint
 
@@ -164,7 +164,8 @@ async def update_profile(request: web.Request) -> web.Response:
 @routes.get("/api/agents/sessions")
 async def agent_sessions(request: web.Request) -> web.Response:
     """Live agent sessions of the caller's account (every account for manage_system);
-    only their own for a caller who manages neither users nor campaigns (an agent)."""
+    only their own for a caller who manages neither users nor campaigns (an agent); none
+    whose contact or call is of a campaign outside the caller's profile."""
     who, agents = identity(request), request.app[DIALER].agents
     ids = sorted(agents.sessions)
     if not (who.may("manage_users") or who.may("manage_campaigns")):
@@ -173,4 +174,4 @@ async def agent_sessions(request: web.Request) -> web.Response:
         mine = set(await _store(request).run(lambda: [a.id for a in Agent.select(Agent.id).join(
             User).where(User.account == who.account_id)]))
         ids = [a for a in ids if a in mine]
-    return page(request, [agents.describe(a) for a in ids])
+    return page(request, [s for s in map(agents.describe, ids) if shows_session(who, s)])

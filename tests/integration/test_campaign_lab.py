@@ -105,6 +105,7 @@ async def test_preview_agent_sees_contact_skips_then_dials_through_the_api(diale
         shown = await on_screen()
         assert shown["phones"] == [first] and shown["name"] == "Contact 0"
         assert dialer.calls.calls == {}  # nothing is dialled while the agent reads
+        assert dialer.agents.describe(agent)["campaign_id"] == cid  # who may see it
 
         skipped = await http.post(f"/api/agents/{agent}/preview/skip")
         assert skipped.status == 200
@@ -116,6 +117,7 @@ async def test_preview_agent_sees_contact_skips_then_dials_through_the_api(diale
         again = await http.post(f"/api/agents/{agent}/preview/dial")
         assert again.status == 409 and (await again.json())["error"]["field"] == "state"
         await wait_until(lambda: dialer.agents.describe(agent)["state"] == "on_call", 20)
+        assert dialer.agents.describe(agent)["campaign_id"] == cid
         await wait_until(lambda: dialer.agents.describe(agent)["state"] == "available", 20)
 
     rows = await dialer.store.run(attempts, cid)

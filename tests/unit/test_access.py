@@ -30,7 +30,8 @@ def test_rules_for_some_routes():
     assert rule_for("POST", "/api/campaigns/{id}/start") == "manage_campaigns"
     assert rule_for("POST", "/api/accounts/{id}/agents") == "manage_users"
     assert rule_for("PUT", "/api/accounts/{id}/ring-group") == "manage_inbound"
-    assert rule_for("POST", "/api/agents/{id}/login") == "own_agent"
+    assert rule_for("POST", "/api/agents/{id}/login") == "own_agent|manage_users"
+    assert rule_for("GET", "/api/agents/{id}") == "own_agent|manage_users|manage_campaigns"
     assert rule_for("PUT", "/api/attempts/{id}/disposition") == "call_agent"
     assert rule_for("POST", "/api/nowhere") is None
 

@@ -5,7 +5,7 @@ Every API route x every built-in role x four situations:
 - other: objects of another account;
 - outside: the caller's account, but objects of a campaign outside the caller's profile
   (routes that name a campaign's object: campaigns, attempts, followups, suppression lists
-  attached to one);
+  attached to one; and an agent's live session, which is on a call of such a campaign);
 - self: the caller's own user, agent, call, followup and the contact of that call.
 The expected answer of each cell comes from EXPECTED below, not from dialer.web.access: a
 route the table does not classify fails the test, and so does a cell that answers
@@ -28,7 +28,7 @@ from dialer.db.models import (Account, Agent, Attempt, Campaign, CampaignSuppres
 from dialer.web import openapi
 from dialer.web.app import create_app
 from tests.objects import one_of_each
-from tests.web_dialer import FakeDialer
+from tests.web_dialer import FakeDialer, live_agents
 
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
 ROLES = {"A": "admin", "S": "supervisor", "M": "campaign manager", "G": "agent"}
@@ -44,6 +44,7 @@ class Expect:
     roles: str                 # who may, on objects of their own account (letters of ROLES)
     self_service: bool = False  # and anybody on their own user, agent, call, followup
     public: bool = False       # no sign-in needed
+    live: bool = False         # reads or acts on the agent's live session (its call's campaign)
 
 
 E = Expect
@@ -101,15 +102,15 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/agent-groups/{id}"): E(STAFF),
     ("POST", "/api/agent-groups/{id}/members"): E(USERS),
     ("GET", "/api/agents/sessions"): E(EVERYONE),  # the handler shows agents their own only
-    ("GET", "/api/agents/{id}"): E(USERS, self_service=True),
+    ("GET", "/api/agents/{id}"): E(STAFF, self_service=True),
     ("GET", "/api/agents/{id}/followups"): E(USERS, self_service=True),
     ("POST", "/api/agents/{id}/followups"): E(USERS, self_service=True),
     ("POST", "/api/agents/{id}/followups/{followup}/cancel"): E(USERS, self_service=True),
-    ("POST", "/api/agents/{id}/manual-dial"): E(USERS, self_service=True),
+    ("POST", "/api/agents/{id}/manual-dial"): E(USERS, self_service=True, live=True),
     ("POST", "/api/agents/{id}/manual-dial/check"): E(USERS, self_service=True),
-    ("GET", "/api/agents/{id}/preview"): E(USERS, self_service=True),
-    ("POST", "/api/agents/{id}/preview/{action}"): E(USERS, self_service=True),
-    ("POST", "/api/agents/{id}/{action}"): E(USERS, self_service=True),
+    ("GET", "/api/agents/{id}/preview"): E(STAFF, self_service=True, live=True),
+    ("POST", "/api/agents/{id}/preview/{action}"): E(USERS, self_service=True, live=True),
+    ("POST", "/api/agents/{id}/{action}"): E(USERS, self_service=True, live=True),
     ("GET", "/api/attempts/{id}"): E(CAMPAIGNS, self_service=True),
     ("PUT", "/api/attempts/{id}/answers"): E(CAMPAIGNS, self_service=True),
     ("PUT", "/api/attempts/{id}/disposition"): E(CAMPAIGNS, self_service=True),
@@ -251,7 +252,7 @@ def _cells(path: str, expect: Expect, seeded: dict):
             continue
         yield "other", letter, False, own_ok and letter == "A", {
             p: seeded["objects"]["other"][k] for p, k in named.items()}
-        if CAMPAIGN_BOUND & set(named.values()):
+        if CAMPAIGN_BOUND & set(named.values()) or expect.live:
             yield "outside", letter, True, False, {p: seeded["objects"]["outside"][k]
                                                    for p, k in named.items()}
         if kinds.get("id") in SELF_KINDS:
@@ -276,7 +277,12 @@ async def test_every_route_every_role_every_situation(seeded, tmp_path, aiohttp_
         shutil.copy(seed_path, copy)
         store = Store(open_database(f"sqlite:///{copy}"))
         try:
-            client = await aiohttp_client(create_app(FakeDialer(store)))
+            # the own account's agent is live, on a call of the campaign outside the profile
+            outside = seeded_ids["objects"]["outside"]
+            agents = live_agents(store, [outside["agents"]])
+            await agents.connect(outside["agents"], "customer", outside["attempts"],
+                                 campaign_id=outside["campaigns"])
+            client = await aiohttp_client(create_app(FakeDialer(store, agents=agents)))
             if not expect.public:
                 resp = await client.request(method, _own_url(path, enums, seeded_ids),
                                             json={})

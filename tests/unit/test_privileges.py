@@ -16,10 +16,11 @@ from dialer.db.migrate import router
 from dialer.db.models import (Account, Agent, Attempt, AuthToken, Campaign,
                               CampaignSuppression, Contact, Followup, Role, ServicePlan, User)
 from dialer.web.app import create_app
+from dialer.web.common import DIALER
 from tests.unit.test_access import sign_in as access_sign_in
 from tests.unit.test_api_admin import assert_error
 from tests.unit.test_security import T0, Clock
-from tests.web_dialer import FakeDialer
+from tests.web_dialer import FakeDialer, live_agents
 
 SUPERVISOR = frozenset(auth.BUILTIN_ROLES["supervisor"])
 
@@ -69,16 +70,6 @@ def test_the_rule_never_lets_anybody_reach_beyond_the_actor():
 
 
 # ---- the app ------------------------------------------------------------------------------
-class Agents:
-    """The runtime's live sessions, as /api/agents/sessions reads them."""
-
-    def __init__(self, agent_ids):
-        self.sessions = {a: object() for a in agent_ids}
-
-    def describe(self, agent_id):
-        return {"agent_id": agent_id, "state": "ready"}
-
-
 @pytest.fixture
 async def env(tmp_path, aiohttp_client):
     db = open_database(f"sqlite:///{tmp_path}/dialer.db")
@@ -97,23 +88,34 @@ async def env(tmp_path, aiohttp_client):
         ids[name] = auth.create_user(acme.id, username=name, password="password1",
                                      role=role, profile_id=profile)["id"]
     ids["theirs"] = auth.create_user(other.id, username="theirs", role="supervisor")["id"]
-    for name in ("ann", "bob"):
+    ids["cy"] = auth.create_user(acme.id, username="cy", role="agent")["id"]
+    for name in ("ann", "bob", "cy"):
         ids[f"{name}_agent"] = Agent.create(user=ids[name], endpoint=f"PJSIP/{name}").id
     dee = Contact.create(account=acme, name="Dee")
     ids["dee"] = dee.id
     for campaign, agent in ((spring, ids["ann_agent"]), (autumn, ids["bob_agent"])):
-        Attempt.create(campaign=campaign, contact=dee, phone="+12125550100", agent=agent,
-                       channel_id=f"c-{campaign.name}", started_at=T0,
-                       script_answers={"q": campaign.name})
+        attempt = Attempt.create(campaign=campaign, contact=dee, phone="+12125550100",
+                                 agent=agent, channel_id=f"c-{campaign.name}", started_at=T0,
+                                 script_answers={"q": campaign.name})
         Followup.create(account=acme, agent=agent, contact=dee, campaign=campaign,
                         scheduled_at=T0, timezone="UTC")
+    ids["bob_autumn_attempt"] = attempt.id
     hidden_list = suppression.create_list(acme.id, name="autumn dnc", kind="device")["id"]
     CampaignSuppression.create(campaign=autumn, suppression_list=hidden_list)
     ids["hidden_list"] = hidden_list
     db.close()
     store = Store(db)
     clock = Clock()
-    app = create_app(FakeDialer(store, clock, Agents([ids["ann_agent"], ids["bob_agent"]])))
+    # live: ann has a spring contact in preview, bob is on an autumn call, cy on an
+    # inbound call (no campaign)
+    agents = live_agents(store, (ids["ann_agent"], ids["bob_agent"], ids["cy_agent"]))
+    await agents.offer_preview(ids["ann_agent"], {"details": {"name": "Dee (spring)"}},
+                               spring.id)
+    await agents.connect(ids["bob_agent"], "customer-autumn", ids["bob_autumn_attempt"],
+                         campaign_id=autumn.id)
+    await agents.connect(ids["cy_agent"], "caller-inbound",
+                         details={"inbound": True, "name": "Eve"})
+    app = create_app(FakeDialer(store, clock, agents))
     yield aiohttp_client, app, store, clock, ids
     await store.close()
 
@@ -299,7 +301,8 @@ async def test_what_an_agent_reads(env):
     assert [s["agent_id"] for s in sessions] == [ids["ann_agent"]]  # not bob's screen
     sup = await sign_in(aiohttp_client, app, "sup")
     sessions = (await (await sup.get("/api/agents/sessions")).json())["items"]
-    assert {s["agent_id"] for s in sessions} == {ids["ann_agent"], ids["bob_agent"]}
+    assert {s["agent_id"] for s in sessions} == {ids["ann_agent"], ids["bob_agent"],
+                                                 ids["cy_agent"]}
     # the contact of her call, not the directory
     assert (await ann.get(f"/api/contacts/{ids['dee']}")).status == 200
     for url in (f"/api/accounts/{ids['acme']}/contacts", f"/api/contacts/{ids['dee']}/timeline",
@@ -348,6 +351,17 @@ async def test_profiles_hold_wherever_a_campaign_s_object_is_named(env):
     resp = await nsup.get(f"/api/accounts/{ids['acme']}/suppression-check?phone=2125550100"
                           f"&campaign_id={ids['autumn']}")
     assert resp.status == 403
+    # the filters of the attempt listings too: another account's agent, a missing campaign
+    theirs_agent = await app[DIALER].store.run(
+        lambda: Agent.create(user=ids["theirs"], endpoint="PJSIP/theirs").id)
+    for query, status, field in ((f"campaign_id={ids['autumn']}", 403, "campaign_id"),
+                                 ("campaign_id=999", 404, "campaign_id"),
+                                 (f"agent_id={theirs_agent}", 403, "agent_id")):
+        resp = await nsup.get(f"/api/accounts/{ids['acme']}/attempts?{query}")
+        assert resp.status == status, query
+        assert_error(await resp.json(), field)
+    resp = await nsup.get(f"/api/campaigns/{ids['spring']}/attempts?agent_id={theirs_agent}")
+    assert resp.status == 403
     # a suppression list attached to autumn: neither listed nor reachable
     lists = (await (await nsup.get(f"/api/accounts/{ids['acme']}/suppression-lists")).json())
     assert ids["hidden_list"] not in [sl["id"] for sl in lists["items"]]
@@ -358,6 +372,48 @@ async def test_profiles_hold_wherever_a_campaign_s_object_is_named(env):
     sup = await sign_in(aiohttp_client, app, "sup")  # no profile: all of them
     lists = (await (await sup.get(f"/api/accounts/{ids['acme']}/suppression-lists")).json())
     assert ids["hidden_list"] in [sl["id"] for sl in lists["items"]]
+
+
+async def test_profiles_hold_for_live_sessions_previews_and_calls(env):
+    """A supervisor narrowed to spring sees the agents on spring contacts and those on no
+    campaign (cy, with an inbound caller), never bob's autumn call: not in the list, not
+    his screen, and no acting on his session (dial, skip, log out, ready, manual dial)."""
+    aiohttp_client, app, _store, _clock, ids = env
+    nsup = await sign_in(aiohttp_client, app, "nsup")
+    sessions = (await (await nsup.get("/api/agents/sessions")).json())["items"]
+    assert {s["agent_id"]: s["campaign_id"] for s in sessions} == {
+        ids["ann_agent"]: ids["spring"], ids["cy_agent"]: None}
+    assert "autumn" not in str(sessions) and "customer-autumn" not in str(sessions)
+    shown = await (await nsup.get(f"/api/agents/{ids['ann_agent']}/preview")).json()
+    assert shown == {"preview": {"name": "Dee (spring)"}}
+    bob = ids["bob_agent"]
+    for method, url, body in (("GET", f"/api/agents/{bob}/preview", None),
+                              ("POST", f"/api/agents/{bob}/preview/skip", None),
+                              ("POST", f"/api/agents/{bob}/preview/dial", None),
+                              ("POST", f"/api/agents/{bob}/logout", None),
+                              ("POST", f"/api/agents/{bob}/not-ready", None),
+                              ("POST", f"/api/agents/{bob}/manual-dial",
+                               {"number": "+12125550123"})):
+        resp = await nsup.request(method, url, json=body)
+        assert resp.status == 403, (method, url)
+        assert_error(await resp.json(), "campaign")
+    assert app[DIALER].agents.sessions[bob].state == "on_call"  # nothing happened to him
+    # the agent sees their own screen whatever anybody's profile; the wide supervisor all
+    bob_user = await sign_in(aiohttp_client, app, "bob")
+    mine = (await (await bob_user.get("/api/agents/sessions")).json())["items"]
+    assert [(s["agent_id"], s["campaign_id"], s["attempt_id"]) for s in mine] == [
+        (bob, ids["autumn"], ids["bob_autumn_attempt"])]
+    sup = await sign_in(aiohttp_client, app, "sup")
+    assert (await sup.get(f"/api/agents/{bob}/preview")).status == 200
+    logged_out = await app[DIALER].store.run(
+        lambda: Agent.create(user=ids["root"], endpoint="PJSIP/root").id)
+    assert await (await nsup.get(f"/api/agents/{logged_out}/preview")).json() == {
+        "preview": None}
+    # once bob's call is over and he is offered a spring contact, the narrowed one sees him
+    await app[DIALER].agents.call_ended(bob, 0)
+    await app[DIALER].agents.offer_preview(bob, {"details": {"name": "Fay"}}, ids["spring"])
+    assert (await (await nsup.get(f"/api/agents/{bob}/preview")).json()) == {
+        "preview": {"name": "Fay"}}
 
 
 def test_migration_010_makes_old_roles_built_in_and_old_api_tokens_expire(tmp_path):

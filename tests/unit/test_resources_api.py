@@ -344,7 +344,10 @@ async def test_filters_groups_agents_plans_accounts(env):
     assert [a["username"] for a in paged["items"]] == ["bob"] and paged["total"] == 2
     agent = await get(client, f"/api/agents/{ids['ann']}", who["admin"])
     assert agent["endpoint"] == "PJSIP/ann" and agent["full_name"] == "Ann Agent"
-    assert_error(await get(client, f"/api/agents/{ids['ann']}", who["manager"], 403), "agent")
+    # staff read agents, one or all (the README's table); nobody of another account does
+    assert await get(client, f"/api/agents/{ids['ann']}", who["manager"]) == agent
+    assert_error(await get(client, f"/api/agents/{ids['ann']}", who["outsider"], 403),
+                 "account")
 
     plan = await get(client, f"/api/plans/{ids['plan']}", who["manager"])
     assert plan["name"] == "base" and plan["accounts"] == 2
