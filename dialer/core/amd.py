@@ -9,6 +9,8 @@ without overrides follows the PBX's file.
 
 from __future__ import annotations
 
+from typing import Any
+
 # AMD()'s positional arguments, in order (all in ms, but the word count and the threshold).
 PARAMS = ("initial_silence", "greeting", "after_greeting_silence", "total_analysis_time",
           "min_word_length", "between_words_silence", "maximum_number_of_words",
@@ -36,7 +38,7 @@ RANGES = {
     "maximum_word_length": (500, 30000)}
 
 
-def settings(overrides: dict | None = None, base: dict | None = None) -> dict:
+def settings(overrides: dict[str, Any] | None = None, base: dict[str, Any] | None = None) -> dict[str, Any]:
     """`base` (SHIPPED) with the non-null `overrides` applied."""
     out = dict(base or SHIPPED)
     for name, value in (overrides or {}).items():
@@ -47,7 +49,7 @@ def settings(overrides: dict | None = None, base: dict | None = None) -> dict:
     return out
 
 
-def amd_arguments(overrides: dict | None = None) -> str:
+def amd_arguments(overrides: dict[str, Any] | None = None) -> str:
     """DIALER_AMD for a campaign: "" when it overrides nothing (the dialplan's defaults),
     else all nine arguments, SHIPPED filling the ones it leaves unset."""
     if not any(v is not None for v in (overrides or {}).values()):
@@ -56,7 +58,7 @@ def amd_arguments(overrides: dict | None = None) -> str:
     return ",".join(str(merged[name]) for name in PARAMS)
 
 
-def parse_arguments(text: str) -> dict:
+def parse_arguments(text: str) -> dict[str, Any]:
     """The inverse of amd_arguments for a full argument string."""
     values = [int(v) for v in text.split(",")]
     if len(values) != len(PARAMS):
@@ -64,7 +66,7 @@ def parse_arguments(text: str) -> dict:
     return dict(zip(PARAMS, values))
 
 
-def check(name: str, value) -> int | None:
+def check(name: str, value: Any) -> int | None:
     """A campaign's override: None (use the default) or an int within RANGES[name]."""
     if value is None:
         return None

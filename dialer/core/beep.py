@@ -16,6 +16,7 @@ wait.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 RATE = 8000
@@ -43,7 +44,7 @@ class Tone:
     rms: float           # frame RMS (16-bit units)
 
 
-def analyse(samples, rate: int = RATE) -> Tone:
+def analyse(samples: Sequence[float], rate: int = RATE) -> Tone:
     """The frame's dominant frequency and the share of its energy there."""
     n = len(samples)
     if n < 8:
@@ -114,14 +115,15 @@ class BeepDetector:
         return (tone.freq is not None and s.low_hz <= tone.freq <= s.high_hz
                 and tone.share >= s.min_share and _db(tone.rms) >= s.min_level_db)
 
-    def feed(self, samples) -> tuple[str, float] | None:
+    def feed(self, samples: Sequence[float]) -> tuple[str, float] | None:
         if self.result is not None:
             return self.result
         dur = len(samples) / self.rate
         start, self.t = self.t, self.t + dur
         tone = analyse(samples, self.rate)
         s = self.s
-        if self.tonal(tone) and (self.run_hz is None or abs(tone.freq - self.run_hz) <= s.same_hz):
+        if self.tonal(tone) and tone.freq is not None and (
+                self.run_hz is None or abs(tone.freq - self.run_hz) <= s.same_hz):
             if self.run_hz is None:
                 self.run_hz, self.run_start, self.run_len = tone.freq, start, 0.0
             self.run_len += dur
@@ -148,7 +150,7 @@ class BeepDetector:
         return self.result
 
 
-def detect(samples, settings: BeepSettings | None = None, rate: int = RATE,
+def detect(samples: Sequence[float], settings: BeepSettings | None = None, rate: int = RATE,
            frame: int = FRAME) -> tuple[str, float] | None:
     """Run a detector over a whole recording (tests, the offline bench)."""
     d = BeepDetector(settings, rate)

@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from .phones import PhoneError, normalise
 from .tz import canonical_zone
@@ -93,7 +93,7 @@ def parse_contacts(text: str, mapping: Mapping[str, str], *,
     blank: list[int] = []
     header_line = None
     for line, cells, problem in records:
-        if problem is not None:
+        if problem is not None or cells is None:
             raise CsvMappingError("header", f"line {line} cannot be read: {problem}")
         if _is_blank(cells):
             blank.append(line)
@@ -113,7 +113,7 @@ def parse_contacts(text: str, mapping: Mapping[str, str], *,
             blank.append(line)
             continue
         rows += 1
-        if problem is not None:
+        if problem is not None or cells is None:
             builder.errors.append(RowError(line, "row", f"cannot be read: {problem}"))
             continue
         builder.add_row(line, cells, columns, default_region)
@@ -238,15 +238,16 @@ class _Builder:
     """Accumulates contacts, merging duplicates by client_id, else by first phone."""
 
     def __init__(self) -> None:
-        self.contacts: list[dict] = []
-        self.by_key: dict[tuple[str, str], dict] = {}
+        self.contacts: list[dict[str, Any]] = []
+        self.by_key: dict[tuple[str, str], dict[str, Any]] = {}
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
         self.merged = 0
 
     def add_row(self, line: int, cells: list[str], cols: _Columns, region: str) -> None:
         values = [c.strip() for c in cells]
-        get = lambda i: values[i] if i < len(values) else ""  # noqa: E731  short rows pad
+        def get(i: int) -> str:  # short rows pad
+            return values[i] if i < len(values) else ""
         errors: list[RowError] = []
         extra_cells = [v for v in values[cols.width:] if v]
         if extra_cells:
@@ -306,7 +307,8 @@ class _Builder:
         row = {"line": line, "lines": [line], "name": name, "email": email,
                "timezone": zone, "client_id": one.get("client_id") or None,
                "phones": phones, "fields": fields}
-        key = ("client_id", row["client_id"]) if row["client_id"] else ("phone", phones[0])
+        key: tuple[str, str] = (("client_id", one["client_id"]) if one.get("client_id")
+                                else ("phone", phones[0]))
         earlier = self.by_key.get(key)
         if earlier is None:
             self.by_key[key] = row
@@ -314,7 +316,7 @@ class _Builder:
         else:
             self._merge(earlier, row)
 
-    def _merge(self, into: dict, row: dict) -> None:
+    def _merge(self, into: dict[str, Any], row: dict[str, Any]) -> None:
         """Phones are unioned in order; a later row fills blanks but never overwrites."""
         self.merged += 1
         into["lines"].append(row["line"])
@@ -324,7 +326,8 @@ class _Builder:
         for key, value in row["fields"].items():
             self._fill(into["fields"], key, value, row["line"], into)
 
-    def _fill(self, target: dict, key: str, value, line: int, contact: dict) -> None:
+    def _fill(self, target: dict[str, Any], key: str, value: Any, line: int,
+              contact: dict[str, Any]) -> None:
         if not value:
             return
         if not target.get(key):

@@ -221,7 +221,7 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
         add(Code.HOURLY_CAP,
             f"{attempts_last_hour} of {plan.max_attempts_per_hour} attempts in the last hour")
 
-    reasons.sort(key=lambda r: _ORDER[r.code])
+    reasons.sort(key=lambda r: _ORDER[Code(r.code)])
     codes = {r.code for r in reasons}
     if codes & PERMANENT_CODES:
         next_at = None

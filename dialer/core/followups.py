@@ -63,7 +63,7 @@ def utc(value: dt.datetime) -> dt.datetime:
 # --- wall-clock entry -----------------------------------------------------------------
 
 
-def _zone(name: str):
+def _zone(name: str) -> dt.tzinfo:
     zone = load_zone(name) if isinstance(name, str) else None
     if zone is None:
         raise FollowupError("timezone", f"{name!r} is not an IANA time zone")
@@ -247,8 +247,8 @@ class Source(StrEnum):
 class Carried:
     """`data`: stored with the followup; `form`: what the agent's form shows afterwards."""
 
-    data: dict
-    form: dict
+    data: dict[str, Any]
+    form: dict[str, Any]
 
 
 def _blank(value: Any) -> bool:

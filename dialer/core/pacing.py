@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 SAFE_HARBOUR_SECONDS = 2.0  # as core.outbound: a human waits at most this for an agent
 HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
@@ -118,7 +118,7 @@ class CallStats:
     wrap_mean: float = 5.0
     weight: float = 0.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.weight:
             self.weight = self.prior_weight
 
@@ -276,6 +276,6 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
     return PacingDecision(lines, p, demand_mean, supply_mean, risk)
 
 
-def predictive_lines(**kwargs) -> int:
+def predictive_lines(**kwargs: Any) -> int:
     """`predictive_decision(...).lines`."""
     return predictive_decision(**kwargs).lines

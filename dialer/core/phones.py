@@ -57,7 +57,7 @@ def normalise(raw: str, default_region: str) -> str:
     if reason is not None:
         raise PhoneError(reason)
     if not pn.is_valid_number(number):
-        region = pn.region_code_for_country_code(number.country_code)
+        region = pn.region_code_for_country_code(number.country_code or 0)
         raise PhoneError(f"invalid for region {region}")
     return pn.format_number(number, pn.PhoneNumberFormat.E164)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Iterable, Mapping
@@ -70,7 +71,7 @@ def _is_str_list(v: Any) -> bool:
     return isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)
 
 
-_CONDITION_CHECKS = {
+_CONDITION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "connected": (lambda v: isinstance(v, bool), "must be true or false"),
     "outcomes": (_is_str_list, "must be a list of outcomes"),
     "agent_results": (_is_str_list, "must be a list of dispositions"),

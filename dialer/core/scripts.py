@@ -42,7 +42,7 @@ def _text(field: str, value: Any, max_length: int) -> str:
     return value.strip()
 
 
-def _item(i: int, raw: Any, seen: set[str]) -> dict:
+def _item(i: int, raw: Any, seen: set[str]) -> dict[str, Any]:
     at = f"definition[{i}]"
     if not isinstance(raw, Mapping):
         raise ScriptError(at, "must be an object")
@@ -78,7 +78,7 @@ def _item(i: int, raw: Any, seen: set[str]) -> dict:
     return item
 
 
-def validate_definition(raw: Any) -> list[dict]:
+def validate_definition(raw: Any) -> list[dict[str, Any]]:
     """The cleaned list of items (labels stripped, `required` always present)."""
     if not isinstance(raw, list):
         raise ScriptError("definition", "must be a list of items")
@@ -110,7 +110,7 @@ def check_disposition(value: Any, allowed: list[str]) -> str:
     return value
 
 
-def _answer(item: dict, value: Any, required: bool) -> Any:
+def _answer(item: dict[str, Any], value: Any, required: bool) -> Any:
     field, kind = f"answers.{item['id']}", item["type"]
     if kind == "text":
         raise ScriptError(field, "is a text block and takes no answer")
@@ -141,7 +141,7 @@ def _answer(item: dict, value: Any, required: bool) -> Any:
     return value.strip()
 
 
-def validate_answers(items: list[dict], answers: Any, *, partial: bool = False) -> dict:
+def validate_answers(items: list[dict[str, Any]], answers: Any, *, partial: bool = False) -> dict[str, Any]:
     """`answers` ({item id: answer}) checked against cleaned `items`; returns them cleaned.
 
     Unanswered optional items are left out; a required one must be answered (null counts
