@@ -17,7 +17,8 @@
    time of each call (Asterisk's own event timestamps, as in bench.lab_overhead) with
    nobody polling, then while five clients each GET every second what the campaign page
    polls (progress, chart, campaign, its contacts) and the attempts listing, then while
-   one client downloads the whole attempts report again and again. `--reader-threads` runs the reads in threads of the dialer's process instead.
+   one client downloads the whole attempts report again and again. `--reader-threads` runs
+   the reads in threads of the dialer's process instead.
 """
 
 from __future__ import annotations

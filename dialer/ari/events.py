@@ -55,7 +55,8 @@ def event_key(event: Event) -> str:
         obj = event.get(field)
         if isinstance(obj, dict):
             target = obj.get("target_uri")
-            if isinstance(target, str) and target.startswith(("channel:", "bridge:")) and len(target.split(":", 1)[1]) > 0:
+            if (isinstance(target, str) and target.startswith(("channel:", "bridge:"))
+                    and len(target.split(":", 1)[1]) > 0):
                 return target
     bridge_id = _obj_id(event.get("bridge"))
     if bridge_id:

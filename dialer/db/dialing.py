@@ -15,9 +15,9 @@ import peewee as pw
 from ..core.eligibility import CampaignRules, ContactState, PlanRules
 from ..core.phones import region_of
 from ..core.rules import Decision, RuleSpec
-from .models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
-                     Contact, ContactPhone, Followup, Rule, ServicePlan, SuppressionEntry,
-                     SuppressionList)
+from .models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact,
+                     CampaignSuppression, CallerIdNumber, Contact, ContactPhone, Followup, Rule,
+                     ServicePlan, SuppressionEntry, SuppressionList)
 from .database import is_postgres
 from .models import database_proxy
 from .campaign_admin import amd_overrides

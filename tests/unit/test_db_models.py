@@ -17,12 +17,12 @@ from peewee_migrate.router import compile_migrations
 
 from dialer.db import Store, claim_contacts, migrate, open_database, utcnow
 from dialer.db.migrate import router
-
-MIGRATIONS_DIR = Path(dialer.db.migrations.__file__).parent
 from dialer.db.models import (
     MODELS, Account, Agent, Attempt, Campaign, CampaignContact, Contact, ContactPhone,
     Role, ServicePlan, SuppressionEntry, SuppressionList, User,
 )
+
+MIGRATIONS_DIR = Path(dialer.db.migrations.__file__).parent
 
 
 @pytest.fixture
