@@ -8,7 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialer.core.followups import (
@@ -319,6 +319,7 @@ def test_unknown_source_is_refused():
     assert exc.value.field == "source"
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # generation slows on a loaded machine
 @given(st.sampled_from(["call", "wrap_up", "manual"]),
        st.dictionaries(st.sampled_from("abcde"), st.one_of(st.none(), st.text(max_size=3))),
        st.dictionaries(st.sampled_from("cdefg"), st.one_of(st.none(), st.text(max_size=3))))
