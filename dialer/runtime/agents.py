@@ -28,6 +28,7 @@ from ..core.sharing import (
 from ..core.tz import utc_now
 from ..db import agents as agent_db
 from ..db import dialing, followups
+from ..features import Feature, StasisRoute
 
 log = logging.getLogger("dialer.agents")
 SOFTHANGUP_SHUTDOWN = 4  # ChannelHangupRequest "cause" of a soft hangup: Asterisk shutting down
@@ -80,6 +81,14 @@ class AgentSessions:
         return sum(1 for s in self.sessions.values()
                    if s.preview and "claim" in s.preview
                    and s.preview["campaign"]["id"] == campaign_id and s.state == "preview")
+
+    def feature(self) -> Feature:
+        """Its lost legs are rung again by its own resync step, not replayed as hang-ups."""
+        return Feature("agents", stasis={"agent": StasisRoute(
+            lambda event, args: self.on_phone_answered(event, int(args[1])),
+            lambda args: len(args) > 1 and args[1].isdigit())},
+            channels=self.channels, replays_missed_hangups=False,
+            on_channel_destroyed=lambda event: self.on_channel_destroyed(event["channel"]["id"]))
 
     def channels(self) -> set[str]:
         """Agents' desk-phone legs and the customers with them."""

@@ -15,6 +15,7 @@ import os
 import uuid
 
 from ..ari import AriClient, AriError
+from ..features import Feature
 from ..core.beep import FRAME, BeepDetector, BeepSettings, ulaw_to_samples
 
 log = logging.getLogger("dialer.beep")
@@ -169,3 +170,7 @@ async def _clean(ari: AriClient, bridge_id: str, media_id: str, snoop_id: str,
             await ari.destroy_bridge(bridge_id)
         except AriError as exc:
             log.warning("beep: destroying bridge %s failed: %s", bridge_id, exc)
+
+
+FEATURE = Feature("beep", awaits_own_stasis=lambda channel_id: channel_id.startswith(BEEP_PREFIX),
+                  clean_up=clean_leftovers)

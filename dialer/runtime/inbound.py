@@ -25,6 +25,7 @@ from ..core.asterisk_input import UnsafeValue, announce_media, caller_id, dial_s
 from ..core.ringing import RingStep
 from ..core.tz import utc_now
 from ..db import inbound as inbound_db
+from ..features import Feature, StasisRoute
 from .agents import AgentSessions
 
 log = logging.getLogger("dialer.inbound")
@@ -70,6 +71,15 @@ class InboundCalls:
         self.app, self.trunk, self.node, self.now = app, trunk, node, now
         self.calls: dict[str, InboundCall] = {}     # by caller channel id
         self.leg_owner: dict[str, str] = {}         # leg channel id -> caller channel id
+
+    def feature(self) -> Feature:
+        return Feature("inbound", stasis={
+            "inbound": StasisRoute(lambda event, args: self.on_call(event, args[1])),
+            "ringleg": StasisRoute(lambda event, args: self.on_leg_answered(event, args[1])),
+            "actioncontact": StasisRoute(
+                lambda event, args: self.on_contact_answered(event, args[1])),
+        }, channels=self.channels, on_channel_destroyed=lambda event: self.on_channel_destroyed(
+            event["channel"]["id"], event.get("cause")))
 
     def channels(self) -> set[str]:
         """The Asterisk channels in our hands: callers (an action call's key is no channel)

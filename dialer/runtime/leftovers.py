@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Awaitable, Callable
 
 from ..ari import AriClient
+from ..features import Feature
 from .inbound import RING_LEG_PREFIX
 
 
@@ -29,6 +30,12 @@ class Leftovers:
     def __init__(self, ari: AriClient, app: str):
         self.ari, self.app = ari, app
         self.talking: dict[str, tuple[str, list[str]]] = {}  # channel -> (bridge, members)
+
+    def feature(self) -> Feature:
+        """Asked last on a ChannelDestroyed: the channels no other feature tracks."""
+        return Feature("leftovers", channels=self.talking.keys,
+                       on_channel_destroyed=lambda event: self.on_channel_destroyed(
+                           event["channel"]["id"]))
 
     async def resync(self, channels: list[dict], bridges: list[dict],
                      tracked: Callable[[str], bool],

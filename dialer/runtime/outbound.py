@@ -23,6 +23,7 @@ from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_u
 from ..core.sharing import CallInFlight, DialMode
 from ..core.tz import utc_now
 from ..db import dialing, followups
+from ..features import Feature, StasisRoute
 from . import beep
 from .agents import AgentSessions
 from .pacing import PacingStats
@@ -68,6 +69,13 @@ class OutboundCalls:
         # Agent group -> calls the runner's tick shared out and has yet to place.
         self.planned: Counter[int | None] = Counter()
         self.records = AttemptWriter(store)
+
+    def feature(self) -> Feature:
+        return Feature("outbound", stasis={"amd": StasisRoute(self._on_amd_route, lambda args: True)},
+                       channels=self.calls.keys, on_channel_destroyed=self.on_channel_destroyed)
+
+    async def _on_amd_route(self, event: dict, args: list[str]) -> None:
+        await self.on_amd(event)
 
     def _not_yet_with_agent(self) -> list[Call]:
         """Campaign calls that will each want an agent: not yet given one, and not preview
