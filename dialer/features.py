@@ -1,4 +1,4 @@
-"""What a feature registers with the server (dialer/runtime/server.py), which only
+"""What a feature registers with the server (dialer/server.py), which only
 assembles them: the Stasis arguments it answers, the channels in its hands, what it does
 when one of them is destroyed, and whether a hang-up missed while the dialer was not
 listening is replayed to it on a resync."""

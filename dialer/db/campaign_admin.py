@@ -9,9 +9,9 @@ from typing import Any
 
 import peewee as pw
 
-from ..core import amd
+from ..outbound import amd
 from ..core.phones import PhoneError, normalise, region_of
-from ..core.rules import RuleSpec, rule_problems
+from ..outbound.rules import RuleSpec, rule_problems
 from ..core.tz import canonical_zone
 from . import asterisk_fields
 from .models import (Account, AgentGroup, CallerIdNumber, Campaign, CampaignContact,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..core.eligibility import check
+from ..outbound.eligibility import check
 from ..core.phones import PhoneError, normalise, region_of
-from .dialing import attempts_since, campaign_settings, _contact_state
+from ..outbound.store import attempts_since, campaign_settings, _contact_state
 from .models import Campaign, CampaignContact, ContactPhone
 from .validation import FieldError
 

@@ -13,13 +13,14 @@ from aiohttp.http_exceptions import HttpProcessingError
 from .. import __version__
 from ..ari import AriError
 from ..core.csv_import import CsvMappingError
-from ..db import accounts, campaign_admin, contacts, inbound, permissions, plans
+from ..db import accounts, campaign_admin, contacts, permissions, plans
+from ..inbound import store as inbound
 from ..db import campaigns as campaign_db
-from ..db import dialing
+from ..outbound import store as dialing
 from ..db.fields import EnumValueError
 from ..db.models import Campaign
 from ..db.validation import ConflictError, FieldError, ForbiddenError, reject_unknown
-from ..runtime.agents import AgentStateError
+from ..agents.shell import AgentStateError
 from . import access, agent_api, console, hardening, resources_api, signin, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
 from .pbx_checks import check_endpoint

@@ -15,9 +15,10 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from ..core import amd
+from ..outbound import amd
 from ..core.spreadsheet import spreadsheet_safe
-from ..db import inbound, reports
+from ..db import reports
+from ..inbound import store as inbound
 from ..db.listing import AttemptFilters
 from ..db.models import (AgentGroup, Campaign, CampaignContact, Contact, ContactPhone,
                          RingGroup, Script)

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from dialer.db import migrate, open_database
-from dialer.db.dialing import campaign_settings
-from dialer.db.followups import (cancel_followup, complete_followup, create_followup,
+from dialer.outbound.store import campaign_settings
+from dialer.followups.store import (cancel_followup, complete_followup, create_followup,
                                  due_followups, expire_due, get_followup, launch_followup,
                                  list_followups, offer_followup, set_strategy, withdraw_offer)
 from dialer.db.migrate import router

@@ -1,4 +1,4 @@
-"""AMD settings (dialer.core.amd): the shipped dialplan's defaults, a campaign's own
+"""AMD settings (dialer.outbound.amd): the shipped dialplan's defaults, a campaign's own
 settings through the admin service, and the DIALER_AMD the dialer originates with."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dialer.core import amd
+from dialer.outbound import amd
 from dialer.db.validation import FieldError
 
 SHIPPED_CONF = Path(__file__).resolve().parents[2] / "asterisk-conf" / "extensions_dialer.conf"
@@ -47,7 +47,7 @@ def test_check_rejects_bad_values(value):
 
 def test_campaign_amd_fields_checked_stored_and_sent(db):
     from dialer.db.campaign_admin import clone_campaign, create_campaign, update_campaign
-    from dialer.db.dialing import campaign_settings
+    from dialer.outbound.store import campaign_settings
     from dialer.db.models import Account
 
     account = Account.create(name="Acme")

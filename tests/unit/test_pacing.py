@@ -1,4 +1,4 @@
-"""Predictive pacing (dialer.core.pacing): its invariants, its adaptation, and a short
+"""Predictive pacing (dialer.outbound.pacing): its invariants, its adaptation, and a short
 run of the discrete-event simulator (bench.pacing_sim) with the same function."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from bench.pacing_sim import Policy, Scenario, simulate
-from dialer.core.pacing import (Abandonment, BusyAgent, CallStats, InFlight, PacingSettings,
+from dialer.outbound.pacing import (Abandonment, BusyAgent, CallStats, InFlight, PacingSettings,
                                 allowed_risk, human_probability, predictive_decision,
                                 predictive_lines)
 from dialer.db.validation import FieldError
-from dialer.runtime.pacing import seeded
+from dialer.outbound.stats import seeded
 
 
 def learned(human: float, n: int = 600) -> CallStats:
@@ -189,7 +189,7 @@ class _Agents:
 
 class _Calls:
     def __init__(self):
-        from dialer.runtime.pacing import PacingStats
+        from dialer.outbound.stats import PacingStats
         self.pacing, self.dialled, self.planned = PacingStats(), [], Counter()
         self.ari = SimpleNamespace(connected=asyncio.Event())
         self.ari.connected.set()
@@ -221,9 +221,9 @@ def _predictive_campaign(n_contacts: int):
 
 @pytest.mark.parametrize("logged_in", [10, 0])
 async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in):
-    from dialer.core.outbound import AgentView
+    from dialer.outbound.decisions import AgentView
     from dialer.db import Store
-    from dialer.runtime.campaigns import CampaignRunner
+    from dialer.outbound.runner import CampaignRunner
 
     campaign_id, group_id = _predictive_campaign(60)
     store = Store(db)
@@ -250,7 +250,7 @@ async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in):
 
 
 async def test_outbound_calls_feed_the_campaign_statistics():
-    from dialer.runtime.outbound import Call, OutboundCalls
+    from dialer.outbound.shell import Call, OutboundCalls
 
     calls = OutboundCalls(None, None, None, node="n1", trunk="t",
                           now=lambda: dt.datetime(2026, 3, 2, 12, 0, 30))

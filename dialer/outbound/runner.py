@@ -1,5 +1,5 @@
 """The campaign runner: every tick, share the free agents out among the running campaigns
-(core.sharing), open as many lines as each one's share and pacing allow to contacts that
+(outbound.sharing), open as many lines as each one's share and pacing allow to contacts that
 are eligible now; say why the others are not.
 """
 
@@ -10,9 +10,9 @@ import datetime as dt
 import logging
 from typing import Callable
 
-from ..core.eligibility import check, hourly_cap_left
-from ..core.pacing import Abandonment, PacingSettings
-from ..core.sharing import (
+from .eligibility import check, hourly_cap_left
+from .pacing import Abandonment, PacingSettings
+from .sharing import (
     CampaignDemand,
     DialMode,
     PredictiveInputs,
@@ -20,10 +20,11 @@ from ..core.sharing import (
     share_agents,
 )
 from ..core.tz import utc_now
-from ..db import dialing, queries
-from .agents import AgentSessions
-from .followups import FollowupDesk
-from .outbound import OutboundCalls
+from ..db import queries
+from . import store as dialing
+from ..agents.shell import AgentSessions
+from ..followups.shell import FollowupDesk
+from .shell import OutboundCalls
 
 log = logging.getLogger("dialer.campaigns")
 MAX_NEW_CALLS = 50  # per campaign and tick
@@ -73,7 +74,7 @@ class CampaignRunner:
             due = await self.store.run(queries.has_due, campaign_id, now)
             running.append((campaign, used, due))
             demands.append(await self._demand(campaign, now, used, due))
-        # Free agents are shared out among all campaigns at once (core.sharing).
+        # Free agents are shared out among all campaigns at once (outbound.sharing).
         shares = share_agents(self.agents.views(), +self.agents.wanted_by_inbound, demands,
                               self.calls.flights(), now, self._turn)
         # Until placed, the calls shared out are owed their agents like calls in flight.
@@ -101,7 +102,7 @@ class CampaignRunner:
 
     def _holds_agents(self, campaign: dict, due: bool) -> bool:
         """A campaign that goes before inbound calls keeps its agents while it has calls
-        in flight or contacts due (core.sharing)."""
+        in flight or contacts due (outbound.sharing)."""
         if not campaign_goes_first(campaign["inbound_priority"]) or not campaign["agent_group_id"]:
             return False
         return self.calls.in_flight(campaign["id"]) > 0 or due

@@ -17,8 +17,8 @@ import peewee as pw
 
 from ..ari import AriClient, AriConflict, AriError
 from ..core.asterisk_input import UnsafeValue, parse_endpoint
-from ..core.outbound import AgentView
-from ..core.sharing import (
+from ..outbound.decisions import AgentView
+from ..outbound.sharing import (
     INBOUND_PRIORITY,
     agent_for_call,
     agent_for_inbound,
@@ -26,8 +26,9 @@ from ..core.sharing import (
     spare_agents,
 )
 from ..core.tz import utc_now
-from ..db import agents as agent_db
-from ..db import dialing, followups
+from . import store as agent_db
+from ..outbound import store as dialing
+from ..followups import store as followups
 from ..features import Feature, StasisRoute
 
 log = logging.getLogger("dialer.agents")
@@ -60,7 +61,7 @@ class AgentSessions:
         self.sessions: dict[int, Session] = {}
         self.changed = asyncio.Condition()  # notified whenever an agent may have come free
         self.wanted_by_inbound: Counter[int] = Counter()  # agent -> inbound calls waiting
-        self.held_groups: frozenset[int] = frozenset()     # see core.sharing
+        self.held_groups: frozenset[int] = frozenset()     # see outbound.sharing
         # The groups of progressive calls in flight, each owed a free agent (set by the
         # server to OutboundCalls.promised_groups).
         self.promised: Callable[[], list[int | None]] = list
@@ -72,7 +73,7 @@ class AgentSessions:
 
     def free_agents(self) -> list[int]:
         """Available agents, longest idle first, that no inbound caller waits for and no
-        progressive call in flight is owed (core.sharing): those a followup may have."""
+        progressive call in flight is owed (outbound.sharing): those a followup may have."""
         return agents_for_campaign(spare_agents(self.views(), self.promised()), INBOUND_PRIORITY,
                                    +self.wanted_by_inbound)
 
@@ -283,7 +284,7 @@ class AgentSessions:
                    promised_to_it: bool = False) -> int | None:
         """Reserve the longest-idle free agent of the group for an answered campaign call
         (`promised_to_it`: a progressive one), waiting until `deadline` (loop time) for one
-        to come free; never an agent another progressive call is owed (core.sharing)."""
+        to come free; never an agent another progressive call is owed (outbound.sharing)."""
         def pick() -> int | None:
             others = self.promised()
             if promised_to_it and group_id in others:
@@ -293,7 +294,7 @@ class AgentSessions:
 
     async def take_for_inbound(self, candidates: list[int], deadline: float) -> int | None:
         """Reserve one of `candidates` for a waiting inbound caller, as soon as the
-        campaigns' priorities allow (core.sharing); until then campaigns that go after
+        campaigns' priorities allow (outbound.sharing); until then campaigns that go after
         inbound calls do not dial for them."""
         self.wanted_by_inbound.update(candidates)
         try:

@@ -1,7 +1,7 @@
 """Listen to a callee for the voicemail beep (issue 9), over ARI: a snoop channel on the
 call (spy=in: what the callee sends) and an externalMedia channel sending that audio over
 RTP (G.711 mu-law) to a UDP socket of this process, bridged together; the frames go through
-dialer.core.beep. Every channel and bridge made here is removed when the wait ends, however
+dialer.beep.detector. Every channel and bridge made here is removed when the wait ends, however
 it ends (beep, silence, timeout, the call hung up, the task cancelled, an ARI error).
 
 Their ids start with BEEP_PREFIX: their StasisStart is not a call to handle.
@@ -16,7 +16,7 @@ import uuid
 
 from ..ari import AriClient, AriError
 from ..features import Feature
-from ..core.beep import FRAME, BeepDetector, BeepSettings, ulaw_to_samples
+from .detector import FRAME, BeepDetector, BeepSettings, ulaw_to_samples
 
 log = logging.getLogger("dialer.beep")
 BEEP_PREFIX = "beep-"

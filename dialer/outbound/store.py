@@ -12,18 +12,18 @@ import datetime as dt
 
 import peewee as pw
 
-from ..core.eligibility import CampaignRules, ContactState, PlanRules
+from .eligibility import CampaignRules, ContactState, PlanRules
 from ..core.phones import region_of
-from ..core.rules import Decision, RuleSpec
-from .models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
+from .rules import Decision, RuleSpec
+from ..db.models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact, CampaignSuppression, CallerIdNumber,
                      Contact, ContactPhone, Followup, Rule, ServicePlan, SuppressionEntry,
                      SuppressionList)
-from .database import is_postgres
-from .models import database_proxy
-from .campaign_admin import amd_overrides
-from ..core.amd import amd_arguments
-from ..core.records import CallEnd, recovered_outcome
-from .queries import claim_contacts
+from ..db.database import is_postgres
+from ..db.models import database_proxy
+from ..db.campaign_admin import amd_overrides
+from .amd import amd_arguments
+from .records import CallEnd, recovered_outcome
+from ..db.queries import claim_contacts
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
 
@@ -206,7 +206,7 @@ def redecide_with_disposition(attempt_id: int, now: dt.datetime) -> Decision | N
 
 def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connected: bool,
              disposition: str | None, max_attempts: int, now: dt.datetime) -> Decision:
-    from ..core.rules import decide
+    from .rules import decide
 
     decision = decide(rules, outcome=outcome, connected=connected, disposition=disposition,
                       attempts=cc.attempts, max_attempts=max_attempts, now=now)

@@ -1,7 +1,7 @@
 """Outbound calls: originate through the shipped AMD context, act on the verdict, bridge
 humans to agents within 2 s or play the safe-harbour message, record every outcome.
 
-Decisions come from dialer.core.outbound; this module only executes them.
+Decisions come from dialer.outbound.decisions; this module only executes them.
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ import peewee as pw
 
 from ..ari import AriClient, AriError
 from ..core.asterisk_input import prompt_media
-from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
-from ..core.sharing import CallInFlight, DialMode
+from .decisions import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
+from .sharing import CallInFlight, DialMode
 from ..core.tz import utc_now
-from ..db import dialing, followups
+from . import store as dialing
+from ..followups import store as followups
 from ..features import Feature, StasisRoute
-from . import beep
-from .agents import AgentSessions
-from .pacing import PacingStats
-from .records import AGENT_LEG_VAR, AttemptWriter
+from ..beep import shell as beep
+from ..agents.shell import AgentSessions
+from .stats import PacingStats
+from .writer import AGENT_LEG_VAR, AttemptWriter
 
 log = logging.getLogger("dialer.outbound")
 HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
@@ -89,7 +90,7 @@ class OutboundCalls:
 
     def flights(self) -> list[CallInFlight]:
         """Every campaign's calls not yet with an agent, with the agent group they were
-        dialled for, their stage and its age (core.sharing, pacing)."""
+        dialled for, their stage and its age (outbound.sharing, pacing)."""
         now = asyncio.get_running_loop().time()
         return [CallInFlight(c.campaign["id"], c.campaign["agent_group_id"],
                              DialMode(c.campaign["mode"]), c.stage, now - c.stage_since)
@@ -97,7 +98,7 @@ class OutboundCalls:
 
     def promised_groups(self) -> list[int | None]:
         """The agent groups of progressive calls not yet with an agent, placed or about to
-        be: each is for a free agent its human must find (core.sharing.agent_for_call)."""
+        be: each is for a free agent its human must find (outbound.sharing.agent_for_call)."""
         return [f.group_id for f in self.flights() if f.promised] + list(self.planned.elements())
 
     def _endpoint(self, campaign: dict, phone: str) -> str:
@@ -178,7 +179,7 @@ class OutboundCalls:
                 context="dialer-amd", extension="s", priority=1, caller_id=caller_id,
                 timeout=max(15, campaign["ring_timeout_seconds"]),
                 variables={"DIALER_SKIP_AMD": "0" if amd else "1",
-                           # The dialer listens for the beep itself (runtime/beep.py), or
+                           # The dialer listens for the beep itself (beep/shell.py), or
                            # the dialplan waits for silence after the greeting.
                            "DIALER_WAIT_BEEP": "1" if campaign["machine_action"] == "message"
                            and not beep.enabled() else "0",

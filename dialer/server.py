@@ -11,24 +11,24 @@ from typing import Callable
 
 from aiohttp import web
 
-from ..ari import AriClient
-from ..ari.endpoints import AriEndpoints, PbxEndpoints
-from ..ari.events import shape_problem
-from ..config import Config
-from ..core.tz import utc_now
-from ..db.database import Store, open_database
-from ..db import dialing
-from ..db.migrate import migrate
-from ..features import Features
-from ..web.app import create_app
-from .agents import AgentSessions, agent_of_leg
-from . import beep
-from .campaigns import CampaignRunner
-from .inbound import InboundCalls
-from .leases import ClaimLeases
-from .leftovers import Leftovers
-from .outbound import OutboundCalls
-from .records import call_ends
+from .ari import AriClient
+from .ari.endpoints import AriEndpoints, PbxEndpoints
+from .ari.events import shape_problem
+from .config import Config
+from .core.tz import utc_now
+from .db.database import Store, open_database
+from .outbound import store as dialing
+from .db.migrate import migrate
+from .features import Features
+from .web.app import create_app
+from .agents.shell import AgentSessions, agent_of_leg
+from .beep import shell as beep
+from .outbound.runner import CampaignRunner
+from .inbound.shell import InboundCalls
+from .outbound.leases import ClaimLeases
+from .leftovers.shell import Leftovers
+from .outbound.shell import OutboundCalls
+from .outbound.writer import call_ends
 
 log = logging.getLogger("dialer")
 
@@ -106,7 +106,7 @@ class Dialer:
 
     async def on_stasis_start(self, event: dict) -> None:
         if self.features.awaits_own_stasis(event["channel"]["id"]):
-            return  # e.g. a call's beep listener (runtime/beep.py)
+            return  # e.g. a call's beep listener (beep/shell.py)
         args = event.get("args") or [""]
         route = self.features.route(args)
         if route is not None:
@@ -142,8 +142,8 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 async def start_demo(dialer: Dialer) -> None:
     """Seed the demo (once), log its agents in and run its campaign."""
-    from ..db import campaigns
-    from ..demo import ADMIN, AGENT_PREFIX, PASSWORD, seed_demo
+    from .db import campaigns
+    from .demo import ADMIN, AGENT_PREFIX, PASSWORD, seed_demo
 
     demo = await dialer.store.run(seed_demo)
     await asyncio.wait_for(dialer.ari.connected.wait(), 30)
