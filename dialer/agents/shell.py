@@ -28,6 +28,7 @@ from ..outbound.sharing import (
 from ..core.tz import utc_now
 from . import store as agent_db
 from ..outbound import store as dialing
+from ..db.validation import NotFoundError
 from ..followups import store as followups
 from ..features import Feature, StasisRoute
 
@@ -264,7 +265,9 @@ class AgentSessions:
 
     # ---- states ----------------------------------------------------------------------
     async def set_ready(self, agent_id: int, ready: bool) -> None:
-        session = self.sessions[agent_id]
+        session = self.sessions.get(agent_id)
+        if session is None:
+            raise NotFoundError("id", f"agent {agent_id} is not logged in")
         if session.state in ("available", "not_ready", "wrap_up"):
             await self._set_state(session, "available" if ready else "not_ready")
 

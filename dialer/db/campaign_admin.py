@@ -5,7 +5,7 @@ One transaction per function; plain dicts out; `FieldError`/`ConflictError` name
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import peewee as pw
 
@@ -256,3 +256,16 @@ def add_rule(campaign_id: int, *, action: Any, condition: Any = None, params: An
                       action=action, params=params)
     return {"id": row.id, "campaign_id": campaign.id, "position": position,
             "condition": condition, "action": action, "params": params}
+
+
+def list_campaigns(account_id: int, status: str | None,
+                   visible: Callable[[int], bool]) -> list[dict]:
+    """The account's campaigns `visible` shows (a caller's profile), of `status` if given."""
+    query = Campaign.select().where(Campaign.account == account_id).order_by(Campaign.id)
+    if status:
+        query = query.where(Campaign.status == status)
+    return [campaign_dict(c) for c in query if visible(c.id)]
+
+
+def get_campaign(campaign_id: int) -> dict:
+    return campaign_dict(Campaign.get_by_id(campaign_id))
