@@ -82,7 +82,7 @@ class AgentSessions:
         """Contacts of the campaign held on agents' screens (claimed, not yet dialled)."""
         return sum(1 for s in self.sessions.values()
                    if s.preview and "claim" in s.preview
-                   and s.preview["campaign"]["id"] == campaign_id and s.state == "preview")
+                   and s.preview["campaign"].id == campaign_id and s.state == "preview")
 
     def feature(self) -> Feature:
         """Its lost legs are rung again by its own resync step, not replayed as hang-ups."""

@@ -58,12 +58,12 @@ def test_campaign_amd_fields_checked_stored_and_sent(db):
         assert err.value.field == field
     plain = create_campaign(account.id, name="plain", amd_enabled=True)
     assert plain["amd_greeting"] is None and plain["amd_effective"] == amd.SHIPPED
-    assert campaign_settings(plain["id"])["amd_arguments"] == ""
+    assert campaign_settings(plain["id"]).amd_arguments == ""
 
     c = create_campaign(account.id, name="tuned", amd_enabled=True, amd_greeting=2000,
                         amd_after_greeting_silence=900)
     assert c["amd_greeting"] == 2000
-    sent = amd.parse_arguments(campaign_settings(c["id"])["amd_arguments"])
+    sent = amd.parse_arguments(campaign_settings(c["id"]).amd_arguments)
     assert sent == amd.SHIPPED | {"greeting": 2000, "after_greeting_silence": 900}
 
     c = update_campaign(c["id"], amd_greeting=None)
