@@ -10,7 +10,7 @@ simulator's Answer() waits up to 0.5 s for the caller's media before that), deci
 StasisStart. Then, with the shipped defaults, every greeting that ends in a beep: the
 message must start after the beep's end and within 1 s of it (PlaybackStarted), played
 either as the dialer does (--beep-detector ari: DIALER_WAIT_BEEP=0, Stasis at the verdict,
-then dialer/runtime/beep.py listens for the beep over snoop + externalMedia RTP to this
+then dialer/beep/shell.py listens for the beep over snoop + externalMedia RTP to this
 process) or at StasisStart after the dialplan's WaitForSilence (--beep-detector silence,
 DIALER_WAIT_BEEP=1, each of --beep-silences); both by default.
 
@@ -42,8 +42,8 @@ import uuid
 from bench.amd_model import decide
 from bench.amd_score import beep_score, by_kind, meets_goal, score, table
 from dialer.ari import AriError
-from dialer.core import amd
-from dialer.runtime.beep import wait_for_beep
+from dialer.outbound import amd
+from dialer.beep.shell import wait_for_beep
 from dialer.lab import Lab, LabConfig
 from dialer.lab.root import cache_dir
 from dialer.lab.greetings import SEED, ensure_greetings, load_manifest
@@ -113,7 +113,7 @@ class Caller:
             await self.client.hangup(cid)
 
     async def _after_beep(self, cid: str, call: dict) -> None:
-        """What the dialer does (runtime/outbound.py): listen for the beep, then play."""
+        """What the dialer does (outbound/shell.py): listen for the beep, then play."""
         call["beep_how"], _ = await wait_for_beep(self.client, cid, self.client.app)
         try:
             await self.client.play(cid, "sound:vm-goodbye", playback_id=f"{cid}-msg")
@@ -286,7 +286,7 @@ def main() -> None:
                         help="DIALER_BEEP_SILENCE values to measure (ms, comma-separated)")
     parser.add_argument("--beep-detector", choices=("ari", "silence", "both"), default="both",
                         help="the message after the dialer's own beep detector "
-                             "(runtime/beep.py), the dialplan's WaitForSilence, or both")
+                             "(beep/shell.py), the dialplan's WaitForSilence, or both")
     parser.add_argument("--json", help="also write every call's row to this file")
     parser.add_argument("--lab-name", default=os.environ.get("DIALER_LAB_NAME"))
     parser.add_argument("--pbx-ip")

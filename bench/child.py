@@ -11,7 +11,7 @@ import signal
 async def start_dialer(spec: dict, node: str, agent_ids: list[int]):
     """Started, connected to ARI, with `agent_ids` logging in; INFO logs on stderr."""
     from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
-    from dialer.runtime.server import Dialer
+    from dialer.server import Dialer
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")

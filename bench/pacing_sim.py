@@ -1,5 +1,5 @@
 """Discrete-event simulation of outbound pacing: progressive 1:1, fixed dial ratios and
-the dialer's predictive mode (the very `dialer.core.pacing.predictive_decision` the
+the dialer's predictive mode (the very `dialer.outbound.pacing.predictive_decision` the
 runtime calls), on simulated time.
 
     .venv/bin/python -m bench.pacing_sim            # full run (a few minutes on 2 cores)
@@ -29,7 +29,7 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from dialer.core.pacing import (Abandonment, BusyAgent, CallStats, InFlight,
+from dialer.outbound.pacing import (Abandonment, BusyAgent, CallStats, InFlight,
                                 PacingSettings, predictive_decision)
 
 TICK = 0.5

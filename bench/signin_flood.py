@@ -77,7 +77,7 @@ async def child(cfg_path: str) -> None:
     from aiohttp import web
 
     from bench.child import start_dialer, stop_on_signal
-    from dialer.runtime.server import freeze_startup_heap
+    from dialer.server import freeze_startup_heap
     from dialer.core.signin_throttle import BackoffPolicy, SignInThrottle
     from dialer.web import signin
     from dialer.web.app import create_app

@@ -27,7 +27,7 @@ dialer: a call-campaign dialer that runs as an Asterisk ARI (Stasis) application
 
 
 def _cmd_serve(args) -> int:
-    from .runtime.server import serve
+    from .server import serve
 
     cfg = load_config(args.config)
     if args.lab:
@@ -95,7 +95,8 @@ def _open_db(args):
 def _cmd_campaign(args) -> int:
     import datetime as dt
 
-    from .db import campaigns, dialing
+    from .db import campaigns
+    from .outbound import store as dialing
     from .db.models import Campaign
 
     _open_db(args)

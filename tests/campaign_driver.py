@@ -6,9 +6,10 @@ import asyncio
 import inspect
 
 from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
-from dialer.db import campaigns, dialing
+from dialer.db import campaigns
+from dialer.outbound import store as dialing
 from dialer.db.models import Attempt
-from dialer.runtime.server import Dialer
+from dialer.server import Dialer
 
 
 async def wait_until(predicate, timeout: float, step: float = 0.3) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import threading
 
 from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
-from dialer.runtime.server import Dialer
+from dialer.server import Dialer
 from dialer.web.app import create_app
 from tests.fake_ari import FakeAri
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from dialer.core.tz import utc_now
-from dialer.runtime.agents import AgentSessions, Session
+from dialer.agents.shell import AgentSessions, Session
 from tests.pbx_stub import StubEndpoints
 
 

@@ -312,6 +312,30 @@ class AriClient:
     async def stop_recording(self, name: str) -> None:
         await self.request("POST", f"/recordings/live/{_q(name)}/stop")
 
+    async def open_stored_recording(self, name: str) -> aiohttp.ClientResponse:
+        """ARI `GET /recordings/stored/{name}/file`, as a raw response (the audio, for the
+        caller to stream and release): `request` decodes JSON only."""
+        path = f"/recordings/stored/{_q(name)}/file"
+        headers = dict(self._headers) | {"Accept": "*/*"}
+        try:
+            # no total limit: a long call's audio may take a while; a stalled read still fails
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.connect_timeout,
+                                            sock_read=self.request_timeout)
+            resp = await self._http().get(f"{self.base_url}/ari{path}", headers=headers,
+                                          timeout=timeout)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise AriUnavailable(None, "GET", path, f"{type(exc).__name__}: {exc}",
+                                 cause=exc) from exc
+        if resp.status >= 300:
+            body = (await resp.read())[:200].decode("utf-8", "replace")
+            resp.release()
+            try:
+                message = jsonlib.loads(body).get("message", body)
+            except (ValueError, AttributeError):
+                message = body
+            raise error_for_status(resp.status, "GET", path, message or resp.reason or "")
+        return resp
+
     # bridges ----------------------------------------------------------------
 
     async def create_bridge(self, bridge_id: str, type: str | Iterable[str] = "mixing",

@@ -107,3 +107,12 @@ def add_agent_to_group(group_id: int, agent_id: int) -> dict:
         raise FieldError("agent_id", "the agent is in another account")
     _add_member(group.account_id, group_id, agent_id)
     return {"group_id": group_id, "agent_id": agent_id}
+
+
+def list_accounts(only: int | None = None) -> list[dict]:
+    """Every account, or only the one `only` names."""
+    query = Account.select().order_by(Account.id)
+    if only is not None:
+        query = query.where(Account.id == only)
+    return [{"id": a.id, "name": a.name, "company_number": a.company_number,
+             "plan_id": a.plan_id, "timezone": a.timezone} for a in query]

@@ -301,6 +301,10 @@ def update_user(user_id: int, by: Identity | None = None, /, **values: Any) -> d
     return user_dict(user)
 
 
+def get_user(user_id: int) -> dict:
+    return user_dict(User.get_by_id(user_id))
+
+
 def user_dict(user: User) -> dict:
     agent = Agent.get_or_none(Agent.user == user.id)
     return {"id": user.id, "account_id": user.account_id, "username": user.username,

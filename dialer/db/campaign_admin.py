@@ -5,13 +5,13 @@ One transaction per function; plain dicts out; `FieldError`/`ConflictError` name
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import peewee as pw
 
-from ..core import amd
+from ..outbound import amd
 from ..core.phones import PhoneError, normalise, region_of
-from ..core.rules import RuleSpec, rule_problems
+from ..outbound.rules import RuleSpec, rule_problems
 from ..core.tz import canonical_zone
 from . import asterisk_fields
 from .models import (Account, AgentGroup, CallerIdNumber, Campaign, CampaignContact,
@@ -256,3 +256,16 @@ def add_rule(campaign_id: int, *, action: Any, condition: Any = None, params: An
                       action=action, params=params)
     return {"id": row.id, "campaign_id": campaign.id, "position": position,
             "condition": condition, "action": action, "params": params}
+
+
+def list_campaigns(account_id: int, status: str | None,
+                   visible: Callable[[int], bool]) -> list[dict]:
+    """The account's campaigns `visible` shows (a caller's profile), of `status` if given."""
+    query = Campaign.select().where(Campaign.account == account_id).order_by(Campaign.id)
+    if status:
+        query = query.where(Campaign.status == status)
+    return [campaign_dict(c) for c in query if visible(c.id)]
+
+
+def get_campaign(campaign_id: int) -> dict:
+    return campaign_dict(Campaign.get_by_id(campaign_id))

@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterable
 import peewee as pw
 
 from .contacts import filter_dict
-from .followups import followup_dict
-from .inbound import action_call_dict, ring_group_dict
+from ..followups.store import followup_dict
+from ..inbound.store import action_call_dict, ring_group_dict
 from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, Attempt,
                      CallerIdNumber, Campaign, CampaignContact, CampaignSuppression, Contact,
                      ContactList, ContactPhone, Filter, Followup, RingGroup, Rule,

@@ -201,12 +201,12 @@ class Campaign(BaseModel):
     max_attempts = pw.IntegerField(default=3)
     ring_timeout_seconds = pw.IntegerField(default=30)
     created_at = UTCDateTimeField(default=utcnow)
-    # predictive pacing (core.pacing): abandoned humans over a rolling window, at most
+    # predictive pacing (outbound.pacing): abandoned humans over a rolling window, at most
     # this percent of humans answered; "24h" is the UK option, else 30 days
     abandon_target_percent = pw.FloatField(default=3.0)
     abandon_window = EnumField(("30d", "24h"), default="30d")
     max_lines_per_agent = pw.FloatField(default=3.0)  # calls in flight per agent logged in
-    # AMD() settings (core.amd.PARAMS, ms but the word count and the threshold); NULL: the
+    # AMD() settings (outbound.amd.PARAMS, ms but the word count and the threshold); NULL: the
     # tuned default of the shipped [dialer-amd] context
     amd_initial_silence = pw.IntegerField(null=True)
     amd_greeting = pw.IntegerField(null=True)
@@ -349,7 +349,7 @@ class Followup(BaseModel):
     """A callback an agent promised; only that agent is offered it, as a preview call.
 
     `scheduled_at` is the UTC start; `timezone` the zone it was entered in (for display).
-    Statuses and expiry: dialer.core.followups. `status_reason` says why one ended without
+    Statuses and expiry: dialer.followups.decisions. `status_reason` says why one ended without
     a call; `offered_at`/`launched_at`/`closed_at` time each step (the contact's timeline).
     """
 

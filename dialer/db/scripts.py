@@ -3,7 +3,7 @@ search over stored answers. One transaction per function; plain dicts out.
 
 The form's items and the answers are checked by `dialer.core.scripts`. A campaign's
 script also lists the dispositions (agent results) its agents may pick; the campaign's
-rules match on them (`agent_results`, see `dialer.core.rules.decide`).
+rules match on them (`agent_results`, see `dialer.outbound.rules.decide`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import datetime as dt
 from typing import Any
 
 from ..core import scripts as core
-from ..core.followups import utc
-from . import dialing
+from ..followups.decisions import utc
+from ..outbound import store as dialing
 from .models import Account, Attempt, Campaign, Script
 from .queries import Visible, campaign_scope
 from .validation import ConflictError, FieldError, reject_unknown, text, transaction

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import peewee as pw
 
-from ..core.followups import suppression_reason
+from ..followups.decisions import suppression_reason
 from ..core.phones import PhoneError, normalise, region_of
 from .models import (Account, Campaign, CampaignSuppression, OnDemandStrategy,
                      StrategySuppression, SuppressionEntry, SuppressionList)

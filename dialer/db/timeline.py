@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..core.followups import utc
-from .followups import followup_dict
+from ..followups.decisions import utc
+from ..followups.store import followup_dict
 from .models import Attempt, Contact, Followup
 from .queries import Visible, campaign_scope
 from .validation import transaction

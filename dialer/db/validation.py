@@ -37,6 +37,10 @@ class ConflictError(FieldError):
     """Valid input the current state of the data forbids (HTTP 409)."""
 
 
+class NotFoundError(FieldError):
+    """A named object that does not exist, or not in the state it is named in (HTTP 404)."""
+
+
 class ForbiddenError(FieldError):
     """Valid input the caller may not ask for: a privilege, user or campaign beyond their
     own (HTTP 403)."""

@@ -13,8 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
-from ..core.followups import utc
-from ..db import followups, permissions, scripts, suppression, timeline
+from ..db import permissions, scripts, suppression, timeline
+from ..followups import store as followups
+from ..followups.decisions import utc
 from ..db.validation import FieldError, boolean
 from . import access
 from .common import DIALER, json_body, page, parse_id, path_id

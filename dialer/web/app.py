@@ -13,13 +13,15 @@ from aiohttp.http_exceptions import HttpProcessingError
 from .. import __version__
 from ..ari import AriError
 from ..core.csv_import import CsvMappingError
-from ..db import accounts, campaign_admin, contacts, inbound, permissions, plans
+from ..db import accounts, campaign_admin, contacts, permissions, plans
+from ..inbound import store as inbound
 from ..db import campaigns as campaign_db
-from ..db import dialing
+from ..outbound import store as dialing
 from ..db.fields import EnumValueError
 from ..db.models import Campaign
-from ..db.validation import ConflictError, FieldError, ForbiddenError, reject_unknown
-from ..runtime.agents import AgentStateError
+from ..db.validation import (ConflictError, FieldError, ForbiddenError, NotFoundError,
+                              reject_unknown)
+from ..agents.shell import AgentStateError
 from . import access, agent_api, console, hardening, resources_api, signin, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
 from .pbx_checks import check_endpoint
@@ -48,6 +50,8 @@ async def json_errors(request: web.Request, handler):
         return _error(409, exc.field, str(exc))
     except ForbiddenError as exc:  # and so is this
         return _error(403, exc.field, str(exc))
+    except NotFoundError as exc:  # and this
+        return _error(404, exc.field, str(exc))
     except FieldError as exc:
         return _error(400, exc.field, str(exc))
     except CsvMappingError as exc:
@@ -61,8 +65,6 @@ async def json_errors(request: web.Request, handler):
                                    "not storable)")
     except pw.DoesNotExist:
         return _error(404, "id", "no such object")
-    except KeyError as exc:
-        return _error(404, "id", f"unknown {exc.args[0]}")
     except AriError as exc:
         return _error(502, "asterisk", str(exc))
     except web.HTTPException as exc:

@@ -3,14 +3,40 @@ name the field (the app's error middleware turns FieldError into a JSON 400)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Protocol
 
 from aiohttp import web
 
 from ..db.validation import FieldError, reject_unknown
 
-DIALER = web.AppKey("dialer", object)  # the running Dialer
+if TYPE_CHECKING:
+    from ..agents.shell import AgentSessions
+    from ..ari import AriClient
+    from ..ari.endpoints import PbxEndpoints
+    from ..config import Config
+    from ..db.database import Store
+    from ..outbound.runner import CampaignRunner
+    from ..outbound.shell import OutboundCalls
+
+
+class WebDialer(Protocol):
+    """What the web app uses of the running Dialer (dialer/server.py); tests that run no
+    calls give it a stand-in with the parts they need."""
+
+    store: Store
+    ari: AriClient
+    endpoints: PbxEndpoints
+    agents: AgentSessions
+    calls: OutboundCalls
+    runner: CampaignRunner
+    cfg: Config
+
+    def now(self) -> dt.datetime: ...
+
+
+DIALER = web.AppKey("dialer", WebDialer)
 
 
 MAX_ID = 2**63 - 1  # the databases' BIGINT: a larger number names no row, and overflows

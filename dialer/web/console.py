@@ -15,12 +15,10 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from ..core import amd
+from ..outbound import amd
 from ..core.spreadsheet import spreadsheet_safe
-from ..db import inbound, reports
+from ..db import pages, reports
 from ..db.listing import AttemptFilters
-from ..db.models import (AgentGroup, Campaign, CampaignContact, Contact, ContactPhone,
-                         RingGroup, Script)
 from . import access
 from .common import DIALER, path_id
 from .resources_api import attempt_filters
@@ -72,13 +70,7 @@ async def _campaign_for(request: web.Request) -> tuple[dict | None, web.Response
     who, refused = _page_identity(request, "manage_campaigns")
     if refused:
         return None, refused
-    campaign_id = path_id(request)
-
-    def load():
-        c = Campaign.get_or_none(Campaign.id == campaign_id)
-        return None if c is None else {"id": c.id, "name": c.name, "account_id": c.account_id,
-                                       "mode": c.mode, "status": c.status}
-    campaign = await request.app[DIALER].store.read(load)
+    campaign = await request.app[DIALER].store.read(pages.campaign_summary, path_id(request))
     if campaign is None:
         return None, _render(request, "forbidden.html", status=404, why="No such campaign.",
                              heading="Not found")
@@ -116,14 +108,8 @@ async def new_campaign_page(request: web.Request) -> web.Response:
     who, refused = _page_identity(request, "manage_campaigns")
     if refused:
         return refused
-
-    def choices():
-        groups = [{"id": g.id, "name": g.name} for g in
-                  AgentGroup.select().where(AgentGroup.account == who.account_id)]
-        scripts = [{"id": s.id, "name": s.name} for s in
-                   Script.select().where(Script.account == who.account_id)]
-        return groups, scripts
-    groups, scripts = await request.app[DIALER].store.run(choices)
+    groups, scripts = await request.app[DIALER].store.run(pages.campaign_choices,
+                                                          who.account_id)
     amd_params = [(name, amd.SHIPPED[name], *amd.RANGES[name]) for name in amd.PARAMS]
     return _render(request, "campaign_new.html", groups=groups, scripts=scripts,
                    amd_params=amd_params)
@@ -134,19 +120,7 @@ async def campaign_page(request: web.Request) -> web.Response:
     campaign, refused = await _campaign_for(request)
     if refused:
         return refused
-
-    def contacts():
-        links = list(CampaignContact.select(CampaignContact, Contact).join(Contact)
-                     .where(CampaignContact.campaign == campaign["id"])
-                     .order_by(CampaignContact.id).limit(500))
-        phones: dict[int, str] = {}
-        for contact_id, number in (ContactPhone.select(ContactPhone.contact, ContactPhone.number)
-                                   .where(ContactPhone.contact.in_([c.contact_id for c in links]))
-                                   .order_by(ContactPhone.position, ContactPhone.id).tuples()):
-            phones.setdefault(contact_id, number)
-        return [{"id": c.contact_id, "name": c.contact.name, "state": c.state,
-                 "attempts": c.attempts, "phone": phones.get(c.contact_id)} for c in links]
-    rows = await request.app[DIALER].store.read(contacts)
+    rows = await request.app[DIALER].store.read(pages.campaign_contacts, campaign["id"])
     return _render(request, "campaign.html", campaign=campaign, contacts=rows)
 
 
@@ -162,12 +136,8 @@ async def ring_group_page(request: web.Request) -> web.Response:
     who, refused = _page_identity(request, "manage_inbound")
     if refused:
         return refused
-
-    def current():
-        group = RingGroup.select().where(RingGroup.account == who.account_id).first()
-        return inbound.ring_group_dict(group) if group else {}
-    return _render(request, "ring_group.html",
-                   group=await request.app[DIALER].store.run(current))
+    return _render(request, "ring_group.html", group=await request.app[DIALER].store.run(
+        pages.account_ring_group, who.account_id))
 
 
 @routes.get("/agent")

@@ -8,10 +8,9 @@ import datetime as dt
 import json
 from urllib.parse import quote
 
-import aiohttp
 from aiohttp import web
 
-from ..ari.errors import AriNotFound, AriUnavailable, error_for_status
+from ..ari.errors import AriNotFound
 from ..db import listing
 from ..db.fields import to_naive_utc
 from ..db.listing import AttemptFilters
@@ -233,35 +232,10 @@ async def list_campaign_recordings(request: web.Request) -> web.Response:
     return await _paged(request, listing.list_campaign_recordings, path_id(request))
 
 
-async def _open_stored_recording(ari, name: str) -> aiohttp.ClientResponse:
-    """ARI `GET /recordings/stored/{name}/file`, as a raw response (the audio). The
-    client's `request` decodes JSON only, so this uses its session and credentials."""
-    path = f"/recordings/stored/{quote(name, safe='')}/file"
-    headers = dict(ari._headers) | {"Accept": "*/*"}
-    try:
-        # no total limit: a long call's audio may take a while; a stalled read still fails
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=ari.connect_timeout,
-                                        sock_read=ari.request_timeout)
-        resp = await ari._http().get(f"{ari.base_url}/ari{path}", headers=headers,
-                                     timeout=timeout)
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise AriUnavailable(None, "GET", path, f"{type(exc).__name__}: {exc}",
-                             cause=exc) from exc
-    if resp.status >= 300:
-        body = (await resp.read())[:200].decode("utf-8", "replace")
-        resp.release()
-        try:
-            message = json.loads(body).get("message", body)
-        except (ValueError, AttributeError):
-            message = body
-        raise error_for_status(resp.status, "GET", path, message or resp.reason or "")
-    return resp
-
-
 async def _stream_recording(request: web.Request, name: str) -> web.StreamResponse:
     """Relay Asterisk's stored recording `name` to the client (404 "recording" if gone)."""
     try:
-        upstream = await _open_stored_recording(request.app[DIALER].ari, name)
+        upstream = await request.app[DIALER].ari.open_stored_recording(name)
     except AriNotFound:
         raise _not_found("recording", f"Asterisk has no stored recording {name!r}") from None
     try:

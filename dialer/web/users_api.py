@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..db import auth, campaign_admin
-from ..db.campaign_admin import campaign_dict
-from ..db.models import Account, Agent, Campaign, User
+from ..db import accounts, auth, campaign_admin
+from ..db.models import Agent, User
 from . import signin
 from .access import identity, shows_session
 from .common import DIALER, json_body, page, path_id
@@ -26,34 +25,23 @@ def _store(request: web.Request):
 @routes.get("/api/accounts")
 async def list_accounts(request: web.Request) -> web.Response:
     who = identity(request)
-
-    def rows():
-        query = Account.select().order_by(Account.id)
-        if "manage_system" not in who.privileges:
-            query = query.where(Account.id == who.account_id)
-        return [{"id": a.id, "name": a.name, "company_number": a.company_number,
-                 "plan_id": a.plan_id, "timezone": a.timezone} for a in query]
-    return page(request, await _store(request).run(rows))
+    only = None if "manage_system" in who.privileges else who.account_id
+    return page(request, await _store(request).run(accounts.list_accounts, only))
 
 
 @routes.get("/api/accounts/{id}/campaigns")
 async def list_campaigns(request: web.Request) -> web.Response:
     """The account's campaigns the caller's profile shows; `?status=running` to filter."""
     who, account_id = identity(request), path_id(request)
-    status = request.query.get("status")
-
-    def rows():
-        query = Campaign.select().where(Campaign.account == account_id).order_by(Campaign.id)
-        if status:
-            query = query.where(Campaign.status == status)
-        return [campaign_dict(c) for c in query if who.sees_campaign(c.id)]
-    return page(request, await _store(request).run(rows))
+    return page(request, await _store(request).run(
+        campaign_admin.list_campaigns, account_id, request.query.get("status"),
+        who.sees_campaign))
 
 
 @routes.get("/api/campaigns/{id}")
 async def get_campaign(request: web.Request) -> web.Response:
-    return web.json_response(await _store(request).run(
-        lambda: campaign_dict(Campaign.get_by_id(path_id(request)))))
+    return web.json_response(await _store(request).run(campaign_admin.get_campaign,
+                                                       path_id(request)))
 
 
 @routes.patch("/api/campaigns/{id}")
@@ -81,8 +69,7 @@ async def create_user(request: web.Request) -> web.Response:
 
 @routes.get("/api/users/{id}")
 async def get_user(request: web.Request) -> web.Response:
-    return web.json_response(await _store(request).run(
-        lambda: auth.user_dict(User.get_by_id(path_id(request)))))
+    return web.json_response(await _store(request).run(auth.get_user, path_id(request)))
 
 
 @routes.patch("/api/users/{id}")

@@ -11,7 +11,7 @@ import pytest
 from dialer.ari import AriClient
 from dialer.core.tz import utc_now
 from dialer.lab import Lab
-from dialer.runtime.server import Dialer
+from dialer.server import Dialer
 from tests.campaign_driver import lab_config
 from tests.lab_calls import connected_client
 

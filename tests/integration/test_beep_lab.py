@@ -1,7 +1,7 @@
 """The machine message after the voicemail beep, on the real lab (issue 9): a campaign that
 leaves a message calls six generated greetings ending in a beep (440-2000 Hz, 0.3-0.7 s,
 one under background noise); the dialer listens for the beep over snoop + externalMedia
-(runtime/beep.py) and the message must start after the beep's end and within 1 s of it.
+(beep/shell.py) and the message must start after the beep's end and within 1 s of it.
 No channel or bridge of the listener is left behind. The whole set: python -m bench.amd_lab
 --settings "" --beep-detector ari."""
 
@@ -13,7 +13,7 @@ import pytest
 
 from dialer.db import campaigns
 from dialer.lab.greetings import ensure_items
-from dialer.runtime.beep import BEEP_PREFIX
+from dialer.beep.shell import BEEP_PREFIX
 from tests.campaign_driver import attempts, finished, login_all, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import Recorder, connected_client

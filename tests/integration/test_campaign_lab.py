@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from dialer.db import campaigns, dialing
+from dialer.db import campaigns
+from dialer.outbound import store as dialing
 from dialer.db.models import CampaignContact
 from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, login_all, run_to_end, wait_until

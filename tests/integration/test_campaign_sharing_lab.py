@@ -1,4 +1,4 @@
-"""Campaigns sharing one agent group on the real lab (dialer.core.sharing.share_agents):
+"""Campaigns sharing one agent group on the real lab (dialer.outbound.sharing.share_agents):
 two and three progressive campaigns, and two progressive plus a predictive one, on one
 group of 3 agents. Sampled every 50 ms from the PBX's channels and the dialer's state:
 calls in flight never exceed what pacing allows for the group, and progressive calls are

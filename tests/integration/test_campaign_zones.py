@@ -23,7 +23,8 @@ import phonenumbers
 import pytest
 from phonenumbers import timezone as pn_timezone
 
-from dialer.db import campaigns, dialing
+from dialer.db import campaigns
+from dialer.outbound import store as dialing
 from tests.campaign_driver import attempts, finished, login_all, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import Recorder, human

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dialer.db import campaigns, dialing
+from dialer.db import campaigns
+from dialer.outbound import store as dialing
 from dialer.db.database import open_database
 from dialer.db.fields import utcnow
 from dialer.db.migrate import migrate

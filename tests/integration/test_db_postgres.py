@@ -194,7 +194,7 @@ def test_nodes_racing_for_the_hourly_cap_never_exceed_it(pg):
     """The cap is counted where the attempt is written, under a lock on the campaign's
     row: six nodes writing their attempts at the same instant, round after round, into a
     cap of 10 write exactly 10 (without the lock the second round writes 12)."""
-    from dialer.db.dialing import claim_due, start_attempt
+    from dialer.outbound.store import claim_due, start_attempt
 
     campaign_id = seed_queue(40)
     now = utcnow()

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bench.reads import seed_history
-from dialer.db import dialing, listing, migrate, open_database, reports
+from dialer.db import listing, migrate, open_database, reports
+from dialer.outbound import store as dialing
 from dialer.db.database import is_postgres
 from dialer.db.listing import AttemptFilters
 from dialer.db.models import Attempt, Campaign

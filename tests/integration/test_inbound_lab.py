@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from dialer.db import inbound
+from dialer.inbound import store as inbound
 from dialer.db.models import (Account, Attempt, Contact, ContactPhone, ServicePlan, User,
                               Voicemail)
 from tests.campaign_driver import wait_until

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from dialer.runtime.server import Dialer
+from dialer.server import Dialer
 from tests.campaign_driver import die, lab_config, started, wait_until
 from tests.integration.test_inbound_lab import call_company, seed
 from tests.lab_calls import Recorder, connected_client

@@ -1,13 +1,14 @@
 """Inbound callers and campaign calls share agents on the real lab: a user in the company
 number's ring group who is logged into a campaign session gets the inbound call through
 that session, and the campaign's inbound priority decides who goes first when the agent
-comes free (dialer.core.sharing)."""
+comes free (dialer.outbound.sharing)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dialer.db import campaigns, inbound
+from dialer.db import campaigns
+from dialer.inbound import store as inbound
 from dialer.db.models import Account, Agent
 from tests.campaign_driver import attempts, login_all, wait_until
 from tests.campaign_seed import seed_campaign

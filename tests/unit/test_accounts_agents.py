@@ -7,7 +7,7 @@ import pytest
 
 from dialer.db import Store, migrate, open_database
 from dialer.db.models import Account, ServicePlan
-from dialer.runtime.agents import AgentSessions, AgentStateError
+from dialer.agents.shell import AgentSessions, AgentStateError
 from dialer.web.app import create_app
 from tests.unit.test_api_admin import assert_error
 from tests.web_dialer import FakeDialer

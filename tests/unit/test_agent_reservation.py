@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from dialer.core.tz import utc_now
-from dialer.runtime.agents import AgentSessions, Session
+from dialer.agents.shell import AgentSessions, Session
 
 
 class SlowAri:

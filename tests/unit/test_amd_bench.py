@@ -10,7 +10,7 @@ import pytest
 
 from bench.amd_model import decide
 from bench.amd_score import beep_score, by_kind, meets_goal, percentile, score, table
-from dialer.core import amd
+from dialer.outbound import amd
 from dialer.lab import greetings
 
 LOUD, QUIET = 2000, 10

@@ -1,4 +1,4 @@
-"""AMD settings (dialer.core.amd): the shipped dialplan's defaults, a campaign's own
+"""AMD settings (dialer.outbound.amd): the shipped dialplan's defaults, a campaign's own
 settings through the admin service, and the DIALER_AMD the dialer originates with."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dialer.core import amd
+from dialer.outbound import amd
 from dialer.db.validation import FieldError
 
 SHIPPED_CONF = Path(__file__).resolve().parents[2] / "asterisk-conf" / "extensions_dialer.conf"
@@ -47,7 +47,7 @@ def test_check_rejects_bad_values(value):
 
 def test_campaign_amd_fields_checked_stored_and_sent(db):
     from dialer.db.campaign_admin import clone_campaign, create_campaign, update_campaign
-    from dialer.db.dialing import campaign_settings
+    from dialer.outbound.store import campaign_settings
     from dialer.db.models import Account
 
     account = Account.create(name="Acme")
@@ -58,12 +58,12 @@ def test_campaign_amd_fields_checked_stored_and_sent(db):
         assert err.value.field == field
     plain = create_campaign(account.id, name="plain", amd_enabled=True)
     assert plain["amd_greeting"] is None and plain["amd_effective"] == amd.SHIPPED
-    assert campaign_settings(plain["id"])["amd_arguments"] == ""
+    assert campaign_settings(plain["id"]).amd_arguments == ""
 
     c = create_campaign(account.id, name="tuned", amd_enabled=True, amd_greeting=2000,
                         amd_after_greeting_silence=900)
     assert c["amd_greeting"] == 2000
-    sent = amd.parse_arguments(campaign_settings(c["id"])["amd_arguments"])
+    sent = amd.parse_arguments(campaign_settings(c["id"]).amd_arguments)
     assert sent == amd.SHIPPED | {"greeting": 2000, "after_greeting_silence": 900}
 
     c = update_campaign(c["id"], amd_greeting=None)

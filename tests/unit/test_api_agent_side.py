@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from dialer.agents.shell import AgentSessions
 from dialer.db import Store, migrate, open_database
 from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, Attempt, Campaign,
                               CampaignContact, Contact, ContactPhone, Rule, ServicePlan, User)
@@ -238,3 +239,17 @@ async def test_scripts_answers_dispositions_timeline_api(env):
     assert (await client.get("/api/contacts/999/timeline")).status == 404
     resp = await client.delete(f"/api/scripts/{script['id']}")
     assert resp.status == 409
+
+
+async def test_an_agent_not_logged_in_is_a_404_and_a_stray_key_error_no_longer_is(env):
+    """Domain NotFoundError maps to a JSON 404 at the edge; a KeyError is a bug (500)."""
+    client, dialer, ids = env
+    dialer.agents = AgentSessions(None, dialer.store, "dialer")
+    resp = await client.post(f"/api/agents/{ids['agent']}/ready")
+    assert resp.status == 404
+    assert_error(await resp.json(), "id")
+
+    def broken(agent_id: int) -> dict:
+        return {}["preview"]
+    dialer.agents.describe = broken
+    assert (await client.get(f"/api/agents/{ids['agent']}/preview")).status == 500

@@ -13,11 +13,11 @@ import pytest
 
 from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
 from dialer.db import auth, migrate, open_database, suppression
-from dialer.db.dialing import campaign_settings
+from dialer.outbound.store import campaign_settings
 from dialer.db.models import (Account, Agent, Campaign, Contact, ContactPhone, RingGroup,
                               RingGroupMember, ServicePlan, User)
-from dialer.runtime.outbound import Call
-from dialer.runtime.server import Dialer
+from dialer.outbound.shell import Call
+from dialer.server import Dialer
 from dialer.web.app import create_app
 from tests.fake_ari import FakeAri, channel_event
 

@@ -1,5 +1,5 @@
-"""The voicemail beep detector (dialer/core/beep.py) on synthetic 8 kHz audio, after a
-G.711 mu-law round trip like the trunk's, and the RTP payload parser of runtime/beep.py."""
+"""The voicemail beep detector (dialer/beep/detector.py) on synthetic 8 kHz audio, after a
+G.711 mu-law round trip like the trunk's, and the RTP payload parser of beep/shell.py."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import random
 
 import pytest
 
-from dialer.core.beep import (ULAW, BeepDetector, BeepSettings, analyse, detect,
+from dialer.beep.detector import (ULAW, BeepDetector, BeepSettings, analyse, detect,
                               ulaw_to_samples)
 from dialer.lab.greetings import ulaw_encode
-from dialer.runtime.beep import rtp_payload
+from dialer.beep.shell import rtp_payload
 
 RATE = 8000
 

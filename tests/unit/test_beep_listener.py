@@ -1,4 +1,4 @@
-"""runtime/beep.py's wait_for_beep against a fake ARI that sends RTP like externalMedia
+"""beep/shell.py's wait_for_beep against a fake ARI that sends RTP like externalMedia
 does: the beep ends the wait; an ARI refusal, no audio, or a cancelled wait (the call hung
 up) return or stop at once; and every path removes the snoop, media channel and bridge."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from dialer.ari import AriError
 from dialer.lab.greetings import ulaw_encode
-from dialer.runtime import beep
+from dialer.beep import shell as beep
 
 
 def _ulaw(samples) -> bytes:

@@ -1,4 +1,4 @@
-"""dialer.core.eligibility: who may be dialled now, why not, and from when."""
+"""dialer.outbound.eligibility: who may be dialled now, why not, and from when."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from dialer.core.eligibility import (
+from dialer.outbound.eligibility import (
     PERMANENT_CODES, TIME_CODES, CampaignRules, Code, ContactState, PlanRules, Verdict,
     Window, check, hourly_cap_left,
 )

@@ -1,4 +1,4 @@
-"""dialer.core.followups: wall-clock entry across DST, the status machine, expiry, the
+"""dialer.followups.decisions: wall-clock entry across DST, the status machine, expiry, the
 first-pass rule, suppression reasons and the data a followup carries."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialer.core.followups import (
+from dialer.followups.decisions import (
     EXPIRY, OPEN, TERMINAL, TRANSITIONS, FollowupError, Slot, Status, carried_data,
     due_followups, expired, expiry_at, first_pass_status, is_ambiguous, is_due, is_expired,
     is_nonexistent, local_to_utc, offer_verdict, suppression_reason, transition,

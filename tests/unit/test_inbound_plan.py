@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dialer.core.asterisk_input import dial_string
-from dialer.core.ringing import RingStep, business_due, ring_steps
+from dialer.inbound.ringing import RingStep, business_due, ring_steps
 from dialer.db import Store
-from dialer.db.inbound import (due_action_calls, ring_plan, schedule_action_call,
+from dialer.inbound.store import (due_action_calls, ring_plan, schedule_action_call,
                                set_business_hours, set_members, set_ring_group)
 from dialer.db.models import Account, Agent, Contact, ContactPhone, ServicePlan, User
 from dialer.db.validation import FieldError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialer.runtime.leftovers import Leftovers, stasis_args
+from dialer.leftovers.shell import Leftovers, stasis_args
 
 
 class StubAri:

@@ -15,10 +15,11 @@ import peewee as pw
 import pytest
 
 from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
-from dialer.core.outbound import OUTCOMES
-from dialer.db import campaigns, dialing
+from dialer.outbound.decisions import OUTCOMES
+from dialer.db import campaigns
+from dialer.outbound import store as dialing
 from dialer.db.models import Attempt, CampaignContact, ServicePlan
-from dialer.runtime.server import Dialer
+from dialer.server import Dialer
 from tests.campaign_driver import wait_until
 from tests.campaign_seed import seed_campaign
 from tests.fake_ari import FakeAri, Recorded, channel_event

@@ -1,10 +1,10 @@
-"""The pure decisions of an outbound attempt (dialer.core.outbound)."""
+"""The pure decisions of an outbound attempt (dialer.outbound.decisions)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dialer.core.outbound import on_amd_verdict, outcome_for_unanswered
+from dialer.outbound.decisions import on_amd_verdict, outcome_for_unanswered
 
 
 @pytest.mark.parametrize("cause, full, outcome", [

@@ -1,4 +1,4 @@
-"""Predictive pacing (dialer.core.pacing): its invariants, its adaptation, and a short
+"""Predictive pacing (dialer.outbound.pacing): its invariants, its adaptation, and a short
 run of the discrete-event simulator (bench.pacing_sim) with the same function."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from bench.pacing_sim import Policy, Scenario, simulate
-from dialer.core.pacing import (Abandonment, BusyAgent, CallStats, InFlight, PacingSettings,
+from dialer.outbound.pacing import (Abandonment, BusyAgent, CallStats, InFlight, PacingSettings,
                                 allowed_risk, human_probability, predictive_decision,
                                 predictive_lines)
 from dialer.db.validation import FieldError
-from dialer.runtime.pacing import seeded
+from dialer.outbound.stats import seeded
 
 
 def learned(human: float, n: int = 600) -> CallStats:
@@ -189,7 +189,7 @@ class _Agents:
 
 class _Calls:
     def __init__(self):
-        from dialer.runtime.pacing import PacingStats
+        from dialer.outbound.stats import PacingStats
         self.pacing, self.dialled, self.planned = PacingStats(), [], Counter()
         self.ari = SimpleNamespace(connected=asyncio.Event())
         self.ari.connected.set()
@@ -221,9 +221,9 @@ def _predictive_campaign(n_contacts: int):
 
 @pytest.mark.parametrize("logged_in", [10, 0])
 async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in):
-    from dialer.core.outbound import AgentView
+    from dialer.outbound.decisions import AgentView
     from dialer.db import Store
-    from dialer.runtime.campaigns import CampaignRunner
+    from dialer.outbound.runner import CampaignRunner
 
     campaign_id, group_id = _predictive_campaign(60)
     store = Store(db)
@@ -250,18 +250,27 @@ async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in):
 
 
 async def test_outbound_calls_feed_the_campaign_statistics():
-    from dialer.runtime.outbound import Call, OutboundCalls
+    from dialer.outbound.eligibility import PlanRules
+    from dialer.outbound.model import DialingSettings
+    from dialer.outbound.shell import Call, OutboundCalls
+
+    def settings(campaign_id: int, bcw_seconds: int) -> DialingSettings:
+        return DialingSettings(
+            id=campaign_id, name="c", account_id=1, agent_group_id=None,
+            bcw_seconds=bcw_seconds, record=False, amd_enabled=True, machine_action="hangup",
+            machine_message=None, safe_harbour_message=None, ring_timeout_seconds=30,
+            max_attempts=1, caller_ids=(), rules=(), plan=PlanRules())
 
     calls = OutboundCalls(None, None, None, node="n1", trunk="t",
                           now=lambda: dt.datetime(2026, 3, 2, 12, 0, 30))
     stats = calls.pacing.by_campaign[5] = CallStats()
     loop_now = __import__("asyncio").get_running_loop().time()
-    call = Call(1, "c1", {"id": 5, "bcw_seconds": 10}, "+33612345678", loop_now - 30,
+    call = Call(1, "c1", settings(5, 10), "+33612345678", loop_now - 30,
                 answered_at=dt.datetime(2026, 3, 2, 12, 0, 10), stage_since=loop_now - 18,
                 amd_seconds=1.5)
     weight, talk_mean = stats.weight, stats.talk.mean
     calls._learn(call, "human", "connected")
     assert stats.weight == weight + 1 and stats.talk.mean < talk_mean
     assert stats.wrap_mean > 5
-    calls._learn(Call(2, "c2", {"id": 6, "bcw_seconds": 0}, "+3361", loop_now), "busy", "dialling")
+    calls._learn(Call(2, "c2", settings(6, 0), "+3361", loop_now), "busy", "dialling")
     assert 6 not in calls.pacing.by_campaign  # only campaigns paced predictively

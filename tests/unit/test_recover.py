@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from dialer.core.records import CallEnd, parse_last_call
-from dialer.db import dialing
+from dialer.outbound.records import CallEnd, parse_last_call
+from dialer.outbound import store as dialing
 from dialer.db.models import ActionCall, Attempt, CampaignContact, Contact, database_proxy
 from tests.campaign_seed import seed_campaign
 

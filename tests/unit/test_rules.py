@@ -1,4 +1,4 @@
-"""dialer.core.rules: what happens to a contact after an attempt."""
+"""dialer.outbound.rules: what happens to a contact after an attempt."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialer.core.rules import (
+from dialer.outbound.rules import (
     DEFAULT_RETRY_MINUTES, Action, Decision, Outcome, RuleSpec, decide, matches, rule_problems,
 )
 

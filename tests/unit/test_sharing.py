@@ -1,4 +1,4 @@
-"""Inbound callers and campaigns sharing agents (dialer.core.sharing)."""
+"""Inbound callers and campaigns sharing agents (dialer.outbound.sharing)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialer.core.outbound import AgentView
-from dialer.core.pacing import (
+from dialer.outbound.decisions import AgentView
+from dialer.outbound.pacing import (
     Abandonment,
     CallStats,
     InFlight,
     PacingSettings,
     predictive_decision,
 )
-from dialer.core.sharing import (
+from dialer.outbound.sharing import (
     CallInFlight,
     CampaignDemand,
     DialMode,

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ..core.records import CLAIM_LEASE
-from ..db import dialing
-from .agents import AgentSessions
+from .records import CLAIM_LEASE
+from . import store as dialing
+from ..agents.shell import AgentSessions
 
 log = logging.getLogger("dialer.leases")
 SWEEP_EVERY = dt.timedelta(seconds=10)

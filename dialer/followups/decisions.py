@@ -2,7 +2,7 @@ r"""Scheduled followups: wall-clock entry, the status machine, expiry, and what 
 
 Pure functions of plain values and an explicit `now` (aware UTC; naive datetimes are taken
 as UTC, as the database stores them), so the runtime can run them on a simulated clock.
-`dialer.db.followups` stores what they decide.
+`dialer.followups.store` stores what they decide.
 
     scheduled -> offered -> launched -> completed
         |           |  \-> scheduled (offer withdrawn: the agent left; offered again)
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Iterable, Mapping, Sequence, TypeVar
 
-from .tz import load_zone
+from ..core.tz import load_zone
 
 UTC = dt.timezone.utc
 EXPIRY = dt.timedelta(minutes=5)  # not launched within 5 min of its start: expired

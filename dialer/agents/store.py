@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .models import Agent, AgentGroupMember
+from ..db.models import Agent, AgentGroupMember
 
 
 def agent_info(agent_id: int) -> dict:

@@ -46,7 +46,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-SAFE_HARBOUR_SECONDS = 2.0  # as core.outbound: a human waits at most this for an agent
+SAFE_HARBOUR_SECONDS = 2.0  # as outbound.decisions: a human waits at most this for an agent
 HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
 RISK_BASE, CONTROLLER_GAIN, RISK_MAX = 2.5, 6.0, 2.5  # see allowed_risk
 VAR_FLOOR = 0.25

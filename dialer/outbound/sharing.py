@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from .outbound import AgentView
+from .decisions import AgentView
 from .pacing import (
     Abandonment,
     BusyAgent,
@@ -75,7 +75,7 @@ class DialMode(Enum):
 
 @dataclass(frozen=True)
 class PredictiveInputs:
-    """What a predictive campaign's policy (core.pacing) needs besides the agents and calls."""
+    """What a predictive campaign's policy (outbound.pacing) needs besides the agents and calls."""
     stats: CallStats
     measured: Abandonment
     settings: PacingSettings
@@ -97,7 +97,7 @@ class CallInFlight:
     campaign_id: int
     group_id: int | None
     mode: DialMode
-    stage: str                    # as core.pacing.InFlight
+    stage: str                    # as outbound.pacing.InFlight
     age: float
 
     @property

@@ -1,12 +1,12 @@
 """Calls to the company number: ring the users the account's ring group names (steps from
-dialer.core.ringing), let each answering user hear who calls and accept (1) or decline (2),
+dialer.inbound.ringing), let each answering user hear who calls and accept (1) or decline (2),
 bridge the first acceptor and stop every other leg at once; when nobody takes the call,
 the caller may leave a voicemail, recorded and stored against the account and contact.
 
 Channels: the caller's (entered Stasis from [dialer-inbound]) and one leg per rung user,
 originated into the app as "ringleg,<caller channel id>". A user logged into a dialer
 session is not rung: the call waits (within the ring time) for that agent to be free, as
-the campaigns' priorities allow (core.sharing), hears who calls and the caller joins the
+the campaigns' priorities allow (outbound.sharing), hears who calls and the caller joins the
 agent's bridge; being available is their acceptance, as in a call queue.
 """
 
@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ari import AriClient, AriError
-from ..core.outbound import outcome_for_unanswered
+from ..outbound.decisions import outcome_for_unanswered
 from ..core.asterisk_input import UnsafeValue, announce_media, caller_id, dial_string
-from ..core.ringing import RingStep
+from .ringing import RingStep
 from ..core.tz import utc_now
-from ..db import inbound as inbound_db
-from .agents import AgentSessions
+from . import store as inbound_db
+from ..features import Feature, StasisRoute
+from ..agents.shell import AgentSessions
 
 log = logging.getLogger("dialer.inbound")
 RING_LEG_PREFIX = "ring-"  # ids of the legs that ring users' phones
@@ -70,6 +71,15 @@ class InboundCalls:
         self.app, self.trunk, self.node, self.now = app, trunk, node, now
         self.calls: dict[str, InboundCall] = {}     # by caller channel id
         self.leg_owner: dict[str, str] = {}         # leg channel id -> caller channel id
+
+    def feature(self) -> Feature:
+        return Feature("inbound", stasis={
+            "inbound": StasisRoute(lambda event, args: self.on_call(event, args[1])),
+            "ringleg": StasisRoute(lambda event, args: self.on_leg_answered(event, args[1])),
+            "actioncontact": StasisRoute(
+                lambda event, args: self.on_contact_answered(event, args[1])),
+        }, channels=self.channels, on_channel_destroyed=lambda event: self.on_channel_destroyed(
+            event["channel"]["id"], event.get("cause")))
 
     def channels(self) -> set[str]:
         """The Asterisk channels in our hands: callers (an action call's key is no channel)

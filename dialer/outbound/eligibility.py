@@ -19,8 +19,8 @@ from enum import StrEnum
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from .phones import PhoneError, is_international, normalise, region_of, zones_for
-from .tz import load_zone
+from ..core.phones import PhoneError, is_international, normalise, region_of, zones_for
+from ..core.tz import load_zone
 
 UTC = dt.timezone.utc
 # Regulatory default calling hours, callee-local (FTC TSR / FCC; DESIGN.md section 4).

@@ -1,7 +1,7 @@
 """Listen to a callee for the voicemail beep (issue 9), over ARI: a snoop channel on the
 call (spy=in: what the callee sends) and an externalMedia channel sending that audio over
 RTP (G.711 mu-law) to a UDP socket of this process, bridged together; the frames go through
-dialer.core.beep. Every channel and bridge made here is removed when the wait ends, however
+dialer.beep.detector. Every channel and bridge made here is removed when the wait ends, however
 it ends (beep, silence, timeout, the call hung up, the task cancelled, an ARI error).
 
 Their ids start with BEEP_PREFIX: their StasisStart is not a call to handle.
@@ -15,7 +15,8 @@ import os
 import uuid
 
 from ..ari import AriClient, AriError
-from ..core.beep import FRAME, BeepDetector, BeepSettings, ulaw_to_samples
+from ..features import Feature
+from .detector import FRAME, BeepDetector, BeepSettings, ulaw_to_samples
 
 log = logging.getLogger("dialer.beep")
 BEEP_PREFIX = "beep-"
@@ -169,3 +170,7 @@ async def _clean(ari: AriClient, bridge_id: str, media_id: str, snoop_id: str,
             await ari.destroy_bridge(bridge_id)
         except AriError as exc:
             log.warning("beep: destroying bridge %s failed: %s", bridge_id, exc)
+
+
+FEATURE = Feature("beep", awaits_own_stasis=lambda channel_id: channel_id.startswith(BEEP_PREFIX),
+                  clean_up=clean_leftovers)

@@ -1,11 +1,11 @@
 """Predictive pacing's memory: one `CallStats` per campaign, kept in this process, seeded
 from the campaign's last attempts in the database the first time it is needed and fed
-by `OutboundCalls` as each attempt finishes (the policy itself is dialer.core.pacing)."""
+by `OutboundCalls` as each attempt finishes (the policy itself is dialer.outbound.pacing)."""
 
 from __future__ import annotations
 
-from ..core.pacing import CallStats
-from ..db import dialing
+from .pacing import CallStats
+from . import store as dialing
 
 
 class PacingStats:

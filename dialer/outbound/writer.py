@@ -19,7 +19,7 @@ import peewee as pw
 
 from ..ari import AriClient, AriError
 from ..ari.client import backoff_delay
-from ..core.records import CallEnd, parse_last_call
+from .records import CallEnd, parse_last_call
 
 log = logging.getLogger("dialer.records")
 AGENT_LEG_VAR = "DIALER_AGENT_LEG"     # on a customer's channel: its agent's leg

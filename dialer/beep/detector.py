@@ -1,6 +1,6 @@
 """Voicemail beep detection on the callee's audio (issue 9): leave the message after the
 beep, not over the greeting. Pure functions over 8 kHz sample frames; the ARI/RTP side is
-dialer.runtime.beep.
+dialer.beep.shell.
 
 A frame is *tonal* when one frequency in 300-2500 Hz carries most of its energy: the
 frequency comes from a 2nd-order linear prediction (a sine obeys x[n] = 2cos(w)x[n-1] -

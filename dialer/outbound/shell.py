@@ -1,7 +1,7 @@
 """Outbound calls: originate through the shipped AMD context, act on the verdict, bridge
 humans to agents within 2 s or play the safe-harbour message, record every outcome.
 
-Decisions come from dialer.core.outbound; this module only executes them.
+Decisions come from dialer.outbound.decisions; this module only executes them.
 """
 
 from __future__ import annotations
@@ -19,14 +19,17 @@ import peewee as pw
 
 from ..ari import AriClient, AriError
 from ..core.asterisk_input import prompt_media
-from ..core.outbound import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
-from ..core.sharing import CallInFlight, DialMode
+from .decisions import (SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered)
+from .sharing import CallInFlight, DialMode
 from ..core.tz import utc_now
-from ..db import dialing, followups
-from . import beep
-from .agents import AgentSessions
-from .pacing import PacingStats
-from .records import AGENT_LEG_VAR, AttemptWriter
+from . import store as dialing
+from ..followups import store as followups
+from ..features import Feature, StasisRoute
+from ..beep import shell as beep
+from ..agents.shell import AgentSessions
+from .model import DialingSettings
+from .stats import PacingStats
+from .writer import AGENT_LEG_VAR, AttemptWriter
 
 log = logging.getLogger("dialer.outbound")
 HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
@@ -38,7 +41,7 @@ SAFE_HARBOUR_MESSAGE = "tt-allbusy"
 class Call:
     attempt_id: int
     channel_id: str
-    campaign: dict
+    campaign: DialingSettings
     phone: str
     dialled_at: float                  # loop time
     answered_at: dt.datetime | None = None
@@ -69,6 +72,14 @@ class OutboundCalls:
         self.planned: Counter[int | None] = Counter()
         self.records = AttemptWriter(store)
 
+    def feature(self) -> Feature:
+        return Feature("outbound",
+                       stasis={"amd": StasisRoute(self._on_amd_route, lambda args: True)},
+                       channels=self.calls.keys, on_channel_destroyed=self.on_channel_destroyed)
+
+    async def _on_amd_route(self, event: dict, args: list[str]) -> None:
+        await self.on_amd(event)
+
     def _not_yet_with_agent(self) -> list[Call]:
         """Campaign calls that will each want an agent: not yet given one, and not preview
         calls (they have their agent already)."""
@@ -77,42 +88,43 @@ class OutboundCalls:
 
     def in_flight(self, campaign_id: int) -> int:
         """Calls of the campaign not yet with an agent."""
-        return sum(1 for c in self._not_yet_with_agent() if c.campaign["id"] == campaign_id)
+        return sum(1 for c in self._not_yet_with_agent() if c.campaign.id == campaign_id)
 
     def flights(self) -> list[CallInFlight]:
         """Every campaign's calls not yet with an agent, with the agent group they were
-        dialled for, their stage and its age (core.sharing, pacing)."""
+        dialled for, their stage and its age (outbound.sharing, pacing)."""
         now = asyncio.get_running_loop().time()
-        return [CallInFlight(c.campaign["id"], c.campaign["agent_group_id"],
-                             DialMode(c.campaign["mode"]), c.stage, now - c.stage_since)
+        return [CallInFlight(c.campaign.id, c.campaign.agent_group_id,
+                             DialMode(c.campaign.mode), c.stage, now - c.stage_since)
                 for c in self._not_yet_with_agent()]
 
     def promised_groups(self) -> list[int | None]:
         """The agent groups of progressive calls not yet with an agent, placed or about to
-        be: each is for a free agent its human must find (core.sharing.agent_for_call)."""
+        be: each is for a free agent its human must find (outbound.sharing.agent_for_call)."""
         return [f.group_id for f in self.flights() if f.promised] + list(self.planned.elements())
 
-    def _endpoint(self, campaign: dict, phone: str) -> str:
-        if campaign["plan"].training:
+    def _endpoint(self, campaign: DialingSettings, phone: str) -> str:
+        if campaign.plan.training:
             # Simulated inside Asterisk: never a trunk call (see [dialer-training]).
             return f"Local/{phone}@dialer-training"
         return f"PJSIP/{phone}@{self.trunk}"
 
-    def _caller_id(self, campaign: dict) -> str | None:
-        numbers = campaign["caller_ids"]
+    def _caller_id(self, campaign: DialingSettings) -> str | None:
+        numbers = campaign.caller_ids
         if not numbers:
             return None
         self._caller_id_turn += 1
         return numbers[self._caller_id_turn % len(numbers)]
 
-    async def dial(self, campaign: dict, claim: dict, *, preview_agent: int | None = None) -> None:
+    async def dial(self, campaign: DialingSettings, claim: dict, *,
+                   preview_agent: int | None = None) -> None:
         """Call a claimed contact. With `preview_agent` the call goes to that agent, who
         chose it on screen, without AMD (the agent hears who answers)."""
         phone = claim["prefix"] + claim["state"].phone
         placed = await self._place(
             campaign, phone, preview_agent,
             lambda **ids: dialing.start_attempt(
-                cc_id=claim["cc_id"], hourly_cap=campaign["plan"].max_attempts_per_hour, **ids))
+                cc_id=claim["cc_id"], hourly_cap=campaign.plan.max_attempts_per_hour, **ids))
         if not placed:  # another node used the hour's last attempts first
             try:
                 await self.store.run(dialing.release, claim["cc_id"],
@@ -122,7 +134,7 @@ class OutboundCalls:
                 if preview_agent is not None:
                     await self.agents.preview_done(preview_agent)
 
-    async def dial_followup(self, settings: dict, followup_id: int, phone: str,
+    async def dial_followup(self, settings: DialingSettings, followup_id: int, phone: str,
                             agent_id: int) -> None:
         """A followup its owner launched: a preview call to that agent."""
         await self._place(settings, phone, agent_id,
@@ -130,13 +142,13 @@ class OutboundCalls:
                                                                        **ids),
                           followup_id=followup_id)
 
-    async def dial_manual(self, settings: dict, agent_id: int, phone: str) -> None:
+    async def dial_manual(self, settings: DialingSettings, agent_id: int, phone: str) -> None:
         """A number the agent typed (permission and suppression already checked)."""
         await self._place(settings, phone, agent_id,
                           lambda **ids: dialing.start_manual_attempt(agent_id=agent_id, **ids),
                           agent_call=True)
 
-    async def _place(self, campaign: dict, phone: str, preview_agent: int | None,
+    async def _place(self, campaign: DialingSettings, phone: str, preview_agent: int | None,
                      start_attempt, followup_id: int | None = None,
                      agent_call: bool = False) -> bool:
         """Write the attempt, then originate; False if `start_attempt` refused (None).
@@ -162,19 +174,19 @@ class OutboundCalls:
                     preview_agent=preview_agent, followup_id=followup_id,
                     agent_call=agent_call or followup_id is not None,
                     stage_since=loop.time())
-        amd = campaign["amd_enabled"] and preview_agent is None
+        amd = campaign.amd_enabled and preview_agent is None
         self.calls[channel_id] = call
         try:
             await self.ari.originate(
                 self._endpoint(campaign, phone), channel_id=channel_id,
                 context="dialer-amd", extension="s", priority=1, caller_id=caller_id,
-                timeout=max(15, campaign["ring_timeout_seconds"]),
+                timeout=max(15, campaign.ring_timeout_seconds),
                 variables={"DIALER_SKIP_AMD": "0" if amd else "1",
-                           # The dialer listens for the beep itself (runtime/beep.py), or
+                           # The dialer listens for the beep itself (beep/shell.py), or
                            # the dialplan waits for silence after the greeting.
-                           "DIALER_WAIT_BEEP": "1" if campaign["machine_action"] == "message"
+                           "DIALER_WAIT_BEEP": "1" if campaign.machine_action == "message"
                            and not beep.enabled() else "0",
-                           "DIALER_AMD": campaign.get("amd_arguments", ""),
+                           "DIALER_AMD": campaign.amd_arguments,
                            "DIALER_ATTEMPT": str(attempt_id)})
         except AriError as exc:
             log.warning("originate to %s failed: %s", phone, exc)
@@ -229,14 +241,14 @@ class OutboundCalls:
                                  answered_at=call.answered_at)
         campaign = call.campaign
         decision = on_amd_verdict(call.amd_status,
-                                  amd_enabled=campaign["amd_enabled"] and not call.preview_agent,
-                                  machine_action=campaign["machine_action"])
+                                  amd_enabled=campaign.amd_enabled and not call.preview_agent,
+                                  machine_action=campaign.machine_action)
         if decision.action == "hangup":
             call.outcome, call.stage = decision.outcome, "closing"
             await self.ari.hangup(channel_id)
         elif decision.action == "message":
             call.outcome, call.stage = decision.outcome, "closing"
-            media = prompt_media(campaign["machine_message"], MACHINE_MESSAGE)
+            media = prompt_media(campaign.machine_message, MACHINE_MESSAGE)
             if beep.enabled():
                 call.beep_task = asyncio.create_task(self._after_beep(call, media))
                 self._tasks.add(call.beep_task)
@@ -253,8 +265,8 @@ class OutboundCalls:
             agent_id = call.preview_agent
         else:
             agent_id = await self.agents.take(
-                call.campaign["agent_group_id"], loop.time() + SAFE_HARBOUR_SECONDS,
-                promised_to_it=call.campaign["mode"] != DialMode.PREDICTIVE.value)
+                call.campaign.agent_group_id, loop.time() + SAFE_HARBOUR_SECONDS,
+                promised_to_it=call.campaign.mode != DialMode.PREDICTIVE.value)
         if call.stage != "waiting_agent":  # the customer hung up meanwhile
             if agent_id is not None:
                 await self.agents.release(agent_id)
@@ -262,16 +274,16 @@ class OutboundCalls:
         if agent_id is not None:
             call.agent_id = agent_id  # reserved for it: no longer a call in flight
         if agent_id is None or not await self.agents.connect(
-                agent_id, call.channel_id, call.attempt_id, campaign_id=call.campaign["id"]):
+                agent_id, call.channel_id, call.attempt_id, campaign_id=call.campaign.id):
             call.outcome, call.stage = "abandoned", "closing"
-            await self._play(call, prompt_media(call.campaign["safe_harbour_message"],
+            await self._play(call, prompt_media(call.campaign.safe_harbour_message,
                                                 SAFE_HARBOUR_MESSAGE), "safe-harbour")
             return
         call.stage, call.outcome = "connected", "human"
         call.stage_since = loop.time()
         session = self.agents.sessions[agent_id]
         updates = {"agent": agent_id, "bridged_at": self.now()}
-        if call.campaign["record"]:
+        if call.campaign.record:
             # The channel id makes the name unique even if attempt ids restart (a new DB).
             call.recording = f"attempt-{call.attempt_id}-{call.channel_id}"
             try:
@@ -319,7 +331,8 @@ class OutboundCalls:
             if call.answered_at is None:
                 rang = asyncio.get_running_loop().time() - call.dialled_at
                 call.outcome = outcome_for_unanswered(
-                    cause, rang_full_timeout=rang >= max(15, call.campaign["ring_timeout_seconds"]) - 1)
+                    cause,
+                    rang_full_timeout=rang >= max(15, call.campaign.ring_timeout_seconds) - 1)
             elif call.stage == "amd":
                 call.outcome = "hangup_during_amd"
             else:
@@ -339,7 +352,7 @@ class OutboundCalls:
             except AriError:
                 pass
         if call.agent_id is not None and previous_stage == "connected":
-            await self.agents.call_ended(call.agent_id, call.campaign["bcw_seconds"])
+            await self.agents.call_ended(call.agent_id, call.campaign.bcw_seconds)
         elif call.preview_agent is not None:
             await self.agents.preview_done(call.preview_agent)
         elif call.agent_id is None:  # an agent it was counted against is free for others
@@ -358,14 +371,14 @@ class OutboundCalls:
             return
         decision = await write(
             dialing.finish_attempt, call.attempt_id, outcome=outcome, ended_at=now,
-            connected=outcome == "human", rules=campaign["rules"],
-            max_attempts=campaign["max_attempts"], hangup_cause=hangup_cause)
+            connected=outcome == "human", rules=campaign.rules,
+            max_attempts=campaign.max_attempts, hangup_cause=hangup_cause)
         log.info("attempt %s to %s: %s -> contact %s", call.attempt_id, call.phone, outcome,
                  decision.state if decision else "(written on retry)")
 
     def _learn(self, call: Call, outcome: str, previous_stage: str) -> None:
         """Feed the campaign's pacing statistics (calls the dialer paced only)."""
-        stats = self.pacing.get(call.campaign.get("id"))
+        stats = self.pacing.get(call.campaign.id)
         if stats is None or call.agent_call or call.preview_agent is not None:
             return
         loop_now = asyncio.get_running_loop().time()
@@ -374,7 +387,7 @@ class OutboundCalls:
             delay = (call.answered_at - self.now()).total_seconds() + (loop_now - call.dialled_at)
         stats.observe_attempt(outcome, answer_delay=delay, amd_seconds=call.amd_seconds)
         if previous_stage == "connected":
-            stats.observe_talk(loop_now - call.stage_since, call.campaign["bcw_seconds"])
+            stats.observe_talk(loop_now - call.stage_since, call.campaign.bcw_seconds)
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)

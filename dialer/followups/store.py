@@ -1,6 +1,6 @@
 """Scheduled followups: create, list, cancel, and the steps the runtime takes them through.
 
-Decisions come from `dialer.core.followups`; this module reads what they need and stores
+Decisions come from `dialer.followups.decisions`; this module reads what they need and stores
 what they decide. Permission (the agent's groups) and suppression (lists applied to the
 account's on-demand strategy) are checked at creation and again at offer time.
 One transaction per function; plain dicts out; datetimes as ISO 8601 UTC.
@@ -17,14 +17,14 @@ import contextlib
 import datetime as dt
 from typing import Any, Iterable
 
-from ..core import followups as core
-from ..core.followups import EXPIRY, FollowupError, Slot, Status
+from . import decisions as core
+from .decisions import EXPIRY, FollowupError, Slot, Status
 from ..core.phones import PhoneError, zones_for
-from .models import Account, Agent, Attempt, Campaign, Contact, ContactPhone, Followup
-from .permissions import agent_may
-from .queries import Visible, campaign_scope
-from .suppression import is_suppressed, on_demand_strategy
-from .validation import ConflictError, FieldError, integer, transaction
+from ..db.models import Account, Agent, Attempt, Campaign, Contact, ContactPhone, Followup
+from ..db.permissions import agent_may
+from ..db.queries import Visible, campaign_scope
+from ..db.suppression import is_suppressed, on_demand_strategy
+from ..db.validation import ConflictError, FieldError, integer, transaction
 
 ZONE_CHOICES = ("agent", "contact")
 _STEP_COLUMN = {Status.OFFERED: "offered_at", Status.LAUNCHED: "launched_at"}

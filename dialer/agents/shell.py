@@ -17,8 +17,8 @@ import peewee as pw
 
 from ..ari import AriClient, AriConflict, AriError
 from ..core.asterisk_input import UnsafeValue, parse_endpoint
-from ..core.outbound import AgentView
-from ..core.sharing import (
+from ..outbound.decisions import AgentView
+from ..outbound.sharing import (
     INBOUND_PRIORITY,
     agent_for_call,
     agent_for_inbound,
@@ -26,8 +26,11 @@ from ..core.sharing import (
     spare_agents,
 )
 from ..core.tz import utc_now
-from ..db import agents as agent_db
-from ..db import dialing, followups
+from . import store as agent_db
+from ..outbound import store as dialing
+from ..db.validation import NotFoundError
+from ..followups import store as followups
+from ..features import Feature, StasisRoute
 
 log = logging.getLogger("dialer.agents")
 SOFTHANGUP_SHUTDOWN = 4  # ChannelHangupRequest "cause" of a soft hangup: Asterisk shutting down
@@ -61,7 +64,7 @@ class AgentSessions:
         self.sessions: dict[int, Session] = {}
         self.changed = asyncio.Condition()  # notified whenever an agent may have come free
         self.wanted_by_inbound: Counter[int] = Counter()  # agent -> inbound calls waiting
-        self.held_groups: frozenset[int] = frozenset()     # see core.sharing
+        self.held_groups: frozenset[int] = frozenset()     # see outbound.sharing
         # The groups of progressive calls in flight, each owed a free agent (set by the
         # server to OutboundCalls.promised_groups).
         self.promised: Callable[[], list[int | None]] = list
@@ -73,7 +76,7 @@ class AgentSessions:
 
     def free_agents(self) -> list[int]:
         """Available agents, longest idle first, that no inbound caller waits for and no
-        progressive call in flight is owed (core.sharing): those a followup may have."""
+        progressive call in flight is owed (outbound.sharing): those a followup may have."""
         return agents_for_campaign(spare_agents(self.views(), self.promised()), INBOUND_PRIORITY,
                                    +self.wanted_by_inbound)
 
@@ -81,7 +84,15 @@ class AgentSessions:
         """Contacts of the campaign held on agents' screens (claimed, not yet dialled)."""
         return sum(1 for s in self.sessions.values()
                    if s.preview and "claim" in s.preview
-                   and s.preview["campaign"]["id"] == campaign_id and s.state == "preview")
+                   and s.preview["campaign"].id == campaign_id and s.state == "preview")
+
+    def feature(self) -> Feature:
+        """Its lost legs are rung again by its own resync step, not replayed as hang-ups."""
+        return Feature("agents", stasis={"agent": StasisRoute(
+            lambda event, args: self.on_phone_answered(event, int(args[1])),
+            lambda args: len(args) > 1 and args[1].isdigit())},
+            channels=self.channels, replays_missed_hangups=False,
+            on_channel_destroyed=lambda event: self.on_channel_destroyed(event["channel"]["id"]))
 
     def channels(self) -> set[str]:
         """Agents' desk-phone legs and the customers with them."""
@@ -256,7 +267,9 @@ class AgentSessions:
 
     # ---- states ----------------------------------------------------------------------
     async def set_ready(self, agent_id: int, ready: bool) -> None:
-        session = self.sessions[agent_id]
+        session = self.sessions.get(agent_id)
+        if session is None:
+            raise NotFoundError("id", f"agent {agent_id} is not logged in")
         if session.state in ("available", "not_ready", "wrap_up"):
             await self._set_state(session, "available" if ready else "not_ready")
 
@@ -276,7 +289,7 @@ class AgentSessions:
                    promised_to_it: bool = False) -> int | None:
         """Reserve the longest-idle free agent of the group for an answered campaign call
         (`promised_to_it`: a progressive one), waiting until `deadline` (loop time) for one
-        to come free; never an agent another progressive call is owed (core.sharing)."""
+        to come free; never an agent another progressive call is owed (outbound.sharing)."""
         def pick() -> int | None:
             others = self.promised()
             if promised_to_it and group_id in others:
@@ -286,7 +299,7 @@ class AgentSessions:
 
     async def take_for_inbound(self, candidates: list[int], deadline: float) -> int | None:
         """Reserve one of `candidates` for a waiting inbound caller, as soon as the
-        campaigns' priorities allow (core.sharing); until then campaigns that go after
+        campaigns' priorities allow (outbound.sharing); until then campaigns that go after
         inbound calls do not dial for them."""
         self.wanted_by_inbound.update(candidates)
         try:

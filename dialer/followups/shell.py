@@ -1,7 +1,7 @@
 """Followups at run time: each due followup is offered to its own agent only, as a preview
 (when that agent is available); one not launched within 5 minutes of its start expires and
 leaves the screen. The checks (suppression, the on-demand strategy's first pass,
-permission, expiry) are dialer.db.followups'; this module only moves agents and calls.
+permission, expiry) are dialer.followups.store'; this module only moves agents and calls.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ..db import dialing, followups
-from .agents import AgentSessions
-from .outbound import OutboundCalls
+from ..outbound import store as dialing
+from ..agents.shell import AgentSessions
+from ..outbound.shell import OutboundCalls
+from . import store as followups
 
 log = logging.getLogger("dialer.followups")
 

@@ -9,12 +9,12 @@ import datetime as dt
 from typing import Any
 
 from ..core.phones import PhoneError, normalise
-from ..core.ringing import business_due, ring_steps
-from . import asterisk_fields
-from .database import is_postgres
-from .models import (Account, ActionCall, Agent, Attempt, Contact, ContactPhone, RingGroup, RingGroupMember,
+from .ringing import business_due, ring_steps
+from ..db import asterisk_fields
+from ..db.database import is_postgres
+from ..db.models import (Account, ActionCall, Agent, Attempt, Contact, ContactPhone, RingGroup, RingGroupMember,
                      User, Voicemail, database_proxy)
-from .validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
+from ..db.validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
                          transaction)
 
 SETTINGS = ("name", "strategy", "ring_seconds", "caller_id_mode", "pass_through",

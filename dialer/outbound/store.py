@@ -12,18 +12,19 @@ import datetime as dt
 
 import peewee as pw
 
-from ..core.eligibility import CampaignRules, ContactState, PlanRules
+from .eligibility import CampaignRules, ContactState, PlanRules
 from ..core.phones import region_of
-from ..core.rules import Decision, RuleSpec
-from .models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact,
-                     CampaignSuppression, CallerIdNumber, Contact, ContactPhone, Followup, Rule,
-                     ServicePlan, SuppressionEntry, SuppressionList)
-from .database import is_postgres
-from .models import database_proxy
-from .campaign_admin import amd_overrides
-from ..core.amd import amd_arguments
-from ..core.records import CallEnd, recovered_outcome
-from .queries import claim_contacts
+from .model import DialingSettings
+from .rules import Decision, RuleSpec
+from ..db.models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact,
+                         CampaignSuppression, CallerIdNumber, Contact, ContactPhone, Followup,
+                         Rule, ServicePlan, SuppressionEntry, SuppressionList)
+from ..db.database import is_postgres
+from ..db.models import database_proxy
+from ..db.campaign_admin import amd_overrides
+from .amd import amd_arguments
+from .records import CallEnd, recovered_outcome
+from ..db.queries import claim_contacts
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
 
@@ -41,34 +42,34 @@ def _plan_rules(plan: ServicePlan | None) -> PlanRules:
                      international_allowed=plan.international_allowed, training=plan.training)
 
 
-def campaign_settings(campaign_id: int) -> dict:
-    """Everything the runner needs about one campaign, as plain values."""
+def campaign_settings(campaign_id: int) -> DialingSettings:
+    """Everything the runner needs about one campaign."""
     c = Campaign.get_by_id(campaign_id)
     account = c.account
     home = region_of(account.company_number) if account.company_number else "US"
-    return {
-        "id": c.id, "name": c.name, "status": c.status, "mode": c.mode,
-        "account_id": account.id, "agent_group_id": c.agent_group_id,
-        "bcw_seconds": c.bcw_seconds, "record": c.record, "inbound_priority": c.inbound_priority,
-        "amd_enabled": c.amd_enabled, "machine_action": c.machine_action,
-        "machine_message": c.machine_message, "safe_harbour_message": c.safe_harbour_message,
-        "amd_arguments": amd_arguments(amd_overrides(c)),  # DIALER_AMD ("": shipped defaults)
-        "ring_timeout_seconds": c.ring_timeout_seconds, "max_attempts": c.max_attempts,
-        "caller_ids": [n.number for n in c.caller_ids.order_by(CallerIdNumber.id)],
-        "rules": [RuleSpec(r.position, r.condition, r.action, r.params)
-                  for r in c.rules.order_by(Rule.position, Rule.id)],
-        "plan": _plan_rules(account.plan),
-        "schedule": CampaignRules(start_date=c.start_date, end_date=c.end_date,
-                                  daily_start=c.daily_start, daily_stop=c.daily_stop,
-                                  timezone=c.timezone, max_attempts=c.max_attempts,
-                                  home_region=home),
-        "suppressed_devices": frozenset(_suppressed(c.id, "device")),
-        "suppressed_client_ids": frozenset(_suppressed(c.id, "client_id")),
-        "abandon_target": c.abandon_target_percent / 100,
-        "abandon_window": (dt.timedelta(hours=24) if c.abandon_window == "24h"
-                           else dt.timedelta(days=30)),
-        "max_lines_per_agent": c.max_lines_per_agent,
-    }
+    return DialingSettings(
+        id=c.id, name=c.name, status=c.status, mode=c.mode,
+        account_id=account.id, agent_group_id=c.agent_group_id,
+        bcw_seconds=c.bcw_seconds, record=c.record, inbound_priority=c.inbound_priority,
+        amd_enabled=c.amd_enabled, machine_action=c.machine_action,
+        machine_message=c.machine_message, safe_harbour_message=c.safe_harbour_message,
+        amd_arguments=amd_arguments(amd_overrides(c)),
+        ring_timeout_seconds=c.ring_timeout_seconds, max_attempts=c.max_attempts,
+        caller_ids=tuple(n.number for n in c.caller_ids.order_by(CallerIdNumber.id)),
+        rules=tuple(RuleSpec(r.position, r.condition, r.action, r.params)
+                    for r in c.rules.order_by(Rule.position, Rule.id)),
+        plan=_plan_rules(account.plan),
+        schedule=CampaignRules(start_date=c.start_date, end_date=c.end_date,
+                               daily_start=c.daily_start, daily_stop=c.daily_stop,
+                               timezone=c.timezone, max_attempts=c.max_attempts,
+                               home_region=home),
+        suppressed_devices=frozenset(_suppressed(c.id, "device")),
+        suppressed_client_ids=frozenset(_suppressed(c.id, "client_id")),
+        abandon_target=c.abandon_target_percent / 100,
+        abandon_window=(dt.timedelta(hours=24) if c.abandon_window == "24h"
+                        else dt.timedelta(days=30)),
+        max_lines_per_agent=c.max_lines_per_agent,
+    )
 
 
 def _suppressed(campaign_id: int, kind: str) -> list[str]:
@@ -199,14 +200,14 @@ def redecide_with_disposition(attempt_id: int, now: dt.datetime) -> Decision | N
     if cc is None or cc.state == "in_progress" or later:
         return None
     settings = campaign_settings(attempt.campaign_id)
-    return _move_on(cc, settings["rules"], outcome=attempt.outcome or "",
+    return _move_on(cc, settings.rules, outcome=attempt.outcome or "",
                     connected=attempt.outcome == "human", disposition=attempt.disposition,
-                    max_attempts=settings["max_attempts"], now=now)
+                    max_attempts=settings.max_attempts, now=now)
 
 
 def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connected: bool,
              disposition: str | None, max_attempts: int, now: dt.datetime) -> Decision:
-    from ..core.rules import decide
+    from .rules import decide
 
     decision = decide(rules, outcome=outcome, connected=connected, disposition=disposition,
                       attempts=cc.attempts, max_attempts=max_attempts, now=now)
@@ -264,7 +265,7 @@ def preview_details(cc_id: int) -> dict:
 # --- followups: preview calls an agent promised, inside a campaign or not -------------------
 
 
-def followup_settings(followup_id: int) -> dict:
+def followup_settings(followup_id: int) -> DialingSettings:
     """Call settings for a followup: its campaign's, else the account's plain defaults."""
     f = Followup.get_by_id(followup_id)
     if f.campaign_id is not None:
@@ -272,16 +273,17 @@ def followup_settings(followup_id: int) -> dict:
     return account_call_settings(f.account_id)
 
 
-def account_call_settings(account_id: int) -> dict:
+def account_call_settings(account_id: int) -> DialingSettings:
     """Settings for an agent's call outside any campaign (a followup, a manual dial): no
     AMD (the agent hears who answers), no rules (the attempt itself is the record)."""
     account = Account.get_by_id(account_id)
-    return {"id": None, "name": "agent call", "account_id": account.id, "agent_group_id": None,
-            "bcw_seconds": 0, "record": False, "amd_enabled": False,
-            "machine_action": "hangup", "machine_message": None,
-            "safe_harbour_message": "tt-allbusy", "ring_timeout_seconds": 30,
-            "max_attempts": 1, "rules": [], "plan": _plan_rules(account.plan),
-            "caller_ids": [account.company_number] if account.company_number else []}
+    return DialingSettings(
+        id=None, name="agent call", account_id=account.id, agent_group_id=None,
+        bcw_seconds=0, record=False, amd_enabled=False,
+        machine_action="hangup", machine_message=None,
+        safe_harbour_message="tt-allbusy", ring_timeout_seconds=30,
+        max_attempts=1, rules=(), plan=_plan_rules(account.plan),
+        caller_ids=(account.company_number,) if account.company_number else ())
 
 
 def start_followup_attempt(*, followup_id: int, phone: str, caller_id: str | None,
@@ -342,8 +344,8 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
             continue
         settings = campaign_settings(a["campaign"])
         finish_attempt(a["id"], outcome=rec.outcome, ended_at=rec.ended_at,
-                       connected=rec.connected, rules=settings["rules"],
-                       max_attempts=settings["max_attempts"], hangup_cause=rec.hangup_cause)
+                       connected=rec.connected, rules=settings.rules,
+                       max_attempts=settings.max_attempts, hangup_cause=rec.hangup_cause)
     busy = {cc for (cc,) in CampaignContact.select(CampaignContact.id)
             .join(Attempt, on=((Attempt.campaign == CampaignContact.campaign)
                                & (Attempt.contact == CampaignContact.contact)))

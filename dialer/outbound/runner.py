@@ -1,5 +1,5 @@
 """The campaign runner: every tick, share the free agents out among the running campaigns
-(core.sharing), open as many lines as each one's share and pacing allow to contacts that
+(outbound.sharing), open as many lines as each one's share and pacing allow to contacts that
 are eligible now; say why the others are not.
 """
 
@@ -10,9 +10,9 @@ import datetime as dt
 import logging
 from typing import Callable
 
-from ..core.eligibility import check, hourly_cap_left
-from ..core.pacing import Abandonment, PacingSettings
-from ..core.sharing import (
+from .eligibility import check, hourly_cap_left
+from .pacing import Abandonment, PacingSettings
+from .sharing import (
     CampaignDemand,
     DialMode,
     PredictiveInputs,
@@ -20,10 +20,12 @@ from ..core.sharing import (
     share_agents,
 )
 from ..core.tz import utc_now
-from ..db import dialing, queries
-from .agents import AgentSessions
-from .followups import FollowupDesk
-from .outbound import OutboundCalls
+from ..db import queries
+from . import store as dialing
+from ..agents.shell import AgentSessions
+from ..followups.shell import FollowupDesk
+from .model import DialingSettings
+from .shell import OutboundCalls
 
 log = logging.getLogger("dialer.campaigns")
 MAX_NEW_CALLS = 50  # per campaign and tick
@@ -68,81 +70,81 @@ class CampaignRunner:
             campaign = await self.store.run(dialing.campaign_settings, campaign_id)
             used = await self.store.run(dialing.attempts_since, campaign_id,
                                         now - dt.timedelta(hours=1))
-            if campaign["mode"] == "preview":  # each preview on screen will be an attempt
+            if campaign.mode == "preview":  # each preview on screen will be an attempt
                 used += self.agents.previews_of(campaign_id)
             due = await self.store.run(queries.has_due, campaign_id, now)
             running.append((campaign, used, due))
             demands.append(await self._demand(campaign, now, used, due))
-        # Free agents are shared out among all campaigns at once (core.sharing).
+        # Free agents are shared out among all campaigns at once (outbound.sharing).
         shares = share_agents(self.agents.views(), +self.agents.wanted_by_inbound, demands,
                               self.calls.flights(), now, self._turn)
         # Until placed, the calls shared out are owed their agents like calls in flight.
         owed = self.calls.planned
         for campaign, _, _ in running:
-            if campaign["mode"] != "predictive":
-                owed[campaign["agent_group_id"]] += shares[campaign["id"]].dials
+            if campaign.mode != "predictive":
+                owed[campaign.agent_group_id] += shares[campaign.id].dials
         held = set()
         try:
             for campaign, used, due in running:
-                share = shares[campaign["id"]]
+                share = shares[campaign.id]
                 claims = await self._eligible_claims(campaign, now, share.dials, used)
-                if campaign["mode"] == "preview":
+                if campaign.mode == "preview":
                     await self._offer_previews(campaign, zip(share.agents, claims))
                 else:
                     for claim in claims:
                         await self.calls.dial(campaign, claim)
-                if campaign["mode"] != "predictive":
-                    owed[campaign["agent_group_id"]] -= share.dials
+                if campaign.mode != "predictive":
+                    owed[campaign.agent_group_id] -= share.dials
                 if self._holds_agents(campaign, due):
-                    held.add(campaign["agent_group_id"])
+                    held.add(campaign.agent_group_id)
         finally:
             owed.clear()
         await self.agents.hold_for_campaigns(frozenset(held))
 
-    def _holds_agents(self, campaign: dict, due: bool) -> bool:
+    def _holds_agents(self, campaign: DialingSettings, due: bool) -> bool:
         """A campaign that goes before inbound calls keeps its agents while it has calls
-        in flight or contacts due (core.sharing)."""
-        if not campaign_goes_first(campaign["inbound_priority"]) or not campaign["agent_group_id"]:
+        in flight or contacts due (outbound.sharing)."""
+        if not campaign_goes_first(campaign.inbound_priority) or not campaign.agent_group_id:
             return False
-        return self.calls.in_flight(campaign["id"]) > 0 or due
+        return self.calls.in_flight(campaign.id) > 0 or due
 
-    async def _demand(self, campaign: dict, now: dt.datetime, used: int,
+    async def _demand(self, campaign: DialingSettings, now: dt.datetime, used: int,
                       due: bool) -> CampaignDemand:
         """What the campaign would place now: up to the hourly cap, nothing without
         contacts due; a predictive one with its learned statistics and the abandonment
         measured over its window."""
-        left = hourly_cap_left(campaign["plan"].max_attempts_per_hour, used)
+        left = hourly_cap_left(campaign.plan.max_attempts_per_hour, used)
         wanted = (MAX_NEW_CALLS if left is None else min(left, MAX_NEW_CALLS)) if due else 0
         predictive = None
-        if campaign["mode"] == "predictive":
-            cid = campaign["id"]
+        if campaign.mode == "predictive":
+            cid = campaign.id
             stats = await self.calls.pacing.load(self.store, cid)
             abandoned, humans = await self.store.run(dialing.abandonment_since, cid,
-                                                     now - campaign["abandon_window"])
+                                                     now - campaign.abandon_window)
             predictive = PredictiveInputs(stats, Abandonment(abandoned, humans), PacingSettings(
-                abandon_target=campaign["abandon_target"],
-                max_lines_per_agent=campaign["max_lines_per_agent"],
-                ring_timeout=max(15, campaign["ring_timeout_seconds"])))
-        return CampaignDemand(campaign["id"], campaign["agent_group_id"],
-                              DialMode(campaign["mode"]), campaign["inbound_priority"], wanted,
+                abandon_target=campaign.abandon_target,
+                max_lines_per_agent=campaign.max_lines_per_agent,
+                ring_timeout=max(15, campaign.ring_timeout_seconds)))
+        return CampaignDemand(campaign.id, campaign.agent_group_id,
+                              DialMode(campaign.mode), campaign.inbound_priority, wanted,
                               predictive)
 
-    async def _offer_previews(self, campaign: dict, offers) -> None:
+    async def _offer_previews(self, campaign: DialingSettings, offers) -> None:
         """One contact on the screen of each agent the campaign's share set aside."""
         for agent_id, claim in offers:
             details = await self.store.run(dialing.preview_details, claim["cc_id"])
             await self.agents.offer_preview(
                 agent_id, {"campaign": campaign, "claim": claim, "details": details},
-                campaign["id"])
+                campaign.id)
 
-    async def _eligible_claims(self, campaign: dict, now: dt.datetime, limit: int,
+    async def _eligible_claims(self, campaign: DialingSettings, now: dt.datetime, limit: int,
                                last_hour: int) -> list[dict]:
         """Claim up to `limit` due contacts; hand back, with the reason, those that may
         not be dialled now."""
         if limit <= 0:
             return []
         eligible = []
-        for claim in await self.store.run(dialing.claim_due, campaign["id"], self.node,
+        for claim in await self.store.run(dialing.claim_due, campaign.id, self.node,
                                           limit, now):
             verdict = self.verdict(campaign, claim, now, last_hour + len(eligible))
             if verdict.eligible:
@@ -155,11 +157,11 @@ class CampaignRunner:
         return eligible
 
     @staticmethod
-    def verdict(campaign: dict, claim: dict, now: dt.datetime, attempts_last_hour: int):
-        return check(claim["state"], campaign["schedule"], campaign["plan"], now=now,
+    def verdict(campaign: DialingSettings, claim: dict, now: dt.datetime, attempts_last_hour: int):
+        return check(claim["state"], campaign.schedule, campaign.plan, now=now,
                      attempts_last_hour=attempts_last_hour,
-                     suppressed_devices=campaign["suppressed_devices"],
-                     suppressed_client_ids=campaign["suppressed_client_ids"])
+                     suppressed_devices=campaign.suppressed_devices,
+                     suppressed_client_ids=campaign.suppressed_client_ids)
 
     async def dial_preview(self, agent_id: int) -> dict:
         """The agent pressed dial: check the contact again (the window may have closed
@@ -168,7 +170,7 @@ class CampaignRunner:
         if "followup_id" in preview:
             return await self.followups.dial(agent_id, preview, self.now())
         campaign, claim, now = preview["campaign"], preview["claim"], self.now()
-        last_hour = await self.store.run(dialing.attempts_since, campaign["id"],
+        last_hour = await self.store.run(dialing.attempts_since, campaign.id,
                                          now - dt.timedelta(hours=1))
         verdict = self.verdict(campaign, claim, now, last_hour)
         if not verdict.eligible:

@@ -12,24 +12,25 @@ from typing import Callable
 
 from aiohttp import web
 
-from ..ari import AriClient
-from ..ari.endpoints import AriEndpoints, PbxEndpoints
-from ..ari.events import shape_problem
-from ..config import Config
-from ..core.tz import utc_now
-from ..db.database import Store, open_database
-from ..db import dialing
-from ..db.migrate import migrate
-from ..web import signin
-from ..web.app import create_app
-from .agents import AgentSessions, agent_of_leg
-from . import beep
-from .campaigns import CampaignRunner
-from .inbound import InboundCalls
-from .leases import ClaimLeases
-from .leftovers import Leftovers
-from .outbound import OutboundCalls
-from .records import call_ends
+from .ari import AriClient
+from .ari.endpoints import AriEndpoints, PbxEndpoints
+from .ari.events import shape_problem
+from .config import Config
+from .core.tz import utc_now
+from .db.database import Store, open_database
+from .outbound import store as dialing
+from .db.migrate import migrate
+from .features import Features
+from .web import signin
+from .web.app import create_app
+from .agents.shell import AgentSessions, agent_of_leg
+from .beep import shell as beep
+from .outbound.runner import CampaignRunner
+from .inbound.shell import InboundCalls
+from .outbound.leases import ClaimLeases
+from .leftovers.shell import Leftovers
+from .outbound.shell import OutboundCalls
+from .outbound.writer import call_ends
 
 log = logging.getLogger("dialer")
 
@@ -54,6 +55,9 @@ class Dialer:
         self.leases = ClaimLeases(self.store, self.agents, node=cfg.node)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.inbound.tick, self.leases.tick))
+        # Asked in this order on a ChannelDestroyed; the leftovers last.
+        self.features = Features([self.calls.feature(), self.inbound.feature(),
+                                  self.agents.feature(), self.leftovers.feature(), beep.FEATURE])
         self.ari.on_connect(self.resync)
         self.ari.dispatcher.check = shape_problem  # malformed events: logged, never handled
         self.ari.on("StasisStart", self.on_stasis_start)
@@ -70,13 +74,12 @@ class Dialer:
         bridges = await ari.list_bridges()
         log.info("ARI connected: %d channel(s), %d bridge(s) on the PBX",
                  len(channels), len(bridges))
-        if await beep.clean_leftovers(ari, channels, bridges):
+        if await self.features.clean_up(ari, channels, bridges):
             channels = await ari.list_channels()
             bridges = await ari.list_bridges()
         live = {c["id"] for c in channels}
         # A channel we track that is gone ended while we were not listening.
-        tracked = set(self.calls.calls) | self.inbound.channels() | set(self.leftovers.talking)
-        for channel_id in tracked - live:
+        for channel_id in self.features.tracked(replaying=True) - live:
             await self.on_channel_destroyed({"channel": {"id": channel_id}})
         # Agents' legs: rung again if lost, taken back after a restart with the calls in
         # their bridges, which carry on.
@@ -94,9 +97,8 @@ class Dialer:
         for channel_id in recovered["hang_up"] + stale_agent_legs:
             await ari.hangup(channel_id)
         hung_up = set(recovered["hang_up"] + stale_agent_legs)
-        tracked = set(self.calls.calls) | self.inbound.channels() | self.agents.channels()
         await self.leftovers.resync([c for c in channels if c["id"] not in hung_up], bridges,
-                                    tracked.__contains__, self.on_stasis_start)
+                                    self.features.tracked().__contains__, self.on_stasis_start)
         if recovered["recovered"]:
             log.warning("resync: %d call(s) with an agent ended unseen, recorded as human: "
                         "attempt(s) %s", len(recovered["recovered"]), recovered["recovered"])
@@ -105,19 +107,12 @@ class Dialer:
                         len(recovered["lost"]), recovered["released"])
 
     async def on_stasis_start(self, event: dict) -> None:
-        if event["channel"]["id"].startswith(beep.BEEP_PREFIX):
-            return  # a call's beep listener (runtime/beep.py) owns it
+        if self.features.awaits_own_stasis(event["channel"]["id"]):
+            return  # e.g. a call's beep listener (beep/shell.py)
         args = event.get("args") or [""]
-        if args[0] == "amd":
-            return await self.calls.on_amd(event)
-        if args[0] == "agent" and len(args) > 1 and args[1].isdigit():
-            return await self.agents.on_phone_answered(event, int(args[1]))
-        if args[0] == "inbound" and len(args) > 1:
-            return await self.inbound.on_call(event, args[1])
-        if args[0] == "ringleg" and len(args) > 1:
-            return await self.inbound.on_leg_answered(event, args[1])
-        if args[0] == "actioncontact" and len(args) > 1:
-            return await self.inbound.on_contact_answered(event, args[1])
+        route = self.features.route(args)
+        if route is not None:
+            return await route.handler(event, args)
         # Never leave a call nobody handles waiting in Stasis in silence.
         channel = event["channel"]
         log.warning("no handler for %s (args %s): hanging up", channel["name"],
@@ -125,11 +120,7 @@ class Dialer:
         await self.ari.hangup(channel["id"])
 
     async def on_channel_destroyed(self, event: dict) -> None:
-        channel_id = event["channel"]["id"]
-        if not (await self.calls.on_channel_destroyed(event)
-                or await self.inbound.on_channel_destroyed(channel_id, event.get("cause"))
-                or await self.agents.on_channel_destroyed(channel_id)):
-            await self.leftovers.on_channel_destroyed(channel_id)
+        await self.features.on_channel_destroyed(event)
 
     async def start(self) -> None:
         applied = await self.store.call(migrate, self.store.db)
@@ -153,8 +144,8 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 async def start_demo(dialer: Dialer) -> None:
     """Seed the demo (once), log its agents in and run its campaign."""
-    from ..db import campaigns
-    from ..demo import ADMIN, AGENT_PREFIX, PASSWORD, seed_demo
+    from .db import campaigns
+    from .demo import ADMIN, AGENT_PREFIX, PASSWORD, seed_demo
 
     demo = await dialer.store.run(seed_demo)
     await asyncio.wait_for(dialer.ari.connected.wait(), 30)

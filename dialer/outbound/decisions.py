@@ -1,5 +1,5 @@
 """Pure decisions of an outbound attempt: what a hang-up cause means, what to do with an
-AMD verdict (which agent takes a call and how many lines to open: core.sharing).
+AMD verdict (which agent takes a call and how many lines to open: outbound.sharing).
 
 The runtime feeds these with ARI events and the agent registry and executes the answer.
 """

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Awaitable, Callable
 
 from ..ari import AriClient
-from .inbound import RING_LEG_PREFIX
+from ..features import Feature
+from ..inbound.shell import RING_LEG_PREFIX
 
 
 def stasis_args(channel: dict, app: str) -> list[str] | None:
@@ -29,6 +30,12 @@ class Leftovers:
     def __init__(self, ari: AriClient, app: str):
         self.ari, self.app = ari, app
         self.talking: dict[str, tuple[str, list[str]]] = {}  # channel -> (bridge, members)
+
+    def feature(self) -> Feature:
+        """Asked last on a ChannelDestroyed: the channels no other feature tracks."""
+        return Feature("leftovers", channels=self.talking.keys,
+                       on_channel_destroyed=lambda event: self.on_channel_destroyed(
+                           event["channel"]["id"]))
 
     async def resync(self, channels: list[dict], bridges: list[dict],
                      tracked: Callable[[str], bool],

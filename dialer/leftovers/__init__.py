@@ -1,0 +1,1 @@
+"""Channels left in the Stasis app after a restart that nothing tracks (shell.py)."""

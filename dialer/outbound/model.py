@@ -1,0 +1,45 @@
+"""Typed records of the outbound feature."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .eligibility import CampaignRules, PlanRules
+from .rules import RuleSpec
+
+
+@dataclass(frozen=True)
+class DialingSettings:
+    """What placing, connecting and closing a call needs of its campaign, read in one
+    transaction (outbound/store.py `campaign_settings`). An agent's own call (a followup
+    outside any campaign, a manual dial) gets its account's plain settings
+    (`account_call_settings`): no id, no AMD, no rules, and none of the campaign-only
+    fields below the line, which only the runner reads for the campaigns it runs."""
+
+    id: int | None
+    name: str
+    account_id: int
+    agent_group_id: int | None
+    bcw_seconds: int
+    record: bool
+    amd_enabled: bool
+    machine_action: str
+    machine_message: str | None
+    safe_harbour_message: str | None
+    ring_timeout_seconds: int
+    max_attempts: int
+    caller_ids: tuple[str, ...]
+    rules: tuple[RuleSpec, ...]
+    plan: PlanRules
+    amd_arguments: str = ""  # DIALER_AMD ("": the shipped defaults)
+    # ---- campaign-only
+    status: str | None = None
+    mode: str | None = None
+    inbound_priority: int = 0
+    schedule: CampaignRules | None = None
+    suppressed_devices: frozenset[str] = frozenset()
+    suppressed_client_ids: frozenset[str] = frozenset()
+    abandon_target: float = 0.0
+    abandon_window: dt.timedelta = dt.timedelta(0)
+    max_lines_per_agent: float = 0.0
