@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import subprocess
 
 
 async def start_dialer(spec: dict, node: str, agent_ids: list[int]):
@@ -32,3 +33,12 @@ def stop_on_signal() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     return stop
+
+
+def stop_child(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """The parent's end of a run: SIGTERM (the child stops its Dialer), else killed."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()

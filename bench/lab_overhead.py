@@ -28,7 +28,6 @@ import base64
 import datetime as dt
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.child import stop_child
 from dialer.lab import Lab
 
 AGENT_PHONES = ["PJSIP/agent1", "PJSIP/agent2", "PJSIP/agent3", "PJSIP/agent4",
@@ -257,11 +257,7 @@ async def measure(args) -> None:
                          "warnings": log_path.read_text().count(" WARNING ") - warn_before})
         await watch.hang_up_all()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_child(proc)
         watcher.cancel()
         if not was_up:
             lab.down()

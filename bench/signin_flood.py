@@ -34,7 +34,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.child import stop_child
 from bench.lab_overhead import AGENT_PHONES, Watch, pct, set_status
 from dialer.lab import Lab
 
@@ -243,11 +243,7 @@ async def measure(args) -> None:
                               "abandoned": abandoned(db_url, ids["phases"][phase])}
         await watch.hang_up_all()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_child(proc)
         watcher.cancel()
         if not was_up:
             lab.down()
