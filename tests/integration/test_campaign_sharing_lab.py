@@ -93,7 +93,7 @@ async def watch(dialer, peaks: Peaks, progressive: set[int]) -> None:
         # No await from here to the end of the sample: one consistent view of the dialer.
         waiting = [c for c in dialer.calls.calls.values()
                    if c.stage in IN_FLIGHT and c.agent_id is None]
-        owed = sum(1 for c in waiting if c.campaign["id"] in progressive)
+        owed = sum(1 for c in waiting if c.campaign.id in progressive)
         free = sum(1 for s in dialer.agents.sessions.values()
                    if s.state == "available" and not s.reserved)
         peaks.in_flight = max(peaks.in_flight, len(waiting))

@@ -33,7 +33,7 @@ async def test_predictive_campaign_paces_within_its_line_cap(dialer, lab):
         nonlocal peak
         while True:
             peak = max(peak, sum(1 for c in dialer.calls.calls.values()
-                                 if c.campaign["id"] == cid and c.stage != "connected"))
+                                 if c.campaign.id == cid and c.stage != "connected"))
             await asyncio.sleep(0.05)
     watcher = asyncio.create_task(watch())
     try:
