@@ -248,6 +248,11 @@ def progress(campaign_id: int) -> dict:
     }
 
 
+def progress_and_group(campaign_id: int) -> tuple[dict, int | None]:
+    """`progress`, and the campaign's agent group (None: any agent takes its calls)."""
+    return progress(campaign_id), Campaign.get_by_id(campaign_id).agent_group_id
+
+
 def preview_details(cc_id: int) -> dict:
     """What an agent sees of a contact offered in preview."""
     cc = CampaignContact.get_by_id(cc_id)
