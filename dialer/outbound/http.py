@@ -6,10 +6,8 @@ their calls: attempts (by campaign or account), recordings. Lists are paged (`?l
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 
 from ..db import campaign_admin, contacts, listing
 from ..db import campaigns as campaign_db
@@ -18,8 +16,8 @@ from ..db.listing import AttemptFilters
 from ..db.validation import FieldError, NotFoundError, reject_unknown
 from ..web import access
 from ..web.access import check_fields, identity
-from ..web.common import DIALER, flag_query as _flag_query, json_body, page, parse_id, path_id
-from ..web.common import paged as _paged, query_id, read_one as _one
+from ..web.common import DIALER, flag_query as _flag_query, json_body, page, path_id
+from ..web.common import import_form, paged as _paged, query_id, read_one as _one
 from ..web.recordings import stream_recording
 from ..web.shared_reads import SHARED_READS
 from . import store as dialing
@@ -235,41 +233,10 @@ async def why_not(request: web.Request) -> web.Response:
                                                     path_id(request, "contact"), dialer.now()))
 
 
-async def _import_form(request: web.Request) -> dict:
-    """multipart/form-data: a file part ("file" or "csv"), "mapping" as JSON text,
-    "list_name", "default_region", "campaign_id"."""
-    try:
-        form = await request.post()
-    except (HttpProcessingError, ValueError):  # a malformed part: aiohttp's own refusal
-        raise FieldError("body", "not a valid multipart/form-data body") from None
-    upload = form.get("file", form.get("csv"))
-    raw = upload.file.read() if isinstance(upload, web.FileField) else upload
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise FieldError("csv", "the file is not UTF-8 text") from None
-
-    def field(name: str) -> str | None:  # the other parts are text fields, never files
-        value = form.get(name)
-        if isinstance(value, web.FileField):
-            raise FieldError(name, "must be a text field, not a file")
-        return value
-    try:
-        mapping = json.loads(field("mapping") or "null")
-    except json.JSONDecodeError:
-        raise FieldError("mapping", "not valid JSON") from None
-    campaign_id = field("campaign_id") or None
-    if campaign_id is not None:
-        campaign_id = parse_id("campaign_id", campaign_id)
-    return {"csv": raw, "mapping": mapping, "list_name": field("list_name"),
-            "default_region": field("default_region"), "campaign_id": campaign_id}
-
-
 @routes.post("/api/accounts/{id}/contacts/import")
 async def import_contacts(request: web.Request) -> web.Response:
     if request.content_type.startswith("multipart/"):
-        body = await _import_form(request)
+        body = await import_form(request)
     else:
         body = await json_body(request)
         reject_unknown(body, ("csv", "mapping", "list_name", "default_region", "campaign_id"))

@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Iterable, Protocol
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..db.validation import FieldError, reject_unknown
 from .shared_reads import SHARED_READS
@@ -95,6 +96,37 @@ async def json_body(request: web.Request, allowed: Iterable[str] | None = None) 
     if allowed is not None:
         reject_unknown(body, allowed)
     return body
+
+
+async def import_form(request: web.Request) -> dict:
+    """multipart/form-data: a file part ("file" or "csv"), "mapping" as JSON text,
+    "list_name", "default_region", "campaign_id"."""
+    try:
+        form = await request.post()
+    except (HttpProcessingError, ValueError):  # a malformed part: aiohttp's own refusal
+        raise FieldError("body", "not a valid multipart/form-data body") from None
+    upload = form.get("file", form.get("csv"))
+    raw = upload.file.read() if isinstance(upload, web.FileField) else upload
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FieldError("csv", "the file is not UTF-8 text") from None
+
+    def field(name: str) -> str | None:  # the other parts are text fields, never files
+        value = form.get(name)
+        if isinstance(value, web.FileField):
+            raise FieldError(name, "must be a text field, not a file")
+        return value
+    try:
+        mapping = json.loads(field("mapping") or "null")
+    except json.JSONDecodeError:
+        raise FieldError("mapping", "not valid JSON") from None
+    campaign_id = field("campaign_id") or None
+    if campaign_id is not None:
+        campaign_id = parse_id("campaign_id", campaign_id)
+    return {"csv": raw, "mapping": mapping, "list_name": field("list_name"),
+            "default_region": field("default_region"), "campaign_id": campaign_id}
 
 
 RAW_TEXT = frozenset({"csv"})  # checked by their parser, line by line (a NUL is that row's error)
