@@ -7,12 +7,12 @@ from __future__ import annotations
 import logging
 from typing import Sequence
 
-import peewee as pw
 from aiohttp import web
 
 from .. import __version__
 from ..ari import AriError
 from ..core.csv_import import CsvMappingError
+from ..db import NoSuchRow, ValueRefused
 from ..db import campaigns as campaign_db
 from ..db.fields import EnumValueError
 from ..db.validation import ConflictError, FieldError, ForbiddenError, NotFoundError
@@ -56,12 +56,12 @@ async def json_errors(request: web.Request, handler):
         return _error(400, exc.field, exc.reason)
     except EnumValueError as exc:  # e.g. ?status=nonsense reaching a query
         return _error(400, exc.field, exc.message)
-    except pw.DataError as exc:  # a value the database refuses that no check caught
+    except ValueRefused as exc:  # a value the database refuses that no check caught
         log.warning("%s %s: the database refused a value: %s", request.method, request.path,
                     str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return _error(400, "body", "a value does not fit the database (too large or "
                                    "not storable)")
-    except pw.DoesNotExist:
+    except NoSuchRow:
         return _error(404, "id", "no such object")
     except AriError as exc:
         return _error(502, "asterisk", str(exc))
