@@ -95,7 +95,7 @@ async def agent_sessions(request: web.Request) -> web.Response:
     only their own for a caller who manages neither users nor campaigns (an agent); none
     whose contact or call is of a campaign outside the caller's profile."""
     who, agents = identity(request), request.app[DIALER].agents
-    ids = sorted(agents.sessions)
+    ids = sorted(view.agent_id for view in agents.views())
     if not (who.may("manage_users") or who.may("manage_campaigns")):
         ids = [a for a in ids if a == who.agent_id]
     elif "manage_system" not in who.privileges:
