@@ -1,10 +1,17 @@
 """What a feature registers with the server (dialer/server.py), which only
 assembles them: the Stasis arguments it answers, the channels in its hands, what it does
-when one of them is destroyed, and whether a hang-up missed while the dialer was not
-listening is replayed to it on a resync."""
+when one of them is destroyed, whether a hang-up missed while the dialer was not
+listening is replayed to it on a resync, and its own resync step.
+
+A resync (every ARI (re)connect) runs the features' clean-ups, replays missed hang-ups,
+then each feature's `ResyncStep` in the order of its `ResyncPhase`; each step reads the
+PBX as it was found (`PbxSnapshot`) and hands what the later steps need on in a
+`ResyncHandover` (the agents' legs taken back, the calls in their bridges, the channels
+hung up)."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable, Collection, Mapping
 
@@ -15,6 +22,46 @@ if TYPE_CHECKING:
 StasisHandler = Callable[[dict, list[str]], Awaitable[None]]
 # First step of a resync: (ARI, channels, bridges) -> how many stale things it removed.
 CleanUp = Callable[["AriClient", list[dict], list[dict]], Awaitable[int]]
+
+
+class ResyncPhase(enum.IntEnum):
+    """The order of the resync steps: each phase may rely on what the earlier ones did."""
+
+    AGENTS = 1     # desk-phone legs taken back (or rung again); stale ones hung up
+    CALLS = 2      # calls found in agents' bridges carry on; the other open ones are closed
+    LEFTOVERS = 3  # what no feature tracks: left talking, rung through again, hung up
+
+
+@dataclass(frozen=True)
+class PbxSnapshot:
+    """What Asterisk held when the resync began (after the features' clean-ups)."""
+
+    channels: list[dict]
+    bridges: list[dict]
+    first_connect: bool  # the process's first connection (claims from before may go back)
+
+    @property
+    def live(self) -> set[str]:
+        return {c["id"] for c in self.channels}
+
+
+@dataclass(frozen=True)
+class ResyncHandover:
+    """What a resync step hands the later ones."""
+
+    # Agent -> the other channels in its bridge, for each agent whose leg was taken back.
+    taken_back: Mapping[int, list[str]] = field(default_factory=dict)
+    agent_legs: tuple[str, ...] = ()  # the legs of the agents logged in now
+    hung_up: frozenset[str] = frozenset()  # channels hung up: nobody handles them
+
+
+ResyncRun = Callable[["AriClient", PbxSnapshot, ResyncHandover], Awaitable[ResyncHandover]]
+
+
+@dataclass(frozen=True)
+class ResyncStep:
+    phase: ResyncPhase
+    run: ResyncRun
 
 
 @dataclass(frozen=True)
@@ -52,6 +99,8 @@ class Feature:
     replays_missed_hangups: bool = True
     # Removes what it left behind, before anything else looks at the PBX on a resync.
     clean_up: CleanUp | None = None
+    # Takes stock of the PBX after the missed hang-ups are replayed.
+    resync: ResyncStep | None = None
 
 
 class Features:
@@ -74,6 +123,14 @@ class Features:
     async def clean_up(self, ari: "AriClient", channels: list[dict], bridges: list[dict]) -> int:
         """Every feature's clean-up step; how many stale things they removed."""
         return sum([await f.clean_up(ari, channels, bridges) for f in self.all if f.clean_up])
+
+    async def resync(self, ari: "AriClient", pbx: PbxSnapshot) -> ResyncHandover:
+        """Every feature's resync step, phase by phase, each handed what the earlier did."""
+        handover = ResyncHandover()
+        steps = sorted((f.resync for f in self.all if f.resync), key=lambda s: s.phase)
+        for step in steps:
+            handover = await step.run(ari, pbx, handover)
+        return handover
 
     def awaits_own_stasis(self, channel_id: str) -> bool:
         return any(f.awaits_own_stasis(channel_id) for f in self.all)

@@ -18,19 +18,17 @@ from .ari.events import shape_problem
 from .config import Config
 from .core.tz import utc_now
 from .db.database import Store, open_database
-from .outbound import store as dialing
 from .db.migrate import migrate
-from .features import Features
+from .features import Features, PbxSnapshot
 from .web import signin
 from .web.app import create_app
-from .agents.shell import AgentSessions, agent_of_leg
+from .agents.shell import AgentSessions
 from .beep import shell as beep
 from .outbound.runner import CampaignRunner
 from .inbound.shell import InboundCalls
 from .outbound.leases import ClaimLeases
 from .leftovers.shell import Leftovers
 from .outbound.shell import OutboundCalls
-from .outbound.writer import call_ends
 
 log = logging.getLogger("dialer")
 
@@ -57,7 +55,9 @@ class Dialer:
                                      now=now, also_tick=(self.inbound.tick, self.leases.tick))
         # Asked in this order on a ChannelDestroyed; the leftovers last.
         self.features = Features([self.calls.feature(), self.inbound.feature(),
-                                  self.agents.feature(), self.leftovers.feature(), beep.FEATURE])
+                                  self.agents.feature(),
+                                  self.leftovers.feature(lambda: self.features.tracked(),
+                                                         self.on_stasis_start), beep.FEATURE])
         self.ari.on_connect(self.resync)
         self.ari.dispatcher.check = shape_problem  # malformed events: logged, never handled
         self.ari.on("StasisStart", self.on_stasis_start)
@@ -81,30 +81,8 @@ class Dialer:
         # A channel we track that is gone ended while we were not listening.
         for channel_id in self.features.tracked(replaying=True) - live:
             await self.on_channel_destroyed({"channel": {"id": channel_id}})
-        # Agents' legs: rung again if lost, taken back after a restart with the calls in
-        # their bridges, which carry on.
-        await self.calls.adopt(await self.agents.resync(channels, bridges))
-        # Calls that ended with an agent while nobody listened left their end on its leg.
-        ends = await call_ends(ari, [s.channel_id for s in self.agents.sessions.values()])
-        recovered = await self.store.run(dialing.recover, self.cfg.node,
-                                         set(self.calls.calls) | self.calls.records.pending(),
-                                         live, self.now(), release_claims=ari.connects == 1,
-                                         ends=ends)
-        # Nobody handles these any more: do not leave them waiting in silence (an agent's
-        # leg not taken back: the agent had logged out).
-        stale_agent_legs = [c["id"] for c in channels if agent_of_leg(c["id"]) is not None
-                            and self.agents.by_channel(c["id"]) is None]
-        for channel_id in recovered["hang_up"] + stale_agent_legs:
-            await ari.hangup(channel_id)
-        hung_up = set(recovered["hang_up"] + stale_agent_legs)
-        await self.leftovers.resync([c for c in channels if c["id"] not in hung_up], bridges,
-                                    self.features.tracked().__contains__, self.on_stasis_start)
-        if recovered["recovered"]:
-            log.warning("resync: %d call(s) with an agent ended unseen, recorded as human: "
-                        "attempt(s) %s", len(recovered["recovered"]), recovered["recovered"])
-        if recovered["lost"] or recovered["released"]:
-            log.warning("resync: %d attempt(s) closed as lost, %d claimed contact(s) released",
-                        len(recovered["lost"]), recovered["released"])
+        await self.features.resync(ari, PbxSnapshot(channels, bridges,
+                                                     first_connect=ari.connects == 1))
 
     async def on_stasis_start(self, event: dict) -> None:
         if self.features.awaits_own_stasis(event["channel"]["id"]):

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import peewee as pw
@@ -30,7 +30,8 @@ from . import store as agent_db
 from ..outbound import store as dialing
 from ..db.validation import NotFoundError
 from ..followups import store as followups
-from ..features import Feature, StasisRoute
+from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep,
+                        StasisRoute)
 
 log = logging.getLogger("dialer.agents")
 SOFTHANGUP_SHUTDOWN = 4  # ChannelHangupRequest "cause" of a soft hangup: Asterisk shutting down
@@ -92,7 +93,8 @@ class AgentSessions:
             lambda event, args: self.on_phone_answered(event, int(args[1])),
             lambda args: len(args) > 1 and args[1].isdigit())},
             channels=self.channels, replays_missed_hangups=False,
-            on_channel_destroyed=lambda event: self.on_channel_destroyed(event["channel"]["id"]))
+            on_channel_destroyed=lambda event: self.on_channel_destroyed(event["channel"]["id"]),
+            resync=ResyncStep(ResyncPhase.AGENTS, self._resync_step))
 
     def channels(self) -> set[str]:
         """Agents' desk-phone legs and the customers with them."""
@@ -202,6 +204,18 @@ class AgentSessions:
             if others is not None:
                 taken_back[agent_id] = others
         return taken_back
+
+    async def _resync_step(self, ari: AriClient, pbx: PbxSnapshot,
+                           handover: ResyncHandover) -> ResyncHandover:
+        """Legs taken back (or rung again); legs of agents who had logged out hung up:
+        nobody handles them, do not leave them waiting in silence."""
+        taken_back = await self.resync(pbx.channels, pbx.bridges)
+        stale = {c["id"] for c in pbx.channels if agent_of_leg(c["id"]) is not None
+                 and self.by_channel(c["id"]) is None}
+        for channel_id in sorted(stale):
+            await ari.hangup(channel_id)
+        return replace(handover, taken_back=taken_back, hung_up=handover.hung_up | stale,
+                       agent_legs=tuple(s.channel_id for s in self.sessions.values()))
 
     async def _phone_lost(self, session: Session) -> None:
         """The leg is gone but the agent has not left: no calls until it is rung again."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Awaitable, Callable
 
 from ..ari import AriClient
-from ..features import Feature
+from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep
 from ..inbound.shell import RING_LEG_PREFIX
 
 
@@ -31,11 +31,20 @@ class Leftovers:
         self.ari, self.app = ari, app
         self.talking: dict[str, tuple[str, list[str]]] = {}  # channel -> (bridge, members)
 
-    def feature(self) -> Feature:
-        """Asked last on a ChannelDestroyed: the channels no other feature tracks."""
+    def feature(self, tracked: Callable[[], set[str]],
+                restart_caller: Callable[[dict], Awaitable[None]]) -> Feature:
+        """Asked last on a ChannelDestroyed: the channels no other feature tracks
+        (`tracked`: those the features track; `restart_caller`: a StasisStart again)."""
+
+        async def resync_step(ari: AriClient, pbx: PbxSnapshot,
+                              handover: ResyncHandover) -> ResyncHandover:
+            await self.resync([c for c in pbx.channels if c["id"] not in handover.hung_up],
+                              pbx.bridges, tracked().__contains__, restart_caller)
+            return handover
         return Feature("leftovers", channels=self.talking.keys,
                        on_channel_destroyed=lambda event: self.on_channel_destroyed(
-                           event["channel"]["id"]))
+                           event["channel"]["id"]),
+                       resync=ResyncStep(ResyncPhase.LEFTOVERS, resync_step))
 
     async def resync(self, channels: list[dict], bridges: list[dict],
                      tracked: Callable[[str], bool],

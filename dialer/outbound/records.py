@@ -54,3 +54,13 @@ def recovered_outcome(*, bridged_at: dt.datetime | None, end: CallEnd | None,
     if end is None:
         return Recovered("human", now, None, True)
     return Recovered("human", end.ended_at, end.hangup_cause, True)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What a resync's recovery (outbound.store.recover) closed and gave back."""
+
+    lost: tuple[int, ...]       # attempts that never reached an agent, closed as lost
+    recovered: tuple[int, ...]  # attempts with an agent that ended unseen, closed as human
+    released: int               # claimed contacts and ringing action calls given back
+    hang_up: tuple[str, ...]    # closed attempts' channels still up: nobody handles them

@@ -12,8 +12,8 @@ import functools
 import logging
 import uuid
 from collections import Counter
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping
 
 import peewee as pw
 
@@ -24,12 +24,13 @@ from .sharing import CallInFlight, DialMode
 from ..core.tz import utc_now
 from . import store as dialing
 from ..followups import store as followups
-from ..features import Feature, StasisRoute
+from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep,
+                        StasisRoute)
 from ..beep import shell as beep
 from ..agents.shell import AgentSessions
 from .model import DialingSettings
 from .stats import PacingStats
-from .writer import AGENT_LEG_VAR, AttemptWriter
+from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
 
 log = logging.getLogger("dialer.outbound")
 HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
@@ -75,7 +76,8 @@ class OutboundCalls:
     def feature(self) -> Feature:
         return Feature("outbound",
                        stasis={"amd": StasisRoute(self._on_amd_route, lambda args: True)},
-                       channels=self.calls.keys, on_channel_destroyed=self.on_channel_destroyed)
+                       channels=self.calls.keys, on_channel_destroyed=self.on_channel_destroyed,
+                       resync=ResyncStep(ResyncPhase.CALLS, self._resync_step))
 
     async def _on_amd_route(self, event: dict, args: list[str]) -> None:
         await self.on_amd(event)
@@ -193,7 +195,28 @@ class OutboundCalls:
             await self._close(call, "failed")
         return True
 
-    async def adopt(self, in_agent_bridges: dict[int, list[str]]) -> None:
+    async def _resync_step(self, ari: AriClient, pbx: PbxSnapshot,
+                           handover: ResyncHandover) -> ResyncHandover:
+        """Calls found in the bridges of agents taken back carry on; this node's other open
+        attempts are closed (as human if they had reached an agent: their end is read
+        from the agent's leg), their channels still up hung up."""
+        await self.adopt(handover.taken_back)
+        ends = await call_ends(ari, list(handover.agent_legs))
+        recovered = await self.store.run(dialing.recover, self.node,
+                                         set(self.calls) | self.records.pending(), pbx.live,
+                                         self.now(), release_claims=pbx.first_connect,
+                                         ends=ends)
+        for channel_id in recovered.hang_up:
+            await ari.hangup(channel_id)
+        if recovered.recovered:
+            log.warning("resync: %d call(s) with an agent ended unseen, recorded as human: "
+                        "attempt(s) %s", len(recovered.recovered), list(recovered.recovered))
+        if recovered.lost or recovered.released:
+            log.warning("resync: %d attempt(s) closed as lost, %d claimed contact(s) released",
+                        len(recovered.lost), recovered.released)
+        return replace(handover, hung_up=handover.hung_up | set(recovered.hang_up))
+
+    async def adopt(self, in_agent_bridges: Mapping[int, list[str]]) -> None:
         """After a restart: campaign calls of this node found talking in an agent's bridge
         carry on (their attempt stays open, the rules run when they end)."""
         agent_of = {ch: agent for agent, chans in in_agent_bridges.items() for ch in chans}

@@ -23,7 +23,7 @@ from ..db.database import is_postgres
 from ..db.models import database_proxy
 from ..db.campaign_admin import amd_overrides
 from .amd import amd_arguments
-from .records import CallEnd, recovered_outcome
+from .records import CallEnd, Recovery, recovered_outcome
 from ..db.queries import claim_contacts
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
@@ -248,6 +248,11 @@ def progress(campaign_id: int) -> dict:
     }
 
 
+def progress_and_group(campaign_id: int) -> tuple[dict, int | None]:
+    """`progress`, and the campaign's agent group (None: any agent takes its calls)."""
+    return progress(campaign_id), Campaign.get_by_id(campaign_id).agent_group_id
+
+
 def preview_details(cc_id: int) -> dict:
     """What an agent sees of a contact offered in preview."""
     cc = CampaignContact.get_by_id(cc_id)
@@ -324,7 +329,7 @@ def agent_account(agent_id: int) -> int:
 
 
 def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
-            release_claims: bool, ends: dict[str, CallEnd] | None = None) -> dict:
+            release_claims: bool, ends: dict[str, CallEnd] | None = None) -> Recovery:
     """After a restart or a lost connection: close this node's open attempts that nothing
     tracks any more: a call that had reached its agent as "human" (ended as `ends` says,
     from the PBX, else now), any other as "lost"; the campaign's rules move the contact
@@ -362,10 +367,10 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
         released += (ActionCall.update(status="scheduled", node=None)
                      .where((ActionCall.status == "ringing") & (ActionCall.node == node))
                      .execute())
-    return {"lost": [a["id"] for a in orphans if a["outcome"] == "lost"],
-            "recovered": [a["id"] for a in orphans if a["outcome"] != "lost"],
-            "released": released,
-            "hang_up": [a["channel_id"] for a in orphans if a["channel_id"] in live]}
+    return Recovery(lost=tuple(a["id"] for a in orphans if a["outcome"] == "lost"),
+                    recovered=tuple(a["id"] for a in orphans if a["outcome"] != "lost"),
+                    released=released,
+                    hang_up=tuple(a["channel_id"] for a in orphans if a["channel_id"] in live))
 
 
 def renew_claims(cc_ids: list[int], node: str, now: dt.datetime) -> None:

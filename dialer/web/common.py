@@ -1,5 +1,6 @@
-"""What every API module shares: the app's Dialer key and request parsing whose errors
-name the field (the app's error middleware turns FieldError into a JSON 400)."""
+"""What every feature's HTTP routes share: the app's Dialer key, request parsing whose
+errors name the field (the app's error middleware turns FieldError into a JSON 400), and
+the answers of a store call (one object, a page of a list)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import json
 from typing import TYPE_CHECKING, Iterable, Protocol
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..db.validation import FieldError, reject_unknown
+from .shared_reads import SHARED_READS
 
 if TYPE_CHECKING:
     from ..agents.shell import AgentSessions
@@ -53,6 +56,31 @@ def path_id(request: web.Request, name: str = "id") -> int:
     return parse_id(name, request.match_info[name])
 
 
+def query_id(request: web.Request, name: str, *, blank_is_none: bool = False) -> int | None:
+    """An id in `?name=`, None when absent (or blank, with `blank_is_none`), else a 400."""
+    raw = request.query.get(name)
+    if raw is None or (blank_is_none and raw == ""):
+        return None
+    return parse_id(name, raw)
+
+
+def flag_query(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+async def run(request: web.Request, fn, /, *args, **kwargs):
+    """`fn(*args, **kwargs)` on the store's writer."""
+    return await request.app[DIALER].store.run(fn, *args, **kwargs)
+
+
+def now(request: web.Request) -> dt.datetime:
+    return request.app[DIALER].now()
+
+
+def answer(body: object, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status)
+
+
 async def json_body(request: web.Request, allowed: Iterable[str] | None = None) -> dict:
     """The request's JSON object (only `allowed` keys, if given), or a 400 naming the culprit."""
     try:
@@ -68,6 +96,37 @@ async def json_body(request: web.Request, allowed: Iterable[str] | None = None) 
     if allowed is not None:
         reject_unknown(body, allowed)
     return body
+
+
+async def import_form(request: web.Request) -> dict:
+    """multipart/form-data: a file part ("file" or "csv"), "mapping" as JSON text,
+    "list_name", "default_region", "campaign_id"."""
+    try:
+        form = await request.post()
+    except (HttpProcessingError, ValueError):  # a malformed part: aiohttp's own refusal
+        raise FieldError("body", "not a valid multipart/form-data body") from None
+    upload = form.get("file", form.get("csv"))
+    raw = upload.file.read() if isinstance(upload, web.FileField) else upload
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FieldError("csv", "the file is not UTF-8 text") from None
+
+    def field(name: str) -> str | None:  # the other parts are text fields, never files
+        value = form.get(name)
+        if isinstance(value, web.FileField):
+            raise FieldError(name, "must be a text field, not a file")
+        return value
+    try:
+        mapping = json.loads(field("mapping") or "null")
+    except json.JSONDecodeError:
+        raise FieldError("mapping", "not valid JSON") from None
+    campaign_id = field("campaign_id") or None
+    if campaign_id is not None:
+        campaign_id = parse_id("campaign_id", campaign_id)
+    return {"csv": raw, "mapping": mapping, "list_name": field("list_name"),
+            "default_region": field("default_region"), "campaign_id": campaign_id}
 
 
 RAW_TEXT = frozenset({"csv"})  # checked by their parser, line by line (a NUL is that row's error)
@@ -107,6 +166,19 @@ def page_args(request: web.Request) -> tuple[int, int]:
     if not 1 <= values["limit"] <= MAX_PAGE:
         raise FieldError("limit", f"between 1 and {MAX_PAGE}")
     return values["limit"], values["offset"]
+
+
+async def paged(request: web.Request, fn, *args, **kwargs) -> web.Response:
+    """A list, read beside the writer; identical requests at about the same time (browsers
+    polling a page) share one read (`SharedReads`)."""
+    limit, offset = page_args(request)
+    return web.json_response(await request.app[SHARED_READS].read(fn, *args, limit, offset,
+                                                                  **kwargs))
+
+
+async def read_one(request: web.Request, fn, *args) -> web.Response:
+    """One object, read beside the writer."""
+    return web.json_response(await request.app[DIALER].store.read(fn, *args))
 
 
 def page(request: web.Request, rows: list) -> web.Response:

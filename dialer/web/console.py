@@ -19,9 +19,9 @@ from ..outbound import amd
 from ..core.spreadsheet import spreadsheet_safe
 from ..db import pages, reports
 from ..db.listing import AttemptFilters
+from ..outbound.http import attempt_filters
 from . import access
 from .common import DIALER, path_id
-from .resources_api import attempt_filters
 from .shared_reads import SHARED_READS, SharedReads
 
 routes = web.RouteTableDef()

@@ -82,7 +82,7 @@ def _is_list(handler) -> bool:
         source = inspect.getsource(handler)
     except (OSError, TypeError):
         return False
-    return bool(re.search(r"\b(page|_paged|page_args)\(", source))
+    return bool(re.search(r"\b(page|_?paged|page_args)\(", source))
 
 
 _KEYS = re.compile(r"(?:json_body\(request,|reject_unknown\(\w+,)\s*(\([^)]*\)|[\w.]+)")

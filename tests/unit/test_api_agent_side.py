@@ -1,4 +1,4 @@
-"""Agents' side REST endpoints (dialer.web.agent_api) against a real Store over SQLite."""
+"""Agents' side REST endpoints (followups/http.py, agents/http.py) over a real Store."""
 
 from __future__ import annotations
 

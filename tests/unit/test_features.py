@@ -1,10 +1,14 @@
-"""The server's feature registry: Stasis routes, ChannelDestroyed order, resync sets."""
+"""The server's feature registry: Stasis routes, ChannelDestroyed order, resync sets and
+resync steps."""
 
 from __future__ import annotations
 
 import pytest
 
-from dialer.features import Feature, Features, StasisRoute
+from dataclasses import replace
+
+from dialer.features import (Feature, Features, PbxSnapshot, ResyncHandover, ResyncPhase,
+                             ResyncStep, StasisRoute)
 
 
 async def _handled(event: dict, args: list[str]) -> None:
@@ -67,3 +71,34 @@ async def test_resync_sets_and_clean_up():
     assert features.awaits_own_stasis("beep-snoop-1")
     assert not features.awaits_own_stasis("call-1")
     assert await features.clean_up(None, [{"id": "x"}, {"id": "y"}], []) == 4
+
+
+async def test_resync_steps_run_by_phase_each_handed_what_the_earlier_did():
+    """Registered in ChannelDestroyed order (calls, leftovers, agents), run as the phases
+    say: agents, calls, leftovers."""
+    ran: list[tuple[str, ResyncHandover]] = []
+    pbx = PbxSnapshot([{"id": "leg"}, {"id": "call"}, {"id": "stray"}], [], first_connect=True)
+
+    async def agents(ari, seen: PbxSnapshot, handover: ResyncHandover) -> ResyncHandover:
+        ran.append(("agents", handover))
+        return replace(handover, taken_back={7: ["call"]}, agent_legs=("leg",))
+
+    async def calls(ari, seen: PbxSnapshot, handover: ResyncHandover) -> ResyncHandover:
+        ran.append(("calls", handover))
+        assert seen is pbx and seen.live == {"leg", "call", "stray"}
+        return replace(handover, hung_up=handover.hung_up | {"stray"})
+
+    async def leftovers(ari, seen: PbxSnapshot, handover: ResyncHandover) -> ResyncHandover:
+        ran.append(("leftovers", handover))
+        return handover
+
+    features = Features([Feature("calls", resync=ResyncStep(ResyncPhase.CALLS, calls)),
+                         Feature("leftovers",
+                                 resync=ResyncStep(ResyncPhase.LEFTOVERS, leftovers)),
+                         Feature("beep"),
+                         Feature("agents", resync=ResyncStep(ResyncPhase.AGENTS, agents))])
+    last = await features.resync(None, pbx)
+    assert [name for name, _ in ran] == ["agents", "calls", "leftovers"]
+    assert ran[0][1] == ResyncHandover()
+    assert ran[1][1].taken_back == {7: ["call"]} and ran[1][1].agent_legs == ("leg",)
+    assert ran[2][1].hung_up == {"stray"} == last.hung_up

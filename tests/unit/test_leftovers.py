@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dialer.features import PbxSnapshot, ResyncHandover
 from dialer.leftovers.shell import Leftovers, stasis_args
 
 
@@ -54,3 +55,19 @@ async def test_waiting_callers_rerun_talkers_kept_the_rest_hung_up():
     assert await left.on_channel_destroyed("talk-a")
     assert "talk-b" in ari.hung_up and ari.destroyed == ["inbound-1"] and not left.talking
     assert not await left.on_channel_destroyed("talk-b")
+
+
+async def test_its_resync_step_leaves_what_earlier_steps_hung_up_and_what_is_tracked():
+    ari, restarted = StubAri(), []
+
+    async def restart(event):
+        restarted.append(event["channel"]["id"])
+
+    left = Leftovers(ari, "dialer")
+    step = left.feature(lambda: {"tracked"}, restart).resync
+    channels = [channel("hung", "dialer,amd,HUMAN,"), channel("tracked", "dialer,amd,HUMAN,"),
+                channel("lost", "dialer,amd,HUMAN,"), channel("caller", "dialer,inbound,+1")]
+    handover = ResyncHandover(hung_up=frozenset({"hung"}))
+    assert await step.run(ari, PbxSnapshot(channels, [], first_connect=False),
+                          handover) is handover
+    assert ari.hung_up == ["lost"] and restarted == ["caller"]

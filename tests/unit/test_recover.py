@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dialer.outbound.records import CallEnd, parse_last_call
+from dialer.outbound.records import CallEnd, Recovery, parse_last_call
 from dialer.outbound import store as dialing
 from dialer.db.models import ActionCall, Attempt, CampaignContact, Contact, database_proxy
 from tests.campaign_seed import seed_campaign
@@ -27,7 +27,7 @@ def test_orphans_closed_as_lost_tracked_kept_stranded_claims_released(db):
 
     kept = dialing.recover("n1", {"ch-tracked"}, {"ch-tracked", "ch-live"}, NOW,
                            release_claims=False)
-    assert kept["hang_up"] == ["ch-live"] and kept["released"] == 0
+    assert kept.hang_up == ("ch-live",) and kept.released == 0
     states = {cc.contact_id: cc.state for cc in CampaignContact.select()}
     assert states[stranded] == "in_progress"  # a reconnect: the runner may be dialling it
     assert states[gone] == states[live] == "rescheduled"  # lost: called again, later
@@ -40,14 +40,14 @@ def test_orphans_closed_as_lost_tracked_kept_stranded_claims_released(db):
     elsewhere = ActionCall.create(account=account, contact=gone, due_at=NOW, status="ringing",
                                   node="n2")
     started = dialing.recover("n1", {"ch-tracked"}, set(), NOW, release_claims=True)
-    assert started == {"lost": [], "recovered": [], "released": 2, "hang_up": []}
+    assert started == Recovery(lost=(), recovered=(), released=2, hang_up=())
     assert ActionCall.get_by_id(ringing.id).status == "scheduled"  # rung again, not lost
     assert ActionCall.get_by_id(elsewhere.id).status == "ringing"  # node n2 is ringing it
     stranded_cc = CampaignContact.get(contact=stranded)
     assert stranded_cc.state == "waiting" and stranded_cc.claimed_by is None
     assert CampaignContact.get(contact=tracked).state == "in_progress"  # its call goes on
     # Another node's open attempts are not ours to close.
-    assert dialing.recover("n2", set(), set(), NOW, release_claims=True)["lost"] == []
+    assert dialing.recover("n2", set(), set(), NOW, release_claims=True).lost == ()
     assert Attempt.get(channel_id="ch-tracked").ended_at is None
 
 
@@ -75,8 +75,8 @@ def test_a_call_that_ended_with_its_agent_unseen_is_recorded_as_human(db):
     assert (rows["ch-ended"].ended_at - rows["ch-ended"].bridged_at).total_seconds() == 35
     assert rows["ch-up"].outcome == "human" and rows["ch-up"].ended_at == NOW.replace(tzinfo=None)
     assert rows["ch-ringing"].outcome == "lost"
-    assert got["hang_up"] == ["ch-up"] and sorted(got["recovered"]) == sorted(
-        [rows["ch-ended"].id, rows["ch-up"].id]) and got["lost"] == [rows["ch-ringing"].id]
+    assert got.hang_up == ("ch-up",) and sorted(got.recovered) == sorted(
+        [rows["ch-ended"].id, rows["ch-up"].id]) and got.lost == (rows["ch-ringing"].id,)
     # Reached: the rules close the contact (max 3 attempts left), never call it again.
     states = {cc.contact_id: cc.state for cc in CampaignContact.select()}
     assert states[ended] == states[still_up] == "completed"

@@ -1,4 +1,4 @@
-"""The REST API's read side (dialer.web.resources_api) over a real SQLite database:
+"""The REST API's read side (the features' http.py routes) over a real SQLite database:
 lists paged in SQL, objects by id, campaign profiles, and recordings fetched from ARI."""
 
 from __future__ import annotations

@@ -1,24 +1,26 @@
-"""REST API read side: every object by id and every list, paged (`?limit=`, `?offset=`:
-{"items", "total", "limit", "offset"}), the audio of recorded calls, and the OpenAPI
-document of the whole API (`GET /api/openapi.json`)."""
+"""Campaigns over HTTP: their settings, contacts (and imports), filters, rules and caller
+ids; running them (start, suspend...), their progress and why a contact is not called; and
+their calls: attempts (by campaign or account), recordings. Lists are paged (`?limit=`,
+`?offset=`: {"items", "total", "limit", "offset"})."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from urllib.parse import quote
 
 from aiohttp import web
 
-from ..ari.errors import AriNotFound
-from ..db import listing
+from ..db import campaign_admin, contacts, listing
+from ..db import campaigns as campaign_db
 from ..db.fields import to_naive_utc
 from ..db.listing import AttemptFilters
-from ..db.validation import FieldError
-from . import openapi
-from .access import check_fields, identity
-from .common import DIALER, page_args, parse_id, path_id
-from .shared_reads import SHARED_READS
+from ..db.validation import FieldError, NotFoundError, reject_unknown
+from ..web import access
+from ..web.access import check_fields, identity
+from ..web.common import DIALER, flag_query as _flag_query, json_body, page, path_id
+from ..web.common import import_form, paged as _paged, query_id, read_one as _one
+from ..web.recordings import stream_recording
+from ..web.shared_reads import SHARED_READS
+from . import store as dialing
 
 routes = web.RouteTableDef()
 
@@ -27,45 +29,8 @@ def _store(request: web.Request):
     return request.app[DIALER].store
 
 
-def _not_found(field: str, message: str) -> web.HTTPNotFound:
-    return web.HTTPNotFound(text=json.dumps({"error": {"field": field, "message": message}}),
-                            content_type="application/json")
-
-
 def _int_query(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return None
-    return parse_id(name, raw)
-
-
-def _flag_query(request: web.Request, name: str) -> bool:
-    return request.query.get(name, "").lower() in ("1", "true", "yes")
-
-
-async def _paged(request: web.Request, fn, *args, **kwargs) -> web.Response:
-    """A list, read beside the writer; identical requests at about the same time (browsers
-    polling a page) share one read (`SharedReads`)."""
-    limit, offset = page_args(request)
-    return web.json_response(await request.app[SHARED_READS].read(fn, *args, limit, offset,
-                                                                  **kwargs))
-
-
-async def _one(request: web.Request, fn, *args) -> web.Response:
-    return web.json_response(await _store(request).read(fn, *args))
-
-
-# ---- accounts and plans ---------------------------------------------------------------
-@routes.get("/api/accounts/{id}")
-async def get_account(request: web.Request) -> web.Response:
-    """An account: name, company number, plan, time zone, business hours."""
-    return await _one(request, listing.get_account, path_id(request))
-
-
-@routes.get("/api/plans/{id}")
-async def get_plan(request: web.Request) -> web.Response:
-    """A service plan, with the number of accounts on it."""
-    return await _one(request, listing.get_plan, path_id(request))
+    return query_id(request, name, blank_is_none=True)
 
 
 # ---- contacts -------------------------------------------------------------------------
@@ -112,7 +77,7 @@ async def delete_rule(request: web.Request) -> web.Response:
     result = await _store(request).run(listing.delete_rule, path_id(request),
                                        path_id(request, "rule_id"))
     if result is None:
-        raise _not_found("rule_id", "no such rule in this campaign")
+        raise NotFoundError("rule_id", "no such rule in this campaign")
     return web.json_response(result)
 
 
@@ -122,7 +87,7 @@ async def list_caller_ids(request: web.Request) -> web.Response:
     return await _paged(request, listing.list_caller_ids, path_id(request))
 
 
-# ---- filters, agent groups, agents -----------------------------------------------------
+# ---- filters -----------------------------------------------------------------
 @routes.get("/api/accounts/{id}/filters")
 async def list_filters(request: web.Request) -> web.Response:
     """The account's contact filters and their definitions."""
@@ -133,32 +98,6 @@ async def list_filters(request: web.Request) -> web.Response:
 async def get_filter(request: web.Request) -> web.Response:
     """A contact filter and its definition."""
     return await _one(request, listing.get_filter, path_id(request))
-
-
-@routes.get("/api/accounts/{id}/agent-groups")
-async def list_agent_groups(request: web.Request) -> web.Response:
-    """The account's agent groups, their options and member agents."""
-    return await _paged(request, listing.list_agent_groups, path_id(request))
-
-
-@routes.get("/api/agent-groups/{id}")
-async def get_agent_group(request: web.Request) -> web.Response:
-    """An agent group, its options and member agents."""
-    return await _one(request, listing.get_agent_group, path_id(request))
-
-
-@routes.get("/api/accounts/{id}/agents")
-async def list_agents(request: web.Request) -> web.Response:
-    """The account's agents: user, desk phone endpoint, stored state, groups.
-    `?group_id=` one group's members."""
-    return await _paged(request, listing.list_agents, path_id(request),
-                        group_id=_int_query(request, "group_id"))
-
-
-@routes.get(r"/api/agents/{id:\d+}")
-async def get_agent(request: web.Request) -> web.Response:
-    """An agent: user, desk phone endpoint, stored state, groups."""
-    return await _one(request, listing.get_agent, path_id(request))
 
 
 # ---- attempts and recordings -------------------------------------------------------------
@@ -232,85 +171,140 @@ async def list_campaign_recordings(request: web.Request) -> web.Response:
     return await _paged(request, listing.list_campaign_recordings, path_id(request))
 
 
-async def _stream_recording(request: web.Request, name: str) -> web.StreamResponse:
-    """Relay Asterisk's stored recording `name` to the client (404 "recording" if gone)."""
-    try:
-        upstream = await request.app[DIALER].ari.open_stored_recording(name)
-    except AriNotFound:
-        raise _not_found("recording", f"Asterisk has no stored recording {name!r}") from None
-    try:
-        response = web.StreamResponse(headers={
-            "Content-Type": upstream.headers.get("Content-Type", "application/octet-stream"),
-            "Content-Disposition": f'inline; filename="{quote(name)}"'})
-        if upstream.content_length is not None:
-            response.content_length = upstream.content_length
-        await response.prepare(request)
-        async for chunk in upstream.content.iter_chunked(64 * 1024):
-            await response.write(chunk)
-        await response.write_eof()
-        return response
-    finally:
-        upstream.release()
-
-
 @routes.get("/api/attempts/{id}/recording")
 async def get_recording(request: web.Request) -> web.StreamResponse:
     """The call's recording (the audio file, as Asterisk stored it); 404 with field
     "recording" when the call was not recorded or Asterisk no longer has the file."""
     name = await _store(request).run(listing.recording_name, path_id(request))
     if not name:
-        raise _not_found("recording", "this call was not recorded")
-    return await _stream_recording(request, name)
+        raise NotFoundError("recording", "this call was not recorded")
+    return await stream_recording(request, name)
 
 
-@routes.get("/api/accounts/{id}/voicemails/{voicemail_id}/recording")
-async def get_voicemail_recording(request: web.Request) -> web.StreamResponse:
-    """A voicemail's audio, as Asterisk stored it; 404 with field "recording" when
-    Asterisk no longer has the file."""
-    name = await _store(request).run(listing.voicemail_recording, path_id(request),
-                                     path_id(request, "voicemail_id"))
-    if name is None:
-        raise _not_found("voicemail_id", "no such voicemail in this account")
-    return await _stream_recording(request, name)
+# ---- campaigns: settings, run, progress ------------------------------------------------
+@routes.get("/api/accounts/{id}/campaigns")
+async def list_campaigns(request: web.Request) -> web.Response:
+    """The account's campaigns the caller's profile shows; `?status=running` to filter."""
+    who, account_id = identity(request), path_id(request)
+    return page(request, await _store(request).run(
+        campaign_admin.list_campaigns, account_id, request.query.get("status"),
+        who.sees_campaign))
 
 
-# ---- followups, suppression, inbound --------------------------------------------------------
-@routes.get("/api/accounts/{id}/followups")
-async def list_account_followups(request: web.Request) -> web.Response:
-    """The account's followups by start time, in the campaigns the caller's profile shows
-    (and those of no campaign). Filters: `?status=`, `?agent_id=`, `?contact_id=`."""
-    return await _paged(request, listing.list_account_followups, path_id(request),
-                        visible=identity(request).campaigns,
-                        status=request.query.get("status"),
-                        agent_id=_int_query(request, "agent_id"),
-                        contact_id=_int_query(request, "contact_id"))
+@routes.get("/api/campaigns/{id}")
+async def get_campaign(request: web.Request) -> web.Response:
+    return web.json_response(await _store(request).run(campaign_admin.get_campaign,
+                                                       path_id(request)))
 
 
-@routes.get("/api/campaigns/{id}/suppression-lists")
-async def list_campaign_suppression_lists(request: web.Request) -> web.Response:
-    """The suppression lists attached to the campaign."""
-    return await _paged(request, listing.list_campaign_suppression_lists, path_id(request))
+@routes.patch("/api/campaigns/{id}")
+async def update_campaign(request: web.Request) -> web.Response:
+    """Change a campaign's settings (the fields of its creation); not when archived."""
+    body = await json_body(request)
+    return web.json_response(await _store(request).run(campaign_admin.update_campaign,
+                                                       path_id(request), **body))
 
 
-@routes.get("/api/accounts/{id}/ring-group")
-async def get_ring_group(request: web.Request) -> web.Response:
-    """The company number's call options and its members in ring order; 404 with field
-    "ring_group" until one is set (PUT)."""
-    group = await _store(request).run(listing.get_ring_group, path_id(request))
-    if group is None:
-        raise _not_found("ring_group", "the account has no ring group yet")
-    return web.json_response(group)
+@routes.post("/api/campaigns/{id}/{action:start|suspend|resume|terminate|archive}")
+async def campaign_action(request: web.Request) -> web.Response:
+    status = {"start": "running", "resume": "running", "suspend": "suspended",
+              "terminate": "terminated", "archive": "archived"}[request.match_info["action"]]
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_db.set_status, path_id(request), status))
 
 
-@routes.get("/api/accounts/{id}/action-calls")
-async def list_action_calls(request: web.Request) -> web.Response:
-    """The account's action-plan calls, newest first; `?status=` to filter."""
-    return await _paged(request, listing.list_action_calls, path_id(request),
-                        status=request.query.get("status"))
+@routes.get("/api/campaigns/{id}/progress")
+async def campaign_progress(request: web.Request) -> web.Response:
+    dialer = request.app[DIALER]
+    campaign_id = path_id(request)
+    counts, group = await request.app[SHARED_READS].read(dialing.progress_and_group,
+                                                        campaign_id)
+    body = dict(counts)
+    body["agents"] = sum(1 for v in dialer.agents.views()
+                         if group is None or group in v.groups)
+    body["in_flight"] = dialer.calls.in_flight(campaign_id)
+    return web.json_response(body)
 
 
-# ---- the API's own description -----------------------------------------------------------
-@routes.get("/api/openapi.json")
-async def openapi_document(request: web.Request) -> web.Response:
-    """This API, as an OpenAPI 3.1 document built from the running app's routes."""
-    return web.json_response(openapi.document(request.app))
+@routes.get("/api/campaigns/{id}/contacts/{contact}/why")
+async def why_not(request: web.Request) -> web.Response:
+    dialer = request.app[DIALER]
+    return web.json_response(await dialer.store.run(campaign_db.why_not, path_id(request),
+                                                    path_id(request, "contact"), dialer.now()))
+
+
+@routes.post("/api/accounts/{id}/contacts/import")
+async def import_contacts(request: web.Request) -> web.Response:
+    if request.content_type.startswith("multipart/"):
+        body = await import_form(request)
+    else:
+        body = await json_body(request)
+        reject_unknown(body, ("csv", "mapping", "list_name", "default_region", "campaign_id"))
+    campaign_id = body.get("campaign_id")
+    await access.check_fields(request, access.identity(request), {"campaign_id": campaign_id})
+    store = request.app[DIALER].store
+    result = await store.run(contacts.import_contacts, path_id(request),
+                             body.get("list_name") or "Import", body.get("csv"),
+                             body.get("mapping"), body.get("default_region") or "US",
+                             campaign_id)
+    return web.json_response(result, status=201)
+
+
+@routes.post("/api/accounts/{id}/filters")
+async def create_filter(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    reject_unknown(body, ("name", "definition"))
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(contacts.create_filter, path_id(request),
+                                             body.get("name"), body.get("definition")),
+                             status=201)
+
+
+@routes.get("/api/filters/{id}/contacts")
+async def filter_contacts(request: web.Request) -> web.Response:
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(contacts.filter_contacts, path_id(request)))
+
+
+@routes.post("/api/campaigns/{id}/filters/{filter_id}")
+async def attach_filter(request: web.Request) -> web.Response:
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(contacts.attach_filter, path_id(request),
+                                             path_id(request, "filter_id")))
+
+
+@routes.post("/api/accounts/{id}/campaigns")
+async def create_campaign(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_admin.create_campaign, path_id(request),
+                                             **body), status=201)
+
+
+@routes.post("/api/campaigns/{id}/clone")
+async def clone_campaign(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    reject_unknown(body, ("name",))
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_admin.clone_campaign, path_id(request),
+                                             body.get("name")), status=201)
+
+
+@routes.post("/api/campaigns/{id}/caller-ids")
+async def add_callerpath_id(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    reject_unknown(body, ("number",))
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_admin.add_caller_id, path_id(request),
+                                             body.get("number")), status=201)
+
+
+@routes.post("/api/campaigns/{id}/rules")
+async def add_rule(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    reject_unknown(body, ("condition", "action", "params", "position"))
+    if "action" not in body:
+        raise FieldError("action", "required")
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(campaign_admin.add_rule, path_id(request), **body),
+                             status=201)

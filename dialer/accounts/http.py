@@ -1,5 +1,5 @@
-"""REST API for accounts as seen by their users: users, roles, profiles, API tokens, the
-campaign list (filtered by the caller's profile), campaign settings and agents' sessions.
+"""Accounts over HTTP, as seen by their users: service plans, accounts, users, roles,
+profiles, API tokens.
 
 Every change to users, roles, profiles and tokens passes the caller's identity to db.auth,
 which refuses (403) anything reaching beyond the caller (dialer.core.privileges)."""
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..db import accounts, auth, campaign_admin
-from ..db.models import Agent, User
-from . import signin
-from .access import identity, shows_session
-from .common import DIALER, json_body, page, path_id
-from .pbx_checks import check_endpoint
+from ..db import accounts, auth, listing, plans
+from ..db.validation import reject_unknown
+from ..web import signin
+from ..web.access import identity
+from ..web.common import DIALER, json_body, page, path_id, read_one as _one
+from ..web.pbx_checks import check_endpoint
 
 routes = web.RouteTableDef()
 
@@ -29,27 +29,51 @@ async def list_accounts(request: web.Request) -> web.Response:
     return page(request, await _store(request).run(accounts.list_accounts, only))
 
 
-@routes.get("/api/accounts/{id}/campaigns")
-async def list_campaigns(request: web.Request) -> web.Response:
-    """The account's campaigns the caller's profile shows; `?status=running` to filter."""
-    who, account_id = identity(request), path_id(request)
-    return page(request, await _store(request).run(
-        campaign_admin.list_campaigns, account_id, request.query.get("status"),
-        who.sees_campaign))
+@routes.get("/api/accounts/{id}")
+async def get_account(request: web.Request) -> web.Response:
+    """An account: name, company number, plan, time zone, business hours."""
+    return await _one(request, listing.get_account, path_id(request))
 
 
-@routes.get("/api/campaigns/{id}")
-async def get_campaign(request: web.Request) -> web.Response:
-    return web.json_response(await _store(request).run(campaign_admin.get_campaign,
-                                                       path_id(request)))
+@routes.get("/api/plans/{id}")
+async def get_plan(request: web.Request) -> web.Response:
+    """A service plan, with the number of accounts on it."""
+    return await _one(request, listing.get_plan, path_id(request))
 
 
-@routes.patch("/api/campaigns/{id}")
-async def update_campaign(request: web.Request) -> web.Response:
-    """Change a campaign's settings (the fields of its creation); not when archived."""
+@routes.get("/api/plans")
+async def list_plans(request: web.Request) -> web.Response:
+    include = request.query.get("include_disabled", "").lower() in ("1", "true", "yes")
+    return page(request, await request.app[DIALER].store.run(plans.list_plans, include))
+
+
+@routes.post("/api/plans")
+async def create_plan(request: web.Request) -> web.Response:
     body = await json_body(request)
-    return web.json_response(await _store(request).run(campaign_admin.update_campaign,
-                                                       path_id(request), **body))
+    return web.json_response(await request.app[DIALER].store.run(plans.create_plan, **body),
+                             status=201)
+
+
+@routes.patch("/api/plans/{id}")
+async def update_plan(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    store = request.app[DIALER].store
+    return web.json_response(await store.run(plans.update_plan, path_id(request), **body))
+
+
+@routes.post("/api/plans/{id}/{action:enable|disable}")
+async def plan_enabled(request: web.Request) -> web.Response:
+    store = request.app[DIALER].store
+    enabled = request.match_info["action"] == "enable"
+    return web.json_response(await store.run(plans.set_plan_enabled, path_id(request), enabled))
+
+
+@routes.post("/api/accounts")
+async def create_account(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    reject_unknown(body, ("name", "plan_id", "company_number", "timezone"))
+    return web.json_response(await request.app[DIALER].store.run(
+        accounts.create_account, **body), status=201)
 
 
 # ---- users ------------------------------------------------------------------------------
@@ -145,20 +169,3 @@ async def update_profile(request: web.Request) -> web.Response:
     body = await json_body(request)
     return web.json_response(await _store(request).run(
         auth.update_profile, path_id(request), identity(request), **body))
-
-
-# ---- agents' sessions ---------------------------------------------------------------------
-@routes.get("/api/agents/sessions")
-async def agent_sessions(request: web.Request) -> web.Response:
-    """Live agent sessions of the caller's account (every account for manage_system);
-    only their own for a caller who manages neither users nor campaigns (an agent); none
-    whose contact or call is of a campaign outside the caller's profile."""
-    who, agents = identity(request), request.app[DIALER].agents
-    ids = sorted(agents.sessions)
-    if not (who.may("manage_users") or who.may("manage_campaigns")):
-        ids = [a for a in ids if a == who.agent_id]
-    elif "manage_system" not in who.privileges:
-        mine = set(await _store(request).run(lambda: [a.id for a in Agent.select(Agent.id).join(
-            User).where(User.account == who.account_id)]))
-        ids = [a for a in ids if a in mine]
-    return page(request, [s for s in map(agents.describe, ids) if shows_session(who, s)])

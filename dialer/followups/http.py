@@ -1,61 +1,24 @@
-"""The agents' side REST API: followups, suppression lists, scripts, dispositions, timeline.
+"""Followups and suppression lists over HTTP: an agent's followups, the account's
+on-demand strategy, suppression lists and their entries.
 
-Registered by `create_app`, whose `json_errors` middleware turns FieldError, ConflictError
-and DoesNotExist into {"error": {"field", "message"}}.
+Registered by `dialer.web.app.create_app`, whose `json_errors` middleware turns FieldError,
+ConflictError and DoesNotExist into {"error": {"field", "message"}}.
 Followup steps tied to a call (offer, launch, complete, expire) belong to the runtime and
 have no endpoint: marking one launched without dialling it would be a lie.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from aiohttp import web
 
-from ..db import permissions, scripts, suppression, timeline
-from ..followups import store as followups
-from ..followups.decisions import utc
-from ..db.validation import FieldError, boolean
-from . import access
-from .common import DIALER, json_body, page, parse_id, path_id
+from ..db import listing, suppression
+from . import store as followups
+from ..db.validation import FieldError
+from ..web import access
+from ..web.common import answer as _json, json_body, page, paged, path_id, query_id
+from ..web.common import now as _now, query_id as _query_int, run as _run
 
 routes = web.RouteTableDef()
-
-
-
-
-async def _run(request: web.Request, fn, /, *args, **kwargs):
-    return await request.app[DIALER].store.run(fn, *args, **kwargs)
-
-
-def _now(request: web.Request) -> dt.datetime:
-    return request.app[DIALER].now()
-
-
-
-
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status)
-
-
-
-
-def _query_int(request: web.Request, name: str) -> int | None:
-    value = request.query.get(name)
-    if value is None:
-        return None
-    return parse_id(name, value)
-
-
-def _query_time(request: web.Request, name: str) -> dt.datetime | None:
-    value = request.query.get(name)
-    if value is None:
-        return None
-    try:
-        return utc(dt.datetime.fromisoformat(value))
-    except ValueError:
-        raise FieldError(name, "not an ISO 8601 date and time") from None
 
 
 # --- followups ----------------------------------------------------------------------------
@@ -121,15 +84,6 @@ async def attach_strategy_list(request: web.Request) -> web.Response:
 async def detach_strategy_list(request: web.Request) -> web.Response:
     return _json(await _run(request, suppression.detach_from_strategy, path_id(request, "list"),
                             path_id(request)))
-
-
-@routes.post("/api/agents/{id}/manual-dial/check")
-async def check_manual_dial(request: web.Request) -> web.Response:
-    """May this agent dial this number by hand? 200 with the E.164 number, else 409."""
-    agent_id = path_id(request)
-    body = await json_body(request, ("number", "default_region"))
-    return _json(await _run(request, permissions.check_manual_dial, agent_id,
-                            body.get("number"), body.get("default_region")))
 
 
 # --- suppression lists ----------------------------------------------------------------------
@@ -212,97 +166,18 @@ async def detach_campaign_list(request: web.Request) -> web.Response:
                             path_id(request)))
 
 
-# --- scripts, answers, dispositions, timeline -------------------------------------------------
+@routes.get("/api/accounts/{id}/followups")
+async def list_account_followups(request: web.Request) -> web.Response:
+    """The account's followups by start time, in the campaigns the caller's profile shows
+    (and those of no campaign). Filters: `?status=`, `?agent_id=`, `?contact_id=`."""
+    return await paged(request, listing.list_account_followups, path_id(request),
+                       visible=access.identity(request).campaigns,
+                       status=request.query.get("status"),
+                       agent_id=query_id(request, "agent_id", blank_is_none=True),
+                       contact_id=query_id(request, "contact_id", blank_is_none=True))
 
 
-@routes.get("/api/accounts/{id}/scripts")
-async def list_scripts(request: web.Request) -> web.Response:
-    return page(request, await _run(request, scripts.list_scripts, path_id(request)))
-
-
-@routes.post("/api/accounts/{id}/scripts")
-async def create_script(request: web.Request) -> web.Response:
-    account_id = path_id(request)
-    body = await json_body(request, ("name", "definition", "dispositions"))
-    return _json(await _run(request, scripts.create_script, account_id, **body), 201)
-
-
-@routes.get("/api/scripts/{id}")
-async def get_script(request: web.Request) -> web.Response:
-    return _json(await _run(request, scripts.get_script, path_id(request)))
-
-
-@routes.patch("/api/scripts/{id}")
-async def update_script(request: web.Request) -> web.Response:
-    script_id = path_id(request)
-    body = await json_body(request, ("name", "definition", "dispositions"))
-    return _json(await _run(request, scripts.update_script, script_id, **body))
-
-
-@routes.delete("/api/scripts/{id}")
-async def delete_script(request: web.Request) -> web.Response:
-    return _json(await _run(request, scripts.delete_script, path_id(request)))
-
-
-@routes.get("/api/attempts/{id}/script")
-async def attempt_script(request: web.Request) -> web.Response:
-    return _json({"script": await _run(request, scripts.attempt_script, path_id(request))})
-
-
-def _agent_id(body: dict) -> int | None:
-    value = body.get("agent_id")
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise FieldError("agent_id", "not an id")
-    return value
-
-
-@routes.put("/api/attempts/{id}/answers")
-async def store_answers(request: web.Request) -> web.Response:
-    attempt_id = path_id(request)
-    body = await json_body(request, ("answers", "partial", "agent_id"))
-    return _json(await _run(request, scripts.store_answers, attempt_id, body.get("answers"),
-                            now=_now(request), agent_id=_agent_id(body),
-                            partial=boolean("partial", body.get("partial", False))))
-
-
-@routes.put("/api/attempts/{id}/disposition")
-async def set_disposition(request: web.Request) -> web.Response:
-    attempt_id = path_id(request)
-    body = await json_body(request, ("disposition", "agent_id"))
-    return _json(await _run(request, scripts.set_disposition, attempt_id,
-                            body.get("disposition"), now=_now(request),
-                            agent_id=_agent_id(body)))
-
-
-def _search_args(request: web.Request) -> dict:
-    return {"since": _query_time(request, "since"), "until": _query_time(request, "until"),
-            "item_id": request.query.get("item_id"), "value": request.query.get("value")}
-
-
-@routes.get("/api/contacts/{id}/answers")
-async def contact_answers(request: web.Request) -> web.Response:
-    return page(request, await _run(request, scripts.search_answers, contact_id=path_id(request),
-                            visible=access.identity(request).campaigns,
-                            **_search_args(request)))
-
-
-@routes.get("/api/script-answers")
-async def search_answers(request: web.Request) -> web.Response:
-    """By campaign_id, contact_id, or an agent's session (agent_id with since/until); in
-    the campaigns the caller's profile shows. Needs manage_campaigns, except for agents
-    reading their own answers (agent_id their own)."""
-    who = access.identity(request)
-    named = {name: _query_int(request, name) for name in ("contact_id", "campaign_id",
-                                                           "agent_id")}
-    if not who.may("manage_campaigns") and (named["agent_id"] is None
-                                            or named["agent_id"] != who.agent_id):
-        raise access.deny(403, "agent_id", "needs manage_campaigns, or your own agent_id")
-    await access.check_fields(request, who, named)
-    return page(request, await _run(request, scripts.search_answers, **named,
-                                    visible=who.campaigns, **_search_args(request)))
-
-
-@routes.get("/api/contacts/{id}/timeline")
-async def contact_timeline(request: web.Request) -> web.Response:
-    return _json(await _run(request, timeline.contact_timeline, path_id(request),
-                            access.identity(request).campaigns))
+@routes.get("/api/campaigns/{id}/suppression-lists")
+async def list_campaign_suppression_lists(request: web.Request) -> web.Response:
+    """The suppression lists attached to the campaign."""
+    return await paged(request, listing.list_campaign_suppression_lists, path_id(request))

@@ -1,0 +1,1 @@
+"""Accounts: plans, users, roles, profiles, API tokens (HTTP routes; store in dialer/db)."""

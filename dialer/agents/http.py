@@ -1,0 +1,261 @@
+"""An agent's desk over HTTP: the live session (log in and out, ready, the preview on
+screen, manual dials), the session list, and what the agent fills in on a call: scripts,
+answers, dispositions; a contact's timeline.
+
+Registered by `dialer.web.app.create_app`, whose `json_errors` middleware maps the domain
+errors (FieldError, ConflictError, AgentStateError...) to {"error": {"field", "message"}}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp import web
+
+from ..db import accounts, listing, permissions, scripts, timeline
+from ..db.validation import FieldError, boolean, reject_unknown
+from ..followups.decisions import utc
+from ..web import access, signin
+from ..web.access import identity, shows_session
+from ..web.common import DIALER, answer as _json, json_body, page, path_id, query_id
+from ..web.common import now as _now, paged as _paged, read_one as _one, run as _run
+from ..web.pbx_checks import check_endpoint
+from . import store
+
+routes = web.RouteTableDef()
+
+
+def _query_time(request: web.Request, name: str) -> dt.datetime | None:
+    value = request.query.get(name)
+    if value is None:
+        return None
+    try:
+        return utc(dt.datetime.fromisoformat(value))
+    except ValueError:
+        raise FieldError(name, "not an ISO 8601 date and time") from None
+
+
+# --- the live session ---------------------------------------------------------------------
+
+
+@routes.post("/api/agents/{id}/{action:login|logout|ready|not-ready}")
+async def agent_action(request: web.Request) -> web.Response:
+    agents = request.app[DIALER].agents
+    agent_id, action = path_id(request), request.match_info["action"]
+    access.live_session(request, agent_id)
+    if action == "login":
+        return web.json_response(await agents.login(agent_id))
+    if action == "logout":
+        await agents.logout(agent_id)
+    else:
+        await agents.set_ready(agent_id, action == "ready")
+    return web.json_response(agents.describe(agent_id))
+
+
+@routes.get("/api/agents/{id}/preview")
+async def agent_preview(request: web.Request) -> web.Response:
+    """The contact on the agent's screen in a preview campaign (null if none)."""
+    return web.json_response({"preview": access.live_session(request, path_id(request))
+                              .get("preview")})  # a logged-out agent's has none
+
+
+@routes.post("/api/agents/{id}/preview/{action:dial|skip}")
+async def agent_preview_action(request: web.Request) -> web.Response:
+    dialer, agent_id = request.app[DIALER], path_id(request)
+    access.live_session(request, agent_id)
+    if request.match_info["action"] == "dial":
+        return web.json_response(await dialer.runner.dial_preview(agent_id))
+    await dialer.agents.skip_preview(agent_id)
+    return web.json_response(dialer.agents.describe(agent_id))
+
+
+@routes.post("/api/agents/{id}/manual-dial")
+async def manual_dial(request: web.Request) -> web.Response:
+    """Dial a number by hand, for an agent whose group allows it; never a suppressed one."""
+    dialer, agent_id = request.app[DIALER], path_id(request)
+    access.live_session(request, agent_id)
+    body = await json_body(request, ("number", "default_region"))
+    allowed = await dialer.store.run(permissions.check_manual_dial, agent_id,
+                                     body.get("number"), body.get("default_region"))
+    return web.json_response(await dialer.runner.dial_manual(agent_id, allowed["number"]))
+
+
+@routes.post("/api/agents/{id}/manual-dial/check")
+async def check_manual_dial(request: web.Request) -> web.Response:
+    """May this agent dial this number by hand? 200 with the E.164 number, else 409."""
+    agent_id = path_id(request)
+    body = await json_body(request, ("number", "default_region"))
+    return _json(await _run(request, permissions.check_manual_dial, agent_id,
+                            body.get("number"), body.get("default_region")))
+
+
+@routes.get("/api/agents/sessions")
+async def agent_sessions(request: web.Request) -> web.Response:
+    """Live agent sessions of the caller's account (every account for manage_system);
+    only their own for a caller who manages neither users nor campaigns (an agent); none
+    whose contact or call is of a campaign outside the caller's profile."""
+    who, agents = identity(request), request.app[DIALER].agents
+    ids = sorted(view.agent_id for view in agents.views())
+    if not (who.may("manage_users") or who.may("manage_campaigns")):
+        ids = [a for a in ids if a == who.agent_id]
+    elif "manage_system" not in who.privileges:
+        mine = await _run(request, store.account_agents, who.account_id)
+        ids = [a for a in ids if a in mine]
+    return page(request, [s for s in map(agents.describe, ids) if shows_session(who, s)])
+
+
+# --- the account's agents and agent groups --------------------------------------------------
+
+
+@routes.get("/api/accounts/{id}/agent-groups")
+async def list_agent_groups(request: web.Request) -> web.Response:
+    """The account's agent groups, their options and member agents."""
+    return await _paged(request, listing.list_agent_groups, path_id(request))
+
+
+@routes.get("/api/agent-groups/{id}")
+async def get_agent_group(request: web.Request) -> web.Response:
+    """An agent group, its options and member agents."""
+    return await _one(request, listing.get_agent_group, path_id(request))
+
+
+@routes.get("/api/accounts/{id}/agents")
+async def list_agents(request: web.Request) -> web.Response:
+    """The account's agents: user, desk phone endpoint, stored state, groups.
+    `?group_id=` one group's members."""
+    return await _paged(request, listing.list_agents, path_id(request),
+                        group_id=query_id(request, "group_id", blank_is_none=True))
+
+
+@routes.get(r"/api/agents/{id:\d+}")
+async def get_agent(request: web.Request) -> web.Response:
+    """An agent: user, desk phone endpoint, stored state, groups."""
+    return await _one(request, listing.get_agent, path_id(request))
+
+
+@routes.post("/api/accounts/{id}/agent-groups")
+async def create_agent_group(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    return web.json_response(await request.app[DIALER].store.run(
+        accounts.create_agent_group, path_id(request), **body), status=201)
+
+
+@routes.post("/api/accounts/{id}/agents")
+async def create_agent(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    reject_unknown(body, ("username", "endpoint", "full_name", "group_ids", "password",
+                          "profile_id"))
+    for name in ("username", "endpoint"):
+        if name not in body:
+            raise FieldError(name, "required")
+    await check_endpoint(request, body)
+    await signin.hash_new_password(request, body)
+    return web.json_response(await request.app[DIALER].store.run(
+        accounts.create_agent, path_id(request), access.identity(request), **body), status=201)
+
+
+@routes.post("/api/agent-groups/{id}/members")
+async def add_group_member(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    reject_unknown(body, ("agent_id",))
+    agent_id = body.get("agent_id")
+    if not isinstance(agent_id, int) or isinstance(agent_id, bool):
+        raise FieldError("agent_id", "not an id")
+    return web.json_response(await request.app[DIALER].store.run(
+        accounts.add_agent_to_group, path_id(request), agent_id), status=201)
+
+
+# --- scripts, answers, dispositions, timeline -------------------------------------------------
+
+
+@routes.get("/api/accounts/{id}/scripts")
+async def list_scripts(request: web.Request) -> web.Response:
+    return page(request, await _run(request, scripts.list_scripts, path_id(request)))
+
+
+@routes.post("/api/accounts/{id}/scripts")
+async def create_script(request: web.Request) -> web.Response:
+    account_id = path_id(request)
+    body = await json_body(request, ("name", "definition", "dispositions"))
+    return _json(await _run(request, scripts.create_script, account_id, **body), 201)
+
+
+@routes.get("/api/scripts/{id}")
+async def get_script(request: web.Request) -> web.Response:
+    return _json(await _run(request, scripts.get_script, path_id(request)))
+
+
+@routes.patch("/api/scripts/{id}")
+async def update_script(request: web.Request) -> web.Response:
+    script_id = path_id(request)
+    body = await json_body(request, ("name", "definition", "dispositions"))
+    return _json(await _run(request, scripts.update_script, script_id, **body))
+
+
+@routes.delete("/api/scripts/{id}")
+async def delete_script(request: web.Request) -> web.Response:
+    return _json(await _run(request, scripts.delete_script, path_id(request)))
+
+
+@routes.get("/api/attempts/{id}/script")
+async def attempt_script(request: web.Request) -> web.Response:
+    return _json({"script": await _run(request, scripts.attempt_script, path_id(request))})
+
+
+def _agent_id(body: dict) -> int | None:
+    value = body.get("agent_id")
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise FieldError("agent_id", "not an id")
+    return value
+
+
+@routes.put("/api/attempts/{id}/answers")
+async def store_answers(request: web.Request) -> web.Response:
+    attempt_id = path_id(request)
+    body = await json_body(request, ("answers", "partial", "agent_id"))
+    return _json(await _run(request, scripts.store_answers, attempt_id, body.get("answers"),
+                            now=_now(request), agent_id=_agent_id(body),
+                            partial=boolean("partial", body.get("partial", False))))
+
+
+@routes.put("/api/attempts/{id}/disposition")
+async def set_disposition(request: web.Request) -> web.Response:
+    attempt_id = path_id(request)
+    body = await json_body(request, ("disposition", "agent_id"))
+    return _json(await _run(request, scripts.set_disposition, attempt_id,
+                            body.get("disposition"), now=_now(request),
+                            agent_id=_agent_id(body)))
+
+
+def _search_args(request: web.Request) -> dict:
+    return {"since": _query_time(request, "since"), "until": _query_time(request, "until"),
+            "item_id": request.query.get("item_id"), "value": request.query.get("value")}
+
+
+@routes.get("/api/contacts/{id}/answers")
+async def contact_answers(request: web.Request) -> web.Response:
+    return page(request, await _run(request, scripts.search_answers, contact_id=path_id(request),
+                            visible=access.identity(request).campaigns,
+                            **_search_args(request)))
+
+
+@routes.get("/api/script-answers")
+async def search_answers(request: web.Request) -> web.Response:
+    """By campaign_id, contact_id, or an agent's session (agent_id with since/until); in
+    the campaigns the caller's profile shows. Needs manage_campaigns, except for agents
+    reading their own answers (agent_id their own)."""
+    who = access.identity(request)
+    named = {name: query_id(request, name) for name in ("contact_id", "campaign_id",
+                                                           "agent_id")}
+    if not who.may("manage_campaigns") and (named["agent_id"] is None
+                                            or named["agent_id"] != who.agent_id):
+        raise access.deny(403, "agent_id", "needs manage_campaigns, or your own agent_id")
+    await access.check_fields(request, who, named)
+    return page(request, await _run(request, scripts.search_answers, **named,
+                                    visible=who.campaigns, **_search_args(request)))
+
+
+@routes.get("/api/contacts/{id}/timeline")
+async def contact_timeline(request: web.Request) -> web.Response:
+    return _json(await _run(request, timeline.contact_timeline, path_id(request),
+                            access.identity(request).campaigns))

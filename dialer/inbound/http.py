@@ -1,0 +1,87 @@
+"""Calls to the company number over HTTP: the ring group (options and members), business
+hours, action-plan calls and voicemails."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..db import listing
+from ..db.validation import NotFoundError
+from ..web.common import DIALER, json_body, page, paged, path_id, run as _run
+from ..web.recordings import stream_recording
+from . import store as inbound
+
+routes = web.RouteTableDef()
+
+
+@routes.put("/api/accounts/{id}/ring-group")
+async def set_ring_group(request: web.Request) -> web.Response:
+    """The company number's call options: strategy, ring time, caller id, pass-through,
+    forward number, route to assigned user, client status message."""
+    body = await json_body(request)
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.set_ring_group, path_id(request), **body))
+
+
+@routes.put("/api/accounts/{id}/ring-group/members")
+async def set_ring_group_members(request: web.Request) -> web.Response:
+    body = await json_body(request, ("members",))
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.set_members, path_id(request), body.get("members")))
+
+
+@routes.put("/api/accounts/{id}/business-hours")
+async def business_hours(request: web.Request) -> web.Response:
+    body = await json_body(request, ("start", "stop"))
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.set_business_hours, path_id(request), body.get("start"), body.get("stop")))
+
+
+@routes.post("/api/accounts/{id}/action-calls")
+async def action_call(request: web.Request) -> web.Response:
+    """An action plan's automated call: ring the users (the ring group's options), then
+    connect the first to accept to the contact. Delayed ones wait for business hours."""
+    dialer = request.app[DIALER]
+    body = await json_body(request, ("contact_id", "delay_minutes"))
+    return web.json_response(await dialer.store.run(
+        inbound.schedule_action_call, path_id(request), now=dialer.now(), **body), status=201)
+
+
+@routes.get("/api/action-calls/{id}")
+async def get_action_call(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[DIALER].store.run(
+        inbound.get_action_call, path_id(request)))
+
+
+@routes.get("/api/accounts/{id}/voicemails")
+async def voicemails(request: web.Request) -> web.Response:
+    return page(request, await request.app[DIALER].store.run(
+        inbound.list_voicemails, path_id(request)))
+
+
+@routes.get("/api/accounts/{id}/voicemails/{voicemail_id}/recording")
+async def get_voicemail_recording(request: web.Request) -> web.StreamResponse:
+    """A voicemail's audio, as Asterisk stored it; 404 with field "recording" when
+    Asterisk no longer has the file."""
+    name = await _run(request, listing.voicemail_recording, path_id(request),
+                      path_id(request, "voicemail_id"))
+    if name is None:
+        raise NotFoundError("voicemail_id", "no such voicemail in this account")
+    return await stream_recording(request, name)
+
+
+@routes.get("/api/accounts/{id}/ring-group")
+async def get_ring_group(request: web.Request) -> web.Response:
+    """The company number's call options and its members in ring order; 404 with field
+    "ring_group" until one is set (PUT)."""
+    group = await _run(request, listing.get_ring_group, path_id(request))
+    if group is None:
+        raise NotFoundError("ring_group", "the account has no ring group yet")
+    return web.json_response(group)
+
+
+@routes.get("/api/accounts/{id}/action-calls")
+async def list_action_calls(request: web.Request) -> web.Response:
+    """The account's action-plan calls, newest first; `?status=` to filter."""
+    return await paged(request, listing.list_action_calls, path_id(request),
+                       status=request.query.get("status"))
