@@ -37,6 +37,7 @@ from ..core.privileges import PRIVILEGES, Refusal
 from . import asterisk_fields
 from .fields import to_naive_utc, utcnow
 from .models import Account, Agent, AuthToken, Campaign, Profile, ProfileCampaign, Role, User
+from .rows import tuples
 from .validation import (ConflictError, FieldError, ForbiddenError, boolean, integer,
                          reject_unknown, text, transaction)
 
@@ -181,16 +182,16 @@ def _shown(profile: Profile | None) -> frozenset[int] | None:
     """The campaigns a profile shows (None: all of the account's; no profile, too)."""
     if profile is None or profile.all_campaigns:
         return None
-    return frozenset(c for (c,) in ProfileCampaign.select(ProfileCampaign.campaign)
-                     .where(ProfileCampaign.profile == profile.id).tuples())
+    return frozenset(c for (c,) in tuples(ProfileCampaign.select(ProfileCampaign.campaign)
+                     .where(ProfileCampaign.profile == profile.id)))
 
 
 def _set_profile_campaigns(profile: Profile, campaign_ids: Any) -> None:
     if not isinstance(campaign_ids, (list, tuple)) or not all(
             isinstance(c, int) for c in campaign_ids):
         raise FieldError("campaign_ids", "must be a list of campaign ids")
-    owned = {c for (c,) in Campaign.select(Campaign.id).where(
-        (Campaign.account == profile.account_id) & Campaign.id.in_(list(campaign_ids))).tuples()}
+    owned = {c for (c,) in tuples(Campaign.select(Campaign.id).where(
+        (Campaign.account == profile.account_id) & Campaign.id.in_(list(campaign_ids))))}
     for c in campaign_ids:
         if c not in owned:
             raise FieldError("campaign_ids", f"campaign {c} is not one of this account's")
@@ -310,7 +311,7 @@ def user_dict(user: User) -> dict:
     return {"id": user.id, "account_id": user.account_id, "username": user.username,
             "full_name": user.full_name, "email": user.email, "phone": user.phone,
             "endpoint": user.endpoint, "timezone": user.timezone, "active": user.active,
-            "role": user.role.name if user.role_id else None, "profile_id": user.profile_id,
+            "role": user.role.name if user.role else None, "profile_id": user.profile_id,
             "agent_id": agent.id if agent else None}
 
 

@@ -45,6 +45,7 @@ def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
     cc = CampaignContact.get((CampaignContact.campaign == campaign_id)
                              & (CampaignContact.contact == contact_id))
     last_hour = attempts_since(campaign_id, now - dt.timedelta(hours=1))
+    assert settings.schedule is not None, "a campaign's settings have its schedule"
     verdict = check(_contact_state(cc), settings.schedule, settings.plan, now=now,
                     attempts_last_hour=last_hour,
                     suppressed_devices=settings.suppressed_devices,

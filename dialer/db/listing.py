@@ -24,7 +24,7 @@ from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, A
                      ServicePlan, SuppressionList, User, Voicemail)
 from .suppression import list_dicts
 from .plans import plan_dict
-from .queries import Visible, campaign_scope
+from .queries import Q, Visible, campaign_scope
 from .validation import ConflictError, FieldError, fmt_time
 
 
@@ -41,7 +41,11 @@ def paged(query: pw.Select, limit: int, offset: int,
     when given: the same rows without the joins the page needs)."""
     total = (counted if counted is not None else query).order_by().count()
     page = list(query.limit(limit).offset(offset))
-    items = rows(page) if rows is not None else [row(r) for r in page]
+    if rows is not None:
+        items = rows(page)
+    else:
+        assert row is not None, "give row or rows"
+        items = [row(r) for r in page]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -344,7 +348,7 @@ class AttemptFilters:
     started_from: dt.datetime | None = None
     started_to: dt.datetime | None = None
 
-    def apply(self, query: pw.Select) -> pw.Select:
+    def apply(self, query: Q) -> Q:
         if self.outcome:
             query = query.where(Attempt.outcome == self.outcome)
         if self.agent_id is not None:

@@ -21,6 +21,7 @@ from . import decisions as core
 from .decisions import EXPIRY, FollowupError, Slot, Status
 from ..core.phones import PhoneError, zones_for
 from ..db.models import Account, Agent, Attempt, Campaign, Contact, ContactPhone, Followup
+from ..db.rows import tuples
 from ..db.permissions import agent_may
 from ..db.queries import Visible, campaign_scope
 from ..db.suppression import is_suppressed, on_demand_strategy
@@ -62,9 +63,9 @@ def _slot(f: Followup) -> Slot:
 
 
 def _phones(contact_id: int) -> list[str]:
-    return [n for (n,) in ContactPhone.select(ContactPhone.number)
+    return [n for (n,) in tuples(ContactPhone.select(ContactPhone.number)
             .where(ContactPhone.contact == contact_id)
-            .order_by(ContactPhone.position, ContactPhone.id).tuples()]
+            .order_by(ContactPhone.position, ContactPhone.id))]
 
 
 def _contact_view(contact: Contact) -> dict:
@@ -310,7 +311,7 @@ def launch_followup(followup_id: int, now: dt.datetime, *, agent_id: int | None 
     else:
         _move(f, Status.LAUNCHED, now)
         if attempt_id is not None:
-            f.attempt = attempt_id
+            f.attempt_id = attempt_id
             f.save()
     return followup_dict(f)
 
@@ -321,7 +322,7 @@ def complete_followup(followup_id: int, now: dt.datetime, *,
     """The followup's call is over."""
     f = Followup.get_by_id(followup_id)
     if attempt_id is not None:
-        f.attempt = attempt_id
+        f.attempt_id = attempt_id
     _move(f, Status.COMPLETED, now)
     return followup_dict(f)
 

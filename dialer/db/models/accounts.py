@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from ..fields import E164Field, EnumField, JSONField, UTCDateTimeField, utcnow
 from .base import CASCADE, BaseModel
+
+if TYPE_CHECKING:
+    from .campaigns import ProfileCampaign
 
 
 class ServicePlan(BaseModel):
@@ -56,6 +61,7 @@ class Role(BaseModel):
 class Profile(BaseModel):
     """Which campaigns a user may see: all of them, or those linked by ProfileCampaign."""
 
+    campaign_links: pw.ModelSelect[ProfileCampaign]  # backref, declared for the type checker
     account = pw.ForeignKeyField(Account, backref="profiles")
     account_id: int
     name = pw.CharField()

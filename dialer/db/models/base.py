@@ -33,7 +33,8 @@ class BaseModel(pw.Model):
         database = database_proxy
         # snake_case table names. Not via `legacy_table_names = False`: that also renames
         # indexes, and peewee-migrate's models (always legacy) would then disagree.
-        table_function = staticmethod(lambda model: pw.make_snake_case(model.__name__))
+        table_function = staticmethod(
+            lambda model: pw.make_snake_case(model.__name__))  # type: ignore[attr-defined]  # not in the stubs
 
     def save(self, *args, **kwargs):
         for field in self._meta.sorted_fields:

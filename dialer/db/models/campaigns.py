@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from ..fields import E164Field, EnumField, JSONField, UTCDateTimeField, utcnow
 from .base import CASCADE, BaseModel
 from .accounts import Account, Profile
 from .agents import AgentGroup
+
+if TYPE_CHECKING:
+    from .contacts import CampaignContact
+    from .suppression import CampaignSuppression
 
 
 class Script(BaseModel):
@@ -25,6 +31,12 @@ class Script(BaseModel):
 
 
 class Campaign(BaseModel):
+    # backrefs, declared for the type checker
+    caller_ids: pw.ModelSelect[CallerIdNumber]
+    rules: pw.ModelSelect[Rule]
+    suppressions: pw.ModelSelect[CampaignSuppression]
+    contacts: pw.ModelSelect[CampaignContact]
+
     account = pw.ForeignKeyField(Account, backref="campaigns")
     account_id: int
     name = pw.CharField()

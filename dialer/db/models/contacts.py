@@ -24,7 +24,7 @@ class Contact(BaseModel):
     account_id: int
     contact_list = pw.ForeignKeyField(ContactList, null=True, backref="contacts",
                                       column_name="list_id")
-    contact_list_id: int | None
+    list_id: int | None  # column_name
     name = pw.CharField(default="")
     email = pw.CharField(null=True)
     timezone = pw.CharField(max_length=64, null=True)  # explicit IANA zone, else from phone

@@ -22,7 +22,7 @@ class SuppressionList(BaseModel):
 class SuppressionEntry(BaseModel):
     suppression_list = pw.ForeignKeyField(SuppressionList, backref="entries",
                                           on_delete=CASCADE, column_name="list_id")
-    suppression_list_id: int
+    list_id: int  # column_name
     value = pw.CharField()
 
     class Meta:
@@ -34,7 +34,7 @@ class CampaignSuppression(BaseModel):
     campaign_id: int
     suppression_list = pw.ForeignKeyField(SuppressionList, backref="campaign_links",
                                           on_delete=CASCADE, column_name="list_id")
-    suppression_list_id: int
+    list_id: int  # column_name
 
     class Meta:
         indexes = ((("campaign", "suppression_list"), True),)
@@ -47,6 +47,8 @@ class OnDemandStrategy(BaseModel):
     incompatible_channel_type. One per account, created on first use.
     """
 
+    suppressions: pw.ModelSelect[StrategySuppression]  # backref, declared for the type checker
+
     account = pw.ForeignKeyField(Account, unique=True, backref="on_demand_strategy",
                                  on_delete=CASCADE)
     account_id: int
@@ -58,7 +60,7 @@ class StrategySuppression(BaseModel):
     strategy_id: int
     suppression_list = pw.ForeignKeyField(SuppressionList, backref="strategy_links",
                                           on_delete=CASCADE, column_name="list_id")
-    suppression_list_id: int
+    list_id: int  # column_name
 
     class Meta:
         indexes = ((("strategy", "suppression_list"), True),)
