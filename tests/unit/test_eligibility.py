@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from dialer.outbound.eligibility import (
     PERMANENT_CODES, TIME_CODES, CampaignRules, Code, ContactState, PlanRules, Verdict,
-    Window, check, hourly_cap_left,
+    check, hourly_cap_left,
 )
+from dialer.outbound.windows import Window
 from dialer.core.phones import zones_for
 
 UTC = dt.timezone.utc
