@@ -16,6 +16,7 @@ import inspect
 import re
 from typing import Any, Callable, Iterable, Literal, Mapping, TypeVar, overload
 
+from ..core.privileges import Refusal
 from .models import database_proxy
 
 T = TypeVar("T")
@@ -44,6 +45,12 @@ class NotFoundError(FieldError):
 class ForbiddenError(FieldError):
     """Valid input the caller may not ask for: a privilege, user or campaign beyond their
     own (HTTP 403)."""
+
+
+def refuse(refusal: Refusal | None) -> None:
+    """Raise dialer.core.privileges' refusal, if any, as a ForbiddenError."""
+    if refusal is not None:
+        raise ForbiddenError(refusal.field, refusal.message)
 
 
 def transaction(fn: Callable[..., T]) -> Callable[..., T]:
