@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import peewee as pw
 
-from .listing import AttemptFilters
+from .attempts import AttemptFilters
 from .models import Agent, Attempt, Contact, User
 from .rows import tuples
 

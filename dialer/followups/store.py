@@ -23,6 +23,7 @@ from ..core.phones import PhoneError, zones_for
 from ..db.models import Account, Agent, Attempt, Campaign, Contact, ContactPhone, Followup
 from ..db.rows import tuples
 from ..db.permissions import agent_may
+from ..db.listing import paged
 from ..db.queries import Visible, campaign_scope
 from ..db.suppression import is_suppressed, on_demand_strategy
 from ..db.validation import ConflictError, FieldError, integer, transaction
@@ -372,3 +373,23 @@ def set_strategy(account_id: int, passes: Any) -> dict:
     strategy.passes = passes
     strategy.save()
     return _strategy_dict(account_id)
+
+
+def list_account_followups(account_id: int, limit: int, offset: int, visible: Visible,
+                           status: str | None = None, agent_id: int | None = None,
+                           contact_id: int | None = None) -> dict:
+    """The account's followups by start time, in the campaigns the caller sees (and those
+    of no campaign)."""
+    Account.get_by_id(account_id)
+    query = Followup.select().where(Followup.account == account_id)
+    if status:
+        if status not in Followup.status.values:
+            raise FieldError("status", f"one of {', '.join(Followup.status.values)}")
+        query = query.where(Followup.status == status)
+    if agent_id is not None:
+        query = query.where(Followup.agent == agent_id)
+    if contact_id is not None:
+        query = query.where(Followup.contact == contact_id)
+    query = campaign_scope(query, Followup.campaign, visible)
+    return paged(query.order_by(Followup.scheduled_at, Followup.id), limit, offset,
+                 followup_dict)

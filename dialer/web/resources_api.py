@@ -11,9 +11,10 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ..ari.errors import AriNotFound
-from ..db import listing
+from ..db import attempts, listing
+from ..followups import store as followups
 from ..db.fields import to_naive_utc
-from ..db.listing import AttemptFilters
+from ..db.attempts import AttemptFilters
 from ..db.validation import FieldError
 from . import openapi
 from .access import check_fields, identity
@@ -200,7 +201,7 @@ async def list_campaign_attempts(request: web.Request) -> web.Response:
     answers. Filters: `?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`,
     `?started_from=`, `?started_to=` (ISO 8601). Deep pages: `?before=` the previous
     page's `next_before` (an index seek, where `?offset=` reads every skipped row)."""
-    return await _paged(request, listing.list_campaign_attempts, path_id(request),
+    return await _paged(request, attempts.list_campaign_attempts, path_id(request),
                         filters=await checked_attempt_filters(request),
                         before=_int_query(request, "before"))
 
@@ -215,7 +216,7 @@ async def list_account_attempts(request: web.Request) -> web.Response:
     campaign_id = _int_query(request, "campaign_id")
     await check_fields(request, who, {"campaign_id": campaign_id})
     filters = await checked_attempt_filters(request, campaign_id)
-    return await _paged(request, listing.list_account_attempts, path_id(request),
+    return await _paged(request, attempts.list_account_attempts, path_id(request),
                         visible=who.campaigns, filters=filters,
                         before=_int_query(request, "before"))
 
@@ -223,13 +224,13 @@ async def list_account_attempts(request: web.Request) -> web.Response:
 @routes.get("/api/attempts/{id}")
 async def get_attempt(request: web.Request) -> web.Response:
     """One call: outcome, AMD, times, agent, disposition, recording_name, script answers."""
-    return await _one(request, listing.get_attempt, path_id(request))
+    return await _one(request, attempts.get_attempt, path_id(request))
 
 
 @routes.get("/api/campaigns/{id}/recordings")
 async def list_campaign_recordings(request: web.Request) -> web.Response:
     """The campaign's recorded calls, newest first; each one's audio is at its `url`."""
-    return await _paged(request, listing.list_campaign_recordings, path_id(request))
+    return await _paged(request, attempts.list_campaign_recordings, path_id(request))
 
 
 async def _stream_recording(request: web.Request, name: str) -> web.StreamResponse:
@@ -257,7 +258,7 @@ async def _stream_recording(request: web.Request, name: str) -> web.StreamRespon
 async def get_recording(request: web.Request) -> web.StreamResponse:
     """The call's recording (the audio file, as Asterisk stored it); 404 with field
     "recording" when the call was not recorded or Asterisk no longer has the file."""
-    name = await _store(request).run(listing.recording_name, path_id(request))
+    name = await _store(request).run(attempts.recording_name, path_id(request))
     if not name:
         raise _not_found("recording", "this call was not recorded")
     return await _stream_recording(request, name)
@@ -279,7 +280,7 @@ async def get_voicemail_recording(request: web.Request) -> web.StreamResponse:
 async def list_account_followups(request: web.Request) -> web.Response:
     """The account's followups by start time, in the campaigns the caller's profile shows
     (and those of no campaign). Filters: `?status=`, `?agent_id=`, `?contact_id=`."""
-    return await _paged(request, listing.list_account_followups, path_id(request),
+    return await _paged(request, followups.list_account_followups, path_id(request),
                         visible=identity(request).campaigns,
                         status=request.query.get("status"),
                         agent_id=_int_query(request, "agent_id"),

@@ -37,7 +37,7 @@ def test_the_attempts_report_quotes_what_callers_and_agents_typed(tmp_path):
     from dialer.db import migrate, open_database
     from dialer.db.models import (Account, Agent, Attempt, Campaign, Contact, ServicePlan,
                                   User)
-    from dialer.db.listing import AttemptFilters
+    from dialer.db.attempts import AttemptFilters
     from dialer.db.reports import report_rows
     from dialer.web.console import report_csv
 
