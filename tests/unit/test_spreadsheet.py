@@ -54,7 +54,7 @@ def test_the_attempts_report_quotes_what_callers_and_agents_typed(tmp_path):
     report = report_csv(report_rows(campaign.id, AttemptFilters()), header=True).decode()
     rows = list(csv.reader(io.StringIO(report)))
     db.close()
-    cells = dict(zip(rows[0], rows[1]))
+    cells = dict(zip(rows[0], rows[1], strict=True))
     assert cells["contact"] == "'-2+3+cmd|' /C calc'!A0"
     assert cells["agent"] == "'+1+HYPERLINK(\"http://evil\")"
     assert cells["disposition"] == "'\t=1+1"

@@ -129,7 +129,7 @@ def test_attempts_are_counted_per_time_slice_by_outcome(campaign):
 def test_the_report_lists_every_attempt_with_contact_agent_and_times(campaign):
     rows = list(csv.reader(io.StringIO(full_report(campaign))))
     assert tuple(rows[0]) == REPORT_COLUMNS
-    by_column = [dict(zip(REPORT_COLUMNS, r)) for r in rows[1:]]
+    by_column = [dict(zip(REPORT_COLUMNS, r, strict=True)) for r in rows[1:]]
     assert [(r["contact"], r["phone"], r["outcome"], r["disposition"], r["agent"])
             for r in by_column] == [
         ("Alice", "+12125551000", "human", "sale", "Ann A"),
