@@ -12,7 +12,7 @@ in all of them (the windows and the search for `next_possible_at`: `windows.py`)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ _INACTIVE_STATES = frozenset({"completed", "failed", "deleted"})
 class Code(StrEnum):
     """Stable reason codes (API clients and reports match on them)."""
 
+    CAMPAIGN_NOT_RUNNING = "campaign_not_running"  # `with_campaign_status`, never `check`
     NOT_WAITING = "not_waiting"
     INVALID_PHONE = "invalid_phone"
     SUPPRESSED_DEVICE = "suppressed_device"
@@ -190,6 +191,15 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
     else:
         next_at = now
     return Verdict(not reasons, tuple(reasons), next_at)
+
+
+def with_campaign_status(verdict: Verdict, status: str) -> Verdict:
+    """The verdict an operator reads for one contact: a campaign that is not running is
+    the first reason (the contact's own reasons still show, and when they would clear)."""
+    if status == "running":
+        return verdict
+    stopped = Reason(Code.CAMPAIGN_NOT_RUNNING, f"campaign is {status}")
+    return replace(verdict, eligible=False, reasons=(stopped, *verdict.reasons))
 
 
 _ORDER = {code: i for i, code in enumerate(Code)}
