@@ -15,11 +15,9 @@ Conventions (keep them when adding models, and add a migration: see `migrate.py`
   are deleted with it (ON DELETE CASCADE); history (attempts, voicemails, followups) is not.
 """
 
-
 from __future__ import annotations
 
 import peewee as pw
-
 
 database_proxy = pw.DatabaseProxy()
 
@@ -42,5 +40,3 @@ class BaseModel(pw.Model):
             if validate is not None:
                 validate(getattr(self, field.name))
         return super().save(*args, **kwargs)
-
-
