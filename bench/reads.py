@@ -272,7 +272,7 @@ async def poll(base: str, token: str, campaign_id: int, stop: asyncio.Event,
         while not stop.is_set():
             started = time.perf_counter()
             results = await asyncio.gather(*(timed_get(http, base + p) for p in paths.values()))
-            for name, (_, total, _) in zip(paths, results):
+            for name, (_, total, _) in zip(paths, results, strict=True):
                 seen.setdefault(name, []).append(total)
             await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
 

@@ -37,6 +37,7 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
 import random
@@ -275,7 +276,7 @@ def check_attempts(path: str, campaign_id: int) -> tuple[dict, list[str]]:
         problems.append(f"{claimed} campaign contact(s) still in progress or claimed")
     overlaps = []
     when = dt.datetime.fromisoformat
-    for prev, row in zip(rows, rows[1:]):
+    for prev, row in itertools.pairwise(rows):
         if prev[0] == row[0] and (prev[2] is None or when(row[1]) < when(prev[2])):
             overlaps.append(f"contact {row[0]}: attempts #{prev[3]} and #{row[3]}")
     if overlaps:

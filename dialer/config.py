@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def _section(cls, data: dict, name: str):
     return cls(**values)
 
 
-def load_config(path: str | os.PathLike | None = None, env: dict | None = None) -> Config:
+def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     data: dict = {}
     if path:

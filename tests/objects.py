@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dialer.db import auth, contacts, scripts, suppression
+from dialer.db import contacts, roles, scripts, suppression
 from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
                               Contact, ContactPhone, Followup, Rule, User, Voicemail)
 
@@ -27,7 +27,7 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
     voicemail = Voicemail.create(account=account, caller="+12125550100",
                                  recording_name=f"vm-{account.name}")
     rule = Rule.create(campaign=campaign, action="complete")
-    profile = auth.create_profile(account.id, "p", True, [])
+    profile = roles.create_profile(account.id, "p", True, [])
     flt = contacts.create_filter(account.id, "f", {"all": []})
     script = scripts.create_script(account.id, name="s", definition=[])
     slist = suppression.create_list(account.id, name="dnc", kind="device")

@@ -42,7 +42,7 @@ def carrier_calls(path: Path, *, prefix: str, since: dt.datetime) -> dict[str, C
     """Calls on the carrier trunk whose channel id starts with `prefix` (the dialer's
     `out-<node>-`) that started at or after `since` (naive UTC), by channel id."""
     with open(path, newline="") as f:
-        rows = [dict(zip(COLUMNS, row)) for row in csv.reader(f)]
+        rows = [dict(zip(COLUMNS, row, strict=False)) for row in csv.reader(f)]
     since = since.replace(microsecond=0)
     calls: dict[str, CdrCall] = {}
     for rec in rows:

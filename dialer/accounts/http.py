@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..db import accounts, auth, listing, plans
+from ..db import accounts, auth, listing, plans, roles
 from ..db.validation import reject_unknown
 from ..web import signin
 from ..web.access import identity
@@ -137,7 +137,7 @@ async def revoke_api_token(request: web.Request) -> web.Response:
 @routes.get("/api/roles")
 async def list_roles(request: web.Request) -> web.Response:
     """The built-in roles and the caller's account's (every account's for manage_system)."""
-    return page(request, await _store(request).run(auth.list_roles, identity(request)))
+    return page(request, await _store(request).run(roles.list_roles, identity(request)))
 
 
 @routes.post("/api/accounts/{id}/roles")
@@ -145,13 +145,13 @@ async def create_role(request: web.Request) -> web.Response:
     """A role of the account, holding only privileges its creator holds."""
     body = await json_body(request, ("name", "privileges"))
     return web.json_response(await _store(request).run(
-        auth.create_role, path_id(request), body.get("name"), body.get("privileges"),
+        roles.create_role, path_id(request), body.get("name"), body.get("privileges"),
         by=identity(request)), status=201)
 
 
 @routes.get("/api/accounts/{id}/profiles")
 async def list_profiles(request: web.Request) -> web.Response:
-    return page(request, await _store(request).run(auth.list_profiles, path_id(request)))
+    return page(request, await _store(request).run(roles.list_profiles, path_id(request)))
 
 
 @routes.post("/api/accounts/{id}/profiles")
@@ -159,7 +159,7 @@ async def create_profile(request: web.Request) -> web.Response:
     """A profile of the account, showing only campaigns its creator sees."""
     body = await json_body(request, ("name", "all_campaigns", "campaign_ids"))
     return web.json_response(await _store(request).run(
-        auth.create_profile, path_id(request), body.get("name"),
+        roles.create_profile, path_id(request), body.get("name"),
         body.get("all_campaigns", False), body.get("campaign_ids", []), by=identity(request)),
         status=201)
 
@@ -168,4 +168,4 @@ async def create_profile(request: web.Request) -> web.Response:
 async def update_profile(request: web.Request) -> web.Response:
     body = await json_body(request)
     return web.json_response(await _store(request).run(
-        auth.update_profile, path_id(request), identity(request), **body))
+        roles.update_profile, path_id(request), identity(request), **body))

@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .phones import PhoneError, normalise
 from .tz import canonical_zone
@@ -234,6 +234,25 @@ def _header_of(cols: _Columns, index: int) -> str:
     return "row"
 
 
+def _row_phones(line: int, get: Callable[[int], str], cols: _Columns,
+                region: str) -> tuple[list[str], list[RowError]]:
+    """The row's numbers in E.164 (each once, in column order) and its cells that hold no number."""
+    phones: list[str] = []
+    bad_phones: list[RowError] = []
+    for index, header in cols.phones:
+        raw = get(index)
+        if not raw:
+            continue
+        try:
+            number = normalise(raw, region)
+        except PhoneError as exc:
+            bad_phones.append(RowError(line, "phone", f"{raw!r} in {header!r}: {exc.reason}"))
+            continue
+        if number not in phones:
+            phones.append(number)
+    return phones, bad_phones
+
+
 class _Builder:
     """Accumulates contacts, merging duplicates by client_id, else by first phone."""
 
@@ -267,19 +286,7 @@ class _Builder:
             errors.append(RowError(line, "name", f"first and last name longer than "
                                                  f"{MAX_LENGTH} characters"))
 
-        phones: list[str] = []
-        bad_phones: list[RowError] = []
-        for index, header in cols.phones:
-            raw = get(index)
-            if not raw:
-                continue
-            try:
-                number = normalise(raw, region)
-            except PhoneError as exc:
-                bad_phones.append(RowError(line, "phone", f"{raw!r} in {header!r}: {exc.reason}"))
-                continue
-            if number not in phones:
-                phones.append(number)
+        phones, bad_phones = _row_phones(line, get, cols, region)
         if not phones:
             errors.extend(bad_phones or [RowError(line, "phone", "no phone number")])
 

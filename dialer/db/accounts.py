@@ -45,10 +45,11 @@ def create_agent_group(account_id: int, /, **values: Any) -> dict:
     reject_unknown(values, ("name", "manual_dial_allowed", "followups_allowed",
                             "wrap_up_seconds"))
     account = Account.get_by_id(account_id)
-    limit = account.plan.max_agent_groups if account.plan else None
+    plan = account.plan
+    limit = plan.max_agent_groups if plan else None
     used = AgentGroup.select().where(AgentGroup.account == account.id).count()
-    if limit is not None and used >= limit:
-        raise ConflictError("max_agent_groups", f"plan {account.plan.name!r} allows {limit} "
+    if plan is not None and limit is not None and used >= limit:
+        raise ConflictError("max_agent_groups", f"plan {plan.name!r} allows {limit} "
                                                 f"agent group(s) and the account has {used}")
     name = text("name", values.get("name"))
     if AgentGroup.select().where((AgentGroup.account == account.id)

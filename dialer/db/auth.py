@@ -1,4 +1,5 @@
-"""Users, roles, profiles, and who is asking: password login, sessions and API tokens.
+"""Users, and who is asking: password login, sessions and API tokens (roles and profiles:
+`roles.py`).
 
 Passwords are hashed with Argon2id (argon2-cffi, its current default parameters; hashes
 made with older parameters are upgraded at the next login). Session and API token secrets
@@ -33,19 +34,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..core import privileges as rules
-from ..core.privileges import PRIVILEGES, Refusal
 from . import asterisk_fields
 from .fields import to_naive_utc, utcnow
-from .models import Account, Agent, AuthToken, Campaign, Profile, ProfileCampaign, Role, User
-from .validation import (ConflictError, FieldError, ForbiddenError, boolean, integer,
-                         reject_unknown, text, transaction)
+from .models import Account, Agent, AuthToken, Profile, Role, User
+from .roles import reach_of, role_named
+from .validation import (ConflictError, FieldError, boolean, integer, refuse, reject_unknown, text,
+                         transaction)
 
-BUILTIN_ROLES = {
-    "admin": list(PRIVILEGES),
-    "supervisor": ["manage_campaigns", "manage_users", "manage_inbound", "take_calls"],
-    "campaign manager": ["manage_campaigns"],
-    "agent": ["take_calls"],
-}
 SESSION_LIFETIME = dt.timedelta(hours=12)
 API_TOKEN_DAYS, API_TOKEN_MAX_DAYS = 90, 365  # an API token's lifetime: default, longest
 _LAST_USED_STEP = dt.timedelta(minutes=5)  # how often a token's last use is written
@@ -83,131 +78,6 @@ class Identity:
     def actor(self) -> rules.Actor:
         return rules.Actor(self.user_id, rules.Reach(self.account_id, self.privileges,
                                                      self.campaigns))
-
-
-def _refuse(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        raise ForbiddenError(refusal.field, refusal.message)
-
-
-# ---- roles and profiles ---------------------------------------------------------------
-def _builtin(name: str) -> Role:
-    """A built-in role, created on first use."""
-    role = Role.get_or_none(Role.name == name, Role.account.is_null())
-    return role or Role.create(name=name, privileges=BUILTIN_ROLES[name])
-
-
-def role_named(account_id: int, name: str) -> Role:
-    """The role a user of the account may be given: a built-in one, or one of the account's."""
-    role = Role.select().where((Role.name == name) & (Role.account.is_null()
-                                                     | (Role.account == account_id))).first()
-    if role is None and name in BUILTIN_ROLES:
-        role = _builtin(name)
-    if role is None:
-        raise FieldError("role", f"no role named {name!r} in this account")
-    return role
-
-
-def _privileges(value: Any) -> list[str]:
-    if not isinstance(value, list) or any(p not in PRIVILEGES for p in value):
-        raise FieldError("privileges", f"a list of: {', '.join(PRIVILEGES)}")
-    return sorted(set(value))
-
-
-@transaction
-def create_role(account_id: int, name: Any, privileges: Any, *,
-                by: Identity | None = None) -> dict:
-    """A role of the account, with privileges its creator holds."""
-    account = Account.get_by_id(account_id)
-    name, privileges = text("name", name, max_length=64), _privileges(privileges)
-    if by is not None:
-        _refuse(rules.role_grant(by.actor.reach, frozenset(privileges)))
-    if name in BUILTIN_ROLES or Role.select().where(
-            (Role.name == name) & (Role.account.is_null() | (Role.account == account.id))
-    ).exists():
-        raise ConflictError("name", f"a role named {name!r} exists")
-    return role_dict(Role.create(account=account, name=name, privileges=privileges))
-
-
-def list_roles(by: Identity | None = None) -> list[dict]:
-    """The built-in roles, then those of the caller's account (every account's for
-    manage_system or the trusted caller)."""
-    for name in BUILTIN_ROLES:
-        _builtin(name)
-    query = Role.select().order_by(Role.id)
-    if by is not None and "manage_system" not in by.privileges:
-        query = query.where(Role.account.is_null() | (Role.account == by.account_id))
-    return [role_dict(r) for r in query]
-
-
-def role_dict(role: Role) -> dict:
-    return {"id": role.id, "name": role.name, "privileges": role.privileges,
-            "account_id": role.account_id, "built_in": role.account_id is None}
-
-
-@transaction
-def create_profile(account_id: int, name: Any, all_campaigns: Any = False,
-                   campaign_ids: Any = (), *, by: Identity | None = None) -> dict:
-    """A profile of the account, showing no campaign its creator does not see."""
-    account = Account.get_by_id(account_id)
-    profile = Profile.create(account=account, name=text("name", name),
-                             all_campaigns=boolean("all_campaigns", all_campaigns))
-    _set_profile_campaigns(profile, campaign_ids)
-    if by is not None:
-        _refuse(rules.profile_change(by.actor.reach, None, _shown(profile), is_new=True))
-    return profile_dict(profile)
-
-
-@transaction
-def update_profile(profile_id: int, by: Identity | None = None, /, **values: Any) -> dict:
-    reject_unknown(values, ("name", "all_campaigns", "campaign_ids"))
-    profile = Profile.get_by_id(profile_id)
-    before = _shown(profile)
-    if "name" in values:
-        profile.name = text("name", values["name"])
-    if "all_campaigns" in values:
-        profile.all_campaigns = boolean("all_campaigns", values["all_campaigns"])
-    profile.save()
-    if "campaign_ids" in values:
-        _set_profile_campaigns(profile, values["campaign_ids"])
-    if by is not None:  # refused: the transaction rolls the changes back
-        holders = tuple(reach_of(u) for u in User.select().where(User.profile == profile.id))
-        _refuse(rules.profile_change(by.actor.reach, before, _shown(profile), is_new=False,
-                                     holders=holders))
-    return profile_dict(profile)
-
-
-def _shown(profile: Profile | None) -> frozenset[int] | None:
-    """The campaigns a profile shows (None: all of the account's; no profile, too)."""
-    if profile is None or profile.all_campaigns:
-        return None
-    return frozenset(c for (c,) in ProfileCampaign.select(ProfileCampaign.campaign)
-                     .where(ProfileCampaign.profile == profile.id).tuples())
-
-
-def _set_profile_campaigns(profile: Profile, campaign_ids: Any) -> None:
-    if not isinstance(campaign_ids, (list, tuple)) or not all(
-            isinstance(c, int) for c in campaign_ids):
-        raise FieldError("campaign_ids", "must be a list of campaign ids")
-    owned = {c for (c,) in Campaign.select(Campaign.id).where(
-        (Campaign.account == profile.account_id) & Campaign.id.in_(list(campaign_ids))).tuples()}
-    for c in campaign_ids:
-        if c not in owned:
-            raise FieldError("campaign_ids", f"campaign {c} is not one of this account's")
-    ProfileCampaign.delete().where(ProfileCampaign.profile == profile.id).execute()
-    for c in sorted(owned):
-        ProfileCampaign.create(profile=profile, campaign=c)
-
-
-def profile_dict(profile: Profile) -> dict:
-    return {"id": profile.id, "account_id": profile.account_id, "name": profile.name,
-            "all_campaigns": profile.all_campaigns,
-            "campaign_ids": sorted(link.campaign_id for link in profile.campaign_links)}
-
-
-def list_profiles(account_id: int) -> list[dict]:
-    return [profile_dict(p) for p in
-            Profile.select().where(Profile.account == account_id).order_by(Profile.id)]
 
 
 # ---- users ----------------------------------------------------------------------------
@@ -259,14 +129,6 @@ def _apply_user(user: User, values: dict) -> None:
             setattr(user, name, text(name, value, nullable=True))
 
 
-def reach_of(user: User) -> rules.Reach:
-    """What the user (as it stands in memory, saved or not) may do and see."""
-    role = Role.get_or_none(Role.id == user.role_id) if user.role_id else None
-    profile = Profile.get_or_none(Profile.id == user.profile_id) if user.profile_id else None
-    return rules.Reach(user.account_id, frozenset(role.privileges if role else ()),
-                       _shown(profile))
-
-
 @transaction
 def create_user(account_id: int, by: Identity | None = None, /, **values: Any) -> dict:
     reject_unknown(values, USER_FIELDS)
@@ -277,7 +139,7 @@ def create_user(account_id: int, by: Identity | None = None, /, **values: Any) -
     user = User(account=Account.get_by_id(account_id), password_hash=NO_PASSWORD)
     _apply_user(user, values)
     if by is not None:
-        _refuse(rules.user_change(by.actor, None, None, reach_of(user), frozenset(values)))
+        refuse(rules.user_change(by.actor, None, None, reach_of(user), frozenset(values)))
     user.save()
     return user_dict(user)
 
@@ -292,7 +154,7 @@ def update_user(user_id: int, by: Identity | None = None, /, **values: Any) -> d
     before = reach_of(user)
     _apply_user(user, values)
     if by is not None:
-        _refuse(rules.user_change(by.actor, user.id, before, reach_of(user),
+        refuse(rules.user_change(by.actor, user.id, before, reach_of(user),
                                   frozenset(values)))
     user.save()
     if values.get("active") is False or "password" in values:  # signed out everywhere
@@ -310,7 +172,7 @@ def user_dict(user: User) -> dict:
     return {"id": user.id, "account_id": user.account_id, "username": user.username,
             "full_name": user.full_name, "email": user.email, "phone": user.phone,
             "endpoint": user.endpoint, "timezone": user.timezone, "active": user.active,
-            "role": user.role.name if user.role_id else None, "profile_id": user.profile_id,
+            "role": user.role.name if user.role else None, "profile_id": user.profile_id,
             "agent_id": agent.id if agent else None}
 
 
@@ -380,7 +242,7 @@ def _token_owner(by: Identity | None, user_id: int) -> User:
     """The user whose API tokens `by` wants to mint, list or revoke (403 if they may not)."""
     user = User.get_by_id(user_id)
     if by is not None:
-        _refuse(rules.token_action(by.actor, user.id, reach_of(user)))
+        refuse(rules.token_action(by.actor, user.id, reach_of(user)))
     return user
 
 

@@ -5,6 +5,7 @@ One transaction per function; plain dicts out; `FieldError`/`ConflictError` name
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import peewee as pw
@@ -19,8 +20,17 @@ from .models import (Account, AgentGroup, CallerIdNumber, Campaign, CampaignCont
 from .validation import (ConflictError, FieldError, boolean, fmt_time, hhmm, integer,
                          iso_date, reject_unknown, text, transaction)
 
+
+def _amd(name: str, value: Any) -> int | None:
+    """A campaign's AMD() setting: null (the shipped default) or a whole number in range."""
+    try:
+        return amd.check(name, value)
+    except ValueError as exc:
+        raise FieldError(f"amd_{name}", str(exc)) from None
+
+
 # field -> checker(value) -> clean value
-_CHECKS = {
+_CHECKS: dict[str, Callable[[Any], Any]] = {
     "name": lambda v: text("name", v),
     "mode": lambda v: _choice("mode", v, Campaign.mode.values),
     "agent_group_id": lambda v: integer("agent_group_id", v, minimum=1, nullable=True),
@@ -42,7 +52,7 @@ _CHECKS = {
     "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),
     "abandon_window": lambda v: _choice("abandon_window", v, Campaign.abandon_window.values),
     "max_lines_per_agent": lambda v: _number("max_lines_per_agent", v, 1, 20),
-    **{f"amd_{name}": (lambda v, name=name: _amd(name, v)) for name in amd.PARAMS},
+    **{f"amd_{name}": functools.partial(_amd, name) for name in amd.PARAMS},
 }
 # settings a clone copies (everything but identity, status and timestamps)
 _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_priority",
@@ -64,14 +74,6 @@ def _number(field: str, value: Any, minimum: float, maximum: float) -> float:
     if not minimum <= value <= maximum:
         raise FieldError(field, f"must be between {minimum:g} and {maximum:g}")
     return float(value)
-
-
-def _amd(name: str, value: Any) -> int | None:
-    """A campaign's AMD() setting: null (the shipped default) or a whole number in range."""
-    try:
-        return amd.check(name, value)
-    except ValueError as exc:
-        raise FieldError(f"amd_{name}", str(exc)) from None
 
 
 def amd_overrides(c: Campaign) -> dict:
@@ -113,7 +115,7 @@ def _check_limit(account: Account) -> None:
     """The plan's max_unarchived_campaigns: campaigns of the account not archived."""
     plan = account.plan
     limit = plan.max_unarchived_campaigns if plan is not None else None
-    if limit is None:
+    if plan is None or limit is None:
         return
     used = (Campaign.select().where((Campaign.account == account.id)
                                     & (Campaign.status != "archived")).count())

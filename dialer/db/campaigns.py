@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..outbound.eligibility import check
+from ..outbound.eligibility import check, with_campaign_status
 from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.store import attempts_since, campaign_settings, _contact_state
 from .models import Campaign, CampaignContact, ContactPhone
@@ -45,17 +45,15 @@ def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
     cc = CampaignContact.get((CampaignContact.campaign == campaign_id)
                              & (CampaignContact.contact == contact_id))
     last_hour = attempts_since(campaign_id, now - dt.timedelta(hours=1))
-    verdict = check(_contact_state(cc), settings.schedule, settings.plan, now=now,
-                    attempts_last_hour=last_hour,
-                    suppressed_devices=settings.suppressed_devices,
-                    suppressed_client_ids=settings.suppressed_client_ids)
-    reasons = [{"code": r.code, "message": r.message} for r in verdict.reasons]
-    if settings.status != "running":
-        reasons.insert(0, {"code": "campaign_not_running",
-                           "message": f"campaign is {settings.status}"})
+    assert settings.schedule is not None and settings.status is not None, "a campaign's own settings"
+    verdict = with_campaign_status(check(
+        _contact_state(cc), settings.schedule, settings.plan, now=now, attempts_last_hour=last_hour,
+        suppressed_devices=settings.suppressed_devices,
+        suppressed_client_ids=settings.suppressed_client_ids), settings.status)
     return {"campaign_id": campaign_id, "contact_id": contact_id, "state": cc.state,
-            "attempts": cc.attempts, "eligible": not reasons,
-            "reasons": reasons, "last_reason": cc.last_reason,
+            "attempts": cc.attempts, "eligible": verdict.eligible,
+            "reasons": [{"code": r.code, "message": r.message} for r in verdict.reasons],
+            "last_reason": cc.last_reason,
             "next_possible_at": verdict.next_possible_at.isoformat()
             if verdict.next_possible_at else None}
 

@@ -23,6 +23,7 @@ import peewee as pw
 from ..core.csv_import import parse_contacts
 from .models import (Account, Campaign, CampaignContact, Contact, ContactList, ContactPhone,
                      Filter)
+from .rows import dicts, tuples
 from .validation import ConflictError, FieldError, region, text, transaction
 
 PLAIN_FIELDS = ("name", "email", "timezone", "client_id", "list_id")
@@ -58,8 +59,8 @@ def _merge(contact: Contact, parsed) -> None:
 
 
 def _add_phones(contact: Contact, phones: tuple[str, ...]) -> None:
-    have = [n for (n,) in ContactPhone.select(ContactPhone.number)
-            .where(ContactPhone.contact == contact.id).tuples()]
+    have = [n for (n,) in tuples(ContactPhone.select(ContactPhone.number)
+            .where(ContactPhone.contact == contact.id))]
     position = (ContactPhone.select(pw.fn.MAX(ContactPhone.position))
                 .where(ContactPhone.contact == contact.id).scalar())
     position = -1 if position is None else position
@@ -201,14 +202,14 @@ def _matches(definition: dict, row: dict) -> bool:
 
 def _select(account_id: int, definition: dict) -> list[int]:
     phones: dict[int, list[str]] = {}
-    for contact_id, number in (ContactPhone.select(ContactPhone.contact, ContactPhone.number)
+    for contact_id, number in tuples(ContactPhone.select(ContactPhone.contact, ContactPhone.number)
                                .join(Contact).where(Contact.account == account_id)
-                               .order_by(ContactPhone.position, ContactPhone.id).tuples()):
+                               .order_by(ContactPhone.position, ContactPhone.id)):
         phones.setdefault(contact_id, []).append(number)
-    query = (Contact.select(Contact.id, Contact.name, Contact.email, Contact.timezone,
-                            Contact.client_id, Contact.contact_list.alias("list_id"),
-                            Contact.fields)
-             .where(Contact.account == account_id).order_by(Contact.id).dicts())
+    query = dicts(Contact.select(Contact.id, Contact.name, Contact.email, Contact.timezone,
+                                 Contact.client_id, Contact.contact_list.alias("list_id"),
+                                 Contact.fields)
+                  .where(Contact.account == account_id).order_by(Contact.id))
     ids = []
     for row in query:
         if isinstance(row["fields"], str):  # in case a driver hands back the raw TEXT
@@ -256,8 +257,8 @@ def attach_filter(campaign_id: int, filter_id: int) -> dict:
     if campaign.status in ("terminated", "archived"):
         raise ConflictError("status", f"the campaign is {campaign.status}")
     ids = _select(f.account_id, f.definition)
-    present = {cid for (cid,) in CampaignContact.select(CampaignContact.contact)
-               .where(CampaignContact.campaign == campaign.id).tuples()}
+    present = {cid for (cid,) in tuples(CampaignContact.select(CampaignContact.contact)
+               .where(CampaignContact.campaign == campaign.id))}
     new = [cid for cid in ids if cid not in present]
     for start in range(0, len(new), 500):
         CampaignContact.insert_many([{"campaign": campaign.id, "contact": cid}

@@ -138,19 +138,20 @@ class Store:
     async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run the read-only ``fn(*args, **kwargs)`` as one transaction (one consistent
         snapshot) in a reader process or thread, beside the writer."""
-        if self._read_url is None or not _importable(fn):
+        url = self._read_url
+        if url is None or not _importable(fn):
             return await self._submit(fn, args, kwargs, atomic=True, read=True)
         job = functools.partial(_read_in_reader_process, fn, args, kwargs)
         try:
-            return await self._in_reader_process(job)
+            return await self._in_reader_process(job, url)
         except BrokenProcessPool:  # a reader died (killed, out of memory): new ones, once
-            return await self._in_reader_process(job)
+            return await self._in_reader_process(job, url)
 
-    async def _in_reader_process(self, job: Callable[[], T]) -> T:
+    async def _in_reader_process(self, job: Callable[[], T], url: str) -> T:
         if self._processes is None:
             self._processes = ProcessPoolExecutor(
                 self._readers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_open_reader_process, initargs=(self._read_url,))
+                initializer=_open_reader_process, initargs=(url,))
         pool = self._processes
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, job)
@@ -166,9 +167,10 @@ class Store:
             await self.call(self.db.close)
             if self._readers:
                 await asyncio.to_thread(self._close_reader_connections)
-        for executor in {self._executor, self._reader, self._processes} - {None}:
-            await asyncio.to_thread(executor.shutdown, wait=True)
-        if self.pooled:
+        for executor in {self._executor, self._reader, self._processes}:
+            if executor is not None:
+                await asyncio.to_thread(executor.shutdown, wait=True)
+        if isinstance(self.db, PooledPostgresqlDatabase):
             self.db.close_all()
 
     def _close_reader_connections(self) -> None:
@@ -226,6 +228,7 @@ def _read_in_reader_process(fn, args, kwargs):
     """In a reader process: `fn` as one read transaction. An exception that would not
     come back through pickle whole (peewee's per-model DoesNotExist classes, exceptions
     whose constructor differs from their args) is sent as the nearest that does."""
+    assert _reader_db is not None, "a reader process opens its database first"
     try:
         return _transaction(_reader_db, fn, args, kwargs, atomic=True, read=True)
     except pw.DoesNotExist as exc:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
                      CampaignSuppression, Contact, Filter, Followup, Profile, Script,
                      SuppressionList, User)
+from .rows import tuples
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,8 @@ def _followup(f: Followup) -> Owner:
 
 
 def _suppression_list(s: SuppressionList) -> Owner:
-    return Owner(s.account_id, frozenset(c for (c,) in CampaignSuppression.select(
-        CampaignSuppression.campaign).where(CampaignSuppression.suppression_list == s.id)
-        .tuples()))
+    return Owner(s.account_id, frozenset(c for (c,) in tuples(CampaignSuppression.select(
+        CampaignSuppression.campaign).where(CampaignSuppression.suppression_list == s.id))))
 
 
 _BY_KIND = {

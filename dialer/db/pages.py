@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..inbound.store import ring_group_dict
 from .models import AgentGroup, Campaign, CampaignContact, Contact, ContactPhone, RingGroup, Script
+from .rows import tuples
 
 
 def campaign_summary(campaign_id: int) -> dict | None:
@@ -29,9 +30,9 @@ def campaign_contacts(campaign_id: int, limit: int = 500) -> list[dict]:
                  .where(CampaignContact.campaign == campaign_id)
                  .order_by(CampaignContact.id).limit(limit))
     phones: dict[int, str] = {}
-    for contact_id, number in (ContactPhone.select(ContactPhone.contact, ContactPhone.number)
+    for contact_id, number in tuples(ContactPhone.select(ContactPhone.contact, ContactPhone.number)
                                .where(ContactPhone.contact.in_([c.contact_id for c in links]))
-                               .order_by(ContactPhone.position, ContactPhone.id).tuples()):
+                               .order_by(ContactPhone.position, ContactPhone.id)):
         phones.setdefault(contact_id, number)
     return [{"id": c.contact_id, "name": c.contact.name, "state": c.state,
              "attempts": c.attempts, "phone": phones.get(c.contact_id)} for c in links]

@@ -11,6 +11,7 @@ from typing import Any
 import peewee as pw
 
 from .models import Account, ServicePlan
+from .rows import tuples
 from .validation import (ConflictError, FieldError, boolean, fmt_time, hhmm, integer,
                          reject_unknown, text, transaction)
 
@@ -117,6 +118,7 @@ def list_plans(include_disabled: bool = False) -> list[dict]:
     query = ServicePlan.select().order_by(ServicePlan.name)
     if not include_disabled:
         query = query.where(ServicePlan.enabled == True)  # noqa: E712  SQL, not Python
-    usage = dict(Account.select(Account.plan, pw.fn.COUNT(Account.id)).where(Account.plan.is_null(False))
-                 .group_by(Account.plan).tuples())
+    usage: dict[int, int] = dict(tuples(
+        Account.select(Account.plan, pw.fn.COUNT(Account.id)).where(Account.plan.is_null(False))
+        .group_by(Account.plan)))
     return [plan_dict(p) | {"accounts": usage.get(p.id, 0)} for p in query]

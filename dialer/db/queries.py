@@ -7,16 +7,19 @@ each also opens its own `atomic()` so it is safe to call directly.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 import peewee as pw
 
 from .database import is_postgres
 from .models import CampaignContact, database_proxy
+from .rows import tuples
 
 Visible = frozenset[int] | None  # the campaigns a caller's profile shows (None: all)
+Q = TypeVar("Q", bound=pw.Select)
 
 
-def campaign_scope(query: pw.Select, field: pw.Field, visible: Visible) -> pw.Select:
+def campaign_scope(query: Q, field: pw.Field, visible: Visible) -> Q:
     """Rows of visible campaigns only (rows without a campaign stay)."""
     if visible is None:
         return query
@@ -56,7 +59,7 @@ def claim_contacts(campaign_id: int, node: str, limit: int, now: dt.datetime) ->
                  .limit(limit))
         if is_postgres(database_proxy):
             query = query.for_update(skip_locked=True)
-        ids = [row_id for (row_id,) in query.tuples()]
+        ids = [row_id for (row_id,) in tuples(query)]
         if ids:
             (cc.update(state="in_progress", claimed_by=node, claimed_at=now)
              .where(cc.id.in_(ids))

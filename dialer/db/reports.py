@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 import peewee as pw
 
-from .listing import AttemptFilters
+from .attempts import AttemptFilters
 from .models import Agent, Attempt, Contact, User
+from .rows import tuples
 
 CHART_BUCKETS = 40  # time slices drawn by the campaign page
 MAX_CHART_BUCKETS = 200
@@ -51,11 +52,11 @@ def outcomes_over_time(campaign_id: int, buckets: int = CHART_BUCKETS) -> dict:
     bounds = pw.ValuesList(
         [(i, first + i * step, min(first + (i + 1) * step, last + MICROSECOND))
          for i in range(count)]).cte("slice", columns=("i", "lo", "hi"))
-    counts = (Attempt.select(bounds.c.i, Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
+    counts = tuples(Attempt.select(bounds.c.i, Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
               .with_cte(bounds).from_(bounds)
               .join(Attempt, on=(in_campaign & (Attempt.started_at >= bounds.c.lo)
                                  & (Attempt.started_at < bounds.c.hi)))
-              .group_by(bounds.c.i, Attempt.outcome).order_by(bounds.c.i).tuples())
+              .group_by(bounds.c.i, Attempt.outcome).order_by(bounds.c.i))
     series: dict[int, dict] = {}
     for index, outcome, n in counts:
         point = series.setdefault(index, {"attempts": 0, "outcomes": {}})
@@ -102,4 +103,4 @@ def report_rows(campaign_id: int, filters: AttemptFilters, after_id: int = 0,
              .join(User, pw.JOIN.LEFT_OUTER)
              .where((Attempt.campaign == campaign_id) & (Attempt.id > after_id)))
     query = filters.apply(query).order_by(Attempt.id).limit(size)
-    return [ReportRow(*r) for r in query.tuples()]
+    return [ReportRow(*r) for r in tuples(query)]

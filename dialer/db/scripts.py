@@ -16,6 +16,7 @@ from ..core import scripts as core
 from ..followups.decisions import utc
 from ..outbound import store as dialing
 from .models import Account, Attempt, Campaign, Script
+from .rows import tuples
 from .queries import Visible, campaign_scope
 from .validation import ConflictError, FieldError, reject_unknown, text, transaction
 
@@ -35,13 +36,13 @@ def _items(s: Script) -> list[dict]:
 def script_dict(s: Script) -> dict:
     return {"id": s.id, "account_id": s.account_id, "name": s.name,
             "definition": _items(s), "dispositions": list(s.dispositions or []),
-            "campaign_ids": [c for (c,) in Campaign.select(Campaign.id)
-                             .where(Campaign.script == s.id).order_by(Campaign.id).tuples()]}
+            "campaign_ids": [c for (c,) in tuples(Campaign.select(Campaign.id)
+                             .where(Campaign.script == s.id).order_by(Campaign.id))]}
 
 
 def _clean(values: dict) -> dict:
     reject_unknown(values, ("name", "definition", "dispositions"))
-    clean = {}
+    clean: dict[str, Any] = {}
     with _field_errors():
         if "name" in values:
             clean["name"] = text("name", values["name"])
@@ -99,7 +100,8 @@ def delete_script(script_id: int) -> dict:
 def attempt_script(attempt_id: int) -> dict | None:
     """The script of the attempt's campaign (the form to show during the call), or None."""
     campaign = Attempt.get_by_id(attempt_id).campaign
-    return script_dict(campaign.script) if campaign and campaign.script_id else None
+    script = campaign.script if campaign else None
+    return script_dict(script) if script else None
 
 
 def _attempt(attempt_id: int, agent_id: int | None) -> Attempt:
@@ -116,7 +118,8 @@ def store_answers(attempt_id: int, answers: Any, *, now: dt.datetime,
     on the attempt (replacing earlier ones). `partial`: a draft, required items may wait.
     FieldError names the item ("answers.<id>")."""
     attempt = _attempt(attempt_id, agent_id)
-    script = attempt.campaign.script if attempt.campaign_id else None
+    campaign = attempt.campaign
+    script = campaign.script if campaign else None
     if script is None:
         raise ConflictError("answers", "the attempt is in no campaign with a script")
     with _field_errors():
@@ -136,7 +139,8 @@ def set_disposition(attempt_id: int, disposition: Any, *, now: dt.datetime,
     ("next_state"), unless it has been dialled since."""
     attempt = _attempt(attempt_id, agent_id)
     campaign = attempt.campaign
-    allowed = list(campaign.script.dispositions or []) if campaign and campaign.script_id else []
+    script = campaign.script if campaign else None
+    allowed = list(script.dispositions or []) if script else []
     with _field_errors():
         disposition = core.check_disposition(disposition, allowed)
     attempt.disposition, attempt.disposition_at = disposition, now

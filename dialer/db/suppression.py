@@ -16,6 +16,7 @@ from ..followups.decisions import suppression_reason
 from ..core.phones import PhoneError, normalise, region_of
 from .models import (Account, Campaign, CampaignSuppression, OnDemandStrategy,
                      StrategySuppression, SuppressionEntry, SuppressionList)
+from .rows import tuples
 from .validation import ConflictError, FieldError, region, reject_unknown, text, transaction
 
 KINDS = ("device", "client_id")
@@ -37,17 +38,17 @@ def list_dicts(lists: list[SuppressionList]) -> list[dict]:
     """The lists with their entry counts, campaigns and on-demand use: three queries
     whatever their number."""
     ids = [sl.id for sl in lists]
-    entries = dict(SuppressionEntry.select(SuppressionEntry.suppression_list, pw.fn.COUNT(
-        pw.SQL("*"))).where(SuppressionEntry.suppression_list.in_(ids))
-        .group_by(SuppressionEntry.suppression_list).tuples())
+    entries: dict[int, int] = dict(tuples(SuppressionEntry.select(
+        SuppressionEntry.suppression_list, pw.fn.COUNT(pw.SQL("*")))
+        .where(SuppressionEntry.suppression_list.in_(ids)).group_by(SuppressionEntry.suppression_list)))
     campaigns: dict[int, list[int]] = {i: [] for i in ids}
-    for list_id, campaign_id in (CampaignSuppression.select(
+    for list_id, campaign_id in tuples(CampaignSuppression.select(
             CampaignSuppression.suppression_list, CampaignSuppression.campaign)
             .where(CampaignSuppression.suppression_list.in_(ids))
-            .order_by(CampaignSuppression.campaign).tuples()):
+            .order_by(CampaignSuppression.campaign)):
         campaigns[list_id].append(campaign_id)
-    on_demand = {i for (i,) in StrategySuppression.select(StrategySuppression.suppression_list)
-                 .where(StrategySuppression.suppression_list.in_(ids)).tuples()}
+    on_demand = {i for (i,) in tuples(StrategySuppression.select(StrategySuppression.suppression_list)
+                 .where(StrategySuppression.suppression_list.in_(ids)))}
     return [{"id": sl.id, "account_id": sl.account_id, "name": sl.name, "kind": sl.kind,
              "entries": entries.get(sl.id, 0), "campaign_ids": campaigns[sl.id],
              "on_demand": sl.id in on_demand} for sl in lists]
@@ -181,7 +182,7 @@ def list_entries(list_id: int, *, limit: int = 1000, offset: int = 0) -> dict:
     query = (SuppressionEntry.select(SuppressionEntry.value)
              .where(SuppressionEntry.suppression_list == sl.id).order_by(SuppressionEntry.value))
     return {"list_id": sl.id, "total": query.count(),
-            "values": [v for (v,) in query.limit(limit).offset(offset).tuples()]}
+            "values": [v for (v,) in tuples(query.limit(limit).offset(offset))]}
 
 
 def _same_account(sl: SuppressionList, account_id: int, what: str) -> None:
@@ -238,7 +239,7 @@ def _hits(links, kind: str, values: Iterable[str]) -> dict[str, str]:
                     & SuppressionEntry.value.in_(values))
              .order_by(SuppressionList.name))
     hits: dict[str, str] = {}
-    for value, name in query.tuples():
+    for value, name in tuples(query):
         hits.setdefault(value, name)
     return hits
 
@@ -253,6 +254,7 @@ def is_suppressed(*, phones: Iterable[str] = (), client_id: str | None = None,
     """
     if (campaign_id is None) == (account_id is None):
         raise TypeError("give exactly one of campaign_id and account_id")
+    links: pw.ModelSelect[Any]
     if campaign_id is not None:
         links = (CampaignSuppression.select(CampaignSuppression.suppression_list)
                  .where(CampaignSuppression.campaign == campaign_id))

@@ -14,8 +14,9 @@ import datetime as dt
 import functools
 import inspect
 import re
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Literal, Mapping, TypeVar, overload
 
+from ..core.privileges import Refusal
 from .models import database_proxy
 
 T = TypeVar("T")
@@ -44,6 +45,12 @@ class NotFoundError(FieldError):
 class ForbiddenError(FieldError):
     """Valid input the caller may not ask for: a privilege, user or campaign beyond their
     own (HTTP 403)."""
+
+
+def refuse(refusal: Refusal | None) -> None:
+    """Raise dialer.core.privileges' refusal, if any, as a ForbiddenError."""
+    if refusal is not None:
+        raise ForbiddenError(refusal.field, refusal.message)
 
 
 def transaction(fn: Callable[..., T]) -> Callable[..., T]:
@@ -116,6 +123,12 @@ def iso_date(field: str, value: Any) -> dt.date | None:
 INT_MAX = 2**31 - 1  # an INTEGER column on PostgreSQL (SQLite would store more)
 
 
+@overload
+def integer(field: str, value: Any, *, minimum: int = 0, maximum: int = INT_MAX,
+            nullable: Literal[False] = False) -> int: ...
+@overload
+def integer(field: str, value: Any, *, minimum: int = 0, maximum: int = INT_MAX,
+            nullable: bool) -> int | None: ...
 def integer(field: str, value: Any, *, minimum: int = 0, maximum: int = INT_MAX,
             nullable: bool = False) -> int | None:
     if value is None and nullable:
@@ -138,6 +151,10 @@ def boolean(field: str, value: Any) -> bool:
 _REGION = re.compile(r"[A-Za-z]{2}")
 
 
+@overload
+def region(field: str, value: Any, *, nullable: Literal[False] = False) -> str: ...
+@overload
+def region(field: str, value: Any, *, nullable: bool) -> str | None: ...
 def region(field: str, value: Any, *, nullable: bool = False) -> str | None:
     """A two-letter country code, as phone numbers are read in (upper case); None or ""
     if nullable: not given."""
@@ -148,6 +165,10 @@ def region(field: str, value: Any, *, nullable: bool = False) -> str | None:
     return value.upper()
 
 
+@overload
+def text(field: str, value: Any, *, nullable: Literal[False] = False, max_length: int = 255) -> str: ...
+@overload
+def text(field: str, value: Any, *, nullable: bool, max_length: int = 255) -> str | None: ...
 def text(field: str, value: Any, *, nullable: bool = False, max_length: int = 255) -> str | None:
     if value is None and nullable:
         return None

@@ -170,7 +170,7 @@ async def detach_campaign_list(request: web.Request) -> web.Response:
 async def list_account_followups(request: web.Request) -> web.Response:
     """The account's followups by start time, in the campaigns the caller's profile shows
     (and those of no campaign). Filters: `?status=`, `?agent_id=`, `?contact_id=`."""
-    return await paged(request, listing.list_account_followups, path_id(request),
+    return await paged(request, followups.list_account_followups, path_id(request),
                        visible=access.identity(request).campaigns,
                        status=request.query.get("status"),
                        agent_id=query_id(request, "agent_id", blank_is_none=True),

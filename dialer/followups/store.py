@@ -21,7 +21,9 @@ from . import decisions as core
 from .decisions import EXPIRY, FollowupError, Slot, Status
 from ..core.phones import PhoneError, zones_for
 from ..db.models import Account, Agent, Attempt, Campaign, Contact, ContactPhone, Followup
+from ..db.rows import tuples
 from ..db.permissions import agent_may
+from ..db.listing import paged
 from ..db.queries import Visible, campaign_scope
 from ..db.suppression import is_suppressed, on_demand_strategy
 from ..db.validation import ConflictError, FieldError, integer, transaction
@@ -62,9 +64,9 @@ def _slot(f: Followup) -> Slot:
 
 
 def _phones(contact_id: int) -> list[str]:
-    return [n for (n,) in ContactPhone.select(ContactPhone.number)
+    return [n for (n,) in tuples(ContactPhone.select(ContactPhone.number)
             .where(ContactPhone.contact == contact_id)
-            .order_by(ContactPhone.position, ContactPhone.id).tuples()]
+            .order_by(ContactPhone.position, ContactPhone.id))]
 
 
 def _contact_view(contact: Contact) -> dict:
@@ -310,7 +312,7 @@ def launch_followup(followup_id: int, now: dt.datetime, *, agent_id: int | None 
     else:
         _move(f, Status.LAUNCHED, now)
         if attempt_id is not None:
-            f.attempt = attempt_id
+            f.attempt_id = attempt_id
             f.save()
     return followup_dict(f)
 
@@ -321,7 +323,7 @@ def complete_followup(followup_id: int, now: dt.datetime, *,
     """The followup's call is over."""
     f = Followup.get_by_id(followup_id)
     if attempt_id is not None:
-        f.attempt = attempt_id
+        f.attempt_id = attempt_id
     _move(f, Status.COMPLETED, now)
     return followup_dict(f)
 
@@ -371,3 +373,23 @@ def set_strategy(account_id: int, passes: Any) -> dict:
     strategy.passes = passes
     strategy.save()
     return _strategy_dict(account_id)
+
+
+def list_account_followups(account_id: int, limit: int, offset: int, visible: Visible,
+                           status: str | None = None, agent_id: int | None = None,
+                           contact_id: int | None = None) -> dict:
+    """The account's followups by start time, in the campaigns the caller sees (and those
+    of no campaign)."""
+    Account.get_by_id(account_id)
+    query = Followup.select().where(Followup.account == account_id)
+    if status:
+        if status not in Followup.status.values:
+            raise FieldError("status", f"one of {', '.join(Followup.status.values)}")
+        query = query.where(Followup.status == status)
+    if agent_id is not None:
+        query = query.where(Followup.agent == agent_id)
+    if contact_id is not None:
+        query = query.where(Followup.contact == contact_id)
+    query = campaign_scope(query, Followup.campaign, visible)
+    return paged(query.order_by(Followup.scheduled_at, Followup.id), limit, offset,
+                 followup_dict)

@@ -217,7 +217,7 @@ def render(spec: Spec, work: Path) -> tuple[array.array, dict]:
     if spec.noise_db is not None:  # noise under everything, and 4 s after
         signal += [0.0] * 4 * RATE
         noise = _noise(random.Random(SEED * 1000 + spec.id), len(signal), spec.noise_db)
-        signal = [a + b for a, b in zip(signal, noise)]
+        signal = [a + b for a, b in zip(signal, noise, strict=True)]
     else:
         signal += [0.0] * int(0.2 * RATE)
     out = array.array("h", (max(-32768, min(32767, int(round(v)))) for v in signal))

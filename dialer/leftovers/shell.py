@@ -62,7 +62,7 @@ class Leftovers:
                 continue
             bridge = bridge_of.get(channel_id)
             members = list(bridge.get("channels") or []) if bridge else []
-            if len(members) > 1 and not bridge["id"].startswith("dialer-agent-"):
+            if bridge and len(members) > 1 and not bridge["id"].startswith("dialer-agent-"):
                 for member in members:
                     self.talking[member] = (bridge["id"], members)
             elif args[:1] == ["inbound"] and len(args) > 1:

@@ -63,7 +63,7 @@ def parse_arguments(text: str) -> dict[str, Any]:
     values = [int(v) for v in text.split(",")]
     if len(values) != len(PARAMS):
         raise ValueError(f"AMD() takes {len(PARAMS)} arguments, got {len(values)}")
-    return dict(zip(PARAMS, values))
+    return dict(zip(PARAMS, values, strict=True))
 
 
 def check(name: str, value: Any) -> int | None:

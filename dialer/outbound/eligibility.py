@@ -6,34 +6,31 @@ others) and, when the only obstacles are time-based, the earliest instant they a
 
 Calling hours are judged on the callee's local wall clock, in every zone the number may
 ring in: a number phonenumbers maps to several zones is only called when the window holds
-in all of them. The wall-clock time of an instant is always well defined, even across DST
-changes, so DST needs no special casing here; only `next_possible_at` has to know that
-wall clocks jump (see `_candidates`).
+in all of them (the windows and the search for `next_possible_at`: `windows.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from ..core.phones import PhoneError, is_international, normalise, region_of, zones_for
 from ..core.tz import load_zone
+from .windows import (MIDNIGHT, Schedule, Window, after_end, local_dates, naive, next_clear, outside,
+                      outside_message, utc)
 
-UTC = dt.timezone.utc
 # Regulatory default calling hours, callee-local (FTC TSR / FCC; DESIGN.md section 4).
 DEFAULT_WINDOW_START = dt.time(8, 0)
 DEFAULT_WINDOW_STOP = dt.time(21, 0)
-SEARCH_DAYS = 8  # how far ahead next_possible_at looks once dates and retries are met
-_MIDNIGHT = dt.time(0, 0)
 _INACTIVE_STATES = frozenset({"completed", "failed", "deleted"})
 
 
 class Code(StrEnum):
     """Stable reason codes (API clients and reports match on them)."""
 
+    CAMPAIGN_NOT_RUNNING = "campaign_not_running"  # `with_campaign_status`, never `check`
     NOT_WAITING = "not_waiting"
     INVALID_PHONE = "invalid_phone"
     SUPPRESSED_DEVICE = "suppressed_device"
@@ -117,25 +114,6 @@ class Verdict:
         return tuple(r.code for r in self.reasons)
 
 
-@dataclass(frozen=True)
-class Window:
-    """Wall-clock interval [start, stop); stop None means midnight; start > stop wraps."""
-
-    start: dt.time
-    stop: dt.time | None
-
-    def contains(self, t: dt.time) -> bool:
-        if self.stop is None:
-            return t >= self.start
-        if self.start <= self.stop:  # start == stop is an empty window, not a full day
-            return self.start <= t < self.stop
-        return t >= self.start or t < self.stop
-
-    def __str__(self) -> str:
-        stop = "24:00" if self.stop is None else _hhmm(self.stop)
-        return f"{_hhmm(self.start)}-{stop}"
-
-
 def hourly_cap_left(max_per_hour: int | None, attempts_last_hour: int) -> int | None:
     """Attempts still allowed this hour; None means unlimited."""
     if max_per_hour is None:
@@ -147,37 +125,20 @@ def plan_window(plan: PlanRules) -> Window | None:
     """The callee-local window a plan imposes (None: all day). Missing sides default."""
     if plan.all_day:
         return None
-    start = DEFAULT_WINDOW_START if plan.window_start is None else _naive(plan.window_start)
-    stop = DEFAULT_WINDOW_STOP if plan.window_stop is None else _naive(plan.window_stop)
+    start = DEFAULT_WINDOW_START if plan.window_start is None else naive(plan.window_start)
+    stop = DEFAULT_WINDOW_STOP if plan.window_stop is None else naive(plan.window_stop)
     return Window(start, stop)
 
 
 def daily_window(campaign: CampaignRules) -> Window | None:
     if campaign.daily_start is None and campaign.daily_stop is None:
         return None
-    start = _MIDNIGHT if campaign.daily_start is None else _naive(campaign.daily_start)
-    stop = None if campaign.daily_stop is None else _naive(campaign.daily_stop)
+    start = MIDNIGHT if campaign.daily_start is None else naive(campaign.daily_start)
+    stop = None if campaign.daily_stop is None else naive(campaign.daily_stop)
     return Window(start, stop)
 
 
 # --- the check ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Schedule:
-    """Everything time-based, resolved to zones: what both check and the search need."""
-
-    window: Window | None
-    window_zones: tuple[ZoneInfo, ...]
-    daily: Window | None
-    daily_zones: tuple[ZoneInfo, ...]
-    date_zones: tuple[ZoneInfo, ...]
-    start_date: dt.date | None
-    end_date: dt.date | None
-    retry_at: dt.datetime | None
-
-    def zones(self) -> tuple[ZoneInfo, ...]:
-        return tuple(dict.fromkeys(self.window_zones + self.daily_zones + self.date_zones))
 
 
 def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
@@ -185,7 +146,7 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
           suppressed_devices: frozenset[str],
           suppressed_client_ids: frozenset[str]) -> Verdict:
     """Every reason `contact` may not be dialled at `now` (aware), and when it could be."""
-    now = _utc(now, "now")
+    now = utc(now, "now")
     reasons: list[Reason] = []
 
     def add(code: Code, message: str) -> None:
@@ -211,7 +172,7 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
     schedule, zone_problems = _schedule(contact, campaign, plan)
     for message in zone_problems:
         add(Code.UNKNOWN_ZONE, message)
-    ended = _after_end(schedule, now)
+    ended = after_end(schedule, now)
     if ended:
         add(Code.AFTER_END_DATE, ended)
     reasons.extend(_time_reasons(schedule, now))
@@ -226,10 +187,19 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
     if codes & PERMANENT_CODES:
         next_at = None
     elif codes & TIME_CODES:
-        next_at = _next_clear(schedule, now)
+        next_at = next_clear(schedule, now)
     else:
         next_at = now
     return Verdict(not reasons, tuple(reasons), next_at)
+
+
+def with_campaign_status(verdict: Verdict, status: str) -> Verdict:
+    """The verdict an operator reads for one contact: a campaign that is not running is
+    the first reason (the contact's own reasons still show, and when they would clear)."""
+    if status == "running":
+        return verdict
+    stopped = Reason(Code.CAMPAIGN_NOT_RUNNING, f"campaign is {status}")
+    return replace(verdict, eligible=False, reasons=(stopped, *verdict.reasons))
 
 
 _ORDER = {code: i for i, code in enumerate(Code)}
@@ -244,7 +214,7 @@ def _phone_problem(phone: str) -> str | None:
 
 
 def _schedule(contact: ContactState, campaign: CampaignRules,
-              plan: PlanRules) -> tuple[_Schedule, list[str]]:
+              plan: PlanRules) -> tuple[Schedule, list[str]]:
     """Resolve zones; the returned messages are unknown_zone reasons."""
     problems: list[str] = []
     callee, callee_problem = _callee_zones(contact)  # callee None: unknown
@@ -262,7 +232,7 @@ def _schedule(contact: ContactState, campaign: CampaignRules,
     if callee is None and (window is not None or (daily is not None and campaign.timezone
                                                   is None)):
         problems.append(callee_problem)
-    schedule = _Schedule(
+    schedule = Schedule(
         window=window,
         window_zones=callee or (),
         daily=daily,
@@ -270,7 +240,7 @@ def _schedule(contact: ContactState, campaign: CampaignRules,
         date_zones=campaign_zone or callee or (ZoneInfo("UTC"),),
         start_date=campaign.start_date,
         end_date=campaign.end_date,
-        retry_at=None if contact.next_attempt_at is None else _utc(contact.next_attempt_at),
+        retry_at=None if contact.next_attempt_at is None else utc(contact.next_attempt_at),
     )
     return schedule, problems
 
@@ -293,154 +263,24 @@ def _callee_zones(contact: ContactState) -> tuple[tuple[ZoneInfo, ...] | None, s
     return zones, ""  # type: ignore[return-value]
 
 
-def _time_reasons(s: _Schedule, at: dt.datetime) -> list[Reason]:
+def _time_reasons(s: Schedule, at: dt.datetime) -> list[Reason]:
     reasons = []
     if s.window is not None:
-        bad = list(_outside(s.window, s.window_zones, at))
+        bad = list(outside(s.window, s.window_zones, at))
         if bad:
-            reasons.append(Reason(Code.OUTSIDE_WINDOW, _outside_message(bad, str(s.window))))
+            reasons.append(Reason(Code.OUTSIDE_WINDOW, outside_message(bad, str(s.window))))
     if s.daily is not None:
-        bad = list(_outside(s.daily, s.daily_zones, at))
+        bad = list(outside(s.daily, s.daily_zones, at))
         if bad:
             reasons.append(Reason(Code.OUTSIDE_DAILY_HOURS,
-                                  _outside_message(bad, f"the campaign's hours {s.daily}")))
+                                  outside_message(bad, f"the campaign's hours {s.daily}")))
     if s.retry_at is not None and at < s.retry_at:
         reasons.append(Reason(Code.RETRY_NOT_DUE,
                               f"next attempt is due at {s.retry_at:%Y-%m-%d %H:%M} UTC"))
     if s.start_date is not None:
-        early = [(z.key, d) for z, d in _local_dates(s.date_zones, at) if d < s.start_date]
+        early = [(z.key, d) for z, d in local_dates(s.date_zones, at) if d < s.start_date]
         if early:
             reasons.append(Reason(Code.BEFORE_START_DATE,
                                   f"the campaign starts on {s.start_date}; it is "
                                   f"{early[0][1]} in {early[0][0]}"))
     return reasons
-
-
-def _time_clear(s: _Schedule, at: dt.datetime) -> bool:
-    """`_time_reasons(s, at) == []`, without building messages (the search calls it a lot)."""
-    if s.retry_at is not None and at < s.retry_at:
-        return False
-    if s.start_date is not None and any(d < s.start_date for _, d in _local_dates(
-            s.date_zones, at)):
-        return False
-    if s.window is not None and any(True for _ in _outside(s.window, s.window_zones, at)):
-        return False
-    if s.daily is not None and any(True for _ in _outside(s.daily, s.daily_zones, at)):
-        return False
-    return True
-
-
-def _after_end(s: _Schedule, at: dt.datetime) -> str | None:
-    if s.end_date is None:
-        return None
-    for zone, day in _local_dates(s.date_zones, at):
-        if day > s.end_date:
-            return f"the campaign ended on {s.end_date}; it is {day} in {zone.key}"
-    return None
-
-
-def _outside(window: Window, zones: Iterable[ZoneInfo],
-             at: dt.datetime) -> Iterator[tuple[str, dt.datetime]]:
-    for zone in zones:
-        local = at.astimezone(zone)
-        if not window.contains(local.time()):
-            yield zone.key, local
-
-
-def _local_dates(zones: Iterable[ZoneInfo], at: dt.datetime) -> Iterator[tuple[ZoneInfo, dt.date]]:
-    for zone in zones:
-        yield zone, at.astimezone(zone).date()
-
-
-def _outside_message(bad: list[tuple[str, dt.datetime]], window: str, shown: int = 3) -> str:
-    parts = ", ".join(f"{local:%H:%M} in {key}" for key, local in bad[:shown])
-    if len(bad) > shown:
-        parts += f" and {len(bad) - shown} more zones"
-    verb = "is" if len(bad) == 1 else "are"
-    return f"{parts} {verb} outside {window}"
-
-
-# --- when could it be dialled? --------------------------------------------------------
-
-
-def _next_clear(s: _Schedule, now: dt.datetime) -> dt.datetime | None:
-    """Earliest instant >= now when every time-based reason clears, before the end date.
-
-    Exact, not stepped: the answer can only be `now`, the retry time, or an instant where
-    some zone's wall clock reaches a boundary (window/daily edges, midnight) or jumps (DST);
-    all such instants in the search span are tried in order.
-    """
-    lower = now
-    if s.retry_at is not None and s.retry_at > lower:
-        lower = s.retry_at
-    if s.start_date is not None:
-        # No zone is ahead of UTC+14, so nowhere is it start_date before this instant.
-        first = dt.datetime.combine(s.start_date, _MIDNIGHT, UTC) - dt.timedelta(hours=15)
-        lower = max(lower, first)
-    upper = lower + dt.timedelta(days=SEARCH_DAYS)
-    for at in sorted(_candidates(s, lower, upper)):
-        if _time_clear(s, at):
-            return None if _after_end(s, at) else at
-    return None
-
-
-def _candidates(s: _Schedule, lower: dt.datetime, upper: dt.datetime) -> set[dt.datetime]:
-    found = {lower}
-    if s.retry_at is not None and lower <= s.retry_at <= upper:
-        found.add(s.retry_at)
-    bounds = {_MIDNIGHT}
-    for w in (s.window, s.daily):
-        if w is not None:
-            bounds.add(w.start)
-            if w.stop is not None:
-                bounds.add(w.stop)
-    for zone in s.zones():
-        day = lower.astimezone(zone).date() - dt.timedelta(days=1)
-        last = upper.astimezone(zone).date() + dt.timedelta(days=1)
-        while day <= last:
-            for b in bounds:
-                for fold in (0, 1):  # both occurrences of a wall time repeated at fall-back
-                    at = dt.datetime.combine(day, b, zone).replace(fold=fold).astimezone(UTC)
-                    if lower <= at <= upper:
-                        found.add(at)
-            day += dt.timedelta(days=1)
-        found.update(_transitions(zone, lower, upper))
-    return found
-
-
-def _transitions(zone: ZoneInfo, lower: dt.datetime, upper: dt.datetime,
-                 step: dt.timedelta = dt.timedelta(hours=6)) -> Iterator[dt.datetime]:
-    """Instants in [lower, upper] where the zone's UTC offset changes (to the second)."""
-    a = lower
-    while a < upper:
-        b = min(a + step, upper)
-        if a.astimezone(zone).utcoffset() != b.astimezone(zone).utcoffset():
-            lo, hi = a, b  # offset(lo) == offset(a) != offset(hi)
-            while hi - lo > dt.timedelta(seconds=1):
-                mid = lo + (hi - lo) / 2
-                if mid.astimezone(zone).utcoffset() == a.astimezone(zone).utcoffset():
-                    lo = mid
-                else:
-                    hi = mid
-            # tzdata transitions fall on whole seconds
-            yield max(lower, hi.replace(microsecond=0))
-        a = b
-
-
-# --- small helpers --------------------------------------------------------------------
-
-
-def _utc(value: dt.datetime, name: str | None = None) -> dt.datetime:
-    if value.tzinfo is None:
-        if name is not None:
-            raise ValueError(f"{name} must be an aware datetime")
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def _naive(t: dt.time) -> dt.time:
-    return t.replace(tzinfo=None)
-
-
-def _hhmm(t: dt.time) -> str:
-    return t.strftime("%H:%M:%S" if t.second or t.microsecond else "%H:%M")

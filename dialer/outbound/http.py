@@ -9,10 +9,10 @@ import datetime as dt
 
 from aiohttp import web
 
-from ..db import campaign_admin, contacts, listing
+from ..db import attempts, campaign_admin, contacts, listing
 from ..db import campaigns as campaign_db
 from ..db.fields import to_naive_utc
-from ..db.listing import AttemptFilters
+from ..db.attempts import AttemptFilters
 from ..db.validation import FieldError, NotFoundError, reject_unknown
 from ..web import access
 from ..web.access import check_fields, identity
@@ -139,7 +139,7 @@ async def list_campaign_attempts(request: web.Request) -> web.Response:
     answers. Filters: `?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`,
     `?started_from=`, `?started_to=` (ISO 8601). Deep pages: `?before=` the previous
     page's `next_before` (an index seek, where `?offset=` reads every skipped row)."""
-    return await _paged(request, listing.list_campaign_attempts, path_id(request),
+    return await _paged(request, attempts.list_campaign_attempts, path_id(request),
                         filters=await checked_attempt_filters(request),
                         before=_int_query(request, "before"))
 
@@ -154,7 +154,7 @@ async def list_account_attempts(request: web.Request) -> web.Response:
     campaign_id = _int_query(request, "campaign_id")
     await check_fields(request, who, {"campaign_id": campaign_id})
     filters = await checked_attempt_filters(request, campaign_id)
-    return await _paged(request, listing.list_account_attempts, path_id(request),
+    return await _paged(request, attempts.list_account_attempts, path_id(request),
                         visible=who.campaigns, filters=filters,
                         before=_int_query(request, "before"))
 
@@ -162,20 +162,20 @@ async def list_account_attempts(request: web.Request) -> web.Response:
 @routes.get("/api/attempts/{id}")
 async def get_attempt(request: web.Request) -> web.Response:
     """One call: outcome, AMD, times, agent, disposition, recording_name, script answers."""
-    return await _one(request, listing.get_attempt, path_id(request))
+    return await _one(request, attempts.get_attempt, path_id(request))
 
 
 @routes.get("/api/campaigns/{id}/recordings")
 async def list_campaign_recordings(request: web.Request) -> web.Response:
     """The campaign's recorded calls, newest first; each one's audio is at its `url`."""
-    return await _paged(request, listing.list_campaign_recordings, path_id(request))
+    return await _paged(request, attempts.list_campaign_recordings, path_id(request))
 
 
 @routes.get("/api/attempts/{id}/recording")
 async def get_recording(request: web.Request) -> web.StreamResponse:
     """The call's recording (the audio file, as Asterisk stored it); 404 with field
     "recording" when the call was not recorded or Asterisk no longer has the file."""
-    name = await _store(request).run(listing.recording_name, path_id(request))
+    name = await _store(request).run(attempts.recording_name, path_id(request))
     if not name:
         raise NotFoundError("recording", "this call was not recorded")
     return await stream_recording(request, name)

@@ -18,7 +18,7 @@ from aiohttp import web
 from ..outbound import amd
 from ..core.spreadsheet import spreadsheet_safe
 from ..db import pages, reports
-from ..db.listing import AttemptFilters
+from ..db.attempts import AttemptFilters
 from ..outbound.http import attempt_filters
 from . import access
 from .common import DIALER, path_id

@@ -49,14 +49,14 @@ async def test_shipped_defaults_on_a_few_greetings(pbx, lab):
                                          for i in HUMANS + MACHINES))
         sim.recorder.events.clear()  # the beep calls replay greetings: their own marks
         beeps = await asyncio.gather(*(_call(pbx, sim, lab, items[i], True) for i in BEEP))
-    verdicts = dict(zip(HUMANS + MACHINES, results))
+    verdicts = dict(zip(HUMANS + MACHINES, results, strict=True))
     for i in HUMANS:
         status, decided = verdicts[i]
         assert status == "HUMAN", (items[i]["text"], status)
         assert decided - items[i]["speech_end"] <= 1.5, (items[i]["text"], decided)
     for i in MACHINES:
         assert verdicts[i][0] == "MACHINE", (items[i]["text"], verdicts[i])
-    for i, (status, message) in zip(BEEP, beeps):
+    for i, (status, message) in zip(BEEP, beeps, strict=True):
         assert status == "MACHINE"
         # Stasis starts 0.85 s of silence after the beep (the bench times the message
         # itself); the margin is for a loaded CI machine, the order is what matters here.

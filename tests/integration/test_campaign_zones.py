@@ -49,7 +49,7 @@ def numbers() -> dict[str, str]:
     """Number -> expected behaviour. Humans talk 2-3 s after "hello"."""
     out = {}
     for area, counts in MIX.items():
-        for kind, name, count in zip(KINDS, ("human", "machine", "busy", "no_answer"), counts):
+        for kind, name, count in zip(KINDS, ("human", "machine", "busy", "no_answer"), counts, strict=True):
             for i in range(count):
                 tail = f"{i // 2}{2 + i % 2:02d}" if kind == "1" else f"{i:03d}"
                 out[f"+1{area}555{kind}{tail}"] = name
@@ -101,7 +101,7 @@ async def test_fifty_contacts_six_zones_windows_cap_agents_machines_retries(dial
         campaign={"bcw_seconds": 1, "max_attempts": 2, "machine_action": "message",
                   "machine_message": "sound:beep"})
     cid = seed["campaign_id"]
-    contact_of = dict(zip(expected, seed["contact_ids"]))
+    contact_of = dict(zip(expected, seed["contact_ids"], strict=True))
     await login_all(dialer, seed["agent_ids"])
     await dialer.store.run(campaigns.set_status, cid, "running")
 

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bench.reads import seed_history
-from dialer.db import listing, migrate, open_database, reports
+from dialer.db import attempts, migrate, open_database, reports
 from dialer.outbound import store as dialing
 from dialer.db.database import is_postgres
-from dialer.db.listing import AttemptFilters
+from dialer.db.attempts import AttemptFilters
 from dialer.db.models import Attempt, Campaign
 from tests.campaign_seed import seed_campaign
 from tests.integration.test_db_postgres import PG_URL, pg  # noqa: F401  (pg: fixture)
@@ -73,8 +73,8 @@ def test_every_heavy_read_reaches_attempts_through_a_campaign_index(database):
         "report": lambda: reports.report_rows(c, AttemptFilters(), 0),
         "report, next chunk": lambda: reports.report_rows(c, AttemptFilters(), newest - 3000),
         "report of humans": lambda: reports.report_rows(c, AttemptFilters(outcome="human"), 0),
-        "list": lambda: listing.list_campaign_attempts(c, 100, 0),
-        "list by keyset": lambda: listing.list_campaign_attempts(c, 100, 0,
+        "list": lambda: attempts.list_campaign_attempts(c, 100, 0),
+        "list by keyset": lambda: attempts.list_campaign_attempts(c, 100, 0,
                                                                   before=newest - 2000),
         "progress": lambda: dialing.progress(c),
         "abandonment": lambda: dialing.abandonment_since(

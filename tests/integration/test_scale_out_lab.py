@@ -63,16 +63,16 @@ def pg_url():
 class TwoNodes:
     def __init__(self, tmp_path, labs, pg_url, token):
         self.nodes = [DialerProcess(tmp_path, node=name, pbx=lab.info["pbx"], db_url=pg_url,
-                                    token=token) for name, lab in zip("ab", labs)]
+                                    token=token) for name, lab in zip("ab", labs, strict=True)]
 
     async def start(self, agents_per_node: list[list[int]]) -> None:
-        for node, agents in zip(self.nodes, agents_per_node):
+        for node, agents in zip(self.nodes, agents_per_node, strict=True):
             await node.start()
             for agent in agents:
                 assert (await node.api("POST", f"/api/agents/{agent}/login"))[0] == 200
 
         async def ready():
-            for node, agents in zip(self.nodes, agents_per_node):
+            for node, agents in zip(self.nodes, agents_per_node, strict=True):
                 sessions = await node.sessions()
                 if not all(sessions.get(a, {}).get("state") == "available" for a in agents):
                     return False

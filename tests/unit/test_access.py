@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialer.core.tz import utc_now
-from dialer.db import Store, auth, migrate, open_database
+from dialer.db import Store, auth, migrate, open_database, roles
 from dialer.db.models import Account, Agent, Campaign, ServicePlan, User
 from dialer.web.access import rule_for
 from dialer.web.app import create_app
@@ -46,7 +46,7 @@ async def env(tmp_path, aiohttp_client):
     spring = Campaign.create(account=acme, name="spring")
     autumn = Campaign.create(account=acme, name="autumn")
     elsewhere = Campaign.create(account=other, name="theirs")
-    narrow = auth.create_profile(acme.id, "spring only", False, [spring.id])
+    narrow = roles.create_profile(acme.id, "spring only", False, [spring.id])
     auth.create_user(acme.id, username="boss", password="password1", role="admin")
     auth.create_user(acme.id, username="nopass", role="agent")  # no password: no sign-in
     auth.create_user(acme.id, username="manager", password="password1",

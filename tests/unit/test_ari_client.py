@@ -581,7 +581,7 @@ async def test_backoff_grows_while_down(fake):
     finally:
         await c.close()
     ceilings = [min(0.08, 0.01 * 2 ** n) for n in range(8)]
-    assert all(ceil / 2 <= d <= ceil for d, ceil in zip(sleeps, ceilings)), sleeps
+    assert all(ceil / 2 <= d <= ceil for d, ceil in zip(sleeps, ceilings, strict=False)), sleeps
 
 
 async def test_heartbeat_detects_half_open_socket(fake):

@@ -239,7 +239,7 @@ def csv_texts(draw):
     header = delimiter.join(draw(st.permutations(["phone", "email", "tz", "id", "extra"])))
     rows = draw(st.lists(st.lists(cells, max_size=7).map(delimiter.join), max_size=12))
     breaks = [draw(line_breaks) for _ in range(len(rows) + 1)]
-    body = "".join(r + b for r, b in zip([header] + rows, breaks))
+    body = "".join(r + b for r, b in zip([header] + rows, breaks, strict=True))
     return draw(st.sampled_from(["", "\ufeff", "\n"])) + body
 
 

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from dialer.outbound.eligibility import (
     PERMANENT_CODES, TIME_CODES, CampaignRules, Code, ContactState, PlanRules, Verdict,
-    Window, check, hourly_cap_left,
+    Reason, check, hourly_cap_left, with_campaign_status,
 )
+from dialer.outbound.windows import Window
 from dialer.core.phones import zones_for
 
 UTC = dt.timezone.utc
@@ -334,6 +335,19 @@ def test_all_reasons_are_reported_not_just_the_first():
     assert verdict.next_possible_at is None
 
 
+def test_a_campaign_not_running_comes_first_and_keeps_the_contacts_reasons():
+    now = at(2025, 6, 2, 22, 0, tz="America/New_York")  # outside the window
+    verdict = run(now=now)
+    assert with_campaign_status(verdict, "running") is verdict
+    suspended = with_campaign_status(verdict, "suspended")
+    assert not suspended.eligible
+    assert suspended.reasons == (Reason("campaign_not_running", "campaign is suspended"),
+                                 *verdict.reasons)
+    assert suspended.next_possible_at == verdict.next_possible_at
+    eligible = run(now=at(2025, 6, 2, 12, 0, tz="America/New_York"))
+    assert with_campaign_status(eligible, "draft").codes == ("campaign_not_running",)
+
+
 def test_now_must_be_aware():
     with pytest.raises(ValueError):
         run(now=dt.datetime(2025, 6, 2, 12, 0))
@@ -341,7 +355,7 @@ def test_now_must_be_aware():
 
 def test_reason_codes_are_stable_strings():
     assert {c.value for c in Code} == {
-        "not_waiting", "invalid_phone", "suppressed_device", "suppressed_client_id",
+        "campaign_not_running", "not_waiting", "invalid_phone", "suppressed_device", "suppressed_client_id",
         "max_attempts", "international_not_allowed", "after_end_date", "before_start_date",
         "unknown_zone", "outside_window", "outside_daily_hours", "retry_not_due",
         "hourly_cap"}

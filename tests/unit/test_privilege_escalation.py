@@ -26,14 +26,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from dialer.core.privileges import PRIVILEGES
-from dialer.db import Store, auth, migrate, open_database
+from dialer.db import Store, auth, migrate, open_database, roles
 from dialer.db.models import Account, AuthToken, Campaign, Profile, Role, ServicePlan, User
 from dialer.web.app import create_app
 from tests.web_dialer import FakeDialer
 
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
 STARTS = ("sup", "nsup", "custom")
-ROLES = (*auth.BUILTIN_ROLES, "staff", "their root")  # "their root": another account's
+ROLES = (*roles.BUILTIN_ROLES, "staff", "their root")  # "their root": another account's
 
 
 @functools.cache
@@ -50,10 +50,10 @@ def _seed(path: Path) -> dict:
     acme, other = (Account.create(name=n, plan=plan) for n in ("Acme", "Other"))
     spring, autumn = (Campaign.create(account=acme, name=n).id for n in ("spring", "autumn"))
     theirs = Campaign.create(account=other, name="theirs").id
-    narrow = auth.create_profile(acme.id, "spring", False, [spring])["id"]
-    wide = auth.create_profile(acme.id, "all", True, [])["id"]
-    auth.create_role(acme.id, "staff", ["manage_users", "manage_campaigns"])
-    auth.create_role(other.id, "their root", list(PRIVILEGES))
+    narrow = roles.create_profile(acme.id, "spring", False, [spring])["id"]
+    wide = roles.create_profile(acme.id, "all", True, [])["id"]
+    roles.create_role(acme.id, "staff", ["manage_users", "manage_campaigns"])
+    roles.create_role(other.id, "their root", list(PRIVILEGES))
     users = {}
     for name, account, role, profile in (
             ("sup", acme, "supervisor", None), ("nsup", acme, "supervisor", narrow),

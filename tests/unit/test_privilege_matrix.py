@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from dialer.db import Store, auth, migrate, open_database, suppression
+from dialer.db import Store, auth, migrate, open_database, roles, suppression
 from dialer.db.models import (Account, Agent, Attempt, Campaign, CampaignSuppression, Contact,
                               Followup, Rule, ServicePlan, User)
 from dialer.web import openapi
@@ -207,7 +207,7 @@ def _seed(path: str) -> dict:
     CampaignSuppression.create(campaign=autumn, suppression_list=autumn_list)
     outside["suppression-lists"] = autumn_list
     objects["outside"] = outside
-    narrow = auth.create_profile(a.id, "spring only", False, [spring])["id"]
+    narrow = roles.create_profile(a.id, "spring only", False, [spring])["id"]
     callers: dict = {}
     for letter, role in ROLES.items():
         for narrowed in (False, True):

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from dialer.core import privileges as rules
-from dialer.db import Store, auth, migrate, open_database, suppression
+from dialer.db import Store, auth, migrate, open_database, roles, suppression
 from dialer.db.migrate import router
 from dialer.db.models import (Account, Agent, Attempt, AuthToken, Campaign,
                               CampaignSuppression, Contact, Followup, Role, ServicePlan, User)
@@ -22,7 +22,7 @@ from tests.unit.test_api_admin import assert_error
 from tests.unit.test_security import T0, Clock
 from tests.web_dialer import FakeDialer, live_agents
 
-SUPERVISOR = frozenset(auth.BUILTIN_ROLES["supervisor"])
+SUPERVISOR = frozenset(roles.BUILTIN_ROLES["supervisor"])
 
 
 # ---- the pure rule ------------------------------------------------------------------------
@@ -77,10 +77,10 @@ async def env(tmp_path, aiohttp_client):
     plan = ServicePlan.create(name="base")
     acme, other = (Account.create(name=n, plan=plan) for n in ("Acme", "Other"))
     spring, autumn = (Campaign.create(account=acme, name=n) for n in ("spring", "autumn"))
-    narrow = auth.create_profile(acme.id, "spring only", False, [spring.id])
+    narrow = roles.create_profile(acme.id, "spring only", False, [spring.id])
     ids = {"acme": acme.id, "other": other.id, "spring": spring.id, "autumn": autumn.id,
            "narrow": narrow["id"],
-           "wide": auth.create_profile(acme.id, "everything", True, [])["id"]}
+           "wide": roles.create_profile(acme.id, "everything", True, [])["id"]}
     for name, role, profile in (("root", "admin", None), ("sup", "supervisor", None),
                                 ("nsup", "supervisor", narrow["id"]),
                                 ("cm", "campaign manager", None), ("ann", "agent", None),
@@ -224,7 +224,7 @@ async def test_roles_belong_to_the_account_that_made_them(env):
     resp = await sup.patch(f"/api/users/{ids['ann']}", json={"role": "caller"})
     assert resp.status == 200 and (await resp.json())["role"] == "caller"
     names = {r["name"] for r in (await (await sup.get("/api/roles")).json())["items"]}
-    assert names == set(auth.BUILTIN_ROLES) | {"caller"}
+    assert names == set(roles.BUILTIN_ROLES) | {"caller"}
     # another account sees only the built-in roles, and cannot give this one
     root = await sign_in(aiohttp_client, app, "root")
     resp = await root.patch(f"/api/users/{ids['theirs']}", json={"role": "caller"})
@@ -232,8 +232,8 @@ async def test_roles_belong_to_the_account_that_made_them(env):
     assert_error(await resp.json(), "role")
     theirs = await store.run(auth.identify, (await store.run(
         auth.create_api_token, ids["theirs"]))["token"], "api", T0)
-    assert {r["name"] for r in await store.run(auth.list_roles, theirs)} == \
-        set(auth.BUILTIN_ROLES)
+    assert {r["name"] for r in await store.run(roles.list_roles, theirs)} == \
+        set(roles.BUILTIN_ROLES)
     # a campaign manager (no manage_users) makes no role
     cm = await sign_in(aiohttp_client, app, "cm")
     assert (await cm.post(f"/api/accounts/{ids['acme']}/roles",
@@ -431,4 +431,4 @@ def test_migration_010_makes_old_roles_built_in_and_old_api_tokens_expire(tmp_pa
     role = Role.get_by_id(1)
     assert role.account_id is None and role.name == "helpdesk"  # read-only, for everyone
     assert AuthToken.get_by_id(1).expires_at == dt.datetime(2025, 4, 1, 10, 0)
-    assert auth.role_named(1, "helpdesk").id == 1
+    assert roles.role_named(1, "helpdesk").id == 1

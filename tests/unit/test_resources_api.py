@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 
 from dialer.ari import AriClient
-from dialer.db import (Store, accounts, auth, campaign_admin, contacts, migrate,
-                       open_database, suppression)
+from dialer.db import (Store, accounts, campaign_admin, contacts, migrate,
+                       open_database, roles, suppression)
 from dialer.db.models import (Account, ActionCall, Attempt, Campaign, CampaignContact,
                               CampaignSuppression, Contact, Followup, ServicePlan,
                               Voicemail)
@@ -107,7 +107,7 @@ async def env(tmp_path, aiohttp_client, asterisk):
                                  recording_name="attempt-rec")
     dnc = suppression.create_list(acme.id, name="dnc", kind="device")
     CampaignSuppression.create(campaign=spring, suppression_list=dnc["id"])
-    narrow = auth.create_profile(acme.id, "spring only", False, [spring.id])
+    narrow = roles.create_profile(acme.id, "spring only", False, [spring.id])
     admin = bearer(acme.id, "admin", "boss")
     manager = bearer(acme.id, "campaign manager", "manager", profile_id=narrow["id"])
     outsider = bearer(other.id, "supervisor", "outsider")

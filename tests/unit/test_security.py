@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 
 from dialer import cli
 from dialer.config import load_config
-from dialer.db import Store, auth, migrate, open_database
+from dialer.db import Store, auth, migrate, open_database, roles
 from dialer.db.models import Account, AuthToken, ServicePlan, User
 from dialer.web.access import SESSION_COOKIE
 from dialer.web import openapi
@@ -72,7 +72,7 @@ async def env(tmp_path, aiohttp_client):
         account = Account.create(name=name, plan=plan)
         ids[name] = one_of_each(account, T0)
     # B's manager holds every privilege but manage_system (that one spans all accounts)
-    auth.create_role(ids["b"]["accounts"], "all but system",
+    roles.create_role(ids["b"]["accounts"], "all but system",
                      ["manage_campaigns", "manage_users", "manage_inbound", "take_calls"])
     auth.create_user(ids["b"]["accounts"], username="bob", password="correct horse 9",
                      role="all but system")

@@ -37,7 +37,7 @@ def test_the_attempts_report_quotes_what_callers_and_agents_typed(tmp_path):
     from dialer.db import migrate, open_database
     from dialer.db.models import (Account, Agent, Attempt, Campaign, Contact, ServicePlan,
                                   User)
-    from dialer.db.listing import AttemptFilters
+    from dialer.db.attempts import AttemptFilters
     from dialer.db.reports import report_rows
     from dialer.web.console import report_csv
 
@@ -54,7 +54,7 @@ def test_the_attempts_report_quotes_what_callers_and_agents_typed(tmp_path):
     report = report_csv(report_rows(campaign.id, AttemptFilters()), header=True).decode()
     rows = list(csv.reader(io.StringIO(report)))
     db.close()
-    cells = dict(zip(rows[0], rows[1]))
+    cells = dict(zip(rows[0], rows[1], strict=True))
     assert cells["contact"] == "'-2+3+cmd|' /C calc'!A0"
     assert cells["agent"] == "'+1+HYPERLINK(\"http://evil\")"
     assert cells["disposition"] == "'\t=1+1"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from dialer.db import auth
+from dialer.db import auth, roles
 from dialer.db.models import Account, Agent, AgentGroup, AgentGroupMember, Campaign
 from dialer.web.app import create_app
 from tests.integration.conftest import clock, dialer, lab  # noqa: F401  (fixtures)
@@ -46,7 +46,7 @@ def seed_account() -> dict:
     agent = Agent.create(user=ann["id"], endpoint="PJSIP/agent1")
     AgentGroupMember.create(group=group, agent=agent)
     visible = Campaign.create(account=account, name="Visible", mode="progressive")
-    profile = auth.create_profile(account.id, "only visible", False, [visible.id])
+    profile = roles.create_profile(account.id, "only visible", False, [visible.id])
     auth.create_user(account.id, username="manager", password=PASSWORD,
                      role="campaign manager", profile_id=profile["id"])
     return {"account_id": account.id, "group_id": group.id, "agent_id": agent.id,

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialer.db import Store, listing, migrate, open_database, reports
-from dialer.db.listing import AttemptFilters
+from dialer.db import Store, attempts, listing, migrate, open_database, reports
+from dialer.db.attempts import AttemptFilters
 from dialer.db.models import Account, Agent, Attempt, Campaign, Contact, User
 from dialer.db.validation import FieldError
 from dialer.web.console import (
@@ -129,7 +129,7 @@ def test_attempts_are_counted_per_time_slice_by_outcome(campaign):
 def test_the_report_lists_every_attempt_with_contact_agent_and_times(campaign):
     rows = list(csv.reader(io.StringIO(full_report(campaign))))
     assert tuple(rows[0]) == REPORT_COLUMNS
-    by_column = [dict(zip(REPORT_COLUMNS, r)) for r in rows[1:]]
+    by_column = [dict(zip(REPORT_COLUMNS, r, strict=True)) for r in rows[1:]]
     assert [(r["contact"], r["phone"], r["outcome"], r["disposition"], r["agent"])
             for r in by_column] == [
         ("Alice", "+12125551000", "human", "sale", "Ann A"),
@@ -306,7 +306,7 @@ async def test_reads_of_module_functions_run_in_reader_processes(campaign, datab
         assert (await store.read(reports.outcomes_over_time, campaign, 4))["bucket_seconds"] == 20
         # Errors come back as the API maps them: 404, and 400 naming the field.
         with pytest.raises(pw.DoesNotExist):
-            await store.read(listing.get_attempt, 9999)
+            await store.read(attempts.get_attempt, 9999)
         with pytest.raises(FieldError) as bad:
             await store.read(listing.list_campaign_contacts, campaign, 10, 0, status="x")
         assert bad.value.field == "status"

@@ -1,0 +1,31 @@
+"""The Peewee models, one module per area; import them from here (`dialer.db.models`).
+
+The conventions every model keeps are in `base.py`.
+"""
+
+from .base import CASCADE, BaseModel, database_proxy
+from .accounts import ServicePlan, Account, Role, Profile, User, AuthToken
+from .agents import AgentGroup, Agent, AgentGroupMember
+from .campaigns import Script, Campaign, CallerIdNumber, ProfileCampaign, Rule
+from .contacts import ContactList, Contact, ContactPhone, Filter, CampaignContact
+from .calls import Attempt, Followup
+from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression
+from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
+
+# Every table, in dependency order (create in this order, drop in reverse).
+MODELS: tuple[type[BaseModel], ...] = (
+    ServicePlan, Account, Role, Profile, User, AuthToken,
+    AgentGroup, Agent, AgentGroupMember,
+    Script, Campaign, CallerIdNumber, ProfileCampaign, Rule,
+    ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
+    SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
+    RingGroup, RingGroupMember, ActionCall, Voicemail,
+)
+
+__all__ = [
+    "CASCADE", "BaseModel", "database_proxy", "MODELS", "ServicePlan", "Account", "Role", "Profile", "User",
+    "AuthToken", "AgentGroup", "Agent", "AgentGroupMember", "Script", "Campaign", "CallerIdNumber",
+    "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt",
+    "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
+    "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
+]
