@@ -14,6 +14,7 @@ from .. import __version__
 from ..ari import AriError
 from ..core.csv_import import CsvMappingError
 from ..db import accounts, campaign_admin, contacts, permissions, plans
+from ..actions import store as actions
 from ..inbound import store as inbound
 from ..db import campaigns as campaign_db
 from ..outbound import store as dialing
@@ -383,13 +384,13 @@ async def action_call(request: web.Request) -> web.Response:
     dialer = request.app[DIALER]
     body = await json_body(request, ("contact_id", "delay_minutes"))
     return web.json_response(await dialer.store.run(
-        inbound.schedule_action_call, path_id(request), now=dialer.now(), **body), status=201)
+        actions.schedule_action_call, path_id(request), now=dialer.now(), **body), status=201)
 
 
 @routes.get("/api/action-calls/{id}")
 async def get_action_call(request: web.Request) -> web.Response:
     return web.json_response(await request.app[DIALER].store.run(
-        inbound.get_action_call, path_id(request)))
+        actions.get_action_call, path_id(request)))
 
 
 @routes.get("/api/accounts/{id}/voicemails")
