@@ -139,9 +139,10 @@ def transition(call: ActionCall, event: Event, now: dt.datetime) -> Result:
     if isinstance(event, (ContactDialled, ContactRefused)):
         return _dialled(call, event)
     if call.stage is Stage.CLOSED:
-        return call, ()
-    if call.stage is Stage.NEW:
-        return _started(call, event.nonce) if isinstance(event, Started) else (call, ())
+        return call, legs.stray(event)
+    if call.ring is None:  # NEW: nothing rings yet
+        return _started(call, event.nonce) if isinstance(event, Started) else (
+            call, legs.stray(event))
     if isinstance(event, legs.LegGone) and event.leg_id in (call.contact, _ring(call).winner):
         return _party_gone(call, event.cause)
     if isinstance(event, legs.RING_EVENTS):

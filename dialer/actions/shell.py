@@ -57,7 +57,9 @@ class ActionCalls:
         if isinstance(event, legs.LegGone):
             self.owner.pop(event.leg_id, None)
         call = self.calls.get(key)
-        if call is None:
+        if call is None:  # over: a late answer is hung up, a late reservation released
+            for effect in legs.stray(event):
+                await self.ring.run(key, effect)
             return
         call, effects = m.transition(call, event, self.now())  # type: ignore[arg-type]
         if call.stage is m.Stage.CLOSED:

@@ -157,8 +157,9 @@ def next_step(ring: Ring) -> Result:
 
 def sessions(ring: Ring, step: int, logged_in: frozenset[int]) -> Result:
     """The step's users are rung: agents through their session, the others' phones."""
-    if step != ring.step or ring.winner or ring.step >= len(ring.plan.steps):
-        return ring, (), Outcome.NONE  # late
+    if (step != ring.step or ring.winner or ring.step >= len(ring.plan.steps)
+            or any(leg.step == step for leg in ring.legs)):
+        return ring, (), Outcome.NONE  # late, or a duplicate
     ring_step = ring.plan.steps[step]
     legs = list(ring.legs)
     effects: list[RingEffect] = []
@@ -344,6 +345,14 @@ def ringing(ring: Ring, event: RingEvent) -> Result:
     if isinstance(event, AgentReserved):
         return agent_reserved(ring, event.step, event.agent_id)
     return no_agent(ring, event.step)
+
+
+def stray(event: object) -> tuple[RingEffect, ...]:
+    """An event for a call that rings nobody (yet, or at all): an answer is hung up, an
+    agent reservation released, the rest ignored."""
+    if isinstance(event, LegAnswered):
+        return (Hangup(event.leg_id),)
+    return (ReleaseAgent(event.agent_id),) if isinstance(event, AgentReserved) else ()
 
 
 def after_ringing(ring: Ring, event: RingEvent) -> tuple[Ring, tuple[RingEffect, ...]]:

@@ -7,12 +7,15 @@ has an answer; "-" is an explicit "ignored" (late or duplicate events).
 stage       event                         next stage (effects)
 NEW         Arrived                       RINGING (answer, status or hold, first step);
                                           no plan: ENDING
-RINGING     ring events (legs)            RINGING; a leg won: CONNECTING; no step left: VOICEMAIL
+RINGING     ring events (legs)            RINGING; a leg won: CONNECTING (or BRIDGING when
+                                          nothing plays); no step left: VOICEMAIL
 RINGING     PlaybackFinished status       RINGING (hold)
-CONNECTING  PlaybackFinished name/agent   CONNECTING (bridge, or connect the agent)
-CONNECTING  Bridged                       CONNECTED
-CONNECTING  BridgeRefused                 agent: VOICEMAIL (free it); user: ENDING (hang up)
+CONNECTING  PlaybackFinished name/agent   BRIDGING (bridge, or connect the agent)
+BRIDGING    Bridged                       CONNECTED
+BRIDGING    BridgeRefused                 agent: VOICEMAIL (free it); user: ENDING (hang
+                                          up, destroy the bridge)
 CONNECTING  LegGone winner                ENDING (hang the caller up)
+BRIDGING    LegGone winner                ENDING (destroy the bridge, hang the caller up)
 CONNECTED   LegGone winner                ENDING (destroy the bridge, hang the caller up)
 VOICEMAIL   PlaybackFinished prompt       RECORDING (record)
 RECORDING   RecordRefused                 ENDING (hang the caller up)
@@ -44,6 +47,7 @@ class Stage(enum.Enum):
     NEW = "new"
     RINGING = "ringing"
     CONNECTING = "connecting"  # a user or agent took it: hearing who calls, then the bridge
+    BRIDGING = "bridging"      # the bridge (or the agent's) is being made
     CONNECTED = "connected"
     VOICEMAIL = "voicemail"    # the prompt plays
     RECORDING = "recording"
@@ -167,6 +171,10 @@ Effect = (RingEffect | Answer | Hold | PlayToAgent | Bridge | ConnectAgent | Des
 Result = tuple[Call, tuple[Effect, ...]]
 
 
+_WON = (Stage.CONNECTING, Stage.BRIDGING, Stage.CONNECTED)  # a user or agent has the call
+_BRIDGED = (Stage.BRIDGING, Stage.CONNECTED)
+
+
 def _ring(call: Call) -> Ring:
     assert call.ring is not None, "only a NEW call has no ring"
     return call.ring
@@ -175,22 +183,24 @@ def _ring(call: Call) -> Ring:
 def transition(call: Call, event: Event, now: dt.datetime) -> Result:
     """The call's next stage and what to do, in order (see the table above)."""
     if call.stage is Stage.CLOSED:
-        return call, ()
+        return call, legs.stray(event)
     if isinstance(event, CallerGone):
         return _caller_gone(call)
-    if call.stage is Stage.NEW:
-        return _arrived(call, event) if isinstance(event, Arrived) else (call, ())
+    if call.ring is None:  # NEW, or ENDING without a plan: nothing rings
+        if call.stage is Stage.NEW and isinstance(event, Arrived):
+            return _arrived(call, event)
+        return call, legs.stray(event)
     if isinstance(event, legs.RING_EVENTS):
         return _ring_event(call, event)
     if isinstance(event, PlaybackFinished):
         return _played(call, event.playback_id)
-    if isinstance(event, Bridged) and call.stage is Stage.CONNECTING:
+    if isinstance(event, Bridged) and call.stage is Stage.BRIDGING:
         return replace(call, stage=Stage.CONNECTED), ()
-    if isinstance(event, BridgeRefused) and call.stage is Stage.CONNECTING:
+    if isinstance(event, BridgeRefused) and call.stage is Stage.BRIDGING:
         winner = _ring(call).won
         if winner is not None and winner.agent_id is not None:
             return _voicemail(call, (FreeAgent(winner.agent_id, None),))  # the agent left
-        return _ending(call, (Hangup(_ring(call).winner or ""),))
+        return _ending(call, (Hangup(_ring(call).winner or ""), DestroyBridge(call.bridge_id)))
     if isinstance(event, RecordRefused) and call.stage is Stage.RECORDING:
         return _ending(replace(call, recording=None), ())
     return call, ()  # Arrived again, Bridged or refusals out of their stage: late
@@ -210,9 +220,9 @@ def _arrived(call: Call, event: Arrived) -> Result:
 def _ring_event(call: Call, event: RingEvent) -> Result:
     ring = _ring(call)
     if isinstance(event, legs.LegGone) and event.leg_id == ring.winner:
-        if call.stage in (Stage.CONNECTING, Stage.CONNECTED):  # the user hung up: it is over
+        if call.stage in _WON:  # the user hung up: it is over
             ring = legs.name_said(ring, event.leg_id)
-            bridge = (DestroyBridge(call.bridge_id),) if call.stage is Stage.CONNECTED else ()
+            bridge = (DestroyBridge(call.bridge_id),) if call.stage in _BRIDGED else ()
             return _ending(replace(call, ring=ring), bridge)
         return call, ()
     if call.stage is Stage.RINGING:
@@ -239,10 +249,11 @@ def _won(call: Call, effects: tuple[Effect, ...]) -> Result:
                                             f"{call.caller}-agentwhisper"),)
     if winner.saying_name:  # bridged once the name is said
         return call, effects
-    return call, effects + _bridge(call)
+    return _bridge(call, effects)
 
 
-def _bridge(call: Call) -> tuple[Effect, ...]:
+def _bridge(call: Call, effects: tuple[Effect, ...] = ()) -> Result:
+    call = replace(call, stage=Stage.BRIDGING)
     ring = _ring(call)
     winner = ring.won
     assert winner is not None
@@ -250,8 +261,10 @@ def _bridge(call: Call) -> tuple[Effect, ...]:
         plan = ring.plan
         details = (("inbound", True), ("caller_id", plan.shown_number),
                    ("contact_id", plan.contact_id), ("name", plan.contact_name))
-        return (Hold(call.caller, False), ConnectAgent(winner.agent_id, call.caller, details))
-    return (Hold(call.caller, False), Bridge(call.bridge_id, (call.caller, winner.id), "inbound"))
+        return call, effects + (Hold(call.caller, False),
+                                ConnectAgent(winner.agent_id, call.caller, details))
+    return call, effects + (Hold(call.caller, False),
+                            Bridge(call.bridge_id, (call.caller, winner.id), "inbound"))
 
 
 def _played(call: Call, playback_id: str) -> Result:
@@ -263,12 +276,12 @@ def _played(call: Call, playback_id: str) -> Result:
             return call, ()
         call = replace(call, ring=legs.name_said(ring, leg_id))
         if call.stage is Stage.CONNECTING and ring.winner == leg_id:  # accepted while it played
-            return call, _bridge(call)
+            return _bridge(call)
         return call, ()
     if playback_id == f"{call.caller}-status" and call.stage is Stage.RINGING:
         return call, (Hold(call.caller, True),)
     if playback_id == f"{call.caller}-agentwhisper" and call.stage is Stage.CONNECTING:
-        return call, _bridge(call)
+        return _bridge(call)
     if playback_id == f"{call.caller}-vm" and call.stage is Stage.VOICEMAIL:
         name = f"voicemail-{ring.plan.account_id}-{call.caller}"
         return (replace(call, stage=Stage.RECORDING, recording=name),
@@ -292,13 +305,12 @@ def _caller_gone(call: Call) -> Result:
     ring, effects = legs.stop(call.ring)
     out: list[Effect] = list(effects)
     winner = ring.won
-    if winner is not None and stage in (Stage.CONNECTING, Stage.CONNECTED):
+    if winner is not None and stage in _WON:
         if winner.agent_id is not None:
-            out.append(FreeAgent(winner.agent_id,
-                                 call.caller if stage is Stage.CONNECTED else None))
+            out.append(FreeAgent(winner.agent_id, call.caller if stage in _BRIDGED else None))
         else:
             out.append(Hangup(winner.id))
-            if stage is Stage.CONNECTED:
+            if stage in _BRIDGED:
                 out.append(DestroyBridge(call.bridge_id))
     if call.recording is not None and stage is Stage.RECORDING:
         plan = ring.plan

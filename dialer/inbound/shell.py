@@ -125,7 +125,9 @@ class InboundCalls:
         if isinstance(event, legs.LegGone):
             self.leg_owner.pop(event.leg_id, None)
         call = self.calls.get(key)
-        if call is None:
+        if call is None:  # over: a late answer is hung up, a late reservation released
+            for effect in legs.stray(event):
+                await self.ring.run(key, effect)
             return
         call, effects = m.transition(call, event, self.now())  # type: ignore[arg-type]
         if call.stage is m.Stage.CLOSED:
