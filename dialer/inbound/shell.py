@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
-from typing import Awaitable, Callable
+from typing import Any, Callable
 
 from ..agents.shell import AgentSessions
 from ..ari import AriClient, AriError
@@ -25,19 +25,62 @@ from . import store as inbound_db
 log = logging.getLogger("dialer.inbound")
 
 
-class RingRunner:
-    """Carries out the ring legs' effects for a machine's shell (inbound and action calls);
-    `feed(key, event)` hands the answers back to that shell's machine."""
+class CallShell:
+    """What the shells of the inbound and action-plan calls share: one machine state per
+    call key, each event fed to its `transition` in turn, then the effects carried out in
+    order (the ring legs' effects and the bridge and agent effects both machines emit here,
+    the rest by the subclass's `_run_own`). An ARI refusal is fed back as an event."""
 
-    def __init__(self, ari: AriClient, agents: AgentSessions, *, app: str, trunk: str,
-                 feed: Callable[[str, object], Awaitable[None]]):
-        self.ari, self.agents, self.app, self.trunk, self.feed = ari, agents, app, trunk, feed
-        self.waits: dict[str, asyncio.Task] = {}       # key -> waiting for a logged-in agent
+    def __init__(self, ari: AriClient, store, agents: AgentSessions, *, app: str, trunk: str,
+                 now: Callable[[], dt.datetime]):
+        self.ari, self.store, self.agents, self.now = ari, store, agents, now
+        self.app, self.trunk = app, trunk
+        self.calls: dict[str, Any] = {}             # the machines' states, by call key
+        self.leg_owner: dict[str, str] = {}         # leg channel id -> call key
+        self.waits: dict[str, asyncio.Task] = {}    # key -> waiting for a logged-in agent
         self.timers: set[asyncio.Task] = set()
 
-    async def run(self, key: str, effect: object) -> bool:
-        """False if `effect` is not a ring effect."""
+    def _transition(self, call: Any, event: object) -> tuple[Any, tuple[object, ...]]:
+        raise NotImplementedError
+
+    def _closed(self, call: Any) -> bool:
+        raise NotImplementedError
+
+    async def _run_own(self, key: str, effect: object) -> None:
+        raise NotImplementedError
+
+    async def feed(self, key: str, event: object) -> None:
+        """One event for the call `key`: its transition, then the effects in order."""
+        if isinstance(event, legs.LegGone):
+            self.leg_owner.pop(event.leg_id, None)
+        call = self.calls.get(key)
+        if call is None:  # over: a late answer is hung up, a late reservation released
+            for stray in legs.stray(event):
+                await self._run(key, stray)
+            return
+        call, effects = self._transition(call, event)
+        if self._closed(call):
+            self.calls.pop(key, None)  # its legs stay owned until their ChannelDestroyed
+        else:
+            self.calls[key] = call
+        for effect in effects:
+            await self._run(key, effect)
+
+    async def on_dtmf(self, event: dict) -> None:
+        leg_id = event["channel"]["id"]
+        if leg_id in self.leg_owner:
+            await self.feed(self.leg_owner[leg_id], legs.Digit(leg_id, event.get("digit", "")))
+
+    async def _leg_gone(self, channel_id: str, cause: int | None) -> bool:
+        key = self.leg_owner.get(channel_id)
+        if key is None:
+            return False
+        await self.feed(key, legs.LegGone(channel_id, cause))
+        return True
+
+    async def _run(self, key: str, effect: object) -> None:
         if isinstance(effect, legs.Originate):
+            self.leg_owner[effect.channel_id] = key
             try:
                 await self.ari.originate(dial_string(effect.target, self.trunk, effect.training),
                                          channel_id=effect.channel_id, app=self.app,
@@ -49,7 +92,13 @@ class RingRunner:
         elif isinstance(effect, legs.Hangup):
             await self.ari.hangup(effect.channel_id)
         elif isinstance(effect, legs.Play):
-            await self.play(key, effect.channel_id, effect.media, effect.playback_id)
+            await self._play(key, effect.channel_id, effect.media, effect.playback_id)
+        elif isinstance(effect, m.PlayToAgent):
+            session = self.agents.sessions.get(effect.agent_id)
+            if session is None:
+                await self.feed(key, m.PlaybackFinished(effect.playback_id))  # logged out
+            else:
+                await self._play(key, session.channel_id, effect.media, effect.playback_id)
         elif isinstance(effect, legs.StartWhisperTimer):
             self._later(effect.seconds, key, legs.WhisperTimeout(effect.leg_id))
         elif isinstance(effect, legs.LookUpSessions):
@@ -61,14 +110,37 @@ class RingRunner:
             wait = self.waits.pop(key, None)
             if wait:
                 wait.cancel()
-        elif isinstance(effect, legs.ReleaseAgent):
-            await self.agents.release(effect.agent_id)
         else:
-            return False
-        return True
+            await self._run_agent_or_bridge(key, effect)
 
-    async def play(self, key: str, channel_id: str, media: tuple[str, ...],
-                   playback_id: str) -> None:
+    async def _run_agent_or_bridge(self, key: str, effect: object) -> None:
+        if isinstance(effect, legs.ReleaseAgent):
+            await self.agents.release(effect.agent_id)
+        elif isinstance(effect, m.FreeAgent):
+            await self._free_agent(effect.agent_id, effect.customer)
+        elif isinstance(effect, m.ConnectAgent):
+            ok = await self.agents.connect(effect.agent_id, effect.customer,
+                                           details=dict(effect.details))
+            if ok:
+                log.info("%s: connected to agent %s", key, effect.agent_id)
+            await self.feed(key, m.Bridged() if ok else m.BridgeRefused())
+        elif isinstance(effect, m.Bridge):
+            try:
+                await self.ari.create_bridge(effect.bridge_id, type="mixing", name=effect.name)
+                await self.ari.add_to_bridge(effect.bridge_id, list(effect.channels))
+            except AriError as exc:
+                log.warning("%s: no bridge: %s", key, exc)
+                await self.feed(key, m.BridgeRefused())
+                return
+            log.info("%s: connected %s", key, " and ".join(effect.channels))
+            await self.feed(key, m.Bridged())
+        elif isinstance(effect, m.DestroyBridge):
+            await self.ari.destroy_bridge(effect.bridge_id)
+        else:
+            await self._run_own(key, effect)
+
+    async def _play(self, key: str, channel_id: str, media: tuple[str, ...],
+                    playback_id: str) -> None:
         """A playback that cannot start is reported finished."""
         try:
             await self.ari.play(channel_id, list(media), playback_id)
@@ -76,7 +148,7 @@ class RingRunner:
             log.warning("play on %s failed: %s", channel_id, exc)
             await self.feed(key, m.PlaybackFinished(playback_id))
 
-    async def free_agent(self, agent_id: int, customer: str | None) -> None:
+    async def _free_agent(self, agent_id: int, customer: str | None) -> None:
         session = self.agents.sessions.get(agent_id)
         if session is None:
             return
@@ -101,13 +173,11 @@ class RingRunner:
         task.add_done_callback(self.timers.discard)
 
 
-class InboundCalls:
+class InboundCalls(CallShell):
     def __init__(self, ari: AriClient, store, agents: AgentSessions, *, app: str, trunk: str,
                  now: Callable[[], dt.datetime] = utc_now):
-        self.ari, self.store, self.agents, self.now = ari, store, agents, now
+        super().__init__(ari, store, agents, app=app, trunk=trunk, now=now)
         self.calls: dict[str, m.Call] = {}          # by caller channel id
-        self.leg_owner: dict[str, str] = {}         # leg channel id -> caller channel id
-        self.ring = RingRunner(ari, agents, app=app, trunk=trunk, feed=self.feed)
 
     def feature(self) -> Feature:
         return Feature("inbound", stasis={
@@ -120,22 +190,11 @@ class InboundCalls:
         """The Asterisk channels in our hands: callers and their users' legs."""
         return set(self.calls) | set(self.leg_owner)
 
-    async def feed(self, key: str, event: object) -> None:
-        """One event for the call `key`: its transition, then the effects in order."""
-        if isinstance(event, legs.LegGone):
-            self.leg_owner.pop(event.leg_id, None)
-        call = self.calls.get(key)
-        if call is None:  # over: a late answer is hung up, a late reservation released
-            for effect in legs.stray(event):
-                await self.ring.run(key, effect)
-            return
-        call, effects = m.transition(call, event, self.now())  # type: ignore[arg-type]
-        if call.stage is m.Stage.CLOSED:
-            self.calls.pop(key, None)  # its legs stay owned until their ChannelDestroyed
-        else:
-            self.calls[key] = call
-        for effect in effects:
-            await self._run(call, effect)
+    def _transition(self, call: m.Call, event: object) -> m.Result:
+        return m.transition(call, event, self.now())  # type: ignore[arg-type]
+
+    def _closed(self, call: m.Call) -> bool:
+        return call.stage is m.Stage.CLOSED
 
     # ---- ARI events ----------------------------------------------------------------------
     async def on_call(self, event: dict, dialled: str) -> None:
@@ -155,11 +214,6 @@ class InboundCalls:
             return
         await self.feed(caller, legs.LegAnswered(leg_id))
 
-    async def on_dtmf(self, event: dict) -> None:
-        leg_id = event["channel"]["id"]
-        if leg_id in self.leg_owner:
-            await self.feed(self.leg_owner[leg_id], legs.Digit(leg_id, event.get("digit", "")))
-
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
         channel = playback_id.rsplit("-", 1)[0]
@@ -171,58 +225,20 @@ class InboundCalls:
         if channel_id in self.calls:
             await self.feed(channel_id, m.CallerGone())
             return True
-        key = self.leg_owner.get(channel_id)
-        if key is None:
-            return False
-        await self.feed(key, legs.LegGone(channel_id, cause))
-        return True
+        return await self._leg_gone(channel_id, cause)
 
     # ---- effects -------------------------------------------------------------------------
-    async def _run(self, call: m.Call, effect: object) -> None:
-        key = call.caller
-        if isinstance(effect, legs.Originate):
-            self.leg_owner[effect.channel_id] = key
-        if await self.ring.run(key, effect):
-            return
+    async def _run_own(self, key: str, effect: object) -> None:
         if isinstance(effect, m.Answer):
             await self.ari.answer(effect.channel_id)
         elif isinstance(effect, m.Hold):
             await self._hold(effect.channel_id, effect.on)
-        elif isinstance(effect, m.PlayToAgent):
-            session = self.agents.sessions.get(effect.agent_id)
-            if session is None:
-                await self.feed(key, m.PlaybackFinished(effect.playback_id))  # logged out
-            else:
-                await self.ring.play(key, session.channel_id, effect.media, effect.playback_id)
-        elif isinstance(effect, m.Bridge):
-            await self._bridge(key, effect)
-        elif isinstance(effect, m.ConnectAgent):
-            ok = await self.agents.connect(effect.agent_id, effect.customer,
-                                           details=dict(effect.details))
-            await self.feed(key, m.Bridged() if ok else m.BridgeRefused())
-            if ok:
-                log.info("inbound %s: connected to agent %s", key, effect.agent_id)
-        elif isinstance(effect, m.DestroyBridge):
-            await self.ari.destroy_bridge(effect.bridge_id)
-        elif isinstance(effect, m.FreeAgent):
-            await self.ring.free_agent(effect.agent_id, effect.customer)
         elif isinstance(effect, m.Record):
             await self._record(key, effect)
         elif isinstance(effect, m.StoreVoicemail):
             await self.store.run(inbound_db.store_voicemail, effect.account_id,
                                  effect.contact_id, effect.caller, effect.recording)
             log.info("voicemail %s from %s", effect.recording, effect.caller)
-
-    async def _bridge(self, key: str, effect: m.Bridge) -> None:
-        try:
-            await self.ari.create_bridge(effect.bridge_id, type="mixing", name=effect.name)
-            await self.ari.add_to_bridge(effect.bridge_id, list(effect.channels))
-        except AriError as exc:
-            log.warning("%s: no bridge: %s", key, exc)
-            await self.feed(key, m.BridgeRefused())
-            return
-        log.info("%s: connected %s", key, " and ".join(effect.channels))
-        await self.feed(key, m.Bridged())
 
     async def _record(self, key: str, effect: m.Record) -> None:
         try:

@@ -63,7 +63,8 @@ class ActionCallEvents(RuleBasedStateMachine):
         elif kind == "timeout":
             self.feed(legs.WhisperTimeout(channel))
         elif kind == "gone":
-            self.destroyed.add(channel)
+            if channel in self.originated:  # a channel not made yet cannot end
+                self.destroyed.add(channel)
             self.feed(legs.LegGone(channel, 19))
         else:
             self.feed(legs.Digit(channel, kind))
