@@ -26,6 +26,7 @@ from .agents.shell import AgentSessions
 from .beep import shell as beep
 from .outbound.runner import CampaignRunner
 from .inbound.shell import InboundCalls
+from .actions.shell import ActionCalls
 from .outbound.leases import ClaimLeases
 from .leftovers.shell import Leftovers
 from .outbound.shell import OutboundCalls
@@ -48,13 +49,15 @@ class Dialer:
                                    trunk=cfg.ari.trunk, now=now)
         self.agents.promised = self.calls.promised_groups
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
-                                    trunk=cfg.ari.trunk, node=cfg.node, now=now)
+                                    trunk=cfg.ari.trunk, now=now)
+        self.actions = ActionCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
+                                   trunk=cfg.ari.trunk, node=cfg.node, now=now)
         self.leftovers = Leftovers(self.ari, cfg.ari.app)
         self.leases = ClaimLeases(self.store, self.agents, node=cfg.node)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
-                                     now=now, also_tick=(self.inbound.tick, self.leases.tick))
+                                     now=now, also_tick=(self.actions.tick, self.leases.tick))
         # Asked in this order on a ChannelDestroyed; the leftovers last.
-        self.features = Features([self.calls.feature(), self.inbound.feature(),
+        self.features = Features([self.calls.feature(), self.inbound.feature(), self.actions.feature(),
                                   self.agents.feature(),
                                   self.leftovers.feature(lambda: self.features.tracked(),
                                                          self.on_stasis_start), beep.FEATURE])
@@ -67,6 +70,7 @@ class Dialer:
         self.ari.on("PlaybackFinished", self.calls.on_playback_finished)
         self.ari.on("PlaybackFinished", self.inbound.on_playback_finished)
         self.ari.on("ChannelDtmfReceived", self.inbound.on_dtmf)
+        self.ari.on("ChannelDtmfReceived", self.actions.on_dtmf)
 
     async def resync(self, ari: AriClient) -> None:
         """On every (re)connect: learn what Asterisk holds now, events may have been missed."""

@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable
 import peewee as pw
 
 from .contacts import filter_dict
-from ..inbound.store import action_call_dict, ring_group_dict
+from ..actions.store import action_call_dict
+from ..inbound.store import ring_group_dict
 from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, Attempt,
                      CallerIdNumber, Campaign, CampaignContact, CampaignSuppression, Contact,
                      ContactList, ContactPhone, Filter, RingGroup, Rule,

@@ -1,5 +1,5 @@
 """Calls to the company number over HTTP: the ring group (options and members), business
-hours, action-plan calls and voicemails."""
+hours and voicemails."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from aiohttp import web
 
 from ..db import listing
 from ..db.validation import NotFoundError
-from ..web.common import DIALER, json_body, page, paged, path_id, run as _run
+from ..web.common import DIALER, json_body, page, path_id, run as _run
 from ..web.recordings import stream_recording
 from . import store as inbound
 
@@ -37,22 +37,6 @@ async def business_hours(request: web.Request) -> web.Response:
         inbound.set_business_hours, path_id(request), body.get("start"), body.get("stop")))
 
 
-@routes.post("/api/accounts/{id}/action-calls")
-async def action_call(request: web.Request) -> web.Response:
-    """An action plan's automated call: ring the users (the ring group's options), then
-    connect the first to accept to the contact. Delayed ones wait for business hours."""
-    dialer = request.app[DIALER]
-    body = await json_body(request, ("contact_id", "delay_minutes"))
-    return web.json_response(await dialer.store.run(
-        inbound.schedule_action_call, path_id(request), now=dialer.now(), **body), status=201)
-
-
-@routes.get("/api/action-calls/{id}")
-async def get_action_call(request: web.Request) -> web.Response:
-    return web.json_response(await request.app[DIALER].store.run(
-        inbound.get_action_call, path_id(request)))
-
-
 @routes.get("/api/accounts/{id}/voicemails")
 async def voicemails(request: web.Request) -> web.Response:
     return page(request, await request.app[DIALER].store.run(
@@ -78,10 +62,3 @@ async def get_ring_group(request: web.Request) -> web.Response:
     if group is None:
         raise NotFoundError("ring_group", "the account has no ring group yet")
     return web.json_response(group)
-
-
-@routes.get("/api/accounts/{id}/action-calls")
-async def list_action_calls(request: web.Request) -> web.Response:
-    """The account's action-plan calls, newest first; `?status=` to filter."""
-    return await paged(request, listing.list_action_calls, path_id(request),
-                       status=request.query.get("status"))

@@ -22,18 +22,53 @@ class RingStep:
     seconds: int
 
 
+@dataclass(frozen=True)
+class RingPlan:
+    """What to do with a call to the company number (an action-plan call rings the same
+    way, `caller` then being the contact to reach)."""
+
+    account_id: int
+    company_number: str | None
+    caller: str
+    contact_id: int | None
+    contact_name: str | None
+    caller_id_mode: str          # "caller" or "company": the number rung users see
+    pass_through: bool           # connect at answer, no accept prompt
+    forwarded: bool              # ringing the group's forward number
+    status_message: bool         # the caller hears a status message before the music
+    steps: tuple[RingStep, ...]
+    training: bool               # numbers are simulated in [dialer-training]
+    agents: tuple[tuple[str, int], ...] = ()  # target -> agent id, for users who are agents
+
+    @property
+    def shown_number(self) -> str | None:
+        return self.caller if self.caller_id_mode == "caller" else self.company_number
+
+    def agent_of(self, target: str) -> int | None:
+        """The agent whose dialer session rings for `target`, if that user is an agent."""
+        return dict(self.agents).get(target)
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """A due action-plan call: ring the users as `ring` says, then call `ring.caller`."""
+
+    action_call_id: int
+    ring: RingPlan
+
+
 def ring_steps(*, strategy: str, ring_seconds: int, users: list[str],
                default_target: str | None = None, assigned_target: str | None = None,
-               forward_number: str | None = None) -> list[RingStep]:
+               forward_number: str | None = None) -> tuple[RingStep, ...]:
     """`users`: the active users' phones in the configured order. Empty: voicemail at once."""
     if forward_number:
-        return [RingStep((forward_number,), ring_seconds)]
+        return (RingStep((forward_number,), ring_seconds),)
     if strategy == "ordered":
-        return [RingStep((user,), ring_seconds) for user in users]
+        return tuple(RingStep((user,), ring_seconds) for user in users)
     if strategy == "simultaneous":
-        return [RingStep(tuple(users), ring_seconds)] if users else []
+        return (RingStep(tuple(users), ring_seconds),) if users else ()
     target = assigned_target or default_target
-    return [RingStep((target,), ring_seconds)] if target else []
+    return (RingStep((target,), ring_seconds),) if target else ()
 
 
 def business_due(due: dt.datetime, zone: str, start: dt.time | None,

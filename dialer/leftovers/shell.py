@@ -14,7 +14,7 @@ from typing import Awaitable, Callable
 
 from ..ari import AriClient
 from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep
-from ..inbound.shell import RING_LEG_PREFIX
+from ..inbound.legs import RING_LEG_PREFIX
 
 
 def stasis_args(channel: dict, app: str) -> list[str] | None:

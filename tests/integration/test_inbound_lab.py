@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from dialer.actions import store as actions
 from dialer.inbound import store as inbound
 from dialer.db.models import (Account, Attempt, Contact, ContactPhone, ServicePlan, User,
                               Voicemail)
@@ -160,12 +161,12 @@ async def test_action_call_rings_the_users_then_connects_the_acceptor_to_the_con
     contact = await dialer.store.run(lambda: Contact.get(Contact.name == "Ann Lee").id)
     await dialer.store.run(lambda: ContactPhone.update(number="+14155551000").execute())
     pbx = Recorder(dialer.ari)
-    action = await dialer.store.run(inbound.schedule_action_call, account_id,
+    action = await dialer.store.run(actions.schedule_action_call, account_id,
                                     contact_id=contact, now=dialer.now())
     await wait_until(lambda: any(e["type"] == "ChannelEnteredBridge"
                                  and e["channel"]["id"].startswith("actc-")
                                  for e in pbx.events), 30)
-    assert (await dialer.store.run(inbound.get_action_call, action["id"]))["status"] == \
+    assert (await dialer.store.run(actions.get_action_call, action["id"]))["status"] == \
         "connected"
     bridge = next(e["bridge"] for e in pbx.events if e["type"] == "ChannelEnteredBridge"
                   and e["channel"]["id"].startswith("actc-"))
@@ -175,7 +176,7 @@ async def test_action_call_rings_the_users_then_connects_the_acceptor_to_the_con
     winner = legs(pbx.events)["agent4"]["channel"]["id"]
     await dialer.ari.hangup(winner)  # the user hangs up: the call is over
     await wait_until(lambda: _action_status(dialer, action["id"], "completed"), 10)
-    done = await dialer.store.run(inbound.get_action_call, action["id"])
+    done = await dialer.store.run(actions.get_action_call, action["id"])
     rows = await dialer.store.run(lambda: list(Attempt.select().dicts()))
     assert [(r["id"], r["phone"], r["outcome"]) for r in rows] == \
         [(done["attempt_id"], "+14155551000", "human")]
@@ -184,11 +185,11 @@ async def test_action_call_rings_the_users_then_connects_the_acceptor_to_the_con
 async def test_action_call_nobody_accepts(dialer, lab):
     account_id = await dialer.store.run(seed, ["agent8"], strategy="ordered")
     contact = await dialer.store.run(lambda: Contact.get(Contact.name == "Ann Lee").id)
-    action = await dialer.store.run(inbound.schedule_action_call, account_id,
+    action = await dialer.store.run(actions.schedule_action_call, account_id,
                                     contact_id=contact, now=dialer.now())
     await wait_until(lambda: _action_status(dialer, action["id"], "no_user"), 20)
     assert await dialer.store.run(lambda: Attempt.select().count()) == 0
 
 
 async def _action_status(dialer, action_id, status) -> bool:
-    return (await dialer.store.run(inbound.get_action_call, action_id))["status"] == status
+    return (await dialer.store.run(actions.get_action_call, action_id))["status"] == status

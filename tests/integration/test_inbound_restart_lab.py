@@ -69,7 +69,7 @@ async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_the
                    for b in await first.ari.list_bridges())
     await wait_until(talking_in_a_bridge, 30)
     [call] = first.inbound.calls.values()
-    talking = {call.channel_id, call.winner}
+    talking = {call.caller, call.ring.winner}
     await die(first)
 
     second = await started(cfg)

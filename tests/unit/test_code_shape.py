@@ -13,7 +13,6 @@ MAX_FUNCTION_LINES = 60
 ALLOWED_LONG_MODULES = {
     "agents/shell.py",
     "ari/client.py",
-    "inbound/shell.py",
 }
 
 

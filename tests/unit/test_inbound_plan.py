@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from dialer.core.asterisk_input import dial_string
 from dialer.inbound.ringing import RingStep, business_due, ring_steps
 from dialer.db import Store
-from dialer.inbound.store import (due_action_calls, ring_plan, schedule_action_call,
-                               set_business_hours, set_members, set_ring_group)
+from dialer.actions.store import due_action_calls, schedule_action_call
+from dialer.inbound.store import ring_plan, set_business_hours, set_members, set_ring_group
 from dialer.db.models import Account, Agent, Contact, ContactPhone, ServicePlan, User
 from dialer.db.validation import FieldError
 from dialer.web.app import create_app
@@ -27,19 +27,19 @@ USERS = ["PJSIP/a", "PJSIP/b", "PJSIP/c"]
 
 def test_steps_per_strategy():
     assert ring_steps(strategy="ordered", ring_seconds=15, users=USERS) == \
-        [RingStep(("PJSIP/a",), 15), RingStep(("PJSIP/b",), 15), RingStep(("PJSIP/c",), 15)]
+        (RingStep(("PJSIP/a",), 15), RingStep(("PJSIP/b",), 15), RingStep(("PJSIP/c",), 15))
     assert ring_steps(strategy="simultaneous", ring_seconds=20, users=USERS) == \
-        [RingStep(tuple(USERS), 20)]
+        (RingStep(tuple(USERS), 20),)
     assert ring_steps(strategy="default", ring_seconds=20, users=USERS,
-                      default_target="+12125550100") == [RingStep(("+12125550100",), 20)]
+                      default_target="+12125550100") == (RingStep(("+12125550100",), 20),)
     assert ring_steps(strategy="default", ring_seconds=20, users=[],
                       default_target="+12125550100", assigned_target="PJSIP/b") == \
-        [RingStep(("PJSIP/b",), 20)]
+        (RingStep(("PJSIP/b",), 20),)
     assert ring_steps(strategy="simultaneous", ring_seconds=20, users=USERS,
-                      forward_number="+14155550000") == [RingStep(("+14155550000",), 20)]
+                      forward_number="+14155550000") == (RingStep(("+14155550000",), 20),)
     # nobody to ring: straight to voicemail
-    assert ring_steps(strategy="simultaneous", ring_seconds=20, users=[]) == []
-    assert ring_steps(strategy="default", ring_seconds=20, users=USERS) == []
+    assert ring_steps(strategy="simultaneous", ring_seconds=20, users=[]) == ()
+    assert ring_steps(strategy="default", ring_seconds=20, users=USERS) == ()
 
 
 def test_dial_strings():
@@ -66,18 +66,18 @@ def account(db):
 def test_plan_from_the_database(account):
     account, users = account
     assert ring_plan("+19995550000", "+13125550777") is None  # nobody's number
-    assert ring_plan("2125550100", "+1555")["steps"] == \
-        [RingStep(("PJSIP/front-desk",), 20)]  # no group yet: the account's phone
+    assert ring_plan("2125550100", "+1555").steps == \
+        (RingStep(("PJSIP/front-desk",), 20),)  # no group yet: the account's phone
     set_ring_group(account.id, strategy="ordered", ring_seconds=12)
     set_members(account.id, [{"user_id": users["bob"]}, {"user_id": users["off"]},
                              {"user_id": users["ann"], "active": False}])
     plan = ring_plan("+12125550100", "(312) 555-0777")
-    assert plan["steps"] == [RingStep(("PJSIP/bob",), 12)]  # inactive users are skipped
-    assert (plan["contact_name"], plan["caller"]) == ("Kim", "+13125550777")
+    assert plan.steps == (RingStep(("PJSIP/bob",), 12),)  # inactive users are skipped
+    assert (plan.contact_name, plan.caller) == ("Kim", "+13125550777")
     set_ring_group(account.id, strategy="default", route_to_assigned_user=True)
-    assert ring_plan("+12125550100", "+13125550777")["steps"] == [RingStep(("PJSIP/bob",), 12)]
-    assert ring_plan("+12125550100", "+16175550000")["steps"] == \
-        [RingStep(("PJSIP/front-desk",), 12)]  # unknown caller: the account's phone
+    assert ring_plan("+12125550100", "+13125550777").steps == (RingStep(("PJSIP/bob",), 12),)
+    assert ring_plan("+12125550100", "+16175550000").steps == \
+        (RingStep(("PJSIP/front-desk",), 12),)  # unknown caller: the account's phone
     with pytest.raises(FieldError) as bad:
         set_ring_group(account.id, strategy="round-robin")
     assert bad.value.field == "strategy"
@@ -157,7 +157,7 @@ def test_schedule_action_calls(account):
         schedule_action_call(account.id, contact_id=999, now=now)
     assert bad.value.field == "contact_id"
     [plan] = due_action_calls(now + dt.timedelta(minutes=1), "n1")
-    assert plan["caller"] == "+13125550777" and plan["contact_name"] == "Kim"
+    assert plan.ring.caller == "+13125550777" and plan.ring.contact_name == "Kim"
     assert due_action_calls(now + dt.timedelta(minutes=1), "n1") == []  # taken once
 
 
@@ -170,5 +170,5 @@ def test_users_who_are_agents_are_named_so_their_session_can_take_the_call(accou
     set_members(account.id, [{"user_id": users["ann"]}, {"user_id": users["bob"]},
                              {"user_id": carl.id}])
     plan = ring_plan("+12125550100", "+16175550000")
-    assert plan["steps"] == [RingStep(("PJSIP/ann", "PJSIP/bob", "PJSIP/agent1"), 20)]
-    assert plan["agents"] == {"PJSIP/bob": bob_agent.id, "PJSIP/agent1": carl_agent.id}
+    assert plan.steps == (RingStep(("PJSIP/ann", "PJSIP/bob", "PJSIP/agent1"), 20),)
+    assert dict(plan.agents) == {"PJSIP/bob": bob_agent.id, "PJSIP/agent1": carl_agent.id}

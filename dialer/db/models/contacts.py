@@ -33,6 +33,7 @@ class Contact(BaseModel):
     assigned_user = pw.ForeignKeyField(User, null=True, backref="assigned_contacts")
     assigned_user_id: int | None
     created_at = UTCDateTimeField(default=utcnow)
+    phones: pw.ModelSelect[ContactPhone]  # backref, declared for the type checker
 
     class Meta:
         # NULLs are distinct in unique indexes (SQLite and PostgreSQL): many contacts

@@ -22,6 +22,7 @@ class RingGroup(BaseModel):
     forward_number = E164Field(null=True)
     route_to_assigned_user = pw.BooleanField(default=False)
     status_message = pw.BooleanField(default=False)
+    members: pw.ModelSelect[RingGroupMember]  # backref, declared for the type checker
 
 
 class RingGroupMember(BaseModel):

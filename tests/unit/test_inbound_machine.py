@@ -1,0 +1,169 @@
+"""The inbound call machine (dialer.inbound.machine) under random event orders: duplicates,
+late events, the caller hanging up at every stage, legs failing, ARI refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from dialer.inbound import legs
+from dialer.inbound import machine as m
+from dialer.inbound.ringing import RingPlan, RingStep
+
+NOW = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
+AGENT = 7
+CALLER = "caller-1"
+
+
+def plan(*, pass_through: bool = False, status_message: bool = False) -> RingPlan:
+    return RingPlan(account_id=1, company_number="+12125550199", caller="+13125550777",
+                    contact_id=3, contact_name="Ann Lee", caller_id_mode="company",
+                    pass_through=pass_through, forwarded=False, status_message=status_message,
+                    steps=(RingStep(("PJSIP/a", "PJSIP/b"), 20), RingStep(("PJSIP/c",), 20)),
+                    training=False, agents=(("PJSIP/b", AGENT),))
+
+
+class InboundCallEvents(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.call = m.Call(CALLER)
+        self.originated: set[str] = set()
+        self.hung_up: set[str] = set()
+        self.destroyed: set[str] = set()
+        self.reserved = 0            # reservations of the agent not yet released
+        self.connected = 0           # customers in the agent's bridge
+        self.bridges: set[str] = set()
+        self.caller_gone = False
+
+    def feed(self, event: object) -> None:
+        self.call, effects = m.transition(self.call, event, NOW)  # type: ignore[arg-type]
+        assert isinstance(self.call.stage, m.Stage)
+        for effect in effects:
+            if isinstance(effect, legs.Originate):
+                assert effect.channel_id not in self.originated  # a leg id is never reused
+                self.originated.add(effect.channel_id)
+            elif isinstance(effect, legs.Hangup):
+                self.hung_up.add(effect.channel_id)
+            elif isinstance(effect, (legs.ReleaseAgent, m.FreeAgent)):
+                self.reserved -= 1
+                self.connected = 0
+            elif isinstance(effect, m.ConnectAgent):
+                self.connected += 1
+            elif isinstance(effect, m.Bridge):
+                self.bridges.add(effect.bridge_id)
+            elif isinstance(effect, m.DestroyBridge):
+                self.bridges.discard(effect.bridge_id)
+        if isinstance(event, legs.AgentReserved):
+            self.reserved += 1
+
+    def a_leg(self, data: st.DataObject) -> str:
+        return data.draw(st.sampled_from(sorted(self.originated) + ["ring-stranger"]))
+
+    @rule(known=st.booleans(), pass_through=st.booleans(), status=st.booleans())
+    def arrives(self, known: bool, pass_through: bool, status: bool) -> None:
+        self.feed(m.Arrived(plan(pass_through=pass_through, status_message=status)
+                            if known else None, "n1"))
+
+    @rule(step=st.integers(0, 2), logged_in=st.booleans())
+    def sessions(self, step: int, logged_in: bool) -> None:
+        self.feed(legs.Sessions(step, frozenset({AGENT} if logged_in else ())))
+
+    @rule(data=st.data())
+    def leg_answers(self, data: st.DataObject) -> None:
+        self.feed(legs.LegAnswered(self.a_leg(data)))
+
+    @rule(data=st.data(), digit=st.sampled_from(["1", "2", "5"]))
+    def leg_presses(self, data: st.DataObject, digit: str) -> None:
+        self.feed(legs.Digit(self.a_leg(data), digit))
+
+    @rule(data=st.data())
+    def whisper_times_out(self, data: st.DataObject) -> None:
+        self.feed(legs.WhisperTimeout(self.a_leg(data)))
+
+    @rule(data=st.data())
+    def leg_gone(self, data: st.DataObject) -> None:  # no answer, hung up or refused
+        leg = self.a_leg(data)
+        self.destroyed.add(leg)
+        self.feed(legs.LegGone(leg))
+
+    @rule(step=st.integers(0, 2))
+    def agent_reserved(self, step: int) -> None:
+        if self.reserved == 0:  # the sessions never reserve a held agent twice
+            self.feed(legs.AgentReserved(step, AGENT))
+
+    @rule(step=st.integers(0, 2))
+    def no_agent(self, step: int) -> None:
+        self.feed(legs.NoAgent(step))
+
+    @rule(data=st.data())
+    def playback_finishes(self, data: st.DataObject) -> None:
+        ids = [f"{CALLER}-status", f"{CALLER}-agentwhisper", f"{CALLER}-vm"] + [
+            f"{leg}-whisper" for leg in self.originated]
+        self.feed(m.PlaybackFinished(data.draw(st.sampled_from(ids))))
+
+    @rule(event=st.sampled_from([m.Bridged(), m.BridgeRefused(), m.RecordRefused()]))
+    def ari_answers(self, event: object) -> None:
+        self.feed(event)
+
+    @rule()
+    def caller_hangs_up(self) -> None:
+        self.caller_gone = True
+        self.feed(m.CallerGone())
+
+    @invariant()
+    def an_agent_never_holds_two_callers(self) -> None:
+        assert 0 <= self.connected <= 1 and 0 <= self.reserved <= 1
+
+    @invariant()
+    def ending_has_hung_the_caller_up(self) -> None:
+        if self.call.stage is m.Stage.ENDING:
+            assert CALLER in self.hung_up
+
+    def drain(self) -> None:
+        """What the PBX and the sessions owe: legs time out, waits end, playbacks finish,
+        bridges are made."""
+        for _ in range(10):
+            ring = self.call.ring
+            if ring is not None:
+                for leg in ring.legs:
+                    if leg.id in self.originated and leg.id not in self.destroyed and leg.live:
+                        self.destroyed.add(leg.id)
+                        self.feed(legs.LegGone(leg.id))
+                if self.call.ring is not None and self.call.ring.waiting is not None:
+                    self.feed(legs.NoAgent(self.call.ring.waiting))
+                self.feed(legs.Sessions(self.call.ring.step if self.call.ring else 0,
+                                        frozenset()))
+            for playback in ("status", "agentwhisper", "vm"):
+                self.feed(m.PlaybackFinished(f"{CALLER}-{playback}"))
+            for leg in sorted(self.originated):
+                self.feed(m.PlaybackFinished(f"{leg}-whisper"))
+            self.feed(m.Bridged())
+
+    def teardown(self) -> None:
+        if self.call.stage is m.Stage.NEW:
+            self.feed(m.Arrived(plan(), "n1"))
+        if not self.caller_gone:
+            self.drain()
+            # the caller is never left hanging: talking, leaving a message, or hung up
+            assert self.call.stage in (m.Stage.CONNECTED, m.Stage.RECORDING, m.Stage.ENDING,
+                                       m.Stage.CLOSED), self.call.stage
+        self.feed(m.CallerGone())
+        assert self.call.stage is m.Stage.CLOSED
+        self.feed(m.CallerGone())  # a duplicate changes nothing
+        assert self.call.stage is m.Stage.CLOSED
+        for leg in self.originated:  # each leg ends hung up, or ended by itself
+            assert leg in self.hung_up or leg in self.destroyed, leg
+        assert self.reserved == 0 and self.connected == 0 and not self.bridges
+
+
+TestInboundCallEvents = InboundCallEvents.TestCase
+TestInboundCallEvents.settings = settings(max_examples=400, stateful_step_count=40,
+                                          deadline=None)
+
+
+def test_the_docstring_table_names_every_stage():
+    table = m.__doc__ or ""
+    assert all(stage.name in table for stage in m.Stage)
