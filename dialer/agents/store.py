@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..db.models import Agent, AgentGroupMember
+from ..db.models import Agent, AgentGroupMember, User
 
 
 def agent_info(agent_id: int) -> dict:
@@ -23,3 +23,9 @@ def set_agent_state(agent_id: int, state: str, since: dt.datetime) -> None:
 
 def agents_not_logged_out() -> list[int]:
     return [a for (a,) in Agent.select(Agent.id).where(Agent.state != "logged_out").tuples()]
+
+
+def agents_of_account(account_id: int) -> list[int]:
+    """The ids of the account's agents."""
+    return [a for (a,) in Agent.select(Agent.id).join(User)
+            .where(User.account == account_id).tuples()]

@@ -27,6 +27,7 @@ from ..core.tz import utc_now
 from . import store as inbound_db
 from ..features import Feature, StasisRoute
 from ..agents.shell import AgentSessions
+from ..agents.previews import InboundCaller
 
 log = logging.getLogger("dialer.inbound")
 RING_LEG_PREFIX = "ring-"  # ids of the legs that ring users' phones
@@ -185,8 +186,7 @@ class InboundCalls:
         await self._hold(call.channel_id, False)
         plan = call.plan
         shown = plan["caller"] if plan["caller_id_mode"] == "caller" else plan["company_number"]
-        details = {"inbound": True, "caller_id": shown, "contact_id": plan["contact_id"],
-                   "name": plan["contact_name"]}
+        details = InboundCaller(shown, plan["contact_id"], plan["contact_name"])
         if not await self.agents.connect(agent_id, call.channel_id, details=details):
             call.winner = None
             await self._voicemail(call)  # the agent left meanwhile

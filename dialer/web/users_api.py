@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..db import accounts, auth, campaign_admin
-from ..db.models import Agent, User
+from ..agents import store as agent_store
 from . import signin
 from .access import identity, shows_session
 from .common import DIALER, json_body, page, path_id
@@ -158,7 +158,6 @@ async def agent_sessions(request: web.Request) -> web.Response:
     if not (who.may("manage_users") or who.may("manage_campaigns")):
         ids = [a for a in ids if a == who.agent_id]
     elif "manage_system" not in who.privileges:
-        mine = set(await _store(request).run(lambda: [a.id for a in Agent.select(Agent.id).join(
-            User).where(User.account == who.account_id)]))
+        mine = set(await _store(request).run(agent_store.agents_of_account, who.account_id))
         ids = [a for a in ids if a in mine]
-    return page(request, [s for s in map(agents.describe, ids) if shows_session(who, s)])
+    return page(request, [s.as_json() for s in map(agents.describe, ids) if shows_session(who, s)])
