@@ -38,7 +38,7 @@ ignored: no change, no effect):
   SkipPreview    preview -> available: HandBack (delayed), Persist; else refused
   PreviewDone    preview | dialling, not connecting -> available: Persist
   PreviewExpired preview of that followup -> available: Persist
-  ManualDial     available (free) | not_ready | wrap_up -> dialling: Persist; else refused
+  ManualDialled  available (free) | not_ready | wrap_up -> dialling: Persist; else refused
   Logout         * -> logged_out: HangUp leg, [HandBack withdraw], [HangUp customer],
                  DestroyBridge, Persist
 Every Persist is followed by Wake (calls waiting for an agent look again), and leaving
