@@ -223,20 +223,20 @@ class AgentSessions:
         info = await self.store.run(agent_db.agent_info, agent_id)
         self._check_live_limit(info)
         try:  # checked when stored; a value stored before the checks is refused here
-            endpoint = parse_endpoint(info["endpoint"]).dial_string
+            endpoint = parse_endpoint(info.endpoint).dial_string
         except UnsafeValue as exc:
-            raise AgentStateError(f"{info['endpoint']!r}: {exc.reason}", "endpoint") from None
-        session = Session(agent_id, endpoint, frozenset(info["groups"]),
+            raise AgentStateError(f"{info.endpoint!r}: {exc.reason}", "endpoint") from None
+        session = Session(agent_id, endpoint, info.groups,
                           channel_id=_new_leg_id(agent_id), bridge_id=_bridge_id(agent_id),
                           since=self.now(), state=AgentState.LOGGED_OUT)
         self.sessions[agent_id] = session
         await self._apply(session, Login(session.channel_id))  # AriError: logged out again
         return self.describe(agent_id)
 
-    def _check_live_limit(self, info: dict) -> None:
+    def _check_live_limit(self, info: agent_db.AgentInfo) -> None:
         """The plan's max_live_agents_per_group, for each group of the agent."""
-        limit = info["max_live_agents_per_group"]
-        for group in info["groups"] if limit is not None else ():
+        limit = info.max_live_agents_per_group
+        for group in info.groups if limit is not None else ():
             live = sum(1 for s in self.sessions.values() if group in s.groups)
             if live >= limit:
                 raise AgentStateError(f"agent group {group} has {live} live agent(s), the "
@@ -314,9 +314,9 @@ class AgentSessions:
             info = await self.store.run(agent_db.agent_info, agent_id)
         except Exception:  # noqa: BLE001 - an agent deleted since: stale leg
             return None
-        if info["state"] == AgentState.LOGGED_OUT:
+        if info.state == AgentState.LOGGED_OUT:
             return None
-        session = Session(agent_id, info["endpoint"], frozenset(info["groups"]), channel_id,
+        session = Session(agent_id, info.endpoint, info.groups, channel_id,
                           bridge_id=_bridge_id(agent_id), since=self.now(),
                           state=AgentState.LOGGED_OUT)
         self.sessions[agent_id] = session
@@ -324,7 +324,7 @@ class AgentSessions:
         others = [c for c in bridged if c != channel_id]
         await self._apply(session, TakeBack(channel_id, channel_id in bridged,
                                             others[0] if others else None,
-                                            info["state"] == AgentState.NOT_READY))
+                                            info.state == AgentState.NOT_READY))
         log.info("agent %s taken back after a restart (%s)", agent_id, session.state)
         return others
 
