@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import uuid
 from collections import Counter
 from typing import Callable
 
@@ -31,50 +30,19 @@ from ..db.validation import NotFoundError
 from ..followups import store as followups
 from ..features import Feature, StasisRoute
 from .events import (
-    AttemptKnown, BridgeCustomer, Bridged, BridgeRefused, CallEnded, CancelWrapTimer, Connect,
+    BridgeCustomer, Bridged, BridgeRefused, CallEnded, CancelWrapTimer, Connect,
     DestroyBridge, Effect, Event, HandBack, HangUp, JoinBridge, LegGone, Login, Logout,
     ManualDialled, OfferPreview, PbxStopping, Persist, PhoneAnswered, PreviewDone,
     PreviewExpired, Ready, Refused, Release, Reserve, RingAgain, RingFailed, RingPhone,
     SkipPreview, StartWrapTimer, TakeBack, TakePreview, Wake, WrapOver,
 )
-from .machine import AgentRecord, AgentState, transition
+from .machine import AgentState, transition
 from .previews import CampaignPreview, FollowupPreview, InboundCaller, Offer
+from .session import AgentStateError, Session, bridge_id_of, new_leg_id, agent_of_leg
 from .view import SessionView, session_view
 
 log = logging.getLogger("dialer.agents")
 SOFTHANGUP_SHUTDOWN = 4  # ChannelHangupRequest "cause" of a soft hangup: Asterisk shutting down
-
-
-class Session:
-    """A logged-in agent: who and where, and the machine's record (machine.py) of the
-    session; the state and what the screen shows are read from it."""
-
-    def __init__(self, agent_id: int, endpoint: str, groups: frozenset[int], channel_id: str,
-                 bridge_id: str, since: dt.datetime, state: str = AgentState.LOGGING_IN):
-        self.agent_id, self.endpoint, self.groups = agent_id, endpoint, groups
-        self.bridge_id = bridge_id
-        self.record = AgentRecord(AgentState(state), since, channel_id)
-        self.wrap_task: asyncio.Task | None = None
-
-    def __repr__(self) -> str:
-        return f"Session({self.agent_id}, {self.endpoint!r}, {self.record})"
-
-    state = property(lambda self: self.record.state)
-    since = property(lambda self: self.record.since)
-    channel_id = property(lambda self: self.record.channel_id)
-    customer = property(lambda self: self.record.customer)
-    reserved = property(lambda self: self.record.reserved)
-    preview = property(lambda self: self.record.preview)
-    campaign_id = property(lambda self: self.record.campaign_id)
-
-    @property
-    def attempt_id(self) -> int | None:
-        return self.record.attempt_id
-
-    @attempt_id.setter
-    def attempt_id(self, attempt_id: int) -> None:
-        """The attempt of a call taken back after a restart (no effects to carry out)."""
-        self.record, _ = transition(self.record, AttemptKnown(attempt_id), self.record.since)
 
 
 class AgentSessions:
@@ -88,6 +56,7 @@ class AgentSessions:
         # The groups of progressive calls in flight, each owed a free agent (set by the
         # server to OutboundCalls.promised_groups).
         self.promised: Callable[[], list[int | None]] = list
+        self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
 
     # ---- queries ---------------------------------------------------------------------
     def views(self) -> list[AgentView]:
@@ -156,11 +125,12 @@ class AgentSessions:
                 await self._give_back(preview, session.agent_id,
                                       reason.format(agent=session.agent_id), delay, withdraw)
             case StartWrapTimer(seconds=seconds, wrap_no=wrap_no):
-                session.wrap_task = asyncio.create_task(self._wrap_up(session, seconds, wrap_no))
+                self._wrap_tasks[session.agent_id] = asyncio.create_task(
+                    self._wrap_up(session, seconds, wrap_no))
             case CancelWrapTimer():
-                if session.wrap_task is not None and session.wrap_task is not asyncio.current_task():
-                    session.wrap_task.cancel()
-                session.wrap_task = None
+                timer = self._wrap_tasks.pop(session.agent_id, None)
+                if timer is not None and timer is not asyncio.current_task():
+                    timer.cancel()
 
     async def _ring_phone(self, session: Session, channel_id: str) -> None:
         """Call the desk phone; answered, it enters Stasis as `agent,<id>`. A refusal ends
@@ -213,7 +183,8 @@ class AgentSessions:
 
     async def _wrap_up(self, session: Session, seconds: int, wrap_no: int) -> None:
         await asyncio.sleep(seconds)
-        session.wrap_task = None
+        if self._wrap_tasks.get(session.agent_id) is asyncio.current_task():
+            del self._wrap_tasks[session.agent_id]
         await self._apply(session, WrapOver(wrap_no))
 
     # ---- login / logout --------------------------------------------------------------
@@ -227,7 +198,7 @@ class AgentSessions:
         except UnsafeValue as exc:
             raise AgentStateError(f"{info.endpoint!r}: {exc.reason}", "endpoint") from None
         session = Session(agent_id, endpoint, info.groups,
-                          channel_id=_new_leg_id(agent_id), bridge_id=_bridge_id(agent_id),
+                          channel_id=new_leg_id(agent_id), bridge_id=bridge_id_of(agent_id),
                           since=self.now(), state=AgentState.LOGGED_OUT)
         self.sessions[agent_id] = session
         await self._apply(session, Login(session.channel_id))  # AriError: logged out again
@@ -293,7 +264,7 @@ class AgentSessions:
                 log.warning("agent %s: desk-phone leg lost, ringing the phone again",
                             session.agent_id)
                 try:
-                    await self._apply(session, RingAgain(_new_leg_id(session.agent_id)))
+                    await self._apply(session, RingAgain(new_leg_id(session.agent_id)))
                 except AriError:
                     pass  # logged out (RingFailed)
         taken_back = {}
@@ -317,7 +288,7 @@ class AgentSessions:
         if info.state == AgentState.LOGGED_OUT:
             return None
         session = Session(agent_id, info.endpoint, info.groups, channel_id,
-                          bridge_id=_bridge_id(agent_id), since=self.now(),
+                          bridge_id=bridge_id_of(agent_id), since=self.now(),
                           state=AgentState.LOGGED_OUT)
         self.sessions[agent_id] = session
         bridged = in_bridge.get(session.bridge_id, [])
@@ -482,27 +453,3 @@ class AgentSessions:
         if s is None:
             return SessionView(agent_id, AgentState.LOGGED_OUT)
         return session_view(agent_id, s.endpoint, s.bridge_id, s.record)
-
-
-def _new_leg_id(agent_id: int) -> str:
-    return f"agent-{agent_id}-{uuid.uuid4().hex[:8]}"
-
-
-def _bridge_id(agent_id: int) -> str:
-    return f"dialer-agent-{agent_id}"
-
-
-def agent_of_leg(channel_id: str) -> int | None:
-    """The agent whose desk-phone leg this is (`_new_leg_id`)."""
-    parts = channel_id.split("-")
-    if len(parts) == 3 and parts[0] == "agent" and parts[1].isdigit():
-        return int(parts[1])
-    return None
-
-
-class AgentStateError(Exception):
-    """The agent's state, or a limit, does not allow the request (HTTP 409)."""
-
-    def __init__(self, message: str, field: str = "state"):
-        super().__init__(message)
-        self.field = field
