@@ -53,7 +53,7 @@ async def child(cfg_path: str) -> None:
     spec = json.loads(Path(cfg_path).read_text())
     d = await start_dialer(spec, "bench", spec["agents"])
     stop = stop_on_signal()
-    while not all(d.agents.describe(a)["state"] == "available" for a in spec["agents"]):
+    while not all(d.agents.describe(a).state == "available" for a in spec["agents"]):
         await asyncio.sleep(0.2)
     print("ready", flush=True)
     await stop.wait()

@@ -249,7 +249,7 @@ async def child(cfg_path: str) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", spec["port"]).start()
     stop = stop_on_signal()
-    while not all(d.agents.describe(a)["state"] == "available" for a in spec["agents"]):
+    while not all(d.agents.describe(a).state == "available" for a in spec["agents"]):
         await asyncio.sleep(0.2)
     print("ready", flush=True)
     await stop.wait()

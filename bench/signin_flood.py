@@ -95,7 +95,7 @@ async def child(cfg_path: str) -> None:
     port = site._server.sockets[0].getsockname()[1]
     freeze_startup_heap()  # as `dialer serve`
     stop = stop_on_signal()
-    while not all(d.agents.describe(a)["state"] == "available" for a in spec["agents"]):
+    while not all(d.agents.describe(a).state == "available" for a in spec["agents"]):
         await asyncio.sleep(0.2)
     lags: list[tuple[float, float]] = []
     pauses: list[tuple[float, int, float]] = []

@@ -174,7 +174,7 @@ async def child(spec_path: str) -> None:
         loop.add_signal_handler(signal.SIGUSR1, sample_and_trace)
     else:
         loop.add_signal_handler(signal.SIGUSR1, sample)
-    while not all(d.agents.describe(a)["state"] == "available" for a in ids["agent_ids"]):
+    while not all(d.agents.describe(a).state == "available" for a in ids["agent_ids"]):
         await asyncio.sleep(0.2)
     print("ready " + json.dumps(ids), flush=True)
     await stop.wait()

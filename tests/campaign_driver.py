@@ -28,7 +28,7 @@ async def wait_until(predicate, timeout: float, step: float = 0.3) -> None:
 async def login_all(d, agent_ids) -> None:
     for agent_id in agent_ids:
         await d.agents.login(agent_id)
-    await wait_until(lambda: all(d.agents.describe(a)["state"] == "available"
+    await wait_until(lambda: all(d.agents.describe(a).state == "available"
                                  for a in agent_ids), 15)
 
 

@@ -3,10 +3,12 @@ clock, the PBX's desk phones (stubbed), and optionally agents and an ARI client.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 
 from dialer.core.tz import utc_now
+from dialer.agents.previews import InboundCaller
 from dialer.agents.shell import AgentSessions, Session
 from tests.pbx_stub import StubEndpoints
 
@@ -30,10 +32,20 @@ class BridgingAri:
 
 def live_agents(store, agent_ids) -> AgentSessions:
     """The runtime's real agent sessions, each agent logged in and available; put them on
-    calls or previews with AgentSessions.connect / offer_preview."""
+    calls with `put_on_call`, on previews with AgentSessions.offer_preview."""
     agents = AgentSessions(BridgingAri(), store, "dialer")
     for agent_id in agent_ids:
         agents.sessions[agent_id] = Session(agent_id, f"PJSIP/agent{agent_id}", frozenset(),
                                             f"agent-{agent_id}", f"dialer-agent-{agent_id}",
                                             since=utc_now(), state="available")
     return agents
+
+
+async def put_on_call(agents: AgentSessions, agent_id: int, customer: str,
+                      attempt_id: int | None = None, *, campaign_id: int | None = None,
+                      details: InboundCaller | None = None) -> None:
+    """As an answered call does: reserve the agent, then connect the customer."""
+    loop = asyncio.get_running_loop()
+    assert await agents.take_for_inbound([agent_id], loop.time() + 1) == agent_id
+    assert await agents.connect(agent_id, customer, attempt_id, details=details,
+                                campaign_id=campaign_id)

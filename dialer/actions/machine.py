@@ -33,6 +33,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, replace
 
+from ..agents.previews import ActionCallContact
 from ..inbound import legs
 from ..inbound.legs import Hangup, Outcome, Play, Ring, RingEffect, RingEvent
 from ..inbound.machine import Bridge, Bridged, BridgeRefused, ConnectAgent, DestroyBridge, FreeAgent, PlayToAgent
@@ -203,9 +204,9 @@ def _contact_answered(call: ActionCall, channel_id: str) -> Result:
     plan = call.plan
     connect: Effect
     if winner.agent_id is not None:
-        details = (("action_call", plan.action_call_id), ("caller_id", plan.ring.caller),
-                   ("contact_id", plan.ring.contact_id), ("name", plan.ring.contact_name))
-        connect = ConnectAgent(winner.agent_id, call.contact, details)
+        shown = ActionCallContact(plan.action_call_id, plan.ring.caller, plan.ring.contact_id,
+                                  plan.ring.contact_name)
+        connect = ConnectAgent(winner.agent_id, call.contact, shown)
     else:
         connect = Bridge(f"inbound-{call.key}", (winner.id, call.contact), "action call")
     return replace(call, stage=Stage.TALKING), (

@@ -44,19 +44,19 @@ async def agent_action(request: web.Request) -> web.Response:
     agent_id, action = path_id(request), request.match_info["action"]
     access.live_session(request, agent_id)
     if action == "login":
-        return web.json_response(await agents.login(agent_id))
+        return web.json_response((await agents.login(agent_id)).as_json())
     if action == "logout":
         await agents.logout(agent_id)
     else:
         await agents.set_ready(agent_id, action == "ready")
-    return web.json_response(agents.describe(agent_id))
+    return web.json_response(agents.describe(agent_id).as_json())
 
 
 @routes.get("/api/agents/{id}/preview")
 async def agent_preview(request: web.Request) -> web.Response:
     """The contact on the agent's screen in a preview campaign (null if none)."""
     return web.json_response({"preview": access.live_session(request, path_id(request))
-                              .get("preview")})  # a logged-out agent's has none
+                              .as_json().get("preview")})  # a logged-out agent's has none
 
 
 @routes.post("/api/agents/{id}/preview/{action:dial|skip}")
@@ -66,7 +66,7 @@ async def agent_preview_action(request: web.Request) -> web.Response:
     if request.match_info["action"] == "dial":
         return web.json_response(await dialer.runner.dial_preview(agent_id))
     await dialer.agents.skip_preview(agent_id)
-    return web.json_response(dialer.agents.describe(agent_id))
+    return web.json_response(dialer.agents.describe(agent_id).as_json())
 
 
 @routes.post("/api/agents/{id}/manual-dial")
@@ -101,7 +101,7 @@ async def agent_sessions(request: web.Request) -> web.Response:
     elif "manage_system" not in who.privileges:
         mine = await _run(request, store.account_agents, who.account_id)
         ids = [a for a in ids if a in mine]
-    return page(request, [s for s in map(agents.describe, ids) if shows_session(who, s)])
+    return page(request, [s.as_json() for s in map(agents.describe, ids) if shows_session(who, s)])
 
 
 # --- the account's agents and agent groups --------------------------------------------------

@@ -8,14 +8,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import uuid
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable
 
-import peewee as pw
-
-from ..ari import AriClient, AriConflict, AriError
+from ..ari import AriClient, AriError
 from ..core.asterisk_input import UnsafeValue, parse_endpoint
 from ..outbound.decisions import AgentView
 from ..outbound.sharing import (
@@ -27,38 +24,25 @@ from ..outbound.sharing import (
 )
 from ..core.tz import utc_now
 from . import store as agent_db
-from ..outbound import store as dialing
 from ..db.validation import NotFoundError
-from ..followups import store as followups
 from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep,
                         StasisRoute)
+from .events import (
+    CallEnded, Connect, LegGone, Login, Logout, ManualDialled, OfferPreview, PbxStopping,
+    PhoneAnswered, PreviewDone, PreviewExpired, Ready, Release, Reserve, RingAgain, SkipPreview,
+    TakeBack, TakePreview,
+)
+from .machine import AgentState, transition
+from .previews import CallerShown, CampaignPreview, FollowupPreview, Offer
+from .effects import SessionEffects
+from .session import AgentStateError, Session, agent_of_leg, bridge_id_of, new_leg_id
+from .view import SessionView, session_view
 
 log = logging.getLogger("dialer.agents")
 SOFTHANGUP_SHUTDOWN = 4  # ChannelHangupRequest "cause" of a soft hangup: Asterisk shutting down
-SKIP_DELAY = dt.timedelta(minutes=5)
 
 
-@dataclass
-class Session:
-    agent_id: int
-    endpoint: str
-    groups: frozenset[int]
-    channel_id: str
-    bridge_id: str
-    since: dt.datetime
-    state: str = "logging_in"        # then available, preview, dialling, on_call, wrap_up, not_ready;
-                                     # phone_lost: Asterisk went down, rung again when it is back
-    customer: str | None = None      # customer channel in the bridge
-    reserved: bool = False           # a call is being connected to this agent
-    preview: dict | None = None      # the contact offered in preview: claim, campaign, details
-    attempt_id: int | None = None    # the call in progress or in wrap-up (script, disposition)
-    campaign_id: int | None = None   # the campaign of that preview or call (None: inbound,
-                                     # manual, a followup outside campaigns); who may see it
-    wrap_task: asyncio.Task | None = None
-    pbx_stopping: bool = False       # its leg is being hung up by Asterisk shutting down
-
-
-class AgentSessions:
+class AgentSessions(SessionEffects):
     def __init__(self, ari: AriClient, store, app: str,
                  now: Callable[[], dt.datetime] = utc_now):
         self.ari, self.store, self.app, self.now = ari, store, app, now
@@ -69,10 +53,11 @@ class AgentSessions:
         # The groups of progressive calls in flight, each owed a free agent (set by the
         # server to OutboundCalls.promised_groups).
         self.promised: Callable[[], list[int | None]] = list
+        self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
 
     # ---- queries ---------------------------------------------------------------------
     def views(self) -> list[AgentView]:
-        return [AgentView(s.agent_id, s.state, s.since, s.groups, s.reserved)
+        return [AgentView(s.agent_id, s.state.value, s.since, s.groups, s.reserved)
                 for s in self.sessions.values()]
 
     def free_agents(self) -> list[int]:
@@ -84,8 +69,8 @@ class AgentSessions:
     def previews_of(self, campaign_id: int) -> int:
         """Contacts of the campaign held on agents' screens (claimed, not yet dialled)."""
         return sum(1 for s in self.sessions.values()
-                   if s.preview and "claim" in s.preview
-                   and s.preview["campaign"].id == campaign_id and s.state == "preview")
+                   if isinstance(s.preview, CampaignPreview) and s.state == AgentState.PREVIEW
+                   and s.preview.campaign.id == campaign_id)
 
     def feature(self) -> Feature:
         """Its lost legs are rung again by its own resync step, not replayed as hang-ups."""
@@ -105,36 +90,28 @@ class AgentSessions:
         return next((s for s in self.sessions.values() if s.channel_id == channel_id), None)
 
     # ---- login / logout --------------------------------------------------------------
-    async def login(self, agent_id: int) -> dict:
+    async def login(self, agent_id: int) -> SessionView:
         if agent_id in self.sessions:
             return self.describe(agent_id)
         info = await self.store.run(agent_db.agent_info, agent_id)
         self._check_live_limit(info)
         try:  # checked when stored; a value stored before the checks is refused here
-            endpoint = parse_endpoint(info["endpoint"]).dial_string
+            endpoint = parse_endpoint(info.endpoint).dial_string
         except UnsafeValue as exc:
-            raise AgentStateError(f"{info['endpoint']!r}: {exc.reason}", "endpoint") from None
-        session = Session(agent_id, endpoint, frozenset(info["groups"]),
-                          channel_id=_new_leg_id(agent_id), bridge_id=_bridge_id(agent_id),
-                          since=self.now())
+            raise AgentStateError(f"{info.endpoint!r}: {exc.reason}", "endpoint") from None
+        session = Session(agent_id, endpoint, info.groups,
+                          channel_id=new_leg_id(agent_id), bridge_id=bridge_id_of(agent_id),
+                          since=self.now(), state=AgentState.LOGGED_OUT)
         self.sessions[agent_id] = session
-        try:
-            await self._ring_phone(session)
-        except AriError:
-            del self.sessions[agent_id]
-            raise
+        await self._apply(session, Login(session.channel_id))  # AriError: logged out again
         return self.describe(agent_id)
 
-    async def _ring_phone(self, session: Session) -> None:
-        """Call the desk phone; answered, it enters Stasis as `agent,<id>`."""
-        await self.ari.originate(session.endpoint, channel_id=session.channel_id,
-                                 app=self.app, app_args=f"agent,{session.agent_id}",
-                                 timeout=30, caller_id=f"Dialer <{session.agent_id}>")
-
-    def _check_live_limit(self, info: dict) -> None:
+    def _check_live_limit(self, info: agent_db.AgentInfo) -> None:
         """The plan's max_live_agents_per_group, for each group of the agent."""
-        limit = info["max_live_agents_per_group"]
-        for group in info["groups"] if limit is not None else ():
+        limit = info.max_live_agents_per_group
+        if limit is None:
+            return
+        for group in info.groups:
             live = sum(1 for s in self.sessions.values() if group in s.groups)
             if live >= limit:
                 raise AgentStateError(f"agent group {group} has {live} live agent(s), the "
@@ -143,39 +120,33 @@ class AgentSessions:
     async def logout(self, agent_id: int) -> None:
         session = self.sessions.get(agent_id)
         if session:
-            await self.ari.hangup(session.channel_id)
-            await self._gone(session)
+            await self._apply(session, Logout())
+            log.info("agent %s logged out", agent_id)
 
     async def on_phone_answered(self, event: dict, agent_id: int) -> None:
         """StasisStart of the desk phone's leg: put it in the agent's bridge."""
         session = self.sessions.get(agent_id)
         channel_id = event["channel"]["id"]
-        if session is None or session.channel_id != channel_id:
-            await self.ari.hangup(channel_id)  # a stale leg from an earlier session
+        if session is None:
+            await self._hang_up(channel_id)  # a stale leg from an earlier session
             return
-        try:
-            await self.ari.create_bridge(session.bridge_id, type="mixing",
-                                         name=f"agent {agent_id}")
-        except AriConflict:
-            pass  # kept from before a restart
-        await self.ari.add_to_bridge(session.bridge_id, [channel_id])
-        await self._set_state(session, "available")
-        log.info("agent %s logged in on %s", agent_id, session.endpoint)
+        await self._apply(session, PhoneAnswered(channel_id))
+        if session.state == AgentState.AVAILABLE:
+            log.info("agent %s logged in on %s", agent_id, session.endpoint)
 
     async def on_hangup_request(self, event: dict) -> None:
         """Asterisk hangs every channel up as it shuts down (a restart): an agent's leg
         going that way is not the agent leaving."""
         session = self.by_channel(event.get("channel", {}).get("id", ""))
         if session is not None and event.get("soft") and event.get("cause") == SOFTHANGUP_SHUTDOWN:
-            session.pbx_stopping = True
+            await self._apply(session, PbxStopping())
 
     async def on_channel_destroyed(self, channel_id: str) -> bool:
         session = self.by_channel(channel_id)
-        if session is not None and session.pbx_stopping:
-            await self._phone_lost(session)
-            return True
         if session is not None:
-            await self._gone(session)
+            await self._apply(session, LegGone())
+            if session.state == AgentState.LOGGED_OUT:
+                log.info("agent %s logged out (the phone hung up)", session.agent_id)
             return True
         # A caller taken back after a restart with nobody else tracking it hung up.
         talking = next((s for s in self.sessions.values() if s.customer == channel_id), None)
@@ -193,8 +164,13 @@ class AgentSessions:
         up = {c["id"] for c in channels if c.get("state") == "Up"}
         in_bridge = {b["id"]: list(b.get("channels") or []) for b in bridges}
         for session in list(self.sessions.values()):
-            if session.channel_id not in up and session.state != "logging_in":
-                await self._ring_again(session)
+            if session.channel_id not in up and session.state != AgentState.LOGGING_IN:
+                log.warning("agent %s: desk-phone leg lost, ringing the phone again",
+                            session.agent_id)
+                try:
+                    await self._apply(session, RingAgain(new_leg_id(session.agent_id)))
+                except AriError:
+                    pass  # logged out (RingFailed)
         taken_back = {}
         for channel_id in sorted(up):
             agent_id = agent_of_leg(channel_id)
@@ -217,27 +193,6 @@ class AgentSessions:
         return replace(handover, taken_back=taken_back, hung_up=handover.hung_up | stale,
                        agent_legs=tuple(s.channel_id for s in self.sessions.values()))
 
-    async def _phone_lost(self, session: Session) -> None:
-        """The leg is gone but the agent has not left: no calls until it is rung again."""
-        if session.wrap_task:
-            session.wrap_task.cancel()
-        if session.preview and session.state == "preview":
-            await self._hand_back(session, "the agent's phone was lost during preview")
-        session.customer, session.reserved, session.preview = None, False, None
-        session.pbx_stopping = False
-        await self._set_state(session, "phone_lost")
-
-    async def _ring_again(self, session: Session) -> None:
-        log.warning("agent %s: desk-phone leg lost, ringing the phone again", session.agent_id)
-        await self._phone_lost(session)
-        session.channel_id = _new_leg_id(session.agent_id)
-        await self._set_state(session, "logging_in")
-        try:
-            await self._ring_phone(session)
-        except AriError as exc:
-            log.warning("agent %s: could not ring the phone again: %s", session.agent_id, exc)
-            await self._gone(session)
-
     async def _take_back(self, agent_id: int, channel_id: str,
                          in_bridge: dict[str, list[str]]) -> list[str] | None:
         """An agent's leg from before a restart: the session again, unless the agent
@@ -246,57 +201,26 @@ class AgentSessions:
             info = await self.store.run(agent_db.agent_info, agent_id)
         except Exception:  # noqa: BLE001 - an agent deleted since: stale leg
             return None
-        if info["state"] == "logged_out":
+        if info.state == AgentState.LOGGED_OUT:
             return None
-        session = Session(agent_id, info["endpoint"], frozenset(info["groups"]), channel_id,
-                          bridge_id=_bridge_id(agent_id), since=self.now())
+        session = Session(agent_id, info.endpoint, info.groups, channel_id,
+                          bridge_id=bridge_id_of(agent_id), since=self.now(),
+                          state=AgentState.LOGGED_OUT)
         self.sessions[agent_id] = session
-        others = [c for c in in_bridge.get(session.bridge_id, []) if c != channel_id]
-        if channel_id not in in_bridge.get(session.bridge_id, []):
-            try:
-                await self.ari.create_bridge(session.bridge_id, type="mixing",
-                                             name=f"agent {agent_id}")
-            except AriConflict:
-                pass
-            await self.ari.add_to_bridge(session.bridge_id, [channel_id])
-        if others:
-            session.customer = others[0]
-        await self._set_state(session, "on_call" if others else
-                              "not_ready" if info["state"] == "not_ready" else "available")
+        bridged = in_bridge.get(session.bridge_id, [])
+        others = [c for c in bridged if c != channel_id]
+        await self._apply(session, TakeBack(channel_id, channel_id in bridged,
+                                            others[0] if others else None,
+                                            info.state == AgentState.NOT_READY))
         log.info("agent %s taken back after a restart (%s)", agent_id, session.state)
         return others
-
-    async def _gone(self, session: Session) -> None:
-        self.sessions.pop(session.agent_id, None)
-        if session.wrap_task:
-            session.wrap_task.cancel()
-        if session.preview and session.state == "preview":
-            await self._hand_back(session, "agent logged out during preview", withdraw=True)
-        if session.customer:  # never leave a caller alone in a bridge nobody is in
-            await self.ari.hangup(session.customer)
-        await self.ari.destroy_bridge(session.bridge_id)
-        await self.store.run(agent_db.set_agent_state, session.agent_id, "logged_out",
-                             self.now())
-        log.info("agent %s logged out", session.agent_id)
 
     # ---- states ----------------------------------------------------------------------
     async def set_ready(self, agent_id: int, ready: bool) -> None:
         session = self.sessions.get(agent_id)
         if session is None:
             raise NotFoundError("id", f"agent {agent_id} is not logged in")
-        if session.state in ("available", "not_ready", "wrap_up"):
-            await self._set_state(session, "available" if ready else "not_ready")
-
-    async def _set_state(self, session: Session, state: str) -> None:
-        """The session is the truth; the database row is what others see. A failed write
-        must not leave a call or an agent half-handled: logged, fixed by the next one."""
-        session.state, session.since = state, self.now()
-        try:
-            await self.store.run(agent_db.set_agent_state, session.agent_id, state,
-                                 session.since)
-        except pw.PeeweeException as exc:
-            log.warning("agent %s: state %s not saved: %s", session.agent_id, state, exc)
-        await self.wake()
+        await self._apply(session, Ready(ready))
 
     # ---- calls -----------------------------------------------------------------------
     async def take(self, group_id: int | None, deadline: float, *,
@@ -335,8 +259,11 @@ class AgentSessions:
             while True:
                 agent_id = pick()
                 if agent_id is not None:
-                    self.sessions[agent_id].reserved = True
-                    return agent_id
+                    session = self.sessions[agent_id]
+                    # No await: the pick and the reservation are one step.
+                    session.record, refused = transition(session.record, Reserve(), self.now())
+                    if not refused:
+                        return agent_id
                 left = deadline - loop.time()
                 if left <= 0:
                     return None
@@ -346,168 +273,80 @@ class AgentSessions:
                     return None
 
     async def connect(self, agent_id: int, customer: str, attempt_id: int | None = None,
-                      details: dict | None = None, campaign_id: int | None = None) -> bool:
-        """Add the customer to the agent's bridge; `details`: what the agent page shows
-        (an inbound caller; a campaign call shows its attempt, of `campaign_id`)."""
+                      details: CallerShown | None = None, campaign_id: int | None = None) -> bool:
+        """Add the customer to the agent's bridge; `details`: what the agent page shows of
+        an inbound caller (a campaign call shows its attempt, of `campaign_id`). False if
+        the agent may not take it (logged out, holding another) or the bridge refused."""
         session = self.sessions.get(agent_id)
         if session is None:
             return False
-        if details is not None:
-            session.preview = {"details": details}
-        # Stays reserved until on_call: while the bridge request is out, another answered
-        # call must not take this agent (two customers in one bridge).
         try:
-            await self.ari.add_to_bridge(session.bridge_id, [customer])
-        except AriError as exc:
-            log.warning("could not bridge %s to agent %s: %s", customer, agent_id, exc)
-            session.reserved = False
-            await self._set_state(session, "available")
+            await self._apply(session, Connect(customer, attempt_id, campaign_id, details))
+        except AgentStateError as exc:
+            log.warning("not connecting %s: %s", customer, exc)
             return False
-        session.customer, session.attempt_id, session.reserved = customer, attempt_id, False
-        session.campaign_id = campaign_id
-        await self._set_state(session, "on_call")
-        return True
+        return session.state == AgentState.ON_CALL and session.customer == customer
 
     async def release(self, agent_id: int) -> None:
         """A reserved agent whose call never arrived."""
         session = self.sessions.get(agent_id)
         if session:
-            session.reserved = False
-            await self.wake()
+            await self._apply(session, Release())
 
-    async def wake(self) -> None:
-        """Calls waiting for an agent look again (one may have come free for them)."""
-        async with self.changed:
-            self.changed.notify_all()
+    async def call_ended(self, agent_id: int, wrap_seconds: int) -> None:
+        session = self.sessions.get(agent_id)
+        if session is not None:
+            await self._apply(session, CallEnded(wrap_seconds))
 
     # ---- preview ---------------------------------------------------------------------
-    async def offer_preview(self, agent_id: int, preview: dict,
+    async def offer_preview(self, agent_id: int, preview: Offer,
                             campaign_id: int | None) -> None:
         """Show a claimed contact (of `campaign_id`) to an available agent; it is theirs
         until dial or skip. An agent who logged out or took a call since it was chosen
         gets nothing: the contact goes back to its campaign."""
         session = self.sessions.get(agent_id)
-        if session is None or session.state != "available" or session.reserved:
+        if session is None:
             await self._give_back(preview, agent_id, f"agent {agent_id} was no longer "
                                   "available for the preview", withdraw=True)
             return
-        session.preview, session.attempt_id, session.campaign_id = preview, None, campaign_id
-        await self._set_state(session, "preview")
+        await self._apply(session, OfferPreview(preview, campaign_id))
 
-    async def take_preview(self, agent_id: int) -> dict:
+    async def take_preview(self, agent_id: int) -> Offer:
         """The preview the agent asked to dial (state becomes dialling: a second request
         finds it so before any await, and is refused)."""
-        session = self.sessions.get(agent_id)
-        if session is None or session.state != "preview" or not session.preview:
-            raise AgentStateError(f"agent {agent_id} has no contact in preview")
-        await self._set_state(session, "dialling")
+        session = self._live(agent_id, "has no contact in preview")
+        await self._apply(session, TakePreview())
+        assert isinstance(session.preview, (CampaignPreview, FollowupPreview))
         return session.preview
 
     async def start_manual(self, agent_id: int, number: str) -> None:
         """The agent dials by hand: from available, not ready or wrap-up only."""
-        session = self.sessions.get(agent_id)
-        if session is None or session.state not in ("available", "not_ready", "wrap_up"):
-            raise AgentStateError(f"agent {agent_id} cannot dial now "
-                                  f"({session.state if session else 'logged out'})")
-        if session.wrap_task:
-            session.wrap_task.cancel()
-        session.preview = {"manual": number, "details": {"phones": [number], "manual": True}}
-        session.campaign_id = None
-        await self._set_state(session, "dialling")
+        session = self._live(agent_id, "cannot dial now (logged_out)")
+        await self._apply(session, ManualDialled(number))
 
     async def skip_preview(self, agent_id: int) -> None:
-        session = self.sessions.get(agent_id)
-        if session is None or session.state != "preview" or not session.preview:
-            raise AgentStateError(f"agent {agent_id} has no contact in preview")
-        # Not offered again at once, or the next free agent would see it straight away.
-        await self._hand_back(session, f"skipped in preview by agent {agent_id}", SKIP_DELAY)
-        await self._set_state(session, "available")
+        session = self._live(agent_id, "has no contact in preview")
+        await self._apply(session, SkipPreview())
 
     async def preview_done(self, agent_id: int) -> None:
         """A preview call that never reached the agent (busy, no answer, refused)."""
         session = self.sessions.get(agent_id)
         if session is not None:
-            session.preview = None
-            if session.state in ("preview", "dialling"):
-                await self._set_state(session, "available")
-
-    async def _hand_back(self, session: Session, reason: str,
-                         delay: dt.timedelta = dt.timedelta(0), withdraw: bool = False) -> None:
-        """Give the previewed contact back to its campaign; a followup is offered again
-        later (`withdraw`: the agent left) or cancelled (the agent chose not to call)."""
-        preview, session.preview = session.preview, None
-        await self._give_back(preview, session.agent_id, reason, delay, withdraw)
-
-    async def _give_back(self, preview: dict, agent_id: int, reason: str,
-                         delay: dt.timedelta = dt.timedelta(0), withdraw: bool = False) -> None:
-        if "followup_id" in preview:
-            if withdraw:
-                await self.store.run(followups.withdraw_offer, preview["followup_id"],
-                                     self.now())
-            else:
-                await self.store.run(followups.cancel_followup, preview["followup_id"],
-                                     now=self.now(), agent_id=agent_id, reason=reason)
-            return
-        await self.store.run(dialing.release, preview["claim"]["cc_id"],
-                             next_attempt_at=self.now() + delay, reason=reason)
+            await self._apply(session, PreviewDone())
 
     async def clear_followup(self, followup_id: int) -> None:
         """A followup on an agent's screen expired: take it off."""
-        for session in self.sessions.values():
-            if (session.state == "preview" and session.preview
-                    and session.preview.get("followup_id") == followup_id):
-                session.preview = None
-                await self._set_state(session, "available")
+        for session in list(self.sessions.values()):
+            await self._apply(session, PreviewExpired(followup_id))
 
-    async def call_ended(self, agent_id: int, wrap_seconds: int) -> None:
+    def _live(self, agent_id: int, refusal: str) -> Session:
         session = self.sessions.get(agent_id)
         if session is None:
-            return
-        session.customer = None
-        session.preview = None
-        if session.state == "phone_lost":  # stays so until the phone is rung again
-            return
-        if wrap_seconds <= 0:
-            await self._set_state(session, "available")
-            return
-        await self._set_state(session, "wrap_up")
-        session.wrap_task = asyncio.create_task(self._wrap_up(session, wrap_seconds))
+            raise AgentStateError(f"agent {agent_id} {refusal}")
+        return session
 
-    async def _wrap_up(self, session: Session, seconds: int) -> None:
-        await asyncio.sleep(seconds)
-        if session.state == "wrap_up" and self.sessions.get(session.agent_id) is session:
-            await self._set_state(session, "available")
-
-    def describe(self, agent_id: int) -> dict:
+    def describe(self, agent_id: int) -> SessionView:
         s = self.sessions.get(agent_id)
         if s is None:
-            return {"agent_id": agent_id, "state": "logged_out", "campaign_id": None}
-        shown = s.preview is not None or s.attempt_id is not None
-        return {"agent_id": agent_id, "state": s.state, "since": s.since.isoformat(),
-                "endpoint": s.endpoint, "customer": s.customer, "bridge": s.bridge_id,
-                "preview": s.preview["details"] if s.preview else None,
-                "attempt_id": s.attempt_id, "campaign_id": s.campaign_id if shown else None}
-
-
-def _new_leg_id(agent_id: int) -> str:
-    return f"agent-{agent_id}-{uuid.uuid4().hex[:8]}"
-
-
-def _bridge_id(agent_id: int) -> str:
-    return f"dialer-agent-{agent_id}"
-
-
-def agent_of_leg(channel_id: str) -> int | None:
-    """The agent whose desk-phone leg this is (`_new_leg_id`)."""
-    parts = channel_id.split("-")
-    if len(parts) == 3 and parts[0] == "agent" and parts[1].isdigit():
-        return int(parts[1])
-    return None
-
-
-class AgentStateError(Exception):
-    """The agent's state, or a limit, does not allow the request (HTTP 409)."""
-
-    def __init__(self, message: str, field: str = "state"):
-        super().__init__(message)
-        self.field = field
+            return SessionView(agent_id, AgentState.LOGGED_OUT)
+        return session_view(agent_id, s.endpoint, s.bridge_id, s.record)

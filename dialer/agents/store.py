@@ -1,30 +1,40 @@
-"""Agents as the runtime needs them: plain values, one transaction per function."""
+"""Agents as the runtime needs them: typed records, one transaction per function."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from ..db.models import Agent, AgentGroupMember, User
+from ..db.rows import tuples
 
 
-def agent_info(agent_id: int) -> dict:
+@dataclass(frozen=True)
+class AgentInfo:
+    """What logging an agent in (or taking their leg back) needs."""
+
+    id: int
+    endpoint: str
+    state: str                                # as stored: what others saw last
+    groups: frozenset[int]
+    name: str
+    max_live_agents_per_group: int | None     # the account's plan (None: no limit)
+
+
+def agent_info(agent_id: int) -> AgentInfo:
     agent = Agent.get_by_id(agent_id)
-    groups = [g for (g,) in AgentGroupMember.select(AgentGroupMember.group)
-              .where(AgentGroupMember.agent == agent_id).tuples()]
+    groups = frozenset(g for (g,) in tuples(AgentGroupMember.select(AgentGroupMember.group)
+                                            .where(AgentGroupMember.agent == agent_id)))
     plan = agent.user.account.plan
-    return {"id": agent.id, "endpoint": agent.endpoint, "state": agent.state,
-            "groups": groups, "name": agent.user.full_name or agent.user.username,
-            "max_live_agents_per_group": plan.max_live_agents_per_group if plan else None}
+    return AgentInfo(agent.id, agent.endpoint, agent.state, groups,
+                     agent.user.full_name or agent.user.username,
+                     plan.max_live_agents_per_group if plan else None)
 
 
 def set_agent_state(agent_id: int, state: str, since: dt.datetime) -> None:
     Agent.update(state=state, state_since=since).where(Agent.id == agent_id).execute()
 
 
-def agents_not_logged_out() -> list[int]:
-    return [a for (a,) in Agent.select(Agent.id).where(Agent.state != "logged_out").tuples()]
-
-
 def account_agents(account_id: int) -> set[int]:
     """The ids of the account's agents."""
-    return {a.id for a in Agent.select(Agent.id).join(User).where(User.account == account_id)}
+    return {a for (a,) in tuples(Agent.select(Agent.id).join(User).where(User.account == account_id))}

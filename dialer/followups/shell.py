@@ -11,6 +11,7 @@ import logging
 
 from ..outbound import store as dialing
 from ..agents.shell import AgentSessions
+from ..agents.previews import FollowupPreview
 from ..outbound.shell import OutboundCalls
 from . import store as followups
 
@@ -38,21 +39,20 @@ class FollowupDesk:
                          offer["reason"])
                 continue
             offered_to.add(agent_id)
-            await self.agents.offer_preview(agent_id, {
-                "followup_id": due["id"],
-                "details": offer["contact"] | {"followup": {
+            await self.agents.offer_preview(agent_id, FollowupPreview(
+                due["id"], offer["contact"] | {"followup": {
                     k: offer[k] for k in ("id", "local_time", "timezone", "expires_at",
-                                          "data", "campaign_id")}}}, offer["campaign_id"])
+                                          "data", "campaign_id")}}), offer["campaign_id"])
 
-    async def dial(self, agent_id: int, preview: dict, now: dt.datetime) -> dict:
+    async def dial(self, agent_id: int, preview: FollowupPreview, now: dt.datetime) -> dict:
         """The owner pressed dial: launch (refused past expiry), then call for them."""
-        followup_id = preview["followup_id"]
+        followup_id = preview.followup_id
         launched = await self.store.run(followups.launch_followup, followup_id, now,
                                         agent_id=agent_id)
         if launched["status"] != "launched":
             await self.agents.preview_done(agent_id)
             return {"dialled": False, "reason": launched["status_reason"] or launched["status"]}
         settings = await self.store.run(dialing.followup_settings, followup_id)
-        await self.calls.dial_followup(settings, followup_id, preview["details"]["phones"][0],
+        await self.calls.dial_followup(settings, followup_id, preview.details["phones"][0],
                                        agent_id)
         return {"dialled": True}

@@ -34,6 +34,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, replace
 
+from ..agents.previews import CallerShown, InboundCaller
 from . import legs
 from .legs import Hangup, Outcome, Play, Ring, RingEffect, RingEvent
 from .ringing import RingPlan
@@ -135,7 +136,7 @@ class ConnectAgent:
     """Into the agent's bridge: Bridged, or BridgeRefused if the agent left meanwhile."""
     agent_id: int
     customer: str
-    details: tuple[tuple[str, object], ...]
+    details: CallerShown
 
 
 @dataclass(frozen=True)
@@ -259,10 +260,9 @@ def _bridge(call: Call, effects: tuple[Effect, ...] = ()) -> Result:
     assert winner is not None
     if winner.agent_id is not None:
         plan = ring.plan
-        details = (("inbound", True), ("caller_id", plan.shown_number),
-                   ("contact_id", plan.contact_id), ("name", plan.contact_name))
+        shown = InboundCaller(plan.shown_number, plan.contact_id, plan.contact_name)
         return call, effects + (Hold(call.caller, False),
-                                ConnectAgent(winner.agent_id, call.caller, details))
+                                ConnectAgent(winner.agent_id, call.caller, shown))
     return call, effects + (Hold(call.caller, False),
                             Bridge(call.bridge_id, (call.caller, winner.id), "inbound"))
 

@@ -120,7 +120,7 @@ class CallShell:
             await self._free_agent(effect.agent_id, effect.customer)
         elif isinstance(effect, m.ConnectAgent):
             ok = await self.agents.connect(effect.agent_id, effect.customer,
-                                           details=dict(effect.details))
+                                           details=effect.details)
             if ok:
                 log.info("%s: connected to agent %s", key, effect.agent_id)
             await self.feed(key, m.Bridged() if ok else m.BridgeRefused())

@@ -11,6 +11,7 @@ import logging
 from .records import CLAIM_LEASE
 from . import store as dialing
 from ..agents.shell import AgentSessions
+from ..agents.previews import CampaignPreview
 
 log = logging.getLogger("dialer.leases")
 SWEEP_EVERY = dt.timedelta(seconds=10)
@@ -27,8 +28,8 @@ class ClaimLeases:
         if self._next_sweep is not None and now < self._next_sweep:
             return
         self._next_sweep = now + self.every
-        on_screen = [s.preview["claim"]["cc_id"] for s in self.agents.sessions.values()
-                     if s.preview and "claim" in s.preview]
+        on_screen = [s.preview.cc_id for s in self.agents.sessions.values()
+                     if isinstance(s.preview, CampaignPreview)]
         await self.store.run(dialing.renew_claims, on_screen, self.node, now)
         released = await self.store.run(dialing.release_expired_claims, now, self.lease)
         if released:

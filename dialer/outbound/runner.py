@@ -23,6 +23,7 @@ from ..core.tz import utc_now
 from ..db import queries
 from . import store as dialing
 from ..agents.shell import AgentSessions
+from ..agents.previews import CampaignPreview, FollowupPreview
 from ..followups.shell import FollowupDesk
 from .model import DialingSettings
 from .shell import OutboundCalls
@@ -134,8 +135,7 @@ class CampaignRunner:
         for agent_id, claim in offers:
             details = await self.store.run(dialing.preview_details, claim["cc_id"])
             await self.agents.offer_preview(
-                agent_id, {"campaign": campaign, "claim": claim, "details": details},
-                campaign.id)
+                agent_id, CampaignPreview(campaign, claim, details), campaign.id)
 
     async def _eligible_claims(self, campaign: DialingSettings, now: dt.datetime, limit: int,
                                last_hour: int) -> list[dict]:
@@ -167,9 +167,9 @@ class CampaignRunner:
         """The agent pressed dial: check the contact again (the window may have closed
         while it was on screen), then call it for that agent."""
         preview = await self.agents.take_preview(agent_id)
-        if "followup_id" in preview:
+        if isinstance(preview, FollowupPreview):
             return await self.followups.dial(agent_id, preview, self.now())
-        campaign, claim, now = preview["campaign"], preview["claim"], self.now()
+        campaign, claim, now = preview.campaign, preview.claim, self.now()
         last_hour = await self.store.run(dialing.attempts_since, campaign.id,
                                          now - dt.timedelta(hours=1))
         verdict = self.verdict(campaign, claim, now, last_hour)

@@ -29,6 +29,7 @@ import re
 
 from aiohttp import web
 
+from ..agents.view import SessionView
 from ..db import auth
 from ..db.ownership import KINDS, agent_had_contact, owner_of
 from . import signin
@@ -145,16 +146,16 @@ async def check_objects(request: web.Request, who: auth.Identity,
     return agent_id
 
 
-def shows_session(who: auth.Identity, session: dict) -> bool:
+def shows_session(who: auth.Identity, session: SessionView) -> bool:
     """Whether the caller may see an agent's live session (AgentSessions.describe): the
     agent always sees their own; anyone else only if the campaign of the contact or call on
     it is in their profile. Idle agents, inbound callers, manual dials and followups outside
     campaigns name no campaign: those show to whoever may see the agent."""
-    return (session["agent_id"] == who.agent_id or session["campaign_id"] is None
-            or who.sees_campaign(session["campaign_id"]))
+    return (session.agent_id == who.agent_id or session.campaign_id is None
+            or who.sees_campaign(session.campaign_id))
 
 
-def live_session(request: web.Request, agent_id: int) -> dict:
+def live_session(request: web.Request, agent_id: int) -> SessionView:
     """The agent's live session, if the caller may see it (else 403 naming `campaign`):
     to read it or act on it (preview, dial, log in or out, ready)."""
     session = request.app[DIALER].agents.describe(agent_id)

@@ -106,20 +106,20 @@ async def test_preview_agent_sees_contact_skips_then_dials_through_the_api(diale
         shown = await on_screen()
         assert shown["phones"] == [first] and shown["name"] == "Contact 0"
         assert dialer.calls.calls == {}  # nothing is dialled while the agent reads
-        assert dialer.agents.describe(agent)["campaign_id"] == cid  # who may see it
+        assert dialer.agents.describe(agent).campaign_id == cid  # who may see it
 
         skipped = await http.post(f"/api/agents/{agent}/preview/skip")
         assert skipped.status == 200
-        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "preview", 10)
+        await wait_until(lambda: dialer.agents.describe(agent).state == "preview", 10)
         assert (await on_screen())["phones"] == [second]
 
         assert (await (await http.post(f"/api/agents/{agent}/preview/dial")).json()) \
             == {"dialled": True}
         again = await http.post(f"/api/agents/{agent}/preview/dial")
         assert again.status == 409 and (await again.json())["error"]["field"] == "state"
-        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "on_call", 20)
-        assert dialer.agents.describe(agent)["campaign_id"] == cid
-        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "available", 20)
+        await wait_until(lambda: dialer.agents.describe(agent).state == "on_call", 20)
+        assert dialer.agents.describe(agent).campaign_id == cid
+        await wait_until(lambda: dialer.agents.describe(agent).state == "available", 20)
 
     rows = await dialer.store.run(attempts, cid)
     assert [(r["phone"], r["outcome"], r["agent"], r["amd_status"]) for r in rows] \
@@ -155,12 +155,12 @@ async def test_agent_result_during_the_call_drives_the_rules(dialer, lab):
     async with TestClient(TestServer(create_app(dialer)), headers=await dialer.store.run(
             bearer, seed["account_id"])) as http:
         await dialer.store.run(campaigns.set_status, cid, "running")
-        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "on_call", 20)
-        attempt_id = dialer.agents.describe(agent)["attempt_id"]
+        await wait_until(lambda: dialer.agents.describe(agent).state == "on_call", 20)
+        attempt_id = dialer.agents.describe(agent).attempt_id
         resp = await http.put(f"/api/attempts/{attempt_id}/disposition",
                               json={"disposition": "callback", "agent_id": agent})
         assert resp.status == 200 and (await resp.json())["ended"] is False
-        await wait_until(lambda: dialer.agents.describe(agent)["state"] == "available", 20)
+        await wait_until(lambda: dialer.agents.describe(agent).state == "available", 20)
     rows = await dialer.store.run(attempts, cid)
     cc = await dialer.store.run(lambda: CampaignContact.get(campaign=cid))
     assert [(r["outcome"], r["disposition"]) for r in rows] == [("human", "callback")]

@@ -179,12 +179,12 @@ async def test_preview_is_checked_again_when_the_agent_dials(dialer, lab, clock)
     agent, cid = seed["agent_ids"][0], seed["campaign_id"]
     await login_all(dialer, [agent])
     await dialer.store.run(campaigns.set_status, cid, "running")
-    await wait_until(lambda: dialer.agents.describe(agent)["state"] == "preview", 10)
+    await wait_until(lambda: dialer.agents.describe(agent).state == "preview", 10)
     clock.advance(dt.timedelta(hours=9))  # 18:00 in New York: the window has closed
     answer = await dialer.runner.dial_preview(agent)
     assert answer == {"dialled": False,
                       "reason": "18:00 in America/New_York is outside 09:00-18:00"}
-    assert dialer.agents.describe(agent)["state"] == "available"
+    assert dialer.agents.describe(agent).state == "available"
     assert await dialer.store.run(attempts, cid) == []
     why = await dialer.store.run(campaigns.why_not, cid, seed["contact_ids"][0], clock())
     assert why["state"] == "waiting" and why["next_possible_at"].startswith("2026-11-24T14:00")

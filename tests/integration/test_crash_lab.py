@@ -164,12 +164,12 @@ async def test_asterisk_restart_mid_campaign_records_the_cut_calls_and_rings_age
     await login_all(dialer, agents)
     legs_before = {dialer.agents.sessions[a].channel_id for a in agents}
     await dialer.store.run(campaigns.set_status, cid, "running")
-    await wait_until(lambda: all(dialer.agents.describe(a)["state"] == "on_call"
+    await wait_until(lambda: all(dialer.agents.describe(a).state == "on_call"
                                  for a in agents), 30)
     cut = set(dialer.calls.calls)
     await asyncio.to_thread(lab.restart_pbx)
     # The phones ring again and the agents are back, on new legs.
-    await wait_until(lambda: all(dialer.agents.describe(a)["state"] in ("available", "on_call")
+    await wait_until(lambda: all(dialer.agents.describe(a).state in ("available", "on_call")
                                  and dialer.agents.sessions[a].channel_id not in legs_before
                                  for a in agents), 40)
     rows = await run_to_end(dialer, cid, timeout=90, start=False)
@@ -197,7 +197,7 @@ async def test_dropped_websocket_keeps_calls_up_and_records_what_ended_unseen(la
         await login_all(d, agents)
         legs = {a: d.agents.sessions[a].channel_id for a in agents}
         await d.store.run(campaigns.set_status, cid, "running")
-        await wait_until(lambda: all(d.agents.describe(a)["state"] == "on_call"
+        await wait_until(lambda: all(d.agents.describe(a).state == "on_call"
                                      for a in agents), 30)
         up = set(d.calls.calls)
         proxy.refusing = True

@@ -76,16 +76,16 @@ async def test_followup_reaches_only_its_owner_and_its_answers_reach_the_timelin
     assert f["status"] == "scheduled"
 
     clock.advance(dt.timedelta(minutes=2))
-    await wait_until(lambda: dialer.agents.describe(owner)["state"] == "preview", 10)
+    await wait_until(lambda: dialer.agents.describe(owner).state == "preview", 10)
     shown = (await (await http.get(f"/api/agents/{owner}/preview")).json())["preview"]
     assert shown["phones"] == [world["number"]] and shown["followup"]["id"] == f["id"]
-    assert dialer.agents.describe(other)["state"] == "available"  # free, yet not offered
+    assert dialer.agents.describe(other).state == "available"  # free, yet not offered
     assert (await (await http.get(f"/api/agents/{other}/preview")).json())["preview"] is None
 
     assert await (await http.post(f"/api/agents/{owner}/preview/dial")).json() == \
         {"dialled": True}
-    await wait_until(lambda: dialer.agents.describe(owner)["state"] == "on_call", 20)
-    attempt_id = dialer.agents.describe(owner)["attempt_id"]
+    await wait_until(lambda: dialer.agents.describe(owner).state == "on_call", 20)
+    attempt_id = dialer.agents.describe(owner).attempt_id
     script = (await (await http.get(f"/api/attempts/{attempt_id}/script")).json())["script"]
     assert [i["id"] for i in script["definition"]] == ["intro", "renew", "notes"]
     resp = await http.put(f"/api/attempts/{attempt_id}/answers",
@@ -95,7 +95,7 @@ async def test_followup_reaches_only_its_owner_and_its_answers_reach_the_timelin
     resp = await http.put(f"/api/attempts/{attempt_id}/answers",
                           json={"answers": {"renew": "yes", "notes": "call in spring"}})
     assert resp.status == 200, await resp.text()
-    await wait_until(lambda: dialer.agents.describe(owner)["state"] == "available", 20)
+    await wait_until(lambda: dialer.agents.describe(owner).state == "available", 20)
 
     done = await followup(http, f["id"])
     assert done["status"] == "completed" and done["attempt_id"] == attempt_id
@@ -115,12 +115,12 @@ async def test_unlaunched_followup_expires_five_minutes_after_its_start(dialer, 
     http, owner = world["http"], world["agent_ids"][1]
     f = await schedule(http, clock, owner, world["contact_ids"][0], world["campaign_id"])
     clock.advance(dt.timedelta(minutes=1))
-    await wait_until(lambda: dialer.agents.describe(owner)["state"] == "preview", 10)
+    await wait_until(lambda: dialer.agents.describe(owner).state == "preview", 10)
     clock.advance(dt.timedelta(minutes=4, seconds=50))  # still inside the 5 minutes
     await asyncio.sleep(1)  # runner ticks at the new time
     assert (await followup(http, f["id"]))["status"] == "offered"
     clock.advance(dt.timedelta(seconds=15))
-    await wait_until(lambda: dialer.agents.describe(owner)["state"] == "available", 10)
+    await wait_until(lambda: dialer.agents.describe(owner).state == "available", 10)
     expired = await followup(http, f["id"])
     assert expired["status"] == "expired" and expired["status_reason"]
     assert expired["closed_at"] >= f["expires_at"]
@@ -143,7 +143,7 @@ async def test_suppression_entry_stops_a_followup(dialer, clock, world):
     await wait_until(lambda: _status(http, f["id"], "scheduled", invert=True), 10)
     stopped = await followup(http, f["id"])
     assert stopped["status"] in ("suppressed", "cancelled") and stopped["status_reason"]
-    assert dialer.agents.describe(owner)["state"] == "available"
+    assert dialer.agents.describe(owner).state == "available"
     assert await dialer.store.run(attempts, world["campaign_id"]) == []
 
 
@@ -157,7 +157,7 @@ async def test_strategy_without_a_preview_first_pass_completes_as_incompatible(
     assert f["status"] == "incompatible_channel_type"
     clock.advance(dt.timedelta(minutes=1))
     await asyncio.sleep(1.5)  # a few runner ticks
-    assert dialer.agents.describe(owner)["state"] == "available"
+    assert dialer.agents.describe(owner).state == "available"
     assert (await followup(http, f["id"]))["status"] == "incompatible_channel_type"
     assert await dialer.store.run(attempts, world["campaign_id"]) == []
 
@@ -176,8 +176,8 @@ async def test_manual_dial_only_for_groups_that_allow_it(dialer, world):
     await dialer.store.run(lambda: AgentGroup.update(manual_dial_allowed=True).execute())
     resp = await http.post(f"/api/agents/{agent}/manual-dial", json={"number": "(415) 555-1003"})
     assert await resp.json() == {"dialled": True, "number": "+14155551003"}
-    await wait_until(lambda: dialer.agents.describe(agent)["state"] == "on_call", 20)
-    await wait_until(lambda: dialer.agents.describe(agent)["state"] == "available", 20)
+    await wait_until(lambda: dialer.agents.describe(agent).state == "on_call", 20)
+    await wait_until(lambda: dialer.agents.describe(agent).state == "available", 20)
     rows = await dialer.store.run(lambda: list(Attempt.select().dicts()))
     assert [(r["phone"], r["campaign"], r["agent"], r["outcome"]) for r in rows] == \
         [("+14155551003", None, agent, "human")]

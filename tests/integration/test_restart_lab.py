@@ -45,7 +45,7 @@ async def test_restart_while_ringing_closes_the_attempt_and_keeps_the_agent(lab,
         assert cc.state == "rescheduled" and cc.next_attempt_at > row["ended_at"]
         await asyncio.sleep(2)  # runner ticks: the contact is not dialled again now
         assert len(await second.store.run(attempts, cid)) == 1 and not second.calls.calls
-        assert second.agents.describe(agent)["state"] == "available"
+        assert second.agents.describe(agent).state == "available"
         assert second.agents.sessions[agent].channel_id == leg
         assert leg in {c["id"] for c in await _channels(lab)}
         # The PBX saw one call, never answered, ended when the new dialer hung it up.

@@ -40,14 +40,14 @@ async def call_company(lab, company: str):
 
 
 def inbound_caller_with(dialer, agent_id: int) -> str | None:
-    customer = dialer.agents.describe(agent_id)["customer"]
+    customer = dialer.agents.describe(agent_id).customer
     return customer if customer in dialer.inbound.calls else None
 
 
 async def agent_on_campaign_call(dialer, campaign_id: int, agent_id: int, calls: int) -> bool:
     rows = await dialer.store.run(attempts, campaign_id)
-    return (len(rows) == calls and dialer.agents.describe(agent_id)["state"] == "on_call"
-            and dialer.agents.describe(agent_id)["customer"] == rows[-1]["channel_id"])
+    return (len(rows) == calls and dialer.agents.describe(agent_id).state == "on_call"
+            and dialer.agents.describe(agent_id).customer == rows[-1]["channel_id"])
 
 
 async def test_inbound_caller_goes_before_a_campaign_at_priority_zero(dialer, lab):
@@ -73,7 +73,7 @@ async def test_inbound_caller_goes_before_a_campaign_at_priority_zero(dialer, la
                    for e in pbx.events)  # the agent heard who calls
         assert any(e["type"] == "ChannelEnteredBridge" and e["channel"]["id"] == caller_channel
                    and e["bridge"]["id"] == f"dialer-agent-{agent_id}" for e in pbx.events)
-        shown = dialer.agents.describe(agent_id)["preview"]
+        shown = dialer.agents.describe(agent_id).as_json()["preview"]
         assert shown["inbound"] and shown["caller_id"] == CALLER
         await dialer.ari.hangup(caller_channel)
         # Then the campaign goes on with the same agent.

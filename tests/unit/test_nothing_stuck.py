@@ -142,7 +142,7 @@ async def dialer_on_fake_pbx(tmp_path, **campaign):
                                  campaign={"bcw_seconds": 0, **campaign})
         for agent in seed["agent_ids"]:
             await d.agents.login(agent)
-        await wait_until(lambda: all(d.agents.describe(a)["state"] == "available"
+        await wait_until(lambda: all(d.agents.describe(a).state == "available"
                                      for a in seed["agent_ids"]), 5, step=0.05)
         yield Rig(d, ari, pbx, writes, seed)
     finally:
@@ -224,8 +224,8 @@ async def test_agent_logging_out_between_the_claim_and_its_preview(tmp_path):
         d.store.run = run
         states = await run(lambda: sorted(cc.state for cc in CampaignContact.select()))
         assert states == ["in_progress"] + ["waiting"] * 4  # one on the other agent's screen
-        assert d.agents.describe(leaving)["state"] == "logged_out"
-        assert d.agents.describe(seed["agent_ids"][1])["state"] == "preview"
+        assert d.agents.describe(leaving).state == "logged_out"
+        assert d.agents.describe(seed["agent_ids"][1]).state == "preview"
 
 
 @pytest.mark.parametrize("hour_used_up", [False, True])
@@ -240,7 +240,7 @@ async def test_preview_dial_that_cannot_be_written_frees_the_agent(tmp_path, hou
         await d.store.run(campaigns.set_status, seed["campaign_id"], "running")
         await d.runner.tick(d.now())
         agent = seed["agent_ids"][0]
-        assert d.agents.describe(agent)["state"] == "preview"  # the hour's one attempt
+        assert d.agents.describe(agent).state == "preview"  # the hour's one attempt
         if hour_used_up:  # by another node, while the contact was on screen
             await d.store.run(lambda: Attempt.create(
                 campaign=seed["campaign_id"], contact=seed["contact_ids"][-1], phone="+1",
@@ -249,7 +249,7 @@ async def test_preview_dial_that_cannot_be_written_frees_the_agent(tmp_path, hou
                         else 'INSERT INTO "attempt"')
         with contextlib.suppress(pw.PeeweeException):
             await d.runner.dial_preview(agent)
-        assert writes.writes >= 1 and d.agents.describe(agent)["state"] == "available"
+        assert writes.writes >= 1 and d.agents.describe(agent).state == "available"
         assert not d.calls.calls and not [r for r in ari.requests if r.method == "POST"
                                           and r.path == "/ari/channels" and "app" not in r.query]
         await d.leases.tick(d.now() + d.leases.lease + dt.timedelta(seconds=1))

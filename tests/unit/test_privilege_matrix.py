@@ -28,7 +28,7 @@ from dialer.db.models import (Account, Agent, Attempt, Campaign, CampaignSuppres
 from dialer.web import openapi
 from dialer.web.app import create_app
 from tests.objects import one_of_each
-from tests.web_dialer import FakeDialer, live_agents
+from tests.web_dialer import FakeDialer, live_agents, put_on_call
 
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
 ROLES = {"A": "admin", "S": "supervisor", "M": "campaign manager", "G": "agent"}
@@ -280,8 +280,8 @@ async def test_every_route_every_role_every_situation(seeded, tmp_path, aiohttp_
             # the own account's agent is live, on a call of the campaign outside the profile
             outside = seeded_ids["objects"]["outside"]
             agents = live_agents(store, [outside["agents"]])
-            await agents.connect(outside["agents"], "customer", outside["attempts"],
-                                 campaign_id=outside["campaigns"])
+            await put_on_call(agents, outside["agents"], "customer", outside["attempts"],
+                              campaign_id=outside["campaigns"])
             client = await aiohttp_client(create_app(FakeDialer(store, agents=agents)))
             if not expect.public:
                 resp = await client.request(method, _own_url(path, enums, seeded_ids),

@@ -20,7 +20,8 @@ from dialer.web.common import DIALER
 from tests.unit.test_access import sign_in as access_sign_in
 from tests.unit.test_api_admin import assert_error
 from tests.unit.test_security import T0, Clock
-from tests.web_dialer import FakeDialer, live_agents
+from dialer.agents.previews import FollowupPreview, InboundCaller
+from tests.web_dialer import FakeDialer, live_agents, put_on_call
 
 SUPERVISOR = frozenset(roles.BUILTIN_ROLES["supervisor"])
 
@@ -109,12 +110,12 @@ async def env(tmp_path, aiohttp_client):
     # live: ann has a spring contact in preview, bob is on an autumn call, cy on an
     # inbound call (no campaign)
     agents = live_agents(store, (ids["ann_agent"], ids["bob_agent"], ids["cy_agent"]))
-    await agents.offer_preview(ids["ann_agent"], {"details": {"name": "Dee (spring)"}},
+    await agents.offer_preview(ids["ann_agent"], FollowupPreview(0, {"name": "Dee (spring)"}),
                                spring.id)
-    await agents.connect(ids["bob_agent"], "customer-autumn", ids["bob_autumn_attempt"],
-                         campaign_id=autumn.id)
-    await agents.connect(ids["cy_agent"], "caller-inbound",
-                         details={"inbound": True, "name": "Eve"})
+    await put_on_call(agents, ids["bob_agent"], "customer-autumn", ids["bob_autumn_attempt"],
+                      campaign_id=autumn.id)
+    await put_on_call(agents, ids["cy_agent"], "caller-inbound",
+                      details=InboundCaller(None, None, "Eve"))
     app = create_app(FakeDialer(store, clock, agents))
     yield aiohttp_client, app, store, clock, ids
     await store.close()
@@ -411,7 +412,7 @@ async def test_profiles_hold_for_live_sessions_previews_and_calls(env):
         "preview": None}
     # once bob's call is over and he is offered a spring contact, the narrowed one sees him
     await app[DIALER].agents.call_ended(bob, 0)
-    await app[DIALER].agents.offer_preview(bob, {"details": {"name": "Fay"}}, ids["spring"])
+    await app[DIALER].agents.offer_preview(bob, FollowupPreview(0, {"name": "Fay"}), ids["spring"])
     assert (await (await nsup.get(f"/api/agents/{bob}/preview")).json()) == {
         "preview": {"name": "Fay"}}
 
