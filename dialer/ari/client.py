@@ -149,8 +149,9 @@ class AriClient:
     # ------------------------------------------------------------------ REST
 
     async def request(self, method: str, path: str, *, params: Params | None = None,
-                      json: Any = None, timeout: float | None = None) -> dict | list | None:
-        """Call ``{base}/ari{path}``; return the decoded JSON body (None for 204/empty/non-JSON).
+                      json: Any = None, timeout: float | None = None) -> Any:
+        """Call ``{base}/ari{path}``; return the decoded JSON body (None for 204/empty/non-JSON):
+        typed by the method that knows its shape.
 
         Raises AriNotFound / AriConflict / AriUnprocessable / AriUnavailable / AriError.
         """

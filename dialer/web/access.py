@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Optional
 
 from aiohttp import web
 
@@ -36,7 +37,7 @@ from . import signin
 from .common import DIALER, json_body, parse_id, path_id
 
 SESSION_COOKIE = "dialer_session"
-IDENTITY = web.RequestKey("identity", object)  # the caller: auth.Identity, or None
+IDENTITY = web.RequestKey[Optional[auth.Identity]]("identity")  # the caller, or None
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _ANY = "*"
 _READ = "GET"
@@ -184,7 +185,8 @@ async def check(request: web.Request, need: str, who: auth.Identity) -> None:
     """Raise 403 (or 404 for objects that do not exist) unless `who` may do this."""
     if need == "signed_in":
         return
-    path = request.match_info.route.resource.canonical
+    resource = request.match_info.route.resource
+    path = resource.canonical if resource is not None else request.path
     agent_id = await check_objects(request, who, _kinds_in(request, path))
     if need == "member":
         return
@@ -238,7 +240,11 @@ async def access(request: web.Request, handler):
 
 
 def identity(request: web.Request) -> auth.Identity:
-    return request[IDENTITY]
+    """The signed-in caller (401 on a route that lets anyone in)."""
+    who = request[IDENTITY]
+    if who is None:
+        raise deny(401, "session", "sign in first")
+    return who
 
 
 # ---- sign-in ----------------------------------------------------------------------------

@@ -117,14 +117,13 @@ async def import_form(request: web.Request) -> dict:
         value = form.get(name)
         if isinstance(value, web.FileField):
             raise FieldError(name, "must be a text field, not a file")
-        return value
+        return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else value
     try:
         mapping = json.loads(field("mapping") or "null")
     except json.JSONDecodeError:
         raise FieldError("mapping", "not valid JSON") from None
-    campaign_id = field("campaign_id") or None
-    if campaign_id is not None:
-        campaign_id = parse_id("campaign_id", campaign_id)
+    campaign_text = field("campaign_id")
+    campaign_id = parse_id("campaign_id", campaign_text) if campaign_text else None
     return {"csv": raw, "mapping": mapping, "list_name": field("list_name"),
             "default_region": field("default_region"), "campaign_id": campaign_id}
 

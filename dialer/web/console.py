@@ -64,20 +64,20 @@ def _page_identity(request: web.Request, privilege: str):
     return who, None
 
 
-async def _campaign_for(request: web.Request) -> tuple[dict | None, web.Response | None]:
+async def _campaign_for(request: web.Request) -> dict | web.Response:
     """The campaign of the URL if the caller may manage campaigns and see this one, else
     the response to send instead (redirect to /login, 403 or 404)."""
     who, refused = _page_identity(request, "manage_campaigns")
     if refused:
-        return None, refused
+        return refused
     campaign = await request.app[DIALER].store.read(pages.campaign_summary, path_id(request))
     if campaign is None:
-        return None, _render(request, "forbidden.html", status=404, why="No such campaign.",
-                             heading="Not found")
+        return _render(request, "forbidden.html", status=404, why="No such campaign.",
+                       heading="Not found")
     if (campaign["account_id"] != who.account_id and "manage_system" not in who.privileges) \
             or not who.sees_campaign(campaign["id"]):
-        return None, _forbidden(request, "This campaign is not in your profile.")
-    return campaign, None
+        return _forbidden(request, "This campaign is not in your profile.")
+    return campaign
 
 
 # ---- pages -----------------------------------------------------------------------------
@@ -117,18 +117,19 @@ async def new_campaign_page(request: web.Request) -> web.Response:
 
 @routes.get("/campaigns/{id}")
 async def campaign_page(request: web.Request) -> web.Response:
-    campaign, refused = await _campaign_for(request)
-    if refused:
-        return refused
+    campaign = await _campaign_for(request)
+    if isinstance(campaign, web.Response):
+        return campaign
     rows = await request.app[DIALER].store.read(pages.campaign_contacts, campaign["id"])
     return _render(request, "campaign.html", campaign=campaign, contacts=rows)
 
 
 @routes.get("/campaigns/{id}/contacts/{contact}")
 async def contact_page(request: web.Request) -> web.Response:
-    campaign, refused = await _campaign_for(request)
-    return refused or _render(request, "contact.html", campaign=campaign,
-                              contact_id=path_id(request, "contact"))
+    campaign = await _campaign_for(request)
+    if isinstance(campaign, web.Response):
+        return campaign
+    return _render(request, "contact.html", campaign=campaign, contact_id=path_id(request, "contact"))
 
 
 @routes.get("/ring-group")
@@ -203,9 +204,9 @@ async def attempts_csv(request: web.Request) -> web.StreamResponse:
     """The campaign's attempts by id as CSV, streamed; the attempts lists' filters
     (`?outcome=`, `?agent_id=`, `?contact_id=`, `?recorded=1`, `?started_from=`,
     `?started_to=`) run in SQL."""
-    campaign, refused = await _campaign_for(request)
-    if refused:
-        return refused
+    campaign = await _campaign_for(request)
+    if isinstance(campaign, web.Response):
+        return campaign
     filters = attempt_filters(request)
     response = web.StreamResponse(headers={
         "Content-Type": "text/csv; charset=utf-8",

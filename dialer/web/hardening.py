@@ -72,7 +72,7 @@ def parse_proxies(values: Sequence[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values)
 
 
-TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)
+TRUSTED_PROXIES = web.AppKey[Sequence[Network]]("trusted_proxies")
 SECURE = web.RequestKey("secure", bool)
 
 
@@ -82,6 +82,8 @@ async def forwarded(request: web.Request, handler):
                        request.headers.get("X-Forwarded-For"),
                        request.headers.get("X-Forwarded-Proto"), request.app[TRUSTED_PROXIES])
     request[SECURE] = view.scheme == "https"  # for the headers, set on this request
+    if view.address is None:  # a peer without an address (a Unix socket): nothing to trust
+        return await handler(request.clone(scheme=view.scheme))
     return await handler(request.clone(remote=view.address, scheme=view.scheme))
 
 

@@ -239,12 +239,11 @@ def document(app: web.Application) -> dict:
     """The OpenAPI 3.1 document of every /api/ route of `app`."""
     paths: dict[str, dict] = {}
     taken: set[str] = set()
-    routes = sorted((r for r in app.router.routes()
+    routes = sorted(((r.resource.canonical, r) for r in app.router.routes()
                      if r.method in METHODS and r.resource is not None
                      and r.resource.canonical.startswith("/api/")),
-                    key=lambda r: (r.resource.canonical, METHODS.index(r.method)))
-    for route in routes:
-        path = route.resource.canonical
+                    key=lambda pair: (pair[0], METHODS.index(pair[1].method)))
+    for path, route in routes:
         item = paths.setdefault(path, {})
         method = route.method.lower()
         if method not in item:  # first registered wins, as in the router
