@@ -1,6 +1,7 @@
 """The only code that talks to Asterisk: ARI REST client, events websocket, reconnect + resync."""
 
-from .client import AriClient, backoff_delay, encode_params
+from .client import AriClient, backoff_delay
+from .rest import encode_params
 from .errors import AriConflict, AriError, AriNotFound, AriUnavailable, AriUnprocessable
 from .events import CATCH_ALL, GLOBAL_KEY, Dispatcher, event_key, parse_event
 
