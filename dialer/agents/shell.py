@@ -434,7 +434,7 @@ class AgentSessions:
                 await self.store.run(followups.cancel_followup, preview["followup_id"],
                                      now=self.now(), agent_id=agent_id, reason=reason)
             return
-        await self.store.run(dialing.release, preview["claim"]["cc_id"],
+        await self.store.run(dialing.release, preview["claim"].cc_id,
                              next_attempt_at=self.now() + delay, reason=reason)
 
     async def clear_followup(self, followup_id: int) -> None:

@@ -27,7 +27,7 @@ class ClaimLeases:
         if self._next_sweep is not None and now < self._next_sweep:
             return
         self._next_sweep = now + self.every
-        on_screen = [s.preview["claim"]["cc_id"] for s in self.agents.sessions.values()
+        on_screen = [s.preview["claim"].cc_id for s in self.agents.sessions.values()
                      if s.preview and "claim" in s.preview]
         await self.store.run(dialing.renew_claims, on_screen, self.node, now)
         released = await self.store.run(dialing.release_expired_claims, now, self.lease)

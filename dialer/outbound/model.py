@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .eligibility import CampaignRules, PlanRules
+from .eligibility import CampaignRules, ContactState, PlanRules
 from .rules import RuleSpec
 
 
@@ -43,3 +43,42 @@ class DialingSettings:
     abandon_target: float = 0.0
     abandon_window: dt.timedelta = dt.timedelta(0)
     max_lines_per_agent: float = 0.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A due contact this node claimed for dialling (outbound/store.py `claim_due`), with
+    what eligibility needs."""
+
+    cc_id: int
+    contact_id: int
+    prefix: str                # prepended to the number (an add_prefix rule)
+    state: ContactState
+
+    @property
+    def phone(self) -> str:
+        """The number to dial."""
+        return self.prefix + self.state.phone
+
+
+@dataclass(frozen=True)
+class AgentCall:
+    """A call an agent placed outside the runner's pacing: a followup it launched
+    (`followup_id`) or a number it typed. No campaign contact moves on when it ends."""
+
+    agent_id: int
+    phone: str
+    followup_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OpenAttempt:
+    """An attempt this node started and never closed (outbound/store.py `open_attempts`)."""
+
+    id: int
+    channel_id: str
+    campaign_id: int | None
+    phone: str
+    answered_at: dt.datetime | None
+    recording_name: str | None
+    bridged_at: dt.datetime | None

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from typing import Callable
 
-from .eligibility import check, hourly_cap_left
+from .eligibility import Verdict, check, hourly_cap_left
 from .pacing import Abandonment, PacingSettings
 from .sharing import (
     CampaignDemand,
@@ -24,7 +24,7 @@ from ..db import queries
 from . import store as dialing
 from ..agents.shell import AgentSessions
 from ..followups.shell import FollowupDesk
-from .model import DialingSettings
+from .model import Claim, DialingSettings
 from .shell import OutboundCalls
 
 log = logging.getLogger("dialer.campaigns")
@@ -132,13 +132,13 @@ class CampaignRunner:
     async def _offer_previews(self, campaign: DialingSettings, offers) -> None:
         """One contact on the screen of each agent the campaign's share set aside."""
         for agent_id, claim in offers:
-            details = await self.store.run(dialing.preview_details, claim["cc_id"])
+            details = await self.store.run(dialing.preview_details, claim.cc_id)
             await self.agents.offer_preview(
                 agent_id, {"campaign": campaign, "claim": claim, "details": details},
                 campaign.id)
 
     async def _eligible_claims(self, campaign: DialingSettings, now: dt.datetime, limit: int,
-                               last_hour: int) -> list[dict]:
+                               last_hour: int) -> list[Claim]:
         """Claim up to `limit` due contacts; hand back, with the reason, those that may
         not be dialled now."""
         if limit <= 0:
@@ -150,15 +150,16 @@ class CampaignRunner:
             if verdict.eligible:
                 eligible.append(claim)
             else:
-                await self.store.run(dialing.release, claim["cc_id"],
+                await self.store.run(dialing.release, claim.cc_id,
                                      next_attempt_at=verdict.next_possible_at,
                                      reason="; ".join(r.message for r in verdict.reasons),
                                      give_up=verdict.next_possible_at is None)
         return eligible
 
     @staticmethod
-    def verdict(campaign: DialingSettings, claim: dict, now: dt.datetime, attempts_last_hour: int):
-        return check(claim["state"], campaign.schedule, campaign.plan, now=now,
+    def verdict(campaign: DialingSettings, claim: Claim, now: dt.datetime,
+                attempts_last_hour: int) -> Verdict:
+        return check(claim.state, campaign.schedule, campaign.plan, now=now,
                      attempts_last_hour=attempts_last_hour,
                      suppressed_devices=campaign.suppressed_devices,
                      suppressed_client_ids=campaign.suppressed_client_ids)
@@ -176,7 +177,7 @@ class CampaignRunner:
         if not verdict.eligible:
             reason = "; ".join(r.message for r in verdict.reasons)
             await self.agents.preview_done(agent_id)  # free even if the release fails
-            await self.store.run(dialing.release, claim["cc_id"],
+            await self.store.run(dialing.release, claim.cc_id,
                                  next_attempt_at=verdict.next_possible_at, reason=reason,
                                  give_up=verdict.next_possible_at is None)
             return {"dialled": False, "reason": reason}

@@ -14,7 +14,7 @@ import peewee as pw
 
 from .eligibility import CampaignRules, ContactState, PlanRules
 from ..core.phones import region_of
-from .model import DialingSettings
+from .model import Claim, DialingSettings, OpenAttempt
 from .rules import Decision, RuleSpec
 from ..db.models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact,
                          CampaignSuppression, CallerIdNumber, Contact, ContactPhone, Followup,
@@ -118,14 +118,14 @@ def _contact_state(cc: CampaignContact) -> ContactState:
                         next_attempt_at=cc.next_attempt_at, state=cc.state)
 
 
-def claim_due(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[dict]:
+def claim_due(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[Claim]:
     """Claim due contacts for dialling; each with what eligibility needs."""
     ids = claim_contacts(campaign_id, node, limit, now)
     rows = (CampaignContact.select(CampaignContact, Contact).join(Contact)
             .where(CampaignContact.id.in_(ids)))
     by_id = {cc.id: cc for cc in rows}
-    return [{"cc_id": i, "contact_id": by_id[i].contact_id, "prefix": by_id[i].dial_prefix,
-             "state": _contact_state(by_id[i])} for i in ids]
+    return [Claim(i, by_id[i].contact_id, by_id[i].dial_prefix, _contact_state(by_id[i]))
+            for i in ids]
 
 
 def release(cc_id: int, *, next_attempt_at: dt.datetime | None, reason: str,
@@ -220,12 +220,13 @@ def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connec
     return decision
 
 
-def open_attempts(node: str) -> list[dict]:
+def open_attempts(node: str) -> list[OpenAttempt]:
     """Attempts this node started and never closed (for the resync after a restart)."""
-    return list(Attempt.select(Attempt.id, Attempt.channel_id, Attempt.campaign,
-                               Attempt.answered_at, Attempt.phone, Attempt.recording_name,
-                               Attempt.bridged_at)
-                .where((Attempt.node == node) & Attempt.ended_at.is_null()).dicts())
+    return [OpenAttempt(*row) for row in
+            Attempt.select(Attempt.id, Attempt.channel_id, Attempt.campaign,
+                           Attempt.phone, Attempt.answered_at, Attempt.recording_name,
+                           Attempt.bridged_at)
+            .where((Attempt.node == node) & Attempt.ended_at.is_null()).tuples()]
 
 
 def progress(campaign_id: int) -> dict:
@@ -333,17 +334,19 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
     contacts this node claimed but never dialled. Returns the closed attempts' channels
     still up in Asterisk: hang them up, nobody is handling them."""
     ends = ends or {}
-    orphans = [a for a in open_attempts(node) if a["channel_id"] not in tracked]
+    orphans = [a for a in open_attempts(node) if a.channel_id not in tracked]
+    lost = []
     for a in orphans:
-        end = ends.get(a["channel_id"]) if a["channel_id"] not in live else None
-        rec = recovered_outcome(bridged_at=a["bridged_at"], end=end, now=now)
-        a["outcome"] = rec.outcome
-        if a["campaign"] is None:
-            close_attempt(a["id"], outcome=rec.outcome, ended_at=rec.ended_at,
+        end = ends.get(a.channel_id) if a.channel_id not in live else None
+        rec = recovered_outcome(bridged_at=a.bridged_at, end=end, now=now)
+        if rec.outcome == "lost":
+            lost.append(a.id)
+        if a.campaign_id is None:
+            close_attempt(a.id, outcome=rec.outcome, ended_at=rec.ended_at,
                           hangup_cause=rec.hangup_cause)
             continue
-        settings = campaign_settings(a["campaign"])
-        finish_attempt(a["id"], outcome=rec.outcome, ended_at=rec.ended_at,
+        settings = campaign_settings(a.campaign_id)
+        finish_attempt(a.id, outcome=rec.outcome, ended_at=rec.ended_at,
                        connected=rec.connected, rules=settings.rules,
                        max_attempts=settings.max_attempts, hangup_cause=rec.hangup_cause)
     busy = {cc for (cc,) in CampaignContact.select(CampaignContact.id)
@@ -362,10 +365,9 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
         released += (ActionCall.update(status="scheduled", node=None)
                      .where((ActionCall.status == "ringing") & (ActionCall.node == node))
                      .execute())
-    return {"lost": [a["id"] for a in orphans if a["outcome"] == "lost"],
-            "recovered": [a["id"] for a in orphans if a["outcome"] != "lost"],
+    return {"lost": lost, "recovered": [a.id for a in orphans if a.id not in lost],
             "released": released,
-            "hang_up": [a["channel_id"] for a in orphans if a["channel_id"] in live]}
+            "hang_up": [a.channel_id for a in orphans if a.channel_id in live]}
 
 
 def renew_claims(cc_ids: list[int], node: str, now: dt.datetime) -> None:

@@ -201,7 +201,7 @@ class _Calls:
         return []
 
     async def dial(self, campaign, claim, **kw):
-        self.dialled.append(claim["cc_id"])
+        self.dialled.append(claim.cc_id)
 
 
 def _predictive_campaign(n_contacts: int):
