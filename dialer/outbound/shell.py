@@ -273,7 +273,7 @@ class OutboundCalls:
                 connected = await agents.connect(agent_id, s.channel_id, s.attempt_id,
                                                  campaign_id=s.settings.id)
                 return [ev.Bridged() if connected else ev.BridgeRefused()]
-            case ev.StartRecording(name, agent_id):
+            case ev.StartRecording(name, agent_id) if agent_id in agents.sessions:
                 bridge = agents.sessions[agent_id].bridge_id
                 refused = await self._ari(self.ari.record_bridge(bridge, name, format="wav"),
                                           ev.RecordingRefused())
@@ -281,10 +281,12 @@ class OutboundCalls:
             case ev.StopRecording(name):
                 return await self._ari(
                     self.ari.request("POST", f"/recordings/live/{name}/stop"), None)
-            case ev.MarkAgentLeg(agent_id):
+            case ev.MarkAgentLeg(agent_id) if agent_id in agents.sessions:
                 leg = agents.sessions[agent_id].channel_id
                 return await self._ari(self.ari.set_variable(s.channel_id, AGENT_LEG_VAR, leg),
                                        None)
+            case ev.StartRecording() | ev.MarkAgentLeg():
+                log.warning("attempt %s: its agent logged out meanwhile", s.attempt_id)
             case ev.ReleaseAgent(agent_id, chosen):
                 await (agents.preview_done(agent_id) if chosen else agents.release(agent_id))
             case ev.EndAgentCall(agent_id, wrap_seconds):

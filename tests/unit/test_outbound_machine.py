@@ -4,6 +4,7 @@ stage, ARI refusals) over two calls sharing agents."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -55,8 +56,8 @@ def test_every_pair_has_an_answer():
     assert {type(e) for e in samples} == set(ev.EVENTS)
     for stage in Stage:
         for event in samples:
-            s = state.__class__(**{**state.__dict__, "stage": stage, "agent": 1,
-                                   "connecting": stage is Stage.CONNECTING})
+            s = dataclasses.replace(state, stage=stage, agent=1,
+                                    connecting=stage is Stage.CONNECTING)
             new, effects = transition(s, event, 1.0)
             assert new.stage in Stage and isinstance(effects, tuple)
 
