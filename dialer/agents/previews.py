@@ -6,21 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Union
 
-from ..outbound.model import DialingSettings
+from ..outbound.model import CampaignSettings, Claim
 
 
 @dataclass(frozen=True)
 class CampaignPreview:
     """A contact claimed from a preview campaign, on the agent's screen until dial or skip."""
 
-    campaign: DialingSettings
-    claim: Mapping[str, Any]     # the runner's claim (outbound/store.py `claim_due`)
+    campaign: CampaignSettings
+    claim: Claim
     details: Mapping[str, Any]   # the contact as shown (outbound/store.py `preview_details`)
 
     @property
     def cc_id(self) -> int:
         """The claimed campaign contact (what goes back to the campaign)."""
-        return int(self.claim["cc_id"])
+        return self.claim.cc_id
 
     def shown(self) -> dict[str, Any]:
         return dict(self.details)

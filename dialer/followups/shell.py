@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ..outbound import store as dialing
+from ..outbound import agent_calls
 from ..agents.shell import AgentSessions
 from ..agents.previews import FollowupPreview
 from ..outbound.shell import OutboundCalls
@@ -52,7 +52,7 @@ class FollowupDesk:
         if launched["status"] != "launched":
             await self.agents.preview_done(agent_id)
             return {"dialled": False, "reason": launched["status_reason"] or launched["status"]}
-        settings = await self.store.run(dialing.followup_settings, followup_id)
+        settings = await self.store.run(agent_calls.followup_settings, followup_id)
         await self.calls.dial_followup(settings, followup_id, preview.details["phones"][0],
                                        agent_id)
         return {"dialled": True}

@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .eligibility import CampaignRules, PlanRules
+from .eligibility import CampaignRules, ContactState, PlanRules
 from .rules import RuleSpec
 
 
 @dataclass(frozen=True)
 class DialingSettings:
     """What placing, connecting and closing a call needs of its campaign, read in one
-    transaction (outbound/store.py `campaign_settings`). An agent's own call (a followup
-    outside any campaign, a manual dial) gets its account's plain settings
-    (`account_call_settings`): no id, no AMD, no rules, and none of the campaign-only
-    fields below the line, which only the runner reads for the campaigns it runs."""
+    transaction. A campaign's are `CampaignSettings` (outbound/store.py
+    `campaign_settings`); an agent's own call (a followup outside any campaign, a manual
+    dial) gets its account's plain settings (`account_call_settings`): no id, no AMD, no
+    rules."""
 
     id: int | None
     name: str
@@ -33,13 +33,59 @@ class DialingSettings:
     rules: tuple[RuleSpec, ...]
     plan: PlanRules
     amd_arguments: str = ""  # DIALER_AMD ("": the shipped defaults)
-    # ---- campaign-only
-    status: str | None = None
-    mode: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignSettings(DialingSettings):
+    """A campaign's settings: its calls', plus what only the runner reads to pace, claim
+    and check them."""
+
+    id: int
+    status: str
+    mode: str
+    schedule: CampaignRules
     inbound_priority: int = 0
-    schedule: CampaignRules | None = None
     suppressed_devices: frozenset[str] = frozenset()
     suppressed_client_ids: frozenset[str] = frozenset()
     abandon_target: float = 0.0
     abandon_window: dt.timedelta = dt.timedelta(0)
     max_lines_per_agent: float = 0.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A due contact this node claimed for dialling (outbound/store.py `claim_due`), with
+    what eligibility needs."""
+
+    cc_id: int
+    contact_id: int
+    prefix: str                # prepended to the number (an add_prefix rule)
+    state: ContactState
+
+    @property
+    def phone(self) -> str:
+        """The number to dial."""
+        return self.prefix + self.state.phone
+
+
+@dataclass(frozen=True)
+class AgentCall:
+    """A call an agent placed outside the runner's pacing: a followup it launched
+    (`followup_id`) or a number it typed. No campaign contact moves on when it ends."""
+
+    agent_id: int
+    phone: str
+    followup_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OpenAttempt:
+    """An attempt this node started and never closed (outbound/store.py `open_attempts`)."""
+
+    id: int
+    channel_id: str
+    campaign_id: int | None
+    phone: str
+    answered_at: dt.datetime | None
+    recording_name: str | None
+    bridged_at: dt.datetime | None

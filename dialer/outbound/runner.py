@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from typing import Callable
 
-from .eligibility import check, hourly_cap_left
+from .eligibility import Verdict, check, hourly_cap_left
 from .pacing import Abandonment, PacingSettings
 from .sharing import (
     CampaignDemand,
@@ -21,11 +21,11 @@ from .sharing import (
 )
 from ..core.tz import utc_now
 from ..db import queries
-from . import store as dialing
+from . import agent_calls, store as dialing
 from ..agents.shell import AgentSessions
 from ..agents.previews import CampaignPreview, FollowupPreview
 from ..followups.shell import FollowupDesk
-from .model import DialingSettings
+from .model import CampaignSettings, Claim
 from .shell import OutboundCalls
 
 log = logging.getLogger("dialer.campaigns")
@@ -90,7 +90,8 @@ class CampaignRunner:
                 share = shares[campaign.id]
                 claims = await self._eligible_claims(campaign, now, share.dials, used)
                 if campaign.mode == "preview":
-                    await self._offer_previews(campaign, zip(share.agents, claims))
+                    # fewer claims than agents: the others stay free
+                    await self._offer_previews(campaign, zip(share.agents, claims, strict=False))
                 else:
                     for claim in claims:
                         await self.calls.dial(campaign, claim)
@@ -102,14 +103,14 @@ class CampaignRunner:
             owed.clear()
         await self.agents.hold_for_campaigns(frozenset(held))
 
-    def _holds_agents(self, campaign: DialingSettings, due: bool) -> bool:
+    def _holds_agents(self, campaign: CampaignSettings, due: bool) -> bool:
         """A campaign that goes before inbound calls keeps its agents while it has calls
         in flight or contacts due (outbound.sharing)."""
         if not campaign_goes_first(campaign.inbound_priority) or not campaign.agent_group_id:
             return False
         return self.calls.in_flight(campaign.id) > 0 or due
 
-    async def _demand(self, campaign: DialingSettings, now: dt.datetime, used: int,
+    async def _demand(self, campaign: CampaignSettings, now: dt.datetime, used: int,
                       due: bool) -> CampaignDemand:
         """What the campaign would place now: up to the hourly cap, nothing without
         contacts due; a predictive one with its learned statistics and the abandonment
@@ -130,35 +131,36 @@ class CampaignRunner:
                               DialMode(campaign.mode), campaign.inbound_priority, wanted,
                               predictive)
 
-    async def _offer_previews(self, campaign: DialingSettings, offers) -> None:
+    async def _offer_previews(self, campaign: CampaignSettings, offers) -> None:
         """One contact on the screen of each agent the campaign's share set aside."""
         for agent_id, claim in offers:
-            details = await self.store.run(dialing.preview_details, claim["cc_id"])
+            details = await self.store.run(dialing.preview_details, claim.cc_id)
             await self.agents.offer_preview(
                 agent_id, CampaignPreview(campaign, claim, details), campaign.id)
 
-    async def _eligible_claims(self, campaign: DialingSettings, now: dt.datetime, limit: int,
-                               last_hour: int) -> list[dict]:
+    async def _eligible_claims(self, campaign: CampaignSettings, now: dt.datetime, limit: int,
+                               last_hour: int) -> list[Claim]:
         """Claim up to `limit` due contacts; hand back, with the reason, those that may
         not be dialled now."""
         if limit <= 0:
             return []
-        eligible = []
+        eligible: list[Claim] = []
         for claim in await self.store.run(dialing.claim_due, campaign.id, self.node,
                                           limit, now):
             verdict = self.verdict(campaign, claim, now, last_hour + len(eligible))
             if verdict.eligible:
                 eligible.append(claim)
             else:
-                await self.store.run(dialing.release, claim["cc_id"],
+                await self.store.run(dialing.release, claim.cc_id,
                                      next_attempt_at=verdict.next_possible_at,
                                      reason="; ".join(r.message for r in verdict.reasons),
                                      give_up=verdict.next_possible_at is None)
         return eligible
 
     @staticmethod
-    def verdict(campaign: DialingSettings, claim: dict, now: dt.datetime, attempts_last_hour: int):
-        return check(claim["state"], campaign.schedule, campaign.plan, now=now,
+    def verdict(campaign: CampaignSettings, claim: Claim, now: dt.datetime,
+                attempts_last_hour: int) -> Verdict:
+        return check(claim.state, campaign.schedule, campaign.plan, now=now,
                      attempts_last_hour=attempts_last_hour,
                      suppressed_devices=campaign.suppressed_devices,
                      suppressed_client_ids=campaign.suppressed_client_ids)
@@ -176,7 +178,7 @@ class CampaignRunner:
         if not verdict.eligible:
             reason = "; ".join(r.message for r in verdict.reasons)
             await self.agents.preview_done(agent_id)  # free even if the release fails
-            await self.store.run(dialing.release, claim["cc_id"],
+            await self.store.run(dialing.release, claim.cc_id,
                                  next_attempt_at=verdict.next_possible_at, reason=reason,
                                  give_up=verdict.next_possible_at is None)
             return {"dialled": False, "reason": reason}
@@ -186,7 +188,7 @@ class CampaignRunner:
     async def dial_manual(self, agent_id: int, number: str) -> dict:
         """`number` is what `permissions.check_manual_dial` returned (E.164, allowed)."""
         await self.agents.start_manual(agent_id, number)
-        account_id = await self.store.run(dialing.agent_account, agent_id)
-        settings = await self.store.run(dialing.account_call_settings, account_id)
+        account_id = await self.store.run(agent_calls.agent_account, agent_id)
+        settings = await self.store.run(agent_calls.account_call_settings, account_id)
         await self.calls.dial_manual(settings, agent_id, number)
         return {"dialled": True, "number": number}

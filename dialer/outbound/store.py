@@ -9,17 +9,19 @@ its attempt's end, so it cannot be dialled twice for one attempt.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import peewee as pw
 
 from .eligibility import CampaignRules, ContactState, PlanRules
 from ..core.phones import region_of
-from .model import DialingSettings
+from .model import CampaignSettings, Claim, OpenAttempt
 from .rules import Decision, RuleSpec
-from ..db.models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact,
-                         CampaignSuppression, CallerIdNumber, Contact, ContactPhone, Followup,
-                         Rule, ServicePlan, SuppressionEntry, SuppressionList)
+from ..db.models import (ActionCall, Attempt, Campaign, CampaignContact, CampaignSuppression,
+                         CallerIdNumber, Contact, ContactPhone, Rule, ServicePlan, SuppressionEntry,
+                         SuppressionList)
 from ..db.database import is_postgres
+from ..db.rows import dicts, tuples
 from ..db.models import database_proxy
 from ..db.campaign_admin import amd_overrides
 from .amd import amd_arguments
@@ -42,12 +44,12 @@ def _plan_rules(plan: ServicePlan | None) -> PlanRules:
                      international_allowed=plan.international_allowed, training=plan.training)
 
 
-def campaign_settings(campaign_id: int) -> DialingSettings:
+def campaign_settings(campaign_id: int) -> CampaignSettings:
     """Everything the runner needs about one campaign."""
     c = Campaign.get_by_id(campaign_id)
     account = c.account
     home = region_of(account.company_number) if account.company_number else "US"
-    return DialingSettings(
+    return CampaignSettings(
         id=c.id, name=c.name, status=c.status, mode=c.mode,
         account_id=account.id, agent_group_id=c.agent_group_id,
         bcw_seconds=c.bcw_seconds, record=c.record, inbound_priority=c.inbound_priority,
@@ -73,17 +75,17 @@ def campaign_settings(campaign_id: int) -> DialingSettings:
 
 
 def _suppressed(campaign_id: int, kind: str) -> list[str]:
-    return [v for (v,) in (SuppressionEntry.select(SuppressionEntry.value)
+    return [v for (v,) in tuples(SuppressionEntry.select(SuppressionEntry.value)
                            .join(SuppressionList)
                            .join(CampaignSuppression,
                                  on=(CampaignSuppression.suppression_list == SuppressionList.id))
                            .where((CampaignSuppression.campaign == campaign_id)
-                                  & (SuppressionList.kind == kind)).tuples())]
+                                  & (SuppressionList.kind == kind)))]
 
 
 def running_campaign_ids() -> list[int]:
-    return [cid for (cid,) in Campaign.select(Campaign.id)
-            .where(Campaign.status == "running").order_by(Campaign.id).tuples()]
+    return [cid for (cid,) in tuples(Campaign.select(Campaign.id)
+            .where(Campaign.status == "running").order_by(Campaign.id))]
 
 
 def attempts_since(campaign_id: int, since: dt.datetime) -> int:
@@ -93,19 +95,20 @@ def attempts_since(campaign_id: int, since: dt.datetime) -> int:
 
 def abandonment_since(campaign_id: int, since: dt.datetime) -> tuple[int, int]:
     """(abandoned, humans answered) of the campaign's attempts started since `since`."""
-    rows = dict(Attempt.select(Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
-                .where((Attempt.campaign == campaign_id) & (Attempt.started_at >= since)
-                       & Attempt.outcome.in_(("human", "abandoned")))
-                .group_by(Attempt.outcome).tuples())
+    rows: dict[str | None, int] = dict(tuples(
+        Attempt.select(Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
+        .where((Attempt.campaign == campaign_id) & (Attempt.started_at >= since)
+               & Attempt.outcome.in_(("human", "abandoned")))
+        .group_by(Attempt.outcome)))
     return rows.get("abandoned", 0), rows.get("human", 0) + rows.get("abandoned", 0)
 
 
 def recent_attempts(campaign_id: int, limit: int = 300) -> list[dict]:
     """The campaign's last finished attempts, oldest first (to seed pacing statistics)."""
-    rows = (Attempt.select(Attempt.outcome, Attempt.started_at, Attempt.answered_at,
-                           Attempt.ended_at)
-            .where((Attempt.campaign == campaign_id) & Attempt.ended_at.is_null(False))
-            .order_by(Attempt.ended_at.desc(), Attempt.id.desc()).limit(limit).dicts())
+    rows = dicts(Attempt.select(Attempt.outcome, Attempt.started_at, Attempt.answered_at,
+                                Attempt.ended_at)
+                 .where((Attempt.campaign == campaign_id) & Attempt.ended_at.is_null(False))
+                 .order_by(Attempt.ended_at.desc(), Attempt.id.desc()).limit(limit))
     return list(reversed(list(rows)))
 
 
@@ -118,14 +121,14 @@ def _contact_state(cc: CampaignContact) -> ContactState:
                         next_attempt_at=cc.next_attempt_at, state=cc.state)
 
 
-def claim_due(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[dict]:
+def claim_due(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[Claim]:
     """Claim due contacts for dialling; each with what eligibility needs."""
     ids = claim_contacts(campaign_id, node, limit, now)
     rows = (CampaignContact.select(CampaignContact, Contact).join(Contact)
             .where(CampaignContact.id.in_(ids)))
     by_id = {cc.id: cc for cc in rows}
-    return [{"cc_id": i, "contact_id": by_id[i].contact_id, "prefix": by_id[i].dial_prefix,
-             "state": _contact_state(by_id[i])} for i in ids]
+    return [Claim(i, by_id[i].contact_id, by_id[i].dial_prefix, _contact_state(by_id[i]))
+            for i in ids]
 
 
 def release(cc_id: int, *, next_attempt_at: dt.datetime | None, reason: str,
@@ -171,7 +174,7 @@ def update_attempt(attempt_id: int, **values) -> None:
 
 
 def finish_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime,
-                   connected: bool, rules: list[RuleSpec], max_attempts: int,
+                   connected: bool, rules: Sequence[RuleSpec], max_attempts: int,
                    **values) -> Decision:
     """Close the attempt and move its contact on by the campaign's rules."""
     attempt = Attempt.get_by_id(attempt_id)
@@ -205,7 +208,7 @@ def redecide_with_disposition(attempt_id: int, now: dt.datetime) -> Decision | N
                     max_attempts=settings.max_attempts, now=now)
 
 
-def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connected: bool,
+def _move_on(cc: CampaignContact, rules: Sequence[RuleSpec], *, outcome: str, connected: bool,
              disposition: str | None, max_attempts: int, now: dt.datetime) -> Decision:
     from .rules import decide
 
@@ -220,24 +223,25 @@ def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connec
     return decision
 
 
-def open_attempts(node: str) -> list[dict]:
+def open_attempts(node: str) -> list[OpenAttempt]:
     """Attempts this node started and never closed (for the resync after a restart)."""
-    return list(Attempt.select(Attempt.id, Attempt.channel_id, Attempt.campaign,
-                               Attempt.answered_at, Attempt.phone, Attempt.recording_name,
-                               Attempt.bridged_at)
-                .where((Attempt.node == node) & Attempt.ended_at.is_null()).dicts())
+    return [OpenAttempt(*row) for row in tuples(
+            Attempt.select(Attempt.id, Attempt.channel_id, Attempt.campaign,
+                           Attempt.phone, Attempt.answered_at, Attempt.recording_name,
+                           Attempt.bridged_at)
+            .where((Attempt.node == node) & Attempt.ended_at.is_null()))]
 
 
 def progress(campaign_id: int) -> dict:
     """Campaign progress, counted from the contact queue and the attempt records."""
     counts = dict.fromkeys(CC_STATES, 0)
-    for state, n in (CampaignContact.select(CampaignContact.state, pw.fn.COUNT(CampaignContact.id))
+    for state, n in tuples(CampaignContact.select(CampaignContact.state, pw.fn.COUNT(CampaignContact.id))
                      .where(CampaignContact.campaign == campaign_id)
-                     .group_by(CampaignContact.state).tuples()):
+                     .group_by(CampaignContact.state)):
         counts[state] = n
-    outcomes = dict(Attempt.select(Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
-                    .where(Attempt.campaign == campaign_id)
-                    .group_by(Attempt.outcome).tuples())
+    outcomes: dict[str | None, int] = dict(tuples(
+        Attempt.select(Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
+        .where(Attempt.campaign == campaign_id).group_by(Attempt.outcome)))
     live = outcomes.get("human", 0) + outcomes.get("abandoned", 0)
     return {
         "total": sum(v for k, v in counts.items() if k != "deleted"),
@@ -257,9 +261,9 @@ def preview_details(cc_id: int) -> dict:
     """What an agent sees of a contact offered in preview."""
     cc = CampaignContact.get_by_id(cc_id)
     contact = cc.contact
-    phones = [n for (n,) in ContactPhone.select(ContactPhone.number)
+    phones = [n for (n,) in tuples(ContactPhone.select(ContactPhone.number)
               .where(ContactPhone.contact == contact.id)
-              .order_by(ContactPhone.position, ContactPhone.id).tuples()]
+              .order_by(ContactPhone.position, ContactPhone.id))]
     return {"campaign_id": cc.campaign_id, "campaign": cc.campaign.name,
             "contact_id": contact.id, "name": contact.name, "phones": phones,
             "email": contact.email, "client_id": contact.client_id,
@@ -267,65 +271,10 @@ def preview_details(cc_id: int) -> dict:
             "attempts": cc.attempts, "last_reason": cc.last_reason}
 
 
-# --- followups: preview calls an agent promised, inside a campaign or not -------------------
-
-
-def followup_settings(followup_id: int) -> DialingSettings:
-    """Call settings for a followup: its campaign's, else the account's plain defaults."""
-    f = Followup.get_by_id(followup_id)
-    if f.campaign_id is not None:
-        return campaign_settings(f.campaign_id)
-    return account_call_settings(f.account_id)
-
-
-def account_call_settings(account_id: int) -> DialingSettings:
-    """Settings for an agent's call outside any campaign (a followup, a manual dial): no
-    AMD (the agent hears who answers), no rules (the attempt itself is the record)."""
-    account = Account.get_by_id(account_id)
-    return DialingSettings(
-        id=None, name="agent call", account_id=account.id, agent_group_id=None,
-        bcw_seconds=0, record=False, amd_enabled=False,
-        machine_action="hangup", machine_message=None,
-        safe_harbour_message="tt-allbusy", ring_timeout_seconds=30,
-        max_attempts=1, rules=(), plan=_plan_rules(account.plan),
-        caller_ids=(account.company_number,) if account.company_number else ())
-
-
-def start_followup_attempt(*, followup_id: int, phone: str, caller_id: str | None,
-                           channel_id: str, node: str, now: dt.datetime) -> int:
-    f = Followup.get_by_id(followup_id)
-    attempt_id = Attempt.insert(campaign=f.campaign_id, contact=f.contact_id, phone=phone,
-                                caller_id=caller_id, channel_id=channel_id, started_at=now,
-                                node=node, agent=f.agent_id).execute()
-    Followup.update(attempt=attempt_id).where(Followup.id == followup_id).execute()
-    return attempt_id
-
-
 def close_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime, **values) -> None:
     """End an attempt that moves no campaign contact on (a followup's call)."""
     (Attempt.update(outcome=outcome, ended_at=ended_at, **values)
      .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())
-
-
-def start_manual_attempt(*, agent_id: int, phone: str, caller_id: str | None,
-                         channel_id: str, node: str, now: dt.datetime) -> int:
-    """An agent dials `phone` by hand: the attempt belongs to the account's contact with
-    that number, or to a new contact named after it."""
-    agent = Agent.get_by_id(agent_id)
-    account_id = agent.user.account_id
-    contact = (Contact.select().join(ContactPhone)
-               .where((Contact.account == account_id) & (ContactPhone.number == phone))
-               .order_by(Contact.id).first())
-    if contact is None:
-        contact = Contact.create(account=account_id, name=phone)
-        ContactPhone.create(contact=contact, number=phone)
-    return Attempt.insert(contact=contact.id, phone=phone, caller_id=caller_id,
-                          channel_id=channel_id, started_at=now, node=node,
-                          agent=agent_id).execute()
-
-
-def agent_account(agent_id: int) -> int:
-    return Agent.get_by_id(agent_id).user.account_id
 
 
 def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
@@ -338,23 +287,25 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
     contacts this node claimed but never dialled. Returns the closed attempts' channels
     still up in Asterisk: hang them up, nobody is handling them."""
     ends = ends or {}
-    orphans = [a for a in open_attempts(node) if a["channel_id"] not in tracked]
+    orphans = [a for a in open_attempts(node) if a.channel_id not in tracked]
+    lost = []
     for a in orphans:
-        end = ends.get(a["channel_id"]) if a["channel_id"] not in live else None
-        rec = recovered_outcome(bridged_at=a["bridged_at"], end=end, now=now)
-        a["outcome"] = rec.outcome
-        if a["campaign"] is None:
-            close_attempt(a["id"], outcome=rec.outcome, ended_at=rec.ended_at,
+        end = ends.get(a.channel_id) if a.channel_id not in live else None
+        rec = recovered_outcome(bridged_at=a.bridged_at, end=end, now=now)
+        if rec.outcome == "lost":
+            lost.append(a.id)
+        if a.campaign_id is None:
+            close_attempt(a.id, outcome=rec.outcome, ended_at=rec.ended_at,
                           hangup_cause=rec.hangup_cause)
             continue
-        settings = campaign_settings(a["campaign"])
-        finish_attempt(a["id"], outcome=rec.outcome, ended_at=rec.ended_at,
+        settings = campaign_settings(a.campaign_id)
+        finish_attempt(a.id, outcome=rec.outcome, ended_at=rec.ended_at,
                        connected=rec.connected, rules=settings.rules,
                        max_attempts=settings.max_attempts, hangup_cause=rec.hangup_cause)
-    busy = {cc for (cc,) in CampaignContact.select(CampaignContact.id)
+    busy = {cc for (cc,) in tuples(CampaignContact.select(CampaignContact.id)
             .join(Attempt, on=((Attempt.campaign == CampaignContact.campaign)
                                & (Attempt.contact == CampaignContact.contact)))
-            .where(Attempt.ended_at.is_null()).tuples()}
+            .where(Attempt.ended_at.is_null()))}
     stranded = (CampaignContact.select()
                 .where((CampaignContact.state == "in_progress")
                        & (CampaignContact.claimed_by == node)))
@@ -367,10 +318,9 @@ def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,
         released += (ActionCall.update(status="scheduled", node=None)
                      .where((ActionCall.status == "ringing") & (ActionCall.node == node))
                      .execute())
-    return Recovery(lost=tuple(a["id"] for a in orphans if a["outcome"] == "lost"),
-                    recovered=tuple(a["id"] for a in orphans if a["outcome"] != "lost"),
+    return Recovery(lost=tuple(lost), recovered=tuple(a.id for a in orphans if a.id not in lost),
                     released=released,
-                    hang_up=tuple(a["channel_id"] for a in orphans if a["channel_id"] in live))
+                    hang_up=tuple(a.channel_id for a in orphans if a.channel_id in live))
 
 
 def renew_claims(cc_ids: list[int], node: str, now: dt.datetime) -> None:

@@ -208,7 +208,7 @@ def test_nodes_racing_for_the_hourly_cap_never_exceed_it(pg):
                     [claim] = claim_due(campaign_id, name, 1, now)
                 together.wait(10)
                 with pg.atomic():
-                    if start_attempt(cc_id=claim["cc_id"], phone="+33612345678",
+                    if start_attempt(cc_id=claim.cc_id, phone="+33612345678",
                                      caller_id=None, channel_id=f"{name}-{uuid.uuid4().hex}",
                                      node=name, now=now, hourly_cap=10) is not None:
                         written += 1

@@ -16,7 +16,8 @@ from dialer.db import auth, migrate, open_database, suppression
 from dialer.outbound.store import campaign_settings
 from dialer.db.models import (Account, Agent, Campaign, Contact, ContactPhone, RingGroup,
                               RingGroupMember, ServicePlan, User)
-from dialer.outbound.shell import Call
+from dialer.outbound.call import Call
+from dialer.outbound.machine import start
 from dialer.server import Dialer
 from dialer.web.app import create_app
 from tests.fake_ari import FakeAri, channel_event
@@ -120,7 +121,8 @@ async def test_the_machine_message_sent_to_ari_is_one_sound_item(app, stored, pl
                             machine_message=stored)
         return campaign_settings(c.id)
     settings = await app.dialer.store.run(campaign)
-    app.dialer.calls.calls["out-1"] = Call(1, "out-1", settings, "+14155550100", 0.0)
+    state, _ = start(settings, 1, "out-1", 0.0)
+    app.dialer.calls.calls["out-1"] = Call(state, "+14155550100")
     await app.dialer.calls.on_amd(channel_event("StasisStart", "out-1",
                                                 args=["amd", "MACHINE", "LONGGREETING"]))
     play = last_play(app.ari)

@@ -9,9 +9,6 @@ PACKAGE = Path(__file__).resolve().parents[2] / "dialer"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 
-# issue 16: lifted after the phase-2 merge. Modules being rewritten on other branches now.
-ALLOWED_LONG_MODULES = {
-}
 
 
 def _modules():
@@ -35,7 +32,7 @@ def _functions(tree: ast.AST, prefix: str = ""):
 
 def test_modules_are_short():
     long = [f"{name} ({len(text.splitlines())} lines)" for name, text in _modules()
-            if len(text.splitlines()) > MAX_MODULE_LINES and name not in ALLOWED_LONG_MODULES]
+            if len(text.splitlines()) > MAX_MODULE_LINES]
     assert not long, f"over {MAX_MODULE_LINES} lines: {', '.join(long)}"
 
 
@@ -44,13 +41,6 @@ def test_functions_are_short():
             for function, lines in _functions(ast.parse(text))
             if lines > MAX_FUNCTION_LINES]
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {', '.join(long)}"
-
-
-def test_the_allowlist_holds_no_module_that_fits():
-    """An entry is removed as soon as its module fits (or is gone)."""
-    sizes = {name: len(text.splitlines()) for name, text in _modules()}
-    stale = sorted(name for name in ALLOWED_LONG_MODULES if sizes.get(name, 0) <= MAX_MODULE_LINES)
-    assert not stale, f"remove from ALLOWED_LONG_MODULES: {', '.join(stale)}"
 
 
 def test_the_checks_see_an_offender():

@@ -201,7 +201,7 @@ class _Calls:
         return []
 
     async def dial(self, campaign, claim, **kw):
-        self.dialled.append(claim["cc_id"])
+        self.dialled.append(claim.cc_id)
 
 
 def _predictive_campaign(n_contacts: int):
@@ -250,27 +250,33 @@ async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in):
 
 
 async def test_outbound_calls_feed_the_campaign_statistics():
-    from dialer.outbound.eligibility import PlanRules
-    from dialer.outbound.model import DialingSettings
-    from dialer.outbound.shell import Call, OutboundCalls
+    from dialer.outbound.eligibility import CampaignRules, PlanRules
+    from dialer.outbound.model import CampaignSettings
+    from dialer.outbound import events as ev, machine
+    from dialer.outbound.shell import OutboundCalls
 
-    def settings(campaign_id: int, bcw_seconds: int) -> DialingSettings:
-        return DialingSettings(
+    def settings(campaign_id: int, bcw_seconds: int) -> CampaignSettings:
+        return CampaignSettings(
             id=campaign_id, name="c", account_id=1, agent_group_id=None,
             bcw_seconds=bcw_seconds, record=False, amd_enabled=True, machine_action="hangup",
             machine_message=None, safe_harbour_message=None, ring_timeout_seconds=30,
-            max_attempts=1, caller_ids=(), rules=(), plan=PlanRules())
+            max_attempts=1, caller_ids=(), rules=(), plan=PlanRules(), status="running",
+            mode="progressive", schedule=CampaignRules(home_region="US"))
 
-    calls = OutboundCalls(None, None, None, node="n1", trunk="t",
-                          now=lambda: dt.datetime(2026, 3, 2, 12, 0, 30))
+    calls = OutboundCalls(None, None, None, node="n1", trunk="t")
     stats = calls.pacing.by_campaign[5] = CallStats()
-    loop_now = __import__("asyncio").get_running_loop().time()
-    call = Call(1, "c1", settings(5, 10), "+33612345678", loop_now - 30,
-                answered_at=dt.datetime(2026, 3, 2, 12, 0, 10), stage_since=loop_now - 18,
-                amd_seconds=1.5)
+    # A call answered after 20 s, a human after 1.5 s of AMD, talking 18 s with its agent.
+    at = dt.datetime(2026, 3, 2, 12, 0, 10)
+    state, _ = machine.start(settings(5, 10), 1, "c1", 100.0)
+    for now, event in [(120.0, ev.Answered(at)), (121.5, ev.AmdVerdict("HUMAN", None, at)),
+                       (121.5, ev.AgentReserved(7)), (122.0, ev.Bridged()),
+                       (140.0, ev.HungUp(16))]:
+        state, effects = machine.transition(state, event, now)
+    [learn] = [e for e in effects if isinstance(e, ev.Learn)]
+    assert learn == ev.Learn("human", answer_delay=20.0, amd_seconds=1.5, talk_seconds=18.0)
     weight, talk_mean = stats.weight, stats.talk.mean
-    calls._learn(call, "human", "connected")
+    calls._learn(settings(5, 10), learn)
     assert stats.weight == weight + 1 and stats.talk.mean < talk_mean
     assert stats.wrap_mean > 5
-    calls._learn(Call(2, "c2", settings(6, 0), "+3361", loop_now), "busy", "dialling")
+    calls._learn(settings(6, 0), ev.Learn("busy", None, None, None))
     assert 6 not in calls.pacing.by_campaign  # only campaigns paced predictively

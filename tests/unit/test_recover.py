@@ -19,10 +19,10 @@ def test_orphans_closed_as_lost_tracked_kept_stranded_claims_released(db):
     seed = seed_campaign(["+12125551000", "+12125551001", "+12125551002", "+12125551003"],
                          agents=[], campaign={"max_attempts": 3})
     cid = seed["campaign_id"]
-    claims = {c["contact_id"]: c for c in dialing.claim_due(cid, "n1", 4, NOW)}
+    claims = {c.contact_id: c for c in dialing.claim_due(cid, "n1", 4, NOW)}
     gone, tracked, live, stranded = seed["contact_ids"]
     for contact, channel in ((gone, "ch-gone"), (tracked, "ch-tracked"), (live, "ch-live")):
-        dialing.start_attempt(cc_id=claims[contact]["cc_id"], phone="+1", caller_id=None,
+        dialing.start_attempt(cc_id=claims[contact].cc_id, phone="+1", caller_id=None,
                               channel_id=channel, node="n1", now=NOW)
 
     kept = dialing.recover("n1", {"ch-tracked"}, {"ch-tracked", "ch-live"}, NOW,
@@ -56,12 +56,12 @@ def test_a_call_that_ended_with_its_agent_unseen_is_recorded_as_human(db):
     seed = seed_campaign(["+12125551000", "+12125551001", "+12125551002"],
                          agents=["PJSIP/agent1"], campaign={"max_attempts": 3})
     cid, agent = seed["campaign_id"], seed["agent_ids"][0]
-    claims = {c["contact_id"]: c for c in dialing.claim_due(cid, "n1", 3, NOW)}
+    claims = {c.contact_id: c for c in dialing.claim_due(cid, "n1", 3, NOW)}
     ended, still_up, never_bridged = seed["contact_ids"]
     bridged_at = NOW - dt.timedelta(seconds=40)
     for contact, channel in ((ended, "ch-ended"), (still_up, "ch-up"),
                              (never_bridged, "ch-ringing")):
-        attempt = dialing.start_attempt(cc_id=claims[contact]["cc_id"], phone="+1",
+        attempt = dialing.start_attempt(cc_id=claims[contact].cc_id, phone="+1",
                                         caller_id=None, channel_id=channel, node="n1",
                                         now=bridged_at - dt.timedelta(seconds=10))
         if contact != never_bridged:
@@ -88,9 +88,9 @@ def test_claims_past_their_lease_go_back_unless_dialled_or_renewed(db):
     seed = seed_campaign([f"+1212555100{i}" for i in range(4)], agents=[])
     cid = seed["campaign_id"]
     lease = dt.timedelta(seconds=60)
-    old = {c["contact_id"]: c["cc_id"] for c in dialing.claim_due(cid, "n1", 3, NOW)}
+    old = {c.contact_id: c.cc_id for c in dialing.claim_due(cid, "n1", 3, NOW)}
     dialled, on_screen, stuck = seed["contact_ids"][:3]
-    fresh = dialing.claim_due(cid, "n2", 1, NOW + lease)[0]["cc_id"]
+    fresh = dialing.claim_due(cid, "n2", 1, NOW + lease)[0].cc_id
     dialing.start_attempt(cc_id=old[dialled], phone="+1", caller_id=None, channel_id="c1",
                           node="n1", now=NOW)
     dialing.renew_claims([old[on_screen]], "n1", NOW + dt.timedelta(seconds=30))

@@ -1,0 +1,205 @@
+"""What goes into the outbound call's machine (outbound/machine.py) and what comes out:
+domain events the shell makes of ARI events, timers and refusals, and the effects it
+carries out in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Union
+
+
+# ---- events ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OriginateRefused:
+    pass
+
+
+@dataclass(frozen=True)
+class Answered:
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AmdVerdict:
+    status: str                        # HUMAN, MACHINE, NOTSURE, HANGUP, SKIPPED
+    cause: str | None
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AgentReserved:
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class NoAgent:
+    pass
+
+
+@dataclass(frozen=True)
+class Bridged:
+    pass
+
+
+@dataclass(frozen=True)
+class BridgeRefused:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordingStarted:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordingRefused:
+    pass
+
+
+@dataclass(frozen=True)
+class BeepHeard:
+    pass
+
+
+@dataclass(frozen=True)
+class BeepTimeout:
+    pass
+
+
+@dataclass(frozen=True)
+class PlaybackFinished:
+    pass
+
+
+@dataclass(frozen=True)
+class PlaybackRefused:
+    pass
+
+
+@dataclass(frozen=True)
+class HungUp:
+    cause: int | None
+
+
+Event = Union[OriginateRefused, Answered, AmdVerdict, AgentReserved, NoAgent, Bridged,
+              BridgeRefused, RecordingStarted, RecordingRefused, BeepHeard, BeepTimeout,
+              PlaybackFinished, PlaybackRefused, HungUp]
+EVENTS: tuple[type, ...] = Event.__args__  # type: ignore[attr-defined]
+
+
+# ---- effects --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Originate:
+    skip_amd: bool
+    dialplan_waits_beep: bool
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+@dataclass(frozen=True)
+class Play:
+    media: str
+    kind: str                          # "machine" or "safe-harbour": the playback id's end
+
+
+@dataclass(frozen=True)
+class ListenForBeep:
+    pass
+
+
+@dataclass(frozen=True)
+class StopBeepListener:
+    pass
+
+
+@dataclass(frozen=True)
+class TakeAgent:
+    group_id: int | None
+    promised: bool                     # a progressive call: an agent is owed to it
+    deadline: float
+
+
+@dataclass(frozen=True)
+class ConnectAgent:
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class StartRecording:
+    name: str
+    agent_id: int                      # whose bridge
+
+
+@dataclass(frozen=True)
+class StopRecording:
+    name: str
+
+
+@dataclass(frozen=True)
+class WriteAnswered:
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class WriteVerdict:
+    status: str
+    cause: str | None
+    answered_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class WriteBridged:
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class WriteRecording:
+    name: str
+
+
+@dataclass(frozen=True)
+class MarkAgentLeg:
+    """What a restart needs if the call ends while the dialer is down: the call leaves its
+    end on the agent's leg."""
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class ReleaseAgent:
+    agent_id: int
+    chosen: bool                       # the agent who dialled it (preview done), else reserved
+
+
+@dataclass(frozen=True)
+class EndAgentCall:
+    agent_id: int
+    wrap_seconds: int
+
+
+@dataclass(frozen=True)
+class WakeAgents:
+    """An agent counted against this call is free for others."""
+
+
+@dataclass(frozen=True)
+class Learn:
+    outcome: str
+    answer_delay: float | None
+    amd_seconds: float | None
+    talk_seconds: float | None
+
+
+@dataclass(frozen=True)
+class CloseAttempt:
+    outcome: str
+    hangup_cause: int | None
+
+
+Effect = Union[Originate, Hangup, Play, ListenForBeep, StopBeepListener, TakeAgent,
+               ConnectAgent, StartRecording, StopRecording, WriteAnswered, WriteVerdict,
+               WriteBridged, WriteRecording, MarkAgentLeg, ReleaseAgent, EndAgentCall,
+               WakeAgents, Learn, CloseAttempt]

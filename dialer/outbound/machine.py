@@ -1,0 +1,314 @@
+"""The outbound call's state machine: one pure `transition(state, event, now)` that turns a
+domain event into the call's next state and the effects the shell (outbound/shell.py)
+carries out in order. `now` is monotonic seconds (the event loop's clock); wall-clock times
+arrive inside the events that carry them.
+
+A campaign call the runner paced, a preview call (the agent who chose it waits for it), a
+followup's call and a manual dial are the same machine; only `start`'s data differ (the
+agent who dialled, AMD or not). The attempt row is written before `start` (its id is the
+machine's); `CloseAttempt` is its one closing write.
+
+Transition table (stage, event -> next stage: effects; `*`: every other stage). Every other (stage, event) pair is
+explicitly ignored: the state is unchanged and there is no effect (a duplicate or late
+event). "close" is: stop the beep listener / the recording if any, free the agent (end its
+call if bridged, release it if reserved, else wake the agents for others), learn (paced
+calls), CloseAttempt(outcome).
+
+    DIALLING       OriginateRefused   -> CLOSED          close(failed)
+    DIALLING       Answered           -> AMD             WriteAnswered
+    DIALLING       AmdVerdict         -> as from AMD (answered with the verdict)
+    DIALLING       HungUp             -> CLOSED          close(busy/no_answer/... by cause)
+    AMD            AmdVerdict         -> HANGING_UP      WriteVerdict, Hangup (hang-up, machine)
+                                      -> LISTENING       WriteVerdict, ListenForBeep (message)
+                                      -> PLAYING         WriteVerdict, Play (message, no listener)
+                                      -> WAITING_AGENT   WriteVerdict, TakeAgent (paced call)
+                                      -> CONNECTING      WriteVerdict, ConnectAgent (agent's call)
+    AMD            HungUp             -> CLOSED          close(hangup_during_amd)
+    WAITING_AGENT  AgentReserved      -> CONNECTING      ConnectAgent
+    WAITING_AGENT  NoAgent            -> PLAYING         Play(safe harbour); outcome abandoned
+    WAITING_AGENT  HungUp             -> CLOSED          close(abandoned)
+    CONNECTING     Bridged            -> CONNECTED       StartRecording?, WriteBridged, MarkAgentLeg
+    CONNECTING     BridgeRefused      -> PLAYING         ReleaseAgent, Play(safe harbour)
+    CONNECTING     HungUp             -> CLOSED          close(abandoned); the agent waits for
+                                                         the bridge's answer
+    CONNECTED      RecordingStarted   -> CONNECTED       WriteRecording
+    CONNECTED      HungUp             -> CLOSED          close(human): EndAgentCall
+    LISTENING      BeepHeard          -> PLAYING         Play(machine message)
+    LISTENING      BeepTimeout        -> PLAYING         Play(machine message)
+    LISTENING      HungUp             -> CLOSED          close(machine): StopBeepListener
+    PLAYING        PlaybackFinished   -> HANGING_UP      Hangup
+    PLAYING        PlaybackRefused    -> HANGING_UP      Hangup
+    PLAYING        HungUp             -> CLOSED          close(its outcome)
+    HANGING_UP     HungUp             -> CLOSED          close(its outcome)
+    *              AgentReserved      -> (unchanged)     ReleaseAgent (too late, or unasked)
+    CLOSED         Bridged            -> CLOSED          EndAgentCall (hung up while bridging)
+    CLOSED         BridgeRefused      -> CLOSED          ReleaseAgent (hung up while bridging)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Callable
+
+from ..core.asterisk_input import prompt_media
+from .decisions import SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered
+from .events import (
+    AgentReserved, AmdVerdict, Answered, BeepHeard, BeepTimeout, Bridged, BridgeRefused,
+    CloseAttempt, ConnectAgent, Effect, EndAgentCall, Event, Hangup, HungUp, Learn,
+    ListenForBeep, MarkAgentLeg, NoAgent, Originate, OriginateRefused, Play, PlaybackFinished,
+    PlaybackRefused, RecordingStarted, ReleaseAgent, StartRecording, StopBeepListener,
+    StopRecording, TakeAgent, WakeAgents, WriteAnswered, WriteBridged, WriteRecording,
+    WriteVerdict)
+from .model import CampaignSettings, DialingSettings
+
+MACHINE_MESSAGE = "vm-goodbye"        # prompts played when the campaign names none
+SAFE_HARBOUR_MESSAGE = "tt-allbusy"
+
+
+class Stage(StrEnum):
+    DIALLING = "dialling"
+    AMD = "amd"                        # answered, the dialplan's AMD listening
+    WAITING_AGENT = "waiting_agent"    # a human: an agent is being found (2 s at most)
+    CONNECTING = "connecting"          # an agent holds for it, the bridge request is out
+    CONNECTED = "connected"            # talking with the agent
+    LISTENING = "listening"            # for the voicemail beep, before the machine message
+    PLAYING = "playing"                # the machine or safe-harbour message
+    HANGING_UP = "hanging_up"          # the dialer hung up, waiting for the channel's end
+    CLOSED = "closed"
+
+
+IN_FLIGHT = frozenset({Stage.DIALLING, Stage.AMD, Stage.WAITING_AGENT})
+
+
+@dataclass(frozen=True)
+class CallState:
+    stage: Stage
+    settings: DialingSettings
+    attempt_id: int
+    channel_id: str
+    dialled_at: float
+    stage_since: float
+    chosen_by: int | None = None       # the agent who dialled it (preview, followup, manual)
+    beep_listener: bool = False        # the dialer, not the dialplan, waits for the beep
+    agent: int | None = None           # the agent it holds (reserved or bridged)
+    connecting: bool = False           # a bridge request for `agent` is out
+    bridged: bool = False
+    outcome: str | None = None
+    answered_at: dt.datetime | None = None
+    answered_after: float | None = None  # seconds from dial to answer
+    amd_seconds: float | None = None     # from answer to the AMD verdict
+    recording: str | None = None
+
+    @property
+    def paced(self) -> bool:
+        """A campaign call the runner paced (no agent chose it)."""
+        return self.chosen_by is None
+
+    @property
+    def in_flight(self) -> bool:
+        """A paced call that will want an agent and has none yet."""
+        return self.paced and self.agent is None and self.stage in IN_FLIGHT
+
+
+Step = tuple[CallState, tuple[Effect, ...]]
+
+
+# ---- starting ------------------------------------------------------------------------------
+def start(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
+          chosen_by: int | None = None, beep_listener: bool = False) -> Step:
+    """A call whose attempt is written: dial it. An agent's own call skips AMD (the agent
+    hears who answers)."""
+    state = CallState(Stage.DIALLING, settings, attempt_id, channel_id, now, now,
+                      chosen_by=chosen_by, beep_listener=beep_listener, agent=chosen_by)
+    amd = settings.amd_enabled and chosen_by is None
+    waits = settings.machine_action == "message" and not beep_listener
+    return state, (Originate(skip_amd=not amd, dialplan_waits_beep=waits),)
+
+
+def adopted(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
+            agent_id: int, answered_at: dt.datetime | None, recording: str | None) -> CallState:
+    """A call found talking with its agent after a restart: it carries on."""
+    return CallState(Stage.CONNECTED, settings, attempt_id, channel_id, now, now,
+                     agent=agent_id, bridged=True, outcome="human", answered_at=answered_at,
+                     recording=recording)
+
+
+# ---- transitions ------------------------------------------------------------------------------
+def transition(state: CallState, event: Event, now: float) -> Step:
+    handler = _HANDLERS.get((state.stage, type(event)))
+    if handler is None:
+        return state, ()  # a duplicate or late event: ignored
+    return handler(state, event, now)
+
+
+def _to(state: CallState, stage: Stage, now: float, **changes: object) -> CallState:
+    return dataclasses.replace(state, stage=stage, stage_since=now, **changes)  # type: ignore[arg-type]
+
+
+def _answered(s: CallState, ev: Answered, now: float) -> Step:
+    return (_to(s, Stage.AMD, now, answered_at=ev.at, answered_after=now - s.dialled_at),
+            (WriteAnswered(ev.at),))
+
+
+def _verdict(s: CallState, ev: AmdVerdict, now: float) -> Step:
+    if s.answered_at is None:  # the verdict came first (no AMD: straight to Stasis)
+        s = dataclasses.replace(s, answered_at=ev.at, answered_after=now - s.dialled_at)
+    else:
+        s = dataclasses.replace(s, amd_seconds=now - s.stage_since)
+    assert s.answered_at is not None
+    write = WriteVerdict(ev.status or "NOTSURE", ev.cause, s.answered_at)
+    settings = s.settings
+    decision = on_amd_verdict(write.status, amd_enabled=settings.amd_enabled and s.paced,
+                              machine_action=settings.machine_action)
+    if decision.action == "hangup":
+        return _to(s, Stage.HANGING_UP, now, outcome=decision.outcome), (write, Hangup())
+    if decision.action == "message":
+        if s.beep_listener:
+            return (_to(s, Stage.LISTENING, now, outcome=decision.outcome),
+                    (write, ListenForBeep()))
+        return (_to(s, Stage.PLAYING, now, outcome=decision.outcome),
+                (write, _machine_message(s)))
+    if s.agent is not None:  # the agent who dialled it
+        return _to(s, Stage.CONNECTING, now, connecting=True), (write, ConnectAgent(s.agent))
+    # a predictive call promises no agent: it may find none (then the safe-harbour message)
+    promised = not (isinstance(settings, CampaignSettings) and settings.mode == "predictive")
+    return (_to(s, Stage.WAITING_AGENT, now),
+            (write, TakeAgent(settings.agent_group_id, promised, now + SAFE_HARBOUR_SECONDS)))
+
+
+def _machine_message(s: CallState) -> Play:
+    return Play(prompt_media(s.settings.machine_message, MACHINE_MESSAGE), "machine")
+
+
+def _safe_harbour(s: CallState, now: float, *effects: Effect) -> Step:
+    media = prompt_media(s.settings.safe_harbour_message, SAFE_HARBOUR_MESSAGE)
+    return (_to(s, Stage.PLAYING, now, outcome="abandoned"),
+            (*effects, Play(media, "safe-harbour")))
+
+
+def _reserved(s: CallState, ev: AgentReserved, now: float) -> Step:
+    return (_to(s, Stage.CONNECTING, now, agent=ev.agent_id, connecting=True),
+            (ConnectAgent(ev.agent_id),))
+
+
+def _no_agent(s: CallState, ev: NoAgent, now: float) -> Step:
+    return _safe_harbour(s, now)
+
+
+def _bridged(s: CallState, ev: Bridged, now: float) -> Step:
+    assert s.agent is not None
+    effects: list[Effect] = []
+    if s.settings.record:
+        # The channel id makes the name unique even if attempt ids restart (a new DB).
+        effects.append(StartRecording(f"attempt-{s.attempt_id}-{s.channel_id}", s.agent))
+    effects += [WriteBridged(s.agent), MarkAgentLeg(s.agent)]
+    return (_to(s, Stage.CONNECTED, now, connecting=False, bridged=True, outcome="human"),
+            tuple(effects))
+
+
+def _bridge_refused(s: CallState, ev: BridgeRefused, now: float) -> Step:
+    assert s.agent is not None
+    release = ReleaseAgent(s.agent, chosen=not s.paced)
+    return _safe_harbour(dataclasses.replace(s, agent=None, connecting=False), now, release)
+
+
+def _recording(s: CallState, ev: RecordingStarted, now: float) -> Step:
+    name = f"attempt-{s.attempt_id}-{s.channel_id}"
+    return dataclasses.replace(s, recording=name), (WriteRecording(name),)
+
+
+def _play_machine(s: CallState, ev: Event, now: float) -> Step:
+    return _to(s, Stage.PLAYING, now), (_machine_message(s),)
+
+
+def _hang_up(s: CallState, ev: Event, now: float) -> Step:
+    return _to(s, Stage.HANGING_UP, now), (Hangup(),)
+
+
+def _refused(s: CallState, ev: OriginateRefused, now: float) -> Step:
+    return _close(s, "failed", None, now)
+
+
+def _hung_up(s: CallState, ev: HungUp, now: float) -> Step:
+    outcome = s.outcome
+    if outcome is None:
+        if s.stage is Stage.DIALLING:
+            timeout = max(15, s.settings.ring_timeout_seconds)
+            outcome = outcome_for_unanswered(
+                ev.cause, rang_full_timeout=now - s.dialled_at >= timeout - 1)
+        elif s.stage is Stage.AMD:
+            outcome = "hangup_during_amd"
+        else:
+            outcome = "abandoned"  # hung up while an agent was being found
+    return _close(s, outcome, ev.cause, now)
+
+
+def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
+    effects: list[Effect] = []
+    if s.stage is Stage.LISTENING:
+        effects.append(StopBeepListener())
+    if s.recording:
+        effects.append(StopRecording(s.recording))
+    agent = s.agent
+    if agent is not None and s.bridged:
+        effects.append(EndAgentCall(agent, s.settings.bcw_seconds))
+        agent = None
+    elif agent is not None and not s.connecting:
+        effects.append(ReleaseAgent(agent, chosen=not s.paced))
+        agent = None
+    elif agent is None and s.paced:
+        effects.append(WakeAgents())
+    if s.paced:
+        talk = now - s.stage_since if s.stage is Stage.CONNECTED else None
+        effects.append(Learn(outcome, s.answered_after, s.amd_seconds, talk))
+    effects.append(CloseAttempt(outcome, cause))
+    # A bridge request still out keeps its agent here until its answer (late events).
+    return _to(s, Stage.CLOSED, now, outcome=outcome, agent=agent), tuple(effects)
+
+
+def _late_reserved(s: CallState, ev: AgentReserved, now: float) -> Step:
+    return s, (ReleaseAgent(ev.agent_id, chosen=False),)
+
+
+def _late_bridge(s: CallState, ev: Event, now: float) -> Step:
+    if s.agent is None or not s.connecting:
+        return s, ()
+    freed = dataclasses.replace(s, agent=None, connecting=False)
+    if isinstance(ev, Bridged):
+        return freed, (EndAgentCall(s.agent, s.settings.bcw_seconds),)
+    return freed, (ReleaseAgent(s.agent, chosen=not s.paced),)
+
+
+# Each handler takes the one event type it is registered for.
+Handler = Callable[[CallState, Any, float], Step]
+_HANDLERS: dict[tuple[Stage, type], Handler] = {
+    (Stage.DIALLING, OriginateRefused): _refused,
+    (Stage.DIALLING, Answered): _answered,
+    (Stage.DIALLING, AmdVerdict): _verdict,
+    (Stage.DIALLING, HungUp): _hung_up,
+    (Stage.AMD, AmdVerdict): _verdict,
+    (Stage.AMD, HungUp): _hung_up,
+    (Stage.WAITING_AGENT, AgentReserved): _reserved,
+    (Stage.WAITING_AGENT, NoAgent): _no_agent,
+    (Stage.WAITING_AGENT, HungUp): _hung_up,
+    (Stage.CONNECTING, Bridged): _bridged,
+    (Stage.CONNECTING, BridgeRefused): _bridge_refused,
+    (Stage.CONNECTING, HungUp): _hung_up,
+    (Stage.CONNECTED, RecordingStarted): _recording,
+    (Stage.CONNECTED, HungUp): _hung_up,
+    (Stage.LISTENING, BeepHeard): _play_machine,
+    (Stage.LISTENING, BeepTimeout): _play_machine,
+    (Stage.LISTENING, HungUp): _hung_up,
+    (Stage.PLAYING, PlaybackFinished): _hang_up,
+    (Stage.PLAYING, PlaybackRefused): _hang_up,
+    (Stage.PLAYING, HungUp): _hung_up,
+    (Stage.HANGING_UP, HungUp): _hung_up,
+    (Stage.CLOSED, Bridged): _late_bridge,
+    (Stage.CLOSED, BridgeRefused): _late_bridge,
+}
+_HANDLERS.update({(stage, AgentReserved): _late_reserved for stage in Stage
+                  if stage is not Stage.WAITING_AGENT})
+HANDLED = frozenset(_HANDLERS)

@@ -1,0 +1,233 @@
+"""The outbound call's machine (dialer/outbound/machine.py): its documented table, a few
+paths written out, and random orders of events (duplicates, late answers, hang-ups at every
+stage, ARI refusals) over two calls sharing agents."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+from hypothesis import settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from dialer.outbound import events as ev, machine
+from dialer.outbound.eligibility import CampaignRules, PlanRules
+from dialer.outbound.machine import Stage, start, transition
+from dialer.outbound.model import CampaignSettings
+
+AT = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+
+def _settings(mode: str = "progressive", amd: bool = True, action: str = "hangup",
+              record: bool = False) -> CampaignSettings:
+    return CampaignSettings(
+        id=5, name="c", account_id=1, agent_group_id=3, bcw_seconds=4, record=record,
+        amd_enabled=amd, machine_action=action, machine_message=None,
+        safe_harbour_message=None, ring_timeout_seconds=30, max_attempts=3, caller_ids=(),
+        rules=(), plan=PlanRules(), mode=mode, status="running",
+        schedule=CampaignRules(home_region="US"))
+
+
+def _run(state, *events, now=10.0):
+    out = []
+    for event in events:
+        state, effects = transition(state, event, now)
+        out += effects
+    return state, out
+
+
+# ---- the documented table is the code's ----------------------------------------------------
+def test_the_docstring_table_names_exactly_the_handled_pairs():
+    documented = set()
+    for stage, event in re.findall(r"^    ([A-Z_]+|\*)\s+([A-Za-z]+)\s+->", machine.__doc__,
+                                   re.MULTILINE):
+        stages = [s for s in Stage if s is not Stage.WAITING_AGENT] if stage == "*" \
+            else [Stage[stage]]
+        documented |= {(s, getattr(ev, event)) for s in stages}
+    assert documented == set(machine.HANDLED)
+
+
+def test_every_pair_has_an_answer():
+    state, _ = start(_settings(), 1, "c", 0.0)
+    samples = [ev.OriginateRefused(), ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT),
+               ev.AgentReserved(1), ev.NoAgent(), ev.Bridged(), ev.BridgeRefused(),
+               ev.RecordingStarted(), ev.RecordingRefused(), ev.BeepHeard(), ev.BeepTimeout(),
+               ev.PlaybackFinished(), ev.PlaybackRefused(), ev.HungUp(16)]
+    assert {type(e) for e in samples} == set(ev.EVENTS)
+    for stage in Stage:
+        for event in samples:
+            s = dataclasses.replace(state, stage=stage, agent=1,
+                                    connecting=stage is Stage.CONNECTING)
+            new, effects = transition(s, event, 1.0)
+            assert new.stage in Stage and isinstance(effects, tuple)
+
+
+# ---- paths written out -----------------------------------------------------------------------
+def test_a_human_reaches_an_agent_then_hangs_up():
+    state, effects = start(_settings(record=True), 9, "c9", 0.0)
+    assert effects == (ev.Originate(skip_amd=False, dialplan_waits_beep=False),)
+    state, out = _run(state, ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT))
+    assert state.stage is Stage.WAITING_AGENT and state.in_flight
+    assert out[-1] == ev.TakeAgent(3, promised=True, deadline=12.0)
+    state, out = _run(state, ev.AgentReserved(7), ev.Bridged())
+    assert state.stage is Stage.CONNECTED and not state.in_flight
+    assert out == [ev.ConnectAgent(7), ev.StartRecording("attempt-9-c9", 7),
+                   ev.WriteBridged(7), ev.MarkAgentLeg(7)]
+    state, out = _run(state, ev.RecordingStarted(), ev.HungUp(16), ev.HungUp(16))
+    assert state.stage is Stage.CLOSED
+    assert out[1:3] == [ev.StopRecording("attempt-9-c9"), ev.EndAgentCall(7, 4)]
+    assert out[-1] == ev.CloseAttempt("human", 16)
+
+
+def test_no_agent_in_time_plays_the_safe_harbour_message_then_hangs_up():
+    state, _ = start(_settings(), 1, "c", 0.0)
+    state, out = _run(state, ev.Answered(AT), ev.AmdVerdict("NOTSURE", None, AT),
+                      ev.NoAgent(), ev.PlaybackFinished())
+    assert out[-2:] == [ev.Play("sound:tt-allbusy", "safe-harbour"), ev.Hangup()]
+    state, out = _run(state, ev.HungUp(16), ev.AgentReserved(2))
+    assert out[-2:] == [ev.CloseAttempt("abandoned", 16), ev.ReleaseAgent(2, chosen=False)]
+
+
+def test_a_machine_waits_for_the_beep_and_hears_the_message():
+    state, _ = start(_settings(action="message"), 1, "c", 0.0, beep_listener=True)
+    state, out = _run(state, ev.Answered(AT), ev.AmdVerdict("MACHINE", "LONGGREETING", AT))
+    assert state.stage is Stage.LISTENING and out[-1] == ev.ListenForBeep()
+    state, out = _run(state, ev.BeepHeard(), ev.PlaybackRefused(), ev.HungUp(16))
+    assert ev.Play("sound:vm-goodbye", "machine") in out and ev.Hangup() in out
+    assert out[-1] == ev.CloseAttempt("machine", 16)
+
+
+def test_unanswered_calls_by_cause_and_an_agents_call_frees_its_agent():
+    state, _ = start(_settings(), 1, "c", 0.0)
+    assert _run(state, ev.HungUp(17), now=5.0)[1][-1] == ev.CloseAttempt("busy", 17)
+    assert _run(state, ev.HungUp(16), now=29.5)[1][-1] == ev.CloseAttempt("no_answer", 16)
+    state, effects = start(_settings(), 1, "c", 0.0, chosen_by=4)
+    assert effects == (ev.Originate(skip_amd=True, dialplan_waits_beep=False),)
+    _, out = _run(state, ev.OriginateRefused())
+    assert out == [ev.ReleaseAgent(4, chosen=True), ev.CloseAttempt("failed", None)]
+
+
+# ---- random orders -------------------------------------------------------------------------
+CHANNEL_EVENTS = st.sampled_from([
+    ev.OriginateRefused(), ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT),
+    ev.AmdVerdict("MACHINE", "LONGGREETING", AT), ev.AmdVerdict("NOTSURE", None, AT),
+    ev.AmdVerdict("HANGUP", None, AT), ev.RecordingStarted(), ev.RecordingRefused(),
+    ev.BeepHeard(), ev.BeepTimeout(), ev.PlaybackFinished(), ev.PlaybackRefused(),
+    ev.HungUp(16), ev.HungUp(17), ev.HungUp(None)])
+POOL = (1, 2)  # agents the calls' TakeAgent may get; 10 + i chose call i (preview, manual)
+
+
+class TwoCalls(RuleBasedStateMachine):
+    """Two calls sharing agents. The test plays the shell and the agent registry: it answers
+    each TakeAgent and ConnectAgent (at a time of its choosing, perhaps after a hang-up) and
+    throws in channel events in any order."""
+
+    @initialize(kinds=st.lists(st.tuples(st.sampled_from(["progressive", "predictive"]),
+                                         st.booleans(), st.booleans(),
+                                         st.sampled_from(["hangup", "message", "pass_through"]),
+                                         st.booleans(), st.booleans()),
+                               min_size=2, max_size=2))
+    def place(self, kinds):
+        self.now = 0.0
+        self.holder: dict[int, tuple[int, str]] = {}  # agent -> (call, reserved / bridged)
+        self.states, self.closes, self.takes, self.connects = [], [0, 0], [0, 0], [None, None]
+        for i, (mode, chosen, amd, action, record, listener) in enumerate(kinds):
+            chooser = 10 + i if chosen else None
+            if chooser is not None:
+                self.holder[chooser] = (i, "reserved")
+            state, effects = start(_settings(mode, amd, action, record), i, f"c{i}", 0.0,
+                                   chosen_by=chooser, beep_listener=listener)
+            self.states.append(state)
+            self._apply(i, effects)
+
+    def _feed(self, i: int, event: ev.Event) -> None:
+        self.now += 0.7
+        self.states[i], effects = transition(self.states[i], event, self.now)
+        assert self.states[i].stage in Stage
+        self._apply(i, effects)
+
+    def _apply(self, i: int, effects: tuple[ev.Effect, ...]) -> None:
+        for effect in effects:
+            match effect:
+                case ev.TakeAgent():
+                    self.takes[i] += 1
+                case ev.ConnectAgent(agent):
+                    assert self.holder.get(agent) == (i, "reserved") and self.connects[i] is None
+                    self.connects[i] = agent
+                case ev.ReleaseAgent(agent):
+                    assert self.holder.pop(agent) == (i, "reserved"), "released twice"
+                case ev.EndAgentCall(agent):
+                    assert self.holder.pop(agent) == (i, "bridged"), "ended twice"
+                case ev.CloseAttempt():
+                    self.closes[i] += 1
+
+    @rule(i=st.integers(0, 1), event=CHANNEL_EVENTS)
+    def channel_event(self, i, event):
+        self._feed(i, event)
+
+    @precondition(lambda self: any(self.takes))
+    @rule(i=st.integers(0, 1), found=st.booleans())
+    def agent_search_ends(self, i, found):
+        if not self.takes[i]:
+            return
+        self.takes[i] -= 1
+        free = [a for a in POOL if a not in self.holder]
+        if found and free:
+            self.holder[free[0]] = (i, "reserved")
+            self._feed(i, ev.AgentReserved(free[0]))
+        else:
+            self._feed(i, ev.NoAgent())
+
+    @rule(i=st.integers(0, 1))
+    def stray_reservation(self, i):
+        """A reservation the call did not ask for (a duplicate answer): never kept twice."""
+        free = [a for a in POOL if a not in self.holder]
+        if free:
+            self.holder[free[0]] = (i, "reserved")
+            self._feed(i, ev.AgentReserved(free[0]))
+
+    @precondition(lambda self: any(a is not None for a in self.connects))
+    @rule(i=st.integers(0, 1), bridged=st.booleans())
+    def bridge_answers(self, i, bridged):
+        agent = self.connects[i]
+        if agent is None:
+            return
+        self.connects[i] = None
+        if bridged:
+            assert self.holder[agent] == (i, "reserved")
+            self.holder[agent] = (i, "bridged")
+            self._feed(i, ev.Bridged())
+        else:  # the registry frees a refused agent itself; the call releases it again
+            self._feed(i, ev.BridgeRefused())
+
+    @invariant()
+    def closed_once_at_most_and_once_when_closed(self):
+        for i, state in enumerate(self.states):
+            assert self.closes[i] == (1 if state.stage is Stage.CLOSED else 0)
+
+    @invariant()
+    def an_agent_talks_to_one_customer(self):
+        for i, state in enumerate(self.states):
+            bridged = [a for a, (c, how) in self.holder.items() if c == i and how == "bridged"]
+            assert len(bridged) <= 1
+            if state.stage is Stage.CONNECTED:
+                assert bridged == [state.agent]
+
+    def teardown(self):
+        """Whatever happened, the customers hang up and the outstanding answers arrive:
+        every call ends closed once and every agent is free."""
+        if not hasattr(self, "states"):
+            return
+        for i in (0, 1):
+            self._feed(i, ev.HungUp(16))
+            while self.takes[i]:
+                self.agent_search_ends(i, True)
+            if self.connects[i] is not None:
+                self.bridge_answers(i, True)
+            assert self.states[i].stage is Stage.CLOSED and self.closes[i] == 1
+        assert self.holder == {}
+
+
+TwoCalls.TestCase.settings = settings(max_examples=300, stateful_step_count=30, deadline=None)
+test_random_event_orders = TwoCalls.TestCase
