@@ -20,11 +20,18 @@ TALKING     ContactDialled (id unknown)   TALKING (the attempt's id)
 TALKING     LegGone contact or winner     CLOSED completed, outcome human
 TALKING     BridgeRefused                 TALKING (hang the contact up)
 any         ContactAnswered elsewhere     - (hang that channel up)
-CLOSED      ContactDialled                - (hang the contact up); anything else: -
+CLOSED      ContactDialled                - (hang the contact up; the dial was pending:
+                                          CloseAttempt, the outcome Finish had)
+CLOSED      ContactRefused                -; the dial was pending: CloseAttempt failed
+CLOSED      anything else                 -
 other stages: ring events "late", the rest -
 
 "late": a late answer is hung up, a late agent reservation released, the rest ignored.
 CLOSED always comes with one Finish (the action call's status and its attempt's outcome).
+`dial_pending`: CallContact made, its ContactDialled/ContactRefused not yet in. The contact
+can answer and hang up before then (TALKING to CLOSED): the attempt row opened by
+CallContact is closed by the CloseAttempt of the late answer, so every attempt closes once.
+A CLOSED call is over for the shell only once no dial is pending.
 """
 
 from __future__ import annotations
@@ -34,8 +41,9 @@ import enum
 from dataclasses import dataclass, replace
 
 from ..inbound import legs
-from ..inbound.legs import Hangup, Outcome, Play, Ring, RingEffect, RingEvent
-from ..inbound.machine import Bridge, Bridged, BridgeRefused, ConnectAgent, DestroyBridge, FreeAgent, PlayToAgent
+from ..inbound.legs import Hangup, Outcome, Play, Ring, RingEffect
+from ..inbound.machine import (Bridge, BridgeRefused, ConnectAgent, DestroyBridge, FreeAgent,
+                               PlayToAgent, ShellEvent)
 from ..inbound.ringing import ActionPlan
 from ..outbound.decisions import outcome_for_unanswered
 
@@ -60,6 +68,8 @@ class ActionCall:
     ring: Ring | None = None
     attempt_id: int | None = None
     cause: int | None = None   # why the user or contact went while dialling
+    dial_pending: bool = False  # CallContact made, ContactDialled/ContactRefused not in yet
+    finish: Finish | None = None  # how it closed
 
     @property
     def key(self) -> str:
@@ -92,7 +102,7 @@ class ContactAnswered:
     channel_id: str
 
 
-Event = Started | RingEvent | ContactDialled | ContactRefused | ContactAnswered | Bridged | BridgeRefused
+Event = Started | ShellEvent | ContactDialled | ContactRefused | ContactAnswered
 
 
 # ---- effects (besides the legs' own) -------------------------------------------------------
@@ -122,8 +132,16 @@ class Finish:
     cause: int | None
 
 
+@dataclass(frozen=True)
+class CloseAttempt:
+    """The contact's attempt, confirmed only after the call closed, ends now."""
+    attempt_id: int
+    outcome: str | None
+    cause: int | None
+
+
 Effect = (RingEffect | SetStatus | PlayToAgent | CallContact | Bridge | ConnectAgent
-          | DestroyBridge | FreeAgent | Finish)
+          | DestroyBridge | FreeAgent | Finish | CloseAttempt)
 Result = tuple[ActionCall, tuple[Effect, ...]]
 
 
@@ -153,7 +171,7 @@ def transition(call: ActionCall, event: Event, now: dt.datetime) -> Result:
         return _after_ring(replace(call, ring=ring), effects, outcome)
     if isinstance(event, BridgeRefused) and call.stage is Stage.TALKING:
         return call, (Hangup(call.contact),)  # then its ChannelDestroyed closes the call
-    return call, ()  # Started again, Bridged: nothing to do
+    return call, ()  # Started again, Bridged, PlaybackFinished: nothing to do
 
 
 def _started(call: ActionCall, nonce: str) -> Result:
@@ -173,13 +191,14 @@ def _after_ring(call: ActionCall, effects: tuple[Effect, ...], outcome: Outcome)
     hold: Effect = (PlayToAgent(winner.agent_id, (HOLD_MESSAGE,), f"{winner.id}-hold")
                     if winner.agent_id is not None
                     else Play(winner.id, (HOLD_MESSAGE,), f"{winner.id}-hold"))
-    return replace(call, stage=Stage.DIALLING), effects + (
+    return replace(call, stage=Stage.DIALLING, dial_pending=True), effects + (
         SetStatus(plan.action_call_id, "calling"), hold,
         CallContact(plan.action_call_id, call.contact, plan.ring.caller, plan.ring.training,
                     plan.ring.company_number, CONTACT_RING_SECONDS))
 
 
 def _dialled(call: ActionCall, event: ContactDialled | ContactRefused) -> Result:
+    pending, call = call.dial_pending, replace(call, dial_pending=False)
     if call.stage is Stage.DIALLING and isinstance(event, ContactDialled):
         return replace(call, stage=Stage.CALLING, attempt_id=event.attempt_id), ()
     if call.stage is Stage.TALKING and call.attempt_id is None and isinstance(
@@ -190,9 +209,23 @@ def _dialled(call: ActionCall, event: ContactDialled | ContactRefused) -> Result
         if isinstance(event, ContactRefused):
             return _over(call, (), "no_answer", "failed")
         return _over(call, (), "no_answer", None, call.cause)
-    if isinstance(event, ContactDialled) and call.stage is Stage.CLOSED:
-        return call, (Hangup(call.contact),)  # over meanwhile: never left ringing
+    if call.stage is Stage.CLOSED:
+        return _dialled_late(call, event, pending)
     return call, ()
+
+
+def _dialled_late(call: ActionCall, event: ContactDialled | ContactRefused,
+                  pending: bool) -> Result:
+    """The dial's answer once the call is over: its attempt is closed here (once)."""
+    close: tuple[Effect, ...] = ()
+    if pending and event.attempt_id is not None and call.finish is not None:
+        finish = call.finish
+        outcome = "failed" if isinstance(event, ContactRefused) else finish.outcome
+        close = (CloseAttempt(event.attempt_id, outcome, finish.cause),)
+        call = replace(call, attempt_id=event.attempt_id)
+    if isinstance(event, ContactDialled):
+        return call, (Hangup(call.contact),) + close  # over meanwhile: never left ringing
+    return call, close
 
 
 def _contact_answered(call: ActionCall, channel_id: str) -> Result:
@@ -235,7 +268,8 @@ def _over(call: ActionCall, effects: tuple[Effect, ...], status: str, outcome: s
         out.append(Hangup(call.contact))
     if call.stage is Stage.TALKING and winner is not None and winner.agent_id is None:
         out.append(DestroyBridge(f"inbound-{call.key}"))
-    if outcome is None and call.attempt_id is not None:
+    if outcome is None and (call.attempt_id is not None or call.dial_pending):
         outcome = outcome_for_unanswered(cause, rang_full_timeout=True)
-    out.append(Finish(call.plan.action_call_id, status, call.attempt_id, outcome, cause))
-    return replace(call, stage=Stage.CLOSED, ring=ring), tuple(out)
+    finish = Finish(call.plan.action_call_id, status, call.attempt_id, outcome, cause)
+    out.append(finish)
+    return replace(call, stage=Stage.CLOSED, ring=ring, finish=finish), tuple(out)

@@ -100,5 +100,11 @@ def finish_action_call(call_id: int, status: str, attempt_id: int | None,
                        outcome: str | None, now: dt.datetime, cause: int | None) -> None:
     set_action_status(call_id, status)
     if attempt_id is not None:
-        (Attempt.update(outcome=outcome, ended_at=now, hangup_cause=cause)
-         .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())
+        close_attempt(attempt_id, outcome, now, cause)
+
+
+def close_attempt(attempt_id: int, outcome: str | None, now: dt.datetime,
+                  cause: int | None) -> None:
+    """The contact's attempt ends (once: a closed one stays as it is)."""
+    (Attempt.update(outcome=outcome, ended_at=now, hangup_cause=cause)
+     .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())

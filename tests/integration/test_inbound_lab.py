@@ -116,6 +116,25 @@ async def test_all_decline_reaches_voicemail_and_the_recording_is_stored(dialer,
     assert "agent8" in legs(pbx.events, "ChannelDestroyed")  # declined, then voicemail
 
 
+async def test_a_message_ended_by_hash_is_stored_and_the_caller_hung_up(dialer, lab, caller):
+    account_id = await dialer.store.run(seed, ["agent8"], strategy="ordered", ring_seconds=10)
+    pbx = Recorder(dialer.ari)
+    caller_channel = await call_company(caller)
+    await wait_until(lambda: any(e["type"] == "RecordingStarted" for e in pbx.events), 30)
+    await caller.play(caller_channel, "sound:hello-world")
+    await asyncio.sleep(2)
+    await caller.send_dtmf(caller_channel, "#")  # the caller is done, and waits
+
+    def gone():
+        return any(e["type"] == "ChannelDestroyed" and e["channel"]["id"] == caller_channel
+                   for e in caller.recorder.events)
+    await wait_until(gone, 5)  # hung up by the dialer: the caller never hangs up here
+    [finished] = [e for e in pbx.events if e["type"] == "RecordingFinished"]
+    [vm] = await dialer.store.run(lambda: list(
+        Voicemail.select().where(Voicemail.account == account_id).dicts()))
+    assert vm["recording_name"] == finished["recording"]["name"] and vm["caller"] == CALLER
+
+
 async def test_a_number_no_account_has_is_hung_up_not_left_waiting(dialer, lab, caller):
     pbx = Recorder(dialer.ari)  # an empty database: no account has the number
     await call_company(caller)
