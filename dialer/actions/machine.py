@@ -16,7 +16,7 @@ DIALLING, ABANDONED  ContactRefused       CLOSED no_answer, outcome failed
 ABANDONED   ContactDialled                CLOSED no_answer (hang the contact up)
 CALLING     ContactAnswered               TALKING (status connected, bridge or connect agent)
 CALLING     LegGone contact or winner     CLOSED no_answer
-TALKING     ContactDialled (id unknown)   TALKING (the attempt's id)
+TALKING     the dial's answer, pending    TALKING (the attempt's id)
 TALKING     LegGone contact or winner     CLOSED completed, outcome human
 TALKING     BridgeRefused                 TALKING (hang the contact up)
 any         ContactAnswered elsewhere     - (hang that channel up)
@@ -94,7 +94,8 @@ class ContactDialled:
 
 @dataclass(frozen=True)
 class ContactRefused:
-    attempt_id: int | None
+    """The contact's channel could not be made: its attempt row exists all the same."""
+    attempt_id: int
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,7 @@ def _dialled(call: ActionCall, event: ContactDialled | ContactRefused) -> Result
     pending, call = call.dial_pending, replace(call, dial_pending=False)
     if call.stage is Stage.DIALLING and isinstance(event, ContactDialled):
         return replace(call, stage=Stage.CALLING, attempt_id=event.attempt_id), ()
-    if call.stage is Stage.TALKING and call.attempt_id is None and isinstance(
-            event, ContactDialled):  # the contact answered before the dial was confirmed
+    if call.stage is Stage.TALKING and pending:  # answered before the dial was confirmed
         return replace(call, attempt_id=event.attempt_id), ()
     if call.stage in (Stage.DIALLING, Stage.ABANDONED):
         call = replace(call, attempt_id=event.attempt_id)
@@ -218,7 +218,7 @@ def _dialled_late(call: ActionCall, event: ContactDialled | ContactRefused,
                   pending: bool) -> Result:
     """The dial's answer once the call is over: its attempt is closed here (once)."""
     close: tuple[Effect, ...] = ()
-    if pending and event.attempt_id is not None and call.finish is not None:
+    if pending and call.finish is not None:
         finish = call.finish
         outcome = "failed" if isinstance(event, ContactRefused) else finish.outcome
         close = (CloseAttempt(event.attempt_id, outcome, finish.cause),)

@@ -94,7 +94,7 @@ class ActionCallEvents(RuleBasedStateMachine):
         self.unconfirmed = None
         self.feed(m.ContactRefused(attempt) if refused else m.ContactDialled(attempt))
 
-    @rule(event=st.sampled_from([m.ContactRefused(None), inbound.Bridged(),
+    @rule(event=st.sampled_from([inbound.Bridged(),
                                  inbound.BridgeRefused(), inbound.PlaybackFinished("x-hold")]))
     def ari_answers(self, event: m.Event) -> None:
         self.feed(event)
