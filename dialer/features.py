@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # (StasisStart event, all the Stasis() arguments)
 StasisHandler = Callable[[dict, list[str]], Awaitable[None]]
+# A handler of one ARI event type (event dict).
+EventHandler = Callable[[dict], Awaitable[None]]
 # First step of a resync: (ARI, channels, bridges) -> how many stale things it removed.
 CleanUp = Callable[["AriClient", list[dict], list[dict]], Awaitable[int]]
 
@@ -97,6 +99,8 @@ class Feature:
     # On a resync, a tracked channel Asterisk no longer holds gets its ChannelDestroyed
     # replayed (False: the feature's own resync step deals with its lost channels).
     replays_missed_hangups: bool = True
+    # Handlers of other ARI event types (type -> handler), e.g. "PlaybackFinished".
+    events: Mapping[str, EventHandler] = field(default_factory=dict)
     # Removes what it left behind, before anything else looks at the PBX on a resync.
     clean_up: CleanUp | None = None
     # Takes stock of the PBX after the missed hang-ups are replayed.
@@ -131,6 +135,10 @@ class Features:
         for step in steps:
             handover = await step.run(ari, pbx, handover)
         return handover
+
+    def event_handlers(self) -> list[tuple[str, EventHandler]]:
+        """(ARI event type, handler) of every feature, in registration order."""
+        return [(etype, handler) for f in self.all for etype, handler in f.events.items()]
 
     def awaits_own_stasis(self, channel_id: str) -> bool:
         return any(f.awaits_own_stasis(channel_id) for f in self.all)

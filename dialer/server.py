@@ -68,9 +68,8 @@ class Dialer:
         self.ari.on("ChannelDestroyed", self.on_channel_destroyed)
         self.ari.on("ChannelHangupRequest", self.agents.on_hangup_request)
         self.ari.on("PlaybackFinished", self.calls.on_playback_finished)
-        self.ari.on("PlaybackFinished", self.inbound.on_playback_finished)
-        self.ari.on("ChannelDtmfReceived", self.inbound.on_dtmf)
-        self.ari.on("ChannelDtmfReceived", self.actions.on_dtmf)
+        for event_type, handler in self.features.event_handlers():
+            self.ari.on(event_type, handler)
 
     async def resync(self, ari: AriClient) -> None:
         """On every (re)connect: learn what Asterisk holds now, events may have been missed."""

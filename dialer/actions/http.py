@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..db import listing
 from ..web.common import DIALER, json_body, paged, path_id
 from . import store as actions
 
@@ -31,5 +30,5 @@ async def get_action_call(request: web.Request) -> web.Response:
 @routes.get("/api/accounts/{id}/action-calls")
 async def list_action_calls(request: web.Request) -> web.Response:
     """The account's action-plan calls, newest first; `?status=` to filter."""
-    return await paged(request, listing.list_action_calls, path_id(request),
+    return await paged(request, actions.list_action_calls, path_id(request),
                        status=request.query.get("status"))

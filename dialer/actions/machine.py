@@ -16,15 +16,22 @@ DIALLING, ABANDONED  ContactRefused       CLOSED no_answer, outcome failed
 ABANDONED   ContactDialled                CLOSED no_answer (hang the contact up)
 CALLING     ContactAnswered               TALKING (status connected, bridge or connect agent)
 CALLING     LegGone contact or winner     CLOSED no_answer
-TALKING     ContactDialled (id unknown)   TALKING (the attempt's id)
+TALKING     the dial's answer, pending    TALKING (the attempt's id)
 TALKING     LegGone contact or winner     CLOSED completed, outcome human
 TALKING     BridgeRefused                 TALKING (hang the contact up)
 any         ContactAnswered elsewhere     - (hang that channel up)
-CLOSED      ContactDialled                - (hang the contact up); anything else: -
+CLOSED      ContactDialled                - (hang the contact up; the dial was pending:
+                                          CloseAttempt, the outcome Finish had)
+CLOSED      ContactRefused                -; the dial was pending: CloseAttempt failed
+CLOSED      anything else                 -
 other stages: ring events "late", the rest -
 
 "late": a late answer is hung up, a late agent reservation released, the rest ignored.
 CLOSED always comes with one Finish (the action call's status and its attempt's outcome).
+`dial_pending`: CallContact made, its ContactDialled/ContactRefused not yet in. The contact
+can answer and hang up before then (TALKING to CLOSED): the attempt row opened by
+CallContact is closed by the CloseAttempt of the late answer, so every attempt closes once.
+A CLOSED call is over for the shell only once no dial is pending.
 """
 
 from __future__ import annotations
@@ -35,8 +42,9 @@ from dataclasses import dataclass, replace
 
 from ..agents.previews import ActionCallContact
 from ..inbound import legs
-from ..inbound.legs import Hangup, Outcome, Play, Ring, RingEffect, RingEvent
-from ..inbound.machine import Bridge, Bridged, BridgeRefused, ConnectAgent, DestroyBridge, FreeAgent, PlayToAgent
+from ..inbound.legs import Hangup, Outcome, Play, Ring, RingEffect
+from ..inbound.machine import (Bridge, BridgeRefused, ConnectAgent, DestroyBridge, FreeAgent,
+                               PlayToAgent, ShellEvent)
 from ..inbound.ringing import ActionPlan
 from ..outbound.decisions import outcome_for_unanswered
 
@@ -61,6 +69,8 @@ class ActionCall:
     ring: Ring | None = None
     attempt_id: int | None = None
     cause: int | None = None   # why the user or contact went while dialling
+    dial_pending: bool = False  # CallContact made, ContactDialled/ContactRefused not in yet
+    finish: Finish | None = None  # how it closed
 
     @property
     def key(self) -> str:
@@ -85,7 +95,8 @@ class ContactDialled:
 
 @dataclass(frozen=True)
 class ContactRefused:
-    attempt_id: int | None
+    """The contact's channel could not be made: its attempt row exists all the same."""
+    attempt_id: int
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ class ContactAnswered:
     channel_id: str
 
 
-Event = Started | RingEvent | ContactDialled | ContactRefused | ContactAnswered | Bridged | BridgeRefused
+Event = Started | ShellEvent | ContactDialled | ContactRefused | ContactAnswered
 
 
 # ---- effects (besides the legs' own) -------------------------------------------------------
@@ -123,8 +134,16 @@ class Finish:
     cause: int | None
 
 
+@dataclass(frozen=True)
+class CloseAttempt:
+    """The contact's attempt, confirmed only after the call closed, ends now."""
+    attempt_id: int
+    outcome: str | None
+    cause: int | None
+
+
 Effect = (RingEffect | SetStatus | PlayToAgent | CallContact | Bridge | ConnectAgent
-          | DestroyBridge | FreeAgent | Finish)
+          | DestroyBridge | FreeAgent | Finish | CloseAttempt)
 Result = tuple[ActionCall, tuple[Effect, ...]]
 
 
@@ -154,7 +173,7 @@ def transition(call: ActionCall, event: Event, now: dt.datetime) -> Result:
         return _after_ring(replace(call, ring=ring), effects, outcome)
     if isinstance(event, BridgeRefused) and call.stage is Stage.TALKING:
         return call, (Hangup(call.contact),)  # then its ChannelDestroyed closes the call
-    return call, ()  # Started again, Bridged: nothing to do
+    return call, ()  # Started again, Bridged, PlaybackFinished: nothing to do
 
 
 def _started(call: ActionCall, nonce: str) -> Result:
@@ -174,26 +193,40 @@ def _after_ring(call: ActionCall, effects: tuple[Effect, ...], outcome: Outcome)
     hold: Effect = (PlayToAgent(winner.agent_id, (HOLD_MESSAGE,), f"{winner.id}-hold")
                     if winner.agent_id is not None
                     else Play(winner.id, (HOLD_MESSAGE,), f"{winner.id}-hold"))
-    return replace(call, stage=Stage.DIALLING), effects + (
+    return replace(call, stage=Stage.DIALLING, dial_pending=True), effects + (
         SetStatus(plan.action_call_id, "calling"), hold,
         CallContact(plan.action_call_id, call.contact, plan.ring.caller, plan.ring.training,
                     plan.ring.company_number, CONTACT_RING_SECONDS))
 
 
 def _dialled(call: ActionCall, event: ContactDialled | ContactRefused) -> Result:
+    pending, call = call.dial_pending, replace(call, dial_pending=False)
     if call.stage is Stage.DIALLING and isinstance(event, ContactDialled):
         return replace(call, stage=Stage.CALLING, attempt_id=event.attempt_id), ()
-    if call.stage is Stage.TALKING and call.attempt_id is None and isinstance(
-            event, ContactDialled):  # the contact answered before the dial was confirmed
+    if call.stage is Stage.TALKING and pending:  # answered before the dial was confirmed
         return replace(call, attempt_id=event.attempt_id), ()
     if call.stage in (Stage.DIALLING, Stage.ABANDONED):
         call = replace(call, attempt_id=event.attempt_id)
         if isinstance(event, ContactRefused):
             return _over(call, (), "no_answer", "failed")
         return _over(call, (), "no_answer", None, call.cause)
-    if isinstance(event, ContactDialled) and call.stage is Stage.CLOSED:
-        return call, (Hangup(call.contact),)  # over meanwhile: never left ringing
+    if call.stage is Stage.CLOSED:
+        return _dialled_late(call, event, pending)
     return call, ()
+
+
+def _dialled_late(call: ActionCall, event: ContactDialled | ContactRefused,
+                  pending: bool) -> Result:
+    """The dial's answer once the call is over: its attempt is closed here (once)."""
+    close: tuple[Effect, ...] = ()
+    if pending and call.finish is not None:
+        finish = call.finish
+        outcome = "failed" if isinstance(event, ContactRefused) else finish.outcome
+        close = (CloseAttempt(event.attempt_id, outcome, finish.cause),)
+        call = replace(call, attempt_id=event.attempt_id)
+    if isinstance(event, ContactDialled):
+        return call, (Hangup(call.contact),) + close  # over meanwhile: never left ringing
+    return call, close
 
 
 def _contact_answered(call: ActionCall, channel_id: str) -> Result:
@@ -236,7 +269,8 @@ def _over(call: ActionCall, effects: tuple[Effect, ...], status: str, outcome: s
         out.append(Hangup(call.contact))
     if call.stage is Stage.TALKING and winner is not None and winner.agent_id is None:
         out.append(DestroyBridge(f"inbound-{call.key}"))
-    if outcome is None and call.attempt_id is not None:
+    if outcome is None and (call.attempt_id is not None or call.dial_pending):
         outcome = outcome_for_unanswered(cause, rang_full_timeout=True)
-    out.append(Finish(call.plan.action_call_id, status, call.attempt_id, outcome, cause))
-    return replace(call, stage=Stage.CLOSED, ring=ring), tuple(out)
+    finish = Finish(call.plan.action_call_id, status, call.attempt_id, outcome, cause)
+    out.append(finish)
+    return replace(call, stage=Stage.CLOSED, ring=ring, finish=finish), tuple(out)

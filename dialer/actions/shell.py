@@ -25,12 +25,13 @@ from . import store as actions_db
 log = logging.getLogger("dialer.actions")
 
 
-class ActionCalls(CallShell):
+class ActionCalls(CallShell[m.ActionCall, m.Event]):
+    """Action-plan calls, by key ("action-<id>")."""
+
     def __init__(self, ari: AriClient, store, agents: AgentSessions, *, app: str, trunk: str,
                  node: str, now: Callable[[], dt.datetime] = utc_now):
         super().__init__(ari, store, agents, app=app, trunk=trunk, now=now)
         self.node = node
-        self.calls: dict[str, m.ActionCall] = {}    # by key ("action-<id>")
 
     def feature(self) -> Feature:
         return Feature("actions", stasis={
@@ -40,13 +41,14 @@ class ActionCalls(CallShell):
                 event, args[1], m.ContactAnswered(event["channel"]["id"]))),
         }, channels=lambda: set(self.leg_owner),
             on_channel_destroyed=lambda event: self._leg_gone(
-                event["channel"]["id"], event.get("cause")))
+                event["channel"]["id"], event.get("cause")),
+            events={"ChannelDtmfReceived": self.on_dtmf})
 
-    def _transition(self, call: m.ActionCall, event: object) -> m.Result:
-        return m.transition(call, event, self.now())  # type: ignore[arg-type]
+    def _transition(self, call: m.ActionCall, event: m.Event) -> m.Result:
+        return m.transition(call, event, self.now())
 
     def _closed(self, call: m.ActionCall) -> bool:
-        return call.stage is m.Stage.CLOSED
+        return call.stage is m.Stage.CLOSED and not call.dial_pending
 
     async def tick(self, now: dt.datetime) -> None:
         """Start the action-plan calls whose time has come."""
@@ -55,7 +57,7 @@ class ActionCalls(CallShell):
             self.calls[call.key] = call
             await self.feed(call.key, m.Started(uuid.uuid4().hex[:12]))
 
-    async def on_answered(self, event: dict, key: str, answered: object) -> None:
+    async def on_answered(self, event: dict, key: str, answered: m.Event) -> None:
         if key not in self.calls:
             await self.ari.hangup(event["channel"]["id"])  # the call is over
             return
@@ -72,6 +74,9 @@ class ActionCalls(CallShell):
                                  effect.status, effect.attempt_id, effect.outcome, self.now(),
                                  effect.cause)
             log.info("action call %s: %s", effect.action_call_id, effect.status)
+        elif isinstance(effect, m.CloseAttempt):
+            await self.store.run(actions_db.close_attempt, effect.attempt_id, effect.outcome,
+                                 self.now(), effect.cause)
 
     async def _call_contact(self, key: str, effect: m.CallContact) -> None:
         self.leg_owner[effect.channel_id] = key

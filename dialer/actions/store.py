@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from ..db.database import is_postgres
+from ..db.listing import paged
 from ..db.models import Account, ActionCall, Attempt, Contact, ContactPhone, database_proxy
 from ..db.validation import FieldError, integer, transaction
 from ..inbound.ringing import ActionPlan, business_due
@@ -42,6 +43,18 @@ def action_call_dict(call: ActionCall) -> dict:
 
 def get_action_call(call_id: int) -> dict:
     return action_call_dict(ActionCall.get_by_id(call_id))
+
+
+def list_action_calls(account_id: int, limit: int, offset: int,
+                      status: str | None = None) -> dict:
+    """The account's action calls, newest first."""
+    Account.get_by_id(account_id)
+    query = ActionCall.select().where(ActionCall.account == account_id)
+    if status:
+        if status not in ActionCall.status.values:
+            raise FieldError("status", f"one of {', '.join(ActionCall.status.values)}")
+        query = query.where(ActionCall.status == status)
+    return paged(query.order_by(ActionCall.id.desc()), limit, offset, action_call_dict)
 
 
 def due_action_calls(now: dt.datetime, node: str) -> list[ActionPlan]:
@@ -87,5 +100,11 @@ def finish_action_call(call_id: int, status: str, attempt_id: int | None,
                        outcome: str | None, now: dt.datetime, cause: int | None) -> None:
     set_action_status(call_id, status)
     if attempt_id is not None:
-        (Attempt.update(outcome=outcome, ended_at=now, hangup_cause=cause)
-         .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())
+        close_attempt(attempt_id, outcome, now, cause)
+
+
+def close_attempt(attempt_id: int, outcome: str | None, now: dt.datetime,
+                  cause: int | None) -> None:
+    """The contact's attempt ends (once: a closed one stays as it is)."""
+    (Attempt.update(outcome=outcome, ended_at=now, hangup_cause=cause)
+     .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())

@@ -87,6 +87,7 @@ _NEEDS = {  # what ARI's event models require, for the events an application rea
     "ChannelHangupRequest": ("channel",), "ChannelEnteredBridge": ("channel", "bridge"),
     "ChannelLeftBridge": ("channel", "bridge"), "BridgeDestroyed": ("bridge",),
     "PlaybackStarted": ("playback",), "PlaybackFinished": ("playback",), "Dial": ("peer",),
+    "RecordingFinished": ("recording",), "RecordingFailed": ("recording",),
 }
 
 
@@ -112,6 +113,10 @@ def shape_problem(event: Event) -> str | None:
                         return f"channel.{key} is not an object"
             if name == "playback" and not isinstance(obj.get("target_uri", ""), str):
                 return "playback.target_uri is not a string"
+    if "recording" in event and not (isinstance(event["recording"], dict)
+                                     and isinstance(event["recording"].get("name"), str)
+                                     and isinstance(event["recording"].get("target_uri", ""), str)):
+        return "recording without a string name"
     if "args" in event and not (isinstance(event["args"], list)
                                 and all(isinstance(a, str) for a in event["args"])):
         return "args is not a list of strings"

@@ -15,12 +15,10 @@ from typing import Any, Callable, Iterable
 import peewee as pw
 
 from .contacts import filter_dict
-from ..actions.store import action_call_dict
-from ..inbound.store import ring_group_dict
-from .models import (Account, ActionCall, Agent, AgentGroup, AgentGroupMember, Attempt,
+from .models import (Account, Agent, AgentGroup, AgentGroupMember, Attempt,
                      CallerIdNumber, Campaign, CampaignContact, CampaignSuppression, Contact,
-                     ContactList, ContactPhone, Filter, RingGroup, Rule,
-                     ServicePlan, SuppressionList, User, Voicemail)
+                     ContactList, ContactPhone, Filter, Rule,
+                     ServicePlan, SuppressionList, User)
 from .suppression import list_dicts
 from .plans import plan_dict
 from .queries import Visible, campaign_scope
@@ -311,37 +309,10 @@ def get_agent(agent_id: int) -> dict:
     return agent_dict(a, _agent_groups([a.id])[a.id])
 
 
-# ---- voicemails ----------------------------------------------------------------------
-def voicemail_recording(account_id: int, voicemail_id: int) -> str | None:
-    """None when the account has no such voicemail."""
-    vm = Voicemail.get_or_none((Voicemail.id == voicemail_id)
-                               & (Voicemail.account == account_id))
-    return vm.recording_name if vm is not None else None
-
-
-# ---- suppression, inbound --------------------------------------------------------
+# ---- suppression --------------------------------------------------------
 def list_campaign_suppression_lists(campaign_id: int, limit: int, offset: int) -> dict:
     """The suppression lists attached to the campaign."""
     Campaign.get_by_id(campaign_id)
     query = (SuppressionList.select().join(CampaignSuppression)
              .where(CampaignSuppression.campaign == campaign_id).order_by(SuppressionList.id))
     return paged(query, limit, offset, rows=list_dicts)
-
-
-def get_ring_group(account_id: int) -> dict | None:
-    """None when the account has no ring group yet."""
-    Account.get_by_id(account_id)
-    group = RingGroup.select().where(RingGroup.account == account_id).first()
-    return ring_group_dict(group) if group is not None else None
-
-
-def list_action_calls(account_id: int, limit: int, offset: int,
-                      status: str | None = None) -> dict:
-    """Newest first."""
-    Account.get_by_id(account_id)
-    query = ActionCall.select().where(ActionCall.account == account_id)
-    if status:
-        if status not in ActionCall.status.values:
-            raise FieldError("status", f"one of {', '.join(ActionCall.status.values)}")
-        query = query.where(ActionCall.status == status)
-    return paged(query.order_by(ActionCall.id.desc()), limit, offset, action_call_dict)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..db import listing
 from ..db.validation import NotFoundError
 from ..web.common import DIALER, json_body, page, path_id, run as _run
 from ..web.recordings import stream_recording
@@ -47,7 +46,7 @@ async def voicemails(request: web.Request) -> web.Response:
 async def get_voicemail_recording(request: web.Request) -> web.StreamResponse:
     """A voicemail's audio, as Asterisk stored it; 404 with field "recording" when
     Asterisk no longer has the file."""
-    name = await _run(request, listing.voicemail_recording, path_id(request),
+    name = await _run(request, inbound.voicemail_recording, path_id(request),
                       path_id(request, "voicemail_id"))
     if name is None:
         raise NotFoundError("voicemail_id", "no such voicemail in this account")
@@ -58,7 +57,7 @@ async def get_voicemail_recording(request: web.Request) -> web.StreamResponse:
 async def get_ring_group(request: web.Request) -> web.Response:
     """The company number's call options and its members in ring order; 404 with field
     "ring_group" until one is set (PUT)."""
-    group = await _run(request, listing.get_ring_group, path_id(request))
+    group = await _run(request, inbound.get_ring_group, path_id(request))
     if group is None:
         raise NotFoundError("ring_group", "the account has no ring group yet")
     return web.json_response(group)

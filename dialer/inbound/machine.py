@@ -19,6 +19,8 @@ BRIDGING    LegGone winner                ENDING (destroy the bridge, hang the c
 CONNECTED   LegGone winner                ENDING (destroy the bridge, hang the caller up)
 VOICEMAIL   PlaybackFinished prompt       RECORDING (record)
 RECORDING   RecordRefused                 ENDING (hang the caller up)
+RECORDING   RecordingFinished (its name)  ENDING (store the voicemail, hang the caller up)
+RECORDING   RecordingFailed (its name)    ENDING (hang the caller up)
 any but CLOSED  CallerGone                CLOSED (live legs hung up, the winner hung up or
                                           freed, the bridge destroyed, a recording stored)
 NEW         anything else                 - ; other stages: ring events "late", the rest -
@@ -97,11 +99,25 @@ class RecordRefused:
 
 
 @dataclass(frozen=True)
+class RecordingFinished:
+    """The recording stopped: its time limit, silence, `#`, or the caller hanging up."""
+    name: str
+
+
+@dataclass(frozen=True)
+class RecordingFailed:
+    name: str
+
+
+@dataclass(frozen=True)
 class CallerGone:
     pass
 
 
-Event = Arrived | RingEvent | PlaybackFinished | Bridged | BridgeRefused | RecordRefused | CallerGone
+# What the shell shared with action-plan calls (dialer.inbound.shell.CallShell) feeds both.
+ShellEvent = RingEvent | PlaybackFinished | Bridged | BridgeRefused
+Event = (Arrived | ShellEvent | RecordRefused | RecordingFinished | RecordingFailed
+         | CallerGone)
 
 
 # ---- effects (besides the legs' own) -------------------------------------------------------
@@ -202,8 +218,8 @@ def transition(call: Call, event: Event, now: dt.datetime) -> Result:
         if winner is not None and winner.agent_id is not None:
             return _voicemail(call, (FreeAgent(winner.agent_id, None),))  # the agent left
         return _ending(call, (Hangup(_ring(call).winner or ""), DestroyBridge(call.bridge_id)))
-    if isinstance(event, RecordRefused) and call.stage is Stage.RECORDING:
-        return _ending(replace(call, recording=None), ())
+    if call.stage is Stage.RECORDING:
+        return _recording(call, event)
     return call, ()  # Arrived again, Bridged or refusals out of their stage: late
 
 
@@ -289,6 +305,20 @@ def _played(call: Call, playback_id: str) -> Result:
     return call, ()
 
 
+def _recording(call: Call, event: Event) -> Result:
+    if isinstance(event, RecordRefused) or (
+            isinstance(event, RecordingFailed) and event.name == call.recording):
+        return _ending(replace(call, recording=None), ())
+    if isinstance(event, RecordingFinished) and event.name == call.recording:
+        return _ending(replace(call, recording=None), (_store(call, event.name),))
+    return call, ()  # another recording's end, Bridged: late
+
+
+def _store(call: Call, recording: str) -> StoreVoicemail:
+    plan = _ring(call).plan
+    return StoreVoicemail(plan.account_id, plan.contact_id, plan.caller, recording)
+
+
 def _voicemail(call: Call, effects: tuple[Effect, ...]) -> Result:
     return replace(call, stage=Stage.VOICEMAIL), effects + (
         Hold(call.caller, False), Play(call.caller, VOICEMAIL_PROMPT, f"{call.caller}-vm"))
@@ -313,6 +343,5 @@ def _caller_gone(call: Call) -> Result:
             if stage in _BRIDGED:
                 out.append(DestroyBridge(call.bridge_id))
     if call.recording is not None and stage is Stage.RECORDING:
-        plan = ring.plan
-        out.append(StoreVoicemail(plan.account_id, plan.contact_id, plan.caller, call.recording))
+        out.append(_store(call, call.recording))
     return replace(closed, ring=ring), tuple(out)

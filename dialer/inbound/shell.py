@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
-from typing import Any, Callable
+from typing import Callable, Generic, TypeVar
 
 from ..agents.shell import AgentSessions
 from ..ari import AriClient, AriError
@@ -24,8 +24,11 @@ from . import store as inbound_db
 
 log = logging.getLogger("dialer.inbound")
 
+CallT = TypeVar("CallT")
+EventT = TypeVar("EventT")  # the machine's events, m.ShellEvent among them
 
-class CallShell:
+
+class CallShell(Generic[CallT, EventT]):
     """What the shells of the inbound and action-plan calls share: one machine state per
     call key, each event fed to its `transition` in turn, then the effects carried out in
     order (the ring legs' effects and the bridge and agent effects both machines emit here,
@@ -35,21 +38,22 @@ class CallShell:
                  now: Callable[[], dt.datetime]):
         self.ari, self.store, self.agents, self.now = ari, store, agents, now
         self.app, self.trunk = app, trunk
-        self.calls: dict[str, Any] = {}             # the machines' states, by call key
+        self.calls: dict[str, CallT] = {}           # the machines' states, by call key
         self.leg_owner: dict[str, str] = {}         # leg channel id -> call key
         self.waits: dict[str, asyncio.Task] = {}    # key -> waiting for a logged-in agent
         self.timers: set[asyncio.Task] = set()
 
-    def _transition(self, call: Any, event: object) -> tuple[Any, tuple[object, ...]]:
+    def _transition(self, call: CallT, event: EventT | m.ShellEvent
+                    ) -> tuple[CallT, tuple[object, ...]]:
         raise NotImplementedError
 
-    def _closed(self, call: Any) -> bool:
+    def _closed(self, call: CallT) -> bool:
         raise NotImplementedError
 
     async def _run_own(self, key: str, effect: object) -> None:
         raise NotImplementedError
 
-    async def feed(self, key: str, event: object) -> None:
+    async def feed(self, key: str, event: EventT | m.ShellEvent) -> None:
         """One event for the call `key`: its transition, then the effects in order."""
         if isinstance(event, legs.LegGone):
             self.leg_owner.pop(event.leg_id, None)
@@ -164,7 +168,7 @@ class CallShell:
         await self.feed(key, legs.NoAgent(effect.step) if agent_id is None
                         else legs.AgentReserved(effect.step, agent_id))
 
-    def _later(self, seconds: float, key: str, event: object) -> None:
+    def _later(self, seconds: float, key: str, event: EventT | m.ShellEvent) -> None:
         async def fire() -> None:
             await asyncio.sleep(seconds)
             await self.feed(key, event)
@@ -173,25 +177,29 @@ class CallShell:
         task.add_done_callback(self.timers.discard)
 
 
-class InboundCalls(CallShell):
+class InboundCalls(CallShell[m.Call, m.Event]):
     def __init__(self, ari: AriClient, store, agents: AgentSessions, *, app: str, trunk: str,
                  now: Callable[[], dt.datetime] = utc_now):
         super().__init__(ari, store, agents, app=app, trunk=trunk, now=now)
-        self.calls: dict[str, m.Call] = {}          # by caller channel id
 
     def feature(self) -> Feature:
         return Feature("inbound", stasis={
             "inbound": StasisRoute(lambda event, args: self.on_call(event, args[1])),
             "ringleg": StasisRoute(lambda event, args: self.on_leg_answered(event, args[1])),
         }, channels=self.channels, on_channel_destroyed=lambda event: self.on_channel_destroyed(
-            event["channel"]["id"], event.get("cause")))
+            event["channel"]["id"], event.get("cause")), events={
+            "PlaybackFinished": self.on_playback_finished,
+            "ChannelDtmfReceived": self.on_dtmf,
+            "RecordingFinished": self.on_recording_ended,
+            "RecordingFailed": self.on_recording_ended,
+        })
 
     def channels(self) -> set[str]:
         """The Asterisk channels in our hands: callers and their users' legs."""
         return set(self.calls) | set(self.leg_owner)
 
-    def _transition(self, call: m.Call, event: object) -> m.Result:
-        return m.transition(call, event, self.now())  # type: ignore[arg-type]
+    def _transition(self, call: m.Call, event: m.Event) -> m.Result:
+        return m.transition(call, event, self.now())
 
     def _closed(self, call: m.Call) -> bool:
         return call.stage is m.Stage.CLOSED
@@ -220,6 +228,15 @@ class InboundCalls(CallShell):
         key = self.leg_owner.get(channel, channel)
         if key in self.calls:
             await self.feed(key, m.PlaybackFinished(playback_id))
+
+    async def on_recording_ended(self, event: dict) -> None:
+        """The voicemail's recording stopped (RecordingFinished) or broke (RecordingFailed)."""
+        recording = event["recording"]
+        caller = recording.get("target_uri", "").removeprefix("channel:")
+        if caller in self.calls:
+            ended = (m.RecordingFinished if event["type"] == "RecordingFinished"
+                     else m.RecordingFailed)
+            await self.feed(caller, ended(recording["name"]))
 
     async def on_channel_destroyed(self, channel_id: str, cause: int | None = None) -> bool:
         if channel_id in self.calls:

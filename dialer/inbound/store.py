@@ -80,6 +80,13 @@ def list_voicemails(account_id: int) -> list[dict]:
             .order_by(Voicemail.id)]
 
 
+def voicemail_recording(account_id: int, voicemail_id: int) -> str | None:
+    """The voicemail's recording name; None when the account has no such voicemail."""
+    vm = Voicemail.get_or_none((Voicemail.id == voicemail_id)
+                               & (Voicemail.account == account_id))
+    return vm.recording_name if vm is not None else None
+
+
 @transaction
 def set_ring_group(account_id: int, /, **values: Any) -> dict:
     """Create or change the account's ring group (one per company number)."""
@@ -131,6 +138,13 @@ def ring_group_dict(group: RingGroup) -> dict:
     body["members"] = [{"user_id": m.user_id, "active": m.active, "position": m.position}
                        for m in group.members.order_by(RingGroupMember.position)]
     return body
+
+
+def get_ring_group(account_id: int) -> dict | None:
+    """None when the account has no ring group yet."""
+    Account.get_by_id(account_id)
+    group = RingGroup.select().where(RingGroup.account == account_id).first()
+    return ring_group_dict(group) if group is not None else None
 
 
 

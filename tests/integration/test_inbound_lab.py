@@ -97,23 +97,45 @@ async def test_simultaneous_first_acceptor_wins_others_stop_within_a_second(
     await caller.hangup(caller_channel)
 
 
-async def test_all_decline_reaches_voicemail_and_the_recording_is_stored(dialer, lab, caller):
+async def leave_message(dialer, caller) -> tuple[int, Recorder, str]:
+    """agent8 declines, so the caller reaches voicemail and speaks for 2 s: (account id,
+    the PBX's events, the caller's channel)."""
     account_id = await dialer.store.run(seed, ["agent8"], strategy="ordered", ring_seconds=10)
     pbx = Recorder(dialer.ari)
     caller_channel = await call_company(caller)
     await wait_until(lambda: any(e["type"] == "RecordingStarted" for e in pbx.events), 30)
     await caller.play(caller_channel, "sound:hello-world")
     await asyncio.sleep(2)
+    return account_id, pbx, caller_channel
+
+
+def voicemails(account_id: int) -> list[dict]:
+    return list(Voicemail.select().where(Voicemail.account == account_id).dicts())
+
+
+async def test_all_decline_reaches_voicemail_and_the_recording_is_stored(dialer, lab, caller):
+    account_id, pbx, caller_channel = await leave_message(dialer, caller)
     await caller.hangup(caller_channel)
 
-    def stored():
-        return list(Voicemail.select().where(Voicemail.account == account_id).dicts())
-    await wait_until(lambda: dialer.store.run(stored), 10)
-    [vm] = await dialer.store.run(stored)
+    await wait_until(lambda: dialer.store.run(voicemails, account_id), 10)
+    [vm] = await dialer.store.run(voicemails, account_id)
     assert vm["caller"] == CALLER and vm["contact"] is not None
     recording = await dialer.ari.request("GET", f"/recordings/stored/{vm['recording_name']}")
     assert recording["name"] == vm["recording_name"]
     assert "agent8" in legs(pbx.events, "ChannelDestroyed")  # declined, then voicemail
+
+
+async def test_a_message_ended_by_hash_is_stored_and_the_caller_hung_up(dialer, lab, caller):
+    account_id, pbx, caller_channel = await leave_message(dialer, caller)
+    await caller.send_dtmf(caller_channel, "#")  # the caller is done, and waits
+
+    def gone():
+        return any(e["type"] == "ChannelDestroyed" and e["channel"]["id"] == caller_channel
+                   for e in caller.recorder.events)
+    await wait_until(gone, 5)  # hung up by the dialer: the caller never hangs up here
+    [finished] = [e for e in pbx.events if e["type"] == "RecordingFinished"]
+    [vm] = await dialer.store.run(voicemails, account_id)
+    assert vm["recording_name"] == finished["recording"]["name"] and vm["caller"] == CALLER
 
 
 async def test_a_number_no_account_has_is_hung_up_not_left_waiting(dialer, lab, caller):

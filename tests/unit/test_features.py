@@ -102,3 +102,13 @@ async def test_resync_steps_run_by_phase_each_handed_what_the_earlier_did():
     assert ran[0][1] == ResyncHandover()
     assert ran[1][1].taken_back == {7: ["call"]} and ran[1][1].agent_legs == ("leg",)
     assert ran[2][1].hung_up == {"stray"} == last.hung_up
+
+
+def test_event_handlers_come_in_registration_order():
+    async def one(event: dict) -> None: ...
+    async def two(event: dict) -> None: ...
+    features = Features([Feature("a", events={"PlaybackFinished": one}),
+                         Feature("b", events={"RecordingFinished": two,
+                                              "PlaybackFinished": two})])
+    assert features.event_handlers() == [("PlaybackFinished", one), ("RecordingFinished", two),
+                                         ("PlaybackFinished", two)]

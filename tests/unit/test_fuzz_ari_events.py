@@ -26,7 +26,7 @@ from tests.served import Served
 TYPES = ["StasisStart", "StasisEnd", "ChannelStateChange", "ChannelDestroyed",
          "PlaybackFinished", "PlaybackStarted", "ChannelDtmfReceived", "ChannelHangupRequest",
          "ChannelEnteredBridge", "BridgeDestroyed", "Dial", "DeviceStateChanged",
-         "RecordingFinished", "ApplicationReplaced", "NoSuchEvent"]
+         "RecordingFinished", "RecordingFailed", "ApplicationReplaced", "NoSuchEvent"]
 PREFIXES = ["amd", "agent", "inbound", "ringleg", "actioncontact", "", "nope"]
 
 json_values = st.recursive(

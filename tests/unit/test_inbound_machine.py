@@ -37,9 +37,11 @@ class InboundCallEvents(RuleBasedStateMachine):
         self.connected = 0           # customers in the agent's bridge
         self.bridges: set[str] = set()
         self.caller_gone = False
+        self.recordings: list[str] = []  # Record effects
+        self.stored: list[str] = []      # StoreVoicemail effects
 
-    def feed(self, event: object) -> None:
-        self.call, effects = m.transition(self.call, event, NOW)  # type: ignore[arg-type]
+    def feed(self, event: m.Event) -> None:
+        self.call, effects = m.transition(self.call, event, NOW)
         assert isinstance(self.call.stage, m.Stage)
         for effect in effects:
             if isinstance(effect, legs.Originate):
@@ -56,6 +58,10 @@ class InboundCallEvents(RuleBasedStateMachine):
                 self.bridges.add(effect.bridge_id)
             elif isinstance(effect, m.DestroyBridge):
                 self.bridges.discard(effect.bridge_id)
+            elif isinstance(effect, m.Record):
+                self.recordings.append(effect.name)
+            elif isinstance(effect, m.StoreVoicemail):
+                self.stored.append(effect.recording)
         if isinstance(event, legs.AgentReserved):
             self.reserved += 1
 
@@ -105,8 +111,13 @@ class InboundCallEvents(RuleBasedStateMachine):
         self.feed(m.PlaybackFinished(data.draw(st.sampled_from(ids))))
 
     @rule(event=st.sampled_from([m.Bridged(), m.BridgeRefused(), m.RecordRefused()]))
-    def ari_answers(self, event: object) -> None:
+    def ari_answers(self, event: m.Event) -> None:
         self.feed(event)
+
+    @rule(finished=st.booleans(), ours=st.booleans())
+    def recording_ends(self, finished: bool, ours: bool) -> None:  # limit, silence, `#`
+        name = self.recordings[-1] if ours and self.recordings else "voicemail-other"
+        self.feed(m.RecordingFinished(name) if finished else m.RecordingFailed(name))
 
     @rule()
     def caller_hangs_up(self) -> None:
@@ -116,6 +127,10 @@ class InboundCallEvents(RuleBasedStateMachine):
     @invariant()
     def an_agent_never_holds_two_callers(self) -> None:
         assert 0 <= self.connected <= 1 and 0 <= self.reserved <= 1
+
+    @invariant()
+    def a_voicemail_is_stored_once_and_only_if_recorded(self) -> None:
+        assert len(self.stored) <= 1 and set(self.stored) <= set(self.recordings)
 
     @invariant()
     def ending_has_hung_the_caller_up(self) -> None:
@@ -141,14 +156,16 @@ class InboundCallEvents(RuleBasedStateMachine):
             for leg in sorted(self.originated):
                 self.feed(m.PlaybackFinished(f"{leg}-whisper"))
             self.feed(m.Bridged())
+            if self.call.recording is not None:
+                self.feed(m.RecordingFinished(self.call.recording))
 
     def teardown(self) -> None:
         if self.call.stage is m.Stage.NEW:
             self.feed(m.Arrived(plan(), "n1"))
         if not self.caller_gone:
             self.drain()
-            # the caller is never left hanging: talking, leaving a message, or hung up
-            assert self.call.stage in (m.Stage.CONNECTED, m.Stage.RECORDING, m.Stage.ENDING,
+            # the caller is never left hanging: talking, or hung up (once the message ends)
+            assert self.call.stage in (m.Stage.CONNECTED, m.Stage.ENDING,
                                        m.Stage.CLOSED), self.call.stage
         self.feed(m.CallerGone())
         assert self.call.stage is m.Stage.CLOSED
@@ -167,3 +184,35 @@ TestInboundCallEvents.settings = settings(max_examples=400, stateful_step_count=
 def test_the_docstring_table_names_every_stage():
     table = m.__doc__ or ""
     assert all(stage.name in table for stage in m.Stage)
+
+
+def _recording() -> m.Call:
+    """A call whose caller leaves a message (nobody took it)."""
+    call, _ = m.transition(m.Call(CALLER), m.Arrived(plan(), "n1"), NOW)
+    for step in range(3):
+        for leg in call.ring.legs if call.ring else ():
+            call, _ = m.transition(call, legs.LegGone(leg.id), NOW)
+        call, _ = m.transition(call, legs.Sessions(step, frozenset()), NOW)
+    call, effects = m.transition(call, m.PlaybackFinished(f"{CALLER}-vm"), NOW)
+    assert call.stage is m.Stage.RECORDING, call.stage
+    assert effects == (m.Record(CALLER, f"voicemail-1-{CALLER}", m.VOICEMAIL_MAX_SECONDS),)
+    return call
+
+
+def test_the_end_of_the_message_stores_it_and_hangs_the_caller_up():
+    call, effects = m.transition(_recording(), m.RecordingFinished(f"voicemail-1-{CALLER}"), NOW)
+    assert call.stage is m.Stage.ENDING
+    assert effects == (m.StoreVoicemail(1, 3, "+13125550777", f"voicemail-1-{CALLER}"),
+                       legs.Hangup(CALLER))
+    call, effects = m.transition(call, m.CallerGone(), NOW)  # stored once, not again
+    assert call.stage is m.Stage.CLOSED and effects == ()
+
+
+def test_a_failed_recording_hangs_up_and_stores_nothing():
+    call, effects = m.transition(_recording(), m.RecordingFailed(f"voicemail-1-{CALLER}"), NOW)
+    assert call.stage is m.Stage.ENDING and effects == (legs.Hangup(CALLER),)
+
+
+def test_another_recordings_end_is_ignored():
+    call = _recording()
+    assert m.transition(call, m.RecordingFinished("voicemail-1-other"), NOW) == (call, ())
