@@ -483,3 +483,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
     RingGroup, RingGroupMember, ActionCall, Voicemail,
 )
+from ..compliance.models import DNC_MODELS  # noqa: E402 - they build on the models above
+MODELS += DNC_MODELS
