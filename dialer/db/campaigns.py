@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..compliance.store import contact_reasons
 from ..outbound.eligibility import check
 from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.store import attempts_since, campaign_settings, _contact_state
@@ -50,6 +51,8 @@ def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
                     suppressed_devices=settings.suppressed_devices,
                     suppressed_client_ids=settings.suppressed_client_ids)
     reasons = [{"code": r.code, "message": r.message} for r in verdict.reasons]
+    reasons += [{"code": code, "message": message}
+                for code, message in contact_reasons(campaign_id, contact_id, now.date())]
     if settings.status != "running":
         reasons.insert(0, {"code": "campaign_not_running",
                            "message": f"campaign is {settings.status}"})

@@ -17,14 +17,14 @@ from ..core.phones import region_of
 from .model import DialingSettings
 from .rules import Decision, RuleSpec
 from ..db.models import (Account, ActionCall, Agent, Attempt, Campaign, CampaignContact,
-                         CampaignSuppression, CallerIdNumber, Contact, ContactPhone, Followup,
-                         Rule, ServicePlan, SuppressionEntry, SuppressionList)
+                         CallerIdNumber, Contact, ContactPhone, Followup, Rule, ServicePlan)
 from ..db.database import is_postgres
 from ..db.models import database_proxy
 from ..db.campaign_admin import amd_overrides
 from .amd import amd_arguments
 from .records import CallEnd, recovered_outcome
 from ..db.queries import claim_contacts
+from ..compliance.store import screen_claim
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
 
@@ -63,22 +63,11 @@ def campaign_settings(campaign_id: int) -> DialingSettings:
                                daily_start=c.daily_start, daily_stop=c.daily_stop,
                                timezone=c.timezone, max_attempts=c.max_attempts,
                                home_region=home),
-        suppressed_devices=frozenset(_suppressed(c.id, "device")),
-        suppressed_client_ids=frozenset(_suppressed(c.id, "client_id")),
         abandon_target=c.abandon_target_percent / 100,
         abandon_window=(dt.timedelta(hours=24) if c.abandon_window == "24h"
                         else dt.timedelta(days=30)),
         max_lines_per_agent=c.max_lines_per_agent,
     )
-
-
-def _suppressed(campaign_id: int, kind: str) -> list[str]:
-    return [v for (v,) in (SuppressionEntry.select(SuppressionEntry.value)
-                           .join(SuppressionList)
-                           .join(CampaignSuppression,
-                                 on=(CampaignSuppression.suppression_list == SuppressionList.id))
-                           .where((CampaignSuppression.campaign == campaign_id)
-                                  & (SuppressionList.kind == kind)).tuples())]
 
 
 def running_campaign_ids() -> list[int]:
@@ -120,7 +109,7 @@ def _contact_state(cc: CampaignContact) -> ContactState:
 
 def claim_due(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[dict]:
     """Claim due contacts for dialling; each with what eligibility needs."""
-    ids = claim_contacts(campaign_id, node, limit, now)
+    ids = screen_claim(campaign_id, now, lambda: claim_contacts(campaign_id, node, limit, now))
     rows = (CampaignContact.select(CampaignContact, Contact).join(Contact)
             .where(CampaignContact.id.in_(ids)))
     by_id = {cc.id: cc for cc in rows}

@@ -1,0 +1,134 @@
+"""Do-not-call at claim time: one indexed query for a batch of numbers, nothing in memory.
+
+The lists that apply to a campaign: every system list, its account's lists, its own lists
+(`DncList`), and the suppression lists attached to it (dialer.db.suppression). Each claim
+looks up only the numbers it claimed, on the (list, number) and (list, value) indexes, so
+a list of 20 million numbers costs a claim as much as a list of ten, and a number added to
+a list (a "do not call" disposition) is seen by every node at its next claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Iterable
+
+import peewee as pw
+
+from ..db.models import (Campaign, CampaignContact, CampaignSuppression, Contact, ContactPhone,
+                         SuppressionEntry, SuppressionList)
+from .decisions import Hit, ListAge, hit_reason, stale_reason
+from .models import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting, DncList, DncNumber
+from .parsers import digits_e164, e164_digits
+
+
+def applying_lists(campaign_id: int, account_id: int) -> pw.Expression:
+    """The condition on DncList selecting the lists that apply to the campaign."""
+    return ((DncList.scope == "system")
+            | ((DncList.scope == "account") & (DncList.account == account_id))
+            | ((DncList.scope == "campaign") & (DncList.campaign == campaign_id)))
+
+
+def _account_of(campaign_id: int) -> int:
+    return Campaign.select(Campaign.account).where(Campaign.id == campaign_id).scalar()
+
+
+def max_age_days(campaign_id: int) -> int:
+    days = (DncCampaignSetting.select(DncCampaignSetting.max_age_days)
+            .where(DncCampaignSetting.campaign == campaign_id).scalar())
+    return DEFAULT_MAX_AGE_DAYS if days is None else days
+
+
+def why_not_dialling(campaign_id: int, today: dt.date) -> str | None:
+    """Why the campaign may not dial at all today (a stale registry list), or None."""
+    ages = tuple(ListAge(i, name, as_of) for i, name, as_of in DncList.select(
+        DncList.id, DncList.name, DncList.as_of).where(
+        applying_lists(campaign_id, _account_of(campaign_id)) & DncList.registry)
+        .order_by(DncList.id).tuples())
+    return stale_reason(ages, max_age_days(campaign_id), today)
+
+
+def listed(campaign_id: int, phones: Iterable[str],
+           client_ids: Iterable[str] = ()) -> dict[str, Hit]:
+    """The numbers (E.164) and client ids on a list applying to the campaign: at most two
+    indexed queries for the lists, one for the suppression lists' entries."""
+    phones = sorted({p for p in phones if p and p.startswith("+") and p[1:].isdigit()})
+    clients = sorted({c for c in client_ids if c})
+    hits: dict[str, Hit] = {}
+    if phones:
+        for number, name, as_of in (DncNumber.select(DncNumber.number, DncList.name,
+                                                     DncList.as_of).join(DncList)
+                                    .where(applying_lists(campaign_id, _account_of(campaign_id))
+                                           & DncNumber.number.in_([e164_digits(p)
+                                                                   for p in phones]))
+                                    .order_by(DncList.id).tuples()):
+            hits.setdefault(digits_e164(number), Hit(digits_e164(number), name, as_of))
+    if phones or clients:
+        for value, name, kind in (SuppressionEntry.select(SuppressionEntry.value,
+                                                          SuppressionList.name,
+                                                          SuppressionList.kind)
+                            .join(SuppressionList)
+                            .join(CampaignSuppression, on=(CampaignSuppression.suppression_list
+                                                           == SuppressionList.id))
+                            .where((CampaignSuppression.campaign == campaign_id)
+                                   & (((SuppressionList.kind == "device")
+                                        & SuppressionEntry.value.in_(phones))
+                                       | ((SuppressionList.kind == "client_id")
+                                          & SuppressionEntry.value.in_(clients))))
+                            .order_by(SuppressionList.name).tuples()):
+            hits.setdefault(value, Hit(value, name, None, client_id=kind == "client_id"))
+    return hits
+
+
+def _first_phones(contact_ids: list[int]) -> dict[int, str]:
+    """Each contact's dialled number: its first phone (as outbound.store reads it)."""
+    first: dict[int, str] = {}
+    for contact_id, number in (ContactPhone.select(ContactPhone.contact, ContactPhone.number)
+                               .where(ContactPhone.contact.in_(contact_ids))
+                               .order_by(ContactPhone.position, ContactPhone.id).tuples()):
+        first.setdefault(contact_id, number)
+    return first
+
+
+def screen_claim(campaign_id: int, now: dt.datetime, claim: Callable[[], list[int]]
+                 ) -> list[int]:
+    """`claim()`'s campaign contacts less those whose number or client id is listed, which
+    are handed back as failed with the list named. Nothing is claimed while the campaign
+    relies on a stale registry list. Runs inside the claim's transaction."""
+    if why_not_dialling(campaign_id, now.date()) is not None:
+        return []
+    ids = claim()
+    if not ids:
+        return ids
+    contacts = dict(CampaignContact.select(CampaignContact.id, CampaignContact.contact)
+                    .where(CampaignContact.id.in_(ids)).tuples())
+    client_ids = dict(Contact.select(Contact.id, Contact.client_id)
+                      .where(Contact.id.in_(list(contacts.values()))).tuples())
+    phones = _first_phones(list(contacts.values()))
+    hits = listed(campaign_id, phones.values(), [c for c in client_ids.values() if c])
+    kept = []
+    for cc_id in ids:
+        contact_id = contacts[cc_id]
+        hit = hits.get(phones.get(contact_id, "")) or hits.get(client_ids.get(contact_id) or "")
+        if hit is None:
+            kept.append(cc_id)
+            continue
+        (CampaignContact.update(state="failed", next_attempt_at=None, last_reason=hit_reason(hit),
+                                claimed_by=None, claimed_at=None)
+         .where(CampaignContact.id == cc_id).execute())
+    return kept
+
+
+def contact_reasons(campaign_id: int, contact_id: int, today: dt.date) -> list[tuple[str, str]]:
+    """(code, message) of each do-not-call reason the contact may not be dialled in the
+    campaign: the "why not" question's share of this module."""
+    reasons = []
+    stale = why_not_dialling(campaign_id, today)
+    if stale:
+        reasons.append(("dnc_registry_stale", stale))
+    phone = _first_phones([contact_id]).get(contact_id)
+    client_id = Contact.select(Contact.client_id).where(Contact.id == contact_id).scalar()
+    for hit in listed(campaign_id, [phone] if phone else [],
+                      [client_id] if client_id else []).values():
+        code = "suppressed_client_id" if hit.client_id else "suppressed_device"
+        reasons.append((code, hit_reason(hit)))
+    return reasons
