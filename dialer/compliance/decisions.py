@@ -42,3 +42,11 @@ def hit_reason(hit: Hit) -> str:
     when = f" (as of {hit.as_of.isoformat()})" if hit.as_of else ""
     what = f"client id {hit.value!r}" if hit.client_id else hit.value
     return f"{what} is on do-not-call list {hit.list_name!r}{when}"
+
+
+DO_NOT_CALL_DISPOSITIONS = frozenset({"do not call", "do-not-call", "do_not_call", "dnc"})
+
+
+def is_do_not_call(disposition: str | None) -> bool:
+    """An agent's result that puts the number on the account's internal list."""
+    return (disposition or "").strip().casefold() in DO_NOT_CALL_DISPOSITIONS

@@ -47,17 +47,20 @@ def why_not_dialling(campaign_id: int, today: dt.date) -> str | None:
     return stale_reason(ages, max_age_days(campaign_id), today)
 
 
-def listed(campaign_id: int, phones: Iterable[str],
-           client_ids: Iterable[str] = ()) -> dict[str, Hit]:
-    """The numbers (E.164) and client ids on a list applying to the campaign: at most two
-    indexed queries for the lists, one for the suppression lists' entries."""
+def listed(campaign_id: int | None, phones: Iterable[str], client_ids: Iterable[str] = (),
+           account_id: int | None = None) -> dict[str, Hit]:
+    """The numbers (E.164) and client ids on a list applying to the campaign (None: to
+    the account's, less campaign lists): one indexed query on the lists, one on the
+    suppression lists' entries."""
+    if account_id is None:
+        account_id = _account_of(campaign_id or 0)
     phones = sorted({p for p in phones if p and p.startswith("+") and p[1:].isdigit()})
     clients = sorted({c for c in client_ids if c})
     hits: dict[str, Hit] = {}
     if phones:
         for number, name, as_of in (DncNumber.select(DncNumber.number, DncList.name,
                                                      DncList.as_of).join(DncList)
-                                    .where(applying_lists(campaign_id, _account_of(campaign_id))
+                                    .where(applying_lists(campaign_id or 0, account_id)
                                            & DncNumber.number.in_([e164_digits(p)
                                                                    for p in phones]))
                                     .order_by(DncList.id).tuples()):
@@ -69,7 +72,7 @@ def listed(campaign_id: int, phones: Iterable[str],
                             .join(SuppressionList)
                             .join(CampaignSuppression, on=(CampaignSuppression.suppression_list
                                                            == SuppressionList.id))
-                            .where((CampaignSuppression.campaign == campaign_id)
+                            .where((CampaignSuppression.campaign == (campaign_id or 0))
                                    & (((SuppressionList.kind == "device")
                                         & SuppressionEntry.value.in_(phones))
                                        | ((SuppressionList.kind == "client_id")
@@ -79,7 +82,7 @@ def listed(campaign_id: int, phones: Iterable[str],
     return hits
 
 
-def _first_phones(contact_ids: list[int]) -> dict[int, str]:
+def first_phones(contact_ids: list[int]) -> dict[int, str]:
     """Each contact's dialled number: its first phone (as outbound.store reads it)."""
     first: dict[int, str] = {}
     for contact_id, number in (ContactPhone.select(ContactPhone.contact, ContactPhone.number)
@@ -103,7 +106,7 @@ def screen_claim(campaign_id: int, now: dt.datetime, claim: Callable[[], list[in
                     .where(CampaignContact.id.in_(ids)).tuples())
     client_ids = dict(Contact.select(Contact.id, Contact.client_id)
                       .where(Contact.id.in_(list(contacts.values()))).tuples())
-    phones = _first_phones(list(contacts.values()))
+    phones = first_phones(list(contacts.values()))
     hits = listed(campaign_id, phones.values(), [c for c in client_ids.values() if c])
     kept = []
     for cc_id in ids:
@@ -125,7 +128,7 @@ def contact_reasons(campaign_id: int, contact_id: int, today: dt.date) -> list[t
     stale = why_not_dialling(campaign_id, today)
     if stale:
         reasons.append(("dnc_registry_stale", stale))
-    phone = _first_phones([contact_id]).get(contact_id)
+    phone = first_phones([contact_id]).get(contact_id)
     client_id = Contact.select(Contact.client_id).where(Contact.id == contact_id).scalar()
     for hit in listed(campaign_id, [phone] if phone else [],
                       [client_id] if client_id else []).values():

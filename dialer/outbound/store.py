@@ -25,6 +25,7 @@ from .amd import amd_arguments
 from .records import CallEnd, recovered_outcome
 from ..db.queries import claim_contacts
 from ..compliance.store import screen_claim
+from ..compliance.lists import list_contact
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
 
@@ -206,6 +207,8 @@ def _move_on(cc: CampaignContact, rules: list[RuleSpec], *, outcome: str, connec
         cc.dial_prefix = decision.prefix
     cc.claimed_by = cc.claimed_at = None
     cc.save()
+    if decision.do_not_call:
+        list_contact(cc.contact.account_id, cc.contact_id)
     return decision
 
 

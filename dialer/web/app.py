@@ -25,6 +25,7 @@ from ..agents.shell import AgentStateError
 from . import access, agent_api, console, hardening, resources_api, signin, users_api
 from .common import DIALER, json_body, page, parse_id, path_id
 from .pbx_checks import check_endpoint
+from ..compliance import http as dnc_http
 from .shared_reads import SHARED_READS
 
 routes = web.RouteTableDef()
@@ -403,7 +404,7 @@ def create_app(dialer, trusted_proxies: Sequence[str] = ()) -> web.Application:
     app = web.Application(middlewares=[hardening.forwarded, json_errors, access.access])
     app[DIALER] = dialer
     for module_routes in (routes, agent_api.routes, access.routes, users_api.routes,
-                          resources_api.routes, console.routes):
+                          resources_api.routes, console.routes, dnc_http.routes):
         app.add_routes(module_routes)
     console.setup(app)
     signin.setup(app)
