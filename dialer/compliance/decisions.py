@@ -44,7 +44,7 @@ def hit_reason(hit: Hit) -> str:
     return f"{what} is on do-not-call list {hit.list_name!r}{when}"
 
 
-DO_NOT_CALL_DISPOSITIONS = frozenset({"do not call", "do-not-call", "do_not_call", "dnc"})
+DO_NOT_CALL_DISPOSITIONS = frozenset({"do-not-call", "do_not_call", "dnc"})  # any case
 
 
 def is_do_not_call(disposition: str | None) -> bool:

@@ -51,10 +51,11 @@ async def list_dnc_lists(request: web.Request) -> web.Response:
 @routes.post("/api/dnc-lists")
 async def create_dnc_list(request: web.Request) -> web.Response:
     """A new empty list: name, scope (system|account|campaign), format (us|uk|e164|csv),
-    source, as_of, default_region; account_id (default: the caller's) or campaign_id."""
+    source, as_of, default_region, registry (goes stale; default: us and uk); account_id
+    (default: the caller's) or campaign_id."""
     who = access.identity(request)
     body = await json_body(request, ("name", "scope", "format", "source", "account_id",
-                                     "campaign_id", "as_of", "default_region"))
+                                     "campaign_id", "as_of", "default_region", "registry"))
     scope = body.get("scope")
     if scope == "system" and "manage_system" not in who.privileges:
         raise ForbiddenError("scope", "system lists need the manage_system privilege")

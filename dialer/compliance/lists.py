@@ -9,7 +9,7 @@ from typing import Any
 
 from ..core.phones import PhoneError, normalise, region_of
 from ..db.models import Account, Campaign
-from ..db.validation import FieldError, integer, iso_date, region, text
+from ..db.validation import FieldError, boolean, integer, iso_date, region, text
 from .decisions import hit_reason, is_do_not_call
 from .models import FORMATS, SCOPES, DncCampaignSetting, DncList, DncNumber
 from .parsers import e164_digits
@@ -51,8 +51,9 @@ def _choice(field: str, value: Any, choices: tuple[str, ...]) -> str:
 
 def create_list(*, name: Any, scope: Any, format: Any, source: Any = None,
                 account_id: Any = None, campaign_id: Any = None, as_of: Any = None,
-                default_region: Any = None) -> ListInfo:
-    """A new empty list. The caller has checked it may create one of this scope there."""
+                default_region: Any = None, registry: Any = None) -> ListInfo:
+    """A new empty list. The caller has checked it may create one of this scope there.
+    `registry` (default: for the us and uk formats) lists go stale (freshness limit)."""
     scope = _choice("scope", scope, SCOPES)
     fmt = _choice("format", format, tuple(f for f in FORMATS if f != INTERNAL))
     account = campaign = None
@@ -68,8 +69,8 @@ def create_list(*, name: Any, scope: Any, format: Any, source: Any = None,
     home = region_of(account.company_number) if account and account.company_number else "US"
     return info(DncList.create(
         name=text("name", name), source=text("source", source or name), format=fmt,
-        scope=scope, account=account, campaign=campaign,
-        as_of=iso_date("as_of", as_of),
+        scope=scope, account=account, campaign=campaign, as_of=iso_date("as_of", as_of),
+        registry=fmt in ("us", "uk") if registry is None else boolean("registry", registry),
         default_region={"uk": "GB", "us": "US"}.get(fmt) or region(
             "default_region", default_region, nullable=True) or home))
 
