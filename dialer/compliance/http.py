@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from ..db.validation import FieldError, ForbiddenError, iso_date
-from ..web import access
+from ..web import access, console
 from ..web.common import DIALER, json_body, page, parse_id, path_id
 from . import importer, lists
 
@@ -37,6 +37,13 @@ def _json(record: Any, status: int = 200) -> web.Response:
 
 async def _run(request: web.Request, fn, /, *args, **kwargs):
     return await request.app[DIALER].store.run(fn, *args, **kwargs)
+
+
+@routes.get("/dnc")
+async def dnc_page(request: web.Request) -> web.Response:
+    """The console's page: the lists, a new list, an upload with its progress."""
+    _, refused = console._page_identity(request, "manage_campaigns")
+    return refused or console._render(request, "dnc.html")
 
 
 @routes.get("/api/dnc-lists")
