@@ -12,19 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, Iterable
 
-import peewee as pw
 
 from ..db.models import CampaignContact, Contact, ContactPhone, database_proxy
 from .decisions import Hit, ListAge, hit_reason, stale_reason
-from .models import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting, DncList
+from .models import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting
 from .parsers import digits_e164, e164_digits
 
 
-def applying_lists(campaign_id: int, account_id: int) -> pw.Expression:
-    """The condition on DncList selecting the lists that apply to the campaign."""
-    return ((DncList.scope == "system")
-            | ((DncList.scope == "account") & (DncList.account == account_id))
-            | ((DncList.scope == "campaign") & (DncList.campaign == campaign_id)))
+def _applying(campaign_id: int, account_id: int) -> list[tuple[int, str, dt.date | None, bool]]:
+    """(id, name, as_of, registry) of the lists that apply to the campaign: every system
+    list, the account's, the campaign's own."""
+    return [(i, name, _date(as_of), bool(registry)) for i, name, as_of, registry in _rows(
+        "SELECT id, name, as_of, registry FROM dnc_list WHERE scope = 'system' OR (scope = "
+        "'account' AND account_id = ?) OR (scope = 'campaign' AND campaign_id = ?) ORDER BY id",
+        [account_id, campaign_id])]
 
 
 def _account_of(campaign_id: int) -> int:
@@ -40,10 +41,8 @@ def max_age_days(campaign_id: int) -> int:
 
 def why_not_dialling(campaign_id: int, today: dt.date) -> str | None:
     """Why the campaign may not dial at all today (a stale registry list), or None."""
-    ages = tuple(ListAge(i, name, as_of) for i, name, as_of in DncList.select(
-        DncList.id, DncList.name, DncList.as_of).where(
-        applying_lists(campaign_id, _account_of(campaign_id)) & DncList.registry)
-        .order_by(DncList.id).tuples())
+    ages = tuple(ListAge(i, name, as_of) for i, name, as_of, registry
+                 in _applying(campaign_id, _account_of(campaign_id)) if registry)
     return stale_reason(ages, max_age_days(campaign_id), today)
 
 
@@ -75,10 +74,8 @@ def listed(campaign_id: int | None, phones: Iterable[str], client_ids: Iterable[
     hits: dict[str, Hit] = {}
     if not phones and not clients:
         return hits
-    dnc_lists = {i: (name, _date(as_of)) for i, name, as_of in _rows(
-        "SELECT id, name, as_of FROM dnc_list WHERE scope = 'system' OR (scope = 'account' "
-        "AND account_id = ?) OR (scope = 'campaign' AND campaign_id = ?)",
-        [account_id, campaign_id])} if phones else {}
+    dnc_lists = {i: (name, as_of) for i, name, as_of, _ in _applying(campaign_id, account_id)
+                 } if phones else {}
     if dnc_lists:
         ids, numbers = sorted(dnc_lists), [e164_digits(p) for p in phones]
         for list_id, number in _rows(
