@@ -48,11 +48,13 @@ async def dnc_page(request: web.Request) -> web.Response:
 
 @routes.get("/api/dnc-lists")
 async def list_dnc_lists(request: web.Request) -> web.Response:
-    """The do-not-call lists of the caller's account (a system user: all of them)."""
+    """The do-not-call lists of the caller's account (a system user: all of them), less
+    those of campaigns outside the caller's profile."""
     who = access.identity(request)
     rows = await _run(request, lists.visible_lists, who.account_id,
                       "manage_system" in who.privileges)
-    return page(request, [dataclasses.asdict(r) for r in rows])
+    return page(request, [dataclasses.asdict(r) for r in rows
+                          if r.campaign_id is None or who.sees_campaign(r.campaign_id)])
 
 
 @routes.post("/api/dnc-lists")

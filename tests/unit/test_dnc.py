@@ -17,7 +17,7 @@ from dialer.compliance.decisions import ListAge, stale_reason
 from dialer.compliance.models import DncList, DncNumber
 from dialer.compliance.parsers import BadLine, ListFormat, parse
 from dialer.compliance.store import listed
-from dialer.db import Store, campaigns, migrate, open_database, scripts, suppression
+from dialer.db import Store, auth, campaigns, migrate, open_database, scripts, suppression
 from dialer.db.models import (Account, Agent, Attempt, Campaign, CampaignContact, Contact,
                               ContactPhone, ServicePlan, User)
 from dialer.outbound.rules import RuleSpec
@@ -191,7 +191,12 @@ async def api(tmp_path, aiohttp_client):
     a = Account.create(name="a", company_number="+12125550100", plan=plan)
     b = Account.create(name="b", company_number="+12125550100", plan=plan)
     campaign = Campaign.create(account=a, name="spring")
+    autumn = Campaign.create(account=a, name="autumn")
+    narrow = auth.create_profile(a.id, "spring only", False, [campaign.id])["id"]
+    lists.create_list(name="autumn list", scope="campaign", format="e164",
+                      campaign_id=autumn.id)
     tokens = {"admin": bearer(a.id), "manager": bearer(a.id, "campaign manager", "m"),
+              "narrow": bearer(a.id, "campaign manager", "n", profile_id=narrow),
               "agent": bearer(a.id, "agent", "g"), "other": bearer(b.id, "campaign manager", "o")}
     db.close()
     store = Store(db)
@@ -254,6 +259,12 @@ async def test_api_attackers_other_account_lower_role_and_system_lists(api):
         "name": "theirs", "scope": "campaign", "format": "e164", "campaign_id": ids["campaign"]})
     assert resp.status == 403
     resp = await client.get(f"/api/dnc-lists/{mine}", headers=tokens["agent"])
+    assert resp.status == 403
+    autumn = (await (await client.get("/api/dnc-lists", headers=tokens["manager"])).json())
+    [autumn_id] = [r["id"] for r in autumn["items"] if r["name"] == "autumn list"]
+    narrow = (await (await client.get("/api/dnc-lists", headers=tokens["narrow"])).json())
+    assert [r["name"] for r in narrow["items"]] == ["mine"]  # not the other campaign's
+    resp = await client.get(f"/api/dnc-lists/{autumn_id}", headers=tokens["narrow"])
     assert resp.status == 403
     resp = await client.post("/api/dnc-lists", headers=tokens["manager"], json={
         "name": "US", "scope": "system", "format": "us"})
