@@ -49,7 +49,7 @@ def _choice(field: str, value: Any, choices: tuple[str, ...]) -> str:
     return value
 
 
-def create_list(*, name: Any, scope: Any, format: Any, source: Any = None,
+def create_list(*, name: Any = None, scope: Any = None, format: Any = None, source: Any = None,
                 account_id: Any = None, campaign_id: Any = None, as_of: Any = None,
                 default_region: Any = None, registry: Any = None) -> ListInfo:
     """A new empty list. The caller has checked it may create one of this scope there.
