@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..compliance.store import contact_reasons
 from ..outbound.eligibility import check, with_campaign_status
 from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.store import attempts_since, campaign_settings, _contact_state
@@ -45,14 +46,14 @@ def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
     cc = CampaignContact.get((CampaignContact.campaign == campaign_id)
                              & (CampaignContact.contact == contact_id))
     last_hour = attempts_since(campaign_id, now - dt.timedelta(hours=1))
-    assert settings.schedule is not None and settings.status is not None, "a campaign's own settings"
     verdict = with_campaign_status(check(
-        _contact_state(cc), settings.schedule, settings.plan, now=now, attempts_last_hour=last_hour,
-        suppressed_devices=settings.suppressed_devices,
-        suppressed_client_ids=settings.suppressed_client_ids), settings.status)
+        _contact_state(cc), settings.schedule, settings.plan, now=now, attempts_last_hour=last_hour),
+        settings.status)
+    reasons = [{"code": r.code, "message": r.message} for r in verdict.reasons]
+    reasons += [{"code": code, "message": message}
+                for code, message in contact_reasons(campaign_id, contact_id, now.date())]
     return {"campaign_id": campaign_id, "contact_id": contact_id, "state": cc.state,
-            "attempts": cc.attempts, "eligible": verdict.eligible,
-            "reasons": [{"code": r.code, "message": r.message} for r in verdict.reasons],
+            "attempts": cc.attempts, "eligible": not reasons, "reasons": reasons,
             "last_reason": cc.last_reason,
             "next_possible_at": verdict.next_possible_at.isoformat()
             if verdict.next_possible_at else None}

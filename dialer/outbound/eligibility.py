@@ -143,9 +143,11 @@ def daily_window(campaign: CampaignRules) -> Window | None:
 
 def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
           now: dt.datetime, attempts_last_hour: int,
-          suppressed_devices: frozenset[str],
-          suppressed_client_ids: frozenset[str]) -> Verdict:
-    """Every reason `contact` may not be dialled at `now` (aware), and when it could be."""
+          suppressed_devices: frozenset[str] = frozenset(),
+          suppressed_client_ids: frozenset[str] = frozenset()) -> Verdict:
+    """Every reason `contact` may not be dialled at `now` (aware), and when it could be.
+    The dialer screens do-not-call and suppression lists by index at claim time
+    (dialer/compliance); the sets here serve a caller that holds a few numbers itself."""
     now = utc(now, "now")
     reasons: list[Reason] = []
 

@@ -45,8 +45,6 @@ class CampaignSettings(DialingSettings):
     mode: str
     schedule: CampaignRules
     inbound_priority: int = 0
-    suppressed_devices: frozenset[str] = frozenset()
-    suppressed_client_ids: frozenset[str] = frozenset()
     abandon_target: float = 0.0
     abandon_window: dt.timedelta = dt.timedelta(0)
     max_lines_per_agent: float = 0.0

@@ -17,9 +17,8 @@ from .eligibility import CampaignRules, ContactState, PlanRules
 from ..core.phones import region_of
 from .model import CampaignSettings, Claim, OpenAttempt
 from .rules import Decision, RuleSpec
-from ..db.models import (ActionCall, Attempt, Campaign, CampaignContact, CampaignSuppression,
-                         CallerIdNumber, Contact, ContactPhone, Rule, ServicePlan, SuppressionEntry,
-                         SuppressionList)
+from ..db.models import (ActionCall, Attempt, Campaign, CampaignContact, CallerIdNumber,
+                         Contact, ContactPhone, Rule, ServicePlan)
 from ..db.database import is_postgres
 from ..db.rows import dicts, tuples
 from ..db.models import database_proxy
@@ -27,6 +26,8 @@ from ..db.campaign_admin import amd_overrides
 from .amd import amd_arguments
 from .records import CallEnd, Recovery, recovered_outcome
 from ..db.queries import claim_contacts
+from ..compliance.store import screen_claim
+from ..compliance.lists import list_contact
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
 
@@ -65,22 +66,11 @@ def campaign_settings(campaign_id: int) -> CampaignSettings:
                                daily_start=c.daily_start, daily_stop=c.daily_stop,
                                timezone=c.timezone, max_attempts=c.max_attempts,
                                home_region=home),
-        suppressed_devices=frozenset(_suppressed(c.id, "device")),
-        suppressed_client_ids=frozenset(_suppressed(c.id, "client_id")),
         abandon_target=c.abandon_target_percent / 100,
         abandon_window=(dt.timedelta(hours=24) if c.abandon_window == "24h"
                         else dt.timedelta(days=30)),
         max_lines_per_agent=c.max_lines_per_agent,
     )
-
-
-def _suppressed(campaign_id: int, kind: str) -> list[str]:
-    return [v for (v,) in tuples(SuppressionEntry.select(SuppressionEntry.value)
-                           .join(SuppressionList)
-                           .join(CampaignSuppression,
-                                 on=(CampaignSuppression.suppression_list == SuppressionList.id))
-                           .where((CampaignSuppression.campaign == campaign_id)
-                                  & (SuppressionList.kind == kind)))]
 
 
 def running_campaign_ids() -> list[int]:
@@ -123,7 +113,7 @@ def _contact_state(cc: CampaignContact) -> ContactState:
 
 def claim_due(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[Claim]:
     """Claim due contacts for dialling; each with what eligibility needs."""
-    ids = claim_contacts(campaign_id, node, limit, now)
+    ids = screen_claim(campaign_id, now, lambda: claim_contacts(campaign_id, node, limit, now))
     rows = (CampaignContact.select(CampaignContact, Contact).join(Contact)
             .where(CampaignContact.id.in_(ids)))
     by_id = {cc.id: cc for cc in rows}
@@ -220,6 +210,8 @@ def _move_on(cc: CampaignContact, rules: Sequence[RuleSpec], *, outcome: str, co
         cc.dial_prefix = decision.prefix
     cc.claimed_by = cc.claimed_at = None
     cc.save()
+    if decision.do_not_call:
+        list_contact(cc.contact.account_id, cc.contact_id)
     return decision
 
 

@@ -82,6 +82,10 @@ RULES: list[tuple[str, str, str]] = [
     (_ANY, r"/api/(campaigns|filters|scripts|suppression-lists)/\{id\}(/.*)?",
      "manage_campaigns"),
     (_ANY, r"/api/attempts/\{id\}/(answers|disposition)", "call_agent"),
+    # do-not-call lists (dialer.compliance.http): a system list has no account, so only
+    # manage_system passes the ownership check on it
+    (_ANY, r"/api/dnc-lists(/\{id\}(/numbers)?)?", "manage_campaigns"),
+    (_READ, r"/api/dnc-check", "manage_campaigns"),
     (_ANY, r"/api/(agent-groups|profiles)/\{id\}(/.*)?", "manage_users"),
 ]
 _COMPILED = [(methods, re.compile(pattern + r"\Z"), need) for methods, pattern, need in RULES]

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from dialer.db import migrate, open_database
-from dialer.outbound.store import campaign_settings
+from dialer.compliance.store import listed as dnc_listed
 from dialer.followups.store import (cancel_followup, complete_followup, create_followup,
                                  due_followups, expire_due, get_followup, launch_followup,
                                  list_followups, offer_followup, set_strategy, withdraw_offer)
@@ -322,7 +322,7 @@ def test_suppression_lists_crud_and_entries(w):
     assert remove_entries(dnc["id"], ["+33 1 42 68 53 00", "junk"])["removed"] == 1
     assert rename_list(dnc["id"], name="Federal DNC")["name"] == "Federal DNC"
     attach_to_campaign(dnc["id"], w.campaign.id)
-    assert campaign_settings(w.campaign.id).suppressed_devices == {ANN}  # campaigns use it
+    assert set(dnc_listed(w.campaign.id, [ANN, "+33142685300"])) == {ANN}  # campaigns use it
     assert is_suppressed(phones=[ANN], campaign_id=w.campaign.id) == \
         f"{ANN} is on do-not-call list 'Federal DNC'"
     assert is_suppressed(phones=[ANN], account_id=w.account.id) is None

@@ -11,6 +11,7 @@ from .contacts import ContactList, Contact, ContactPhone, Filter, CampaignContac
 from .calls import Attempt, Followup
 from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression
 from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
+from .dnc import DncList, DncNumber, DncCampaignSetting
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -20,6 +21,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
     RingGroup, RingGroupMember, ActionCall, Voicemail,
+    DncList, DncNumber, DncCampaignSetting,
 )
 
 __all__ = [
@@ -28,4 +30,5 @@ __all__ = [
     "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt",
     "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
     "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
+    "DncList", "DncNumber", "DncCampaignSetting",
 ]
