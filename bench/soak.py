@@ -14,8 +14,9 @@ SQLite database it seeds: one predictive campaign whose `max_lines_per_agent` gi
 (`MIX`: humans who talk some seconds and are bridged to logged-in agents, machines, busy,
 no answer, congestion, hang-ups during AMD), and one rule that calls every
 contact again a minute after each attempt (each contact is dialled many times). Agents:
-the lab's desk phones `agent1`..`agent6`, more as `PJSIP/agent<n>@carrier` (the
-simulator answers any `agent...` number and stays off-hook).
+the lab's desk phones `agent1`..`agent6`, then its benchmark phones `agent101`.. (an agent's
+endpoint is a PBX endpoint, never a trunk: dialer/core/asterisk_input.py; the simulator
+answers any `agent...` number and stays off-hook).
 
 Every `--interval` seconds: the child's RSS, open fds, asyncio tasks, calls it tracks and
 ARI event workers (it prints them on SIGUSR1), the PBX's and the simulator's channels and
@@ -52,6 +53,7 @@ from pathlib import Path
 
 from dialer.ari import AriClient
 from dialer.lab import Lab, LabConfig
+from dialer.lab.instances import BENCH_PHONES
 
 TICKS = os.sysconf("SC_CLK_TCK")
 DESK_PHONES = 6  # agent1..agent6 answer (agent7 never answers, agent8 declines)
@@ -112,7 +114,10 @@ def seed(db_url: str, p: dict) -> dict:
         tail = rng.randint(p["talk"][0], p["talk"][1]) if kind == "human" else rng.randint(0, 99)
         numbers.append(f"+1212{200 + i // 100:03d}{DIGIT[kind]}{i % 10}{tail:02d}")
     agents = [f"PJSIP/agent{i}" for i in range(1, min(p["agents"], DESK_PHONES) + 1)]
-    agents += [f"PJSIP/agent{100 + i}@carrier" for i in range(p["agents"] - len(agents))]
+    more = p["agents"] - len(agents)
+    if more > len(BENCH_PHONES):
+        raise SystemExit(f"--agents: the lab has {DESK_PHONES + len(BENCH_PHONES)} desk phones")
+    agents += [f"PJSIP/agent{i}" for i in BENCH_PHONES[:more]]
     db = open_database(db_url)
     migrate(db)
     with db.atomic():

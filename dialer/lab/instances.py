@@ -32,6 +32,8 @@ SHIPPED_ARI_USER = ("dialer", "change-me-now")
 # Stock files from the sid package that the lab uses unchanged.
 STOCK_FILES = ("indications.conf", "amd.conf", "features.conf")
 LAB_AGENTS = 8  # agent1..agentN desk phones on the PBX, answered by the simulator
+# agent101..: more desk phones for the benchmarks' floors (bench/soak.py), answered likewise
+BENCH_PHONES = range(101, 101 + 96)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class Instance:
         agents = "".join(
             f"\n[agent{i}](agent-phone)\naors = agent{i}\n"
             f"[agent{i}](agent-aor)\ncontact = sip:agent{i}@{self.cfg.sim_ip}:5060\n"
-            for i in range(3, LAB_AGENTS + 1))
+            for i in (*range(3, LAB_AGENTS + 1), *BENCH_PHONES))
         shipped.update({
             "extensions.conf": "[general]\nstatic = yes\n\n#include extensions_dialer.conf\n",
             "pjsip.conf": "#include pjsip_dialer.conf\n#include pjsip_lab.conf\n",
