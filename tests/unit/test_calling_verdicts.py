@@ -10,7 +10,7 @@ import pytest
 
 from dialer.compliance import importer, lists
 from dialer.compliance import store as compliance
-from dialer.db import Store, migrate, open_database, roles
+from dialer.db import Store, campaigns, migrate, open_database, roles
 from dialer.db.models import (Account, Attempt, AttemptCompliance, Campaign, CampaignContact,
                               Contact, ContactPhone, ServicePlan)
 from dialer.outbound import store as dialing
@@ -76,6 +76,10 @@ def test_florida_cap_counts_the_accounts_calls_across_campaigns_only(world):
     verdict = RulesCheck.of(settings, claim).verdict(claim.history, NOW + dt.timedelta(hours=3))
     assert verdict.codes == ("number_cap",)
     assert verdict.next_possible_at == NOW + dt.timedelta(hours=24)
+    why = campaigns.why_not(autumn.id, claim.contact_id, NOW + dt.timedelta(hours=3))
+    assert [r["code"] for r in why["reasons"]] == ["number_cap"]
+    assert "501.616(6)(b)" in why["reasons"][0]["message"]
+    assert why["next_possible_at"] == (NOW + dt.timedelta(hours=24)).isoformat()
     # and the write refuses it even if a node skipped the check (the count under the lock)
     assert dialing.start_attempt(cc_id=claim.cc_id, phone=claim.phone, caller_id=None,
                                  channel_id="late", node="n1", now=NOW + dt.timedelta(hours=3),
