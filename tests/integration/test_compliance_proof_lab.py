@@ -14,8 +14,8 @@ attempt's stored verdict matches a recomputation.
 
 from __future__ import annotations
 
-import asyncio
 import collections
+import itertools
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ import pytest
 from dialer.compliance import importer, lists
 from dialer.compliance import store as compliance
 from dialer.db import campaigns
-from tests.campaign_driver import attempts, finished, login_all
+from tests.campaign_driver import attempts, drive_on_sim_clock, login_all
 from tests.campaign_seed import seed_campaign
 from tests.sim_clock import SimClock
 
@@ -63,23 +63,6 @@ def clock():
     return SimClock(START)
 
 
-async def drive(d, clock: SimClock, campaign_id: int, timeout: float = 600) -> int:
-    """Run until no contact is left; jump the clock whenever nothing has been on the line
-    for 1.5 s. Returns the number of jumps."""
-    loop = asyncio.get_running_loop()
-    deadline, last_busy, jumps = loop.time() + timeout, loop.time(), 0
-    while not await finished(d, campaign_id):
-        assert loop.time() < deadline, "campaign did not finish"
-        assert clock() < START + dt.timedelta(days=9), "a contact was never dialable"
-        if d.calls.calls:
-            last_busy = loop.time()
-        elif loop.time() - last_busy > 1.5:
-            clock.advance(STEP)
-            jumps, last_busy = jumps + 1, loop.time()
-        await asyncio.sleep(0.2)
-    return jumps
-
-
 async def test_calls_across_dst_a_holiday_and_a_registry_keep_every_rule(dialer, lab, clock):
     rules = [{"condition": {"outcomes": ["busy", "no_answer"]}, "action": "call_again",
               "params": {"after_minutes": 30}}]
@@ -98,7 +81,8 @@ async def test_calls_across_dst_a_holiday_and_a_registry_keep_every_rule(dialer,
     await dialer.store.run(registry)
     await login_all(dialer, seed["agent_ids"])
     await dialer.store.run(campaigns.set_status, cid, "running")
-    jumps = await drive(dialer, clock, cid)
+    jumps = await drive_on_sim_clock(dialer, clock, cid, step=STEP, timeout=600,
+                                     until=START + dt.timedelta(days=9))
 
     rows = await dialer.store.run(attempts, cid)
     by_number = collections.defaultdict(list)
@@ -110,7 +94,7 @@ async def test_calls_across_dst_a_holiday_and_a_registry_keep_every_rule(dialer,
     outside = [(n, t) for n, times in by_number.items() for t in times if not allowed(n, t)]
     assert outside == []  # zero calls outside the rules
     for times in by_number.values():  # one call per number per 24 h (the account's cap)
-        assert all(b - a >= dt.timedelta(hours=24) for a, b in zip(times, times[1:]))
+        assert all(b - a >= dt.timedelta(hours=24) for a, b in itertools.pairwise(times))
     dst_end = dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC)  # 02:00 EDT -> 01:00 EST
     assert any(t < dst_end for t in by_number["+13055553000"])
     assert any(t > dst_end for t in by_number["+13055553000"])
