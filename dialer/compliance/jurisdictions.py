@@ -3,9 +3,9 @@
 The federal US window (8:00-21:00 callee-local, 47 CFR 64.1200(c)(1)) is the plan's default
 (outbound/eligibility.py). The rules here come on top of it, for the callee's location: the
 US state of the number's area code (phonenumbers' geocoder) or its country. Each rule names
-the law it comes from; `RULES` is the table the README lists. Not legal advice: a rule is
-checked against the cited text at the date in `REVIEWED`, and the table is meant to be
-extended (a rule is a few lines of data).
+the law it comes from; `RULES` is the table the README lists. Not legal advice: at the date
+in `REVIEWED` the FL, LA, Regulation F and Ofcom rules were checked against the cited texts,
+the others against secondary summaries only. A rule is a few lines of data to extend.
 
 Pure: the holiday library (`holidays`) is deterministic data.
 """
