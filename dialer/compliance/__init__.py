@@ -1,4 +1,6 @@
-"""Compliance (issue 17): do-not-call lists at registry scale, looked up by index at claim time."""
+"""Compliance (issue 17): do-not-call lists at registry scale, looked up by index at claim time;
+calling rules by the callee's jurisdiction (jurisdictions.py, calling.py) and the verdict each
+attempt keeps (evidence.py)."""
 
 from typing import TYPE_CHECKING
 

@@ -22,7 +22,7 @@ from aiohttp import web
 from ..db.validation import FieldError, ForbiddenError, iso_date
 from ..web import access, console
 from ..web.common import DIALER, json_body, page, parse_id, path_id
-from . import importer, lists
+from . import importer, jurisdictions, lists, store
 
 routes = web.RouteTableDef()
 log = logging.getLogger("dialer.compliance")
@@ -157,3 +157,41 @@ async def set_dnc_max_age(request: web.Request) -> web.Response:
     body = await json_body(request, ("max_age_days",))
     return _json(await _run(request, lists.set_max_age, path_id(request),
                             body.get("max_age_days")))
+
+
+# --- calling rules (dialer/compliance/jurisdictions.py, calling.py) -----------------------
+
+@routes.get("/api/calling-rules")
+async def shipped_calling_rules(request: web.Request) -> web.Response:
+    """The jurisdiction rules the dialer ships, each with its source."""
+    return web.json_response({"reviewed": jurisdictions.REVIEWED.isoformat(), "rules": [
+        {"jurisdiction": r.jurisdiction, "rule": r.name, "source": r.source,
+         "purposes": sorted(r.purposes)} for r in jurisdictions.RULES]})
+
+
+@routes.get("/api/accounts/{id}/calling-rules")
+async def get_account_calling_rules(request: web.Request) -> web.Response:
+    return _json(await _run(request, store.account_calling_rules, path_id(request)))
+
+
+@routes.put("/api/accounts/{id}/calling-rules")
+async def set_account_calling_rules(request: web.Request) -> web.Response:
+    """The account's per-number caps (24 h, 7 days; null: none) and its calendar."""
+    body = await json_body(request, ("max_per_number_day", "max_per_number_week",
+                                     "closed_days"))
+    return _json(await _run(request, store.set_account_calling_rules, path_id(request), body))
+
+
+@routes.put("/api/campaigns/{id}/calling-purpose")
+async def set_campaign_purpose(request: web.Request) -> web.Response:
+    """What the campaign's calls are for (telemarketing, debt_collection, informational):
+    which jurisdiction rules apply."""
+    body = await json_body(request, ("purpose",))
+    return _json(await _run(request, store.set_campaign_purpose, path_id(request),
+                            body.get("purpose")))
+
+
+@routes.get("/api/attempts/{id}/compliance")
+async def attempt_compliance(request: web.Request) -> web.Response:
+    """Why was this number dialled: the verdict kept with the attempt, recomputed."""
+    return _json(await _run(request, store.attempt_compliance, path_id(request)))

@@ -13,11 +13,21 @@ import datetime as dt
 from typing import Callable, Iterable
 
 
-from ..db.models import CampaignContact, Contact, ContactPhone, database_proxy
+from ..db.models import (AccountCallingPolicy, AccountClosedDay, Attempt, AttemptCompliance,
+                         CampaignCallingPolicy, CampaignContact, Contact, ContactPhone,
+                         database_proxy)
+from .calling import CallingPolicy, PastCall
+from .evidence import ListChecked, differences, evidence
+from ..db.validation import FieldError, integer, iso_date
+from ..outbound.eligibility import ContactState, check
+from ..outbound.windows import utc
+from .jurisdictions import WEEK, Purpose
 from .decisions import Hit, ListAge, hit_reason, stale_reason
 from ..db.rows import tuples
 from ..db.models.dnc import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting
 from .parsers import digits_e164, e164_digits
+
+HISTORY = WEEK  # the longest cap's period: the calls to a number a claim reads
 
 
 def _applying(campaign_id: int, account_id: int) -> list[tuple[int, str, dt.date | None, bool]]:
@@ -149,3 +159,112 @@ def contact_reasons(campaign_id: int, contact_id: int, today: dt.date) -> list[t
         code = "suppressed_client_id" if hit.client_id else "suppressed_device"
         reasons.append((code, hit_reason(hit)))
     return reasons
+
+
+# --- calling rules: the account's and campaign's own, a number's calls, the verdict kept --
+
+def calling_policy(account_id: int, campaign_id: int | None, *, live_operator: bool
+                   ) -> CallingPolicy:
+    caps = (AccountCallingPolicy.select(AccountCallingPolicy.max_per_number_day,
+                                        AccountCallingPolicy.max_per_number_week)
+            .where(AccountCallingPolicy.account == account_id).tuples().first()) or (None, None)
+    purpose = (CampaignCallingPolicy.select(CampaignCallingPolicy.purpose)
+               .where(CampaignCallingPolicy.campaign == campaign_id).scalar())
+    closed = frozenset(d for (d,) in tuples(AccountClosedDay.select(AccountClosedDay.day)
+                                            .where(AccountClosedDay.account == account_id)))
+    return CallingPolicy(purpose=Purpose(purpose or Purpose.TELEMARKETING),
+                         live_operator=live_operator, closed_dates=closed,
+                         max_per_number_day=caps[0], max_per_number_week=caps[1])
+
+
+def number_history(account_id: int, phones: Iterable[str], now: dt.datetime,
+                   before_attempt: int | None = None) -> dict[str, tuple[PastCall, ...]]:
+    """The account's calls (any campaign, agent calls too) to each number in the 7 days
+    up to `now` (only those written before attempt `before_attempt`), by number."""
+    query = (Attempt.select(Attempt.phone, Attempt.started_at, Attempt.outcome)
+             .join(Contact, on=(Attempt.contact == Contact.id))
+             .where((Contact.account == account_id) & Attempt.phone.in_(sorted(set(phones)))
+                    & (Attempt.started_at > now - HISTORY) & (Attempt.started_at <= now)))
+    if before_attempt is not None:
+        query = query.where(Attempt.id < before_attempt)
+    found: dict[str, list[PastCall]] = {}
+    for phone, started_at, outcome in tuples(query):
+        found.setdefault(phone, []).append(PastCall(utc(started_at), outcome))  # naive: UTC
+    return {phone: tuple(calls) for phone, calls in found.items()}
+
+
+def checked_lists(campaign_id: int, account_id: int, phone: str) -> tuple[ListChecked, ...]:
+    """The lists the number is looked up in for the campaign, and whether it is on each."""
+    hit = listed(campaign_id, [phone], account_id=account_id).get(phone)
+    return tuple(ListChecked(name, as_of, registry, hit is not None and hit.list_name == name)
+                 for _, name, as_of, registry in _applying(campaign_id, account_id))
+
+
+def keep_verdict(attempt_id: int, verdict: dict) -> None:
+    AttemptCompliance.insert(attempt=attempt_id, verdict=verdict).execute()
+
+
+def attempt_compliance(attempt_id: int) -> dict:
+    """"Why was this number dialled": the verdict kept with the attempt, and the same
+    verdict recomputed now from the database (the rules as shipped and set now, the
+    account's calls to the number written before it) with the keys on which they differ."""
+    from ..outbound.store import campaign_settings  # it imports this module
+
+    attempt = Attempt.get_by_id(attempt_id)
+    kept = AttemptCompliance.get_or_none(AttemptCompliance.attempt == attempt_id)
+    if kept is None or attempt.campaign_id is None:
+        return {"attempt_id": attempt_id, "verdict": None, "recomputed": None,
+                "matches": None, "differences": [],
+                "message": "no verdict kept: an agent's own call, or dialled before verdicts "
+                           "were kept"}
+    stored, at = kept.verdict, utc(attempt.started_at)  # naive: UTC
+    settings = campaign_settings(attempt.campaign_id)
+    contact = attempt.contact
+    calls = number_history(contact.account_id, {attempt.phone, stored["phone"]},
+                           at, before_attempt=attempt.id)
+    verdict = check(ContactState(phone=stored["phone"], explicit_zone=contact.timezone),
+                    settings.schedule, settings.plan, now=at,
+                    attempts_last_hour=0, policy=settings.policy,
+                    history=tuple(c for found in calls.values() for c in found))
+    recomputed = evidence(
+        verdict, phone=stored["phone"], purpose=settings.policy.purpose, at=at,
+        lists=checked_lists(attempt.campaign_id, contact.account_id, stored["phone"]),
+        hourly=(stored["hourly_cap"]["count"], settings.plan.max_attempts_per_hour))
+    diffs = differences(stored, recomputed)
+    return {"attempt_id": attempt_id, "verdict": stored, "recomputed": recomputed,
+            "matches": not diffs, "differences": diffs}
+
+
+def account_calling_rules(account_id: int) -> dict:
+    policy = calling_policy(account_id, None, live_operator=False)
+    return {"account_id": account_id, "max_per_number_day": policy.max_per_number_day,
+            "max_per_number_week": policy.max_per_number_week,
+            "closed_days": [d.isoformat() for d in sorted(policy.closed_dates)]}
+
+
+def set_account_calling_rules(account_id: int, body: dict) -> dict:
+    """Replace the account's per-number caps and calendar (closed dates, ISO)."""
+    caps = {key: integer(key, body.get(key), minimum=1, maximum=1000, nullable=True)
+            for key in ("max_per_number_day", "max_per_number_week")}
+    days = body.get("closed_days", [])
+    if not isinstance(days, list) or len(days) > 1000:
+        raise FieldError("closed_days", "must be a list of at most 1000 ISO dates")
+    if None in days:
+        raise FieldError("closed_days", "must be a list of ISO dates")
+    closed = sorted({d for d in (iso_date("closed_days", d) for d in days) if d is not None})
+    AccountCallingPolicy.insert(account=account_id, **caps).on_conflict(
+        conflict_target=[AccountCallingPolicy.account], update=caps).execute()
+    AccountClosedDay.delete().where(AccountClosedDay.account == account_id).execute()
+    if closed:
+        AccountClosedDay.insert_many([{"account": account_id, "day": d}
+                                      for d in closed]).execute()
+    return account_calling_rules(account_id)
+
+
+def set_campaign_purpose(campaign_id: int, purpose: object) -> dict:
+    if purpose not in set(Purpose):
+        raise FieldError("purpose", f"must be one of {', '.join(Purpose)}")
+    CampaignCallingPolicy.insert(campaign=campaign_id, purpose=purpose).on_conflict(
+        conflict_target=[CampaignCallingPolicy.campaign],
+        update={CampaignCallingPolicy.purpose: purpose}).execute()
+    return {"campaign_id": campaign_id, "purpose": purpose}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..compliance.store import contact_reasons
+from ..compliance.store import contact_reasons, number_history
 from ..outbound.eligibility import check, with_campaign_status
 from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.store import attempts_since, campaign_settings, _contact_state
@@ -46,9 +46,11 @@ def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
     cc = CampaignContact.get((CampaignContact.campaign == campaign_id)
                              & (CampaignContact.contact == contact_id))
     last_hour = attempts_since(campaign_id, now - dt.timedelta(hours=1))
+    state = _contact_state(cc)
+    history = number_history(settings.account_id, [state.phone], now).get(state.phone, ())
     verdict = with_campaign_status(check(
-        _contact_state(cc), settings.schedule, settings.plan, now=now, attempts_last_hour=last_hour),
-        settings.status)
+        state, settings.schedule, settings.plan, now=now, attempts_last_hour=last_hour,
+        policy=settings.policy, history=history), settings.status)
     reasons = [{"code": r.code, "message": r.message} for r in verdict.reasons]
     reasons += [{"code": code, "message": message}
                 for code, message in contact_reasons(campaign_id, contact_id, now.date())]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .eligibility import CampaignRules, ContactState, PlanRules
+from ..compliance.calling import CallingPolicy, PastCall
+from .eligibility import NO_POLICY, CampaignRules, ContactState, PlanRules, Verdict, check
 from .rules import RuleSpec
 
 
@@ -48,6 +49,7 @@ class CampaignSettings(DialingSettings):
     abandon_target: float = 0.0
     abandon_window: dt.timedelta = dt.timedelta(0)
     max_lines_per_agent: float = 0.0
+    policy: CallingPolicy = NO_POLICY  # the account's calendar and caps, the purpose
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,33 @@ class Claim:
     contact_id: int
     prefix: str                # prepended to the number (an add_prefix rule)
     state: ContactState
+    history: tuple[PastCall, ...] = ()  # the account's calls to the number, last 7 days
 
     @property
     def phone(self) -> str:
         """The number to dial."""
         return self.prefix + self.state.phone
+
+
+@dataclass(frozen=True)
+class RulesCheck:
+    """What `start_attempt` checks again when it writes the attempt, under the account's
+    lock, with the number's calls read there (outbound/store.py)."""
+
+    state: ContactState
+    schedule: CampaignRules
+    plan: PlanRules
+    policy: CallingPolicy
+
+    @staticmethod
+    def of(campaign: DialingSettings, claim: Claim) -> RulesCheck | None:
+        if not isinstance(campaign, CampaignSettings):
+            return None
+        return RulesCheck(claim.state, campaign.schedule, campaign.plan, campaign.policy)
+
+    def verdict(self, history: tuple[PastCall, ...], now: dt.datetime) -> Verdict:
+        return check(self.state, self.schedule, self.plan, now=now, attempts_last_hour=0,
+                     policy=self.policy, history=history)
 
 
 @dataclass(frozen=True)

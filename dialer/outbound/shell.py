@@ -30,7 +30,7 @@ from ..agents.shell import AgentSessions
 from . import events as ev
 from .call import Call
 from .machine import Stage, adopted, start, transition
-from .model import AgentCall, CampaignSettings, Claim, DialingSettings
+from .model import AgentCall, CampaignSettings, Claim, DialingSettings, RulesCheck
 from .stats import PacingStats
 from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
 
@@ -104,12 +104,14 @@ class OutboundCalls:
         placed = await self._place(
             campaign, claim.phone, preview_agent,
             lambda **ids: dialing.start_attempt(
-                cc_id=claim.cc_id, hourly_cap=campaign.plan.max_attempts_per_hour, **ids))
-        if not placed:  # another node used the hour's last attempts first
+                cc_id=claim.cc_id, hourly_cap=campaign.plan.max_attempts_per_hour,
+                rules=RulesCheck.of(campaign, claim), **ids))
+        if not placed:  # another node used the hour's last attempts, or the number's, first
             try:
                 await self.store.run(dialing.release, claim.cc_id,
                                      next_attempt_at=self.now() + HOURLY_CAP_RETRY,
-                                     reason="the plan's attempts per hour are used up")
+                                     reason="a cap (the plan's attempts per hour, the "
+                                            "number's calls) was reached as it was dialled")
             finally:  # failed, the claim's lease gives it back; the agent is free at once
                 if preview_agent is not None:
                     await self.agents.preview_done(preview_agent)

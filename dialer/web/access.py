@@ -86,6 +86,7 @@ RULES: list[tuple[str, str, str]] = [
     # manage_system passes the ownership check on it
     (_ANY, r"/api/dnc-lists(/\{id\}(/numbers)?)?", "manage_campaigns"),
     (_READ, r"/api/dnc-check", "manage_campaigns"),
+    (_READ, r"/api/calling-rules", "signed_in"),  # the shipped table: public law
     (_ANY, r"/api/(agent-groups|profiles)/\{id\}(/.*)?", "manage_users"),
 ]
 _COMPILED = [(methods, re.compile(pattern + r"\Z"), need) for methods, pattern, need in RULES]

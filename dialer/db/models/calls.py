@@ -45,6 +45,7 @@ class Attempt(BaseModel):
             (("campaign", "started_at", "outcome"), False),  # the chart: index-only scan
             (("campaign", "outcome", "started_at"), False),  # progress, abandonment window
             (("campaign", "id"), False),  # a campaign's attempts by id: keyset pages, report
+            (("phone", "started_at"), False),  # calls to a number: its caps (compliance)
         )
 
 
