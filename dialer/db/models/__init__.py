@@ -12,6 +12,7 @@ from .calls import Attempt, Followup
 from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression
 from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
 from .dnc import DncList, DncNumber, DncCampaignSetting
+from .audit import AuditEntry
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -22,6 +23,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
     RingGroup, RingGroupMember, ActionCall, Voicemail,
     DncList, DncNumber, DncCampaignSetting,
+    AuditEntry,
 )
 
 __all__ = [
@@ -31,4 +33,5 @@ __all__ = [
     "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
     "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
     "DncList", "DncNumber", "DncCampaignSetting",
+    "AuditEntry",
 ]
