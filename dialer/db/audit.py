@@ -22,7 +22,6 @@ from typing import Any, Callable, TypeVar
 import peewee as pw
 from playhouse.shortcuts import model_to_dict
 
-from .fields import to_naive_utc
 from .models import (Account, AuditEntry, AuthToken, Campaign, CampaignSuppression, ContactList,
                      DncList, Filter, Profile, ProfileCampaign, Role, ServicePlan,
                      SuppressionEntry, SuppressionList, User, database_proxy)
@@ -74,7 +73,7 @@ def _plain(value: Any) -> Any:
 
 
 def _row(model: type[pw.Model], object_id: int) -> dict | None:
-    row = model.get_or_none(model.id == object_id)
+    row = model.get_or_none(model._meta.primary_key == object_id)
     return None if row is None else _plain(model_to_dict(row, recurse=False))
 
 
@@ -191,10 +190,10 @@ def audited(kind: str, target: Callable[[tuple, dict], int] | None = first_arg,
             with database_proxy.atomic():  # the change and its entry: one transaction
                 object_id = target(args, kwargs) if target is not None else None
                 before = snapshot(object_id) if object_id is not None else None
-                result = fn(*args, **kwargs)
+                result: Any = fn(*args, **kwargs)
                 if object_id is None:
                     object_id = (result[created] if isinstance(result, dict)
-                                 else getattr(result, "id"))
+                                 else result.id)
                 record(kind, object_id, before, snapshot(object_id))
                 return result
         return audited_call

@@ -331,8 +331,9 @@ def entry_dict(e: AuditEntry) -> dict:
 
 
 def list_entries(account_id: int | None, limit: int, offset: int,
-                 filters: AuditFilters = AuditFilters()) -> dict:
+                 filters: AuditFilters | None = None) -> dict:
     """The audit log, newest first: of one account (None: every account and the system)."""
+    filters = filters or AuditFilters()
     query = AuditEntry.select().order_by(AuditEntry.id.desc())
     if account_id is not None:
         query = query.where(AuditEntry.account_id == account_id)

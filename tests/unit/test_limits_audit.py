@@ -245,7 +245,7 @@ async def test_users_tokens_roles_profiles_lists_and_plans_are_audited_without_s
             password_change["after"]["password_hash"]) == ("(previous)", "(changed)")
     text = str(entries)
     assert "s3cret-pass" not in text and token["token"] not in text
-    assert "pbkdf2" not in text and "$" not in text  # no hash of any kind
+    assert "argon2" not in text and "$" not in text  # no hash of any kind
     entries_added = next(e for e in entries if (e["kind"], e["action"]) == (
         "suppression_list", "update"))
     assert (entries_added["before"]["entries"], entries_added["after"]["entries"]) == (0, 2)

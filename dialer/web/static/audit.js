@@ -2,6 +2,7 @@
 // The audit log: newest first, a page at a time; each row shows only the fields that changed.
 const PAGE = 50;
 let shown = 0;
+let loads = 0;
 
 function changes(before, after) {
   const keys = new Set([...Object.keys(before || {}), ...Object.keys(after || {})]);
@@ -24,8 +25,11 @@ function path() {
 }
 
 async function load(more) {
-  if (!more) { shown = 0; $("#audit tbody").replaceChildren(); }
+  const mine = ++loads;
+  if (!more) shown = 0;
   const page = await api("GET", path());
+  if (mine !== loads) return;  // a newer load (filters changed meanwhile) shows instead
+  if (!more) $("#audit tbody").replaceChildren();
   for (const e of page.items) {
     $("#audit tbody").append(el("tr", { "data-id": e.id },
       el("td", { text: e.at }), el("td", { class: "actor", text: e.actor }),
