@@ -133,6 +133,7 @@ def add_to_internal(account_id: int, phone: str) -> bool:
     return True
 
 
+@audited("campaign")
 def set_max_age(campaign_id: int, days: Any) -> dict:
     days = integer("max_age_days", days, minimum=1, maximum=3650)
     DncCampaignSetting.insert(campaign=campaign_id, max_age_days=days).on_conflict(

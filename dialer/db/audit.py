@@ -23,7 +23,7 @@ import peewee as pw
 from playhouse.shortcuts import model_to_dict
 
 from .models import (Account, AuditEntry, AuthToken, Campaign, CampaignSuppression, ContactList,
-                     DncList, Filter, Profile, ProfileCampaign, Role, ServicePlan,
+                     DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign, Role, ServicePlan,
                      SuppressionEntry, SuppressionList, User, database_proxy)
 
 T = TypeVar("T")
@@ -83,7 +83,8 @@ def _owned(model: type[pw.Model], object_id: int) -> Snapshot | None:
 
 
 def _campaign(campaign_id: int) -> Snapshot | None:
-    """A campaign with what hangs on it: caller ids, rules, suppression lists."""
+    """A campaign with what hangs on it: caller ids, rules, suppression lists, its
+    do-not-call freshness limit (None: the default), its number of contacts."""
     state = _row(Campaign, campaign_id)
     if state is None:
         return None
@@ -95,6 +96,9 @@ def _campaign(campaign_id: int) -> Snapshot | None:
     state["suppression_lists"] = sorted(
         link.list_id for link in CampaignSuppression.select().where(
             CampaignSuppression.campaign == campaign_id))
+    state["dnc_max_age_days"] = (DncCampaignSetting.select(DncCampaignSetting.max_age_days)
+                                 .where(DncCampaignSetting.campaign == campaign_id).scalar())
+    state["contacts"] = campaign.contacts.count()  # attached by imports and filters
     return state["account"], state
 
 

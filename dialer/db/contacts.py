@@ -251,6 +251,7 @@ def filter_contacts(filter_id: int) -> dict:
 
 
 @transaction
+@audited("campaign")
 def attach_filter(campaign_id: int, filter_id: int) -> dict:
     """Attach every contact the filter matches; ones already in the campaign are skipped."""
     campaign = Campaign.get_by_id(campaign_id)

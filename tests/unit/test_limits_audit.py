@@ -3,6 +3,7 @@ audit log (who changed what, before and after), through the API on a real Store.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -305,3 +306,51 @@ async def test_a_token_stays_secret_in_the_snapshot_of_its_user(env):
                 [token.token_hash, user.password_hash])
     snapshots, secrets = await store.run(rows)
     assert snapshots and not any(s in str(snapshots) for s in secrets)
+
+
+async def test_imports_filters_and_do_not_call_lists_are_audited(env):
+    client, headers, acme, _, _ = env
+    who = headers["campaign manager"]
+    _, c = await _post(client, f"/api/accounts/{acme}/campaigns", who, GOOD)
+    status, imported = await _post(client, f"/api/accounts/{acme}/contacts/import", who, {
+        "csv": "Name,Phone\nAnn,+12125550101\nBob,+12125550102\n", "list_name": "spring",
+        "mapping": {"Name": "name", "Phone": "phone"}})
+    assert status == 201, imported
+    status, f = await _post(client, f"/api/accounts/{acme}/filters", who, {
+        "name": "all", "definition": {"all": []}})
+    assert status == 201, f
+    status, _ = await _post(client, f"/api/campaigns/{c['id']}/filters/{f['id']}", who)
+    assert status == 200
+    status, dnc = await _post(client, "/api/dnc-lists", who, {
+        "name": "opt-outs", "scope": "account", "format": "e164"})
+    assert status == 201, dnc
+    resp = await client.put(f"/api/dnc-lists/{dnc['id']}/numbers", data=b"+12125550101\n",
+                            headers=who)
+    assert resp.status == 202, await resp.text()
+    resp = await client.put(f"/api/campaigns/{c['id']}/dnc-max-age", json={"max_age_days": 10},
+                            headers=who)
+    assert resp.status == 200, await resp.text()
+    for _ in range(100):  # the import finishes in the background
+        if (await (await client.get(f"/api/dnc-lists/{dnc['id']}", headers=who)).json()
+                )["status"] == "ready":
+            break
+        await asyncio.sleep(0.05)
+
+    entries = await _entries(client, headers["supervisor"],
+                             f"/api/accounts/{acme}/audit?limit=100")
+    by = {(e["kind"], e["object_id"], e["action"]): e for e in reversed(entries)}
+    contact_list = by[("contact_list", imported["list_id"], "create")]
+    assert contact_list["after"]["name"] == "spring"
+    assert by[("filter", f["id"], "create")]["after"]["definition"] == {"all": []}
+    attach, max_age = [e for e in entries if (e["kind"], e["object_id"]) == (
+        "campaign", c["id"]) and e["action"] == "update"][::-1]
+    assert (attach["before"]["contacts"], attach["after"]["contacts"]) == (0, 2)
+    assert (max_age["before"]["dnc_max_age_days"], max_age["after"]["dnc_max_age_days"]) == (
+        None, 10)
+    imported_dnc = [e for e in entries if (e["kind"], e["object_id"]) == ("dnc_list", dnc["id"])]
+    assert [e["action"] for e in imported_dnc] == ["update", "update", "create"]
+    finished = imported_dnc[0]
+    assert (finished["before"]["status"], finished["after"]["status"]) == ("importing", "ready")
+    assert finished["after"]["count"] == 1
+    assert all(e["actor"].startswith("campaign-manager-") for e in entries
+               if e["kind"] in ("dnc_list", "filter", "contact_list"))
