@@ -230,7 +230,7 @@ def clone_campaign(campaign_id: int, name: str) -> dict:
                  if acts_as_system() else {})
     _check_limits({f: getattr(source, f) for f in _COPIED} | {"regulated": True} | exemption,
                   {}, name)
-    copy = Campaign.create(**exemption,account=source.account_id, name=name, status="draft",
+    copy = Campaign.create(account=source.account_id, name=name, status="draft", **exemption,
                            **{f: getattr(source, f"{f}_id" if f in ("agent_group", "script")
                                          else f) for f in _COPIED})
     for number in source.caller_ids.order_by(CallerIdNumber.id):
