@@ -11,9 +11,11 @@ import pytest
 from dialer.compliance.limits import LimitSettings, blocked_reason, limit_problems
 from dialer.compliance.store import why_not_dialling
 from dialer.db import Store, auth, migrate, open_database
+from dialer.db.migrate import router
 from dialer.db.models import Account, AuditEntry, AuthToken, Campaign, ServicePlan, User
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
+from tests.prompt_migration import old_campaign
 from tests.web_dialer import FakeDialer
 
 GOOD = {"name": "Spring", "mode": "progressive"}
@@ -354,3 +356,21 @@ async def test_imports_filters_and_do_not_call_lists_are_audited(env):
     assert finished["after"]["count"] == 1
     assert all(e["actor"].startswith("campaign-manager-") for e in entries
                if e["kind"] in ("dnc_list", "filter", "contact_list"))
+
+
+def test_migration_022_keeps_a_campaign_past_the_limits_as_it_was_and_stops_it(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path}/old.db")
+    migrate(db)
+    router(db).rollback()  # 022: no regulated column yet
+    assert "regulated" not in {c.name for c in db.get_columns("campaign")}
+    account = Account.create(name="Acme", plan=ServicePlan.create(name="p"))
+    campaign_id = old_campaign(db, account.id, name="old", mode="predictive",
+                               abandon_target_percent=50.0, ring_timeout_seconds=1,
+                               status="running")
+    assert "022_limits_audit" in migrate(db)
+    c = Campaign.get_by_id(campaign_id)
+    assert (c.regulated, c.abandon_target_percent, c.ring_timeout_seconds, c.status) == (
+        True, 50.0, 1, "running")
+    reason = why_not_dialling(campaign_id, dt.date(2026, 3, 2))
+    assert reason.startswith("settings break legal limits")
+    db.close()
