@@ -236,12 +236,18 @@ async def test_users_tokens_roles_profiles_lists_and_plans_are_audited_without_s
                 {"values": ["+12125550111", "+12125550112"]})
     status, plan = await _post(client, "/api/plans", admin, {"name": "gold"})
     assert status == 201
+    resp = await client.put(f"/api/accounts/{acme}/business-hours",
+                            json={"start": "09:00", "stop": "17:00"}, headers=admin)
+    assert resp.status == 200
 
     entries = await _entries(client, admin, f"/api/accounts/{acme}/audit?limit=100")
     kinds = {(e["kind"], e["action"]) for e in entries}
     assert {("user", "create"), ("user", "update"), ("api_token", "create"),
             ("api_token", "delete"), ("profile", "create"), ("suppression_list", "create"),
             ("suppression_list", "update")} <= kinds
+    hours = next(e for e in entries if e["kind"] == "account")
+    assert (hours["object_id"], hours["before"]["business_start"],
+            hours["after"]["business_start"]) == (acme, None, "09:00:00")
     password_change = next(e for e in entries if (e["kind"], e["action"]) == ("user", "update"))
     assert password_change["object_id"] == user["id"]
     assert (password_change["before"]["password_hash"],
