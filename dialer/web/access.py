@@ -241,9 +241,13 @@ async def access(request: web.Request, handler):
         raise deny(403, "csrf", "missing or wrong X-CSRF-Token header")
     await check(request, need, who)
     request[IDENTITY] = who
-    audit.ACTOR.set(audit.Actor(who.user_id, who.username, who.token_id,
-                                "manage_system" in who.privileges))
-    return await handler(request)
+    # who the audit log names for the changes of this request (and its background tasks)
+    actor = audit.ACTOR.set(audit.Actor(who.user_id, who.username, who.token_id,
+                                        "manage_system" in who.privileges))
+    try:
+        return await handler(request)
+    finally:
+        audit.ACTOR.reset(actor)
 
 
 def identity(request: web.Request) -> auth.Identity:
