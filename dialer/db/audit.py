@@ -3,8 +3,8 @@ before and after, the time, the actor and the account, written in the change's o
 transaction.
 
 Store functions are decorated with `audited(kind, ...)`, which runs the function and
-writes the entry in one transaction (a savepoint inside the caller's); the decorator snapshots the object before
-and after the call with the kind's snapshot function (`SNAPSHOTS`). The actor is the
+writes the entry in one transaction (a savepoint inside the caller's), snapshotting the
+object before and after the call with the kind's snapshot function (`SNAPSHOTS`). The actor is the
 request's caller (`ACTOR`, set by the web app's access check and carried into the
 database thread by `Store`); a change with no actor came from the command line. Secrets
 (password and token hashes, CSRF tokens) never reach an entry: one that changed shows as
@@ -22,9 +22,10 @@ from typing import Any, Callable, TypeVar
 import peewee as pw
 from playhouse.shortcuts import model_to_dict
 
-from .models import (Account, AuditEntry, AuthToken, Campaign, CampaignSuppression, ContactList,
-                     DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign, Role, ServicePlan,
-                     SuppressionEntry, SuppressionList, User, database_proxy)
+from .models import (Account, AuditEntry, AuthToken, Campaign, CampaignSuppression,
+                     ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
+                     Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, User,
+                     database_proxy)
 
 T = TypeVar("T")
 SECRETS = frozenset({"password_hash", "token_hash", "csrf", "password", "token"})
@@ -45,10 +46,6 @@ class Actor:
 
 
 ACTOR: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("audit_actor", default=None)
-
-
-def current_actor() -> Actor | None:
-    return ACTOR.get()
 
 
 def acts_as_system() -> bool:
@@ -85,14 +82,13 @@ def _owned(model: type[pw.Model], object_id: int) -> Snapshot | None:
 def _campaign(campaign_id: int) -> Snapshot | None:
     """A campaign with what hangs on it: caller ids, rules, suppression lists, its
     do-not-call freshness limit (None: the default), its number of contacts."""
-    state = _row(Campaign, campaign_id)
-    if state is None:
+    campaign = Campaign.get_or_none(Campaign.id == campaign_id)
+    if campaign is None:
         return None
-    campaign = Campaign.get_by_id(campaign_id)
+    state = _plain(model_to_dict(campaign, recurse=False))
     state["caller_ids"] = sorted(n.number for n in campaign.caller_ids)
-    state["rules"] = [_plain(model_to_dict(r, recurse=False, exclude=["campaign"]))
-                      for r in campaign.rules.order_by(campaign.rules.model.position,
-                                                       campaign.rules.model.id)]
+    state["rules"] = [_plain(model_to_dict(r, recurse=False, exclude=[Rule.campaign]))
+                      for r in campaign.rules.order_by(Rule.position, Rule.id)]
     state["suppression_lists"] = sorted(
         link.list_id for link in CampaignSuppression.select().where(
             CampaignSuppression.campaign == campaign_id))
