@@ -16,6 +16,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+from ..db.audit import audited
 from ..db.database import is_postgres
 from ..db.models import database_proxy
 from ..db.models.dnc import DncList, DncNumber
@@ -75,6 +76,7 @@ def list_format(list_id: int) -> tuple[ListFormat, str]:
     return ListFormat(dnc.format), dnc.default_region
 
 
+@audited("dnc_list")
 def start_import(list_id: int, *, replace: bool, as_of: dt.date | None) -> None:
     """Mark the list importing (emptied first when `replace`), with its new as-of date."""
     with database_proxy.atomic():
@@ -104,6 +106,7 @@ def write_batch(list_id: int, batch: Batch) -> Progress:
         return progress(dnc)
 
 
+@audited("dnc_list")
 def finish_import(list_id: int, failed: bool = False) -> Progress:
     with database_proxy.atomic():
         DncList.update(status="failed" if failed else "ready").where(

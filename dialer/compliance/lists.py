@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..db.audit import audited
 from ..core.phones import PhoneError, normalise, region_of
 from ..db.models import Account, Campaign
 from ..db.validation import FieldError, boolean, integer, iso_date, region, text
@@ -49,6 +50,7 @@ def _choice(field: str, value: Any, choices: tuple[str, ...]) -> str:
     return value
 
 
+@audited("dnc_list", target=None)
 def create_list(*, name: Any = None, scope: Any = None, format: Any = None, source: Any = None,
                 account_id: Any = None, campaign_id: Any = None, as_of: Any = None,
                 default_region: Any = None, registry: Any = None) -> ListInfo:
@@ -87,6 +89,7 @@ def get_list(list_id: int) -> ListInfo:
     return info(DncList.get_by_id(list_id))
 
 
+@audited("dnc_list")
 def delete_list(list_id: int) -> dict:
     DncNumber.delete().where(DncNumber.dnc_list == list_id).execute()
     DncList.delete_by_id(list_id)
@@ -130,6 +133,7 @@ def add_to_internal(account_id: int, phone: str) -> bool:
     return True
 
 
+@audited("campaign")
 def set_max_age(campaign_id: int, days: Any) -> dict:
     days = integer("max_age_days", days, minimum=1, maximum=3650)
     DncCampaignSetting.insert(campaign=campaign_id, max_age_days=days).on_conflict(

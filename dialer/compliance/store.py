@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 
 from ..db.models import (AccountCallingPolicy, AccountClosedDay, Attempt, AttemptCompliance,
-                         CampaignCallingPolicy, CampaignContact, Contact, ContactPhone,
+                         Campaign, CampaignCallingPolicy, CampaignContact, Contact, ContactPhone,
                          database_proxy)
 from .calling import CallingPolicy, PastCall
 from .evidence import ListChecked, differences, evidence
@@ -23,6 +23,7 @@ from ..outbound.eligibility import ContactState, check
 from ..outbound.windows import utc
 from .jurisdictions import WEEK, Purpose
 from .decisions import Hit, ListAge, hit_reason, stale_reason
+from .limits import LimitSettings, blocked_reason
 from ..db.rows import tuples
 from ..db.models.dnc import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting
 from .parsers import digits_e164, e164_digits
@@ -50,8 +51,24 @@ def max_age_days(campaign_id: int) -> int:
     return DEFAULT_MAX_AGE_DAYS if days is None else days
 
 
+def limits_reason(campaign_id: int) -> str | None:
+    """Why the campaign may not dial: its stored settings break a legal limit (a campaign
+    from before the limits were enforced), or None."""
+    c = Campaign.get_or_none(Campaign.id == campaign_id)
+    if c is None:
+        return None
+    return blocked_reason(LimitSettings(c.regulated, c.mode, c.abandon_target_percent,
+                                        c.ring_timeout_seconds, c.safe_harbour_message,
+                                        caller_ids=0))
+
+
 def why_not_dialling(campaign_id: int, today: dt.date) -> str | None:
-    """Why the campaign may not dial at all today (a stale registry list), or None."""
+    """Why the campaign may not dial at all today (settings beyond a legal limit, a stale
+    registry list), or None."""
+    return limits_reason(campaign_id) or _stale(campaign_id, today)
+
+
+def _stale(campaign_id: int, today: dt.date) -> str | None:
     ages = tuple(ListAge(i, name, as_of) for i, name, as_of, registry
                  in _applying(campaign_id, _account_of(campaign_id)) if registry)
     return stale_reason(ages, max_age_days(campaign_id), today)
@@ -149,7 +166,10 @@ def contact_reasons(campaign_id: int, contact_id: int, today: dt.date) -> list[t
     """(code, message) of each do-not-call reason the contact may not be dialled in the
     campaign: the "why not" question's share of this module."""
     reasons = []
-    stale = why_not_dialling(campaign_id, today)
+    beyond_limits = limits_reason(campaign_id)
+    if beyond_limits:
+        reasons.append(("legal_limits", beyond_limits))
+    stale = _stale(campaign_id, today)
     if stale:
         reasons.append(("dnc_registry_stale", stale))
     phone = first_phones([contact_id]).get(contact_id)

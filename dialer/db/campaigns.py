@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..compliance.limits import limit_problems
 from ..compliance.store import contact_reasons, number_history
 from ..outbound.eligibility import check, with_campaign_status
 from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.store import attempts_since, campaign_settings, _contact_state
+from .audit import audited
+from .campaign_admin import limit_settings
 from .models import Campaign, CampaignContact, ContactPhone
 from .validation import FieldError
 
@@ -27,10 +30,18 @@ class CampaignStateError(ValueError):
         self.field = field
 
 
+@audited("campaign")
 def set_status(campaign_id: int, status: str) -> dict:
     campaign = Campaign.get_by_id(campaign_id)
     if status not in TRANSITIONS.get(campaign.status, set()):
         raise CampaignStateError("status", f"a {campaign.status} campaign cannot become {status}")
+    if status == "running":  # dialler's legal limits, caller id included (400 naming it)
+        settings = limit_settings({f: getattr(campaign, f) for f in (
+            "regulated", "mode", "abandon_target_percent", "ring_timeout_seconds",
+            "safe_harbour_message")}, campaign.caller_ids.count())
+        problems = limit_problems(settings, starting=True)
+        if problems:
+            raise FieldError(problems[0].field, problems[0].message)
     campaign.status = status
     campaign.save()
     if status == "terminated":  # nothing more will be dialled

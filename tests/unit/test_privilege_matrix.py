@@ -70,6 +70,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/accounts/{id}/agents"): E(STAFF),
     ("POST", "/api/accounts/{id}/agents"): E(USERS),
     ("GET", "/api/accounts/{id}/attempts"): E(CAMPAIGNS),
+    ("GET", "/api/accounts/{id}/audit"): E(USERS),
+    ("GET", "/api/audit"): E(SYSTEM),
     ("PUT", "/api/accounts/{id}/business-hours"): E(INBOUND),
     ("GET", "/api/accounts/{id}/campaigns"): E(CAMPAIGNS),
     ("POST", "/api/accounts/{id}/campaigns"): E(CAMPAIGNS),

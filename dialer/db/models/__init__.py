@@ -13,6 +13,7 @@ from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression,
 from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
 from .dnc import DncList, DncNumber, DncCampaignSetting
 from .calling import AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance
+from .audit import AuditEntry
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -24,6 +25,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     RingGroup, RingGroupMember, ActionCall, Voicemail,
     DncList, DncNumber, DncCampaignSetting,
     AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance,
+    AuditEntry,
 )
 
 __all__ = [
@@ -34,4 +36,5 @@ __all__ = [
     "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
     "DncList", "DncNumber", "DncCampaignSetting",
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
+    "AuditEntry",
 ]

@@ -79,6 +79,9 @@ class Campaign(BaseModel):
     amd_maximum_number_of_words = pw.IntegerField(null=True)
     amd_silence_threshold = pw.IntegerField(null=True)
     amd_maximum_word_length = pw.IntegerField(null=True)
+    # dialer.compliance.limits: False only by a system administrator, with the reason
+    regulated = pw.BooleanField(default=True)
+    unregulated_reason = pw.CharField(null=True)
 
 
 class CallerIdNumber(BaseModel):
