@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 from ..db.models import CampaignContact, Contact, ContactPhone, database_proxy
 from .decisions import Hit, ListAge, hit_reason, stale_reason
 from ..db.rows import tuples
-from ..db.models.dnc import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting
+from ..db.models.dnc import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting, DncPrevented
 from .parsers import digits_e164, e164_digits
 
 
@@ -108,8 +108,9 @@ def first_phones(contact_ids: list[int]) -> dict[int, str]:
 def screen_claim(campaign_id: int, now: dt.datetime, claim: Callable[[], list[int]]
                  ) -> list[int]:
     """`claim()`'s campaign contacts less those whose number or client id is listed, which
-    are handed back as failed with the list named. Nothing is claimed while the campaign
-    relies on a stale registry list. Runs inside the claim's transaction."""
+    are handed back as failed with the list named, each recorded (`DncPrevented`: the
+    compliance report counts them). Nothing is claimed while the campaign relies on a
+    stale registry list. Runs inside the claim's transaction."""
     if why_not_dialling(campaign_id, now.date()) is not None:
         return []
     ids = claim()
@@ -122,7 +123,7 @@ def screen_claim(campaign_id: int, now: dt.datetime, claim: Callable[[], list[in
         Contact.select(Contact.id, Contact.client_id).where(Contact.id.in_(list(contacts.values())))))
     phones = first_phones(list(contacts.values()))
     hits = listed(campaign_id, phones.values(), [c for c in client_ids.values() if c])
-    kept = []
+    kept, prevented = [], []
     for cc_id in ids:
         contact_id = contacts[cc_id]
         hit = hits.get(phones.get(contact_id, "")) or hits.get(client_ids.get(contact_id) or "")
@@ -132,6 +133,10 @@ def screen_claim(campaign_id: int, now: dt.datetime, claim: Callable[[], list[in
         (CampaignContact.update(state="failed", next_attempt_at=None, last_reason=hit_reason(hit),
                                 claimed_by=None, claimed_at=None)
          .where(CampaignContact.id == cc_id).execute())
+        prevented.append({"campaign": campaign_id, "list_name": hit.list_name,
+                          "value": hit.value, "at": now})
+    if prevented:
+        DncPrevented.insert_many(prevented).execute()
     return kept
 
 

@@ -11,7 +11,7 @@ from .contacts import ContactList, Contact, ContactPhone, Filter, CampaignContac
 from .calls import Attempt, Followup
 from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression
 from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
-from .dnc import DncList, DncNumber, DncCampaignSetting
+from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -21,7 +21,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
     RingGroup, RingGroupMember, ActionCall, Voicemail,
-    DncList, DncNumber, DncCampaignSetting,
+    DncList, DncNumber, DncCampaignSetting, DncPrevented,
 )
 
 __all__ = [
@@ -30,5 +30,5 @@ __all__ = [
     "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt",
     "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
     "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
-    "DncList", "DncNumber", "DncCampaignSetting",
+    "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented",
 ]
