@@ -154,3 +154,12 @@ def contact_reasons(campaign_id: int, contact_id: int, today: dt.date) -> list[t
         code = "suppressed_client_id" if hit.client_id else "suppressed_device"
         reasons.append((code, hit_reason(hit)))
     return reasons
+
+
+def listed_reason(account_id: int, campaign_id: int | None, phones: Iterable[str],
+                  client_id: str | None = None) -> str | None:
+    """Why a number (or client id) may not be dialled by hand or in a followup, naming the
+    do-not-call list that holds it (the lists of the account, and of the campaign if any),
+    or None."""
+    hits = listed(campaign_id, phones, [client_id] if client_id else [], account_id=account_id)
+    return hit_reason(min(hits.values(), key=lambda h: h.value)) if hits else None
