@@ -61,37 +61,46 @@ def _date(value: object) -> dt.date | None:  # SQLite gives text, PostgreSQL a d
     return None if value is None else dt.date.fromisoformat(str(value))
 
 
+# The lists that apply (a few rows) drive seeks on the (list, number) and (list, value)
+# indexes, all in one statement (one round trip). CROSS JOIN: SQLite always loops over its
+# left side first (a plain join lets it scan the numbers instead); PostgreSQL plans it as
+# any inner join.
+_DNC_HITS = (
+    "SELECT 0, l.id, l.name, l.as_of, n.number, NULL, NULL FROM dnc_list l CROSS JOIN dnc_number n "
+    "WHERE n.list_id = l.id AND n.number IN ({}) AND (l.scope = 'system' OR (l.scope = "
+    "'account' AND l.account_id = COALESCE(?, (SELECT account_id FROM campaign WHERE id = ?))) "
+    "OR (l.scope = 'campaign' AND l.campaign_id = ?))")
+_SUPPRESSION_HITS = (
+    "SELECT 1, 0, s.name, NULL, NULL, s.kind, e.value FROM campaign_suppression c JOIN "
+    "suppression_list s ON s.id = c.list_id CROSS JOIN suppression_entry e WHERE "
+    "c.campaign_id = ? AND s.kind = ? AND e.list_id = s.id AND e.value IN ({})")
+
+
 def listed(campaign_id: int | None, phones: Iterable[str], client_ids: Iterable[str] = (),
            account_id: int | None = None) -> dict[str, Hit]:
     """The numbers (E.164) and client ids on a list applying to the campaign (None: to
-    the account's, less campaign lists). The lists are read first (a few rows), so that
-    the numbers are seeks on the (list, number) and (list, value) indexes: a join lets
-    SQLite scan the numbers instead."""
+    the account's, less campaign lists): its do-not-call lists first (by id), then the
+    suppression lists attached to it (by name). One query."""
     campaign_id = campaign_id or 0
-    if account_id is None:
-        account_id = _account_of(campaign_id)
     phones = sorted({p for p in phones if p and p.startswith("+") and p[1:].isdigit()})
     clients = sorted({c for c in client_ids if c})
+    parts: list[str] = []
+    params: list = []
+    if phones:
+        numbers = [e164_digits(p) for p in phones]
+        parts.append(_DNC_HITS.format(_marks(numbers)))
+        params += [*numbers, account_id, campaign_id, campaign_id]
+    for kind, values in (("device", phones), ("client_id", clients)):
+        if values:
+            parts.append(_SUPPRESSION_HITS.format(_marks(values)))
+            params += [campaign_id, kind, *values]
     hits: dict[str, Hit] = {}
-    if not phones and not clients:
+    if not parts:
         return hits
-    dnc_lists = {i: (name, as_of) for i, name, as_of, _ in _applying(campaign_id, account_id)
-                 } if phones else {}
-    if dnc_lists:
-        ids, numbers = sorted(dnc_lists), [e164_digits(p) for p in phones]
-        for list_id, number in _rows(
-                f"SELECT list_id, number FROM dnc_number WHERE list_id IN ({_marks(ids)}) "
-                f"AND number IN ({_marks(numbers)}) ORDER BY list_id", ids + numbers):
-            hits.setdefault(digits_e164(number), Hit(digits_e164(number), *dnc_lists[list_id]))
-    by_kind = {"device": phones, "client_id": clients}
-    for list_id, name, kind in _rows(
-            "SELECT s.id, s.name, s.kind FROM suppression_list s JOIN campaign_suppression c "
-            "ON c.list_id = s.id WHERE c.campaign_id = ? ORDER BY s.name", [campaign_id]):
-        values = by_kind[kind]
-        for (value,) in _rows(f"SELECT value FROM suppression_entry WHERE list_id = ? "
-                              f"AND value IN ({_marks(values)})", [list_id, *values]
-                              ) if values else []:
-            hits.setdefault(value, Hit(value, name, None, client_id=kind == "client_id"))
+    for _, _, name, as_of, number, kind, value in _rows(
+            " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", params):
+        found = value if number is None else digits_e164(number)
+        hits.setdefault(found, Hit(found, name, _date(as_of), client_id=kind == "client_id"))
     return hits
 
 
