@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 
 from ..db.models import CampaignContact, Contact, ContactPhone, database_proxy
 from .decisions import Hit, ListAge, hit_reason, stale_reason
+from ..db.database import is_postgres
 from ..db.rows import tuples
 from ..db.models.dnc import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting, DncPrevented
 from .parsers import digits_e164, e164_digits
@@ -67,13 +68,22 @@ def _date(value: object) -> dt.date | None:  # SQLite gives text, PostgreSQL a d
 # any inner join.
 _DNC_HITS = (
     "SELECT 0, l.id, l.name, l.as_of, n.number, NULL, NULL FROM dnc_list l CROSS JOIN dnc_number n "
-    "WHERE n.list_id = l.id AND n.number IN ({}) AND (l.scope = 'system' OR (l.scope = "
+    "WHERE n.list_id = l.id AND n.number {} AND (l.scope = 'system' OR (l.scope = "
     "'account' AND l.account_id = COALESCE(?, (SELECT account_id FROM campaign WHERE id = ?))) "
     "OR (l.scope = 'campaign' AND l.campaign_id = ?))")
 _SUPPRESSION_HITS = (
     "SELECT 1, 0, s.name, NULL, NULL, s.kind, e.value FROM campaign_suppression c JOIN "
     "suppression_list s ON s.id = c.list_id CROSS JOIN suppression_entry e WHERE "
-    "c.campaign_id = ? AND s.kind = ? AND e.list_id = s.id AND e.value IN ({})")
+    "c.campaign_id = ? AND s.kind = ? AND e.list_id = s.id AND e.value {}")
+
+
+def _among(values: list) -> tuple[str, list]:
+    """`IN (?, ...)`; on PostgreSQL `= ANY(?)`, one array parameter: the statement's text
+    is the same whatever the batch (psycopg prepares it once) and binding it is cheaper
+    (p50 0.39 against 0.62 ms for 50 numbers, bench/README.md)."""
+    if is_postgres(database_proxy):
+        return "= ANY(?)", [values]
+    return f"IN ({_marks(values)})", values
 
 
 def listed(campaign_id: int | None, phones: Iterable[str], client_ids: Iterable[str] = (),
@@ -87,13 +97,14 @@ def listed(campaign_id: int | None, phones: Iterable[str], client_ids: Iterable[
     parts: list[str] = []
     params: list = []
     if phones:
-        numbers = [e164_digits(p) for p in phones]
-        parts.append(_DNC_HITS.format(_marks(numbers)))
+        among, numbers = _among([e164_digits(p) for p in phones])
+        parts.append(_DNC_HITS.format(among))
         params += [*numbers, account_id, campaign_id, campaign_id]
     for kind, values in (("device", phones), ("client_id", clients)):
         if values:
-            parts.append(_SUPPRESSION_HITS.format(_marks(values)))
-            params += [campaign_id, kind, *values]
+            among, bound = _among(values)
+            parts.append(_SUPPRESSION_HITS.format(among))
+            params += [campaign_id, kind, *bound]
     hits: dict[str, Hit] = {}
     if not parts:
         return hits
