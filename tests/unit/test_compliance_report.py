@@ -88,13 +88,17 @@ def test_outside_hours_in_each_callees_zone_across_dst():
 # --- the database -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(db):
+def make_world():
     plan = ServicePlan.create(name="base")  # the default window: 08:00-21:00 callee-local
     account = Account.create(name="a", company_number="+12125550100", plan=plan,
                              timezone="America/New_York")
     campaign = Campaign.create(account=account, name="=spring", status="running")
     return account, campaign
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
 
 
 def _attempt(account, campaign, phone, started_at, outcome, zone=None):
