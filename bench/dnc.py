@@ -188,11 +188,13 @@ def _db_size(kind: str, tmp: Path, url: str, schema: str | None) -> tuple[int, i
     return int(total), int(table)
 
 
-def bench(kind: str, n: int, rounds: int) -> dict:
+def bench(kind: str, n: int, rounds: int, keep: bool = False) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-dnc-"))
     url, schema = _url(kind, tmp)
     try:
         campaign_id = seed(url, n)
+        if keep:
+            print(f"kept for --probe: {url} {campaign_id}", flush=True)
         absent = _run_probe(url, campaign_id, rounds)
         src = tmp / "us.txt"
         t = time.monotonic()
@@ -225,11 +227,16 @@ def bench(kind: str, n: int, rounds: int) -> dict:
                 "claiming_rss_present_mb": present["rss_kb"] / 1024,
                 "claimed_absent": absent["claimed"], "claimed_present": present["claimed"]}
     finally:
-        for p in tmp.glob("*"):
-            p.unlink()
-        tmp.rmdir()
-        if schema:
-            _pg_admin(os.environ["DIALER_TEST_PG_URL"], f'DROP SCHEMA "{schema}" CASCADE')
+        if not keep:
+            _drop(tmp, schema)
+
+
+def _drop(tmp: Path, schema: str | None) -> None:
+    for p in tmp.glob("*"):
+        p.unlink()
+    tmp.rmdir()
+    if schema:
+        _pg_admin(os.environ["DIALER_TEST_PG_URL"], f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def main() -> None:
@@ -240,8 +247,10 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
     parser.add_argument("--numbers", type=int, default=20_000_000)
     parser.add_argument("--rounds", type=int, default=20, help="claims of every contact")
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the database for `--probe URL CAMPAIGN ROUNDS` runs")
     args = parser.parse_args()
-    r = bench(args.db, args.numbers, args.rounds)
+    r = bench(args.db, args.numbers, args.rounds, args.keep)
     goals = {"import_s": 300, "import_peak_rss_mb": 300, "lookup_p99_ms": 1.0}
     for key, value in r.items():
         mark = ""

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 import logging
 import os
 import tempfile
@@ -21,8 +22,9 @@ from aiohttp import web
 
 from ..db.validation import FieldError, ForbiddenError, iso_date
 from ..web import access, console
-from ..web.common import DIALER, json_body, page, parse_id, path_id
-from . import importer, jurisdictions, lists, store
+from ..web.common import DIALER, json_body, now, page, parse_id, path_id
+from . import importer, jurisdictions, lists, report, report_store, store
+from .chart import abandonment_svg
 
 routes = web.RouteTableDef()
 log = logging.getLogger("dialer.compliance")
@@ -195,3 +197,61 @@ async def set_campaign_purpose(request: web.Request) -> web.Response:
 async def attempt_compliance(request: web.Request) -> web.Response:
     """Why was this number dialled: the verdict kept with the attempt, recomputed."""
     return _json(await _run(request, store.attempt_compliance, path_id(request)))
+
+
+# ---- the compliance report ----------------------------------------------------------------
+def _days(request: web.Request) -> int:
+    raw = request.query.get("days", "30")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= report_store.MAX_DAYS:
+        raise FieldError("days", f"a whole number of days, 1 to {report_store.MAX_DAYS}")
+    return int(raw)
+
+
+def _report_response(request: web.Request, record: Any, reports: tuple, name: str
+                     ) -> web.Response:
+    """JSON (the record), or with ?format=csv one row per campaign and day."""
+    fmt = request.query.get("format", "json")
+    if fmt == "csv":
+        return web.Response(text=report.csv_text(reports), content_type="text/csv",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt != "json":
+        raise FieldError("format", "json or csv")
+    return web.json_response(text=json.dumps(dataclasses.asdict(record),
+                                             default=lambda d: d.isoformat()))
+
+
+@routes.get("/api/campaigns/{id}/compliance-report")
+async def campaign_compliance_report(request: web.Request) -> web.Response:
+    """Abandonment per day against the limit, calls outside allowed hours, do-not-call hits
+    prevented and consent announcements over ?days= (30) local days ending today."""
+    campaign_id, days = path_id(request), _days(request)
+    found = await request.app[DIALER].store.read(report_store.campaign_report, campaign_id,
+                                                 days, now(request))
+    if found is None:  # deleted since the access check
+        raise access.deny(404, "id", "no such campaign")
+    return _report_response(request, found, (found,), f"compliance-campaign-{campaign_id}")
+
+
+@routes.get("/api/accounts/{id}/compliance-report")
+async def account_compliance_report(request: web.Request) -> web.Response:
+    """The report of each campaign of the account that the caller's profile shows."""
+    who, account_id, days = access.identity(request), path_id(request), _days(request)
+    shown = None if who.campaigns is None else tuple(sorted(who.campaigns))
+    found = await request.app[DIALER].store.read(report_store.account_report, account_id,
+                                                 shown, days, now(request))
+    return _report_response(request, found, found.campaigns, f"compliance-account-{account_id}")
+
+
+@routes.get("/campaigns/{id}/compliance")
+async def compliance_page(request: web.Request) -> web.Response:
+    """The console's report of a campaign: the chart with the limit, the figures, the CSV."""
+    campaign = await console._campaign_for(request)
+    if isinstance(campaign, web.Response):
+        return campaign
+    days = _days(request)
+    found = await request.app[DIALER].store.read(report_store.campaign_report, campaign["id"],
+                                                 days, now(request))
+    if found is None:  # deleted since
+        raise web.HTTPNotFound()
+    return console._render(request, "compliance.html", campaign=campaign, report=found,
+                           days=days, chart=abandonment_svg(found))

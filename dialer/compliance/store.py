@@ -24,8 +24,9 @@ from ..outbound.windows import utc
 from .jurisdictions import WEEK, Purpose
 from .decisions import Hit, ListAge, hit_reason, stale_reason
 from .limits import LimitSettings, blocked_reason
+from ..db.database import is_postgres
 from ..db.rows import tuples
-from ..db.models.dnc import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting
+from ..db.models.dnc import DEFAULT_MAX_AGE_DAYS, DncCampaignSetting, DncPrevented
 from .parsers import digits_e164, e164_digits
 
 HISTORY = WEEK  # the longest cap's period: the calls to a number a claim reads
@@ -88,37 +89,56 @@ def _date(value: object) -> dt.date | None:  # SQLite gives text, PostgreSQL a d
     return None if value is None else dt.date.fromisoformat(str(value))
 
 
+# The lists that apply (a few rows) drive seeks on the (list, number) and (list, value)
+# indexes, all in one statement (one round trip). CROSS JOIN: SQLite always loops over its
+# left side first (a plain join lets it scan the numbers instead); PostgreSQL plans it as
+# any inner join.
+_DNC_HITS = (
+    "SELECT 0, l.id, l.name, l.as_of, n.number, NULL, NULL FROM dnc_list l CROSS JOIN dnc_number n "
+    "WHERE n.list_id = l.id AND n.number {} AND (l.scope = 'system' OR (l.scope = "
+    "'account' AND l.account_id = COALESCE(?, (SELECT account_id FROM campaign WHERE id = ?))) "
+    "OR (l.scope = 'campaign' AND l.campaign_id = ?))")
+_SUPPRESSION_HITS = (
+    "SELECT 1, 0, s.name, NULL, NULL, s.kind, e.value FROM campaign_suppression c JOIN "
+    "suppression_list s ON s.id = c.list_id CROSS JOIN suppression_entry e WHERE "
+    "c.campaign_id = ? AND s.kind = ? AND e.list_id = s.id AND e.value {}")
+
+
+def _among(values: list) -> tuple[str, list]:
+    """`IN (?, ...)`; on PostgreSQL `= ANY(?)`, one array parameter: the statement's text
+    is the same whatever the batch (psycopg prepares it once) and binding it is cheaper
+    (p50 0.39 against 0.62 ms for 50 numbers, bench/README.md)."""
+    if is_postgres(database_proxy):
+        return "= ANY(?)", [values]
+    return f"IN ({_marks(values)})", values
+
+
 def listed(campaign_id: int | None, phones: Iterable[str], client_ids: Iterable[str] = (),
            account_id: int | None = None) -> dict[str, Hit]:
     """The numbers (E.164) and client ids on a list applying to the campaign (None: to
-    the account's, less campaign lists). The lists are read first (a few rows), so that
-    the numbers are seeks on the (list, number) and (list, value) indexes: a join lets
-    SQLite scan the numbers instead."""
+    the account's, less campaign lists): its do-not-call lists first (by id), then the
+    suppression lists attached to it (by name). One query."""
     campaign_id = campaign_id or 0
-    if account_id is None:
-        account_id = _account_of(campaign_id)
     phones = sorted({p for p in phones if p and p.startswith("+") and p[1:].isdigit()})
     clients = sorted({c for c in client_ids if c})
+    parts: list[str] = []
+    params: list = []
+    if phones:
+        among, numbers = _among([e164_digits(p) for p in phones])
+        parts.append(_DNC_HITS.format(among))
+        params += [*numbers, account_id, campaign_id, campaign_id]
+    for kind, values in (("device", phones), ("client_id", clients)):
+        if values:
+            among, bound = _among(values)
+            parts.append(_SUPPRESSION_HITS.format(among))
+            params += [campaign_id, kind, *bound]
     hits: dict[str, Hit] = {}
-    if not phones and not clients:
+    if not parts:
         return hits
-    dnc_lists = {i: (name, as_of) for i, name, as_of, _ in _applying(campaign_id, account_id)
-                 } if phones else {}
-    if dnc_lists:
-        ids, numbers = sorted(dnc_lists), [e164_digits(p) for p in phones]
-        for list_id, number in _rows(
-                f"SELECT list_id, number FROM dnc_number WHERE list_id IN ({_marks(ids)}) "
-                f"AND number IN ({_marks(numbers)}) ORDER BY list_id", ids + numbers):
-            hits.setdefault(digits_e164(number), Hit(digits_e164(number), *dnc_lists[list_id]))
-    by_kind = {"device": phones, "client_id": clients}
-    for list_id, name, kind in _rows(
-            "SELECT s.id, s.name, s.kind FROM suppression_list s JOIN campaign_suppression c "
-            "ON c.list_id = s.id WHERE c.campaign_id = ? ORDER BY s.name", [campaign_id]):
-        values = by_kind[kind]
-        for (value,) in _rows(f"SELECT value FROM suppression_entry WHERE list_id = ? "
-                              f"AND value IN ({_marks(values)})", [list_id, *values]
-                              ) if values else []:
-            hits.setdefault(value, Hit(value, name, None, client_id=kind == "client_id"))
+    for _, _, name, as_of, number, kind, value in _rows(
+            " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", params):
+        found = value if number is None else digits_e164(number)
+        hits.setdefault(found, Hit(found, name, _date(as_of), client_id=kind == "client_id"))
     return hits
 
 
@@ -135,8 +155,9 @@ def first_phones(contact_ids: list[int]) -> dict[int, str]:
 def screen_claim(campaign_id: int, now: dt.datetime, claim: Callable[[], list[int]]
                  ) -> list[int]:
     """`claim()`'s campaign contacts less those whose number or client id is listed, which
-    are handed back as failed with the list named. Nothing is claimed while the campaign
-    relies on a stale registry list. Runs inside the claim's transaction."""
+    are handed back as failed with the list named, each recorded (`DncPrevented`: the
+    compliance report counts them). Nothing is claimed while the campaign relies on a
+    stale registry list. Runs inside the claim's transaction."""
     if why_not_dialling(campaign_id, now.date()) is not None:
         return []
     ids = claim()
@@ -149,7 +170,7 @@ def screen_claim(campaign_id: int, now: dt.datetime, claim: Callable[[], list[in
         Contact.select(Contact.id, Contact.client_id).where(Contact.id.in_(list(contacts.values())))))
     phones = first_phones(list(contacts.values()))
     hits = listed(campaign_id, phones.values(), [c for c in client_ids.values() if c])
-    kept = []
+    kept, prevented = [], []
     for cc_id in ids:
         contact_id = contacts[cc_id]
         hit = hits.get(phones.get(contact_id, "")) or hits.get(client_ids.get(contact_id) or "")
@@ -159,6 +180,10 @@ def screen_claim(campaign_id: int, now: dt.datetime, claim: Callable[[], list[in
         (CampaignContact.update(state="failed", next_attempt_at=None, last_reason=hit_reason(hit),
                                 claimed_by=None, claimed_at=None)
          .where(CampaignContact.id == cc_id).execute())
+        prevented.append({"campaign": campaign_id, "list_name": hit.list_name,
+                          "value": hit.value, "at": now})
+    if prevented:
+        DncPrevented.insert_many(prevented).execute()
     return kept
 
 
@@ -288,3 +313,12 @@ def set_campaign_purpose(campaign_id: int, purpose: object) -> dict:
         conflict_target=[CampaignCallingPolicy.campaign],
         update={CampaignCallingPolicy.purpose: purpose}).execute()
     return {"campaign_id": campaign_id, "purpose": purpose}
+
+
+def listed_reason(account_id: int, campaign_id: int | None, phones: Iterable[str],
+                  client_id: str | None = None) -> str | None:
+    """Why a number (or client id) may not be dialled by hand or in a followup, naming the
+    do-not-call list that holds it (the lists of the account, and of the campaign if any),
+    or None."""
+    hits = listed(campaign_id, phones, [client_id] if client_id else [], account_id=account_id)
+    return hit_reason(min(hits.values(), key=lambda h: h.value)) if hits else None

@@ -61,3 +61,17 @@ class DncCampaignSetting(BaseModel):
     campaign_id: int
     max_age_days = pw.IntegerField(default=DEFAULT_MAX_AGE_DAYS)
 
+
+
+class DncPrevented(BaseModel):
+    """A claimed contact screened out because its number or client id was on a list (the
+    compliance report's "do-not-call hits prevented"): the list as named then."""
+
+    campaign = pw.ForeignKeyField(Campaign, backref="dnc_prevented", on_delete=CASCADE)
+    campaign_id: int
+    list_name = pw.CharField()
+    value = pw.CharField()  # the E.164 number or the client id
+    at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("campaign", "at"), False),)
