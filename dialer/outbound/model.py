@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..compliance.consent import ConsentAnnouncement
 from .eligibility import CampaignRules, ContactState, PlanRules
 from .rules import RuleSpec
 
@@ -33,6 +34,9 @@ class DialingSettings:
     rules: tuple[RuleSpec, ...]
     plan: PlanRules
     amd_arguments: str = ""  # DIALER_AMD ("": the shipped defaults)
+    # a recorded call's consent announcement (compliance/consent.py); the prompt's name
+    consent_announcement: ConsentAnnouncement = ConsentAnnouncement.ALWAYS
+    consent_prompt: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -29,6 +29,7 @@ from ..beep import shell as beep
 from ..agents.shell import AgentSessions
 from . import events as ev
 from .call import Call
+from ..compliance.consent import NOT_RECORDED, RecordingConsent, consent_for
 from .machine import Stage, adopted, start, transition
 from .model import AgentCall, CampaignSettings, Claim, DialingSettings
 from .stats import PacingStats
@@ -104,7 +105,8 @@ class OutboundCalls:
         placed = await self._place(
             campaign, claim.phone, preview_agent,
             lambda **ids: dialing.start_attempt(
-                cc_id=claim.cc_id, hourly_cap=campaign.plan.max_attempts_per_hour, **ids))
+                cc_id=claim.cc_id, hourly_cap=campaign.plan.max_attempts_per_hour, **ids),
+            consent=consent_for(campaign.consent_announcement, campaign.record, claim.state.phone))
         if not placed:  # another node used the hour's last attempts first
             try:
                 await self.store.run(dialing.release, claim.cc_id,
@@ -130,7 +132,8 @@ class OutboundCalls:
 
     async def _place(self, campaign: DialingSettings, phone: str, chosen_by: int | None,
                      start_attempt: Callable[..., int | None],
-                     agent_call: AgentCall | None = None) -> bool:
+                     agent_call: AgentCall | None = None, *,
+                     consent: RecordingConsent = NOT_RECORDED) -> bool:
         """Write the attempt, then originate; False if `start_attempt` refused (None).
         If the attempt cannot be written (the claim was lost, a database error) nothing is
         dialled, the agent who chose it is free again and the claim's lease gives the
@@ -150,7 +153,8 @@ class OutboundCalls:
         if attempt_id is None:
             return False
         state, effects = start(campaign, attempt_id, channel_id, self._clock(),
-                               chosen_by=chosen_by, beep_listener=beep.enabled())
+                               chosen_by=chosen_by, beep_listener=beep.enabled(),
+                               consent=consent)
         call = Call(state, phone, caller_id, agent_call)
         self.calls[channel_id] = call
         await self._run(call, effects)
@@ -214,7 +218,7 @@ class OutboundCalls:
 
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
-        for kind in ("-safe-harbour", "-machine"):  # ids are f"{channel_id}{kind}"
+        for kind in ("-safe-harbour", "-machine", "-consent"):  # ids: f"{channel_id}{kind}"
             call = self.calls.get(playback_id.removesuffix(kind))
             if playback_id.endswith(kind) and call is not None:
                 await self._feed(call, ev.PlaybackFinished())
@@ -259,6 +263,14 @@ class OutboundCalls:
                 return await self._ari(self.ari.play(s.channel_id, media,
                                                      f"{s.channel_id}-{kind}"),
                                        ev.PlaybackRefused())
+            case ev.Announce(media, agent_id) if agent_id in agents.sessions:
+                bridge = agents.sessions[agent_id].bridge_id
+                playback = self.ari.play_on_bridge(bridge, media, f"{s.channel_id}-consent")
+                return await self._ari(playback, ev.PlaybackRefused())
+            case ev.Announce():  # its agent logged out meanwhile: no notice, no recording
+                return [ev.PlaybackRefused()]
+            case ev.StopAnnouncement():
+                return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
             case ev.ListenForBeep():
                 call.beep_task = self._spawn(self._listen_for_beep(call))
             case ev.StopBeepListener():
@@ -345,10 +357,11 @@ class OutboundCalls:
                 values = {"agent": agent_id, "bridged_at": self.now()}
             case ev.WriteRecording(name):
                 values = {"recording_name": name}
+            case ev.WriteConsent(announced):
+                values = {"consent_announced": announced}
             case _:
                 raise TypeError(f"not an effect of the outbound machine: {effect!r}")
-        await self.records.write(call.channel_id, dialing.update_attempt, call.state.attempt_id,
-                                 **values)
+        await self.records.write(call.channel_id, dialing.update_attempt, call.state.attempt_id, **values)
 
     async def _close(self, call: Call, outcome: str, hangup_cause: int | None) -> None:
         """The attempt's closing write: a campaign contact moves on by the rules."""
