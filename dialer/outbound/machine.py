@@ -216,12 +216,13 @@ def _no_agent(s: CallState, ev: NoAgent, now: float) -> Step:
 
 
 def _bridged(s: CallState, ev: Bridged, now: float) -> Step:
-    assert s.agent is not None
+    agent = s.agent
+    assert agent is not None
     s = dataclasses.replace(s, connecting=False, bridged=True, outcome="human", talk_since=now)
-    written = (WriteBridged(s.agent), MarkAgentLeg(s.agent))
+    written = (WriteBridged(agent), MarkAgentLeg(agent))
     if s.consent.announce:
         media = prompt_media(s.settings.consent_prompt, DEFAULT_PROMPT)
-        return _to(s, Stage.ANNOUNCING, now), (*written, Announce(media, s.agent))
+        return _to(s, Stage.ANNOUNCING, now), (*written, Announce(media, agent))
     return _to(s, Stage.CONNECTED, now), (*written, *_record(s, announced=False))
 
 
