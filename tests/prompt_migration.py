@@ -17,6 +17,18 @@ STORED = [  # machine_message, safe_harbour_message -> after migration 011
 ]
 
 
+def _old_campaign(db: pw.Database, **values) -> int:
+    """A campaign row in the table as it was before 011: the model's defaults for the
+    columns it had then (not the ones later migrations add), and `values`."""
+    columns = {c.name for c in db.get_columns("campaign")}
+    row = {f.column_name: f.db_value(f.default() if callable(f.default) else f.default)
+           for f in Campaign._meta.sorted_fields
+           if f.default is not None and f.column_name in columns}
+    row |= {Campaign._meta.fields[k].column_name: v for k, v in values.items()}
+    table = pw.Table("campaign", ["id", *row], primary_key="id").bind(db)
+    return table.insert({getattr(table, c): v for c, v in row.items()}).execute()
+
+
 def check_migration_011(db: pw.Database) -> None:
     """`db` is migrated: taken back to before 011, given old values, migrated again, and
     rolled back once more."""
@@ -24,8 +36,8 @@ def check_migration_011(db: pw.Database) -> None:
         router(db).rollback()
     account = Account.create(name="Acme", plan=ServicePlan.create(name="p"),
                              voicemail_greeting="recording:voicemail-1-x")
-    ids = [Campaign.create(account=account, name=f"c{i}", machine_message=machine,
-                           safe_harbour_message=harbour).id
+    ids = [_old_campaign(db, account=account.id, name=f"c{i}", machine_message=machine,
+                         safe_harbour_message=harbour)
            for i, ((machine, harbour), _) in enumerate(STORED)]
     assert "011_prompt_names" in migrate(db)
     assert [(c.machine_message, c.safe_harbour_message)
@@ -33,5 +45,7 @@ def check_migration_011(db: pw.Database) -> None:
     assert Account.get_by_id(account.id).voicemail_greeting is None
     while "011_prompt_names" in router(db).done:
         router(db).rollback()
-    assert Campaign.get_by_id(ids[0]).machine_message == "sound:vm-goodbye"
-    assert Campaign.get_by_id(ids[4]).safe_harbour_message == "sound:tt-allbusy"
+    old = {c.id: c for c in Campaign.select(Campaign.id, Campaign.machine_message,
+                                              Campaign.safe_harbour_message)}
+    assert old[ids[0]].machine_message == "sound:vm-goodbye"
+    assert old[ids[4]].safe_harbour_message == "sound:tt-allbusy"
