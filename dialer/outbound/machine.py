@@ -285,7 +285,7 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
     if s.stage is Stage.LISTENING:
         effects.append(StopBeepListener())
     if s.stage is Stage.ANNOUNCING:
-        effects.append(StopAnnouncement())  # the agent would hear the rest of it
+        effects.append(StopAnnouncement())
     if s.recording:
         effects.append(StopRecording(s.recording))
     agent = s.agent

@@ -102,10 +102,10 @@ class OutboundCalls:
                    preview_agent: int | None = None) -> None:
         """Call a claimed contact. With `preview_agent` the call goes to that agent, who
         chose it on screen, without AMD (the agent hears who answers)."""
+        cap = campaign.plan.max_attempts_per_hour
         placed = await self._place(
             campaign, claim.phone, preview_agent,
-            lambda **ids: dialing.start_attempt(
-                cc_id=claim.cc_id, hourly_cap=campaign.plan.max_attempts_per_hour, **ids),
+            lambda **ids: dialing.start_attempt(cc_id=claim.cc_id, hourly_cap=cap, **ids),
             consent=consent_for(campaign.consent_announcement, campaign.record, claim.state.phone))
         if not placed:  # another node used the hour's last attempts first
             try:
@@ -220,8 +220,9 @@ class OutboundCalls:
         playback_id = event["playback"]["id"]
         for kind in ("-safe-harbour", "-machine", "-consent"):  # ids: f"{channel_id}{kind}"
             call = self.calls.get(playback_id.removesuffix(kind))
-            if playback_id.endswith(kind) and call is not None:
-                await self._feed(call, ev.PlaybackFinished())
+            if playback_id.endswith(kind) and call is not None:  # failed: no such sound, say
+                played = event["playback"].get("state") != "failed"
+                await self._feed(call, ev.PlaybackFinished() if played else ev.PlaybackRefused())
 
     async def on_channel_destroyed(self, event: dict) -> bool:
         call = self.calls.get(event["channel"]["id"])
@@ -269,7 +270,7 @@ class OutboundCalls:
                 return await self._ari(playback, ev.PlaybackRefused())
             case ev.Announce():  # its agent logged out meanwhile: no notice, no recording
                 return [ev.PlaybackRefused()]
-            case ev.StopAnnouncement():
+            case ev.StopAnnouncement():  # the agent would hear the rest of it
                 return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
             case ev.ListenForBeep():
                 call.beep_task = self._spawn(self._listen_for_beep(call))
@@ -288,8 +289,7 @@ class OutboundCalls:
                                           ev.RecordingRefused())
                 return refused or [ev.RecordingStarted()]
             case ev.StopRecording(name):
-                return await self._ari(
-                    self.ari.request("POST", f"/recordings/live/{name}/stop"), None)
+                return await self._ari(self.ari.stop_recording(name), None)
             case ev.MarkAgentLeg(agent_id) if agent_id in agents.sessions:
                 leg = agents.sessions[agent_id].channel_id
                 return await self._ari(self.ari.set_variable(s.channel_id, AGENT_LEG_VAR, leg),

@@ -113,3 +113,22 @@ async def test_the_recording_starts_after_the_announcement_the_callee_heard(dial
     assert _dbfs(samples, rate, 0.1, len(samples) / rate) < -50  # it heard no announcement
     stored = await dialer.ari.request("GET", f"/recordings/stored/{ca['recording_name']}")
     assert stored["format"] == "wav"
+
+
+async def test_an_announcement_that_cannot_play_leaves_the_call_unrecorded(dialer, lab):
+    """A prompt the PBX does not have: Asterisk accepts the playback and reports it
+    "failed"; no notice was given, so nothing is recorded."""
+    events = Recorder(dialer.ari)
+    seed = await dialer.store.run(
+        seed_campaign, [human(6, "415")], agents=lab.info["agents"][:1],
+        campaign={"record": True, "consent_prompt": "no-such-prompt"})
+    await login_all(dialer, seed["agent_ids"])
+    await dialer.store.run(campaigns.set_status, seed["campaign_id"], "running")
+    await wait_until(lambda: finished(dialer, seed["campaign_id"]), 60)
+    [row] = await dialer.store.run(attempts, seed["campaign_id"])
+    assert row["outcome"] == "human" and row["bridged_at"] is not None
+    assert (row["recording_name"], row["consent_announced"]) == (None, None)
+    failed = [e for e in events.events if e["type"] == "PlaybackFinished"
+              and e["playback"]["id"] == f"{row['channel_id']}-consent"]
+    assert failed and {e["playback"]["state"] for e in failed} == {"failed"}
+    assert not [e for e in events.events if e["type"] == "RecordingStarted"]
