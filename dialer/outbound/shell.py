@@ -29,7 +29,7 @@ from ..beep import shell as beep
 from ..agents.shell import AgentSessions
 from . import events as ev
 from .call import Call
-from ..compliance.consent import NOT_RECORDED, RecordingConsent, consent_for
+from ..compliance.consent import consent_for
 from .machine import Stage, adopted, start, transition
 from .model import AgentCall, CampaignSettings, Claim, DialingSettings
 from .stats import PacingStats
@@ -106,7 +106,7 @@ class OutboundCalls:
         placed = await self._place(
             campaign, claim.phone, preview_agent,
             lambda **ids: dialing.start_attempt(cc_id=claim.cc_id, hourly_cap=cap, **ids),
-            consent=consent_for(campaign.consent_announcement, campaign.record, claim.state.phone))
+            callee=claim.state.phone)
         if not placed:  # another node used the hour's last attempts first
             try:
                 await self.store.run(dialing.release, claim.cc_id,
@@ -133,11 +133,11 @@ class OutboundCalls:
     async def _place(self, campaign: DialingSettings, phone: str, chosen_by: int | None,
                      start_attempt: Callable[..., int | None],
                      agent_call: AgentCall | None = None, *,
-                     consent: RecordingConsent = NOT_RECORDED) -> bool:
-        """Write the attempt, then originate; False if `start_attempt` refused (None).
-        If the attempt cannot be written (the claim was lost, a database error) nothing is
-        dialled, the agent who chose it is free again and the claim's lease gives the
-        contact back."""
+                     callee: str | None = None) -> bool:
+        """Write the attempt, then originate; False if `start_attempt` refused (None). If the
+        attempt cannot be written (the claim was lost, a database error) nothing is dialled, the
+        agent who chose it is free again and the claim's lease gives the contact back. `callee`:
+        the number before a rule's prefix, whose region recording consent is judged by."""
         channel_id = f"out-{self.node}-{uuid.uuid4().hex[:16]}"
         caller_id = self._caller_id(campaign)
         # The attempt is on disk before the call exists.
@@ -152,9 +152,9 @@ class OutboundCalls:
             return True
         if attempt_id is None:
             return False
-        state, effects = start(campaign, attempt_id, channel_id, self._clock(),
-                               chosen_by=chosen_by, beep_listener=beep.enabled(),
-                               consent=consent)
+        consent = consent_for(campaign.consent_announcement, campaign.record, callee or phone)
+        state, effects = start(campaign, attempt_id, channel_id, self._clock(), chosen_by=chosen_by,
+                               beep_listener=beep.enabled(), consent=consent)
         call = Call(state, phone, caller_id, agent_call)
         self.calls[channel_id] = call
         await self._run(call, effects)
