@@ -52,6 +52,9 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "machine_action": lambda v: _choice("machine_action", v, Campaign.machine_action.values),
     "machine_message": lambda v: asterisk_fields.prompt("machine_message", v, nullable=True),
     "safe_harbour_message": lambda v: asterisk_fields.prompt("safe_harbour_message", v),
+    "consent_announcement": lambda v: _choice("consent_announcement", v,
+                                              Campaign.consent_announcement.values),
+    "consent_prompt": lambda v: asterisk_fields.prompt("consent_prompt", v, nullable=True),
     "max_attempts": lambda v: integer("max_attempts", v, minimum=1),
     "ring_timeout_seconds": lambda v: integer("ring_timeout_seconds", v, minimum=1),
     "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),
@@ -64,7 +67,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 # settings a clone copies (everything but identity, status and timestamps)
 _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_priority",
            "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
-           "machine_action", "machine_message", "safe_harbour_message", "max_attempts",
+           "machine_action", "machine_message", "safe_harbour_message",
+           "consent_announcement", "consent_prompt", "max_attempts",
            "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
            "max_lines_per_agent", *(f"amd_{name}" for name in amd.PARAMS))
 
@@ -108,7 +112,9 @@ def campaign_dict(c: Campaign) -> dict:
         "daily_start": fmt_time(c.daily_start), "daily_stop": fmt_time(c.daily_stop),
         "timezone": c.timezone, "amd_enabled": c.amd_enabled,
         "machine_action": c.machine_action, "machine_message": c.machine_message,
-        "safe_harbour_message": c.safe_harbour_message, "max_attempts": c.max_attempts,
+        "safe_harbour_message": c.safe_harbour_message,
+        "consent_announcement": c.consent_announcement, "consent_prompt": c.consent_prompt,
+        "max_attempts": c.max_attempts,
         "ring_timeout_seconds": c.ring_timeout_seconds,
         "abandon_target_percent": c.abandon_target_percent,
         "abandon_window": c.abandon_window, "max_lines_per_agent": c.max_lines_per_agent,

@@ -162,7 +162,8 @@ async def list_account_attempts(request: web.Request) -> web.Response:
 
 @routes.get("/api/attempts/{id}")
 async def get_attempt(request: web.Request) -> web.Response:
-    """One call: outcome, AMD, times, agent, disposition, recording_name, script answers."""
+    """One call: outcome, AMD, times, agent, disposition, recording_name, consent_announced
+    (the recording consent announcement played to its end), script answers."""
     return await _one(request, attempts.get_attempt, path_id(request))
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..compliance.calling import CallingPolicy, PastCall
+from ..compliance.consent import ConsentAnnouncement
 from .eligibility import NO_POLICY, CampaignRules, ContactState, PlanRules, Verdict, check
 from .rules import RuleSpec
 
@@ -34,6 +35,9 @@ class DialingSettings:
     rules: tuple[RuleSpec, ...]
     plan: PlanRules
     amd_arguments: str = ""  # DIALER_AMD ("": the shipped defaults)
+    # a recorded call's consent announcement (compliance/consent.py); the prompt's name
+    consent_announcement: ConsentAnnouncement = ConsentAnnouncement.ALWAYS
+    consent_prompt: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import peewee as pw
 
 from .eligibility import CampaignRules, ContactState, PlanRules
+from ..compliance.consent import ConsentAnnouncement
 from ..core.phones import region_of
 from .model import CampaignSettings, Claim, OpenAttempt, RulesCheck
 from .rules import Decision, RuleSpec
@@ -58,6 +59,8 @@ def campaign_settings(campaign_id: int) -> CampaignSettings:
         bcw_seconds=c.bcw_seconds, record=c.record, inbound_priority=c.inbound_priority,
         amd_enabled=c.amd_enabled, machine_action=c.machine_action,
         machine_message=c.machine_message, safe_harbour_message=c.safe_harbour_message,
+        consent_announcement=ConsentAnnouncement(c.consent_announcement),
+        consent_prompt=c.consent_prompt,
         amd_arguments=amd_arguments(amd_overrides(c)),
         ring_timeout_seconds=c.ring_timeout_seconds, max_attempts=c.max_attempts,
         caller_ids=tuple(n.number for n in c.caller_ids.order_by(CallerIdNumber.id)),
