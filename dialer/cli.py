@@ -23,6 +23,8 @@ dialer: a call-campaign dialer that runs as an Asterisk ARI (Stasis) application
   dialer campaign why CAMPAIGN CONTACT   may this contact be dialled now, and if not, why
   dialer campaign progress CAMPAIGN      totals, outcomes and abandon rate
   dialer agent login|logout|ready|not-ready AGENT   ask the running dialer (its web API)
+  dialer dnc import FILE --format us|uk|e164|csv [--scope ...] [--as-of DATE]
+                                         import a do-not-call list (streamed, with progress)
 """
 
 
@@ -236,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="add: admin, supervisor, campaign manager, agent or your own")
     user.add_argument("--config")
     user.set_defaults(func=_cmd_user)
+    from .compliance.cli import add_parser as add_dnc_parser
+    add_dnc_parser(sub, _open_db)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
 
 from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
@@ -49,6 +50,24 @@ async def run_to_end(d, campaign_id: int, timeout: float = 120, start: bool = Tr
         await d.store.run(campaigns.set_status, campaign_id, "running")
     await wait_until(lambda: finished(d, campaign_id), timeout)
     return await d.store.run(attempts, campaign_id)
+
+
+async def drive_on_sim_clock(d, clock, campaign_id: int, *, step: dt.timedelta,
+                             until: dt.datetime, timeout: float) -> int:
+    """Run until no contact is left; jump the simulated clock by `step` whenever nothing
+    has been on the line for 1.5 s (nothing is dialable now). Returns the number of jumps."""
+    loop = asyncio.get_running_loop()
+    deadline, last_busy, jumps = loop.time() + timeout, loop.time(), 0
+    while not await finished(d, campaign_id):
+        assert loop.time() < deadline, "campaign did not finish"
+        assert clock() < until, "a contact was never dialable"
+        if d.calls.calls or any(s.state == "on_call" for s in d.agents.sessions.values()):
+            last_busy = loop.time()
+        elif loop.time() - last_busy > 1.5:
+            clock.advance(step)
+            jumps, last_busy = jumps + 1, loop.time()
+        await asyncio.sleep(0.2)
+    return jumps
 
 
 async def die(d) -> None:

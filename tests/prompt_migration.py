@@ -24,8 +24,8 @@ def check_migration_011(db: pw.Database) -> None:
         router(db).rollback()
     account = Account.create(name="Acme", plan=ServicePlan.create(name="p"),
                              voicemail_greeting="recording:voicemail-1-x")
-    ids = [Campaign.create(account=account, name=f"c{i}", machine_message=machine,
-                           safe_harbour_message=harbour).id
+    ids = [old_campaign(db, account.id, name=f"c{i}", machine_message=machine,
+                         safe_harbour_message=harbour)
            for i, ((machine, harbour), _) in enumerate(STORED)]
     assert "011_prompt_names" in migrate(db)
     assert [(c.machine_message, c.safe_harbour_message)
@@ -33,5 +33,19 @@ def check_migration_011(db: pw.Database) -> None:
     assert Account.get_by_id(account.id).voicemail_greeting is None
     while "011_prompt_names" in router(db).done:
         router(db).rollback()
-    assert Campaign.get_by_id(ids[0]).machine_message == "sound:vm-goodbye"
-    assert Campaign.get_by_id(ids[4]).safe_harbour_message == "sound:tt-allbusy"
+    old = {c.id: c for c in Campaign.select(Campaign.id, Campaign.machine_message,
+                                             Campaign.safe_harbour_message)}
+    assert old[ids[0]].machine_message == "sound:vm-goodbye"
+    assert old[ids[4]].safe_harbour_message == "sound:tt-allbusy"
+
+
+def old_campaign(db: pw.Database, account_id: int, **values) -> int:
+    """A campaign row of an older schema (before migration 011, 022...): the model's defaults for the
+    columns the table has then (later migrations add campaign columns)."""
+    present = {c.name for c in db.get_columns("campaign")}
+    row = {f.column_name: f.default() if callable(f.default) else f.default
+           for f in Campaign._meta.sorted_fields
+           if f.column_name in present and f.default is not None}
+    row |= {"account_id": account_id, **values}
+    pw.Table("campaign", list(row)).bind(db).insert(row).execute()
+    return Campaign.select(pw.fn.MAX(Campaign.id)).scalar()

@@ -1,5 +1,5 @@
 """Accounts over HTTP, as seen by their users: service plans, accounts, users, roles,
-profiles, API tokens.
+profiles, API tokens; and the audit log of their changes (and of campaigns, lists...).
 
 Every change to users, roles, profiles and tokens passes the caller's identity to db.auth,
 which refuses (403) anything reaching beyond the caller (dialer.core.privileges)."""
@@ -9,10 +9,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..db import accounts, auth, listing, plans, roles
-from ..db.validation import reject_unknown
-from ..web import signin
+from ..db.audit import KINDS, AuditFilters
+from ..db.validation import FieldError, reject_unknown
+from ..outbound.http import time_query
+from ..web import console, signin
 from ..web.access import identity
-from ..web.common import DIALER, json_body, page, path_id, read_one as _one
+from ..web.common import DIALER, json_body, page, paged, path_id, query_id, read_one as _one
 from ..web.pbx_checks import check_endpoint
 
 routes = web.RouteTableDef()
@@ -169,3 +171,39 @@ async def update_profile(request: web.Request) -> web.Response:
     body = await json_body(request)
     return web.json_response(await _store(request).run(
         roles.update_profile, path_id(request), identity(request), **body))
+
+
+# ---- the audit log ---------------------------------------------------------------------
+def _audit_filters(request: web.Request) -> AuditFilters:
+    """`?kind=`, `?object_id=`, `?actor_user_id=`, `?since=`, `?until=` (ISO 8601)."""
+    kind = request.query.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        raise FieldError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    return AuditFilters(kind=kind, object_id=query_id(request, "object_id", blank_is_none=True),
+                        actor_user_id=query_id(request, "actor_user_id", blank_is_none=True),
+                        since=time_query(request, "since"), until=time_query(request, "until"))
+
+
+@routes.get("/api/accounts/{id}/audit")
+async def account_audit(request: web.Request) -> web.Response:
+    """Who changed what in the account, newest first: the object's kind and id, the
+    action (create, update, delete), its state before and after, the actor (user, and the
+    API token it came with) and the time. Filters: `?kind=`, `?object_id=`,
+    `?actor_user_id=`, `?since=`, `?until=`. Paged."""
+    return await paged(request, listing.list_entries, path_id(request),
+                       filters=_audit_filters(request))
+
+
+@routes.get("/api/audit")
+async def system_audit(request: web.Request) -> web.Response:
+    """The whole audit log (every account, and system objects: plans, system lists);
+    system administrators only. Filters as the account's."""
+    return await paged(request, listing.list_entries, None, filters=_audit_filters(request))
+
+
+@routes.get("/audit")
+async def audit_page(request: web.Request) -> web.Response:
+    """The console's page of the audit log (the account's; a system administrator's: all)."""
+    _, refused = console._page_identity(request, "manage_users")
+    return refused or console._render(request, "audit.html")
+

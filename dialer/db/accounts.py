@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .audit import audited
 from ..core.phones import PhoneError, normalise
 from . import asterisk_fields, auth
 from .models import Account, Agent, AgentGroup, AgentGroupMember, ServicePlan, User
@@ -25,6 +26,7 @@ def _plan(plan_id: Any) -> ServicePlan:
 
 
 @transaction
+@audited("account", target=None)
 def create_account(*, name: Any, plan_id: Any, company_number: Any = None,
                    timezone: Any = "UTC") -> dict:
     number = None

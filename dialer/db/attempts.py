@@ -29,6 +29,7 @@ def attempt_dict(a: Attempt) -> dict:
             "agent": operator_dict(a.agent if a.agent_id else None),
             "agent_id": a.agent_id, "disposition": a.disposition,
             "disposition_at": iso(a.disposition_at), "recording_name": a.recording_name,
+            "consent_announced": a.consent_announced,
             "answers": a.script_answers, "answers_at": iso(a.script_answers_at),
             "node": a.node}
 

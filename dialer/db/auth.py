@@ -33,6 +33,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .audit import audited
 from ..core import privileges as rules
 from . import asterisk_fields
 from .fields import to_naive_utc, utcnow
@@ -67,6 +68,7 @@ class Identity:
     agent_id: int | None
     kind: str                         # session or api
     csrf: str | None = None
+    token_id: int | None = None       # the API token (kind api), for the audit log
 
     def may(self, privilege: str) -> bool:
         return privilege in self.privileges or "manage_system" in self.privileges
@@ -130,6 +132,7 @@ def _apply_user(user: User, values: dict) -> None:
 
 
 @transaction
+@audited("user", target=None)
 def create_user(account_id: int, by: Identity | None = None, /, **values: Any) -> dict:
     reject_unknown(values, USER_FIELDS)
     if "username" not in values:
@@ -145,6 +148,7 @@ def create_user(account_id: int, by: Identity | None = None, /, **values: Any) -
 
 
 @transaction
+@audited("user")
 def update_user(user_id: int, by: Identity | None = None, /, **values: Any) -> dict:
     reject_unknown(values, USER_FIELDS)
     user = User.get_by_id(user_id)
@@ -247,6 +251,7 @@ def _token_owner(by: Identity | None, user_id: int) -> User:
 
 
 @transaction
+@audited("api_token", target=None)
 def create_api_token(user_id: int, by: Identity | None = None, /, name: Any = "api",
                      expires_in_days: Any = API_TOKEN_DAYS,
                      now: dt.datetime | None = None) -> dict:
@@ -281,6 +286,7 @@ def list_api_tokens(user_id: int, by: Identity | None = None, /) -> list[dict]:
 
 
 @transaction
+@audited("api_token", target=lambda args, kwargs: args[1])
 def revoke_api_token(user_id: int, token_id: int, by: Identity | None = None, /) -> dict:
     user = _token_owner(by, user_id)
     row = AuthToken.get_or_none((AuthToken.id == token_id) & (AuthToken.user == user.id)
@@ -314,4 +320,5 @@ def identify(token: str, kind: str, now: dt.datetime) -> Identity | None:
     reach = reach_of(user)
     agent = Agent.get_or_none(Agent.user == user.id)
     return Identity(user.id, user.username, user.account_id, reach.privileges,
-                    reach.campaigns, agent.id if agent else None, kind, row.csrf)
+                    reach.campaigns, agent.id if agent else None, kind, row.csrf,
+                    row.id if kind == "api" else None)

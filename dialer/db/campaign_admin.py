@@ -6,19 +6,24 @@ One transaction per function; plain dicts out; `FieldError`/`ConflictError` name
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any, Callable
 
 import peewee as pw
 
+from ..compliance.limits import LimitSettings, limit_problems
 from ..outbound import amd
 from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.rules import RuleSpec, rule_problems
 from ..core.tz import canonical_zone
 from . import asterisk_fields
+from .audit import acts_as_system, audited
 from .models import (Account, AgentGroup, CallerIdNumber, Campaign, CampaignContact,
                      CampaignSuppression, Rule, Script)
-from .validation import (ConflictError, FieldError, boolean, fmt_time, hhmm, integer,
-                         iso_date, reject_unknown, text, transaction)
+from .validation import (ConflictError, FieldError, ForbiddenError, boolean, fmt_time, hhmm,
+                         integer, iso_date, reject_unknown, text, transaction)
+
+log = logging.getLogger(__name__)
 
 
 def _amd(name: str, value: Any) -> int | None:
@@ -47,17 +52,23 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "machine_action": lambda v: _choice("machine_action", v, Campaign.machine_action.values),
     "machine_message": lambda v: asterisk_fields.prompt("machine_message", v, nullable=True),
     "safe_harbour_message": lambda v: asterisk_fields.prompt("safe_harbour_message", v),
+    "consent_announcement": lambda v: _choice("consent_announcement", v,
+                                              Campaign.consent_announcement.values),
+    "consent_prompt": lambda v: asterisk_fields.prompt("consent_prompt", v, nullable=True),
     "max_attempts": lambda v: integer("max_attempts", v, minimum=1),
     "ring_timeout_seconds": lambda v: integer("ring_timeout_seconds", v, minimum=1),
     "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),
     "abandon_window": lambda v: _choice("abandon_window", v, Campaign.abandon_window.values),
     "max_lines_per_agent": lambda v: _number("max_lines_per_agent", v, 1, 20),
+    "regulated": lambda v: boolean("regulated", v),
+    "unregulated_reason": lambda v: text("unregulated_reason", v, nullable=True),
     **{f"amd_{name}": functools.partial(_amd, name) for name in amd.PARAMS},
 }
 # settings a clone copies (everything but identity, status and timestamps)
 _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_priority",
            "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
-           "machine_action", "machine_message", "safe_harbour_message", "max_attempts",
+           "machine_action", "machine_message", "safe_harbour_message",
+           "consent_announcement", "consent_prompt", "max_attempts",
            "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
            "max_lines_per_agent", *(f"amd_{name}" for name in amd.PARAMS))
 
@@ -101,10 +112,13 @@ def campaign_dict(c: Campaign) -> dict:
         "daily_start": fmt_time(c.daily_start), "daily_stop": fmt_time(c.daily_stop),
         "timezone": c.timezone, "amd_enabled": c.amd_enabled,
         "machine_action": c.machine_action, "machine_message": c.machine_message,
-        "safe_harbour_message": c.safe_harbour_message, "max_attempts": c.max_attempts,
+        "safe_harbour_message": c.safe_harbour_message,
+        "consent_announcement": c.consent_announcement, "consent_prompt": c.consent_prompt,
+        "max_attempts": c.max_attempts,
         "ring_timeout_seconds": c.ring_timeout_seconds,
         "abandon_target_percent": c.abandon_target_percent,
         "abandon_window": c.abandon_window, "max_lines_per_agent": c.max_lines_per_agent,
+        "regulated": c.regulated, "unregulated_reason": c.unregulated_reason,
         **{f"amd_{name}": value for name, value in amd_overrides(c).items()},
         # what AMD() runs with: the campaign's settings over the shipped defaults
         "amd_effective": amd.settings(amd_overrides(c)),
@@ -126,6 +140,38 @@ def _check_limit(account: Account) -> None:
                             "archive one first")
 
 
+def limit_settings(c: dict, caller_ids: int = 0) -> LimitSettings:
+    """What dialer.compliance.limits looks at, from a campaign's fields (its defaults for
+    those not given)."""
+    def value(name: str) -> Any:
+        return c[name] if name in c else getattr(Campaign, name).default
+    return LimitSettings(regulated=value("regulated"), mode=value("mode"),
+                         abandon_target_percent=value("abandon_target_percent"),
+                         ring_timeout_seconds=value("ring_timeout_seconds"),
+                         safe_harbour_message=value("safe_harbour_message"),
+                         caller_ids=caller_ids)
+
+
+def _check_limits(c: dict, changed: dict, campaign_name: str) -> None:
+    """The legal limits (400 naming the first field at fault), and the override: only a
+    system administrator sets a campaign not regulated, and says why."""
+    overriding = {"regulated", "unregulated_reason"} & changed.keys()
+    if overriding and not acts_as_system():
+        raise ForbiddenError(sorted(overriding)[0],
+                             "only a system administrator (manage_system) exempts a campaign "
+                             "from the legal limits")
+    if not c.get("regulated", True):
+        if not c.get("unregulated_reason"):
+            raise FieldError("unregulated_reason", "required when regulated is false: say "
+                             "why the legal limits do not apply (e.g. internal notifications)")
+        if overriding:
+            log.warning("campaign %r exempt from the legal limits: %s", campaign_name,
+                        c["unregulated_reason"])
+    problems = limit_problems(limit_settings(c), starting=False)
+    if problems:
+        raise FieldError(problems[0].field, problems[0].message)
+
+
 def _check_consistency(account: Account, c: dict) -> None:
     if c.get("agent_group_id") is not None and not AgentGroup.select().where(
             (AgentGroup.id == c["agent_group_id"]) & (AgentGroup.account == account.id)).exists():
@@ -143,6 +189,7 @@ def _check_consistency(account: Account, c: dict) -> None:
 
 
 @transaction
+@audited("campaign", target=None)
 def create_campaign(account_id: int, /, **fields: Any) -> dict:
     """A draft campaign. Fields: see `_CHECKS` (dates YYYY-MM-DD, times HH:MM)."""
     account = Account.get_by_id(account_id)
@@ -151,6 +198,7 @@ def create_campaign(account_id: int, /, **fields: Any) -> dict:
         raise FieldError("name", "required")
     clean = {name: _CHECKS[name](value) for name, value in fields.items()}
     _check_consistency(account, clean)
+    _check_limits(clean, clean, clean["name"])
     _check_limit(account)
     clean["agent_group"] = clean.pop("agent_group_id", None)
     clean["script"] = clean.pop("script_id", None)
@@ -159,14 +207,16 @@ def create_campaign(account_id: int, /, **fields: Any) -> dict:
 
 
 @transaction
+@audited("campaign")
 def update_campaign(campaign_id: int, /, **fields: Any) -> dict:
     """Change settings of a campaign that is not archived (a running one takes them at its
     next tick). Fields: see `_CHECKS`; the result must be as consistent as a new one."""
     campaign = _editable(campaign_id)
     reject_unknown(fields, _CHECKS)
     clean = {name: _CHECKS[name](value) for name, value in fields.items()}
-    _check_consistency(campaign.account, {name: getattr(campaign, name) for name in _CHECKS}
-                       | clean)
+    merged = {name: getattr(campaign, name) for name in _CHECKS} | clean
+    _check_consistency(campaign.account, merged)
+    _check_limits(merged, clean, campaign.name)
     for name, value in clean.items():
         setattr(campaign, name, value)
     campaign.save()
@@ -174,13 +224,19 @@ def update_campaign(campaign_id: int, /, **fields: Any) -> dict:
 
 
 @transaction
+@audited("campaign", target=None)
 def clone_campaign(campaign_id: int, name: str) -> dict:
     """A draft copy: settings, caller ids, rules, suppression lists, and the contacts
     (all waiting, no attempts; contacts a rule deleted from the source are left out)."""
     source = Campaign.get_by_id(campaign_id)
     name = text("name", name)
     _check_limit(source.account)
-    copy = Campaign.create(account=source.account_id, name=name, status="draft",
+    # an exemption from the legal limits is a system administrator's to copy
+    exemption = ({"regulated": source.regulated, "unregulated_reason": source.unregulated_reason}
+                 if acts_as_system() else {})
+    _check_limits({f: getattr(source, f) for f in _COPIED} | {"regulated": True} | exemption,
+                  {}, name)
+    copy = Campaign.create(account=source.account_id, name=name, status="draft", **exemption,
                            **{f: getattr(source, f"{f}_id" if f in ("agent_group", "script")
                                          else f) for f in _COPIED})
     for number in source.caller_ids.order_by(CallerIdNumber.id):
@@ -213,6 +269,7 @@ def _editable(campaign_id: int) -> Campaign:
 
 
 @transaction
+@audited("campaign")
 def add_caller_id(campaign_id: int, number: str) -> dict:
     """Add a caller id; national numbers are read in the account's own country."""
     campaign = _editable(campaign_id)
@@ -237,6 +294,7 @@ def _problem_field(problem: str) -> str:
 
 
 @transaction
+@audited("campaign")
 def add_rule(campaign_id: int, *, action: Any, condition: Any = None, params: Any = None,
              position: Any = None) -> dict:
     """Append a rule (or insert it at `position`); refused if `rule_problems` finds any."""

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..compliance.limits import limit_problems
+from ..compliance.store import contact_reasons, number_history
 from ..outbound.eligibility import check, with_campaign_status
 from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.store import attempts_since, campaign_settings, _contact_state
+from .audit import audited
+from .campaign_admin import limit_settings
 from .models import Campaign, CampaignContact, ContactPhone
 from .validation import FieldError
 
@@ -26,10 +30,18 @@ class CampaignStateError(ValueError):
         self.field = field
 
 
+@audited("campaign")
 def set_status(campaign_id: int, status: str) -> dict:
     campaign = Campaign.get_by_id(campaign_id)
     if status not in TRANSITIONS.get(campaign.status, set()):
         raise CampaignStateError("status", f"a {campaign.status} campaign cannot become {status}")
+    if status == "running":  # dialler's legal limits, caller id included (400 naming it)
+        settings = limit_settings({f: getattr(campaign, f) for f in (
+            "regulated", "mode", "abandon_target_percent", "ring_timeout_seconds",
+            "safe_harbour_message")}, campaign.caller_ids.count())
+        problems = limit_problems(settings, starting=True)
+        if problems:
+            raise FieldError(problems[0].field, problems[0].message)
     campaign.status = status
     campaign.save()
     if status == "terminated":  # nothing more will be dialled
@@ -45,14 +57,16 @@ def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
     cc = CampaignContact.get((CampaignContact.campaign == campaign_id)
                              & (CampaignContact.contact == contact_id))
     last_hour = attempts_since(campaign_id, now - dt.timedelta(hours=1))
-    assert settings.schedule is not None and settings.status is not None, "a campaign's own settings"
+    state = _contact_state(cc)
+    history = number_history(settings.account_id, [state.phone], now).get(state.phone, ())
     verdict = with_campaign_status(check(
-        _contact_state(cc), settings.schedule, settings.plan, now=now, attempts_last_hour=last_hour,
-        suppressed_devices=settings.suppressed_devices,
-        suppressed_client_ids=settings.suppressed_client_ids), settings.status)
+        state, settings.schedule, settings.plan, now=now, attempts_last_hour=last_hour,
+        policy=settings.policy, history=history), settings.status)
+    reasons = [{"code": r.code, "message": r.message} for r in verdict.reasons]
+    reasons += [{"code": code, "message": message}
+                for code, message in contact_reasons(campaign_id, contact_id, now.date())]
     return {"campaign_id": campaign_id, "contact_id": contact_id, "state": cc.state,
-            "attempts": cc.attempts, "eligible": verdict.eligible,
-            "reasons": [{"code": r.code, "message": r.message} for r in verdict.reasons],
+            "attempts": cc.attempts, "eligible": not reasons, "reasons": reasons,
             "last_reason": cc.last_reason,
             "next_possible_at": verdict.next_possible_at.isoformat()
             if verdict.next_possible_at else None}

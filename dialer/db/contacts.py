@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 import peewee as pw
 
+from .audit import audited
 from ..core.csv_import import parse_contacts
 from .models import (Account, Campaign, CampaignContact, Contact, ContactList, ContactPhone,
                      Filter)
@@ -72,6 +73,7 @@ def _add_phones(contact: Contact, phones: tuple[str, ...]) -> None:
 
 
 @transaction
+@audited("contact_list", target=None, created="list_id")
 def import_contacts(account_id: int, list_name: str, csv_text: str, mapping: Mapping[str, str],
                     default_region: str, campaign_id: int | None = None) -> dict:
     """Import a CSV into a new ContactList (and the campaign, if given).
@@ -233,6 +235,7 @@ def filter_dict(f: Filter) -> dict:
 
 
 @transaction
+@audited("filter", target=None)
 def create_filter(account_id: int, name: str, definition: dict) -> dict:
     account = Account.get_by_id(account_id)
     name = text("name", name)
@@ -248,6 +251,7 @@ def filter_contacts(filter_id: int) -> dict:
 
 
 @transaction
+@audited("campaign")
 def attach_filter(campaign_id: int, filter_id: int) -> dict:
     """Attach every contact the filter matches; ones already in the campaign are skipped."""
     campaign = Campaign.get_by_id(campaign_id)

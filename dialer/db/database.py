@@ -8,6 +8,7 @@ and it returns plain values to the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import multiprocessing
@@ -186,7 +187,9 @@ class Store:
 
     def _submit(self, fn, args, kwargs, atomic, read=False):
         loop = asyncio.get_running_loop()
-        job = functools.partial(self._invoke, fn, args, kwargs, atomic, read)
+        # the caller's context (the audit log's actor) goes with the job into the thread
+        job = functools.partial(contextvars.copy_context().run, self._invoke, fn, args, kwargs,
+                                atomic, read)
         return loop.run_in_executor(self._reader if read else self._executor, job)
 
     def _invoke(self, fn, args, kwargs, atomic, read=False):

@@ -14,8 +14,11 @@ from typing import Any, Callable, Iterable
 
 import peewee as pw
 
+from .audit import audited
+from .audit import AuditFilters
 from .contacts import filter_dict
-from .models import (Account, Agent, AgentGroup, AgentGroupMember, Attempt,
+from .fields import to_naive_utc
+from .models import (Account, AuditEntry, Agent, AgentGroup, AgentGroupMember, Attempt,
                      CallerIdNumber, Campaign, CampaignContact, CampaignSuppression, Contact,
                      ContactList, ContactPhone, Filter, Rule,
                      ServicePlan, SuppressionList, User)
@@ -210,6 +213,7 @@ def list_rules(campaign_id: int, limit: int, offset: int) -> dict:
     return paged(query, limit, offset, rule_dict)
 
 
+@audited("campaign")
 def delete_rule(campaign_id: int, rule_id: int) -> dict | None:
     """None when the campaign has no such rule."""
     campaign = Campaign.get_by_id(campaign_id)
@@ -316,3 +320,31 @@ def list_campaign_suppression_lists(campaign_id: int, limit: int, offset: int) -
     query = (SuppressionList.select().join(CampaignSuppression)
              .where(CampaignSuppression.campaign == campaign_id).order_by(SuppressionList.id))
     return paged(query, limit, offset, rows=list_dicts)
+
+
+# ---- the audit log (dialer.db.audit writes it) --------------------------------------
+def entry_dict(e: AuditEntry) -> dict:
+    return {"id": e.id, "at": iso(e.at), "account_id": e.account_id,
+            "actor": e.actor, "actor_user_id": e.actor_user_id,
+            "actor_token_id": e.actor_token_id, "kind": e.kind, "object_id": e.object_id,
+            "action": e.action, "before": e.before, "after": e.after}
+
+
+def list_entries(account_id: int | None, limit: int, offset: int,
+                 filters: AuditFilters | None = None) -> dict:
+    """The audit log, newest first: of one account (None: every account and the system)."""
+    filters = filters or AuditFilters()
+    query = AuditEntry.select().order_by(AuditEntry.id.desc())
+    if account_id is not None:
+        query = query.where(AuditEntry.account_id == account_id)
+    if filters.kind:
+        query = query.where(AuditEntry.kind == filters.kind)
+    if filters.object_id is not None:
+        query = query.where(AuditEntry.object_id == filters.object_id)
+    if filters.actor_user_id is not None:
+        query = query.where(AuditEntry.actor_user_id == filters.actor_user_id)
+    if filters.since is not None:
+        query = query.where(AuditEntry.at >= to_naive_utc(filters.since))
+    if filters.until is not None:
+        query = query.where(AuditEntry.at < to_naive_utc(filters.until))
+    return paged(query, limit, offset, entry_dict)

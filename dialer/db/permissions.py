@@ -11,6 +11,7 @@ from typing import Any
 from ..core.phones import PhoneError, normalise, region_of
 from .models import Agent, AgentGroup, AgentGroupMember
 from .suppression import is_suppressed
+from ..compliance.store import listed_reason
 from . import validation
 from .validation import ConflictError, FieldError, text, transaction
 
@@ -30,7 +31,8 @@ def check_manual_dial(agent_id: int, number: Any, default_region: str | None = N
     """May the agent dial `number` by hand now? Returns {"agent_id", "number" (E.164)}.
 
     ConflictError if no group of the agent allows manual dial ("agent_id") or the number is
-    on a list applied to the account's on-demand strategy ("number", with the reason);
+    on a list applied to the account's on-demand strategy or on a do-not-call list of the
+    account or the system ("number", with the reason naming the list);
     FieldError if it is not a dialable number. National numbers are read in
     `default_region`, else the account's company number's region, else US.
     """
@@ -44,7 +46,8 @@ def check_manual_dial(agent_id: int, number: Any, default_region: str | None = N
         e164 = normalise(text("number", number, max_length=64), region)
     except PhoneError as exc:
         raise FieldError("number", exc.reason) from None
-    reason = is_suppressed(phones=[e164], account_id=account.id)
+    reason = is_suppressed(phones=[e164], account_id=account.id) or listed_reason(
+        account.id, None, [e164])
     if reason:
         raise ConflictError("number", reason)
     return {"agent_id": agent.id, "number": e164}

@@ -10,6 +10,7 @@ from typing import Any
 
 import peewee as pw
 
+from .audit import audited
 from .models import Account, ServicePlan
 from .rows import tuples
 from .validation import (ConflictError, FieldError, boolean, fmt_time, hhmm, integer,
@@ -78,6 +79,7 @@ def _refuse_disable(plan: ServicePlan) -> None:
 
 
 @transaction
+@audited("plan", target=None)
 def create_plan(**values: Any) -> dict:
     clean = _clean(values, creating=True)
     _check_name_free(clean["name"])
@@ -88,6 +90,7 @@ def create_plan(**values: Any) -> dict:
 
 
 @transaction
+@audited("plan")
 def update_plan(plan_id: int, /, **values: Any) -> dict:
     """Change some fields; `enabled: false` is refused like `set_plan_enabled`."""
     plan = ServicePlan.get_by_id(plan_id)
@@ -104,6 +107,7 @@ def update_plan(plan_id: int, /, **values: Any) -> dict:
 
 
 @transaction
+@audited("plan")
 def set_plan_enabled(plan_id: int, enabled: bool) -> dict:
     plan = ServicePlan.get_by_id(plan_id)
     if not boolean("enabled", enabled) and plan.enabled:

@@ -85,6 +85,7 @@ class ReportRow(NamedTuple):
     started_at: dt.datetime | None
     answered_at: dt.datetime | None
     ended_at: dt.datetime | None
+    consent_announced: bool | None  # raw: SQLite answers 1/0
 
 
 REPORT_CHUNK = 2000
@@ -97,7 +98,8 @@ def report_rows(campaign_id: int, filters: AttemptFilters, after_id: int = 0,
     agent_name = pw.fn.COALESCE(pw.fn.NULLIF(User.full_name, ""), User.username)
     query = (Attempt.select(Attempt.id, Attempt.contact, Contact.name, Attempt.phone,
                             Attempt.outcome, Attempt.disposition, agent_name,
-                            Attempt.started_at, Attempt.answered_at, Attempt.ended_at)
+                            Attempt.started_at, Attempt.answered_at, Attempt.ended_at,
+                            Attempt.consent_announced)
              .join(Contact, on=(Attempt.contact == Contact.id))
              .switch(Attempt).join(Agent, pw.JOIN.LEFT_OUTER)
              .join(User, pw.JOIN.LEFT_OUTER)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .audit import audited
 from ..core import privileges as rules
 from ..core.privileges import PRIVILEGES
 from .models import Account, Campaign, Profile, ProfileCampaign, Role, User
@@ -48,6 +49,7 @@ def _privileges(value: Any) -> list[str]:
 
 
 @transaction
+@audited("role", target=None)
 def create_role(account_id: int, name: Any, privileges: Any, *,
                 by: Identity | None = None) -> dict:
     """A role of the account, with privileges its creator holds."""
@@ -79,6 +81,7 @@ def role_dict(role: Role) -> dict:
 
 
 @transaction
+@audited("profile", target=None)
 def create_profile(account_id: int, name: Any, all_campaigns: Any = False,
                    campaign_ids: Any = (), *, by: Identity | None = None) -> dict:
     """A profile of the account, showing no campaign its creator does not see."""
@@ -92,6 +95,7 @@ def create_profile(account_id: int, name: Any, all_campaigns: Any = False,
 
 
 @transaction
+@audited("profile")
 def update_profile(profile_id: int, by: Identity | None = None, /, **values: Any) -> dict:
     reject_unknown(values, ("name", "all_campaigns", "campaign_ids"))
     profile = Profile.get_by_id(profile_id)

@@ -15,6 +15,7 @@ from typing import Any
 from ..core import scripts as core
 from ..followups.decisions import utc
 from ..outbound import store as dialing
+from ..compliance.lists import on_disposition as dnc_on_disposition
 from .models import Account, Attempt, Campaign, Script
 from .rows import tuples
 from .queries import Visible, campaign_scope
@@ -145,6 +146,7 @@ def set_disposition(attempt_id: int, disposition: Any, *, now: dt.datetime,
         disposition = core.check_disposition(disposition, allowed)
     attempt.disposition, attempt.disposition_at = disposition, now
     attempt.save()
+    dnc_on_disposition(attempt.contact.account_id, attempt.contact_id, disposition)
     decision = dialing.redecide_with_disposition(attempt.id, now)
     return {"attempt_id": attempt.id, "campaign_id": attempt.campaign_id,
             "contact_id": attempt.contact_id, "disposition": disposition,

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import peewee as pw
 
+from .audit import audited
 from ..followups.decisions import suppression_reason
 from ..core.phones import PhoneError, normalise, region_of
 from .models import (Account, Campaign, CampaignSuppression, OnDemandStrategy,
@@ -64,6 +65,7 @@ def _name_free(account_id: int, name: str, list_id: int | None = None) -> None:
 
 
 @transaction
+@audited("suppression_list", target=None)
 def create_list(account_id: int, /, *, name: Any, kind: Any) -> dict:
     account = Account.get_by_id(account_id)
     name = text("name", name)
@@ -91,6 +93,7 @@ def get_list(list_id: int) -> dict:
 
 
 @transaction
+@audited("suppression_list")
 def rename_list(list_id: int, /, **values: Any) -> dict:
     """Only the name changes: a list's kind decides how its entries were normalised."""
     reject_unknown(values, ("name",))
@@ -103,6 +106,7 @@ def rename_list(list_id: int, /, **values: Any) -> dict:
 
 
 @transaction
+@audited("suppression_list")
 def delete_list(list_id: int) -> dict:
     """Refused while linked: silently un-suppressing a running campaign must be explicit."""
     sl = SuppressionList.get_by_id(list_id)
@@ -139,6 +143,7 @@ def _clean_value(sl: SuppressionList, raw: Any, region: str) -> str:
 
 
 @transaction
+@audited("suppression_list")
 def add_entries(list_id: int, values: Any, default_region: str | None = None) -> dict:
     """Add numbers (national ones read in `default_region`, else the account's) or client
     ids. Bad values are reported by position and the good ones kept; repeats are counted."""
@@ -161,6 +166,7 @@ def add_entries(list_id: int, values: Any, default_region: str | None = None) ->
 
 
 @transaction
+@audited("suppression_list")
 def remove_entries(list_id: int, values: Any, default_region: str | None = None) -> dict:
     sl = SuppressionList.get_by_id(list_id)
     region = _region(sl, default_region)
@@ -191,6 +197,7 @@ def _same_account(sl: SuppressionList, account_id: int, what: str) -> None:
 
 
 @transaction
+@audited("campaign", target=lambda args, kwargs: args[1])
 def attach_to_campaign(list_id: int, campaign_id: int) -> dict:
     sl, campaign = SuppressionList.get_by_id(list_id), Campaign.get_by_id(campaign_id)
     _same_account(sl, campaign.account_id, "campaign")
@@ -199,6 +206,7 @@ def attach_to_campaign(list_id: int, campaign_id: int) -> dict:
 
 
 @transaction
+@audited("campaign", target=lambda args, kwargs: args[1])
 def detach_from_campaign(list_id: int, campaign_id: int) -> dict:
     sl = SuppressionList.get_by_id(list_id)
     CampaignSuppression.delete().where((CampaignSuppression.campaign == campaign_id)

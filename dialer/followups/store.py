@@ -26,6 +26,7 @@ from ..db.permissions import agent_may
 from ..db.listing import paged
 from ..db.queries import Visible, campaign_scope
 from ..db.suppression import is_suppressed, on_demand_strategy
+from ..compliance.store import listed_reason
 from ..db.validation import ConflictError, FieldError, integer, transaction
 
 ZONE_CHOICES = ("agent", "contact")
@@ -75,10 +76,13 @@ def _contact_view(contact: Contact) -> dict:
             "timezone": contact.timezone, "fields": contact.fields or {}}
 
 
-def _suppressed(contact: Contact) -> str | None:
-    """The dialled number is the contact's first, as in campaigns (eligibility)."""
-    return is_suppressed(phones=_phones(contact.id)[:1], client_id=contact.client_id,
-                         account_id=contact.account_id)
+def _suppressed(contact: Contact, campaign_id: int | None) -> str | None:
+    """The dialled number is the contact's first, as in campaigns (eligibility): on a list
+    of the on-demand strategy, or a do-not-call list of the account or the campaign."""
+    phones = _phones(contact.id)[:1]
+    return is_suppressed(phones=phones, client_id=contact.client_id,
+                         account_id=contact.account_id) or listed_reason(
+        contact.account_id, campaign_id, phones, contact.client_id)
 
 
 def _passes(account_id: int) -> list[str]:
@@ -200,7 +204,7 @@ def create_followup(agent_id: int, /, *, local_time: Any, now: dt.datetime,
         ambiguous = core.is_ambiguous(wall, zone_name)
     if start < core.utc(now).replace(second=0, microsecond=0):
         raise FieldError("local_time", f"{wall:%Y-%m-%d %H:%M} in {zone_name} is in the past")
-    reason = _suppressed(contact)
+    reason = _suppressed(contact, campaign)
     if reason:
         raise ConflictError("contact_id", reason)
     if data is not None and not isinstance(data, dict):
@@ -284,7 +288,7 @@ def offer_followup(followup_id: int, now: dt.datetime) -> dict:
     f = Followup.get_by_id(followup_id)
     with _field_errors(conflict=True):
         verdict = core.offer_verdict(_slot(f), now=now, passes=_passes(f.account_id),
-                                     suppressed=_suppressed(f.contact),
+                                     suppressed=_suppressed(f.contact, f.campaign_id),
                                      followups_allowed=agent_may(f.agent_id, "followups"))
     if verdict.status != Status.SCHEDULED:
         _move(f, verdict.status, now, verdict.reason)

@@ -11,6 +11,7 @@ from typing import Any
 from ..core.phones import PhoneError, normalise
 from .ringing import RingPlan, ring_steps
 from ..db import asterisk_fields
+from ..db.audit import audited
 from ..db.models import (Account, Agent, Contact, ContactPhone, RingGroup, RingGroupMember, User,
                          Voicemail)
 from ..db.validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
@@ -149,6 +150,7 @@ def get_ring_group(account_id: int) -> dict | None:
 
 
 @transaction
+@audited("account")
 def set_business_hours(account_id: int, start: Any, stop: Any) -> dict:
     """Monday to Friday, in the account's zone; both null: none (delays are not moved)."""
     account = Account.get_by_id(account_id)

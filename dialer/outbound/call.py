@@ -35,3 +35,11 @@ class Call:
     @property
     def agent_id(self) -> int | None:
         return self.state.agent
+
+
+def dial_endpoint(settings: DialingSettings, phone: str, trunk: str) -> str:
+    """Where to originate a call to `phone`."""
+    if settings.plan.training:
+        # Simulated inside Asterisk: never a trunk call (see [dialer-training]).
+        return f"Local/{phone}@dialer-training"
+    return f"PJSIP/{phone}@{trunk}"

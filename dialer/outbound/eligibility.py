@@ -12,18 +12,20 @@ in all of them (the windows and the search for `next_possible_at`: `windows.py`)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from ..compliance.calling import Applied, CallingPolicy, PastCall, evaluate
 from ..core.phones import PhoneError, is_international, normalise, region_of, zones_for
 from ..core.tz import load_zone
-from .windows import (MIDNIGHT, Schedule, Window, after_end, local_dates, naive, next_clear, outside,
-                      outside_message, utc)
+from .windows import (MIDNIGHT, Schedule, Window, after_end, broken_day_rules, local_dates, naive,
+                      next_clear, outside, outside_message, utc)
 
 # Regulatory default calling hours, callee-local (FTC TSR / FCC; DESIGN.md section 4).
 DEFAULT_WINDOW_START = dt.time(8, 0)
 DEFAULT_WINDOW_STOP = dt.time(21, 0)
+NO_POLICY = CallingPolicy()  # the shipped jurisdiction rules only
 _INACTIVE_STATES = frozenset({"completed", "failed", "deleted"})
 
 
@@ -42,13 +44,18 @@ class Code(StrEnum):
     UNKNOWN_ZONE = "unknown_zone"
     OUTSIDE_WINDOW = "outside_window"
     OUTSIDE_DAILY_HOURS = "outside_daily_hours"
+    CLOSED_DAY = "closed_day"  # a jurisdiction's banned weekday or holiday, the account calendar
+    JURISDICTION_HOURS = "jurisdiction_hours"
     RETRY_NOT_DUE = "retry_not_due"
+    NUMBER_CAP = "number_cap"  # calls to the number per 24 h / 7 days, all campaigns
+    RECALL_HOLD = "recall_hold"  # too soon after an abandoned call, a conversation
     HOURLY_CAP = "hourly_cap"
 
 
 # Reasons that clear by themselves as time passes; next_possible_at is about these.
 TIME_CODES = frozenset({Code.OUTSIDE_WINDOW, Code.OUTSIDE_DAILY_HOURS, Code.RETRY_NOT_DUE,
-                        Code.BEFORE_START_DATE})
+                        Code.BEFORE_START_DATE, Code.CLOSED_DAY, Code.JURISDICTION_HOURS,
+                        Code.NUMBER_CAP, Code.RECALL_HOLD})
 # Reasons no amount of waiting clears: next_possible_at is None.
 PERMANENT_CODES = frozenset({Code.NOT_WAITING, Code.INVALID_PHONE, Code.SUPPRESSED_DEVICE,
                              Code.SUPPRESSED_CLIENT_ID, Code.MAX_ATTEMPTS,
@@ -103,11 +110,15 @@ class Reason:
 class Verdict:
     """`next_possible_at`: earliest instant the time-based reasons all clear (`now` when
     they already have); None when a permanent reason applies or nothing within reach.
-    The hourly cap is the account's budget, not the contact's, so it is not forecast."""
+    The hourly cap is the account's budget, not the contact's, so it is not forecast.
+    `applied`: the calling rules that held for the number (None: an invalid number);
+    `zones`: the callee's zones the rules were read in."""
 
     eligible: bool
     reasons: tuple[Reason, ...]
     next_possible_at: dt.datetime | None
+    applied: Applied | None = field(default=None, compare=False)  # the evidence, not
+    zones: tuple[str, ...] = field(default=(), compare=False)      # the verdict itself
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -143,9 +154,14 @@ def daily_window(campaign: CampaignRules) -> Window | None:
 
 def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
           now: dt.datetime, attempts_last_hour: int,
-          suppressed_devices: frozenset[str],
-          suppressed_client_ids: frozenset[str]) -> Verdict:
-    """Every reason `contact` may not be dialled at `now` (aware), and when it could be."""
+          suppressed_devices: frozenset[str] = frozenset(),
+          suppressed_client_ids: frozenset[str] = frozenset(),
+          policy: CallingPolicy = NO_POLICY, history: tuple[PastCall, ...] = ()
+          ) -> Verdict:
+    """Every reason `contact` may not be dialled at `now` (aware), and when it could be.
+    The dialer screens do-not-call and suppression lists by index at claim time
+    (dialer/compliance); the sets here serve a caller that holds a few numbers itself.
+    `history`: the account's calls to the number in the last 7 days (caps, recall holds)."""
     now = utc(now, "now")
     reasons: list[Reason] = []
 
@@ -170,6 +186,9 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
             f"{campaign.home_region.upper()}, and the plan does not allow international calls")
 
     schedule, zone_problems = _schedule(contact, campaign, plan)
+    applied = None if phone_problem else evaluate(contact.phone, policy, history, now)
+    if applied is not None:
+        schedule = _with_rules(schedule, applied, contact.phone, zone_problems, reasons)
     for message in zone_problems:
         add(Code.UNKNOWN_ZONE, message)
     ended = after_end(schedule, now)
@@ -190,7 +209,8 @@ def check(contact: ContactState, campaign: CampaignRules, plan: PlanRules, *,
         next_at = next_clear(schedule, now)
     else:
         next_at = now
-    return Verdict(not reasons, tuple(reasons), next_at)
+    return Verdict(not reasons, tuple(reasons), next_at, applied,
+                   tuple(z.key for z in schedule.rule_zones))
 
 
 def with_campaign_status(verdict: Verdict, status: str) -> Verdict:
@@ -241,8 +261,20 @@ def _schedule(contact: ContactState, campaign: CampaignRules,
         start_date=campaign.start_date,
         end_date=campaign.end_date,
         retry_at=None if contact.next_attempt_at is None else utc(contact.next_attempt_at),
+        rule_zones=callee or (),
     )
     return schedule, problems
+
+
+def _with_rules(schedule: Schedule, applied: Applied, phone: str, zone_problems: list[str],
+                reasons: list[Reason]) -> Schedule:
+    """The schedule with the calling rules' day rules and holds (their reasons added)."""
+    if applied.day_rules and not schedule.rule_zones and not zone_problems:
+        zone_problems.append(f"no time zone known for {phone} and calling rules apply: "
+                             "set the contact's timezone")
+    reasons.extend(Reason(Code(h.code), h.message) for h in applied.holds)
+    return replace(schedule, day_rules=applied.day_rules,
+                   hold_until=max((h.until for h in applied.holds), default=None))
 
 
 def _callee_zones(contact: ContactState) -> tuple[tuple[ZoneInfo, ...] | None, str]:
@@ -274,6 +306,9 @@ def _time_reasons(s: Schedule, at: dt.datetime) -> list[Reason]:
         if bad:
             reasons.append(Reason(Code.OUTSIDE_DAILY_HOURS,
                                   outside_message(bad, f"the campaign's hours {s.daily}")))
+    for rule, kind, why, local in broken_day_rules(s, at):
+        code = Code.CLOSED_DAY if kind == "closed" else Code.JURISDICTION_HOURS
+        reasons.append(Reason(code, f"{why} in {local.tzinfo}: {rule.label}"))
     if s.retry_at is not None and at < s.retry_at:
         reasons.append(Reason(Code.RETRY_NOT_DUE,
                               f"next attempt is due at {s.retry_at:%Y-%m-%d %H:%M} UTC"))

@@ -107,6 +107,18 @@ class Play:
 
 
 @dataclass(frozen=True)
+class Announce:
+    """The recording consent notice, played on the agent's bridge: both parties hear it."""
+    media: str
+    agent_id: int                      # whose bridge
+
+
+@dataclass(frozen=True)
+class StopAnnouncement:
+    pass
+
+
+@dataclass(frozen=True)
 class ListenForBeep:
     pass
 
@@ -162,6 +174,13 @@ class WriteRecording:
 
 
 @dataclass(frozen=True)
+class WriteConsent:
+    """The call is recorded from now: with the consent announcement heard to its end, or
+    without one (the callee's region needs none)."""
+    announced: bool
+
+
+@dataclass(frozen=True)
 class MarkAgentLeg:
     """What a restart needs if the call ends while the dialer is down: the call leaves its
     end on the agent's leg."""
@@ -199,7 +218,7 @@ class CloseAttempt:
     hangup_cause: int | None
 
 
-Effect = Union[Originate, Hangup, Play, ListenForBeep, StopBeepListener, TakeAgent,
-               ConnectAgent, StartRecording, StopRecording, WriteAnswered, WriteVerdict,
-               WriteBridged, WriteRecording, MarkAgentLeg, ReleaseAgent, EndAgentCall,
-               WakeAgents, Learn, CloseAttempt]
+Effect = Union[Originate, Hangup, Play, Announce, StopAnnouncement, ListenForBeep,
+               StopBeepListener, TakeAgent, ConnectAgent, StartRecording, StopRecording,
+               WriteAnswered, WriteVerdict, WriteBridged, WriteRecording, WriteConsent,
+               MarkAgentLeg, ReleaseAgent, EndAgentCall, WakeAgents, Learn, CloseAttempt]

@@ -101,7 +101,8 @@ async def get_filter(request: web.Request) -> web.Response:
 
 
 # ---- attempts and recordings -------------------------------------------------------------
-def _time_query(request: web.Request, name: str) -> dt.datetime | None:
+def time_query(request: web.Request, name: str) -> dt.datetime | None:
+    """`?name=` an ISO 8601 time (UTC when no offset is given), None when absent."""
     raw = request.query.get(name)
     if not raw:
         return None
@@ -119,8 +120,8 @@ def attempt_filters(request: web.Request, campaign_id: int | None = None) -> Att
                           agent_id=_int_query(request, "agent_id"),
                           contact_id=_int_query(request, "contact_id"),
                           campaign_id=campaign_id, recorded=_flag_query(request, "recorded"),
-                          started_from=_time_query(request, "started_from"),
-                          started_to=_time_query(request, "started_to"))
+                          started_from=time_query(request, "started_from"),
+                          started_to=time_query(request, "started_to"))
 
 
 async def checked_attempt_filters(request: web.Request,
@@ -161,7 +162,8 @@ async def list_account_attempts(request: web.Request) -> web.Response:
 
 @routes.get("/api/attempts/{id}")
 async def get_attempt(request: web.Request) -> web.Response:
-    """One call: outcome, AMD, times, agent, disposition, recording_name, script answers."""
+    """One call: outcome, AMD, times, agent, disposition, recording_name, consent_announced
+    (the recording consent announcement played to its end), script answers."""
     return await _one(request, attempts.get_attempt, path_id(request))
 
 

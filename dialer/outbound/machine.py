@@ -10,9 +10,15 @@ machine's); `CloseAttempt` is its one closing write.
 
 Transition table (stage, event -> next stage: effects; `*`: every other stage). Every other (stage, event) pair is
 explicitly ignored: the state is unchanged and there is no effect (a duplicate or late
-event). "close" is: stop the beep listener / the recording if any, free the agent (end its
-call if bridged, release it if reserved, else wake the agents for others), learn (paced
-calls), CloseAttempt(outcome).
+event). "close" is: stop the beep listener / the consent announcement / the recording if
+any, free the agent (end its call if bridged, release it if reserved, else wake the agents
+for others), learn (paced calls), CloseAttempt(outcome).
+
+Recording consent (compliance/consent.py, decided per callee at `start`): a call to be
+recorded with an announcement is ANNOUNCING once bridged: the prompt plays on the agent's
+bridge (both hear it) and the recording starts only on its PlaybackFinished. A hang-up
+meanwhile closes the call as human, never recorded; a refused playback leaves the call
+unrecorded. "record" below is WriteConsent(announced), StartRecording.
 
     DIALLING       OriginateRefused   -> CLOSED          close(failed)
     DIALLING       Answered           -> AMD             WriteAnswered
@@ -27,10 +33,15 @@ calls), CloseAttempt(outcome).
     WAITING_AGENT  AgentReserved      -> CONNECTING      ConnectAgent
     WAITING_AGENT  NoAgent            -> PLAYING         Play(safe harbour); outcome abandoned
     WAITING_AGENT  HungUp             -> CLOSED          close(abandoned)
-    CONNECTING     Bridged            -> CONNECTED       StartRecording?, WriteBridged, MarkAgentLeg
+    CONNECTING     Bridged            -> ANNOUNCING      WriteBridged, MarkAgentLeg, Announce
+                                      -> CONNECTED       WriteBridged, MarkAgentLeg, record?
     CONNECTING     BridgeRefused      -> PLAYING         ReleaseAgent, Play(safe harbour)
     CONNECTING     HungUp             -> CLOSED          close(abandoned); the agent waits for
                                                          the bridge's answer
+    ANNOUNCING     PlaybackFinished   -> CONNECTED       record (announced)
+    ANNOUNCING     PlaybackRefused    -> CONNECTED       (not recorded)
+    ANNOUNCING     HungUp             -> CLOSED          close(human): StopAnnouncement,
+                                                         EndAgentCall
     CONNECTED      RecordingStarted   -> CONNECTED       WriteRecording
     CONNECTED      HungUp             -> CLOSED          close(human): EndAgentCall
     LISTENING      BeepHeard          -> PLAYING         Play(machine message)
@@ -53,15 +64,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Callable
 
+from ..compliance.consent import DEFAULT_PROMPT, NOT_RECORDED, RecordingConsent
 from ..core.asterisk_input import prompt_media
 from .decisions import SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered
 from .events import (
-    AgentReserved, AmdVerdict, Answered, BeepHeard, BeepTimeout, Bridged, BridgeRefused,
-    CloseAttempt, ConnectAgent, Effect, EndAgentCall, Event, Hangup, HungUp, Learn,
-    ListenForBeep, MarkAgentLeg, NoAgent, Originate, OriginateRefused, Play, PlaybackFinished,
-    PlaybackRefused, RecordingStarted, ReleaseAgent, StartRecording, StopBeepListener,
-    StopRecording, TakeAgent, WakeAgents, WriteAnswered, WriteBridged, WriteRecording,
-    WriteVerdict)
+    AgentReserved, AmdVerdict, Announce, Answered, BeepHeard, BeepTimeout, Bridged,
+    BridgeRefused, CloseAttempt, ConnectAgent, Effect, EndAgentCall, Event, Hangup, HungUp,
+    Learn, ListenForBeep, MarkAgentLeg, NoAgent, Originate, OriginateRefused, Play,
+    PlaybackFinished, PlaybackRefused, RecordingStarted, ReleaseAgent, StartRecording,
+    StopAnnouncement, StopBeepListener, StopRecording, TakeAgent, WakeAgents, WriteAnswered,
+    WriteBridged, WriteConsent, WriteRecording, WriteVerdict)
 from .model import CampaignSettings, DialingSettings
 
 MACHINE_MESSAGE = "vm-goodbye"        # prompts played when the campaign names none
@@ -73,6 +85,7 @@ class Stage(StrEnum):
     AMD = "amd"                        # answered, the dialplan's AMD listening
     WAITING_AGENT = "waiting_agent"    # a human: an agent is being found (2 s at most)
     CONNECTING = "connecting"          # an agent holds for it, the bridge request is out
+    ANNOUNCING = "announcing"          # bridged, hearing the consent notice; not recorded yet
     CONNECTED = "connected"            # talking with the agent
     LISTENING = "listening"            # for the voicemail beep, before the machine message
     PLAYING = "playing"                # the machine or safe-harbour message
@@ -101,6 +114,8 @@ class CallState:
     answered_after: float | None = None  # seconds from dial to answer
     amd_seconds: float | None = None     # from answer to the AMD verdict
     recording: str | None = None
+    consent: RecordingConsent = NOT_RECORDED  # whether to record, and announce first
+    talk_since: float | None = None    # bridged with its agent
 
     @property
     def paced(self) -> bool:
@@ -118,11 +133,13 @@ Step = tuple[CallState, tuple[Effect, ...]]
 
 # ---- starting ------------------------------------------------------------------------------
 def start(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
-          chosen_by: int | None = None, beep_listener: bool = False) -> Step:
+          chosen_by: int | None = None, beep_listener: bool = False,
+          consent: RecordingConsent = NOT_RECORDED) -> Step:
     """A call whose attempt is written: dial it. An agent's own call skips AMD (the agent
-    hears who answers)."""
+    hears who answers). `consent`: whether it is recorded once bridged, announced first."""
     state = CallState(Stage.DIALLING, settings, attempt_id, channel_id, now, now,
-                      chosen_by=chosen_by, beep_listener=beep_listener, agent=chosen_by)
+                      chosen_by=chosen_by, beep_listener=beep_listener, agent=chosen_by,
+                      consent=consent)
     amd = settings.amd_enabled and chosen_by is None
     waits = settings.machine_action == "message" and not beep_listener
     return state, (Originate(skip_amd=not amd, dialplan_waits_beep=waits),)
@@ -133,7 +150,7 @@ def adopted(settings: DialingSettings, attempt_id: int, channel_id: str, now: fl
     """A call found talking with its agent after a restart: it carries on."""
     return CallState(Stage.CONNECTED, settings, attempt_id, channel_id, now, now,
                      agent=agent_id, bridged=True, outcome="human", answered_at=answered_at,
-                     recording=recording)
+                     recording=recording, talk_since=now)
 
 
 # ---- transitions ------------------------------------------------------------------------------
@@ -199,14 +216,31 @@ def _no_agent(s: CallState, ev: NoAgent, now: float) -> Step:
 
 
 def _bridged(s: CallState, ev: Bridged, now: float) -> Step:
+    agent = s.agent
+    assert agent is not None
+    s = dataclasses.replace(s, connecting=False, bridged=True, outcome="human", talk_since=now)
+    written = (WriteBridged(agent), MarkAgentLeg(agent))
+    if s.consent.announce:
+        media = prompt_media(s.settings.consent_prompt, DEFAULT_PROMPT)
+        return _to(s, Stage.ANNOUNCING, now), (*written, Announce(media, agent))
+    return _to(s, Stage.CONNECTED, now), (*written, *_record(s, announced=False))
+
+
+def _record(s: CallState, *, announced: bool) -> tuple[Effect, ...]:
+    if not s.consent.record:
+        return ()
     assert s.agent is not None
-    effects: list[Effect] = []
-    if s.settings.record:
-        # The channel id makes the name unique even if attempt ids restart (a new DB).
-        effects.append(StartRecording(f"attempt-{s.attempt_id}-{s.channel_id}", s.agent))
-    effects += [WriteBridged(s.agent), MarkAgentLeg(s.agent)]
-    return (_to(s, Stage.CONNECTED, now, connecting=False, bridged=True, outcome="human"),
-            tuple(effects))
+    # The channel id makes the name unique even if attempt ids restart (a new DB).
+    name = f"attempt-{s.attempt_id}-{s.channel_id}"
+    return WriteConsent(announced), StartRecording(name, s.agent)
+
+
+def _announced(s: CallState, ev: PlaybackFinished, now: float) -> Step:
+    return _to(s, Stage.CONNECTED, now), _record(s, announced=True)
+
+
+def _announcement_refused(s: CallState, ev: PlaybackRefused, now: float) -> Step:
+    return _to(s, Stage.CONNECTED, now), ()  # no notice given: no recording
 
 
 def _bridge_refused(s: CallState, ev: BridgeRefused, now: float) -> Step:
@@ -250,6 +284,8 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
     effects: list[Effect] = []
     if s.stage is Stage.LISTENING:
         effects.append(StopBeepListener())
+    if s.stage is Stage.ANNOUNCING:
+        effects.append(StopAnnouncement())
     if s.recording:
         effects.append(StopRecording(s.recording))
     agent = s.agent
@@ -262,7 +298,8 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
     elif agent is None and s.paced:
         effects.append(WakeAgents())
     if s.paced:
-        talk = now - s.stage_since if s.stage is Stage.CONNECTED else None
+        talking = s.stage in (Stage.ANNOUNCING, Stage.CONNECTED)
+        talk = now - s.talk_since if talking and s.talk_since is not None else None
         effects.append(Learn(outcome, s.answered_after, s.amd_seconds, talk))
     effects.append(CloseAttempt(outcome, cause))
     # A bridge request still out keeps its agent here until its answer (late events).
@@ -297,6 +334,9 @@ _HANDLERS: dict[tuple[Stage, type], Handler] = {
     (Stage.CONNECTING, Bridged): _bridged,
     (Stage.CONNECTING, BridgeRefused): _bridge_refused,
     (Stage.CONNECTING, HungUp): _hung_up,
+    (Stage.ANNOUNCING, PlaybackFinished): _announced,
+    (Stage.ANNOUNCING, PlaybackRefused): _announcement_refused,
+    (Stage.ANNOUNCING, HungUp): _hung_up,
     (Stage.CONNECTED, RecordingStarted): _recording,
     (Stage.CONNECTED, HungUp): _hung_up,
     (Stage.LISTENING, BeepHeard): _play_machine,

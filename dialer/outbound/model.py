@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .eligibility import CampaignRules, ContactState, PlanRules
+from ..compliance.calling import CallingPolicy, PastCall
+from ..compliance.consent import ConsentAnnouncement
+from .eligibility import NO_POLICY, CampaignRules, ContactState, PlanRules, Verdict, check
 from .rules import RuleSpec
 
 
@@ -33,6 +35,9 @@ class DialingSettings:
     rules: tuple[RuleSpec, ...]
     plan: PlanRules
     amd_arguments: str = ""  # DIALER_AMD ("": the shipped defaults)
+    # a recorded call's consent announcement (compliance/consent.py); the prompt's name
+    consent_announcement: ConsentAnnouncement = ConsentAnnouncement.ALWAYS
+    consent_prompt: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,11 +50,10 @@ class CampaignSettings(DialingSettings):
     mode: str
     schedule: CampaignRules
     inbound_priority: int = 0
-    suppressed_devices: frozenset[str] = frozenset()
-    suppressed_client_ids: frozenset[str] = frozenset()
     abandon_target: float = 0.0
     abandon_window: dt.timedelta = dt.timedelta(0)
     max_lines_per_agent: float = 0.0
+    policy: CallingPolicy = NO_POLICY  # the account's calendar and caps, the purpose
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,33 @@ class Claim:
     contact_id: int
     prefix: str                # prepended to the number (an add_prefix rule)
     state: ContactState
+    history: tuple[PastCall, ...] = ()  # the account's calls to the number, last 7 days
 
     @property
     def phone(self) -> str:
         """The number to dial."""
         return self.prefix + self.state.phone
+
+
+@dataclass(frozen=True)
+class RulesCheck:
+    """What `start_attempt` checks again when it writes the attempt, under the account's
+    lock, with the number's calls read there (outbound/store.py)."""
+
+    state: ContactState
+    schedule: CampaignRules
+    plan: PlanRules
+    policy: CallingPolicy
+
+    @staticmethod
+    def of(campaign: DialingSettings, claim: Claim) -> RulesCheck | None:
+        if not isinstance(campaign, CampaignSettings):
+            return None
+        return RulesCheck(claim.state, campaign.schedule, campaign.plan, campaign.policy)
+
+    def verdict(self, history: tuple[PastCall, ...], now: dt.datetime) -> Verdict:
+        return check(self.state, self.schedule, self.plan, now=now, attempts_last_hour=0,
+                     policy=self.policy, history=history)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class Action(StrEnum):
     DELETE_CONTACT = "delete_contact"
     ADD_PREFIX = "add_prefix"
     COMPLETE = "complete"
+    DO_NOT_CALL = "do_not_call"  # the number goes on the account's internal do-not-call list
 
 
 _ACTIONS = frozenset(a.value for a in Action)
@@ -61,6 +62,7 @@ class Decision:
     next_attempt_at: dt.datetime | None = None
     prefix: str | None = None
     rule_position: int | None = None
+    do_not_call: bool = False  # list the number on the account's internal list
 
 
 def _is_int(v: Any) -> bool:
@@ -142,6 +144,8 @@ def _apply(rule: RuleSpec, *, attempts: int, max_attempts: int, now: dt.datetime
         return Decision("completed", rule_position=rule.position)
     if rule.action == Action.DELETE_CONTACT:
         return Decision("deleted", rule_position=rule.position)
+    if rule.action == Action.DO_NOT_CALL:
+        return Decision("failed", rule_position=rule.position, do_not_call=True)
     if rule.action == Action.ADD_PREFIX:
         minutes = rule.params.get("after_minutes", DEFAULT_PREFIX_RETRY_MINUTES)
         return _retry(minutes, str(rule.params["prefix"]), rule.position, attempts,

@@ -161,9 +161,8 @@ class CampaignRunner:
     def verdict(campaign: CampaignSettings, claim: Claim, now: dt.datetime,
                 attempts_last_hour: int) -> Verdict:
         return check(claim.state, campaign.schedule, campaign.plan, now=now,
-                     attempts_last_hour=attempts_last_hour,
-                     suppressed_devices=campaign.suppressed_devices,
-                     suppressed_client_ids=campaign.suppressed_client_ids)
+                     attempts_last_hour=attempts_last_hour, policy=campaign.policy,
+                     history=claim.history)
 
     async def dial_preview(self, agent_id: int) -> dict:
         """The agent pressed dial: check the contact again (the window may have closed

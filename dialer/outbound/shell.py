@@ -28,9 +28,10 @@ from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, Resyn
 from ..beep import shell as beep
 from ..agents.shell import AgentSessions
 from . import events as ev
-from .call import Call
+from .call import Call, dial_endpoint
+from ..compliance.consent import consent_for
 from .machine import Stage, adopted, start, transition
-from .model import AgentCall, CampaignSettings, Claim, DialingSettings
+from .model import AgentCall, CampaignSettings, Claim, DialingSettings, RulesCheck
 from .stats import PacingStats
 from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
 
@@ -83,12 +84,6 @@ class OutboundCalls:
         be: each is for a free agent its human must find (outbound.sharing.agent_for_call)."""
         return [f.group_id for f in self.flights() if f.promised] + list(self.planned.elements())
 
-    def _endpoint(self, campaign: DialingSettings, phone: str) -> str:
-        if campaign.plan.training:
-            # Simulated inside Asterisk: never a trunk call (see [dialer-training]).
-            return f"Local/{phone}@dialer-training"
-        return f"PJSIP/{phone}@{self.trunk}"
-
     def _caller_id(self, campaign: DialingSettings) -> str | None:
         numbers = campaign.caller_ids
         if not numbers:
@@ -104,12 +99,15 @@ class OutboundCalls:
         placed = await self._place(
             campaign, claim.phone, preview_agent,
             lambda **ids: dialing.start_attempt(
-                cc_id=claim.cc_id, hourly_cap=campaign.plan.max_attempts_per_hour, **ids))
-        if not placed:  # another node used the hour's last attempts first
+                cc_id=claim.cc_id, hourly_cap=campaign.plan.max_attempts_per_hour,
+                rules=RulesCheck.of(campaign, claim), **ids),
+            callee=claim.state.phone)
+        if not placed:  # another node used the hour's last attempts, or the number's, first
             try:
                 await self.store.run(dialing.release, claim.cc_id,
                                      next_attempt_at=self.now() + HOURLY_CAP_RETRY,
-                                     reason="the plan's attempts per hour are used up")
+                                     reason="a cap (the plan's attempts per hour, the "
+                                            "number's calls) was reached as it was dialled")
             finally:  # failed, the claim's lease gives it back; the agent is free at once
                 if preview_agent is not None:
                     await self.agents.preview_done(preview_agent)
@@ -130,11 +128,12 @@ class OutboundCalls:
 
     async def _place(self, campaign: DialingSettings, phone: str, chosen_by: int | None,
                      start_attempt: Callable[..., int | None],
-                     agent_call: AgentCall | None = None) -> bool:
-        """Write the attempt, then originate; False if `start_attempt` refused (None).
-        If the attempt cannot be written (the claim was lost, a database error) nothing is
-        dialled, the agent who chose it is free again and the claim's lease gives the
-        contact back."""
+                     agent_call: AgentCall | None = None, *,
+                     callee: str | None = None) -> bool:
+        """Write the attempt, then originate; False if `start_attempt` refused (None). If the
+        attempt cannot be written (the claim was lost, a database error) nothing is dialled, the
+        agent who chose it is free again and the claim's lease gives the contact back. `callee`:
+        the number before a rule's prefix, whose region recording consent is judged by."""
         channel_id = f"out-{self.node}-{uuid.uuid4().hex[:16]}"
         caller_id = self._caller_id(campaign)
         # The attempt is on disk before the call exists.
@@ -149,8 +148,9 @@ class OutboundCalls:
             return True
         if attempt_id is None:
             return False
-        state, effects = start(campaign, attempt_id, channel_id, self._clock(),
-                               chosen_by=chosen_by, beep_listener=beep.enabled())
+        consent = consent_for(campaign.consent_announcement, campaign.record, callee or phone)
+        state, effects = start(campaign, attempt_id, channel_id, self._clock(), chosen_by=chosen_by,
+                               beep_listener=beep.enabled(), consent=consent)
         call = Call(state, phone, caller_id, agent_call)
         self.calls[channel_id] = call
         await self._run(call, effects)
@@ -214,10 +214,11 @@ class OutboundCalls:
 
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
-        for kind in ("-safe-harbour", "-machine"):  # ids are f"{channel_id}{kind}"
+        for kind in ("-safe-harbour", "-machine", "-consent"):  # ids: f"{channel_id}{kind}"
             call = self.calls.get(playback_id.removesuffix(kind))
-            if playback_id.endswith(kind) and call is not None:
-                await self._feed(call, ev.PlaybackFinished())
+            if playback_id.endswith(kind) and call is not None:  # failed: no such sound, say
+                played = event["playback"].get("state") != "failed"
+                await self._feed(call, ev.PlaybackFinished() if played else ev.PlaybackRefused())
 
     async def on_channel_destroyed(self, event: dict) -> bool:
         call = self.calls.get(event["channel"]["id"])
@@ -259,6 +260,14 @@ class OutboundCalls:
                 return await self._ari(self.ari.play(s.channel_id, media,
                                                      f"{s.channel_id}-{kind}"),
                                        ev.PlaybackRefused())
+            case ev.Announce(media, agent_id) if agent_id in agents.sessions:
+                bridge = agents.sessions[agent_id].bridge_id
+                playback = self.ari.play_on_bridge(bridge, media, f"{s.channel_id}-consent")
+                return await self._ari(playback, ev.PlaybackRefused())
+            case ev.Announce():  # its agent logged out meanwhile: no notice, no recording
+                return [ev.PlaybackRefused()]
+            case ev.StopAnnouncement():  # the agent would hear the rest of it
+                return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
             case ev.ListenForBeep():
                 call.beep_task = self._spawn(self._listen_for_beep(call))
             case ev.StopBeepListener():
@@ -276,8 +285,7 @@ class OutboundCalls:
                                           ev.RecordingRefused())
                 return refused or [ev.RecordingStarted()]
             case ev.StopRecording(name):
-                return await self._ari(
-                    self.ari.request("POST", f"/recordings/live/{name}/stop"), None)
+                return await self._ari(self.ari.stop_recording(name), None)
             case ev.MarkAgentLeg(agent_id) if agent_id in agents.sessions:
                 leg = agents.sessions[agent_id].channel_id
                 return await self._ari(self.ari.set_variable(s.channel_id, AGENT_LEG_VAR, leg),
@@ -310,7 +318,7 @@ class OutboundCalls:
     async def _originate(self, call: Call, effect: ev.Originate) -> list[ev.Event]:
         settings = call.campaign
         return await self._ari(self.ari.originate(
-            self._endpoint(settings, call.phone), channel_id=call.channel_id,
+            dial_endpoint(settings, call.phone, self.trunk), channel_id=call.channel_id,
             context="dialer-amd", extension="s", priority=1, caller_id=call.caller_id,
             timeout=max(15, settings.ring_timeout_seconds),
             variables={"DIALER_SKIP_AMD": "1" if effect.skip_amd else "0",
@@ -345,10 +353,11 @@ class OutboundCalls:
                 values = {"agent": agent_id, "bridged_at": self.now()}
             case ev.WriteRecording(name):
                 values = {"recording_name": name}
+            case ev.WriteConsent(announced):
+                values = {"consent_announced": announced}
             case _:
                 raise TypeError(f"not an effect of the outbound machine: {effect!r}")
-        await self.records.write(call.channel_id, dialing.update_attempt, call.state.attempt_id,
-                                 **values)
+        await self.records.write(call.channel_id, dialing.update_attempt, call.state.attempt_id, **values)
 
     async def _close(self, call: Call, outcome: str, hangup_cause: int | None) -> None:
         """The attempt's closing write: a campaign contact moves on by the rules."""

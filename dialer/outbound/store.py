@@ -14,12 +14,12 @@ from collections.abc import Sequence
 import peewee as pw
 
 from .eligibility import CampaignRules, ContactState, PlanRules
+from ..compliance.consent import ConsentAnnouncement
 from ..core.phones import region_of
-from .model import CampaignSettings, Claim, OpenAttempt
+from .model import CampaignSettings, Claim, OpenAttempt, RulesCheck
 from .rules import Decision, RuleSpec
-from ..db.models import (ActionCall, Attempt, Campaign, CampaignContact, CampaignSuppression,
-                         CallerIdNumber, Contact, ContactPhone, Rule, ServicePlan, SuppressionEntry,
-                         SuppressionList)
+from ..db.models import (Account, ActionCall, Attempt, Campaign, CampaignContact, CallerIdNumber,
+                         Contact, ContactPhone, Rule, ServicePlan)
 from ..db.database import is_postgres
 from ..db.rows import dicts, tuples
 from ..db.models import database_proxy
@@ -27,6 +27,10 @@ from ..db.campaign_admin import amd_overrides
 from .amd import amd_arguments
 from .records import CallEnd, Recovery, recovered_outcome
 from ..db.queries import claim_contacts
+from ..compliance.evidence import evidence
+from ..compliance.store import (calling_policy, checked_lists, keep_verdict, number_history,
+                                screen_claim)
+from ..compliance.lists import list_contact
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
 
@@ -55,6 +59,8 @@ def campaign_settings(campaign_id: int) -> CampaignSettings:
         bcw_seconds=c.bcw_seconds, record=c.record, inbound_priority=c.inbound_priority,
         amd_enabled=c.amd_enabled, machine_action=c.machine_action,
         machine_message=c.machine_message, safe_harbour_message=c.safe_harbour_message,
+        consent_announcement=ConsentAnnouncement(c.consent_announcement),
+        consent_prompt=c.consent_prompt,
         amd_arguments=amd_arguments(amd_overrides(c)),
         ring_timeout_seconds=c.ring_timeout_seconds, max_attempts=c.max_attempts,
         caller_ids=tuple(n.number for n in c.caller_ids.order_by(CallerIdNumber.id)),
@@ -65,22 +71,12 @@ def campaign_settings(campaign_id: int) -> CampaignSettings:
                                daily_start=c.daily_start, daily_stop=c.daily_stop,
                                timezone=c.timezone, max_attempts=c.max_attempts,
                                home_region=home),
-        suppressed_devices=frozenset(_suppressed(c.id, "device")),
-        suppressed_client_ids=frozenset(_suppressed(c.id, "client_id")),
         abandon_target=c.abandon_target_percent / 100,
         abandon_window=(dt.timedelta(hours=24) if c.abandon_window == "24h"
                         else dt.timedelta(days=30)),
         max_lines_per_agent=c.max_lines_per_agent,
+        policy=calling_policy(account.id, c.id, live_operator=c.mode == "preview"),
     )
-
-
-def _suppressed(campaign_id: int, kind: str) -> list[str]:
-    return [v for (v,) in tuples(SuppressionEntry.select(SuppressionEntry.value)
-                           .join(SuppressionList)
-                           .join(CampaignSuppression,
-                                 on=(CampaignSuppression.suppression_list == SuppressionList.id))
-                           .where((CampaignSuppression.campaign == campaign_id)
-                                  & (SuppressionList.kind == kind)))]
 
 
 def running_campaign_ids() -> list[int]:
@@ -123,12 +119,15 @@ def _contact_state(cc: CampaignContact) -> ContactState:
 
 def claim_due(campaign_id: int, node: str, limit: int, now: dt.datetime) -> list[Claim]:
     """Claim due contacts for dialling; each with what eligibility needs."""
-    ids = claim_contacts(campaign_id, node, limit, now)
+    ids = screen_claim(campaign_id, now, lambda: claim_contacts(campaign_id, node, limit, now))
     rows = (CampaignContact.select(CampaignContact, Contact).join(Contact)
             .where(CampaignContact.id.in_(ids)))
     by_id = {cc.id: cc for cc in rows}
-    return [Claim(i, by_id[i].contact_id, by_id[i].dial_prefix, _contact_state(by_id[i]))
-            for i in ids]
+    states = {i: _contact_state(by_id[i]) for i in ids}
+    history = number_history(Campaign.get_by_id(campaign_id).account_id,
+                             [s.phone for s in states.values()], now) if ids else {}
+    return [Claim(i, by_id[i].contact_id, by_id[i].dial_prefix, states[i],
+                  history.get(states[i].phone, ())) for i in ids]
 
 
 def release(cc_id: int, *, next_attempt_at: dt.datetime | None, reason: str,
@@ -143,24 +142,50 @@ def release(cc_id: int, *, next_attempt_at: dt.datetime | None, reason: str,
 
 
 def start_attempt(*, cc_id: int, phone: str, caller_id: str | None, channel_id: str,
-                  node: str, now: dt.datetime, hourly_cap: int | None = None) -> int | None:
-    """The attempt row, written before the call exists; None if the campaign has reached
-    the plan's hourly cap (counted here, under a lock on the campaign's row, so nodes
-    sharing the database never exceed it together). Raises ClaimLost if the contact is
-    no longer this node's claim."""
+                  node: str, now: dt.datetime, hourly_cap: int | None = None,
+                  rules: RulesCheck | None = None) -> int | None:
+    """The attempt row, written before the call exists, with the verdict it is dialled
+    under; None if the campaign has reached the plan's hourly cap, or `rules` checked again
+    refuse the number (a per-number cap, a list). Both are counted here, under locks on the
+    account's and the campaign's rows, so nodes sharing the database never exceed them
+    together. Raises ClaimLost if the contact is no longer this node's claim."""
     cc = CampaignContact.get_by_id(cc_id)
     if cc.state != "in_progress" or cc.claimed_by != node:
         raise ClaimLost(f"contact {cc.contact_id} of campaign {cc.campaign_id} is no longer "
                         f"claimed by {node} ({cc.state}, {cc.claimed_by})")
-    if hourly_cap is not None:
-        _lock(Campaign, cc.campaign_id)
-        if attempts_since(cc.campaign_id, now - dt.timedelta(hours=1)) >= hourly_cap:
+    account_id = cc.contact.account_id
+    _lock(Account, account_id)  # the account's calls to one number, across its campaigns
+    _lock(Campaign, cc.campaign_id)
+    last_hour = attempts_since(cc.campaign_id, now - dt.timedelta(hours=1))
+    if hourly_cap is not None and last_hour >= hourly_cap:
+        return None
+    verdict = None
+    if rules is not None:
+        verdict = _verdict(rules, cc.campaign_id, account_id, phone, now, (last_hour, hourly_cap))
+        if verdict is None:
             return None
     CampaignContact.update(attempts=CampaignContact.attempts + 1, last_reason=None).where(
         CampaignContact.id == cc_id).execute()
-    return Attempt.insert(campaign=cc.campaign_id, contact=cc.contact_id, phone=phone,
-                          caller_id=caller_id, channel_id=channel_id, started_at=now,
-                          node=node).execute()
+    attempt_id = Attempt.insert(campaign=cc.campaign_id, contact=cc.contact_id, phone=phone,
+                                caller_id=caller_id, channel_id=channel_id, started_at=now,
+                                node=node).execute()
+    if verdict is not None:
+        keep_verdict(attempt_id, verdict)
+    return attempt_id
+
+
+def _verdict(rules: RulesCheck, campaign_id: int, account_id: int, phone: str,
+             now: dt.datetime, hourly: tuple[int, int | None]) -> dict | None:
+    """The verdict document to keep with the attempt; None if the number may not be
+    dialled after all (another node called it meanwhile, it was listed since the claim)."""
+    calls = number_history(account_id, {phone, rules.state.phone}, now)
+    history = tuple(c for number_calls in calls.values() for c in number_calls)
+    verdict = rules.verdict(history, now)
+    lists = checked_lists(campaign_id, account_id, rules.state.phone)
+    if not verdict.eligible or any(x.listed for x in lists):
+        return None
+    return evidence(verdict, phone=rules.state.phone, purpose=rules.policy.purpose, at=now,
+                    lists=lists, hourly=hourly)
 
 
 def _lock(model, row_id: int) -> None:
@@ -220,6 +245,8 @@ def _move_on(cc: CampaignContact, rules: Sequence[RuleSpec], *, outcome: str, co
         cc.dial_prefix = decision.prefix
     cc.claimed_by = cc.claimed_at = None
     cc.save()
+    if decision.do_not_call:
+        list_contact(cc.contact.account_id, cc.contact_id)
     return decision
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 UTC = dt.timezone.utc
 MIDNIGHT = dt.time(0, 0)
-SEARCH_DAYS = 8  # how far ahead next_clear looks once dates and retries are met
+SEARCH_DAYS = 21  # how far ahead next_clear looks once dates and holds are met
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,33 @@ class Window:
 
 
 @dataclass(frozen=True)
+class DayRule:
+    """Callee-local hours by weekday (Monday first; None: no calls that day) and closed
+    dates: a jurisdiction's rule or the account's calendar. `label` names it and its source."""
+
+    by_weekday: tuple[Window | None, ...] | None  # None: any hour
+    closed: Callable[[dt.date], str | None]  # why a local date is closed, or None
+    label: str
+
+    def why_not(self, local: dt.datetime) -> tuple[str, str] | None:
+        """("closed" | "hours", why) if no call may be made at this local time."""
+        closed = self.closed(local.date())
+        if closed:
+            return "closed", closed
+        if self.by_weekday is not None:
+            window = self.by_weekday[local.weekday()]
+            if window is None:
+                return "closed", f"no calls on {local:%A}s"
+            if not window.contains(local.time()):
+                return "hours", f"{local:%A} {_hhmm(local.time())} is outside {window}"
+        return None
+
+    def bounds(self) -> set[dt.time]:
+        return {b for w in self.by_weekday or () if w is not None
+                for b in (w.start, w.stop) if b is not None}
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Everything time-based, resolved to zones: what both check and the search need."""
 
@@ -50,14 +77,22 @@ class Schedule:
     start_date: dt.date | None
     end_date: dt.date | None
     retry_at: dt.datetime | None
+    day_rules: tuple[DayRule, ...] = ()
+    rule_zones: tuple[ZoneInfo, ...] = ()  # the callee's: where day rules are read
+    hold_until: dt.datetime | None = None  # caps and recall holds: not before this
 
     def zones(self) -> tuple[ZoneInfo, ...]:
-        return tuple(dict.fromkeys(self.window_zones + self.daily_zones + self.date_zones))
+        return tuple(dict.fromkeys(self.window_zones + self.daily_zones + self.date_zones
+                                   + self.rule_zones))
 
 
 def clear(s: Schedule, at: dt.datetime) -> bool:
     """`_time_reasons(s, at) == []`, without building messages (the search calls it a lot)."""
     if s.retry_at is not None and at < s.retry_at:
+        return False
+    if s.hold_until is not None and at < s.hold_until:
+        return False
+    if any(True for _ in broken_day_rules(s, at)):
         return False
     if s.start_date is not None and any(d < s.start_date for _, d in local_dates(
             s.date_zones, at)):
@@ -76,6 +111,18 @@ def after_end(s: Schedule, at: dt.datetime) -> str | None:
         if day > s.end_date:
             return f"the campaign ended on {s.end_date}; it is {day} in {zone.key}"
     return None
+
+
+def broken_day_rules(s: Schedule, at: dt.datetime
+                     ) -> Iterator[tuple[DayRule, str, str, dt.datetime]]:
+    """(rule, kind, why, local time) for each day rule broken in one of the callee's zones."""
+    for rule in s.day_rules:
+        for zone in s.rule_zones:
+            local = at.astimezone(zone)
+            broken = rule.why_not(local)
+            if broken:
+                yield rule, broken[0], broken[1], local
+                break
 
 
 def outside(window: Window, zones: Iterable[ZoneInfo],
@@ -109,9 +156,7 @@ def next_clear(s: Schedule, now: dt.datetime) -> dt.datetime | None:
     some zone's wall clock reaches a boundary (window/daily edges, midnight) or jumps (DST);
     all such instants in the search span are tried in order.
     """
-    lower = now
-    if s.retry_at is not None and s.retry_at > lower:
-        lower = s.retry_at
+    lower = max([now] + [t for t in (s.retry_at, s.hold_until) if t is not None])
     if s.start_date is not None:
         # No zone is ahead of UTC+14, so nowhere is it start_date before this instant.
         first = dt.datetime.combine(s.start_date, MIDNIGHT, UTC) - dt.timedelta(hours=15)
@@ -127,7 +172,7 @@ def _candidates(s: Schedule, lower: dt.datetime, upper: dt.datetime) -> set[dt.d
     found = {lower}
     if s.retry_at is not None and lower <= s.retry_at <= upper:
         found.add(s.retry_at)
-    bounds = {MIDNIGHT}
+    bounds = {MIDNIGHT}.union(*(rule.bounds() for rule in s.day_rules))
     for w in (s.window, s.daily):
         if w is not None:
             bounds.add(w.start)

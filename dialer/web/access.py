@@ -31,7 +31,7 @@ from typing import Optional
 from aiohttp import web
 
 from ..agents.view import SessionView
-from ..db import auth
+from ..db import audit, auth
 from ..db.ownership import KINDS, agent_had_contact, owner_of
 from . import signin
 from .common import DIALER, json_body, parse_id, path_id
@@ -56,7 +56,8 @@ RULES: list[tuple[str, str, str]] = [
     (_ANY, r"/api/accounts", "manage_system"),
     # reads
     (_READ, r"/api/accounts/\{id\}", "member"),
-    (_READ, r"/api/accounts/\{id\}/(users|profiles)", "manage_users"),
+    (_READ, r"/api/accounts/\{id\}/(users|profiles|audit)", "manage_users"),
+    (_READ, r"/api/audit", "manage_system"),
     (_READ, r"/api/accounts/\{id\}/(agent-groups|agents)", _STAFF),
     (_READ, r"/api/accounts/\{id\}/(ring-group|action-calls|voicemails)(/.*)?",
      "manage_inbound"),
@@ -82,6 +83,11 @@ RULES: list[tuple[str, str, str]] = [
     (_ANY, r"/api/(campaigns|filters|scripts|suppression-lists)/\{id\}(/.*)?",
      "manage_campaigns"),
     (_ANY, r"/api/attempts/\{id\}/(answers|disposition)", "call_agent"),
+    # do-not-call lists (dialer.compliance.http): a system list has no account, so only
+    # manage_system passes the ownership check on it
+    (_ANY, r"/api/dnc-lists(/\{id\}(/numbers)?)?", "manage_campaigns"),
+    (_READ, r"/api/dnc-check", "manage_campaigns"),
+    (_READ, r"/api/calling-rules", "signed_in"),  # the shipped table: public law
     (_ANY, r"/api/(agent-groups|profiles)/\{id\}(/.*)?", "manage_users"),
 ]
 _COMPILED = [(methods, re.compile(pattern + r"\Z"), need) for methods, pattern, need in RULES]
@@ -236,7 +242,13 @@ async def access(request: web.Request, handler):
         raise deny(403, "csrf", "missing or wrong X-CSRF-Token header")
     await check(request, need, who)
     request[IDENTITY] = who
-    return await handler(request)
+    # who the audit log names for the changes of this request (and its background tasks)
+    actor = audit.ACTOR.set(audit.Actor(who.user_id, who.username, who.token_id,
+                                        "manage_system" in who.privileges))
+    try:
+        return await handler(request)
+    finally:
+        audit.ACTOR.reset(actor)
 
 
 def identity(request: web.Request) -> auth.Identity:

@@ -160,7 +160,7 @@ async def campaign_outcomes(request: web.Request) -> web.Response:
 
 
 REPORT_COLUMNS = ("attempt_id", "contact_id", "contact", "phone", "outcome", "disposition",
-                  "agent", "started_at", "answered_at", "ended_at")
+                  "agent", "started_at", "answered_at", "ended_at", "consent_announced")
 
 
 def report_csv(rows: list[reports.ReportRow], header: bool = False) -> bytes:
@@ -172,7 +172,8 @@ def report_csv(rows: list[reports.ReportRow], header: bool = False) -> bytes:
     for a in rows:
         writer.writerow([spreadsheet_safe(v) for v in [
             a.id, a.contact_id, a.contact_name, a.phone, a.outcome, a.disposition, a.agent_name,
-            *(t.isoformat() if t else "" for t in (a.started_at, a.answered_at, a.ended_at))]])
+            *(t.isoformat() if t else "" for t in (a.started_at, a.answered_at, a.ended_at)),
+            "" if a.consent_announced is None else str(bool(a.consent_announced)).lower()]])
     return out.getvalue().encode()
 
 

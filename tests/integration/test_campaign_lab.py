@@ -129,11 +129,12 @@ async def test_preview_agent_sees_contact_skips_then_dials_through_the_api(diale
 
 
 async def test_bridged_call_is_recorded_when_the_campaign_asks(dialer, lab):
-    seed = await dialer.store.run(seed_campaign, [human(3, "212")],
+    # "always" (the default): the 2.3 s consent announcement first, then the recording
+    seed = await dialer.store.run(seed_campaign, [human(6, "212")],
                                   agents=lab.info["agents"][:1], campaign={"record": True})
     await login_all(dialer, seed["agent_ids"])
     rows = await run_to_end(dialer, seed["campaign_id"], timeout=60)
-    assert [r["outcome"] for r in rows] == ["human"]
+    assert [(r["outcome"], r["consent_announced"]) for r in rows] == [("human", True)]
     name = rows[0]["recording_name"]
     assert name == f"attempt-{rows[0]['id']}-{rows[0]['channel_id']}"
     stored = await dialer.ari.request("GET", f"/recordings/stored/{name}")

@@ -14,7 +14,6 @@ progress equal to the attempt records.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -25,7 +24,7 @@ from phonenumbers import timezone as pn_timezone
 
 from dialer.db import campaigns
 from dialer.outbound import store as dialing
-from tests.campaign_driver import attempts, finished, login_all, wait_until
+from tests.campaign_driver import attempts, drive_on_sim_clock, login_all, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import Recorder, human
 from tests.sim_clock import SimClock
@@ -70,23 +69,6 @@ def clock():
     return SimClock(START)
 
 
-async def drive(d, clock: SimClock, campaign_id: int, timeout: float = 480) -> int:
-    """Run until no contact is left; jump the clock whenever nothing has been on the line
-    for 1.5 s (nothing is dialable now). Returns the number of jumps."""
-    loop = asyncio.get_running_loop()
-    deadline, last_busy, jumps = loop.time() + timeout, loop.time(), 0
-    while not await finished(d, campaign_id):
-        assert loop.time() < deadline, "campaign did not finish"
-        assert clock() < START + dt.timedelta(hours=24), "a contact was never dialable"
-        if d.calls.calls or any(s.state == "on_call" for s in d.agents.sessions.values()):
-            last_busy = loop.time()
-        elif loop.time() - last_busy > 1.5:
-            clock.advance(STEP)
-            jumps, last_busy = jumps + 1, loop.time()
-        await asyncio.sleep(0.2)
-    return jumps
-
-
 async def test_fifty_contacts_six_zones_windows_cap_agents_machines_retries(dialer, lab, clock):
     events = Recorder(dialer.ari)
     expected = numbers()
@@ -109,7 +91,8 @@ async def test_fifty_contacts_six_zones_windows_cap_agents_machines_retries(dial
     why = await dialer.store.run(campaigns.why_not, cid, contact_of["+14155551002"], clock())
     assert not why["eligible"] and "outside_window" in [r["code"] for r in why["reasons"]]
 
-    jumps = await drive(dialer, clock, cid)
+    jumps = await drive_on_sim_clock(dialer, clock, cid, step=STEP, timeout=480,
+                                     until=START + dt.timedelta(hours=24))
     rows = await dialer.store.run(attempts, cid)
     by_number = collections.defaultdict(list)
     for r in rows:

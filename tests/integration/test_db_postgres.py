@@ -230,3 +230,41 @@ def test_claim_leases_and_recovery_of_bridged_calls_on_postgres(pg, check):
     from tests.unit import test_recover
 
     getattr(test_recover, check)(pg)
+
+
+def test_nodes_racing_for_a_numbers_cap_across_campaigns_never_exceed_it(pg):
+    """Florida's 3 calls per number per 24 h is counted where the attempt is written,
+    under a lock on the account's row: six nodes of six campaigns of one account dial the
+    same Miami number at the same instant and write exactly 3 attempts."""
+    from dialer.compliance.calling import CallingPolicy
+    from dialer.outbound.eligibility import CampaignRules, PlanRules
+    from dialer.outbound.model import RulesCheck
+    from dialer.outbound.store import claim_due, start_attempt
+
+    account, _, _, _ = seed()
+    campaigns = []
+    for i in range(6):
+        campaign = Campaign.create(account=account, name=f"c{i}")
+        contact = Contact.create(account=account, name=f"p{i}")
+        ContactPhone.create(contact=contact, number="+13055550123")
+        CampaignContact.create(campaign=campaign, contact=contact)
+        campaigns.append(campaign.id)
+    now = dt.datetime(2026, 12, 3, 16, 0, tzinfo=dt.timezone.utc)  # 11:00 in Miami
+    together = threading.Barrier(6)
+
+    def node(i):
+        with pg.connection_context():
+            with pg.atomic():
+                [claim] = claim_due(campaigns[i], f"n{i}", 1, now)
+            rules = RulesCheck(claim.state, CampaignRules(home_region="US"), PlanRules(),
+                               CallingPolicy())
+            together.wait(10)
+            with pg.atomic():
+                return start_attempt(cc_id=claim.cc_id, phone=claim.phone, caller_id=None,
+                                     channel_id=f"n{i}-{uuid.uuid4().hex}", node=f"n{i}",
+                                     now=now, rules=rules) is not None
+
+    with ThreadPoolExecutor(6) as pool:
+        written = list(pool.map(node, range(6), timeout=60))
+
+    assert sum(written) == 3 == Attempt.select().count()

@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 
 from dialer.db import migrate, open_database
-from dialer.outbound.store import campaign_settings
+from dialer.compliance import importer as dnc_importer, lists as dnc_lists
+from dialer.compliance.store import listed as dnc_listed
 from dialer.followups.store import (cancel_followup, complete_followup, create_followup,
                                  due_followups, expire_due, get_followup, launch_followup,
                                  list_followups, offer_followup, set_strategy, withdraw_offer)
@@ -322,7 +323,7 @@ def test_suppression_lists_crud_and_entries(w):
     assert remove_entries(dnc["id"], ["+33 1 42 68 53 00", "junk"])["removed"] == 1
     assert rename_list(dnc["id"], name="Federal DNC")["name"] == "Federal DNC"
     attach_to_campaign(dnc["id"], w.campaign.id)
-    assert campaign_settings(w.campaign.id).suppressed_devices == {ANN}  # campaigns use it
+    assert set(dnc_listed(w.campaign.id, [ANN, "+33142685300"])) == {ANN}  # campaigns use it
     assert is_suppressed(phones=[ANN], campaign_id=w.campaign.id) == \
         f"{ANN} is on do-not-call list 'Federal DNC'"
     assert is_suppressed(phones=[ANN], account_id=w.account.id) is None
@@ -361,6 +362,47 @@ def test_manual_dial_needs_the_group_flag_and_a_clean_number(w):
     with pytest.raises(ConflictError) as exc:
         check_manual_dial(w.alice, "212-555-0199")
     assert exc.value.field == "number" and "DNC" in str(exc.value)
+
+
+def _dnc_list(name, numbers, **scope):
+    created = dnc_lists.create_list(name=name, format="e164", registry=False, **scope)
+    dnc_importer.import_lines(created.id, numbers)
+    return created.id
+
+
+def test_manual_dial_refused_for_a_number_on_a_do_not_call_list(w):
+    AgentGroup.update(manual_dial_allowed=True).where(AgentGroup.id == w.group.id).execute()
+    other = Account.create(name="Other", plan=w.account.plan)
+    _dnc_list("theirs", ["+12125550197"], scope="account", account_id=other.id)
+    _dnc_list("spring only", ["+12125550196"], scope="campaign", campaign_id=w.campaign.id)
+    assert check_manual_dial(w.alice, "(212) 555-0197")["number"] == "+12125550197"
+    assert check_manual_dial(w.alice, "(212) 555-0196")["number"] == "+12125550196"
+    _dnc_list("US registry", ["+12125550198"], scope="system")
+    _dnc_list("opt-outs", ["+12125550199"], scope="account", account_id=w.account.id)
+    for number, name in [("212 555 0198", "US registry"), ("(212) 555-0199", "opt-outs")]:
+        with pytest.raises(ConflictError) as exc:
+            check_manual_dial(w.alice, number)
+        assert exc.value.field == "number"
+        assert f"is on do-not-call list '{name}'" in str(exc.value)
+
+
+def test_followups_refused_and_closed_for_a_do_not_call_list(w):
+    early = manual(w)  # scheduled before the number was listed
+    in_campaign = manual(w, campaign_id=w.campaign.id)
+    _dnc_list("spring only", [ANN], scope="campaign", campaign_id=w.campaign.id)
+    with pytest.raises(ConflictError) as exc:
+        manual(w, campaign_id=w.campaign.id)
+    assert exc.value.field == "contact_id"
+    assert str(exc.value).endswith(f"{ANN} is on do-not-call list 'spring only'")
+    at = NOW + dt.timedelta(hours=2)
+    assert offer_followup(early["id"], at)["offered"] is True  # not the campaign's: allowed
+    refused = offer_followup(in_campaign["id"], at)
+    assert (refused["offered"], refused["status"]) == (False, "suppressed")
+    assert refused["reason"] == f"{ANN} is on do-not-call list 'spring only'"
+    _dnc_list("opt-outs", [ANN], scope="account", account_id=w.account.id)
+    with pytest.raises(ConflictError) as exc:
+        manual(w)
+    assert "do-not-call list 'opt-outs'" in str(exc.value)
 
 
 # --- scripts, answers, dispositions ---------------------------------------------------

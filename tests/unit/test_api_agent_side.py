@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -253,3 +254,28 @@ async def test_an_agent_not_logged_in_is_a_404_and_a_stray_key_error_no_longer_i
         return {}["preview"]
     dialer.agents.describe = broken
     assert (await client.get(f"/api/agents/{ids['agent']}/preview")).status == 500
+
+
+async def test_manual_dial_and_followups_refused_for_a_do_not_call_list(env):
+    client, _, ids = env
+    resp = await client.post("/api/dnc-lists", json={"name": "opt-outs", "scope": "account",
+                                                     "format": "e164"})
+    dnc = (await resp.json())["id"]
+    resp = await client.put(f"/api/dnc-lists/{dnc}/numbers", data=f"{ANN}\n".encode())
+    assert resp.status == 202
+    for _ in range(200):
+        if (await (await client.get(f"/api/dnc-lists/{dnc}")).json())["status"] == "ready":
+            break
+        await asyncio.sleep(0.05)
+    resp = await client.post(f"/api/agents/{ids['agent']}/manual-dial/check",
+                             json={"number": "(212) 555-0101"})
+    assert resp.status == 409
+    body = await resp.json()
+    assert_error(body, "number")
+    assert body["error"]["message"] == f"{ANN} is on do-not-call list 'opt-outs'"
+    resp = await client.post(f"/api/agents/{ids['agent']}/followups",
+                             json={"contact_id": ids["contact"], "local_time": "2025-06-03T10:00"})
+    assert resp.status == 409
+    body = await resp.json()
+    assert_error(body, "contact_id")
+    assert "do-not-call list 'opt-outs'" in body["error"]["message"]

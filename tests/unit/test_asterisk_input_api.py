@@ -86,7 +86,7 @@ async def app(tmp_path, aiohttp_client, monkeypatch):
 
 
 # ---- audio fields ---------------------------------------------------------------------------
-@pytest.mark.parametrize("field", ["machine_message", "safe_harbour_message"])
+@pytest.mark.parametrize("field", ["machine_message", "safe_harbour_message", "consent_prompt"])
 async def test_audio_fields_take_prompt_names_only(app, field):
     resp = await app.client.post(f"/api/accounts/{app.acme}/campaigns", headers=app.as_("acme"),
                                  json={"name": "spring"})
@@ -100,6 +100,26 @@ async def test_audio_fields_take_prompt_names_only(app, field):
                                       json={field: value})
         assert resp.status == 400, value
         assert_field(await resp.json(), field)
+
+
+async def test_the_consent_announcement_setting_takes_its_three_values_only(app):
+    resp = await app.client.post(f"/api/accounts/{app.acme}/campaigns", headers=app.as_("acme"),
+                                 json={"name": "spring", "record": True})
+    body = await resp.json()
+    assert resp.status == 201 and body["consent_announcement"] == "always"
+    assert body["consent_prompt"] is None  # the shipped prompt
+    for value in ("sometimes", "", None, True, "ALWAYS", "where_required"):
+        resp = await app.client.patch(f"/api/campaigns/{body['id']}", headers=app.as_("acme"),
+                                      json={"consent_announcement": value})
+        assert resp.status == 400, value
+        assert_field(await resp.json(), "consent_announcement")
+    for value in ("where required", "never", "always"):
+        resp = await app.client.patch(f"/api/campaigns/{body['id']}", headers=app.as_("acme"),
+                                      json={"consent_announcement": value,
+                                            "consent_prompt": "custom/recorded"})
+        assert resp.status == 200, value
+        assert ((await resp.json())["consent_announcement"], campaign_settings(
+            body["id"]).consent_prompt) == (value, "custom/recorded")
 
 
 async def test_legacy_sound_values_still_work_and_are_stored_as_names(app):

@@ -358,6 +358,7 @@ def test_reason_codes_are_stable_strings():
         "campaign_not_running", "not_waiting", "invalid_phone", "suppressed_device", "suppressed_client_id",
         "max_attempts", "international_not_allowed", "after_end_date", "before_start_date",
         "unknown_zone", "outside_window", "outside_daily_hours", "retry_not_due",
+        "closed_day", "jurisdiction_hours", "number_cap", "recall_hold",
         "hourly_cap"}
     assert Code.OUTSIDE_WINDOW == "outside_window"
 

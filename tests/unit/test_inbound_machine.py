@@ -41,6 +41,9 @@ class InboundCallEvents(RuleBasedStateMachine):
         self.stored: list[str] = []      # StoreVoicemail effects
 
     def feed(self, event: m.Event) -> None:
+        # The voicemail prompt is the caller's recording notice: it must have played out.
+        noticed = (self.call.stage is m.Stage.VOICEMAIL and event == m.PlaybackFinished(
+            f"{CALLER}-vm"))
         self.call, effects = m.transition(self.call, event, NOW)
         assert isinstance(self.call.stage, m.Stage)
         for effect in effects:
@@ -59,6 +62,7 @@ class InboundCallEvents(RuleBasedStateMachine):
             elif isinstance(effect, m.DestroyBridge):
                 self.bridges.discard(effect.bridge_id)
             elif isinstance(effect, m.Record):
+                assert noticed, "recording before the voicemail prompt (the notice) finished"
                 self.recordings.append(effect.name)
             elif isinstance(effect, m.StoreVoicemail):
                 self.stored.append(effect.recording)

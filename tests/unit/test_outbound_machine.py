@@ -11,12 +11,19 @@ import re
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from dialer.compliance.consent import NOT_RECORDED, US_FEDERAL, RULES, RecordingConsent
 from dialer.outbound import events as ev, machine
 from dialer.outbound.eligibility import CampaignRules, PlanRules
 from dialer.outbound.machine import Stage, start, transition
 from dialer.outbound.model import CampaignSettings
 
 AT = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+
+# What compliance/consent.py decides for a recording campaign's callee.
+WITHOUT_NOTICE = RecordingConsent(True, False, "US-NY", US_FEDERAL)
+ANNOUNCED = RecordingConsent(True, True, "US-CA", RULES["US-CA"])
+CONSENTS = (NOT_RECORDED, WITHOUT_NOTICE, ANNOUNCED)
 
 
 def _settings(mode: str = "progressive", amd: bool = True, action: str = "hangup",
@@ -65,19 +72,66 @@ def test_every_pair_has_an_answer():
 
 # ---- paths written out -----------------------------------------------------------------------
 def test_a_human_reaches_an_agent_then_hangs_up():
-    state, effects = start(_settings(record=True), 9, "c9", 0.0)
+    state, effects = start(_settings(record=True), 9, "c9", 0.0, consent=WITHOUT_NOTICE)
     assert effects == (ev.Originate(skip_amd=False, dialplan_waits_beep=False),)
     state, out = _run(state, ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT))
     assert state.stage is Stage.WAITING_AGENT and state.in_flight
     assert out[-1] == ev.TakeAgent(3, promised=True, deadline=12.0)
     state, out = _run(state, ev.AgentReserved(7), ev.Bridged())
     assert state.stage is Stage.CONNECTED and not state.in_flight
-    assert out == [ev.ConnectAgent(7), ev.StartRecording("attempt-9-c9", 7),
-                   ev.WriteBridged(7), ev.MarkAgentLeg(7)]
+    assert out == [ev.ConnectAgent(7), ev.WriteBridged(7), ev.MarkAgentLeg(7),
+                   ev.WriteConsent(announced=False), ev.StartRecording("attempt-9-c9", 7)]
     state, out = _run(state, ev.RecordingStarted(), ev.HungUp(16), ev.HungUp(16))
     assert state.stage is Stage.CLOSED
     assert out[1:3] == [ev.StopRecording("attempt-9-c9"), ev.EndAgentCall(7, 4)]
     assert out[-1] == ev.CloseAttempt("human", 16)
+
+
+def _bridged(consent: RecordingConsent):
+    state, _ = start(_settings(record=True), 9, "c9", 0.0, consent=consent)
+    return _run(state, ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT), ev.AgentReserved(7),
+                ev.Bridged())
+
+
+def test_the_recording_starts_when_the_consent_announcement_has_played():
+    state, out = _bridged(ANNOUNCED)
+    assert state.stage is Stage.ANNOUNCING and state.bridged
+    assert out[-3:] == [ev.WriteBridged(7), ev.MarkAgentLeg(7),
+                        ev.Announce("sound:conf-now-recording", 7)]
+    assert not any(isinstance(e, ev.StartRecording) for e in out)
+    state, out = _run(state, ev.RecordingStarted(), ev.PlaybackFinished())
+    assert state.stage is Stage.CONNECTED and state.recording is None  # not started before
+    assert out == [ev.WriteConsent(announced=True), ev.StartRecording("attempt-9-c9", 7)]
+    state, out = _run(state, ev.PlaybackFinished(), ev.RecordingStarted())
+    assert out == [ev.WriteRecording("attempt-9-c9")]
+
+
+def test_the_campaigns_own_consent_prompt_is_played_by_name():
+    settings = dataclasses.replace(_settings(record=True), consent_prompt="custom/recorded")
+    state, _ = start(settings, 9, "c9", 0.0, consent=ANNOUNCED)
+    _, out = _run(state, ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT),
+                  ev.AgentReserved(7), ev.Bridged())
+    assert out[-1] == ev.Announce("sound:custom/recorded", 7)
+
+
+def test_a_hang_up_during_the_announcement_closes_the_call_unrecorded():
+    state, _ = _bridged(ANNOUNCED)
+    state, out = _run(state, ev.HungUp(16), ev.PlaybackFinished(), now=14.0)
+    assert state.stage is Stage.CLOSED
+    assert out == [ev.StopAnnouncement(), ev.EndAgentCall(7, 4),
+                   ev.Learn("human", 10.0, 0.0, 4.0), ev.CloseAttempt("human", 16)]
+
+
+def test_a_refused_announcement_leaves_the_call_unrecorded():
+    state, _ = _bridged(ANNOUNCED)
+    state, out = _run(state, ev.PlaybackRefused(), ev.PlaybackFinished())
+    assert state.stage is Stage.CONNECTED and out == []
+
+
+def test_a_call_not_to_be_recorded_is_connected_at_once():
+    state, out = _bridged(NOT_RECORDED)
+    assert state.stage is Stage.CONNECTED
+    assert out[-2:] == [ev.WriteBridged(7), ev.MarkAgentLeg(7)]
 
 
 def test_no_agent_in_time_plays_the_safe_harbour_message_then_hangs_up():
@@ -126,23 +180,27 @@ class TwoCalls(RuleBasedStateMachine):
     @initialize(kinds=st.lists(st.tuples(st.sampled_from(["progressive", "predictive"]),
                                          st.booleans(), st.booleans(),
                                          st.sampled_from(["hangup", "message", "pass_through"]),
-                                         st.booleans(), st.booleans()),
+                                         st.sampled_from(CONSENTS), st.booleans()),
                                min_size=2, max_size=2))
     def place(self, kinds):
         self.now = 0.0
         self.holder: dict[int, tuple[int, str]] = {}  # agent -> (call, reserved / bridged)
         self.states, self.closes, self.takes, self.connects = [], [0, 0], [0, 0], [None, None]
-        for i, (mode, chosen, amd, action, record, listener) in enumerate(kinds):
+        self.announced = [False, False]  # the consent announcement played to its end
+        for i, (mode, chosen, amd, action, consent, listener) in enumerate(kinds):
             chooser = 10 + i if chosen else None
             if chooser is not None:
                 self.holder[chooser] = (i, "reserved")
-            state, effects = start(_settings(mode, amd, action, record), i, f"c{i}", 0.0,
-                                   chosen_by=chooser, beep_listener=listener)
+            state, effects = start(_settings(mode, amd, action, consent.record), i, f"c{i}",
+                                   0.0, chosen_by=chooser, beep_listener=listener,
+                                   consent=consent)
             self.states.append(state)
             self._apply(i, effects)
 
     def _feed(self, i: int, event: ev.Event) -> None:
         self.now += 0.7
+        if self.states[i].stage is Stage.ANNOUNCING and isinstance(event, ev.PlaybackFinished):
+            self.announced[i] = True
         self.states[i], effects = transition(self.states[i], event, self.now)
         assert self.states[i].stage in Stage
         self._apply(i, effects)
@@ -161,6 +219,11 @@ class TwoCalls(RuleBasedStateMachine):
                     assert self.holder.pop(agent) == (i, "bridged"), "ended twice"
                 case ev.CloseAttempt():
                     self.closes[i] += 1
+                case ev.StartRecording():
+                    consent = self.states[i].consent
+                    assert consent.record, "recorded against its consent decision"
+                    assert self.announced[i] or not consent.announce, \
+                        "recording started before the announcement finished"
 
     @rule(i=st.integers(0, 1), event=CHANNEL_EVENTS)
     def channel_event(self, i, event):
@@ -211,7 +274,7 @@ class TwoCalls(RuleBasedStateMachine):
         for i, state in enumerate(self.states):
             bridged = [a for a, (c, how) in self.holder.items() if c == i and how == "bridged"]
             assert len(bridged) <= 1
-            if state.stage is Stage.CONNECTED:
+            if state.stage in (Stage.ANNOUNCING, Stage.CONNECTED):
                 assert bridged == [state.agent]
 
     def teardown(self):

@@ -152,7 +152,7 @@ def test_matches_ands_all_keys():
 def test_enums_are_strings():
     assert Outcome.HANGUP_DURING_AMD == "hangup_during_amd"
     assert {a.value for a in Action} == {"call_again", "delete_contact", "add_prefix",
-                                         "complete"}
+                                         "complete", "do_not_call"}
 
 
 # --- property -------------------------------------------------------------------------

@@ -68,7 +68,8 @@ def old_attempts_report(campaign_id: int) -> str:
                          a.outcome or "", spreadsheet_safe(a.disposition or ""),
                          spreadsheet_safe(agent)] +
                         [t.isoformat() if t else "" for t in
-                         (a.started_at, a.answered_at, a.ended_at)])
+                         (a.started_at, a.answered_at, a.ended_at)] +
+                        ["" if a.consent_announced is None else str(a.consent_announced).lower()])
     return out.getvalue()
 
 
@@ -107,12 +108,13 @@ def people():
 def campaign(database):
     account, (agent, _), (alice, bob, *_) = people()
     campaign = Campaign.create(account=account, name="Spring", mode="progressive")
-    calls = [(0, alice, "human", agent, "sale"), (5, bob, "busy", None, None),
-             (70, bob, "human", agent, None), (79, alice, None, None, None)]
-    for n, (second, contact, outcome, who, disposition) in enumerate(calls):
+    calls = [(0, alice, "human", agent, "sale", True), (5, bob, "busy", None, None, None),
+             (70, bob, "human", agent, None, False), (79, alice, None, None, None, None)]
+    for n, (second, contact, outcome, who, disposition, consent) in enumerate(calls):
         Attempt.create(campaign=campaign, contact=contact, phone=f"+1212555100{n}",
                        channel_id=f"c{n}", started_at=T0 + dt.timedelta(seconds=second),
-                       outcome=outcome, agent=who, disposition=disposition)
+                       outcome=outcome, agent=who, disposition=disposition,
+                       consent_announced=consent)
     return campaign.id
 
 
@@ -137,6 +139,7 @@ def test_the_report_lists_every_attempt_with_contact_agent_and_times(campaign):
         ("Bob, Jr.", "+12125551002", "human", "", "Ann A"),
         ("Alice", "+12125551003", "", "", "")]
     assert by_column[2]["started_at"].startswith("2026-03-02T14:01:10")
+    assert [r["consent_announced"] for r in by_column] == ["true", "", "false", ""]
 
 
 OUTCOMES = st.sampled_from([None, "human", "machine", "busy", "no_answer", "abandoned"])

@@ -11,6 +11,9 @@ from .contacts import ContactList, Contact, ContactPhone, Filter, CampaignContac
 from .calls import Attempt, Followup
 from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression
 from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
+from .calling import AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance
+from .audit import AuditEntry
+from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -20,6 +23,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
     RingGroup, RingGroupMember, ActionCall, Voicemail,
+    AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance,
+    AuditEntry,
+    DncList, DncNumber, DncCampaignSetting, DncPrevented,
 )
 
 __all__ = [
@@ -28,4 +34,7 @@ __all__ = [
     "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt",
     "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
     "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
+    "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
+    "AuditEntry",
+    "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented",
 ]

@@ -36,6 +36,8 @@ class Attempt(BaseModel):
     disposition = pw.CharField(null=True)
     disposition_at = UTCDateTimeField(null=True)
     recording_name = pw.CharField(null=True)
+    # the callee heard the consent announcement to its end (NULL: not to be recorded)
+    consent_announced = pw.BooleanField(null=True)
     script_answers = JSONField(null=True)  # {item id: answer}, checked against the script
     script_answers_at = UTCDateTimeField(null=True)
     node = pw.CharField(null=True)  # dialer node that placed the call
@@ -45,6 +47,7 @@ class Attempt(BaseModel):
             (("campaign", "started_at", "outcome"), False),  # the chart: index-only scan
             (("campaign", "outcome", "started_at"), False),  # progress, abandonment window
             (("campaign", "id"), False),  # a campaign's attempts by id: keyset pages, report
+            (("phone", "started_at"), False),  # calls to a number: its caps (compliance)
         )
 
 

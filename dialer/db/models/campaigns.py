@@ -60,6 +60,10 @@ class Campaign(BaseModel):
     machine_message = pw.CharField(null=True)  # prompt name played when action is "message"
     # Played to a person no agent could take within 2 s (identify the caller, give a number).
     safe_harbour_message = pw.CharField(default="tt-allbusy")  # a prompt name
+    # When a recorded call's callee hears that it is recorded (dialer/compliance/consent.py),
+    # and the prompt name that says so (NULL: the shipped one)
+    consent_announcement = EnumField(("always", "where required", "never"), default="always")
+    consent_prompt = pw.CharField(null=True)
     max_attempts = pw.IntegerField(default=3)
     ring_timeout_seconds = pw.IntegerField(default=30)
     created_at = UTCDateTimeField(default=utcnow)
@@ -79,6 +83,9 @@ class Campaign(BaseModel):
     amd_maximum_number_of_words = pw.IntegerField(null=True)
     amd_silence_threshold = pw.IntegerField(null=True)
     amd_maximum_word_length = pw.IntegerField(null=True)
+    # dialer.compliance.limits: False only by a system administrator, with the reason
+    regulated = pw.BooleanField(default=True)
+    unregulated_reason = pw.CharField(null=True)
 
 
 class CallerIdNumber(BaseModel):

@@ -17,7 +17,30 @@ document.addEventListener("DOMContentLoaded", () => guarded(async () => {
     const { at, kind, ...rest } = e;
     const details = Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)
       .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
-    $("#timeline").append(el("li", { "data-kind": kind },
-      el("time", { text: at }), ` ${kind} `, el("span", { text: details })));
+    const item = el("li", { "data-kind": kind },
+      el("time", { text: at }), ` ${kind} `, el("span", { text: details }));
+    if (kind === "attempt") item.append(whyDialled(rest.attempt_id));
+    $("#timeline").append(item);
   }
 }));
+
+// "Why was this number dialled": the verdict kept with the attempt, and its recomputation.
+function whyDialled(attemptId) {
+  const box = el("details", { class: "why-dialled" }, el("summary", { text: "why dialled" }));
+  box.addEventListener("toggle", () => guarded(async () => {
+    if (!box.open || box.dataset.loaded) return;
+    box.dataset.loaded = "1";
+    const c = await api("GET", `/api/attempts/${attemptId}/compliance`);
+    const v = c.verdict;
+    const lines = v === null ? [c.message] : [
+      `checked ${v.checked_at} for ${v.phone} (${v.purpose}), in ${v.jurisdictions.join(", ")}`,
+      ...v.zones.map(z => `local time in ${z.zone}: ${z.local_time}`),
+      ...v.rules.map(r => `rule: ${r.jurisdiction} ${r.rule} (${r.source})`),
+      ...v.caps.map(k => `cap: ${k.rule}: ${k.count} of ${k.limit} in ${k.period_hours} h`),
+      ...v.lists.map(l => `list: ${l.name} as of ${l.as_of ?? "never"}: ` +
+                          (l.listed ? "listed" : "not listed")),
+      c.matches ? "recomputed now: the same" : `recomputed now: differs in ${c.differences.join(", ")}`];
+    box.append(el("ul", {}, ...lines.map(t => el("li", { text: t }))));
+  }));
+  return box;
+}
