@@ -86,7 +86,9 @@ def seed(db_url: str, ring: int, phase_b: float) -> dict:
                                    name=f"load-{level}", mode="predictive", amd_enabled=True,
                                    max_attempts=1, ring_timeout_seconds=ring,
                                    max_lines_per_agent=(level + 0.01) / len(AGENT_PHONES),
-                                   abandon_target_percent=100)  # the policy out of the way
+                                   abandon_target_percent=100,  # the policy out of the way
+                                   regulated=False,  # a load test, against the simulator
+                                   unregulated_reason="load test against the lab's simulator")
             CallerIdNumber.create(campaign=camp, number="+12125550100")
             count = int(level * (1 + phase_b / ring)) + 50
             first = None

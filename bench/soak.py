@@ -125,7 +125,8 @@ def seed(db_url: str, p: dict) -> dict:
             "name": "soak", "mode": "predictive", "bcw_seconds": 0,
             "ring_timeout_seconds": p["ring"], "max_attempts": 1_000_000,
             "max_lines_per_agent": (p["calls"] + 0.01) / p["agents"],
-            "abandon_target_percent": 100},  # the policy dials up to the cap
+            "abandon_target_percent": 100,  # the policy dials up to the cap: a load test
+            "regulated": False, "unregulated_reason": "load test against the lab's simulator"},
             rules=[{"condition": {}, "action": "call_again",
                     "params": {"after_minutes": p["redial_minutes"]}}])
         Campaign.update(status="suspended").where(Campaign.id == ids["campaign_id"]).execute()

@@ -68,6 +68,7 @@ async def connected_client(side: dict, app: str, *, clean_bridges: bool = False,
     client.start()
     try:
         await asyncio.wait_for(client.connected.wait(), 10)
+        await _until_registered(client, app, True)
         yield client
         for channel in await client.list_channels():
             await client.hangup(channel["id"])
@@ -75,4 +76,23 @@ async def connected_client(side: dict, app: str, *, clean_bridges: bool = False,
             await client.destroy_bridge(bridge["id"])
     finally:
         await client.stop()
-        await client.close()
+        try:
+            await _until_registered(client, app, False)
+        finally:
+            await client.close()
+
+
+async def _until_registered(client, app: str, registered: bool, seconds: float = 5.0) -> None:
+    """Wait until Asterisk lists `app` (or no longer does). A test's client closing its
+    events websocket unregisters the app a little later; the next test's client, as the
+    same app, must not connect in between (its app would vanish under it: StasisStart
+    never comes, "Application not found")."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        apps = await client.request("GET", "/applications") or []
+        if any(a.get("name") == app for a in apps) == registered:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"ARI app {app!r} {'not ' if registered else ''}registered "
+                                 f"after {seconds} s")
+        await asyncio.sleep(0.05)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import phonenumbers as pn
-from phonenumbers import geocoder
+from ..core.us_area_codes import us_state
 
 
 class ConsentAnnouncement(StrEnum):
@@ -58,22 +58,6 @@ RULES: dict[str, ConsentRule] = {r.region: r for r in (
     ConsentRule("FR", True, "Code pénal art. 226-1"),
 )}
 
-_US_STATES = {
-    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
-    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA",
-    "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL", "Indiana": "IN", "Iowa": "IA",
-    "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA", "Maine": "ME", "Maryland": "MD",
-    "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN", "Mississippi": "MS",
-    "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV",
-    "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY",
-    "North Carolina": "NC", "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK",
-    "Oregon": "OR", "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC",
-    "South Dakota": "SD", "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT",
-    "Virginia": "VA", "Washington State": "WA", "Washington": "WA", "West Virginia": "WV",
-    "Wisconsin": "WI", "Wyoming": "WY", "Washington D.C.": "DC",
-}
-_STATE_CODES = frozenset(_US_STATES.values())
-
 
 def region_of_callee(e164: str) -> str | None:
     """"US-CA" for a Californian number, the country ("DE") elsewhere; None when the
@@ -87,9 +71,8 @@ def region_of_callee(e164: str) -> str | None:
         return None
     if country != "US":
         return country
-    place = geocoder.description_for_number(number, "en")  # "Florida", "San Francisco, CA"
-    state = _US_STATES.get(place) or place.rpartition(", ")[2]
-    return f"US-{state}" if state in _STATE_CODES else None
+    state = us_state(number)
+    return f"US-{state}" if state else None
 
 
 def rule_for(region: str | None) -> ConsentRule | None:

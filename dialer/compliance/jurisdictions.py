@@ -2,7 +2,7 @@
 
 The federal US window (8:00-21:00 callee-local, 47 CFR 64.1200(c)(1)) is the plan's default
 (outbound/eligibility.py). The rules here come on top of it, for the callee's location: the
-US state of the number's area code (phonenumbers' geocoder) or its country. Each rule names
+US state of the number's area code (dialer/core/us_area_codes.py) or its country. Each rule names
 the law it comes from; `RULES` is the table the README lists. Not legal advice: at the date
 in `REVIEWED` the FL, LA, Regulation F and Ofcom rules were checked against the cited texts,
 the others against secondary summaries only. A rule is a few lines of data to extend.
@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import holidays
 import phonenumbers as pn
-from phonenumbers import geocoder
+from ..core.us_area_codes import us_state
 
 REVIEWED = dt.date(2026, 12, 4)
 
@@ -114,22 +114,6 @@ def applicable(jurisdictions: tuple[str, ...], purpose: Purpose) -> tuple[Rule, 
 
 # --- where is the callee? -------------------------------------------------------------
 
-_US_STATES = {
-    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
-    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "District of Columbia": "DC",
-    "Florida": "FL", "Georgia": "GA", "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL",
-    "Indiana": "IN", "Iowa": "IA", "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA",
-    "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA", "Michigan": "MI",
-    "Minnesota": "MN", "Mississippi": "MS", "Missouri": "MO", "Montana": "MT",
-    "Nebraska": "NE", "Nevada": "NV", "New Hampshire": "NH", "New Jersey": "NJ",
-    "New Mexico": "NM", "New York": "NY", "North Carolina": "NC", "North Dakota": "ND",
-    "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR", "Pennsylvania": "PA",
-    "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD", "Tennessee": "TN",
-    "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA", "Washington": "WA",
-    "Washington D.C.": "DC", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
-}
-_STATE_CODES = frozenset(_US_STATES.values())
-
 
 def jurisdictions_of(e164: str) -> tuple[str, ...]:
     """("US", "US-FL") for a Florida number, ("GB",) for a UK one, () if unknown. A US
@@ -144,9 +128,8 @@ def jurisdictions_of(e164: str) -> tuple[str, ...]:
         return ()
     if region != "US":
         return (region,)
-    place = geocoder.description_for_number(number, "en")
-    state = place.rsplit(", ", 1)[-1] if ", " in place else _US_STATES.get(place)
-    return ("US", f"US-{state}") if state in _STATE_CODES else ("US",)
+    state = us_state(number)
+    return ("US", f"US-{state}") if state else ("US",)
 
 
 @lru_cache(maxsize=64)
