@@ -7,7 +7,7 @@ import datetime as dt
 
 from dialer.agents.machine import AgentState
 from dialer.agents.view import SessionView
-from dialer.floor.feed import agent_event
+from dialer.floor.feed import agent_event, call_event
 from dialer.floor.events import AgentChanged, AgentHidden, CallChanged, Resync, Scope, as_json
 from dialer.floor.hub import Hub
 
@@ -91,3 +91,29 @@ def test_an_agents_view_becomes_its_event_and_json():
     assert as_json(event) == {"agent_id": 1, "state": "on_call", "since": NOW.isoformat(),
                               "campaign_id": 10, "customer": "out-a", "attempt_id": 7,
                               "pause_reason": None, "groups": (2, 3)}
+
+
+def test_a_campaign_calls_stages_as_the_wallboard_shows_them():
+    from dialer.outbound import events as ev, machine
+    from dialer.outbound.eligibility import CampaignRules, PlanRules
+    from dialer.outbound.model import CampaignSettings
+
+    settings = CampaignSettings(
+        id=5, name="c", account_id=1, agent_group_id=None, bcw_seconds=0, record=False,
+        amd_enabled=True, machine_action="hangup", machine_message=None,
+        safe_harbour_message=None, ring_timeout_seconds=30, max_attempts=1, caller_ids=(),
+        rules=(), plan=PlanRules(), status="running", mode="progressive",
+        schedule=CampaignRules(home_region="US"))
+    at = dt.datetime(2026, 3, 2, 12, 0, 10)
+    state, _ = machine.start(settings, 1, "c1", 100.0)
+    shown = [call_event(state)]
+    for now, event in [(120.0, ev.Answered(at)), (121.5, ev.AmdVerdict("HUMAN", None, at)),
+                       (121.5, ev.AgentReserved(7)), (122.0, ev.Bridged()),
+                       (140.0, ev.HungUp(16))]:
+        before = state.stage
+        state, _ = machine.transition(state, event, now)
+        shown.append(call_event(state, before))
+    assert [(e.stage, e.agent_id) if e else None for e in shown] == [
+        ("ringing", None), ("amd", None), ("waiting_agent", None), None,  # reserved: still waiting
+        ("talking", 7), ("closed", None)]  # closed: the agent is free again
+    assert all(e is None or e.campaign_id == 5 for e in shown)
