@@ -46,6 +46,8 @@ async def child(spec_path: str) -> None:
     ids = seed(spec["db"], spec)
     db = open_database(spec["db"])
     account_id = Campaign.get_by_id(ids["campaign_id"]).account_id
+    # soak.seed's 100% abandonment target is above the legal limit (issue 17): not dialled
+    Campaign.update(abandon_target_percent=3.0).where(Campaign.id == ids["campaign_id"]).execute()
     user = auth.create_user(account_id, username="floor", password="floor-pass-1", role="admin")
     token = auth.create_api_token(user["id"])["token"]
     db.close()

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..core.tz import load_zone
+from ..db.fields import to_naive_utc
 from ..db.models import Account, Agent, Attempt, Campaign, CampaignContact, User
 from ..db.queries import _due
 from ..db.rows import tuples
@@ -73,7 +74,8 @@ def floor_figures(account_id: int, campaigns: frozenset[int] | None,
             Attempt.select(Attempt.agent, Attempt.bridged_at, Attempt.ended_at).join(Agent)
             .join(User).where((User.account == account_id) & (Attempt.started_at >= since)
                               & Attempt.bridged_at.is_null(False))):
-        talks.setdefault(agent_id, []).append(((ended or now) - bridged).total_seconds())
+        end = to_naive_utc(ended or now)  # tuples() gives the stored naive UTC values
+        talks.setdefault(agent_id, []).append((end - to_naive_utc(bridged)).total_seconds())
     agents = tuple(AgentFigures(agent_id, name or username, len(talks.get(agent_id, ())),
                                 int(sum(talks.get(agent_id, ()))))
                    for agent_id, name, username in tuples(

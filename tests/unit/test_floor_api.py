@@ -5,10 +5,12 @@ account's agents, nor more than "busy" of a campaign outside their profile."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 
 import pytest
 
+from dialer.core.tz import utc_now
 from dialer.db import Store, migrate, open_database
 from dialer.db.models import (Account, Agent, Attempt, Campaign, Contact, Profile,
                               ProfileCampaign, User)
@@ -31,6 +33,11 @@ async def floor(tmp_path, aiohttp_client):
     contact = Contact.create(account=ours, name="C")
     attempt = Attempt.create(campaign=hidden, contact=contact, phone="+12125550101",
                              channel_id="out-hidden", agent=agent_ids["bob"])
+    now = utc_now()
+    Attempt.create(campaign=shown, contact=contact, phone="+12125550101", channel_id="out-done",
+                   agent=agent_ids["ann"], started_at=now - dt.timedelta(seconds=60),
+                   bridged_at=now - dt.timedelta(seconds=50),
+                   ended_at=now - dt.timedelta(seconds=20), outcome="human")
     profile = Profile.create(account=ours, name="shown only")
     ProfileCampaign.create(profile=profile, campaign=shown)
     headers = bearer(ours.id, "supervisor", profile_id=profile.id)
@@ -64,7 +71,11 @@ async def test_the_snapshot_shows_the_own_accounts_agents_and_profile_campaigns(
     body = await resp.json()
     assert {a["agent_id"] for a in body["agents"]} == {ids["ann"], ids["bob"]}
     assert [c["campaign_id"] for c in body["figures"]["campaigns"]] == [ids["shown"]]
-    assert {a["agent_id"] for a in body["figures"]["agents"]} == {ids["ann"], ids["bob"]}
+    figures = {a["agent_id"]: (a["calls_today"], a["talk_seconds_today"])
+               for a in body["figures"]["agents"]}
+    assert figures == {ids["ann"]: (1, 30), ids["bob"]: (0, 0)}
+    [campaign] = body["figures"]["campaigns"]
+    assert (campaign["humans_today"], campaign["abandoned_today"]) == (1, 0)
 
 
 async def test_changes_reach_the_stream_and_others_never_do(floor):
