@@ -48,6 +48,7 @@ class Dialer:
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
                                    trunk=cfg.ari.trunk, now=now)
         self.agents.promised = self.calls.promised_groups
+        self.calls.floor = self.agents.floor  # one hub feeds the wallboards (dialer/floor)
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                     trunk=cfg.ari.trunk, now=now)
         self.actions = ActionCalls(self.ari, self.store, self.agents, app=cfg.ari.app,

@@ -18,9 +18,20 @@ class FakeDialer:
                  ari=None):
         self.store, self.clock, self.agents, self.ari = store, clock, agents, ari
         self.endpoints = StubEndpoints()
+        self.calls = NoCalls()
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+
+class NoCalls:
+    """The call runtime's reads when no call runs."""
+
+    def __init__(self):
+        self.calls: dict = {}
+
+    def in_flight(self, campaign_id: int) -> int:
+        return 0
 
 
 class BridgingAri:

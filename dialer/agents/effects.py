@@ -19,9 +19,12 @@ from .events import (
     HandBack, HangUp, JoinBridge, Persist, Refused, RingFailed, RingPhone, StartWrapTimer, Wake,
     WrapOver,
 )
-from .machine import AgentState, transition
+from .machine import AgentRecord, AgentState, transition
 from .previews import FollowupPreview, Offer
 from .session import AgentStateError, Session
+from .view import session_view
+from ..floor.feed import agent_event
+from ..floor.hub import Hub
 
 log = logging.getLogger("dialer.agents")
 
@@ -37,18 +40,31 @@ class SessionEffects:
     sessions: dict[int, Session]
     changed: asyncio.Condition
     _wrap_tasks: dict[int, asyncio.Task]
+    floor: Hub
 
     # ---- the machine's events in, its effects out -------------------------------------
     async def _apply(self, session: Session, event: Event) -> tuple[Effect, ...]:
         """Feed the event to the session's machine, then carry out its effects in order.
         The record changes before any await: a second request sees the new state."""
+        before = session.record
         session.record, effects = transition(session.record, event, self.now())
         if session.record.state == AgentState.LOGGED_OUT:
             if self.sessions.get(session.agent_id) is session:
                 del self.sessions[session.agent_id]
+        self.announce(session, before)
         for effect in effects:
             await self._do(session, effect)
         return effects
+
+    def announce(self, session: Session, before: AgentRecord) -> None:
+        """Tell the floor (wallboards) when what they show of the session changed."""
+        if session.record == before:
+            return
+        was, now = (agent_event(session_view(session.agent_id, session.endpoint,
+                                             session.bridge_id, record), session.groups)
+                    for record in (before, session.record))
+        if now != was:
+            self.floor.publish(now)
 
     async def _do(self, session: Session, effect: Effect) -> None:
         match effect:

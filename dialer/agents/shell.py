@@ -35,6 +35,7 @@ from .events import (
 from .machine import AgentState, transition
 from .previews import CallerShown, CampaignPreview, FollowupPreview, Offer
 from .effects import SessionEffects
+from ..floor.hub import Hub
 from .session import AgentStateError, Session, agent_of_leg, bridge_id_of, new_leg_id
 from .view import SessionView, session_view
 
@@ -54,6 +55,7 @@ class AgentSessions(SessionEffects):
         # server to OutboundCalls.promised_groups).
         self.promised: Callable[[], list[int | None]] = list
         self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
+        self.floor = Hub()  # the server's, shared with the calls (floor/hub.py)
 
     # ---- queries ---------------------------------------------------------------------
     def views(self) -> list[AgentView]:
@@ -261,7 +263,9 @@ class AgentSessions(SessionEffects):
                 if agent_id is not None:
                     session = self.sessions[agent_id]
                     # No await: the pick and the reservation are one step.
+                    before = session.record
                     session.record, refused = transition(session.record, Reserve(), self.now())
+                    self.announce(session, before)
                     if not refused:
                         return agent_id
                 left = deadline - loop.time()

@@ -2,8 +2,7 @@
 humans to agents within 2 s or play the safe-harbour message, record every outcome.
 
 What happens next is outbound/machine.py's `transition`; this module only turns ARI
-events, timers and refusals into its events and carries out its effects in order.
-"""
+events, timers and refusals into its events and carries out its effects in order."""
 
 from __future__ import annotations
 
@@ -33,6 +32,7 @@ from ..compliance.consent import consent_for
 from .machine import Stage, adopted, start, transition
 from .model import AgentCall, CampaignSettings, Claim, DialingSettings, RulesCheck
 from .stats import PacingStats
+from ..floor import feed, hub
 from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
 
 log = logging.getLogger("dialer.outbound")
@@ -51,6 +51,7 @@ class OutboundCalls:
         # Agent group -> calls the runner's tick shared out and has yet to place.
         self.planned: Counter[int | None] = Counter()
         self.records = AttemptWriter(store)
+        self.floor = hub.Hub()  # the server's, shared with the agents (floor/hub.py)
 
     def feature(self) -> Feature:
         return Feature("outbound",
@@ -153,6 +154,7 @@ class OutboundCalls:
                                beep_listener=beep.enabled(), consent=consent)
         call = Call(state, phone, caller_id, agent_call)
         self.calls[channel_id] = call
+        self.floor.publish(feed.call_event(state))
         await self._run(call, effects)
         return True
 
@@ -242,7 +244,9 @@ class OutboundCalls:
             for effect in effects:
                 pending += await self._do(call, effect)
             while pending:
+                before = call.stage
                 call.state, effects = transition(call.state, pending.pop(0), self._clock())
+                self.floor.publish(feed.call_event(call.state, before))
                 if call.stage is Stage.CLOSED and self.calls.get(call.channel_id) is call:
                     del self.calls[call.channel_id]
                 for effect in effects:

@@ -97,6 +97,13 @@ async def home(request: web.Request) -> web.Response:
     return refused or _render(request, "campaigns.html")
 
 
+@routes.get("/floor")
+async def floor_page(request: web.Request) -> web.Response:
+    """The live wallboard (dialer/floor): its script follows the feed."""
+    who, refused = _page_identity(request, "manage_campaigns")
+    return refused or _render(request, "floor.html")
+
+
 @routes.get("/plans")
 async def plans_page(request: web.Request) -> web.Response:
     who, refused = _page_identity(request, "manage_system")

@@ -71,6 +71,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/api/accounts/{id}/agents"): E(USERS),
     ("GET", "/api/accounts/{id}/attempts"): E(CAMPAIGNS),
     ("GET", "/api/accounts/{id}/audit"): E(USERS),
+    ("GET", "/api/accounts/{id}/floor"): E(CAMPAIGNS),
+    ("GET", "/api/accounts/{id}/floor/stream"): E(CAMPAIGNS),
     ("GET", "/api/audit"): E(SYSTEM),
     ("PUT", "/api/accounts/{id}/business-hours"): E(INBOUND),
     ("GET", "/api/accounts/{id}/campaigns"): E(CAMPAIGNS),

@@ -1,4 +1,5 @@
-// Campaign detail: progress bars, outcomes and the chart refreshed every 2 s; actions; clone.
+// Campaign detail: progress bars, outcomes and the chart, refreshed as the floor's feed
+// reports its calls and agents changing; actions; clone.
 "use strict";
 const BAR_STATES = ["completed", "failed", "in_progress", "rescheduled", "waiting"];
 
@@ -64,6 +65,12 @@ document.addEventListener("DOMContentLoaded", () => {
       location.href = `/campaigns/${copy.id}`;
     });
   });
+  // Live: refreshed when the floor's feed (dialer/floor) says one of its calls or agents
+  // changed, at most once a second; EventSource reconnects by itself (with a snapshot).
+  let pending = null;
+  const soon = () => { pending = pending || setTimeout(() => { pending = null; refresh(); }, 1000); };
+  const account = $("#campaign").dataset.account;
+  const feed = new EventSource(`/api/accounts/${account}/floor/stream?campaign=${id}`);
+  for (const kind of ["snapshot", "call", "agent", "agent_hidden"]) feed.addEventListener(kind, soon);
   refresh();
-  setInterval(refresh, 2000);
 });

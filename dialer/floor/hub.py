@@ -1,0 +1,75 @@
+"""An in-process publish/subscribe hub for the floor: the agent sessions and the call
+shells publish a small typed record (events.py) on each state change; each subscriber (an
+open wallboard) gets only what its scope admits. Nothing here reads the database.
+
+A subscriber that falls behind (its queue full) is not blocked on: its queue is dropped
+and it is told to start again from a snapshot (`Resync`)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .events import AgentChanged, AgentHidden, Ended, FloorEvent, Resync, Scope
+
+QUEUE_SIZE = 512  # events a slow subscriber may lag behind before it must resync
+
+
+class Subscription:
+    def __init__(self, hub: Hub, scope: Scope, size: int):
+        self.hub, self.scope = hub, scope
+        self.queue: asyncio.Queue[FloorEvent] = asyncio.Queue(size)
+        self.hidden: set[int] = set()  # agents told hidden: told once, not each change
+
+    def offer(self, event: FloorEvent) -> None:
+        seen = self.scope.admit(event)
+        if isinstance(seen, AgentHidden):
+            if seen.agent_id in self.hidden:
+                return
+            self.hidden.add(seen.agent_id)
+        elif isinstance(seen, AgentChanged):
+            self.hidden.discard(seen.agent_id)
+        if seen is not None:
+            self.put(seen)
+
+    def put(self, event: FloorEvent) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(Ended() if isinstance(event, Ended) else Resync())
+
+    async def next(self, timeout: float | None = None) -> FloorEvent | None:
+        """The next event, or None after `timeout` seconds without one."""
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def close(self) -> None:
+        self.hub.subscribers.discard(self)
+
+
+class Hub:
+    def __init__(self, queue_size: int = QUEUE_SIZE):
+        self.queue_size = queue_size
+        self.subscribers: set[Subscription] = set()
+
+    def publish(self, event: FloorEvent | None) -> None:
+        """Never blocks: called from the shells between their awaits (None: nothing
+        changed)."""
+        if event is None:
+            return
+        for subscription in list(self.subscribers):
+            subscription.offer(event)
+
+    def end_all(self) -> None:
+        """End every subscriber's stream (the server stops)."""
+        for subscription in list(self.subscribers):
+            subscription.put(Ended())
+
+    def subscribe(self, scope: Scope) -> Subscription:
+        subscription = Subscription(self, scope, self.queue_size)
+        self.subscribers.add(subscription)
+        return subscription
+
