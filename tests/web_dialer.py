@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dialer.core.tz import utc_now
 from dialer.agents.previews import InboundCaller
 from dialer.agents.shell import AgentSessions, Session
+from dialer.monitor.shell import Monitors
 from tests.pbx_stub import StubEndpoints
 
 
@@ -18,6 +19,7 @@ class FakeDialer:
                  ari=None):
         self.store, self.clock, self.agents, self.ari = store, clock, agents, ari
         self.endpoints = StubEndpoints()
+        self.monitors = Monitors(ari, store, agents, "dialer")
 
     def now(self) -> dt.datetime:
         return self.clock()
