@@ -33,6 +33,7 @@ from ..agents.machine import AgentState
 from ..agents.session import bridge_id_of
 from ..agents.shell import AgentSessions, AgentStateError
 from ..ari import AriClient, AriError
+from ..beep.shell import add_when_in_stasis
 from ..db import audit
 from ..db.validation import ConflictError
 from ..features import Feature, StasisRoute
@@ -52,6 +53,7 @@ class Watch:
     agent_leg: str          # the agent's desk-phone leg, the one snooped on
     campaign_id: int | None
     snoop: str | None = None
+    bridge_made: bool = False  # the supervisor's own bridge (listen, whisper) exists
 
     def as_json(self) -> dict:
         return {"agent_id": self.session.agent_id, "supervisor_id": self.supervisor.user_id,
@@ -204,13 +206,15 @@ class Monitors:
             await self.ari.add_to_bridge(bridge_id_of(agent_id), leg)
             return
         bridge = BRIDGE_PREFIX + str(agent_id)
-        await self.ari.create_bridge(bridge)
+        if not watch.bridge_made:  # made once: Asterisk refuses a second POST (409)
+            await self.ari.create_bridge(bridge)
+            watch.bridge_made = True
         await self.ari.add_to_bridge(bridge, leg)
         watch.snoop = f"{SNOOP_PREFIX}{agent_id}-{uuid.uuid4().hex[:8]}"
         await self.ari.snoop(watch.agent_leg, self.app, snoop_id=watch.snoop, spy="both",
                              whisper="out" if mode is m.Mode.WHISPER else "none",
                              app_args="monitorsnoop")
-        await self.ari.add_to_bridge(bridge, watch.snoop)
+        await add_when_in_stasis(self.ari, bridge, [watch.snoop])
 
     async def _part(self, watch: Watch, mode: m.Mode) -> None:
         """Only the supervisor's side; a channel already gone is no error here."""

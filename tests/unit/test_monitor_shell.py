@@ -66,9 +66,9 @@ async def test_listen_whisper_barge_then_leave(setup):
     assert snoop[1] == "agent-7" and ("spy", "both") in snoop and ("whisper", "none") in snoop
 
     await monitors.switch(7, m.Mode.WHISPER)
-    whisper = ari.requests[4]
-    assert names(ari) == ["hangup", "remove_from_bridge", "create_bridge", "add_to_bridge",
-                          "snoop", "add_to_bridge"]
+    whisper = ari.requests[3]
+    assert names(ari) == ["hangup", "remove_from_bridge", "add_to_bridge", "snoop",
+                          "add_to_bridge"]
     assert ("whisper", "out") in whisper and ("spy", "both") in whisper
 
     await monitors.switch(7, m.Mode.BARGE)
