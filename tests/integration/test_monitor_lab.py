@@ -1,12 +1,22 @@
-"""Listen, whisper and barge on the real Asterisk 22 lab (issue 18), ARI side only: an
-agent's desk phone (agent1) bridged with a customer who stays, the supervisor's desk phone
-(agent2) rung and joined by dialer.monitor's shell, each mode checked in the PBX's own
-bridges and snoop channels; leaving never drops the call; the call ending hangs the
-supervisor up. The audio test (tones, recordings, Goertzel) is still to come."""
+"""Listen, whisper and barge on the real Asterisk 22 lab (issue 18): an agent's desk phone
+bridged with a customer, the supervisor's desk phone rung and joined by dialer.monitor's
+shell (its ARI side: a hand-made agent bridge stands in for the dialer's call).
+- the PBX's bridges and snoops in each mode; leaving never drops the call; the call ending
+  hangs the supervisor up;
+- audio: the customer (500 Hz), the agent's phone (1300 Hz) and the supervisor's (2100 Hz)
+  each play a tone (sim_extensions.conf); what a phone hears is recorded from a snoop and
+  measured by Goertzel: the supervisor hears both in listen, the customer never hears the
+  supervisor in listen or whisper and does in barge, the agent's phone hears them in
+  whisper (recorded on the simulator's side of that phone)."""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import math
+import struct
+import uuid
+import wave
 
 import pytest
 
@@ -93,3 +103,94 @@ async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
     await pbx.hangup(customer)
     await pbx.recorder.wait_for(boss, "ChannelDestroyed")
     assert AGENT not in monitors.watches
+
+
+# ---- audio: who hears whom -----------------------------------------------------------------
+CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ = 500, 1300, 2100  # sim_extensions.conf
+
+
+def _power(samples: list[int], hz: float, rate: int = 8000) -> float:
+    """Goertzel: the power of one frequency, relative to the signal's (0..1)."""
+    coeff = 2 * math.cos(2 * math.pi * hz / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+    energy = sum(x * x for x in samples) or 1
+    return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (energy * len(samples) / 2)
+
+
+async def _hears(pbx, channel_id: str, seconds: float = 1.5, *, app: str = "dialer",
+                 spy: str = "out") -> dict[int, float]:
+    """What `channel_id`'s phone hears (a snoop, recorded), as tone powers."""
+    snoop, name = f"test-hears-{uuid.uuid4().hex[:8]}", f"hears-{uuid.uuid4().hex[:8]}"
+    await pbx.snoop(channel_id, app, snoop_id=snoop, spy=spy, app_args="test")
+    await pbx.recorder.wait_for(snoop, "StasisStart")
+    await pbx.record(snoop, name, format="wav")
+    await asyncio.sleep(seconds)
+    await pbx.stop_recording(name)
+    await pbx.hangup(snoop)
+    await asyncio.sleep(0.3)
+    resp = await pbx.open_stored_recording(name)
+    with wave.open(io.BytesIO(await resp.read())) as wav:
+        frames = wav.readframes(wav.getnframes())
+    samples = list(struct.unpack(f"<{len(frames) // 2}h", frames))[800:]  # past the start
+    return {hz: _power(samples, hz) for hz in (CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ)}
+
+
+HEARD, NOT_HEARD = 0.05, 0.01  # of the recording's power
+
+
+async def _phone_on_the_sim(sim, tone: str) -> str:
+    """The simulator's channel of the desk phone playing `tone` (its TONE variable)."""
+    for channel in await sim.list_channels():
+        if await sim.get_variable(channel["id"], "TONE") == tone:
+            return channel["id"]
+    raise AssertionError(f"no phone playing {tone} Hz on the simulator")
+
+
+async def test_who_hears_whom_in_each_mode(pbx, caller):
+    agents = live_agents(Store(), [AGENT])
+    leg = agents.sessions[AGENT].channel_id
+    monitors = Monitors(pbx, Store(), agents, "dialer")
+    feature = monitors.feature()
+
+    async def stasis(event: dict) -> None:
+        args = event.get("args") or [""]
+        if args[0] == "monitor":
+            await feature.stasis["monitor"].handler(event, args)
+    pbx.on("StasisStart", stasis)
+    await pbx.originate("PJSIP/agent195", channel_id=leg, app="dialer", app_args="agentleg")
+    await pbx.recorder.wait_for(leg, "StasisStart")
+    customer = "monitor-customer-2"
+    await pbx.originate("PJSIP/+12125550000@carrier", channel_id=customer, app="dialer",
+                        app_args="customer")
+    await pbx.recorder.wait_for(customer, "StasisStart", timeout=20)
+    await pbx.create_bridge(BRIDGE)
+    await pbx.add_to_bridge(BRIDGE, [leg, customer])
+    await put_on_call(agents, AGENT, customer, campaign_id=None)
+    await monitors.start(AGENT, Supervisor(3, "boss", 1, Endpoint("agent196")), m.Mode.LISTEN)
+    boss = next(iter(monitors.channels()))
+    await _until(lambda: _state_is(monitors, m.State.LISTENING), 20)
+
+    heard = {"listen": await _hears(pbx, boss), "listen-customer": await _hears(pbx, customer)}
+    await monitors.switch(AGENT, m.Mode.WHISPER)
+    heard["whisper-customer"] = await _hears(pbx, customer)
+    # what reaches the agent's phone, heard on the simulator (spy=in: what the phone gets)
+    heard["whisper-agent"] = await _hears(caller, await _phone_on_the_sim(caller, "1300"),
+                                          app="sim", spy="in")
+    await monitors.switch(AGENT, m.Mode.BARGE)
+    heard["barge-customer"] = await _hears(pbx, customer)
+    print({k: {hz: round(p, 3) for hz, p in v.items()} for k, v in heard.items()})
+
+    assert heard["listen"][CUSTOMER_HZ] > HEARD and heard["listen"][AGENT_HZ] > HEARD
+    assert heard["listen-customer"][AGENT_HZ] > HEARD  # the call itself goes on
+    assert heard["listen-customer"][SUPERVISOR_HZ] < NOT_HEARD
+    assert heard["whisper-customer"][SUPERVISOR_HZ] < NOT_HEARD
+    assert heard["whisper-agent"][SUPERVISOR_HZ] > HEARD
+    assert heard["barge-customer"][SUPERVISOR_HZ] > HEARD
+    await monitors.stop(AGENT)
+
+
+async def _state_is(monitors: Monitors, state: m.State) -> bool:
+    watch = monitors.watches.get(AGENT)
+    return watch is not None and watch.session.state is state
