@@ -44,7 +44,9 @@ async def _until(check, timeout: float = 10) -> None:
     raise AssertionError("not reached in time")
 
 
-async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
+async def _on_a_call(pbx, agent_phone: str, number: str) -> tuple[Monitors, str, str]:
+    """The agent's leg and a customer in the agent's bridge, the agent's session on the
+    call, and the monitoring shell on `pbx`'s events. Returns (shell, leg, customer)."""
     agents = live_agents(Store(), [AGENT])
     leg = agents.sessions[AGENT].channel_id  # "agent-7"
     monitors = Monitors(pbx, Store(), agents, "dialer")
@@ -58,24 +60,26 @@ async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
     pbx.on("ChannelDestroyed", feature.on_channel_destroyed)
     pbx.on("ChannelLeftBridge", feature.events["ChannelLeftBridge"])
 
-    await pbx.originate("PJSIP/agent1", channel_id=leg, app="dialer", app_args="agentleg")
+    await pbx.originate(f"PJSIP/{agent_phone}", channel_id=leg, app="dialer",
+                        app_args="agentleg")
     await pbx.recorder.wait_for(leg, "StasisStart")
-    customer = "monitor-customer-1"
-    await pbx.originate(f"PJSIP/{human()}@carrier", channel_id=customer, app="dialer",
+    customer = f"monitor-customer-{uuid.uuid4().hex[:8]}"
+    await pbx.originate(f"PJSIP/{number}@carrier", channel_id=customer, app="dialer",
                         app_args="customer")
     await pbx.recorder.wait_for(customer, "StasisStart", timeout=20)
     await pbx.create_bridge(BRIDGE)
     await pbx.add_to_bridge(BRIDGE, [leg, customer])
     await put_on_call(agents, AGENT, customer, campaign_id=None)
+    return monitors, leg, customer
 
+
+async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
+    monitors, leg, customer = await _on_a_call(pbx, "agent1", human())
     supervisor = Supervisor(3, "boss", 1, Endpoint("agent2"))
     await monitors.start(AGENT, supervisor, m.Mode.LISTEN)
     boss = next(iter(monitors.channels()))
 
-    async def joined(state: m.State) -> bool:
-        watch = monitors.watches.get(AGENT)
-        return watch is not None and watch.session.state is state
-    await _until(lambda: joined(m.State.LISTENING), 20)
+    await _until(lambda: _state_is(monitors, m.State.LISTENING), 20)
     snoop = monitors.watches[AGENT].snoop
     assert snoop and snoop.startswith(SNOOP_PREFIX)
     assert await _members(pbx, "dialer-monitor-7") == {boss, snoop}
@@ -99,7 +103,7 @@ async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
     # monitored again, then the customer hangs up: the supervisor is hung up
     await monitors.start(AGENT, supervisor, m.Mode.BARGE)
     boss = next(c for c in monitors.channels() if c != boss)
-    await _until(lambda: joined(m.State.BARGING), 20)
+    await _until(lambda: _state_is(monitors, m.State.BARGING), 20)
     await pbx.hangup(customer)
     await pbx.recorder.wait_for(boss, "ChannelDestroyed")
     assert AGENT not in monitors.watches
@@ -149,25 +153,7 @@ async def _phone_on_the_sim(sim, tone: str) -> str:
 
 
 async def test_who_hears_whom_in_each_mode(pbx, caller):
-    agents = live_agents(Store(), [AGENT])
-    leg = agents.sessions[AGENT].channel_id
-    monitors = Monitors(pbx, Store(), agents, "dialer")
-    feature = monitors.feature()
-
-    async def stasis(event: dict) -> None:
-        args = event.get("args") or [""]
-        if args[0] == "monitor":
-            await feature.stasis["monitor"].handler(event, args)
-    pbx.on("StasisStart", stasis)
-    await pbx.originate("PJSIP/agent195", channel_id=leg, app="dialer", app_args="agentleg")
-    await pbx.recorder.wait_for(leg, "StasisStart")
-    customer = "monitor-customer-2"
-    await pbx.originate("PJSIP/+12125550000@carrier", channel_id=customer, app="dialer",
-                        app_args="customer")
-    await pbx.recorder.wait_for(customer, "StasisStart", timeout=20)
-    await pbx.create_bridge(BRIDGE)
-    await pbx.add_to_bridge(BRIDGE, [leg, customer])
-    await put_on_call(agents, AGENT, customer, campaign_id=None)
+    monitors, leg, customer = await _on_a_call(pbx, "agent195", "+12125550000")
     await monitors.start(AGENT, Supervisor(3, "boss", 1, Endpoint("agent196")), m.Mode.LISTEN)
     boss = next(iter(monitors.channels()))
     await _until(lambda: _state_is(monitors, m.State.LISTENING), 20)
