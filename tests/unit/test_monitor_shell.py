@@ -85,12 +85,18 @@ async def test_listen_whisper_barge_then_leave(setup):
                             (m.Mode.WHISPER, m.Mode.BARGE), (m.Mode.BARGE, None)]
 
 
-async def test_the_call_ending_hangs_the_supervisor_up(setup):
-    monitors, ari, store = setup
-    await monitors.start(7, BOSS, m.Mode.LISTEN)
+async def _joined(monitors: Monitors, ari: Ari, mode: m.Mode) -> str:
+    """Started and answered in `mode`; the requests so far forgotten. The supervisor's leg."""
+    await monitors.start(7, BOSS, mode)
     leg = next(iter(monitors.channels()))
     await monitors.on_answered({"channel": {"id": leg}}, ["monitor", "7"])
     ari.requests.clear()
+    return leg
+
+
+async def test_the_call_ending_hangs_the_supervisor_up(setup):
+    monitors, ari, store = setup
+    leg = await _joined(monitors, ari, m.Mode.LISTEN)
     await monitors.on_left_bridge({"bridge": {"id": "dialer-agent-7"},
                                    "channel": {"id": "customer-1"}})
     assert ("hangup", leg) in ari.requests and 7 not in monitors.watches
@@ -99,10 +105,7 @@ async def test_the_call_ending_hangs_the_supervisor_up(setup):
 
 async def test_the_supervisor_hanging_up_leaves_the_call(setup):
     monitors, ari, _ = setup
-    await monitors.start(7, BOSS, m.Mode.BARGE)
-    leg = next(iter(monitors.channels()))
-    await monitors.on_answered({"channel": {"id": leg}}, ["monitor", "7"])
-    ari.requests.clear()
+    leg = await _joined(monitors, ari, m.Mode.BARGE)
     assert await monitors.on_channel_destroyed({"channel": {"id": leg}})
     assert ari.requests[0] == ("remove_from_bridge", "dialer-agent-7", leg)
     assert all(r[0] != "hangup" for r in ari.requests) and 7 not in monitors.watches
