@@ -27,6 +27,7 @@ from .beep import shell as beep
 from .outbound.runner import CampaignRunner
 from .inbound.shell import InboundCalls
 from .actions.shell import ActionCalls
+from .monitor.shell import Monitors
 from .outbound.leases import ClaimLeases
 from .leftovers.shell import Leftovers
 from .outbound.shell import OutboundCalls
@@ -53,13 +54,14 @@ class Dialer:
                                     trunk=cfg.ari.trunk, now=now)
         self.actions = ActionCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                    trunk=cfg.ari.trunk, node=cfg.node, now=now)
+        self.monitors = Monitors(self.ari, self.store, self.agents, cfg.ari.app)
         self.leftovers = Leftovers(self.ari, cfg.ari.app)
         self.leases = ClaimLeases(self.store, self.agents, node=cfg.node)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.actions.tick, self.leases.tick))
         # Asked in this order on a ChannelDestroyed; the leftovers last.
         self.features = Features([self.calls.feature(), self.inbound.feature(), self.actions.feature(),
-                                  self.agents.feature(),
+                                  self.monitors.feature(), self.agents.feature(),
                                   self.leftovers.feature(lambda: self.features.tracked(),
                                                          self.on_stasis_start), beep.FEATURE])
         self.ari.on_connect(self.resync)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dialer.core.tz import utc_now
 from dialer.agents.previews import InboundCaller
 from dialer.agents.shell import AgentSessions, Session
+from dialer.monitor.shell import Monitors
 from tests.pbx_stub import StubEndpoints
 
 
@@ -19,6 +20,7 @@ class FakeDialer:
         self.store, self.clock, self.agents, self.ari = store, clock, agents, ari
         self.endpoints = StubEndpoints()
         self.calls = NoCalls()
+        self.monitors = Monitors(ari, store, agents, "dialer")
 
     def now(self) -> dt.datetime:
         return self.clock()

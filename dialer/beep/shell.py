@@ -103,7 +103,7 @@ async def wait_for_beep(ari: AriClient, channel_id: str, app: str,
             made.append("media")
             await ari.snoop(channel_id, app, snoop_id=snoop_id, spy="in", app_args="beep")
             made.append("snoop")
-            await _add_when_in_stasis(ari, bridge_id, [snoop_id, media_id])
+            await add_when_in_stasis(ari, bridge_id, [snoop_id, media_id])
         except AriError as exc:
             log.warning("beep detection on %s not possible (%s): message at once",
                         channel_id, exc)
@@ -144,7 +144,7 @@ async def clean_leftovers(ari: AriClient, channels: list[dict], bridges: list[di
     return gone
 
 
-async def _add_when_in_stasis(ari: AriClient, bridge_id: str, channel_ids: list[str]) -> None:
+async def add_when_in_stasis(ari: AriClient, bridge_id: str, channel_ids: list[str]) -> None:
     """Add the new channels to the bridge; ARI refuses (422) until they have entered
     Stasis, a few ms after they were made."""
     for attempt in range(50):

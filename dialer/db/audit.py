@@ -143,7 +143,9 @@ SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "filter": functools.partial(_owned, Filter),
     "suppression_list": _suppression_list, "dnc_list": functools.partial(_owned, DncList),
 }
-KINDS = tuple(SNAPSHOTS)
+# Kinds written by `record` directly: events, not objects with a state to snapshot.
+EVENT_KINDS = ("monitoring",)  # a supervisor listening to an agent's call (dialer.monitor)
+KINDS = tuple(SNAPSHOTS) + EVENT_KINDS
 
 
 def redacted(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:

@@ -72,6 +72,8 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/script-answers", "signed_in"),
     # reads and changes
     (_READ, r"/api/agents/\{id\}(/preview)?", f"own_agent|{_STAFF}"),
+    # a supervisor on the agent's call (the call's campaign checked by the handler)
+    (_ANY, r"/api/agents/\{id\}/monitor", "manage_campaigns"),
     (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent|manage_users"),
     (_ANY, r"/api/users/\{id\}(/api-tokens(/\{token_id\})?)?", "own_user"),
     # changes

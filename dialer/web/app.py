@@ -21,6 +21,7 @@ from ..agents import http as agents_http
 from ..agents.shell import AgentStateError
 from ..followups import http as followups_http
 from ..actions import http as actions_http
+from ..monitor import http as monitor_http
 from ..compliance import http as compliance_http
 from ..floor import http as floor_http
 from ..inbound import http as inbound_http
@@ -107,7 +108,7 @@ async def openapi_document(request: web.Request) -> web.Response:
 # Each feature's HTTP routes (its http.py).
 FEATURE_ROUTES = (accounts_http.routes, agents_http.routes, outbound_http.routes,
                   followups_http.routes, inbound_http.routes, actions_http.routes,
-                  compliance_http.routes, floor_http.routes)
+                  compliance_http.routes, floor_http.routes, monitor_http.routes)
 
 
 def create_app(dialer, trusted_proxies: Sequence[str] = ()) -> web.Application:

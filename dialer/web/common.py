@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..ari.endpoints import PbxEndpoints
     from ..config import Config
     from ..db.database import Store
+    from ..monitor.shell import Monitors
     from ..outbound.runner import CampaignRunner
     from ..outbound.shell import OutboundCalls
 
@@ -34,6 +35,7 @@ class WebDialer(Protocol):
     agents: AgentSessions
     calls: OutboundCalls
     runner: CampaignRunner
+    monitors: Monitors
     cfg: Config
 
     def now(self) -> dt.datetime: ...

@@ -1,0 +1,1 @@
+"""Supervisors on agents' calls: listen, whisper, barge (issue 18)."""

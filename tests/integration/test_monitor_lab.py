@@ -1,0 +1,182 @@
+"""Listen, whisper and barge on the real Asterisk 22 lab (issue 18): an agent's desk phone
+bridged with a customer, the supervisor's desk phone rung and joined by dialer.monitor's
+shell (its ARI side: a hand-made agent bridge stands in for the dialer's call).
+- the PBX's bridges and snoops in each mode; leaving never drops the call; the call ending
+  hangs the supervisor up;
+- audio: the customer (500 Hz), the agent's phone (1300 Hz) and the supervisor's (2100 Hz)
+  each play a tone (sim_extensions.conf); what a phone hears is recorded from a snoop and
+  measured by Goertzel: the supervisor hears both in listen, the customer never hears the
+  supervisor in listen or whisper and does in barge, the agent's phone hears them in
+  whisper (recorded on the simulator's side of that phone)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import struct
+import uuid
+import wave
+
+import pytest
+
+from dialer.core.asterisk_input import Endpoint
+from dialer.monitor import machine as m
+from dialer.monitor.shell import SNOOP_PREFIX, Monitors
+from tests.lab_calls import human
+from tests.unit.test_monitor_shell import Store
+from tests.web_dialer import live_agents, put_on_call
+from dialer.monitor.store import Supervisor
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(90)]
+AGENT, BRIDGE = 7, "dialer-agent-7"
+
+
+async def _members(pbx, bridge_id: str) -> set[str]:
+    return set((await pbx.get_bridge(bridge_id))["channels"])
+
+
+async def _until(check, timeout: float = 10) -> None:
+    for _ in range(int(timeout * 10)):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("not reached in time")
+
+
+async def _on_a_call(pbx, agent_phone: str, number: str) -> tuple[Monitors, str, str]:
+    """The agent's leg and a customer in the agent's bridge, the agent's session on the
+    call, and the monitoring shell on `pbx`'s events. Returns (shell, leg, customer)."""
+    agents = live_agents(Store(), [AGENT])
+    leg = agents.sessions[AGENT].channel_id  # "agent-7"
+    monitors = Monitors(pbx, Store(), agents, "dialer")
+    feature = monitors.feature()
+
+    async def stasis(event: dict) -> None:
+        args = event.get("args") or [""]
+        if args[0] == "monitor":
+            await feature.stasis["monitor"].handler(event, args)
+    pbx.on("StasisStart", stasis)
+    pbx.on("ChannelDestroyed", feature.on_channel_destroyed)
+    pbx.on("ChannelLeftBridge", feature.events["ChannelLeftBridge"])
+
+    await pbx.originate(f"PJSIP/{agent_phone}", channel_id=leg, app="dialer",
+                        app_args="agentleg")
+    await pbx.recorder.wait_for(leg, "StasisStart")
+    customer = f"monitor-customer-{uuid.uuid4().hex[:8]}"
+    await pbx.originate(f"PJSIP/{number}@carrier", channel_id=customer, app="dialer",
+                        app_args="customer")
+    await pbx.recorder.wait_for(customer, "StasisStart", timeout=20)
+    await pbx.create_bridge(BRIDGE)
+    await pbx.add_to_bridge(BRIDGE, [leg, customer])
+    await put_on_call(agents, AGENT, customer, campaign_id=None)
+    return monitors, leg, customer
+
+
+async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
+    monitors, leg, customer = await _on_a_call(pbx, "agent1", human())
+    supervisor = Supervisor(3, "boss", 1, Endpoint("agent2"))
+    await monitors.start(AGENT, supervisor, m.Mode.LISTEN)
+    boss = next(iter(monitors.channels()))
+
+    await _until(lambda: _state_is(monitors, m.State.LISTENING), 20)
+    snoop = monitors.watches[AGENT].snoop
+    assert snoop and snoop.startswith(SNOOP_PREFIX)
+    assert await _members(pbx, "dialer-monitor-7") == {boss, snoop}
+    assert await _members(pbx, BRIDGE) == {leg, customer}  # the call's bridge untouched
+
+    await monitors.switch(AGENT, m.Mode.WHISPER)
+    whisper = monitors.watches[AGENT].snoop
+    assert whisper != snoop and await _members(pbx, "dialer-monitor-7") == {boss, whisper}
+    await pbx.recorder.wait_for(snoop, "ChannelDestroyed")  # the listening snoop
+
+    await monitors.switch(AGENT, m.Mode.BARGE)
+    assert await _members(pbx, BRIDGE) == {leg, customer, boss}  # three-way
+    await pbx.recorder.wait_for(whisper, "ChannelDestroyed")
+
+    await monitors.switch(AGENT, m.Mode.LISTEN)
+    assert await _members(pbx, BRIDGE) == {leg, customer}
+    await monitors.stop(AGENT)
+    await pbx.recorder.wait_for(boss, "ChannelDestroyed")
+    assert await _members(pbx, BRIDGE) == {leg, customer}  # leaving never drops the call
+
+    # monitored again, then the customer hangs up: the supervisor is hung up
+    await monitors.start(AGENT, supervisor, m.Mode.BARGE)
+    boss = next(c for c in monitors.channels() if c != boss)
+    await _until(lambda: _state_is(monitors, m.State.BARGING), 20)
+    await pbx.hangup(customer)
+    await pbx.recorder.wait_for(boss, "ChannelDestroyed")
+    assert AGENT not in monitors.watches
+
+
+# ---- audio: who hears whom -----------------------------------------------------------------
+CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ = 500, 1300, 2100  # sim_extensions.conf
+
+
+def _power(samples: list[int], hz: float, rate: int = 8000) -> float:
+    """Goertzel: the power of one frequency, relative to the signal's (0..1)."""
+    coeff = 2 * math.cos(2 * math.pi * hz / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+    energy = sum(x * x for x in samples) or 1
+    return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (energy * len(samples) / 2)
+
+
+async def _hears(pbx, channel_id: str, seconds: float = 1.5, *, app: str = "dialer",
+                 spy: str = "out") -> dict[int, float]:
+    """What `channel_id`'s phone hears (a snoop, recorded), as tone powers."""
+    snoop, name = f"test-hears-{uuid.uuid4().hex[:8]}", f"hears-{uuid.uuid4().hex[:8]}"
+    await pbx.snoop(channel_id, app, snoop_id=snoop, spy=spy, app_args="test")
+    await pbx.recorder.wait_for(snoop, "StasisStart")
+    await pbx.record(snoop, name, format="wav")
+    await asyncio.sleep(seconds)
+    await pbx.stop_recording(name)
+    await pbx.hangup(snoop)
+    await asyncio.sleep(0.3)
+    resp = await pbx.open_stored_recording(name)
+    with wave.open(io.BytesIO(await resp.read())) as wav:
+        frames = wav.readframes(wav.getnframes())
+    samples = list(struct.unpack(f"<{len(frames) // 2}h", frames))[800:]  # past the start
+    return {hz: _power(samples, hz) for hz in (CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ)}
+
+
+HEARD, NOT_HEARD = 0.05, 0.01  # of the recording's power
+
+
+async def _phone_on_the_sim(sim, tone: str) -> str:
+    """The simulator's channel of the desk phone playing `tone` (its TONE variable)."""
+    for channel in await sim.list_channels():
+        if await sim.get_variable(channel["id"], "TONE") == tone:
+            return channel["id"]
+    raise AssertionError(f"no phone playing {tone} Hz on the simulator")
+
+
+async def test_who_hears_whom_in_each_mode(pbx, caller):
+    monitors, leg, customer = await _on_a_call(pbx, "agent195", "+12125550000")
+    await monitors.start(AGENT, Supervisor(3, "boss", 1, Endpoint("agent196")), m.Mode.LISTEN)
+    boss = next(iter(monitors.channels()))
+    await _until(lambda: _state_is(monitors, m.State.LISTENING), 20)
+
+    heard = {"listen": await _hears(pbx, boss), "listen-customer": await _hears(pbx, customer)}
+    await monitors.switch(AGENT, m.Mode.WHISPER)
+    heard["whisper-customer"] = await _hears(pbx, customer)
+    # what reaches the agent's phone, heard on the simulator (spy=in: what the phone gets)
+    heard["whisper-agent"] = await _hears(caller, await _phone_on_the_sim(caller, "1300"),
+                                          app="sim", spy="in")
+    await monitors.switch(AGENT, m.Mode.BARGE)
+    heard["barge-customer"] = await _hears(pbx, customer)
+    print({k: {hz: round(p, 3) for hz, p in v.items()} for k, v in heard.items()})
+
+    assert heard["listen"][CUSTOMER_HZ] > HEARD and heard["listen"][AGENT_HZ] > HEARD
+    assert heard["listen-customer"][AGENT_HZ] > HEARD  # the call itself goes on
+    assert heard["listen-customer"][SUPERVISOR_HZ] < NOT_HEARD
+    assert heard["whisper-customer"][SUPERVISOR_HZ] < NOT_HEARD
+    assert heard["whisper-agent"][SUPERVISOR_HZ] > HEARD
+    assert heard["barge-customer"][SUPERVISOR_HZ] > HEARD
+    await monitors.stop(AGENT)
+
+
+async def _state_is(monitors: Monitors, state: m.State) -> bool:
+    watch = monitors.watches.get(AGENT)
+    return watch is not None and watch.session.state is state
