@@ -64,8 +64,8 @@ class SessionEffects:
                 await self._hang_up(channel_id)
             case DestroyBridge():
                 await self._hang_up_bridge(session.bridge_id)
-            case Persist(state=state, since=since):
-                await self._persist(session.agent_id, state, since)
+            case Persist(state=state, since=since, pause_reason=reason):
+                await self._persist(session.agent_id, state, since, reason)
             case Wake():
                 await self.wake()
             case HandBack(preview=preview, reason=reason, delay=delay, withdraw=withdraw):
@@ -120,11 +120,13 @@ class SessionEffects:
         except AriError as exc:
             log.info("bridge %s not destroyed: %s", bridge_id, exc)
 
-    async def _persist(self, agent_id: int, state: str, since: dt.datetime) -> None:
+    async def _persist(self, agent_id: int, state: str, since: dt.datetime,
+                       pause_reason: int | None) -> None:
         """The session is the truth; the database row is what others see. A failed write
         must not leave a call or an agent half-handled: logged, fixed by the next one."""
         try:
-            await self.store.run(agent_db.set_agent_state, agent_id, str(state), since)
+            await self.store.run(agent_db.set_agent_state, agent_id, str(state), since,
+                                 pause_reason)
         except pw.PeeweeException as exc:
             log.warning("agent %s: state %s not saved: %s", agent_id, state, exc)
 

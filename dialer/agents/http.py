@@ -38,7 +38,7 @@ def _query_time(request: web.Request, name: str) -> dt.datetime | None:
 # --- the live session ---------------------------------------------------------------------
 
 
-@routes.post("/api/agents/{id}/{action:login|logout|ready|not-ready}")
+@routes.post("/api/agents/{id}/{action:login|logout|ready}")
 async def agent_action(request: web.Request) -> web.Response:
     agents = request.app[DIALER].agents
     agent_id, action = path_id(request), request.match_info["action"]
@@ -48,8 +48,52 @@ async def agent_action(request: web.Request) -> web.Response:
     if action == "logout":
         await agents.logout(agent_id)
     else:
-        await agents.set_ready(agent_id, action == "ready")
+        await agents.set_ready(agent_id, True)
     return web.json_response(agents.describe(agent_id).as_json())
+
+
+@routes.post("/api/agents/{id}/not-ready")
+async def agent_not_ready(request: web.Request) -> web.Response:
+    """Not ready, optionally for one of the account's pause reasons: {"reason_id": n}
+    (no body, or null: no reason)."""
+    agents, agent_id = request.app[DIALER].agents, path_id(request)
+    access.live_session(request, agent_id)
+    body = await json_body(request, ("reason_id",)) if await request.text() else {}
+    reason = await _run(request, store.agents_reason, agent_id, body.get("reason_id"))
+    await agents.set_ready(agent_id, False, reason)
+    return web.json_response(agents.describe(agent_id).as_json())
+
+
+@routes.get("/api/accounts/{id}/pause-reasons")
+async def list_pause_reasons(request: web.Request) -> web.Response:
+    """The account's not-ready reasons (every user of the account reads them)."""
+    reasons = await _run(request, store.list_reasons, path_id(request))
+    return page(request, [r.as_json() for r in reasons])
+
+
+@routes.post("/api/accounts/{id}/pause-reasons")
+async def create_pause_reason(request: web.Request) -> web.Response:
+    body = await json_body(request, ("name",))
+    return _json((await _run(request, store.create_reason, path_id(request),
+                             **body)).as_json(), 201)
+
+
+@routes.get("/api/pause-reasons/{id}")
+async def get_pause_reason(request: web.Request) -> web.Response:
+    return _json((await _run(request, store.get_reason, path_id(request))).as_json())
+
+
+@routes.patch("/api/pause-reasons/{id}")
+async def rename_pause_reason(request: web.Request) -> web.Response:
+    body = await json_body(request, ("name",))
+    return _json((await _run(request, store.rename_reason, path_id(request),
+                             **body)).as_json())
+
+
+@routes.delete("/api/pause-reasons/{id}")
+async def delete_pause_reason(request: web.Request) -> web.Response:
+    """Agents paused for it stay not ready, with no reason."""
+    return _json((await _run(request, store.delete_reason, path_id(request))).as_json())
 
 
 @routes.get("/api/agents/{id}/preview")

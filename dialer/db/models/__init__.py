@@ -5,7 +5,7 @@ The conventions every model keeps are in `base.py`.
 
 from .base import CASCADE, BaseModel, database_proxy
 from .accounts import ServicePlan, Account, Role, Profile, User, AuthToken
-from .agents import AgentGroup, Agent, AgentGroupMember
+from .agents import AgentGroup, PauseReason, Agent, AgentGroupMember
 from .campaigns import Script, Campaign, CallerIdNumber, ProfileCampaign, Rule
 from .contacts import ContactList, Contact, ContactPhone, Filter, CampaignContact
 from .calls import Attempt, Followup
@@ -18,7 +18,7 @@ from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
     ServicePlan, Account, Role, Profile, User, AuthToken,
-    AgentGroup, Agent, AgentGroupMember,
+    AgentGroup, PauseReason, Agent, AgentGroupMember,
     Script, Campaign, CallerIdNumber, ProfileCampaign, Rule,
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
@@ -30,7 +30,7 @@ MODELS: tuple[type[BaseModel], ...] = (
 
 __all__ = [
     "CASCADE", "BaseModel", "database_proxy", "MODELS", "ServicePlan", "Account", "Role", "Profile", "User",
-    "AuthToken", "AgentGroup", "Agent", "AgentGroupMember", "Script", "Campaign", "CallerIdNumber",
+    "AuthToken", "AgentGroup", "PauseReason", "Agent", "AgentGroupMember", "Script", "Campaign", "CallerIdNumber",
     "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt",
     "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
     "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
