@@ -180,6 +180,7 @@ class Persist:
     state: str   # machine.AgentState
     since: dt.datetime
     pause_reason: int | None = None   # set in not_ready only
+    attempt_id: int | None = None     # on_call and wrap_up: the call (the session log's)
 
 
 @dataclass(frozen=True)

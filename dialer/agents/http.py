@@ -9,6 +9,7 @@ errors (FieldError, ConflictError, AgentStateError...) to {"error": {"field", "m
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -21,6 +22,9 @@ from ..web.common import DIALER, answer as _json, json_body, page, path_id, quer
 from ..web.common import now as _now, paged as _paged, read_one as _one, run as _run
 from ..web.pbx_checks import check_endpoint
 from . import store
+from .session_log import session_log
+
+MAX_LOG_SPAN = dt.timedelta(days=31)
 
 routes = web.RouteTableDef()
 
@@ -62,6 +66,26 @@ async def agent_not_ready(request: web.Request) -> web.Response:
     reason = await _run(request, store.agents_reason, agent_id, body.get("reason_id"))
     await agents.set_ready(agent_id, False, reason)
     return web.json_response(agents.describe(agent_id).as_json())
+
+
+@routes.get("/api/agents/{id}/session-log")
+async def agent_session_log(request: web.Request) -> web.Response:
+    """The agent's session log over [since, until) (ISO 8601; default: the last 24 hours,
+    at most 31 days): login, logout, ready, pauses with their reason, calls with talk and
+    wrap-up seconds. A call of a campaign outside the caller's profile shows no attempt."""
+    who, agent_id, now = identity(request), path_id(request), _now(request)
+    until = min(_query_time(request, "until") or now, now)
+    since = _query_time(request, "since") or until - dt.timedelta(days=1)
+    if not since < until:
+        raise FieldError("since", "must be before until (and before now)")
+    if until - since > MAX_LOG_SPAN:
+        raise FieldError("since", f"the log covers at most {MAX_LOG_SPAN.days} days")
+    entries = await request.app[DIALER].store.read(store.session_entries, agent_id, since, until)
+    lines = session_log(entries, since, until)
+    if agent_id != who.agent_id:
+        lines = [ln if ln.campaign_id is None or who.sees_campaign(ln.campaign_id)
+                 else replace(ln, attempt_id=None, campaign_id=None) for ln in lines]
+    return page(request, [ln.as_json() for ln in lines])
 
 
 @routes.get("/api/accounts/{id}/pause-reasons")

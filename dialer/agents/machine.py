@@ -42,7 +42,7 @@ ignored: no change, no effect):
   ManualDialled  available (free) | not_ready | wrap_up -> dialling: Persist; else refused
   Logout         * -> logged_out: HangUp leg, [HandBack withdraw], [HangUp customer],
                  DestroyBridge, Persist
-Every Persist (with the pause reason in not_ready) is followed by Wake (calls waiting for
+Every Persist (with the pause reason, the call) is followed by Wake (calls waiting for
 an agent look again); leaving wrap_up adds CancelWrapTimer, leaving not_ready its reason.
 """
 
@@ -183,7 +183,8 @@ def _to(rec: AgentRecord, state: AgentState, now: dt.datetime, **changes: object
 
 
 def _saved(rec: AgentRecord) -> tuple[Effect, ...]:
-    return Persist(rec.state, rec.since, rec.pause_reason), Wake()
+    call = rec.attempt_id if rec.state in (S.ON_CALL, S.WRAP_UP) else None
+    return Persist(rec.state, rec.since, rec.pause_reason, call), Wake()
 
 
 def _give_back(preview: Offer) -> HandBack:

@@ -8,9 +8,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..db.models import Account, Agent, AgentGroupMember, PauseReason, User
+import peewee as pw
+
+from ..db.models import (Account, Agent, AgentGroupMember, AgentSessionEntry, Attempt,
+                         PauseReason, User)
 from ..db.rows import tuples
 from ..db.validation import ConflictError, FieldError, reject_unknown, text, transaction
+from .events import Persist
+from .machine import AgentState
+from .session_log import Entry
 
 
 @dataclass(frozen=True)
@@ -36,10 +42,15 @@ def agent_info(agent_id: int) -> AgentInfo:
                      plan.max_live_agents_per_group if plan else None)
 
 
-def set_agent_state(agent_id: int, state: str, since: dt.datetime,
-                    pause_reason: int | None = None) -> None:
-    Agent.update(state=state, state_since=since, pause_reason=pause_reason).where(
+def set_agent_state(agent_id: int, saved: Persist) -> None:
+    """The state on the agent's row, and a line of the session log."""
+    state = str(saved.state)
+    Agent.update(state=state, state_since=saved.since, pause_reason=saved.pause_reason).where(
         Agent.id == agent_id).execute()
+    reason = (PauseReason.select(PauseReason.name).where(PauseReason.id == saved.pause_reason)
+              .scalar() if saved.pause_reason is not None else None)
+    AgentSessionEntry.create(agent=agent_id, state=state, at=saved.since, pause_reason=reason,
+                             attempt_id=saved.attempt_id)
 
 
 def account_agents(account_id: int) -> set[int]:
@@ -123,3 +134,21 @@ def agents_reason(agent_id: int, reason_id: Any) -> int | None:
                                       & (PauseReason.account == account_id)).exists():
         raise FieldError("reason_id", "no such pause reason in the agent's account")
     return reason_id
+
+
+# ---- the session log -----------------------------------------------------------------------
+def session_entries(agent_id: int, since: dt.datetime, until: dt.datetime) -> list[Entry]:
+    """The states the agent's session entered in [since, until), after the one it was in
+    at `since`; each call with its campaign."""
+    E = AgentSessionEntry
+    Agent.get_by_id(agent_id)
+    before = (E.select(E.id).where((E.agent == agent_id) & (E.at <= since))
+              .order_by(E.at.desc(), E.id.desc()).limit(1))
+    rows = (E.select(E.state, E.at, E.pause_reason, E.attempt_id,
+                     Attempt.campaign)
+            .join(Attempt, pw.JOIN.LEFT_OUTER, on=(Attempt.id == E.attempt_id))
+            .where((E.agent == agent_id) & (((E.at > since) & (E.at < until))
+                                            | (E.id.in_(before))))
+            .order_by(E.at, E.id))
+    return [Entry(AgentState(state), at.replace(tzinfo=dt.timezone.utc), reason, attempt, campaign)
+            for state, at, reason, attempt, campaign in tuples(rows)]

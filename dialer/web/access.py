@@ -72,7 +72,7 @@ RULES: list[tuple[str, str, str]] = [
             r"/\{id\}(/.*)?", "manage_campaigns"),
     (_READ, r"/api/script-answers", "signed_in"),
     # reads and changes
-    (_READ, r"/api/agents/\{id\}(/preview)?", f"own_agent|{_STAFF}"),
+    (_READ, r"/api/agents/\{id\}(/preview|/session-log)?", f"own_agent|{_STAFF}"),
     (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent|manage_users"),
     (_ANY, r"/api/users/\{id\}(/api-tokens(/\{token_id\})?)?", "own_user"),
     # changes

@@ -42,6 +42,9 @@ class AgentSession(RuleBasedStateMachine):
         assert isinstance(self.rec, AgentRecord) and isinstance(self.last, tuple)
         self.handed += [e.preview.followup_id for e in self.last if isinstance(e, ev.HandBack)
                         and isinstance(e.preview, FollowupPreview)]
+        for saved in (e for e in self.last if isinstance(e, ev.Persist)):  # the session log
+            assert saved.attempt_id is None or saved.state in (S.ON_CALL, S.WRAP_UP)
+            assert saved.pause_reason is None or saved.state == S.NOT_READY
         if before.holds and isinstance(event, (ev.Connect, ev.Reserve)):
             assert self.rec == before and any(isinstance(e, ev.Refused) for e in self.last)
         return self.last

@@ -112,6 +112,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/api/agents/{id}/manual-dial"): E(USERS, self_service=True, live=True),
     ("POST", "/api/agents/{id}/manual-dial/check"): E(USERS, self_service=True),
     ("GET", "/api/agents/{id}/preview"): E(STAFF, self_service=True, live=True),
+    ("GET", "/api/agents/{id}/session-log"): E(STAFF, self_service=True),
     ("POST", "/api/agents/{id}/preview/{action}"): E(USERS, self_service=True, live=True),
     ("POST", "/api/agents/{id}/{action}"): E(USERS, self_service=True, live=True),
     ("POST", "/api/agents/{id}/not-ready"): E(USERS, self_service=True, live=True),

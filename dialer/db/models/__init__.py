@@ -9,6 +9,7 @@ from .agents import AgentGroup, PauseReason, Agent, AgentGroupMember
 from .campaigns import Script, Campaign, CallerIdNumber, ProfileCampaign, Rule
 from .contacts import ContactList, Contact, ContactPhone, Filter, CampaignContact
 from .calls import Attempt, Followup
+from .agent_log import AgentSessionEntry
 from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression
 from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
 from .calling import AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance
@@ -21,6 +22,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     AgentGroup, PauseReason, Agent, AgentGroupMember,
     Script, Campaign, CallerIdNumber, ProfileCampaign, Rule,
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
+    AgentSessionEntry,
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
     RingGroup, RingGroupMember, ActionCall, Voicemail,
     AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance,
@@ -36,5 +38,5 @@ __all__ = [
     "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
-    "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented",
+    "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",
 ]
