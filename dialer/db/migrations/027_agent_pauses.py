@@ -1,6 +1,6 @@
 """Migration 027_agent_pauses.py: the account's not-ready reasons (issue 18), the reason
 an agent in not_ready gave, kept on the agent's row across a dialer restart, and the agent
-session log (a row per state entered)."""
+session log (a row per state entered); which due contacts a campaign dials first.""" 
 
 import peewee as pw
 from peewee_migrate import Migrator
@@ -21,6 +21,8 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         column_name='pause_reason_id', field='id', model=migrator.orm['pause_reason'], null=True,
         on_delete='SET NULL'))
 
+    migrator.add_fields('campaign', dial_first=pw.CharField(max_length=32, default='fresh'))
+
     @migrator.create_model
     class AgentSessionEntry(pw.Model):
         id = pw.AutoField()
@@ -37,6 +39,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.remove_model('agent_session_entry')
+    migrator.remove_fields('campaign', 'dial_first')
     migrator.drop_index('agent', 'pause_reason')  # SQLite drops no column an index names
     migrator.remove_fields('agent', 'pause_reason')
     migrator.remove_model('pause_reason')
