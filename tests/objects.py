@@ -9,7 +9,8 @@ import datetime as dt
 from dialer.db.models.dnc import DncList
 from dialer.db import contacts, roles, scripts, suppression
 from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
-                              Contact, ContactPhone, Followup, Rule, User, Voicemail)
+                              Contact, ContactPhone, Followup, PauseReason, Rule, User,
+                              Voicemail)
 
 
 def one_of_each(account: Account, t0: dt.datetime) -> dict:
@@ -34,9 +35,10 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
     slist = suppression.create_list(account.id, name="dnc", kind="device")
     dnc = DncList.create(name="registry", source="FTC", format="e164", scope="account",
                          account=account)
+    reason = PauseReason.create(account=account, name="lunch")
     return {"accounts": account.id, "campaigns": campaign.id, "agents": agent.id,
             "agent-groups": group.id, "contacts": contact.id, "attempts": attempt.id,
             "followups": followup.id, "action-calls": action.id, "users": user.id,
             "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
             "suppression-lists": slist["id"], "dnc-lists": dnc.id, "rule_id": rule.id,
-            "voicemail_id": voicemail.id}
+            "voicemail_id": voicemail.id, "pause-reasons": reason.id}

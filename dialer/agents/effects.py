@@ -80,8 +80,8 @@ class SessionEffects:
                 await self._hang_up(channel_id)
             case DestroyBridge():
                 await self._hang_up_bridge(session.bridge_id)
-            case Persist(state=state, since=since):
-                await self._persist(session.agent_id, state, since)
+            case Persist():
+                await self._persist(session.agent_id, effect)
             case Wake():
                 await self.wake()
             case HandBack(preview=preview, reason=reason, delay=delay, withdraw=withdraw):
@@ -136,13 +136,13 @@ class SessionEffects:
         except AriError as exc:
             log.info("bridge %s not destroyed: %s", bridge_id, exc)
 
-    async def _persist(self, agent_id: int, state: str, since: dt.datetime) -> None:
+    async def _persist(self, agent_id: int, saved: Persist) -> None:
         """The session is the truth; the database row is what others see. A failed write
         must not leave a call or an agent half-handled: logged, fixed by the next one."""
         try:
-            await self.store.run(agent_db.set_agent_state, agent_id, str(state), since)
+            await self.store.run(agent_db.set_agent_state, agent_id, saved)
         except pw.PeeweeException as exc:
-            log.warning("agent %s: state %s not saved: %s", agent_id, state, exc)
+            log.warning("agent %s: state %s not saved: %s", agent_id, saved.state, exc)
 
     async def _wrap_up(self, session: Session, seconds: int, wrap_no: int) -> None:
         await asyncio.sleep(seconds)

@@ -51,11 +51,13 @@ class TakeBack:
     in_bridge: bool           # the leg is still in the agent's bridge
     customer: str | None      # a caller in that bridge
     not_ready: bool           # the agent's stored state
+    pause_reason: int | None = None   # and the reason stored with not_ready
 
 
 @dataclass(frozen=True)
 class Ready:
     ready: bool
+    pause_reason: int | None = None   # why not ready (the account's PauseReason id)
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,8 @@ class DestroyBridge:
 class Persist:
     state: str   # machine.AgentState
     since: dt.datetime
+    pause_reason: int | None = None   # set in not_ready only
+    attempt_id: int | None = None     # on_call and wrap_up: the call (the session log's)
 
 
 @dataclass(frozen=True)

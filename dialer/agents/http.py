@@ -9,6 +9,7 @@ errors (FieldError, ConflictError, AgentStateError...) to {"error": {"field", "m
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -21,6 +22,9 @@ from ..web.common import DIALER, answer as _json, json_body, page, path_id, quer
 from ..web.common import now as _now, paged as _paged, read_one as _one, run as _run
 from ..web.pbx_checks import check_endpoint
 from . import store
+from .session_log import session_log
+
+MAX_LOG_SPAN = dt.timedelta(days=31)
 
 routes = web.RouteTableDef()
 
@@ -38,7 +42,7 @@ def _query_time(request: web.Request, name: str) -> dt.datetime | None:
 # --- the live session ---------------------------------------------------------------------
 
 
-@routes.post("/api/agents/{id}/{action:login|logout|ready|not-ready}")
+@routes.post("/api/agents/{id}/{action:login|logout|ready}")
 async def agent_action(request: web.Request) -> web.Response:
     agents = request.app[DIALER].agents
     agent_id, action = path_id(request), request.match_info["action"]
@@ -48,8 +52,72 @@ async def agent_action(request: web.Request) -> web.Response:
     if action == "logout":
         await agents.logout(agent_id)
     else:
-        await agents.set_ready(agent_id, action == "ready")
+        await agents.set_ready(agent_id, True)
     return web.json_response(agents.describe(agent_id).as_json())
+
+
+@routes.post("/api/agents/{id}/not-ready")
+async def agent_not_ready(request: web.Request) -> web.Response:
+    """Not ready, optionally for one of the account's pause reasons: {"reason_id": n}
+    (no body, or null: no reason)."""
+    agents, agent_id = request.app[DIALER].agents, path_id(request)
+    access.live_session(request, agent_id)
+    body = await json_body(request, ("reason_id",)) if await request.text() else {}
+    reason = await _run(request, store.agents_reason, agent_id, body.get("reason_id"))
+    await agents.set_ready(agent_id, False, reason)
+    return web.json_response(agents.describe(agent_id).as_json())
+
+
+@routes.get("/api/agents/{id}/session-log")
+async def agent_session_log(request: web.Request) -> web.Response:
+    """The agent's session log over [since, until) (ISO 8601; default: the last 24 hours,
+    at most 31 days): login, logout, ready, pauses with their reason, calls with talk and
+    wrap-up seconds. A call of a campaign outside the caller's profile shows no attempt."""
+    who, agent_id, now = identity(request), path_id(request), _now(request)
+    until = min(_query_time(request, "until") or now, now)
+    since = _query_time(request, "since") or until - dt.timedelta(days=1)
+    if not since < until:
+        raise FieldError("since", "must be before until (and before now)")
+    if until - since > MAX_LOG_SPAN:
+        raise FieldError("since", f"the log covers at most {MAX_LOG_SPAN.days} days")
+    entries = await request.app[DIALER].store.read(store.session_entries, agent_id, since, until)
+    lines = session_log(entries, since, until)
+    if agent_id != who.agent_id:
+        lines = [ln if ln.campaign_id is None or who.sees_campaign(ln.campaign_id)
+                 else replace(ln, attempt_id=None, campaign_id=None) for ln in lines]
+    return page(request, [ln.as_json() for ln in lines])
+
+
+@routes.get("/api/accounts/{id}/pause-reasons")
+async def list_pause_reasons(request: web.Request) -> web.Response:
+    """The account's not-ready reasons (every user of the account reads them)."""
+    reasons = await _run(request, store.list_reasons, path_id(request))
+    return page(request, [r.as_json() for r in reasons])
+
+
+@routes.post("/api/accounts/{id}/pause-reasons")
+async def create_pause_reason(request: web.Request) -> web.Response:
+    body = await json_body(request, ("name",))
+    return _json((await _run(request, store.create_reason, path_id(request),
+                             **body)).as_json(), 201)
+
+
+@routes.get("/api/pause-reasons/{id}")
+async def get_pause_reason(request: web.Request) -> web.Response:
+    return _json((await _run(request, store.get_reason, path_id(request))).as_json())
+
+
+@routes.patch("/api/pause-reasons/{id}")
+async def rename_pause_reason(request: web.Request) -> web.Response:
+    body = await json_body(request, ("name",))
+    return _json((await _run(request, store.rename_reason, path_id(request),
+                             **body)).as_json())
+
+
+@routes.delete("/api/pause-reasons/{id}")
+async def delete_pause_reason(request: web.Request) -> web.Response:
+    """Agents paused for it stay not ready, with no reason."""
+    return _json((await _run(request, store.delete_reason, path_id(request))).as_json())
 
 
 @routes.get("/api/agents/{id}/preview")

@@ -21,8 +21,9 @@ ignored: no change, no effect):
   LegGone        * with pbx_stopping -> phone_lost: [HandBack], Persist
   LegGone        * -> logged_out: [HandBack withdraw], [HangUp customer], DestroyBridge, Persist
   RingAgain      * but logging_in -> logging_in (new leg): [HandBack], Persist, RingPhone
-  TakeBack       logged_out -> on_call | not_ready | available: [JoinBridge], Persist
-  Ready          available | not_ready | wrap_up -> available | not_ready: Persist
+  TakeBack       logged_out -> on_call | not_ready (its reason) | available: [JoinBridge], Persist
+  Ready          available | not_ready | wrap_up -> available | not_ready (with the pause
+                 reason given, if any): Persist
   Reserve        available, free -> available (reserved); else refused
   Release        reserved, not connecting -> same (not reserved): Wake
   Connect        reserved available | not_ready, or dialling; holding none -> same
@@ -41,8 +42,8 @@ ignored: no change, no effect):
   ManualDialled  available (free) | not_ready | wrap_up -> dialling: Persist; else refused
   Logout         * -> logged_out: HangUp leg, [HandBack withdraw], [HangUp customer],
                  DestroyBridge, Persist
-Every Persist is followed by Wake (calls waiting for an agent look again), and leaving
-wrap_up adds CancelWrapTimer.
+Every Persist (with the pause reason, the call) is followed by Wake (calls waiting for
+an agent look again); leaving wrap_up adds CancelWrapTimer, leaving not_ready its reason.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class AgentRecord:
     campaign_id: int | None = None   # the campaign of that preview or call (None: none)
     wrap_no: int = 0                 # which wrap-up a WrapOver timer belongs to
     pbx_stopping: bool = False       # its leg is being hung up by Asterisk shutting down
+    pause_reason: int | None = None  # why not_ready (the account's reason; None elsewhere)
 
     @property
     def holds(self) -> int:
@@ -160,7 +162,8 @@ def _from_logged_out(rec: AgentRecord, event: Event, now: dt.datetime) -> Result
         return fresh, (*_saved(fresh), RingPhone(event.channel_id))
     if isinstance(event, TakeBack):
         state = S.ON_CALL if event.customer else S.NOT_READY if event.not_ready else S.AVAILABLE
-        back = AgentRecord(state, now, event.channel_id, customer=event.customer)
+        back = AgentRecord(state, now, event.channel_id, customer=event.customer,
+                           pause_reason=event.pause_reason if state == S.NOT_READY else None)
         join = () if event.in_bridge else (JoinBridge(event.channel_id),)
         return back, (*join, *_saved(back))
     if isinstance(event, PhoneAnswered):
@@ -173,13 +176,15 @@ def _from_logged_out(rec: AgentRecord, event: Event, now: dt.datetime) -> Result
 # ---- helpers -------------------------------------------------------------------------------
 def _to(rec: AgentRecord, state: AgentState, now: dt.datetime, **changes: object) -> Result:
     """A change of state, saved (a state entered again is saved again: `since` moves)."""
+    changes.setdefault("pause_reason", None)  # a reason lasts only as long as not_ready
     new = replace(rec, state=state, since=now, **changes)  # type: ignore[arg-type]
     cancel = (CancelWrapTimer(),) if rec.state == S.WRAP_UP and state != S.WRAP_UP else ()
     return new, (*cancel, *_saved(new))
 
 
 def _saved(rec: AgentRecord) -> tuple[Effect, ...]:
-    return Persist(rec.state, rec.since), Wake()
+    call = rec.attempt_id if rec.state in (S.ON_CALL, S.WRAP_UP) else None
+    return Persist(rec.state, rec.since, rec.pause_reason, call), Wake()
 
 
 def _give_back(preview: Offer) -> HandBack:
@@ -273,7 +278,9 @@ def _ring_again(rec: AgentRecord, event: RingAgain, now: dt.datetime) -> Result:
 def _ready(rec: AgentRecord, event: Ready, now: dt.datetime) -> Result:
     if rec.state not in (S.AVAILABLE, S.NOT_READY, S.WRAP_UP):
         return rec, ()
-    return _to(rec, S.AVAILABLE if event.ready else S.NOT_READY, now)
+    if event.ready:
+        return _to(rec, S.AVAILABLE, now)
+    return _to(rec, S.NOT_READY, now, pause_reason=event.pause_reason)
 
 
 def _reserve(rec: AgentRecord, event: Reserve, now: dt.datetime) -> Result:

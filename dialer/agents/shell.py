@@ -213,16 +213,18 @@ class AgentSessions(SessionEffects):
         others = [c for c in bridged if c != channel_id]
         await self._apply(session, TakeBack(channel_id, channel_id in bridged,
                                             others[0] if others else None,
-                                            info.state == AgentState.NOT_READY))
+                                            info.state == AgentState.NOT_READY,
+                                            info.pause_reason))
         log.info("agent %s taken back after a restart (%s)", agent_id, session.state)
         return others
 
     # ---- states ----------------------------------------------------------------------
-    async def set_ready(self, agent_id: int, ready: bool) -> None:
+    async def set_ready(self, agent_id: int, ready: bool, pause_reason: int | None = None) -> None:
+        """`pause_reason`: why not ready, a reason of the agent's account (store.agents_reason)."""
         session = self.sessions.get(agent_id)
         if session is None:
             raise NotFoundError("id", f"agent {agent_id} is not logged in")
-        await self._apply(session, Ready(ready))
+        await self._apply(session, Ready(ready, pause_reason))
 
     # ---- calls -----------------------------------------------------------------------
     async def take(self, group_id: int | None, deadline: float, *,

@@ -21,6 +21,7 @@ class SessionView:
     preview: Preview | None = None
     attempt_id: int | None = None
     campaign_id: int | None = None   # of the contact or call on it (None: idle, or none)
+    pause_reason_id: int | None = None   # why not ready (None: not given, or ready)
 
     def as_json(self) -> dict[str, Any]:
         if self.state == AgentState.LOGGED_OUT:
@@ -29,11 +30,13 @@ class SessionView:
                 "since": self.since.isoformat() if self.since else None,
                 "endpoint": self.endpoint, "customer": self.customer, "bridge": self.bridge,
                 "preview": self.preview.shown() if self.preview else None,
-                "attempt_id": self.attempt_id, "campaign_id": self.campaign_id}
+                "attempt_id": self.attempt_id, "campaign_id": self.campaign_id,
+                "pause_reason_id": self.pause_reason_id}
 
 
 def session_view(agent_id: int, endpoint: str, bridge: str, rec: AgentRecord) -> SessionView:
     """The campaign shows only while a contact or a call is on the session."""
     shown = rec.preview is not None or rec.attempt_id is not None
     return SessionView(agent_id, rec.state, rec.since, endpoint, rec.customer, bridge,
-                       rec.preview, rec.attempt_id, rec.campaign_id if shown else None)
+                       rec.preview, rec.attempt_id, rec.campaign_id if shown else None,
+                       rec.pause_reason)

@@ -56,6 +56,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
                                               Campaign.consent_announcement.values),
     "consent_prompt": lambda v: asterisk_fields.prompt("consent_prompt", v, nullable=True),
     "max_attempts": lambda v: integer("max_attempts", v, minimum=1),
+    "dial_first": lambda v: _choice("dial_first", v, Campaign.dial_first.values),
     "ring_timeout_seconds": lambda v: integer("ring_timeout_seconds", v, minimum=1),
     "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),
     "abandon_window": lambda v: _choice("abandon_window", v, Campaign.abandon_window.values),
@@ -68,7 +69,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_priority",
            "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
            "machine_action", "machine_message", "safe_harbour_message",
-           "consent_announcement", "consent_prompt", "max_attempts",
+           "consent_announcement", "consent_prompt", "max_attempts", "dial_first",
            "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
            "max_lines_per_agent", *(f"amd_{name}" for name in amd.PARAMS))
 
@@ -114,7 +115,7 @@ def campaign_dict(c: Campaign) -> dict:
         "machine_action": c.machine_action, "machine_message": c.machine_message,
         "safe_harbour_message": c.safe_harbour_message,
         "consent_announcement": c.consent_announcement, "consent_prompt": c.consent_prompt,
-        "max_attempts": c.max_attempts,
+        "max_attempts": c.max_attempts, "dial_first": c.dial_first,
         "ring_timeout_seconds": c.ring_timeout_seconds,
         "abandon_target_percent": c.abandon_target_percent,
         "abandon_window": c.abandon_window, "max_lines_per_agent": c.max_lines_per_agent,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .models.dnc import DncList
 from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
-                     CampaignSuppression, Contact, Filter, Followup, Profile, Script,
+                     CampaignSuppression, Contact, Filter, Followup, PauseReason, Profile, Script,
                      SuppressionList, User)
 from .rows import tuples
 
@@ -55,6 +55,7 @@ _BY_KIND = {
     "action-calls": (ActionCall, lambda a: Owner(a.account_id)),
     "users": (User, lambda u: Owner(u.account_id)),
     "profiles": (Profile, lambda p: Owner(p.account_id)),
+    "pause-reasons": (PauseReason, lambda r: Owner(r.account_id)),
     # a system list has no account: 0 is nobody's, so only manage_system reaches it
     "dnc-lists": (DncList, lambda d: Owner(d.account_id or 0, _campaign(d.campaign_id))),
 }

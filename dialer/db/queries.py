@@ -12,7 +12,7 @@ from typing import TypeVar
 import peewee as pw
 
 from .database import is_postgres
-from .models import CampaignContact, database_proxy
+from .models import Campaign, CampaignContact, database_proxy
 from .rows import tuples
 
 Visible = frozenset[int] | None  # the campaigns a caller's profile shows (None: all)
@@ -43,7 +43,8 @@ def claim_contacts(campaign_id: int, node: str, limit: int, now: dt.datetime) ->
     """Take up to `limit` due contacts of a campaign for dialer node `node`.
 
     Due means state waiting/rescheduled and `next_attempt_at` NULL or <= `now` (UTC);
-    oldest-due first. Claimed rows become `in_progress` with `claimed_by=node`,
+    oldest-due first, contacts never dialled (NULL) before or after those retries as the
+    campaign's `dial_first` says. Claimed rows become `in_progress` with `claimed_by=node`,
     `claimed_at=now`. Returns the CampaignContact ids claimed, in that order.
 
     PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so nodes claiming concurrently
@@ -53,9 +54,11 @@ def claim_contacts(campaign_id: int, node: str, limit: int, now: dt.datetime) ->
     """
     cc = CampaignContact
     with database_proxy.atomic():
+        first = Campaign.select(Campaign.dial_first).where(Campaign.id == campaign_id).scalar()
+        fresh = "LAST" if first == "retries" else "FIRST"
         query = (cc.select(cc.id)
                  .where(_due(campaign_id, now))
-                 .order_by(cc.next_attempt_at.asc(nulls="FIRST"), cc.id)
+                 .order_by(cc.next_attempt_at.asc(nulls=fresh), cc.id)
                  .limit(limit))
         if is_postgres(database_proxy):
             query = query.for_update(skip_locked=True)

@@ -57,6 +57,7 @@ RULES: list[tuple[str, str, str]] = [
     # reads
     (_READ, r"/api/accounts/\{id\}", "member"),
     (_READ, r"/api/accounts/\{id\}/(users|profiles|audit)", "manage_users"),
+    (_READ, r"/api/accounts/\{id\}/pause-reasons", "member"),  # agents choose one
     (_READ, r"/api/audit", "manage_system"),
     (_READ, r"/api/accounts/\{id\}/(agent-groups|agents)", _STAFF),
     (_READ, r"/api/accounts/\{id\}/(ring-group|action-calls|voicemails)(/.*)?",
@@ -71,13 +72,13 @@ RULES: list[tuple[str, str, str]] = [
             r"/\{id\}(/.*)?", "manage_campaigns"),
     (_READ, r"/api/script-answers", "signed_in"),
     # reads and changes
-    (_READ, r"/api/agents/\{id\}(/preview)?", f"own_agent|{_STAFF}"),
+    (_READ, r"/api/agents/\{id\}(/preview|/session-log)?", f"own_agent|{_STAFF}"),
     # a supervisor on the agent's call (the call's campaign checked by the handler)
     (_ANY, r"/api/agents/\{id\}/monitor", "manage_campaigns"),
     (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent|manage_users"),
     (_ANY, r"/api/users/\{id\}(/api-tokens(/\{token_id\})?)?", "own_user"),
     # changes
-    (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles|roles)(/.*)?",
+    (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles|roles|pause-reasons)(/.*)?",
      "manage_users"),
     (_ANY, r"/api/accounts/\{id\}/(ring-group|business-hours|action-calls)(/.*)?",
      "manage_inbound"),
@@ -90,7 +91,8 @@ RULES: list[tuple[str, str, str]] = [
     (_ANY, r"/api/dnc-lists(/\{id\}(/numbers)?)?", "manage_campaigns"),
     (_READ, r"/api/dnc-check", "manage_campaigns"),
     (_READ, r"/api/calling-rules", "signed_in"),  # the shipped table: public law
-    (_ANY, r"/api/(agent-groups|profiles)/\{id\}(/.*)?", "manage_users"),
+    (_READ, r"/api/pause-reasons/\{id\}", "member"),
+    (_ANY, r"/api/(agent-groups|profiles|pause-reasons)/\{id\}(/.*)?", "manage_users"),
 ]
 _COMPILED = [(methods, re.compile(pattern + r"\Z"), need) for methods, pattern, need in RULES]
 

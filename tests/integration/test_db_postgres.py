@@ -20,6 +20,8 @@ from peewee_migrate.router import compile_migrations
 from playhouse.pool import PooledPostgresqlDatabase
 
 from dialer.db import Store, claim_contacts, migrate, open_database, utcnow
+from tests.unit.test_db_models import (
+    test_a_campaign_can_dial_due_retries_before_fresh_contacts as retries_first)
 from dialer.db.migrate import router
 from dialer.db.models import (
     MODELS, Account, Agent, Attempt, Campaign, CampaignContact, Contact, ContactPhone,
@@ -268,3 +270,8 @@ def test_nodes_racing_for_a_numbers_cap_across_campaigns_never_exceed_it(pg):
         written = list(pool.map(node, range(6), timeout=60))
 
     assert sum(written) == 3 == Attempt.select().count()
+
+
+def test_a_campaign_can_dial_due_retries_first_on_postgres(pg):
+    """NULLS LAST/FIRST on PostgreSQL too (issue 18's dial_first)."""
+    retries_first(pg)

@@ -18,6 +18,7 @@ from dialer.agents.previews import FollowupPreview
 
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
 CUSTOMERS = st.sampled_from(["cust-a", "cust-b", "cust-c"])
+REASONS = st.none() | st.integers(1, 3)   # the account's pause reasons
 
 
 def _offer(n: int) -> FollowupPreview:
@@ -41,6 +42,9 @@ class AgentSession(RuleBasedStateMachine):
         assert isinstance(self.rec, AgentRecord) and isinstance(self.last, tuple)
         self.handed += [e.preview.followup_id for e in self.last if isinstance(e, ev.HandBack)
                         and isinstance(e.preview, FollowupPreview)]
+        for saved in (e for e in self.last if isinstance(e, ev.Persist)):  # the session log
+            assert saved.attempt_id is None or saved.state in (S.ON_CALL, S.WRAP_UP)
+            assert saved.pause_reason is None or saved.state == S.NOT_READY
         if before.holds and isinstance(event, (ev.Connect, ev.Reserve)):
             assert self.rec == before and any(isinstance(e, ev.Refused) for e in self.last)
         return self.last
@@ -83,14 +87,23 @@ class AgentSession(RuleBasedStateMachine):
     def ring_again(self) -> None:
         self.send(ev.RingAgain(self.new_leg()))
 
-    @rule(customer=st.none() | CUSTOMERS, in_bridge=st.booleans(), not_ready=st.booleans())
-    def take_back(self, customer: str | None, in_bridge: bool, not_ready: bool) -> None:
-        self.send(ev.TakeBack(self.new_leg(), in_bridge, customer, not_ready))
+    @rule(customer=st.none() | CUSTOMERS, in_bridge=st.booleans(), not_ready=st.booleans(),
+          reason=REASONS)
+    def take_back(self, customer: str | None, in_bridge: bool, not_ready: bool,
+                  reason: int | None) -> None:
+        was_out = self.rec.state == S.LOGGED_OUT
+        self.send(ev.TakeBack(self.new_leg(), in_bridge, customer, not_ready, reason))
+        if was_out and self.rec.state == S.NOT_READY:
+            assert self.rec.pause_reason == reason  # kept across the restart
 
     # ---- calls ----------------------------------------------------------------------------
-    @rule(ready=st.booleans())
-    def ready(self, ready: bool) -> None:
-        self.send(ev.Ready(ready))
+    @rule(ready=st.booleans(), reason=REASONS)
+    def ready(self, ready: bool, reason: int | None) -> None:
+        may = self.rec.state in (S.AVAILABLE, S.NOT_READY, S.WRAP_UP)
+        effects = self.send(ev.Ready(ready, reason))
+        if may and not ready:
+            assert self.rec.state == S.NOT_READY and self.rec.pause_reason == reason
+            assert ev.Persist(S.NOT_READY, self.now, reason) in effects
 
     @rule()
     def reserve(self) -> None:
@@ -180,6 +193,11 @@ class AgentSession(RuleBasedStateMachine):
             assert self.rec.state == S.ON_CALL
 
     @invariant()
+    def a_pause_reason_only_in_not_ready(self) -> None:
+        if self.rec.state != S.NOT_READY:
+            assert self.rec.pause_reason is None
+
+    @invariant()
     def logged_out_holds_nothing(self) -> None:
         if self.rec.state == S.LOGGED_OUT:
             assert self.rec.holds == 0 and self.rec.preview is None and not self.rec.reserved
@@ -203,7 +221,7 @@ def _all_events() -> list[ev.Event]:
     offer = _offer(1)
     return [ev.Login("leg-9"), ev.RingFailed(), ev.PhoneAnswered("leg-0"), ev.PbxStopping(),
             ev.LegGone(), ev.RingAgain("leg-9"), ev.TakeBack("leg-9", False, "cust-a", False),
-            ev.Ready(True), ev.Ready(False), ev.Reserve(), ev.Release(), ev.Connect("cust-a"),
+            ev.Ready(True), ev.Ready(False), ev.Ready(False, 2), ev.Reserve(), ev.Release(), ev.Connect("cust-a"),
             ev.Bridged("cust-a"), ev.BridgeRefused("cust-a"), ev.AttemptKnown(1),
             ev.CallEnded(3), ev.CallEnded(0), ev.WrapOver(0), ev.OfferPreview(offer, 1),
             ev.TakePreview(), ev.SkipPreview(), ev.PreviewDone(), ev.PreviewExpired(1),
@@ -247,3 +265,17 @@ def test_a_late_wrap_timer_does_not_end_a_later_wrap_up():
     rec, _ = transition(rec, ev.CallEnded(5), T0)
     assert transition(rec, ev.WrapOver(first.wrap_no), T0) == (rec, ())
     assert transition(rec, ev.WrapOver(rec.wrap_no), T0)[0].state == S.AVAILABLE
+
+
+def test_a_pause_reason_is_saved_and_changed_in_not_ready_and_cleared_on_ready():
+    rec = AgentRecord(S.AVAILABLE, T0, "leg-0")
+    rec, effects = transition(rec, ev.Ready(False, 7), T0)
+    assert (rec.state, rec.pause_reason) == (S.NOT_READY, 7)
+    assert ev.Persist(S.NOT_READY, T0, 7) in effects
+    later = T0 + dt.timedelta(minutes=1)
+    rec, effects = transition(rec, ev.Ready(False, 8), later)  # lunch after the break
+    assert (rec.pause_reason, rec.since) == (8, later)
+    assert ev.Persist(S.NOT_READY, later, 8) in effects
+    rec, effects = transition(rec, ev.Ready(True), later)
+    assert (rec.state, rec.pause_reason) == (S.AVAILABLE, None)
+    assert ev.Persist(S.AVAILABLE, later, None) in effects

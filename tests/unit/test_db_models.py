@@ -286,6 +286,21 @@ def test_claim_contacts_takes_due_rows_once(db):
     assert (row.state, row.claimed_by, row.claimed_at) == ("in_progress", "node-a", now)
 
 
+def test_a_campaign_can_dial_due_retries_before_fresh_contacts(db):
+    """Issue 18: a retry due now no longer waits behind every contact never dialled."""
+    account, _, campaign, _ = seed()
+    now = dt.datetime(2024, 1, 1, 12, 0)
+    fresh = add_campaign_contacts(campaign, account, 3)
+    older, newer = (add_campaign_contacts(campaign, account, 1, state="rescheduled",
+                                          next_attempt_at=now - dt.timedelta(minutes=m))[0]
+                    for m in (30, 5))
+    add_campaign_contacts(campaign, account, 1, next_attempt_at=now + dt.timedelta(minutes=1))
+    Campaign.update(dial_first="retries").where(Campaign.id == campaign.id).execute()
+    assert claim_contacts(campaign.id, "node-a", 3, now) == [older, newer, fresh[0]]
+    Campaign.update(dial_first="fresh").where(Campaign.id == campaign.id).execute()
+    assert claim_contacts(campaign.id, "node-a", 3, now) == fresh[1:]
+
+
 async def test_concurrent_claims_through_store_never_overlap(store):
     def setup():
         account, _, campaign, _ = seed()

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.timeout(60)
 HUMAN, MACHINE, BUSY = "+12125551000", "+13125552000", "+14155553000"
 CAMPAIGN = [HUMAN, MACHINE, BUSY, HUMAN.replace("212", "213"), HUMAN.replace("212", "214")]
 # Writes and requests a fault-free run of CAMPAIGN makes (test_the_faults_cover_the_campaign)
-WRITES, REQUESTS = 46, 12
+WRITES, REQUESTS = 56, 12
 
 
 class ScriptedPbx:

@@ -5,10 +5,11 @@ The conventions every model keeps are in `base.py`.
 
 from .base import CASCADE, BaseModel, database_proxy
 from .accounts import ServicePlan, Account, Role, Profile, User, AuthToken
-from .agents import AgentGroup, Agent, AgentGroupMember
+from .agents import AgentGroup, PauseReason, Agent, AgentGroupMember
 from .campaigns import Script, Campaign, CallerIdNumber, ProfileCampaign, Rule
 from .contacts import ContactList, Contact, ContactPhone, Filter, CampaignContact
 from .calls import Attempt, Followup
+from .agent_log import AgentSessionEntry
 from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression
 from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
 from .calling import AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance
@@ -18,9 +19,10 @@ from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
     ServicePlan, Account, Role, Profile, User, AuthToken,
-    AgentGroup, Agent, AgentGroupMember,
+    AgentGroup, PauseReason, Agent, AgentGroupMember,
     Script, Campaign, CallerIdNumber, ProfileCampaign, Rule,
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
+    AgentSessionEntry,
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
     RingGroup, RingGroupMember, ActionCall, Voicemail,
     AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance,
@@ -30,11 +32,11 @@ MODELS: tuple[type[BaseModel], ...] = (
 
 __all__ = [
     "CASCADE", "BaseModel", "database_proxy", "MODELS", "ServicePlan", "Account", "Role", "Profile", "User",
-    "AuthToken", "AgentGroup", "Agent", "AgentGroupMember", "Script", "Campaign", "CallerIdNumber",
+    "AuthToken", "AgentGroup", "PauseReason", "Agent", "AgentGroupMember", "Script", "Campaign", "CallerIdNumber",
     "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt",
     "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
     "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
-    "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented",
+    "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",
 ]

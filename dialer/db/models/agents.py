@@ -21,6 +21,17 @@ class AgentGroup(BaseModel):
         indexes = ((("account", "name"), True),)
 
 
+class PauseReason(BaseModel):
+    """Why an agent is not ready (break, lunch, training...): the account's list."""
+
+    account = pw.ForeignKeyField(Account, backref="pause_reasons", on_delete=CASCADE)
+    account_id: int
+    name = pw.CharField()
+
+    class Meta:
+        indexes = ((("account", "name"), True),)
+
+
 class Agent(BaseModel):
     """The dialing side of a user: one per user."""
 
@@ -30,6 +41,9 @@ class Agent(BaseModel):
     state = EnumField(("logged_out", "logging_in", "available", "preview", "dialling", "on_call",
                        "wrap_up", "not_ready", "phone_lost"), default="logged_out")
     state_since = UTCDateTimeField(default=utcnow)
+    # why not ready (None: no reason given, or not in not_ready)
+    pause_reason = pw.ForeignKeyField(PauseReason, null=True, on_delete="SET NULL")
+    pause_reason_id: int | None
 
 
 class AgentGroupMember(BaseModel):

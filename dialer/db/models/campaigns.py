@@ -65,6 +65,9 @@ class Campaign(BaseModel):
     consent_announcement = EnumField(("always", "where required", "never"), default="always")
     consent_prompt = pw.CharField(null=True)
     max_attempts = pw.IntegerField(default=3)
+    # which due contacts are dialled first (queries.claim_contacts): never dialled, or
+    # retries whose time has come
+    dial_first = EnumField(("fresh", "retries"), default="fresh")
     ring_timeout_seconds = pw.IntegerField(default=30)
     created_at = UTCDateTimeField(default=utcnow)
     # predictive pacing (outbound.pacing): abandoned humans over a rolling window, at most

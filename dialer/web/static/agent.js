@@ -2,6 +2,7 @@
 // disposition and followup; dial or skip a preview; manual dial.
 "use strict";
 const AGENT = meta("agent");
+const reasonNames = new Map();  // the account's pause reasons: id -> name
 let current = { state: "logged_out" };
 let shownAttempt = null;
 let attemptContact = null;  // a campaign call's contact (the session shows only its attempt)
@@ -73,10 +74,20 @@ async function refresh() {
   current = await loadSession();
   $("#state").textContent = current.state;
   $("#state").dataset.state = current.state;
+  const reason = current.state === "not_ready" && current.pause_reason_id;
+  $("#pause-shown").textContent = reason ? `(${reasonNames.get(reason) || `reason #${reason}`})` : "";
   $("#since").textContent = current.since ? `since ${current.since.slice(11, 19)} UTC` : "";
   await showCall(current.attempt_id || null);
   showContact(current.preview || attemptContact);
   $("#preview-actions").hidden = current.state !== "preview";
+}
+
+async function loadPauseReasons() {
+  const { items } = await api("GET", `/api/accounts/${meta("account")}/pause-reasons?limit=500`);
+  for (const r of items) {
+    reasonNames.set(r.id, r.name);
+    $("#pause-reason").append(el("option", { value: r.id, text: r.name }));
+  }
 }
 
 function onSubmit(selector, handler) {
@@ -90,6 +101,11 @@ document.addEventListener("DOMContentLoaded", () => {
       await refresh();
     }));
   }
+  $("#not-ready").addEventListener("click", () => guarded(async () => {
+    const chosen = $("#pause-reason").value;
+    await api("POST", `/api/agents/${AGENT}/not-ready`, { reason_id: chosen ? Number(chosen) : null });
+    await refresh();
+  }));
   $("#dial").addEventListener("click", () => guarded(async () => {
     await api("POST", `/api/agents/${AGENT}/preview/dial`); await refresh();
   }));
@@ -116,6 +132,6 @@ document.addEventListener("DOMContentLoaded", () => {
     flash(`Dialling ${form.number.value}…`);
     await refresh();
   });
-  guarded(refresh);
+  guarded(async () => { await loadPauseReasons(); await refresh(); });
   setInterval(() => guarded(refresh), 1000);
 });
