@@ -14,6 +14,7 @@ from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
 from .calling import AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance
 from .audit import AuditEntry
 from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
+from .transfers import TransferLeg
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -26,6 +27,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance,
     AuditEntry,
     DncList, DncNumber, DncCampaignSetting, DncPrevented,
+    TransferLeg,
 )
 
 __all__ = [
@@ -37,4 +39,5 @@ __all__ = [
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
     "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented",
+    "TransferLeg",
 ]
