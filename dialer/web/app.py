@@ -22,6 +22,7 @@ from ..agents.shell import AgentStateError
 from ..followups import http as followups_http
 from ..actions import http as actions_http
 from ..compliance import http as compliance_http
+from ..transfers import http as transfers_http
 from ..inbound import http as inbound_http
 from ..outbound import http as outbound_http
 from . import access, console, hardening, openapi, signin
@@ -106,7 +107,7 @@ async def openapi_document(request: web.Request) -> web.Response:
 # Each feature's HTTP routes (its http.py).
 FEATURE_ROUTES = (accounts_http.routes, agents_http.routes, outbound_http.routes,
                   followups_http.routes, inbound_http.routes, actions_http.routes,
-                  compliance_http.routes)
+                  compliance_http.routes, transfers_http.routes)
 
 
 def create_app(dialer, trusted_proxies: Sequence[str] = ()) -> web.Application:

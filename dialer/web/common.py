@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..db.database import Store
     from ..outbound.runner import CampaignRunner
     from ..outbound.shell import OutboundCalls
+    from ..transfers.shell import TransferShell
 
 
 class WebDialer(Protocol):
@@ -34,6 +35,7 @@ class WebDialer(Protocol):
     agents: AgentSessions
     calls: OutboundCalls
     runner: CampaignRunner
+    transfers: TransferShell
     cfg: Config
 
     def now(self) -> dt.datetime: ...

@@ -114,6 +114,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/agents/{id}/preview"): E(STAFF, self_service=True, live=True),
     ("POST", "/api/agents/{id}/preview/{action}"): E(USERS, self_service=True, live=True),
     ("POST", "/api/agents/{id}/{action}"): E(USERS, self_service=True, live=True),
+    ("POST", "/api/agents/{id}/call/{action}"): E(USERS, self_service=True, live=True),
     ("GET", "/api/attempts/{id}"): E(CAMPAIGNS, self_service=True),
     ("PUT", "/api/attempts/{id}/answers"): E(CAMPAIGNS, self_service=True),
     ("PUT", "/api/attempts/{id}/disposition"): E(CAMPAIGNS, self_service=True),
