@@ -4,8 +4,8 @@ out on ARI, the agent sessions (their public methods) and the store.
 
 Carried out so far: hold and resume (the customer out of the agent's bridge on music on hold,
 then back), the leg rows, refusals. The effects of transfers and conference (Reach, Link,
-Unlink, Hangup, ReleaseTarget, TargetTakesCall, AgentDone, CallOver) are the next step: their
-requests are not routed yet (see the README's Transfers section).
+Unlink, Hangup, ReleaseTarget, TargetTakesCall, AgentDone, CallOver) are the next step of
+issue 18: their requests are not routed yet.
 """
 
 from __future__ import annotations
@@ -33,11 +33,6 @@ class TransferShell:
 
     def feature(self) -> Feature:
         return Feature("transfers", on_channel_destroyed=self._on_channel_destroyed)
-
-    def stage_of(self, agent_id: int) -> Stage | None:
-        customer = self.agents.describe(agent_id).customer
-        call = self.calls.get(customer) if customer else None
-        return call.stage if call else None
 
     async def act(self, agent_id: int, request: Callable[[int], Request]) -> Stage:
         """The agent's request on the call they hold (409 when they hold none, or the
