@@ -23,6 +23,7 @@ from .features import Features, PbxSnapshot
 from .web import signin
 from .web.app import create_app
 from .agents.shell import AgentSessions
+from .transfers.shell import TransferShell
 from .beep import shell as beep
 from .outbound.runner import CampaignRunner
 from .inbound.shell import InboundCalls
@@ -59,8 +60,10 @@ class Dialer:
         self.leases = ClaimLeases(self.store, self.agents, node=cfg.node)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.actions.tick, self.leases.tick))
+        self.transfers = TransferShell(self.ari, self.store, self.agents, now)
         # Asked in this order on a ChannelDestroyed; the leftovers last.
-        self.features = Features([self.calls.feature(), self.inbound.feature(), self.actions.feature(),
+        self.features = Features([self.transfers.feature(),
+                                  self.calls.feature(), self.inbound.feature(), self.actions.feature(),
                                   self.monitors.feature(), self.agents.feature(),
                                   self.leftovers.feature(lambda: self.features.tracked(),
                                                          self.on_stasis_start), beep.FEATURE])

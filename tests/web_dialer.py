@@ -11,6 +11,7 @@ from dialer.core.tz import utc_now
 from dialer.agents.previews import InboundCaller
 from dialer.agents.shell import AgentSessions, Session
 from dialer.monitor.shell import Monitors
+from dialer.transfers.shell import TransferShell
 from tests.pbx_stub import StubEndpoints
 
 
@@ -18,6 +19,7 @@ class FakeDialer:
     def __init__(self, store, clock: Callable[[], dt.datetime] = utc_now, agents=None,
                  ari=None):
         self.store, self.clock, self.agents, self.ari = store, clock, agents, ari
+        self.transfers = TransferShell(ari, store, agents, self.now)
         self.endpoints = StubEndpoints()
         self.calls = NoCalls()
         self.monitors = Monitors(ari, store, agents, "dialer")

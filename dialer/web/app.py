@@ -24,6 +24,7 @@ from ..actions import http as actions_http
 from ..monitor import http as monitor_http
 from ..compliance import http as compliance_http
 from ..floor import http as floor_http
+from ..transfers import http as transfers_http
 from ..inbound import http as inbound_http
 from ..outbound import http as outbound_http
 from . import access, console, hardening, openapi, signin
@@ -108,7 +109,8 @@ async def openapi_document(request: web.Request) -> web.Response:
 # Each feature's HTTP routes (its http.py).
 FEATURE_ROUTES = (accounts_http.routes, agents_http.routes, outbound_http.routes,
                   followups_http.routes, inbound_http.routes, actions_http.routes,
-                  compliance_http.routes, floor_http.routes, monitor_http.routes)
+                  compliance_http.routes, floor_http.routes, monitor_http.routes,
+                  transfers_http.routes)
 
 
 def create_app(dialer, trusted_proxies: Sequence[str] = ()) -> web.Application:

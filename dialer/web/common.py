@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..monitor.shell import Monitors
     from ..outbound.runner import CampaignRunner
     from ..outbound.shell import OutboundCalls
+    from ..transfers.shell import TransferShell
 
 
 class WebDialer(Protocol):
@@ -36,6 +37,7 @@ class WebDialer(Protocol):
     calls: OutboundCalls
     runner: CampaignRunner
     monitors: Monitors
+    transfers: TransferShell
     cfg: Config
 
     def now(self) -> dt.datetime: ...

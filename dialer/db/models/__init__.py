@@ -15,6 +15,7 @@ from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
 from .calling import AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance
 from .audit import AuditEntry
 from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
+from .transfers import TransferLeg
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -28,6 +29,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance,
     AuditEntry,
     DncList, DncNumber, DncCampaignSetting, DncPrevented,
+    TransferLeg,
 )
 
 __all__ = [
@@ -39,4 +41,5 @@ __all__ = [
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
     "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",
+    "TransferLeg",
 ]

@@ -1,0 +1,1 @@
+"""Hold, transfers (blind, warm) and three-way conference of an answered call (issue 18)."""

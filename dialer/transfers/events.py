@@ -1,0 +1,198 @@
+"""The transfer machine's records: its targets and legs, the events it takes and the
+effects it returns (dialer.transfers.machine)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Mode(enum.Enum):
+    BLIND = "blind"
+    WARM = "warm"
+
+
+@dataclass(frozen=True)
+class ToAgent:
+    """An agent reserved for this call by the shell (picked from `group_id` if a group)."""
+    agent_id: int
+    group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ToNumber:
+    """An external number, already checked; dialled with the campaign's caller ID."""
+    number: str
+    caller_id: str | None
+
+
+Target = ToAgent | ToNumber
+
+
+@dataclass(frozen=True)
+class Leg:
+    no: int
+    mode: Mode
+    target: Target
+
+
+
+# ---- events --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hold:
+    by: int
+
+
+@dataclass(frozen=True)
+class Resume:
+    by: int
+
+
+@dataclass(frozen=True)
+class Transfer:
+    by: int
+    mode: Mode
+    target: Target
+
+
+@dataclass(frozen=True)
+class Complete:
+    by: int
+
+
+@dataclass(frozen=True)
+class Cancel:
+    by: int
+
+
+@dataclass(frozen=True)
+class Conference:
+    by: int
+
+
+@dataclass(frozen=True)
+class Leave:
+    by: int
+
+
+Request = Hold | Resume | Transfer | Complete | Cancel | Conference | Leave
+
+
+@dataclass(frozen=True)
+class TargetAnswered:
+    leg_no: int
+
+
+@dataclass(frozen=True)
+class TargetGone:
+    """The target cannot be reached, or hung up (an agent target: its phone went)."""
+    leg_no: int
+
+
+@dataclass(frozen=True)
+class CustomerGone:
+    cause: int | None
+
+
+@dataclass(frozen=True)
+class AgentGone:
+    agent_id: int
+
+
+Event = Request | TargetAnswered | TargetGone | CustomerGone | AgentGone
+
+
+# ---- effects -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TakeCustomerOut:
+    channel: str
+
+
+@dataclass(frozen=True)
+class StartMoh:
+    channel: str
+
+
+@dataclass(frozen=True)
+class StopMoh:
+    channel: str
+
+
+@dataclass(frozen=True)
+class PutCustomer:
+    """Into an agent's bridge (`agent_id`) or the external leg's bridge (`leg_channel`)."""
+    channel: str
+    agent_id: int | None
+    leg_channel: str | None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """An external target: originate `channel` (caller ID) into a bridge of its own, then
+    TargetAnswered or TargetGone. An agent target: TargetAnswered at once (phone is up)."""
+    attempt_id: int
+    leg: Leg
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class Link:
+    """The consultation: `agent_id`'s bridge joined to the target's place."""
+    agent_id: int
+    target: Target
+    leg_channel: str | None
+
+
+@dataclass(frozen=True)
+class Unlink:
+    agent_id: int
+    target: Target
+
+
+@dataclass(frozen=True)
+class Hangup:
+    channel: str
+
+
+@dataclass(frozen=True)
+class ReleaseTarget:
+    """A reserved target agent never took the call: free again."""
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class TargetTakesCall:
+    """The target agent now holds the customer: their page shows the contact and script."""
+    agent_id: int
+    attempt_id: int
+
+
+@dataclass(frozen=True)
+class AgentDone:
+    """The agent's part of the call is over (wrap-up; the first agent keeps disposing)."""
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class RecordLeg:
+    attempt_id: int
+    leg_no: int
+    mode: Mode
+    target: Target
+    status: str
+    by: int | None
+
+
+@dataclass(frozen=True)
+class CallOver:
+    attempt_id: int
+    cause: int | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str
+
+
+Effect = (TakeCustomerOut | StartMoh | StopMoh | PutCustomer | Reach | Link | Unlink | Hangup
+          | ReleaseTarget | TargetTakesCall | AgentDone | RecordLeg | CallOver | Refused)

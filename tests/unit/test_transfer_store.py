@@ -1,0 +1,35 @@
+"""Transfer legs kept from the machine's RecordLeg effects (dialer.transfers.store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dialer.db.models import Agent, AgentGroup, Attempt, User
+from dialer.transfers import store
+from dialer.transfers.events import Mode, RecordLeg, ToAgent, ToNumber
+from tests.unit.test_db_models import seed
+
+T0 = dt.datetime(2026, 12, 4, 10, tzinfo=dt.timezone.utc)
+
+
+def test_a_leg_row_is_made_once_then_follows_its_status(db):
+    account, agent, campaign, contact = seed()
+    bob = Agent.create(user=User.create(account=account, username="bob", password_hash="x"),
+                       endpoint="PJSIP/agent2")
+    group = AgentGroup.create(account=account, name="sales")
+    attempt = Attempt.create(campaign=campaign, contact=contact, phone="+33612345678",
+                             channel_id="c1", agent=agent)
+    to_bob = ToAgent(bob.id, group.id)
+    out = ToNumber("+33698765432", "+33123456789")
+    store.record_leg(RecordLeg(attempt.id, 1, Mode.WARM, to_bob, "ringing", agent.id), T0)
+    store.record_leg(RecordLeg(attempt.id, 1, Mode.WARM, to_bob, "consulting", agent.id), T0)
+    later = T0 + dt.timedelta(seconds=40)
+    store.record_leg(RecordLeg(attempt.id, 1, Mode.WARM, to_bob, "cancelled", agent.id), later)
+    store.record_leg(RecordLeg(attempt.id, 2, Mode.BLIND, out, "ringing", agent.id), later)
+    legs = store.legs_of(attempt.id)
+    assert [(x["leg"], x["mode"], x["status"], x["to_agent_id"], x["to_group_id"],
+             x["to_number"], x["by_agent_id"]) for x in legs] == [
+        (1, "warm", "cancelled", bob.id, group.id, None, agent.id),
+        (2, "blind", "ringing", None, None, "+33698765432", agent.id)]
+    assert legs[0]["started_at"] == T0.isoformat() and legs[0]["updated_at"] == later.isoformat()
+    assert Attempt.get_by_id(attempt.id).agent_id == agent.id  # the disposition stays with them
