@@ -9,6 +9,7 @@ import asyncio
 import functools
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -88,6 +89,9 @@ def test_metrics_config():
     cfg = load_config(env={"DIALER_METRICS_TOKEN": TOKEN})
     assert cfg.metrics.token == TOKEN and not cfg.metrics.enabled
     assert cfg.redacted()["metrics"]["token"] == "***" and TOKEN not in str(cfg.redacted())
+    docker = Path(__file__).resolve().parents[2] / "docker"
+    for shipped in ("dialer.toml.example", "dialer.compose.toml"):  # they stay loadable
+        assert load_config(docker / shipped, env={}).log.format in ("text", "json")
 
 
 def test_store_functions_are_named_by_their_code():
