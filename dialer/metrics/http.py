@@ -14,7 +14,7 @@ PATH = "/metrics"
 
 
 @routes.get(PATH)
-async def metrics(request: web.Request) -> web.Response:
+async def metrics(request: web.Request) -> web.StreamResponse:
     dialer = request.app[DIALER]
     settings = dialer.cfg.metrics
     verdict = may_scrape(enabled=settings.enabled, token=settings.token, allow=settings.allow,

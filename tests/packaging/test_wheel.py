@@ -3,8 +3,8 @@
 dependencies from the package index into a new venv, and run from elsewhere: `dialer
 --help`, the data files (templates, static, the shipped Asterisk configuration, the
 lab's files, the migrations) inside the installed package, and `dialer db migrate`
-creating the schema from the installed migrations. 2-4 minutes here (218 s beside a lab test), most
-of it pip fetching the dependencies."""
+creating the schema from the installed migrations. 2-4 minutes here (218 s beside a
+lab test), most of it pip fetching the dependencies."""
 
 from __future__ import annotations
 

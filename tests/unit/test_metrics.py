@@ -23,7 +23,6 @@ from dialer.metrics.registry import function_name
 from dialer.outbound import store as dialing
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
-from tests.campaign_driver import wait_until
 from tests.unit.test_nothing_stuck import dialer_on_fake_pbx, done
 
 TOKEN = "scrape-secret-1"
