@@ -40,12 +40,15 @@ class WebConfig:
     trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for value in self.trusted_proxies:
-            try:
-                ipaddress.ip_network(value, strict=False)
-            except ValueError:
-                raise ConfigError(f"[web] trusted_proxies: {value!r} is not an address "
-                                  "or network") from None
+        _check_networks("[web] trusted_proxies", self.trusted_proxies)
+
+
+def _check_networks(setting: str, values: tuple[str, ...]) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ConfigError(f"{setting}: {value!r} is not an address or network") from None
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,7 @@ class MetricsConfig:
     allow: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for value in self.allow:
-            try:
-                ipaddress.ip_network(value, strict=False)
-            except ValueError:
-                raise ConfigError(f"[metrics] allow: {value!r} is not an address or network") from None
+        _check_networks("[metrics] allow", self.allow)
         if self.enabled and not (self.token or self.allow):
             raise ConfigError("[metrics] enabled: set a token (or DIALER_METRICS_TOKEN) or an "
                               "allow list, else anyone who reaches the console reads them")

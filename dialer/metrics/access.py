@@ -37,5 +37,6 @@ def _in_networks(client: str, allow: Sequence[str]) -> bool:
         address = ipaddress.ip_address(client)
     except ValueError:
         return False
-    return any(address in ipaddress.ip_network(n, strict=False) for n in allow
-               if ipaddress.ip_network(n, strict=False).version == address.version)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # a dual-stack listener's view of an IPv4 client
+    return any(address in ipaddress.ip_network(n, strict=False) for n in allow)

@@ -70,6 +70,7 @@ def test_scrape_access_decision():
                       authorization=f"Bearer {TOKEN}") is Verdict.OFF
     assert ask(client="192.0.2.1", authorization=f"Bearer {TOKEN}") is Verdict.ALLOWED
     assert ask(client="10.2.3.4", authorization=None) is Verdict.ALLOWED
+    assert ask(client="::ffff:10.2.3.4", authorization=None) is Verdict.ALLOWED
     for header in (None, "", "Bearer ", f"Bearer {TOKEN}x", f"Basic {TOKEN}", TOKEN,
                    f"bearer {TOKEN[:-1]}"):
         assert ask(client="192.0.2.1", authorization=header) is Verdict.UNAUTHORIZED, header
