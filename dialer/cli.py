@@ -10,6 +10,7 @@ import os
 import sys
 from dataclasses import replace
 
+from . import logs
 from .config import ConfigError, load_config
 
 DESCRIPTION = """\
@@ -32,6 +33,8 @@ def _cmd_serve(args) -> int:
     from .server import serve
 
     cfg = load_config(args.config)
+    if args.log_format is None:
+        logs.use_format(cfg.log.format)
     if args.lab:
         from .lab import Lab
 
@@ -187,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dialer", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--log-format", choices=logs.FORMATS,
+                        help="text, or one JSON object per line (default: [log] format)")
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the dialer")
@@ -247,9 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     quiet = args.cmd in ("campaign", "agent", "config", "user")  # their output is the answer
-    logging.basicConfig(level=logging.DEBUG if args.verbose else
-                        logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
+                   args.log_format or "text")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -40,12 +40,40 @@ class WebConfig:
     trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for value in self.trusted_proxies:
-            try:
-                ipaddress.ip_network(value, strict=False)
-            except ValueError:
-                raise ConfigError(f"[web] trusted_proxies: {value!r} is not an address "
-                                  "or network") from None
+        _check_networks("[web] trusted_proxies", self.trusted_proxies)
+
+
+def _check_networks(setting: str, values: tuple[str, ...]) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ConfigError(f"{setting}: {value!r} is not an address or network") from None
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """`/metrics` (Prometheus): off unless enabled; then only for a client sending
+    `Authorization: Bearer <token>` or whose address is in `allow` (addresses or networks;
+    ["0.0.0.0/0", "::/0"] opens it to all)."""
+    enabled: bool = False
+    token: str = ""
+    allow: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_networks("[metrics] allow", self.allow)
+        if self.enabled and not (self.token or self.allow):
+            raise ConfigError("[metrics] enabled: set a token (or DIALER_METRICS_TOKEN) or an "
+                              "allow list, else anyone who reaches the console reads them")
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    format: str = "text"  # or "json": one JSON object per line (dialer/logs.py)
+
+    def __post_init__(self) -> None:
+        if self.format not in ("text", "json"):
+            raise ConfigError(f"[log] format: expected text or json, got {self.format!r}")
 
 
 @dataclass(frozen=True)
@@ -54,6 +82,8 @@ class Config:
     ari: AriConfig = field(default_factory=AriConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    log: LogConfig = field(default_factory=LogConfig)
 
     def redacted(self) -> dict:
         """For logs and `dialer config`: never print a secret."""
@@ -62,6 +92,8 @@ class Config:
             "ari": {**vars(self.ari), "password": "***"},
             "database": {"url": _redact_url(self.database.url)},
             "web": vars(self.web),
+            "metrics": {**vars(self.metrics), "token": "***" if self.metrics.token else ""},
+            "log": vars(self.log),
         }
 
 
@@ -90,6 +122,12 @@ def _section(cls, data: dict, name: str):
     return cls(**values)
 
 
+def _table(value: object, name: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table of settings")
+    return dict(value)
+
+
 def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     data: dict = {}
@@ -100,13 +138,16 @@ def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | 
             raise ConfigError(f"config file not found: {path}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    sections = {"ari": AriConfig, "database": DatabaseConfig, "web": WebConfig}
+    sections = {"ari": AriConfig, "database": DatabaseConfig, "web": WebConfig,
+                "metrics": MetricsConfig, "log": LogConfig}
     unknown = set(data) - set(sections) - {"node"}
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
+    given = {name: _table(data.get(name, {}), name) for name in sections}
+    if env.get("DIALER_METRICS_TOKEN"):  # before the section is checked: it needs one
+        given["metrics"]["token"] = env["DIALER_METRICS_TOKEN"]
     cfg = Config(node=str(data.get("node", Config.node)),
-                 **{name: _section(cls, data.get(name, {}), name)
-                    for name, cls in sections.items()})
+                 **{name: _section(cls, given[name], name) for name, cls in sections.items()})
     if env.get("DIALER_ARI_PASSWORD"):
         cfg = replace(cfg, ari=replace(cfg.ari, password=env["DIALER_ARI_PASSWORD"]))
     if env.get("DIALER_TRUSTED_PROXIES"):  # comma-separated

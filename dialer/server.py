@@ -29,6 +29,7 @@ from .outbound.runner import CampaignRunner
 from .inbound.shell import InboundCalls
 from .actions.shell import ActionCalls
 from .monitor.shell import Monitors
+from .metrics.registry import Metrics
 from .outbound.leases import ClaimLeases
 from .leftovers.shell import Leftovers
 from .outbound.shell import OutboundCalls
@@ -76,6 +77,7 @@ class Dialer:
         self.ari.on("PlaybackFinished", self.calls.on_playback_finished)
         for event_type, handler in self.features.event_handlers():
             self.ari.on(event_type, handler)
+        self.metrics = Metrics(self)  # /metrics: reads the above at scrape time
 
     async def resync(self, ari: AriClient) -> None:
         """On every (re)connect: learn what Asterisk holds now, events may have been missed."""

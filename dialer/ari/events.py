@@ -17,6 +17,7 @@ after reconnect overlaps with events already handled.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import json
 import logging
@@ -29,6 +30,9 @@ Event = dict[str, Any]
 Handler = Callable[[Event], Awaitable[None] | None]
 
 CATCH_ALL = "*"
+# The key of the event being handled, in its worker's context (and the tasks it starts):
+# log lines name the channel they concern (dialer/logs.py).
+EVENT_KEY: contextvars.ContextVar[str] = contextvars.ContextVar("ari_event_key", default="")
 GLOBAL_KEY = ""  # events that concern no channel/bridge (EndpointStateChange, DeviceStateChanged, ...)
 
 
@@ -175,6 +179,7 @@ class Dispatcher:
 
     async def _work(self, key: str) -> None:
         queue = self._queues[key]
+        EVENT_KEY.set(key)  # this worker's own context: no reset needed
         try:
             while queue:
                 await self._handle(key, queue.popleft())

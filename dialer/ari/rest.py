@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
-from typing import Any, Iterable, Mapping
+import time
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import quote
 
 import aiohttp
@@ -64,6 +65,8 @@ class AriRest:
         self._headers = {"Authorization": _basic_auth(username, password), "Accept": "application/json"}
         self._session = session
         self._own_session = session is None
+        # told (method, path, seconds) after each request, answered or not (dialer.metrics)
+        self.observe: Callable[[str, str, float], None] | None = None
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -84,6 +87,7 @@ class AriRest:
         """
         method = method.upper()
         total = self.request_timeout if timeout is None else timeout
+        started = time.perf_counter()
         try:
             async with self._http().request(
                 method, f"{self.base_url}/ari{path}", params=encode_params(params), json=json,
@@ -96,6 +100,9 @@ class AriRest:
             raise AriUnavailable(None, method, path, f"timed out after {total}s", cause=exc) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise AriUnavailable(None, method, path, f"{type(exc).__name__}: {exc}", cause=exc) from exc
+        finally:
+            if self.observe is not None:
+                self.observe(method, path, time.perf_counter() - started)
 
         data: Any = None
         if body:

@@ -15,9 +15,10 @@ import multiprocessing
 import pickle
 import signal
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import peewee as pw
@@ -126,19 +127,33 @@ class Store:
                         if self._readers else self._executor)
         self._read_url = read_url if self._readers else None
         self._processes: ProcessPoolExecutor | None = None  # started on first use
+        # told ("write" or "read", the function, seconds) after each call (dialer.metrics)
+        self.observe: Callable[[str, Callable, float], None] | None = None
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` as one transaction in a worker thread."""
-        return await self._submit(fn, args, kwargs, atomic=True)
+        return await self._timed("write", fn, self._submit(fn, args, kwargs, atomic=True))
 
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Like `run` but without the surrounding transaction, for functions that
         manage their own (e.g. ``migrate``)."""
-        return await self._submit(fn, args, kwargs, atomic=False)
+        return await self._timed("write", fn, self._submit(fn, args, kwargs, atomic=False))
 
     async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run the read-only ``fn(*args, **kwargs)`` as one transaction (one consistent
         snapshot) in a reader process or thread, beside the writer."""
+        return await self._timed("read", fn, self._read(fn, args, kwargs))
+
+    async def _timed(self, kind: str, fn: Callable, work: Awaitable[T]) -> T:
+        """`work`'s result; its time, queueing included, told to `observe`."""
+        started = time.perf_counter()
+        try:
+            return await work
+        finally:
+            if self.observe is not None:
+                self.observe(kind, fn, time.perf_counter() - started)
+
+    async def _read(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
         url = self._read_url
         if url is None or not _importable(fn):
             return await self._submit(fn, args, kwargs, atomic=True, read=True)

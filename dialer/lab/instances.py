@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .root import LabError, cache_dir, default_root, ensure_root, module_dir
 
-SHIPPED = Path(__file__).resolve().parents[2] / "asterisk-conf"
+SHIPPED = Path(__file__).resolve().parents[1] / "asterisk_conf"  # asterisk-conf/, in the wheel too
 SHIPPED_FILES = ("ari.conf", "http.conf", "extensions_dialer.conf", "pjsip_dialer.conf")
 # Documentation addresses in the shipped samples that the lab points at the simulator.
 SAMPLE_CARRIER = "203.0.113.10"

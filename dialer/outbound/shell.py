@@ -22,8 +22,7 @@ from .sharing import CallInFlight, DialMode
 from ..core.tz import utc_now
 from . import agent_calls, store as dialing
 from ..followups import store as followups
-from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep,
-                        StasisRoute)
+from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
 from ..beep import shell as beep
 from ..agents.shell import AgentSessions
 from . import events as ev
@@ -51,6 +50,7 @@ class OutboundCalls:
         # Agent group -> calls the runner's tick shared out and has yet to place.
         self.planned: Counter[int | None] = Counter()
         self.records = AttemptWriter(store)
+        self.outcomes: Counter[str] = Counter()  # attempts closed, by outcome (dialer.metrics)
         self.floor = hub.Hub()  # the server's, shared with the agents (floor/hub.py)
 
     def feature(self) -> Feature:
@@ -292,8 +292,7 @@ class OutboundCalls:
                 return await self._ari(self.ari.stop_recording(name), None)
             case ev.MarkAgentLeg(agent_id) if agent_id in agents.sessions:
                 leg = agents.sessions[agent_id].channel_id
-                return await self._ari(self.ari.set_variable(s.channel_id, AGENT_LEG_VAR, leg),
-                                       None)
+                return await self._ari(self.ari.set_variable(s.channel_id, AGENT_LEG_VAR, leg), None)
             case ev.StartRecording() | ev.MarkAgentLeg():
                 log.warning("attempt %s: its agent logged out meanwhile", s.attempt_id)
             case ev.ReleaseAgent(agent_id, chosen):
@@ -366,6 +365,7 @@ class OutboundCalls:
     async def _close(self, call: Call, outcome: str, hangup_cause: int | None) -> None:
         """The attempt's closing write: a campaign contact moves on by the rules."""
         s, now = call.state, self.now()
+        self.outcomes[outcome] += 1
         write = functools.partial(self.records.write, call.channel_id)
         if call.agent_call is not None:
             await write(dialing.close_attempt, s.attempt_id, outcome=outcome, ended_at=now,

@@ -94,6 +94,8 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/pause-reasons/\{id\}", "member"),
     (_ANY, r"/api/(agent-groups|profiles|pause-reasons)/\{id\}(/.*)?", "manage_users"),
 ]
+# Routes that decide who may call them without a session: `/metrics` (dialer/metrics/access.py).
+OWN_ACCESS = frozenset({"/metrics"})
 _COMPILED = [(methods, re.compile(pattern + r"\Z"), need) for methods, pattern, need in RULES]
 
 # URL parameters that name objects, and the kind of object each names.
@@ -229,6 +231,8 @@ async def access(request: web.Request, handler):
     if resource is None:  # no such route (404) or method (405): nothing to guard
         return await handler(request)
     path = resource.canonical
+    if path in OWN_ACCESS:
+        return await handler(request)
     if not path.startswith("/api/"):
         request[IDENTITY] = await identify(request)
         return await handler(request)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..ari.endpoints import PbxEndpoints
     from ..config import Config
     from ..db.database import Store
+    from ..metrics.registry import Metrics
     from ..monitor.shell import Monitors
     from ..outbound.runner import CampaignRunner
     from ..outbound.shell import OutboundCalls
@@ -38,6 +39,7 @@ class WebDialer(Protocol):
     runner: CampaignRunner
     monitors: Monitors
     transfers: TransferShell
+    metrics: Metrics
     cfg: Config
 
     def now(self) -> dt.datetime: ...
