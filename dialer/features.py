@@ -86,6 +86,10 @@ async def _not_mine(event: dict) -> bool:
     return False
 
 
+async def _not_my_call(agent_id: int, customer: str) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class Feature:
     name: str
@@ -105,6 +109,9 @@ class Feature:
     clean_up: CleanUp | None = None
     # Takes stock of the PBX after the missed hang-ups are replayed.
     resync: ResyncStep | None = None
+    # The agent asks to end its call with this customer: True when the call is the
+    # feature's and its machine is hanging the customer up.
+    ends_agent_call: Callable[[int, str], Awaitable[bool]] = _not_my_call
 
 
 class Features:
@@ -148,6 +155,13 @@ class Features:
         hang-ups are replayed)."""
         return {channel_id for f in self.all if f.replays_missed_hangups or not replaying
                 for channel_id in f.channels()}
+
+    async def end_agent_call(self, agent_id: int, customer: str) -> bool:
+        """The feature whose call it is hangs the customer up (False: no feature would)."""
+        for feature in self.all:
+            if await feature.ends_agent_call(agent_id, customer):
+                return True
+        return False
 
     async def on_channel_destroyed(self, event: dict) -> bool:
         for feature in self.all:

@@ -56,6 +56,18 @@ async def agent_action(request: web.Request) -> web.Response:
     return web.json_response(agents.describe(agent_id).as_json())
 
 
+@routes.post("/api/agents/{id}/call/hangup")
+async def agent_hang_up(request: web.Request) -> web.Response:
+    """End the call the agent is on (campaign, preview, followup, manual or inbound): the
+    call's machine hangs the customer up and closes its attempt; the agent goes to wrap-up
+    (the desk phone stays in session). Answers once the customer is gone (5 s at most);
+    409 when the agent is on no call, or it is not connected yet."""
+    agents, agent_id = request.app[DIALER].agents, path_id(request)
+    access.live_session(request, agent_id)
+    await agents.end_call(agent_id)
+    return web.json_response(agents.describe(agent_id).as_json())
+
+
 @routes.post("/api/agents/{id}/not-ready")
 async def agent_not_ready(request: web.Request) -> web.Response:
     """Not ready, optionally for one of the account's pause reasons: {"reason_id": n}
