@@ -1,0 +1,59 @@
+"""The agent ends the call from the API on the real lab (issue 18, agent call control): a
+campaign call reaches the agent, the agent (their own API token) hangs it up; the
+customer's channel is gone from the PBX, the desk phone stays in the agent's bridge, the
+agent is in wrap-up and the attempt is closed as a human call with its agent."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from dialer.agents.session import bridge_id_of
+from dialer.ari import AriError
+from dialer.db import auth, campaigns
+from dialer.db.models import Agent
+from dialer.web.app import create_app
+from tests.auth_helpers import bearer
+from tests.campaign_driver import attempts, login_all, wait_until
+from tests.campaign_seed import seed_campaign
+from tests.lab_calls import human
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(180)]
+
+
+def _agents_token(agent_id: int) -> dict:
+    """An API token of the agent's own user (no role: only what is their own)."""
+    user_id = Agent.get_by_id(agent_id).user_id
+    return {"Authorization": f"Bearer {auth.create_api_token(user_id)['token']}"}
+
+
+async def test_the_agent_ends_a_campaign_call_from_the_api(dialer, lab):
+    seed = await dialer.store.run(seed_campaign, [human(0)],  # a customer who never hangs up
+                                  agents=lab.info["agents"][:1], campaign={"bcw_seconds": 30})
+    agent, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(dialer, [agent])
+    leg = dialer.agents.sessions[agent].channel_id
+    headers = await dialer.store.run(bearer, seed["account_id"], "agent",
+                                     username="caller-agent")
+    async with TestClient(TestServer(create_app(dialer))) as http:
+        await dialer.store.run(campaigns.set_status, cid, "running")
+        await wait_until(lambda: dialer.agents.describe(agent).state == "on_call", 30)
+        customer = dialer.agents.describe(agent).customer
+        # another agent of the account may not end it
+        resp = await http.post(f"/api/agents/{agent}/call/hangup", headers=headers)
+        assert resp.status == 403
+        own = await dialer.store.run(_agents_token, agent)
+        resp = await http.post(f"/api/agents/{agent}/call/hangup", headers=own)
+        assert resp.status == 200, await resp.text()
+        body = await resp.json()
+    assert body["state"] == "wrap_up" and body["customer"] is None
+    with pytest.raises(AriError):
+        await dialer.ari.get_channel(customer)  # gone from the PBX
+    assert (await dialer.ari.get_bridge(bridge_id_of(agent)))["channels"] == [leg]
+    assert (await dialer.ari.get_channel(leg))["state"] == "Up"  # the desk phone stays
+    await dialer.store.run(campaigns.set_status, cid, "suspended")
+    rows = await dialer.store.run(attempts, cid)
+    assert [(r["outcome"], r["agent"], r["channel_id"]) for r in rows] == [
+        ("human", agent, customer)]
+    assert rows[0]["bridged_at"] is not None and rows[0]["ended_at"] is not None
+    assert dialer.calls.calls == {}  # the call's machine is closed
