@@ -1,7 +1,8 @@
 """The agent ends the call from the API on the real lab (issue 18, agent call control): a
 campaign call reaches the agent, the agent (their own API token) hangs it up; the
 customer's channel is gone from the PBX, the desk phone stays in the agent's bridge, the
-agent is in wrap-up and the attempt is closed as a human call with its agent."""
+agent is in wrap-up and the attempt is closed as a human call with its agent. Likewise a
+manual dial and an inbound caller."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from dialer.agents.session import bridge_id_of
 from dialer.ari import AriError
 from dialer.db import auth, campaigns
-from dialer.db.models import Agent
+from dialer.db.models import Agent, AgentGroup, Attempt
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, login_all, wait_until
 from tests.campaign_seed import seed_campaign
+from tests.integration import test_sharing_lab as sharing
 from tests.lab_calls import human
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(180)]
@@ -57,3 +59,46 @@ async def test_the_agent_ends_a_campaign_call_from_the_api(dialer, lab):
         ("human", agent, customer)]
     assert rows[0]["bridged_at"] is not None and rows[0]["ended_at"] is not None
     assert dialer.calls.calls == {}  # the call's machine is closed
+
+
+async def _hang_up_from_the_api(dialer, agent: int) -> dict:
+    async with TestClient(TestServer(create_app(dialer))) as http:
+        own = await dialer.store.run(_agents_token, agent)
+        resp = await http.post(f"/api/agents/{agent}/call/hangup", headers=own)
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+
+async def test_the_agent_ends_a_manual_call(dialer, lab):
+    seed = await dialer.store.run(seed_campaign, [], agents=lab.info["agents"][:1])
+    agent = seed["agent_ids"][0]
+    await dialer.store.run(lambda: AgentGroup.update(manual_dial_allowed=True).execute())
+    await login_all(dialer, [agent])
+    await dialer.runner.dial_manual(agent, human(0))
+    await wait_until(lambda: dialer.agents.describe(agent).state == "on_call", 20)
+    customer = dialer.agents.describe(agent).customer
+    body = await _hang_up_from_the_api(dialer, agent)
+    assert body["state"] in ("wrap_up", "available") and body["customer"] is None
+    with pytest.raises(AriError):
+        await dialer.ari.get_channel(customer)
+    rows = await dialer.store.run(lambda: list(Attempt.select().dicts()))
+    assert [(r["channel_id"], r["campaign"], r["agent"], r["outcome"]) for r in rows] == [
+        (customer, None, agent, "human")]
+
+
+async def test_the_agent_ends_an_inbound_call(dialer, lab):
+    ids = await dialer.store.run(sharing.seed, [], lab.info["agents"][0], 0)
+    agent = ids["agent_ids"][0]
+    await login_all(dialer, [agent])
+    client_cm, _, _ = await sharing.call_company(lab, ids["company"])
+    try:
+        await wait_until(lambda: sharing.inbound_caller_with(dialer, agent), 40)
+        caller = dialer.agents.describe(agent).customer
+        body = await _hang_up_from_the_api(dialer, agent)
+        # an inbound call has no wrap-up (as when the caller hangs up)
+        assert body["state"] == "available" and body["customer"] is None
+        with pytest.raises(AriError):
+            await dialer.ari.get_channel(caller)
+        assert dialer.inbound.calls == {}
+    finally:
+        await client_cm.__aexit__(None, None, None)
