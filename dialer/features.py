@@ -1,7 +1,8 @@
 """What a feature registers with the server (dialer/server.py), which only
 assembles them: the Stasis arguments it answers, the channels in its hands, what it does
 when one of them is destroyed, whether a hang-up missed while the dialer was not
-listening is replayed to it on a resync, and its own resync step.
+listening is replayed to it on a resync, its own resync step, and how its call takes an
+agent's request to end it (the call's machine hangs the customer up).
 
 A resync (every ARI (re)connect) runs the features' clean-ups, replays missed hang-ups,
 then each feature's `ResyncStep` in the order of its `ResyncPhase`; each step reads the
