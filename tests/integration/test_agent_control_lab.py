@@ -2,7 +2,7 @@
 campaign call reaches the agent, the agent (their own API token) hangs it up; the
 customer's channel is gone from the PBX, the desk phone stays in the agent's bridge, the
 agent is in wrap-up and the attempt is closed as a human call with its agent. Likewise a
-manual dial and an inbound caller."""
+preview call, a manual dial and an inbound caller."""
 
 from __future__ import annotations
 
@@ -67,6 +67,26 @@ async def _hang_up_from_the_api(dialer, agent: int) -> dict:
         resp = await http.post(f"/api/agents/{agent}/call/hangup", headers=own)
         assert resp.status == 200, await resp.text()
         return await resp.json()
+
+
+async def test_the_agent_ends_a_preview_call(dialer, lab):
+    seed = await dialer.store.run(seed_campaign, [human(0)], agents=lab.info["agents"][:1],
+                                  campaign={"mode": "preview", "bcw_seconds": 30})
+    agent, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(dialer, [agent])
+    await dialer.store.run(campaigns.set_status, cid, "running")
+    await wait_until(lambda: dialer.agents.describe(agent).state == "preview", 20)
+    await dialer.runner.dial_preview(agent)
+    await wait_until(lambda: dialer.agents.describe(agent).state == "on_call", 20)
+    customer = dialer.agents.describe(agent).customer
+    body = await _hang_up_from_the_api(dialer, agent)
+    assert body["state"] == "wrap_up" and body["customer"] is None
+    with pytest.raises(AriError):
+        await dialer.ari.get_channel(customer)
+    await dialer.store.run(campaigns.set_status, cid, "suspended")
+    rows = await dialer.store.run(attempts, cid)
+    assert [(r["outcome"], r["agent"], r["channel_id"]) for r in rows] == [
+        ("human", agent, customer)]
 
 
 async def test_the_agent_ends_a_manual_call(dialer, lab):
