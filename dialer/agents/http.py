@@ -1,6 +1,6 @@
 """An agent's desk over HTTP: the live session (log in and out, ready, the preview on
-screen, manual dials), the session list, and what the agent fills in on a call: scripts,
-answers, dispositions; a contact's timeline.
+screen, manual dials, ending the call), the session list, and what the agent fills in on a
+call: scripts, answers, dispositions; a contact's timeline.
 
 Registered by `dialer.web.app.create_app`, whose `json_errors` middleware maps the domain
 errors (FieldError, ConflictError, AgentStateError...) to {"error": {"field", "message"}}.
