@@ -1,7 +1,8 @@
 """What a feature registers with the server (dialer/server.py), which only
 assembles them: the Stasis arguments it answers, the channels in its hands, what it does
 when one of them is destroyed, whether a hang-up missed while the dialer was not
-listening is replayed to it on a resync, and its own resync step.
+listening is replayed to it on a resync, its own resync step, and how its call takes an
+agent's request to end it (the call's machine hangs the customer up).
 
 A resync (every ARI (re)connect) runs the features' clean-ups, replays missed hang-ups,
 then each feature's `ResyncStep` in the order of its `ResyncPhase`; each step reads the
@@ -86,6 +87,10 @@ async def _not_mine(event: dict) -> bool:
     return False
 
 
+async def _not_my_call(agent_id: int, customer: str) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class Feature:
     name: str
@@ -105,6 +110,9 @@ class Feature:
     clean_up: CleanUp | None = None
     # Takes stock of the PBX after the missed hang-ups are replayed.
     resync: ResyncStep | None = None
+    # The agent asks to end its call with this customer: True when the call is the
+    # feature's and its machine is hanging the customer up.
+    ends_agent_call: Callable[[int, str], Awaitable[bool]] = _not_my_call
 
 
 class Features:
@@ -148,6 +156,13 @@ class Features:
         hang-ups are replayed)."""
         return {channel_id for f in self.all if f.replays_missed_hangups or not replaying
                 for channel_id in f.channels()}
+
+    async def end_agent_call(self, agent_id: int, customer: str) -> bool:
+        """The feature whose call it is hangs the customer up (False: no feature would)."""
+        for feature in self.all:
+            if await feature.ends_agent_call(agent_id, customer):
+                return True
+        return False
 
     async def on_channel_destroyed(self, event: dict) -> bool:
         for feature in self.all:

@@ -68,6 +68,7 @@ class Dialer:
                                   self.monitors.feature(), self.agents.feature(),
                                   self.leftovers.feature(lambda: self.features.tracked(),
                                                          self.on_stasis_start), beep.FEATURE])
+        self.agents.end_customer = self.features.end_agent_call  # the agent's hang-up
         self.ari.on_connect(self.resync)
         self.ari.dispatcher.check = shape_problem  # malformed events: logged, never handled
         self.ari.on("StasisStart", self.on_stasis_start)

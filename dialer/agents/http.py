@@ -1,6 +1,6 @@
 """An agent's desk over HTTP: the live session (log in and out, ready, the preview on
-screen, manual dials), the session list, and what the agent fills in on a call: scripts,
-answers, dispositions; a contact's timeline.
+screen, manual dials, ending the call), the session list, and what the agent fills in on a
+call: scripts, answers, dispositions; a contact's timeline.
 
 Registered by `dialer.web.app.create_app`, whose `json_errors` middleware maps the domain
 errors (FieldError, ConflictError, AgentStateError...) to {"error": {"field", "message"}}.
@@ -53,6 +53,18 @@ async def agent_action(request: web.Request) -> web.Response:
         await agents.logout(agent_id)
     else:
         await agents.set_ready(agent_id, True)
+    return web.json_response(agents.describe(agent_id).as_json())
+
+
+@routes.post("/api/agents/{id}/call/hangup")
+async def agent_hang_up(request: web.Request) -> web.Response:
+    """End the call the agent is on (campaign, preview, followup, manual or inbound): the
+    call's machine hangs the customer up and closes its attempt; the agent goes to wrap-up
+    (the desk phone stays in session). Answers once the customer is gone (5 s at most);
+    409 when the agent is on no call, or it is not connected yet."""
+    agents, agent_id = request.app[DIALER].agents, path_id(request)
+    access.live_session(request, agent_id)
+    await agents.end_call(agent_id)
     return web.json_response(agents.describe(agent_id).as_json())
 
 

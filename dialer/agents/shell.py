@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import replace
-from typing import Callable
+from typing import Awaitable, Callable
 
 from ..ari import AriClient, AriError
 from ..core.asterisk_input import UnsafeValue, parse_endpoint
@@ -43,6 +43,10 @@ log = logging.getLogger("dialer.agents")
 SOFTHANGUP_SHUTDOWN = 4  # ChannelHangupRequest "cause" of a soft hangup: Asterisk shutting down
 
 
+async def _no_call_runtime(agent_id: int, customer: str) -> bool:
+    return False
+
+
 class AgentSessions(SessionEffects):
     def __init__(self, ari: AriClient, store, app: str,
                  now: Callable[[], dt.datetime] = utc_now):
@@ -54,6 +58,9 @@ class AgentSessions(SessionEffects):
         # The groups of progressive calls in flight, each owed a free agent (set by the
         # server to OutboundCalls.promised_groups).
         self.promised: Callable[[], list[int | None]] = list
+        # Asks the call's own feature to hang its customer up (set by the server to
+        # Features.end_agent_call): (agent, customer) -> whether one is doing so.
+        self.end_customer: Callable[[int, str], Awaitable[bool]] = _no_call_runtime
         self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
         self.floor = Hub()  # the server's, shared with the calls (floor/hub.py)
 
@@ -298,6 +305,24 @@ class AgentSessions(SessionEffects):
         session = self.sessions.get(agent_id)
         if session:
             await self._apply(session, Release())
+
+    async def end_call(self, agent_id: int, timeout: float = 5.0) -> None:
+        """The agent ends the call they are on: the call's machine hangs the customer up and,
+        once the channel is gone, ends the agent's call (wrap-up) as a customer's hang-up
+        does. Returns when the customer has left the session, or after `timeout` s."""
+        session = self._live(agent_id, "is on no call (logged_out)")
+        customer = session.customer
+        if session.state != AgentState.ON_CALL or customer is None:
+            raise AgentStateError(f"agent {agent_id} is on no call ({session.state})")
+        if not await self.end_customer(agent_id, customer):
+            raise AgentStateError("the call cannot be ended now (not connected yet)")
+        async with self.changed:
+            try:
+                await asyncio.wait_for(
+                    self.changed.wait_for(lambda: session.customer != customer), timeout)
+            except TimeoutError:
+                log.warning("agent %s: %s not gone %.0f s after the hang-up", agent_id,
+                            customer, timeout)
 
     async def call_ended(self, agent_id: int, wrap_seconds: int) -> None:
         session = self.sessions.get(agent_id)

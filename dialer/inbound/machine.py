@@ -17,6 +17,8 @@ BRIDGING    BridgeRefused                 agent: VOICEMAIL (free it); user: ENDI
 CONNECTING  LegGone winner                ENDING (hang the caller up)
 BRIDGING    LegGone winner                ENDING (destroy the bridge, hang the caller up)
 CONNECTED   LegGone winner                ENDING (destroy the bridge, hang the caller up)
+CONNECTED   EndedByAgent (the winner)     ENDING (hang the caller up; their agent's call
+                                          ends once the caller is gone); another agent: -
 VOICEMAIL   PlaybackFinished prompt       RECORDING (record)
 RECORDING   RecordRefused                 ENDING (hang the caller up)
 RECORDING   RecordingFinished (its name)  ENDING (store the voicemail, hang the caller up)
@@ -64,6 +66,7 @@ class Call:
     stage: Stage = Stage.NEW
     ring: Ring | None = None
     recording: str | None = None
+    ended_by: int | None = None  # the agent who ended the call (freed when the caller is gone)
 
     @property
     def bridge_id(self) -> str:
@@ -114,10 +117,16 @@ class CallerGone:
     pass
 
 
+@dataclass(frozen=True)
+class EndedByAgent:
+    """The agent on the call asked to end it (the agent page, the API)."""
+    agent_id: int
+
+
 # What the shell shared with action-plan calls (dialer.inbound.shell.CallShell) feeds both.
 ShellEvent = RingEvent | PlaybackFinished | Bridged | BridgeRefused
 Event = (Arrived | ShellEvent | RecordRefused | RecordingFinished | RecordingFailed
-         | CallerGone)
+         | CallerGone | EndedByAgent)
 
 
 # ---- effects (besides the legs' own) -------------------------------------------------------
@@ -209,6 +218,8 @@ def transition(call: Call, event: Event, now: dt.datetime) -> Result:
         return call, legs.stray(event)
     if isinstance(event, legs.RING_EVENTS):
         return _ring_event(call, event)
+    if isinstance(event, EndedByAgent):
+        return _ended_by_agent(call, event.agent_id)
     if isinstance(event, PlaybackFinished):
         return _played(call, event.playback_id)
     if isinstance(event, Bridged) and call.stage is Stage.BRIDGING:
@@ -247,6 +258,13 @@ def _ring_event(call: Call, event: RingEvent) -> Result:
         return _after_ring(replace(call, ring=ring), effects, outcome)
     ring, late = legs.after_ringing(ring, event)
     return replace(call, ring=ring), late
+
+
+def _ended_by_agent(call: Call, agent_id: int) -> Result:
+    winner = _ring(call).won
+    if call.stage is not Stage.CONNECTED or winner is None or winner.agent_id != agent_id:
+        return call, ()
+    return _ending(replace(call, ended_by=agent_id), ())
 
 
 def _after_ring(call: Call, effects: tuple[Effect, ...], outcome: Outcome) -> Result:
@@ -342,6 +360,8 @@ def _caller_gone(call: Call) -> Result:
             out.append(Hangup(winner.id))
             if stage in _BRIDGED:
                 out.append(DestroyBridge(call.bridge_id))
+    if call.ended_by is not None:  # still in the agent's bridge until now
+        out.append(FreeAgent(call.ended_by, call.caller))
     if call.recording is not None and stage is Stage.RECORDING:
         out.append(_store(call, call.recording))
     return replace(closed, ring=ring), tuple(out)

@@ -192,7 +192,7 @@ class InboundCalls(CallShell[m.Call, m.Event]):
             "ChannelDtmfReceived": self.on_dtmf,
             "RecordingFinished": self.on_recording_ended,
             "RecordingFailed": self.on_recording_ended,
-        })
+        }, ends_agent_call=self.end_agent_call)
 
     def channels(self) -> set[str]:
         """The Asterisk channels in our hands: callers and their users' legs."""
@@ -237,6 +237,14 @@ class InboundCalls(CallShell[m.Call, m.Event]):
             ended = (m.RecordingFinished if event["type"] == "RecordingFinished"
                      else m.RecordingFailed)
             await self.feed(caller, ended(recording["name"]))
+
+    async def end_agent_call(self, agent_id: int, caller: str) -> bool:
+        """The agent ends its call: True if it is this agent's caller, now being hung up."""
+        if caller not in self.calls:
+            return False
+        await self.feed(caller, m.EndedByAgent(agent_id))
+        call = self.calls.get(caller)
+        return call is None or call.ended_by == agent_id
 
     async def on_channel_destroyed(self, channel_id: str, cause: int | None = None) -> bool:
         if channel_id in self.calls:

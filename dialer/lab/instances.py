@@ -34,6 +34,10 @@ STOCK_FILES = ("indications.conf", "amd.conf", "features.conf")
 LAB_AGENTS = 8  # agent1..agentN desk phones on the PBX, answered by the simulator
 # agent101..: more desk phones for the benchmarks' floors (bench/soak.py), answered likewise
 BENCH_PHONES = range(101, 101 + 96)
+# Named apart from agent<N> so that no bench floor ever gets one: supervisors' desk phones
+# (sup1 plays a steady 2100 Hz, sup2 is silent) and an agent's phone playing 1300 Hz, for
+# the monitoring tests (sim_extensions.conf).
+MONITOR_PHONES = ("sup1", "sup2", "tone1300")
 
 
 @dataclass(frozen=True)
@@ -139,9 +143,10 @@ class Instance:
                                 .replace("bindport = 8088", f"bindport = {self.cfg.ari_port}"))
         # More desk phones than the sample's two, built from the shipped templates.
         agents = "".join(
-            f"\n[agent{i}](agent-phone)\naors = agent{i}\n"
-            f"[agent{i}](agent-aor)\ncontact = sip:agent{i}@{self.cfg.sim_ip}:5060\n"
-            for i in (*range(3, LAB_AGENTS + 1), *BENCH_PHONES))
+            f"\n[{name}](agent-phone)\naors = {name}\n"
+            f"[{name}](agent-aor)\ncontact = sip:{name}@{self.cfg.sim_ip}:5060\n"
+            for name in (*(f"agent{i}" for i in (*range(3, LAB_AGENTS + 1), *BENCH_PHONES)),
+                         *MONITOR_PHONES))
         shipped.update({
             "extensions.conf": "[general]\nstatic = yes\n\n#include extensions_dialer.conf\n",
             "pjsip.conf": "#include pjsip_dialer.conf\n#include pjsip_lab.conf\n",

@@ -37,6 +37,15 @@ async def start_monitoring(request: web.Request) -> web.Response:
     return web.json_response(await dialer.monitors.start(agent_id, supervisor, mode), status=201)
 
 
+@routes.get("/api/agents/{id}/monitor")
+async def get_monitoring(request: web.Request) -> web.Response:
+    """Who monitors the agent's call, in which mode, and whether their phone is still
+    ringing (409 if nobody does)."""
+    agent_id = path_id(request)
+    access.live_session(request, agent_id)
+    return web.json_response(request.app[DIALER].monitors.describe(agent_id))
+
+
 @routes.patch("/api/agents/{id}/monitor")
 async def switch_monitoring(request: web.Request) -> web.Response:
     """Switch mode without hanging up."""

@@ -82,9 +82,15 @@ class HungUp:
     cause: int | None
 
 
+@dataclass(frozen=True)
+class EndedByAgent:
+    """The agent asked to end the call (the agent page, the API)."""
+    agent_id: int
+
+
 Event = Union[OriginateRefused, Answered, AmdVerdict, AgentReserved, NoAgent, Bridged,
               BridgeRefused, RecordingStarted, RecordingRefused, BeepHeard, BeepTimeout,
-              PlaybackFinished, PlaybackRefused, HungUp]
+              PlaybackFinished, PlaybackRefused, HungUp, EndedByAgent]
 EVENTS: tuple[type, ...] = Event.__args__  # type: ignore[attr-defined]
 
 

@@ -42,15 +42,18 @@ unrecorded. "record" below is WriteConsent(announced), StartRecording.
     ANNOUNCING     PlaybackRefused    -> CONNECTED       (not recorded)
     ANNOUNCING     HungUp             -> CLOSED          close(human): StopAnnouncement,
                                                          EndAgentCall
+    ANNOUNCING     EndedByAgent       -> HANGING_UP      StopAnnouncement, Hangup (its agent)
     CONNECTED      RecordingStarted   -> CONNECTED       WriteRecording
     CONNECTED      HungUp             -> CLOSED          close(human): EndAgentCall
+    CONNECTED      EndedByAgent       -> HANGING_UP      Hangup (its agent; another's: none)
     LISTENING      BeepHeard          -> PLAYING         Play(machine message)
     LISTENING      BeepTimeout        -> PLAYING         Play(machine message)
     LISTENING      HungUp             -> CLOSED          close(machine): StopBeepListener
     PLAYING        PlaybackFinished   -> HANGING_UP      Hangup
     PLAYING        PlaybackRefused    -> HANGING_UP      Hangup
     PLAYING        HungUp             -> CLOSED          close(its outcome)
-    HANGING_UP     HungUp             -> CLOSED          close(its outcome)
+    HANGING_UP     HungUp             -> CLOSED          close(its outcome; human after the
+                                                         agent ended it: EndAgentCall)
     *              AgentReserved      -> (unchanged)     ReleaseAgent (too late, or unasked)
     CLOSED         Bridged            -> CLOSED          EndAgentCall (hung up while bridging)
     CLOSED         BridgeRefused      -> CLOSED          ReleaseAgent (hung up while bridging)
@@ -69,8 +72,8 @@ from ..core.asterisk_input import prompt_media
 from .decisions import SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered
 from .events import (
     AgentReserved, AmdVerdict, Announce, Answered, BeepHeard, BeepTimeout, Bridged,
-    BridgeRefused, CloseAttempt, ConnectAgent, Effect, EndAgentCall, Event, Hangup, HungUp,
-    Learn, ListenForBeep, MarkAgentLeg, NoAgent, Originate, OriginateRefused, Play,
+    BridgeRefused, CloseAttempt, ConnectAgent, Effect, EndAgentCall, EndedByAgent, Event,
+    Hangup, HungUp, Learn, ListenForBeep, MarkAgentLeg, NoAgent, Originate, OriginateRefused, Play,
     PlaybackFinished, PlaybackRefused, RecordingStarted, ReleaseAgent, StartRecording,
     StopAnnouncement, StopBeepListener, StopRecording, TakeAgent, WakeAgents, WriteAnswered,
     WriteBridged, WriteConsent, WriteRecording, WriteVerdict)
@@ -262,6 +265,15 @@ def _hang_up(s: CallState, ev: Event, now: float) -> Step:
     return _to(s, Stage.HANGING_UP, now), (Hangup(),)
 
 
+def _ended_by_agent(s: CallState, ev: EndedByAgent, now: float) -> Step:
+    """Only the agent talking with the customer ends the call; it stays theirs (bridged,
+    outcome human) until the customer's channel is gone, then closes as a hang-up does."""
+    if ev.agent_id != s.agent:
+        return s, ()
+    stop = (StopAnnouncement(),) if s.stage is Stage.ANNOUNCING else ()
+    return _to(s, Stage.HANGING_UP, now), (*stop, Hangup())
+
+
 def _refused(s: CallState, ev: OriginateRefused, now: float) -> Step:
     return _close(s, "failed", None, now)
 
@@ -297,9 +309,8 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
         agent = None
     elif agent is None and s.paced:
         effects.append(WakeAgents())
-    if s.paced:
-        talking = s.stage in (Stage.ANNOUNCING, Stage.CONNECTED)
-        talk = now - s.talk_since if talking and s.talk_since is not None else None
+    if s.paced:  # bridged: talking (or its agent ended it)
+        talk = now - s.talk_since if s.bridged and s.talk_since is not None else None
         effects.append(Learn(outcome, s.answered_after, s.amd_seconds, talk))
     effects.append(CloseAttempt(outcome, cause))
     # A bridge request still out keeps its agent here until its answer (late events).
@@ -337,8 +348,10 @@ _HANDLERS: dict[tuple[Stage, type], Handler] = {
     (Stage.ANNOUNCING, PlaybackFinished): _announced,
     (Stage.ANNOUNCING, PlaybackRefused): _announcement_refused,
     (Stage.ANNOUNCING, HungUp): _hung_up,
+    (Stage.ANNOUNCING, EndedByAgent): _ended_by_agent,
     (Stage.CONNECTED, RecordingStarted): _recording,
     (Stage.CONNECTED, HungUp): _hung_up,
+    (Stage.CONNECTED, EndedByAgent): _ended_by_agent,
     (Stage.LISTENING, BeepHeard): _play_machine,
     (Stage.LISTENING, BeepTimeout): _play_machine,
     (Stage.LISTENING, HungUp): _hung_up,

@@ -57,7 +57,8 @@ class OutboundCalls:
         return Feature("outbound",
                        stasis={"amd": StasisRoute(self._on_amd_route, lambda args: True)},
                        channels=self.calls.keys, on_channel_destroyed=self.on_channel_destroyed,
-                       resync=ResyncStep(ResyncPhase.CALLS, self._resync_step))
+                       resync=ResyncStep(ResyncPhase.CALLS, self._resync_step),
+                       ends_agent_call=self.end_agent_call)
 
     async def _on_amd_route(self, event: dict, args: list[str]) -> None:
         await self.on_amd(event)
@@ -222,6 +223,14 @@ class OutboundCalls:
                 played = event["playback"].get("state") != "failed"
                 await self._feed(call, ev.PlaybackFinished() if played else ev.PlaybackRefused())
 
+    async def end_agent_call(self, agent_id: int, customer: str) -> bool:
+        """The agent ends its call: True if it is this agent's call, now hanging up."""
+        call = self.calls.get(customer)
+        if call is None:
+            return False
+        await self._feed(call, ev.EndedByAgent(agent_id))
+        return call.stage in (Stage.HANGING_UP, Stage.CLOSED)
+
     async def on_channel_destroyed(self, event: dict) -> bool:
         call = self.calls.get(event["channel"]["id"])
         if call is None:
@@ -302,7 +311,7 @@ class OutboundCalls:
             case ev.WakeAgents():
                 await agents.wake()
             case ev.Learn():
-                self._learn(s.settings, effect)
+                self.pacing.learn(s.settings.id, effect, s.settings.bcw_seconds)
             case ev.CloseAttempt(outcome, cause):
                 await self._close(call, outcome, cause)
             case _:
@@ -382,16 +391,6 @@ class OutboundCalls:
             max_attempts=s.settings.max_attempts, hangup_cause=hangup_cause)
         log.info("attempt %s to %s: %s -> contact %s", s.attempt_id, call.phone, outcome,
                  decision.state if decision else "(written on retry)")
-
-    def _learn(self, settings: DialingSettings, learn: ev.Learn) -> None:
-        """Feed the campaign's pacing statistics (calls the dialer paced only)."""
-        stats = self.pacing.get(settings.id)
-        if stats is None:
-            return
-        stats.observe_attempt(learn.outcome, answer_delay=learn.answer_delay,
-                              amd_seconds=learn.amd_seconds)
-        if learn.talk_seconds is not None:
-            stats.observe_talk(learn.talk_seconds, settings.bcw_seconds)
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)

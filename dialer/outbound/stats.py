@@ -4,6 +4,7 @@ by `OutboundCalls` as each attempt finishes (the policy itself is dialer.outboun
 
 from __future__ import annotations
 
+from .events import Learn
 from .pacing import CallStats
 from . import store as dialing
 
@@ -14,6 +15,17 @@ class PacingStats:
 
     def get(self, campaign_id: int | None) -> CallStats | None:
         return self.by_campaign.get(campaign_id) if campaign_id is not None else None
+
+    def learn(self, campaign_id: int | None, learn: Learn, bcw_seconds: int) -> None:
+        """A paced call's end (the machine's Learn), for a campaign whose statistics are
+        kept (loaded once it needed them)."""
+        stats = self.get(campaign_id)
+        if stats is None:
+            return
+        stats.observe_attempt(learn.outcome, answer_delay=learn.answer_delay,
+                              amd_seconds=learn.amd_seconds)
+        if learn.talk_seconds is not None:
+            stats.observe_talk(learn.talk_seconds, bcw_seconds)
 
     async def load(self, store, campaign_id: int) -> CallStats:
         stats = self.by_campaign.get(campaign_id)

@@ -19,16 +19,23 @@ import uuid
 import wave
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from dialer.agents.session import bridge_id_of
 from dialer.core.asterisk_input import Endpoint
+from dialer.db import campaigns
 from dialer.monitor import machine as m
 from dialer.monitor.shell import SNOOP_PREFIX, Monitors
+from dialer.web.app import create_app
+from tests.auth_helpers import bearer
+from tests.campaign_driver import attempts, login_all, wait_until
+from tests.campaign_seed import seed_campaign
 from tests.lab_calls import human
 from tests.unit.test_monitor_shell import Store
 from tests.web_dialer import live_agents, put_on_call
 from dialer.monitor.store import Supervisor
 
-pytestmark = [pytest.mark.lab, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(150)]
 AGENT, BRIDGE = 7, "dialer-agent-7"
 
 
@@ -153,8 +160,8 @@ async def _phone_on_the_sim(sim, tone: str) -> str:
 
 
 async def test_who_hears_whom_in_each_mode(pbx, caller):
-    monitors, leg, customer = await _on_a_call(pbx, "agent195", "+12125550000")
-    await monitors.start(AGENT, Supervisor(3, "boss", 1, Endpoint("agent196")), m.Mode.LISTEN)
+    monitors, leg, customer = await _on_a_call(pbx, "tone1300", "+12125550000")
+    await monitors.start(AGENT, Supervisor(3, "boss", 1, Endpoint("sup1")), m.Mode.LISTEN)
     boss = next(iter(monitors.channels()))
     await _until(lambda: _state_is(monitors, m.State.LISTENING), 20)
 
@@ -180,3 +187,54 @@ async def test_who_hears_whom_in_each_mode(pbx, caller):
 async def _state_is(monitors: Monitors, state: m.State) -> bool:
     watch = monitors.watches.get(AGENT)
     return watch is not None and watch.session.state is state
+
+
+# ---- end to end: a campaign call, the supervisor through the API ---------------------------
+async def test_a_supervisor_listens_barges_and_leaves_a_campaign_call(dialer, lab):
+    """A campaign dials the simulated customer, the agent gets the call; the supervisor
+    starts listening through the API (their desk phone rung and joined), switches to barge,
+    leaves; the call carries on and ends as a human call with its agent; the audit trail has
+    the start, the switch and the stop, each under the supervisor's name."""
+    seed = await dialer.store.run(seed_campaign, [human(40)],
+                                  agents=lab.info["agents"][:1])
+    agent, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(dialer, [agent])
+    leg, bridge = dialer.agents.sessions[agent].channel_id, bridge_id_of(agent)
+    boss = await dialer.store.run(bearer, seed["account_id"], "supervisor", username="boss",
+                                  endpoint="PJSIP/sup2")
+    url = f"/api/agents/{agent}/monitor"
+    async with TestClient(TestServer(create_app(dialer)), headers=boss) as http:
+        await dialer.store.run(campaigns.set_status, cid, "running")
+        await wait_until(lambda: dialer.agents.describe(agent).state == "on_call", 30)
+        customer = dialer.agents.describe(agent).customer
+        resp = await http.post(url, json={"mode": "listen"})
+        assert resp.status == 201 and (await resp.json())["state"] == "ringing"
+        await _until(lambda: _http_state(http, url, "listening"), 20)
+        supervisor, snoop = dialer.monitors.watches[agent].session.leg, \
+            dialer.monitors.watches[agent].snoop
+        assert await _members(dialer.ari, f"dialer-monitor-{agent}") == {supervisor, snoop}
+        assert await _members(dialer.ari, bridge) == {leg, customer}
+
+        resp = await http.patch(url, json={"mode": "barge"})
+        assert resp.status == 200 and (await resp.json())["state"] == "barging"
+        assert await _members(dialer.ari, bridge) == {leg, customer, supervisor}
+        assert (await http.delete(url)).status == 204
+        await wait_until(lambda: not dialer.monitors.channels(), 10)
+        assert await _members(dialer.ari, bridge) == {leg, customer}  # the call carries on
+        assert dialer.agents.describe(agent).state == "on_call"
+        await wait_until(lambda: dialer.agents.describe(agent).state != "on_call", 60)
+        resp = await http.get(f"/api/accounts/{seed['account_id']}/audit?kind=monitoring")
+        entries = (await resp.json())["items"]
+    rows = await dialer.store.run(attempts, cid)
+    assert [(r["outcome"], r["agent"], r["channel_id"]) for r in rows] == [
+        ("human", agent, customer)]
+    assert sorted((e["action"], (e["before"] or {}).get("mode"), (e["after"] or {}).get("mode"))
+                  for e in entries) == [("create", None, "listen"), ("delete", "barge", None),
+                                        ("update", "listen", "barge")]
+    assert all(e["actor"].startswith("boss") and e["object_id"] == agent for e in entries)
+    assert {(e["after"] or e["before"])["campaign"] for e in entries} == {cid}
+
+
+async def _http_state(http, url: str, state: str) -> bool:
+    resp = await http.get(url)
+    return resp.status == 200 and (await resp.json())["state"] == state

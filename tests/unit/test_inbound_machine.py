@@ -123,6 +123,10 @@ class InboundCallEvents(RuleBasedStateMachine):
         name = self.recordings[-1] if ours and self.recordings else "voicemail-other"
         self.feed(m.RecordingFinished(name) if finished else m.RecordingFailed(name))
 
+    @rule(agent=st.sampled_from([AGENT, AGENT + 1]))
+    def agent_ends_the_call(self, agent: int) -> None:  # the agent page's hang-up button
+        self.feed(m.EndedByAgent(agent))
+
     @rule()
     def caller_hangs_up(self) -> None:
         self.caller_gone = True
@@ -220,3 +224,24 @@ def test_a_failed_recording_hangs_up_and_stores_nothing():
 def test_another_recordings_end_is_ignored():
     call = _recording()
     assert m.transition(call, m.RecordingFinished("voicemail-1-other"), NOW) == (call, ())
+
+
+def _with_the_agent() -> m.Call:
+    """A call the agent took (through their session) and is talking on."""
+    call, _ = m.transition(m.Call(CALLER), m.Arrived(plan(), "n1"), NOW)
+    for event in (legs.Sessions(0, frozenset({AGENT})), legs.AgentReserved(0, AGENT),
+                  m.PlaybackFinished(f"{CALLER}-agentwhisper"), m.Bridged()):
+        call, _ = m.transition(call, event, NOW)
+    assert call.stage is m.Stage.CONNECTED, call.stage
+    return call
+
+
+def test_the_agent_ends_the_call_and_is_freed_once_the_caller_is_gone():
+    call = _with_the_agent()
+    assert m.transition(call, m.EndedByAgent(AGENT + 1), NOW) == (call, ())  # not theirs
+    call, effects = m.transition(call, m.EndedByAgent(AGENT), NOW)
+    assert call.stage is m.Stage.ENDING and effects == (legs.Hangup(CALLER),)
+    assert m.transition(call, m.EndedByAgent(AGENT), NOW) == (call, ())  # asked twice
+    call, effects = m.transition(call, m.CallerGone(), NOW)
+    assert call.stage is m.Stage.CLOSED
+    assert [e for e in effects if isinstance(e, m.FreeAgent)] == [m.FreeAgent(AGENT, CALLER)]

@@ -60,7 +60,7 @@ def test_every_pair_has_an_answer():
     samples = [ev.OriginateRefused(), ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT),
                ev.AgentReserved(1), ev.NoAgent(), ev.Bridged(), ev.BridgeRefused(),
                ev.RecordingStarted(), ev.RecordingRefused(), ev.BeepHeard(), ev.BeepTimeout(),
-               ev.PlaybackFinished(), ev.PlaybackRefused(), ev.HungUp(16)]
+               ev.PlaybackFinished(), ev.PlaybackRefused(), ev.HungUp(16), ev.EndedByAgent(1)]
     assert {type(e) for e in samples} == set(ev.EVENTS)
     for stage in Stage:
         for event in samples:
@@ -160,6 +160,26 @@ def test_unanswered_calls_by_cause_and_an_agents_call_frees_its_agent():
     assert effects == (ev.Originate(skip_amd=True, dialplan_waits_beep=False),)
     _, out = _run(state, ev.OriginateRefused())
     assert out == [ev.ReleaseAgent(4, chosen=True), ev.CloseAttempt("failed", None)]
+
+
+def test_the_agent_ends_the_call_it_talks_on():
+    state, _ = _bridged(WITHOUT_NOTICE)
+    state, _ = _run(state, ev.RecordingStarted())
+    assert _run(state, ev.EndedByAgent(8)) == (state, [])  # another agent's request
+    state, out = _run(state, ev.EndedByAgent(7), ev.EndedByAgent(7), now=14.0)
+    assert state.stage is Stage.HANGING_UP and out == [ev.Hangup()]
+    state, out = _run(state, ev.HungUp(16), now=20.0)
+    assert out == [ev.StopRecording("attempt-9-c9"), ev.EndAgentCall(7, 4),
+                   ev.Learn("human", 10.0, 0.0, 10.0), ev.CloseAttempt("human", 16)]
+
+
+def test_the_agent_ends_the_call_during_the_consent_announcement():
+    state, _ = _bridged(ANNOUNCED)
+    state, out = _run(state, ev.EndedByAgent(7))
+    assert state.stage is Stage.HANGING_UP and out == [ev.StopAnnouncement(), ev.Hangup()]
+    state, out = _run(state, ev.PlaybackFinished(), ev.HungUp(16))
+    assert not any(isinstance(e, ev.StartRecording) for e in out)
+    assert out[0] == ev.EndAgentCall(7, 4) and out[-1] == ev.CloseAttempt("human", 16)
 
 
 # ---- random orders -------------------------------------------------------------------------
@@ -263,6 +283,12 @@ class TwoCalls(RuleBasedStateMachine):
             self._feed(i, ev.Bridged())
         else:  # the registry frees a refused agent itself; the call releases it again
             self._feed(i, ev.BridgeRefused())
+
+    @rule(i=st.integers(0, 1), own=st.booleans())
+    def agent_ends_the_call(self, i, own):
+        """The agent page's hang-up, by the call's agent or another."""
+        agent = self.states[i].agent
+        self._feed(i, ev.EndedByAgent(agent if own and agent is not None else 99))
 
     @invariant()
     def closed_once_at_most_and_once_when_closed(self):

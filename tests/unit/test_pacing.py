@@ -275,8 +275,8 @@ async def test_outbound_calls_feed_the_campaign_statistics():
     [learn] = [e for e in effects if isinstance(e, ev.Learn)]
     assert learn == ev.Learn("human", answer_delay=20.0, amd_seconds=1.5, talk_seconds=18.0)
     weight, talk_mean = stats.weight, stats.talk.mean
-    calls._learn(settings(5, 10), learn)
+    calls.pacing.learn(5, learn, bcw_seconds=10)
     assert stats.weight == weight + 1 and stats.talk.mean < talk_mean
     assert stats.wrap_mean > 5
-    calls._learn(settings(6, 0), ev.Learn("busy", None, None, None))
+    calls.pacing.learn(6, ev.Learn("busy", None, None, None), bcw_seconds=0)
     assert 6 not in calls.pacing.by_campaign  # only campaigns paced predictively

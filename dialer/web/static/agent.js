@@ -1,5 +1,5 @@
 // The agent's page: session state (polled), the contact offered or on the line, its script,
-// disposition and followup; dial or skip a preview; manual dial.
+// disposition and followup; dial or skip a preview; manual dial; end the call.
 "use strict";
 const AGENT = meta("agent");
 const reasonNames = new Map();  // the account's pause reasons: id -> name
@@ -80,6 +80,7 @@ async function refresh() {
   await showCall(current.attempt_id || null);
   showContact(current.preview || attemptContact);
   $("#preview-actions").hidden = current.state !== "preview";
+  $("#hang-up").hidden = current.state !== "on_call";
 }
 
 async function loadPauseReasons() {
@@ -105,6 +106,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const chosen = $("#pause-reason").value;
     await api("POST", `/api/agents/${AGENT}/not-ready`, { reason_id: chosen ? Number(chosen) : null });
     await refresh();
+  }));
+  // the call's own machine hangs the customer up; answered once they are gone (wrap-up)
+  $("#hang-up").addEventListener("click", () => guarded(async () => {
+    await api("POST", `/api/agents/${AGENT}/call/hangup`); await refresh();
   }));
   $("#dial").addEventListener("click", () => guarded(async () => {
     await api("POST", `/api/agents/${AGENT}/preview/dial`); await refresh();

@@ -59,7 +59,8 @@ function showAgents() {
       el("td", { text: a.pause_reason || "" }),
       el("td", { text: a.campaign_id ? names.get(a.campaign_id) || `#${a.campaign_id}` : "" }),
       el("td", { text: a.attempt_id ? `attempt ${a.attempt_id}` : "" }),
-      el("td", { text: f.calls_today }), el("td", { text: duration(f.talk_seconds_today) })));
+      el("td", { text: f.calls_today }), el("td", { text: duration(f.talk_seconds_today) }),
+      monitorCell(a, f.agent_id)));  // floor_monitor.js
   }
 }
 
