@@ -49,11 +49,27 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class WebhooksConfig:
+    """Outbound webhooks (dialer/webhooks). `allow_private`: deliver to loopback and
+    private addresses too (off: only public ones; link-local never)."""
+
+    allow_private: bool = False
+    timeout_seconds: int = 10   # for the receiver's whole answer
+    max_attempts: int = 10      # tries before a delivery is given up
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_seconds", "max_attempts"):
+            if not 1 <= getattr(self, name) <= 3600:
+                raise ConfigError(f"[webhooks] {name}: expected 1 to 3600")
+
+
+@dataclass(frozen=True)
 class Config:
     node: str = "node1"  # this process's name when several share one database
     ari: AriConfig = field(default_factory=AriConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
 
     def redacted(self) -> dict:
         """For logs and `dialer config`: never print a secret."""
@@ -62,6 +78,7 @@ class Config:
             "ari": {**vars(self.ari), "password": "***"},
             "database": {"url": _redact_url(self.database.url)},
             "web": vars(self.web),
+            "webhooks": vars(self.webhooks),
         }
 
 
@@ -100,7 +117,8 @@ def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | 
             raise ConfigError(f"config file not found: {path}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    sections = {"ari": AriConfig, "database": DatabaseConfig, "web": WebConfig}
+    sections = {"ari": AriConfig, "database": DatabaseConfig, "web": WebConfig,
+                "webhooks": WebhooksConfig}
     unknown = set(data) - set(sections) - {"node"}
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..outbound.runner import CampaignRunner
     from ..outbound.shell import OutboundCalls
     from ..transfers.shell import TransferShell
+    from ..webhooks.shell import Webhooks
 
 
 class WebDialer(Protocol):
@@ -38,6 +39,7 @@ class WebDialer(Protocol):
     runner: CampaignRunner
     monitors: Monitors
     transfers: TransferShell
+    webhooks: Webhooks
     cfg: Config
 
     def now(self) -> dt.datetime: ...
