@@ -70,8 +70,8 @@ def address_refusal(address: IpAddress, allow_private: bool) -> str | None:
     `[webhooks] allow_private = true`."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    if address.is_link_local or address.is_multicast or address.is_unspecified \
-            or address.is_reserved:
+    if not address.is_loopback and (address.is_link_local or address.is_multicast
+                                    or address.is_unspecified or address.is_reserved):
         return f"{address} is a link-local, multicast or reserved address"
     if not address.is_global and not allow_private:
         return (f"{address} is a loopback or private address "
