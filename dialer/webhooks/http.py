@@ -41,6 +41,7 @@ async def create_webhook(request: web.Request) -> web.Response:
     body = await json_body(request, store.FIELDS)
     created = await run(request, store.create_endpoint, path_id(request), body,
                         allow_private=_allow_private(request), now=now(request))
+    request.app[DIALER].webhooks.endpoints_changed()
     return web.json_response(created, status=201)
 
 
@@ -55,8 +56,10 @@ async def update_webhook(request: web.Request) -> web.Response:
     """Change `url`, `events`, `enabled` or `description`."""
     _whole_account(request)
     body = await json_body(request, store.FIELDS)
-    return web.json_response(await run(request, store.update_endpoint, path_id(request), body,
-                                       allow_private=_allow_private(request)))
+    changed = await run(request, store.update_endpoint, path_id(request), body,
+                        allow_private=_allow_private(request))
+    request.app[DIALER].webhooks.endpoints_changed()
+    return web.json_response(changed)
 
 
 @routes.delete("/api/webhooks/{id}")

@@ -42,6 +42,12 @@ def _subscribers(account_id: int, kind: str) -> list[int]:
     return [endpoint_id for endpoint_id, kinds in rows if kind in (kinds or ())]
 
 
+def any_subscribed(kind: str) -> bool:
+    """Does any enabled endpoint of any account take this kind?"""
+    return any(kind in (kinds or ()) for (kinds,) in tuples(
+        WebhookEndpoint.select(WebhookEndpoint.events).where(WebhookEndpoint.enabled)))
+
+
 def record(account_id: int, event: events.WebhookEvent, now: dt.datetime) -> int:
     """Queue the event for every enabled endpoint of the account subscribed to its kind;
     how many deliveries were queued."""

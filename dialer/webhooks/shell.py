@@ -32,6 +32,9 @@ from . import events, outbox, policy
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = dt.timedelta(seconds=30)  # a claim outlives the request's timeout by this
+# How long "does any endpoint want agents' states?" is believed: agents change state several
+# times a call, and on SQLite each look would queue on the calls' writer thread.
+SUBSCRIBED_TTL = 5.0
 
 
 class GuardedResolver(ThreadedResolver):
@@ -71,6 +74,7 @@ class Webhooks:
         self._tasks: list[asyncio.Task] = []
         self._wake = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
+        self._agents_wanted: tuple[float, bool] = (-SUBSCRIBED_TTL, False)  # (when, answer)
 
     async def start(self) -> None:
         await self.store.run(outbox.release_claims, self.node)
@@ -94,6 +98,10 @@ class Webhooks:
         self._tasks.clear()
         if self._session is not None:
             await self._session.close()
+
+    def endpoints_changed(self) -> None:
+        """An endpoint was made, changed or deleted through this node: look again."""
+        self._agents_wanted = (-SUBSCRIBED_TTL, False)
 
     def wake(self) -> None:
         """Look for due deliveries now (a replay was queued)."""
@@ -162,6 +170,17 @@ class Webhooks:
         except (aiohttp.ClientError, OSError) as exc:
             return result(None, f"{type(exc).__name__}: {exc}")
 
+    async def _agents_subscribed(self) -> bool:
+        """Whether any enabled endpoint takes agent.state_changed (at most SUBSCRIBED_TTL
+        seconds old: an endpoint made through another node may miss that long of agents'
+        changes)."""
+        at, wanted = self._agents_wanted
+        if time.monotonic() - at >= SUBSCRIBED_TTL:
+            wanted = await self.store.run(outbox.any_subscribed,
+                                          events.AgentStateChanged.kind)
+            self._agents_wanted = (time.monotonic(), wanted)
+        return wanted
+
     async def _listen(self, subscription) -> None:
         """Agents' state changes (not every change of what is on their screen) as
         events, in the order the hub published them."""
@@ -181,6 +200,7 @@ class Webhooks:
                 attempt_id=change.attempt_id, pause_reason=change.pause_reason)
             states[change.agent_id] = change.state
             try:
-                await self.store.run(outbox.agent_state_changed, event, self.now())
+                if await self._agents_subscribed():
+                    await self.store.run(outbox.agent_state_changed, event, self.now())
             except Exception:  # noqa: BLE001 - one lost event must not stop the listener
                 log.exception("webhooks: agent %d's change not queued", change.agent_id)

@@ -37,6 +37,7 @@ async def test_a_campaign_on_the_fake_pbx_is_told_to_the_endpoint(tmp_path):
             await d.store.run(hooks.create_endpoint, seed["account_id"],
                               {"url": receiver.url + "/crm", "events": KINDS},
                               allow_private=True, now=d.now())
+            d.webhooks.endpoints_changed()
             receiver.answers["/crm"] = ["hang"]  # the first request is never answered
             await d.store.run(campaigns.set_status, seed["campaign_id"], "running")
             await wait_until(lambda: done(d, rig.pbx), 20, step=0.05)
