@@ -12,7 +12,7 @@ import json
 import pytest
 
 from dialer.config import WebhooksConfig
-from dialer.db import campaigns, migrate, open_database, scripts
+from dialer.db import campaigns, scripts
 from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, Attempt, Campaign,
                               Contact, User, WebhookDelivery)
 from dialer.followups import store as followups
@@ -79,14 +79,6 @@ def _events(receiver: Receiver) -> dict[str, list[dict]]:
 
 
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path}/d.db")
-    migrate(database)
-    yield database
-    database.close()
 
 
 def _queued() -> list[tuple[str, dict]]:
