@@ -122,6 +122,14 @@ def release_claims(node: str) -> int:
             .where(WebhookDelivery.claimed_by == node).execute())
 
 
+def prune(before: dt.datetime) -> int:
+    """Delete deliveries done with (delivered or given up) made before `before`, with
+    their tries; pending ones stay whatever their age."""
+    return (WebhookDelivery.delete()
+            .where((WebhookDelivery.status != Status.PENDING.value)
+                   & (WebhookDelivery.created_at < to_naive_utc(before))).execute())
+
+
 def claim_due(node: str, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[Outgoing]:
     """Take up to `limit` due deliveries for `node` until now + `lease` (a node that dies
     mid-send leaves its claim to expire; then another sends it). PostgreSQL: SELECT ...

@@ -35,6 +35,8 @@ LEASE_MARGIN = dt.timedelta(seconds=30)  # a claim outlives the request's timeou
 # How long "does any endpoint want agents' states?" is believed: agents change state several
 # times a call, and on SQLite each look would queue on the calls' writer thread.
 SUBSCRIBED_TTL = 5.0
+KEEP = dt.timedelta(days=30)  # delivered and given-up deliveries are deleted after this
+PRUNE_EVERY = 3600.0          # seconds between two prunings
 
 
 class GuardedResolver(ThreadedResolver):
@@ -75,6 +77,7 @@ class Webhooks:
         self._wake = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
         self._agents_wanted: tuple[float, bool] = (-SUBSCRIBED_TTL, False)  # (when, answer)
+        self._pruned_at = -PRUNE_EVERY
 
     async def start(self) -> None:
         await self.store.run(outbox.release_claims, self.node)
@@ -110,6 +113,9 @@ class Webhooks:
     async def _run(self) -> None:
         while True:
             try:
+                if time.monotonic() - self._pruned_at >= PRUNE_EVERY:
+                    await self.store.run(outbox.prune, self.now() - KEEP)
+                    self._pruned_at = time.monotonic()
                 await self.send_due()
             except Exception:  # noqa: BLE001 - a database hiccup must not stop the sender
                 log.exception("webhooks: sending failed")
@@ -184,6 +190,12 @@ class Webhooks:
     async def _listen(self, subscription) -> None:
         """Agents' state changes (not every change of what is on their screen) as
         events, in the order the hub published them."""
+        try:
+            await self._follow_agents(subscription)
+        finally:
+            subscription.close()
+
+    async def _follow_agents(self, subscription) -> None:
         states: dict[int, str] = {}
         while True:
             change = await subscription.next()

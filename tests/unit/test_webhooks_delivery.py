@@ -12,7 +12,7 @@ import pytest
 
 from dialer.config import WebhooksConfig
 from dialer.db import Store, migrate, open_database
-from dialer.db.models import Account, WebhookDelivery
+from dialer.db.models import Account, WebhookDelivery, WebhookEndpoint, WebhookTry
 from dialer.webhooks import events, outbox, store as hooks
 from dialer.webhooks.shell import GuardedResolver, Webhooks
 from tests.campaign_driver import wait_until
@@ -195,3 +195,20 @@ async def test_names_are_resolved_to_allowed_addresses_only():
         await GuardedResolver(allow_private=False).resolve("localhost", 80)
     found = await GuardedResolver(allow_private=True).resolve("localhost", 80)
     assert found and all(r["host"] in ("127.0.0.1", "::1") for r in found)
+
+
+def test_old_deliveries_done_with_are_pruned_pending_ones_kept(db):
+    account = Account.create(name="acme")
+    hook = WebhookEndpoint.create(account=account, url="https://crm.example.com/",
+                                  secret="whsec_x", events=["voicemail.left"])
+    old, new = T0 - dt.timedelta(days=31), T0 - dt.timedelta(days=1)
+    rows = {(status, at): WebhookDelivery.create(endpoint=hook, event_id="evt", kind="k",
+                                                 body="{}", status=status, created_at=at)
+            for status in ("delivered", "failed", "pending") for at in (old, new)}
+    for d in rows.values():
+        WebhookTry.create(delivery=d, node="n1", status_code=200, duration_ms=1)
+    assert outbox.prune(T0 - dt.timedelta(days=30)) == 2
+    left = {(d.status, d.created_at) for d in WebhookDelivery.select()}
+    assert left == {(s, at.replace(tzinfo=None)) for s, at in rows} - {
+        ("delivered", old.replace(tzinfo=None)), ("failed", old.replace(tzinfo=None))}
+    assert WebhookTry.select().count() == 4  # the pruned deliveries' tries went with them
