@@ -77,6 +77,21 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class WebhooksConfig:
+    """Outbound webhooks (dialer/webhooks). `allow_private`: deliver to loopback and
+    private addresses too (off: only public ones; link-local never)."""
+
+    allow_private: bool = False
+    timeout_seconds: int = 10   # for the receiver's whole answer
+    max_attempts: int = 10      # tries before a delivery is given up
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_seconds", "max_attempts"):
+            if not 1 <= getattr(self, name) <= 3600:
+                raise ConfigError(f"[webhooks] {name}: expected 1 to 3600")
+
+
+@dataclass(frozen=True)
 class Config:
     node: str = "node1"  # this process's name when several share one database
     ari: AriConfig = field(default_factory=AriConfig)
@@ -84,6 +99,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
 
     def redacted(self) -> dict:
         """For logs and `dialer config`: never print a secret."""
@@ -94,6 +110,7 @@ class Config:
             "web": vars(self.web),
             "metrics": {**vars(self.metrics), "token": "***" if self.metrics.token else ""},
             "log": vars(self.log),
+            "webhooks": vars(self.webhooks),
         }
 
 
@@ -139,7 +156,7 @@ def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | 
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
     sections = {"ari": AriConfig, "database": DatabaseConfig, "web": WebConfig,
-                "metrics": MetricsConfig, "log": LogConfig}
+                "metrics": MetricsConfig, "log": LogConfig, "webhooks": WebhooksConfig}
     unknown = set(data) - set(sections) - {"node"}
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")

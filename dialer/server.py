@@ -33,6 +33,7 @@ from .metrics.registry import Metrics
 from .outbound.leases import ClaimLeases
 from .leftovers.shell import Leftovers
 from .outbound.shell import OutboundCalls
+from .webhooks.shell import Webhooks
 
 log = logging.getLogger("dialer")
 
@@ -62,6 +63,8 @@ class Dialer:
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.actions.tick, self.leases.tick))
         self.transfers = TransferShell(self.ari, self.store, self.agents, now)
+        self.webhooks = Webhooks(self.store, cfg.webhooks, node=cfg.node, now=now,
+                                 hub=self.agents.floor)
         # Asked in this order on a ChannelDestroyed; the leftovers last.
         self.features = Features([self.transfers.feature(),
                                   self.calls.feature(), self.inbound.feature(), self.actions.feature(),
@@ -118,9 +121,11 @@ class Dialer:
             log.info("database: applied %s", ", ".join(applied))
         self.ari.start()
         self.runner.start()
+        await self.webhooks.start()
 
     async def stop(self) -> None:
         await self.runner.stop()
+        await self.webhooks.stop()
         await self.calls.records.stop()
         await self.ari.stop()
         await self.ari.close()

@@ -10,7 +10,7 @@ from dialer.db.models.dnc import DncList
 from dialer.db import contacts, roles, scripts, suppression
 from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
                               Contact, ContactPhone, Followup, PauseReason, Rule, User,
-                              Voicemail)
+                              Voicemail, WebhookDelivery, WebhookEndpoint)
 
 
 def one_of_each(account: Account, t0: dt.datetime) -> dict:
@@ -36,9 +36,14 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
     dnc = DncList.create(name="registry", source="FTC", format="e164", scope="account",
                          account=account)
     reason = PauseReason.create(account=account, name="lunch")
+    hook = WebhookEndpoint.create(account=account, url="https://hooks.example.com/in",
+                                  secret=f"whsec_{account.name}", events=["attempt.finished"])
+    delivery = WebhookDelivery.create(endpoint=hook, event_id=f"evt_{account.name}",
+                                      kind="attempt.finished", body="{}")
     return {"accounts": account.id, "campaigns": campaign.id, "agents": agent.id,
             "agent-groups": group.id, "contacts": contact.id, "attempts": attempt.id,
             "followups": followup.id, "action-calls": action.id, "users": user.id,
             "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
             "suppression-lists": slist["id"], "dnc-lists": dnc.id, "rule_id": rule.id,
-            "voicemail_id": voicemail.id, "pause-reasons": reason.id}
+            "voicemail_id": voicemail.id, "pause-reasons": reason.id, "webhooks": hook.id,
+            "delivery_id": delivery.id}

@@ -12,6 +12,8 @@ from dialer.agents.previews import InboundCaller
 from dialer.agents.shell import AgentSessions, Session
 from dialer.monitor.shell import Monitors
 from dialer.transfers.shell import TransferShell
+from dialer.config import WebhooksConfig
+from dialer.webhooks.shell import Webhooks
 from tests.pbx_stub import StubEndpoints
 
 
@@ -23,6 +25,7 @@ class FakeDialer:
         self.endpoints = StubEndpoints()
         self.calls = NoCalls()
         self.monitors = Monitors(ari, store, agents, "dialer")
+        self.webhooks = Webhooks(store, WebhooksConfig(allow_private=True), node="test")
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -15,6 +15,7 @@ from ..db.models import Account, ActionCall, Attempt, Contact, ContactPhone, dat
 from ..db.validation import FieldError, integer, transaction
 from ..inbound.ringing import ActionPlan, business_due
 from ..inbound.store import ring_plan
+from ..webhooks import outbox as webhooks
 
 
 @transaction
@@ -106,5 +107,6 @@ def finish_action_call(call_id: int, status: str, attempt_id: int | None,
 def close_attempt(attempt_id: int, outcome: str | None, now: dt.datetime,
                   cause: int | None) -> None:
     """The contact's attempt ends (once: a closed one stays as it is)."""
-    (Attempt.update(outcome=outcome, ended_at=now, hangup_cause=cause)
-     .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())
+    if (Attempt.update(outcome=outcome, ended_at=now, hangup_cause=cause)
+            .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute()):
+        webhooks.attempt_finished(attempt_id, now)

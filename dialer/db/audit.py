@@ -25,10 +25,10 @@ from playhouse.shortcuts import model_to_dict
 from .models import (Account, AuditEntry, AuthToken, Campaign, CampaignSuppression,
                      ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
                      Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, User,
-                     database_proxy)
+                     WebhookEndpoint, database_proxy)
 
 T = TypeVar("T")
-SECRETS = frozenset({"password_hash", "token_hash", "csrf", "password", "token"})
+SECRETS = frozenset({"password_hash", "token_hash", "csrf", "password", "token", "secret"})
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,7 @@ SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "contact_list": functools.partial(_owned, ContactList),
     "filter": functools.partial(_owned, Filter),
     "suppression_list": _suppression_list, "dnc_list": functools.partial(_owned, DncList),
+    "webhook_endpoint": functools.partial(_owned, WebhookEndpoint),
 }
 # Kinds written by `record` directly: events, not objects with a state to snapshot.
 EVENT_KINDS = ("monitoring",)  # a supervisor listening to an agent's call (dialer.monitor)

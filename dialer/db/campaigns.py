@@ -11,6 +11,8 @@ from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.store import attempts_since, campaign_settings, _contact_state
 from .audit import audited
 from .campaign_admin import limit_settings
+from ..webhooks import events as webhook_events, outbox as webhooks
+from .fields import utcnow
 from .models import Campaign, CampaignContact, ContactPhone
 from .validation import FieldError
 
@@ -48,6 +50,8 @@ def set_status(campaign_id: int, status: str) -> dict:
         (CampaignContact.update(state="failed", last_reason="campaign terminated")
          .where((CampaignContact.campaign == campaign_id)
                 & CampaignContact.state.in_(("waiting", "rescheduled"))).execute())
+        webhooks.record(campaign.account_id, webhook_events.CampaignFinished(
+            campaign.id, campaign.name, "terminated"), utcnow())
     return {"id": campaign.id, "status": campaign.status}
 
 

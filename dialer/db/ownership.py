@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .models.dnc import DncList
 from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
                      CampaignSuppression, Contact, Filter, Followup, PauseReason, Profile, Script,
-                     SuppressionList, User)
+                     SuppressionList, User, WebhookEndpoint)
 from .rows import tuples
 
 
@@ -58,6 +58,7 @@ _BY_KIND = {
     "pause-reasons": (PauseReason, lambda r: Owner(r.account_id)),
     # a system list has no account: 0 is nobody's, so only manage_system reaches it
     "dnc-lists": (DncList, lambda d: Owner(d.account_id or 0, _campaign(d.campaign_id))),
+    "webhooks": (WebhookEndpoint, lambda e: Owner(e.account_id)),
 }
 KINDS = frozenset(_BY_KIND)
 

@@ -16,6 +16,7 @@ from ..core import scripts as core
 from ..followups.decisions import utc
 from ..outbound import store as dialing
 from ..compliance.lists import on_disposition as dnc_on_disposition
+from ..webhooks import events as webhook_events, outbox as webhooks
 from .models import Account, Attempt, Campaign, Script
 from .rows import tuples
 from .queries import Visible, campaign_scope
@@ -147,6 +148,9 @@ def set_disposition(attempt_id: int, disposition: Any, *, now: dt.datetime,
     attempt.disposition, attempt.disposition_at = disposition, now
     attempt.save()
     dnc_on_disposition(attempt.contact.account_id, attempt.contact_id, disposition)
+    webhooks.record(attempt.contact.account_id, webhook_events.DispositionSaved(
+        attempt_id=attempt.id, campaign_id=attempt.campaign_id, contact_id=attempt.contact_id,
+        agent_id=attempt.agent_id, disposition=disposition, saved_at=now), now)
     decision = dialing.redecide_with_disposition(attempt.id, now)
     return {"attempt_id": attempt.id, "campaign_id": attempt.campaign_id,
             "contact_id": attempt.contact_id, "disposition": disposition,

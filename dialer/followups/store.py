@@ -1,9 +1,8 @@
 """Scheduled followups: create, list, cancel, and the steps the runtime takes them through.
 
-Decisions come from `dialer.followups.decisions`; this module reads what they need and stores
-what they decide. Permission (the agent's groups) and suppression (lists applied to the
-account's on-demand strategy) are checked at creation and again at offer time.
-One transaction per function; plain dicts out; datetimes as ISO 8601 UTC.
+Decisions come from `dialer.followups.decisions`; this module reads what they need and stores what they decide.
+Permission (the agent's groups) and suppression (lists applied to the account's on-demand strategy) are checked
+at creation and again at offer time. One transaction per function; plain dicts out; datetimes as ISO 8601 UTC.
 
 The runtime's part, on its clock `now`:
     for f in due_followups(now, agent_ids=free_agents): offer_followup(f["id"], now)
@@ -28,6 +27,7 @@ from ..db.queries import Visible, campaign_scope
 from ..db.suppression import is_suppressed, on_demand_strategy
 from ..compliance.store import listed_reason
 from ..db.validation import ConflictError, FieldError, integer, transaction
+from ..webhooks import outbox as webhooks
 
 ZONE_CHOICES = ("agent", "contact")
 _STEP_COLUMN = {Status.OFFERED: "offered_at", Status.LAUNCHED: "launched_at"}
@@ -100,10 +100,10 @@ def _move(f: Followup, new: Status, now: dt.datetime, reason: str | None = None)
     elif new in core.TERMINAL:
         f.closed_at = now
     f.save()
+    webhooks.followup_moved(f, new is Status.EXPIRED, now)
 
 
 # --- scheduling -------------------------------------------------------------------------
-
 
 def _agent_zone(agent: Agent) -> str:
     return agent.user.timezone or agent.user.account.timezone or "UTC"
@@ -219,6 +219,7 @@ def create_followup(agent_id: int, /, *, local_time: Any, now: dt.datetime,
     incompatible = core.first_pass_status(_passes(contact.account_id))
     if incompatible:
         _move(f, incompatible, now, "the on-demand strategy's first pass is not preview")
+    webhooks.followup_moved(f, f.status == Status.SCHEDULED, now)
     return followup_dict(f) | {"form": carried.form, "ambiguous_time": ambiguous}
 
 

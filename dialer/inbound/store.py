@@ -12,6 +12,8 @@ from ..core.phones import PhoneError, normalise
 from .ringing import RingPlan, ring_steps
 from ..db import asterisk_fields
 from ..db.audit import audited
+from ..db.fields import utcnow
+from ..webhooks import events as webhook_events, outbox as webhooks
 from ..db.models import (Account, Agent, Contact, ContactPhone, RingGroup, RingGroupMember, User,
                          Voicemail)
 from ..db.validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
@@ -70,8 +72,13 @@ def ring_plan(dialled: str, caller: str) -> RingPlan | None:
 
 def store_voicemail(account_id: int, contact_id: int | None, caller: str,
                     recording_name: str) -> int:
-    return Voicemail.insert(account=account_id, contact=contact_id, caller=caller,
-                            recording_name=recording_name).execute()
+    now = utcnow()
+    voicemail_id = Voicemail.insert(account=account_id, contact=contact_id, caller=caller,
+                                    recording_name=recording_name, created_at=now).execute()
+    webhooks.record(account_id, webhook_events.VoicemailLeft(
+        voicemail_id=voicemail_id, caller=caller, contact_id=contact_id,
+        recording_name=recording_name), now)
+    return voicemail_id
 
 
 def list_voicemails(account_id: int) -> list[dict]:

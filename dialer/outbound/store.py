@@ -31,6 +31,7 @@ from ..compliance.evidence import evidence
 from ..compliance.store import (calling_policy, checked_lists, keep_verdict, number_history,
                                 screen_claim)
 from ..compliance.lists import list_contact
+from ..webhooks import outbox as webhooks
 
 CC_STATES = ("waiting", "in_progress", "completed", "failed", "rescheduled", "deleted")
 
@@ -207,11 +208,15 @@ def finish_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime,
         return Decision("completed")
     Attempt.update(outcome=outcome, ended_at=ended_at, **values).where(
         Attempt.id == attempt_id).execute()
+    webhooks.attempt_finished(attempt_id, ended_at)
     cc = CampaignContact.get((CampaignContact.campaign == attempt.campaign_id)
                              & (CampaignContact.contact == attempt.contact_id))
-    return _move_on(cc, rules, outcome=outcome, connected=connected,
-                    disposition=values.get("disposition") or attempt.disposition,
-                    max_attempts=max_attempts, now=ended_at)
+    decision = _move_on(cc, rules, outcome=outcome, connected=connected,
+                        disposition=values.get("disposition") or attempt.disposition,
+                        max_attempts=max_attempts, now=ended_at)
+    if attempt.campaign_id is not None and decision.state not in webhooks.OPEN_CONTACT_STATES:
+        webhooks.campaign_finished_if_done(attempt.campaign_id, ended_at)
+    return decision
 
 
 def redecide_with_disposition(attempt_id: int, now: dt.datetime) -> Decision | None:
@@ -300,8 +305,9 @@ def preview_details(cc_id: int) -> dict:
 
 def close_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime, **values) -> None:
     """End an attempt that moves no campaign contact on (a followup's call)."""
-    (Attempt.update(outcome=outcome, ended_at=ended_at, **values)
-     .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute())
+    if (Attempt.update(outcome=outcome, ended_at=ended_at, **values)
+            .where((Attempt.id == attempt_id) & Attempt.ended_at.is_null()).execute()):
+        webhooks.attempt_finished(attempt_id, ended_at)
 
 
 def recover(node: str, tracked: set[str], live: set[str], now: dt.datetime, *,

@@ -56,7 +56,7 @@ RULES: list[tuple[str, str, str]] = [
     (_ANY, r"/api/accounts", "manage_system"),
     # reads
     (_READ, r"/api/accounts/\{id\}", "member"),
-    (_READ, r"/api/accounts/\{id\}/(users|profiles|audit)", "manage_users"),
+    (_READ, r"/api/accounts/\{id\}/(users|profiles|audit|webhooks)", "manage_users"),
     (_READ, r"/api/accounts/\{id\}/pause-reasons", "member"),  # agents choose one
     (_READ, r"/api/audit", "manage_system"),
     (_READ, r"/api/accounts/\{id\}/(agent-groups|agents)", _STAFF),
@@ -78,8 +78,8 @@ RULES: list[tuple[str, str, str]] = [
     (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent|manage_users"),
     (_ANY, r"/api/users/\{id\}(/api-tokens(/\{token_id\})?)?", "own_user"),
     # changes
-    (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles|roles|pause-reasons)(/.*)?",
-     "manage_users"),
+    (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles|roles|pause-reasons|"
+           r"webhooks)(/.*)?", "manage_users"),
     (_ANY, r"/api/accounts/\{id\}/(ring-group|business-hours|action-calls)(/.*)?",
      "manage_inbound"),
     (_ANY, r"/api/accounts/\{id\}/.*", "manage_campaigns"),
@@ -93,6 +93,8 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/calling-rules", "signed_in"),  # the shipped table: public law
     (_READ, r"/api/pause-reasons/\{id\}", "member"),
     (_ANY, r"/api/(agent-groups|profiles|pause-reasons)/\{id\}(/.*)?", "manage_users"),
+    # outbound webhooks (dialer.webhooks.http): the account's admins
+    (_ANY, r"/api/webhooks/\{id\}(/.*)?", "manage_users"),
 ]
 # Routes that decide who may call them without a session: `/metrics` (dialer/metrics/access.py).
 OWN_ACCESS = frozenset({"/metrics"})

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..outbound.runner import CampaignRunner
     from ..outbound.shell import OutboundCalls
     from ..transfers.shell import TransferShell
+    from ..webhooks.shell import Webhooks
 
 
 class WebDialer(Protocol):
@@ -40,6 +41,7 @@ class WebDialer(Protocol):
     monitors: Monitors
     transfers: TransferShell
     metrics: Metrics
+    webhooks: Webhooks
     cfg: Config
 
     def now(self) -> dt.datetime: ...

@@ -25,6 +25,7 @@ from functools import lru_cache
 from aiohttp import web
 
 from .. import __version__
+from ..webhooks.schema import openapi_parts
 from . import access
 from .common import MAX_PAGE
 
@@ -249,6 +250,7 @@ def document(app: web.Application) -> dict:
         if method not in item:  # first registered wins, as in the router
             item[method] = _operation(route, route.method, path, taken)
     _link_created_objects(paths)
+    webhooks, webhook_schemas = openapi_parts()
     return {
         "openapi": "3.1.0",
         "info": {"title": "dialer", "version": __version__,
@@ -258,6 +260,7 @@ def document(app: web.Application) -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}, {"cookieAuth": []}],
         "paths": paths,
+        "webhooks": webhooks,  # what the account's webhook endpoints receive
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
@@ -277,6 +280,7 @@ def document(app: web.Application) -> dict:
                                         "total": {"type": "integer", "minimum": 0},
                                         "limit": {"type": "integer", "minimum": 1},
                                         "offset": {"type": "integer", "minimum": 0}}},
+                **webhook_schemas,
             },
         },
     }

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import peewee as pw
 import pytest
 
-from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
+from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig, WebhooksConfig
 from dialer.outbound.decisions import OUTCOMES
 from dialer.db import campaigns
 from dialer.outbound import store as dialing
@@ -121,7 +121,7 @@ class Rig:
 
 
 @contextlib.asynccontextmanager
-async def dialer_on_fake_pbx(tmp_path, **campaign):
+async def dialer_on_fake_pbx(tmp_path, hooks: WebhooksConfig | None = None, **campaign):
     """A Dialer on the scripted PBX, two agents logged in, the campaign seeded."""
     ari = FakeAri()
     await ari.start()
@@ -129,7 +129,7 @@ async def dialer_on_fake_pbx(tmp_path, **campaign):
     d = Dialer(Config(ari=AriConfig(url=ari.base_url, user=ari.username,
                                     password=ari.password),
                       database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
-                      web=WebConfig(port=0)))
+                      web=WebConfig(port=0), webhooks=hooks or WebhooksConfig()))
     # Short times: ticks, the claims' lease and the retries of failed writes.
     d.runner.tick_seconds = 0.05
     d.leases.lease, d.leases.every = dt.timedelta(seconds=1), dt.timedelta(seconds=0.2)

@@ -190,12 +190,23 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/users/{id}/api-tokens"): E(USERS, self_service=True),
     ("POST", "/api/users/{id}/api-tokens"): E(USERS, self_service=True),
     ("DELETE", "/api/users/{id}/api-tokens/{token_id}"): E(USERS, self_service=True),
+    # outbound webhooks: the account's admins (and only with a profile showing every
+    # campaign: tests/unit/test_webhooks_api.py)
+    ("GET", "/api/accounts/{id}/webhooks"): E(USERS),
+    ("POST", "/api/accounts/{id}/webhooks"): E(USERS),
+    ("GET", "/api/webhooks/{id}"): E(USERS),
+    ("PATCH", "/api/webhooks/{id}"): E(USERS),
+    ("DELETE", "/api/webhooks/{id}"): E(USERS),
+    ("POST", "/api/webhooks/{id}/secret"): E(USERS),
+    ("GET", "/api/webhooks/{id}/deliveries"): E(USERS),
+    ("GET", "/api/webhooks/{id}/deliveries/{delivery_id}"): E(USERS),
+    ("POST", "/api/webhooks/{id}/deliveries/{delivery_id}/replay"): E(USERS),
 }
 
 # URL parameters that name objects, and the kind of object (a key of one_of_each) each names
 PARAM_KINDS = {"filter_id": "filters", "list": "suppression-lists", "contact": "contacts",
                "followup": "followups", "rule_id": "rule_id", "voicemail_id": "voicemail_id",
-               "token_id": "token_id"}
+               "token_id": "token_id", "delivery_id": "delivery_id"}
 CAMPAIGN_BOUND = {"campaigns", "attempts", "followups", "suppression-lists", "rule_id"}
 SELF_KINDS = {"agents", "users", "attempts", "followups", "contacts", "token_id"}
 

@@ -16,6 +16,7 @@ from .calling import AccountCallingPolicy, AccountClosedDay, CampaignCallingPoli
 from .audit import AuditEntry
 from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
 from .transfers import TransferLeg
+from .webhooks import WebhookEndpoint, WebhookDelivery, WebhookTry
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -30,6 +31,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     AuditEntry,
     DncList, DncNumber, DncCampaignSetting, DncPrevented,
     TransferLeg,
+    WebhookEndpoint, WebhookDelivery, WebhookTry,
 )
 
 __all__ = [
@@ -41,5 +43,5 @@ __all__ = [
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
     "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",
-    "TransferLeg",
+    "TransferLeg", "WebhookEndpoint", "WebhookDelivery", "WebhookTry",
 ]

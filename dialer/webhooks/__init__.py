@@ -1,0 +1,1 @@
+"""Outbound webhooks per account: typed events, the outbox, the signed sender, the API."""
