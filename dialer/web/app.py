@@ -27,6 +27,7 @@ from ..floor import http as floor_http
 from ..transfers import http as transfers_http
 from ..inbound import http as inbound_http
 from ..outbound import http as outbound_http
+from ..reports import http as reports_http
 from . import access, console, hardening, openapi, signin
 from .common import DIALER
 
@@ -110,7 +111,7 @@ async def openapi_document(request: web.Request) -> web.Response:
 FEATURE_ROUTES = (accounts_http.routes, agents_http.routes, outbound_http.routes,
                   followups_http.routes, inbound_http.routes, actions_http.routes,
                   compliance_http.routes, floor_http.routes, monitor_http.routes,
-                  transfers_http.routes)
+                  transfers_http.routes, reports_http.routes)
 
 
 def create_app(dialer, trusted_proxies: Sequence[str] = ()) -> web.Application:
