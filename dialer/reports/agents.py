@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ..agents.session_log import Entry, LogKind, LogLine, session_log
-from .periods import Bucket, Period, bucket_of, spread, sum_by_day, whole_seconds
+from .periods import Breakdown, Bucket, Period, breakdown, bucket_of, spread, whole_seconds
 
 
 @dataclass(frozen=True)
@@ -57,25 +57,10 @@ class AgentFigures:
 
 
 @dataclass(frozen=True)
-class AgentRow:
-    bucket: Bucket
-    figures: AgentFigures
-
-
-@dataclass(frozen=True)
-class AgentReport:
-    agent_id: int
-    name: str
-    total: AgentFigures
-    days: tuple[AgentRow, ...]
-    hours: tuple[AgentRow, ...]
-
-
-@dataclass(frozen=True)
 class AgentPerformance:
     account_id: int
     period: Period
-    agents: tuple[AgentReport, ...]
+    agents: tuple[Breakdown[AgentFigures], ...]
 
     @property
     def pause_reasons(self) -> tuple[str, ...]:
@@ -138,13 +123,6 @@ def hourly_figures(entries: tuple[Entry, ...], hours: tuple[Bucket, ...], now: d
 
 def agent_performance(account_id: int, period: Period, agents: list[AgentEntries],
                       now: dt.datetime) -> AgentPerformance:
-    reports = []
-    for agent in agents:
-        hourly = hourly_figures(agent.entries, period.hours, now)
-        daily = sum_by_day(period, hourly, AgentFigures())
-        total = sum(daily, AgentFigures())
-        reports.append(AgentReport(
-            agent.agent_id, agent.name, total,
-            tuple(AgentRow(b, f) for b, f in zip(period.days, daily, strict=True)),
-            tuple(AgentRow(b, f) for b, f in zip(period.hours, hourly, strict=True))))
-    return AgentPerformance(account_id, period, tuple(reports))
+    return AgentPerformance(account_id, period, tuple(
+        breakdown(a.agent_id, a.name, period, hourly_figures(a.entries, period.hours, now),
+                  AgentFigures()) for a in agents))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .periods import Bucket, Period, sum_by_day
+from .periods import Breakdown, Period, breakdown
 
 HUMAN_OUTCOMES = frozenset({"human", "abandoned"})
 
@@ -61,25 +61,10 @@ class CampaignFigures:
 
 
 @dataclass(frozen=True)
-class CampaignRow:
-    bucket: Bucket
-    figures: CampaignFigures
-
-
-@dataclass(frozen=True)
-class CampaignHours:
-    campaign_id: int
-    name: str
-    total: CampaignFigures
-    days: tuple[CampaignRow, ...]
-    hours: tuple[CampaignRow, ...]
-
-
-@dataclass(frozen=True)
 class CampaignReport:
     account_id: int
     period: Period
-    campaigns: tuple[CampaignHours, ...]
+    campaigns: tuple[Breakdown[CampaignFigures], ...]
 
 
 def _count(c: AttemptCount) -> CampaignFigures:
@@ -90,14 +75,10 @@ def _count(c: AttemptCount) -> CampaignFigures:
 
 
 def campaign_hours(campaign_id: int, name: str, period: Period, counts: list[AttemptCount],
-                   agent_seconds: list[int]) -> CampaignHours:
+                   agent_seconds: list[int]) -> Breakdown[CampaignFigures]:
     """One campaign's hours from its counted attempts and its agents' seconds per hour."""
     hourly = [CampaignFigures(agent_seconds=s) for s in agent_seconds]
     for c in counts:
         if c.campaign_id == campaign_id:
             hourly[c.bucket] = hourly[c.bucket] + _count(c)
-    daily = sum_by_day(period, hourly, CampaignFigures())
-    return CampaignHours(campaign_id, name, sum(daily, CampaignFigures()),
-                         tuple(CampaignRow(b, f) for b, f in zip(period.days, daily, strict=True)),
-                         tuple(CampaignRow(b, f) for b, f in zip(period.hours, hourly,
-                                                                 strict=True)))
+    return breakdown(campaign_id, name, period, hourly, CampaignFigures())

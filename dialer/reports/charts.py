@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ..core.charts import Series, stacked_bars
 from .agents import AgentPerformance
-from .campaigns import CampaignHours
+from .campaigns import CampaignFigures
 from .dispositions import DispositionReport
+from .periods import Breakdown
 
 PALETTE = ("#4a7fb5", "#e59c3b", "#8e6bb8", "#5aa469", "#c0392b", "#7f8c8d", "#d4a5a5",
            "#2c3e50")
@@ -30,7 +31,7 @@ def agents_svg(report: AgentPerformance) -> str:
                         [a.name for a in report.agents], series, _hours)
 
 
-def campaign_svg(campaign: CampaignHours) -> str:
+def campaign_svg(campaign: Breakdown[CampaignFigures]) -> str:
     """The campaign's dials per hour (per day over more than two days), split into
     connected, abandoned, other answers (machines) and not answered."""
     by_hour = len(campaign.days) <= HOURS_UP_TO_DAYS
@@ -44,7 +45,7 @@ def campaign_svg(campaign: CampaignHours) -> str:
                   max(0, f.dials - max(f.answers, f.connects + f.abandons)) for f in figures))]
     categories = [r.bucket.label for r in rows]
     labels = [r.bucket.local_start.strftime("%H:%M" if by_hour else "%m-%d") for r in rows]
-    return stacked_bars(f"campaign-chart-{campaign.campaign_id}",
+    return stacked_bars(f"campaign-chart-{campaign.id}",
                         f"{campaign.name}: dials per {'hour' if by_hour else 'day'}",
                         categories, series, lambda n: f"{n:g}", labels)
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol, Self, TypeVar
+from functools import reduce
+from operator import add
+from typing import Generic, Protocol, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..compliance.report import DaySlice, day_slices
@@ -137,3 +139,28 @@ def sum_by_day(period: Period, hourly: list[F], zero: F) -> list[F]:
     for bucket, figures in zip(period.hours, hourly, strict=True):
         by_day[bucket.day] = by_day[bucket.day] + figures
     return [by_day[d.day] for d in period.days]
+
+
+@dataclass(frozen=True)
+class Row(Generic[F]):
+    bucket: Bucket
+    figures: F
+
+
+@dataclass(frozen=True)
+class Breakdown(Generic[F]):
+    """An agent's or a campaign's figures: over the whole period, per day, per hour."""
+
+    id: int
+    name: str
+    total: F
+    days: tuple[Row[F], ...]
+    hours: tuple[Row[F], ...]
+
+
+def breakdown(id_: int, name: str, period: Period, hourly: list[F], zero: F) -> Breakdown[F]:
+    """The hours' figures with their days and total added up."""
+    daily = sum_by_day(period, hourly, zero)
+    return Breakdown(id_, name, reduce(add, daily, zero),
+                     tuple(Row(b, f) for b, f in zip(period.days, daily, strict=True)),
+                     tuple(Row(b, f) for b, f in zip(period.hours, hourly, strict=True)))

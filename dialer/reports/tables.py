@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..core.spreadsheet import spreadsheet_safe
-from .agents import AgentFigures, AgentPerformance, AgentRow
-from .campaigns import CampaignFigures, CampaignReport, CampaignRow
+from .agents import AgentFigures, AgentPerformance
+from .campaigns import CampaignFigures, CampaignReport
 from .dispositions import DispositionReport, Tally
-from .periods import Bucket, Period
+from .periods import Breakdown, Bucket, F, Period
 
 BY = ("hour", "day")
 NO_REASON = "(no reason)"
@@ -42,26 +42,22 @@ def campaign_figures(f: CampaignFigures) -> dict[str, Any]:
             "agent_hours": f.agent_hours, "connects_per_agent_hour": f.connects_per_agent_hour}
 
 
-def _rows(rows: Sequence[AgentRow | CampaignRow], by: str) -> list[dict[str, Any]]:
-    return [_bucket(r.bucket, by) | (agent_figures(r.figures) if isinstance(r, AgentRow)
-                                     else campaign_figures(r.figures)) for r in rows]
+def _breakdowns(items: Sequence[Breakdown[F]], by: str, key: str,
+                figures: Callable[[F], dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: b.id, "name": b.name, "total": figures(b.total),
+             "rows": [_bucket(r.bucket, by) | figures(r.figures)
+                      for r in (b.hours if by == "hour" else b.days)]} for b in items]
 
 
 def agents_json(report: AgentPerformance, by: str) -> dict[str, Any]:
     return {"account_id": report.account_id, **_period(report.period, by),
             "pause_reasons": [r or NO_REASON for r in report.pause_reasons],
-            "agents": [{"agent_id": a.agent_id, "name": a.name,
-                        "total": agent_figures(a.total),
-                        "rows": _rows(a.hours if by == "hour" else a.days, by)}
-                       for a in report.agents]}
+            "agents": _breakdowns(report.agents, by, "agent_id", agent_figures)}
 
 
 def campaigns_json(report: CampaignReport, by: str) -> dict[str, Any]:
     return {"account_id": report.account_id, **_period(report.period, by),
-            "campaigns": [{"campaign_id": c.campaign_id, "name": c.name,
-                           "total": campaign_figures(c.total),
-                           "rows": _rows(c.hours if by == "hour" else c.days, by)}
-                          for c in report.campaigns]}
+            "campaigns": _breakdowns(report.campaigns, by, "campaign_id", campaign_figures)}
 
 
 def _tally(t: Tally) -> list[dict[str, Any]]:
@@ -96,7 +92,7 @@ def agents_csv(report: AgentPerformance, by: str) -> str:
     reasons = report.pause_reasons
     header = [*AGENT_COLUMNS, *(f"pause_seconds:{r or NO_REASON}" for r in reasons)]
     return _csv(header, (
-        [a.agent_id, a.name, r.bucket.day.isoformat(), r.bucket.label if by == "hour" else "",
+        [a.id, a.name, r.bucket.day.isoformat(), r.bucket.label if by == "hour" else "",
          r.figures.calls, r.figures.talk_seconds, r.figures.wrap_seconds,
          r.figures.paused_seconds, r.figures.logged_in_seconds, r.figures.occupancy_percent,
          *(r.figures.pause_seconds.get(reason, 0) for reason in reasons)]
@@ -110,7 +106,7 @@ CAMPAIGN_COLUMNS = ("campaign_id", "campaign", "date", "hour", "dials", "answers
 
 def campaigns_csv(report: CampaignReport, by: str) -> str:
     return _csv(CAMPAIGN_COLUMNS, (
-        [c.campaign_id, c.name, r.bucket.day.isoformat(), r.bucket.label if by == "hour" else "",
+        [c.id, c.name, r.bucket.day.isoformat(), r.bucket.label if by == "hour" else "",
          *campaign_figures(r.figures).values()]
         for c in report.campaigns for r in (c.hours if by == "hour" else c.days)))
 

@@ -5,6 +5,7 @@ the charts; hypothesis checks that the hours add up to the day whatever the log 
 from __future__ import annotations
 
 import csv
+import itertools
 import datetime as dt
 import io
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ def test_a_day_when_clocks_go_forward_has_23_hours_and_back_25():
     assert [len(period(NEW_YORK, d, d).hours) for d in (PLAIN,)] == [24]
     three = period(NEW_YORK, dt.date(2026, 3, 7), dt.date(2026, 3, 9))
     assert len(three.hours) == 24 + 23 + 24 and len(three.days) == 3
-    assert all(a.end == b.start for a, b in zip(three.hours, three.hours[1:]))
+    assert all(a.end == b.start for a, b in itertools.pairwise(three.hours))
     # Lord Howe moves its clocks by 30 minutes: a half-hour bucket that day
     howe = period(ZoneInfo("Australia/Lord_Howe"), dt.date(2026, 4, 5), dt.date(2026, 4, 5))
     assert sum((h.end - h.start).total_seconds() for h in howe.hours) == 24.5 * 3600
