@@ -34,12 +34,12 @@ class AgentFigures:
     calls: int = 0
     talk_seconds: int = 0
     wrap_seconds: int = 0
-    pause_seconds: dict[str, int] = field(default_factory=dict)  # by reason ("": none)
+    pause_by_reason: dict[str, int] = field(default_factory=dict)  # seconds ("": none given)
     logged_in_seconds: int = 0
 
     @property
     def paused_seconds(self) -> int:
-        return sum(self.pause_seconds.values())
+        return sum(self.pause_by_reason.values())
 
     @property
     def occupancy_percent(self) -> float | None:
@@ -52,7 +52,7 @@ class AgentFigures:
     def __add__(self, other: AgentFigures) -> AgentFigures:
         return AgentFigures(self.calls + other.calls, self.talk_seconds + other.talk_seconds,
                             self.wrap_seconds + other.wrap_seconds,
-                            dict(Counter(self.pause_seconds) + Counter(other.pause_seconds)),
+                            dict(Counter(self.pause_by_reason) + Counter(other.pause_by_reason)),
                             self.logged_in_seconds + other.logged_in_seconds)
 
 
@@ -65,7 +65,7 @@ class AgentPerformance:
     @property
     def pause_reasons(self) -> tuple[str, ...]:
         """Every reason any agent paused for, sorted ("" first: no reason given)."""
-        return tuple(sorted({r for a in self.agents for r in a.total.pause_seconds}))
+        return tuple(sorted({r for a in self.agents for r in a.total.pause_by_reason}))
 
 
 class _Tally:

@@ -32,7 +32,7 @@ def _bucket(b: Bucket, by: str) -> dict[str, Any]:
 def agent_figures(f: AgentFigures) -> dict[str, Any]:
     return {"calls": f.calls, "talk_seconds": f.talk_seconds, "wrap_seconds": f.wrap_seconds,
             "pause_seconds": f.paused_seconds,
-            "pause_by_reason": {r or NO_REASON: s for r, s in sorted(f.pause_seconds.items())},
+            "pause_by_reason": {r or NO_REASON: s for r, s in sorted(f.pause_by_reason.items())},
             "logged_in_seconds": f.logged_in_seconds, "occupancy_percent": f.occupancy_percent}
 
 
@@ -95,7 +95,7 @@ def agents_csv(report: AgentPerformance, by: str) -> str:
         [a.id, a.name, r.bucket.day.isoformat(), r.bucket.label if by == "hour" else "",
          r.figures.calls, r.figures.talk_seconds, r.figures.wrap_seconds,
          r.figures.paused_seconds, r.figures.logged_in_seconds, r.figures.occupancy_percent,
-         *(r.figures.pause_seconds.get(reason, 0) for reason in reasons)]
+         *(r.figures.pause_by_reason.get(reason, 0) for reason in reasons)]
         for a in report.agents for r in (a.hours if by == "hour" else a.days)))
 
 

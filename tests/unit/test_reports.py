@@ -54,7 +54,7 @@ def test_a_day_when_clocks_go_forward_has_23_hours_and_back_25():
 
 
 def _figures(f: AgentFigures) -> tuple:
-    return (f.calls, f.talk_seconds, f.wrap_seconds, f.pause_seconds, f.logged_in_seconds)
+    return (f.calls, f.talk_seconds, f.wrap_seconds, f.pause_by_reason, f.logged_in_seconds)
 
 
 MORNING = (  # 2026-03-10, New York (EDT)
