@@ -10,6 +10,8 @@ start, the contact's zone) to recompute its calling hours.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import peewee as pw
@@ -25,10 +27,19 @@ from .report import (LIMIT_PERCENT, ROLLING_DAYS, AccountReport, AttemptTime, Ca
 MAX_DAYS = 366
 
 
-def _per_day(model: type[pw.Model], where: pw.Expression, slices: list[DaySlice],
-             at: pw.Field, *group: pw.Field) -> list[tuple]:
-    """(day index, *group, count) of `model`'s rows matching `where` per day: the days as
-    a VALUES list joined on the range [start, end) of `at`."""
+class TimeRange(Protocol):
+    @property
+    def start(self) -> dt.datetime: ...
+
+    @property
+    def end(self) -> dt.datetime: ...
+
+
+def count_per_slice(model: type[pw.Model], where: pw.Expression, slices: Sequence[TimeRange],
+                    at: pw.Field, *group: pw.Node) -> list[tuple]:
+    """(slice index, *group, count) of `model`'s rows matching `where` per slice (days, or
+    anything with naive UTC `start` and `end`): the slices as a VALUES list joined on the
+    range [start, end) of `at` (range seeks on an index of `at`)."""
     bounds = pw.ValuesList([(i, s.start, s.end) for i, s in enumerate(slices)]
                            ).cte("day", columns=("i", "lo", "hi"))
     return list(tuples(model.select(bounds.c.i, *group, pw.fn.COUNT(pw.SQL("*")))
@@ -45,13 +56,13 @@ def _consent_field() -> pw.Field | None:
 def _counts(campaign_id: int, slices: list[DaySlice]) -> list[DayCounts]:
     in_campaign = Attempt.campaign == campaign_id
     answered: dict[tuple[int, str], int] = {
-        (i, outcome): n for i, outcome, n in _per_day(
+        (i, outcome): n for i, outcome, n in count_per_slice(
             Attempt, in_campaign & Attempt.outcome.in_(("human", "abandoned")), slices,
             Attempt.started_at, Attempt.outcome)}
-    prevented = dict(_per_day(DncPrevented, DncPrevented.campaign == campaign_id, slices,
+    prevented = dict(count_per_slice(DncPrevented, DncPrevented.campaign == campaign_id, slices,
                               DncPrevented.at))
     consent_field = _consent_field()
-    consent = None if consent_field is None else dict(_per_day(
+    consent = None if consent_field is None else dict(count_per_slice(
         Attempt, in_campaign & (consent_field == True), slices,  # noqa: E712
         Attempt.started_at))
     return [DayCounts(s.day, answered.get((i, "human"), 0) + answered.get((i, "abandoned"), 0),
@@ -76,7 +87,8 @@ def _hits_by_list(campaign_id: int, start: dt.datetime, end: dt.datetime) -> tup
         .group_by(DncPrevented.list_name).order_by(DncPrevented.list_name)))
 
 
-def _zone(account_id: int) -> ZoneInfo:
+def account_zone(account_id: int) -> ZoneInfo:
+    """The account's time zone (UTC when unset or unknown)."""
     name = Account.select(Account.timezone).where(Account.id == account_id).scalar()
     return load_zone(name or "UTC") or ZoneInfo("UTC")
 
@@ -86,7 +98,7 @@ def campaign_report(campaign_id: int, days: int, now: dt.datetime) -> CampaignRe
     if not Campaign.select().where(Campaign.id == campaign_id).exists():
         return None
     settings = campaign_settings(campaign_id)
-    zone = _zone(settings.account_id)
+    zone = account_zone(settings.account_id)
     measured_over = "24h" if settings.abandon_window == dt.timedelta(hours=24) else "30d"
     slices = day_slices(zone, local_today(zone, now), days + ROLLING_DAYS - 1)
     shown = slices[-days:]

@@ -77,6 +77,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("PUT", "/api/accounts/{id}/business-hours"): E(INBOUND),
     ("GET", "/api/accounts/{id}/campaigns"): E(CAMPAIGNS),
     ("GET", "/api/accounts/{id}/compliance-report"): E(CAMPAIGNS),
+    ("GET", "/api/accounts/{id}/reports/{kind}"): E(CAMPAIGNS),
     ("POST", "/api/accounts/{id}/campaigns"): E(CAMPAIGNS),
     ("GET", "/api/accounts/{id}/contact-lists"): E(CAMPAIGNS),
     ("GET", "/api/accounts/{id}/contacts"): E(CAMPAIGNS),
