@@ -32,6 +32,16 @@ async def call_action(request: web.Request) -> web.Response:
     return web.json_response({"agent_id": agent_id, "call": stage.value})
 
 
+@routes.get("/api/agents/{id}/call")
+async def call_stage(request: web.Request) -> web.Response:
+    """Where the agent's customer is (null: no call); `controls`: whether the agent acts on
+    it (the agent who holds it; a target agent in a conference does not)."""
+    dialer, agent_id = request.app[DIALER], path_id(request)
+    access.live_session(request, agent_id)
+    stage, controls = dialer.transfers.stage_of(agent_id)
+    return web.json_response({"agent_id": agent_id, "call": stage, "controls": controls})
+
+
 @routes.post("/api/agents/{id}/call/transfer")
 async def transfer(request: web.Request) -> web.Response:
     """Body: {"mode": "blind"|"warm", and one of "agent_id", "group_id", "number"}."""

@@ -71,6 +71,15 @@ class TransferShell(TransferEffects):
                     await self.agents.release(target.agent_id)
                 raise
 
+    def stage_of(self, agent_id: int) -> tuple[str | None, bool]:
+        """The stage of the agent's customer's call (None: no call) and whether the agent
+        is the one who acts on it (a target agent in a conference is not)."""
+        customer = self.agents.describe(agent_id).customer
+        call = self.calls.get(customer or "")
+        if call is None:
+            return ("talking" if customer else None), customer is not None
+        return call.stage.value, call.agent == agent_id
+
     def _held_by(self, agent_id: int) -> TransferCall:
         session = self.agents.describe(agent_id)
         if session.customer is None or session.attempt_id is None:

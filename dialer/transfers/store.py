@@ -10,6 +10,7 @@ from typing import Any
 from ..compliance.store import listed_reason
 from ..core.phones import PhoneError, is_international, normalise
 from ..db.asterisk_fields import home_region
+from ..db.attempts import get_attempt
 from ..db.listing import iso
 from ..db.models import Attempt, Contact, TransferLeg
 from ..db.suppression import is_suppressed
@@ -67,3 +68,8 @@ def legs_of(attempt_id: int) -> list[dict]:
              "to_agent_id": r.to_agent_id, "to_group_id": r.to_group_id,
              "to_number": r.to_number, "started_at": iso(r.started_at),
              "updated_at": iso(r.updated_at)} for r in rows]
+
+
+def attempt_with_legs(attempt_id: int) -> dict:
+    """The attempt as the API shows it, with its transfer legs ("transfers")."""
+    return get_attempt(attempt_id) | {"transfers": legs_of(attempt_id)}

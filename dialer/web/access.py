@@ -77,6 +77,7 @@ RULES: list[tuple[str, str, str]] = [
     (_ANY, r"/api/agents/\{id\}/monitor", "manage_campaigns"),
     # the agent's call control: hold, transfers, conference (dialer/transfers/http.py)
     ("POST", r"/api/agents/\{id\}/call/(transfer|\{action\})", "own_agent|manage_users"),
+    (_READ, r"/api/agents/\{id\}/call", f"own_agent|{_STAFF}"),
     (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent|manage_users"),
     (_ANY, r"/api/users/\{id\}(/api-tokens(/\{token_id\})?)?", "own_user"),
     # changes

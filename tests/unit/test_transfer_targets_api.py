@@ -87,6 +87,10 @@ async def test_blind_to_an_agent_hands_over_the_customer_the_contact_and_script(
     for url in (f"/api/attempts/{attempt}", f"/api/attempts/{attempt}/script",
                 f"/api/contacts/{ids['contact']}"):
         assert (await client.get(url, headers=headers)).status == 200, url
+    shown = await (await client.get(f"/api/attempts/{attempt}", headers=headers)).json()
+    assert shown["agent_id"] == agent and [(x["mode"], x["to_agent_id"], x["status"])
+                                           for x in shown["transfers"]] == [
+        ("blind", loner, "completed")]
     resp = await client.put(f"/api/attempts/{attempt}/disposition", headers=headers,
                             json={"disposition": "sale"})
     assert resp.status == 403
@@ -108,6 +112,8 @@ async def test_warm_to_an_agent_links_them_then_cancel_brings_the_customer_back(
     assert ari.bridges[f"dialer-agent-{agent}"] == [f"agent-{agent}", f"agent-{loner}"]
     assert ("POST", "/channels/cust-1/moh") in ari.done
     assert dialer.agents.sessions[loner].reserved  # nobody else's call takes it meanwhile
+    assert (await (await client.get(url)).json())["call"] == "consulting"
+    assert (await (await client.get(f"/api/agents/{loner}/call")).json())["call"] is None
     assert (await (await client.post(f"{url}/cancel")).json())["call"] == "talking"
     assert ari.bridges[f"dialer-agent-{agent}"] == [f"agent-{agent}", "cust-1"]
     assert ari.bridges[f"dialer-agent-{loner}"] == [f"agent-{loner}"]
