@@ -210,7 +210,8 @@ class AgentSessions(SessionEffects):
                           state=AgentState.LOGGED_OUT)
         self.sessions[agent_id] = session
         bridged = in_bridge.get(session.bridge_id, [])
-        others = [c for c in bridged if c != channel_id]
+        # another agent's desk phone there was being consulted (a warm transfer): no customer
+        others = [c for c in bridged if c != channel_id and agent_of_leg(c) is None]
         await self._apply(session, TakeBack(channel_id, channel_id in bridged,
                                             others[0] if others else None,
                                             info.state == AgentState.NOT_READY,

@@ -10,6 +10,7 @@ between bridges is first taken out of the one it is in.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any, Callable
 
@@ -21,7 +22,7 @@ from . import store
 from .events import (AgentDone, CallOver, Effect, Event, Hangup, Link, PutCustomer, Reach,
                      RecordLeg, ReleaseTarget, StartMoh, StopMoh, TakeCustomerOut, Target,
                      TargetAnswered, TargetGone, TargetTakesCall, ToAgent, Unlink)
-from .machine import TransferCall
+from .machine import LEG_PREFIX, TransferCall
 
 log = logging.getLogger(__name__)
 RING_SECONDS = 30  # an external target's ring time
@@ -40,6 +41,21 @@ class TransferEffects:
     app: str
     trunk: str
     legs: dict[str, str]
+    let_go: set[str]
+
+    async def clean_up(self, ari: AriClient, channels: list[dict], bridges: list[dict]) -> int:
+        """After a restart: external legs and their bridges from before are hung up (what
+        they were for is lost); the customers with them are let go (`let_go`: ended by
+        their call's own resync, never put back with an agent)."""
+        stale = [c["id"] for c in channels if c["id"].startswith(LEG_PREFIX)]
+        for channel in stale:
+            with contextlib.suppress(AriError):  # gone meanwhile
+                await ari.hangup(channel)
+        gone = [b for b in bridges if b["id"].startswith(leg_bridge(LEG_PREFIX))]
+        for bridge in gone:
+            self.let_go.update(bridge.get("channels") or [])
+            await ari.destroy_bridge(bridge["id"])  # False if gone meanwhile
+        return len(stale) + len(gone)
 
     async def carry_out(self, call: TransferCall, effect: Effect) -> list[Event]:
         """One effect; the events it answers with (a target reached, or not)."""

@@ -75,6 +75,9 @@ class Stage(enum.Enum):
     CLOSED = "closed"
 
 
+LEG_PREFIX = "xfer-"  # an external leg's channel id: xfer-<attempt>-<leg no>
+
+
 @dataclass(frozen=True)
 class TransferCall:
     attempt_id: int
@@ -87,7 +90,8 @@ class TransferCall:
 
     def leg_channel(self, leg: Leg) -> str | None:
         """The external leg's channel (agents' phones are already up in their bridges)."""
-        return None if isinstance(leg.target, ToAgent) else f"xfer-{self.attempt_id}-{leg.no}"
+        return None if isinstance(leg.target, ToAgent) else (
+            f"{LEG_PREFIX}{self.attempt_id}-{leg.no}")
 
 
 Result = tuple[TransferCall, tuple[Effect, ...]]

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Callable
 
-from ..agents.session import agent_of_leg
+from ..agents.session import agent_of_leg, bridge_id_of
+from ..ari import AriClient
+from ..ari.errors import AriError
 from ..db.validation import ConflictError
-from ..features import Feature, StasisRoute
+from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep,
+                        StasisRoute)
 from . import store
 from .effects import TransferEffects, leg_bridge
 from .events import (AgentGone, CustomerGone, Event, Mode, Refused, Request, TargetAnswered,
@@ -36,12 +40,41 @@ class TransferShell(TransferEffects):
         self.outbound, self.app, self.trunk = outbound, app, trunk
         self.calls: dict[str, TransferCall] = {}  # by the customer's channel
         self.legs: dict[str, str] = {}  # an external leg's channel -> its customer
+        self.let_go: set[str] = set()  # customers with an external leg before a restart
         self.lock = asyncio.Lock()  # one event's effects at a time
 
     def feature(self) -> Feature:
         return Feature("transfers", stasis={"transfer": StasisRoute(
             lambda event, args: self._on_leg_answered(event), lambda args: True)},
-            channels=self.legs.keys, on_channel_destroyed=self._on_channel_destroyed)
+            channels=self.legs.keys, on_channel_destroyed=self._on_channel_destroyed,
+            clean_up=self.clean_up, resync=ResyncStep(ResyncPhase.CALLS, self._put_back_held))
+
+    async def _put_back_held(self, ari: AriClient, pbx: PbxSnapshot,
+                             handover: ResyncHandover) -> ResyncHandover:
+        """After a restart (before the calls' own step, which adopts the calls found in
+        agents' bridges and ends the others): a customer held on music, in no bridge, whose
+        agent was taken back free, is put back with that agent."""
+        bridged = {c for b in pbx.bridges for c in b.get("channels") or []}
+        loose = {c["id"] for c in pbx.channels if c.get("state") == "Up"} - bridged
+        taken_back = dict(handover.taken_back)
+        for attempt_id, customer, agent_id, campaign_id in await self.store.run(
+                store.held_customers, self.outbound.node,
+                sorted(loose - handover.hung_up - self.let_go)):
+            if agent_id is None or taken_back.get(agent_id) != [] or not (
+                    await self.agents.reserve(agent_id)):
+                continue
+            try:
+                await ari.request("DELETE", f"/channels/{customer}/moh")
+                await ari.add_to_bridge(bridge_id_of(agent_id), [customer])
+            except AriError as exc:
+                log.warning("attempt %s: held customer not put back: %s", attempt_id, exc)
+                await self.agents.release(agent_id)
+                continue
+            await self.agents.take_over(agent_id, customer, attempt_id, campaign_id)
+            taken_back[agent_id] = [customer]
+            log.info("attempt %s: held customer %s put back with agent %s", attempt_id,
+                     customer, agent_id)
+        return replace(handover, taken_back=taken_back)
 
     # ---- the agent's requests ------------------------------------------------------------
     async def act(self, agent_id: int, request: Callable[[int], Request]) -> Stage:
@@ -164,4 +197,4 @@ class TransferShell(TransferEffects):
 
 
 def _leg_no(channel: str) -> int:
-    return int(channel.rsplit("-", 1)[1])  # xfer-<attempt>-<leg> (TransferCall.leg_channel)
+    return int(channel.rsplit("-", 1)[1])  # LEG_PREFIX<attempt>-<leg> (TransferCall.leg_channel)

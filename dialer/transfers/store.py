@@ -73,3 +73,11 @@ def legs_of(attempt_id: int) -> list[dict]:
 def attempt_with_legs(attempt_id: int) -> dict:
     """The attempt as the API shows it, with its transfer legs ("transfers")."""
     return get_attempt(attempt_id) | {"transfers": legs_of(attempt_id)}
+
+
+def held_customers(node: str, channels: list[str]) -> list[tuple[int, str, int | None, int | None]]:
+    """Of these channels, the customers of this node's open attempts that had reached an
+    agent: (attempt, channel, agent, campaign), for the resync after a restart."""
+    return [(a.id, a.channel_id, a.agent_id, a.campaign_id) for a in Attempt.select().where(
+        (Attempt.node == node) & Attempt.ended_at.is_null() & Attempt.bridged_at.is_null(False)
+        & Attempt.agent.is_null(False) & Attempt.channel_id.in_(channels))]
