@@ -28,8 +28,8 @@ TARGETS = ("agent_id", "group_id", "number")
 async def call_action(request: web.Request) -> web.Response:
     dialer, agent_id = request.app[DIALER], path_id(request)
     access.live_session(request, agent_id)
-    stage = await dialer.transfers.act(agent_id, REQUESTS[request.match_info["action"]])
-    return web.json_response({"agent_id": agent_id, "call": stage.value})
+    call = await dialer.transfers.act(agent_id, REQUESTS[request.match_info["action"]])
+    return web.json_response(_shown(agent_id, call))
 
 
 @routes.get("/api/agents/{id}/call")
@@ -64,6 +64,7 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 def _shown(agent_id: int, call: TransferCall) -> dict:
+    """The call after the request: its stage, attempt, leg (the last one made), holder."""
     leg = call.leg
     return {"agent_id": agent_id, "call": call.stage.value, "attempt_id": call.attempt_id,
             "leg": leg.no if leg else call.legs_made, "holder_agent_id": call.agent}

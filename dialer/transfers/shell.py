@@ -77,12 +77,11 @@ class TransferShell(TransferEffects):
         return replace(handover, taken_back=taken_back)
 
     # ---- the agent's requests ------------------------------------------------------------
-    async def act(self, agent_id: int, request: Callable[[int], Request]) -> Stage:
+    async def act(self, agent_id: int, request: Callable[[int], Request]) -> TransferCall:
         """The agent's request on the call they hold (409 when they hold none, or the
         machine refuses it)."""
         async with self.lock:
-            call = self._held_by(agent_id)
-            return (await self._feed(call, request(agent_id))).stage
+            return await self._feed(self._held_by(agent_id), request(agent_id))
 
     async def transfer(self, agent_id: int, mode: Mode, *, to_agent: int | None = None,
                        to_group: int | None = None, number: object = None) -> TransferCall:

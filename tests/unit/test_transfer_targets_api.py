@@ -170,3 +170,21 @@ async def test_a_training_account_reaches_numbers_in_the_training_context(on_cal
     assert dialer.agents.describe(ids["agent"]).state == "available"  # freed at once
     assert outbound.moved == [("cust-1", None)]
     assert dialer.transfers.legs == {leg: "cust-1"}
+
+
+async def test_warm_to_a_group_takes_its_free_agent_then_complete(on_call):
+    client, ari, ids, dialer, outbound = on_call
+    agent, loner = ids["agent"], ids["loner"]
+    group = await dialer.store.run(lambda: AgentGroup.get(AgentGroup.account == ids["account"]).id)
+    dialer.agents.sessions[loner].groups = frozenset({group})
+    url = f"/api/agents/{agent}/call"
+    resp = await client.post(f"{url}/transfer", json={"mode": "warm", "group_id": group})
+    assert (await resp.json())["call"] == "consulting"
+    done = await (await client.post(f"{url}/complete")).json()
+    assert (done["call"], done["holder_agent_id"]) == ("talking", loner)
+    assert ari.bridges[f"dialer-agent-{loner}"] == [f"agent-{loner}", "cust-1"]
+    assert dialer.agents.describe(loner).state == "on_call" and outbound.moved == [
+        ("cust-1", loner)]
+    legs = await dialer.store.run(lambda: [(r.mode, r.status, r.to_agent_id, r.to_group_id)
+                                           for r in TransferLeg.select()])
+    assert legs == [("warm", "completed", loner, group)]
