@@ -26,8 +26,8 @@ from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, Resyn
                         StasisRoute)
 from . import store
 from .effects import TransferEffects, leg_bridge
-from .events import (AgentGone, CustomerGone, Event, Mode, Refused, Request, TargetAnswered,
-                     TargetGone, ToAgent, Transfer)
+from .events import (AgentGone, CustomerGone, Event, Mode, Refused, Request, Target,
+                     TargetAnswered, TargetGone, ToAgent, Transfer)
 from .machine import Stage, TransferCall, transition
 
 log = logging.getLogger(__name__)
@@ -92,12 +92,12 @@ class TransferShell(TransferEffects):
                 raise ConflictError("action", "only campaign, followup and manual calls are "
                                               "transferred")
             if number is not None:
-                target: ToAgent | object = await self.store.run(
-                    store.external_target, call.attempt_id, number)
+                target: Target = await self.store.run(store.external_target, call.attempt_id,
+                                                      number)
             else:
                 target = await self._reserve(agent_id, to_agent, to_group)
             try:
-                return await self._feed(call, Transfer(agent_id, mode, target))  # type: ignore[arg-type]
+                return await self._feed(call, Transfer(agent_id, mode, target))
             except ConflictError:
                 if isinstance(target, ToAgent):
                     await self.agents.release(target.agent_id)
@@ -152,7 +152,7 @@ class TransferShell(TransferEffects):
                 self.calls[call.customer] = call
             for effect in effects:
                 pending += await self.carry_out(call, effect)
-            if call.agent != before.agent and call.stage is not Stage.CLOSED:
+            if call.agent != before.agent and call.stage is not Stage.CLOSED and self.outbound:
                 await self.outbound.customer_moved(call.customer, call.agent)
         return call
 
