@@ -1,9 +1,10 @@
 """Transfers and conference on the real lab (dialer/transfers): a campaign call reaches agent
 A, who transfers it through the API: blind to agent B, blind to an external number (the
 simulator's human who stays on), warm to B then complete, warm to an external number while
-the customer hangs up, warm to B then a conference that A leaves. Each checks where the
-channels are on Asterisk, who the agent sessions hold, and that the attempt stays one record
-with A's disposition rights, its legs as rows."""
+the customer hangs up, warm to a number that hangs up while consulted, warm to B then a
+conference that A leaves. Each checks where the channels are on Asterisk, who the agent
+sessions hold, and that the attempt stays one record with A's disposition rights, its legs
+as rows."""
 
 from __future__ import annotations
 
@@ -156,3 +157,18 @@ async def test_conference_then_the_agent_leaves(dialer, lab):
         await wait_until(lambda: c.state(c.b) == "wrap_up", 5)
         _, legs = await c.one_attempt()
         assert [(x["mode"], x["status"]) for x in legs] == [("warm", "completed")]
+
+
+async def test_warm_to_a_number_that_hangs_up_while_consulted(dialer, lab):
+    async with on_call(dialer, lab, 25) as c:
+        await c.post("transfer", mode="warm", number=human(4, "646"))  # hangs up after 4 s
+        leg = next(iter(dialer.transfers.legs))
+        await wait_until(lambda: dialer.transfers.calls[c.customer].stage.value
+                         == "consulting", 20)
+        await wait_until(lambda: leg not in dialer.transfers.legs, 20)  # the far end went
+        assert dialer.transfers.calls[c.customer].stage.value == "talking"
+        assert c.customer in await c.bridge(bridge_id_of(c.a))  # back with the agent
+        assert c.state(c.a) == "on_call"
+        await c.customer_gone()
+        _, legs = await c.one_attempt()
+        assert [(x["mode"], x["status"]) for x in legs] == [("warm", "gone")]
