@@ -62,7 +62,8 @@ class Dialer:
         self.leases = ClaimLeases(self.store, self.agents, node=cfg.node)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.actions.tick, self.leases.tick))
-        self.transfers = TransferShell(self.ari, self.store, self.agents, now)
+        self.transfers = TransferShell(self.ari, self.store, self.agents, now,
+                                       outbound=self.calls, app=cfg.ari.app, trunk=cfg.ari.trunk)
         self.webhooks = Webhooks(self.store, cfg.webhooks, node=cfg.node, now=now,
                                  hub=self.agents.floor)
         # Asked in this order on a ChannelDestroyed; the leftovers last.

@@ -101,6 +101,14 @@ class CallEnded:
 
 
 @dataclass(frozen=True)
+class TakeOver:
+    """A call transferred to this (reserved) agent: the customer is now theirs."""
+    customer: str
+    attempt_id: int
+    campaign_id: int | None
+
+
+@dataclass(frozen=True)
 class WrapOver:
     wrap_no: int
 
@@ -143,7 +151,7 @@ class Logout:
 
 Event = Union[Login, RingFailed, PhoneAnswered, PbxStopping, LegGone, RingAgain, TakeBack,
               Ready, Reserve, Release, Connect, Bridged, BridgeRefused, AttemptKnown,
-              CallEnded, WrapOver, OfferPreview, TakePreview, SkipPreview, PreviewDone,
+              CallEnded, TakeOver, WrapOver, OfferPreview, TakePreview, SkipPreview, PreviewDone,
               PreviewExpired, ManualDialled, Logout]
 
 

@@ -33,6 +33,8 @@ ignored: no change, no effect):
   AttemptKnown   on_call -> on_call (attempt_id set)
   CallEnded      on_call | dialling -> wrap_up: Persist, StartWrapTimer | available: Persist
   CallEnded      phone_lost -> phone_lost (customer and preview cleared)
+  TakeOver       reserved available | not_ready, holding none -> on_call (a transferred
+                 customer, its attempt; not reserved): Persist; else refused
   WrapOver       wrap_up (that wrap) -> available: Persist
   OfferPreview   available, free -> preview: Persist; else HandBack withdraw (no change)
   TakePreview    preview -> dialling: Persist; else refused
@@ -54,42 +56,11 @@ from enum import Enum
 from typing import Any, Callable
 
 from .events import (
-    Login,
-    RingFailed,
-    PhoneAnswered,
-    PbxStopping,
-    LegGone,
-    RingAgain,
-    TakeBack,
-    Ready,
-    Reserve,
-    Release,
-    Connect,
-    Bridged,
-    BridgeRefused,
-    AttemptKnown,
-    CallEnded,
-    WrapOver,
-    OfferPreview,
-    TakePreview,
-    SkipPreview,
-    PreviewDone,
-    PreviewExpired,
-    ManualDialled,
-    Logout,
-    RingPhone,
-    JoinBridge,
-    BridgeCustomer,
-    HangUp,
-    DestroyBridge,
-    Persist,
-    Wake,
-    HandBack,
-    StartWrapTimer,
-    CancelWrapTimer,
-    Refused,
-    Effect,
-    Event,
+    Login, RingFailed, PhoneAnswered, PbxStopping, LegGone, RingAgain, TakeBack, Ready,
+    Reserve, Release, Connect, Bridged, BridgeRefused, AttemptKnown, CallEnded, TakeOver,
+    WrapOver, OfferPreview, TakePreview, SkipPreview, PreviewDone, PreviewExpired,
+    ManualDialled, Logout, RingPhone, JoinBridge, BridgeCustomer, HangUp, DestroyBridge,
+    Persist, Wake, HandBack, StartWrapTimer, CancelWrapTimer, Refused, Effect, Event,
 )
 from .previews import CampaignPreview, FollowupPreview, ManualDial, Offer, Preview
 
@@ -198,7 +169,7 @@ def _refusal(rec: AgentRecord, event: Event) -> tuple[Effect, ...]:
         return (Refused("agent {agent} has no contact in preview"),)
     if isinstance(event, ManualDialled):
         return (Refused(f"agent {{agent}} cannot dial now ({rec.state})"),)
-    if isinstance(event, (Reserve, Connect)):
+    if isinstance(event, (Reserve, Connect, TakeOver)):
         return (Refused(f"agent {{agent}} cannot take a call now ({rec.state})"),)
     return ()
 
@@ -337,6 +308,13 @@ def _call_ended(rec: AgentRecord, event: CallEnded, now: dt.datetime) -> Result:
     return new, (*saved, StartWrapTimer(event.wrap_seconds, wrap_no))
 
 
+def _take_over(rec: AgentRecord, event: TakeOver, now: dt.datetime) -> Result:
+    if not rec.reserved or rec.holds or rec.state not in (S.AVAILABLE, S.NOT_READY):
+        return rec, _refusal(rec, event)
+    return _to(rec, S.ON_CALL, now, customer=event.customer, reserved=False, preview=None,
+               attempt_id=event.attempt_id, campaign_id=event.campaign_id)
+
+
 def _wrap_over(rec: AgentRecord, event: WrapOver, now: dt.datetime) -> Result:
     if rec.state != S.WRAP_UP or event.wrap_no != rec.wrap_no:
         return rec, ()  # a late timer: the wrap-up it was for is over
@@ -393,7 +371,8 @@ _HANDLERS: dict[type, Callable[[AgentRecord, Any, dt.datetime], Result]] = {
     RingFailed: _ring_failed, PhoneAnswered: _phone_answered, PbxStopping: _pbx_stopping,
     LegGone: _leg_gone, RingAgain: _ring_again, Ready: _ready, Reserve: _reserve,
     Release: _release, Connect: _connect, Bridged: _bridged, BridgeRefused: _bridge_refused,
-    AttemptKnown: _attempt_known, CallEnded: _call_ended, WrapOver: _wrap_over,
+    AttemptKnown: _attempt_known, CallEnded: _call_ended, TakeOver: _take_over,
+    WrapOver: _wrap_over,
     OfferPreview: _offer_preview, TakePreview: _take_preview, SkipPreview: _skip_preview,
     PreviewDone: _preview_done, PreviewExpired: _preview_expired,
     ManualDialled: _manual_dialled, Logout: _logout,

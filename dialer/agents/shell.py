@@ -30,7 +30,7 @@ from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, Resyn
 from .events import (
     CallEnded, Connect, LegGone, Login, Logout, ManualDialled, OfferPreview, PbxStopping,
     PhoneAnswered, PreviewDone, PreviewExpired, Ready, Release, Reserve, RingAgain, SkipPreview,
-    TakeBack, TakePreview,
+    TakeBack, TakeOver, TakePreview,
 )
 from .machine import AgentState, transition
 from .previews import CallerShown, CampaignPreview, FollowupPreview, Offer
@@ -217,7 +217,8 @@ class AgentSessions(SessionEffects):
                           state=AgentState.LOGGED_OUT)
         self.sessions[agent_id] = session
         bridged = in_bridge.get(session.bridge_id, [])
-        others = [c for c in bridged if c != channel_id]
+        # another agent's desk phone there was being consulted (a warm transfer): no customer
+        others = [c for c in bridged if c != channel_id and agent_of_leg(c) is None]
         await self._apply(session, TakeBack(channel_id, channel_id in bridged,
                                             others[0] if others else None,
                                             info.state == AgentState.NOT_READY,
@@ -299,6 +300,25 @@ class AgentSessions(SessionEffects):
             log.warning("not connecting %s: %s", customer, exc)
             return False
         return session.state == AgentState.ON_CALL and session.customer == customer
+
+    async def reserve(self, agent_id: int) -> bool:
+        """Reserve this agent (a transfer's target) if it is free now."""
+        def pick() -> int | None:
+            return agent_id if agent_id in self.sessions else None
+        return await self._reserve(pick, 0) is not None
+
+    async def take_over(self, agent_id: int, customer: str, attempt_id: int,
+                        campaign_id: int | None) -> bool:
+        """The reserved agent now holds a transferred customer (their page shows it)."""
+        session = self.sessions.get(agent_id)
+        if session is None:
+            return False
+        try:
+            await self._apply(session, TakeOver(customer, attempt_id, campaign_id))
+        except AgentStateError as exc:
+            log.warning("agent %s does not take %s: %s", agent_id, customer, exc)
+            return False
+        return True
 
     async def release(self, agent_id: int) -> None:
         """A reserved agent whose call never arrived."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .models.dnc import DncList
 from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
                      CampaignSuppression, Contact, Filter, Followup, PauseReason, Profile, Script,
-                     SuppressionList, User, WebhookEndpoint)
+                     SuppressionList, TransferLeg, User, WebhookEndpoint)
 from .rows import tuples
 
 
@@ -73,7 +73,16 @@ def owner_of(kind: str, object_id: int) -> Owner | None:
 
 
 def agent_had_contact(agent_id: int, contact_id: int) -> bool:
-    """Was the contact on one of the agent's calls, or is it in one of their followups?"""
-    return (Attempt.select().where((Attempt.agent == agent_id) & (Attempt.contact == contact_id))
-            .exists() or Followup.select().where((Followup.agent == agent_id)
-                                                 & (Followup.contact == contact_id)).exists())
+    """Was the contact on one of the agent's calls (transferred to them too), or is it in
+    one of their followups?"""
+    transferred = TransferLeg.select(TransferLeg.attempt).where(TransferLeg.to_agent == agent_id)
+    return (Attempt.select().where(((Attempt.agent == agent_id) | Attempt.id.in_(transferred))
+                                   & (Attempt.contact == contact_id)).exists()
+            or Followup.select().where((Followup.agent == agent_id)
+                                       & (Followup.contact == contact_id)).exists())
+
+
+def transferred_to(agent_id: int, attempt_id: int) -> bool:
+    """Was the attempt's call transferred (or offered in a warm transfer) to the agent?"""
+    return TransferLeg.select().where((TransferLeg.attempt == attempt_id)
+                                      & (TransferLeg.to_agent == agent_id)).exists()

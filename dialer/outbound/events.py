@@ -88,9 +88,16 @@ class EndedByAgent:
     agent_id: int
 
 
+@dataclass(frozen=True)
+class Moved:
+    """The customer moved on from the call's agent (dialer/transfers): to `agent`, or to
+    an external number (None). The agent who let it go was freed by the transfer."""
+    agent: int | None
+
+
 Event = Union[OriginateRefused, Answered, AmdVerdict, AgentReserved, NoAgent, Bridged,
               BridgeRefused, RecordingStarted, RecordingRefused, BeepHeard, BeepTimeout,
-              PlaybackFinished, PlaybackRefused, HungUp, EndedByAgent]
+              PlaybackFinished, PlaybackRefused, HungUp, EndedByAgent, Moved]
 EVENTS: tuple[type, ...] = Event.__args__  # type: ignore[attr-defined]
 
 

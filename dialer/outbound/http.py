@@ -21,6 +21,7 @@ from ..web.common import import_form, paged as _paged, query_id, read_one as _on
 from ..web.recordings import stream_recording
 from ..web.shared_reads import SHARED_READS
 from . import store as dialing
+from ..transfers import store as transfer_store
 
 routes = web.RouteTableDef()
 
@@ -163,8 +164,9 @@ async def list_account_attempts(request: web.Request) -> web.Response:
 @routes.get("/api/attempts/{id}")
 async def get_attempt(request: web.Request) -> web.Response:
     """One call: outcome, AMD, times, agent, disposition, recording_name, consent_announced
-    (the recording consent announcement played to its end), script answers."""
-    return await _one(request, attempts.get_attempt, path_id(request))
+    (the recording consent announcement played to its end), script answers, transfers
+    (its legs: mode, target, status)."""
+    return await _one(request, transfer_store.attempt_with_legs, path_id(request))
 
 
 @routes.get("/api/campaigns/{id}/recordings")

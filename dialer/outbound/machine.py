@@ -46,6 +46,11 @@ unrecorded. "record" below is WriteConsent(announced), StartRecording.
     CONNECTED      RecordingStarted   -> CONNECTED       WriteRecording
     CONNECTED      HungUp             -> CLOSED          close(human): EndAgentCall
     CONNECTED      EndedByAgent       -> HANGING_UP      Hangup (its agent; another's: none)
+    ANNOUNCING     Moved              -> ANNOUNCING      (as CONNECTED)
+    CONNECTED      Moved              -> CONNECTED       its agent: who holds the customer
+                                                         now (a transfer's target; None: an
+                                                         external number); held on music,
+                                                         it stays the agent's call
     LISTENING      BeepHeard          -> PLAYING         Play(machine message)
     LISTENING      BeepTimeout        -> PLAYING         Play(machine message)
     LISTENING      HungUp             -> CLOSED          close(machine): StopBeepListener
@@ -73,7 +78,8 @@ from .decisions import SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswe
 from .events import (
     AgentReserved, AmdVerdict, Announce, Answered, BeepHeard, BeepTimeout, Bridged,
     BridgeRefused, CloseAttempt, ConnectAgent, Effect, EndAgentCall, EndedByAgent, Event,
-    Hangup, HungUp, Learn, ListenForBeep, MarkAgentLeg, NoAgent, Originate, OriginateRefused, Play,
+    Hangup, HungUp, Learn, ListenForBeep, MarkAgentLeg, Moved, NoAgent, Originate,
+    OriginateRefused, Play,
     PlaybackFinished, PlaybackRefused, RecordingStarted, ReleaseAgent, StartRecording,
     StopAnnouncement, StopBeepListener, StopRecording, TakeAgent, WakeAgents, WriteAnswered,
     WriteBridged, WriteConsent, WriteRecording, WriteVerdict)
@@ -246,6 +252,10 @@ def _announcement_refused(s: CallState, ev: PlaybackRefused, now: float) -> Step
     return _to(s, Stage.CONNECTED, now), ()  # no notice given: no recording
 
 
+def _moved(s: CallState, ev: Moved, now: float) -> Step:
+    return dataclasses.replace(s, agent=ev.agent, bridged=ev.agent is not None), ()
+
+
 def _bridge_refused(s: CallState, ev: BridgeRefused, now: float) -> Step:
     assert s.agent is not None
     release = ReleaseAgent(s.agent, chosen=not s.paced)
@@ -349,6 +359,8 @@ _HANDLERS: dict[tuple[Stage, type], Handler] = {
     (Stage.ANNOUNCING, PlaybackRefused): _announcement_refused,
     (Stage.ANNOUNCING, HungUp): _hung_up,
     (Stage.ANNOUNCING, EndedByAgent): _ended_by_agent,
+    (Stage.ANNOUNCING, Moved): _moved,
+    (Stage.CONNECTED, Moved): _moved,
     (Stage.CONNECTED, RecordingStarted): _recording,
     (Stage.CONNECTED, HungUp): _hung_up,
     (Stage.CONNECTED, EndedByAgent): _ended_by_agent,

@@ -55,17 +55,14 @@ class OutboundCalls:
 
     def feature(self) -> Feature:
         return Feature("outbound",
-                       stasis={"amd": StasisRoute(self._on_amd_route, lambda args: True)},
+                       stasis={"amd": StasisRoute(lambda event, args: self.on_amd(event),
+                                                  lambda args: True)},
                        channels=self.calls.keys, on_channel_destroyed=self.on_channel_destroyed,
                        resync=ResyncStep(ResyncPhase.CALLS, self._resync_step),
                        ends_agent_call=self.end_agent_call)
 
-    async def _on_amd_route(self, event: dict, args: list[str]) -> None:
-        await self.on_amd(event)
-
     def _not_yet_with_agent(self) -> list[tuple[Call, CampaignSettings]]:
-        """Campaign calls that will each want an agent: not yet given one, and not calls
-        an agent dialled (they have their agent already), with their campaign."""
+        """Campaign calls not yet with an agent, not dialled by one, with their campaign."""
         return [(c, c.campaign) for c in self.calls.values()
                 if c.state.in_flight and isinstance(c.campaign, CampaignSettings)]
 
@@ -238,10 +235,12 @@ class OutboundCalls:
         await self._feed(call, ev.HungUp(event.get("cause")))
         return True
 
-    # ---- the machine's effects ---------------------------------------------------------
-    def _clock(self) -> float:
-        return asyncio.get_running_loop().time()
+    async def customer_moved(self, channel_id: str, agent_id: int | None) -> None:
+        """A transfer gave the customer to another agent, or an external number (None)."""
+        if channel_id in self.calls:
+            await self._feed(self.calls[channel_id], ev.Moved(agent_id))
 
+    # ---- the machine's effects ---------------------------------------------------------
     async def _feed(self, call: Call, event: ev.Event) -> None:
         await self._run(call, (), event)
 
@@ -319,8 +318,7 @@ class OutboundCalls:
         return []
 
     async def _ari(self, request: Awaitable[Any], refused: ev.Event | None) -> list[ev.Event]:
-        """An ARI request; its refusal as the machine's event (or only logged)."""
-        try:
+        try:  # an ARI request; its refusal as the machine's event (or only logged)
             await request
         except AriError as exc:
             log.warning("ARI refused: %s", exc)
@@ -342,8 +340,7 @@ class OutboundCalls:
             ev.OriginateRefused())
 
     async def _listen_for_beep(self, call: Call) -> None:
-        """The machine message once the greeting's beep has ended (or at once if the
-        audio cannot be had)."""
+        """The machine message once the beep has ended (at once if no audio can be had)."""
         how, waited = await beep.wait_for_beep(self.ari, call.channel_id, self.ari.app)
         log.info("attempt %s: %s after %.2f s listening; leaving the message",
                  call.state.attempt_id, how, waited)
@@ -391,6 +388,9 @@ class OutboundCalls:
             max_attempts=s.settings.max_attempts, hangup_cause=hangup_cause)
         log.info("attempt %s to %s: %s -> contact %s", s.attempt_id, call.phone, outcome,
                  decision.state if decision else "(written on retry)")
+
+    def _clock(self) -> float:
+        return asyncio.get_running_loop().time()
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)

@@ -21,9 +21,11 @@ class ToAgent:
 
 @dataclass(frozen=True)
 class ToNumber:
-    """An external number, already checked; dialled with the campaign's caller ID."""
+    """An external number, already checked; dialled with the campaign's caller ID (a
+    training plan's in [dialer-training], never through the trunk)."""
     number: str
     caller_id: str | None
+    training: bool = False
 
 
 Target = ToAgent | ToNumber
@@ -145,8 +147,10 @@ class Link:
 
 @dataclass(frozen=True)
 class Unlink:
+    """The target back to its own place (its agent's bridge, the external leg's)."""
     agent_id: int
     target: Target
+    leg_channel: str | None
 
 
 @dataclass(frozen=True)

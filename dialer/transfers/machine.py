@@ -37,8 +37,9 @@ BLIND        TargetGone                CLOSED (StopMoh, Hangup customer)
 EXTERNAL     TargetGone                CLOSED (Hangup customer)
 any          CustomerGone              CLOSED (the target dropped, agents done)
 AgentGone    (the agent's phone, while it holds the call)
-             TALKING | HELD            CLOSED ([StopMoh], Hangup customer)
-             RINGING                   BLIND (the target, still being reached, takes it)
+             TALKING | HELD            CLOSED ([StopMoh], AgentDone, Hangup customer)
+             RINGING                   BLIND (AgentDone; the target, still being reached,
+                                       takes it)
              CONSULTING | CONFERENCED  as Complete (never left alone on hold)
 CLOSED       anything                  - (requests Refused)
 Target events of another leg are stale: ignored.
@@ -74,6 +75,9 @@ class Stage(enum.Enum):
     CLOSED = "closed"
 
 
+LEG_PREFIX = "xfer-"  # an external leg's channel id: xfer-<attempt>-<leg no>
+
+
 @dataclass(frozen=True)
 class TransferCall:
     attempt_id: int
@@ -86,7 +90,8 @@ class TransferCall:
 
     def leg_channel(self, leg: Leg) -> str | None:
         """The external leg's channel (agents' phones are already up in their bridges)."""
-        return None if isinstance(leg.target, ToAgent) else f"xfer-{self.attempt_id}-{leg.no}"
+        return None if isinstance(leg.target, ToAgent) else (
+            f"{LEG_PREFIX}{self.attempt_id}-{leg.no}")
 
 
 Result = tuple[TransferCall, tuple[Effect, ...]]
@@ -183,11 +188,11 @@ def _take_over(call: TransferCall, leg: Leg, effects: tuple[Effect, ...]) -> Res
         _record(call, leg, "completed"))
 
 
-def _hand_over(call: TransferCall, agent: int, leg: Leg, agent_left: bool = False) -> Result:
-    """Complete (or Leave the conference, or the agent's phone went while consulting:
-    `agent_left`, their session logs out by itself)."""
-    done: tuple[Effect, ...] = () if agent_left else (AgentDone(agent),)
-    before: tuple[Effect, ...] = (Unlink(agent, leg.target),)
+def _hand_over(call: TransferCall, agent: int, leg: Leg) -> Result:
+    """Complete (or Leave the conference, or the agent's phone went while consulting: their
+    session lets the customer go before it logs out, never hanging them up)."""
+    done: tuple[Effect, ...] = (AgentDone(agent),)
+    before: tuple[Effect, ...] = (Unlink(agent, leg.target, call.leg_channel(leg)),)
     if call.stage is Stage.CONSULTING:
         before += (StopMoh(call.customer),)
     else:  # conferenced: the customer is in the leaving agent's bridge
@@ -216,7 +221,7 @@ def _let_target_go(call: TransferCall, leg: Leg, status: str) -> tuple[Effect, .
     """What ends the target's part: linked or not, took the call or not."""
     out: list[Effect] = []
     if call.stage in (Stage.CONSULTING, Stage.CONFERENCED) and call.agent is not None:
-        out.append(Unlink(call.agent, leg.target))
+        out.append(Unlink(call.agent, leg.target, call.leg_channel(leg)))
     channel = call.leg_channel(leg)
     if channel is not None and status not in TARGET_WENT:
         out.append(Hangup(channel))
@@ -248,16 +253,17 @@ def _target_gone(call: TransferCall, leg: Leg) -> Result:
 
 def _agent_gone(call: TransferCall) -> Result:
     leg = call.leg
-    if call.stage is Stage.RINGING and leg is not None:
-        return replace(call, stage=Stage.BLIND, agent=None), ()
+    if call.stage is Stage.RINGING and leg is not None:  # its session lets the customer go
+        assert call.agent is not None
+        return replace(call, stage=Stage.BLIND, agent=None), (AgentDone(call.agent),)
     if call.stage in (Stage.CONSULTING, Stage.CONFERENCED) and leg is not None:
         assert call.agent is not None
-        return _hand_over(call, call.agent, leg, agent_left=True)
-    return _close(call, None, "agent_gone", hang_up_customer=True, agent_left=True)
+        return _hand_over(call, call.agent, leg)
+    return _close(call, None, "agent_gone", hang_up_customer=True)
 
 
-def _close(call: TransferCall, cause: int | None, leg_status: str, *, hang_up_customer: bool,
-           agent_left: bool = False) -> Result:
+def _close(call: TransferCall, cause: int | None, leg_status: str, *,
+           hang_up_customer: bool) -> Result:
     """Over: whoever is still with the customer is let go; the attempt closes once."""
     out: list[Effect] = []
     if call.stage in HOLDING:
@@ -267,7 +273,7 @@ def _close(call: TransferCall, cause: int | None, leg_status: str, *, hang_up_cu
         out.extend(_let_target_go(call, leg, leg_status))
         if call.stage is not Stage.EXTERNAL:
             out.append(_record(call, leg, leg_status))
-    if call.agent is not None and not agent_left:  # a gone phone: its session logs out
+    if call.agent is not None:  # (a gone phone: its session lets go, then logs out)
         out.append(AgentDone(call.agent))
     if hang_up_customer:
         out.append(Hangup(call.customer))

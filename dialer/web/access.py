@@ -32,7 +32,7 @@ from aiohttp import web
 
 from ..agents.view import SessionView
 from ..db import audit, auth
-from ..db.ownership import KINDS, agent_had_contact, owner_of
+from ..db.ownership import KINDS, agent_had_contact, owner_of, transferred_to
 from . import signin
 from .common import DIALER, json_body, parse_id, path_id
 
@@ -75,6 +75,9 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/agents/\{id\}(/preview|/session-log)?", f"own_agent|{_STAFF}"),
     # a supervisor on the agent's call (the call's campaign checked by the handler)
     (_ANY, r"/api/agents/\{id\}/monitor", "manage_campaigns"),
+    # the agent's call control: hold, transfers, conference (dialer/transfers/http.py)
+    ("POST", r"/api/agents/\{id\}/call/(transfer|\{action\})", "own_agent|manage_users"),
+    (_READ, r"/api/agents/\{id\}/call", f"own_agent|{_STAFF}"),
     (_ANY, r"/api/agents/\{id\}(/.*)?", "own_agent|manage_users"),
     (_ANY, r"/api/users/\{id\}(/api-tokens(/\{token_id\})?)?", "own_user"),
     # changes
@@ -216,6 +219,8 @@ async def check(request: web.Request, need: str, who: auth.Identity) -> None:
     if need == "call_agent":
         if (agent_id is not None and who.agent_id == agent_id) or who.may("manage_campaigns"):
             return
+        if request.method in SAFE_METHODS and await _took_the_call(request, who, path):
+            return  # reads only: the disposition stays with the first agent
         raise deny(403, "agent", "not your call")
     if need == "contact_agent":
         if who.may("manage_campaigns") or (who.agent_id is not None and await request.app[
@@ -224,6 +229,12 @@ async def check(request: web.Request, need: str, who: auth.Identity) -> None:
         raise deny(403, "contact", "not a contact of your calls or followups")
     if not any(who.may(privilege) for privilege in need.split("|")):
         raise deny(403, "privilege", f"needs the {need.replace('|', ' or ')} privilege")
+
+
+async def _took_the_call(request: web.Request, who: auth.Identity, path: str) -> bool:
+    """An agent a campaign call was transferred to reads it and its script."""
+    return who.agent_id is not None and path.startswith("/api/attempts/") and await request.app[
+        DIALER].store.run(transferred_to, who.agent_id, path_id(request))
 
 
 @web.middleware

@@ -23,6 +23,9 @@ from dialer.db import Store, claim_contacts, migrate, open_database, utcnow
 from tests.unit.test_db_models import (
     test_a_campaign_can_dial_due_retries_before_fresh_contacts as retries_first)
 from dialer.db.migrate import router
+from tests.unit.test_transfer_store import (
+    test_a_leg_row_is_made_once_then_follows_its_status as legs_kept,
+    test_reads_of_transferred_calls as transferred_reads)
 from dialer.db.models import (
     MODELS, Account, Agent, Attempt, Campaign, CampaignContact, Contact, ContactPhone,
     ServicePlan, User,
@@ -275,3 +278,13 @@ def test_nodes_racing_for_a_numbers_cap_across_campaigns_never_exceed_it(pg):
 def test_a_campaign_can_dial_due_retries_first_on_postgres(pg):
     """NULLS LAST/FIRST on PostgreSQL too (issue 18's dial_first)."""
     retries_first(pg)
+
+
+def test_transfer_legs_on_postgres(pg):
+    """Issue 18's transfer legs: one row per leg, its status current."""
+    legs_kept(pg)
+
+
+def test_transferred_calls_reads_on_postgres(pg):
+    """The receiving agent's reads and the resync's held customers."""
+    transferred_reads(pg)

@@ -130,6 +130,17 @@ class AgentSession(RuleBasedStateMachine):
     def call_ended(self, wrap: int) -> None:
         self.send(ev.CallEnded(wrap))
 
+    @rule(customer=CUSTOMERS, attempt=st.integers(1, 3))
+    def take_over(self, customer: str, attempt: int) -> None:
+        """A transferred call for this agent (reserved for it, or not: refused)."""
+        before = self.rec
+        effects = self.send(ev.TakeOver(customer, attempt, None))
+        if self.rec.state == S.ON_CALL and before.state != S.ON_CALL:
+            assert before.reserved and before.holds == 0 and not self.rec.reserved
+            assert self.rec.customer == customer and self.rec.attempt_id == attempt
+        else:
+            assert self.rec == before and any(isinstance(e, ev.Refused) for e in effects)
+
     @rule(back=st.integers(0, 2))
     def wrap_over(self, back: int) -> None:
         """The timer of this wrap-up, or a late one of an earlier wrap-up."""
@@ -223,7 +234,7 @@ def _all_events() -> list[ev.Event]:
             ev.LegGone(), ev.RingAgain("leg-9"), ev.TakeBack("leg-9", False, "cust-a", False),
             ev.Ready(True), ev.Ready(False), ev.Ready(False, 2), ev.Reserve(), ev.Release(), ev.Connect("cust-a"),
             ev.Bridged("cust-a"), ev.BridgeRefused("cust-a"), ev.AttemptKnown(1),
-            ev.CallEnded(3), ev.CallEnded(0), ev.WrapOver(0), ev.OfferPreview(offer, 1),
+            ev.CallEnded(3), ev.CallEnded(0), ev.TakeOver("cust-b", 2, None), ev.WrapOver(0), ev.OfferPreview(offer, 1),
             ev.TakePreview(), ev.SkipPreview(), ev.PreviewDone(), ev.PreviewExpired(1),
             ev.ManualDialled("+12125550123"), ev.Logout()]
 

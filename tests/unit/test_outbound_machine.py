@@ -60,7 +60,8 @@ def test_every_pair_has_an_answer():
     samples = [ev.OriginateRefused(), ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT),
                ev.AgentReserved(1), ev.NoAgent(), ev.Bridged(), ev.BridgeRefused(),
                ev.RecordingStarted(), ev.RecordingRefused(), ev.BeepHeard(), ev.BeepTimeout(),
-               ev.PlaybackFinished(), ev.PlaybackRefused(), ev.HungUp(16), ev.EndedByAgent(1)]
+               ev.PlaybackFinished(), ev.PlaybackRefused(), ev.HungUp(16), ev.EndedByAgent(1),
+               ev.Moved(2)]
     assert {type(e) for e in samples} == set(ev.EVENTS)
     for stage in Stage:
         for event in samples:
@@ -290,6 +291,21 @@ class TwoCalls(RuleBasedStateMachine):
         agent = self.states[i].agent
         self._feed(i, ev.EndedByAgent(agent if own and agent is not None else 99))
 
+    @rule(i=st.integers(0, 1), external=st.booleans())
+    def a_transfer(self, i, external):
+        """The transfer shell moved the customer on: its agent freed (wrap-up), the
+        target (a free agent) holding it, or an external number."""
+        state = self.states[i]
+        if state.stage not in (Stage.ANNOUNCING, Stage.CONNECTED) or state.agent is None:
+            return
+        free = [a for a in POOL if a not in self.holder]
+        to = None if external or not free else free[0]
+        assert self.holder.pop(state.agent) == (i, "bridged")
+        if to is not None:
+            self.holder[to] = (i, "bridged")
+        self._feed(i, ev.Moved(to))
+        assert self.states[i].agent == to and self.states[i].stage is state.stage
+
     @invariant()
     def closed_once_at_most_and_once_when_closed(self):
         for i, state in enumerate(self.states):
@@ -301,7 +317,7 @@ class TwoCalls(RuleBasedStateMachine):
             bridged = [a for a, (c, how) in self.holder.items() if c == i and how == "bridged"]
             assert len(bridged) <= 1
             if state.stage in (Stage.ANNOUNCING, Stage.CONNECTED):
-                assert bridged == [state.agent]
+                assert bridged == ([] if state.agent is None else [state.agent])
 
     def teardown(self):
         """Whatever happened, the customers hang up and the outstanding answers arrive:

@@ -130,6 +130,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("DELETE", "/api/pause-reasons/{id}"): E(USERS),
     ("POST", "/api/agents/{id}/call/{action}"): E(USERS, self_service=True, live=True),
     ("POST", "/api/agents/{id}/call/hangup"): E(USERS, self_service=True, live=True),
+    ("POST", "/api/agents/{id}/call/transfer"): E(USERS, self_service=True, live=True),
+    ("GET", "/api/agents/{id}/call"): E(STAFF, self_service=True, live=True),
     ("GET", "/api/attempts/{id}"): E(CAMPAIGNS, self_service=True),
     ("PUT", "/api/attempts/{id}/answers"): E(CAMPAIGNS, self_service=True),
     ("PUT", "/api/attempts/{id}/disposition"): E(CAMPAIGNS, self_service=True),

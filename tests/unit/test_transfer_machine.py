@@ -114,9 +114,9 @@ class TwoCalls(RuleBasedStateMachine):
         if agent is None:
             return
         self.gone_agents.add(agent)
+        self.feed(key, e.AgentGone(agent))
         self.holder[agent] = None  # its session logs out
         self.took.discard(agent)
-        self.feed(key, e.AgentGone(agent))
 
     @invariant()
     def consistent(self) -> None:
@@ -160,7 +160,7 @@ def test_warm_transfer_far_end_hangs_up_in_consultation_returns_the_customer():
     assert call.stage is m.Stage.CONSULTING
     call, effects = run(call, e.TargetGone(1))
     assert call.stage is m.Stage.TALKING and call.agent == 1
-    assert effects == [e.Unlink(1, NUMBER), e.RecordLeg(7, 1, e.Mode.WARM, NUMBER, "gone", 1),
+    assert effects == [e.Unlink(1, NUMBER, "xfer-7-1"), e.RecordLeg(7, 1, e.Mode.WARM, NUMBER, "gone", 1),
                        e.StopMoh("cust-7"), e.PutCustomer("cust-7", 1, None)]
 
 
@@ -171,7 +171,7 @@ def test_conference_then_leave_hands_the_customer_to_the_target_agent():
     assert call.stage is m.Stage.CONFERENCED
     call, effects = run(call, e.Leave(1))
     assert call.stage is m.Stage.TALKING and (call.agent, call.first_agent) == (2, 1)
-    assert effects == [e.Unlink(1, two), e.TakeCustomerOut("cust-7"),
+    assert effects == [e.Unlink(1, two, None), e.TakeCustomerOut("cust-7"),
                        e.PutCustomer("cust-7", 2, None), e.AgentDone(1),
                        e.RecordLeg(7, 1, e.Mode.WARM, two, "completed", 1)]
     _, effects = run(call, e.Hold(1))
@@ -194,5 +194,5 @@ def test_the_target_agent_hanging_up_in_conference_leaves_the_first_agent_with_t
     assert e.TargetTakesCall(3, 7) in effects
     call, effects = run(call, e.TargetGone(1))
     assert call.stage is m.Stage.TALKING and call.agent == 1 and call.leg is None
-    assert effects == [e.Unlink(1, three), e.AgentDone(3),
+    assert effects == [e.Unlink(1, three, None), e.AgentDone(3),
                        e.RecordLeg(7, 1, e.Mode.WARM, three, "gone", 1)]

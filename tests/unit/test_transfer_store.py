@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dialer.db.models import Agent, AgentGroup, Attempt, User
+from dialer.db.ownership import agent_had_contact, transferred_to
 from dialer.transfers import store
 from dialer.transfers.events import Mode, RecordLeg, ToAgent, ToNumber
 from tests.unit.test_db_models import seed
@@ -33,3 +34,26 @@ def test_a_leg_row_is_made_once_then_follows_its_status(db):
         (2, "blind", "ringing", None, None, "+33698765432", agent.id)]
     assert legs[0]["started_at"] == T0.isoformat() and legs[0]["updated_at"] == later.isoformat()
     assert Attempt.get_by_id(attempt.id).agent_id == agent.id  # the disposition stays with them
+
+
+def test_reads_of_transferred_calls(db):
+    """Who reads a transferred call (the agent who took it: its attempt and contact), and the
+    held customers a resync puts back (this node's open attempts that reached an agent)."""
+    account, agent, campaign, contact = seed()
+    bob = Agent.create(user=User.create(account=account, username="bob", password_hash="x"),
+                       endpoint="PJSIP/agent2")
+    eve = Agent.create(user=User.create(account=account, username="eve", password_hash="x"),
+                       endpoint="PJSIP/agent3")
+    held = Attempt.create(campaign=campaign, contact=contact, phone="+33612345678",
+                          channel_id="c1", agent=agent, node="n1", bridged_at=T0)
+    Attempt.create(campaign=campaign, contact=contact, phone="+33612345678", channel_id="c2",
+                   node="n1")  # never reached an agent
+    Attempt.create(campaign=campaign, contact=contact, phone="+33612345678", channel_id="c3",
+                   agent=agent, node="n2", bridged_at=T0)  # another node's
+    store.record_leg(RecordLeg(held.id, 1, Mode.BLIND, ToAgent(bob.id), "completed", agent.id),
+                     T0)
+    assert store.held_customers("n1", ["c1", "c2", "c3", "c9"]) == [
+        (held.id, "c1", agent.id, campaign.id)]
+    assert transferred_to(bob.id, held.id) and not transferred_to(eve.id, held.id)
+    assert agent_had_contact(bob.id, contact.id) and not agent_had_contact(eve.id, contact.id)
+    assert store.attempt_with_legs(held.id)["transfers"][0]["to_agent_id"] == bob.id

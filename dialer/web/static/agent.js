@@ -1,11 +1,22 @@
 // The agent's page: session state (polled), the contact offered or on the line, its script,
-// disposition and followup; dial or skip a preview; manual dial; end the call.
+// disposition and followup; dial or skip a preview; manual dial; end the call; hold, transfer,
+// conference.
 "use strict";
 const AGENT = meta("agent");
 const reasonNames = new Map();  // the account's pause reasons: id -> name
 let current = { state: "logged_out" };
 let shownAttempt = null;
 let attemptContact = null;  // a campaign call's contact (the session shows only its attempt)
+// What each stage of the customer's call lets the agent do (dialer/transfers/machine.py).
+const CALL_CONTROLS = { talking: ["hold", "transfer"], held: ["resume", "transfer"],
+  ringing: ["cancel"], consulting: ["complete", "conference", "cancel"], conferenced: ["leave", "cancel"] };
+
+function showCallStage(stage) {
+  $("#call-stage").textContent = stage;
+  const allowed = CALL_CONTROLS[stage] || [];
+  for (const b of $$("#call-control [data-call]")) b.hidden = !allowed.includes(b.dataset.call);
+  $("#transfer-form").hidden = !allowed.includes("transfer");
+}
 
 async function loadSession() {
   const sessions = (await api("GET", "/api/agents/sessions")).items;
@@ -47,7 +58,18 @@ async function showCall(attemptId) {
   attemptContact = null;
   if (!attemptId) return;
   $("#attempt-id").textContent = `#${attemptId}`;
+  try {
+    await loadCall(attemptId);
+  } catch (err) {
+    shownAttempt = null;  // read again at the next refresh (the call's agent is being written)
+    throw err;
+  }
+}
+
+async function loadCall(attemptId) {
   const attempt = await api("GET", `/api/attempts/${attemptId}`);
+  // a call transferred to this agent: the disposition stays with the first agent
+  $("#disposition-form").hidden = attempt.agent_id !== Number(AGENT);
   const contact = await api("GET", `/api/contacts/${attempt.contact_id}`);
   attemptContact = { name: contact.name, fields: contact.fields,
     phones: [attempt.phone], campaign: attempt.campaign_id ? `#${attempt.campaign_id}` : "" };
@@ -80,7 +102,11 @@ async function refresh() {
   await showCall(current.attempt_id || null);
   showContact(current.preview || attemptContact);
   $("#preview-actions").hidden = current.state !== "preview";
-  $("#hang-up").hidden = current.state !== "on_call";
+  const onCall = current.state === "on_call";
+  $("#hang-up").hidden = !onCall;
+  const call = onCall ? await api("GET", `/api/agents/${AGENT}/call`) : null;
+  $("#call-control").hidden = !(call && call.controls);
+  if (call && call.call) showCallStage(call.call);
 }
 
 async function loadPauseReasons() {
@@ -117,6 +143,18 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#skip").addEventListener("click", () => guarded(async () => {
     await api("POST", `/api/agents/${AGENT}/preview/skip`); await refresh();
   }));
+  for (const b of $$("#call-control [data-call]")) {
+    b.addEventListener("click", () => guarded(async () => {
+      await api("POST", `/api/agents/${AGENT}/call/${b.dataset.call}`);
+      await refresh();
+    }));
+  }
+  onSubmit("#transfer-form", async (form) => {
+    const to = form.to.value, raw = form.target.value.trim();
+    await api("POST", `/api/agents/${AGENT}/call/transfer`,
+      { mode: form.mode.value, [to]: to === "number" ? raw : Number(raw) });
+    await refresh();
+  });
   onSubmit("#script-form", async () => {
     await api("PUT", `/api/attempts/${shownAttempt}/answers`, { answers: answers(), partial: true });
     flash("Answers saved.");
