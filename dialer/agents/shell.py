@@ -43,10 +43,6 @@ log = logging.getLogger("dialer.agents")
 SOFTHANGUP_SHUTDOWN = 4  # ChannelHangupRequest "cause" of a soft hangup: Asterisk shutting down
 
 
-async def _no_call_runtime(agent_id: int, customer: str) -> bool:
-    return False
-
-
 class AgentSessions(SessionEffects):
     def __init__(self, ari: AriClient, store, app: str,
                  now: Callable[[], dt.datetime] = utc_now):
@@ -60,7 +56,7 @@ class AgentSessions(SessionEffects):
         self.promised: Callable[[], list[int | None]] = list
         # Asks the call's own feature to hang its customer up (set by the server to
         # Features.end_agent_call): (agent, customer) -> whether one is doing so.
-        self.end_customer: Callable[[int, str], Awaitable[bool]] = _no_call_runtime
+        self.end_customer: Callable[[int, str], Awaitable[bool]] | None = None
         self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
         self.floor = Hub()  # the server's, shared with the calls (floor/hub.py)
 
@@ -334,7 +330,7 @@ class AgentSessions(SessionEffects):
         customer = session.customer
         if session.state != AgentState.ON_CALL or customer is None:
             raise AgentStateError(f"agent {agent_id} is on no call ({session.state})")
-        if not await self.end_customer(agent_id, customer):
+        if self.end_customer is None or not await self.end_customer(agent_id, customer):
             raise AgentStateError("the call cannot be ended now (not connected yet)")
         async with self.changed:
             try:
