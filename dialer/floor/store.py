@@ -1,6 +1,7 @@
 """What a wallboard reads from the database, in one transaction: who it may see (its scope)
 and the day's figures the runtime does not hold (calls and talk per agent, contacts due,
-abandonment today and over the campaign's rolling window). Read on (re)connect and after
+abandonment today and over the campaign's rolling window), and the names of the account's
+pause reasons. Read on (re)connect and after
 calls end, never per event."""
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 from ..core.tz import load_zone
 from ..db.fields import to_naive_utc
-from ..db.models import Account, Agent, Attempt, Campaign, CampaignContact, User
+from ..db.models import (Account, Agent, Attempt, Campaign, CampaignContact, PauseReason,
+                         User)
 from ..db.queries import _due
 from ..db.rows import tuples
 from ..outbound.store import abandonment_since
@@ -46,12 +48,17 @@ class CampaignFigures:
 
 @dataclass(frozen=True)
 class FloorFigures:
+    account_id: int
     agents: tuple[AgentFigures, ...]
     campaigns: tuple[CampaignFigures, ...]
+    pause_reasons: tuple[tuple[int, str], ...] = ()   # the account's: id, name
 
     def scope(self) -> Scope:
         return Scope(frozenset(a.agent_id for a in self.agents),
-                     frozenset(c.campaign_id for c in self.campaigns))
+                     frozenset(c.campaign_id for c in self.campaigns), self.account_id)
+
+    def reason_name(self, reason_id: int) -> str | None:
+        return dict(self.pause_reasons).get(reason_id)
 
     def as_json(self) -> dict[str, Any]:
         return {"agents": [asdict(a) for a in self.agents],
@@ -92,5 +99,7 @@ def floor_figures(account_id: int, campaigns: frozenset[int] | None,
             CampaignContact.select().where(_due(c.id, now)).count(),
             *abandonment_since(c.id, since), *window, c.abandon_window,
             c.abandon_target_percent))
-    return FloorFigures(agents, tuple(shown))
+    reasons = tuples(PauseReason.select(PauseReason.id, PauseReason.name)
+                     .where(PauseReason.account == account_id))
+    return FloorFigures(account_id, agents, tuple(shown), tuple(reasons))
 

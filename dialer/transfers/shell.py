@@ -46,10 +46,13 @@ class TransferShell:
         return self.calls[call.customer].stage if call.customer in self.calls else Stage.CLOSED
 
     async def _feed(self, call: TransferCall, event: Event) -> None:
+        held = call.stage is Stage.HELD
         call, effects = transition(call, event)
         refused = [e.reason for e in effects if isinstance(e, Refused)]
         if refused:
             raise ConflictError("action", refused[0])
+        if held != (call.stage is Stage.HELD) and call.stage is not Stage.CLOSED:
+            self.agents.floor.hold(call.customer, not held)  # what the wallboards show
         if call.stage is Stage.CLOSED:
             self.calls.pop(call.customer, None)
         else:

@@ -12,8 +12,9 @@ import pytest
 
 from dialer.core.tz import utc_now
 from dialer.db import Store, migrate, open_database
-from dialer.db.models import (Account, Agent, Attempt, Campaign, Contact, Profile,
-                              ProfileCampaign, User)
+from dialer.db.models import (Account, Agent, Attempt, Campaign, Contact, PauseReason,
+                              Profile, ProfileCampaign, User)
+from dialer.floor.events import CallChanged, MonitorChanged, Source
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 from tests.web_dialer import FakeDialer, live_agents, put_on_call
@@ -102,3 +103,33 @@ async def test_another_accounts_floor_and_an_outside_campaign_are_refused(floor)
                 f"/api/accounts/{ids['ours']}/floor?campaign={ids['other']}"):
         resp = await client.get(url)
         assert resp.status == 403, url
+
+
+async def test_pause_reasons_by_name_inbound_calls_and_monitorings_reach_the_stream(floor):
+    client, agents, ids = floor
+    hub = agents.floor
+    resp = await client.get(f"/api/accounts/{ids['ours']}/floor/stream")
+    await _events(resp, 1)
+    # a reason made after the stream opened: the stream reads the names again for it
+    lunch = await agents.store.run(lambda: PauseReason.create(account=ids["ours"],
+                                                              name="Lunch").id)
+    await client.post(f"/api/agents/{ids['ann']}/not-ready", json={"reason_id": lunch})
+    ours = CallChanged("in-ours", None, "ringing", None, ids["ours"], Source.INBOUND)
+    hub.publish(CallChanged("in-theirs", None, "ringing", None, ids["theirs"], Source.INBOUND))
+    hub.publish(ours)
+    hub.publish(MonitorChanged(ids["bob"], "sue", "listen", "listening", ids["hidden"]))
+    hub.publish(MonitorChanged(ids["ann"], "sue", "listen", "listening", None))
+    seen = await _events(resp, 3)
+    assert [k for k, _ in seen] == ["agent", "call", "monitor"]
+    assert (seen[0][1]["pause_reason_id"], seen[0][1]["pause_reason"]) == (lunch, "Lunch")
+    assert seen[1][1] == {"channel_id": "in-ours", "campaign_id": None, "stage": "ringing",
+                          "agent_id": None, "account_id": ids["ours"], "source": "inbound"}
+    assert (seen[2][1]["agent_id"], seen[2][1]["supervisor"]) == (ids["ann"], "sue")
+    resp.close()
+    body = await (await client.get(f"/api/accounts/{ids['ours']}/floor")).json()
+    [ann] = [a for a in body["agents"] if a["agent_id"] == ids["ann"]]
+    assert ann["pause_reason"] == "Lunch"
+    assert [c["channel_id"] for c in body["calls"]] == ["in-ours"]
+    assert [m["agent_id"] for m in body["monitors"]] == [ids["ann"]]
+    narrowed = await client.get(f"/api/accounts/{ids['ours']}/floor?campaign={ids['shown']}")
+    assert (await narrowed.json())["calls"] == []  # the campaign page: its calls only

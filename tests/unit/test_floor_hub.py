@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dialer.agents.machine import AgentState
+from dialer.agents.previews import ActionCallContact, FollowupPreview, InboundCaller, ManualDial
 from dialer.agents.view import SessionView
 from dialer.floor.feed import agent_event, call_event
 from dialer.floor.events import AgentChanged, AgentHidden, CallChanged, Resync, Scope, as_json
@@ -90,7 +91,27 @@ def test_an_agents_view_becomes_its_event_and_json():
     assert event == AgentChanged(1, "on_call", NOW, 10, "out-a", 7, None, (2, 3))
     assert as_json(event) == {"agent_id": 1, "state": "on_call", "since": NOW.isoformat(),
                               "campaign_id": 10, "customer": "out-a", "attempt_id": 7,
-                              "pause_reason": None, "groups": (2, 3)}
+                              "pause_reason": None, "groups": (2, 3), "pause_reason_id": None,
+                              "contact": None}
+    paused = agent_event(SessionView(1, AgentState.NOT_READY, NOW, pause_reason_id=4))
+    assert (paused.pause_reason_id, paused.pause_reason) == (4, None)  # named by floor/http
+
+
+def test_the_agents_row_names_who_is_on_the_screen():
+    shown = [
+        (InboundCaller("+13125550777", 5, "Ann Lee"), "Ann Lee (inbound)"),
+        (InboundCaller("+13125550777", None, None), "+13125550777 (inbound)"),
+        (InboundCaller(None, None, None), "unknown caller (inbound)"),
+        (ActionCallContact(9, "+14155551000", 5, None), "+14155551000 (action call)"),
+        (ManualDial("+12125550100"), "+12125550100 (manual)"),
+        (FollowupPreview(3, {"name": "Bo", "phones": ["+1"]}), "Bo"),
+        (FollowupPreview(3, {"name": None, "phones": ["+12125550101"]}), "+12125550101"),
+        (FollowupPreview(3, {"name": "", "phones": []}), None),
+    ]
+    for preview, label in shown:
+        view = SessionView(1, AgentState.ON_CALL, NOW, preview=preview)
+        assert agent_event(view).contact == label, preview
+    assert agent_event(SessionView(1, AgentState.AVAILABLE, NOW)).contact is None
 
 
 def test_a_campaign_calls_stages_as_the_wallboard_shows_them():
