@@ -10,14 +10,16 @@ import json
 
 import pytest
 
-from dialer.core.tz import utc_now
 from dialer.db import Store, migrate, open_database
-from dialer.db.models import (Account, Agent, Attempt, Campaign, Contact, PauseReason,
-                              Profile, ProfileCampaign, User)
+from dialer.db.models import (Account, Agent, AgentSessionEntry, Attempt, Campaign, Contact,
+                              PauseReason, Profile, ProfileCampaign, User)
 from dialer.floor.events import CallChanged, MonitorChanged, Source
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 from tests.web_dialer import FakeDialer, live_agents, put_on_call
+
+
+NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)  # noon: today began hours ago
 
 
 @pytest.fixture
@@ -34,11 +36,21 @@ async def floor(tmp_path, aiohttp_client):
     contact = Contact.create(account=ours, name="C")
     attempt = Attempt.create(campaign=hidden, contact=contact, phone="+12125550101",
                              channel_id="out-hidden", agent=agent_ids["bob"])
-    now = utc_now()
-    Attempt.create(campaign=shown, contact=contact, phone="+12125550101", channel_id="out-done",
-                   agent=agent_ids["ann"], started_at=now - dt.timedelta(seconds=60),
-                   bridged_at=now - dt.timedelta(seconds=50),
-                   ended_at=now - dt.timedelta(seconds=20), outcome="human")
+    done = Attempt.create(campaign=shown, contact=contact, phone="+12125550101",
+                          channel_id="out-done", agent=agent_ids["ann"],
+                          started_at=NOW - dt.timedelta(seconds=60),
+                          bridged_at=NOW - dt.timedelta(seconds=50),
+                          ended_at=NOW - dt.timedelta(seconds=20), outcome="human")
+    # ann's session log: a call yesterday, the campaign call (30 s talk), then an inbound
+    # call (no attempt, 10 s) and one she is on now (5 s so far)
+    for agent, state, ago, attempt_id in [
+            ("ann", "on_call", 86400, None), ("ann", "available", 86000, None),
+            ("ann", "on_call", 50, done.id), ("ann", "wrap_up", 20, done.id),
+            ("ann", "available", 15, None), ("ann", "on_call", 12, None),
+            ("ann", "available", 2, None), ("ann", "on_call", 1, None),
+            ("eve", "on_call", 40, None)]:
+        AgentSessionEntry.create(agent=agent_ids[agent], state=state, attempt_id=attempt_id,
+                                 at=NOW - dt.timedelta(seconds=ago))
     profile = Profile.create(account=ours, name="shown only")
     ProfileCampaign.create(profile=profile, campaign=shown)
     headers = bearer(ours.id, "supervisor", profile_id=profile.id)
@@ -47,7 +59,8 @@ async def floor(tmp_path, aiohttp_client):
     db.close()
     store = Store(db)
     agents = live_agents(store, agent_ids.values())
-    client = await aiohttp_client(create_app(FakeDialer(store, agents=agents)), headers=headers)
+    client = await aiohttp_client(create_app(FakeDialer(store, lambda: NOW, agents=agents)),
+                                  headers=headers)
     yield client, agents, ids
     await store.close()
 
@@ -74,7 +87,7 @@ async def test_the_snapshot_shows_the_own_accounts_agents_and_profile_campaigns(
     assert [c["campaign_id"] for c in body["figures"]["campaigns"]] == [ids["shown"]]
     figures = {a["agent_id"]: (a["calls_today"], a["talk_seconds_today"])
                for a in body["figures"]["agents"]}
-    assert figures == {ids["ann"]: (1, 30), ids["bob"]: (0, 0)}
+    assert figures == {ids["ann"]: (3, 30 + 10 + 1), ids["bob"]: (0, 0)}
     [campaign] = body["figures"]["campaigns"]
     assert (campaign["humans_today"], campaign["abandoned_today"]) == (1, 0)
 
