@@ -16,13 +16,6 @@ NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
 OURS = Scope(agents=frozenset({1, 2}), campaigns=frozenset({10}))   # campaign 11: ours, not in profile
 
 
-def drain(subscription) -> list:
-    out = []
-    while not subscription.queue.empty():
-        out.append(subscription.queue.get_nowait())
-    return out
-
-
 async def test_a_subscriber_gets_its_own_agents_and_campaigns_in_order():
     hub = Hub()
     sub = hub.subscribe(OURS)
@@ -30,7 +23,7 @@ async def test_a_subscriber_gets_its_own_agents_and_campaigns_in_order():
               AgentChanged(2, "on_call", NOW, 10, "out-a", 7), CallChanged("out-a", 10, "talking", 2)]
     for event in events:
         hub.publish(event)
-    assert drain(sub) == events
+    assert sub.queued() == events
 
 
 async def test_another_accounts_agents_and_calls_never_reach_it():
@@ -40,7 +33,7 @@ async def test_another_accounts_agents_and_calls_never_reach_it():
     hub.publish(AgentChanged(3, "on_call", NOW, 20, "out-x", 9))
     hub.publish(CallChanged("out-x", 20, "talking", 3))              # not our campaign
     hub.publish(None)                                                # nothing changed
-    assert drain(sub) == []
+    assert sub.queued() == []
 
 
 async def test_a_campaign_outside_the_profile_shows_nothing_but_that_the_agent_is_busy():
@@ -49,10 +42,10 @@ async def test_a_campaign_outside_the_profile_shows_nothing_but_that_the_agent_i
     hub.publish(CallChanged("out-b", 11, "waiting_agent"))
     hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-b", 8))
     hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-c", 9))     # not even how often
-    assert drain(sub) == [AgentHidden(1)]
+    assert sub.queued() == [AgentHidden(1)]
     hub.publish(AgentChanged(1, "wrap_up", NOW))
     hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-d", 10))
-    assert drain(sub) == [AgentChanged(1, "wrap_up", NOW), AgentHidden(1)]
+    assert sub.queued() == [AgentChanged(1, "wrap_up", NOW), AgentHidden(1)]
     assert "out-b" not in str(as_json(AgentHidden(1)))
 
 
@@ -61,8 +54,8 @@ async def test_each_subscriber_has_its_own_scope():
     ours, theirs = hub.subscribe(OURS), hub.subscribe(Scope(frozenset({3}), frozenset({20})))
     hub.publish(AgentChanged(1, "available", NOW))
     hub.publish(CallChanged("out-x", 20, "amd"))
-    assert drain(ours) == [AgentChanged(1, "available", NOW)]
-    assert drain(theirs) == [CallChanged("out-x", 20, "amd")]
+    assert ours.queued() == [AgentChanged(1, "available", NOW)]
+    assert theirs.queued() == [CallChanged("out-x", 20, "amd")]
 
 
 async def test_a_closed_subscription_gets_nothing_more():
@@ -70,7 +63,7 @@ async def test_a_closed_subscription_gets_nothing_more():
     sub = hub.subscribe(OURS)
     sub.close()
     hub.publish(AgentChanged(1, "available", NOW))
-    assert drain(sub) == [] and not hub.subscribers
+    assert sub.queued() == [] and not hub.subscribers
 
 
 async def test_a_subscriber_that_lags_behind_is_told_to_resync_and_blocks_nobody():
@@ -78,8 +71,8 @@ async def test_a_subscriber_that_lags_behind_is_told_to_resync_and_blocks_nobody
     slow, other = hub.subscribe(OURS), hub.subscribe(OURS)
     for n in range(4):
         hub.publish(CallChanged(f"out-{n}", 10, "ringing"))
-    assert drain(slow) == [Resync()]
-    assert drain(other) == [Resync()]
+    assert slow.queued() == [Resync()]
+    assert other.queued() == [Resync()]
     hub.publish(CallChanged("out-9", 10, "ringing"))
     assert (await slow.next(0.1)) == CallChanged("out-9", 10, "ringing")
     assert (await slow.next(0.01)) is None
