@@ -229,6 +229,12 @@ def report(args, p, done: list[Phase], watch: Watch, counts: dict[str, int],
               f"{100 * ph.machine:.0f}% ({ph.loadavg}) | "
               f"{len(got)} of {humans} | {pct(got, 0.5):.1f} ms | {pct(got, 0.99):.1f} ms | "
               f"{max(got, default=float('nan')):.1f} ms |")
+    for name in dict.fromkeys(ph.name for ph in done):  # each arm, its rounds together
+        got = [(watch.bridged[c] - t) * 1000 for c, t in watch.human_stasis.items()
+               if c in watch.bridged and any(ph.name == name and ph.t0 <= t < ph.t1
+                                             for ph in done)]
+        print(f"| {name}, all rounds | | | | | | {len(got)} bridged | {pct(got, 0.5):.1f} ms "
+              f"| {pct(got, 0.99):.1f} ms | {max(got, default=float('nan')):.1f} ms |")
     print(f"\nevents the {WALLBOARDS} streams received: "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     errors = [ln for ln in log_path.read_text().splitlines() if " ERROR " in ln]

@@ -40,13 +40,13 @@ async def test_a_campaign_outside_the_profile_shows_nothing_but_that_the_agent_i
     hub = Hub()
     sub = hub.subscribe(OURS)
     hub.publish(CallChanged("out-b", 11, "waiting_agent"))
-    hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-b", 8))
+    hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-b", 8, contact="Ann Lee"))
     hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-c", 9))     # not even how often
     assert sub.queued() == [AgentHidden(1)]
     hub.publish(AgentChanged(1, "wrap_up", NOW))
     hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-d", 10))
     assert sub.queued() == [AgentChanged(1, "wrap_up", NOW), AgentHidden(1)]
-    assert "out-b" not in str(as_json(AgentHidden(1)))
+    assert as_json(AgentHidden(1)) == {"agent_id": 1}  # no call, no contact, no attempt
 
 
 async def test_each_subscriber_has_its_own_scope():
