@@ -17,6 +17,8 @@ from ..ari import AriClient, AriError
 from ..core.asterisk_input import UnsafeValue, dial_string
 from ..core.tz import utc_now
 from ..features import Feature, StasisRoute
+from ..floor.events import CallChanged
+from ..floor.feed import action_event
 from ..inbound import legs
 from ..inbound.shell import CallShell
 from . import machine as m
@@ -49,6 +51,9 @@ class ActionCalls(CallShell[m.ActionCall, m.Event]):
 
     def _closed(self, call: m.ActionCall) -> bool:
         return call.stage is m.Stage.CLOSED and not call.dial_pending
+
+    def _shown(self, before: m.ActionCall, call: m.ActionCall) -> CallChanged | None:
+        return action_event(before, call)
 
     async def tick(self, now: dt.datetime) -> None:
         """Start the action-plan calls whose time has come."""

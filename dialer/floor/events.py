@@ -1,9 +1,11 @@
-"""What the floor's hub carries: a small typed record per change of an agent session or a
-campaign call, and the scope that decides what one subscriber (a wallboard) may see."""
+"""What the floor's hub carries: a small typed record per change of an agent session, a call
+(campaign, inbound, action-plan; held by its agent) or a supervisor's monitoring, and the
+scope that decides what one subscriber (a wallboard) may see."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,8 +20,11 @@ class AgentChanged:
     campaign_id: int | None = None     # of the contact or call on it (None: idle, or none)
     customer: str | None = None        # the customer's channel on the agent's bridge
     attempt_id: int | None = None
-    pause_reason: str | None = None    # not ready: why (when sessions record one)
+    pause_reason: str | None = None    # not ready: the reason's name (floor/http.py names it)
     groups: tuple[int, ...] = ()       # its agent groups (a campaign's occupancy)
+    pause_reason_id: int | None = None  # not ready: the account's reason
+    contact: str | None = None         # who is on the agent's screen (None: a paced call's
+                                       # contact, known by its attempt)
 
     kind = "agent"
 
@@ -34,16 +39,42 @@ class AgentHidden:
     kind = "agent_hidden"
 
 
+class Source(enum.Enum):
+    """Where a call on the floor comes from."""
+
+    CAMPAIGN = "campaign"
+    INBOUND = "inbound"   # a call to the company number (its ring group)
+    ACTION = "action"     # an action-plan call: users rung, then the contact called
+
+
 @dataclass(frozen=True)
 class CallChanged:
-    """A campaign call's new stage (`stage` closed: it ended)."""
+    """A call's new stage (`stage` closed: it ended); `channel_id` is its key: the
+    customer's channel (an action call's contact, before it is dialled too). A campaign's
+    call is seen by whom its campaign's profile rule lets see it; an inbound or action
+    call (no campaign) by its account's wallboards."""
 
     channel_id: str
-    campaign_id: int
+    campaign_id: int | None
     stage: str
     agent_id: int | None = None
+    account_id: int | None = None
+    source: Source = Source.CAMPAIGN
 
     kind = "call"
+
+
+@dataclass(frozen=True)
+class MonitorChanged:
+    """A supervisor monitoring an agent's call (`state` closed: they left)."""
+
+    agent_id: int
+    supervisor: str                    # their user name
+    mode: str                          # listen, whisper, barge
+    state: str                         # ringing (their desk phone), listening... closed
+    campaign_id: int | None = None     # of the call monitored
+
+    kind = "monitor"
 
 
 @dataclass(frozen=True)
@@ -60,7 +91,7 @@ class Ended:
     kind = "end"
 
 
-FloorEvent = AgentChanged | AgentHidden | CallChanged | Resync | Ended
+FloorEvent = AgentChanged | AgentHidden | CallChanged | MonitorChanged | Resync | Ended
 
 
 def as_json(event: FloorEvent) -> dict[str, Any]:
@@ -68,16 +99,20 @@ def as_json(event: FloorEvent) -> dict[str, Any]:
     for name, value in body.items():
         if isinstance(value, dt.datetime):
             body[name] = value.isoformat()
+        elif isinstance(value, enum.Enum):
+            body[name] = value.value
     return body
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What one subscriber may see: their account's agents, and the campaigns of their
-    account their profile shows (the same rule as access.may_see_session)."""
+    """What one subscriber may see: their account's agents, the campaigns of their
+    account their profile shows (the same rule as access.may_see_session), and their
+    account's calls of no campaign."""
 
     agents: frozenset[int]
     campaigns: frozenset[int]
+    account_id: int | None = None
 
     def admit(self, event: FloorEvent) -> FloorEvent | None:
         """The event as this subscriber may see it, or None."""
@@ -88,7 +123,14 @@ class Scope:
                 if campaign_id is not None and campaign_id not in self.campaigns:
                     return AgentHidden(agent_id)
                 return event
+            case CallChanged(campaign_id=None, account_id=account_id):
+                return event if account_id is not None and account_id == self.account_id \
+                    else None
             case CallChanged(campaign_id=campaign_id):
                 return event if campaign_id in self.campaigns else None
+            case MonitorChanged(agent_id=agent_id, campaign_id=campaign_id):
+                seen = agent_id in self.agents and (campaign_id is None
+                                                    or campaign_id in self.campaigns)
+                return event if seen else None
             case _:
                 return None

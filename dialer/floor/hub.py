@@ -2,14 +2,19 @@
 shells publish a small typed record (events.py) on each state change; each subscriber (an
 open wallboard) gets only what its scope admits. Nothing here reads the database.
 
+The hub keeps the last record of each live call and monitoring (a new wallboard's
+snapshot, and a held call's stage: dialer/transfers tells only that the call is held).
+
 A subscriber that falls behind (its queue full) is not blocked on: its queue is dropped
 and it is told to start again from a snapshot (`Resync`)."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
-from .events import AgentChanged, AgentHidden, Ended, FloorEvent, Resync, Scope
+from .events import (AgentChanged, AgentHidden, CallChanged, Ended, FloorEvent,
+                     MonitorChanged, Resync, Scope)
 
 QUEUE_SIZE = 512  # events a slow subscriber may lag behind before it must resync
 
@@ -46,6 +51,13 @@ class Subscription:
         except TimeoutError:
             return None
 
+    def queued(self) -> list[FloorEvent]:
+        """The events already waiting, taken off the queue."""
+        out = []
+        while not self.queue.empty():
+            out.append(self.queue.get_nowait())
+        return out
+
     def close(self) -> None:
         self.hub.subscribers.discard(self)
 
@@ -54,14 +66,44 @@ class Hub:
     def __init__(self, queue_size: int = QUEUE_SIZE):
         self.queue_size = queue_size
         self.subscribers: set[Subscription] = set()
+        self.calls: dict[str, CallChanged] = {}         # live calls, by key
+        self.monitors: dict[int, MonitorChanged] = {}   # live monitorings, by agent
 
     def publish(self, event: FloorEvent | None) -> None:
         """Never blocks: called from the shells between their awaits (None: nothing
         changed)."""
-        if event is None:
+        if event is None or not self._remember(event):
             return
         for subscription in list(self.subscribers):
             subscription.offer(event)
+
+    def _remember(self, event: FloorEvent) -> bool:
+        """Keep the live calls and monitorings; False if a monitoring did not change."""
+        match event:
+            case CallChanged(channel_id=key, stage="closed"):
+                self.calls.pop(key, None)
+            case CallChanged(channel_id=key):
+                self.calls[key] = event
+            case MonitorChanged(agent_id=agent_id):
+                if self.monitors.get(agent_id) == event:
+                    return False
+                if event.state == "closed":
+                    self.monitors.pop(agent_id, None)
+                else:
+                    self.monitors[agent_id] = event
+        return True
+
+    def hold(self, channel_id: str, held: bool) -> None:
+        """The call on `channel_id` was put on hold by its agent, or taken off (only a
+        talking call is held): shown held, then talking again."""
+        call = self.calls.get(channel_id)
+        stage = "held" if held else "talking"
+        if call is not None and call.stage != stage:
+            self.publish(replace(call, stage=stage))
+
+    def live(self) -> list[FloorEvent]:
+        """The live calls and monitorings (a snapshot's, before its scope)."""
+        return [*self.calls.values(), *self.monitors.values()]
 
     def end_all(self) -> None:
         """End every subscriber's stream (the server stops)."""

@@ -1,17 +1,20 @@
 """What a wallboard reads from the database, in one transaction: who it may see (its scope)
-and the day's figures the runtime does not hold (calls and talk per agent, contacts due,
-abandonment today and over the campaign's rolling window). Read on (re)connect and after
-calls end, never per event."""
+and the day's figures the runtime does not hold (calls and talk per agent from the session
+log, contacts due, abandonment today and over the campaign's rolling window), and the names
+of the account's pause reasons. Read on (re)connect and after calls end, never per event."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..agents.machine import AgentState
+from ..agents.session_log import Entry, LogKind, session_log
 from ..core.tz import load_zone
-from ..db.fields import to_naive_utc
-from ..db.models import Account, Agent, Attempt, Campaign, CampaignContact, User
+from ..db.models import (Account, Agent, AgentSessionEntry, Campaign, CampaignContact,
+                         PauseReason, User)
 from ..db.queries import _due
 from ..db.rows import tuples
 from ..outbound.store import abandonment_since
@@ -46,12 +49,17 @@ class CampaignFigures:
 
 @dataclass(frozen=True)
 class FloorFigures:
+    account_id: int
     agents: tuple[AgentFigures, ...]
     campaigns: tuple[CampaignFigures, ...]
+    pause_reasons: tuple[tuple[int, str], ...] = ()   # the account's: id, name
 
     def scope(self) -> Scope:
         return Scope(frozenset(a.agent_id for a in self.agents),
-                     frozenset(c.campaign_id for c in self.campaigns))
+                     frozenset(c.campaign_id for c in self.campaigns), self.account_id)
+
+    def reason_name(self, reason_id: int) -> str | None:
+        return dict(self.pause_reasons).get(reason_id)
 
     def as_json(self) -> dict[str, Any]:
         return {"agents": [asdict(a) for a in self.agents],
@@ -64,20 +72,31 @@ def day_start(zone_name: str, now: dt.datetime) -> dt.datetime:
     return now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def calls_today(account_id: int, since: dt.datetime,
+                now: dt.datetime) -> dict[int, tuple[int, int]]:
+    """Each agent's calls since `since` and their talk seconds, from the session log: every
+    call the agent took (campaign, inbound, action-plan, manual), one taking place now with
+    its talk so far."""
+    E = AgentSessionEntry
+    rows = tuples(E.select(E.agent, E.state, E.at, E.attempt_id).join(Agent).join(User)
+                  .where((User.account == account_id) & (E.at >= since) & (E.at <= now))
+                  .order_by(E.agent, E.at, E.id))
+    out = {}
+    for agent_id, entries in itertools.groupby(rows, key=lambda row: row[0]):
+        talks = [line.talk_seconds or 0 for line in session_log(
+            [Entry(AgentState(state), at.replace(tzinfo=dt.UTC), None, attempt)
+             for _, state, at, attempt in entries], since, now) if line.kind is LogKind.CALL]
+        out[agent_id] = (len(talks), sum(talks))
+    return out
+
+
 def floor_figures(account_id: int, campaigns: frozenset[int] | None,
                   now: dt.datetime) -> FloorFigures:
     """The account's agents, and its campaigns `campaigns` shows (None: all), that are not
     archived."""
     since = day_start(Account.get_by_id(account_id).timezone, now)
-    talks: dict[int, list[float]] = {}
-    for agent_id, bridged, ended in tuples(
-            Attempt.select(Attempt.agent, Attempt.bridged_at, Attempt.ended_at).join(Agent)
-            .join(User).where((User.account == account_id) & (Attempt.started_at >= since)
-                              & Attempt.bridged_at.is_null(False))):
-        end = to_naive_utc(ended or now)  # tuples() gives the stored naive UTC values
-        talks.setdefault(agent_id, []).append((end - to_naive_utc(bridged)).total_seconds())
-    agents = tuple(AgentFigures(agent_id, name or username, len(talks.get(agent_id, ())),
-                                int(sum(talks.get(agent_id, ()))))
+    calls = calls_today(account_id, since, now)
+    agents = tuple(AgentFigures(agent_id, name or username, *calls.get(agent_id, (0, 0)))
                    for agent_id, name, username in tuples(
                        Agent.select(Agent.id, User.full_name, User.username).join(User)
                        .where(User.account == account_id).order_by(Agent.id)))
@@ -92,5 +111,7 @@ def floor_figures(account_id: int, campaigns: frozenset[int] | None,
             CampaignContact.select().where(_due(c.id, now)).count(),
             *abandonment_since(c.id, since), *window, c.abandon_window,
             c.abandon_target_percent))
-    return FloorFigures(agents, tuple(shown))
+    reasons = tuples(PauseReason.select(PauseReason.id, PauseReason.name)
+                     .where(PauseReason.account == account_id))
+    return FloorFigures(account_id, agents, tuple(shown), tuple(reasons))
 

@@ -18,6 +18,8 @@ from ..ari import AriClient, AriError
 from ..core.asterisk_input import UnsafeValue, dial_string
 from ..core.tz import utc_now
 from ..features import Feature, StasisRoute
+from ..floor.events import CallChanged
+from ..floor.feed import inbound_event
 from . import legs
 from . import machine as m
 from . import store as inbound_db
@@ -50,6 +52,10 @@ class CallShell(Generic[CallT, EventT]):
     def _closed(self, call: CallT) -> bool:
         raise NotImplementedError
 
+    def _shown(self, before: CallT, call: CallT) -> CallChanged | None:
+        """What the floor (wallboards) shows of the change, if anything."""
+        raise NotImplementedError
+
     async def _run_own(self, key: str, effect: object) -> None:
         raise NotImplementedError
 
@@ -62,7 +68,9 @@ class CallShell(Generic[CallT, EventT]):
             for stray in legs.stray(event):
                 await self._run(key, stray)
             return
+        before = call
         call, effects = self._transition(call, event)
+        self.agents.floor.publish(self._shown(before, call))
         if self._closed(call):
             self.calls.pop(key, None)  # its legs stay owned until their ChannelDestroyed
         else:
@@ -203,6 +211,9 @@ class InboundCalls(CallShell[m.Call, m.Event]):
 
     def _closed(self, call: m.Call) -> bool:
         return call.stage is m.Stage.CLOSED
+
+    def _shown(self, before: m.Call, call: m.Call) -> CallChanged | None:
+        return inbound_event(before, call)
 
     # ---- ARI events ----------------------------------------------------------------------
     async def on_call(self, event: dict, dialled: str) -> None:

@@ -37,6 +37,7 @@ from ..beep.shell import add_when_in_stasis
 from ..db import audit
 from ..db.validation import ConflictError
 from ..features import Feature, StasisRoute
+from ..floor.feed import monitor_event
 from . import machine as m
 from . import store as monitor_db
 
@@ -105,6 +106,7 @@ class Monitors:
             watch = Watch(session, supervisor, agent_leg, view.campaign_id)
             self.watches[agent_id] = watch
             await self._run(agent_id, effects)
+            self._tell_floor(watch)
             return watch.as_json()  # closed if the phone could not be rung
 
     async def switch(self, agent_id: int, mode: m.Mode) -> dict:
@@ -167,6 +169,12 @@ class Monitors:
                 return
             watch.session, effects = m.transition(watch.session, event)
             await self._run(agent_id, effects)
+            self._tell_floor(watch)
+
+    def _tell_floor(self, watch: Watch) -> None:
+        """The wallboards show who monitors the agent, how (the hub drops no-changes)."""
+        self.agents.floor.publish(monitor_event(watch.session, watch.supervisor.username,
+                                                watch.campaign_id))
 
     async def _run(self, agent_id: int, effects: tuple[m.Effect, ...]) -> None:
         watch = self.watches[agent_id]

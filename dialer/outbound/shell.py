@@ -191,9 +191,9 @@ class OutboundCalls:
             self.calls[row.channel_id] = Call(adopted(
                 campaign, row.id, row.channel_id, self._clock(), agent_id=agent_id,
                 answered_at=row.answered_at, recording=row.recording_name), row.phone)
+            self.floor.publish(feed.call_event(self.calls[row.channel_id].state))  # talking
             self.agents.sessions[agent_id].attempt_id = row.id
-            log.info("attempt %s: call %s taken back, with agent %s", row.id,
-                     row.channel_id, agent_id)
+            log.info("attempt %s: call %s taken back, with agent %s", row.id, row.channel_id, agent_id)
 
     # ---- ARI events into the machine's events ------------------------------------------
     async def on_state_change(self, event: dict) -> None:

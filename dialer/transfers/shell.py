@@ -31,6 +31,7 @@ from .events import (AgentGone, CustomerGone, Event, Mode, Refused, Request, Tar
 from .machine import Stage, TransferCall, transition
 
 log = logging.getLogger(__name__)
+ON_MUSIC = {Stage.HELD, Stage.RINGING, Stage.CONSULTING, Stage.BLIND}  # the customer hears music
 
 
 class TransferShell(TransferEffects):
@@ -146,6 +147,9 @@ class TransferShell(TransferEffects):
             refused = [e.reason for e in effects if isinstance(e, Refused)]
             if refused:
                 raise ConflictError("action", refused[0])
+            on_music = call.stage in ON_MUSIC
+            if on_music != (before.stage in ON_MUSIC) and call.stage is not Stage.CLOSED:
+                self.agents.floor.hold(call.customer, on_music)  # what the wallboards show
             if call.stage is Stage.CLOSED:
                 self.calls.pop(call.customer, None)
             else:

@@ -8,6 +8,7 @@ from typing import Any
 from dialer.actions import machine as m
 from dialer.actions import store as actions_db
 from dialer.actions.shell import ActionCalls
+from dialer.floor.hub import Hub
 from dialer.inbound import legs
 from dialer.inbound.ringing import ActionPlan
 from tests.unit.test_inbound_machine import NOW, plan
@@ -46,6 +47,7 @@ class Ari:
 
 class Agents:
     sessions: dict = {}
+    floor = Hub()
 
 
 async def test_an_attempt_confirmed_after_the_call_closed_is_closed_once():
@@ -65,3 +67,4 @@ async def test_an_attempt_confirmed_after_the_call_closed_is_closed_once():
     assert done == [("finish_action_call", (5, "completed", None, "human", NOW, 16)),
                     ("close_attempt", (42, "human", NOW, 16))]
     assert call.key not in shell.calls  # forgotten once the dial's answer is in
+    assert Agents.floor.calls == {}  # and off the wallboards

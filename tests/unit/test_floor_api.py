@@ -10,13 +10,16 @@ import json
 
 import pytest
 
-from dialer.core.tz import utc_now
 from dialer.db import Store, migrate, open_database
-from dialer.db.models import (Account, Agent, Attempt, Campaign, Contact, Profile,
-                              ProfileCampaign, User)
+from dialer.db.models import (Account, Agent, AgentSessionEntry, Attempt, Campaign, Contact,
+                              PauseReason, Profile, ProfileCampaign, User)
+from dialer.floor.events import CallChanged, MonitorChanged, Source
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 from tests.web_dialer import FakeDialer, live_agents, put_on_call
+
+
+NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)  # noon: today began hours ago
 
 
 @pytest.fixture
@@ -33,11 +36,21 @@ async def floor(tmp_path, aiohttp_client):
     contact = Contact.create(account=ours, name="C")
     attempt = Attempt.create(campaign=hidden, contact=contact, phone="+12125550101",
                              channel_id="out-hidden", agent=agent_ids["bob"])
-    now = utc_now()
-    Attempt.create(campaign=shown, contact=contact, phone="+12125550101", channel_id="out-done",
-                   agent=agent_ids["ann"], started_at=now - dt.timedelta(seconds=60),
-                   bridged_at=now - dt.timedelta(seconds=50),
-                   ended_at=now - dt.timedelta(seconds=20), outcome="human")
+    done = Attempt.create(campaign=shown, contact=contact, phone="+12125550101",
+                          channel_id="out-done", agent=agent_ids["ann"],
+                          started_at=NOW - dt.timedelta(seconds=60),
+                          bridged_at=NOW - dt.timedelta(seconds=50),
+                          ended_at=NOW - dt.timedelta(seconds=20), outcome="human")
+    # ann's session log: a call yesterday, the campaign call (30 s talk), then an inbound
+    # call (no attempt, 10 s) and one she is on now (5 s so far)
+    for agent, state, ago, attempt_id in [
+            ("ann", "on_call", 86400, None), ("ann", "available", 86000, None),
+            ("ann", "on_call", 50, done.id), ("ann", "wrap_up", 20, done.id),
+            ("ann", "available", 15, None), ("ann", "on_call", 12, None),
+            ("ann", "available", 2, None), ("ann", "on_call", 1, None),
+            ("eve", "on_call", 40, None)]:
+        AgentSessionEntry.create(agent=agent_ids[agent], state=state, attempt_id=attempt_id,
+                                 at=NOW - dt.timedelta(seconds=ago))
     profile = Profile.create(account=ours, name="shown only")
     ProfileCampaign.create(profile=profile, campaign=shown)
     headers = bearer(ours.id, "supervisor", profile_id=profile.id)
@@ -46,7 +59,8 @@ async def floor(tmp_path, aiohttp_client):
     db.close()
     store = Store(db)
     agents = live_agents(store, agent_ids.values())
-    client = await aiohttp_client(create_app(FakeDialer(store, agents=agents)), headers=headers)
+    client = await aiohttp_client(create_app(FakeDialer(store, lambda: NOW, agents=agents)),
+                                  headers=headers)
     yield client, agents, ids
     await store.close()
 
@@ -73,7 +87,7 @@ async def test_the_snapshot_shows_the_own_accounts_agents_and_profile_campaigns(
     assert [c["campaign_id"] for c in body["figures"]["campaigns"]] == [ids["shown"]]
     figures = {a["agent_id"]: (a["calls_today"], a["talk_seconds_today"])
                for a in body["figures"]["agents"]}
-    assert figures == {ids["ann"]: (1, 30), ids["bob"]: (0, 0)}
+    assert figures == {ids["ann"]: (3, 30 + 10 + 1), ids["bob"]: (0, 0)}
     [campaign] = body["figures"]["campaigns"]
     assert (campaign["humans_today"], campaign["abandoned_today"]) == (1, 0)
 
@@ -102,3 +116,33 @@ async def test_another_accounts_floor_and_an_outside_campaign_are_refused(floor)
                 f"/api/accounts/{ids['ours']}/floor?campaign={ids['other']}"):
         resp = await client.get(url)
         assert resp.status == 403, url
+
+
+async def test_pause_reasons_by_name_inbound_calls_and_monitorings_reach_the_stream(floor):
+    client, agents, ids = floor
+    hub = agents.floor
+    resp = await client.get(f"/api/accounts/{ids['ours']}/floor/stream")
+    await _events(resp, 1)
+    # a reason made after the stream opened: the stream reads the names again for it
+    lunch = await agents.store.run(lambda: PauseReason.create(account=ids["ours"],
+                                                              name="Lunch").id)
+    await client.post(f"/api/agents/{ids['ann']}/not-ready", json={"reason_id": lunch})
+    ours = CallChanged("in-ours", None, "ringing", None, ids["ours"], Source.INBOUND)
+    hub.publish(CallChanged("in-theirs", None, "ringing", None, ids["theirs"], Source.INBOUND))
+    hub.publish(ours)
+    hub.publish(MonitorChanged(ids["bob"], "sue", "listen", "listening", ids["hidden"]))
+    hub.publish(MonitorChanged(ids["ann"], "sue", "listen", "listening", None))
+    seen = await _events(resp, 3)
+    assert [k for k, _ in seen] == ["agent", "call", "monitor"]
+    assert (seen[0][1]["pause_reason_id"], seen[0][1]["pause_reason"]) == (lunch, "Lunch")
+    assert seen[1][1] == {"channel_id": "in-ours", "campaign_id": None, "stage": "ringing",
+                          "agent_id": None, "account_id": ids["ours"], "source": "inbound"}
+    assert (seen[2][1]["agent_id"], seen[2][1]["supervisor"]) == (ids["ann"], "sue")
+    resp.close()
+    body = await (await client.get(f"/api/accounts/{ids['ours']}/floor")).json()
+    [ann] = [a for a in body["agents"] if a["agent_id"] == ids["ann"]]
+    assert ann["pause_reason"] == "Lunch"
+    assert [c["channel_id"] for c in body["calls"]] == ["in-ours"]
+    assert [m["agent_id"] for m in body["monitors"]] == [ids["ann"]]
+    narrowed = await client.get(f"/api/accounts/{ids['ours']}/floor?campaign={ids['shown']}")
+    assert (await narrowed.json())["calls"] == []  # the campaign page: its calls only

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dialer.agents.machine import AgentState
+from dialer.agents.previews import ActionCallContact, FollowupPreview, InboundCaller, ManualDial
 from dialer.agents.view import SessionView
 from dialer.floor.feed import agent_event, call_event
 from dialer.floor.events import AgentChanged, AgentHidden, CallChanged, Resync, Scope, as_json
@@ -15,13 +16,6 @@ NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
 OURS = Scope(agents=frozenset({1, 2}), campaigns=frozenset({10}))   # campaign 11: ours, not in profile
 
 
-def drain(subscription) -> list:
-    out = []
-    while not subscription.queue.empty():
-        out.append(subscription.queue.get_nowait())
-    return out
-
-
 async def test_a_subscriber_gets_its_own_agents_and_campaigns_in_order():
     hub = Hub()
     sub = hub.subscribe(OURS)
@@ -29,7 +23,7 @@ async def test_a_subscriber_gets_its_own_agents_and_campaigns_in_order():
               AgentChanged(2, "on_call", NOW, 10, "out-a", 7), CallChanged("out-a", 10, "talking", 2)]
     for event in events:
         hub.publish(event)
-    assert drain(sub) == events
+    assert sub.queued() == events
 
 
 async def test_another_accounts_agents_and_calls_never_reach_it():
@@ -39,20 +33,20 @@ async def test_another_accounts_agents_and_calls_never_reach_it():
     hub.publish(AgentChanged(3, "on_call", NOW, 20, "out-x", 9))
     hub.publish(CallChanged("out-x", 20, "talking", 3))              # not our campaign
     hub.publish(None)                                                # nothing changed
-    assert drain(sub) == []
+    assert sub.queued() == []
 
 
 async def test_a_campaign_outside_the_profile_shows_nothing_but_that_the_agent_is_busy():
     hub = Hub()
     sub = hub.subscribe(OURS)
     hub.publish(CallChanged("out-b", 11, "waiting_agent"))
-    hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-b", 8))
+    hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-b", 8, contact="Ann Lee"))
     hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-c", 9))     # not even how often
-    assert drain(sub) == [AgentHidden(1)]
+    assert sub.queued() == [AgentHidden(1)]
     hub.publish(AgentChanged(1, "wrap_up", NOW))
     hub.publish(AgentChanged(1, "on_call", NOW, 11, "out-d", 10))
-    assert drain(sub) == [AgentChanged(1, "wrap_up", NOW), AgentHidden(1)]
-    assert "out-b" not in str(as_json(AgentHidden(1)))
+    assert sub.queued() == [AgentChanged(1, "wrap_up", NOW), AgentHidden(1)]
+    assert as_json(AgentHidden(1)) == {"agent_id": 1}  # no call, no contact, no attempt
 
 
 async def test_each_subscriber_has_its_own_scope():
@@ -60,8 +54,8 @@ async def test_each_subscriber_has_its_own_scope():
     ours, theirs = hub.subscribe(OURS), hub.subscribe(Scope(frozenset({3}), frozenset({20})))
     hub.publish(AgentChanged(1, "available", NOW))
     hub.publish(CallChanged("out-x", 20, "amd"))
-    assert drain(ours) == [AgentChanged(1, "available", NOW)]
-    assert drain(theirs) == [CallChanged("out-x", 20, "amd")]
+    assert ours.queued() == [AgentChanged(1, "available", NOW)]
+    assert theirs.queued() == [CallChanged("out-x", 20, "amd")]
 
 
 async def test_a_closed_subscription_gets_nothing_more():
@@ -69,7 +63,7 @@ async def test_a_closed_subscription_gets_nothing_more():
     sub = hub.subscribe(OURS)
     sub.close()
     hub.publish(AgentChanged(1, "available", NOW))
-    assert drain(sub) == [] and not hub.subscribers
+    assert sub.queued() == [] and not hub.subscribers
 
 
 async def test_a_subscriber_that_lags_behind_is_told_to_resync_and_blocks_nobody():
@@ -77,8 +71,8 @@ async def test_a_subscriber_that_lags_behind_is_told_to_resync_and_blocks_nobody
     slow, other = hub.subscribe(OURS), hub.subscribe(OURS)
     for n in range(4):
         hub.publish(CallChanged(f"out-{n}", 10, "ringing"))
-    assert drain(slow) == [Resync()]
-    assert drain(other) == [Resync()]
+    assert slow.queued() == [Resync()]
+    assert other.queued() == [Resync()]
     hub.publish(CallChanged("out-9", 10, "ringing"))
     assert (await slow.next(0.1)) == CallChanged("out-9", 10, "ringing")
     assert (await slow.next(0.01)) is None
@@ -90,7 +84,27 @@ def test_an_agents_view_becomes_its_event_and_json():
     assert event == AgentChanged(1, "on_call", NOW, 10, "out-a", 7, None, (2, 3))
     assert as_json(event) == {"agent_id": 1, "state": "on_call", "since": NOW.isoformat(),
                               "campaign_id": 10, "customer": "out-a", "attempt_id": 7,
-                              "pause_reason": None, "groups": (2, 3)}
+                              "pause_reason": None, "groups": (2, 3), "pause_reason_id": None,
+                              "contact": None}
+    paused = agent_event(SessionView(1, AgentState.NOT_READY, NOW, pause_reason_id=4))
+    assert (paused.pause_reason_id, paused.pause_reason) == (4, None)  # named by floor/http
+
+
+def test_the_agents_row_names_who_is_on_the_screen():
+    shown = [
+        (InboundCaller("+13125550777", 5, "Ann Lee"), "Ann Lee (inbound)"),
+        (InboundCaller("+13125550777", None, None), "+13125550777 (inbound)"),
+        (InboundCaller(None, None, None), "unknown caller (inbound)"),
+        (ActionCallContact(9, "+14155551000", 5, None), "+14155551000 (action call)"),
+        (ManualDial("+12125550100"), "+12125550100 (manual)"),
+        (FollowupPreview(3, {"name": "Bo", "phones": ["+1"]}), "Bo"),
+        (FollowupPreview(3, {"name": None, "phones": ["+12125550101"]}), "+12125550101"),
+        (FollowupPreview(3, {"name": "", "phones": []}), None),
+    ]
+    for preview, label in shown:
+        view = SessionView(1, AgentState.ON_CALL, NOW, preview=preview)
+        assert agent_event(view).contact == label, preview
+    assert agent_event(SessionView(1, AgentState.AVAILABLE, NOW)).contact is None
 
 
 def test_a_campaign_calls_stages_as_the_wallboard_shows_them():

@@ -12,12 +12,13 @@ from tests.web.test_console_campaign import wait_text
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
 
 # In the page: send the API request, then wait (5 ms steps) for the agent's row on the
-# wallboard to show `state`; milliseconds from sending to seeing.
-MEASURE = """async ({path, agent, state}) => {
+# wallboard to show one of `states`; milliseconds from sending to seeing. (A stream writes
+# every change of 0.2 s at once: a state that lasts less may never show.)
+MEASURE = """async ({path, agent, states}) => {
   const t0 = performance.now();
   const shown = () => {
     const row = document.querySelector(`#agents tr[data-agent="${agent}"]`);
-    return row && row.dataset.state === state;
+    return row && states.includes(row.dataset.state);
   };
   fetch(path, {method: "POST", credentials: "same-origin", body: "{}",
                headers: {"Content-Type": "application/json",
@@ -38,9 +39,9 @@ async def test_agent_state_changes_reach_an_open_wallboard_within_a_second(conso
     await wait_text(board, "#feed", lambda s: s == "live", timeout=10)
     await wait_text(board, f'#agents tr[data-agent="{agent}"] .state', lambda s: s == "logged_out")
     latencies = {}
-    login = await board.evaluate(MEASURE, {"path": f"/api/agents/{agent}/login",
-                                           "agent": agent, "state": "logging_in"})
-    latencies["login (logging_in)"] = login
+    login = await board.evaluate(MEASURE, {"path": f"/api/agents/{agent}/login", "agent": agent,
+                                           "states": ["logging_in", "available"]})
+    latencies["login (logging_in or available)"] = login
     state = await wait_text(board, f'#agents tr[data-agent="{agent}"] .state',
                             lambda s: s in ("available", "not_ready"), timeout=20)
     steps = [("not-ready", "not_ready"), ("ready", "available")]
@@ -48,7 +49,7 @@ async def test_agent_state_changes_reach_an_open_wallboard_within_a_second(conso
         steps.reverse()
     for action, shown in steps:
         latencies[action] = await board.evaluate(MEASURE, {
-            "path": f"/api/agents/{agent}/{action}", "agent": agent, "state": shown})
+            "path": f"/api/agents/{agent}/{action}", "agent": agent, "states": [shown]})
     await board.screenshot(path=screenshots / "floor.png", full_page=True)
     print("wallboard latency (API request sent -> row shows the state): "
           + ", ".join(f"{k} {v:.0f} ms" for k, v in latencies.items()))

@@ -66,11 +66,11 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   // Live: refreshed when the floor's feed (dialer/floor) says one of its calls or agents
-  // changed, at most once a second; EventSource reconnects by itself (with a snapshot).
+  // changed, at most once a second; the feed reconnects by itself (with a snapshot).
   let pending = null;
   const soon = () => { pending = pending || setTimeout(() => { pending = null; refresh(); }, 1000); };
   const account = $("#campaign").dataset.account;
-  const feed = new EventSource(`/api/accounts/${account}/floor/stream?campaign=${id}`);
-  for (const kind of ["snapshot", "call", "agent", "agent_hidden"]) feed.addEventListener(kind, soon);
+  liveFeed(`/api/accounts/${account}/floor/stream?campaign=${id}`,
+    Object.fromEntries(["snapshot", "call", "agent", "agent_hidden"].map((kind) => [kind, soon])));
   refresh();
 });

@@ -68,3 +68,17 @@ document.addEventListener("DOMContentLoaded", () => {
     location.href = "/login";
   }));
 });
+
+// A server-sent events feed that stays open: EventSource retries by itself after a dropped
+// stream or a refused connection (the dialer restarting), but gives up for good on an HTTP
+// error answer (a proxy's 502 meanwhile); then a new one is opened a few seconds later.
+// `listeners`: event kind -> handler; `onState("open" | "reconnecting")`.
+function liveFeed(url, listeners, onState = () => {}) {
+  const feed = new EventSource(url);
+  for (const [kind, handler] of Object.entries(listeners)) feed.addEventListener(kind, handler);
+  feed.addEventListener("open", () => onState("open"));
+  feed.addEventListener("error", () => {
+    onState("reconnecting");
+    if (feed.readyState === EventSource.CLOSED) setTimeout(() => liveFeed(url, listeners, onState), 3000);
+  });
+}

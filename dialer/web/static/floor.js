@@ -1,9 +1,12 @@
 // The live wallboard: a snapshot, then each change pushed by the server (dialer/floor).
-// EventSource reconnects by itself and the server sends a fresh snapshot each time.
+// The feed reconnects by itself (console.js liveFeed) and the server sends a fresh
+// snapshot each time.
 "use strict";
 const IN_FLIGHT = new Set(["ringing", "amd", "waiting_agent"]);
 const BUSY = new Set(["on_call", "wrap_up", "dialling", "preview"]);
-const floor = { figures: { agents: [], campaigns: [] }, agents: new Map(), calls: new Map() };
+const floor = { figures: { agents: [], campaigns: [] }, agents: new Map(), calls: new Map(),
+  monitors: new Map() };
+const SOURCES = { inbound: "inbound", action: "action plan" };
 
 const percent = (n, of) => (of ? `${(100 * n / of).toFixed(1)}%` : "–");
 const duration = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
@@ -13,16 +16,27 @@ function takeSnapshot(body) {
   floor.figures = body.figures;
   floor.agents = new Map(body.agents.map((a) => [a.agent_id, a]));
   floor.calls = new Map(body.calls.map((c) => [c.channel_id, c]));
+  floor.monitors = new Map(body.monitors.map((m) => [m.agent_id, m]));
 }
 
 function inGroup(agent, campaign) {
   return campaign.agent_group_id === null || (agent.groups || []).includes(campaign.agent_group_id);
 }
 
+// Each stage's count, and how many of them are not campaign calls (inbound, action plan).
 function showStages() {
   const counts = {};
-  for (const c of floor.calls.values()) counts[c.stage] = (counts[c.stage] || 0) + 1;
-  for (const dd of $$("#stages dd")) dd.textContent = counts[dd.dataset.stage] || 0;
+  for (const c of floor.calls.values()) {
+    const n = counts[c.stage] || (counts[c.stage] = { all: 0 });
+    n.all += 1;
+    if (SOURCES[c.source]) n[c.source] = (n[c.source] || 0) + 1;
+  }
+  for (const dd of $$("#stages dd")) {
+    const n = counts[dd.dataset.stage] || { all: 0 };
+    const others = Object.keys(SOURCES).filter((s) => n[s]).map((s) => `${n[s]} ${SOURCES[s]}`);
+    dd.replaceChildren(String(n.all));
+    if (others.length) dd.append(" ", el("small", { class: "sources", text: `(${others.join(", ")})` }));
+  }
 }
 
 function showCampaigns() {
@@ -46,19 +60,34 @@ function showCampaigns() {
   }
 }
 
+// The agent's state, with their call on hold and who monitors them, if so.
+function stateCell(a) {
+  if (a.hidden) return el("td", { class: "state", text: "busy (campaign outside your profile)" });
+  const cell = el("td", { class: "state", text: a.state });
+  const held = [...floor.calls.values()].some((c) => c.agent_id === a.agent_id && c.stage === "held");
+  if (held) cell.append(" ", el("small", { class: "held", text: "call on hold" }));
+  const m = floor.monitors.get(a.agent_id);
+  if (m) {
+    const text = m.state === "ringing" ? `${m.supervisor}'s phone ringing (${m.mode})`
+      : `monitored by ${m.supervisor} (${m.mode})`;
+    cell.append(" ", el("small", { class: "monitor", text }));
+  }
+  return cell;
+}
+
 function showAgents() {
   const body = $("#agents tbody");
   body.replaceChildren();
   const names = new Map(floor.figures.campaigns.map((c) => [c.campaign_id, c.name]));
   for (const f of floor.figures.agents) {
-    const a = floor.agents.get(f.agent_id) || { state: "logged_out" };
-    const state = a.hidden ? "busy (campaign outside your profile)" : a.state;
+    const a = floor.agents.get(f.agent_id) || { agent_id: f.agent_id, state: "logged_out" };
+    const reason = a.pause_reason || (a.pause_reason_id ? `#${a.pause_reason_id}` : "");
     body.append(el("tr", { "data-agent": f.agent_id, "data-state": a.hidden ? "hidden" : a.state },
-      el("td", { text: f.name }), el("td", { class: "state", text: state }),
+      el("td", { text: f.name }), stateCell(a),
       el("td", { class: "since", "data-since": a.since || "", text: since(a) }),
-      el("td", { text: a.pause_reason || "" }),
+      el("td", { class: "reason", text: reason }),
       el("td", { text: a.campaign_id ? names.get(a.campaign_id) || `#${a.campaign_id}` : "" }),
-      el("td", { text: a.attempt_id ? `attempt ${a.attempt_id}` : "" }),
+      el("td", { class: "contact", text: a.contact || (a.attempt_id ? `attempt ${a.attempt_id}` : "") }),
       el("td", { text: f.calls_today }), el("td", { text: duration(f.talk_seconds_today) }),
       monitorCell(a, f.agent_id)));  // floor_monitor.js
   }
@@ -79,28 +108,36 @@ function refreshFigures(account) {
 
 document.addEventListener("DOMContentLoaded", () => {
   const account = meta("account");
-  const feed = new EventSource(`/api/accounts/${account}/floor/stream`);
-  const status = (state, text) => { $("#feed").dataset.state = state; $("#feed").textContent = text; };
-  feed.addEventListener("open", () => status("open", "live"));
-  feed.addEventListener("error", () => status("reconnecting", "reconnecting…"));
-  feed.addEventListener("snapshot", (e) => { takeSnapshot(JSON.parse(e.data)); show(); });
-  feed.addEventListener("agent", (e) => {
-    const a = JSON.parse(e.data);
-    floor.agents.set(a.agent_id, a);
-    if (a.state === "wrap_up" || a.state === "logged_out") refreshFigures(account);
-    show();
-  });
-  feed.addEventListener("agent_hidden", (e) => {
-    const a = JSON.parse(e.data);
-    floor.agents.set(a.agent_id, { agent_id: a.agent_id, hidden: true, state: "hidden" });
-    show();
-  });
-  feed.addEventListener("call", (e) => {
-    const c = JSON.parse(e.data);
-    if (c.stage === "closed") { floor.calls.delete(c.channel_id); refreshFigures(account); }
-    else floor.calls.set(c.channel_id, c);
-    show();
-  });
+  const status = (state) => {
+    $("#feed").dataset.state = state;
+    $("#feed").textContent = state === "open" ? "live" : "reconnecting…";
+  };
+  liveFeed(`/api/accounts/${account}/floor/stream`, {
+    snapshot: (e) => { takeSnapshot(JSON.parse(e.data)); show(); },
+    agent: (e) => {
+      const a = JSON.parse(e.data);
+      floor.agents.set(a.agent_id, a);
+      if (a.state === "wrap_up" || a.state === "logged_out") refreshFigures(account);
+      show();
+    },
+    agent_hidden: (e) => {
+      const a = JSON.parse(e.data);
+      floor.agents.set(a.agent_id, { agent_id: a.agent_id, hidden: true, state: "hidden" });
+      show();
+    },
+    monitor: (e) => {
+      const m = JSON.parse(e.data);
+      if (m.state === "closed") floor.monitors.delete(m.agent_id);
+      else floor.monitors.set(m.agent_id, m);
+      show();
+    },
+    call: (e) => {
+      const c = JSON.parse(e.data);
+      if (c.stage === "closed") { floor.calls.delete(c.channel_id); refreshFigures(account); }
+      else floor.calls.set(c.channel_id, c);
+      show();
+    },
+  }, status);
   setInterval(() => { for (const td of $$("#agents td.since")) {
     if (td.dataset.since) td.textContent = since({ since: td.dataset.since });
   } }, 1000);
