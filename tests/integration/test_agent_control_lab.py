@@ -101,6 +101,10 @@ async def test_the_agent_ends_a_manual_call(dialer, lab):
     assert body["state"] in ("wrap_up", "available") and body["customer"] is None
     with pytest.raises(AriError):
         await dialer.ari.get_channel(customer)
+    def closed():  # the attempt's close is written just after the agent is freed
+        return list(Attempt.select().where(Attempt.outcome.is_null(False)).dicts())
+
+    await wait_until(lambda: dialer.store.run(closed), 10)
     rows = await dialer.store.run(lambda: list(Attempt.select().dicts()))
     assert [(r["channel_id"], r["campaign"], r["agent"], r["outcome"]) for r in rows] == [
         (customer, None, agent, "human")]
