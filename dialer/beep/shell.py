@@ -136,11 +136,9 @@ def _remove_later(tag: str, removal: Coroutine[Any, Any, None]) -> None:
     task = asyncio.ensure_future(removal)
     _removals.add(task)
 
-    def removed(done: asyncio.Future) -> None:
+    def removed(_: asyncio.Future) -> None:
         _removals.discard(task)
         _active.discard(tag)
-        if not done.cancelled() and done.exception() is not None:
-            log.warning("beep: removing listener %s failed: %r", tag, done.exception())
     task.add_done_callback(removed)
 
 
