@@ -119,7 +119,6 @@ class Dialer:
     async def stop(self) -> None:
         await self.runner.stop()
         await self.calls.records.stop()
-        await beep.removals_done()
         await self.ari.stop()
         await self.ari.close()
         await self.store.close()

@@ -2,8 +2,7 @@
 call (spy=in: what the callee sends) and an externalMedia channel sending that audio over
 RTP (G.711 mu-law) to a UDP socket of this process, bridged together; the frames go through
 dialer.beep.detector. Every channel and bridge made here is removed when the wait ends, however
-it ends (beep, silence, timeout, the call hung up, the task cancelled, an ARI error), in the
-background: the message does not wait for it.
+it ends (beep, silence, timeout, the call hung up, the task cancelled, an ARI error).
 
 Their ids start with BEEP_PREFIX: their StasisStart is not a call to handle.
 """
@@ -14,7 +13,6 @@ import asyncio
 import logging
 import os
 import uuid
-from typing import Any, Coroutine
 
 from ..ari import AriClient, AriError
 from ..features import Feature
@@ -25,7 +23,6 @@ BEEP_PREFIX = "beep-"
 NO_AUDIO_SECONDS = 1.5  # no RTP this long after setting up: give up listening
 AFTER_BEEP = 0.1  # s between the beep's end (as heard here) and the message
 _active: set[str] = set()  # tags of the listeners running in this process
-_removals: set[asyncio.Task] = set()  # their channels and bridge being removed
 
 
 def listen_host() -> str:
@@ -126,26 +123,10 @@ async def wait_for_beep(ari: AriClient, channel_id: str, app: str,
         return how, loop.time() - started
     finally:
         transport.close()
-        _remove_later(tag, _clean(ari, bridge_id, media_id, snoop_id, made))
-
-
-def _remove_later(tag: str, removal: Coroutine[Any, Any, None]) -> None:
-    """The listener's channels and bridge are removed in the background: the message must
-    not wait for three more ARI requests while the callee's voicemail records silence. The
-    tag stays active until they are gone, so clean_leftovers leaves them alone."""
-    task = asyncio.ensure_future(removal)
-    _removals.add(task)
-
-    def removed(_: asyncio.Future) -> None:
-        _removals.discard(task)
-        _active.discard(tag)
-    task.add_done_callback(removed)
-
-
-async def removals_done() -> None:
-    """Wait until the listeners that ended have removed their channels and bridge
-    (before closing the ARI client; tests)."""
-    await asyncio.gather(*_removals, return_exceptions=True)
+        try:
+            await asyncio.shield(_clean(ari, bridge_id, media_id, snoop_id, made))
+        finally:
+            _active.discard(tag)
 
 
 async def clean_leftovers(ari: AriClient, channels: list[dict], bridges: list[dict]) -> int:

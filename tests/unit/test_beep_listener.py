@@ -100,7 +100,6 @@ class FakeAri:
 async def test_the_beep_ends_the_wait():
     ari = FakeAri(send=audio(0.5))
     how, waited = await beep.wait_for_beep(ari, "call-1", "dialer")
-    await beep.removals_done()
     assert how == "beep" and ari.clean()
     assert all(x.startswith(beep.BEEP_PREFIX) for x in ari.made) and len(ari.made) == 3
 
@@ -108,35 +107,13 @@ async def test_the_beep_ends_the_wait():
 async def test_no_beep_then_silence():
     ari = FakeAri(send=audio(None))
     how, _ = await beep.wait_for_beep(ari, "call-1", "dialer")
-    await beep.removals_done()
     assert how == "silence" and ari.clean()
-
-
-async def test_the_verdict_does_not_wait_for_the_removal():
-    """The message plays as the wait ends; the listener's channels and bridge go after it
-    (slow ARI requests on a loaded PBX), and are not leftovers meanwhile."""
-    ari = FakeAri(send=audio(None))
-    slow = asyncio.Event()
-    hangup = ari.hangup
-
-    async def slow_hangup(channel_id):
-        await slow.wait()
-        return await hangup(channel_id)
-    ari.hangup = slow_hangup
-    how, _ = await beep.wait_for_beep(ari, "call-1", "dialer")
-    assert how == "silence" and ari.hung_up == []
-    mine = [{"id": i} for i in ari.made if "bridge" not in i]
-    assert await beep.clean_leftovers(ari, mine, []) == 0
-    slow.set()
-    await beep.removals_done()
-    assert ari.clean()
 
 
 @pytest.mark.parametrize("step", ["bridge", "media", "snoop"])
 async def test_ari_refuses_a_step(step):
     ari = FakeAri(fail=step)
     how, waited = await beep.wait_for_beep(ari, "call-1", "dialer")
-    await beep.removals_done()
     assert how == "failed" and waited < 0.5 and ari.clean()
 
 
@@ -144,7 +121,6 @@ async def test_no_audio_from_the_pbx(monkeypatch):
     monkeypatch.setattr(beep, "NO_AUDIO_SECONDS", 0.2)
     ari = FakeAri(send=None)
     how, _ = await beep.wait_for_beep(ari, "call-1", "dialer")
-    await beep.removals_done()
     assert how == "no-audio" and ari.clean()
 
 
@@ -155,7 +131,7 @@ async def test_cancelled_when_the_call_hangs_up():
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await beep.removals_done()
+    await asyncio.sleep(0.05)
     assert ari.clean()
     ari.sender.cancel()
 
