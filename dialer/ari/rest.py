@@ -137,7 +137,11 @@ class AriRest:
         return await self.request("POST", "/channels", params=params, json=body)
 
     async def list_channels(self) -> list[dict]:
-        return await self.request("GET", "/channels") or []
+        """Each channel once. Asterisk (17+) builds this list by walking its live channel
+        snapshot cache, so a channel whose snapshot is replaced during the walk can be
+        listed twice (seen on the lab: the same id, state and creation time in one reply)."""
+        channels = await self.request("GET", "/channels") or []
+        return list({channel["id"]: channel for channel in channels}.values())
 
     async def get_channel(self, channel_id: str) -> dict:
         return await self.request("GET", f"/channels/{_q(channel_id)}")

@@ -86,6 +86,14 @@ async def test_auth_header_sent_and_credentials_never_in_url(fake, client):
     assert "s3cr" not in repr(client)
 
 
+async def test_a_channel_listed_twice_is_returned_once(fake, client):
+    """Asterisk's GET /channels walks a cache that changes under it: a channel whose snapshot
+    was replaced meanwhile comes twice (the flaky sharing lab test counted it as a call)."""
+    fake.channels = [{"id": "out-a", "state": "Up"}, {"id": "out-b", "state": "Ring"},
+                     {"id": "out-a", "state": "Up"}]
+    assert [c["id"] for c in await client.list_channels()] == ["out-a", "out-b"]
+
+
 async def test_events_handshake_uses_header_not_url(fake, client):
     client.start()
     await asyncio.wait_for(client.connected.wait(), 5)
