@@ -9,7 +9,8 @@ a run of tonal frames at one frequency lasting >= `min_tone` (shorter if the run
 going when listening began: the beep started before we joined); it is over at the first
 frame that is not that tone. Without a beep: `silence` seconds of silence after sound
 (the greeting ended with no beep; silence is under -40 dBFS, or under 8 dB over the
-quietest frame yet, up to -32 dBFS, when there is background noise), or `max_wait` seconds in all, ends the
+quietest frame yet, up to -32 dBFS, when there is background noise; a frame of digital
+silence is a gap in the audio, not the quietest), or `max_wait` seconds in all, ends the
 wait.
 """
 
@@ -21,6 +22,9 @@ from dataclasses import dataclass
 
 RATE = 8000
 FRAME = 160  # 20 ms
+# Far under a whole frame at the smallest non-zero G.711 level (-72 dBFS): digital silence, a gap
+# the PBX filled (the snoop had no audio for it), not the quietest the line gets.
+GAP_DB = -90.0
 
 
 def _ulaw_decode(u: int) -> int:
@@ -138,7 +142,8 @@ class BeepDetector:
                 if self.tonal(tone):  # another frequency begins a run of its own
                     self.run_hz, self.run_start, self.run_len = tone.freq, start, dur
         level = _db(tone.rms)
-        self.floor_db = min(self.floor_db, level)
+        if level > GAP_DB:  # a gap in the audio says nothing of the line's noise
+            self.floor_db = min(self.floor_db, level)
         if level < max(s.silence_db, min(self.floor_db + s.over_floor_db, s.max_silence_db)):
             self.quiet += dur
         else:

@@ -95,6 +95,20 @@ def test_silence_fallback_under_background_noise(noise_db):
     assert detect(ulaw(noisy)) == ("silence", pytest.approx(4.3, abs=0.1))
 
 
+@pytest.mark.parametrize("noise_db", [-42, -38])
+def test_a_gap_in_the_audio_is_not_the_noise_floor(noise_db):
+    """A frame of digital silence in the greeting (the snoop had no audio for it: seen on
+    the lab) says nothing of the line's noise: the greeting's end still is 2 s before the
+    message, not the end of the noise after it."""
+    rnd = random.Random(2)
+    audio = silence(0.3) + speechlike(2.0, db=-8) + silence(4.0)
+    sigma = 32768 * 10 ** (noise_db / 20)
+    noisy = [v + rnd.gauss(0, sigma) for v in audio]
+    gap = int(1.0 * RATE)
+    noisy[gap:gap + 160] = silence(0.02)
+    assert detect(ulaw(noisy)) == ("silence", pytest.approx(4.3, abs=0.1))
+
+
 def test_a_short_tone_is_no_beep():
     audio = speechlike(1.0) + silence(0.3) + tone(1000, 0.06) + silence(3)
     assert detect(ulaw(audio))[0] == "silence"
