@@ -16,6 +16,20 @@ CONGESTION = "+16175555000"
 HANGS_UP_IN_AMD = "+13055557000"
 
 
+def untimed_areas(first: int, last: int) -> list[str]:
+    """Area codes of valid numbers in places with no calling-hours rule of their own
+    (dialer/compliance/jurisdictions.py): with the tests' all-day plan, whether their
+    contacts may be called does not depend on the hour the test runs at."""
+    import phonenumbers
+
+    from dialer.compliance.jurisdictions import RULES, jurisdictions_of
+
+    timed = {rule.jurisdiction for rule in RULES if rule.hours is not None}
+    return [str(area) for area in range(first, last)
+            if phonenumbers.is_valid_number(phonenumbers.parse(f"+1{area}5551002"))
+            and not timed & set(jurisdictions_of(f"+1{area}5551002"))]
+
+
 def human(talk_seconds: int = 0, area: str = "212") -> str:
     return f"+1{area}555{1000 + talk_seconds:04d}"
 

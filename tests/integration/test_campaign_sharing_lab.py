@@ -12,7 +12,6 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-import phonenumbers
 import pytest
 
 from dialer.db import campaigns
@@ -29,14 +28,13 @@ from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, finished, login_all, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.integration import test_scale_out_lab as scale_out
-from tests.lab_calls import human
+from tests.lab_calls import human, untimed_areas
 from tests.serve_process import CallWatch
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
 
 AGENTS = 3
-AREAS = [str(a) for a in range(201, 400)
-         if phonenumbers.is_valid_number(phonenumbers.parse(f"+1{a}5551002"))]
+AREAS = untimed_areas(201, 400)  # valid numbers, callable at any hour
 IN_FLIGHT = ("dialling", "amd", "waiting_agent")  # stages of a call not yet with an agent
 
 

@@ -9,7 +9,6 @@ import datetime as dt
 import os
 import uuid
 
-import phonenumbers
 import pytest
 
 from dialer.db import campaigns
@@ -20,15 +19,14 @@ from dialer.lab import Lab, LabConfig
 from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, wait_until
 from tests.campaign_seed import seed_campaign
-from tests.lab_calls import human
+from tests.lab_calls import human, untimed_areas
 from tests.serve_process import CallWatch, DialerProcess
 
 PG_URL = os.environ.get("DIALER_TEST_PG_URL")
 pytestmark = [pytest.mark.lab, pytest.mark.postgres, pytest.mark.timeout(180),
               pytest.mark.skipif(not PG_URL, reason="DIALER_TEST_PG_URL is not set")]
 PHONES = ["PJSIP/agent1", "PJSIP/agent2"]  # the same desk phones exist on each PBX
-AREAS = [str(a) for a in range(201, 300)  # area codes of valid numbers (others are refused)
-         if phonenumbers.is_valid_number(phonenumbers.parse(f"+1{a}5551002"))]
+AREAS = untimed_areas(201, 300)  # valid numbers (others are refused), callable at any hour
 
 
 @pytest.fixture(scope="module")
