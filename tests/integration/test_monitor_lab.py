@@ -87,6 +87,7 @@ async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
     boss = next(iter(monitors.channels()))
 
     await _until(lambda: _state_is(monitors, m.State.LISTENING), 20)
+    await _until(lambda: _snooping(pbx, monitors, AGENT))
     snoop = monitors.watches[AGENT].snoop
     assert snoop and snoop.startswith(SNOOP_PREFIX)
     assert await _members(pbx, "dialer-monitor-7") == {boss, snoop}
@@ -184,6 +185,13 @@ async def test_who_hears_whom_in_each_mode(pbx, caller):
     await monitors.stop(AGENT)
 
 
+async def _snooping(ari, monitors: Monitors, agent_id: int) -> bool:
+    """The state says listening once the supervisor answers; the snoop joins just after."""
+    watch = monitors.watches.get(agent_id)
+    return watch is not None and watch.snoop is not None and \
+        watch.snoop in await _members(ari, f"dialer-monitor-{agent_id}")
+
+
 async def _state_is(monitors: Monitors, state: m.State) -> bool:
     watch = monitors.watches.get(AGENT)
     return watch is not None and watch.session.state is state
@@ -210,6 +218,7 @@ async def test_a_supervisor_listens_barges_and_leaves_a_campaign_call(dialer, la
         resp = await http.post(url, json={"mode": "listen"})
         assert resp.status == 201 and (await resp.json())["state"] == "ringing"
         await _until(lambda: _http_state(http, url, "listening"), 20)
+        await _until(lambda: _snooping(dialer.ari, dialer.monitors, agent))
         supervisor, snoop = dialer.monitors.watches[agent].session.leg, \
             dialer.monitors.watches[agent].snoop
         assert await _members(dialer.ari, f"dialer-monitor-{agent}") == {supervisor, snoop}

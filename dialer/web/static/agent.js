@@ -52,17 +52,24 @@ function scriptItem(item) {
 async function showCall(attemptId) {
   if (attemptId === shownAttempt) return;
   shownAttempt = attemptId;
-  $("#call").hidden = !attemptId;
   $("#disposition-saved").textContent = "";
   $("#followup-saved").textContent = "";
   attemptContact = null;
-  if (!attemptId) return;
+  if (!attemptId) {
+    $("#call").hidden = true;
+    return;
+  }
   $("#attempt-id").textContent = `#${attemptId}`;
   try {
     await loadCall(attemptId);
   } catch (err) {
     shownAttempt = null;  // read again at the next refresh (the call's agent is being written)
     throw err;
+  }
+  // shown once its contact and script are there, unless another call came meanwhile
+  if (shownAttempt === attemptId) {
+    showContact(attemptContact);
+    $("#call").hidden = false;
   }
 }
 
