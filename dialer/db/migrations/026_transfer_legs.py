@@ -1,4 +1,4 @@
-"""Migration 028_transfer_legs.py: the legs of an attempt's transfers (issue 18), one row
+"""Migration 026_transfer_legs.py: the legs of an attempt's transfers (issue 18), one row
 per try (dialer/db/models/transfers.py)."""
 
 import peewee as pw
