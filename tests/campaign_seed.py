@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dialer.db.models import (Account, Agent, AgentGroup, AgentGroupMember, CallerIdNumber,
-                              Campaign, CampaignContact, Contact, ContactPhone, Rule,
-                              ServicePlan, User)
+                              Campaign, CampaignCallingPolicy, CampaignContact, Contact,
+                              ContactPhone, Rule, ServicePlan, User)
 
 
 def seed_campaign(numbers: list[str], *, agents: list[str], plan: dict | None = None,
-                  campaign: dict | None = None, rules: list[dict] = ()) -> dict:
+                  campaign: dict | None = None, rules: list[dict] = (),
+                  purpose: str = "informational") -> dict:
+    """The campaign is informational unless told otherwise: no state's calling-hours rule
+    (telemarketing only: dialer/compliance/jurisdictions.py) holds its contacts back, so
+    what a test dials does not depend on the hour it runs at."""
     plan_row = ServicePlan.create(name=f"plan-{ServicePlan.select().count()}",
                                   **({"all_day": True, "international_allowed": True} | (plan or {})))
     account = Account.create(name="Acme", company_number="+12125550100", plan=plan_row)
@@ -23,6 +27,7 @@ def seed_campaign(numbers: list[str], *, agents: list[str], plan: dict | None = 
     camp = Campaign.create(account=account, agent_group=group,
                            **({"name": "Spring", "mode": "progressive", "amd_enabled": True,
                                "max_attempts": 1, "ring_timeout_seconds": 15} | (campaign or {})))
+    CampaignCallingPolicy.create(campaign=camp, purpose=purpose)
     CallerIdNumber.create(campaign=camp, number="+12125550100")
     for position, rule in enumerate(rules):
         Rule.create(campaign=camp, position=position, **rule)
