@@ -21,6 +21,21 @@ function shown(value) {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+// The choices of a field whose options come from the API: [[value, label], ...], read once.
+const choicesRead = {};
+function choices({ path, value, label }) {
+  choicesRead[path] ??= api("GET", `${fillPath(path, {})}?limit=500`).then(page =>
+    page.items.map(item => [item[value], `${item[label] ?? item[value]}`]));
+  return choicesRead[path];
+}
+
+// A list cell: a field with options shows their labels rather than ids.
+async function cellText(f, value) {
+  if (!f.options || value === null || value === undefined) return shown(value);
+  const labels = new Map((await choices(f.options)).map(([v, l]) => [String(v), l]));
+  return shown(Array.isArray(value) ? value.map(v => labels.get(String(v)) ?? v) : labels.get(String(value)) ?? value);
+}
+
 // A message for the next page (after a create or a delete sends the browser there).
 function flashNext(message) { sessionStorage.setItem("flash", message); }
 
@@ -35,13 +50,14 @@ async function loadList() {
   const page = await api("GET", `${fillPath(KIND.list_path, {})}?${params}`);
   const listed = KIND.fields.filter(f => f.listed);
   const body = $("#object-list tbody");
-  body.replaceChildren(...page.items.map(item => {
+  body.replaceChildren(...await Promise.all(page.items.map(async (item) => {
+    const texts = await Promise.all(listed.map(f => cellText(f, item[f.name])));
     const cells = listed.map((f, i) => el("td", { "data-field": f.name },
-      i === 0 && KIND.item_path ? el("a", { href: `/manage/${KIND.slug}/${item.id}`, text: shown(item[f.name]) || `#${item.id}` })
-                                : shown(item[f.name])));
+      i === 0 && KIND.item_path ? el("a", { href: `/manage/${KIND.slug}/${item.id}`, text: texts[i] || `#${item.id}` })
+                                : texts[i]));
     if (KIND.link) cells.push(el("td", {}, el("a", { href: fillPath(KIND.link, item), text: KIND.link_label })));
     return el("tr", { "data-id": item.id }, ...cells);
-  }));
+  })));
   $("#list-empty").hidden = page.items.length > 0;
   const last = Math.min(page.offset + page.items.length, page.total);
   $("#page-range").textContent = page.total ? `${page.offset + 1}–${last} of ${page.total}` : "";
@@ -64,14 +80,12 @@ const control = (form, name) => form.querySelector(`[data-field="${name}"] [name
 
 async function loadOptions(form) {
   await Promise.all($$("[data-options]", form).map(async (box) => {
-    const { path, value, label } = JSON.parse(box.dataset.options);
-    const items = (await api("GET", `${fillPath(path, {})}?limit=500`)).items;
-    for (const item of items) {
-      const text = `${item[label] ?? item[value]}`;
-      if (box.tagName === "SELECT") box.append(el("option", { value: item[value], text }));
-      else box.append(el("label", {}, el("input", { type: "checkbox", name: box.dataset.name, value: item[value] }), ` ${text}`));
+    const options = JSON.parse(box.dataset.options);
+    for (const [value, text] of await choices(options)) {
+      if (box.tagName === "SELECT") box.append(el("option", { value, text }));
+      else box.append(el("label", {}, el("input", { type: "checkbox", name: box.dataset.name, value }), ` ${text}`));
     }
-    box.dataset.numeric = value === "id" ? "1" : "";
+    box.dataset.numeric = options.value === "id" ? "1" : "";
   }));
 }
 
@@ -140,14 +154,15 @@ async function submitting(form, action) {
   try {
     await action();
   } catch (err) {
-    const box = err.field && control(form, err.field);
+    const name = err.field && err.field.split(/[.[]/)[0];  // "definition[0].type": definition
+    const box = name && control(form, name);
     if (!box) { flash(err.message, true); return; }
-    const message = err.message.replace(`${err.field}: `, "");
+    const message = err.message.replace(`${err.field}: `, name === err.field ? "" : `${err.field}: `);
     box.setAttribute("aria-invalid", "true");
-    box.setAttribute("aria-describedby", `${box.getAttribute("aria-describedby") || ""} error-${err.field}`.trim());
-    box.closest(".field").append(el("small", { class: "field-error", id: `error-${err.field}`, text: message }));
+    box.setAttribute("aria-describedby", `${box.getAttribute("aria-describedby") || ""} error-${name}`.trim());
+    box.closest(".field").append(el("small", { class: "field-error", id: `error-${name}`, text: message }));
     box.focus();
-    flash(`Not saved: ${err.field}: ${message}`, true);
+    flash(`Not saved: ${err.message}`, true);
   }
 }
 
