@@ -9,7 +9,7 @@ import pytest
 
 from dialer.db.models import CampaignContact, Contact, ContactPhone
 from dialer.web.objects import KINDS
-from tests.web.checks import assert_accessible, console_errors
+from tests.web.checks import assert_accessible, axe_violations, console_errors
 from tests.web.conftest import sign_in
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(300)]
@@ -48,6 +48,9 @@ async def test_every_page_is_accessible_and_error_free(console, browser, screens
         name = path.strip("/").replace("/", "_") or "campaigns"
         await page.screenshot(path=screenshots / f"page_{name}.png", full_page=True)
         assert errors == [], f"{path}: {errors}"
+    # the check can fail: an input without a label is a critical violation
+    await page.evaluate("document.querySelector('main').append(document.createElement('input'))")
+    assert [v["id"] for v in await axe_violations(page)] == ["label"]
     await page.set_viewport_size(TABLET)
     await page.goto(f"{url}/manage/users")
     await page.wait_for_selector("#object-list tbody tr")
