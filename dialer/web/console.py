@@ -172,14 +172,16 @@ async def directory_contact_page(request: web.Request) -> web.Response:
 async def object_page(request: web.Request) -> web.Response:
     """The list (with search and paging), create form or detail page of an object of
     `objects.KINDS`; objects.js builds it from the kind's description."""
+    if _who(request) is None:
+        raise web.HTTPFound("/login")
     kind = objects.BY_SLUG.get(request.match_info["kind"])
     if kind is None:
         return _render(request, "forbidden.html", status=404, why="No such page.",
                        heading="Not found")
     who, refused = _page_identity(request, kind.privilege)
-    mode = request.match_info.get("mode", "list")
     if refused:
         return refused
+    mode = request.match_info.get("mode", "list")
     object_id = path_id(request, "mode") if mode not in ("list", "new") else None
     if (mode == "new" and kind.create_path is None) or (object_id and kind.item_path is None):
         return _render(request, "forbidden.html", status=404, heading="Not found",

@@ -97,6 +97,11 @@ async def test_the_navigation_shows_only_what_a_user_may_see(console, browser):
         assert (await manager.goto(f"{url}{refused}")).status == 403, refused
     assert (await manager.goto(f"{url}/manage/nonsense")).status == 404
     assert (await manager.goto(f"{url}/manage/contacts/new")).status == 404  # imported only
+    await manager.click("#logout")
+    await manager.wait_for_url(f"{url}/login")
+    for path in ("/manage/nonsense", "/manage/users/1", "/contacts/1"):
+        await manager.goto(f"{url}{path}")
+        assert manager.url == f"{url}/login", path
     await manager.context.close()
 
     agent = await sign_in(browser, url, "ann")  # take_calls only
