@@ -137,6 +137,13 @@ KINDS: tuple[ObjectKind, ...] = (
                 Field("all_campaigns", "All campaigns", "checkbox", listed=True),
                 Field("campaign_ids", "Campaigns", "multi", options=_CAMPAIGNS))),
     ObjectKind(
+        "pause-reasons", "Pause reasons", "pause reason", "manage_users",
+        f"{_ACCOUNT}/pause-reasons", item_path="/api/pause-reasons/{id}",
+        create_path=f"{_ACCOUNT}/pause-reasons", update_method="PATCH",
+        removal=Removal("Delete", "DELETE", "/api/pause-reasons/{id}"),
+        fields=(Field("name", "Name", listed=True, required=True,
+                      hint="what an agent chooses when going not ready"),)),
+    ObjectKind(
         "contacts", "Contact directory", "contact", "manage_campaigns", f"{_ACCOUNT}/contacts",
         item_path="/api/contacts/{id}", link="/contacts/{id}", link_label="Timeline",
         fields=(Field("name", "Name", listed=True, edit=False),
@@ -217,7 +224,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
                ("/agent", "Agent desk", "take_calls"))),
     ("Contacts", (_page("contacts"), _page("suppression-lists"))),
     ("People", (_page("users"), _page("agents"), _page("agent-groups"), _page("roles"),
-                _page("profiles"))),
+                _page("profiles"), _page("pause-reasons"))),
     ("Compliance", (("/dnc", "Do-not-call lists", "manage_campaigns"),
                     ("/audit", "Audit log", "manage_users"))),
     ("Settings", (("/ring-group", "Ring group", "manage_inbound"),

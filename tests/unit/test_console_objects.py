@@ -62,8 +62,8 @@ def test_the_navigation_follows_privileges():
     assert hrefs(Viewer("take_calls")) == set()
     assert navigation(Viewer("take_calls")) == []  # empty groups are left out
     users = hrefs(Viewer("manage_users"))
-    assert {f"/manage/{s}" for s in ("users", "agents", "agent-groups", "roles",
-                                     "profiles")} | {"/audit"} == users
+    assert {f"/manage/{s}" for s in ("users", "agents", "agent-groups", "roles", "profiles",
+                                     "pause-reasons")} | {"/audit"} == users
     campaigns = hrefs(Viewer("manage_campaigns"))
     assert "/manage/contacts" in campaigns and not campaigns & users
     assert {"/plans", "/manage/accounts"} & hrefs(Viewer(*PRIVILEGES[1:])) == set()

@@ -146,6 +146,21 @@ async def test_roles_and_profiles(admin, console):
     assert await admin.page.locator("#new-object").is_visible()
 
 
+async def test_pause_reasons(admin):
+    for name in ("Lunch", "Training"):
+        await admin.create("pause-reasons", {"name": name})
+        await admin.created("pause-reasons", f"pause_reason_{name}")
+    await admin.edit({"name": "Lunch"})
+    assert "exists" in await admin.field_error("name", "pause_reason_error")
+    await admin.edit({"name": "Coaching"})
+    await admin.page.wait_for_selector("#flash.ok:has-text('Saved')")
+    assert await admin.search("pause-reasons", "ch") == ["Coaching", "Lunch"]  # by name
+    await admin.page.click("#object-list a:has-text('Lunch')")
+    await admin.remove()
+    await admin.page.wait_for_url(f"{admin.url}/manage/pause-reasons")
+    assert await admin.search("pause-reasons", "") == ["Coaching"]
+
+
 async def test_agents_and_agent_groups(admin, console):
     await admin.create("agents", {"username": "dan", "endpoint": "PJSIP/has space",
                                   "full_name": "Dan Desk"})
