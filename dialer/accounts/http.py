@@ -166,6 +166,12 @@ async def create_profile(request: web.Request) -> web.Response:
         status=201)
 
 
+@routes.get("/api/profiles/{id}")
+async def get_profile(request: web.Request) -> web.Response:
+    """A profile: its name and the campaigns it shows."""
+    return web.json_response(await _store(request).run(roles.get_profile, path_id(request)))
+
+
 @routes.patch("/api/profiles/{id}")
 async def update_profile(request: web.Request) -> web.Response:
     body = await json_body(request)

@@ -189,8 +189,10 @@ async def agent_sessions(request: web.Request) -> web.Response:
 
 @routes.get("/api/accounts/{id}/agent-groups")
 async def list_agent_groups(request: web.Request) -> web.Response:
-    """The account's agent groups, their options and member agents."""
-    return await _paged(request, listing.list_agent_groups, path_id(request))
+    """The account's agent groups, their options and member agents. `?q=` a part of the
+    name."""
+    return await _paged(request, listing.list_agent_groups, path_id(request),
+                        q=request.query.get("q"))
 
 
 @routes.get("/api/agent-groups/{id}")
@@ -202,9 +204,11 @@ async def get_agent_group(request: web.Request) -> web.Response:
 @routes.get("/api/accounts/{id}/agents")
 async def list_agents(request: web.Request) -> web.Response:
     """The account's agents: user, desk phone endpoint, stored state, groups.
-    `?group_id=` one group's members."""
+    `?group_id=` one group's members; `?q=` a part of the user name, full name or desk
+    phone."""
     return await _paged(request, listing.list_agents, path_id(request),
-                        group_id=query_id(request, "group_id", blank_is_none=True))
+                        group_id=query_id(request, "group_id", blank_is_none=True),
+                        q=request.query.get("q"))
 
 
 @routes.get(r"/api/agents/{id:\d+}")

@@ -262,9 +262,13 @@ def group_dict(g: AgentGroup, agent_ids: list[int]) -> dict:
             "agent_ids": agent_ids}
 
 
-def list_agent_groups(account_id: int, limit: int, offset: int) -> dict:
+def list_agent_groups(account_id: int, limit: int, offset: int, q: str | None = None) -> dict:
+    """`q`: a part of the name (any case)."""
     Account.get_by_id(account_id)
     query = AgentGroup.select().where(AgentGroup.account == account_id).order_by(AgentGroup.id)
+    q = (q or "").strip()
+    if q:
+        query = query.where(AgentGroup.name ** _like(q))
 
     def rows(page):
         members = _group_members([g.id for g in page])
@@ -294,10 +298,16 @@ def agent_dict(a: Agent, group_ids: list[int]) -> dict:
 
 
 def list_agents(account_id: int, limit: int, offset: int,
-                group_id: int | None = None) -> dict:
+                group_id: int | None = None, q: str | None = None) -> dict:
+    """`q`: a part of the user name, full name or desk phone (any case)."""
     Account.get_by_id(account_id)
     query = (Agent.select(Agent, User).join(User).where(User.account == account_id)
              .order_by(Agent.id))
+    q = (q or "").strip()
+    if q:
+        like = _like(q)
+        query = query.where((User.username ** like) | (User.full_name ** like)
+                            | (Agent.endpoint ** like))
     if group_id is not None:
         query = query.where(Agent.id.in_(AgentGroupMember.select(AgentGroupMember.agent)
                                          .where(AgentGroupMember.group == group_id)))

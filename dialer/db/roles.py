@@ -142,6 +142,10 @@ def profile_dict(profile: Profile) -> dict:
             "campaign_ids": sorted(link.campaign_id for link in profile.campaign_links)}
 
 
+def get_profile(profile_id: int) -> dict:
+    return profile_dict(Profile.get_by_id(profile_id))
+
+
 def list_profiles(account_id: int) -> list[dict]:
     return [profile_dict(p) for p in
             Profile.select().where(Profile.account == account_id).order_by(Profile.id)]

@@ -189,7 +189,12 @@ async def read_one(request: web.Request, fn, *args) -> web.Response:
 
 
 def page(request: web.Request, rows: list) -> web.Response:
-    """One page of a list: {"items", "total", "limit", "offset"}."""
+    """One page of a list: {"items", "total", "limit", "offset"}; `?q=` keeps the items
+    with a text field containing it (any case)."""
     limit, offset = page_args(request)
+    q = request.query.get("q", "").strip().casefold()
+    if q:
+        rows = [row for row in rows if any(isinstance(v, str) and q in v.casefold()
+                                           for v in row.values())]
     return web.json_response({"items": rows[offset:offset + limit], "total": len(rows),
                               "limit": limit, "offset": offset})

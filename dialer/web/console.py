@@ -20,7 +20,7 @@ from ..core.spreadsheet import spreadsheet_safe
 from ..db import pages, reports
 from ..db.attempts import AttemptFilters
 from ..outbound.http import attempt_filters
-from . import access
+from . import access, objects
 from .common import DIALER, path_id
 from .shared_reads import SHARED_READS, SharedReads
 
@@ -33,6 +33,7 @@ def setup(app: web.Application) -> None:
     """Templates and static files of the console; its polled reads shared."""
     app[TEMPLATES] = jinja2.Environment(loader=jinja2.PackageLoader("dialer.web", "templates"),
                                         autoescape=True)
+    app[TEMPLATES].globals["navigation"] = objects.navigation
     app[SHARED_READS] = SharedReads(app[DIALER].store)
     app.on_response_prepare.append(app[SHARED_READS].forget_after_writes)
     app.router.add_static("/static/", STATIC, name="static")
@@ -156,6 +157,37 @@ async def agent_page(request: web.Request) -> web.Response:
     if who.agent_id is None:
         return _forbidden(request, "Your user has no agent: ask an administrator.")
     return _render(request, "agent.html")
+
+
+@routes.get("/contacts/{id}")
+async def directory_contact_page(request: web.Request) -> web.Response:
+    """A contact of the directory: its timeline, and the campaigns it is in."""
+    who, refused = _page_identity(request, "manage_campaigns")
+    return refused or _render(request, "contact.html", campaign=None,
+                              contact_id=path_id(request))
+
+
+@routes.get(r"/manage/{kind}")
+@routes.get(r"/manage/{kind}/{mode:new|\d+}")
+async def object_page(request: web.Request) -> web.Response:
+    """The list (with search and paging), create form or detail page of an object of
+    `objects.KINDS`; objects.js builds it from the kind's description."""
+    if _who(request) is None:
+        raise web.HTTPFound("/login")
+    kind = objects.BY_SLUG.get(request.match_info["kind"])
+    if kind is None:
+        return _render(request, "forbidden.html", status=404, why="No such page.",
+                       heading="Not found")
+    who, refused = _page_identity(request, kind.privilege)
+    if refused:
+        return refused
+    mode = request.match_info.get("mode", "list")
+    object_id = path_id(request, "mode") if mode not in ("list", "new") else None
+    if (mode == "new" and kind.create_path is None) or (object_id and kind.item_path is None):
+        return _render(request, "forbidden.html", status=404, heading="Not found",
+                       why=f"{kind.title} have no such page.")
+    return _render(request, "objects.html", kind=kind.as_json(),
+                   mode="detail" if object_id else mode, object_id=object_id)
 
 
 # ---- data for the pages ------------------------------------------------------------------

@@ -19,7 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ("asterisk_conf/extensions_dialer.conf", "asterisk_conf/ari.conf", "web/templates",
-        "web/static", "lab/files", "db/migrations/001_initial.py")
+        "web/static", "web/static/vendor/pico.min.css", "lab/files",
+        "db/migrations/001_initial.py")
 CHECK = """
 import importlib.resources, sys
 import dialer, dialer.lab.instances as lab

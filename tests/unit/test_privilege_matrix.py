@@ -164,6 +164,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/filters/{id}"): E(CAMPAIGNS),
     ("GET", "/api/filters/{id}/contacts"): E(CAMPAIGNS),
     ("GET", "/api/followups/{id}"): E(CAMPAIGNS, self_service=True),
+    ("GET", "/api/profiles/{id}"): E(USERS),
     ("PATCH", "/api/profiles/{id}"): E(USERS),
     ("GET", "/api/script-answers"): E(CAMPAIGNS),  # agents: with their own agent_id only
     ("GET", "/api/scripts/{id}"): E(CAMPAIGNS),

@@ -60,6 +60,7 @@ async def test_report_pages_draw_their_charts_and_download_csv(console, browser,
     url, dialer = console["url"], console["dialer"]
     await dialer.store.run(_seed, console)
     page = await sign_in(browser, url, "manager")
+    await page.click("header nav summary:has-text('Floor')")  # the navigation's group
     async with page.expect_navigation():
         await page.click("header nav >> text=Reports")
     assert page.url.endswith("/reports/agents")

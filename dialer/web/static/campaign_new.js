@@ -5,7 +5,10 @@ const FIELDS = ["name", "first_name", "last_name", "phone", "email", "timezone",
 let campaignId = null;
 
 function showTab(name) {
-  for (const b of $$(".tabs button")) b.classList.toggle("active", b.dataset.tab === name);
+  for (const b of $$(".tabs button")) {
+    b.classList.toggle("active", b.dataset.tab === name);
+    b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  }
   for (const s of $$("section.tab")) s.hidden = s.id !== `tab-${name}`;
 }
 

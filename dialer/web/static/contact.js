@@ -1,17 +1,11 @@
-// One contact of a campaign: may it be dialled now (every reason if not), and its timeline.
+// One contact of a campaign: may it be dialled now (every reason if not), and its timeline;
+// or, from the directory (no campaign), the campaigns it is in and its timeline.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => guarded(async () => {
   const { id, campaign } = $("#contact").dataset;
-  const [why, timeline] = await Promise.all([
-    api("GET", `/api/campaigns/${campaign}/contacts/${id}/why`),
-    api("GET", `/api/contacts/${id}/timeline`)]);
-  const box = $("#why");
-  box.append(el("p", { class: why.eligible ? "ok" : "error",
-    text: `${why.eligible ? "Yes" : "No"} — state ${why.state}, ${why.attempts} attempts` +
-          (why.next_possible_at ? `, next possible ${why.next_possible_at}` : "") }));
-  const reasons = el("ul", { id: "reasons" });
-  for (const r of why.reasons) reasons.append(el("li", { "data-code": r.code, text: r.message }));
-  box.append(reasons);
+  const [timeline] = await Promise.all([
+    api("GET", `/api/contacts/${id}/timeline`),
+    campaign ? showWhy(id, campaign) : showCampaigns(id)]);
   $("#contact").firstChild.textContent = `${timeline.name || "Contact " + id} `;
   for (const e of timeline.events) {
     const { at, kind, ...rest } = e;
@@ -23,6 +17,28 @@ document.addEventListener("DOMContentLoaded", () => guarded(async () => {
     $("#timeline").append(item);
   }
 }));
+
+async function showCampaigns(id) {
+  const contact = await api("GET", `/api/contacts/${id}`);
+  const list = $("#contact-campaigns");
+  for (const c of contact.campaigns) {
+    list.append(el("li", { "data-campaign": c.campaign_id },
+      el("a", { href: `/campaigns/${c.campaign_id}/contacts/${id}`, text: `Campaign ${c.campaign_id}` }),
+      ` ${c.status}, ${c.attempts} attempts`));
+  }
+  if (!contact.campaigns.length) list.append(el("li", { text: "In no campaign." }));
+}
+
+async function showWhy(id, campaign) {
+  const why = await api("GET", `/api/campaigns/${campaign}/contacts/${id}/why`);
+  const box = $("#why");
+  box.append(el("p", { class: why.eligible ? "ok" : "error",
+    text: `${why.eligible ? "Yes" : "No"} — state ${why.state}, ${why.attempts} attempts` +
+          (why.next_possible_at ? `, next possible ${why.next_possible_at}` : "") }));
+  const reasons = el("ul", { id: "reasons" });
+  for (const r of why.reasons) reasons.append(el("li", { "data-code": r.code, text: r.message }));
+  box.append(reasons);
+}
 
 // "Why was this number dialled": the verdict kept with the attempt, and its recomputation.
 function whyDialled(attemptId) {
