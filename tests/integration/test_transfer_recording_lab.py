@@ -1,6 +1,8 @@
 """A recorded campaign call blind-transferred to a second agent, on the real lab (issue 18):
 the attempt's one recording holds the whole call, the first agent's part and the receiving
-agent's, and the wallboard's snapshot shows the receiving agent on the call.
+agent's, and the wallboard's snapshot shows the receiving agent on the call. A recorded call
+across a dialer restart keeps its recording (its snoop is taken back with the call; a
+recording snoop of no call is hung up).
 
 The agents' desk phones play distinct tones (sim_extensions.conf): A's `tone1300` 1300 Hz,
 B's `sup1` 2100 Hz; the customer says "hello" before the bridge, then nothing. The
@@ -26,7 +28,7 @@ from dialer.db import campaigns
 from dialer.outbound.recorder import snoop_of
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
-from tests.campaign_driver import attempts, login_all, wait_until
+from tests.campaign_driver import attempts, die, lab_config, login_all, started, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import Recorder, human
 
@@ -48,6 +50,16 @@ def _share(samples: array.array, hz: float, rate: int) -> float:
         s1, s2 = x + coeff * s1 - s2, s1
     energy = sum(x * x for x in samples) or 1
     return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (energy * len(samples) / 2)
+
+
+async def _audio(ari, name: str) -> tuple[array.array, int]:
+    resp = await ari.open_stored_recording(name)
+    try:
+        data = await resp.read()
+    finally:
+        resp.release()
+    with wave.open(io.BytesIO(data)) as w:
+        return array.array("h", w.readframes(w.getnframes())), w.getframerate()
 
 
 def _part(samples: array.array, rate: int, start: float, end: float) -> dict[str, float]:
@@ -111,13 +123,7 @@ async def test_a_blind_transfer_keeps_one_recording_of_the_whole_call(dialer, la
     with pytest.raises(AriError):
         await dialer.ari.get_channel(snoop_of(customer))
 
-    resp = await dialer.ari.open_stored_recording(name)
-    try:
-        data = await resp.read()
-    finally:
-        resp.release()
-    with wave.open(io.BytesIO(data)) as w:
-        samples, rate = array.array("h", w.readframes(w.getnframes())), w.getframerate()
+    samples, rate = await _audio(dialer.ari, name)
     t0 = _ts(started)
     first = _part(samples, rate, 0.0, _ts(moved) - t0)
     second = _part(samples, rate, _ts(moved) - t0, _ts(gone) - t0)
@@ -127,3 +133,57 @@ async def test_a_blind_transfer_keeps_one_recording_of_the_whole_call(dialer, la
     assert abs(length - (_ts(gone) - t0)) < 0.5  # the whole call, on the wall clock
     assert first["dbfs"] > -40 and first["a"] > 0.5 and first["b"] < 0.01
     assert second["dbfs"] > -40 and second["b"] > 0.5 and second["a"] < 0.01
+
+
+async def test_a_restart_keeps_the_recording_of_a_call_taken_back(lab, tmp_path):
+    cfg = lab_config(lab.info["pbx"], tmp_path)
+    first = await started(cfg)
+    seed = await first.store.run(
+        seed_campaign, [human(14, "212")], agents=["PJSIP/tone1300"],
+        campaign={"record": True, "consent_announcement": "where required", "bcw_seconds": 1})
+    a, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(first, [a])
+    await first.store.run(campaigns.set_status, cid, "running")
+    await wait_until(lambda: first.agents.describe(a).state == "on_call", 30)
+    customer = first.agents.describe(a).customer
+
+    async def recording() -> str | None:
+        return (await first.store.run(attempts, cid))[0]["recording_name"]
+    await wait_until(recording, 10)
+    name = await recording()
+    stray = snoop_of(first.agents.sessions[a].channel_id)  # a recording snoop of no call
+    await first.ari.snoop(first.agents.sessions[a].channel_id, first.ari.app, snoop_id=stray,
+                          spy="both", app_args="recording")
+    await asyncio.sleep(2)
+    await die(first)
+    second = await started(cfg)
+    try:
+        await wait_until(lambda: customer in second.calls.calls, 10)  # taken back
+        assert (await second.ari.get_channel(snoop_of(customer)))["state"] == "Up"
+        live = await second.ari.request("GET", f"/recordings/live/{name}")
+        assert live["state"] == "recording"
+        await wait_until(lambda: _gone(second.ari, stray), 5)  # the resync's last steps
+        await wait_until(lambda: customer not in second.calls.calls, 30)  # hangs up at 14 s
+        [row] = await second.store.run(attempts, cid)
+        assert (row["outcome"], row["agent"], row["recording_name"]) == ("human", a, name)
+        await wait_until(lambda: _stored(second.ari, name), 10)
+        samples, rate = await _audio(second.ari, name)
+    finally:
+        await second.agents.logout(a)
+        await second.stop()
+    length = len(samples) / rate
+    end = _part(samples, rate, length - 3, length)  # recorded after the restart
+    print(f"recording {length:.2f} s; its last seconds {end}")
+    assert length > 10 and end["a"] > 0.5
+
+
+async def _gone(ari, channel_id: str) -> bool:
+    return channel_id not in {c["id"] for c in await ari.list_channels()}
+
+
+async def _stored(ari, name: str) -> bool:
+    try:
+        await ari.request("GET", f"/recordings/stored/{name}")
+    except AriError:
+        return False
+    return True
