@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import array
 import asyncio
-import datetime as dt
-import io
 import math
-import wave
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -30,6 +27,8 @@ from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, die, lab_config, login_all, started, wait_until
 from tests.campaign_seed import seed_campaign
+from tests.integration.test_consent_lab import _audio, _ts
+from tests.integration.test_monitor_lab import _power
 from tests.lab_calls import Recorder, human
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(180)]
@@ -38,36 +37,12 @@ PART_SECONDS = 3.0  # how long each agent talks
 MARGIN = 0.4        # left out at each end of a part (moves, the stream's start)
 
 
-def _ts(event: dict) -> float:
-    return dt.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
-
-
-def _share(samples: array.array, hz: float, rate: int) -> float:
-    """Goertzel: the share of the audio's power at `hz` (0..1)."""
-    coeff = 2 * math.cos(2 * math.pi * hz / rate)
-    s1 = s2 = 0.0
-    for x in samples:
-        s1, s2 = x + coeff * s1 - s2, s1
-    energy = sum(x * x for x in samples) or 1
-    return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (energy * len(samples) / 2)
-
-
-async def _audio(ari, name: str) -> tuple[array.array, int]:
-    resp = await ari.open_stored_recording(name)
-    try:
-        data = await resp.read()
-    finally:
-        resp.release()
-    with wave.open(io.BytesIO(data)) as w:
-        return array.array("h", w.readframes(w.getnframes())), w.getframerate()
-
-
 def _part(samples: array.array, rate: int, start: float, end: float) -> dict[str, float]:
     part = samples[int((start + MARGIN) * rate):int((end - MARGIN) * rate)]
     assert len(part) > rate, (start, end, len(samples) / rate)
     rms = math.sqrt(sum(s * s for s in part) / len(part))
     return {"dbfs": 20 * math.log10(max(rms, 1) / 32768),
-            "a": _share(part, A_HZ, rate), "b": _share(part, B_HZ, rate)}
+            "a": _power(part, A_HZ, rate), "b": _power(part, B_HZ, rate)}
 
 
 async def test_a_blind_transfer_keeps_one_recording_of_the_whole_call(dialer, lab):
