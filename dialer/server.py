@@ -32,6 +32,7 @@ from .monitor.shell import Monitors
 from .metrics.registry import Metrics
 from .outbound.leases import ClaimLeases
 from .leftovers.shell import Leftovers
+from .outbound import recorder
 from .outbound.shell import OutboundCalls
 from .webhooks.shell import Webhooks
 
@@ -68,7 +69,8 @@ class Dialer:
                                  hub=self.agents.floor)
         # Asked in this order on a ChannelDestroyed; the leftovers last.
         self.features = Features([self.transfers.feature(),
-                                  self.calls.feature(), self.inbound.feature(), self.actions.feature(),
+                                  self.calls.feature(), recorder.feature(self.calls.calls.keys),
+                                  self.inbound.feature(), self.actions.feature(),
                                   self.monitors.feature(), self.agents.feature(),
                                   self.leftovers.feature(lambda: self.features.tracked(),
                                                          self.on_stasis_start), beep.FEATURE])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import time
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -18,6 +18,21 @@ import aiohttp
 from .errors import AriError, AriUnavailable, error_for_status
 
 Params = Mapping[str, Any]
+T = TypeVar("T")
+NOT_IN_STASIS_YET = (409, 422)  # a recording's refusal, a bridge's
+
+
+async def once_in_stasis(request: Callable[[], Awaitable[T]], *, tries: int = 50) -> T:
+    """A request about a channel just made (a snoop, an externalMedia channel): ARI refuses
+    it until the channel has entered Stasis, a few ms later; asked again every 20 ms."""
+    for _ in range(tries - 1):
+        try:
+            return await request()
+        except AriError as exc:
+            if exc.status not in NOT_IN_STASIS_YET:
+                raise
+        await asyncio.sleep(0.02)
+    return await request()
 
 
 def _basic_auth(username: str, password: str) -> str:

@@ -14,7 +14,7 @@ import logging
 import os
 import uuid
 
-from ..ari import AriClient, AriError
+from ..ari import AriClient, AriError, once_in_stasis
 from ..features import Feature
 from .detector import FRAME, BeepDetector, BeepSettings, ulaw_to_samples
 
@@ -145,16 +145,8 @@ async def clean_leftovers(ari: AriClient, channels: list[dict], bridges: list[di
 
 
 async def add_when_in_stasis(ari: AriClient, bridge_id: str, channel_ids: list[str]) -> None:
-    """Add the new channels to the bridge; ARI refuses (422) until they have entered
-    Stasis, a few ms after they were made."""
-    for attempt in range(50):
-        try:
-            await ari.add_to_bridge(bridge_id, channel_ids)
-            return
-        except AriError as exc:
-            if exc.status != 422 or attempt == 49:
-                raise
-            await asyncio.sleep(0.02)
+    """Add the new channels to the bridge once they have entered Stasis."""
+    await once_in_stasis(lambda: ari.add_to_bridge(bridge_id, channel_ids))
 
 
 async def _clean(ari: AriClient, bridge_id: str, media_id: str, snoop_id: str,

@@ -62,16 +62,23 @@ def agent_event(view: SessionView, groups: Iterable[int] = ()) -> AgentChanged:
                         view.pause_reason_id, contact_shown(view.preview))
 
 
-def call_event(state: CallState, before: Stage | None = None) -> CallChanged | None:
-    """The call's change as the wallboard shows it; None if it shows no change, or the call
-    is an agent's own (no campaign)."""
+def call_event(state: CallState, before: CallState | None = None) -> CallChanged | None:
+    """The call's change as the wallboard shows it: its stage, and who holds it (a
+    transfer moves it to another agent, or to none: an external number); None if it
+    shows no change, or the call is an agent's own (no campaign)."""
     settings = state.settings
     if not isinstance(settings, CampaignSettings):
         return None
-    if before is not None and SHOWN_STAGE[before] == SHOWN_STAGE[state.stage]:
+    if before is not None and _shown(before) == _shown(state):
         return None
     return CallChanged(state.channel_id, settings.id, SHOWN_STAGE[state.stage], state.agent,
                        settings.account_id)
+
+
+def _shown(state: CallState) -> tuple[str, int | None]:
+    """What a wallboard shows of a campaign call: its stage, and the agent talking with the
+    customer (not one only reserved for it)."""
+    return SHOWN_STAGE[state.stage], state.agent if state.bridged else None
 
 
 def _inbound_shown(call: inbound.Call | None) -> CallChanged | None:

@@ -3,7 +3,9 @@ shells publish a small typed record (events.py) on each state change; each subsc
 open wallboard) gets only what its scope admits. Nothing here reads the database.
 
 The hub keeps the last record of each live call and monitoring (a new wallboard's
-snapshot, and a held call's stage: dialer/transfers tells only that the call is held).
+snapshot), and which calls are held: dialer/transfers tells only that a call is on music
+(held, or waiting for a transfer's target), and a talking call's record that comes meanwhile
+(the call moved to another agent or number) is shown held until it is taken off.
 
 A subscriber that falls behind (its queue full) is not blocked on: its queue is dropped
 and it is told to start again from a snapshot (`Resync`)."""
@@ -68,10 +70,14 @@ class Hub:
         self.subscribers: set[Subscription] = set()
         self.calls: dict[str, CallChanged] = {}         # live calls, by key
         self.monitors: dict[int, MonitorChanged] = {}   # live monitorings, by agent
+        self.held: set[str] = set()                      # live calls on music
 
     def publish(self, event: FloorEvent | None) -> None:
         """Never blocks: called from the shells between their awaits (None: nothing
         changed)."""
+        if isinstance(event, CallChanged) and event.stage == "talking" and \
+                event.channel_id in self.held:
+            event = replace(event, stage="held")
         if event is None or not self._remember(event):
             return
         for subscription in list(self.subscribers):
@@ -82,6 +88,7 @@ class Hub:
         match event:
             case CallChanged(channel_id=key, stage="closed"):
                 self.calls.pop(key, None)
+                self.held.discard(key)
             case CallChanged(channel_id=key):
                 self.calls[key] = event
             case MonitorChanged(agent_id=agent_id):
@@ -94,12 +101,14 @@ class Hub:
         return True
 
     def hold(self, channel_id: str, held: bool) -> None:
-        """The call on `channel_id` was put on hold by its agent, or taken off (only a
-        talking call is held): shown held, then talking again."""
+        """The call on `channel_id` was put on music, or taken off (only a live talking
+        call is held): shown held, then talking again."""
         call = self.calls.get(channel_id)
-        stage = "held" if held else "talking"
-        if call is not None and call.stage != stage:
-            self.publish(replace(call, stage=stage))
+        if call is None or call.stage not in ("talking", "held"):
+            return
+        (self.held.add if held else self.held.discard)(channel_id)
+        if call.stage != ("held" if held else "talking"):
+            self.publish(replace(call, stage="talking"))  # held: shown so while on music
 
     def live(self) -> list[FloorEvent]:
         """The live calls and monitorings (a snapshot's, before its scope)."""

@@ -18,6 +18,14 @@ LISTENING, WHISPERING, BARGING SupervisorGone   CLOSED (Part old, Audit stop)
 LISTENING, WHISPERING, BARGING CallEnded        CLOSED (Part old, HangUpSupervisor, Audit stop)
 CLOSED                         anything         -
 
+The call goes on (`call_goes_on`) while the agent's session is on the call with the
+customer it had when the monitoring began: held on music, consulting a transfer's target
+or in a conference included (the supervisor stays, with the agent's side); it ends for the
+agent when the session leaves the call (the customer hung up or the agent ended it: wrap-up
+or available; the agent logged out or lost the phone) or holds another customer, which is
+what a completed transfer does: the first agent's monitoring ends there (the supervisor may
+then pick the receiving agent).
+
 Every way into CLOSED ends with one `Closed` (the shell forgets the session). `Part` always
 undoes the `Join` before it: the agent's call never loses a channel but the supervisor's
 (listen and whisper never touch the call's bridge; barge adds the supervisor to it and
@@ -28,6 +36,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+
+from ..agents.machine import AgentState
 
 
 class Mode(enum.Enum):
@@ -81,10 +91,16 @@ class SupervisorGone:
 
 @dataclass(frozen=True)
 class CallEnded:
-    """The agent's call is over (a channel left the agent's bridge) or the agent is gone."""
+    """The agent's call is over for the agent (`call_goes_on` no longer holds): ended,
+    transferred away, or the agent is gone."""
 
 
 Event = Answered | Switch | Leave | SupervisorGone | CallEnded
+
+
+def call_goes_on(agent_state: AgentState, customer: str | None, watched: str) -> bool:
+    """Whether the agent is still on the call being monitored (`watched`: its customer)."""
+    return agent_state is AgentState.ON_CALL and customer == watched
 
 
 # ---- effects -------------------------------------------------------------------------------

@@ -14,8 +14,14 @@ How each mode is joined on Asterisk 22 (ARI):
   directions are fixed when it is made: a switch replaces the snoop.
 - barge: the supervisor in the agent's bridge: a three-way call.
 Leaving takes out only the supervisor's side (the snoop, or the supervisor from the
-agent's bridge): the call goes on. The call ending (any other channel leaving the agent's
-bridge) hangs the supervisor up.
+agent's bridge): the call goes on. The call ending for the agent hangs the supervisor up:
+each monitoring follows the agent's session on the floor's hub (its AgentChanged records)
+and ends when the session no longer holds the customer it began with (machine.call_goes_on).
+So hold and resume (the customer leaves the agent's bridge for music and comes back) and a
+warm transfer's consultation or conference keep the supervisor on; the customer hanging up,
+the agent ending the call or leaving, and a completed transfer (the customer now another
+agent's or an external number's) end it: the supervisor may then monitor the receiving
+agent. A supervisor barging stays in the agent's bridge while the customer is held.
 
 Channels: the supervisor's leg "monitor-<agent>-<nonce>" ("monitor,<agent>" in Stasis), the
 snoop "monitor-snoop-<agent>-<nonce>"; the bridge "dialer-monitor-<agent>". After a restart
@@ -37,7 +43,9 @@ from ..beep.shell import add_when_in_stasis
 from ..db import audit
 from ..db.validation import ConflictError
 from ..features import Feature, StasisRoute
+from ..floor.events import AgentChanged, Ended, FloorEvent, Scope
 from ..floor.feed import monitor_event
+from ..floor.hub import Subscription
 from . import machine as m
 from . import store as monitor_db
 
@@ -52,13 +60,24 @@ class Watch:
     session: m.Monitoring
     supervisor: monitor_db.Supervisor
     agent_leg: str          # the agent's desk-phone leg, the one snooped on
+    customer: str           # the agent's customer: the call watched
     campaign_id: int | None
+    subscription: Subscription  # the agent's changes (the floor's hub)
+    follower: asyncio.Task | None = None  # ends the monitoring when the call ends
     snoop: str | None = None
     bridge_made: bool = False  # the supervisor's own bridge (listen, whisper) exists
 
     def as_json(self) -> dict:
         return {"agent_id": self.session.agent_id, "supervisor_id": self.supervisor.user_id,
                 "mode": self.session.mode.value, "state": self.session.state.value}
+
+
+class _TheAgent(Scope):
+    """One agent's session changes (`agents`: that agent), whatever their campaign."""
+
+    def admit(self, event: FloorEvent) -> FloorEvent | None:
+        return event if isinstance(event, AgentChanged) and event.agent_id in self.agents \
+            else None
 
 
 class Monitors:
@@ -74,7 +93,6 @@ class Monitors:
                        channels=self.channels,
                        awaits_own_stasis=lambda channel_id: channel_id.startswith(SNOOP_PREFIX),
                        on_channel_destroyed=self.on_channel_destroyed,
-                       events={"ChannelLeftBridge": self.on_left_bridge},
                        clean_up=self.clean_up)
 
     def channels(self) -> set[str]:
@@ -103,7 +121,12 @@ class Monitors:
             leg = f"{LEG_PREFIX}{agent_id}-{uuid.uuid4().hex[:8]}"
             session, effects = m.begin(agent_id, supervisor.user_id, leg, mode)
             agent_leg = self.agents.sessions[agent_id].channel_id
-            watch = Watch(session, supervisor, agent_leg, view.campaign_id)
+            # subscribed before any await: no change of the session falls in between
+            subscription = self.agents.floor.subscribe(
+                _TheAgent(frozenset({agent_id}), frozenset()))
+            watch = Watch(session, supervisor, agent_leg, view.customer, view.campaign_id,
+                          subscription)
+            watch.follower = asyncio.create_task(self._follow(watch))
             self.watches[agent_id] = watch
             await self._run(agent_id, effects)
             self._tell_floor(watch)
@@ -135,14 +158,15 @@ class Monitors:
                 return True
         return channel_id.startswith(SNOOP_PREFIX)
 
-    async def on_left_bridge(self, event: dict) -> None:
-        """Any channel but the supervisor leaving the agent's bridge: the call is over."""
-        bridge = event.get("bridge")
-        bridge_id = bridge.get("id") if isinstance(bridge, dict) else None
-        channel = event["channel"]["id"]
-        for agent_id, watch in list(self.watches.items()):
-            if bridge_id == bridge_id_of(agent_id) and channel != watch.session.leg:
+    async def _follow(self, watch: Watch) -> None:
+        """Until the agent's session leaves the call watched (any change, or a resync of
+        the subscription, is a look at the session as it is now)."""
+        agent_id = watch.session.agent_id
+        while not isinstance(await watch.subscription.next(), Ended):
+            view = self.agents.describe(agent_id)
+            if not m.call_goes_on(view.state, view.customer, watch.customer):
                 await self.feed(agent_id, m.CallEnded())
+                return
 
     async def clean_up(self, ari: AriClient, channels: list[dict], bridges: list[dict]) -> int:
         """What no live session holds (left by an earlier process): hung up, destroyed."""
@@ -206,6 +230,9 @@ class Monitors:
             await self._audit(watch, effect)
         elif isinstance(effect, m.Closed):
             del self.watches[agent_id]
+            watch.subscription.close()
+            if watch.follower is not None and watch.follower is not asyncio.current_task():
+                watch.follower.cancel()
             await self.ari.destroy_bridge(BRIDGE_PREFIX + str(agent_id))
 
     async def _join(self, watch: Watch, mode: m.Mode) -> None:

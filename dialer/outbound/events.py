@@ -155,8 +155,8 @@ class ConnectAgent:
 
 @dataclass(frozen=True)
 class StartRecording:
+    """Record the customer's channel, wherever they go (outbound/recorder.py)."""
     name: str
-    agent_id: int                      # whose bridge
 
 
 @dataclass(frozen=True)

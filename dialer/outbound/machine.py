@@ -18,7 +18,9 @@ Recording consent (compliance/consent.py, decided per callee at `start`): a call
 recorded with an announcement is ANNOUNCING once bridged: the prompt plays on the agent's
 bridge (both hear it) and the recording starts only on its PlaybackFinished. A hang-up
 meanwhile closes the call as human, never recorded; a refused playback leaves the call
-unrecorded. "record" below is WriteConsent(announced), StartRecording.
+unrecorded. "record" below is WriteConsent(announced), StartRecording. The recording is
+of the customer's channel (outbound/recorder.py), not of the agent's bridge: one file
+holds the whole call however the customer is held or moved (`Moved`), to its end.
 
     DIALLING       OriginateRefused   -> CLOSED          close(failed)
     DIALLING       Answered           -> AMD             WriteAnswered
@@ -238,10 +240,12 @@ def _bridged(s: CallState, ev: Bridged, now: float) -> Step:
 def _record(s: CallState, *, announced: bool) -> tuple[Effect, ...]:
     if not s.consent.record:
         return ()
-    assert s.agent is not None
+    return WriteConsent(announced), StartRecording(_recording_name(s))
+
+
+def _recording_name(s: CallState) -> str:
     # The channel id makes the name unique even if attempt ids restart (a new DB).
-    name = f"attempt-{s.attempt_id}-{s.channel_id}"
-    return WriteConsent(announced), StartRecording(name, s.agent)
+    return f"attempt-{s.attempt_id}-{s.channel_id}"
 
 
 def _announced(s: CallState, ev: PlaybackFinished, now: float) -> Step:
@@ -263,7 +267,7 @@ def _bridge_refused(s: CallState, ev: BridgeRefused, now: float) -> Step:
 
 
 def _recording(s: CallState, ev: RecordingStarted, now: float) -> Step:
-    name = f"attempt-{s.attempt_id}-{s.channel_id}"
+    name = _recording_name(s)
     return dataclasses.replace(s, recording=name), (WriteRecording(name),)
 
 

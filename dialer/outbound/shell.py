@@ -25,7 +25,7 @@ from ..followups import store as followups
 from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
 from ..beep import shell as beep
 from ..agents.shell import AgentSessions
-from . import events as ev
+from . import events as ev, recorder
 from .call import Call, dial_endpoint
 from ..compliance.consent import consent_for
 from .machine import Stage, adopted, start, transition
@@ -252,7 +252,7 @@ class OutboundCalls:
             for effect in effects:
                 pending += await self._do(call, effect)
             while pending:
-                before = call.stage
+                before = call.state
                 call.state, effects = transition(call.state, pending.pop(0), self._clock())
                 self.floor.publish(feed.call_event(call.state, before))
                 if call.stage is Stage.CLOSED and self.calls.get(call.channel_id) is call:
@@ -291,17 +291,16 @@ class OutboundCalls:
                 connected = await agents.connect(agent_id, s.channel_id, s.attempt_id,
                                                  campaign_id=s.settings.id)
                 return [ev.Bridged() if connected else ev.BridgeRefused()]
-            case ev.StartRecording(name, agent_id) if agent_id in agents.sessions:
-                bridge = agents.sessions[agent_id].bridge_id
-                refused = await self._ari(self.ari.record_bridge(bridge, name, format="wav"),
+            case ev.StartRecording(name):
+                refused = await self._ari(recorder.start(self.ari, s.channel_id, name),
                                           ev.RecordingRefused())
                 return refused or [ev.RecordingStarted()]
             case ev.StopRecording(name):
-                return await self._ari(self.ari.stop_recording(name), None)
+                await recorder.stop(self.ari, s.channel_id, name)
             case ev.MarkAgentLeg(agent_id) if agent_id in agents.sessions:
                 leg = agents.sessions[agent_id].channel_id
                 return await self._ari(self.ari.set_variable(s.channel_id, AGENT_LEG_VAR, leg), None)
-            case ev.StartRecording() | ev.MarkAgentLeg():
+            case ev.MarkAgentLeg():
                 log.warning("attempt %s: its agent logged out meanwhile", s.attempt_id)
             case ev.ReleaseAgent(agent_id, chosen):
                 await (agents.preview_done(agent_id) if chosen else agents.release(agent_id))

@@ -2,7 +2,7 @@
 bridged with a customer, the supervisor's desk phone rung and joined by dialer.monitor's
 shell (its ARI side: a hand-made agent bridge stands in for the dialer's call).
 - the PBX's bridges and snoops in each mode; leaving never drops the call; the call ending
-  hangs the supervisor up;
+  hangs the supervisor up; a campaign call put on hold and resumed keeps them on;
 - audio: the customer (500 Hz), the agent's phone (1300 Hz) and the supervisor's (2100 Hz)
   each play a tone (sim_extensions.conf); what a phone hears is recorded from a snoop and
   measured by Goertzel: the supervisor hears both in listen, the customer never hears the
@@ -22,6 +22,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from dialer.agents.session import bridge_id_of
+from dialer.ari import AriError
 from dialer.core.asterisk_input import Endpoint
 from dialer.db import campaigns
 from dialer.monitor import machine as m
@@ -65,7 +66,6 @@ async def _on_a_call(pbx, agent_phone: str, number: str) -> tuple[Monitors, str,
             await feature.stasis["monitor"].handler(event, args)
     pbx.on("StasisStart", stasis)
     pbx.on("ChannelDestroyed", feature.on_channel_destroyed)
-    pbx.on("ChannelLeftBridge", feature.events["ChannelLeftBridge"])
 
     await pbx.originate(f"PJSIP/{agent_phone}", channel_id=leg, app="dialer",
                         app_args="agentleg")
@@ -108,11 +108,13 @@ async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
     await pbx.recorder.wait_for(boss, "ChannelDestroyed")
     assert await _members(pbx, BRIDGE) == {leg, customer}  # leaving never drops the call
 
-    # monitored again, then the customer hangs up: the supervisor is hung up
+    # monitored again, then the customer hangs up (the call's machine, which this test
+    # stands in for, ends the agent's call): the supervisor is hung up
     await monitors.start(AGENT, supervisor, m.Mode.BARGE)
     boss = next(c for c in monitors.channels() if c != boss)
     await _until(lambda: _state_is(monitors, m.State.BARGING), 20)
     await pbx.hangup(customer)
+    await monitors.agents.call_ended(AGENT, 0)
     await pbx.recorder.wait_for(boss, "ChannelDestroyed")
     assert AGENT not in monitors.watches
 
@@ -247,3 +249,36 @@ async def test_a_supervisor_listens_barges_and_leaves_a_campaign_call(dialer, la
 async def _http_state(http, url: str, state: str) -> bool:
     resp = await http.get(url)
     return resp.status == 200 and (await resp.json())["state"] == state
+
+
+async def test_a_monitored_call_put_on_hold_and_resumed_keeps_the_supervisor_on(dialer, lab):
+    """The agent holds the customer (out of the agent's bridge, on music) and resumes: the
+    supervisor, listening, stays on throughout; the agent ending the call hangs them up."""
+    seed = await dialer.store.run(seed_campaign, [human(0)], agents=lab.info["agents"][:1])
+    agent, cid = seed["agent_ids"][0], seed["campaign_id"]
+    await login_all(dialer, [agent])
+    boss = await dialer.store.run(bearer, seed["account_id"], "supervisor", username="boss",
+                                  endpoint="PJSIP/sup2")
+    agent_api = await dialer.store.run(bearer, seed["account_id"])
+    url = f"/api/agents/{agent}/monitor"
+    async with TestClient(TestServer(create_app(dialer)), headers=boss) as http:
+        await dialer.store.run(campaigns.set_status, cid, "running")
+        await wait_until(lambda: dialer.agents.describe(agent).state == "on_call", 30)
+        customer = dialer.agents.describe(agent).customer
+        assert (await http.post(url, json={"mode": "listen"})).status == 201
+        await _until(lambda: _snooping(dialer.ari, dialer.monitors, agent), 20)
+        supervisor = dialer.monitors.watches[agent].session.leg
+        for action in ("hold", "resume"):
+            resp = await http.post(f"/api/agents/{agent}/call/{action}", headers=agent_api)
+            assert resp.status == 200, await resp.text()
+            in_bridge = customer in await _members(dialer.ari, bridge_id_of(agent))
+            assert in_bridge is (action == "resume")
+            await asyncio.sleep(1.5)  # what ended it before: the customer leaving the bridge
+            assert await _http_state(http, url, "listening")
+            assert (await dialer.ari.get_channel(supervisor))["state"] == "Up"
+        resp = await http.post(f"/api/agents/{agent}/call/hangup", headers=agent_api)
+        assert resp.status == 200, await resp.text()
+        await wait_until(lambda: not dialer.monitors.channels(), 10)
+        assert (await http.get(url)).status == 409
+    with pytest.raises(AriError):
+        await dialer.ari.get_channel(supervisor)  # hung up with the call

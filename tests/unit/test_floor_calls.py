@@ -114,6 +114,25 @@ def test_a_held_call_shows_held_then_talking_and_a_closed_one_leaves_the_snapsho
     assert hub.live() == [] and hub.calls == {}
 
 
+def test_a_call_moved_while_on_music_stays_held_until_taken_off():
+    """A blind transfer to a number: the customer waits on music while the number rings,
+    and the call's own record (no agent now) must not show it talking meanwhile."""
+    hub = Hub()
+    sub = hub.subscribe(MANAGER)
+    talking = CallChanged("out-1", 10, "talking", 2, ACCOUNT)
+    hub.publish(talking)
+    hub.hold("out-1", True)
+    hub.publish(replace(talking, agent_id=None))        # Moved: the external number's
+    assert hub.live() == [replace(talking, stage="held", agent_id=None)]
+    hub.hold("out-1", False)                             # it answered
+    hub.publish(replace(talking, stage="closed", agent_id=None))
+    assert [(e.stage, e.agent_id) for e in sub.queued()] == [
+        ("talking", 2), ("held", 2), ("held", None), ("talking", None), ("closed", None)]
+    assert hub.held == set()
+    hub.hold("manual-1", True)  # a call the floor does not show (an agent's own): not kept
+    assert hub.held == set()
+
+
 def test_a_monitoring_shows_on_the_agents_row_of_those_who_may_see_the_call():
     hub = Hub()
     manager, other = hub.subscribe(MANAGER), hub.subscribe(OTHER_ACCOUNT)

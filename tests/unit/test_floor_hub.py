@@ -124,10 +124,30 @@ def test_a_campaign_calls_stages_as_the_wallboard_shows_them():
     for now, event in [(120.0, ev.Answered(at)), (121.5, ev.AmdVerdict("HUMAN", None, at)),
                        (121.5, ev.AgentReserved(7)), (122.0, ev.Bridged()),
                        (140.0, ev.HungUp(16))]:
-        before = state.stage
+        before = state
         state, _ = machine.transition(state, event, now)
         shown.append(call_event(state, before))
     assert [(e.stage, e.agent_id) if e else None for e in shown] == [
         ("ringing", None), ("amd", None), ("waiting_agent", None), None,  # reserved: still waiting
         ("talking", 7), ("closed", None)]  # closed: the agent is free again
     assert all(e is None or e.campaign_id == 5 for e in shown)
+
+
+def test_a_transferred_call_shows_who_holds_it_now():
+    """A transfer (the outbound machine's Moved) changes no stage but the agent talking with
+    the customer: the wallboard's call row follows it (another agent, or an external
+    number: none)."""
+    from dialer.outbound import events as ev, machine
+    from tests.unit.test_outbound_machine import _settings
+
+    state, _ = machine.start(_settings(), 1, "c1", 0.0)
+    for event in (ev.Answered(NOW), ev.AmdVerdict("HUMAN", None, NOW), ev.AgentReserved(7),
+                  ev.Bridged()):
+        state, _ = machine.transition(state, event, 1.0)
+    shown = []
+    for event in (ev.Moved(8), ev.Moved(8), ev.Moved(None)):
+        before = state
+        state, _ = machine.transition(state, event, 2.0)
+        shown.append(call_event(state, before))
+    assert [(e.stage, e.agent_id) if e else None for e in shown] == [
+        ("talking", 8), None, ("talking", None)]

@@ -4,6 +4,7 @@ call's end hanging the supervisor up, the audit entries, the resync's clean-up."
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ class Ari:
 
 @pytest.fixture
 async def setup():
-    agents = live_agents(Store(), [7])
+    agents = live_agents(Store(), [7, 8])
     await put_on_call(agents, 7, "customer-1", campaign_id=2)
     ari, store = Ari(), Store()
     return Monitors(ari, store, agents, "dialer"), ari, store
@@ -94,13 +95,43 @@ async def _joined(monitors: Monitors, ari: Ari, mode: m.Mode) -> str:
     return leg
 
 
+async def _settled() -> None:
+    """Lets the monitoring's follower see what the hub published."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
 async def test_the_call_ending_hangs_the_supervisor_up(setup):
     monitors, ari, store = setup
     leg = await _joined(monitors, ari, m.Mode.LISTEN)
-    await monitors.on_left_bridge({"bridge": {"id": "dialer-agent-7"},
-                                   "channel": {"id": "customer-1"}})
+    await monitors.agents.call_ended(7, 5)  # the customer hung up: the agent in wrap-up
+    await _settled()
     assert ("hangup", leg) in ari.requests and 7 not in monitors.watches
     assert store.audits[-1] == (m.Mode.LISTEN, None)
+    assert monitors.agents.floor.subscribers == set()
+
+
+async def test_hold_and_a_consultation_keep_the_supervisor_on(setup):
+    """On hold the customer leaves the agent's bridge (music) and the session stays on the
+    call; a warm transfer's target agent, reserved, changes nothing of this agent's."""
+    monitors, ari, _ = setup
+    leg = await _joined(monitors, ari, m.Mode.BARGE)
+    assert await monitors.agents.reserve(8)
+    monitors.agents.floor.hold("customer-1", True)
+    await monitors.agents.set_ready(8, False)  # another agent's change
+    await _settled()
+    assert monitors.watches[7].session.state is m.State.BARGING and ari.requests == []
+    monitors.agents.floor.hold("customer-1", False)
+    await _settled()
+    assert 7 in monitors.watches and ("hangup", leg) not in ari.requests
+
+
+async def test_a_call_transferred_away_ends_the_first_agents_monitoring(setup):
+    monitors, ari, _ = setup
+    leg = await _joined(monitors, ari, m.Mode.LISTEN)
+    await monitors.agents.call_ended(7, 0)  # the transfer's AgentDone: available at once
+    await _settled()
+    assert ("hangup", leg) in ari.requests and 7 not in monitors.watches
 
 
 async def test_the_supervisor_hanging_up_leaves_the_call(setup):

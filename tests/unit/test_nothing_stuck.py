@@ -26,7 +26,8 @@ from tests.fake_ari import FakeAri, Recorded, channel_event
 
 pytestmark = pytest.mark.timeout(60)
 HUMAN, MACHINE, BUSY = "+12125551000", "+13125552000", "+14155553000"
-CAMPAIGN = [HUMAN, MACHINE, BUSY, HUMAN.replace("212", "213"), HUMAN.replace("212", "214")]
+# (205, not 214: a Texan is held back from 21:00 Central, so the run depended on the hour)
+CAMPAIGN = [HUMAN, MACHINE, BUSY, HUMAN.replace("212", "213"), HUMAN.replace("212", "205")]
 # Writes and requests a fault-free run of CAMPAIGN makes (test_the_faults_cover_the_campaign)
 WRITES, REQUESTS = 56, 12
 

@@ -81,11 +81,23 @@ def test_a_human_reaches_an_agent_then_hangs_up():
     state, out = _run(state, ev.AgentReserved(7), ev.Bridged())
     assert state.stage is Stage.CONNECTED and not state.in_flight
     assert out == [ev.ConnectAgent(7), ev.WriteBridged(7), ev.MarkAgentLeg(7),
-                   ev.WriteConsent(announced=False), ev.StartRecording("attempt-9-c9", 7)]
+                   ev.WriteConsent(announced=False), ev.StartRecording("attempt-9-c9")]
     state, out = _run(state, ev.RecordingStarted(), ev.HungUp(16), ev.HungUp(16))
     assert state.stage is Stage.CLOSED
     assert out[1:3] == [ev.StopRecording("attempt-9-c9"), ev.EndAgentCall(7, 4)]
     assert out[-1] == ev.CloseAttempt("human", 16)
+
+
+def test_a_recorded_call_moved_to_another_agent_keeps_its_one_recording():
+    """The recording is of the customer's channel: a transfer (Moved) neither stops nor
+    starts one; the call's end stops it and ends the call of the agent holding it then."""
+    state, _ = start(_settings(record=True), 9, "c9", 0.0, consent=WITHOUT_NOTICE)
+    state, _ = _run(state, ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT),
+                    ev.AgentReserved(7), ev.Bridged(), ev.RecordingStarted())
+    state, out = _run(state, ev.Moved(8), ev.Moved(None), ev.Moved(8))
+    assert out == [] and state.recording == "attempt-9-c9" and state.agent == 8
+    state, out = _run(state, ev.HungUp(16))
+    assert out[:2] == [ev.StopRecording("attempt-9-c9"), ev.EndAgentCall(8, 4)]
 
 
 def _bridged(consent: RecordingConsent):
@@ -102,7 +114,7 @@ def test_the_recording_starts_when_the_consent_announcement_has_played():
     assert not any(isinstance(e, ev.StartRecording) for e in out)
     state, out = _run(state, ev.RecordingStarted(), ev.PlaybackFinished())
     assert state.stage is Stage.CONNECTED and state.recording is None  # not started before
-    assert out == [ev.WriteConsent(announced=True), ev.StartRecording("attempt-9-c9", 7)]
+    assert out == [ev.WriteConsent(announced=True), ev.StartRecording("attempt-9-c9")]
     state, out = _run(state, ev.PlaybackFinished(), ev.RecordingStarted())
     assert out == [ev.WriteRecording("attempt-9-c9")]
 
@@ -208,6 +220,7 @@ class TwoCalls(RuleBasedStateMachine):
         self.holder: dict[int, tuple[int, str]] = {}  # agent -> (call, reserved / bridged)
         self.states, self.closes, self.takes, self.connects = [], [0, 0], [0, 0], [None, None]
         self.announced = [False, False]  # the consent announcement played to its end
+        self.recordings = [0, 0]  # StartRecording effects: one file per attempt at most
         for i, (mode, chosen, amd, action, consent, listener) in enumerate(kinds):
             chooser = 10 + i if chosen else None
             if chooser is not None:
@@ -240,7 +253,11 @@ class TwoCalls(RuleBasedStateMachine):
                     assert self.holder.pop(agent) == (i, "bridged"), "ended twice"
                 case ev.CloseAttempt():
                     self.closes[i] += 1
+                case ev.StopRecording():  # only as the call closes, not as it moves
+                    assert self.states[i].stage is Stage.CLOSED
                 case ev.StartRecording():
+                    self.recordings[i] += 1
+                    assert self.recordings[i] == 1, "a second recording of one attempt"
                     consent = self.states[i].consent
                     assert consent.record, "recorded against its consent decision"
                     assert self.announced[i] or not consent.announce, \
