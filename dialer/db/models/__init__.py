@@ -37,9 +37,9 @@ MODELS: tuple[type[BaseModel], ...] = (
 __all__ = [
     "CASCADE", "BaseModel", "database_proxy", "MODELS", "ServicePlan", "Account", "Role", "Profile", "User",
     "AuthToken", "AgentGroup", "PauseReason", "Agent", "AgentGroupMember", "Script", "Campaign", "CallerIdNumber",
-    "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt", "InboundCall",
+    "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt",
     "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
-    "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
+    "StrategySuppression", "RingGroup", "RingGroupMember", "InboundCall", "ActionCall", "Voicemail",
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
     "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",
