@@ -70,12 +70,12 @@ async def list_inbound_calls(request: web.Request) -> web.Response:
     return await paged(request, inbound.list_inbound_calls, path_id(request))
 
 
-@routes.get("/api/accounts/{id}/inbound-calls/{call_id}")
+@routes.get("/api/accounts/{id}/inbound-calls/{inbound_call_id}")
 async def get_inbound_call(request: web.Request) -> web.Response:
     """One call, with its transfer legs ("transfers", as an attempt's); 404 with field
-    "call_id" when the account has no such call."""
+    "inbound_call_id" when the account has no such call."""
     call = await _run(request, inbound.get_inbound_call, path_id(request),
-                      path_id(request, "call_id"))
+                      path_id(request, "inbound_call_id"))
     if call is None:
-        raise NotFoundError("call_id", "no such inbound call in this account")
+        raise NotFoundError("inbound_call_id", "no such inbound call in this account")
     return web.json_response(call)
