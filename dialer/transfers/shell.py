@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Protocol
 
 from ..agents.session import agent_of_leg, bridge_id_of
 from ..ari import AriClient
@@ -34,6 +34,12 @@ from .machine import Stage, TransferCall, transition
 
 log = logging.getLogger(__name__)
 ON_MUSIC = {Stage.HELD, Stage.RINGING, Stage.CONSULTING, Stage.BLIND}  # the customer hears music
+
+
+class CustomersCall(Protocol):
+    """The feature whose machine has the customer's call (OutboundCalls, InboundCalls)."""
+
+    async def customer_moved(self, customer: str, agent_id: int | None) -> None: ...
 
 
 class TransferShell(TransferEffects):
@@ -130,7 +136,7 @@ class TransferShell(TransferEffects):
             raise ConflictError("agent", "no call to act on")
         return TransferCall(record, customer, agent_id, agent_id)
 
-    def _own_call(self, call: TransferCall):
+    def _own_call(self, call: TransferCall) -> CustomersCall | None:
         """The feature whose machine has the customer's call (told where they go), if any."""
         if call.record.kind is CallKind.INBOUND:
             return self.inbound
