@@ -79,10 +79,14 @@ def ring_plan(dialled: str, caller: str) -> RingPlan | None:
 def arrived(dialled: str, caller: str, channel_id: str,
             now: dt.datetime) -> tuple[RingPlan | None, int | None]:
     """The call's ring plan (`ring_plan`) and its record, opened now (None: no account has
-    the number, no record)."""
+    the number, no record); a caller taken through the ring group again after a restart
+    keeps the record opened before."""
     plan = ring_plan(dialled, caller)
     if plan is None:
         return None, None
+    before = InboundCall.get_or_none(InboundCall.channel_id == channel_id)
+    if before is not None:
+        return plan, before.id
     return plan, InboundCall.insert(account=plan.account_id, channel_id=channel_id,
                                     caller=plan.caller, contact=plan.contact_id,
                                     started_at=now).execute()

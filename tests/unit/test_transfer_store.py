@@ -70,6 +70,8 @@ def test_an_inbound_calls_record_and_legs(db):
     plan, record = inbound_store.arrived("+12125550199", "+13125550777", "caller-1", T0)
     assert plan is not None and plan.account_id == account.id
     assert inbound_store.arrived("+12125550111", "+13125550777", "caller-2", T0) == (None, None)
+    again = inbound_store.arrived("+12125550199", "+13125550777", "caller-1", T0)  # restarted
+    assert again[1] == record
     inbound_store.record_connected(record, agent.id, T0 + dt.timedelta(seconds=5))
     assert inbound_store.close_record(record, T0 + dt.timedelta(seconds=60))
     assert not inbound_store.close_record(record, T0 + dt.timedelta(seconds=90))  # once
