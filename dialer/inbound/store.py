@@ -88,7 +88,7 @@ def arrived(dialled: str, caller: str, channel_id: str,
     if before is not None:
         return plan, before.id
     return plan, InboundCall.insert(account=plan.account_id, channel_id=channel_id,
-                                    caller=plan.caller, contact=plan.contact_id,
+                                    caller=plan.caller[:255], contact=plan.contact_id,
                                     started_at=now).execute()
 
 
