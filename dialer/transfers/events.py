@@ -42,8 +42,9 @@ class ToAgent:
 @dataclass(frozen=True)
 class ToNumber:
     """An external number, already checked; dialled with the call's caller ID (the
-    campaign's, or the caller's for an inbound call: store.external_target; a training
-    plan's in [dialer-training], never through the trunk)."""
+    attempt's; an inbound call's as its ring group shows its own legs, the caller's or the
+    company number: store.external_target; a training plan's in [dialer-training], never
+    through the trunk)."""
     number: str
     caller_id: str | None
     training: bool = False
