@@ -64,7 +64,8 @@ class Dialer:
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.actions.tick, self.leases.tick))
         self.transfers = TransferShell(self.ari, self.store, self.agents, now,
-                                       outbound=self.calls, app=cfg.ari.app, trunk=cfg.ari.trunk)
+                                       outbound=self.calls, inbound=self.inbound,
+                                       app=cfg.ari.app, trunk=cfg.ari.trunk)
         self.webhooks = Webhooks(self.store, cfg.webhooks, node=cfg.node, now=now,
                                  hub=self.agents.floor)
         # Asked in this order on a ChannelDestroyed; the leftovers last.

@@ -1,6 +1,6 @@
 """One object of every kind an API URL can name, in one account (sync: the database's
 thread). Keys: the URL's kinds ("campaigns", "agents"...) and child parameters
-("rule_id", "voicemail_id")."""
+("rule_id", "voicemail_id", "inbound_call_id")."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import datetime as dt
 from dialer.db.models.dnc import DncList
 from dialer.db import contacts, roles, scripts, suppression
 from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
-                              Contact, ContactPhone, Followup, PauseReason, Rule, User,
-                              Voicemail, WebhookDelivery, WebhookEndpoint)
+                              Contact, ContactPhone, Followup, InboundCall, PauseReason, Rule,
+                              User, Voicemail, WebhookDelivery, WebhookEndpoint)
 
 
 def one_of_each(account: Account, t0: dt.datetime) -> dict:
@@ -28,6 +28,8 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
     action = ActionCall.create(account=account, contact=contact, due_at=t0)
     voicemail = Voicemail.create(account=account, caller="+12125550100",
                                  recording_name=f"vm-{account.name}")
+    inbound = InboundCall.create(account=account, channel_id=f"in-{account.name}",
+                                 caller="+12125550100", started_at=t0)
     rule = Rule.create(campaign=campaign, action="complete")
     profile = roles.create_profile(account.id, "p", True, [])
     flt = contacts.create_filter(account.id, "f", {"all": []})
@@ -46,4 +48,4 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
             "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
             "suppression-lists": slist["id"], "dnc-lists": dnc.id, "rule_id": rule.id,
             "voicemail_id": voicemail.id, "pause-reasons": reason.id, "webhooks": hook.id,
-            "delivery_id": delivery.id}
+            "delivery_id": delivery.id, "inbound_call_id": inbound.id}

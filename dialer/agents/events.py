@@ -102,10 +102,12 @@ class CallEnded:
 
 @dataclass(frozen=True)
 class TakeOver:
-    """A call transferred to this (reserved) agent: the customer is now theirs."""
+    """A call transferred to this (reserved) agent: the customer is now theirs (an
+    attempt's, or an inbound caller, `shown`)."""
     customer: str
-    attempt_id: int
+    attempt_id: int | None
     campaign_id: int | None
+    shown: Preview | None = None
 
 
 @dataclass(frozen=True)

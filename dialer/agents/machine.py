@@ -34,7 +34,7 @@ ignored: no change, no effect):
   CallEnded      on_call | dialling -> wrap_up: Persist, StartWrapTimer | available: Persist
   CallEnded      phone_lost -> phone_lost (customer and preview cleared)
   TakeOver       reserved available | not_ready, holding none -> on_call (a transferred
-                 customer, its attempt; not reserved): Persist; else refused
+                 customer, its attempt or what it shows; not reserved): Persist; else refused
   WrapOver       wrap_up (that wrap) -> available: Persist
   OfferPreview   available, free -> preview: Persist; else HandBack withdraw (no change)
   TakePreview    preview -> dialling: Persist; else refused
@@ -311,8 +311,8 @@ def _call_ended(rec: AgentRecord, event: CallEnded, now: dt.datetime) -> Result:
 def _take_over(rec: AgentRecord, event: TakeOver, now: dt.datetime) -> Result:
     if not rec.reserved or rec.holds or rec.state not in (S.AVAILABLE, S.NOT_READY):
         return rec, _refusal(rec, event)
-    return _to(rec, S.ON_CALL, now, customer=event.customer, reserved=False, preview=None,
-               attempt_id=event.attempt_id, campaign_id=event.campaign_id)
+    return _to(rec, S.ON_CALL, now, customer=event.customer, reserved=False,
+               preview=event.shown, attempt_id=event.attempt_id, campaign_id=event.campaign_id)
 
 
 def _wrap_over(rec: AgentRecord, event: WrapOver, now: dt.datetime) -> Result:

@@ -303,14 +303,14 @@ class AgentSessions(SessionEffects):
             return agent_id if agent_id in self.sessions else None
         return await self._reserve(pick, 0) is not None
 
-    async def take_over(self, agent_id: int, customer: str, attempt_id: int,
-                        campaign_id: int | None) -> bool:
-        """The reserved agent now holds a transferred customer (their page shows it)."""
+    async def take_over(self, agent_id: int, customer: str, attempt_id: int | None,
+                        campaign_id: int | None, shown: CallerShown | None = None) -> bool:
+        """The reserved agent now holds a transferred customer (shows its attempt, or `shown`)."""
         session = self.sessions.get(agent_id)
         if session is None:
             return False
         try:
-            await self._apply(session, TakeOver(customer, attempt_id, campaign_id))
+            await self._apply(session, TakeOver(customer, attempt_id, campaign_id, shown))
         except AgentStateError as exc:
             log.warning("agent %s does not take %s: %s", agent_id, customer, exc)
             return False

@@ -75,7 +75,8 @@ def owner_of(kind: str, object_id: int) -> Owner | None:
 def agent_had_contact(agent_id: int, contact_id: int) -> bool:
     """Was the contact on one of the agent's calls (transferred to them too), or is it in
     one of their followups?"""
-    transferred = TransferLeg.select(TransferLeg.attempt).where(TransferLeg.to_agent == agent_id)
+    transferred = TransferLeg.select(TransferLeg.attempt).where(  # an attempt's legs
+        (TransferLeg.to_agent == agent_id) & TransferLeg.attempt.is_null(False))
     return (Attempt.select().where(((Attempt.agent == agent_id) | Attempt.id.in_(transferred))
                                    & (Attempt.contact == contact_id)).exists()
             or Followup.select().where((Followup.agent == agent_id)

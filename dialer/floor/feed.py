@@ -89,6 +89,8 @@ def _inbound_shown(call: inbound.Call | None) -> CallChanged | None:
     if stage == "ringing" and ring.waiting is not None:
         stage = "waiting_agent"  # its step's logged-in agents are all busy
     agent = ring.won.agent_id if ring.won is not None else None
+    if call.stage is inbound.Stage.CONNECTED:
+        agent = call.holder  # the one who took it, or a transfer's target
     return CallChanged(call.caller, None, stage, agent, ring.plan.account_id, Source.INBOUND)
 
 

@@ -1,12 +1,12 @@
 """Calls to the company number over HTTP: the ring group (options and members), business
-hours and voicemails."""
+hours, the calls' records (with their transfers) and voicemails."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from ..db.validation import NotFoundError
-from ..web.common import DIALER, json_body, page, path_id, run as _run
+from ..web.common import DIALER, json_body, page, paged, path_id, run as _run
 from ..web.recordings import stream_recording
 from . import store as inbound
 
@@ -61,3 +61,21 @@ async def get_ring_group(request: web.Request) -> web.Response:
     if group is None:
         raise NotFoundError("ring_group", "the account has no ring group yet")
     return web.json_response(group)
+
+
+@routes.get("/api/accounts/{id}/inbound-calls")
+async def list_inbound_calls(request: web.Request) -> web.Response:
+    """The account's calls to its company number, newest first: who called, who took it,
+    when it started, was taken and ended."""
+    return await paged(request, inbound.list_inbound_calls, path_id(request))
+
+
+@routes.get("/api/accounts/{id}/inbound-calls/{inbound_call_id}")
+async def get_inbound_call(request: web.Request) -> web.Response:
+    """One call, with its transfer legs ("transfers", as an attempt's); 404 with field
+    "inbound_call_id" when the account has no such call."""
+    call = await _run(request, inbound.get_inbound_call, path_id(request),
+                      path_id(request, "inbound_call_id"))
+    if call is None:
+        raise NotFoundError("inbound_call_id", "no such inbound call in this account")
+    return web.json_response(call)

@@ -6,29 +6,35 @@ has an answer; "-" is an explicit "ignored" (late or duplicate events).
 
 stage       event                         next stage (effects)
 NEW         Arrived                       RINGING (answer, status or hold, first step);
-                                          no plan: ENDING
+                                          no plan: ENDING (and no record)
 RINGING     ring events (legs)            RINGING; a leg won: CONNECTING (or BRIDGING when
                                           nothing plays); no step left: VOICEMAIL
 RINGING     PlaybackFinished status       RINGING (hold)
 CONNECTING  PlaybackFinished name/agent   BRIDGING (bridge, or connect the agent)
-BRIDGING    Bridged                       CONNECTED
+BRIDGING    Bridged                       CONNECTED (ConnectedRecord: who took it)
 BRIDGING    BridgeRefused                 agent: VOICEMAIL (free it); user: ENDING (hang
                                           up, destroy the bridge)
 CONNECTING  LegGone winner                ENDING (hang the caller up)
 BRIDGING    LegGone winner                ENDING (destroy the bridge, hang the caller up)
 CONNECTED   LegGone winner                ENDING (destroy the bridge, hang the caller up)
-CONNECTED   EndedByAgent (the winner)     ENDING (hang the caller up; their agent's call
+CONNECTED   EndedByAgent (the holder)     ENDING (hang the caller up; their agent's call
                                           ends once the caller is gone); another agent: -
+CONNECTED   Moved (agent or None)         CONNECTED: a transfer (dialer/transfers) gave
+                                          the caller to that agent (the holder from now
+                                          on) or an external number (None: no holder)
 VOICEMAIL   PlaybackFinished prompt       RECORDING (record)
 RECORDING   RecordRefused                 ENDING (hang the caller up)
 RECORDING   RecordingFinished (its name)  ENDING (store the voicemail, hang the caller up)
 RECORDING   RecordingFailed (its name)    ENDING (hang the caller up)
 any but CLOSED  CallerGone                CLOSED (live legs hung up, the winner hung up or
-                                          freed, the bridge destroyed, a recording stored)
+                                          freed (connected: EndHolderCall), the bridge
+                                          destroyed, a recording stored; CloseRecord)
 NEW         anything else                 - ; other stages: ring events "late", the rest -
 CLOSED      anything                      -
 
 "late": a late answer is hung up, a late agent reservation released, the rest ignored.
+The call's record (dialer/db/models/inbound.py InboundCall, `record_id`) is opened by the
+shell before Arrived: the machine only writes who took it and closes it.
 Every stage but CLOSED has the caller's channel up; ENDING has asked for its hang-up.
 """
 
@@ -41,6 +47,7 @@ from dataclasses import dataclass, replace
 from ..agents.previews import CallerShown, InboundCaller
 from . import legs
 from .legs import Hangup, Outcome, Play, Ring, RingEffect, RingEvent
+from .records import CloseRecord, ConnectedRecord, EndHolderCall, Moved
 from .ringing import RingPlan
 
 STATUS_MESSAGE = "sound:pls-hold-while-try"
@@ -67,6 +74,9 @@ class Call:
     ring: Ring | None = None
     recording: str | None = None
     ended_by: int | None = None  # the agent who ended the call (freed when the caller is gone)
+    record_id: int | None = None  # its InboundCall row (None: no account has the number)
+    holder: int | None = None     # CONNECTED: the agent with the caller (the winner, or a
+                                  # transfer's target; None: a user, or an external number)
 
     @property
     def bridge_id(self) -> str:
@@ -78,6 +88,7 @@ class Call:
 class Arrived:
     plan: RingPlan | None  # None: no account has the number dialled
     nonce: str             # makes the legs' channel ids unique
+    record_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,7 @@ class EndedByAgent:
 # What the shell shared with action-plan calls (dialer.inbound.shell.CallShell) feeds both.
 ShellEvent = RingEvent | PlaybackFinished | Bridged | BridgeRefused
 Event = (Arrived | ShellEvent | RecordRefused | RecordingFinished | RecordingFailed
-         | CallerGone | EndedByAgent)
+         | CallerGone | EndedByAgent | Moved)
 
 
 # ---- effects (besides the legs' own) -------------------------------------------------------
@@ -193,7 +204,7 @@ class StoreVoicemail:
 
 
 Effect = (RingEffect | Answer | Hold | PlayToAgent | Bridge | ConnectAgent | DestroyBridge
-          | FreeAgent | Record | StoreVoicemail)
+          | FreeAgent | Record | StoreVoicemail | ConnectedRecord | CloseRecord | EndHolderCall)
 Result = tuple[Call, tuple[Effect, ...]]
 
 
@@ -223,7 +234,9 @@ def transition(call: Call, event: Event, now: dt.datetime) -> Result:
     if isinstance(event, PlaybackFinished):
         return _played(call, event.playback_id)
     if isinstance(event, Bridged) and call.stage is Stage.BRIDGING:
-        return replace(call, stage=Stage.CONNECTED), ()
+        return _connected(call)
+    if isinstance(event, Moved) and call.stage is Stage.CONNECTED and call.holder is not None:
+        return replace(call, holder=event.agent_id), ()
     if isinstance(event, BridgeRefused) and call.stage is Stage.BRIDGING:
         winner = _ring(call).won
         if winner is not None and winner.agent_id is not None:
@@ -237,6 +250,7 @@ def transition(call: Call, event: Event, now: dt.datetime) -> Result:
 def _arrived(call: Call, event: Arrived) -> Result:
     if event.plan is None:
         return _ending(call, ())
+    call = replace(call, record_id=event.record_id)
     ring = Ring(call.caller, "ringleg", event.nonce, event.plan)
     first: tuple[Effect, ...] = (
         (Answer(call.caller), Play(call.caller, (STATUS_MESSAGE,), f"{call.caller}-status"))
@@ -261,10 +275,18 @@ def _ring_event(call: Call, event: RingEvent) -> Result:
 
 
 def _ended_by_agent(call: Call, agent_id: int) -> Result:
-    winner = _ring(call).won
-    if call.stage is not Stage.CONNECTED or winner is None or winner.agent_id != agent_id:
+    if call.stage is not Stage.CONNECTED or call.holder != agent_id:
         return call, ()
     return _ending(replace(call, ended_by=agent_id), ())
+
+
+def _connected(call: Call) -> Result:
+    winner = _ring(call).won
+    assert winner is not None, "BRIDGING has a winner"
+    call = replace(call, stage=Stage.CONNECTED, holder=winner.agent_id)
+    if call.record_id is None:
+        return call, ()
+    return call, (ConnectedRecord(call.record_id, winner.agent_id),)
 
 
 def _after_ring(call: Call, effects: tuple[Effect, ...], outcome: Outcome) -> Result:
@@ -293,12 +315,16 @@ def _bridge(call: Call, effects: tuple[Effect, ...] = ()) -> Result:
     winner = ring.won
     assert winner is not None
     if winner.agent_id is not None:
-        plan = ring.plan
-        shown = InboundCaller(plan.shown_number, plan.contact_id, plan.contact_name)
         return call, effects + (Hold(call.caller, False),
-                                ConnectAgent(winner.agent_id, call.caller, shown))
+                                ConnectAgent(winner.agent_id, call.caller, caller_shown(ring)))
     return call, effects + (Hold(call.caller, False),
                             Bridge(call.bridge_id, (call.caller, winner.id), "inbound"))
+
+
+def caller_shown(ring: Ring) -> InboundCaller:
+    """What the page of the agent with the caller shows (the winner, a transfer's target)."""
+    plan = ring.plan
+    return InboundCaller(plan.shown_number, plan.contact_id, plan.contact_name)
 
 
 def _played(call: Call, playback_id: str) -> Result:
@@ -354,14 +380,19 @@ def _caller_gone(call: Call) -> Result:
     out: list[Effect] = list(effects)
     winner = ring.won
     if winner is not None and stage in _WON:
-        if winner.agent_id is not None:
+        if stage is Stage.CONNECTED and winner.agent_id is not None:
+            if call.holder is not None:  # the winner, or a transfer's target
+                out.append(EndHolderCall(call.holder))
+        elif winner.agent_id is not None:
             out.append(FreeAgent(winner.agent_id, call.caller if stage in _BRIDGED else None))
         else:
             out.append(Hangup(winner.id))
             if stage in _BRIDGED:
                 out.append(DestroyBridge(call.bridge_id))
     if call.ended_by is not None:  # still in the agent's bridge until now
-        out.append(FreeAgent(call.ended_by, call.caller))
+        out.append(EndHolderCall(call.ended_by))
     if call.recording is not None and stage is Stage.RECORDING:
         out.append(_store(call, call.recording))
+    if call.record_id is not None:
+        out.append(CloseRecord(call.record_id))
     return replace(closed, ring=ring), tuple(out)

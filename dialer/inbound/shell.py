@@ -3,6 +3,10 @@ events of dialer.inbound.machine, and its effects carried out in order.
 
 Channels: the caller's (entered Stasis from [dialer-inbound]) and one leg per rung user,
 originated into the app as "ringleg,<caller channel id>".
+
+The call's record (InboundCall) is opened as it arrives; an agent who took the caller may
+hold, transfer or conference them (dialer/transfers, which asks `record_of` and
+`caller_shown` and tells `customer_moved`, as it does the outbound calls).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import uuid
 from typing import Callable, Generic, TypeVar
 
+from ..agents.previews import InboundCaller
 from ..agents.shell import AgentSessions
 from ..ari import AriClient, AriError
 from ..core.asterisk_input import UnsafeValue, dial_string
@@ -23,6 +28,7 @@ from ..floor.feed import inbound_event
 from . import legs
 from . import machine as m
 from . import store as inbound_db
+from .records import CloseRecord, ConnectedRecord, EndHolderCall, Moved
 
 log = logging.getLogger("dialer.inbound")
 
@@ -219,12 +225,13 @@ class InboundCalls(CallShell[m.Call, m.Event]):
     async def on_call(self, event: dict, dialled: str) -> None:
         channel = event["channel"]
         caller = channel["id"]
-        plan = await self.store.run(inbound_db.ring_plan, dialled,
-                                    channel.get("caller", {}).get("number", ""))
+        plan, record_id = await self.store.run(
+            inbound_db.arrived, dialled, channel.get("caller", {}).get("number", ""), caller,
+            self.now())
         if plan is None:
             log.warning("inbound call to %s: no account has this number", dialled)
         self.calls[caller] = m.Call(caller)
-        await self.feed(caller, m.Arrived(plan, uuid.uuid4().hex[:12]))
+        await self.feed(caller, m.Arrived(plan, uuid.uuid4().hex[:12], record_id))
 
     async def on_leg_answered(self, event: dict, caller: str) -> None:
         leg_id = event["channel"]["id"]
@@ -257,6 +264,22 @@ class InboundCalls(CallShell[m.Call, m.Event]):
         call = self.calls.get(caller)
         return call is None or call.ended_by == agent_id
 
+    # ---- transfers (dialer/transfers) ----------------------------------------------------
+    def record_of(self, caller: str) -> int | None:
+        """The record of the caller's call, while an agent or a transfer has the caller."""
+        call = self.calls.get(caller)
+        return call.record_id if call is not None and call.stage is m.Stage.CONNECTED else None
+
+    def caller_shown(self, caller: str) -> InboundCaller | None:
+        """What a transfer's target agent sees of the caller."""
+        call = self.calls.get(caller)
+        return m.caller_shown(call.ring) if call is not None and call.ring else None
+
+    async def customer_moved(self, caller: str, agent_id: int | None) -> None:
+        """A transfer gave the caller to another agent, or an external number (None)."""
+        if caller in self.calls:
+            await self.feed(caller, Moved(agent_id))
+
     async def on_channel_destroyed(self, channel_id: str, cause: int | None = None) -> bool:
         if channel_id in self.calls:
             await self.feed(channel_id, m.CallerGone())
@@ -275,6 +298,15 @@ class InboundCalls(CallShell[m.Call, m.Event]):
             await self.store.run(inbound_db.store_voicemail, effect.account_id,
                                  effect.contact_id, effect.caller, effect.recording)
             log.info("voicemail %s from %s", effect.recording, effect.caller)
+        elif isinstance(effect, ConnectedRecord):
+            await self.store.run(inbound_db.record_connected, effect.record_id, effect.agent_id,
+                                 self.now())
+        elif isinstance(effect, EndHolderCall):
+            session = self.agents.sessions.get(effect.agent_id)
+            if session is not None and session.customer == key:
+                await self.agents.call_ended(effect.agent_id, 0)
+        elif isinstance(effect, CloseRecord):
+            await self.store.run(inbound_db.close_record, effect.record_id, self.now())
 
     async def _record(self, key: str, effect: m.Record) -> None:
         try:

@@ -1,11 +1,13 @@
-"""Inbound calls to the company number: the ring plan, voicemail, ring-group settings
-(business hours: the delays of action-plan calls, dialer/actions/store.py).
+"""Inbound calls to the company number: the ring plan, the call's record (with its transfer
+legs), voicemail, ring-group settings (business hours: the delays of action-plan calls,
+dialer/actions/store.py).
 
 One transaction per function; the ring plan as a record, the API's answers as dicts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..core.phones import PhoneError, normalise
@@ -14,8 +16,11 @@ from ..db import asterisk_fields
 from ..db.audit import audited
 from ..db.fields import utcnow
 from ..webhooks import events as webhook_events, outbox as webhooks
-from ..db.models import (Account, Agent, Contact, ContactPhone, RingGroup, RingGroupMember, User,
-                         Voicemail)
+from ..db.listing import iso, paged
+from ..db.models import (Account, Agent, Contact, ContactPhone, InboundCall, RingGroup,
+                         RingGroupMember, User, Voicemail)
+from ..transfers.events import CallKind, CallRecord
+from ..transfers.store import legs_of
 from ..db.validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
                          transaction)
 
@@ -68,6 +73,58 @@ def ring_plan(dialled: str, caller: str) -> RingPlan | None:
         status_message=group.status_message, steps=steps,
         training=bool(account.plan and account.plan.training),
         agents=tuple((t, a.id) for u, a in agents.items() if (t := targets.get(u))))
+
+
+@transaction
+def arrived(dialled: str, caller: str, channel_id: str,
+            now: dt.datetime) -> tuple[RingPlan | None, int | None]:
+    """The call's ring plan (`ring_plan`) and its record, opened now (None: no account has
+    the number, no record); a caller taken through the ring group again after a restart
+    keeps the record opened before."""
+    plan = ring_plan(dialled, caller)
+    if plan is None:
+        return None, None
+    before = InboundCall.get_or_none(InboundCall.channel_id == channel_id)
+    if before is not None:
+        return plan, before.id
+    return plan, InboundCall.insert(account=plan.account_id, channel_id=channel_id,
+                                    caller=plan.caller[:255], contact=plan.contact_id,
+                                    started_at=now).execute()
+
+
+def record_connected(record_id: int, agent_id: int | None, now: dt.datetime) -> None:
+    """Who took the call (an agent; None: a user's phone), and when."""
+    InboundCall.update(agent=agent_id, connected_at=now).where(
+        (InboundCall.id == record_id) & InboundCall.connected_at.is_null()).execute()
+
+
+def close_record(record_id: int, now: dt.datetime) -> bool:
+    """The call is over: its end written once (False: it was already)."""
+    return bool(InboundCall.update(ended_at=now).where(
+        (InboundCall.id == record_id) & InboundCall.ended_at.is_null()).execute())
+
+
+def inbound_call_dict(call: InboundCall) -> dict:
+    return {"id": call.id, "account_id": call.account_id, "caller": call.caller,
+            "contact_id": call.contact_id, "agent_id": call.agent_id,
+            "started_at": iso(call.started_at), "connected_at": iso(call.connected_at),
+            "ended_at": iso(call.ended_at)}
+
+
+def list_inbound_calls(account_id: int, limit: int, offset: int) -> dict:
+    """The account's inbound calls, newest first (their transfers: `get_inbound_call`)."""
+    Account.get_by_id(account_id)
+    query = InboundCall.select().where(InboundCall.account == account_id)
+    return paged(query.order_by(InboundCall.id.desc()), limit, offset, inbound_call_dict)
+
+
+def get_inbound_call(account_id: int, call_id: int) -> dict | None:
+    """The call with its transfer legs ("transfers"); None: the account has no such call."""
+    call = InboundCall.get_or_none((InboundCall.id == call_id)
+                                   & (InboundCall.account == account_id))
+    if call is None:
+        return None
+    return inbound_call_dict(call) | {"transfers": legs_of(CallRecord(CallKind.INBOUND, call.id))}
 
 
 def store_voicemail(account_id: int, contact_id: int | None, caller: str,

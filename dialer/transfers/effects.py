@@ -19,9 +19,9 @@ from ..ari import AriClient
 from ..ari.errors import AriError
 from ..core.asterisk_input import PhoneNumber
 from . import store
-from .events import (AgentDone, CallOver, Effect, Event, Hangup, Link, PutCustomer, Reach,
-                     RecordLeg, ReleaseTarget, StartMoh, StopMoh, TakeCustomerOut, Target,
-                     TargetAnswered, TargetGone, TargetTakesCall, ToAgent, Unlink)
+from .events import (AgentDone, CallKind, CallOver, Effect, Event, Hangup, Link, PutCustomer,
+                     Reach, RecordLeg, ReleaseTarget, StartMoh, StopMoh, TakeCustomerOut,
+                     Target, TargetAnswered, TargetGone, TargetTakesCall, ToAgent, Unlink)
 from .machine import LEG_PREFIX, TransferCall
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ class TransferEffects:
     store: Any
     agents: Any     # dialer.agents.shell.AgentSessions
     outbound: Any   # dialer.outbound.shell.OutboundCalls
+    inbound: Any    # dialer.inbound.shell.InboundCalls
     now: Callable
     app: str
     trunk: str
@@ -88,17 +89,19 @@ class TransferEffects:
                 await self.hang_up(channel)
             case ReleaseTarget(agent_id):
                 await self.agents.release(agent_id)
-            case TargetTakesCall(agent_id, attempt_id):
-                if not await self.agents.take_over(agent_id, call.customer, attempt_id,
-                                                   self._setting(call, "id", None)):
-                    log.warning("attempt %s: agent %s did not take the call", attempt_id,
-                                agent_id)
+            case TargetTakesCall(agent_id, record):
+                attempt = record.id if record.kind is CallKind.ATTEMPT else None
+                shown = None if attempt is not None else self.inbound.caller_shown(
+                    call.customer)
+                if not await self.agents.take_over(agent_id, call.customer, attempt,
+                                                   self._setting(call, "id", None), shown):
+                    log.warning("%s: agent %s did not take the call", record, agent_id)
             case AgentDone(agent_id):
                 await self.agents.call_ended(agent_id, self._setting(call, "bcw_seconds", 0))
             case RecordLeg():
                 await self.store.run(store.record_leg, effect, self.now())
-            case CallOver(attempt_id, _):  # the customer's own call closes the attempt
-                log.info("attempt %s: transferred call over", attempt_id)
+            case CallOver(record, _):  # the customer's own call closes its record
+                log.info("%s: transferred call over", record)
             case _:
                 raise TypeError(f"not an effect of the transfer machine: {effect!r}")
         return []
@@ -114,14 +117,14 @@ class TransferEffects:
                 channel_id=reach.channel, app=self.app, app_args="transfer",
                 caller_id=target.caller_id, timeout=RING_SECONDS)
         except AriError as exc:
-            log.info("attempt %s: transfer to %s refused: %s", reach.attempt_id,
-                     target.number, exc)
+            log.info("%s: transfer to %s refused: %s", reach.record, target.number, exc)
             self.legs.pop(reach.channel, None)
             return [TargetGone(no)]
         return []
 
     def _setting(self, call: TransferCall, name: str, default: Any) -> Any:
-        """The customer's call's campaign setting (wrap-up seconds, campaign id)."""
+        """The customer's call's campaign setting (wrap-up seconds, campaign id); an inbound
+        call has no campaign: `default`."""
         outbound = self.outbound.calls.get(call.customer) if self.outbound else None
         return getattr(outbound.campaign, name) if outbound is not None else default
 

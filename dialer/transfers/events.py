@@ -1,10 +1,30 @@
-"""The transfer machine's records: its targets and legs, the events it takes and the
-effects it returns (dialer.transfers.machine)."""
+"""The transfer machine's records: the call's own record, its targets and legs, the events
+it takes and the effects it returns (dialer.transfers.machine)."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+
+class CallKind(enum.Enum):
+    ATTEMPT = "attempt"  # a campaign, preview, followup or manual call (dialer/outbound)
+    INBOUND = "inbound"  # a call to the company number (dialer/inbound)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """The row that keeps the call and its legs: an attempt or an inbound call."""
+    kind: CallKind
+    id: int
+
+    @property
+    def tag(self) -> str:
+        """In the external legs' channel ids: the attempt's id, "in" + the inbound call's."""
+        return str(self.id) if self.kind is CallKind.ATTEMPT else f"in{self.id}"
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} {self.id}"
 
 
 class Mode(enum.Enum):
@@ -21,8 +41,10 @@ class ToAgent:
 
 @dataclass(frozen=True)
 class ToNumber:
-    """An external number, already checked; dialled with the campaign's caller ID (a
-    training plan's in [dialer-training], never through the trunk)."""
+    """An external number, already checked; dialled with the call's caller ID (the
+    attempt's; an inbound call's as its ring group shows its own legs, the caller's or the
+    company number: store.external_target; a training plan's in [dialer-training], never
+    through the trunk)."""
     number: str
     caller_id: str | None
     training: bool = False
@@ -132,7 +154,7 @@ class PutCustomer:
 class Reach:
     """An external target: originate `channel` (caller ID) into a bridge of its own, then
     TargetAnswered or TargetGone. An agent target: TargetAnswered at once (phone is up)."""
-    attempt_id: int
+    record: CallRecord
     leg: Leg
     channel: str | None
 
@@ -166,9 +188,10 @@ class ReleaseTarget:
 
 @dataclass(frozen=True)
 class TargetTakesCall:
-    """The target agent now holds the customer: their page shows the contact and script."""
+    """The target agent now holds the customer: their page shows the contact and script
+    (an attempt's), or the caller (an inbound call's)."""
     agent_id: int
-    attempt_id: int
+    record: CallRecord
 
 
 @dataclass(frozen=True)
@@ -179,7 +202,7 @@ class AgentDone:
 
 @dataclass(frozen=True)
 class RecordLeg:
-    attempt_id: int
+    record: CallRecord
     leg_no: int
     mode: Mode
     target: Target
@@ -189,7 +212,7 @@ class RecordLeg:
 
 @dataclass(frozen=True)
 class CallOver:
-    attempt_id: int
+    record: CallRecord
     cause: int | None
 
 

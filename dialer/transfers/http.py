@@ -14,7 +14,8 @@ from aiohttp import web
 from ..db.validation import FieldError
 from ..web import access
 from ..web.common import DIALER, json_body, path_id
-from .events import Cancel, Complete, Conference, Hold, Leave, Mode, Request, Resume
+from .events import (CallKind, Cancel, Complete, Conference, Hold, Leave, Mode, Request,
+                     Resume)
 from .machine import TransferCall
 
 routes = web.RouteTableDef()
@@ -64,7 +65,11 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 def _shown(agent_id: int, call: TransferCall) -> dict:
-    """The call after the request: its stage, attempt, leg (the last one made), holder."""
-    leg = call.leg
-    return {"agent_id": agent_id, "call": call.stage.value, "attempt_id": call.attempt_id,
+    """The call after the request: its stage, record (its attempt or inbound call, the
+    other null), leg (the last one made), holder."""
+    leg, record = call.leg, call.record
+    inbound = record.kind is CallKind.INBOUND
+    return {"agent_id": agent_id, "call": call.stage.value,
+            "attempt_id": None if inbound else record.id,
+            "inbound_call_id": record.id if inbound else None,
             "leg": leg.no if leg else call.legs_made, "holder_agent_id": call.agent}

@@ -46,7 +46,9 @@ Target events of another leg are stale: ignored.
 
 Every transfer try is a leg (`RecordLeg`, one row each: ringing, consulting, conferenced,
 then completed, cancelled, failed (never answered), gone (hung up after answering) or
-customer_gone). CLOSED always comes with one `CallOver`: the attempt is closed once. The
+customer_gone), kept with the call's record (`CallRecord`: its attempt, or its inbound call;
+the machine is the same for both). CLOSED always comes with one `CallOver`: the record is
+closed once (by the customer's own call: dialer/outbound, dialer/inbound). The
 disposition stays with the first agent (`first_agent`); `agent` is who holds the call now
 (None once it is with an external number or nobody).
 """
@@ -57,7 +59,7 @@ import enum
 from dataclasses import dataclass, replace
 
 from .events import (
-    AgentDone, AgentGone, CallOver, Cancel, Complete, Conference, CustomerGone, Effect, Event,
+    AgentDone, AgentGone, CallOver, CallRecord, Cancel, Complete, Conference, CustomerGone, Effect, Event,
     Hangup, Hold, Leave, Leg, Link, Mode, PutCustomer, Reach, RecordLeg, Refused, ReleaseTarget,
     Request, Resume, StartMoh, StopMoh, TakeCustomerOut, TargetAnswered, TargetGone,
     TargetTakesCall, ToAgent, Transfer, Unlink,
@@ -75,12 +77,12 @@ class Stage(enum.Enum):
     CLOSED = "closed"
 
 
-LEG_PREFIX = "xfer-"  # an external leg's channel id: xfer-<attempt>-<leg no>
+LEG_PREFIX = "xfer-"  # an external leg's channel id: xfer-<record tag>-<leg no>
 
 
 @dataclass(frozen=True)
 class TransferCall:
-    attempt_id: int
+    record: CallRecord
     customer: str          # the customer's channel id
     first_agent: int       # keeps the disposition
     agent: int | None      # who holds the call now
@@ -91,7 +93,7 @@ class TransferCall:
     def leg_channel(self, leg: Leg) -> str | None:
         """The external leg's channel (agents' phones are already up in their bridges)."""
         return None if isinstance(leg.target, ToAgent) else (
-            f"{LEG_PREFIX}{self.attempt_id}-{leg.no}")
+            f"{LEG_PREFIX}{self.record.tag}-{leg.no}")
 
 
 Result = tuple[TransferCall, tuple[Effect, ...]]
@@ -139,7 +141,7 @@ def _request(call: TransferCall, agent: int, event: Request) -> Result:
 
 
 def _record(call: TransferCall, leg: Leg, status: str) -> RecordLeg:
-    return RecordLeg(call.attempt_id, leg.no, leg.mode, leg.target, status, call.agent)
+    return RecordLeg(call.record, leg.no, leg.mode, leg.target, status, call.agent)
 
 
 def _hold(call: TransferCall) -> tuple[Effect, ...]:
@@ -158,9 +160,9 @@ def _transfer(call: TransferCall, agent: int, event: Transfer) -> Result:
         moh: tuple[Effect, ...] = (StopMoh(call.customer),) if call.stage is Stage.HELD else ()
         return replace(call, stage=Stage.TALKING, agent=target.agent_id, leg=None), (
             *moh, PutCustomer(call.customer, target.agent_id, None),
-            TargetTakesCall(target.agent_id, call.attempt_id), AgentDone(agent),
+            TargetTakesCall(target.agent_id, call.record), AgentDone(agent),
             _record(call, leg, "completed"))
-    effects = (*_hold(call), Reach(call.attempt_id, leg, call.leg_channel(leg)),
+    effects = (*_hold(call), Reach(call.record, leg, call.leg_channel(leg)),
                _record(call, leg, "ringing"))
     if event.mode is Mode.BLIND:
         return replace(call, stage=Stage.BLIND, agent=None), (*effects, AgentDone(agent))
@@ -182,7 +184,7 @@ def _take_over(call: TransferCall, leg: Leg, effects: tuple[Effect, ...]) -> Res
     if isinstance(target, ToAgent):
         return replace(call, stage=Stage.TALKING, agent=target.agent_id, leg=None), (
             *effects, PutCustomer(call.customer, target.agent_id, None),
-            TargetTakesCall(target.agent_id, call.attempt_id), _record(call, leg, "completed"))
+            TargetTakesCall(target.agent_id, call.record), _record(call, leg, "completed"))
     return replace(call, stage=Stage.EXTERNAL, agent=None), (
         *effects, PutCustomer(call.customer, None, call.leg_channel(leg)),
         _record(call, leg, "completed"))
@@ -207,7 +209,7 @@ def _hand_over(call: TransferCall, agent: int, leg: Leg) -> Result:
 
 
 def _conference(call: TransferCall, agent: int, leg: Leg) -> Result:
-    takes: tuple[Effect, ...] = ((TargetTakesCall(leg.target.agent_id, call.attempt_id),)
+    takes: tuple[Effect, ...] = ((TargetTakesCall(leg.target.agent_id, call.record),)
                                  if isinstance(leg.target, ToAgent) else ())
     return replace(call, stage=Stage.CONFERENCED), (
         StopMoh(call.customer), PutCustomer(call.customer, agent, None), *takes,
@@ -264,7 +266,7 @@ def _agent_gone(call: TransferCall) -> Result:
 
 def _close(call: TransferCall, cause: int | None, leg_status: str, *,
            hang_up_customer: bool) -> Result:
-    """Over: whoever is still with the customer is let go; the attempt closes once."""
+    """Over: whoever is still with the customer is let go; the record closes once."""
     out: list[Effect] = []
     if call.stage in HOLDING:
         out.append(StopMoh(call.customer))
@@ -277,5 +279,5 @@ def _close(call: TransferCall, cause: int | None, leg_status: str, *,
         out.append(AgentDone(call.agent))
     if hang_up_customer:
         out.append(Hangup(call.customer))
-    out.append(CallOver(call.attempt_id, cause))
+    out.append(CallOver(call.record, cause))
     return replace(call, stage=Stage.CLOSED, agent=None), tuple(out)

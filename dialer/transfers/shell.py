@@ -5,10 +5,12 @@ TransferEffects (effects.py) on ARI, the agent sessions and the store.
 
 A target is resolved before the machine sees it: an agent reserved through its session
 machine (a group: its longest-idle free agent, as campaign calls take one), an external
-number checked like a campaign call (store.external_target). Only calls of the outbound
-machine (campaign, preview, followup, manual) are transferred: their call (dialer/outbound)
-is told where the customer went (`Moved`), so it ends the right agent's call and closes
-the attempt once when the customer hangs up.
+number checked like a campaign call (store.external_target). Calls of the outbound
+machine (campaign, preview, followup, manual; their record: the attempt) and inbound callers
+an agent took (dialer/inbound; their record: the InboundCall) are transferred: the
+customer's own call is told where the customer went (`customer_moved`: its machine's
+`Moved`), so it ends the right agent's call and closes its record once when the customer
+hangs up. Other calls an agent holds (action-plan calls) may be held, not transferred.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Protocol
 
 from ..agents.session import agent_of_leg, bridge_id_of
 from ..ari import AriClient
@@ -26,19 +28,25 @@ from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, Resyn
                         StasisRoute)
 from . import store
 from .effects import TransferEffects, leg_bridge
-from .events import (AgentGone, CustomerGone, Event, Mode, Refused, Request, Target,
-                     TargetAnswered, TargetGone, ToAgent, Transfer)
+from .events import (AgentGone, CallKind, CallRecord, CustomerGone, Event, Mode, Refused,
+                     Request, Target, TargetAnswered, TargetGone, ToAgent, Transfer)
 from .machine import Stage, TransferCall, transition
 
 log = logging.getLogger(__name__)
 ON_MUSIC = {Stage.HELD, Stage.RINGING, Stage.CONSULTING, Stage.BLIND}  # the customer hears music
 
 
+class CustomersCall(Protocol):
+    """The feature whose machine has the customer's call (OutboundCalls, InboundCalls)."""
+
+    async def customer_moved(self, customer: str, agent_id: int | None) -> None: ...
+
+
 class TransferShell(TransferEffects):
-    def __init__(self, ari, store_, agents, now: Callable, *, outbound=None, app: str = "dialer",
-                 trunk: str = "carrier") -> None:
+    def __init__(self, ari, store_, agents, now: Callable, *, outbound=None, inbound=None,
+                 app: str = "dialer", trunk: str = "carrier") -> None:
         self.ari, self.store, self.agents, self.now = ari, store_, agents, now
-        self.outbound, self.app, self.trunk = outbound, app, trunk
+        self.outbound, self.inbound, self.app, self.trunk = outbound, inbound, app, trunk
         self.calls: dict[str, TransferCall] = {}  # by the customer's channel
         self.legs: dict[str, str] = {}  # an external leg's channel -> its customer
         self.let_go: set[str] = set()  # customers with an external leg before a restart
@@ -89,11 +97,11 @@ class TransferShell(TransferEffects):
         """Transfer the agent's call (exactly one target given, checked by the caller)."""
         async with self.lock:
             call = self._held_by(agent_id)
-            if self.outbound is None or call.customer not in self.outbound.calls:
-                raise ConflictError("action", "only campaign, followup and manual calls are "
-                                              "transferred")
+            if self._own_call(call) is None:
+                raise ConflictError("action", "only campaign, followup, manual and inbound "
+                                              "calls are transferred")
             if number is not None:
-                target: Target = await self.store.run(store.external_target, call.attempt_id,
+                target: Target = await self.store.run(store.external_target, call.record,
                                                       number)
             else:
                 target = await self._reserve(agent_id, to_agent, to_group)
@@ -115,10 +123,26 @@ class TransferShell(TransferEffects):
 
     def _held_by(self, agent_id: int) -> TransferCall:
         session = self.agents.describe(agent_id)
-        if session.customer is None or session.attempt_id is None:
+        customer = session.customer
+        call = self.calls.get(customer or "")
+        if call is not None:
+            return call
+        inbound = self.inbound.record_of(customer) if self.inbound and customer else None
+        if inbound is not None:
+            record = CallRecord(CallKind.INBOUND, inbound)
+        elif customer is not None and session.attempt_id is not None:
+            record = CallRecord(CallKind.ATTEMPT, session.attempt_id)
+        else:
             raise ConflictError("agent", "no call to act on")
-        return self.calls.get(session.customer) or TransferCall(
-            session.attempt_id, session.customer, agent_id, agent_id)
+        return TransferCall(record, customer, agent_id, agent_id)
+
+    def _own_call(self, call: TransferCall) -> CustomersCall | None:
+        """The feature whose machine has the customer's call (told where they go), if any."""
+        if call.record.kind is CallKind.INBOUND:
+            return self.inbound
+        if self.outbound is not None and call.customer in self.outbound.calls:
+            return self.outbound
+        return None
 
     async def _reserve(self, agent_id: int, to_agent: int | None,
                        to_group: int | None) -> ToAgent:
@@ -156,8 +180,9 @@ class TransferShell(TransferEffects):
                 self.calls[call.customer] = call
             for effect in effects:
                 pending += await self.carry_out(call, effect)
-            if call.agent != before.agent and call.stage is not Stage.CLOSED and self.outbound:
-                await self.outbound.customer_moved(call.customer, call.agent)
+            own = self._own_call(call)
+            if call.agent != before.agent and call.stage is not Stage.CLOSED and own:
+                await own.customer_moved(call.customer, call.agent)
         return call
 
     # ---- ARI events ----------------------------------------------------------------------
@@ -200,4 +225,4 @@ class TransferShell(TransferEffects):
 
 
 def _leg_no(channel: str) -> int:
-    return int(channel.rsplit("-", 1)[1])  # LEG_PREFIX<attempt>-<leg> (TransferCall.leg_channel)
+    return int(channel.rsplit("-", 1)[1])  # LEG_PREFIX<record>-<leg> (TransferCall.leg_channel)

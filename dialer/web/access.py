@@ -60,7 +60,7 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/accounts/\{id\}/pause-reasons", "member"),  # agents choose one
     (_READ, r"/api/audit", "manage_system"),
     (_READ, r"/api/accounts/\{id\}/(agent-groups|agents)", _STAFF),
-    (_READ, r"/api/accounts/\{id\}/(ring-group|action-calls|voicemails)(/.*)?",
+    (_READ, r"/api/accounts/\{id\}/(ring-group|action-calls|voicemails|inbound-calls)(/.*)?",
      "manage_inbound"),
     (_READ, r"/api/accounts/\{id\}/.+", "manage_campaigns"),
     (_READ, r"/api/agents/sessions", "signed_in"),

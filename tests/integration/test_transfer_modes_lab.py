@@ -17,6 +17,7 @@ from dialer.agents.session import bridge_id_of
 from dialer.ari import AriError
 from dialer.db import campaigns
 from dialer.transfers.effects import leg_bridge
+from dialer.transfers.events import CallKind, CallRecord
 from dialer.transfers.store import legs_of
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
@@ -53,7 +54,8 @@ class OnCall:
     async def one_attempt(self) -> tuple[dict, list[dict]]:
         rows = await self.d.store.run(attempts, self.seed["campaign_id"])
         assert [(r["outcome"], r["agent"]) for r in rows] == [("human", self.a)]
-        return rows[0], await self.d.store.run(legs_of, rows[0]["id"])
+        return rows[0], await self.d.store.run(legs_of, CallRecord(CallKind.ATTEMPT,
+                                                                    rows[0]["id"]))
 
 
 @contextlib.asynccontextmanager

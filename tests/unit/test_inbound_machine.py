@@ -1,5 +1,7 @@
 """The inbound call machine (dialer.inbound.machine) under random event orders: duplicates,
-late events, the caller hanging up at every stage, legs failing, ARI refusals."""
+late events, the caller hanging up at every stage, legs failing, ARI refusals, transfers
+moving the caller to another agent or an external number. The call's record is closed once,
+and the agent freed at the end is the one holding the caller."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from dialer.inbound import legs
 from dialer.inbound import machine as m
+from dialer.inbound.records import CloseRecord, ConnectedRecord, EndHolderCall, Moved
 from dialer.inbound.ringing import RingPlan, RingStep
 
 NOW = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
 AGENT = 7
 CALLER = "caller-1"
+RECORD = 5
 
 
 def plan(*, pass_through: bool = False, status_message: bool = False) -> RingPlan:
@@ -39,6 +43,8 @@ class InboundCallEvents(RuleBasedStateMachine):
         self.caller_gone = False
         self.recordings: list[str] = []  # Record effects
         self.stored: list[str] = []      # StoreVoicemail effects
+        self.holder: int | None = AGENT  # who has the caller once connected (transfers)
+        self.records: list[object] = []  # ConnectedRecord and CloseRecord effects
 
     def feed(self, event: m.Event) -> None:
         # The voicemail prompt is the caller's recording notice: it must have played out.
@@ -52,9 +58,14 @@ class InboundCallEvents(RuleBasedStateMachine):
                 self.originated.add(effect.channel_id)
             elif isinstance(effect, legs.Hangup):
                 self.hung_up.add(effect.channel_id)
-            elif isinstance(effect, (legs.ReleaseAgent, m.FreeAgent)):
+            elif isinstance(effect, (legs.ReleaseAgent, m.FreeAgent, EndHolderCall)):
+                if isinstance(effect, EndHolderCall):
+                    assert effect.agent_id == self.holder, (effect, self.holder)
                 self.reserved -= 1
                 self.connected = 0
+            elif isinstance(effect, (ConnectedRecord, CloseRecord)):
+                assert effect.record_id == RECORD
+                self.records.append(effect)
             elif isinstance(effect, m.ConnectAgent):
                 self.connected += 1
             elif isinstance(effect, m.Bridge):
@@ -75,7 +86,7 @@ class InboundCallEvents(RuleBasedStateMachine):
     @rule(known=st.booleans(), pass_through=st.booleans(), status=st.booleans())
     def arrives(self, known: bool, pass_through: bool, status: bool) -> None:
         self.feed(m.Arrived(plan(pass_through=pass_through, status_message=status)
-                            if known else None, "n1"))
+                            if known else None, "n1", RECORD if known else None))
 
     @rule(step=st.integers(0, 2), logged_in=st.booleans())
     def sessions(self, step: int, logged_in: bool) -> None:
@@ -127,6 +138,14 @@ class InboundCallEvents(RuleBasedStateMachine):
     def agent_ends_the_call(self, agent: int) -> None:  # the agent page's hang-up button
         self.feed(m.EndedByAgent(agent))
 
+    @rule(to=st.sampled_from([AGENT + 1, None]))
+    def a_transfer_moves_the_caller(self, to: int | None) -> None:
+        if self.call.stage is m.Stage.CONNECTED and self.call.holder is not None:
+            self.holder = to  # the transfer ended the agent's part: `to` holds the caller
+            if to is None:
+                self.reserved, self.connected = self.reserved - 1, 0
+        self.feed(Moved(to))
+
     @rule()
     def caller_hangs_up(self) -> None:
         self.caller_gone = True
@@ -169,7 +188,7 @@ class InboundCallEvents(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         if self.call.stage is m.Stage.NEW:
-            self.feed(m.Arrived(plan(), "n1"))
+            self.feed(m.Arrived(plan(), "n1", RECORD))
         if not self.caller_gone:
             self.drain()
             # the caller is never left hanging: talking, or hung up (once the message ends)
@@ -179,6 +198,9 @@ class InboundCallEvents(RuleBasedStateMachine):
         assert self.call.stage is m.Stage.CLOSED
         self.feed(m.CallerGone())  # a duplicate changes nothing
         assert self.call.stage is m.Stage.CLOSED
+        closed = [r for r in self.records if isinstance(r, CloseRecord)]
+        assert len(closed) == (self.call.record_id is not None)
+        assert len(self.records) - len(closed) <= 1  # taken once at most
         for leg in self.originated:  # each leg ends hung up, or ended by itself
             assert leg in self.hung_up or leg in self.destroyed, leg
         assert self.reserved == 0 and self.connected == 0 and not self.bridges
@@ -228,11 +250,13 @@ def test_another_recordings_end_is_ignored():
 
 def _with_the_agent() -> m.Call:
     """A call the agent took (through their session) and is talking on."""
-    call, _ = m.transition(m.Call(CALLER), m.Arrived(plan(), "n1"), NOW)
+    call, _ = m.transition(m.Call(CALLER), m.Arrived(plan(), "n1", RECORD), NOW)
     for event in (legs.Sessions(0, frozenset({AGENT})), legs.AgentReserved(0, AGENT),
-                  m.PlaybackFinished(f"{CALLER}-agentwhisper"), m.Bridged()):
+                  m.PlaybackFinished(f"{CALLER}-agentwhisper")):
         call, _ = m.transition(call, event, NOW)
-    assert call.stage is m.Stage.CONNECTED, call.stage
+    call, effects = m.transition(call, m.Bridged(), NOW)
+    assert call.stage is m.Stage.CONNECTED and call.holder == AGENT, call.stage
+    assert effects == (ConnectedRecord(RECORD, AGENT),)
     return call
 
 
@@ -244,4 +268,20 @@ def test_the_agent_ends_the_call_and_is_freed_once_the_caller_is_gone():
     assert m.transition(call, m.EndedByAgent(AGENT), NOW) == (call, ())  # asked twice
     call, effects = m.transition(call, m.CallerGone(), NOW)
     assert call.stage is m.Stage.CLOSED
-    assert [e for e in effects if isinstance(e, m.FreeAgent)] == [m.FreeAgent(AGENT, CALLER)]
+    assert effects == (EndHolderCall(AGENT), CloseRecord(RECORD))
+
+
+def test_after_a_transfer_the_caller_hanging_up_ends_the_target_agents_call():
+    call, effects = m.transition(_with_the_agent(), Moved(AGENT + 1), NOW)
+    assert effects == () and call.holder == AGENT + 1
+    assert m.transition(call, m.EndedByAgent(AGENT), NOW) == (call, ())  # no longer theirs
+    call, effects = m.transition(call, m.CallerGone(), NOW)
+    assert effects == (EndHolderCall(AGENT + 1), CloseRecord(RECORD))
+    assert m.transition(call, m.CallerGone(), NOW) == (call, ())  # closed once
+
+
+def test_after_a_transfer_to_a_number_no_agent_is_ended():
+    call, _ = m.transition(_with_the_agent(), Moved(None), NOW)
+    assert m.transition(call, Moved(AGENT), NOW) == (call, ())  # nobody to move from
+    _, effects = m.transition(call, m.CallerGone(), NOW)
+    assert effects == (CloseRecord(RECORD),)

@@ -104,6 +104,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/api/accounts/{id}/users"): E(USERS),
     ("GET", "/api/accounts/{id}/voicemails"): E(INBOUND),
     ("GET", "/api/accounts/{id}/voicemails/{voicemail_id}/recording"): E(INBOUND),
+    ("GET", "/api/accounts/{id}/inbound-calls"): E(INBOUND),
+    ("GET", "/api/accounts/{id}/inbound-calls/{inbound_call_id}"): E(INBOUND),
     ("GET", "/api/action-calls/{id}"): E(INBOUND),
     ("GET", "/api/agent-groups/{id}"): E(STAFF),
     ("POST", "/api/agent-groups/{id}/members"): E(USERS),
@@ -210,6 +212,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
 # URL parameters that name objects, and the kind of object (a key of one_of_each) each names
 PARAM_KINDS = {"filter_id": "filters", "list": "suppression-lists", "contact": "contacts",
                "followup": "followups", "rule_id": "rule_id", "voicemail_id": "voicemail_id",
+               "inbound_call_id": "inbound_call_id",
                "token_id": "token_id", "delivery_id": "delivery_id"}
 CAMPAIGN_BOUND = {"campaigns", "attempts", "followups", "suppression-lists", "rule_id"}
 SELF_KINDS = {"agents", "users", "attempts", "followups", "contacts", "token_id"}

@@ -1,7 +1,8 @@
 """The transfer machine (dialer.transfers.machine): two calls sharing a pool of agents under
 random requests (from the agent holding the call or another), target answers and hang-ups
 (stale ones too), customers and agents' phones going. Invariants: never two customers on one
-agent, the customer never on hold with nobody to come back to, the attempt closed once."""
+agent, the customer never on hold with nobody to come back to, the call's record (an attempt,
+or an inbound call: one of each) closed once."""
 
 from __future__ import annotations
 
@@ -16,14 +17,19 @@ AGENTS = (1, 2, 3, 4)
 NUMBER = e.ToNumber("+33612345678", "+33100000000")
 
 
-def new_call(attempt_id: int, agent: int) -> m.TransferCall:
-    return m.TransferCall(attempt_id, f"cust-{attempt_id}", agent, agent)
+def new_call(attempt_id: int, agent: int, kind: e.CallKind = e.CallKind.ATTEMPT
+             ) -> m.TransferCall:
+    return m.TransferCall(e.CallRecord(kind, attempt_id), f"cust-{attempt_id}", agent, agent)
+
+
+A7 = e.CallRecord(e.CallKind.ATTEMPT, 7)
 
 
 class TwoCalls(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.calls = {1: new_call(1, 1), 2: new_call(2, 2)}
+        # a campaign call and an inbound caller: one machine for both
+        self.calls = {1: new_call(1, 1), 2: new_call(2, 2, e.CallKind.INBOUND)}
         self.holder: dict[int, int | None] = {a: None for a in AGENTS}  # agent -> call held
         self.holder[1], self.holder[2] = 1, 2
         self.gone_agents: set[int] = set()
@@ -160,7 +166,7 @@ def test_warm_transfer_far_end_hangs_up_in_consultation_returns_the_customer():
     assert call.stage is m.Stage.CONSULTING
     call, effects = run(call, e.TargetGone(1))
     assert call.stage is m.Stage.TALKING and call.agent == 1
-    assert effects == [e.Unlink(1, NUMBER, "xfer-7-1"), e.RecordLeg(7, 1, e.Mode.WARM, NUMBER, "gone", 1),
+    assert effects == [e.Unlink(1, NUMBER, "xfer-7-1"), e.RecordLeg(A7, 1, e.Mode.WARM, NUMBER, "gone", 1),
                        e.StopMoh("cust-7"), e.PutCustomer("cust-7", 1, None)]
 
 
@@ -173,7 +179,7 @@ def test_conference_then_leave_hands_the_customer_to_the_target_agent():
     assert call.stage is m.Stage.TALKING and (call.agent, call.first_agent) == (2, 1)
     assert effects == [e.Unlink(1, two, None), e.TakeCustomerOut("cust-7"),
                        e.PutCustomer("cust-7", 2, None), e.AgentDone(1),
-                       e.RecordLeg(7, 1, e.Mode.WARM, two, "completed", 1)]
+                       e.RecordLeg(A7, 1, e.Mode.WARM, two, "completed", 1)]
     _, effects = run(call, e.Hold(1))
     assert effects == [e.Refused("not your call")]  # the first agent is out of it
 
@@ -184,15 +190,27 @@ def test_blind_to_a_number_that_never_answers_hangs_the_customer_up_once():
     call, effects = run(call, e.TargetGone(1), e.CustomerGone(16))
     assert call.stage is m.Stage.CLOSED
     assert [x for x in effects if isinstance(x, (e.Hangup, e.CallOver))] == [
-        e.Hangup("cust-7"), e.CallOver(7, None)]
+        e.Hangup("cust-7"), e.CallOver(A7, None)]
 
 
 def test_the_target_agent_hanging_up_in_conference_leaves_the_first_agent_with_the_customer():
     three = e.ToAgent(3)
     call, effects = run(new_call(7, 1), e.Transfer(1, e.Mode.WARM, three), e.TargetAnswered(1),
                         e.Conference(1))
-    assert e.TargetTakesCall(3, 7) in effects
+    assert e.TargetTakesCall(3, A7) in effects
     call, effects = run(call, e.TargetGone(1))
     assert call.stage is m.Stage.TALKING and call.agent == 1 and call.leg is None
     assert effects == [e.Unlink(1, three, None), e.AgentDone(3),
-                       e.RecordLeg(7, 1, e.Mode.WARM, three, "gone", 1)]
+                       e.RecordLeg(A7, 1, e.Mode.WARM, three, "gone", 1)]
+
+
+def test_an_inbound_callers_legs_are_kept_and_named_after_its_record():
+    inbound = e.CallRecord(e.CallKind.INBOUND, 5)
+    call, effects = run(new_call(5, 1, e.CallKind.INBOUND), e.Transfer(1, e.Mode.WARM, NUMBER))
+    leg = e.Leg(1, e.Mode.WARM, NUMBER)
+    assert effects == [e.TakeCustomerOut("cust-5"), e.StartMoh("cust-5"),
+                       e.Reach(inbound, leg, "xfer-in5-1"),
+                       e.RecordLeg(inbound, 1, e.Mode.WARM, NUMBER, "ringing", 1)]
+    call, effects = run(call, e.TargetAnswered(1), e.Complete(1), e.TargetGone(1))
+    assert call.stage is m.Stage.CLOSED
+    assert effects[-2:] == [e.Hangup("cust-5"), e.CallOver(inbound, None)]

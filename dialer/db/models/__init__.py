@@ -11,7 +11,7 @@ from .contacts import ContactList, Contact, ContactPhone, Filter, CampaignContac
 from .calls import Attempt, Followup
 from .agent_log import AgentSessionEntry
 from .suppression import SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression
-from .inbound import RingGroup, RingGroupMember, ActionCall, Voicemail
+from .inbound import RingGroup, RingGroupMember, InboundCall, ActionCall, Voicemail
 from .calling import AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance
 from .audit import AuditEntry
 from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
@@ -26,7 +26,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     ContactList, Contact, ContactPhone, Filter, CampaignContact, Attempt, Followup,
     AgentSessionEntry,
     SuppressionList, SuppressionEntry, CampaignSuppression, OnDemandStrategy, StrategySuppression,
-    RingGroup, RingGroupMember, ActionCall, Voicemail,
+    RingGroup, RingGroupMember, InboundCall, ActionCall, Voicemail,
     AccountCallingPolicy, AccountClosedDay, CampaignCallingPolicy, AttemptCompliance,
     AuditEntry,
     DncList, DncNumber, DncCampaignSetting, DncPrevented,
@@ -39,7 +39,7 @@ __all__ = [
     "AuthToken", "AgentGroup", "PauseReason", "Agent", "AgentGroupMember", "Script", "Campaign", "CallerIdNumber",
     "ProfileCampaign", "Rule", "ContactList", "Contact", "ContactPhone", "Filter", "CampaignContact", "Attempt",
     "Followup", "SuppressionList", "SuppressionEntry", "CampaignSuppression", "OnDemandStrategy",
-    "StrategySuppression", "RingGroup", "RingGroupMember", "ActionCall", "Voicemail",
+    "StrategySuppression", "RingGroup", "RingGroupMember", "InboundCall", "ActionCall", "Voicemail",
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
     "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",

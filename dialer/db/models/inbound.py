@@ -1,4 +1,4 @@
-"""Inbound: ring groups, action-plan calls, voicemails."""
+"""Inbound: ring groups, inbound calls, action-plan calls, voicemails."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import peewee as pw
 from ..fields import E164Field, EnumField, UTCDateTimeField, utcnow
 from .base import CASCADE, BaseModel
 from .accounts import Account, User
+from .agents import Agent
 from .calls import Attempt
 from .contacts import Contact
 
@@ -35,6 +36,28 @@ class RingGroupMember(BaseModel):
 
     class Meta:
         indexes = ((("ring_group", "user"), True),)
+
+
+class InboundCall(BaseModel):
+    """A call to the company number of an account (dialer/inbound): opened when it arrives,
+    `agent` and `connected_at` once an agent (through their session) or a user takes it,
+    closed once when the caller's channel is gone. Its transfers are `TransferLeg` rows."""
+
+    account = pw.ForeignKeyField(Account, backref="inbound_calls", on_delete=CASCADE)
+    account_id: int
+    channel_id = pw.CharField(unique=True)  # the caller's channel
+    caller = pw.CharField()  # caller ID as received (E.164 when it is one)
+    contact = pw.ForeignKeyField(Contact, null=True, backref="inbound_calls")
+    contact_id: int | None
+    agent = pw.ForeignKeyField(Agent, null=True, backref="inbound_calls")  # who took it
+    agent_id: int | None
+    started_at = UTCDateTimeField(default=utcnow)
+    connected_at = UTCDateTimeField(null=True)
+    ended_at = UTCDateTimeField(null=True)
+    transfer_legs: pw.ModelSelect  # backref (models/transfers.py)
+
+    class Meta:
+        indexes = ((("account", "id"), False),)
 
 
 class ActionCall(BaseModel):

@@ -1,7 +1,8 @@
-"""The legs of an attempt's transfers (issue 18, dialer/transfers): one row per try (blind or
+"""The legs of a call's transfers (issue 18, dialer/transfers): one row per try (blind or
 warm, to an agent, an agent group's agent or an external number), its status kept current
-from the transfer machine's `RecordLeg` effects. The attempt stays one record: its agent (the
-first one) keeps the disposition; the legs say who else had the customer."""
+from the transfer machine's `RecordLeg` effects. The call stays one record, an attempt
+(campaign, preview, followup, manual) or an inbound call, exactly one of the two set: its
+agent (the first one) keeps the disposition; the legs say who else had the customer."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..fields import EnumField, UTCDateTimeField, utcnow
 from .agents import Agent, AgentGroup
 from .base import CASCADE, BaseModel
 from .calls import Attempt
+from .inbound import InboundCall
 
 MODES = ("blind", "warm")
 STATUSES = ("ringing", "consulting", "conferenced", "completed", "cancelled", "failed",
@@ -18,9 +20,12 @@ STATUSES = ("ringing", "consulting", "conferenced", "completed", "cancelled", "f
 
 
 class TransferLeg(BaseModel):
-    attempt = pw.ForeignKeyField(Attempt, backref="transfer_legs", on_delete=CASCADE)
-    attempt_id: int
-    leg_no = pw.IntegerField()  # 1, 2, ... within the attempt
+    attempt = pw.ForeignKeyField(Attempt, null=True, backref="transfer_legs", on_delete=CASCADE)
+    attempt_id: int | None
+    inbound_call = pw.ForeignKeyField(InboundCall, null=True, backref="transfer_legs",
+                                      on_delete=CASCADE)
+    inbound_call_id: int | None
+    leg_no = pw.IntegerField()  # 1, 2, ... within the call
     mode = EnumField(MODES)
     by_agent = pw.ForeignKeyField(Agent, null=True, backref="transfers_made")  # who transferred
     by_agent_id: int | None
@@ -34,4 +39,4 @@ class TransferLeg(BaseModel):
     updated_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("attempt", "leg_no"), True),)
+        indexes = ((("attempt", "leg_no"), True), (("inbound_call", "leg_no"), True))
