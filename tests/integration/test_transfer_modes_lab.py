@@ -2,7 +2,8 @@
 A, who transfers it through the API: blind to agent B, blind to an external number (the
 simulator's human who stays on), warm to B then complete, warm to an external number while
 the customer hangs up, warm to a number that hangs up while consulted, warm to B then a
-conference that A leaves. Each checks where the channels are on Asterisk, who the agent
+conference that A leaves, blind to the agents' group (B: the one free), a conference with
+an external number that A leaves. Each checks where the channels are on Asterisk, who the agent
 sessions hold, and that the attempt stays one record with A's disposition rights, its legs
 as rows."""
 
@@ -174,3 +175,37 @@ async def test_warm_to_a_number_that_hangs_up_while_consulted(dialer, lab):
         await c.customer_gone()
         _, legs = await c.one_attempt()
         assert [(x["mode"], x["status"]) for x in legs] == [("warm", "gone")]
+
+
+async def test_blind_to_a_group(dialer, lab):
+    async with on_call(dialer, lab, 15) as c:
+        group = c.seed["group_id"]  # A and B: A holds the call, so B is the one free
+        assert (await c.post("transfer", mode="blind", group_id=group))["call"] == "talking"
+        assert c.customer in await c.bridge(bridge_id_of(c.b))
+        assert c.state(c.a) == "wrap_up" and c.state(c.b) == "on_call"
+        await c.customer_gone()
+        await wait_until(lambda: c.state(c.b) == "wrap_up", 5)
+        _, legs = await c.one_attempt()
+        assert [(x["mode"], x["status"], x["to_agent_id"], x["to_group_id"]) for x in legs] \
+            == [("blind", "completed", c.b, group)]
+
+
+async def test_conference_with_a_number_then_the_agent_leaves(dialer, lab):
+    async with on_call(dialer, lab, 25) as c:
+        await c.post("transfer", mode="warm", number=EXTERNAL)
+        leg = next(iter(dialer.transfers.legs))
+        await wait_until(lambda: dialer.transfers.calls[c.customer].stage.value
+                         == "consulting", 20)
+        assert (await c.post("conference"))["call"] == "conferenced"
+        a_leg = dialer.agents.sessions[c.a].channel_id
+        assert sorted(await c.bridge(bridge_id_of(c.a))) == sorted([a_leg, leg, c.customer])
+        await c.post("leave")  # the customer and the number talk on, without A
+        assert dialer.transfers.calls[c.customer].stage.value == "external"
+        assert sorted(await c.bridge(leg_bridge(leg))) == sorted([c.customer, leg])
+        assert await c.bridge(bridge_id_of(c.a)) == [a_leg]
+        assert c.state(c.a) == "wrap_up"
+        await c.customer_gone()
+        await wait_until(lambda: leg not in dialer.transfers.legs, 10)  # hung up with it
+        _, legs = await c.one_attempt()
+        assert [(x["mode"], x["status"], x["to_number"]) for x in legs] == [
+            ("warm", "completed", EXTERNAL)]
