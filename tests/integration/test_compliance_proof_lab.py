@@ -68,7 +68,8 @@ async def test_calls_across_dst_a_holiday_and_a_registry_keep_every_rule(dialer,
               "params": {"after_minutes": 30}}]
     seed = await dialer.store.run(
         seed_campaign, numbers(), agents=lab.info["agents"][:2], rules=rules,
-        plan={"all_day": False}, campaign={"max_attempts": 3, "amd_enabled": False})
+        plan={"all_day": False}, campaign={"max_attempts": 3, "amd_enabled": False},
+        purpose="telemarketing")  # the states' telemarketing rules apply
     cid, account = seed["campaign_id"], seed["account_id"]
     await dialer.store.run(compliance.set_account_calling_rules, account, {
         "max_per_number_day": 1, "closed_days": [CLOSED.isoformat()]})
