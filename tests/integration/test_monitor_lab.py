@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import math
 import struct
 import uuid
@@ -37,7 +38,17 @@ from tests.web_dialer import live_agents, put_on_call
 from dialer.monitor.store import Supervisor
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(150)]
-AGENT, BRIDGE = 7, "dialer-agent-7"
+AGENT, BRIDGE = 7, "dialer-agent-7"  # each test's own: see _fresh_agent
+_AGENT_IDS = itertools.count(7001)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_agent():
+    """A bridge an earlier test left on the PBX (a dialer's agent bridge is kept for a
+    restart; one being destroyed still lists) never has the id this test creates."""
+    global AGENT, BRIDGE
+    AGENT = next(_AGENT_IDS)
+    BRIDGE = bridge_id_of(AGENT)
 
 
 async def _members(pbx, bridge_id: str) -> set[str]:
@@ -56,7 +67,7 @@ async def _on_a_call(pbx, agent_phone: str, number: str) -> tuple[Monitors, str,
     """The agent's leg and a customer in the agent's bridge, the agent's session on the
     call, and the monitoring shell on `pbx`'s events. Returns (shell, leg, customer)."""
     agents = live_agents(Store(), [AGENT])
-    leg = agents.sessions[AGENT].channel_id  # "agent-7"
+    leg = agents.sessions[AGENT].channel_id  # "agent-<AGENT>"
     monitors = Monitors(pbx, Store(), agents, "dialer")
     feature = monitors.feature()
 
@@ -90,12 +101,12 @@ async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
     await _until(lambda: _snooping(pbx, monitors, AGENT))
     snoop = monitors.watches[AGENT].snoop
     assert snoop and snoop.startswith(SNOOP_PREFIX)
-    assert await _members(pbx, "dialer-monitor-7") == {boss, snoop}
+    assert await _members(pbx, f"dialer-monitor-{AGENT}") == {boss, snoop}
     assert await _members(pbx, BRIDGE) == {leg, customer}  # the call's bridge untouched
 
     await monitors.switch(AGENT, m.Mode.WHISPER)
     whisper = monitors.watches[AGENT].snoop
-    assert whisper != snoop and await _members(pbx, "dialer-monitor-7") == {boss, whisper}
+    assert whisper != snoop and await _members(pbx, f"dialer-monitor-{AGENT}") == {boss, whisper}
     await pbx.recorder.wait_for(snoop, "ChannelDestroyed")  # the listening snoop
 
     await monitors.switch(AGENT, m.Mode.BARGE)
