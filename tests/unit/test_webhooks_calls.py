@@ -42,7 +42,9 @@ async def test_a_campaign_on_the_fake_pbx_is_told_to_the_endpoint(tmp_path):
             await d.store.run(campaigns.set_status, seed["campaign_id"], "running")
             # the campaign runs to its end while the first request stays unanswered (on a
             # loaded machine the sender may take that request only after the last call)
-            await wait_until(lambda: done(d, rig.pbx) and receiver.held == 1, 20, step=0.05)
+            async def finished_and_held() -> bool:
+                return await done(d, rig.pbx) and receiver.held == 1
+            await wait_until(finished_and_held, 20, step=0.05)
             receiver.release()
             attempts = await d.store.run(lambda: {a.id: a.outcome for a in Attempt.select()})
             await wait_until(lambda: _all_delivered(d, len(attempts) + 1), 20, step=0.1)
