@@ -26,6 +26,8 @@ dialer: a call-campaign dialer that runs as an Asterisk ARI (Stasis) application
   dialer agent login|logout|ready|not-ready AGENT   ask the running dialer (its web API)
   dialer dnc import FILE --format us|uk|e164|csv [--scope ...] [--as-of DATE]
                                          import a do-not-call list (streamed, with progress)
+  dialer trunks list|add|update|remove [ID] [--target ... --max-channels N ...]
+                                         carriers' trunks (priority, caps, destinations)
 """
 
 
@@ -60,7 +62,7 @@ def _cmd_lab(args) -> int:
     elif args.action == "status":
         status = lab.status()
         print(json.dumps(status, indent=2))
-        return 0 if status["pbx"] and status["sim"] else 1
+        return 0 if all(status[inst.role] for inst in lab.instances()) else 1
     elif args.action == "cli":
         inst = lab.sim if args.sim else lab.pbx
         if args.command:
@@ -243,15 +245,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="add: admin, supervisor, campaign manager, agent or your own")
     user.add_argument("--config")
     user.set_defaults(func=_cmd_user)
-    from .compliance.cli import add_parser as add_dnc_parser
-    add_dnc_parser(sub, _open_db)
+    _add_feature_parsers(sub)
     return parser
+
+
+def _add_feature_parsers(sub) -> None:
+    """The commands a feature folder defines (cli.py), each opening the database."""
+    from .compliance.cli import add_parser as add_dnc_parser
+    from .trunks.cli import add_parser as add_trunks_parser
+    add_dnc_parser(sub, _open_db)
+    add_trunks_parser(sub, _open_db)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet = args.cmd in ("campaign", "agent", "config", "user")  # their output is the answer
+    quiet = args.cmd in ("campaign", "agent", "config", "user", "trunks")  # their output is the answer
     logs.configure(logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
                    args.log_format or "text")
     if not getattr(args, "func", None):

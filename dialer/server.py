@@ -53,6 +53,7 @@ class Dialer:
         self.calls = OutboundCalls(self.ari, self.store, self.agents, node=cfg.node,
                                    trunk=cfg.ari.trunk, now=now)
         self.agents.promised = self.calls.promised_groups
+        self.trunks = self.calls.trunks  # the routing of every call leg (dialer/trunks)
         self.calls.floor = self.agents.floor  # one hub feeds the wallboards (dialer/floor)
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                     trunk=cfg.ari.trunk, now=now)
@@ -71,6 +72,7 @@ class Dialer:
         # Asked in this order on a ChannelDestroyed; the leftovers last.
         self.features = Features([self.transfers.feature(),
                                   self.calls.feature(), recorder.feature(self.calls.calls.keys),
+                                  self.calls.trunks.feature(),
                                   self.inbound.feature(), self.actions.feature(),
                                   self.monitors.feature(), self.agents.feature(),
                                   self.leftovers.feature(lambda: self.features.tracked(),

@@ -24,8 +24,9 @@ from playhouse.shortcuts import model_to_dict
 
 from .models import (Account, AuditEntry, AuthToken, Campaign, CampaignSuppression,
                      ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
-                     Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, User,
-                     WebhookEndpoint, database_proxy)
+                     Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, Trunk,
+                     TrunkAccount, User, WebhookEndpoint, database_proxy)
+from .rows import tuples
 
 T = TypeVar("T")
 SECRETS = frozenset({"password_hash", "token_hash", "csrf", "password", "token", "secret"})
@@ -136,13 +137,25 @@ def _plan(plan_id: int) -> Snapshot | None:
     return None if state is None else (None, state)
 
 
+def _trunk(trunk_id: int) -> Snapshot | None:
+    """A system-wide trunk with the accounts it is open to."""
+    state = _row(Trunk, trunk_id)
+    if state is None:
+        return None
+    cost = state["cost_per_minute"]
+    state["cost_per_minute"] = None if cost is None else str(cost)
+    state["accounts"] = sorted(a for (a,) in tuples(TrunkAccount.select(TrunkAccount.account)
+                                                    .where(TrunkAccount.trunk == trunk_id)))
+    return None, state
+
+
 SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "plan": _plan, "account": _account, "campaign": _campaign, "user": _user,
     "role": functools.partial(_owned, Role), "profile": _profile, "api_token": _api_token,
     "contact_list": functools.partial(_owned, ContactList),
     "filter": functools.partial(_owned, Filter),
     "suppression_list": _suppression_list, "dnc_list": functools.partial(_owned, DncList),
-    "webhook_endpoint": functools.partial(_owned, WebhookEndpoint),
+    "webhook_endpoint": functools.partial(_owned, WebhookEndpoint), "trunk": _trunk,
 }
 # Kinds written by `record` directly: events, not objects with a state to snapshot.
 EVENT_KINDS = ("monitoring",)  # a supervisor listening to an agent's call (dialer.monitor)

@@ -67,7 +67,9 @@ def _live(request: web.Request, figures: floor_db.FloorFigures) -> dict[str, Any
     return {"agents": [as_json(_named(e, figures)) for e in seen
                        if isinstance(e, (AgentChanged, AgentHidden))],
             "calls": [as_json(e) for e in seen if isinstance(e, CallChanged)],
-            "monitors": [as_json(e) for e in seen if isinstance(e, MonitorChanged)]}
+            "monitors": [as_json(e) for e in seen if isinstance(e, MonitorChanged)],
+            # the carriers' health as this node sees it (dialer/trunks)
+            "trunks": [t.as_json() for t in dialer.trunks.health(path_id(request))]}
 
 
 @routes.get("/api/accounts/{id}/floor")

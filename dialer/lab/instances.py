@@ -4,6 +4,9 @@
   the tests exercise), with only addresses and ports rewritten for the lab.
 - sim: the carrier and the agents' desk phones; its dialplan gives each test number a
   behaviour (see files/sim_extensions.conf).
+- sim2: a second carrier ("carrier B", the PBX's endpoint carrier-b), the same dialplan:
+  for trunks' failover and caps (dialer/trunks). `dialplan set global FAILING 503` on a
+  carrier makes it answer every call with a 503.
 
 Each instance keeps etc/run/log/spool under <root>/lab/<name>/<role> (asterisk -C).
 """
@@ -11,6 +14,7 @@ Each instance keeps etc/run/log/spool under <root>/lab/<name>/<role> (asterisk -
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import shutil
@@ -38,6 +42,8 @@ BENCH_PHONES = range(101, 101 + 96)
 # (sup1 plays a steady 2100 Hz, sup2 is silent) and an agent's phone playing 1300 Hz, for
 # the monitoring tests (sim_extensions.conf).
 MONITOR_PHONES = ("sup1", "sup2", "tone1300")
+SECOND_CARRIER = "carrier-b"  # the PBX's endpoint to sim2, beside the shipped "carrier"
+RTP_PORTS = {"pbx": (10000, 19998), "sim": (20000, 29998), "sim2": (30000, 39998)}
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,8 @@ class LabConfig:
     name: str = "default"
     pbx_ip: str = "127.0.0.1"
     sim_ip: str = "127.0.0.2"
-    ari_port: int = 8088  # both instances, each on its own address
+    sim2_ip: str = "127.0.0.3"
+    ari_port: int = 8088  # every instance, each on its own address
 
     @classmethod
     def from_env(cls) -> "LabConfig":
@@ -54,6 +61,9 @@ class LabConfig:
             name=env.get("DIALER_LAB_NAME", cls.name),
             pbx_ip=env.get("DIALER_LAB_PBX_IP", cls.pbx_ip),
             sim_ip=env.get("DIALER_LAB_SIM_IP", cls.sim_ip),
+            # by default the address after the simulator's (each named lab its own)
+            sim2_ip=env.get("DIALER_LAB_SIM2_IP") or str(
+                ipaddress.ip_address(env.get("DIALER_LAB_SIM_IP", cls.sim_ip)) + 1),
             ari_port=int(env.get("DIALER_LAB_ARI_PORT", cls.ari_port)),
         )
 
@@ -66,7 +76,10 @@ class LabConfig:
                     "ari_password": password, "sip": f"{self.pbx_ip}:5060"},
             "sim": {"ari_url": f"http://{self.sim_ip}:{self.ari_port}", "ari_user": "sim",
                     "ari_password": "sim", "sip": f"{self.sim_ip}:5060"},
+            "sim2": {"ari_url": f"http://{self.sim2_ip}:{self.ari_port}", "ari_user": "sim",
+                     "ari_password": "sim", "sip": f"{self.sim2_ip}:5060"},
             "trunk": "carrier",
+            "trunks": ["carrier", SECOND_CARRIER],
             "agents": [f"PJSIP/agent{i}" for i in range(1, LAB_AGENTS + 1)],
         }
 
@@ -88,7 +101,7 @@ class Instance:
         self.root, self.cfg, self.role = root, cfg, role
         self.inner = f"/lab/{cfg.name}/{role}"  # path as Asterisk sees it, inside the chroot
         self.dir = root / self.inner.lstrip("/")
-        self.ip = cfg.pbx_ip if role == "pbx" else cfg.sim_ip
+        self.ip = {"pbx": cfg.pbx_ip, "sim": cfg.sim_ip, "sim2": cfg.sim2_ip}[role]
 
     @property
     def conf(self) -> str:
@@ -109,15 +122,15 @@ class Instance:
             "modules.conf": _template("modules.conf"),
             "logger.conf": _template("logger.conf"),
             "cdr.conf": _template("cdr.conf"),  # log/cdr-csv/Master.csv
-            "rtp.conf": _fill(_template("rtp.conf"), RTP_START=10000 if pbx else 20000,
-                              RTP_END=19998 if pbx else 29998),
+            "rtp.conf": _fill(_template("rtp.conf"), RTP_START=RTP_PORTS[self.role][0],
+                              RTP_END=RTP_PORTS[self.role][1]),
         }
         if pbx:
             files.update(self._pbx_files())
         else:
             files.update({
                 "extensions.conf": _template("sim_extensions.conf"),
-                "pjsip.conf": _fill(_template("sim_pjsip.conf"), SIM_IP=self.cfg.sim_ip,
+                "pjsip.conf": _fill(_template("sim_pjsip.conf"), SIM_IP=self.ip,
                                     PBX_IP=self.cfg.pbx_ip),
                 "ari.conf": _template("sim_ari.conf"),
                 "http.conf": self._http_conf(),
@@ -150,9 +163,20 @@ class Instance:
         shipped.update({
             "extensions.conf": "[general]\nstatic = yes\n\n#include extensions_dialer.conf\n",
             "pjsip.conf": "#include pjsip_dialer.conf\n#include pjsip_lab.conf\n",
-            "pjsip_lab.conf": "; lab-only desk phones\n" + agents,
+            "pjsip_lab.conf": "; lab-only desk phones\n" + agents + self._second_carrier(),
         })
         return shipped
+
+    def _second_carrier(self) -> str:
+        """carrier-b, to sim2: the shipped trunk's settings (its template: the sample's
+        [carrier] endpoint section), its own address."""
+        return (f"\n; the second carrier (sim2)\n[{SECOND_CARRIER}]\ntype = endpoint\n"
+                "transport = transport-udp\ncontext = dialer-inbound\ndisallow = all\n"
+                f"allow = ulaw,alaw\naors = {SECOND_CARRIER}\ndirect_media = no\n"
+                "send_rpid = yes\ntrust_id_outbound = yes\nrtp_timeout = 120\n"
+                f"[{SECOND_CARRIER}]\ntype = aor\ncontact = sip:{self.cfg.sim2_ip}:5060\n"
+                f"[{SECOND_CARRIER}]\ntype = identify\nendpoint = {SECOND_CARRIER}\n"
+                f"match = {self.cfg.sim2_ip}\n")
 
     # ---- process control ------------------------------------------------------
     def asterisk(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess:
@@ -247,10 +271,11 @@ class Lab:
         self.root = Path(root or default_root())
         self.pbx = Instance(self.root, self.cfg, "pbx")
         self.sim = Instance(self.root, self.cfg, "sim")
+        self.sim2 = Instance(self.root, self.cfg, "sim2")
         self.state_file = cache_dir() / f"lab-{self.cfg.name}.json"
 
-    def instances(self) -> tuple[Instance, Instance]:
-        return self.pbx, self.sim
+    def instances(self) -> tuple[Instance, Instance, Instance]:
+        return self.pbx, self.sim, self.sim2
 
     def up(self, say=print) -> dict:
         """Start both instances afresh (running ones are stopped first, cutting their
@@ -279,7 +304,7 @@ class Lab:
         for inst in instances:
             inst.wait_ready()
         info = self.cfg.info()
-        for role in ("pbx", "sim"):
+        for role in ("pbx", "sim", "sim2"):
             self._wait_ari(info[role])
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         self.state_file.write_text(json.dumps(info, indent=2))

@@ -37,9 +37,7 @@ class Call:
         return self.state.agent
 
 
-def dial_endpoint(settings: DialingSettings, phone: str, trunk: str) -> str:
-    """Where to originate a call to `phone`."""
-    if settings.plan.training:
-        # Simulated inside Asterisk: never a trunk call (see [dialer-training]).
-        return f"Local/{phone}@dialer-training"
-    return f"PJSIP/{phone}@{trunk}"
+def training_endpoint(phone: str) -> str:
+    """A training plan's call: simulated inside Asterisk, never a trunk call (see
+    [dialer-training]). Other calls go through a trunk (dialer/trunks)."""
+    return f"Local/{phone}@dialer-training"

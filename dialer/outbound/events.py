@@ -95,17 +95,65 @@ class Moved:
     agent: int | None
 
 
+@dataclass(frozen=True)
+class TrunkChosen:
+    """The routing choice (dialer/trunks) put this leg on a trunk, about to originate."""
+    trunk_id: int
+
+
+@dataclass(frozen=True)
+class NoTrunk:
+    """No trunk may carry the call (none left, none for the destination, all out)."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ringing:
+    """The trunk answered the INVITE: the callee's phone rings."""
+
+
+@dataclass(frozen=True)
+class TrunkSilent:
+    """The leg on `channel_id` neither rang nor was answered in the trunk's time."""
+    channel_id: str
+
+
 Event = Union[OriginateRefused, Answered, AmdVerdict, AgentReserved, NoAgent, Bridged,
               BridgeRefused, RecordingStarted, RecordingRefused, BeepHeard, BeepTimeout,
-              PlaybackFinished, PlaybackRefused, HungUp, EndedByAgent, Moved]
+              PlaybackFinished, PlaybackRefused, HungUp, EndedByAgent, Moved, TrunkChosen,
+              NoTrunk, Ringing, TrunkSilent]
 EVENTS: tuple[type, ...] = Event.__args__  # type: ignore[attr-defined]
 
 
 # ---- effects --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Originate:
+    """Dial the call's current leg (`CallState.channel_id`) through a trunk not `tried`."""
     skip_amd: bool
     dialplan_waits_beep: bool
+    tried: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class WatchTrunk:
+    """Feed TrunkSilent(channel_id) if the leg has neither rung nor been answered by then."""
+    channel_id: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class WriteLeg:
+    """The attempt's channel is now this leg's (failed over: same attempt, next trunk)."""
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class ReleaseTrunk:
+    """The leg on the trunk ended: its channel no longer counts; `healthy` feeds the
+    trunk's circuit breaker (False: the trunk failed the call)."""
+    trunk_id: int
+    channel_id: str
+    healthy: bool
 
 
 @dataclass(frozen=True)
@@ -234,4 +282,5 @@ class CloseAttempt:
 Effect = Union[Originate, Hangup, Play, Announce, StopAnnouncement, ListenForBeep,
                StopBeepListener, TakeAgent, ConnectAgent, StartRecording, StopRecording,
                WriteAnswered, WriteVerdict, WriteBridged, WriteRecording, WriteConsent,
-               MarkAgentLeg, ReleaseAgent, EndAgentCall, WakeAgents, Learn, CloseAttempt]
+               MarkAgentLeg, ReleaseAgent, EndAgentCall, WakeAgents, Learn, CloseAttempt,
+               WatchTrunk, WriteLeg, ReleaseTrunk]

@@ -12,7 +12,10 @@ Transition table (stage, event -> next stage: effects; `*`: every other stage). 
 explicitly ignored: the state is unchanged and there is no effect (a duplicate or late
 event). "close" is: stop the beep listener / the consent announcement / the recording if
 any, free the agent (end its call if bridged, release it if reserved, else wake the agents
-for others), learn (paced calls), CloseAttempt(outcome).
+for others), ReleaseTrunk(healthy) of the leg's trunk, learn (paced calls),
+CloseAttempt(outcome). "fail over" (outbound/failover.py: same attempt, next trunk, one
+channel at a time) is: ReleaseTrunk(unhealthy), Originate(the next leg, the trunks tried
+left out).
 
 Recording consent (compliance/consent.py, decided per callee at `start`): a call to be
 recorded with an announcement is ANNOUNCING once bridged: the prompt plays on the agent's
@@ -22,10 +25,19 @@ unrecorded. "record" below is WriteConsent(announced), StartRecording. The recor
 of the customer's channel (outbound/recorder.py), not of the agent's bridge: one file
 holds the whole call however the customer is held or moved (`Moved`), to its end.
 
-    DIALLING       OriginateRefused   -> CLOSED          close(failed)
+    DIALLING       TrunkChosen        -> DIALLING        WriteLeg (a failover's leg), WatchTrunk
+    DIALLING       Ringing            -> DIALLING        (the trunk works: TrunkSilent is moot)
+    DIALLING       TrunkSilent        -> DIALLING        Hangup (this leg never rang: the trunk
+                                                         failed it)
+    DIALLING       OriginateRefused   -> DIALLING        on a trunk: fail over
+                                      -> CLOSED          close(failed) (not routed: training)
+    DIALLING       NoTrunk            -> CLOSED          close(as the last trunk failed it:
+                                                         congestion, failed...; else failed)
     DIALLING       Answered           -> AMD             WriteAnswered
     DIALLING       AmdVerdict         -> as from AMD (answered with the verdict)
-    DIALLING       HungUp             -> CLOSED          close(busy/no_answer/... by cause)
+    DIALLING       HungUp             -> DIALLING        the trunk failed it (a carrier's cause,
+                                                         or silent): fail over
+                                      -> CLOSED          close(busy/no_answer/... by cause)
     AMD            AmdVerdict         -> HANGING_UP      WriteVerdict, Hangup (hang-up, machine)
                                       -> LISTENING       WriteVerdict, ListenForBeep (message)
                                       -> PLAYING         WriteVerdict, Play (message, no listener)
@@ -70,8 +82,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Callable
 
 from ..compliance.consent import DEFAULT_PROMPT, NOT_RECORDED, RecordingConsent
@@ -80,63 +90,19 @@ from .decisions import SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswe
 from .events import (
     AgentReserved, AmdVerdict, Announce, Answered, BeepHeard, BeepTimeout, Bridged,
     BridgeRefused, CloseAttempt, ConnectAgent, Effect, EndAgentCall, EndedByAgent, Event,
-    Hangup, HungUp, Learn, ListenForBeep, MarkAgentLeg, Moved, NoAgent, Originate,
-    OriginateRefused, Play,
-    PlaybackFinished, PlaybackRefused, RecordingStarted, ReleaseAgent, StartRecording,
-    StopAnnouncement, StopBeepListener, StopRecording, TakeAgent, WakeAgents, WriteAnswered,
-    WriteBridged, WriteConsent, WriteRecording, WriteVerdict)
+    Hangup, HungUp, Learn, ListenForBeep, MarkAgentLeg, Moved, NoAgent, NoTrunk, Originate,
+    OriginateRefused, Play, PlaybackFinished, PlaybackRefused, RecordingStarted,
+    ReleaseAgent, ReleaseTrunk, Ringing, StartRecording, StopAnnouncement, StopBeepListener,
+    StopRecording, TakeAgent, TrunkChosen, TrunkSilent, WakeAgents, WatchTrunk,
+    WriteAnswered, WriteBridged, WriteConsent, WriteLeg, WriteRecording, WriteVerdict)
+from .failover import TRUNK_ANSWER_SECONDS, Leg
 from .model import CampaignSettings, DialingSettings
+from .state import IN_FLIGHT, CallState, Stage
+
+__all__ = ["IN_FLIGHT", "CallState", "Stage", "start", "adopted", "transition", "HANDLED"]
 
 MACHINE_MESSAGE = "vm-goodbye"        # prompts played when the campaign names none
 SAFE_HARBOUR_MESSAGE = "tt-allbusy"
-
-
-class Stage(StrEnum):
-    DIALLING = "dialling"
-    AMD = "amd"                        # answered, the dialplan's AMD listening
-    WAITING_AGENT = "waiting_agent"    # a human: an agent is being found (2 s at most)
-    CONNECTING = "connecting"          # an agent holds for it, the bridge request is out
-    ANNOUNCING = "announcing"          # bridged, hearing the consent notice; not recorded yet
-    CONNECTED = "connected"            # talking with the agent
-    LISTENING = "listening"            # for the voicemail beep, before the machine message
-    PLAYING = "playing"                # the machine or safe-harbour message
-    HANGING_UP = "hanging_up"          # the dialer hung up, waiting for the channel's end
-    CLOSED = "closed"
-
-
-IN_FLIGHT = frozenset({Stage.DIALLING, Stage.AMD, Stage.WAITING_AGENT})
-
-
-@dataclass(frozen=True)
-class CallState:
-    stage: Stage
-    settings: DialingSettings
-    attempt_id: int
-    channel_id: str
-    dialled_at: float
-    stage_since: float
-    chosen_by: int | None = None       # the agent who dialled it (preview, followup, manual)
-    beep_listener: bool = False        # the dialer, not the dialplan, waits for the beep
-    agent: int | None = None           # the agent it holds (reserved or bridged)
-    connecting: bool = False           # a bridge request for `agent` is out
-    bridged: bool = False
-    outcome: str | None = None
-    answered_at: dt.datetime | None = None
-    answered_after: float | None = None  # seconds from dial to answer
-    amd_seconds: float | None = None     # from answer to the AMD verdict
-    recording: str | None = None
-    consent: RecordingConsent = NOT_RECORDED  # whether to record, and announce first
-    talk_since: float | None = None    # bridged with its agent
-
-    @property
-    def paced(self) -> bool:
-        """A campaign call the runner paced (no agent chose it)."""
-        return self.chosen_by is None
-
-    @property
-    def in_flight(self) -> bool:
-        """A paced call that will want an agent and has none yet."""
-        return self.paced and self.agent is None and self.stage in IN_FLIGHT
 
 
 Step = tuple[CallState, tuple[Effect, ...]]
@@ -150,10 +116,14 @@ def start(settings: DialingSettings, attempt_id: int, channel_id: str, now: floa
     hears who answers). `consent`: whether it is recorded once bridged, announced first."""
     state = CallState(Stage.DIALLING, settings, attempt_id, channel_id, now, now,
                       chosen_by=chosen_by, beep_listener=beep_listener, agent=chosen_by,
-                      consent=consent)
-    amd = settings.amd_enabled and chosen_by is None
-    waits = settings.machine_action == "message" and not beep_listener
-    return state, (Originate(skip_amd=not amd, dialplan_waits_beep=waits),)
+                      consent=consent, leg=Leg(channel_id))
+    return state, (_originate(state),)
+
+
+def _originate(s: CallState) -> Originate:
+    amd = s.settings.amd_enabled and s.paced
+    waits = s.settings.machine_action == "message" and not s.beep_listener
+    return Originate(skip_amd=not amd, dialplan_waits_beep=waits, tried=s.leg.tried)
 
 
 def adopted(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
@@ -161,7 +131,7 @@ def adopted(settings: DialingSettings, attempt_id: int, channel_id: str, now: fl
     """A call found talking with its agent after a restart: it carries on."""
     return CallState(Stage.CONNECTED, settings, attempt_id, channel_id, now, now,
                      agent=agent_id, bridged=True, outcome="human", answered_at=answered_at,
-                     recording=recording, talk_since=now)
+                     recording=recording, talk_since=now, leg=Leg(channel_id))
 
 
 # ---- transitions ------------------------------------------------------------------------------
@@ -288,12 +258,49 @@ def _ended_by_agent(s: CallState, ev: EndedByAgent, now: float) -> Step:
     return _to(s, Stage.HANGING_UP, now), (*stop, Hangup())
 
 
+# ---- trunks: the leg's routing and failover (outbound/failover.py) --------------------------
+def _trunk_chosen(s: CallState, ev: TrunkChosen, now: float) -> Step:
+    s = dataclasses.replace(s, leg=s.leg.chosen(ev.trunk_id))
+    watch = WatchTrunk(s.channel_id, TRUNK_ANSWER_SECONDS)
+    return s, ((WriteLeg(s.channel_id), watch) if s.leg.number else (watch,))
+
+
+def _ringing(s: CallState, ev: Ringing, now: float) -> Step:
+    return dataclasses.replace(s, leg=dataclasses.replace(s.leg, rang=True)), ()
+
+
+def _trunk_silent(s: CallState, ev: TrunkSilent, now: float) -> Step:
+    if ev.channel_id != s.channel_id or s.leg.rang or s.leg.trunk is None:
+        return s, ()  # an earlier leg's timer, or the trunk works
+    return dataclasses.replace(s, leg=dataclasses.replace(s.leg, silent=True)), (Hangup(),)
+
+
+def _fail_over(s: CallState, outcome: str, cause: int | None) -> Step:
+    """The leg's trunk failed the call: the same attempt dials the next trunk (its channel
+    is gone or never was: never two at once); with none left it ends as this leg did."""
+    assert s.leg.trunk is not None
+    released = ReleaseTrunk(s.leg.trunk, s.channel_id, healthy=False)
+    leg = s.leg.following(outcome, cause)
+    s = dataclasses.replace(s, leg=leg, channel_id=leg.channel)
+    return s, (released, _originate(s))
+
+
+def _no_trunk(s: CallState, ev: NoTrunk, now: float) -> Step:
+    return _close(s, s.leg.failed_as or "failed", s.leg.failed_cause, now)
+
+
 def _refused(s: CallState, ev: OriginateRefused, now: float) -> Step:
+    if s.leg.trunk is not None:
+        return _fail_over(s, "failed", None)
     return _close(s, "failed", None, now)
 
 
 def _hung_up(s: CallState, ev: HungUp, now: float) -> Step:
     outcome = s.outcome
+    if s.stage is Stage.DIALLING and s.leg.trunk_failed(ev.cause):
+        unanswered = "no_answer" if s.leg.silent else outcome_for_unanswered(
+            ev.cause, rang_full_timeout=False)
+        return _fail_over(s, unanswered, ev.cause)
     if outcome is None:
         if s.stage is Stage.DIALLING:
             timeout = max(15, s.settings.ring_timeout_seconds)
@@ -314,6 +321,8 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
         effects.append(StopAnnouncement())
     if s.recording:
         effects.append(StopRecording(s.recording))
+    if s.leg.trunk is not None:
+        effects.append(ReleaseTrunk(s.leg.trunk, s.channel_id, healthy=True))
     agent = s.agent
     if agent is not None and s.bridged:
         effects.append(EndAgentCall(agent, s.settings.bcw_seconds))
@@ -351,6 +360,10 @@ _HANDLERS: dict[tuple[Stage, type], Handler] = {
     (Stage.DIALLING, Answered): _answered,
     (Stage.DIALLING, AmdVerdict): _verdict,
     (Stage.DIALLING, HungUp): _hung_up,
+    (Stage.DIALLING, TrunkChosen): _trunk_chosen,
+    (Stage.DIALLING, Ringing): _ringing,
+    (Stage.DIALLING, TrunkSilent): _trunk_silent,
+    (Stage.DIALLING, NoTrunk): _no_trunk,
     (Stage.AMD, AmdVerdict): _verdict,
     (Stage.AMD, HungUp): _hung_up,
     (Stage.WAITING_AGENT, AgentReserved): _reserved,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import logging
 import uuid
 from collections import Counter
@@ -21,18 +20,20 @@ from ..ari import AriClient, AriError
 from .sharing import CallInFlight, DialMode
 from ..core.tz import utc_now
 from . import agent_calls, store as dialing
-from ..followups import store as followups
 from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
 from ..beep import shell as beep
 from ..agents.shell import AgentSessions
 from . import events as ev, recorder
-from .call import Call, dial_endpoint
+from .call import Call, training_endpoint
 from ..compliance.consent import consent_for
 from .machine import Stage, adopted, start, transition
 from .model import AgentCall, CampaignSettings, Claim, DialingSettings, RulesCheck
 from .stats import PacingStats
 from ..floor import feed, hub
 from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
+from ..trunks.model import split_dialled
+from ..trunks.shell import Trunks
+from ..trunks.routing import NoRoute
 
 log = logging.getLogger("dialer.outbound")
 HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
@@ -41,8 +42,10 @@ HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
 class OutboundCalls:
     def __init__(self, ari: AriClient, store, agents: AgentSessions, *, node: str,
                  trunk: str, now: Callable[[], dt.datetime] = utc_now):
+        """`trunk`: the config's, the default trunk while none is defined (dialer/trunks)."""
         self.ari, self.store, self.agents, self.now = ari, store, agents, now
-        self.node, self.trunk = node, trunk
+        self.node = node
+        self.trunks = Trunks(store, default_endpoint=trunk, node=node, now=now)
         self.calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task] = set()
         self._caller_id_turn = 0
@@ -200,6 +203,8 @@ class OutboundCalls:
         call = self.calls.get(event["channel"]["id"])
         if call and event["channel"]["state"] == "Up":
             await self._feed(call, ev.Answered(self.now()))
+        elif call and event["channel"]["state"] == "Ringing":  # the trunk works
+            await self._feed(call, ev.Ringing())
 
     async def on_amd(self, event: dict) -> None:
         channel_id = event["channel"]["id"]
@@ -255,6 +260,8 @@ class OutboundCalls:
                 before = call.state
                 call.state, effects = transition(call.state, pending.pop(0), self._clock())
                 self.floor.publish(feed.call_event(call.state, before))
+                if call.channel_id != before.channel_id:  # failed over: the next leg's channel
+                    self.calls[call.channel_id] = self.calls.pop(before.channel_id, call)
                 if call.stage is Stage.CLOSED and self.calls.get(call.channel_id) is call:
                     del self.calls[call.channel_id]
                 for effect in effects:
@@ -311,9 +318,14 @@ class OutboundCalls:
             case ev.Learn():
                 self.pacing.learn(s.settings.id, effect, s.settings.bcw_seconds)
             case ev.CloseAttempt(outcome, cause):
-                await self._close(call, outcome, cause)
+                self.outcomes[outcome] += 1
+                await self.records.close(call, outcome, cause, self.now())
+            case ev.WatchTrunk(channel_id, seconds):
+                self._spawn(self._watch_trunk(call, channel_id, seconds))
+            case ev.ReleaseTrunk(trunk_id, channel_id, healthy):
+                await self.trunks.leg_ended(trunk_id, channel_id, healthy)
             case _:
-                await self._write(call, effect)
+                await self.records.effect(call, effect, self.now())
         return []
 
     async def _ari(self, request: Awaitable[Any], refused: ev.Event | None) -> list[ev.Event]:
@@ -325,9 +337,22 @@ class OutboundCalls:
         return []
 
     async def _originate(self, call: Call, effect: ev.Originate) -> list[ev.Event]:
-        settings = call.campaign
-        return await self._ari(self.ari.originate(
-            dial_endpoint(settings, call.phone, self.trunk), channel_id=call.channel_id,
+        """The leg's trunk chosen (waiting while all are full or out), then the originate."""
+        settings, routed = call.campaign, []
+        if settings.plan.training:
+            endpoint = training_endpoint(call.phone)
+        else:
+            rule_prefix, e164 = split_dialled(call.phone)
+            route = await self.trunks.route(settings.account_id, e164, effect.tried,
+                                            channel_id=call.channel_id,
+                                            attempt_id=call.state.attempt_id)
+            if isinstance(route, NoRoute):
+                log.warning("attempt %s to %s: %s", call.state.attempt_id, call.phone, route.reason)
+                return [ev.NoTrunk(route.reason)]
+            endpoint = route.trunk.target.dial_string(e164, rule_prefix)
+            routed = [ev.TrunkChosen(route.trunk.id)]
+        return routed + await self._ari(self.ari.originate(
+            endpoint, channel_id=call.channel_id,
             context="dialer-amd", extension="s", priority=1, caller_id=call.caller_id,
             timeout=max(15, settings.ring_timeout_seconds),
             variables={"DIALER_SKIP_AMD": "1" if effect.skip_amd else "0",
@@ -337,6 +362,10 @@ class OutboundCalls:
                        "DIALER_AMD": settings.amd_arguments,
                        "DIALER_ATTEMPT": str(call.state.attempt_id)}),
             ev.OriginateRefused())
+
+    async def _watch_trunk(self, call: Call, channel_id: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self._feed(call, ev.TrunkSilent(channel_id))
 
     async def _listen_for_beep(self, call: Call) -> None:
         """The machine message once the beep has ended (at once if no audio can be had)."""
@@ -349,44 +378,6 @@ class OutboundCalls:
         agent_id = await self.agents.take(take.group_id, take.deadline,
                                           promised_to_it=take.promised)
         await self._feed(call, ev.NoAgent() if agent_id is None else ev.AgentReserved(agent_id))
-
-    async def _write(self, call: Call, effect: ev.Effect) -> None:
-        """The attempt's record as the call goes (what a restart needs of it)."""
-        match effect:
-            case ev.WriteAnswered(at):
-                values: dict[str, Any] = {"answered_at": at}
-            case ev.WriteVerdict(status, cause, answered_at):
-                values = {"amd_status": status, "amd_cause": cause, "answered_at": answered_at}
-            case ev.WriteBridged(agent_id):
-                values = {"agent": agent_id, "bridged_at": self.now()}
-            case ev.WriteRecording(name):
-                values = {"recording_name": name}
-            case ev.WriteConsent(announced):
-                values = {"consent_announced": announced}
-            case _:
-                raise TypeError(f"not an effect of the outbound machine: {effect!r}")
-        await self.records.write(call.channel_id, dialing.update_attempt, call.state.attempt_id, **values)
-
-    async def _close(self, call: Call, outcome: str, hangup_cause: int | None) -> None:
-        """The attempt's closing write: a campaign contact moves on by the rules."""
-        s, now = call.state, self.now()
-        self.outcomes[outcome] += 1
-        write = functools.partial(self.records.write, call.channel_id)
-        if call.agent_call is not None:
-            await write(dialing.close_attempt, s.attempt_id, outcome=outcome, ended_at=now,
-                        hangup_cause=hangup_cause)
-            if call.agent_call.followup_id is not None:
-                await write(followups.complete_followup, call.agent_call.followup_id, now,
-                            attempt_id=s.attempt_id)
-            log.info("agent call %s to %s (followup %s): %s", s.attempt_id, call.phone,
-                     call.agent_call.followup_id, outcome)
-            return
-        decision = await write(
-            dialing.finish_attempt, s.attempt_id, outcome=outcome, ended_at=now,
-            connected=outcome == "human", rules=s.settings.rules,
-            max_attempts=s.settings.max_attempts, hangup_cause=hangup_cause)
-        log.info("attempt %s to %s: %s -> contact %s", s.attempt_id, call.phone, outcome,
-                 decision.state if decision else "(written on retry)")
 
     def _clock(self) -> float:
         return asyncio.get_running_loop().time()

@@ -1,9 +1,10 @@
 """Attempt records that stay true when the database or the dialer falters.
 
-- `AttemptWriter`: an attempt's writes (answered, AMD verdict, bridged, closed) are tried
-  at once; one that fails on a database error is kept, in order with the attempt's later
-  writes, and retried with backoff until it succeeds: an attempt is never left open, nor
-  closed as lost at the next resync, because one write failed.
+- `AttemptWriter`: an attempt's writes (answered, AMD verdict, bridged, its leg, closed:
+  the machine's Write* effects and CloseAttempt) are tried at once; one that fails on a
+  database error is kept, in order with the attempt's later writes, and retried with
+  backoff until it succeeds: an attempt is never left open, nor closed as lost at the
+  next resync, because one write failed.
 - `call_ends`: how calls that were with an agent ended while nobody listened, read from
   the agents' legs (DIALER_LAST_CALL, left by the dialplan's [dialer-ended] handler).
 """
@@ -11,6 +12,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 import logging
 from collections import deque
 from typing import Any, Callable
@@ -19,6 +22,9 @@ import peewee as pw
 
 from ..ari import AriClient, AriError
 from ..ari.client import backoff_delay
+from ..followups import store as followups
+from . import events as ev, store as dialing
+from .call import Call
 from .records import CallEnd, parse_last_call
 
 log = logging.getLogger("dialer.records")
@@ -69,6 +75,46 @@ class AttemptWriter:
             failures = 0
         del self._queued[channel_id]
         log.info("attempt of %s: written after a retry", channel_id)
+
+    async def effect(self, call: Call, effect: ev.Effect, now: dt.datetime) -> None:
+        """The attempt's record as the call goes (what a restart needs of it)."""
+        match effect:
+            case ev.WriteAnswered(at):
+                values: dict[str, Any] = {"answered_at": at}
+            case ev.WriteVerdict(status, cause, answered_at):
+                values = {"amd_status": status, "amd_cause": cause, "answered_at": answered_at}
+            case ev.WriteBridged(agent_id):
+                values = {"agent": agent_id, "bridged_at": now}
+            case ev.WriteRecording(name):
+                values = {"recording_name": name}
+            case ev.WriteConsent(announced):
+                values = {"consent_announced": announced}
+            case ev.WriteLeg(channel_id):  # failed over: the attempt is on the next trunk
+                values = {"channel_id": channel_id}
+            case _:
+                raise TypeError(f"not an effect of the outbound machine: {effect!r}")
+        await self.write(call.channel_id, dialing.update_attempt, call.state.attempt_id, **values)
+
+    async def close(self, call: Call, outcome: str, hangup_cause: int | None,
+                    now: dt.datetime) -> None:
+        """The attempt's closing write: a campaign contact moves on by the rules."""
+        s = call.state
+        write = functools.partial(self.write, call.channel_id)
+        if call.agent_call is not None:
+            await write(dialing.close_attempt, s.attempt_id, outcome=outcome, ended_at=now,
+                        hangup_cause=hangup_cause)
+            if call.agent_call.followup_id is not None:
+                await write(followups.complete_followup, call.agent_call.followup_id, now,
+                            attempt_id=s.attempt_id)
+            log.info("agent call %s to %s (followup %s): %s", s.attempt_id, call.phone,
+                     call.agent_call.followup_id, outcome)
+            return
+        decision = await write(
+            dialing.finish_attempt, s.attempt_id, outcome=outcome, ended_at=now,
+            connected=outcome == "human", rules=s.settings.rules,
+            max_attempts=s.settings.max_attempts, hangup_cause=hangup_cause)
+        log.info("attempt %s to %s: %s -> contact %s", s.attempt_id, call.phone, outcome,
+                 decision.state if decision else "(written on retry)")
 
     async def stop(self) -> None:
         """Give up the retries (the next start's resync closes what is still open)."""

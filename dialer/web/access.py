@@ -98,6 +98,9 @@ RULES: list[tuple[str, str, str]] = [
     (_ANY, r"/api/(agent-groups|profiles|pause-reasons)/\{id\}(/.*)?", "manage_users"),
     # outbound webhooks (dialer.webhooks.http): the account's admins
     (_ANY, r"/api/webhooks/\{id\}(/.*)?", "manage_users"),
+    # carriers' trunks (dialer.trunks.http): the system's; an account reads those open to it
+    (_READ, r"/api/trunks(/\{id\})?", "manage_campaigns"),
+    (_ANY, r"/api/trunks(/\{id\})?", "manage_system"),
 ]
 # Routes that decide who may call them without a session: `/metrics` (dialer/metrics/access.py).
 OWN_ACCESS = frozenset({"/metrics"})

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..outbound.runner import CampaignRunner
     from ..outbound.shell import OutboundCalls
     from ..transfers.shell import TransferShell
+    from ..trunks.shell import Trunks
     from ..webhooks.shell import Webhooks
 
 
@@ -42,6 +43,7 @@ class WebDialer(Protocol):
     transfers: TransferShell
     metrics: Metrics
     webhooks: Webhooks
+    trunks: Trunks
     cfg: Config
 
     def now(self) -> dt.datetime: ...

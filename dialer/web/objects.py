@@ -197,6 +197,24 @@ KINDS: tuple[ObjectKind, ...] = (
                       options=Options("/api/plans")),
                 Field("company_number", "Company number", listed=True, edit=False),
                 Field("timezone", "Time zone", listed=True, edit=False))),
+    ObjectKind(
+        "trunks", "Trunks", "trunk", "manage_system", "/api/trunks", item_path="/api/trunks/{id}",
+        create_path="/api/trunks", update_method="PATCH",
+        removal=Removal("Delete", "DELETE", "/api/trunks/{id}"),
+        fields=(Field("name", "Name", listed=True, required=True),
+                Field("target", "PJSIP endpoint or pattern", listed=True, required=True,
+                      hint="carrier, or PJSIP/00{digits}@carrier"),
+                Field("priority", "Priority", "number", listed=True, hint="lower is tried first"),
+                Field("weight", "Weight", "number", hint="spread among equal trunks"),
+                Field("max_channels", "Max channels", "number", listed=True),
+                Field("max_cps", "Max calls per second", "number", listed=True),
+                Field("destinations", "Destinations (JSON)", "json", listed=True,
+                      hint='prefixes or regions, e.g. ["+1", "GB"]; empty: anywhere'),
+                Field("cost_per_minute", "Cost per minute", hint="e.g. 0.012"),
+                Field("account_ids", "Only for accounts", "multi",
+                      options=Options("/api/accounts"), hint="none: every account"),
+                Field("enabled", "Enabled", "checkbox", listed=True),
+                Field("health", "Health", listed=True, create=False, edit=False))),
 )
 BY_SLUG = {kind.slug: kind for kind in KINDS}
 
@@ -228,7 +246,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ("Compliance", (("/dnc", "Do-not-call lists", "manage_campaigns"),
                     ("/audit", "Audit log", "manage_users"))),
     ("Settings", (("/ring-group", "Ring group", "manage_inbound"),
-                  ("/plans", "Plans", "manage_system"), _page("accounts"))),
+                  ("/plans", "Plans", "manage_system"), _page("accounts"), _page("trunks"))),
 )
 
 

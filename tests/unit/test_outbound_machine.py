@@ -1,6 +1,6 @@
 """The outbound call's machine (dialer/outbound/machine.py): its documented table, a few
 paths written out, and random orders of events (duplicates, late answers, hang-ups at every
-stage, ARI refusals) over two calls sharing agents."""
+stage, ARI refusals, trunks failing and failover) over two calls sharing agents."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def test_every_pair_has_an_answer():
                ev.AgentReserved(1), ev.NoAgent(), ev.Bridged(), ev.BridgeRefused(),
                ev.RecordingStarted(), ev.RecordingRefused(), ev.BeepHeard(), ev.BeepTimeout(),
                ev.PlaybackFinished(), ev.PlaybackRefused(), ev.HungUp(16), ev.EndedByAgent(1),
-               ev.Moved(2)]
+               ev.Moved(2), ev.TrunkChosen(1), ev.NoTrunk("none"), ev.Ringing(),
+               ev.TrunkSilent("c")]
     assert {type(e) for e in samples} == set(ev.EVENTS)
     for stage in Stage:
         for event in samples:
@@ -75,7 +76,9 @@ def test_every_pair_has_an_answer():
 def test_a_human_reaches_an_agent_then_hangs_up():
     state, effects = start(_settings(record=True), 9, "c9", 0.0, consent=WITHOUT_NOTICE)
     assert effects == (ev.Originate(skip_amd=False, dialplan_waits_beep=False),)
-    state, out = _run(state, ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT))
+    state, out = _run(state, ev.TrunkChosen(1), ev.Ringing(), ev.TrunkSilent("c9"),
+                      ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT))
+    assert out[0] == ev.WatchTrunk("c9", 8.0) and ev.Hangup() not in out  # it rang
     assert state.stage is Stage.WAITING_AGENT and state.in_flight
     assert out[-1] == ev.TakeAgent(3, promised=True, deadline=12.0)
     state, out = _run(state, ev.AgentReserved(7), ev.Bridged())
@@ -84,8 +87,55 @@ def test_a_human_reaches_an_agent_then_hangs_up():
                    ev.WriteConsent(announced=False), ev.StartRecording("attempt-9-c9")]
     state, out = _run(state, ev.RecordingStarted(), ev.HungUp(16), ev.HungUp(16))
     assert state.stage is Stage.CLOSED
-    assert out[1:3] == [ev.StopRecording("attempt-9-c9"), ev.EndAgentCall(7, 4)]
+    assert out[1:4] == [ev.StopRecording("attempt-9-c9"), ev.ReleaseTrunk(1, "c9", True),
+                        ev.EndAgentCall(7, 4)]
     assert out[-1] == ev.CloseAttempt("human", 16)
+
+
+# ---- failover: same attempt, next trunk, one channel at a time -----------------------------
+def test_a_503_a_refusal_and_a_silent_trunk_move_the_call_to_the_next_trunk():
+    state, _ = start(_settings(), 9, "c9", 0.0)
+    state, out = _run(state, ev.TrunkChosen(1), ev.HungUp(34))  # SIP 503
+    assert out[1:] == [ev.ReleaseTrunk(1, "c9", False),
+                       ev.Originate(False, False, tried=frozenset({1}))]
+    assert state.stage is Stage.DIALLING and state.channel_id == "c9-1"
+    state, out = _run(state, ev.TrunkChosen(2), ev.OriginateRefused())
+    assert out == [ev.WriteLeg("c9-1"), ev.WatchTrunk("c9-1", 8.0),
+                   ev.ReleaseTrunk(2, "c9-1", False),
+                   ev.Originate(False, False, tried=frozenset({1, 2}))]
+    state, out = _run(state, ev.TrunkChosen(3), ev.TrunkSilent("c9-1"), ev.TrunkSilent("c9-2"))
+    assert out == [ev.WriteLeg("c9-2"), ev.WatchTrunk("c9-2", 8.0), ev.Hangup()]  # not c9-1's
+    state, out = _run(state, ev.HungUp(16))  # the dialer's hang-up of the silent leg
+    assert out[0] == ev.ReleaseTrunk(3, "c9-2", False) and state.channel_id == "c9-3"
+    state, out = _run(state, ev.NoTrunk("no trunk left"))
+    assert state.stage is Stage.CLOSED and state.attempt_id == 9
+    assert out[-1] == ev.CloseAttempt("no_answer", 16)  # as the last trunk left it
+    assert not any(isinstance(e, ev.ReleaseTrunk) for e in out)  # released as it failed
+
+
+def test_with_one_trunk_a_503_ends_the_attempt_as_before():
+    state, _ = start(_settings(), 9, "c9", 0.0)
+    state, out = _run(state, ev.TrunkChosen(0), ev.HungUp(34), ev.NoTrunk("none left"))
+    assert state.stage is Stage.CLOSED and out[-1] == ev.CloseAttempt("congestion", 34)
+    assert not any(isinstance(e, ev.WriteLeg) for e in out)  # no leg was dialled after
+
+
+def test_busy_no_answer_and_a_person_do_not_fail_over():
+    state, _ = start(_settings(), 9, "c9", 0.0)
+    state, _ = _run(state, ev.TrunkChosen(1), ev.Ringing())
+    for cause, outcome, at in ((17, "busy", 5.0), (16, "no_answer", 29.5), (19, "no_answer", 29.5)):
+        closed, out = _run(state, ev.HungUp(cause), now=at)
+        assert closed.stage is Stage.CLOSED and out[-1] == ev.CloseAttempt(outcome, cause)
+        assert ev.ReleaseTrunk(1, "c9", True) in out
+    answered, _ = _run(state, ev.Answered(AT))
+    closed, out = _run(answered, ev.HungUp(34))  # hung up after the answer: the callee's
+    assert closed.stage is Stage.CLOSED and ev.ReleaseTrunk(1, "c9", True) in out
+
+
+def test_no_trunk_for_the_destination_fails_the_call():
+    state, _ = start(_settings(), 9, "c9", 0.0)
+    state, out = _run(state, ev.NoTrunk("no trunk serves this destination"))
+    assert state.stage is Stage.CLOSED and out[-1] == ev.CloseAttempt("failed", None)
 
 
 def test_a_recorded_call_moved_to_another_agent_keeps_its_one_recording():
@@ -171,7 +221,7 @@ def test_unanswered_calls_by_cause_and_an_agents_call_frees_its_agent():
     assert _run(state, ev.HungUp(16), now=29.5)[1][-1] == ev.CloseAttempt("no_answer", 16)
     state, effects = start(_settings(), 1, "c", 0.0, chosen_by=4)
     assert effects == (ev.Originate(skip_amd=True, dialplan_waits_beep=False),)
-    _, out = _run(state, ev.OriginateRefused())
+    _, out = _run(state, ev.OriginateRefused())  # not routed (training): no failover
     assert out == [ev.ReleaseAgent(4, chosen=True), ev.CloseAttempt("failed", None)]
 
 
@@ -201,7 +251,8 @@ CHANNEL_EVENTS = st.sampled_from([
     ev.AmdVerdict("MACHINE", "LONGGREETING", AT), ev.AmdVerdict("NOTSURE", None, AT),
     ev.AmdVerdict("HANGUP", None, AT), ev.RecordingStarted(), ev.RecordingRefused(),
     ev.BeepHeard(), ev.BeepTimeout(), ev.PlaybackFinished(), ev.PlaybackRefused(),
-    ev.HungUp(16), ev.HungUp(17), ev.HungUp(None)])
+    ev.HungUp(16), ev.HungUp(17), ev.HungUp(None), ev.HungUp(34), ev.HungUp(38), ev.Ringing()])
+TRUNKS = (1, 2, 3)
 POOL = (1, 2)  # agents the calls' TakeAgent may get; 10 + i chose call i (preview, manual)
 
 
@@ -221,6 +272,10 @@ class TwoCalls(RuleBasedStateMachine):
         self.states, self.closes, self.takes, self.connects = [], [0, 0], [0, 0], [None, None]
         self.announced = [False, False]  # the consent announcement played to its end
         self.recordings = [0, 0]  # StartRecording effects: one file per attempt at most
+        # the shell's side of trunks: an Originate to route, the live channel, the trunk held
+        self.to_route: list[frozenset[int] | None] = [None, None]
+        self.live: list[str | None] = [None, None]
+        self.held: list[int | None] = [None, None]
         for i, (mode, chosen, amd, action, consent, listener) in enumerate(kinds):
             chooser = 10 + i if chosen else None
             if chooser is not None:
@@ -231,8 +286,12 @@ class TwoCalls(RuleBasedStateMachine):
             self.states.append(state)
             self._apply(i, effects)
 
-    def _feed(self, i: int, event: ev.Event) -> None:
+    def _feed(self, i: int, event: ev.Event, routing: bool = False) -> None:
+        if self.to_route[i] is not None and not routing:
+            self.the_shell_routes(i, refused=False)  # the shell routes an Originate at once
         self.now += 0.7
+        if isinstance(event, ev.HungUp):
+            self.live[i] = None  # ChannelDestroyed: the channel is gone
         if self.states[i].stage is Stage.ANNOUNCING and isinstance(event, ev.PlaybackFinished):
             self.announced[i] = True
         self.states[i], effects = transition(self.states[i], event, self.now)
@@ -253,6 +312,18 @@ class TwoCalls(RuleBasedStateMachine):
                     assert self.holder.pop(agent) == (i, "bridged"), "ended twice"
                 case ev.CloseAttempt():
                     self.closes[i] += 1
+                case ev.Originate(tried=tried):
+                    assert self.live[i] is None, "a second live channel to one contact"
+                    assert self.held[i] is None and self.to_route[i] is None
+                    self.to_route[i] = tried
+                case ev.ReleaseTrunk(trunk_id, channel_id):
+                    assert self.held[i] == trunk_id, "a trunk released twice or not held"
+                    assert channel_id == self.states[i].channel_id or \
+                        self.states[i].leg.number > 0
+                    self.held[i] = None
+                case ev.WriteLeg(channel_id):
+                    assert channel_id == self.states[i].channel_id and self.live[i] is None
+                    assert self.states[i].leg.number > 0
                 case ev.StopRecording():  # only as the call closes, not as it moves
                     assert self.states[i].stage is Stage.CLOSED
                 case ev.StartRecording():
@@ -265,7 +336,34 @@ class TwoCalls(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, 1), event=CHANNEL_EVENTS)
     def channel_event(self, i, event):
+        if isinstance(event, ev.OriginateRefused) and (
+                self.live[i] is not None or self.to_route[i] is not None):
+            return  # a refusal answers an originate: no channel was made, none is waiting
         self._feed(i, event)
+
+    @precondition(lambda self: any(t is not None for t in self.to_route))
+    @rule(i=st.integers(0, 1), refused=st.booleans())
+    def the_shell_routes(self, i, refused):
+        """The routing choice: the lowest trunk not tried, or none left; then the
+        originate, answered by a channel or refused."""
+        tried = self.to_route[i]
+        if tried is None:
+            return
+        self.to_route[i] = None
+        left = [t for t in TRUNKS if t not in tried]
+        if not left:
+            self._feed(i, ev.NoTrunk("no trunk left"), routing=True)
+            return
+        self.held[i] = left[0]
+        self._feed(i, ev.TrunkChosen(left[0]), routing=True)
+        if refused:
+            self._feed(i, ev.OriginateRefused(), routing=True)
+        elif self.states[i].stage is not Stage.CLOSED:
+            self.live[i] = self.states[i].channel_id
+
+    @rule(i=st.integers(0, 1))
+    def trunk_timer(self, i):
+        self._feed(i, ev.TrunkSilent(self.states[i].channel_id))
 
     @precondition(lambda self: any(self.takes))
     @rule(i=st.integers(0, 1), found=st.booleans())
@@ -343,11 +441,14 @@ class TwoCalls(RuleBasedStateMachine):
             return
         for i in (0, 1):
             self._feed(i, ev.HungUp(16))
+            while self.to_route[i] is not None:  # failed over: every trunk refuses
+                self.the_shell_routes(i, refused=True)
             while self.takes[i]:
                 self.agent_search_ends(i, True)
             if self.connects[i] is not None:
                 self.bridge_answers(i, True)
             assert self.states[i].stage is Stage.CLOSED and self.closes[i] == 1
+            assert self.held[i] is None, "a trunk's channel still counted after the call"
         assert self.holder == {}
 
 

@@ -207,6 +207,13 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/webhooks/{id}/deliveries"): E(USERS),
     ("GET", "/api/webhooks/{id}/deliveries/{delivery_id}"): E(USERS),
     ("POST", "/api/webhooks/{id}/deliveries/{delivery_id}/replay"): E(USERS),
+    # carriers' trunks: the system's; an account's campaign managers read those open to it
+    # (another account's trunk: 403, tests/unit/test_trunks_api.py)
+    ("GET", "/api/trunks"): E(CAMPAIGNS),
+    ("POST", "/api/trunks"): E(SYSTEM),
+    ("GET", "/api/trunks/{id}"): E(CAMPAIGNS),
+    ("PATCH", "/api/trunks/{id}"): E(SYSTEM),
+    ("DELETE", "/api/trunks/{id}"): E(SYSTEM),
 }
 
 # URL parameters that name objects, and the kind of object (a key of one_of_each) each names

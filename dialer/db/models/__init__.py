@@ -17,6 +17,7 @@ from .audit import AuditEntry
 from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
 from .transfers import TransferLeg
 from .webhooks import WebhookEndpoint, WebhookDelivery, WebhookTry
+from .trunks import Trunk, TrunkAccount, TrunkLeg
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -32,6 +33,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     DncList, DncNumber, DncCampaignSetting, DncPrevented,
     TransferLeg,
     WebhookEndpoint, WebhookDelivery, WebhookTry,
+    Trunk, TrunkAccount, TrunkLeg,
 )
 
 __all__ = [
@@ -44,4 +46,5 @@ __all__ = [
     "AuditEntry",
     "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",
     "TransferLeg", "WebhookEndpoint", "WebhookDelivery", "WebhookTry",
+    "Trunk", "TrunkAccount", "TrunkLeg",
 ]

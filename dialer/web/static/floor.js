@@ -5,7 +5,8 @@
 const IN_FLIGHT = new Set(["ringing", "amd", "waiting_agent"]);
 const BUSY = new Set(["on_call", "wrap_up", "dialling", "preview"]);
 const floor = { figures: { agents: [], campaigns: [] }, agents: new Map(), calls: new Map(),
-  monitors: new Map() };
+  monitors: new Map(), trunks: [] };
+const TRUNK_STATES = { closed: "in service", open: "out of service", half_open: "probing" };
 const SOURCES = { inbound: "inbound", action: "action plan" };
 
 const percent = (n, of) => (of ? `${(100 * n / of).toFixed(1)}%` : "–");
@@ -17,6 +18,16 @@ function takeSnapshot(body) {
   floor.agents = new Map(body.agents.map((a) => [a.agent_id, a]));
   floor.calls = new Map(body.calls.map((c) => [c.channel_id, c]));
   floor.monitors = new Map(body.monitors.map((m) => [m.agent_id, m]));
+  floor.trunks = body.trunks;
+}
+
+// The carriers' health: a circuit breaker per trunk, and Asterisk's endpoint state.
+function showTrunks() {
+  $("#trunks tbody").replaceChildren(...floor.trunks.map((t) => el("tr",
+    { "data-trunk": t.trunk_id, class: t.healthy ? "healthy" : "unhealthy" },
+    el("td", { text: t.name }), el("td", { text: t.endpoint }),
+    el("td", { class: "trunk-state", text: t.offline ? "offline" : TRUNK_STATES[t.state] }),
+    el("td", { text: t.failures }))));
 }
 
 function inGroup(agent, campaign) {
@@ -93,15 +104,17 @@ function showAgents() {
   }
 }
 
-function show() { showStages(); showCampaigns(); showAgents(); }
+function show() { showStages(); showCampaigns(); showTrunks(); showAgents(); }
 
-// The day's figures (calls, talk, abandonment) are read again after calls end, at most
-// every 5 s; what is live comes with the events.
+// The day's figures (calls, talk, abandonment) and the trunks' health are read again
+// after calls end, at most every 5 s; what is live comes with the events.
 let figuresDue = null;
 function refreshFigures(account) {
   figuresDue = figuresDue || setTimeout(() => guarded(async () => {
     figuresDue = null;
-    floor.figures = (await api("GET", `/api/accounts/${account}/floor`)).figures;
+    const body = await api("GET", `/api/accounts/${account}/floor`);
+    floor.figures = body.figures;
+    floor.trunks = body.trunks;
     show();
   }), 5000);
 }

@@ -1,0 +1,1 @@
+"""Carriers: trunks as objects, the routing choice per attempt, trunk health."""
