@@ -42,7 +42,7 @@ async def create_trunk(request: web.Request) -> web.Response:
     GB), `cost_per_minute`, `account_ids` (null: every account), `enabled`."""
     body = await json_body(request, store.FIELDS)
     created = await run(request, store.create_trunk, body)
-    request.app[DIALER].trunks.changed()  # other nodes read them again within seconds
+    await request.app[DIALER].trunks.reload()
     return web.json_response(created, status=201)
 
 
@@ -56,12 +56,12 @@ async def get_trunk(request: web.Request) -> web.Response:
 async def update_trunk(request: web.Request) -> web.Response:
     body = await json_body(request, store.FIELDS)
     changed = await run(request, store.update_trunk, path_id(request), body)
-    request.app[DIALER].trunks.changed()
+    await request.app[DIALER].trunks.reload()
     return web.json_response(changed)
 
 
 @routes.delete("/api/trunks/{id}")
 async def delete_trunk(request: web.Request) -> web.Response:
     gone = await run(request, store.delete_trunk, path_id(request))
-    request.app[DIALER].trunks.changed()
+    await request.app[DIALER].trunks.reload()
     return web.json_response(gone)

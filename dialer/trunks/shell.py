@@ -57,9 +57,11 @@ class Trunks:
         return Feature("trunks", events={"EndpointStateChange": self.on_endpoint_state},
                        resync=ResyncStep(ResyncPhase.CALLS, self._resync_step))
 
-    def changed(self) -> None:
-        """Trunks were defined or changed here: read them again at the next call."""
+    async def reload(self) -> tuple[Trunk, ...]:
+        """Trunks were defined or changed here: read them now (other nodes read them
+        again within RELOAD_SECONDS of their next call)."""
         self._read_at = None
+        return await self.trunks()
 
     async def trunks(self) -> tuple[Trunk, ...]:
         """The trunks defined (read again every RELOAD_SECONDS), or the config's default."""
@@ -125,8 +127,7 @@ class Trunks:
         """This node's legs whose channel is gone are closed; the trunks' endpoints are
         subscribed to (their state changes) and their state now read."""
         await self.store.run(store.close_lost_legs, self.node, pbx.live, self.now())
-        self.changed()
-        trunks = await self.trunks()
+        trunks = await self.reload()
         for endpoint in sorted({t.target.endpoint for t in trunks}):
             try:
                 await ari.subscribe(f"endpoint:PJSIP/{endpoint}")

@@ -45,7 +45,7 @@ def arrivals(instance, since: dt.datetime) -> list[tuple[dt.datetime, str]]:
 async def define(d, **trunks: dict) -> dict[str, int]:
     ids = await d.store.run(lambda: {name: Trunk.create(name=name, **values).id
                                      for name, values in trunks.items()})
-    d.trunks.changed()
+    await d.trunks.reload()
     return ids
 
 

@@ -48,7 +48,7 @@ async def test_carrier_a_fails_every_call_goes_through_b_on_the_same_attempt(tmp
         a, b = await d.store.run(lambda: [
             Trunk.create(name="A", target="carrier-a", priority=1).id,
             Trunk.create(name="B", target="carrier-b", priority=2).id])
-        d.trunks.changed()
+        await d.trunks.reload()
         await d.store.run(campaigns.set_status, seed["campaign_id"], "running")
         await wait_until(lambda: done(d, pbx), 20, step=0.05)
         outcomes = await check_nothing_stuck(d, seed, pbx)
