@@ -1,4 +1,4 @@
-"""The lab's two Asterisk instances, side by side in one sid root.
+"""The lab's three Asterisk instances, side by side in one sid root.
 
 - pbx: configured from the shipped asterisk-conf/ files (so what admins install is what
   the tests exercise), with only addresses and ports rewritten for the lab.
