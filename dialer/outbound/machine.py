@@ -127,11 +127,13 @@ def _originate(s: CallState) -> Originate:
 
 
 def adopted(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
-            agent_id: int, answered_at: dt.datetime | None, recording: str | None) -> CallState:
-    """A call found talking with its agent after a restart: it carries on."""
+            agent_id: int, answered_at: dt.datetime | None, recording: str | None,
+            trunk: int | None = None) -> CallState:
+    """A call found talking with its agent after a restart: it carries on (and frees
+    its trunk's channel when it ends)."""
     return CallState(Stage.CONNECTED, settings, attempt_id, channel_id, now, now,
                      agent=agent_id, bridged=True, outcome="human", answered_at=answered_at,
-                     recording=recording, talk_since=now, leg=Leg(channel_id))
+                     recording=recording, talk_since=now, leg=Leg(channel_id, trunk=trunk))
 
 
 # ---- transitions ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from .model import AgentCall, CampaignSettings, Claim, DialingSettings, RulesChe
 from .stats import PacingStats
 from ..floor import feed, hub
 from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
+from ..trunks import store as trunks_store
 from ..trunks.model import split_dialled
 from ..trunks.shell import Trunks
 from ..trunks.routing import NoRoute
@@ -191,9 +192,10 @@ class OutboundCalls:
             if agent_id is None or row.campaign_id is None or row.channel_id in self.calls:
                 continue
             campaign = await self.store.run(dialing.campaign_settings, row.campaign_id)
+            trunk = await self.store.run(trunks_store.live_trunk, row.channel_id)
             self.calls[row.channel_id] = Call(adopted(
                 campaign, row.id, row.channel_id, self._clock(), agent_id=agent_id,
-                answered_at=row.answered_at, recording=row.recording_name), row.phone)
+                answered_at=row.answered_at, recording=row.recording_name, trunk=trunk), row.phone)
             self.floor.publish(feed.call_event(self.calls[row.channel_id].state))  # talking
             self.agents.sessions[agent_id].attempt_id = row.id
             log.info("attempt %s: call %s taken back, with agent %s", row.id, row.channel_id, agent_id)

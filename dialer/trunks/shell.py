@@ -52,6 +52,9 @@ class Trunks:
         self.breakers: dict[int, b.Breaker] = {}
         self._defined: tuple[Trunk, ...] = ()
         self._read_at: float | None = None
+        # one routing choice at a time on this node: each sees the breakers as the last
+        # left them (a cooled-down trunk gets one probe, not one per concurrent call)
+        self._choosing = asyncio.Lock()
 
     def feature(self) -> Feature:
         return Feature("trunks", events={"EndpointStateChange": self.on_endpoint_state},
@@ -77,16 +80,21 @@ class Trunks:
         call = CallToRoute(account_id, e164, tried)
         while True:
             trunks = await self.trunks()
-            if trunks == (self.default,):  # nothing to count across nodes
-                decision = choose(call, trunks, self.breakers, {}, self.now(), self.draw(),
-                                  self.policy)
-            else:
-                decision = await self.store.run(
-                    store.open_leg, call, trunks, dict(self.breakers), self.policy, self.now(),
-                    self.draw(), node=self.node, channel_id=channel_id, attempt_id=attempt_id)
+            async with self._choosing:
+                decision = await self._choose(call, trunks, channel_id, attempt_id)
             if not isinstance(decision, Wait):
-                break
+                return decision
             await asyncio.sleep(max(0.02, (decision.until - self.now()).total_seconds()))
+
+    async def _choose(self, call: CallToRoute, trunks: tuple[Trunk, ...], channel_id: str,
+                      attempt_id: int | None) -> Route | Wait | NoRoute:
+        if trunks == (self.default,):  # nothing to count across nodes
+            decision = choose(call, trunks, self.breakers, {}, self.now(), self.draw(),
+                              self.policy)
+        else:
+            decision = await self.store.run(
+                store.open_leg, call, trunks, dict(self.breakers), self.policy, self.now(),
+                self.draw(), node=self.node, channel_id=channel_id, attempt_id=attempt_id)
         if isinstance(decision, Route) and decision.probe:
             log.info("trunk %s: probing it with a call", decision.trunk.name)
             self.breakers[decision.trunk.id] = b.probe_sent(

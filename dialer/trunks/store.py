@@ -230,6 +230,12 @@ def close_leg(channel_id: str, healthy: bool, now: dt.datetime) -> None:
         TrunkLeg.channel_id == channel_id, TrunkLeg.ended_at.is_null()).execute()
 
 
+def live_trunk(channel_id: str) -> int | None:
+    """The trunk of the channel's open leg (a call taken back after a restart)."""
+    return TrunkLeg.select(TrunkLeg.trunk).where(
+        TrunkLeg.channel_id == channel_id, TrunkLeg.ended_at.is_null()).scalar()
+
+
 def close_lost_legs(node: str, live: set[str], now: dt.datetime) -> int:
     """After a (re)connect: this node's open legs whose channel the PBX no longer has."""
     return TrunkLeg.update(ended_at=to_naive_utc(now)).where(
