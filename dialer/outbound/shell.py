@@ -33,6 +33,7 @@ from ..floor import feed, hub
 from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
 from ..trunks import store as trunks_store
 from ..trunks.model import split_dialled
+from ..core.asterisk_input import UnsafeValue
 from ..trunks.shell import Trunks
 from ..trunks.routing import NoRoute
 
@@ -344,7 +345,10 @@ class OutboundCalls:
         if settings.plan.training:
             endpoint = training_endpoint(call.phone)
         else:
-            rule_prefix, e164 = split_dialled(call.phone)
+            try:
+                rule_prefix, e164 = split_dialled(call.phone)
+            except UnsafeValue as exc:  # stored before the checks: never dialled
+                return [ev.NoTrunk(exc.reason)]
             route = await self.trunks.route(settings.account_id, e164, effect.tried,
                                             channel_id=call.channel_id,
                                             attempt_id=call.state.attempt_id)

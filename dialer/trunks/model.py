@@ -45,10 +45,7 @@ class TrunkTarget:
 
     def dial_string(self, e164: str, rule_prefix: str = "") -> str:
         """`rule_prefix`: digits a campaign rule (add_prefix) dials before the number."""
-        if not _E164.fullmatch(e164):
-            raise UnsafeValue(f"{e164!r} is not an E.164 number")
-        if not _RULE_PREFIX.fullmatch(rule_prefix):
-            raise UnsafeValue(f"{rule_prefix!r} is not a dial prefix")
+        check_dialled(e164, rule_prefix)
         number = e164 if self.with_plus else e164[1:]
         return f"PJSIP/{self.prefix}{rule_prefix}{number}@{self.endpoint}"
 
@@ -73,9 +70,18 @@ def parse_target(value: str) -> TrunkTarget:
 
 def split_dialled(phone: str) -> tuple[str, str]:
     """An attempt's phone as dialled ("9+12125550100": a rule's prefix, then the E.164
-    number) into the prefix and the number."""
+    number) into the prefix and the number; UnsafeValue if they are not."""
     prefix, plus, number = phone.partition("+")
-    return (prefix, plus + number) if plus else ("", phone)
+    parts = (prefix, plus + number) if plus else ("", phone)
+    check_dialled(parts[1], parts[0])
+    return parts
+
+
+def check_dialled(e164: str, rule_prefix: str) -> None:
+    if not _E164.fullmatch(e164):
+        raise UnsafeValue(f"{e164!r} is not an E.164 number")
+    if not _RULE_PREFIX.fullmatch(rule_prefix):
+        raise UnsafeValue(f"{rule_prefix!r} is not a dial prefix")
 
 
 def parse_destination(value: str) -> str:

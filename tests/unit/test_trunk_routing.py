@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from dialer.core.asterisk_input import UnsafeValue
 from dialer.trunks import breaker as b
-from dialer.trunks.model import Trunk, default_trunk, parse_destination, parse_target
+from dialer.trunks.model import (Trunk, default_trunk, parse_destination, parse_target,
+                                 split_dialled)
 from dialer.trunks.routing import (CallToRoute, NoRoute, Route, TrunkUsage, Wait, choose,
                                    ranked)
 
@@ -67,6 +68,15 @@ def test_whatever_is_typed_a_target_dials_one_pjsip_endpoint_only(typed):
     dialled = target.dial_string(US)
     assert dialled.startswith("PJSIP/") and dialled.count("@") == 1
     assert dialled.count("/") == 1 and not set(dialled) & set("&,;:$ \n\t\r\"'()")
+
+
+def test_a_rule_prefix_is_dialled_before_the_number_and_checked():
+    assert split_dialled("9+12125550100") == ("9", "+12125550100")
+    assert split_dialled("+12125550100") == ("", "+12125550100")
+    assert parse_target("PJSIP/00{digits}@c").dial_string(US, "*9") == "PJSIP/00*912125550100@c"
+    for phone in ("12125550100", "9&+12125550100", "+1212555010x", "9,+12125550100"):
+        with pytest.raises(UnsafeValue):
+            split_dialled(phone)
 
 
 def test_destinations_are_prefixes_or_regions():
