@@ -47,7 +47,7 @@ class OutboundCalls:
         """`trunk`: the config's, the default trunk while none is defined (dialer/trunks)."""
         self.ari, self.store, self.agents, self.now = ari, store, agents, now
         self.node = node
-        self.trunks = Trunks(store, default_endpoint=trunk, node=node, now=now)
+        self.trunks = Trunks(store, default_endpoint=trunk, node=node, ari=ari, now=now)
         self.calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task] = set()
         self._caller_id_turn = 0

@@ -1,6 +1,11 @@
 """The trunks at run time: each leg's routing choice (over every node's legs, in the
 database), each trunk's circuit breaker fed by its legs' ends and by Asterisk's endpoint
-states, and the trunks' health for the API and the wallboard."""
+states, and the trunks' health for the API and the wallboard.
+
+Endpoint states are read (GET /endpoints/PJSIP/<name>: "offline" once a qualifying AOR
+stops answering OPTIONS), at each (re)connect and as defined trunks are read again, not
+subscribed to: an app with an endpoint subscription stays registered in Asterisk after
+its websocket is gone, and the next connection as that app would race it."""
 
 from __future__ import annotations
 
@@ -44,10 +49,11 @@ class TrunkHealth:
 
 
 class Trunks:
-    def __init__(self, store_, *, default_endpoint: str, node: str,
+    def __init__(self, store_, *, default_endpoint: str, node: str, ari: AriClient | None = None,
                  now: Callable[[], dt.datetime] = utc_now, policy: b.BreakerPolicy = DEFAULT_POLICY,
                  draw: Callable[[], float] = random.random):
         self.store, self.node, self.now, self.policy, self.draw = store_, node, now, policy, draw
+        self.ari = ari
         self.default = default_trunk(default_endpoint)
         self.breakers: dict[int, b.Breaker] = {}
         self._defined: tuple[Trunk, ...] = ()
@@ -57,8 +63,7 @@ class Trunks:
         self._choosing = asyncio.Lock()
 
     def feature(self) -> Feature:
-        return Feature("trunks", events={"EndpointStateChange": self.on_endpoint_state},
-                       resync=ResyncStep(ResyncPhase.CALLS, self._resync_step))
+        return Feature("trunks", resync=ResyncStep(ResyncPhase.CALLS, self._resync_step))
 
     async def reload(self) -> tuple[Trunk, ...]:
         """Trunks were defined or changed here: read them now (other nodes read them
@@ -71,6 +76,8 @@ class Trunks:
         clock = asyncio.get_running_loop().time()
         if self._read_at is None or clock - self._read_at >= RELOAD_SECONDS:
             self._defined, self._read_at = await self.store.read(store.routable_trunks), clock
+            if self._defined and self.ari is not None:
+                await self.read_endpoint_states(self.ari)
         return self._defined or (self.default,)
 
     async def route(self, account_id: int, e164: str, tried: frozenset[int], *,
@@ -113,13 +120,16 @@ class Trunks:
         if trunk_id != DEFAULT_TRUNK_ID:
             await self.store.run(store.close_leg, channel_id, healthy, self.now())
 
-    async def on_endpoint_state(self, event: dict) -> None:
-        """Asterisk qualified a trunk's endpoint: offline takes it out, online back in."""
-        endpoint = event.get("endpoint") or {}
-        if endpoint.get("technology") != "PJSIP" or endpoint.get("state") not in (
-                "online", "offline"):
-            return
-        self._endpoint_state(endpoint["resource"], endpoint["state"] == "online")
+    async def read_endpoint_states(self, ari: AriClient) -> None:
+        """Asterisk's state of each trunk's endpoint: offline takes it out, online back in."""
+        for endpoint in sorted({t.target.endpoint for t in self._defined or (self.default,)}):
+            try:
+                state = await ari.request("GET", f"/endpoints/PJSIP/{endpoint}")
+            except AriError as exc:  # not on the PBX (yet): routing finds out by failing
+                log.warning("trunk endpoint %s: %s", endpoint, exc)
+                continue
+            if state and state.get("state") in ("online", "offline"):
+                self._endpoint_state(endpoint, state["state"] == "online")
 
     def _endpoint_state(self, resource: str, online: bool) -> None:
         for trunk in (*self._defined, self.default):
@@ -132,19 +142,11 @@ class Trunks:
 
     async def _resync_step(self, ari: AriClient, pbx: PbxSnapshot,
                            handover: ResyncHandover) -> ResyncHandover:
-        """This node's legs whose channel is gone are closed; the trunks' endpoints are
-        subscribed to (their state changes) and their state now read."""
+        """This node's legs whose channel is gone are closed; the trunks are read again,
+        with their endpoints' states."""
         await self.store.run(store.close_lost_legs, self.node, pbx.live, self.now())
-        trunks = await self.reload()
-        for endpoint in sorted({t.target.endpoint for t in trunks}):
-            try:
-                await ari.subscribe(f"endpoint:PJSIP/{endpoint}")
-                state = await ari.request("GET", f"/endpoints/PJSIP/{endpoint}")
-            except AriError as exc:  # not on the PBX (yet): routing finds out by failing
-                log.warning("trunk endpoint %s: %s", endpoint, exc)
-                continue
-            if state and state.get("state") in ("online", "offline"):
-                self._endpoint_state(endpoint, state["state"] == "online")
+        await self.reload()
+        await self.read_endpoint_states(ari)
         return handover
 
     def health(self, account_id: int | None = None) -> list[TrunkHealth]:

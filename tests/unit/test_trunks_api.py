@@ -138,14 +138,20 @@ async def test_bad_fields_are_named(env, field, value):
     assert_error(await resp.json(), field)
 
 
+class OfflineEndpoints:
+    """ARI saying every endpoint is offline (its AOR stopped answering OPTIONS)."""
+
+    async def request(self, method: str, path: str) -> dict:
+        return {"technology": "PJSIP", "resource": path.rsplit("/", 1)[1], "state": "offline"}
+
+
 async def test_the_health_is_the_breakers(env):
     client, store, h, _ = env
     made = await _create(client, h["system"], name="carrier", target="carrier")
     trunks = client.server.app[DIALER].trunks
     for _ in range(3):
         await trunks.leg_ended(made["id"], "gone", healthy=False)
-    await trunks.on_endpoint_state({"type": "EndpointStateChange", "endpoint": {
-        "technology": "PJSIP", "resource": "carrier", "state": "offline"}})
+    await trunks.read_endpoint_states(OfflineEndpoints())
     one = await (await client.get(f"/api/trunks/{made['id']}", headers=h["manager"])).json()
     assert one["health"] == {"state": "open", "failures": 3, "offline": True, "healthy": False}
 

@@ -27,8 +27,8 @@ NOW = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
 class QuietAri:
     """An ARI whose endpoints are not on the PBX: the resync logs it and goes on."""
 
-    async def subscribe(self, source):
-        raise AriError(404, "POST", "/applications/dialer/subscription", "no such endpoint")
+    async def request(self, method, path):
+        raise AriError(404, method, path, "Endpoint not found")
 
 
 @pytest.fixture
