@@ -58,10 +58,6 @@ class Breaker:
         cooled = self.changed_at is None or now - self.changed_at >= policy.cool_down
         return Admission.PROBE if cooled else Admission.NONE
 
-    @property
-    def healthy(self) -> bool:
-        return self.state is BreakerState.CLOSED and not self.offline
-
 
 def probe_sent(b: Breaker, now: dt.datetime) -> Breaker:
     """A probe call goes out: no other until it ends (or is lost for a cool-down)."""

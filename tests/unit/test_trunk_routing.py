@@ -117,7 +117,7 @@ def test_consecutive_failures_open_the_breaker_and_a_probe_closes_it():
 
 def test_an_offline_endpoint_takes_no_call():
     offline = b.endpoint_state(b.Breaker(), online=False)
-    assert offline.admission(NOW, POLICY) is b.Admission.NONE and not offline.healthy
+    assert offline.admission(NOW, POLICY) is b.Admission.NONE
     assert b.endpoint_state(offline, online=True).admission(NOW, POLICY) is b.Admission.CALLS
 
 
