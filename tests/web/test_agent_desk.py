@@ -97,6 +97,7 @@ async def test_a_call_through_the_banner_states_ends_with_a_shortcut_disposition
     talking = await desk.banner("Talking", timeout=30)
     assert SLOW_ANSWER in talking
     # the contact beside the script: two columns on a laptop
+    await page.wait_for_selector("#call:not([hidden])")
     contact = await page.locator("#preview-card").bounding_box()
     script = await page.locator("#call").bounding_box()
     assert contact["x"] + contact["width"] <= script["x"] and abs(contact["y"] - script["y"]) < 5
@@ -116,8 +117,8 @@ async def test_a_call_through_the_banner_states_ends_with_a_shortcut_disposition
     await desk.banner("Talking")
 
     # typing an "s" in a text field is not the shortcut
-    await page.fill("#script-items textarea[data-item=notes]", "says yes")
-    await page.press("#script-items textarea[data-item=notes]", "s")
+    await page.fill("#script-items input[data-item=notes]", "says yes")
+    await page.press("#script-items input[data-item=notes]", "s")
     await page.click("#hang-up")
     wrap = await desk.banner("Wrap-up", timeout=10)
     assert "At 0:00 you are available" in wrap

@@ -20,8 +20,7 @@ function questionInput(item, prefix) {
     input = el("select", item.type === "multi" ? { id, multiple: "" } : { id });
     if (item.type === "choice") input.append(el("option", { value: "", text: "—" }));
     for (const o of item.options || []) input.append(el("option", { value: o, text: o }));
-  } else if (item.type === "free") input = el("textarea", { id, rows: "2" });
-  else input = el("input", { id, type: item.type === "number" ? "number" : item.type === "date" ? "date" : "text" });
+  } else input = el("input", { id, type: item.type === "number" ? "number" : item.type === "date" ? "date" : "text" });
   input.dataset.item = item.id;
   input.dataset.type = item.type;
   if (item.required) input.setAttribute("aria-required", "true");
