@@ -80,6 +80,12 @@ async def test_a_script_built_previewed_and_corrected(admin, console):  # noqa: 
     assert await page.locator("#preview-dispositions button").all_inner_texts() == [
         "s Sale", "2 Call back", "3 Do not call"]
     await admin.checked("script_builder")
+    # what a script's author types is shown as text, never run as markup
+    await question(page, 3, label='<img src=x onerror="window.pwned = 1">People at home')
+    assert await page.locator("#script-preview img").count() == 0
+    assert "<img" in await page.locator("#preview-questions .question >> nth=3").inner_text()
+    assert await page.evaluate("window.pwned") is None
+    await question(page, 3, label="People at home")
 
     await page.click("#object-form button[type=submit]")
     message = await row_error(admin, f"{QUESTIONS} >> nth=2 >> [data-key=options]",
