@@ -43,7 +43,9 @@ async function cellText(f, value) {
 function flashNext(message) { sessionStorage.setItem("flash", message); }
 
 // ---- the list ------------------------------------------------------------------------------
+let listLoads = 0;  // a search sent while the first list still loads: only the last one shows
 async function loadList() {
+  const mine = ++listLoads;
   const query = new URLSearchParams(location.search);
   const params = new URLSearchParams({ limit: PAGE_SIZE, offset: query.get("offset") || 0 });
   for (const input of $$("#search [name]")) {
@@ -53,14 +55,16 @@ async function loadList() {
   const page = await api("GET", `${fillPath(KIND.list_path, {})}?${params}`);
   const listed = KIND.fields.filter(f => f.listed);
   const body = $("#object-list tbody");
-  body.replaceChildren(...await Promise.all(page.items.map(async (item) => {
+  const rows = await Promise.all(page.items.map(async (item) => {
     const texts = await Promise.all(listed.map(f => cellText(f, item[f.name])));
     const cells = listed.map((f, i) => el("td", { "data-field": f.name },
       i === 0 && KIND.item_path ? el("a", { href: `/manage/${KIND.slug}/${item.id}`, text: texts[i] || `#${item.id}` })
                                 : texts[i]));
     if (KIND.link) cells.push(el("td", {}, el("a", { href: fillPath(KIND.link, item), text: KIND.link_label })));
     return el("tr", { "data-id": item.id }, ...cells);
-  })));
+  }));
+  if (mine !== listLoads) return;
+  body.replaceChildren(...rows);
   $("#list-empty").hidden = page.items.length > 0;
   const last = Math.min(page.offset + page.items.length, page.total);
   $("#page-range").textContent = page.total ? `${page.offset + 1}–${last} of ${page.total}` : "";
