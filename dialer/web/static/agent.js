@@ -128,6 +128,8 @@ function clock(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+const reasonName = (id) => reasonNames.get(id) || `reason #${id}`;
+
 function bannerOf(session) {
   const since = session.since ? (Date.now() - Date.parse(session.since)) / 1000 : null;
   const shown = session.preview || attemptContact || {};
@@ -136,7 +138,7 @@ function bannerOf(session) {
     case "available": return ["available", "Available", "", null, "Waiting for the next call."];
     case "logging_in": return ["ringing", "Your desk phone is ringing", "", since, "Answer it to log in."];
     case "not_ready": {
-      const reason = session.pause_reason_id && (reasonNames.get(session.pause_reason_id) || `reason #${session.pause_reason_id}`);
+      const reason = session.pause_reason_id && reasonName(session.pause_reason_id);
       return ["paused", "Paused", "", since, reason ? `Reason: ${reason}. Ready takes calls again.` : "No reason given. Ready takes calls again."];
     }
     case "preview": return ["preview", "Preview", number, since, "Dial the contact or skip it."];
@@ -168,7 +170,7 @@ async function refresh() {
   $("#state").textContent = current.state;
   $("#state").dataset.state = current.state;
   const reason = current.state === "not_ready" && current.pause_reason_id;
-  $("#pause-shown").textContent = reason ? `(${reasonNames.get(reason) || `reason #${reason}`})` : "";
+  $("#pause-shown").textContent = reason ? `(${reasonName(reason)})` : "";
   $("#since").textContent = current.since ? `since ${current.since.slice(11, 19)} UTC` : "";
   await showCall(current.attempt_id || null);
   showContact(current.preview || attemptContact);
