@@ -283,7 +283,7 @@ async def delete_script(request: web.Request) -> web.Response:
 
 @routes.get("/api/attempts/{id}/script")
 async def attempt_script(request: web.Request) -> web.Response:
-    return _json({"script": await _run(request, scripts.attempt_script, path_id(request))})
+    return _json(await _run(request, scripts.attempt_script, path_id(request)))
 
 
 def _agent_id(body: dict) -> int | None:

@@ -33,7 +33,7 @@ class Field:
     name: str
     label: str
     # text, email, password, number, checkbox, select, multi (several choices), json,
-    # datetime-local
+    # datetime-local; or a type with an editor of its own (a kind's `scripts`)
     type: str = "text"
     listed: bool = False     # a column of the list
     create: bool = True      # on the create form
@@ -72,6 +72,7 @@ class ObjectKind:
     filters: tuple[Field, ...] = ()  # selects sent as query parameters
     link: str | None = None         # the object's own page, beside its detail
     link_label: str = ""
+    scripts: tuple[str, ...] = ()   # static scripts after objects.js: editors of its fields
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -165,13 +166,13 @@ KINDS: tuple[ObjectKind, ...] = (
         item_path="/api/scripts/{id}", create_path=f"{_ACCOUNT}/scripts", update_method="PATCH",
         removal=Removal("Delete", "DELETE", "/api/scripts/{id}"),
         fields=(Field("name", "Name", listed=True, required=True),
-                Field("definition", "Questions (JSON)", "json", required=True,
-                      hint='a list of items, e.g. [{"id": "q1", "type": "text", '
-                           '"label": "Interested?"}]'),
-                Field("dispositions", "Dispositions (JSON)", "json", listed=True,
-                      hint='e.g. ["sale", "no sale"]; empty: any'),
+                Field("definition", "Questions", "questions", required=True,
+                      hint="in the order the agent goes through them"),
+                Field("dispositions", "Dispositions", "dispositions", listed=True,
+                      hint="the buttons that end the call; none: the default ones"),
                 Field("campaign_ids", "Used by campaigns", listed=True, create=False,
-                      edit=False))),
+                      edit=False)),
+        scripts=("script_view.js", "script_builder.js")),
     ObjectKind(
         "followups", "Followups", "followup", "manage_campaigns", f"{_ACCOUNT}/followups",
         item_path="/api/followups/{id}", create_path="/api/agents/{agent_id}/followups",

@@ -4,6 +4,9 @@
 "use strict";
 const PAGE_SIZE = 20;
 let KIND;
+// Field types edited by a widget of their own (e.g. script_builder.js, loaded after this
+// file): type -> { set(box, value), get(box), locate(box, errorField) -> the input or null }.
+const FIELD_EDITORS = {};
 
 // An API path template: {account} the user's account, {name} the value's field.
 function fillPath(template, values) {
@@ -16,7 +19,7 @@ function shown(value) {
   if (value === null || value === undefined) return "";
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (Array.isArray(value)) {
-    return value.map(v => (v && typeof v === "object") ? (v.number ?? v.name ?? JSON.stringify(v)) : v).join(", ");
+    return value.map(v => (v && typeof v === "object") ? (v.number ?? v.name ?? v.label ?? JSON.stringify(v)) : v).join(", ");
   }
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
@@ -40,7 +43,9 @@ async function cellText(f, value) {
 function flashNext(message) { sessionStorage.setItem("flash", message); }
 
 // ---- the list ------------------------------------------------------------------------------
+let listLoads = 0;  // a search sent while the first list still loads: only the last one shows
 async function loadList() {
+  const mine = ++listLoads;
   const query = new URLSearchParams(location.search);
   const params = new URLSearchParams({ limit: PAGE_SIZE, offset: query.get("offset") || 0 });
   for (const input of $$("#search [name]")) {
@@ -50,14 +55,16 @@ async function loadList() {
   const page = await api("GET", `${fillPath(KIND.list_path, {})}?${params}`);
   const listed = KIND.fields.filter(f => f.listed);
   const body = $("#object-list tbody");
-  body.replaceChildren(...await Promise.all(page.items.map(async (item) => {
+  const rows = await Promise.all(page.items.map(async (item) => {
     const texts = await Promise.all(listed.map(f => cellText(f, item[f.name])));
     const cells = listed.map((f, i) => el("td", { "data-field": f.name },
       i === 0 && KIND.item_path ? el("a", { href: `/manage/${KIND.slug}/${item.id}`, text: texts[i] || `#${item.id}` })
                                 : texts[i]));
     if (KIND.link) cells.push(el("td", {}, el("a", { href: fillPath(KIND.link, item), text: KIND.link_label })));
     return el("tr", { "data-id": item.id }, ...cells);
-  })));
+  }));
+  if (mine !== listLoads) return;
+  body.replaceChildren(...rows);
   $("#list-empty").hidden = page.items.length > 0;
   const last = Math.min(page.offset + page.items.length, page.total);
   $("#page-range").textContent = page.total ? `${page.offset + 1}–${last} of ${page.total}` : "";
@@ -94,6 +101,7 @@ async function loadOptions(form) {
 function fieldValue(form, f) {
   const box = control(form, f.name);
   const numeric = box && box.dataset.numeric === "1";
+  if (FIELD_EDITORS[f.type]) return FIELD_EDITORS[f.type].get(box);
   if (f.type === "multi") {
     return $$(`input[name="${f.name}"]:checked`, form).map(i => numeric ? Number(i.value) : i.value);
   }
@@ -110,6 +118,7 @@ function fieldValue(form, f) {
 function setValues(form, item) {
   for (const f of KIND.fields) {
     const value = item[f.name];
+    if (FIELD_EDITORS[f.type]) continue;
     if (f.type === "multi") {
       const chosen = new Set((value || []).map(String));
       for (const box of $$(`input[name="${f.name}"]`, form)) box.checked = chosen.has(box.value);
@@ -121,6 +130,15 @@ function setValues(form, item) {
       if (box) box.value = f.type === "json" ? JSON.stringify(value ?? null, null, 1) : (value ?? "");
     }
   }
+  fillEditors(form, item);
+}
+
+function fillEditors(form, item) {
+  for (const f of KIND.fields) {
+    const box = FIELD_EDITORS[f.type] && control(form, f.name);
+    if (box) FIELD_EDITORS[f.type].set(box, item[f.name]);
+  }
+  form.dispatchEvent(new Event("editors-filled"));
 }
 
 // The fields to send: on create, those filled in; on edit, those changed.
@@ -155,12 +173,16 @@ async function submitting(form, action) {
     await action();
   } catch (err) {
     const name = err.field && err.field.split(/[.[]/)[0];  // "definition[0].type": definition
-    const box = name && control(form, name);
-    if (!box) { flash(err.message, true); return; }
-    const message = err.message.replace(`${err.field}: `, name === err.field ? "" : `${err.field}: `);
+    const field = name && control(form, name);
+    if (!field) { flash(err.message, true); return; }
+    const editor = FIELD_EDITORS[field.dataset.type];
+    const box = (editor && editor.locate(field, err.field)) || field;
+    const message = err.message.replace(`${err.field}: `, name === err.field || box !== field ? "" : `${err.field}: `);
     box.setAttribute("aria-invalid", "true");
     box.setAttribute("aria-describedby", `${box.getAttribute("aria-describedby") || ""} error-${name}`.trim());
-    box.closest(".field").append(el("small", { class: "field-error", id: `error-${name}`, text: message }));
+    const error = el("small", { class: "field-error", id: `error-${name}`, text: message });
+    if (box === field) field.closest(".field").append(error);
+    else (box.closest("label") || box).after(error);
     box.focus();
     flash(`Not saved: ${err.message}`, true);
   }
@@ -168,6 +190,7 @@ async function submitting(form, action) {
 
 async function createPage(form) {
   await loadOptions(form);
+  fillEditors(form, {});
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(form, async () => {
