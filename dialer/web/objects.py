@@ -108,6 +108,11 @@ class ObjectKind:
     once: str | None = None         # a field of the create answer shown this once
     actions: tuple[Action, ...] = ()
     related: tuple[Related, ...] = ()
+    whole_account: bool = False     # only for a profile showing every campaign
+
+    def opens_to(self, who: Viewer) -> bool:
+        """May `who` use the page (the API checks every call itself)?"""
+        return who.may(self.privilege) and (not self.whole_account or who.campaigns is None)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -322,7 +327,7 @@ KINDS: tuple[ObjectKind, ...] = (
         "webhooks", "Webhooks", "webhook", "manage_users", f"{_ACCOUNT}/webhooks",
         item_path="/api/webhooks/{id}", create_path=f"{_ACCOUNT}/webhooks",
         update_method="PATCH", removal=Removal("Delete", "DELETE", "/api/webhooks/{id}"),
-        once="secret", actions=(Action("New secret", "POST", "/api/webhooks/{id}/secret",
+        once="secret", whole_account=True, actions=(Action("New secret", "POST", "/api/webhooks/{id}/secret",
                                        shows="secret"),),
         related=(Related("Deliveries (newest first)", "items",
                          path="/api/webhooks/{id}/deliveries",
@@ -356,6 +361,7 @@ class Viewer(Protocol):
     """What the navigation needs of the signed-in identity (db.auth.Identity)."""
 
     agent_id: int | None
+    campaigns: frozenset[int] | None  # None: every campaign of the account
 
     def may(self, privilege: str) -> bool: ...
 
@@ -363,6 +369,13 @@ class Viewer(Protocol):
 def _page(slug: str) -> tuple[str, str, str]:
     kind = BY_SLUG[slug]
     return f"/manage/{slug}", kind.title, kind.privilege
+
+
+def _opens(who: Viewer, href: str, privilege: str) -> bool:
+    kind = BY_SLUG.get(href.removeprefix("/manage/"))
+    if kind is not None:
+        return kind.opens_to(who)
+    return who.may(privilege) and (privilege != "take_calls" or who.agent_id is not None)
 
 
 # (group, ((href, label, privilege), ...)); "take_calls" links need an agent too.
@@ -388,8 +401,7 @@ def navigation(who: Viewer) -> list[tuple[str, list[tuple[str, str]]]]:
     """The groups of links `who` may follow (groups left empty are left out)."""
     shown = []
     for group, links in NAVIGATION:
-        mine = [(href, label) for href, label, privilege in links
-                if who.may(privilege) and (privilege != "take_calls" or who.agent_id is not None)]
+        mine = [(href, label) for href, label, privilege in links if _opens(who, href, privilege)]
         if mine:
             shown.append((group, mine))
     return shown

@@ -49,8 +49,10 @@ def test_every_path_of_the_descriptions_is_a_route_of_the_app():
 
 
 class Viewer:
-    def __init__(self, *privileges: str, agent_id: int | None = None):
+    def __init__(self, *privileges: str, agent_id: int | None = None,
+                 campaigns: frozenset[int] | None = None):
         self.privileges, self.agent_id = frozenset(privileges), agent_id
+        self.campaigns = campaigns
 
     def may(self, privilege: str) -> bool:
         return privilege in self.privileges or "manage_system" in self.privileges
@@ -70,6 +72,8 @@ def test_the_navigation_follows_privileges():
     users = hrefs(Viewer("manage_users"))
     assert {f"/manage/{s}" for s in ("users", "agents", "agent-groups", "roles", "profiles",
                                      "pause-reasons", "webhooks")} | {"/audit"} == users
+    # webhooks carry every campaign's events: not for a profile narrowed to some
+    assert "/manage/webhooks" not in hrefs(Viewer("manage_users", campaigns=frozenset({1})))
     inbound = hrefs(Viewer("manage_inbound"))
     assert {f"/manage/{s}" for s in ("voicemails", "inbound-calls", "action-calls")} | {
         "/ring-group"} == inbound

@@ -199,7 +199,7 @@ async function createPage(form) {
         if (name !== "account" && values[name] === undefined) throw new ApiError(400, { error: { field: name, message: "required" } });
       }
       const created = await api("POST", fillPath(KIND.create_path, values), body);
-      if (KIND.once) sessionStorage.setItem("once", created[KIND.once]);
+      if (KIND.once && created[KIND.once]) sessionStorage.setItem("once", created[KIND.once]);
       flashNext(`${KIND.singular} ${shown(created[KIND.fields[0].name]) || created.id} created.`);
       location.href = KIND.item_path ? `/manage/${KIND.slug}/${created.id}` : `/manage/${KIND.slug}`;
     });
