@@ -3,133 +3,21 @@ are labelled and typed, which API paths list, read, create, change and remove it
 sees it. One template (objects.html) and one script (static/objects.js) build every list,
 detail, create and edit page from these descriptions (`/manage/<slug>`); the navigation
 (`navigation`) groups these pages with the hand-written ones and shows a user only those
-their privileges allow.
-
-API paths are templates: `{account}` is the signed-in user's account, `{id}` the object's
-id, any other `{name}` the object's (or the form's) value of that field.
+their privileges allow. The vocabulary is object_types.py's; the kinds of calls and
+integrations are call_objects.py's.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Protocol
-
 from ..core.privileges import PRIVILEGES
-from ..db.models import ActionCall
 from ..db.suppression import KINDS as SUPPRESSION_KINDS
 from ..followups.decisions import Status as FollowupStatus
-from ..outbound.decisions import OUTCOMES
-from ..webhooks.events import KINDS as WEBHOOK_EVENTS
+from .call_objects import CALL_KINDS
+from .object_types import (ACCOUNT as _ACCOUNT, AGENTS as _AGENTS, CAMPAIGNS as _CAMPAIGNS,
+                           GROUPS as _GROUPS, Field, ObjectKind, Options, Related, Removal,
+                           Viewer)
 
-
-@dataclass(frozen=True)
-class Options:
-    """A select's choices read from the API: each item's `value` shown as its `label`."""
-
-    path: str
-    value: str = "id"
-    label: str = "name"
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    # text, email, password, number, checkbox, select, multi (several choices), json,
-    # datetime-local, audio (a player of `src`)
-    type: str = "text"
-    listed: bool = False     # a column of the list
-    create: bool = True      # on the create form
-    edit: bool = True        # changeable on the detail page (else shown read-only)
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    options: Options | None = None
-    hint: str = ""
-    src: str = ""            # audio: the API path of the sound
-
-
-@dataclass(frozen=True)
-class Removal:
-    """How the detail page removes an object: `delete` (the method on `path`), or
-    `disable`/`cancel` (a PATCH or POST of `body` to `path`)."""
-
-    label: str
-    method: str
-    path: str
-    body: dict | None = None
-    when: str | None = None  # shown only while this field of the object is true / this status
-
-
-@dataclass(frozen=True)
-class Action:
-    """A button of the detail page (or, in a `Related` table, of each row): `method` on
-    `path` with `body`, shown while `when` holds (as Removal's); `shows`: a field of the
-    answer shown this once (a secret)."""
-
-    label: str
-    method: str
-    path: str
-    body: dict | None = None
-    when: str | None = None
-    shows: str | None = None
-
-
-@dataclass(frozen=True)
-class Related:
-    """A table on the detail page: the `key` list of `path`'s answer, or of the object
-    itself when `path` is None. In its paths `{row}` is the row's id; each row's first
-    cell links to `row_link`, and `action` is a button on each row."""
-
-    title: str
-    key: str
-    columns: tuple[Field, ...]
-    path: str | None = None
-    row_link: str | None = None
-    action: Action | None = None
-
-
-@dataclass(frozen=True)
-class ObjectKind:
-    slug: str
-    title: str
-    singular: str
-    privilege: str                  # to see the page (the API checks every call itself)
-    list_path: str
-    fields: tuple[Field, ...]
-    item_path: str | None = None    # GET one; None: the list shows all there is
-    create_path: str | None = None
-    update_method: str | None = None  # PATCH on item_path
-    removal: Removal | None = None
-    search: bool = True             # the list takes ?q=
-    filters: tuple[Field, ...] = ()  # selects sent as query parameters
-    link: str | None = None         # the object's own page, beside its detail
-    link_label: str = ""
-    item_when: str | None = None    # the list links only the rows where this holds
-    once: str | None = None         # a field of the create answer shown this once
-    actions: tuple[Action, ...] = ()
-    related: tuple[Related, ...] = ()
-    whole_account: bool = False     # only for a profile showing every campaign
-
-    def opens_to(self, who: Viewer) -> bool:
-        """May `who` use the page (the API checks every call itself)?"""
-        return who.may(self.privilege) and (not self.whole_account or who.campaigns is None)
-
-    def as_json(self) -> dict:
-        return asdict(self)
-
-
-_ACCOUNT = "/api/accounts/{account}"
 _TIMEZONE = Field("timezone", "Time zone", hint="e.g. America/New_York")
-_CAMPAIGNS = Options(f"{_ACCOUNT}/campaigns")
-_AGENTS = Options(f"{_ACCOUNT}/agents", "id", "username")
-_GROUPS = Options(f"{_ACCOUNT}/agent-groups")
-_VOICEMAIL = f"{_ACCOUNT}/voicemails/{{id}}"
-# a call's transfer legs (an attempt's or an inbound call's)
-_LEG_COLUMNS = (Field("leg", "Leg"), Field("mode", "Mode"), Field("status", "Status"),
-                Field("by_agent_id", "By agent", options=_AGENTS),
-                Field("to_agent_id", "To agent", options=_AGENTS),
-                Field("to_group_id", "To group", options=_GROUPS),
-                Field("to_number", "To number"), Field("started_at", "Started"))
 
 KINDS: tuple[ObjectKind, ...] = (
     ObjectKind(
@@ -254,97 +142,7 @@ KINDS: tuple[ObjectKind, ...] = (
                            'e.g. {"all": [{"field": "email", "op": "contains", '
                            '"value": "@example.com"}]}; ops: eq, ne, contains, startswith, '
                            'in'))),
-    ObjectKind(
-        "attempts", "Calls", "call", "manage_campaigns", f"{_ACCOUNT}/attempts",
-        item_path="/api/attempts/{id}", search=False,
-        link="/contacts/{contact_id}", link_label="The contact's timeline",
-        filters=(Field("outcome", "Outcome", "select", choices=tuple(sorted(OUTCOMES))),),
-        related=(Related("Transfer legs", "transfers", columns=_LEG_COLUMNS),
-                 Related("Calling rules it was checked against", "verdict.rules",
-                         path="/api/attempts/{id}/compliance",
-                         columns=(Field("jurisdiction", "Jurisdiction"), Field("rule", "Rule"),
-                                  Field("source", "Source"))),
-                 Related("Do-not-call lists looked up", "verdict.lists",
-                         path="/api/attempts/{id}/compliance",
-                         columns=(Field("name", "List"), Field("as_of", "As of"),
-                                  Field("listed", "Listed")))),
-        fields=(Field("phone", "Phone", listed=True, edit=False),
-                Field("campaign_id", "Campaign", "select", listed=True, edit=False,
-                      options=_CAMPAIGNS),
-                Field("started_at", "Started", listed=True, edit=False),
-                Field("outcome", "Outcome", listed=True, edit=False),
-                Field("agent_id", "Agent", "select", listed=True, edit=False, options=_AGENTS),
-                Field("disposition", "Disposition", listed=True, edit=False),
-                Field("recording_name", "Recording", "audio", listed=True, edit=False,
-                      src="/api/attempts/{id}/recording"),
-                Field("answered_at", "Answered", edit=False),
-                Field("ended_at", "Ended", edit=False),
-                Field("talk_seconds", "Talk seconds", edit=False),
-                Field("amd_status", "Answering machine detection", edit=False),
-                Field("hangup_cause", "Hang-up cause", edit=False),
-                Field("consent_announced", "Recording consent announced", "checkbox",
-                      edit=False))),
-    ObjectKind(
-        "voicemails", "Voicemails", "voicemail", "manage_inbound", f"{_ACCOUNT}/voicemails",
-        item_path=_VOICEMAIL, search=False, link="/contacts/{contact_id}", link_label="Contact",
-        filters=(Field("handled", "Handled", "select", choices=("no", "yes")),),
-        actions=(Action("Mark handled", "PATCH", _VOICEMAIL, {"handled": True},
-                        when="handled=false"),
-                 Action("Mark not handled", "PATCH", _VOICEMAIL, {"handled": False},
-                        when="handled=true")),
-        fields=(Field("caller", "Caller", listed=True, edit=False),
-                Field("created_at", "Left at", listed=True, edit=False),
-                Field("duration_seconds", "Seconds", "number", listed=True, edit=False),
-                Field("recording_name", "Message", "audio", listed=True, edit=False,
-                      src=f"{_VOICEMAIL}/recording"),
-                Field("handled", "Handled", "checkbox", listed=True, edit=False),
-                Field("handled_by_name", "Handled by", listed=True, edit=False),
-                Field("handled_at", "Handled at", edit=False))),
-    ObjectKind(
-        "inbound-calls", "Inbound calls", "inbound call", "manage_inbound",
-        f"{_ACCOUNT}/inbound-calls", item_path=f"{_ACCOUNT}/inbound-calls/{{id}}", search=False,
-        link="/contacts/{contact_id}", link_label="Contact",
-        related=(Related("Transfer legs", "transfers", columns=_LEG_COLUMNS),),
-        fields=(Field("caller", "Caller", listed=True, edit=False),
-                Field("agent_id", "Taken by", "select", listed=True, edit=False,
-                      options=_AGENTS),
-                Field("started_at", "Started", listed=True, edit=False),
-                Field("connected_at", "Taken", listed=True, edit=False),
-                Field("ended_at", "Ended", listed=True, edit=False))),
-    ObjectKind(
-        "action-calls", "Action calls", "action call", "manage_inbound",
-        f"{_ACCOUNT}/action-calls", item_path="/api/action-calls/{id}",
-        create_path=f"{_ACCOUNT}/action-calls", search=False,
-        link="/attempts/{attempt_id}", link_label="The call to the contact",
-        filters=(Field("status", "Status", "select", choices=tuple(ActionCall.status.values)),),
-        fields=(Field("contact_id", "Contact id", "number", listed=True, required=True,
-                      edit=False),
-                Field("delay_minutes", "Delay (minutes)", "number", edit=False,
-                      hint="empty: now; a delayed call waits for business hours"),
-                Field("due_at", "Due", listed=True, create=False, edit=False),
-                Field("status", "Status", listed=True, create=False, edit=False))),
-    ObjectKind(
-        "webhooks", "Webhooks", "webhook", "manage_users", f"{_ACCOUNT}/webhooks",
-        item_path="/api/webhooks/{id}", create_path=f"{_ACCOUNT}/webhooks",
-        update_method="PATCH", removal=Removal("Delete", "DELETE", "/api/webhooks/{id}"),
-        once="secret", whole_account=True, actions=(Action("New secret", "POST", "/api/webhooks/{id}/secret",
-                                       shows="secret"),),
-        related=(Related("Deliveries (newest first)", "items",
-                         path="/api/webhooks/{id}/deliveries",
-                         action=Action("Replay", "POST",
-                                       "/api/webhooks/{id}/deliveries/{row}/replay"),
-                         columns=(Field("type", "Event"), Field("status", "Status"),
-                                  Field("attempts", "Tries"),
-                                  Field("last_status_code", "Answer"),
-                                  Field("last_error", "Error"),
-                                  Field("last_duration_ms", "ms"),
-                                  Field("created_at", "Queued"))),),
-        fields=(Field("url", "URL", listed=True, required=True,
-                      hint="http or https; receives signed POSTs (README: Webhooks)"),
-                Field("events", "Events", "multi", listed=True, required=True,
-                      choices=WEBHOOK_EVENTS),
-                Field("enabled", "Enabled", "checkbox", listed=True, create=False),
-                Field("description", "Description", listed=True))),
+    *CALL_KINDS,
     ObjectKind(
         "accounts", "Accounts", "account", "manage_system", "/api/accounts",
         item_path="/api/accounts/{id}", create_path="/api/accounts",
@@ -355,15 +153,6 @@ KINDS: tuple[ObjectKind, ...] = (
                 Field("timezone", "Time zone", listed=True, edit=False))),
 )
 BY_SLUG = {kind.slug: kind for kind in KINDS}
-
-
-class Viewer(Protocol):
-    """What the navigation needs of the signed-in identity (db.auth.Identity)."""
-
-    agent_id: int | None
-    campaigns: frozenset[int] | None  # None: every campaign of the account
-
-    def may(self, privilege: str) -> bool: ...
 
 
 def _page(slug: str) -> tuple[str, str, str]:
