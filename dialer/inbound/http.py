@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..db.validation import FieldError, NotFoundError
+from ..db.validation import NotFoundError
 from ..web.access import identity
 from ..web.common import DIALER, flag_query, json_body, now, paged, path_id, run as _run
 from ..web.recordings import stream_recording
@@ -55,12 +55,10 @@ async def get_voicemail(request: web.Request) -> web.Response:
 @routes.patch("/api/accounts/{id}/voicemails/{voicemail_id}")
 async def mark_voicemail(request: web.Request) -> web.Response:
     """`{"handled": true}`: handled by the caller, now (audited); false: not handled."""
-    body = await json_body(request, ("handled",))
-    if "handled" not in body:
-        raise FieldError("handled", "required")
+    body = await json_body(request, ("handled",))  # checked after the voicemail's lookup
     return web.json_response(await _run(
         request, inbound.set_voicemail_handled, path_id(request),
-        path_id(request, "voicemail_id"), body["handled"], identity(request).user_id,
+        path_id(request, "voicemail_id"), body.get("handled"), identity(request).user_id,
         now(request)))
 
 
