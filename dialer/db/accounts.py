@@ -55,7 +55,7 @@ def create_agent_group(account_id: int, /, **values: Any) -> dict:
                                                 f"agent group(s) and the account has {used}")
     group = AgentGroup(account=account, manual_dial_allowed=False, followups_allowed=True,
                        wrap_up_seconds=0)
-    _set_group_options(group, {"name": values.get("name"), **values})
+    _set_group_options(group, {"name": values.get("name"), **values})  # a name is required
     group.save()
     return {"id": group.id, "account_id": account.id, "name": group.name,
             "manual_dial_allowed": group.manual_dial_allowed,
@@ -149,9 +149,9 @@ def update_agent_group(group_id: int, /, **values: Any) -> dict:
     return listing.get_agent_group(group.id)
 
 
-def refuse_if_used(row: Agent | AgentGroup, field: str, what: str, *, besides: tuple = ()) -> None:
+def _refuse_if_used(row: Agent | AgentGroup, field: str, what: str, *, besides: tuple = ()) -> None:
     """409 naming `field` while another table's row (but those of `besides`) refers to
-    `row`: history keeps its agents, groups and roles."""
+    `row`: history keeps its agents and groups."""
     for fk in type(row)._meta.backrefs:
         if fk.model not in besides and fk.model.select().where(fk == row.id).exists():
             raise ConflictError(field, f"{what} is still referred to by "
@@ -163,7 +163,7 @@ def refuse_if_used(row: Agent | AgentGroup, field: str, what: str, *, besides: t
 def delete_agent_group(group_id: int) -> dict:
     """Delete a group no campaign, ring group or other record uses (its memberships go)."""
     group = AgentGroup.get_by_id(group_id)
-    refuse_if_used(group, "id", "the agent group", besides=(AgentGroupMember,))
+    _refuse_if_used(group, "id", "the agent group", besides=(AgentGroupMember,))
     group.delete_instance(recursive=True)
     return {"id": group_id, "deleted": True}
 
@@ -197,7 +197,7 @@ def delete_agent(agent_id: int) -> dict:
     agent = Agent.get_by_id(agent_id)
     if agent.state != "logged_out":
         raise ConflictError("state", f"the agent is {agent.state}: log it out first")
-    refuse_if_used(agent, "id", "the agent", besides=(AgentGroupMember,))
+    _refuse_if_used(agent, "id", "the agent", besides=(AgentGroupMember,))
     agent.delete_instance(recursive=True)
     return {"id": agent_id, "deleted": True}
 

@@ -40,7 +40,7 @@ async def business_hours(request: web.Request) -> web.Response:
 @routes.get("/api/accounts/{id}/voicemails")
 async def voicemails(request: web.Request) -> web.Response:
     """The voicemail inbox, newest first: caller, contact, time, duration, and who marked
-    it handled when. `?handled=true|false` to filter."""
+    it handled when. `?handled=yes|no` (or true|false) to filter."""
     handled = request.query.get("handled", "")
     return await paged(request, inbound.list_voicemails, path_id(request),
                        handled=None if handled == "" else flag_query(request, "handled"))
