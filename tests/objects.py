@@ -32,6 +32,7 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
                                  caller="+12125550100", started_at=t0)
     rule = Rule.create(campaign=campaign, action="complete")
     profile = roles.create_profile(account.id, "p", True, [])
+    role = roles.create_role(account.id, f"caller-{account.name}", ["take_calls"])
     flt = contacts.create_filter(account.id, "f", {"all": []})
     script = scripts.create_script(account.id, name="s", definition=[])
     slist = suppression.create_list(account.id, name="dnc", kind="device")
@@ -48,4 +49,4 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
             "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
             "suppression-lists": slist["id"], "dnc-lists": dnc.id, "rule_id": rule.id,
             "voicemail_id": voicemail.id, "pause-reasons": reason.id, "webhooks": hook.id,
-            "delivery_id": delivery.id, "inbound_call_id": inbound.id}
+            "delivery_id": delivery.id, "inbound_call_id": inbound.id, "roles": role["id"]}

@@ -116,6 +116,7 @@ class RecordRefused:
 class RecordingFinished:
     """The recording stopped: its time limit, silence, `#`, or the caller hanging up."""
     name: str
+    duration_seconds: int | None = None  # as Asterisk measured it
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ class StoreVoicemail:
     contact_id: int | None
     caller: str
     recording: str
+    duration_seconds: int | None = None
 
 
 Effect = (RingEffect | Answer | Hold | PlayToAgent | Bridge | ConnectAgent | DestroyBridge
@@ -354,13 +356,13 @@ def _recording(call: Call, event: Event) -> Result:
             isinstance(event, RecordingFailed) and event.name == call.recording):
         return _ending(replace(call, recording=None), ())
     if isinstance(event, RecordingFinished) and event.name == call.recording:
-        return _ending(replace(call, recording=None), (_store(call, event.name),))
+        return _ending(replace(call, recording=None), (_store(call, event),))
     return call, ()  # another recording's end, Bridged: late
 
 
-def _store(call: Call, recording: str) -> StoreVoicemail:
-    plan = _ring(call).plan
-    return StoreVoicemail(plan.account_id, plan.contact_id, plan.caller, recording)
+def _store(call: Call, done: RecordingFinished) -> StoreVoicemail:
+    p = _ring(call).plan
+    return StoreVoicemail(p.account_id, p.contact_id, p.caller, done.name, done.duration_seconds)
 
 
 def _voicemail(call: Call, effects: tuple[Effect, ...]) -> Result:
@@ -392,7 +394,7 @@ def _caller_gone(call: Call) -> Result:
     if call.ended_by is not None:  # still in the agent's bridge until now
         out.append(EndHolderCall(call.ended_by))
     if call.recording is not None and stage is Stage.RECORDING:
-        out.append(_store(call, call.recording))
+        out.append(_store(call, RecordingFinished(call.recording)))  # length unknown
     if call.record_id is not None:
         out.append(CloseRecord(call.record_id))
     return replace(closed, ring=ring), tuple(out)

@@ -73,6 +73,7 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/script-answers", "signed_in"),
     # reads and changes
     (_READ, r"/api/agents/\{id\}(/preview|/session-log)?", f"own_agent|{_STAFF}"),
+    ("PATCH,DELETE", r"/api/agents/\{id\}", "manage_users"),  # not the agent's own desk phone
     # a supervisor on the agent's call (the call's campaign checked by the handler)
     (_ANY, r"/api/agents/\{id\}/monitor", "manage_campaigns"),
     # the agent's call control: hold, transfers, conference (dialer/transfers/http.py)
@@ -83,7 +84,7 @@ RULES: list[tuple[str, str, str]] = [
     # changes
     (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles|roles|pause-reasons|"
            r"webhooks)(/.*)?", "manage_users"),
-    (_ANY, r"/api/accounts/\{id\}/(ring-group|business-hours|action-calls)(/.*)?",
+    (_ANY, r"/api/accounts/\{id\}/(ring-group|business-hours|action-calls|voicemails)(/.*)?",
      "manage_inbound"),
     (_ANY, r"/api/accounts/\{id\}/.*", "manage_campaigns"),
     (_ANY, r"/api/(campaigns|filters|scripts|suppression-lists)/\{id\}(/.*)?",
@@ -95,7 +96,7 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/dnc-check", "manage_campaigns"),
     (_READ, r"/api/calling-rules", "signed_in"),  # the shipped table: public law
     (_READ, r"/api/pause-reasons/\{id\}", "member"),
-    (_ANY, r"/api/(agent-groups|profiles|pause-reasons)/\{id\}(/.*)?", "manage_users"),
+    (_ANY, r"/api/(agent-groups|profiles|pause-reasons|roles)/\{id\}(/.*)?", "manage_users"),
     # outbound webhooks (dialer.webhooks.http): the account's admins
     (_ANY, r"/api/webhooks/\{id\}(/.*)?", "manage_users"),
 ]

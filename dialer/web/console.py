@@ -181,6 +181,8 @@ async def object_page(request: web.Request) -> web.Response:
     who, refused = _page_identity(request, kind.privilege)
     if refused:
         return refused
+    if not kind.opens_to(who):
+        return _forbidden(request, f"{kind.title} need a profile that shows every campaign.")
     mode = request.match_info.get("mode", "list")
     object_id = path_id(request, "mode") if mode not in ("list", "new") else None
     if (mode == "new" and kind.create_path is None) or (object_id and kind.item_path is None):

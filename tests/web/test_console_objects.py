@@ -128,11 +128,20 @@ async def test_roles_and_profiles(admin, console):
     assert "exists" in await admin.field_error("name", "role_error")
     await admin.fill({"name": "dialler"})
     await admin.page.click("#object-form button[type=submit]")
-    await admin.page.wait_for_url(f"{admin.url}/manage/roles")  # roles have no detail page
-    await admin.page.wait_for_selector("#flash.ok:has-text('created')")
-    assert await admin.search("roles", "dialler") == ["dialler"]
+    await admin.created("roles", "role_created")
+    await admin.edit({"name": "supervisor"})
+    assert "exists" in await admin.field_error("name", "role_edit_error")
+    await admin.edit({"name": "dialler 2", "privileges": ["take_calls"]})
+    await admin.page.wait_for_selector("#flash.ok:has-text('Saved')")
+    assert await admin.search("roles", "dialler") == ["dialler 2"]
     row = admin.page.locator("#object-list tbody tr", has_text="dialler")
-    assert await row.locator("td[data-field=privileges]").inner_text() == "manage_campaigns"
+    assert await row.locator("td[data-field=privileges]").inner_text() == "manage_campaigns, take_calls"
+    # built-in roles are listed, not linked: they do not change
+    assert await admin.page.locator("#object-list tbody tr", has_text="supervisor").locator("a").count() == 0
+    await row.locator("a").click()
+    await admin.remove()
+    await admin.page.wait_for_url(f"{admin.url}/manage/roles")
+    assert await admin.search("roles", "dialler") == []
 
     visible = console["visible_id"]
     await admin.create("profiles", {"name": "east", "campaign_ids": [str(visible)]})

@@ -81,7 +81,8 @@ async def test_the_navigation_shows_only_what_a_user_may_see(console, browser):
     url = console["url"]
     admin = await sign_in(browser, url, "admin")
     groups = await admin.locator("header details summary").all_inner_texts()
-    assert groups == ["Campaigns", "Floor", "Contacts", "People", "Compliance", "Settings"]
+    assert groups == ["Campaigns", "Floor", "Inbound", "Contacts", "People", "Compliance",
+                      "Settings"]
     links = await admin.locator("header details a").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))")
     assert {"/manage/users", "/manage/roles", "/plans", "/manage/accounts"} <= set(links)

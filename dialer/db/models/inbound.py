@@ -86,3 +86,8 @@ class Voicemail(BaseModel):
     caller = pw.CharField()  # caller ID as received
     recording_name = pw.CharField()
     created_at = UTCDateTimeField(default=utcnow)
+    duration_seconds = pw.IntegerField(null=True)  # as Asterisk measured the recording
+    handled_at = UTCDateTimeField(null=True)  # marked handled in the inbox (null: not yet)
+    handled_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL",
+                                    backref="handled_voicemails")
+    handled_by_id: int | None

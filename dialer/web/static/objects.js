@@ -14,6 +14,15 @@ function fillPath(template, values) {
     encodeURIComponent(name === "account" ? meta("account") : values[name]));
 }
 const pathFields = (template) => [...template.matchAll(/\{(\w+)\}/g)].map(m => m[1]);
+// A link of the object, or null when it lacks a value the link needs (no contact, no call).
+function linkFor(template, values) {
+  const missing = pathFields(template).some(n => n !== "account" && (values[n] ?? null) === null);
+  return missing ? null : fillPath(template, values);
+}
+
+// An inline player of a field's sound (the API relays it from Asterisk when played).
+const player = (f, item) => el("audio", { controls: "", preload: "none", src: fillPath(f.src, item),
+                                          "aria-label": `${f.label} ${item.id}` });
 
 function shown(value) {
   if (value === null || value === undefined) return "";
@@ -57,10 +66,15 @@ async function loadList() {
   const body = $("#object-list tbody");
   const rows = await Promise.all(page.items.map(async (item) => {
     const texts = await Promise.all(listed.map(f => cellText(f, item[f.name])));
+    const linked = KIND.item_path && meets(item, KIND.item_when);
     const cells = listed.map((f, i) => el("td", { "data-field": f.name },
-      i === 0 && KIND.item_path ? el("a", { href: `/manage/${KIND.slug}/${item.id}`, text: texts[i] || `#${item.id}` })
-                                : texts[i]));
-    if (KIND.link) cells.push(el("td", {}, el("a", { href: fillPath(KIND.link, item), text: KIND.link_label })));
+      f.type === "audio" ? (item[f.name] ? player(f, item) : "")
+        : i === 0 && linked ? el("a", { href: `/manage/${KIND.slug}/${item.id}`, text: texts[i] || `#${item.id}` })
+        : texts[i]));
+    if (KIND.link) {
+      const href = linkFor(KIND.link, item);
+      cells.push(el("td", {}, href ? el("a", { href, text: KIND.link_label }) : ""));
+    }
     return el("tr", { "data-id": item.id }, ...cells);
   }));
   if (mine !== listLoads) return;
@@ -119,7 +133,14 @@ function setValues(form, item) {
   for (const f of KIND.fields) {
     const value = item[f.name];
     if (FIELD_EDITORS[f.type]) continue;
-    if (f.type === "multi") {
+    const field = form.querySelector(`.field[data-field="${f.name}"]`);
+    // a field the object does not have (create-only, or kept on another page) is not shown
+    if (field) field.hidden = value === undefined && !["password", "audio"].includes(f.type);
+    if (f.type === "audio") {  // its value: the recording's name (null: none)
+      if (field) field.hidden = !value;
+      const audio = control(form, f.name);
+      if (value && !audio.getAttribute("src")) audio.src = fillPath(f.src, item);
+    } else if (f.type === "multi") {
       const chosen = new Set((value || []).map(String));
       for (const box of $$(`input[name="${f.name}"]`, form)) box.checked = chosen.has(box.value);
     } else if (f.type === "checkbox") {
@@ -146,7 +167,7 @@ function formBody(form, original) {
   const body = {};
   for (const f of KIND.fields) {
     const box = control(form, f.name);
-    if (!box || box.disabled || box.closest("fieldset:disabled")) continue;
+    if (!box || box.disabled || box.closest("fieldset:disabled") || f.type === "audio") continue;
     const value = fieldValue(form, f);
     if (original === null) {
       if (value !== null && !(Array.isArray(value) && !value.length)) body[f.name] = value;
@@ -201,6 +222,7 @@ async function createPage(form) {
         if (name !== "account" && values[name] === undefined) throw new ApiError(400, { error: { field: name, message: "required" } });
       }
       const created = await api("POST", fillPath(KIND.create_path, values), body);
+      if (KIND.once && created[KIND.once]) sessionStorage.setItem("once", created[KIND.once]);
       flashNext(`${KIND.singular} ${shown(created[KIND.fields[0].name]) || created.id} created.`);
       location.href = KIND.item_path ? `/manage/${KIND.slug}/${created.id}` : `/manage/${KIND.slug}`;
     });
@@ -214,10 +236,22 @@ async function detailPage(form, id) {
     setValues(form, item);
     $("#object-title").textContent = `${KIND.singular[0].toUpperCase()}${KIND.singular.slice(1)} ${shown(item[KIND.fields[0].name]) || id}`;
     const remove = $("#remove");
-    if (remove) remove.hidden = !removable(item);
+    if (remove) remove.hidden = !(KIND.removal && meets(item, KIND.removal.when));
+    KIND.actions.forEach((a, i) => { $(`#action-${i}`).hidden = !meets(item, a.when); });
   };
   show();
-  if (KIND.link) $("#object-links").append(el("a", { href: fillPath(KIND.link, item), text: KIND.link_label }));
+  const link = KIND.link && linkFor(KIND.link, item);
+  if (link) $("#object-links").append(el("a", { href: link, text: KIND.link_label }));
+  KIND.actions.forEach((a, i) => $(`#action-${i}`).addEventListener("click", () => guarded(async () => {
+    const result = await api(a.method, fillPath(a.path, item), a.body ?? undefined);
+    if (a.shows) showOnce(result[a.shows]);
+    item = { ...item, ...result };
+    show();
+    flash(`${a.label}: done.`);
+  })));
+  showOnce(sessionStorage.getItem("once"));
+  sessionStorage.removeItem("once");
+  await Promise.all(KIND.related.map((r, i) => showRelated(r, $(`#related-${i}`), item)));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(form, async () => {
@@ -249,13 +283,45 @@ async function detailPage(form, id) {
   });
 }
 
-// Whether the detail page offers the removal: `when` is a field that must be true, or
-// "field=a|b" values it must have.
-function removable(item) {
-  const when = KIND.removal && KIND.removal.when;
-  if (!when) return Boolean(KIND.removal);
+// Whether `when` holds for the object: a field that must be true, or "field=a|b" values it
+// must have (none: always).
+function meets(item, when) {
+  if (!when) return true;
   const [name, values] = when.split("=");
-  return values === undefined ? Boolean(item[name]) : values.split("|").includes(item[name]);
+  return values === undefined ? Boolean(item[name]) : values.split("|").includes(String(item[name]));
+}
+
+// A value the API shows this once (a secret), with the warning that it will not be again.
+function showOnce(value) {
+  if (!value) return;
+  $("#shown-once-value").textContent = value;
+  $("#shown-once").hidden = false;
+}
+
+// A related table of the detail page: its rows (a first cell linking to the row's page, a
+// button per row), read from the API or taken from the object.
+async function showRelated(r, box, item) {
+  const data = r.path ? await api("GET", fillPath(r.path, item)) : item;
+  const rows = r.key.split(".").reduce((o, k) => o && o[k], data) || [];  // "verdict.rules"
+  const total = data.total ?? data.count ?? rows.length;
+  $(".related-count", box).textContent = rows.length < total ? `(${rows.length} of ${total})` : `(${total})`;
+  $("tbody", box).replaceChildren(...await Promise.all(rows.map(async (row) => {
+    const values = { ...item, row: row.id };
+    const texts = await Promise.all(r.columns.map(f => cellText(f, row[f.name])));
+    const cells = r.columns.map((f, i) => el("td", { "data-field": f.name },
+      i === 0 && r.row_link ? el("a", { href: fillPath(r.row_link, values), text: texts[i] || `#${row.id}` }) : texts[i]));
+    if (r.action) {
+      const button = el("button", { type: "button", class: "secondary outline", text: r.action.label });
+      button.addEventListener("click", () => guarded(async () => {
+        await api(r.action.method, fillPath(r.action.path, values), r.action.body ?? undefined);
+        flash(`${r.action.label}: done.`);
+        await showRelated(r, box, item);
+      }));
+      cells.push(el("td", {}, button));
+    }
+    return el("tr", { "data-id": row.id }, ...cells);
+  })));
+  $(".related-empty", box).hidden = rows.length > 0;
 }
 
 document.addEventListener("DOMContentLoaded", () => {

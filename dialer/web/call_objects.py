@@ -1,0 +1,112 @@
+"""The console's pages of calls and integrations, as object kinds (dialer/web/objects.py):
+calls (attempts), the voicemail inbox, inbound calls, action calls, webhooks."""
+
+from __future__ import annotations
+
+from ..db.models import ActionCall
+from ..outbound.decisions import OUTCOMES
+from ..webhooks.events import KINDS as WEBHOOK_EVENTS
+from .object_types import (ACCOUNT as _ACCOUNT, AGENTS as _AGENTS, CAMPAIGNS as _CAMPAIGNS,
+                           GROUPS as _GROUPS, Action, Field, ObjectKind, Related, Removal)
+
+_VOICEMAIL = f"{_ACCOUNT}/voicemails/{{id}}"
+# a call's transfer legs (an attempt's or an inbound call's)
+_LEG_COLUMNS = (Field("leg", "Leg"), Field("mode", "Mode"), Field("status", "Status"),
+                Field("by_agent_id", "By agent", options=_AGENTS),
+                Field("to_agent_id", "To agent", options=_AGENTS),
+                Field("to_group_id", "To group", options=_GROUPS),
+                Field("to_number", "To number"), Field("started_at", "Started"))
+
+CALL_KINDS: tuple[ObjectKind, ...] = (
+    ObjectKind(
+        "attempts", "Calls", "call", "manage_campaigns", f"{_ACCOUNT}/attempts",
+        item_path="/api/attempts/{id}", search=False,
+        link="/contacts/{contact_id}", link_label="The contact's timeline",
+        filters=(Field("outcome", "Outcome", "select", choices=tuple(sorted(OUTCOMES))),),
+        related=(Related("Transfer legs", "transfers", columns=_LEG_COLUMNS),
+                 Related("Calling rules it was checked against", "verdict.rules",
+                         path="/api/attempts/{id}/compliance",
+                         columns=(Field("jurisdiction", "Jurisdiction"), Field("rule", "Rule"),
+                                  Field("source", "Source"))),
+                 Related("Do-not-call lists looked up", "verdict.lists",
+                         path="/api/attempts/{id}/compliance",
+                         columns=(Field("name", "List"), Field("as_of", "As of"),
+                                  Field("listed", "Listed")))),
+        fields=(Field("phone", "Phone", listed=True, edit=False),
+                Field("campaign_id", "Campaign", "select", listed=True, edit=False,
+                      options=_CAMPAIGNS),
+                Field("started_at", "Started", listed=True, edit=False),
+                Field("outcome", "Outcome", listed=True, edit=False),
+                Field("agent_id", "Agent", "select", listed=True, edit=False, options=_AGENTS),
+                Field("disposition", "Disposition", listed=True, edit=False),
+                Field("recording_name", "Recording", "audio", listed=True, edit=False,
+                      src="/api/attempts/{id}/recording"),
+                Field("answered_at", "Answered", edit=False),
+                Field("ended_at", "Ended", edit=False),
+                Field("talk_seconds", "Talk seconds", edit=False),
+                Field("amd_status", "Answering machine detection", edit=False),
+                Field("hangup_cause", "Hang-up cause", edit=False),
+                Field("consent_announced", "Recording consent announced", "checkbox",
+                      edit=False))),
+    ObjectKind(
+        "voicemails", "Voicemails", "voicemail", "manage_inbound", f"{_ACCOUNT}/voicemails",
+        item_path=_VOICEMAIL, search=False, link="/contacts/{contact_id}", link_label="Contact",
+        filters=(Field("handled", "Handled", "select", choices=("no", "yes")),),
+        actions=(Action("Mark handled", "PATCH", _VOICEMAIL, {"handled": True},
+                        when="handled=false"),
+                 Action("Mark not handled", "PATCH", _VOICEMAIL, {"handled": False},
+                        when="handled=true")),
+        fields=(Field("caller", "Caller", listed=True, edit=False),
+                Field("created_at", "Left at", listed=True, edit=False),
+                Field("duration_seconds", "Seconds", "number", listed=True, edit=False),
+                Field("recording_name", "Message", "audio", listed=True, edit=False,
+                      src=f"{_VOICEMAIL}/recording"),
+                Field("handled", "Handled", "checkbox", listed=True, edit=False),
+                Field("handled_by_name", "Handled by", listed=True, edit=False),
+                Field("handled_at", "Handled at", edit=False))),
+    ObjectKind(
+        "inbound-calls", "Inbound calls", "inbound call", "manage_inbound",
+        f"{_ACCOUNT}/inbound-calls", item_path=f"{_ACCOUNT}/inbound-calls/{{id}}", search=False,
+        link="/contacts/{contact_id}", link_label="Contact",
+        related=(Related("Transfer legs", "transfers", columns=_LEG_COLUMNS),),
+        fields=(Field("caller", "Caller", listed=True, edit=False),
+                Field("agent_id", "Taken by", "select", listed=True, edit=False,
+                      options=_AGENTS),
+                Field("started_at", "Started", listed=True, edit=False),
+                Field("connected_at", "Taken", listed=True, edit=False),
+                Field("ended_at", "Ended", listed=True, edit=False))),
+    ObjectKind(
+        "action-calls", "Action calls", "action call", "manage_inbound",
+        f"{_ACCOUNT}/action-calls", item_path="/api/action-calls/{id}",
+        create_path=f"{_ACCOUNT}/action-calls", search=False,
+        link="/attempts/{attempt_id}", link_label="The call to the contact",
+        filters=(Field("status", "Status", "select", choices=tuple(ActionCall.status.values)),),
+        fields=(Field("contact_id", "Contact id", "number", listed=True, required=True,
+                      edit=False),
+                Field("delay_minutes", "Delay (minutes)", "number", edit=False,
+                      hint="empty: now; a delayed call waits for business hours"),
+                Field("due_at", "Due", listed=True, create=False, edit=False),
+                Field("status", "Status", listed=True, create=False, edit=False))),
+    ObjectKind(
+        "webhooks", "Webhooks", "webhook", "manage_users", f"{_ACCOUNT}/webhooks",
+        item_path="/api/webhooks/{id}", create_path=f"{_ACCOUNT}/webhooks",
+        update_method="PATCH", removal=Removal("Delete", "DELETE", "/api/webhooks/{id}"),
+        once="secret", whole_account=True, actions=(Action("New secret", "POST", "/api/webhooks/{id}/secret",
+                                       shows="secret"),),
+        related=(Related("Deliveries (newest first)", "items",
+                         path="/api/webhooks/{id}/deliveries",
+                         action=Action("Replay", "POST",
+                                       "/api/webhooks/{id}/deliveries/{row}/replay"),
+                         columns=(Field("type", "Event"), Field("status", "Status"),
+                                  Field("attempts", "Tries"),
+                                  Field("last_status_code", "Answer"),
+                                  Field("last_error", "Error"),
+                                  Field("last_duration_ms", "ms"),
+                                  Field("created_at", "Queued"))),),
+        fields=(Field("url", "URL", listed=True, required=True,
+                      hint="http or https; receives signed POSTs (README: Webhooks)"),
+                Field("events", "Events", "multi", listed=True, required=True,
+                      choices=WEBHOOK_EVENTS),
+                Field("enabled", "Enabled", "checkbox", listed=True, create=False),
+                Field("description", "Description", listed=True))),
+)
