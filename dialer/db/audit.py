@@ -24,7 +24,7 @@ from playhouse.shortcuts import model_to_dict
 
 from .models import (Account, AuditEntry, AuthToken, Campaign, CampaignSuppression,
                      ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
-                     Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, User,
+                     Prompt, Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, User,
                      WebhookEndpoint, database_proxy)
 
 T = TypeVar("T")
@@ -143,6 +143,7 @@ SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "filter": functools.partial(_owned, Filter),
     "suppression_list": _suppression_list, "dnc_list": functools.partial(_owned, DncList),
     "webhook_endpoint": functools.partial(_owned, WebhookEndpoint),
+    "prompt": functools.partial(_owned, Prompt),
 }
 # Kinds written by `record` directly: events, not objects with a state to snapshot.
 EVENT_KINDS = ("monitoring",)  # a supervisor listening to an agent's call (dialer.monitor)
