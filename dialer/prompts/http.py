@@ -71,19 +71,22 @@ async def _converted(work) -> convert.Converted:
 
 @routes.get("/api/accounts/{id}/prompts")
 async def list_prompts(request: web.Request) -> web.Response:
-    """The account's prompts (`?q=` searches names): name, source (upload, recording,
-    speech), status (ready, recording, failed), duration_seconds, `reference` (what a
-    message field takes: "prompt:<id>")."""
+    """The account's audio prompts.
+
+    `?q=` searches names. Each: name, source (upload, recording, speech), status (ready,
+    recording, failed), duration_seconds, `reference` (what a message field takes:
+    "prompt:<id>")."""
     prompts = await run(request, store.list_prompts, path_id(request))
     return page(request, [p.as_json() for p in prompts])
 
 
 @routes.post("/api/accounts/{id}/prompts")
 async def upload_prompt(request: web.Request) -> web.Response:
-    """A new prompt from an audio file (WAV, MP3, OGG, FLAC, AIFF, AU; at most 20 MB and
-    5 minutes): multipart/form-data with parts `name` and `file`, or the file as the body
-    with `?name=`. Converted to 8 kHz mono 16-bit WAV and mu-law; 400 naming `file` when
-    it is not audio, too long or too big."""
+    """A new prompt from an audio file.
+
+    WAV, MP3, OGG, FLAC, AIFF or AU, at most 20 MB and 5 minutes: multipart/form-data with
+    parts `name` and `file`, or the file as the body with `?name=`. Converted to 8 kHz mono
+    16-bit WAV and mu-law; 400 naming `file` when it is not audio, too long or too big."""
     account_id = path_id(request)
     name, data = await _upload(request)
     name = await run(request, store.check_name, account_id, name)
@@ -91,10 +94,19 @@ async def upload_prompt(request: web.Request) -> web.Response:
     return await _store(request, account_id, name, Source.UPLOAD, audio)
 
 
+upload_prompt.openapi_body = {  # type: ignore[attr-defined]
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "name": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}},
+    "audio/*": {"schema": {"type": "string", "format": "binary"}},
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+
+
 @routes.post("/api/accounts/{id}/prompts/speech")
 async def speak_prompt(request: web.Request) -> web.Response:
-    """A new prompt spoken by espeak-ng: `name`, `text` (at most 2000 characters),
-    `voice` (one of SPEECH_VOICES, default en-us)."""
+    """A new prompt spoken by espeak-ng (text to speech).
+
+    `name`, `text` (at most 2000 characters), `voice` (en-us, the default, en,
+    en-gb-x-rp, fr, de, es, it, nl, pt or pl)."""
     account_id = path_id(request)
     body = await json_body(request, ("name", "text", "voice"))
     name = await run(request, store.check_name, account_id, body.get("name"))
@@ -113,9 +125,11 @@ async def speak_prompt(request: web.Request) -> web.Response:
 
 @routes.post("/api/accounts/{id}/prompts/recording")
 async def record_prompt(request: web.Request) -> web.Response:
-    """Record a prompt from a desk phone: the dialer rings `user_id`'s desk phone (default:
-    the caller's own), plays a beep and records until # , 5 s of silence or 5 minutes.
-    Answers 202 with the prompt, status `recording`; it becomes `ready` (or `failed`)."""
+    """Record a prompt from a desk phone.
+
+    The dialer rings `user_id`'s desk phone (default: the caller's own), beeps and records
+    until #, 5 s of silence or 5 minutes. Answers 202 with the prompt, status `recording`;
+    it becomes `ready` (or `failed`)."""
     account_id = path_id(request)
     body = await json_body(request, ("name", "user_id"))
     user_id = body.get("user_id", access.identity(request).user_id)
@@ -128,13 +142,16 @@ async def record_prompt(request: web.Request) -> web.Response:
 
 @routes.get("/api/accounts/{id}/prompt-choices")
 async def prompt_choices(request: web.Request) -> web.Response:
-    """What a message field may name: [{"value", "label"}], the account's ready prompts
-    ("prompt:<id>") then the shipped sounds (by name)."""
+    """What a message field may name.
+
+    [{"value", "label"}]: the account's ready prompts ("prompt:<id>"), then the shipped
+    Asterisk sounds (by name)."""
     return answer(await run(request, store.choices, path_id(request)))
 
 
 @routes.get("/api/prompts/{id}")
 async def get_prompt(request: web.Request) -> web.Response:
+    """One prompt (its status while it is recorded)."""
     return answer((await run(request, store.get_prompt, path_id(request))).as_json())
 
 
@@ -148,8 +165,9 @@ async def rename_prompt(request: web.Request) -> web.Response:
 
 @routes.delete("/api/prompts/{id}")
 async def delete_prompt(request: web.Request) -> web.Response:
-    """Delete a prompt and its files; 409 naming `prompt` (and where) while a campaign or
-    the ring group plays it."""
+    """Delete a prompt and its files.
+
+    409 naming `prompt`, and where it is used, while a campaign or the ring group plays it."""
     prompt = await run(request, store.delete_prompt, path_id(request))
     files.remove(prompt.account_id, prompt.id)
     return answer(prompt.as_json())
