@@ -228,6 +228,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ("Compliance", (("/dnc", "Do-not-call lists", "manage_campaigns"),
                     ("/audit", "Audit log", "manage_users"))),
     ("Settings", (("/ring-group", "Ring group", "manage_inbound"),
+                  ("/prompts", "Audio prompts", "manage_campaigns"),
                   ("/plans", "Plans", "manage_system"), _page("accounts"))),
 )
 

@@ -61,6 +61,35 @@ function formValues(form) {
   return out;
 }
 
+// A form's control for a field the API names (object pages, prompts).
+const control = (form, name) => form.querySelector(`[data-field="${name}"] [name="${name}"], #f-${name}`);
+
+function clearErrors(form) {
+  for (const old of $$(".field-error", form)) old.remove();
+  for (const box of $$("[aria-invalid]", form)) {
+    box.removeAttribute("aria-invalid");
+    box.setAttribute("aria-describedby", (box.getAttribute("aria-describedby") || "").replace(/\s*error-\S+/, "").trim());
+  }
+}
+
+// Run a form's action; an error naming one of its fields shows next to that field.
+async function submitting(form, action) {
+  clearErrors(form);
+  try {
+    await action();
+  } catch (err) {
+    const name = err.field && err.field.split(/[.[]/)[0];  // "definition[0].type": definition
+    const box = name && control(form, name);
+    if (!box) { flash(err.message, true); return; }
+    const message = err.message.replace(`${err.field}: `, name === err.field ? "" : `${err.field}: `);
+    box.setAttribute("aria-invalid", "true");
+    box.setAttribute("aria-describedby", `${box.getAttribute("aria-describedby") || ""} error-${name}`.trim());
+    box.closest(".field").append(el("small", { class: "field-error", id: `error-${name}`, text: message }));
+    box.focus();
+    flash(`Not saved: ${err.message}`, true);
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const logout = $("#logout");
   if (logout) logout.addEventListener("click", () => guarded(async () => {
