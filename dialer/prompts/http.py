@@ -94,7 +94,7 @@ async def upload_prompt(request: web.Request) -> web.Response:
     return await _store(request, account_id, name, Source.UPLOAD, audio)
 
 
-upload_prompt.openapi_body = {  # type: ignore[attr-defined]
+upload_prompt.openapi_body = {  # type: ignore[union-attr]
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
         "name": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}},
     "audio/*": {"schema": {"type": "string", "format": "binary"}},

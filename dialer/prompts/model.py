@@ -122,7 +122,7 @@ class Prompt:
     status: Status
     duration_seconds: float | None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {"id": self.id, "account_id": self.account_id, "name": self.name,
                 "source": self.source.value, "status": self.status.value,
                 "duration_seconds": self.duration_seconds, "reference": f"prompt:{self.id}"}
