@@ -1,9 +1,24 @@
-"""Tones in recorded audio (lab tests): Goertzel's power of one frequency."""
+"""Audio in lab tests: a stored recording's samples, Goertzel's power of one frequency."""
 
 from __future__ import annotations
 
+import array
+import io
 import math
+import wave
 from collections.abc import Sequence
+
+
+async def stored_audio(client, name: str) -> tuple[array.array, int]:
+    """The mono 16-bit samples of an Asterisk stored recording, and its rate."""
+    resp = await client.open_stored_recording(name)
+    try:
+        data = await resp.read()
+    finally:
+        resp.release()
+    with wave.open(io.BytesIO(data)) as w:
+        assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
+        return array.array("h", w.readframes(w.getnframes())), w.getframerate()
 
 
 def tone_power(samples: Sequence[int], hz: float, rate: int = 8000) -> float:

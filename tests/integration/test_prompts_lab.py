@@ -15,7 +15,6 @@ from __future__ import annotations
 import array
 import asyncio
 import datetime as dt
-import io
 import math
 import subprocess
 import wave
@@ -30,7 +29,7 @@ from dialer.web.app import create_app
 from tests.campaign_driver import attempts, finished, login_all, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import Recorder, connected_client, new_id
-from tests.tones import tone_power
+from tests.tones import stored_audio, tone_power
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(180)]
 
@@ -67,16 +66,6 @@ def _tone_runs(samples: array.array, rate: int, hz: int) -> list[tuple[float, fl
     if start is not None:
         runs.append((start, len(samples) / rate - start))
     return runs
-
-
-async def _audio(client, name: str) -> tuple[array.array, int]:
-    resp = await client.open_stored_recording(name)
-    try:
-        data = await resp.read()
-    finally:
-        resp.release()
-    with wave.open(io.BytesIO(data)) as w:
-        return array.array("h", w.readframes(w.getnframes())), w.getframerate()
 
 
 async def _api(dialer, aiohttp_client, account_id: int):
@@ -134,7 +123,7 @@ async def test_an_uploaded_mp3_is_heard_by_the_callee_as_the_machine_message(
                                         and e["recording"]["name"] == name, 20)
         started = next(_ts(e) for e in ears.recorder.events
                        if e["type"] == "RecordingStarted" and e["recording"]["name"] == name)
-        samples, rate = await _audio(ears, name)
+        samples, rate = await stored_audio(ears, name)
         assert done["recording"]["name"] == name
 
     (row,) = await dialer.store.run(attempts, seed["campaign_id"])
