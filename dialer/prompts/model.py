@@ -79,11 +79,6 @@ def parse(value: str) -> Reference:
                        + ", ".join(BUILT_IN_SOUNDS))
 
 
-def stored(reference: Reference) -> str:
-    return (f"prompt:{reference.prompt_id}" if isinstance(reference, Uploaded)
-            else reference.name)
-
-
 def uploaded_id(value: str | None) -> int | None:
     """The prompt id a stored value names, if it names one."""
     match = _REFERENCE.fullmatch(value or "")
@@ -129,17 +124,17 @@ class Prompt:
 
 
 # ---- what an upload is -----------------------------------------------------------------------
-_MAGIC: tuple[tuple[bytes, int, str], ...] = (  # (bytes, at offset, sox type)
-    (b"RIFF", 0, "wav"), (b"ID3", 0, "mp3"), (b"OggS", 0, "ogg"), (b"fLaC", 0, "flac"),
-    (b"FORM", 0, "aiff"), (b".snd", 0, "au"),
+_MAGIC: tuple[tuple[bytes, str], ...] = (  # (first bytes, sox type)
+    (b"RIFF", "wav"), (b"ID3", "mp3"), (b"OggS", "ogg"), (b"fLaC", "flac"), (b"FORM", "aiff"),
+    (b".snd", "au"),
 )
 
 
 def audio_type(head: bytes) -> str | None:
     """The container of an upload from its first bytes (None: not audio sox reads):
     WAV, MP3 (with or without an ID3 tag), OGG, FLAC, AIFF, AU."""
-    for magic, offset, kind in _MAGIC:
-        if head[offset:offset + len(magic)] == magic:
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
             return kind
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:  # an MPEG frame sync
         return "mp3"
