@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..db.validation import FieldError, NotFoundError, text
 from ..web import access
@@ -34,6 +35,15 @@ async def _upload(request: web.Request) -> tuple[str | None, bytes]:
     if request.content_type != "multipart/form-data":
         return request.query.get("name"), await _capped(
             lambda: request.content.read(65536), "file")
+    try:
+        return await _form(request)
+    except FieldError:
+        raise
+    except (HttpProcessingError, ValueError):  # a malformed part: aiohttp's own refusal
+        raise FieldError("body", "not a valid multipart/form-data body") from None
+
+
+async def _form(request: web.Request) -> tuple[str | None, bytes]:
     name, audio = None, None
     reader = await request.multipart()
     while (part := await reader.next()) is not None:

@@ -110,6 +110,11 @@ async def test_bad_uploads_are_refused_naming_the_field(api, monkeypatch):
     long = await _upload(api, tone(api.dir, "long.mp3", 4), "long")
     body = await long.json()
     assert long.status == 400 and _error_field(body) == "file" and "longer" in body["error"]["message"]
+    malformed = await api.client.post(
+        f"/api/accounts/{api.acme}/prompts", data=b'--x\r\nContent-Disposition: form-data; '
+        b'name="\xc2\x81\x00"\r\n\r\nabc\r\n--x--\r\n',
+        headers=api.h["acme"] | {"Content-Type": "multipart/form-data; boundary=x"})
+    assert malformed.status == 400 and _error_field(await malformed.json()) == "body"
     nameless = await _upload(api, tone(api.dir, "t.wav"), "  ")
     assert nameless.status == 400 and _error_field(await nameless.json()) == "name"
     listed = await (await api.client.get(f"/api/accounts/{api.acme}/prompts",
