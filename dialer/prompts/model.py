@@ -10,6 +10,7 @@ Values stored before migration 028 (any safe sound name) still play; new ones ar
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
@@ -43,6 +44,18 @@ class Status(enum.Enum):
     READY = "ready"
     RECORDING = "recording"  # the desk phone rings or records
     FAILED = "failed"        # the recording never came
+
+
+# A desk-phone recording rings 30 s at most (shell.py), records MAX_SECONDS at most, then is
+# stored: a prompt still `recording` after this was left by a dialer that stopped meanwhile.
+RECORDING_LIFETIME = dt.timedelta(seconds=60 + MAX_SECONDS + 60)
+
+
+def status_of(stored: Status, created_at: dt.datetime, now: dt.datetime) -> Status:
+    """A prompt's status as shown: a recording past RECORDING_LIFETIME has failed."""
+    if stored is Status.RECORDING and now - created_at > RECORDING_LIFETIME:
+        return Status.FAILED
+    return stored
 
 
 @dataclass(frozen=True)

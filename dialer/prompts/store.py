@@ -11,6 +11,7 @@ from typing import Any
 
 from ..core.asterisk_input import UnsafeValue, parse_endpoint
 from ..db.audit import audited
+from ..db.fields import utcnow
 from ..db.models import Agent, Campaign, Prompt as PromptRow, RingGroup, User
 from ..db.validation import ConflictError, FieldError, text, transaction
 from . import model
@@ -23,7 +24,8 @@ RING_GROUP_FIELDS = ("status_prompt", "whisper_prompt")
 
 def _prompt(row: PromptRow) -> Prompt:
     return Prompt(id=row.id, account_id=row.account_id, name=row.name,
-                  source=Source(row.source), status=Status(row.status),
+                  source=Source(row.source),
+                  status=model.status_of(Status(row.status), row.created_at, utcnow()),
                   duration_seconds=row.duration_seconds)
 
 
@@ -148,7 +150,7 @@ def check_references(account_id: int, values: dict[str, Any]) -> None:
                                         & (PromptRow.account == account_id))
             if row is None:  # another account's prompt reads as no prompt at all
                 raise FieldError(field, f"no prompt {reference.prompt_id} in this account")
-            if row.status != Status.READY.value:
+            if _prompt(row).status is not Status.READY:
                 raise FieldError(field, f"prompt {row.name!r} is not ready ({row.status})")
 
 

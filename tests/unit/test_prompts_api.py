@@ -5,6 +5,7 @@ named by user text, message fields limited to prompts and the shipped sounds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import wave
 from pathlib import Path
@@ -242,3 +243,13 @@ def test_an_upload_type_is_read_from_its_bytes_never_its_name():
     assert model.audio_type(b"ID3\x04") == "mp3" and model.audio_type(b"\xff\xfb\x90") == "mp3"
     assert model.audio_type(b"<?php system($_GET[1]);") is None
     assert model.audio_type(b"") is None
+
+
+def test_a_recording_left_by_a_stopped_dialer_shows_as_failed():
+    t0 = dt.datetime(2026, 12, 5, 8, 0)
+    assert model.status_of(model.Status.RECORDING, t0, t0 + dt.timedelta(minutes=6)) \
+        is model.Status.RECORDING
+    assert model.status_of(model.Status.RECORDING, t0, t0 + dt.timedelta(minutes=8)) \
+        is model.Status.FAILED
+    assert model.status_of(model.Status.READY, t0, t0 + dt.timedelta(days=9)) \
+        is model.Status.READY
