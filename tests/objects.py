@@ -9,7 +9,8 @@ import datetime as dt
 from dialer.db.models.dnc import DncList
 from dialer.db import contacts, roles, scripts, suppression
 from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
-                              Contact, ContactPhone, Followup, InboundCall, PauseReason, Rule,
+                              Contact, ContactPhone, Followup, InboundCall, PauseReason, Prompt,
+                              Rule,
                               User, Voicemail, WebhookDelivery, WebhookEndpoint)
 
 
@@ -43,10 +44,12 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
                                   secret=f"whsec_{account.name}", events=["attempt.finished"])
     delivery = WebhookDelivery.create(endpoint=hook, event_id=f"evt_{account.name}",
                                       kind="attempt.finished", body="{}")
+    prompt = Prompt.create(account=account, name="hello", source="upload")
     return {"accounts": account.id, "campaigns": campaign.id, "agents": agent.id,
             "agent-groups": group.id, "contacts": contact.id, "attempts": attempt.id,
             "followups": followup.id, "action-calls": action.id, "users": user.id,
             "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
             "suppression-lists": slist["id"], "dnc-lists": dnc.id, "rule_id": rule.id,
             "voicemail_id": voicemail.id, "pause-reasons": reason.id, "webhooks": hook.id,
-            "delivery_id": delivery.id, "inbound_call_id": inbound.id, "roles": role["id"]}
+            "delivery_id": delivery.id, "inbound_call_id": inbound.id, "roles": role["id"],
+            "prompts": prompt.id}

@@ -24,7 +24,7 @@ from playhouse.shortcuts import model_to_dict
 
 from .models import (Account, Agent, AgentGroup, AgentGroupMember, AuditEntry, AuthToken, Campaign, CampaignSuppression,
                      ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
-                     Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, User,
+                     Prompt, Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, User,
                      Voicemail, WebhookEndpoint, database_proxy)
 
 T = TypeVar("T")
@@ -164,6 +164,7 @@ SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "webhook_endpoint": functools.partial(_owned, WebhookEndpoint),
     "voicemail": functools.partial(_owned, Voicemail),
     "agent": _agent, "agent_group": _agent_group,
+    "prompt": functools.partial(_owned, Prompt),
 }
 # Kinds written by `record` directly: events, not objects with a state to snapshot.
 EVENT_KINDS = ("monitoring",)  # a supervisor listening to an agent's call (dialer.monitor)

@@ -17,6 +17,7 @@ from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.rules import RuleSpec, rule_problems
 from ..core.tz import canonical_zone
 from . import asterisk_fields
+from ..prompts.store import CAMPAIGN_FIELDS, check_references
 from .audit import acts_as_system, audited
 from .models import (Account, AgentGroup, CallerIdNumber, Campaign, CampaignContact,
                      CampaignSuppression, Rule, Script)
@@ -198,6 +199,7 @@ def create_campaign(account_id: int, /, **fields: Any) -> dict:
     if "name" not in fields:
         raise FieldError("name", "required")
     clean = {name: _CHECKS[name](value) for name, value in fields.items()}
+    check_references(account.id, {f: clean[f] for f in CAMPAIGN_FIELDS if f in clean})
     _check_consistency(account, clean)
     _check_limits(clean, clean, clean["name"])
     _check_limit(account)
@@ -216,6 +218,9 @@ def update_campaign(campaign_id: int, /, **fields: Any) -> dict:
     reject_unknown(fields, _CHECKS)
     clean = {name: _CHECKS[name](value) for name, value in fields.items()}
     merged = {name: getattr(campaign, name) for name in _CHECKS} | clean
+    # a message stored before migration 028 (any sound name) may be sent back unchanged
+    check_references(campaign.account_id, {f: clean[f] for f in CAMPAIGN_FIELDS
+                                           if f in clean and clean[f] != getattr(campaign, f)})
     _check_consistency(campaign.account, merged)
     _check_limits(merged, clean, campaign.name)
     for name, value in clean.items():

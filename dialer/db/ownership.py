@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from .models.dnc import DncList
 from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
-                     CampaignSuppression, Contact, Filter, Followup, PauseReason, Profile, Role, Script,
-                     SuppressionList, TransferLeg, User, WebhookEndpoint)
+                     CampaignSuppression, Contact, Filter, Followup, PauseReason, Profile, Prompt,
+                     Role, Script, SuppressionList, TransferLeg, User, WebhookEndpoint)
 from .rows import tuples
 
 
@@ -61,6 +61,7 @@ _BY_KIND = {
     "webhooks": (WebhookEndpoint, lambda e: Owner(e.account_id)),
     # a built-in role has no account: 0 is nobody's (its changes are refused anyway)
     "roles": (Role, lambda r: Owner(r.account_id or 0)),
+    "prompts": (Prompt, lambda p: Owner(p.account_id)),
 }
 KINDS = frozenset(_BY_KIND)
 

@@ -50,7 +50,6 @@ from .legs import Hangup, Outcome, Play, Ring, RingEffect, RingEvent
 from .records import CloseRecord, ConnectedRecord, EndHolderCall, Moved
 from .ringing import RingPlan
 
-STATUS_MESSAGE = "sound:pls-hold-while-try"
 VOICEMAIL_PROMPT = ("sound:vm-nobodyavail", "sound:beep")
 VOICEMAIL_MAX_SECONDS = 120
 
@@ -255,7 +254,8 @@ def _arrived(call: Call, event: Arrived) -> Result:
     call = replace(call, record_id=event.record_id)
     ring = Ring(call.caller, "ringleg", event.nonce, event.plan)
     first: tuple[Effect, ...] = (
-        (Answer(call.caller), Play(call.caller, (STATUS_MESSAGE,), f"{call.caller}-status"))
+        (Answer(call.caller), Play(call.caller, (event.plan.status_media,),
+                                        f"{call.caller}-status"))
         if event.plan.status_message else (Answer(call.caller), Hold(call.caller, True)))
     ring, effects, outcome = legs.next_step(ring)
     return _after_ring(replace(call, stage=Stage.RINGING, ring=ring), first + effects, outcome)

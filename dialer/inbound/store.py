@@ -13,8 +13,10 @@ from typing import Any
 import peewee as pw
 
 from ..core.phones import PhoneError, normalise
-from .ringing import RingPlan, ring_steps
+from .ringing import STATUS_PROMPT, RingPlan, ring_steps
 from ..db import asterisk_fields
+from ..prompts import files as prompt_files, model as prompts
+from ..prompts.store import RING_GROUP_FIELDS, check_references
 from ..db.audit import audited
 from ..db.fields import utcnow
 from ..webhooks import events as webhook_events, outbox as webhooks
@@ -27,7 +29,7 @@ from ..db.validation import (FieldError, NotFoundError, boolean, fmt_time, hhmm,
                          transaction)
 
 SETTINGS = ("name", "strategy", "ring_seconds", "caller_id_mode", "pass_through",
-            "forward_number", "route_to_assigned_user", "status_message")
+            "forward_number", "route_to_assigned_user", "status_message", *RING_GROUP_FIELDS)
 
 
 def _e164(raw: str) -> str | None:
@@ -67,12 +69,17 @@ def ring_plan(dialled: str, caller: str) -> RingPlan | None:
     steps = ring_steps(strategy=group.strategy, ring_seconds=group.ring_seconds, users=users,
                        default_target=account.phone, assigned_target=assigned,
                        forward_number=group.forward_number)
+
+    def play(value: str | None, default: str) -> str:
+        return prompts.media(value, default, account_id=account.id, files=prompt_files.location())
     return RingPlan(
         account_id=account.id, company_number=account.company_number,
         caller=caller_e164 or caller, contact_id=contact.id if contact else None,
         contact_name=contact.name if contact else None, caller_id_mode=group.caller_id_mode,
         pass_through=group.pass_through, forwarded=bool(group.forward_number),
         status_message=group.status_message, steps=steps,
+        status_media=play(group.status_prompt, STATUS_PROMPT),
+        whisper_media=play(group.whisper_prompt, "") if group.whisper_prompt else None,
         training=bool(account.plan and account.plan.training),
         agents=tuple((t, a.id) for u, a in agents.items() if (t := targets.get(u))))
 
@@ -213,6 +220,9 @@ def set_ring_group(account_id: int, /, **values: Any) -> dict:
             value = asterisk_fields.phone(name, value, account, nullable=True)
         elif name == "name":
             value = text(name, value)
+        elif name in RING_GROUP_FIELDS:
+            value = asterisk_fields.prompt(name, value, nullable=True)
+            check_references(account.id, {name: value})
         else:
             value = boolean(name, value)
         setattr(group, name, value)

@@ -75,7 +75,6 @@ from enum import StrEnum
 from typing import Any, Callable
 
 from ..compliance.consent import DEFAULT_PROMPT, NOT_RECORDED, RecordingConsent
-from ..core.asterisk_input import prompt_media
 from .decisions import SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered
 from .events import (
     AgentReserved, AmdVerdict, Announce, Answered, BeepHeard, BeepTimeout, Bridged,
@@ -208,11 +207,16 @@ def _verdict(s: CallState, ev: AmdVerdict, now: float) -> Step:
 
 
 def _machine_message(s: CallState) -> Play:
-    return Play(prompt_media(s.settings.machine_message, MACHINE_MESSAGE), "machine")
+    return Play(_media(s.settings.machine_message, MACHINE_MESSAGE), "machine")
+
+
+def _media(resolved: str | None, default: str) -> str:
+    """The settings hold media the store resolved (dialer.prompts.model.media)."""
+    return resolved or "sound:" + default
 
 
 def _safe_harbour(s: CallState, now: float, *effects: Effect) -> Step:
-    media = prompt_media(s.settings.safe_harbour_message, SAFE_HARBOUR_MESSAGE)
+    media = _media(s.settings.safe_harbour_message, SAFE_HARBOUR_MESSAGE)
     return (_to(s, Stage.PLAYING, now, outcome="abandoned"),
             (*effects, Play(media, "safe-harbour")))
 
@@ -232,7 +236,7 @@ def _bridged(s: CallState, ev: Bridged, now: float) -> Step:
     s = dataclasses.replace(s, connecting=False, bridged=True, outcome="human", talk_since=now)
     written = (WriteBridged(agent), MarkAgentLeg(agent))
     if s.consent.announce:
-        media = prompt_media(s.settings.consent_prompt, DEFAULT_PROMPT)
+        media = _media(s.settings.consent_prompt, DEFAULT_PROMPT)
         return _to(s, Stage.ANNOUNCING, now), (*written, Announce(media, agent))
     return _to(s, Stage.CONNECTED, now), (*written, *_record(s, announced=False))
 

@@ -27,6 +27,8 @@ class DialingSettings:
     record: bool
     amd_enabled: bool
     machine_action: str
+    # messages as ARI media, resolved by the store from the campaign's prompt references
+    # (dialer.prompts.model.media); None: the shipped sound
     machine_message: str | None
     safe_harbour_message: str | None
     ring_timeout_seconds: int
@@ -35,7 +37,7 @@ class DialingSettings:
     rules: tuple[RuleSpec, ...]
     plan: PlanRules
     amd_arguments: str = ""  # DIALER_AMD ("": the shipped defaults)
-    # a recorded call's consent announcement (compliance/consent.py); the prompt's name
+    # a recorded call's consent announcement (compliance/consent.py) and its media
     consent_announcement: ConsentAnnouncement = ConsentAnnouncement.ALWAYS
     consent_prompt: str | None = None
 

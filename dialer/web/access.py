@@ -44,6 +44,7 @@ _READ = "GET"
 
 # (methods, canonical path pattern, need) — first match wins.
 _STAFF = "manage_users|manage_campaigns"  # who sees the account's agents and groups
+_PROMPTS = "manage_campaigns|manage_inbound"
 RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/health", "public"),
     (_READ, r"/api/openapi\.json", "public"),
@@ -62,6 +63,10 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/accounts/\{id\}/(agent-groups|agents)", _STAFF),
     (_READ, r"/api/accounts/\{id\}/(ring-group|action-calls|voicemails|inbound-calls)(/.*)?",
      "manage_inbound"),
+    # audio prompts (dialer/prompts/http.py): whoever sets a campaign's or the ring group's
+    # messages
+    (_ANY, r"/api/accounts/\{id\}/(prompts(/.*)?|prompt-choices)", _PROMPTS),
+    (_ANY, r"/api/prompts/\{id\}(/audio)?", _PROMPTS),
     (_READ, r"/api/accounts/\{id\}/.+", "manage_campaigns"),
     (_READ, r"/api/agents/sessions", "signed_in"),
     (_READ, r"/api/agent-groups/\{id\}", _STAFF),

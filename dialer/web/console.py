@@ -20,6 +20,8 @@ from ..core.spreadsheet import spreadsheet_safe
 from ..db import pages, reports
 from ..db.attempts import AttemptFilters
 from ..outbound.http import attempt_filters
+from ..prompts.model import SPEECH_VOICES
+from ..prompts.store import choices as prompt_choices
 from . import access, objects
 from .common import DIALER, path_id
 from .shared_reads import SHARED_READS, SharedReads
@@ -120,7 +122,12 @@ async def new_campaign_page(request: web.Request) -> web.Response:
                                                           who.account_id)
     amd_params = [(name, amd.SHIPPED[name], *amd.RANGES[name]) for name in amd.PARAMS]
     return _render(request, "campaign_new.html", groups=groups, scripts=scripts,
-                   amd_params=amd_params)
+                   amd_params=amd_params, prompts=await _prompt_choices(request, who))
+
+
+async def _prompt_choices(request: web.Request, who) -> list[dict]:
+    """What a message field offers: the account's prompts, then the shipped sounds."""
+    return await request.app[DIALER].store.run(prompt_choices, who.account_id)
 
 
 @routes.get("/campaigns/{id}")
@@ -146,7 +153,16 @@ async def ring_group_page(request: web.Request) -> web.Response:
     if refused:
         return refused
     return _render(request, "ring_group.html", group=await request.app[DIALER].store.run(
-        pages.account_ring_group, who.account_id))
+        pages.account_ring_group, who.account_id), prompts=await _prompt_choices(request, who))
+
+
+@routes.get("/prompts")
+async def prompts_page(request: web.Request) -> web.Response:
+    """The account's audio prompts: whoever sets campaigns' or the ring group's messages."""
+    _, refused = _page_identity(request, "manage_campaigns")
+    if refused and not _who(request).may("manage_inbound"):
+        return refused
+    return _render(request, "prompts.html", voices=SPEECH_VOICES)
 
 
 @routes.get("/agent")

@@ -181,7 +181,8 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
                 _page("profiles"), _page("pause-reasons"))),
     ("Compliance", (("/dnc", "Do-not-call lists", "manage_campaigns"),
                     ("/audit", "Audit log", "manage_users"))),
-    ("Settings", (("/ring-group", "Ring group", "manage_inbound"), _page("webhooks"),
+    ("Settings", (("/ring-group", "Ring group", "manage_inbound"),
+                  ("/prompts", "Audio prompts", "manage_campaigns"), _page("webhooks"),
                   ("/plans", "Plans", "manage_system"), _page("accounts"))),
 )
 

@@ -116,10 +116,10 @@ async def test_the_consent_announcement_setting_takes_its_three_values_only(app)
     for value in ("where required", "never", "always"):
         resp = await app.client.patch(f"/api/campaigns/{body['id']}", headers=app.as_("acme"),
                                       json={"consent_announcement": value,
-                                            "consent_prompt": "custom/recorded"})
+                                            "consent_prompt": "vm-sorry"})
         assert resp.status == 200, value
         assert ((await resp.json())["consent_announcement"], campaign_settings(
-            body["id"]).consent_prompt) == (value, "custom/recorded")
+            body["id"]).consent_prompt) == (value, "sound:vm-sorry")
 
 
 async def test_legacy_sound_values_still_work_and_are_stored_as_names(app):

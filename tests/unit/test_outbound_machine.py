@@ -120,7 +120,7 @@ def test_the_recording_starts_when_the_consent_announcement_has_played():
 
 
 def test_the_campaigns_own_consent_prompt_is_played_by_name():
-    settings = dataclasses.replace(_settings(record=True), consent_prompt="custom/recorded")
+    settings = dataclasses.replace(_settings(record=True), consent_prompt="sound:custom/recorded")
     state, _ = start(settings, 9, "c9", 0.0, consent=ANNOUNCED)
     _, out = _run(state, ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT),
                   ev.AgentReserved(7), ev.Bridged())

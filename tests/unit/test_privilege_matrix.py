@@ -218,6 +218,16 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/webhooks/{id}/deliveries"): E(USERS),
     ("GET", "/api/webhooks/{id}/deliveries/{delivery_id}"): E(USERS),
     ("POST", "/api/webhooks/{id}/deliveries/{delivery_id}/replay"): E(USERS),
+    # audio prompts: whoever sets campaigns' or the ring group's messages
+    ("GET", "/api/accounts/{id}/prompts"): E(CAMPAIGNS),
+    ("POST", "/api/accounts/{id}/prompts"): E(CAMPAIGNS),
+    ("POST", "/api/accounts/{id}/prompts/speech"): E(CAMPAIGNS),
+    ("POST", "/api/accounts/{id}/prompts/recording"): E(CAMPAIGNS),
+    ("GET", "/api/accounts/{id}/prompt-choices"): E(CAMPAIGNS),
+    ("GET", "/api/prompts/{id}"): E(CAMPAIGNS),
+    ("PATCH", "/api/prompts/{id}"): E(CAMPAIGNS),
+    ("DELETE", "/api/prompts/{id}"): E(CAMPAIGNS),
+    ("GET", "/api/prompts/{id}/audio"): E(CAMPAIGNS),
 }
 
 # URL parameters that name objects, and the kind of object (a key of one_of_each) each names

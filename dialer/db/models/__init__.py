@@ -17,6 +17,7 @@ from .audit import AuditEntry
 from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
 from .transfers import TransferLeg
 from .webhooks import WebhookEndpoint, WebhookDelivery, WebhookTry
+from .prompts import Prompt
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -32,6 +33,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     DncList, DncNumber, DncCampaignSetting, DncPrevented,
     TransferLeg,
     WebhookEndpoint, WebhookDelivery, WebhookTry,
+    Prompt,
 )
 
 __all__ = [
@@ -43,5 +45,5 @@ __all__ = [
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
     "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",
-    "TransferLeg", "WebhookEndpoint", "WebhookDelivery", "WebhookTry",
+    "TransferLeg", "WebhookEndpoint", "WebhookDelivery", "WebhookTry", "Prompt",
 ]

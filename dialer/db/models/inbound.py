@@ -23,6 +23,10 @@ class RingGroup(BaseModel):
     forward_number = E164Field(null=True)
     route_to_assigned_user = pw.BooleanField(default=False)
     status_message = pw.BooleanField(default=False)
+    # prompt references (dialer/prompts): what the caller hears while waiting (NULL: the
+    # shipped pls-hold-while-try), and what an answering user hears before who calls
+    status_prompt = pw.CharField(null=True)
+    whisper_prompt = pw.CharField(null=True)
     members: pw.ModelSelect[RingGroupMember]  # backref, declared for the type checker
 
 

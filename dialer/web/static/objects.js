@@ -4,9 +4,6 @@
 "use strict";
 const PAGE_SIZE = 20;
 let KIND;
-// Field types edited by a widget of their own (e.g. script_builder.js, loaded after this
-// file): type -> { set(box, value), get(box), locate(box, errorField) -> the input or null }.
-const FIELD_EDITORS = {};
 
 // An API path template: {account} the user's account, {name} the value's field.
 function fillPath(template, values) {
@@ -97,7 +94,6 @@ function goTo(offset, fromForm = false) {
 }
 
 // ---- forms -----------------------------------------------------------------------------------
-const control = (form, name) => form.querySelector(`[data-field="${name}"] [name="${name}"], #f-${name}`);
 
 async function loadOptions(form) {
   await Promise.all($$("[data-options]", form).map(async (box) => {
@@ -177,36 +173,6 @@ function formBody(form, original) {
     }
   }
   return body;
-}
-
-function clearErrors(form) {
-  for (const old of $$(".field-error", form)) old.remove();
-  for (const box of $$("[aria-invalid]", form)) {
-    box.removeAttribute("aria-invalid");
-    box.setAttribute("aria-describedby", (box.getAttribute("aria-describedby") || "").replace(/\s*error-\S+/, "").trim());
-  }
-}
-
-// Run a form's action; an error naming one of its fields shows next to that field.
-async function submitting(form, action) {
-  clearErrors(form);
-  try {
-    await action();
-  } catch (err) {
-    const name = err.field && err.field.split(/[.[]/)[0];  // "definition[0].type": definition
-    const field = name && control(form, name);
-    if (!field) { flash(err.message, true); return; }
-    const editor = FIELD_EDITORS[field.dataset.type];
-    const box = (editor && editor.locate(field, err.field)) || field;
-    const message = err.message.replace(`${err.field}: `, name === err.field || box !== field ? "" : `${err.field}: `);
-    box.setAttribute("aria-invalid", "true");
-    box.setAttribute("aria-describedby", `${box.getAttribute("aria-describedby") || ""} error-${name}`.trim());
-    const error = el("small", { class: "field-error", id: `error-${name}`, text: message });
-    if (box === field) field.closest(".field").append(error);
-    else (box.closest("label") || box).after(error);
-    box.focus();
-    flash(`Not saved: ${err.message}`, true);
-  }
 }
 
 async function createPage(form) {
