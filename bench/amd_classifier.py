@@ -39,7 +39,7 @@ from pathlib import Path
 
 from bench.amd_corpus import SEED, ensure_corpus, frame_levels, load
 from bench.amd_model import decide as app_amd_decide
-from bench.amd_score import percentile
+from bench.amd_score import _pct, _sec, percentile
 from dialer.amd.classifier import AmdClassifier, ClassifierSettings, Decision, decide, quiet_after_speech
 from dialer.amd import features
 from dialer.amd.features import FRAME, FRAME_S, NAMES, AnswerFeatures
@@ -117,14 +117,6 @@ def meets(s: dict) -> dict[str, bool]:
             "human_as_machine": (s["human_as_machine"] or 0) <= GOALS["human_as_machine"],
             "human_after_end_p95": (s["human_after_end_p95"] or 0) <= GOALS["human_after_end_p95"],
             "screening": s["screening"] is None or s["screening"] >= GOALS["screening"]}
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
-
-
-def _sec(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f} s"
 
 
 def table(results: dict[str, dict]) -> str:
@@ -287,9 +279,8 @@ def main() -> None:
         assert max(abs(a - b) for want, x in zip(clf.predict_proba(sample), sample, strict=True)
                    for a, b in zip(want, model.probabilities(x).values(), strict=True)) < 1e-9
         if args.write:
-            path = __import__("dialer.amd", fromlist=["x"]).__path__[0] + f"/{SHIPPED}"
-            with open(path, "w") as f:
-                f.write(model.to_json())
+            path = Path(features.__file__).with_name(SHIPPED)
+            path.write_text(model.to_json())
             print(f"wrote {path}; ClassifierSettings defaults to set: {settings}")
     else:
         model = shipped()

@@ -33,6 +33,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from dialer.lab import greetings
 from dialer.lab.greetings import FRAME, RATE, _noise, _read, speech_bounds, ulaw_decode, ulaw_encode
 
 RECIPE = "amd-corpus-v2"
@@ -261,8 +262,7 @@ def render(clip: Clip, work: Path) -> tuple[bytes, dict]:
 
 def frame_levels(ulaw: bytes) -> list[int]:
     """Mean |sample| of each 20 ms frame: what app_amd's silence detector sees."""
-    table = [abs(ulaw_decode(u)) for u in range(256)]
-    return [sum(table[b] for b in ulaw[i:i + FRAME]) // FRAME for i in range(0, len(ulaw) - FRAME + 1, FRAME)]
+    return greetings.frame_levels([ulaw_decode(b) for b in ulaw])
 
 
 def corpus_dir(seed: int = SEED, scale: float = 1.0) -> Path:
