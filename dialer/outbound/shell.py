@@ -24,6 +24,8 @@ from . import agent_calls, store as dialing
 from ..followups import store as followups
 from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
 from ..beep import shell as beep
+from ..amd import shell as amd_classifier
+from ..amd.classifier import ClassifierSettings
 from ..agents.shell import AgentSessions
 from . import events as ev, recorder
 from .call import Call, dial_endpoint
@@ -214,7 +216,7 @@ class OutboundCalls:
 
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
-        for kind in ("-safe-harbour", "-machine", "-consent"):  # ids: f"{channel_id}{kind}"
+        for kind in ("-safe-harbour", "-machine", "-consent", "-screening"):  # ids: f"{channel_id}{kind}"
             call = self.calls.get(playback_id.removesuffix(kind))
             if playback_id.endswith(kind) and call is not None:  # failed: no such sound, say
                 played = event["playback"].get("state") != "failed"
@@ -281,10 +283,14 @@ class OutboundCalls:
             case ev.StopAnnouncement():  # the agent would hear the rest of it
                 return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
             case ev.ListenForBeep():
-                call.beep_task = self._spawn(self._listen_for_beep(call))
-            case ev.StopBeepListener():
-                if call.beep_task is not None and call.beep_task is not asyncio.current_task():
-                    call.beep_task.cancel()  # it removes its snoop and media channels
+                call.listener = self._spawn(self._listen_for_beep(call))
+            case ev.Classify(settings):
+                call.listener = self._spawn(self._classify(call, settings))
+            case ev.StopBeepListener() | ev.StopClassifier():
+                if call.listener is not None and call.listener is not asyncio.current_task():
+                    call.listener.cancel()  # it removes its snoop and media channels
+            case ev.FallBackToAppAmd():
+                return await self._fall_back_to_app_amd(call)
             case ev.TakeAgent():
                 self._spawn(self._take_agent(call, effect))
             case ev.ConnectAgent(agent_id):
@@ -345,6 +351,28 @@ class OutboundCalls:
                  call.state.attempt_id, how, waited)
         await self._feed(call, ev.BeepHeard() if how == "beep" else ev.BeepTimeout())
 
+    async def _classify(self, call: Call, settings: ClassifierSettings) -> None:
+        decision = await amd_classifier.classify(self.ari, call.channel_id, self.ari.app, settings)
+        if decision is None:
+            await self._feed(call, ev.ClassifierNoAudio())
+            return
+        log.info("attempt %s: classifier says %s (%.2f) %.2f s after the answer%s",
+                 call.state.attempt_id, decision.verdict.value, decision.confidence,
+                 decision.at, " (at its cap)" if decision.capped else "")
+        await self._feed(call, ev.ClassifierVerdict(decision.verdict, decision.confidence,
+                                                    self.now()))
+
+    async def _fall_back_to_app_amd(self, call: Call) -> list[ev.Event]:
+        """Through the dialplan's AMD(): the call comes back into Stasis with its verdict
+        (or, refused, is taken as app_amd's NOTSURE: a person)."""
+        try:
+            await self.ari.set_variable(call.channel_id, "DIALER_SKIP_AMD", "0")
+            await self.ari.continue_in_dialplan(call.channel_id, "dialer-amd", "s", 1)
+        except AriError as exc:
+            log.warning("attempt %s: no fallback to app_amd (%s)", call.state.attempt_id, exc)
+            return [ev.AmdVerdict("NOTSURE", "no audio for the classifier", self.now())]
+        return []
+
     async def _take_agent(self, call: Call, take: ev.TakeAgent) -> None:
         agent_id = await self.agents.take(take.group_id, take.deadline,
                                           promised_to_it=take.promised)
@@ -355,8 +383,10 @@ class OutboundCalls:
         match effect:
             case ev.WriteAnswered(at):
                 values: dict[str, Any] = {"answered_at": at}
-            case ev.WriteVerdict(status, cause, answered_at):
-                values = {"amd_status": status, "amd_cause": cause, "answered_at": answered_at}
+            case ev.WriteVerdict(status, cause, answered_at, detector, confidence):
+                values = {"amd_status": status, "amd_cause": cause, "answered_at": answered_at,
+                          "amd_detector": detector and detector.value,
+                          "amd_confidence": confidence}
             case ev.WriteBridged(agent_id):
                 values = {"agent": agent_id, "bridged_at": self.now()}
             case ev.WriteRecording(name):

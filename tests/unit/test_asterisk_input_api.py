@@ -86,7 +86,8 @@ async def app(tmp_path, aiohttp_client, monkeypatch):
 
 
 # ---- audio fields ---------------------------------------------------------------------------
-@pytest.mark.parametrize("field", ["machine_message", "safe_harbour_message", "consent_prompt"])
+@pytest.mark.parametrize("field", ["machine_message", "safe_harbour_message", "consent_prompt",
+                                   "screening_message"])
 async def test_audio_fields_take_prompt_names_only(app, field):
     resp = await app.client.post(f"/api/accounts/{app.acme}/campaigns", headers=app.as_("acme"),
                                  json={"name": "spring"})
@@ -120,6 +121,27 @@ async def test_the_consent_announcement_setting_takes_its_three_values_only(app)
         assert resp.status == 200, value
         assert ((await resp.json())["consent_announcement"], campaign_settings(
             body["id"]).consent_prompt) == (value, "sound:vm-sorry")
+
+
+async def test_the_amd_detector_settings_are_checked_naming_the_field(app):
+    url, headers = f"/api/accounts/{app.acme}/campaigns", app.as_("acme")
+    for field, value in [("amd_detector", "ARI"), ("amd_machine_threshold", 2),
+                         ("amd_machine_threshold", "high"), ("screening_action", "record")]:
+        resp = await app.client.post(url, headers=headers, json={"name": "x", field: value})
+        assert resp.status == 400, (field, value)
+        assert_field(await resp.json(), field)
+    resp = await app.client.post(url, headers=headers, json={
+        "name": "heard", "amd_enabled": True, "amd_detector": "classifier",
+        "amd_machine_threshold": 0.95, "screening_action": "announce",
+        "screening_message": "vm-sorry"})
+    body = await resp.json()
+    assert resp.status == 201, body
+    assert (body["amd_detector"], body["amd_machine_threshold"], body["screening_action"],
+            body["screening_message"]) == ("classifier", 0.95, "announce", "vm-sorry")
+    resp = await app.client.patch(f"/api/campaigns/{body['id']}", headers=headers,
+                                  json={"screening_message": None})
+    assert resp.status == 400
+    assert_field(await resp.json(), "screening_message")
 
 
 async def test_legacy_sound_values_still_work_and_are_stored_as_names(app):
