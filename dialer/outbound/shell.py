@@ -1,5 +1,6 @@
-"""Outbound calls: originate through the shipped AMD context, act on the verdict, bridge
-humans to agents within 2 s or play the safe-harbour message, record every outcome.
+"""Outbound calls: originate through the shipped AMD context, act on the verdict (app_amd's,
+or the classifier's over the callee's audio: dialer/amd/shell.py), bridge humans to agents
+within 2 s or play the safe-harbour message, record every outcome.
 
 What happens next is outbound/machine.py's `transition`; this module only turns ARI
 events, timers and refusals into its events and carries out its effects in order."""

@@ -172,6 +172,43 @@ async def test_the_machine_message_sent_to_ari_is_one_sound_item(app, stored, pl
     assert play.query["media"] == played
 
 
+async def test_no_audio_for_the_classifier_sends_the_call_through_the_dialplans_amd(
+        app, monkeypatch):
+    """The classifier's call entered Stasis at its answer; no RTP comes (the fake PBX sends
+    none): the listener's channels go, the call continues in [dialer-amd] with AMD on, and
+    app_amd's verdict decides."""
+    from dialer.beep import shell as beep
+    from dialer.outbound.machine import Stage
+    from dialer.outbound.model import AmdDetector
+    from tests.campaign_driver import wait_until
+
+    monkeypatch.setattr(beep, "NO_AUDIO_SECONDS", 0.2)
+
+    def campaign():
+        c = Campaign.create(account=app.acme, name="x", amd_enabled=True,
+                            amd_detector="classifier")
+        return campaign_settings(c.id)
+    state, effects = start(await app.dialer.store.run(campaign), 1, "out-1", 0.0)
+    assert effects[0].skip_amd  # straight to Stasis at the answer
+    call = app.dialer.calls.calls["out-1"] = Call(state, "+14155550100")
+    await app.dialer.calls.on_amd(channel_event("StasisStart", "out-1", args=["amd", "SKIPPED", ""]))
+    assert call.state.classifying
+
+    def sent(method: str, path: str):
+        return [r for r in app.ari.requests if r.method == method and r.path == path]
+    await wait_until(lambda: sent("POST", "/ari/channels/out-1/continue"), 5)
+    assert sent("POST", "/ari/channels/out-1/variable")[-1].query == {
+        "variable": "DIALER_SKIP_AMD", "value": "0"}
+    assert sent("POST", "/ari/channels/out-1/continue")[0].query == {
+        "context": "dialer-amd", "extension": "s", "priority": "1"}
+    removed = {r.path.split("/")[3].rsplit("-", 1)[0] for r in app.ari.requests
+               if r.method == "DELETE" and "beep-" in r.path}
+    assert removed == {"beep-snoop", "beep-media", "beep-bridge"}
+    assert call.state.detector is AmdDetector.APP_AMD
+    await app.dialer.calls.on_amd(channel_event("StasisStart", "out-1", args=["amd", "HUMAN", ""]))
+    assert call.stage is Stage.WAITING_AGENT and not call.state.classifying
+
+
 # ---- dial strings ---------------------------------------------------------------------------
 ENDPOINT_ROUTES = [("post", "/api/accounts/{account}/agents", {"username": "eve"}),
                    ("post", "/api/accounts/{account}/users", {"username": "eve"}),
