@@ -1,6 +1,6 @@
-"""Outbound calls: originate through the shipped AMD context, act on the verdict (app_amd's,
-or the classifier's over the callee's audio: dialer/amd/shell.py), bridge humans to agents
-within 2 s or play the safe-harbour message, record every outcome.
+"""Outbound calls: originate through the shipped AMD context, act on the verdict (app_amd's or
+the classifier's), bridge humans to agents within 2 s or play the safe-harbour message, record
+every outcome.
 
 What happens next is outbound/machine.py's `transition`; this module only turns ARI
 events, timers and refusals into its events and carries out its effects in order."""
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import itertools
 import logging
 import uuid
 from collections import Counter
@@ -25,10 +26,8 @@ from . import agent_calls, store as dialing
 from ..followups import store as followups
 from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
 from ..beep import shell as beep
-from ..amd import shell as amd_classifier
-from ..amd.classifier import ClassifierSettings
 from ..agents.shell import AgentSessions
-from . import events as ev, recorder
+from . import events as ev, listening, recorder
 from .call import Call, dial_endpoint
 from ..compliance.consent import consent_for
 from .machine import Stage, adopted, start, transition
@@ -48,7 +47,7 @@ class OutboundCalls:
         self.node, self.trunk = node, trunk
         self.calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task] = set()
-        self._caller_id_turn = 0
+        self._caller_id_turns = itertools.count(1)  # the campaign's caller ids in turn
         self.pacing = PacingStats()  # per campaign, fed as attempts finish
         # Agent group -> calls the runner's tick shared out and has yet to place.
         self.planned: Counter[int | None] = Counter()
@@ -88,10 +87,7 @@ class OutboundCalls:
 
     def _caller_id(self, campaign: DialingSettings) -> str | None:
         numbers = campaign.caller_ids
-        if not numbers:
-            return None
-        self._caller_id_turn += 1
-        return numbers[self._caller_id_turn % len(numbers)]
+        return numbers[next(self._caller_id_turns) % len(numbers)] if numbers else None
 
     # ---- placing ---------------------------------------------------------------------
     async def dial(self, campaign: DialingSettings, claim: Claim, *,
@@ -284,14 +280,15 @@ class OutboundCalls:
             case ev.StopAnnouncement():  # the agent would hear the rest of it
                 return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
             case ev.ListenForBeep():
-                call.listener = self._spawn(self._listen_for_beep(call))
+                call.listener = self._spawn(self._listen(call, listening.beep_ended(self.ari, call)))
             case ev.Classify(settings):
-                call.listener = self._spawn(self._classify(call, settings))
+                call.listener = self._spawn(self._listen(call, listening.classified(
+                    self.ari, call, settings, self.now)))
             case ev.StopBeepListener() | ev.StopClassifier():
                 if call.listener is not None and call.listener is not asyncio.current_task():
                     call.listener.cancel()  # it removes its snoop and media channels
             case ev.FallBackToAppAmd():
-                return await self._fall_back_to_app_amd(call)
+                return await listening.fall_back_to_app_amd(self.ari, call, self.now)
             case ev.TakeAgent():
                 self._spawn(self._take_agent(call, effect))
             case ev.ConnectAgent(agent_id):
@@ -345,34 +342,8 @@ class OutboundCalls:
                        "DIALER_ATTEMPT": str(call.state.attempt_id)}),
             ev.OriginateRefused())
 
-    async def _listen_for_beep(self, call: Call) -> None:
-        """The machine message once the beep has ended (at once if no audio can be had)."""
-        how, waited = await beep.wait_for_beep(self.ari, call.channel_id, self.ari.app)
-        log.info("attempt %s: %s after %.2f s listening; leaving the message",
-                 call.state.attempt_id, how, waited)
-        await self._feed(call, ev.BeepHeard() if how == "beep" else ev.BeepTimeout())
-
-    async def _classify(self, call: Call, settings: ClassifierSettings) -> None:
-        decision = await amd_classifier.classify(self.ari, call.channel_id, self.ari.app, settings)
-        if decision is None:
-            await self._feed(call, ev.ClassifierNoAudio())
-            return
-        log.info("attempt %s: classifier says %s (%.2f) %.2f s after the answer%s",
-                 call.state.attempt_id, decision.verdict.value, decision.confidence,
-                 decision.at, " (at its cap)" if decision.capped else "")
-        await self._feed(call, ev.ClassifierVerdict(decision.verdict, decision.confidence,
-                                                    self.now()))
-
-    async def _fall_back_to_app_amd(self, call: Call) -> list[ev.Event]:
-        """Through the dialplan's AMD(): the call comes back into Stasis with its verdict
-        (or, refused, is taken as app_amd's NOTSURE: a person)."""
-        try:
-            await self.ari.set_variable(call.channel_id, "DIALER_SKIP_AMD", "0")
-            await self.ari.continue_in_dialplan(call.channel_id, "dialer-amd", "s", 1)
-        except AriError as exc:
-            log.warning("attempt %s: no fallback to app_amd (%s)", call.state.attempt_id, exc)
-            return [ev.AmdVerdict("NOTSURE", "no audio for the classifier", self.now())]
-        return []
+    async def _listen(self, call: Call, heard: Awaitable[ev.Event]) -> None:
+        await self._feed(call, await heard)
 
     async def _take_agent(self, call: Call, take: ev.TakeAgent) -> None:
         agent_id = await self.agents.take(take.group_id, take.deadline,
