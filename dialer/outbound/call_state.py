@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
@@ -73,13 +72,12 @@ def start(settings: DialingSettings, attempt_id: int, channel_id: str, now: floa
           consent: RecordingConsent = NOT_RECORDED) -> Step:
     """A call whose attempt is written: dial it. An agent's own call skips AMD (the agent
     hears who answers). `consent`: whether it is recorded once bridged, announced first."""
-    state = CallState(Stage.DIALLING, settings, attempt_id, channel_id, now, now,
-                      chosen_by=chosen_by, beep_listener=beep_listener, agent=chosen_by,
-                      consent=consent)
     amd = settings.amd_enabled and chosen_by is None
     waits = settings.machine_action == "message" and not beep_listener
     detector = settings.amd_detector if amd else None
-    state = dataclasses.replace(state, detector=detector)
+    state = CallState(Stage.DIALLING, settings, attempt_id, channel_id, now, now,
+                      chosen_by=chosen_by, beep_listener=beep_listener, detector=detector,
+                      agent=chosen_by, consent=consent)
     # The classifier's call enters Stasis at its answer; the dialplan's AMD() only if it falls back.
     return state, (Originate(skip_amd=detector is not AmdDetector.APP_AMD,
                              dialplan_waits_beep=waits),)
