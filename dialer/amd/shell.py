@@ -6,14 +6,11 @@ audio came in time (or ARI refused the snoop): the caller falls back to app_amd.
 from __future__ import annotations
 
 import functools
-import logging
 
 from ..ari import AriClient
 from ..beep.shell import listen
 from .classifier import AmdClassifier, ClassifierSettings, Decision
 from .model import BoostedTrees, shipped
-
-log = logging.getLogger("dialer.amd")
 
 
 @functools.cache
@@ -28,6 +25,4 @@ async def classify(ari: AriClient, channel_id: str, app: str,
     classifier = AmdClassifier(shipped_model(), settings)
     heard = await listen(ari, channel_id, app, classifier.feed, settings.cap,
                          purpose="AMD classifier")
-    log.info("AMD classifier on %s: %s after %.2f s (%s)", channel_id, heard.result,
-             heard.seconds, heard.how)
     return heard.result

@@ -280,10 +280,9 @@ class OutboundCalls:
             case ev.StopAnnouncement():  # the agent would hear the rest of it
                 return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
             case ev.ListenForBeep():
-                call.listener = self._spawn(self._listen(call, listening.beep_ended(self.ari, call)))
+                call.listener = self._spawn(self._listen(call, listening.beep_ended))
             case ev.Classify(settings):
-                call.listener = self._spawn(self._listen(call, listening.classified(
-                    self.ari, call, settings, self.now)))
+                call.listener = self._spawn(self._listen(call, listening.classified, settings=settings, now=self.now))
             case ev.StopBeepListener() | ev.StopClassifier():
                 if call.listener is not None and call.listener is not asyncio.current_task():
                     call.listener.cancel()  # it removes its snoop and media channels
@@ -342,8 +341,9 @@ class OutboundCalls:
                        "DIALER_ATTEMPT": str(call.state.attempt_id)}),
             ev.OriginateRefused())
 
-    async def _listen(self, call: Call, heard: Awaitable[ev.Event]) -> None:
-        await self._feed(call, await heard)
+    async def _listen(self, call: Call, listener: Callable[..., Awaitable[ev.Event]], **kw: Any) -> None:
+        """A listener on the callee (listening.py): its event to the machine."""
+        await self._feed(call, await listener(self.ari, call, **kw))
 
     async def _take_agent(self, call: Call, take: ev.TakeAgent) -> None:
         agent_id = await self.agents.take(take.group_id, take.deadline,
