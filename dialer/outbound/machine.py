@@ -26,12 +26,26 @@ holds the whole call however the customer is held or moved (`Moved`), to its end
     DIALLING       Answered           -> AMD             WriteAnswered
     DIALLING       AmdVerdict         -> as from AMD (answered with the verdict)
     DIALLING       HungUp             -> CLOSED          close(busy/no_answer/... by cause)
+    AMD            AmdVerdict SKIPPED -> AMD             (WriteAnswered), Classify (the
+                   (the classifier's call, in Stasis at its answer)  classifier listens)
+    AMD            ClassifierNoAudio  -> AMD             FallBackToAppAmd (the dialplan's AMD()
+                                                         sends its AmdVerdict; app_amd decides)
+    AMD            ClassifierVerdict  -> as AmdVerdict's HUMAN or MACHINE, with its confidence;
+                   screening:         -> SCREENING       WriteVerdict, Play(screening) (announce)
+                                      -> HANGING_UP      WriteVerdict, Hangup (hang-up; outcome
+                                                         machine)
     AMD            AmdVerdict         -> HANGING_UP      WriteVerdict, Hangup (hang-up, machine)
                                       -> LISTENING       WriteVerdict, ListenForBeep (message)
                                       -> PLAYING         WriteVerdict, Play (message, no listener)
                                       -> WAITING_AGENT   WriteVerdict, TakeAgent (paced call)
                                       -> CONNECTING      WriteVerdict, ConnectAgent (agent's call)
-    AMD            HungUp             -> CLOSED          close(hangup_during_amd)
+    AMD            HungUp             -> CLOSED          close(hangup_during_amd), StopClassifier
+                                                         (if it listens)
+    (a Classify is answered once: an AmdVerdict while it listens, a late or unasked
+    classifier's verdict are ignored)
+    SCREENING      PlaybackFinished   -> as AMD's HUMAN: the person the assistant fetches
+    SCREENING      PlaybackRefused    -> as AMD's HUMAN
+    SCREENING      HungUp             -> CLOSED          close(machine): no person came
     WAITING_AGENT  AgentReserved      -> CONNECTING      ConnectAgent
     WAITING_AGENT  NoAgent            -> PLAYING         Play(safe harbour); outcome abandoned
     WAITING_AGENT  HungUp             -> CLOSED          close(abandoned)
@@ -69,98 +83,28 @@ holds the whole call however the customer is held or moved (`Moved`), to its end
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Callable
 
-from ..compliance.consent import DEFAULT_PROMPT, NOT_RECORDED, RecordingConsent
+from ..compliance.consent import DEFAULT_PROMPT
 from .decisions import SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered
 from .events import (
     AgentReserved, AmdVerdict, Announce, Answered, BeepHeard, BeepTimeout, Bridged,
-    BridgeRefused, CloseAttempt, ConnectAgent, Effect, EndAgentCall, EndedByAgent, Event,
-    Hangup, HungUp, Learn, ListenForBeep, MarkAgentLeg, Moved, NoAgent, Originate,
-    OriginateRefused, Play,
+    BridgeRefused, Classify, ClassifierNoAudio, ClassifierVerdict, CloseAttempt, ConnectAgent,
+    Effect, EndAgentCall, EndedByAgent, Event, FallBackToAppAmd, Hangup, HungUp, Learn,
+    ListenForBeep, MarkAgentLeg, Moved, NoAgent, OriginateRefused, Play,
     PlaybackFinished, PlaybackRefused, RecordingStarted, ReleaseAgent, StartRecording,
-    StopAnnouncement, StopBeepListener, StopRecording, TakeAgent, WakeAgents, WriteAnswered,
-    WriteBridged, WriteConsent, WriteRecording, WriteVerdict)
-from .model import CampaignSettings, DialingSettings
+    StopAnnouncement, StopBeepListener, StopClassifier, StopRecording, TakeAgent, WakeAgents,
+    WriteAnswered, WriteBridged, WriteConsent, WriteRecording, WriteVerdict)
+from ..amd.classifier import ClassifierSettings, Verdict
+from .call_state import IN_FLIGHT, CallState, Stage, Step, adopted, start
+from .model import AmdDetector, CampaignSettings, ScreeningAction
+
+# the machine: its state and beginnings (call_state.py), its transition
+__all__ = ["IN_FLIGHT", "CallState", "Stage", "Step", "adopted", "start", "transition",
+           "HANDLED", "MACHINE_MESSAGE", "SAFE_HARBOUR_MESSAGE"]
 
 MACHINE_MESSAGE = "vm-goodbye"        # prompts played when the campaign names none
 SAFE_HARBOUR_MESSAGE = "tt-allbusy"
-
-
-class Stage(StrEnum):
-    DIALLING = "dialling"
-    AMD = "amd"                        # answered, the dialplan's AMD listening
-    WAITING_AGENT = "waiting_agent"    # a human: an agent is being found (2 s at most)
-    CONNECTING = "connecting"          # an agent holds for it, the bridge request is out
-    ANNOUNCING = "announcing"          # bridged, hearing the consent notice; not recorded yet
-    CONNECTED = "connected"            # talking with the agent
-    LISTENING = "listening"            # for the voicemail beep, before the machine message
-    PLAYING = "playing"                # the machine or safe-harbour message
-    HANGING_UP = "hanging_up"          # the dialer hung up, waiting for the channel's end
-    CLOSED = "closed"
-
-
-IN_FLIGHT = frozenset({Stage.DIALLING, Stage.AMD, Stage.WAITING_AGENT})
-
-
-@dataclass(frozen=True)
-class CallState:
-    stage: Stage
-    settings: DialingSettings
-    attempt_id: int
-    channel_id: str
-    dialled_at: float
-    stage_since: float
-    chosen_by: int | None = None       # the agent who dialled it (preview, followup, manual)
-    beep_listener: bool = False        # the dialer, not the dialplan, waits for the beep
-    agent: int | None = None           # the agent it holds (reserved or bridged)
-    connecting: bool = False           # a bridge request for `agent` is out
-    bridged: bool = False
-    outcome: str | None = None
-    answered_at: dt.datetime | None = None
-    answered_after: float | None = None  # seconds from dial to answer
-    amd_seconds: float | None = None     # from answer to the AMD verdict
-    recording: str | None = None
-    consent: RecordingConsent = NOT_RECORDED  # whether to record, and announce first
-    talk_since: float | None = None    # bridged with its agent
-
-    @property
-    def paced(self) -> bool:
-        """A campaign call the runner paced (no agent chose it)."""
-        return self.chosen_by is None
-
-    @property
-    def in_flight(self) -> bool:
-        """A paced call that will want an agent and has none yet."""
-        return self.paced and self.agent is None and self.stage in IN_FLIGHT
-
-
-Step = tuple[CallState, tuple[Effect, ...]]
-
-
-# ---- starting ------------------------------------------------------------------------------
-def start(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
-          chosen_by: int | None = None, beep_listener: bool = False,
-          consent: RecordingConsent = NOT_RECORDED) -> Step:
-    """A call whose attempt is written: dial it. An agent's own call skips AMD (the agent
-    hears who answers). `consent`: whether it is recorded once bridged, announced first."""
-    state = CallState(Stage.DIALLING, settings, attempt_id, channel_id, now, now,
-                      chosen_by=chosen_by, beep_listener=beep_listener, agent=chosen_by,
-                      consent=consent)
-    amd = settings.amd_enabled and chosen_by is None
-    waits = settings.machine_action == "message" and not beep_listener
-    return state, (Originate(skip_amd=not amd, dialplan_waits_beep=waits),)
-
-
-def adopted(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
-            agent_id: int, answered_at: dt.datetime | None, recording: str | None) -> CallState:
-    """A call found talking with its agent after a restart: it carries on."""
-    return CallState(Stage.CONNECTED, settings, attempt_id, channel_id, now, now,
-                     agent=agent_id, bridged=True, outcome="human", answered_at=answered_at,
-                     recording=recording, talk_since=now)
 
 
 # ---- transitions ------------------------------------------------------------------------------
@@ -181,14 +125,62 @@ def _answered(s: CallState, ev: Answered, now: float) -> Step:
 
 
 def _verdict(s: CallState, ev: AmdVerdict, now: float) -> Step:
+    if s.classifying:  # the classifier decides (a second StasisStart)
+        return s, ()
+    if s.detector is AmdDetector.CLASSIFIER and ev.status == "SKIPPED":
+        return _classify(s, ev, now)
     if s.answered_at is None:  # the verdict came first (no AMD: straight to Stasis)
         s = dataclasses.replace(s, answered_at=ev.at, answered_after=now - s.dialled_at)
     else:
         s = dataclasses.replace(s, amd_seconds=now - s.stage_since)
     assert s.answered_at is not None
-    write = WriteVerdict(ev.status or "NOTSURE", ev.cause, s.answered_at)
+    status = ev.status or "NOTSURE"
+    return _act(s, status, WriteVerdict(status, ev.cause, s.answered_at, s.detector), now)
+
+
+def _classify(s: CallState, ev: AmdVerdict, now: float) -> Step:
+    """The classifier's call is in Stasis, answered: the classifier listens from now."""
+    threshold = s.settings.amd_machine_threshold
+    settings = (ClassifierSettings() if threshold is None
+                else ClassifierSettings(machine=threshold))
+    if s.answered_at is not None:
+        return dataclasses.replace(s, classifying=True), (Classify(settings),)
+    return (_to(s, Stage.AMD, now, answered_at=ev.at, answered_after=now - s.dialled_at,
+                classifying=True),
+            (WriteAnswered(ev.at), Classify(settings)))
+
+
+def _no_audio(s: CallState, ev: ClassifierNoAudio, now: float) -> Step:
+    if not s.classifying:
+        return s, ()
+    return (dataclasses.replace(s, detector=AmdDetector.APP_AMD, classifying=False),
+            (FallBackToAppAmd(),))
+
+
+def _classified(s: CallState, ev: ClassifierVerdict, now: float) -> Step:
+    if not s.classifying:
+        return s, ()
+    s = dataclasses.replace(s, amd_seconds=now - s.stage_since, classifying=False)
+    assert s.answered_at is not None
+    write = WriteVerdict(ev.verdict.name, None, s.answered_at, s.detector, ev.confidence)
+    if ev.verdict is not Verdict.SCREENING:
+        return _act(s, ev.verdict.name, write, now)
+    media = s.settings.screening_message
+    if s.settings.screening_action is ScreeningAction.ANNOUNCE and media:
+        return _to(s, Stage.SCREENING, now, outcome="machine"), (write, Play(media, "screening"))
+    return _to(s, Stage.HANGING_UP, now, outcome="machine"), (write, Hangup())
+
+
+def _screened(s: CallState, ev: Event, now: float) -> Step:
+    """The assistant heard who calls and why: what follows is the person's (or its
+    refusal, which the agent hears)."""
+    return _to_agent(dataclasses.replace(s, outcome=None), now)
+
+
+def _act(s: CallState, status: str, write: WriteVerdict, now: float) -> Step:
+    """What a verdict (HUMAN, MACHINE, NOTSURE, HANGUP, SKIPPED) does with the call."""
     settings = s.settings
-    decision = on_amd_verdict(write.status, amd_enabled=settings.amd_enabled and s.paced,
+    decision = on_amd_verdict(status, amd_enabled=settings.amd_enabled and s.paced,
                               machine_action=settings.machine_action)
     if decision.action == "hangup":
         return _to(s, Stage.HANGING_UP, now, outcome=decision.outcome), (write, Hangup())
@@ -198,12 +190,18 @@ def _verdict(s: CallState, ev: AmdVerdict, now: float) -> Step:
                     (write, ListenForBeep()))
         return (_to(s, Stage.PLAYING, now, outcome=decision.outcome),
                 (write, _machine_message(s)))
+    return _to_agent(s, now, write)
+
+
+def _to_agent(s: CallState, now: float, *effects: Effect) -> Step:
+    """A person: to the agent who dialled it, or to one found within the safe harbour."""
     if s.agent is not None:  # the agent who dialled it
-        return _to(s, Stage.CONNECTING, now, connecting=True), (write, ConnectAgent(s.agent))
+        return _to(s, Stage.CONNECTING, now, connecting=True), (*effects, ConnectAgent(s.agent))
     # a predictive call promises no agent: it may find none (then the safe-harbour message)
+    settings = s.settings
     promised = not (isinstance(settings, CampaignSettings) and settings.mode == "predictive")
     return (_to(s, Stage.WAITING_AGENT, now),
-            (write, TakeAgent(settings.agent_group_id, promised, now + SAFE_HARBOUR_SECONDS)))
+            (*effects, TakeAgent(settings.agent_group_id, promised, now + SAFE_HARBOUR_SECONDS)))
 
 
 def _machine_message(s: CallState) -> Play:
@@ -314,6 +312,8 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
     effects: list[Effect] = []
     if s.stage is Stage.LISTENING:
         effects.append(StopBeepListener())
+    if s.classifying:
+        effects.append(StopClassifier())
     if s.stage is Stage.ANNOUNCING:
         effects.append(StopAnnouncement())
     if s.recording:
@@ -332,7 +332,8 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
         effects.append(Learn(outcome, s.answered_after, s.amd_seconds, talk))
     effects.append(CloseAttempt(outcome, cause))
     # A bridge request still out keeps its agent here until its answer (late events).
-    return _to(s, Stage.CLOSED, now, outcome=outcome, agent=agent), tuple(effects)
+    return (_to(s, Stage.CLOSED, now, outcome=outcome, agent=agent, classifying=False),
+            tuple(effects))
 
 
 def _late_reserved(s: CallState, ev: AgentReserved, now: float) -> Step:
@@ -357,6 +358,11 @@ _HANDLERS: dict[tuple[Stage, type], Handler] = {
     (Stage.DIALLING, HungUp): _hung_up,
     (Stage.AMD, AmdVerdict): _verdict,
     (Stage.AMD, HungUp): _hung_up,
+    (Stage.AMD, ClassifierVerdict): _classified,
+    (Stage.AMD, ClassifierNoAudio): _no_audio,
+    (Stage.SCREENING, PlaybackFinished): _screened,
+    (Stage.SCREENING, PlaybackRefused): _screened,
+    (Stage.SCREENING, HungUp): _hung_up,
     (Stage.WAITING_AGENT, AgentReserved): _reserved,
     (Stage.WAITING_AGENT, NoAgent): _no_agent,
     (Stage.WAITING_AGENT, HungUp): _hung_up,

@@ -1,5 +1,6 @@
-"""Outbound calls: originate through the shipped AMD context, act on the verdict, bridge
-humans to agents within 2 s or play the safe-harbour message, record every outcome.
+"""Outbound calls: originate through the shipped AMD context, act on the verdict (app_amd's or
+the classifier's), bridge humans to agents within 2 s or play the safe-harbour message, record
+every outcome.
 
 What happens next is outbound/machine.py's `transition`; this module only turns ARI
 events, timers and refusals into its events and carries out its effects in order."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import itertools
 import logging
 import uuid
 from collections import Counter
@@ -25,7 +27,7 @@ from ..followups import store as followups
 from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
 from ..beep import shell as beep
 from ..agents.shell import AgentSessions
-from . import events as ev, recorder
+from . import events as ev, listening, recorder
 from .call import Call, dial_endpoint
 from ..compliance.consent import consent_for
 from .machine import Stage, adopted, start, transition
@@ -45,7 +47,7 @@ class OutboundCalls:
         self.node, self.trunk = node, trunk
         self.calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task] = set()
-        self._caller_id_turn = 0
+        self._caller_id_turns = itertools.count(1)  # the campaign's caller ids in turn
         self.pacing = PacingStats()  # per campaign, fed as attempts finish
         # Agent group -> calls the runner's tick shared out and has yet to place.
         self.planned: Counter[int | None] = Counter()
@@ -85,10 +87,7 @@ class OutboundCalls:
 
     def _caller_id(self, campaign: DialingSettings) -> str | None:
         numbers = campaign.caller_ids
-        if not numbers:
-            return None
-        self._caller_id_turn += 1
-        return numbers[self._caller_id_turn % len(numbers)]
+        return numbers[next(self._caller_id_turns) % len(numbers)] if numbers else None
 
     # ---- placing ---------------------------------------------------------------------
     async def dial(self, campaign: DialingSettings, claim: Claim, *,
@@ -214,7 +213,7 @@ class OutboundCalls:
 
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
-        for kind in ("-safe-harbour", "-machine", "-consent"):  # ids: f"{channel_id}{kind}"
+        for kind in ("-safe-harbour", "-machine", "-consent", "-screening"):  # ids: f"{channel_id}{kind}"
             call = self.calls.get(playback_id.removesuffix(kind))
             if playback_id.endswith(kind) and call is not None:  # failed: no such sound, say
                 played = event["playback"].get("state") != "failed"
@@ -281,10 +280,14 @@ class OutboundCalls:
             case ev.StopAnnouncement():  # the agent would hear the rest of it
                 return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
             case ev.ListenForBeep():
-                call.beep_task = self._spawn(self._listen_for_beep(call))
-            case ev.StopBeepListener():
-                if call.beep_task is not None and call.beep_task is not asyncio.current_task():
-                    call.beep_task.cancel()  # it removes its snoop and media channels
+                call.listener = self._spawn(self._listen(call, listening.beep_ended))
+            case ev.Classify(settings):
+                call.listener = self._spawn(self._listen(call, listening.classified, settings=settings, now=self.now))
+            case ev.StopBeepListener() | ev.StopClassifier():
+                if call.listener is not None and call.listener is not asyncio.current_task():
+                    call.listener.cancel()  # it removes its snoop and media channels
+            case ev.FallBackToAppAmd():
+                return await listening.fall_back_to_app_amd(self.ari, call, self.now)
             case ev.TakeAgent():
                 self._spawn(self._take_agent(call, effect))
             case ev.ConnectAgent(agent_id):
@@ -338,12 +341,9 @@ class OutboundCalls:
                        "DIALER_ATTEMPT": str(call.state.attempt_id)}),
             ev.OriginateRefused())
 
-    async def _listen_for_beep(self, call: Call) -> None:
-        """The machine message once the beep has ended (at once if no audio can be had)."""
-        how, waited = await beep.wait_for_beep(self.ari, call.channel_id, self.ari.app)
-        log.info("attempt %s: %s after %.2f s listening; leaving the message",
-                 call.state.attempt_id, how, waited)
-        await self._feed(call, ev.BeepHeard() if how == "beep" else ev.BeepTimeout())
+    async def _listen(self, call: Call, listener: Callable[..., Awaitable[ev.Event]], **kw: Any) -> None:
+        """A listener on the callee (listening.py): its event to the machine."""
+        await self._feed(call, await listener(self.ari, call, **kw))
 
     async def _take_agent(self, call: Call, take: ev.TakeAgent) -> None:
         agent_id = await self.agents.take(take.group_id, take.deadline,
@@ -355,8 +355,10 @@ class OutboundCalls:
         match effect:
             case ev.WriteAnswered(at):
                 values: dict[str, Any] = {"answered_at": at}
-            case ev.WriteVerdict(status, cause, answered_at):
-                values = {"amd_status": status, "amd_cause": cause, "answered_at": answered_at}
+            case ev.WriteVerdict(status, cause, answered_at, detector, confidence):
+                values = {"amd_status": status, "amd_cause": cause, "answered_at": answered_at,
+                          "amd_detector": detector and detector.value,
+                          "amd_confidence": confidence}
             case ev.WriteBridged(agent_id):
                 values = {"agent": agent_id, "bridged_at": self.now()}
             case ev.WriteRecording(name):

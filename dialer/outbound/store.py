@@ -18,7 +18,8 @@ from ..compliance.consent import DEFAULT_PROMPT, ConsentAnnouncement
 from ..prompts import files as prompt_files, model as prompts
 from .machine import MACHINE_MESSAGE, SAFE_HARBOUR_MESSAGE
 from ..core.phones import region_of
-from .model import CampaignSettings, Claim, OpenAttempt, RulesCheck
+from .model import (AmdDetector, CampaignSettings, Claim, OpenAttempt, RulesCheck,
+                    ScreeningAction)
 from .rules import Decision, RuleSpec
 from ..db.models import (Account, ActionCall, Attempt, Campaign, CampaignContact, CallerIdNumber,
                          Contact, ContactPhone, Rule, ServicePlan)
@@ -69,6 +70,10 @@ def campaign_settings(campaign_id: int) -> CampaignSettings:
         consent_announcement=ConsentAnnouncement(c.consent_announcement),
         consent_prompt=play(c.consent_prompt, DEFAULT_PROMPT),
         amd_arguments=amd_arguments(amd_overrides(c)),
+        amd_detector=AmdDetector(c.amd_detector), amd_machine_threshold=c.amd_machine_threshold,
+        screening_action=ScreeningAction(c.screening_action),
+        # a hand-edited unsafe name: the shipped safe-harbour sound (it names the caller too)
+        screening_message=c.screening_message and play(c.screening_message, SAFE_HARBOUR_MESSAGE),
         ring_timeout_seconds=c.ring_timeout_seconds, max_attempts=c.max_attempts,
         caller_ids=tuple(n.number for n in c.caller_ids.order_by(CallerIdNumber.id)),
         rules=tuple(RuleSpec(r.position, r.condition, r.action, r.params)

@@ -18,7 +18,8 @@ from . import model
 from .model import Prompt, Source, Status
 
 # the fields that play a message, and the model that holds each
-CAMPAIGN_FIELDS = ("machine_message", "safe_harbour_message", "consent_prompt")
+CAMPAIGN_FIELDS = ("machine_message", "safe_harbour_message", "consent_prompt",
+                   "screening_message")
 RING_GROUP_FIELDS = ("status_prompt", "whisper_prompt")
 
 

@@ -45,6 +45,8 @@ CALL_KINDS: tuple[ObjectKind, ...] = (
                 Field("ended_at", "Ended", edit=False),
                 Field("talk_seconds", "Talk seconds", edit=False),
                 Field("amd_status", "Answering machine detection", edit=False),
+                Field("amd_detector", "Decided by", edit=False),
+                Field("amd_confidence", "Classifier's confidence", edit=False),
                 Field("hangup_cause", "Hang-up cause", edit=False),
                 Field("consent_announced", "Recording consent announced", "checkbox",
                       edit=False))),

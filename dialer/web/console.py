@@ -16,6 +16,8 @@ import jinja2
 from aiohttp import web
 
 from ..outbound import amd
+from ..amd.classifier import ClassifierSettings
+from ..db.campaign_admin import MACHINE_THRESHOLDS
 from ..core.spreadsheet import spreadsheet_safe
 from ..db import pages, reports
 from ..db.attempts import AttemptFilters
@@ -122,7 +124,8 @@ async def new_campaign_page(request: web.Request) -> web.Response:
                                                           who.account_id)
     amd_params = [(name, amd.SHIPPED[name], *amd.RANGES[name]) for name in amd.PARAMS]
     return _render(request, "campaign_new.html", groups=groups, scripts=scripts,
-                   amd_params=amd_params, prompts=await _prompt_choices(request, who))
+                   amd_params=amd_params, prompts=await _prompt_choices(request, who),
+                   machine_threshold=(ClassifierSettings().machine, *MACHINE_THRESHOLDS))
 
 
 async def _prompt_choices(request: web.Request, who) -> list[dict]:
