@@ -14,9 +14,16 @@ then dialer/beep/shell.py listens for the beep over snoop + externalMedia RTP to
 process) or at StasisStart after the dialplan's WaitForSilence (--beep-detector silence,
 DIALER_WAIT_BEEP=1, each of --beep-silences); both by default.
 
+The AMD classifier (issue 20, "classifier" among the settings, on by default) on the same
+calls: DIALER_SKIP_AMD=1, Stasis at the answer, then dialer/amd/shell.py's `classify` over
+snoop + externalMedia RTP to this process, as the dialer does; decided = when it decided
+(this process's clock, the same host's). Its SCREENING verdicts count as not machine
+(the dialer does not hang up on them with screening_action announce) and are counted apart.
+
     .venv/bin/python -m bench.amd_lab                  # every setting, the whole set (~15 min)
     .venv/bin/python -m bench.amd_lab --quick          # every 3rd greeting
     .venv/bin/python -m bench.amd_lab --settings shipped,"asterisk defaults"
+    .venv/bin/python -m bench.amd_lab --settings shipped,classifier --no-beep   # side by side
     .venv/bin/python -m bench.amd_lab --settings "" --beep-silences 800,900   # beep only
     .venv/bin/python -m bench.amd_lab --settings "" --beep-detector ari       # the dialer's
     .venv/bin/python -m bench.amd_lab --offline        # app_amd's rule on the recorded
@@ -43,6 +50,8 @@ from bench.amd_model import decide
 from bench.amd_score import beep_score, by_kind, meets_goal, score, table
 from dialer.ari import AriError
 from dialer.outbound import amd
+from dialer.amd.classifier import ClassifierSettings
+from dialer.amd.shell import classify
 from dialer.beep.shell import wait_for_beep
 from dialer.lab import Lab, LabConfig
 from dialer.lab.root import cache_dir
@@ -58,6 +67,7 @@ SETTINGS = {
     "shipped + max words 3": amd.settings({"maximum_number_of_words": 3}),
     "shipped + analysis 6000": amd.settings({"total_analysis_time": 6000}),
 }
+CLASSIFIER = "classifier"  # the dialer's classifier, not an AMD() setting
 BEEP_SILENCES = (850, 900, 700)  # DIALER_BEEP_SILENCE values measured (the first is shipped)
 
 
@@ -103,14 +113,27 @@ class Caller:
             return
         args = e.get("args", []) + ["", "", ""]
         call["status"], call["cause"], call["stasis"] = args[1] or None, args[2], _ts(e)
-        if call["message"] and call["status"] == "MACHINE" and call.get("detector") == "ari":
-            task = asyncio.create_task(self._after_beep(cid, call))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+        if call.get("detector") == CLASSIFIER:
+            self._spawn(self._classify(cid, call))
+        elif call["message"] and call["status"] == "MACHINE" and call.get("detector") == "ari":
+            self._spawn(self._after_beep(cid, call))
         elif call["message"] and call["status"] == "MACHINE":
             await self.client.play(cid, "sound:vm-goodbye", playback_id=f"{cid}-msg")
         else:
             await self.client.hangup(cid)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _classify(self, cid: str, call: dict) -> None:
+        """What the dialer does with a classifier campaign's call (outbound/shell.py)."""
+        decision = await classify(self.client, cid, self.client.app, ClassifierSettings())
+        call["status"] = decision.verdict.name if decision else None  # None: no audio
+        call["confidence"] = decision.confidence if decision else None
+        call["stasis"] = time.time()
+        await self.client.hangup(cid)
 
     async def _after_beep(self, cid: str, call: dict) -> None:
         """What the dialer does (outbound/shell.py): listen for the beep, then play."""
@@ -154,7 +177,7 @@ class Caller:
                else None,
                "decided": call["stasis"] - t0 if t0 and "stasis" in call else None,
                "message": call["played"] - t0 if t0 and "played" in call else None,
-               "beep_how": call.get("beep_how")}
+               "beep_how": call.get("beep_how"), "confidence": call.get("confidence")}
         del self.calls[cid], self.done[cid], self.by_greeting[item["name"]]
         return row
 
@@ -189,6 +212,12 @@ def report(results: dict[str, list[dict]], beeps: dict, out: str | None) -> None
     for name, rows in results.items():
         kinds = ", ".join(f"{k} {r}/{t}" for k, (r, t) in by_kind(rows).items())
         print(f"\n{name}: right per kind: {kinds}")
+    if CLASSIFIER in results:
+        rows = results[CLASSIFIER]
+        screening = collections.Counter(r["label"] for r in rows if r["status"] == "SCREENING")
+        print(f"\nclassifier: called screening assistant: {screening['human']} humans, "
+              f"{screening['machine']} machines; no audio (no verdict): "
+              f"{sum(r['status'] is None for r in rows)}")
     for silence, rows in beeps.items():
         b = beep_score(rows)
         d50 = "-" if b["delay_p50"] is None else f"{b['delay_p50']:.2f}"
@@ -222,9 +251,11 @@ async def measure(args) -> None:
         cache_dir() / f"amd-seed-{args.seed}"
     items = load_manifest(ensure_greetings(where, seed=args.seed))["items"]
     items = items[::3 if args.quick else 1]
-    chosen = SETTINGS if args.settings is None else \
-        {n: SETTINGS[n] for n in args.settings.split(",") if n}
+    every = SETTINGS | {CLASSIFIER: {}}
+    chosen = every if args.settings is None else \
+        {n: every[n] for n in args.settings.split(",") if n}
     if args.offline:
+        chosen.pop(CLASSIFIER, None)  # offline: bench/amd_classifier.py
         report(offline(items, chosen), {}, args.json)
         return
     from dialer.ari import AriClient
@@ -246,7 +277,14 @@ async def measure(args) -> None:
         await sim.subscribe("channel:")
         results, beeps = {}, {}
         for name, p in chosen.items():
-            t0 = time.monotonic()
+            t0, cpu = time.monotonic(), time.process_time()
+            if name == CLASSIFIER:
+                results[name] = await run_calls(caller, items, {"DIALER_SKIP_AMD": "1"}, False,
+                                                args.concurrency, CLASSIFIER)
+                print(f"# {name}: {len(items)} calls in {time.monotonic() - t0:.0f} s, "
+                      f"{time.process_time() - cpu:.1f} s CPU of this process (RTP, ARI, "
+                      f"classifier)", flush=True)
+                continue
             results[name] = await run_calls(
                 caller, items, {"DIALER_SKIP_AMD": "0", "DIALER_WAIT_BEEP": "0",
                                 "DIALER_AMD": "" if name == "shipped"  # the dialplan's own
@@ -277,7 +315,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="every 3rd greeting")
     parser.add_argument("--offline", action="store_true",
                         help="app_amd's rule on the recorded frame levels, no calls")
-    parser.add_argument("--settings", help="comma-separated names of: " + ", ".join(SETTINGS))
+    parser.add_argument("--settings", help="comma-separated names of: "
+                        + ", ".join([*SETTINGS, CLASSIFIER]))
     parser.add_argument("--seed", type=int, default=SEED,
                         help=f"another greeting set (the defaults were chosen on {SEED})")
     parser.add_argument("--concurrency", type=int, default=8)

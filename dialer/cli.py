@@ -11,7 +11,7 @@ import sys
 from dataclasses import replace
 
 from . import logs
-from .config import ConfigError, load_config
+from .config import ConfigError, PromptsConfig, load_config
 
 DESCRIPTION = """\
 dialer: a call-campaign dialer that runs as an Asterisk ARI (Stasis) application.
@@ -42,7 +42,9 @@ def _cmd_serve(args) -> int:
 
         info = Lab().ensure_up(say=lambda m: print(m, file=sys.stderr))
         print(f"lab: PBX ARI at {info['pbx']['ari_url']}", file=sys.stderr)
-        cfg = replace(cfg, ari=replace(cfg.ari, url=info["pbx"]["ari_url"]))  # a named lab too
+        cfg = replace(cfg, ari=replace(cfg.ari, url=info["pbx"]["ari_url"]),  # a named lab too
+                      prompts=PromptsConfig(directory=info["pbx"]["prompts_dir"],
+                                            pbx_directory=info["pbx"]["prompts_pbx_dir"]))
     try:
         asyncio.run(serve(cfg, demo=args.demo))
     except KeyboardInterrupt:

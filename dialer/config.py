@@ -92,6 +92,15 @@ class WebhooksConfig:
 
 
 @dataclass(frozen=True)
+class PromptsConfig:
+    """Audio prompts (dialer/prompts): `directory` where the dialer writes them (a folder per
+    account, files named by prompt id), `pbx_directory` the same folder as Asterisk reads it
+    (a shared mount or an rsync target on a remote PBX; empty: `directory`, made absolute)."""
+    directory: str = "var/prompts"
+    pbx_directory: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     node: str = "node1"  # this process's name when several share one database
     ari: AriConfig = field(default_factory=AriConfig)
@@ -100,6 +109,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     log: LogConfig = field(default_factory=LogConfig)
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    prompts: PromptsConfig = field(default_factory=PromptsConfig)
 
     def redacted(self) -> dict:
         """For logs and `dialer config`: never print a secret."""
@@ -111,6 +121,7 @@ class Config:
             "metrics": {**vars(self.metrics), "token": "***" if self.metrics.token else ""},
             "log": vars(self.log),
             "webhooks": vars(self.webhooks),
+            "prompts": vars(self.prompts),
         }
 
 
@@ -156,7 +167,8 @@ def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | 
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
     sections = {"ari": AriConfig, "database": DatabaseConfig, "web": WebConfig,
-                "metrics": MetricsConfig, "log": LogConfig, "webhooks": WebhooksConfig}
+                "metrics": MetricsConfig, "log": LogConfig, "webhooks": WebhooksConfig,
+                "prompts": PromptsConfig}
     unknown = set(data) - set(sections) - {"node"}
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")

@@ -29,6 +29,8 @@ from .outbound.runner import CampaignRunner
 from .inbound.shell import InboundCalls
 from .actions.shell import ActionCalls
 from .monitor.shell import Monitors
+from .prompts import files as prompt_files
+from .prompts.shell import PromptRecorder
 from .metrics.registry import Metrics
 from .outbound.leases import ClaimLeases
 from .leftovers.shell import Leftovers
@@ -60,6 +62,8 @@ class Dialer:
         self.actions = ActionCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                    trunk=cfg.ari.trunk, node=cfg.node, now=now)
         self.monitors = Monitors(self.ari, self.store, self.agents, cfg.ari.app)
+        prompt_files.use(cfg.prompts)  # where prompts are written and played from
+        self.prompt_recorder = PromptRecorder(self.ari, self.store, cfg.ari.app)
         self.leftovers = Leftovers(self.ari, cfg.ari.app)
         self.leases = ClaimLeases(self.store, self.agents, node=cfg.node)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
@@ -75,6 +79,7 @@ class Dialer:
                                   self.calls.trunks.feature(),
                                   self.inbound.feature(), self.actions.feature(),
                                   self.monitors.feature(), self.agents.feature(),
+                                  self.prompt_recorder.feature(),
                                   self.leftovers.feature(lambda: self.features.tracked(),
                                                          self.on_stasis_start), beep.FEATURE])
         self.agents.end_customer = self.features.end_agent_call  # the agent's hang-up

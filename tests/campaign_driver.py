@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import inspect
 
-from dialer.config import AriConfig, Config, DatabaseConfig, WebConfig
+from dialer.config import AriConfig, Config, DatabaseConfig, PromptsConfig, WebConfig
 from dialer.db import campaigns
 from dialer.outbound import store as dialing
 from dialer.db.models import Attempt
@@ -84,7 +84,9 @@ def lab_config(side: dict, tmp_path, *, node: str = "t", ari_url: str | None = N
     return Config(node=node, ari=AriConfig(url=ari_url or side["ari_url"], user=side["ari_user"],
                                            password=side["ari_password"]),
                   database=DatabaseConfig(url=f"sqlite:///{tmp_path}/d.sqlite3"),
-                  web=WebConfig(port=0))
+                  web=WebConfig(port=0),
+                  prompts=PromptsConfig(directory=side.get("prompts_dir", "var/prompts"),
+                                        pbx_directory=side.get("prompts_pbx_dir", "")))
 
 
 async def started(cfg: Config) -> Dialer:

@@ -9,8 +9,8 @@ import datetime as dt
 from dialer.db.models.dnc import DncList
 from dialer.db import contacts, roles, scripts, suppression
 from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
-                              Contact, ContactPhone, Followup, InboundCall, PauseReason, Rule,
-                              Trunk, TrunkAccount, User, Voicemail, WebhookDelivery,
+                              Contact, ContactPhone, Followup, InboundCall, PauseReason, Prompt,
+                              Rule, Trunk, TrunkAccount, User, Voicemail, WebhookDelivery,
                               WebhookEndpoint)
 
 
@@ -33,6 +33,7 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
                                  caller="+12125550100", started_at=t0)
     rule = Rule.create(campaign=campaign, action="complete")
     profile = roles.create_profile(account.id, "p", True, [])
+    role = roles.create_role(account.id, f"caller-{account.name}", ["take_calls"])
     flt = contacts.create_filter(account.id, "f", {"all": []})
     script = scripts.create_script(account.id, name="s", definition=[])
     slist = suppression.create_list(account.id, name="dnc", kind="device")
@@ -43,6 +44,7 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
                                   secret=f"whsec_{account.name}", events=["attempt.finished"])
     delivery = WebhookDelivery.create(endpoint=hook, event_id=f"evt_{account.name}",
                                       kind="attempt.finished", body="{}")
+    prompt = Prompt.create(account=account, name="hello", source="upload")
     trunk = Trunk.create(name=f"carrier-{account.name}", target=f"carrier-{account.name}")
     TrunkAccount.create(trunk=trunk, account=account)  # open to this account only
     return {"accounts": account.id, "campaigns": campaign.id, "agents": agent.id,
@@ -51,4 +53,5 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
             "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
             "suppression-lists": slist["id"], "dnc-lists": dnc.id, "rule_id": rule.id,
             "voicemail_id": voicemail.id, "pause-reasons": reason.id, "webhooks": hook.id,
-            "delivery_id": delivery.id, "inbound_call_id": inbound.id, "trunks": trunk.id}
+            "delivery_id": delivery.id, "inbound_call_id": inbound.id, "roles": role["id"],
+            "prompts": prompt.id, "trunks": trunk.id}

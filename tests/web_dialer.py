@@ -13,6 +13,7 @@ from dialer.agents.shell import AgentSessions, Session
 from dialer.monitor.shell import Monitors
 from dialer.transfers.shell import TransferShell
 from dialer.config import WebhooksConfig
+from dialer.prompts.shell import PromptRecorder
 from dialer.trunks.shell import Trunks
 from dialer.webhooks.shell import Webhooks
 from tests.pbx_stub import StubEndpoints
@@ -27,6 +28,7 @@ class FakeDialer:
         self.calls = NoCalls()
         self.monitors = Monitors(ari, store, agents, "dialer")
         self.webhooks = Webhooks(store, WebhooksConfig(allow_private=True), node="test")
+        self.prompt_recorder = PromptRecorder(ari, store, "dialer")
         self.trunks = Trunks(store, default_endpoint="carrier", node="test", now=self.now)
 
     def now(self) -> dt.datetime:

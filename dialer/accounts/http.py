@@ -151,6 +151,26 @@ async def create_role(request: web.Request) -> web.Response:
         by=identity(request)), status=201)
 
 
+@routes.get("/api/roles/{id}")
+async def get_role(request: web.Request) -> web.Response:
+    return await _one(request, roles.get_role, path_id(request))
+
+
+@routes.patch("/api/roles/{id}")
+async def update_role(request: web.Request) -> web.Response:
+    """Rename the account's role or change its privileges (built-in roles: 409
+    "built_in"); the caller must hold every privilege it holds, before and after."""
+    body = await json_body(request, ("name", "privileges"))
+    return web.json_response(await _store(request).run(
+        roles.update_role, path_id(request), identity(request), **body))
+
+
+@routes.delete("/api/roles/{id}")
+async def delete_role(request: web.Request) -> web.Response:
+    """Delete the account's role while no user holds it (else 409)."""
+    return web.json_response(await _store(request).run(roles.delete_role, path_id(request)))
+
+
 @routes.get("/api/accounts/{id}/profiles")
 async def list_profiles(request: web.Request) -> web.Response:
     return page(request, await _store(request).run(roles.list_profiles, path_id(request)))

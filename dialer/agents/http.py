@@ -238,6 +238,36 @@ async def create_agent(request: web.Request) -> web.Response:
         accounts.create_agent, path_id(request), access.identity(request), **body), status=201)
 
 
+@routes.patch(r"/api/agents/{id:\d+}")
+async def update_agent(request: web.Request) -> web.Response:
+    """Change the agent's desk phone (`endpoint`) or groups (`group_ids`)."""
+    body = await json_body(request, ("endpoint", "group_ids"))
+    await check_endpoint(request, body)
+    return web.json_response(await _run(request, accounts.update_agent, path_id(request),
+                                        **body))
+
+
+@routes.delete(r"/api/agents/{id:\d+}")
+async def delete_agent(request: web.Request) -> web.Response:
+    """Delete a logged-out agent with no history (409 otherwise: disable its user)."""
+    return web.json_response(await _run(request, accounts.delete_agent, path_id(request)))
+
+
+@routes.patch("/api/agent-groups/{id}")
+async def update_agent_group(request: web.Request) -> web.Response:
+    """Change the group's options; `agent_ids` sets its members."""
+    body = await json_body(request, accounts.GROUP_OPTIONS + ("agent_ids",))
+    return web.json_response(await _run(request, accounts.update_agent_group,
+                                        path_id(request), **body))
+
+
+@routes.delete("/api/agent-groups/{id}")
+async def delete_agent_group(request: web.Request) -> web.Response:
+    """Delete a group nothing uses (409 naming "id" otherwise); its memberships go."""
+    return web.json_response(await _run(request, accounts.delete_agent_group,
+                                        path_id(request)))
+
+
 @routes.post("/api/agent-groups/{id}/members")
 async def add_group_member(request: web.Request) -> web.Response:
     body = await json_body(request)
@@ -283,7 +313,7 @@ async def delete_script(request: web.Request) -> web.Response:
 
 @routes.get("/api/attempts/{id}/script")
 async def attempt_script(request: web.Request) -> web.Response:
-    return _json({"script": await _run(request, scripts.attempt_script, path_id(request))})
+    return _json(await _run(request, scripts.attempt_script, path_id(request)))
 
 
 def _agent_id(body: dict) -> int | None:

@@ -100,6 +100,7 @@ class AgentRecord:
     attempt_id: int | None = None    # the call in progress or in wrap-up
     campaign_id: int | None = None   # the campaign of that preview or call (None: none)
     wrap_no: int = 0                 # which wrap-up a WrapOver timer belongs to
+    wrap_ends: dt.datetime | None = None  # when that wrap-up's timer fires (in wrap_up)
     pbx_stopping: bool = False       # its leg is being hung up by Asterisk shutting down
     pause_reason: int | None = None  # why not_ready (the account's reason; None elsewhere)
 
@@ -304,7 +305,8 @@ def _call_ended(rec: AgentRecord, event: CallEnded, now: dt.datetime) -> Result:
     if event.wrap_seconds <= 0:
         return _to(rec, S.AVAILABLE, now, customer=None, preview=None)
     wrap_no = rec.wrap_no + 1
-    new, saved = _to(rec, S.WRAP_UP, now, customer=None, preview=None, wrap_no=wrap_no)
+    new, saved = _to(rec, S.WRAP_UP, now, customer=None, preview=None, wrap_no=wrap_no,
+                     wrap_ends=now + dt.timedelta(seconds=event.wrap_seconds))
     return new, (*saved, StartWrapTimer(event.wrap_seconds, wrap_no))
 
 

@@ -1,8 +1,9 @@
-"""Listen to a callee for the voicemail beep (issue 9), over ARI: a snoop channel on the
-call (spy=in: what the callee sends) and an externalMedia channel sending that audio over
-RTP (G.711 mu-law) to a UDP socket of this process, bridged together; the frames go through
-dialer.beep.detector. Every channel and bridge made here is removed when the wait ends, however
-it ends (beep, silence, timeout, the call hung up, the task cancelled, an ARI error).
+"""Listen to a callee over ARI: a snoop channel on the call (spy=in: what the callee sends)
+and an externalMedia channel sending that audio over RTP (G.711 mu-law) to a UDP socket of
+this process, bridged together; the 20 ms frames go to a listener's pure detector: the
+voicemail beep's (issue 9, dialer.beep.detector) or the AMD classifier's (issue 20,
+dialer/amd/shell.py). Every channel and bridge made here is removed when the wait ends,
+however it ends (a result, timeout, the call hung up, the task cancelled, an ARI error).
 
 Their ids start with BEEP_PREFIX: their StasisStart is not a call to handle.
 """
@@ -13,6 +14,9 @@ import asyncio
 import logging
 import os
 import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ..ari import AriClient, AriError, once_in_stasis
 from ..features import Feature
@@ -23,6 +27,8 @@ BEEP_PREFIX = "beep-"
 NO_AUDIO_SECONDS = 1.5  # no RTP this long after setting up: give up listening
 AFTER_BEEP = 0.1  # s between the beep's end (as heard here) and the message
 _active: set[str] = set()  # tags of the listeners running in this process
+T = TypeVar("T")
+Detect = Callable[[Sequence[int]], "T | None"]  # a 20 ms frame -> the result once there is one
 
 
 def listen_host() -> str:
@@ -52,8 +58,8 @@ def rtp_payload(packet: bytes) -> bytes | None:
 
 
 class _Rtp(asyncio.DatagramProtocol):
-    def __init__(self, detector: BeepDetector, done: asyncio.Future):
-        self.detector, self.done = detector, done
+    def __init__(self, detect: Detect, done: asyncio.Future):
+        self.detect, self.done = detect, done
         self.buffer: list[int] = []
         self.packets = 0
         self.got_audio = asyncio.Event()
@@ -67,7 +73,7 @@ class _Rtp(asyncio.DatagramProtocol):
         self.buffer.extend(ulaw_to_samples(payload))
         while len(self.buffer) >= FRAME and not self.done.done():
             frame, self.buffer = self.buffer[:FRAME], self.buffer[FRAME:]
-            out = self.detector.feed(frame)
+            out = self.detect(frame)
             if out is not None:
                 self.done.set_result(out)
 
@@ -78,16 +84,35 @@ async def wait_for_beep(ari: AriClient, channel_id: str, app: str,
     """Wait until the callee's beep ends (or the greeting ends without one, or the wait
     times out). Returns (how, seconds listened): how is "beep", "silence", "timeout",
     "no-audio" or "failed" (ARI refused; nothing to wait for)."""
-    loop = asyncio.get_running_loop()
     settings = settings or BeepSettings()
+    heard = await listen(ari, channel_id, app, BeepDetector(settings).feed, settings.max_wait,
+                         host=host, purpose="beep detection")
+    how = heard.how if heard.result is None else heard.result[0]
+    if how == "beep":
+        await asyncio.sleep(AFTER_BEEP)
+        return how, heard.seconds + AFTER_BEEP
+    return how, heard.seconds
+
+
+@dataclass(frozen=True)
+class Heard(Generic[T]):
+    how: str            # "done" (result), "timeout", "no-audio" or "failed" (ARI refused)
+    result: T | None
+    seconds: float      # listened, from the request of the snoop
+
+
+async def listen(ari: AriClient, channel_id: str, app: str, detect: Detect, max_wait: float, *,
+                 host: str | None = None, purpose: str = "listening") -> Heard:
+    """Feed the callee's audio to `detect` until it returns a result, for at most `max_wait`
+    s (+2) once audio comes; none within NO_AUDIO_SECONDS, or ARI refusing: no result."""
+    loop = asyncio.get_running_loop()
     tag = uuid.uuid4().hex[:12]
     _active.add(tag)
     snoop_id, media_id, bridge_id = (f"{BEEP_PREFIX}snoop-{tag}", f"{BEEP_PREFIX}media-{tag}",
                                      f"{BEEP_PREFIX}bridge-{tag}")
     done: asyncio.Future = loop.create_future()
-    detector = BeepDetector(settings)
     host = host or listen_host()
-    transport, proto = await loop.create_datagram_endpoint(lambda: _Rtp(detector, done),
+    transport, proto = await loop.create_datagram_endpoint(lambda: _Rtp(detect, done),
                                                            local_addr=(host, 0))
     port = transport.get_extra_info("sockname")[1]
     made: list[str] = []
@@ -105,22 +130,19 @@ async def wait_for_beep(ari: AriClient, channel_id: str, app: str,
             made.append("snoop")
             await add_when_in_stasis(ari, bridge_id, [snoop_id, media_id])
         except AriError as exc:
-            log.warning("beep detection on %s not possible (%s): message at once",
-                        channel_id, exc)
-            return "failed", loop.time() - started
+            log.warning("%s on %s not possible (%s)", purpose, channel_id, exc)
+            return Heard("failed", None, loop.time() - started)
         try:
             await asyncio.wait_for(proto.got_audio.wait(), NO_AUDIO_SECONDS)
         except asyncio.TimeoutError:
-            log.warning("beep detection on %s: no audio from the PBX at %s:%d in %.1f s",
-                        channel_id, host, port, NO_AUDIO_SECONDS)
-            return "no-audio", loop.time() - started
+            log.warning("%s on %s: no audio from the PBX at %s:%d in %.1f s",
+                        purpose, channel_id, host, port, NO_AUDIO_SECONDS)
+            return Heard("no-audio", None, loop.time() - started)
         try:
-            how, _ = await asyncio.wait_for(asyncio.shield(done), settings.max_wait + 2)
+            result = await asyncio.wait_for(asyncio.shield(done), max_wait + 2)
         except asyncio.TimeoutError:  # audio stopped coming (the call went?)
-            how = "timeout"
-        if how == "beep":
-            await asyncio.sleep(AFTER_BEEP)
-        return how, loop.time() - started
+            return Heard("timeout", None, loop.time() - started)
+        return Heard("done", result, loop.time() - started)
     finally:
         transport.close()
         try:

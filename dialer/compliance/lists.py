@@ -142,9 +142,12 @@ def set_max_age(campaign_id: int, days: Any) -> dict:
     return {"campaign_id": campaign_id, "max_age_days": max_age_days(campaign_id)}
 
 
-def on_disposition(account_id: int, contact_id: int, disposition: str | None) -> bool:
-    """A "do not call" disposition lists the contact's number at once; True if it did."""
-    return is_do_not_call(disposition) and list_contact(account_id, contact_id)
+def on_disposition(account_id: int, contact_id: int, disposition: str | None, *,
+                   means_do_not_call: bool = False) -> bool:
+    """A "do not call" disposition (so named, or so meant by its script) lists the contact's
+    number at once; True if it did."""
+    return ((means_do_not_call or is_do_not_call(disposition))
+            and list_contact(account_id, contact_id))
 
 
 def list_contact(account_id: int, contact_id: int) -> bool:

@@ -4,8 +4,11 @@ A definition is a JSON list of items `{id, type, label, options?, required?}`:
 
 - text: a block of text for the agent to read (no answer);
 - checkbox: true/false (required: must be ticked, e.g. "disclosure read");
+- yesno: a yes/no question, answered true or false (required: answered either way);
 - choice: one of `options`; multi: a list of distinct `options`;
-- free: a free-text answer.
+- free: a free-text answer; number: a number; date: a day, "YYYY-MM-DD".
+
+The dispositions a script offers are checked by `dialer.core.dispositions`.
 
 Scripts are edited by account owners and answers come from agents' browsers, so both are
 checked here and every error names its item (`ScriptError.field`).
@@ -13,13 +16,15 @@ checked here and every error names its item (`ScriptError.field`).
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import math
 import re
 from typing import Any, Mapping
 
-ITEM_TYPES = ("text", "checkbox", "choice", "multi", "free")
+ITEM_TYPES = ("text", "checkbox", "yesno", "choice", "multi", "free", "number", "date")
 _WITH_OPTIONS = ("choice", "multi")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # a disposition, as rules name it
 MAX_LABEL = 5000
 MAX_OPTION = 255
 MAX_FREE_ANSWER = 4000
@@ -88,38 +93,22 @@ def validate_definition(raw: Any) -> list[dict[str, Any]]:
     return [_item(i, item, seen) for i, item in enumerate(raw)]
 
 
-def validate_dispositions(raw: Any) -> list[str]:
-    """Agent results a script offers: distinct tokens (campaign rules match on them)."""
-    if not isinstance(raw, list):
-        raise ScriptError("dispositions", "must be a list of strings")
-    for value in raw:
-        if not isinstance(value, str) or not _TOKEN.match(value):
-            raise ScriptError("dispositions", f"{value!r} is not 1 to 64 letters, digits, "
-                                              "_ . : or -")
-    if len(set(raw)) != len(raw):
-        raise ScriptError("dispositions", "has the same disposition twice")
-    return list(raw)
-
-
-def check_disposition(value: Any, allowed: list[str]) -> str:
-    """`value` if it is a disposition the script offers (any token when it lists none)."""
-    if not isinstance(value, str) or not _TOKEN.match(value):
-        raise ScriptError("disposition", "must be 1 to 64 letters, digits, _ . : or -")
-    if allowed and value not in allowed:
-        raise ScriptError("disposition", f"{value!r} is not one of {', '.join(allowed)}")
-    return value
-
-
 def _answer(item: dict[str, Any], value: Any, required: bool) -> Any:
     field, kind = f"answers.{item['id']}", item["type"]
     if kind == "text":
         raise ScriptError(field, "is a text block and takes no answer")
-    if kind == "checkbox":
+    if kind in ("checkbox", "yesno"):
         if not isinstance(value, bool):
             raise ScriptError(field, "must be true or false")
-        if required and not value:
+        if kind == "checkbox" and required and not value:
             raise ScriptError(field, "must be ticked")
         return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ScriptError(field, "must be a number")
+        return value
+    if kind == "date":
+        return _day(field, value)
     if kind == "choice":
         if value not in item["options"]:
             raise ScriptError(field, f"{value!r} is not one of the options")
@@ -139,6 +128,13 @@ def _answer(item: dict[str, Any], value: Any, required: bool) -> Any:
     if required and not value.strip():
         raise ScriptError(field, "is required")
     return value.strip()
+
+
+def _day(field: str, value: Any) -> str:
+    if isinstance(value, str) and len(value) == 10:
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value).isoformat()
+    raise ScriptError(field, "must be a day, YYYY-MM-DD")
 
 
 def validate_answers(items: list[dict[str, Any]], answers: Any, *, partial: bool = False) -> dict[str, Any]:
@@ -163,3 +159,14 @@ def validate_answers(items: list[dict[str, Any]], answers: Any, *, partial: bool
             continue
         clean[item["id"]] = _answer(item, value, item["required"] and not partial)
     return clean
+
+
+def unanswered(items: list[dict[str, Any]], answers: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The first required item `answers` (as stored) leaves unanswered, if any."""
+    given = answers or {}
+    for item in items:
+        value = given.get(item["id"])
+        if item["required"] and (value is None or (isinstance(value, (str, list)) and not value)
+                                 or (item["type"] == "checkbox" and value is not True)):
+            return item
+    return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.asterisk_input import UnsafeValue, parse_endpoint, prompt_name
+from ..prompts.model import uploaded_id
 from ..core.phones import PhoneError, is_international, normalise, region_of
 from .models import Account
 from .suppression import is_suppressed
@@ -18,10 +19,11 @@ from .validation import ConflictError, FieldError, text
 
 
 def prompt(field: str, value: Any, *, nullable: bool = False) -> str | None:
-    """A prompt name (the legacy "sound:name" is stored as "name")."""
+    """A message's form: "prompt:<id>", or a sound name (the legacy "sound:name" is stored as
+    "name"). Whose prompt, and which sounds, is dialer.prompts.store.check_references'."""
     raw = text(field, value, nullable=nullable, max_length=200)
-    if raw is None:
-        return None
+    if raw is None or uploaded_id(raw) is not None:
+        return raw
     try:
         return prompt_name(raw)
     except UnsafeValue as exc:

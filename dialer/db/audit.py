@@ -22,10 +22,10 @@ from typing import Any, Callable, TypeVar
 import peewee as pw
 from playhouse.shortcuts import model_to_dict
 
-from .models import (Account, AuditEntry, AuthToken, Campaign, CampaignSuppression,
+from .models import (Account, Agent, AgentGroup, AgentGroupMember, AuditEntry, AuthToken, Campaign, CampaignSuppression,
                      ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
-                     Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, Trunk,
-                     TrunkAccount, User, WebhookEndpoint, database_proxy)
+                     Prompt, Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, Trunk,
+                     TrunkAccount, User, Voicemail, WebhookEndpoint, database_proxy)
 from .rows import tuples
 
 T = TypeVar("T")
@@ -127,6 +127,25 @@ def _suppression_list(list_id: int) -> Snapshot | None:
     return found
 
 
+def _agent(agent_id: int) -> Snapshot | None:
+    """An agent (its account is its user's): desk phone and groups, not its live state."""
+    agent = Agent.get_or_none(Agent.id == agent_id)
+    if agent is None:
+        return None
+    return agent.user.account_id, {
+        "id": agent.id, "user": agent.user_id, "endpoint": agent.endpoint,
+        "groups": sorted(m.group_id for m in AgentGroupMember.select().where(
+            AgentGroupMember.agent == agent_id))}
+
+
+def _agent_group(group_id: int) -> Snapshot | None:
+    found = _owned(AgentGroup, group_id)
+    if found is not None:
+        found[1]["agents"] = sorted(m.agent_id for m in AgentGroupMember.select().where(
+            AgentGroupMember.group == group_id))
+    return found
+
+
 def _account(account_id: int) -> Snapshot | None:
     state = _row(Account, account_id)
     return None if state is None else (account_id, state)
@@ -156,6 +175,9 @@ SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "filter": functools.partial(_owned, Filter),
     "suppression_list": _suppression_list, "dnc_list": functools.partial(_owned, DncList),
     "webhook_endpoint": functools.partial(_owned, WebhookEndpoint), "trunk": _trunk,
+    "voicemail": functools.partial(_owned, Voicemail),
+    "agent": _agent, "agent_group": _agent_group,
+    "prompt": functools.partial(_owned, Prompt),
 }
 # Kinds written by `record` directly: events, not objects with a state to snapshot.
 EVENT_KINDS = ("monitoring",)  # a supervisor listening to an agent's call (dialer.monitor)

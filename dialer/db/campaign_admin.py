@@ -17,6 +17,7 @@ from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.rules import RuleSpec, rule_problems
 from ..core.tz import canonical_zone
 from . import asterisk_fields
+from ..prompts.store import CAMPAIGN_FIELDS, check_references
 from .audit import acts_as_system, audited
 from .models import (Account, AgentGroup, CallerIdNumber, Campaign, CampaignContact,
                      CampaignSuppression, Rule, Script)
@@ -24,6 +25,9 @@ from .validation import (ConflictError, FieldError, ForbiddenError, boolean, fmt
                          integer, iso_date, reject_unknown, text, transaction)
 
 log = logging.getLogger(__name__)
+# The AMD classifier's machine threshold a campaign may set: below 0.5 another verdict could
+# be more probable; above 0.99 it would almost never call a machine before its cap.
+MACHINE_THRESHOLDS = (0.5, 0.99)
 
 
 def _amd(name: str, value: Any) -> int | None:
@@ -55,6 +59,12 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "consent_announcement": lambda v: _choice("consent_announcement", v,
                                               Campaign.consent_announcement.values),
     "consent_prompt": lambda v: asterisk_fields.prompt("consent_prompt", v, nullable=True),
+    "amd_detector": lambda v: _choice("amd_detector", v, Campaign.amd_detector.values),
+    "amd_machine_threshold": lambda v: None if v is None else _number(
+        "amd_machine_threshold", v, *MACHINE_THRESHOLDS),
+    "screening_action": lambda v: _choice("screening_action", v,
+                                          Campaign.screening_action.values),
+    "screening_message": lambda v: asterisk_fields.prompt("screening_message", v, nullable=True),
     "max_attempts": lambda v: integer("max_attempts", v, minimum=1),
     "dial_first": lambda v: _choice("dial_first", v, Campaign.dial_first.values),
     "ring_timeout_seconds": lambda v: integer("ring_timeout_seconds", v, minimum=1),
@@ -69,7 +79,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_priority",
            "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
            "machine_action", "machine_message", "safe_harbour_message",
-           "consent_announcement", "consent_prompt", "max_attempts", "dial_first",
+           "consent_announcement", "consent_prompt", "amd_detector", "amd_machine_threshold",
+           "screening_action", "screening_message", "max_attempts", "dial_first",
            "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
            "max_lines_per_agent", *(f"amd_{name}" for name in amd.PARAMS))
 
@@ -115,6 +126,8 @@ def campaign_dict(c: Campaign) -> dict:
         "machine_action": c.machine_action, "machine_message": c.machine_message,
         "safe_harbour_message": c.safe_harbour_message,
         "consent_announcement": c.consent_announcement, "consent_prompt": c.consent_prompt,
+        "amd_detector": c.amd_detector, "amd_machine_threshold": c.amd_machine_threshold,
+        "screening_action": c.screening_action, "screening_message": c.screening_message,
         "max_attempts": c.max_attempts, "dial_first": c.dial_first,
         "ring_timeout_seconds": c.ring_timeout_seconds,
         "abandon_target_percent": c.abandon_target_percent,
@@ -182,6 +195,9 @@ def _check_consistency(account: Account, c: dict) -> None:
         raise FieldError("script_id", "no such script in this account")
     if c.get("machine_action") == "message" and not c.get("machine_message"):
         raise FieldError("machine_message", "required when machine_action is message")
+    if c.get("screening_action") == "announce" and not c.get("screening_message"):
+        raise FieldError("screening_message", "required when screening_action is announce: "
+                         "the prompt that says who calls and why")
     if c.get("start_date") and c.get("end_date") and c["end_date"] < c["start_date"]:
         raise FieldError("end_date", "is before start_date")
     if (c.get("daily_start") is None) != (c.get("daily_stop") is None):
@@ -198,6 +214,7 @@ def create_campaign(account_id: int, /, **fields: Any) -> dict:
     if "name" not in fields:
         raise FieldError("name", "required")
     clean = {name: _CHECKS[name](value) for name, value in fields.items()}
+    check_references(account.id, {f: clean[f] for f in CAMPAIGN_FIELDS if f in clean})
     _check_consistency(account, clean)
     _check_limits(clean, clean, clean["name"])
     _check_limit(account)
@@ -216,6 +233,9 @@ def update_campaign(campaign_id: int, /, **fields: Any) -> dict:
     reject_unknown(fields, _CHECKS)
     clean = {name: _CHECKS[name](value) for name, value in fields.items()}
     merged = {name: getattr(campaign, name) for name in _CHECKS} | clean
+    # a message stored before migration 028 (any sound name) may be sent back unchanged
+    check_references(campaign.account_id, {f: clean[f] for f in CAMPAIGN_FIELDS
+                                           if f in clean and clean[f] != getattr(campaign, f)})
     _check_consistency(campaign.account, merged)
     _check_limits(merged, clean, campaign.name)
     for name, value in clean.items():

@@ -25,7 +25,7 @@ from ..core.csv_import import parse_contacts
 from .models import (Account, Campaign, CampaignContact, Contact, ContactList, ContactPhone,
                      Filter)
 from .rows import dicts, tuples
-from .validation import ConflictError, FieldError, region, text, transaction
+from .validation import ConflictError, FieldError, region, reject_unknown, text, transaction
 
 PLAIN_FIELDS = ("name", "email", "timezone", "client_id", "list_id")
 OPS = ("eq", "ne", "contains", "startswith", "in")
@@ -244,10 +244,40 @@ def create_filter(account_id: int, name: str, definition: dict) -> dict:
 
 
 @transaction
+@audited("filter")
+def update_filter(filter_id: int, /, **values: Any) -> dict:
+    """Rename the filter or change its definition."""
+    reject_unknown(values, ("name", "definition"))
+    f = Filter.get_by_id(filter_id)
+    if "name" in values:
+        f.name = text("name", values["name"])
+    if "definition" in values:
+        validate_definition(values["definition"])
+        f.definition = values["definition"]
+    f.save()
+    return filter_dict(f)
+
+
+@transaction
+@audited("filter")
+def delete_filter(filter_id: int) -> dict:
+    """Delete the filter (contacts it attached stay in their campaigns)."""
+    Filter.get_by_id(filter_id).delete_instance()
+    return {"id": filter_id, "deleted": True}
+
+
+MATCHES_SHOWN = 100
+
+
+@transaction
 def filter_contacts(filter_id: int) -> dict:
+    """The contacts the filter matches: every id, and the first MATCHES_SHOWN by name."""
     f = Filter.get_by_id(filter_id)
     ids = _select(f.account_id, f.definition)
-    return {"filter_id": f.id, "count": len(ids), "contact_ids": ids}
+    shown = [{"id": c.id, "name": c.name, "email": c.email, "client_id": c.client_id}
+             for c in Contact.select().where(Contact.id.in_(ids[:MATCHES_SHOWN]))
+             .order_by(Contact.id)]
+    return {"filter_id": f.id, "count": len(ids), "contact_ids": ids, "contacts": shown}
 
 
 @transaction

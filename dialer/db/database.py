@@ -18,7 +18,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, MutableMapping, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import peewee as pw
@@ -127,6 +127,7 @@ class Store:
                         if self._readers else self._executor)
         self._read_url = read_url if self._readers else None
         self._processes: ProcessPoolExecutor | None = None  # started on first use
+        self._broken_workers: list[MutableMapping[int, Any]] = []  # of pools that broke (_kill_workers)
         # told ("write" or "read", the function, seconds) after each call (dialer.metrics)
         self.observe: Callable[[str, Callable, float], None] | None = None
 
@@ -174,7 +175,11 @@ class Store:
         except BrokenProcessPool:
             if self._processes is pool:
                 self._processes = None
+            workers = pool._processes  # the pool's own dict: a late worker is added to it
             pool.shutdown(wait=False)
+            if workers is not None:
+                self._broken_workers.append(workers)
+                _kill_workers(workers)
             raise
 
     async def close(self) -> None:
@@ -186,6 +191,8 @@ class Store:
         for executor in {self._executor, self._reader, self._processes}:
             if executor is not None:
                 await asyncio.to_thread(executor.shutdown, wait=True)
+        for workers in self._broken_workers:
+            _kill_workers(workers)
         if isinstance(self.db, PooledPostgresqlDatabase):
             self.db.close_all()
 
@@ -225,6 +232,16 @@ def _transaction(db: pw.Database, fn, args, kwargs, atomic: bool, read: bool):
     finally:
         if pooled:
             db.close()  # back to the pool
+
+
+def _kill_workers(workers: MutableMapping[int, Any]) -> None:
+    """Kill a broken pool's workers still alive. A worker killed while idle holds the job
+    queue's lock for good; CPython 3.11 may start one more worker for a job submitted while
+    the pool breaks, after it has terminated the others: that worker waits forever on the
+    lock, and the pool's thread (which the interpreter joins at exit) waits forever for it."""
+    for worker in list(workers.values()):
+        if worker.is_alive():
+            worker.kill()
 
 
 def _importable(fn: Callable) -> bool:

@@ -236,9 +236,13 @@ def list_caller_ids(campaign_id: int, limit: int, offset: int) -> dict:
 
 
 # ---- filters, agent groups, agents -----------------------------------------------------
-def list_filters(account_id: int, limit: int, offset: int) -> dict:
+def list_filters(account_id: int, limit: int, offset: int, q: str | None = None) -> dict:
+    """`q`: a part of the name (any case)."""
     Account.get_by_id(account_id)
     query = Filter.select().where(Filter.account == account_id).order_by(Filter.id)
+    q = (q or "").strip()
+    if q:
+        query = query.where(Filter.name ** _like(q))
     return paged(query, limit, offset, filter_dict)
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from .models.dnc import DncList
 from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
-                     CampaignSuppression, Contact, Filter, Followup, PauseReason, Profile, Script,
-                     SuppressionList, TransferLeg, User, WebhookEndpoint)
+                     CampaignSuppression, Contact, Filter, Followup, PauseReason, Profile, Prompt,
+                     Role, Script, SuppressionList, TransferLeg, User, WebhookEndpoint)
 from .rows import tuples
 
 
@@ -59,6 +59,9 @@ _BY_KIND = {
     # a system list has no account: 0 is nobody's, so only manage_system reaches it
     "dnc-lists": (DncList, lambda d: Owner(d.account_id or 0, _campaign(d.campaign_id))),
     "webhooks": (WebhookEndpoint, lambda e: Owner(e.account_id)),
+    # a built-in role has no account: 0 is nobody's (its changes are refused anyway)
+    "roles": (Role, lambda r: Owner(r.account_id or 0)),
+    "prompts": (Prompt, lambda p: Owner(p.account_id)),
 }
 KINDS = frozenset(_BY_KIND)
 

@@ -64,6 +64,49 @@ def create_role(account_id: int, name: Any, privileges: Any, *,
     return role_dict(Role.create(account=account, name=name, privileges=privileges))
 
 
+def _own_role(role_id: int) -> Role:
+    role = Role.get_by_id(role_id)
+    if role.account_id is None:
+        raise ConflictError("built_in", f"{role.name!r} is a built-in role: it cannot change")
+    return role
+
+
+@transaction
+@audited("role")
+def update_role(role_id: int, by: Identity | None = None, /, **values: Any) -> dict:
+    """Rename the account's role or change its privileges: `by` must hold every privilege
+    the role holds, before and after."""
+    reject_unknown(values, ("name", "privileges"))
+    role = _own_role(role_id)
+    if by is not None:  # a role beyond the caller's privileges is not theirs to change
+        refuse(rules.role_grant(by.actor.reach, frozenset(role.privileges)))
+    if "name" in values:
+        name = text("name", values["name"], max_length=64)
+        if name in BUILTIN_ROLES or Role.select().where(
+                (Role.name == name) & (Role.id != role.id)
+                & (Role.account.is_null() | (Role.account == role.account_id))).exists():
+            raise ConflictError("name", f"a role named {name!r} exists")
+        role.name = name
+    if "privileges" in values:
+        role.privileges = _privileges(values["privileges"])
+        if by is not None:
+            refuse(rules.role_grant(by.actor.reach, frozenset(role.privileges)))
+    role.save()
+    return role_dict(role)
+
+
+@transaction
+@audited("role")
+def delete_role(role_id: int) -> dict:
+    """Delete the account's role while no user holds it."""
+    role = _own_role(role_id)
+    holders = User.select().where(User.role == role.id).count()
+    if holders:
+        raise ConflictError("id", f"{holders} user(s) hold the role: give them another first")
+    role.delete_instance()
+    return {"id": role_id, "deleted": True}
+
+
 def list_roles(by: Identity | None = None) -> list[dict]:
     """The built-in roles, then those of the caller's account (every account's for
     manage_system or the trusted caller)."""
@@ -73,6 +116,10 @@ def list_roles(by: Identity | None = None) -> list[dict]:
     if by is not None and "manage_system" not in by.privileges:
         query = query.where(Role.account.is_null() | (Role.account == by.account_id))
     return [role_dict(r) for r in query]
+
+
+def get_role(role_id: int) -> dict:
+    return role_dict(Role.get_by_id(role_id))
 
 
 def role_dict(role: Role) -> dict:

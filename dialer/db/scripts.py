@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 from typing import Any
 
-from ..core import scripts as core
+from ..core import dispositions as chosen, scripts as core
 from ..followups.decisions import utc
 from ..outbound import store as dialing
 from ..compliance.lists import on_disposition as dnc_on_disposition
@@ -36,8 +36,8 @@ def _items(s: Script) -> list[dict]:
 
 
 def script_dict(s: Script) -> dict:
-    return {"id": s.id, "account_id": s.account_id, "name": s.name,
-            "definition": _items(s), "dispositions": list(s.dispositions or []),
+    return {"id": s.id, "account_id": s.account_id, "name": s.name, "definition": _items(s),
+            "dispositions": [d.as_json() for d in chosen.stored_dispositions(s.dispositions)],
             "campaign_ids": [c for (c,) in tuples(Campaign.select(Campaign.id)
                              .where(Campaign.script == s.id).order_by(Campaign.id))]}
 
@@ -51,7 +51,8 @@ def _clean(values: dict) -> dict:
         if "definition" in values:
             clean["definition"] = core.validate_definition(values["definition"])
         if "dispositions" in values:
-            clean["dispositions"] = core.validate_dispositions(values["dispositions"])
+            clean["dispositions"] = [d.as_json() for d in
+                                     chosen.validate_dispositions(values["dispositions"])]
     return clean
 
 
@@ -99,11 +100,16 @@ def delete_script(script_id: int) -> dict:
 
 
 @transaction
-def attempt_script(attempt_id: int) -> dict | None:
-    """The script of the attempt's campaign (the form to show during the call), or None."""
+def attempt_script(attempt_id: int) -> dict:
+    """The script of the attempt's campaign (the form to show during the call, or None),
+    and the dispositions offered, each with its shortcut key (the script's, or the
+    default ones)."""
     campaign = Attempt.get_by_id(attempt_id).campaign
     script = campaign.script if campaign else None
-    return script_dict(script) if script else None
+    offered = chosen.stored_dispositions(script.dispositions) if script else ()
+    return {"script": script_dict(script) if script else None,
+            "dispositions": [d.as_json() for d in chosen.with_shortcuts(
+                offered or chosen.DEFAULT_DISPOSITIONS)]}
 
 
 def _attempt(attempt_id: int, agent_id: int | None) -> Attempt:
@@ -136,18 +142,25 @@ def store_answers(attempt_id: int, answers: Any, *, now: dt.datetime,
 def set_disposition(attempt_id: int, disposition: Any, *, now: dt.datetime,
                     agent_id: int | None = None) -> dict:
     """Record the agent's result for an attempt (one of the script's dispositions, any
-    token if it lists none); the campaign's rules match on it. During the call, the
-    attempt's end applies them; given in wrap-up, the contact is moved on again with it
-    ("next_state"), unless it has been dialled since."""
+    token if it lists none); the campaign's rules match on it. The script's required
+    questions must have been answered first ("answers.<id>" names the first one left).
+    During the call, the attempt's end applies the rules; given in wrap-up, the contact is
+    moved on again with it ("next_state"), unless it has been dialled since."""
     attempt = _attempt(attempt_id, agent_id)
     campaign = attempt.campaign
     script = campaign.script if campaign else None
-    allowed = list(script.dispositions or []) if script else []
     with _field_errors():
-        disposition = core.check_disposition(disposition, allowed)
+        picked = chosen.check_disposition(
+            disposition, chosen.stored_dispositions(script.dispositions) if script else ())
+    left = core.unanswered(_items(script), attempt.script_answers) if script else None
+    if left is not None:
+        raise FieldError(f"answers.{left['id']}",
+                         f"answer \u201c{left['label']}\u201d before choosing a disposition")
+    disposition = picked.code
     attempt.disposition, attempt.disposition_at = disposition, now
     attempt.save()
-    dnc_on_disposition(attempt.contact.account_id, attempt.contact_id, disposition)
+    dnc_on_disposition(attempt.contact.account_id, attempt.contact_id, disposition,
+                       means_do_not_call=picked.meaning is chosen.Meaning.DO_NOT_CALL)
     webhooks.record(attempt.contact.account_id, webhook_events.DispositionSaved(
         attempt_id=attempt.id, campaign_id=attempt.campaign_id, contact_id=attempt.contact_id,
         agent_id=attempt.agent_id, disposition=disposition, saved_at=now), now)
@@ -155,7 +168,7 @@ def set_disposition(attempt_id: int, disposition: Any, *, now: dt.datetime,
     return {"attempt_id": attempt.id, "campaign_id": attempt.campaign_id,
             "contact_id": attempt.contact_id, "disposition": disposition,
             "disposition_at": utc(now).isoformat(), "ended": attempt.ended_at is not None,
-            "next_state": decision.state if decision else None}
+            "next_state": decision.state if decision else None, "meaning": picked.meaning.value}
 
 
 def _answer_matches(answer: Any, value: Any) -> bool:

@@ -18,7 +18,7 @@ from .events import AgentChanged, CallChanged, MonitorChanged, Source
 # What a wallboard shows of a call's stage: ringing, AMD, waiting for an agent, talking,
 # and the ends of calls no agent takes (a machine's or the safe-harbour message).
 SHOWN_STAGE = {
-    Stage.DIALLING: "ringing", Stage.AMD: "amd",
+    Stage.DIALLING: "ringing", Stage.AMD: "amd", Stage.SCREENING: "amd",
     Stage.WAITING_AGENT: "waiting_agent", Stage.CONNECTING: "waiting_agent",
     Stage.ANNOUNCING: "talking", Stage.CONNECTED: "talking",
     Stage.LISTENING: "message", Stage.PLAYING: "message",

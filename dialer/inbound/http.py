@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..db.validation import NotFoundError
-from ..web.common import DIALER, json_body, page, paged, path_id, run as _run
+from ..web.access import identity
+from ..web.common import DIALER, flag_query, json_body, now, paged, path_id, run as _run
 from ..web.recordings import stream_recording
 from . import store as inbound
 
@@ -38,19 +39,36 @@ async def business_hours(request: web.Request) -> web.Response:
 
 @routes.get("/api/accounts/{id}/voicemails")
 async def voicemails(request: web.Request) -> web.Response:
-    return page(request, await request.app[DIALER].store.run(
-        inbound.list_voicemails, path_id(request)))
+    """The voicemail inbox, newest first: caller, contact, time, duration, and who marked
+    it handled when. `?handled=yes|no` (or true|false) to filter."""
+    handled = request.query.get("handled", "")
+    return await paged(request, inbound.list_voicemails, path_id(request),
+                       handled=None if handled == "" else flag_query(request, "handled"))
+
+
+@routes.get("/api/accounts/{id}/voicemails/{voicemail_id}")
+async def get_voicemail(request: web.Request) -> web.Response:
+    return web.json_response(await _run(request, inbound.get_voicemail, path_id(request),
+                                        path_id(request, "voicemail_id")))
+
+
+@routes.patch("/api/accounts/{id}/voicemails/{voicemail_id}")
+async def mark_voicemail(request: web.Request) -> web.Response:
+    """`{"handled": true}`: handled by the caller, now (audited); false: not handled."""
+    body = await json_body(request, ("handled",))  # checked after the voicemail's lookup
+    return web.json_response(await _run(
+        request, inbound.set_voicemail_handled, path_id(request),
+        path_id(request, "voicemail_id"), body.get("handled"), identity(request).user_id,
+        now(request)))
 
 
 @routes.get("/api/accounts/{id}/voicemails/{voicemail_id}/recording")
 async def get_voicemail_recording(request: web.Request) -> web.StreamResponse:
     """A voicemail's audio, as Asterisk stored it; 404 with field "recording" when
     Asterisk no longer has the file."""
-    name = await _run(request, inbound.voicemail_recording, path_id(request),
-                      path_id(request, "voicemail_id"))
-    if name is None:
-        raise NotFoundError("voicemail_id", "no such voicemail in this account")
-    return await stream_recording(request, name)
+    return await stream_recording(request, await _run(
+        request, inbound.voicemail_recording, path_id(request),
+        path_id(request, "voicemail_id")))
 
 
 @routes.get("/api/accounts/{id}/ring-group")

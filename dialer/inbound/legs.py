@@ -130,9 +130,10 @@ Result = tuple[Ring, tuple[RingEffect, ...], Outcome]
 
 # ---- the steps -----------------------------------------------------------------------------
 def who(plan: RingPlan) -> tuple[str, ...]:
-    """What a user hears of the caller: the contact's name when known, else the number
-    (a beep when neither has anything to say)."""
-    return tuple(announce_media(plan.contact_name, plan.caller) or ["sound:beep"])
+    """What a user hears of the caller: the ring group's whisper prompt if it has one, then
+    the contact's name when known, else the number (a beep when neither has anything to say)."""
+    whisper = (plan.whisper_media,) if plan.whisper_media else ()
+    return whisper + tuple(announce_media(plan.contact_name, plan.caller) or ["sound:beep"])
 
 
 def shown(plan: RingPlan) -> str | None:

@@ -50,7 +50,6 @@ from .legs import Hangup, Outcome, Play, Ring, RingEffect, RingEvent
 from .records import CloseRecord, ConnectedRecord, EndHolderCall, Moved
 from .ringing import RingPlan
 
-STATUS_MESSAGE = "sound:pls-hold-while-try"
 VOICEMAIL_PROMPT = ("sound:vm-nobodyavail", "sound:beep")
 VOICEMAIL_MAX_SECONDS = 120
 
@@ -116,6 +115,7 @@ class RecordRefused:
 class RecordingFinished:
     """The recording stopped: its time limit, silence, `#`, or the caller hanging up."""
     name: str
+    duration_seconds: int | None = None  # as Asterisk measured it
 
 
 @dataclass(frozen=True)
@@ -201,6 +201,7 @@ class StoreVoicemail:
     contact_id: int | None
     caller: str
     recording: str
+    duration_seconds: int | None = None
 
 
 Effect = (RingEffect | Answer | Hold | PlayToAgent | Bridge | ConnectAgent | DestroyBridge
@@ -253,7 +254,8 @@ def _arrived(call: Call, event: Arrived) -> Result:
     call = replace(call, record_id=event.record_id)
     ring = Ring(call.caller, "ringleg", event.nonce, event.plan)
     first: tuple[Effect, ...] = (
-        (Answer(call.caller), Play(call.caller, (STATUS_MESSAGE,), f"{call.caller}-status"))
+        (Answer(call.caller), Play(call.caller, (event.plan.status_media,),
+                                        f"{call.caller}-status"))
         if event.plan.status_message else (Answer(call.caller), Hold(call.caller, True)))
     ring, effects, outcome = legs.next_step(ring)
     return _after_ring(replace(call, stage=Stage.RINGING, ring=ring), first + effects, outcome)
@@ -354,13 +356,13 @@ def _recording(call: Call, event: Event) -> Result:
             isinstance(event, RecordingFailed) and event.name == call.recording):
         return _ending(replace(call, recording=None), ())
     if isinstance(event, RecordingFinished) and event.name == call.recording:
-        return _ending(replace(call, recording=None), (_store(call, event.name),))
+        return _ending(replace(call, recording=None), (_store(call, event),))
     return call, ()  # another recording's end, Bridged: late
 
 
-def _store(call: Call, recording: str) -> StoreVoicemail:
-    plan = _ring(call).plan
-    return StoreVoicemail(plan.account_id, plan.contact_id, plan.caller, recording)
+def _store(call: Call, done: RecordingFinished) -> StoreVoicemail:
+    p = _ring(call).plan
+    return StoreVoicemail(p.account_id, p.contact_id, p.caller, done.name, done.duration_seconds)
 
 
 def _voicemail(call: Call, effects: tuple[Effect, ...]) -> Result:
@@ -392,7 +394,7 @@ def _caller_gone(call: Call) -> Result:
     if call.ended_by is not None:  # still in the agent's bridge until now
         out.append(EndHolderCall(call.ended_by))
     if call.recording is not None and stage is Stage.RECORDING:
-        out.append(_store(call, call.recording))
+        out.append(_store(call, RecordingFinished(call.recording)))  # length unknown
     if call.record_id is not None:
         out.append(CloseRecord(call.record_id))
     return replace(closed, ring=ring), tuple(out)

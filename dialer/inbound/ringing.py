@@ -22,6 +22,9 @@ class RingStep:
     seconds: int
 
 
+STATUS_PROMPT = "pls-hold-while-try"  # the shipped status message
+
+
 @dataclass(frozen=True)
 class RingPlan:
     """What to do with a call to the company number (an action-plan call rings the same
@@ -39,6 +42,10 @@ class RingPlan:
     steps: tuple[RingStep, ...]
     training: bool               # numbers are simulated in [dialer-training]
     agents: tuple[tuple[str, int], ...] = ()  # target -> agent id, for users who are agents
+    # the status message, and what a rung user hears before who calls (ARI media the store
+    # resolved from the ring group's prompt references, dialer.prompts.model.media)
+    status_media: str = "sound:" + STATUS_PROMPT
+    whisper_media: str | None = None
 
     @property
     def shown_number(self) -> str | None:

@@ -252,9 +252,10 @@ class InboundCalls(CallShell[m.Call, m.Event]):
         recording = event["recording"]
         caller = recording.get("target_uri", "").removeprefix("channel:")
         if caller in self.calls:
-            ended = (m.RecordingFinished if event["type"] == "RecordingFinished"
-                     else m.RecordingFailed)
-            await self.feed(caller, ended(recording["name"]))
+            ended = (m.RecordingFinished(recording["name"], recording.get("duration"))
+                     if event["type"] == "RecordingFinished"
+                     else m.RecordingFailed(recording["name"]))
+            await self.feed(caller, ended)
 
     async def end_agent_call(self, agent_id: int, caller: str) -> bool:
         """The agent ends its call: True if it is this agent's caller, now being hung up."""
@@ -296,7 +297,8 @@ class InboundCalls(CallShell[m.Call, m.Event]):
             await self._record(key, effect)
         elif isinstance(effect, m.StoreVoicemail):
             await self.store.run(inbound_db.store_voicemail, effect.account_id,
-                                 effect.contact_id, effect.caller, effect.recording)
+                                 effect.contact_id, effect.caller, effect.recording,
+                                 effect.duration_seconds)
             log.info("voicemail %s from %s", effect.recording, effect.caller)
         elif isinstance(effect, ConnectedRecord):
             await self.store.run(inbound_db.record_connected, effect.record_id, effect.agent_id,

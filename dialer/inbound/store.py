@@ -10,9 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import peewee as pw
+
 from ..core.phones import PhoneError, normalise
-from .ringing import RingPlan, ring_steps
+from .ringing import STATUS_PROMPT, RingPlan, ring_steps
 from ..db import asterisk_fields
+from ..prompts import files as prompt_files, model as prompts
+from ..prompts.store import RING_GROUP_FIELDS, check_references
 from ..db.audit import audited
 from ..db.fields import utcnow
 from ..webhooks import events as webhook_events, outbox as webhooks
@@ -21,11 +25,11 @@ from ..db.models import (Account, Agent, Contact, ContactPhone, InboundCall, Rin
                          RingGroupMember, User, Voicemail)
 from ..transfers.events import CallKind, CallRecord
 from ..transfers.store import legs_of
-from ..db.validation import (FieldError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
+from ..db.validation import (FieldError, NotFoundError, boolean, fmt_time, hhmm, integer, reject_unknown, text,
                          transaction)
 
 SETTINGS = ("name", "strategy", "ring_seconds", "caller_id_mode", "pass_through",
-            "forward_number", "route_to_assigned_user", "status_message")
+            "forward_number", "route_to_assigned_user", "status_message", *RING_GROUP_FIELDS)
 
 
 def _e164(raw: str) -> str | None:
@@ -65,12 +69,17 @@ def ring_plan(dialled: str, caller: str) -> RingPlan | None:
     steps = ring_steps(strategy=group.strategy, ring_seconds=group.ring_seconds, users=users,
                        default_target=account.phone, assigned_target=assigned,
                        forward_number=group.forward_number)
+
+    def play(value: str | None, default: str) -> str:
+        return prompts.media(value, default, account_id=account.id, files=prompt_files.location())
     return RingPlan(
         account_id=account.id, company_number=account.company_number,
         caller=caller_e164 or caller, contact_id=contact.id if contact else None,
         contact_name=contact.name if contact else None, caller_id_mode=group.caller_id_mode,
         pass_through=group.pass_through, forwarded=bool(group.forward_number),
         status_message=group.status_message, steps=steps,
+        status_media=play(group.status_prompt, STATUS_PROMPT),
+        whisper_media=play(group.whisper_prompt, "") if group.whisper_prompt else None,
         training=bool(account.plan and account.plan.training),
         agents=tuple((t, a.id) for u, a in agents.items() if (t := targets.get(u))))
 
@@ -128,28 +137,69 @@ def get_inbound_call(account_id: int, call_id: int) -> dict | None:
 
 
 def store_voicemail(account_id: int, contact_id: int | None, caller: str,
-                    recording_name: str) -> int:
+                    recording_name: str, duration_seconds: int | None = None) -> int:
     now = utcnow()
     voicemail_id = Voicemail.insert(account=account_id, contact=contact_id, caller=caller,
-                                    recording_name=recording_name, created_at=now).execute()
+                                    recording_name=recording_name, created_at=now,
+                                    duration_seconds=duration_seconds).execute()
     webhooks.record(account_id, webhook_events.VoicemailLeft(
         voicemail_id=voicemail_id, caller=caller, contact_id=contact_id,
         recording_name=recording_name), now)
     return voicemail_id
 
 
-def list_voicemails(account_id: int) -> list[dict]:
-    return [{"id": v.id, "contact_id": v.contact_id, "caller": v.caller,
-             "recording_name": v.recording_name, "created_at": v.created_at.isoformat()}
-            for v in Voicemail.select().where(Voicemail.account == account_id)
-            .order_by(Voicemail.id)]
+def voicemail_dict(v: Voicemail) -> dict:
+    """A voicemail of the inbox: who called (and their contact), when, how long, and who
+    marked it handled when (null: not handled)."""
+    return {"id": v.id, "contact_id": v.contact_id, "caller": v.caller,
+            "recording_name": v.recording_name, "created_at": iso(v.created_at),
+            "duration_seconds": v.duration_seconds, "handled": v.handled_at is not None,
+            "handled_at": iso(v.handled_at), "handled_by": v.handled_by_id,
+            "handled_by_name": v.handled_by.username if v.handled_by is not None else None}
 
 
-def voicemail_recording(account_id: int, voicemail_id: int) -> str | None:
-    """The voicemail's recording name; None when the account has no such voicemail."""
+def list_voicemails(account_id: int, limit: int, offset: int,
+                    handled: bool | None = None) -> dict:
+    """The account's voicemails, newest first; `handled` True / False: only those."""
+    Account.get_by_id(account_id)
+    query = (Voicemail.select(Voicemail, User).join(User, pw.JOIN.LEFT_OUTER,
+                                                    on=Voicemail.handled_by == User.id)
+             .where(Voicemail.account == account_id).order_by(Voicemail.id.desc()))
+    if handled is not None:
+        query = query.where(Voicemail.handled_at.is_null(not handled))
+    return paged(query, limit, offset, voicemail_dict)
+
+
+def _voicemail(account_id: int, voicemail_id: int) -> Voicemail:
     vm = Voicemail.get_or_none((Voicemail.id == voicemail_id)
                                & (Voicemail.account == account_id))
-    return vm.recording_name if vm is not None else None
+    if vm is None:
+        raise NotFoundError("voicemail_id", "no such voicemail in this account")
+    return vm
+
+
+def get_voicemail(account_id: int, voicemail_id: int) -> dict:
+    return voicemail_dict(_voicemail(account_id, voicemail_id))
+
+
+@transaction
+@audited("voicemail", target=lambda args, kwargs: args[1])
+def set_voicemail_handled(account_id: int, voicemail_id: int, handled: Any, by_user_id: int,
+                          now: dt.datetime) -> dict:
+    """Mark the voicemail handled by the user, now (or not handled again)."""
+    vm = _voicemail(account_id, voicemail_id)
+    if boolean("handled", handled):
+        vm.handled_at, vm.handled_by_id = now, by_user_id
+    else:
+        vm.handled_at, vm.handled_by_id = None, None
+    vm.save()
+    return get_voicemail(account_id, voicemail_id)
+
+
+def voicemail_recording(account_id: int, voicemail_id: int) -> str:
+    """The voicemail's recording name (404 "voicemail_id" when the account has no such
+    voicemail)."""
+    return _voicemail(account_id, voicemail_id).recording_name
 
 
 @transaction
@@ -170,6 +220,9 @@ def set_ring_group(account_id: int, /, **values: Any) -> dict:
             value = asterisk_fields.phone(name, value, account, nullable=True)
         elif name == "name":
             value = text(name, value)
+        elif name in RING_GROUP_FIELDS:
+            value = asterisk_fields.prompt(name, value, nullable=True)
+            check_references(account.id, {name: value})
         else:
             value = boolean(name, value)
         setattr(group, name, value)

@@ -304,6 +304,10 @@ class Lab:
         for inst in instances:
             inst.wait_ready()
         info = self.cfg.info()
+        # the dialer's audio prompts: written here, read by the PBX at the path inside its root
+        prompts = self.pbx.dir / "prompts"
+        prompts.mkdir(exist_ok=True)
+        info["pbx"] |= {"prompts_dir": str(prompts), "prompts_pbx_dir": f"{self.pbx.inner}/prompts"}
         for role in ("pbx", "sim", "sim2"):
             self._wait_ari(info[role])
         self.state_file.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ def account_call_settings(account_id: int) -> DialingSettings:
         id=None, name="agent call", account_id=account.id, agent_group_id=None,
         bcw_seconds=0, record=False, amd_enabled=False,
         machine_action="hangup", machine_message=None,
-        safe_harbour_message="tt-allbusy", ring_timeout_seconds=30,
+        safe_harbour_message=None, ring_timeout_seconds=30,
         max_attempts=1, rules=(), plan=_plan_rules(account.plan),
         caller_ids=(account.company_number,) if account.company_number else ())
 

@@ -17,7 +17,7 @@ class Call:
     phone: str
     caller_id: str | None = None
     agent_call: AgentCall | None = None  # a followup's or manual call: no contact moves on
-    beep_task: asyncio.Task | None = None  # listening for the voicemail beep
+    listener: asyncio.Task | None = None  # listening to the callee: the AMD classifier, the beep
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one event's effects at a time
 
     @property

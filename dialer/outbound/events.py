@@ -8,6 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Union
 
+from ..amd.classifier import ClassifierSettings, Verdict
+from .model import AmdDetector
+
 
 # ---- events ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -25,6 +28,19 @@ class AmdVerdict:
     status: str                        # HUMAN, MACHINE, NOTSURE, HANGUP, SKIPPED
     cause: str | None
     at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ClassifierVerdict:
+    """The classifier's decision over the callee's audio (dialer/amd)."""
+    verdict: Verdict
+    confidence: float                  # its probability of the verdict
+    at: dt.datetime                    # decided_at
+
+
+@dataclass(frozen=True)
+class ClassifierNoAudio:
+    """No audio of the callee reached the classifier in time (or ARI refused the snoop)."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +134,9 @@ class TrunkSilent:
     channel_id: str
 
 
-Event = Union[OriginateRefused, Answered, AmdVerdict, AgentReserved, NoAgent, Bridged,
-              BridgeRefused, RecordingStarted, RecordingRefused, BeepHeard, BeepTimeout,
+Event = Union[OriginateRefused, Answered, AmdVerdict, ClassifierVerdict, ClassifierNoAudio,
+              AgentReserved, NoAgent, Bridged, BridgeRefused, RecordingStarted,
+              RecordingRefused, BeepHeard, BeepTimeout,
               PlaybackFinished, PlaybackRefused, HungUp, EndedByAgent, Moved, TrunkChosen,
               NoTrunk, Ringing, TrunkSilent]
 EVENTS: tuple[type, ...] = Event.__args__  # type: ignore[attr-defined]
@@ -190,6 +207,22 @@ class StopBeepListener:
 
 
 @dataclass(frozen=True)
+class Classify:
+    """Feed the callee's audio to the classifier from now (the call is in Stasis)."""
+    settings: ClassifierSettings
+
+
+@dataclass(frozen=True)
+class StopClassifier:
+    pass
+
+
+@dataclass(frozen=True)
+class FallBackToAppAmd:
+    """Send the call through the dialplan's AMD(): it comes back with app_amd's verdict."""
+
+
+@dataclass(frozen=True)
 class TakeAgent:
     group_id: int | None
     promised: bool                     # a progressive call: an agent is owed to it
@@ -219,9 +252,11 @@ class WriteAnswered:
 
 @dataclass(frozen=True)
 class WriteVerdict:
-    status: str
+    status: str                        # app_amd's AMDSTATUS, or the classifier's verdict
     cause: str | None
     answered_at: dt.datetime
+    detector: AmdDetector | None = AmdDetector.APP_AMD  # who decided (None: no AMD ran)
+    confidence: float | None = None    # the classifier's
 
 
 @dataclass(frozen=True)
@@ -280,7 +315,8 @@ class CloseAttempt:
 
 
 Effect = Union[Originate, Hangup, Play, Announce, StopAnnouncement, ListenForBeep,
-               StopBeepListener, TakeAgent, ConnectAgent, StartRecording, StopRecording,
+               StopBeepListener, Classify, StopClassifier, FallBackToAppAmd, TakeAgent,
+               ConnectAgent, StartRecording, StopRecording,
                WriteAnswered, WriteVerdict, WriteBridged, WriteRecording, WriteConsent,
                MarkAgentLeg, ReleaseAgent, EndAgentCall, WakeAgents, Learn, CloseAttempt,
                WatchTrunk, WriteLeg, ReleaseTrunk]

@@ -91,8 +91,9 @@ async def list_caller_ids(request: web.Request) -> web.Response:
 # ---- filters -----------------------------------------------------------------
 @routes.get("/api/accounts/{id}/filters")
 async def list_filters(request: web.Request) -> web.Response:
-    """The account's contact filters and their definitions."""
-    return await _paged(request, listing.list_filters, path_id(request))
+    """The account's contact filters and their definitions; `?q=` a part of the name."""
+    return await _paged(request, listing.list_filters, path_id(request),
+                        q=request.query.get("q"))
 
 
 @routes.get("/api/filters/{id}")
@@ -264,8 +265,24 @@ async def create_filter(request: web.Request) -> web.Response:
                              status=201)
 
 
+@routes.patch("/api/filters/{id}")
+async def update_filter(request: web.Request) -> web.Response:
+    """Rename the filter or change its `definition`."""
+    body = await json_body(request, ("name", "definition"))
+    return web.json_response(await _store(request).run(contacts.update_filter,
+                                                       path_id(request), **body))
+
+
+@routes.delete("/api/filters/{id}")
+async def delete_filter(request: web.Request) -> web.Response:
+    return web.json_response(await _store(request).run(contacts.delete_filter,
+                                                       path_id(request)))
+
+
 @routes.get("/api/filters/{id}/contacts")
 async def filter_contacts(request: web.Request) -> web.Response:
+    """The contacts the filter matches now: `count`, every id (`contact_ids`), the first
+    100 with their names (`contacts`)."""
     store = request.app[DIALER].store
     return web.json_response(await store.run(contacts.filter_contacts, path_id(request)))
 

@@ -1,21 +1,19 @@
 """The outbound call's state machine: one pure `transition(state, event, now)` that turns a
 domain event into the call's next state and the effects the shell (outbound/shell.py)
 carries out in order. `now` is monotonic seconds (the event loop's clock); wall-clock times
-arrive inside the events that carry them.
-
-A campaign call the runner paced, a preview call (the agent who chose it waits for it), a
-followup's call and a manual dial are the same machine; only `start`'s data differ (the
-agent who dialled, AMD or not). The attempt row is written before `start` (its id is the
-machine's); `CloseAttempt` is its one closing write.
+arrive inside the events that carry them. A paced campaign call, a preview call, a
+followup's call and a manual dial are the same machine; only `start`'s data differ. The
+attempt row is written before `start` (its id is the machine's); `CloseAttempt` is its one
+closing write.
 
 Transition table (stage, event -> next stage: effects; `*`: every other stage). Every other (stage, event) pair is
 explicitly ignored: the state is unchanged and there is no effect (a duplicate or late
 event). "close" is: stop the beep listener / the consent announcement / the recording if
 any, free the agent (end its call if bridged, release it if reserved, else wake the agents
 for others), ReleaseTrunk(healthy) of the leg's trunk, learn (paced calls),
-CloseAttempt(outcome). "fail over" (outbound/failover.py: same attempt, next trunk, one
-channel at a time) is: ReleaseTrunk(unhealthy), Originate(the next leg, the trunks tried
-left out).
+CloseAttempt(outcome). "fail over" (outbound/failover.py, trunk_steps.py: same attempt,
+next trunk, one channel at a time) is: ReleaseTrunk(unhealthy), Originate(the next leg, the
+trunks tried left out).
 
 Recording consent (compliance/consent.py, decided per callee at `start`): a call to be
 recorded with an announcement is ANNOUNCING once bridged: the prompt plays on the agent's
@@ -38,12 +36,26 @@ holds the whole call however the customer is held or moved (`Moved`), to its end
     DIALLING       HungUp             -> DIALLING        the trunk failed it (a carrier's cause,
                                                          or silent): fail over
                                       -> CLOSED          close(busy/no_answer/... by cause)
+    AMD            AmdVerdict SKIPPED -> AMD             (WriteAnswered), Classify (the
+                   (the classifier's call, in Stasis at its answer)  classifier listens)
+    AMD            ClassifierNoAudio  -> AMD             FallBackToAppAmd (the dialplan's AMD()
+                                                         sends its AmdVerdict; app_amd decides)
+    AMD            ClassifierVerdict  -> as AmdVerdict's HUMAN or MACHINE, with its confidence;
+                   screening:         -> SCREENING       WriteVerdict, Play(screening) (announce)
+                                      -> HANGING_UP      WriteVerdict, Hangup (hang-up; outcome
+                                                         machine)
     AMD            AmdVerdict         -> HANGING_UP      WriteVerdict, Hangup (hang-up, machine)
                                       -> LISTENING       WriteVerdict, ListenForBeep (message)
                                       -> PLAYING         WriteVerdict, Play (message, no listener)
                                       -> WAITING_AGENT   WriteVerdict, TakeAgent (paced call)
                                       -> CONNECTING      WriteVerdict, ConnectAgent (agent's call)
-    AMD            HungUp             -> CLOSED          close(hangup_during_amd)
+    AMD            HungUp             -> CLOSED          close(hangup_during_amd), StopClassifier
+                                                         (if it listens)
+    (a Classify is answered once: an AmdVerdict while it listens, a late or unasked
+    classifier's verdict are ignored)
+    SCREENING      PlaybackFinished   -> as AMD's HUMAN: the person the assistant fetches
+    SCREENING      PlaybackRefused    -> as AMD's HUMAN
+    SCREENING      HungUp             -> CLOSED          close(machine): no person came
     WAITING_AGENT  AgentReserved      -> CONNECTING      ConnectAgent
     WAITING_AGENT  NoAgent            -> PLAYING         Play(safe harbour); outcome abandoned
     WAITING_AGENT  HungUp             -> CLOSED          close(abandoned)
@@ -81,59 +93,31 @@ holds the whole call however the customer is held or moved (`Moved`), to its end
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any, Callable
 
-from ..compliance.consent import DEFAULT_PROMPT, NOT_RECORDED, RecordingConsent
-from ..core.asterisk_input import prompt_media
+from ..compliance.consent import DEFAULT_PROMPT
 from .decisions import SAFE_HARBOUR_SECONDS, on_amd_verdict, outcome_for_unanswered
 from .events import (
     AgentReserved, AmdVerdict, Announce, Answered, BeepHeard, BeepTimeout, Bridged,
-    BridgeRefused, CloseAttempt, ConnectAgent, Effect, EndAgentCall, EndedByAgent, Event,
-    Hangup, HungUp, Learn, ListenForBeep, MarkAgentLeg, Moved, NoAgent, NoTrunk, Originate,
-    OriginateRefused, Play, PlaybackFinished, PlaybackRefused, RecordingStarted,
-    ReleaseAgent, ReleaseTrunk, Ringing, StartRecording, StopAnnouncement, StopBeepListener,
-    StopRecording, TakeAgent, TrunkChosen, TrunkSilent, WakeAgents, WatchTrunk,
-    WriteAnswered, WriteBridged, WriteConsent, WriteLeg, WriteRecording, WriteVerdict)
-from .failover import TRUNK_ANSWER_SECONDS, Leg
-from .model import CampaignSettings, DialingSettings
-from .state import IN_FLIGHT, CallState, Stage
+    BridgeRefused, ClassifierNoAudio, ClassifierVerdict, CloseAttempt, ConnectAgent,
+    Effect, EndAgentCall, EndedByAgent, Event, Hangup, HungUp, Learn,
+    ListenForBeep, MarkAgentLeg, Moved, NoAgent, NoTrunk, OriginateRefused, Play,
+    PlaybackFinished, PlaybackRefused, RecordingStarted, ReleaseAgent, ReleaseTrunk, Ringing,
+    StartRecording, StopAnnouncement, StopBeepListener, StopClassifier, StopRecording,
+    TakeAgent, TrunkChosen, TrunkSilent, WakeAgents, WriteAnswered, WriteBridged,
+    WriteConsent, WriteRecording, WriteVerdict)
+from ..amd.classifier import Verdict
+from .call_state import IN_FLIGHT, CallState, Stage, Step, adopted, start
+from .model import AmdDetector, CampaignSettings, ScreeningAction
+from .late_events import late_bridge, late_reserved
+from .classifier_steps import classify, no_audio
+from .trunk_steps import fail_over, ringing, trunk_chosen, trunk_silent
 
-__all__ = ["IN_FLIGHT", "CallState", "Stage", "start", "adopted", "transition", "HANDLED"]
+__all__ = ["IN_FLIGHT", "CallState", "Stage", "Step", "adopted", "start", "transition",
+           "HANDLED", "MACHINE_MESSAGE", "SAFE_HARBOUR_MESSAGE"]
 
 MACHINE_MESSAGE = "vm-goodbye"        # prompts played when the campaign names none
 SAFE_HARBOUR_MESSAGE = "tt-allbusy"
-
-
-Step = tuple[CallState, tuple[Effect, ...]]
-
-
-# ---- starting ------------------------------------------------------------------------------
-def start(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
-          chosen_by: int | None = None, beep_listener: bool = False,
-          consent: RecordingConsent = NOT_RECORDED) -> Step:
-    """A call whose attempt is written: dial it. An agent's own call skips AMD (the agent
-    hears who answers). `consent`: whether it is recorded once bridged, announced first."""
-    state = CallState(Stage.DIALLING, settings, attempt_id, channel_id, now, now,
-                      chosen_by=chosen_by, beep_listener=beep_listener, agent=chosen_by,
-                      consent=consent, leg=Leg(channel_id))
-    return state, (_originate(state),)
-
-
-def _originate(s: CallState) -> Originate:
-    amd = s.settings.amd_enabled and s.paced
-    waits = s.settings.machine_action == "message" and not s.beep_listener
-    return Originate(skip_amd=not amd, dialplan_waits_beep=waits, tried=s.leg.tried)
-
-
-def adopted(settings: DialingSettings, attempt_id: int, channel_id: str, now: float, *,
-            agent_id: int, answered_at: dt.datetime | None, recording: str | None,
-            trunk: int | None = None) -> CallState:
-    """A call found talking with its agent after a restart: it carries on (and frees
-    its trunk's channel when it ends)."""
-    return CallState(Stage.CONNECTED, settings, attempt_id, channel_id, now, now,
-                     agent=agent_id, bridged=True, outcome="human", answered_at=answered_at,
-                     recording=recording, talk_since=now, leg=Leg(channel_id, trunk=trunk))
 
 
 # ---- transitions ------------------------------------------------------------------------------
@@ -154,14 +138,43 @@ def _answered(s: CallState, ev: Answered, now: float) -> Step:
 
 
 def _verdict(s: CallState, ev: AmdVerdict, now: float) -> Step:
+    if s.classifying:  # the classifier decides (a second StasisStart)
+        return s, ()
+    if s.detector is AmdDetector.CLASSIFIER and ev.status == "SKIPPED":
+        return classify(s, ev, now)
     if s.answered_at is None:  # the verdict came first (no AMD: straight to Stasis)
         s = dataclasses.replace(s, answered_at=ev.at, answered_after=now - s.dialled_at)
     else:
         s = dataclasses.replace(s, amd_seconds=now - s.stage_since)
     assert s.answered_at is not None
-    write = WriteVerdict(ev.status or "NOTSURE", ev.cause, s.answered_at)
+    status = ev.status or "NOTSURE"
+    return _act(s, status, WriteVerdict(status, ev.cause, s.answered_at, s.detector), now)
+
+
+def _classified(s: CallState, ev: ClassifierVerdict, now: float) -> Step:
+    if not s.classifying:
+        return s, ()
+    s = dataclasses.replace(s, amd_seconds=now - s.stage_since, classifying=False)
+    assert s.answered_at is not None
+    write = WriteVerdict(ev.verdict.name, None, s.answered_at, s.detector, ev.confidence)
+    if ev.verdict is not Verdict.SCREENING:
+        return _act(s, ev.verdict.name, write, now)
+    media = s.settings.screening_message
+    if s.settings.screening_action is ScreeningAction.ANNOUNCE and media:
+        return _to(s, Stage.SCREENING, now, outcome="machine"), (write, Play(media, "screening"))
+    return _to(s, Stage.HANGING_UP, now, outcome="machine"), (write, Hangup())
+
+
+def _screened(s: CallState, ev: Event, now: float) -> Step:
+    """The assistant heard who calls and why: what follows is the person's (or its
+    refusal, which the agent hears)."""
+    return _to_agent(dataclasses.replace(s, outcome=None), now)
+
+
+def _act(s: CallState, status: str, write: WriteVerdict, now: float) -> Step:
+    """What a verdict (HUMAN, MACHINE, NOTSURE, HANGUP, SKIPPED) does with the call."""
     settings = s.settings
-    decision = on_amd_verdict(write.status, amd_enabled=settings.amd_enabled and s.paced,
+    decision = on_amd_verdict(status, amd_enabled=settings.amd_enabled and s.paced,
                               machine_action=settings.machine_action)
     if decision.action == "hangup":
         return _to(s, Stage.HANGING_UP, now, outcome=decision.outcome), (write, Hangup())
@@ -171,20 +184,31 @@ def _verdict(s: CallState, ev: AmdVerdict, now: float) -> Step:
                     (write, ListenForBeep()))
         return (_to(s, Stage.PLAYING, now, outcome=decision.outcome),
                 (write, _machine_message(s)))
+    return _to_agent(s, now, write)
+
+
+def _to_agent(s: CallState, now: float, *effects: Effect) -> Step:
+    """A person: to the agent who dialled it, or to one found within the safe harbour."""
     if s.agent is not None:  # the agent who dialled it
-        return _to(s, Stage.CONNECTING, now, connecting=True), (write, ConnectAgent(s.agent))
+        return _to(s, Stage.CONNECTING, now, connecting=True), (*effects, ConnectAgent(s.agent))
     # a predictive call promises no agent: it may find none (then the safe-harbour message)
+    settings = s.settings
     promised = not (isinstance(settings, CampaignSettings) and settings.mode == "predictive")
     return (_to(s, Stage.WAITING_AGENT, now),
-            (write, TakeAgent(settings.agent_group_id, promised, now + SAFE_HARBOUR_SECONDS)))
+            (*effects, TakeAgent(settings.agent_group_id, promised, now + SAFE_HARBOUR_SECONDS)))
 
 
 def _machine_message(s: CallState) -> Play:
-    return Play(prompt_media(s.settings.machine_message, MACHINE_MESSAGE), "machine")
+    return Play(_media(s.settings.machine_message, MACHINE_MESSAGE), "machine")
+
+
+def _media(resolved: str | None, default: str) -> str:
+    """The settings hold media the store resolved (dialer.prompts.model.media)."""
+    return resolved or "sound:" + default
 
 
 def _safe_harbour(s: CallState, now: float, *effects: Effect) -> Step:
-    media = prompt_media(s.settings.safe_harbour_message, SAFE_HARBOUR_MESSAGE)
+    media = _media(s.settings.safe_harbour_message, SAFE_HARBOUR_MESSAGE)
     return (_to(s, Stage.PLAYING, now, outcome="abandoned"),
             (*effects, Play(media, "safe-harbour")))
 
@@ -204,7 +228,7 @@ def _bridged(s: CallState, ev: Bridged, now: float) -> Step:
     s = dataclasses.replace(s, connecting=False, bridged=True, outcome="human", talk_since=now)
     written = (WriteBridged(agent), MarkAgentLeg(agent))
     if s.consent.announce:
-        media = prompt_media(s.settings.consent_prompt, DEFAULT_PROMPT)
+        media = _media(s.settings.consent_prompt, DEFAULT_PROMPT)
         return _to(s, Stage.ANNOUNCING, now), (*written, Announce(media, agent))
     return _to(s, Stage.CONNECTED, now), (*written, *_record(s, announced=False))
 
@@ -260,40 +284,13 @@ def _ended_by_agent(s: CallState, ev: EndedByAgent, now: float) -> Step:
     return _to(s, Stage.HANGING_UP, now), (*stop, Hangup())
 
 
-# ---- trunks: the leg's routing and failover (outbound/failover.py) --------------------------
-def _trunk_chosen(s: CallState, ev: TrunkChosen, now: float) -> Step:
-    s = dataclasses.replace(s, leg=s.leg.chosen(ev.trunk_id))
-    watch = WatchTrunk(s.channel_id, TRUNK_ANSWER_SECONDS)
-    return s, ((WriteLeg(s.channel_id), watch) if s.leg.number else (watch,))
-
-
-def _ringing(s: CallState, ev: Ringing, now: float) -> Step:
-    return dataclasses.replace(s, leg=dataclasses.replace(s.leg, rang=True)), ()
-
-
-def _trunk_silent(s: CallState, ev: TrunkSilent, now: float) -> Step:
-    if ev.channel_id != s.channel_id or s.leg.rang or s.leg.trunk is None:
-        return s, ()  # an earlier leg's timer, or the trunk works
-    return dataclasses.replace(s, leg=dataclasses.replace(s.leg, silent=True)), (Hangup(),)
-
-
-def _fail_over(s: CallState, outcome: str, cause: int | None) -> Step:
-    """The leg's trunk failed the call: the same attempt dials the next trunk (its channel
-    is gone or never was: never two at once); with none left it ends as this leg did."""
-    assert s.leg.trunk is not None
-    released = ReleaseTrunk(s.leg.trunk, s.channel_id, healthy=False)
-    leg = s.leg.following(outcome, cause)
-    s = dataclasses.replace(s, leg=leg, channel_id=leg.channel)
-    return s, (released, _originate(s))
-
-
 def _no_trunk(s: CallState, ev: NoTrunk, now: float) -> Step:
     return _close(s, s.leg.failed_as or "failed", s.leg.failed_cause, now)
 
 
 def _refused(s: CallState, ev: OriginateRefused, now: float) -> Step:
     if s.leg.trunk is not None:
-        return _fail_over(s, "failed", None)
+        return fail_over(s, "failed", None)
     return _close(s, "failed", None, now)
 
 
@@ -302,7 +299,7 @@ def _hung_up(s: CallState, ev: HungUp, now: float) -> Step:
     if s.stage is Stage.DIALLING and s.leg.trunk_failed(ev.cause):
         unanswered = "no_answer" if s.leg.silent else outcome_for_unanswered(
             ev.cause, rang_full_timeout=False)
-        return _fail_over(s, unanswered, ev.cause)
+        return fail_over(s, unanswered, ev.cause)
     if outcome is None:
         if s.stage is Stage.DIALLING:
             timeout = max(15, s.settings.ring_timeout_seconds)
@@ -319,6 +316,8 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
     effects: list[Effect] = []
     if s.stage is Stage.LISTENING:
         effects.append(StopBeepListener())
+    if s.classifying:
+        effects.append(StopClassifier())
     if s.stage is Stage.ANNOUNCING:
         effects.append(StopAnnouncement())
     if s.recording:
@@ -339,20 +338,8 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
         effects.append(Learn(outcome, s.answered_after, s.amd_seconds, talk))
     effects.append(CloseAttempt(outcome, cause))
     # A bridge request still out keeps its agent here until its answer (late events).
-    return _to(s, Stage.CLOSED, now, outcome=outcome, agent=agent), tuple(effects)
-
-
-def _late_reserved(s: CallState, ev: AgentReserved, now: float) -> Step:
-    return s, (ReleaseAgent(ev.agent_id, chosen=False),)
-
-
-def _late_bridge(s: CallState, ev: Event, now: float) -> Step:
-    if s.agent is None or not s.connecting:
-        return s, ()
-    freed = dataclasses.replace(s, agent=None, connecting=False)
-    if isinstance(ev, Bridged):
-        return freed, (EndAgentCall(s.agent, s.settings.bcw_seconds),)
-    return freed, (ReleaseAgent(s.agent, chosen=not s.paced),)
+    return (_to(s, Stage.CLOSED, now, outcome=outcome, agent=agent, classifying=False),
+            tuple(effects))
 
 
 # Each handler takes the one event type it is registered for.
@@ -362,12 +349,17 @@ _HANDLERS: dict[tuple[Stage, type], Handler] = {
     (Stage.DIALLING, Answered): _answered,
     (Stage.DIALLING, AmdVerdict): _verdict,
     (Stage.DIALLING, HungUp): _hung_up,
-    (Stage.DIALLING, TrunkChosen): _trunk_chosen,
-    (Stage.DIALLING, Ringing): _ringing,
-    (Stage.DIALLING, TrunkSilent): _trunk_silent,
+    (Stage.DIALLING, TrunkChosen): trunk_chosen,
+    (Stage.DIALLING, Ringing): ringing,
+    (Stage.DIALLING, TrunkSilent): trunk_silent,
     (Stage.DIALLING, NoTrunk): _no_trunk,
     (Stage.AMD, AmdVerdict): _verdict,
     (Stage.AMD, HungUp): _hung_up,
+    (Stage.AMD, ClassifierVerdict): _classified,
+    (Stage.AMD, ClassifierNoAudio): no_audio,
+    (Stage.SCREENING, PlaybackFinished): _screened,
+    (Stage.SCREENING, PlaybackRefused): _screened,
+    (Stage.SCREENING, HungUp): _hung_up,
     (Stage.WAITING_AGENT, AgentReserved): _reserved,
     (Stage.WAITING_AGENT, NoAgent): _no_agent,
     (Stage.WAITING_AGENT, HungUp): _hung_up,
@@ -390,9 +382,9 @@ _HANDLERS: dict[tuple[Stage, type], Handler] = {
     (Stage.PLAYING, PlaybackRefused): _hang_up,
     (Stage.PLAYING, HungUp): _hung_up,
     (Stage.HANGING_UP, HungUp): _hung_up,
-    (Stage.CLOSED, Bridged): _late_bridge,
-    (Stage.CLOSED, BridgeRefused): _late_bridge,
+    (Stage.CLOSED, Bridged): late_bridge,
+    (Stage.CLOSED, BridgeRefused): late_bridge,
 }
-_HANDLERS.update({(stage, AgentReserved): _late_reserved for stage in Stage
+_HANDLERS.update({(stage, AgentReserved): late_reserved for stage in Stage
                   if stage is not Stage.WAITING_AGENT})
 HANDLED = frozenset(_HANDLERS)

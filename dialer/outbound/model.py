@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ..compliance.calling import CallingPolicy, PastCall
 from ..compliance.consent import ConsentAnnouncement
 from .eligibility import NO_POLICY, CampaignRules, ContactState, PlanRules, Verdict, check
 from .rules import RuleSpec
+
+
+class AmdDetector(StrEnum):
+    """Who tells a person from a machine on a campaign's calls."""
+    APP_AMD = "app_amd"        # the dialplan's AMD() (asterisk-conf/extensions_dialer.conf)
+    CLASSIFIER = "classifier"  # dialer/amd over the snooped audio; AMD() if no audio comes
+
+
+class ScreeningAction(StrEnum):
+    """What the dialer does with a call-screening assistant (the classifier's verdict)."""
+    ANNOUNCE = "announce"  # say the campaign's name-and-reason prompt, then as a person's call
+    HANGUP = "hangup"
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,8 @@ class DialingSettings:
     record: bool
     amd_enabled: bool
     machine_action: str
+    # messages as ARI media, resolved by the store from the campaign's prompt references
+    # (dialer.prompts.model.media); None: the shipped sound
     machine_message: str | None
     safe_harbour_message: str | None
     ring_timeout_seconds: int
@@ -35,9 +50,13 @@ class DialingSettings:
     rules: tuple[RuleSpec, ...]
     plan: PlanRules
     amd_arguments: str = ""  # DIALER_AMD ("": the shipped defaults)
-    # a recorded call's consent announcement (compliance/consent.py); the prompt's name
+    # a recorded call's consent announcement (compliance/consent.py) and its media
     consent_announcement: ConsentAnnouncement = ConsentAnnouncement.ALWAYS
     consent_prompt: str | None = None
+    amd_detector: AmdDetector = AmdDetector.APP_AMD
+    amd_machine_threshold: float | None = None  # the classifier's (None: the shipped one)
+    screening_action: ScreeningAction = ScreeningAction.HANGUP
+    screening_message: str | None = None  # media, as machine_message
 
 
 @dataclass(frozen=True, kw_only=True)

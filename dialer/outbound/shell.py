@@ -1,5 +1,6 @@
-"""Outbound calls: originate through the shipped AMD context, act on the verdict, bridge
-humans to agents within 2 s or play the safe-harbour message, record every outcome.
+"""Outbound calls: originate through the shipped AMD context, act on the verdict (app_amd's or
+the classifier's), bridge humans to agents within 2 s or play the safe-harbour message, record
+every outcome.
 
 What happens next is outbound/machine.py's `transition`; this module only turns ARI
 events, timers and refusals into its events and carries out its effects in order."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 import uuid
 from collections import Counter
@@ -23,7 +25,7 @@ from . import agent_calls, store as dialing
 from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
 from ..beep import shell as beep
 from ..agents.shell import AgentSessions
-from . import events as ev, recorder
+from . import events as ev, listening, recorder
 from .call import Call, training_endpoint
 from ..compliance.consent import consent_for
 from .machine import Stage, adopted, start, transition
@@ -32,8 +34,6 @@ from .stats import PacingStats
 from ..floor import feed, hub
 from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
 from ..trunks import store as trunks_store
-from ..trunks.model import split_dialled
-from ..core.asterisk_input import UnsafeValue
 from ..trunks.shell import Trunks
 from ..trunks.routing import NoRoute
 
@@ -50,7 +50,7 @@ class OutboundCalls:
         self.trunks = Trunks(store, default_endpoint=trunk, node=node, ari=ari, now=now)
         self.calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task] = set()
-        self._caller_id_turn = 0
+        self._caller_id_turns = itertools.count(1)  # the campaign's caller ids in turn
         self.pacing = PacingStats()  # per campaign, fed as attempts finish
         # Agent group -> calls the runner's tick shared out and has yet to place.
         self.planned: Counter[int | None] = Counter()
@@ -90,10 +90,7 @@ class OutboundCalls:
 
     def _caller_id(self, campaign: DialingSettings) -> str | None:
         numbers = campaign.caller_ids
-        if not numbers:
-            return None
-        self._caller_id_turn += 1
-        return numbers[self._caller_id_turn % len(numbers)]
+        return numbers[next(self._caller_id_turns) % len(numbers)] if numbers else None
 
     # ---- placing ---------------------------------------------------------------------
     async def dial(self, campaign: DialingSettings, claim: Claim, *,
@@ -222,7 +219,7 @@ class OutboundCalls:
 
     async def on_playback_finished(self, event: dict) -> None:
         playback_id = event["playback"]["id"]
-        for kind in ("-safe-harbour", "-machine", "-consent"):  # ids: f"{channel_id}{kind}"
+        for kind in ("-safe-harbour", "-machine", "-consent", "-screening"):  # ids: f"{channel_id}{kind}"
             call = self.calls.get(playback_id.removesuffix(kind))
             if playback_id.endswith(kind) and call is not None:  # failed: no such sound, say
                 played = event["playback"].get("state") != "failed"
@@ -290,11 +287,9 @@ class OutboundCalls:
                 return [ev.PlaybackRefused()]
             case ev.StopAnnouncement():  # the agent would hear the rest of it
                 return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
-            case ev.ListenForBeep():
-                call.beep_task = self._spawn(self._listen_for_beep(call))
-            case ev.StopBeepListener():
-                if call.beep_task is not None and call.beep_task is not asyncio.current_task():
-                    call.beep_task.cancel()  # it removes its snoop and media channels
+            case (ev.ListenForBeep() | ev.Classify() | ev.StopBeepListener() | ev.StopClassifier()
+                  | ev.FallBackToAppAmd()):
+                return await self._listener_effect(call, effect)
             case ev.TakeAgent():
                 self._spawn(self._take_agent(call, effect))
             case ev.ConnectAgent(agent_id):
@@ -331,6 +326,20 @@ class OutboundCalls:
                 await self.records.effect(call, effect, self.now())
         return []
 
+    async def _listener_effect(self, call: Call, effect: ev.Effect) -> list[ev.Event]:
+        """The listeners on the callee's audio (listening.py): started, stopped, or app_amd."""
+        match effect:
+            case ev.ListenForBeep():
+                call.listener = self._spawn(self._listen(call, listening.beep_ended))
+            case ev.Classify(settings):
+                call.listener = self._spawn(self._listen(call, listening.classified, settings=settings, now=self.now))
+            case ev.StopBeepListener() | ev.StopClassifier():
+                if call.listener is not None and call.listener is not asyncio.current_task():
+                    call.listener.cancel()  # it removes its snoop and media channels
+            case ev.FallBackToAppAmd():
+                return await listening.fall_back_to_app_amd(self.ari, call, self.now)
+        return []
+
     async def _ari(self, request: Awaitable[Any], refused: ev.Event | None) -> list[ev.Event]:
         try:  # an ARI request; its refusal as the machine's event (or only logged)
             await request
@@ -345,18 +354,14 @@ class OutboundCalls:
         if settings.plan.training:
             endpoint = training_endpoint(call.phone)
         else:
-            try:
-                rule_prefix, e164 = split_dialled(call.phone)
-            except UnsafeValue as exc:  # stored before the checks: never dialled
-                return [ev.NoTrunk(exc.reason)]
-            route = await self.trunks.route(settings.account_id, e164, effect.tried,
-                                            channel_id=call.channel_id,
-                                            attempt_id=call.state.attempt_id)
-            if isinstance(route, NoRoute):
-                log.warning("attempt %s to %s: %s", call.state.attempt_id, call.phone, route.reason)
-                return [ev.NoTrunk(route.reason)]
-            endpoint = route.trunk.target.dial_string(e164, rule_prefix)
-            routed = [ev.TrunkChosen(route.trunk.id)]
+            leg = await self.trunks.dial_string(settings.account_id, call.phone, effect.tried,
+                                                channel_id=call.channel_id,
+                                                attempt_id=call.state.attempt_id)
+            if isinstance(leg, NoRoute):
+                log.warning("attempt %s to %s: %s", call.state.attempt_id, call.phone, leg.reason)
+                return [ev.NoTrunk(leg.reason)]
+            trunk_id, endpoint = leg
+            routed = [ev.TrunkChosen(trunk_id)]
         return routed + await self._ari(self.ari.originate(
             endpoint, channel_id=call.channel_id,
             context="dialer-amd", extension="s", priority=1, caller_id=call.caller_id,
@@ -373,12 +378,9 @@ class OutboundCalls:
         await asyncio.sleep(seconds)
         await self._feed(call, ev.TrunkSilent(channel_id))
 
-    async def _listen_for_beep(self, call: Call) -> None:
-        """The machine message once the beep has ended (at once if no audio can be had)."""
-        how, waited = await beep.wait_for_beep(self.ari, call.channel_id, self.ari.app)
-        log.info("attempt %s: %s after %.2f s listening; leaving the message",
-                 call.state.attempt_id, how, waited)
-        await self._feed(call, ev.BeepHeard() if how == "beep" else ev.BeepTimeout())
+    async def _listen(self, call: Call, listener: Callable[..., Awaitable[ev.Event]], **kw: Any) -> None:
+        """A listener on the callee (listening.py): its event to the machine."""
+        await self._feed(call, await listener(self.ari, call, **kw))
 
     async def _take_agent(self, call: Call, take: ev.TakeAgent) -> None:
         agent_id = await self.agents.take(take.group_id, take.deadline,

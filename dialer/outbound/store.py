@@ -14,9 +14,12 @@ from collections.abc import Sequence
 import peewee as pw
 
 from .eligibility import CampaignRules, ContactState, PlanRules
-from ..compliance.consent import ConsentAnnouncement
+from ..compliance.consent import DEFAULT_PROMPT, ConsentAnnouncement
+from ..prompts import files as prompt_files, model as prompts
+from .machine import MACHINE_MESSAGE, SAFE_HARBOUR_MESSAGE
 from ..core.phones import region_of
-from .model import CampaignSettings, Claim, OpenAttempt, RulesCheck
+from .model import (AmdDetector, CampaignSettings, Claim, OpenAttempt, RulesCheck,
+                    ScreeningAction)
 from .rules import Decision, RuleSpec
 from ..db.models import (Account, ActionCall, Attempt, Campaign, CampaignContact, CallerIdNumber,
                          Contact, ContactPhone, Rule, ServicePlan)
@@ -54,15 +57,23 @@ def campaign_settings(campaign_id: int) -> CampaignSettings:
     c = Campaign.get_by_id(campaign_id)
     account = c.account
     home = region_of(account.company_number) if account.company_number else "US"
+
+    def play(value: str | None, default: str) -> str:
+        return prompts.media(value, default, account_id=account.id, files=prompt_files.location())
     return CampaignSettings(
         id=c.id, name=c.name, status=c.status, mode=c.mode,
         account_id=account.id, agent_group_id=c.agent_group_id,
         bcw_seconds=c.bcw_seconds, record=c.record, inbound_priority=c.inbound_priority,
         amd_enabled=c.amd_enabled, machine_action=c.machine_action,
-        machine_message=c.machine_message, safe_harbour_message=c.safe_harbour_message,
+        machine_message=play(c.machine_message, MACHINE_MESSAGE),
+        safe_harbour_message=play(c.safe_harbour_message, SAFE_HARBOUR_MESSAGE),
         consent_announcement=ConsentAnnouncement(c.consent_announcement),
-        consent_prompt=c.consent_prompt,
+        consent_prompt=play(c.consent_prompt, DEFAULT_PROMPT),
         amd_arguments=amd_arguments(amd_overrides(c)),
+        amd_detector=AmdDetector(c.amd_detector), amd_machine_threshold=c.amd_machine_threshold,
+        screening_action=ScreeningAction(c.screening_action),
+        # a hand-edited unsafe name: the shipped safe-harbour sound (it names the caller too)
+        screening_message=c.screening_message and play(c.screening_message, SAFE_HARBOUR_MESSAGE),
         ring_timeout_seconds=c.ring_timeout_seconds, max_attempts=c.max_attempts,
         caller_ids=tuple(n.number for n in c.caller_ids.order_by(CallerIdNumber.id)),
         rules=tuple(RuleSpec(r.position, r.condition, r.action, r.params)

@@ -20,7 +20,8 @@ from ..ari import AriClient, AriError
 from ..core.tz import utc_now
 from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep
 from . import breaker as b, store
-from .model import DEFAULT_TRUNK_ID, Trunk, default_trunk
+from ..core.asterisk_input import UnsafeValue
+from .model import DEFAULT_TRUNK_ID, Trunk, default_trunk, split_dialled
 from .routing import DEFAULT_POLICY, CallToRoute, NoRoute, Route, Wait, choose
 
 log = logging.getLogger("dialer.trunks")
@@ -92,6 +93,20 @@ class Trunks:
             if not isinstance(decision, Wait):
                 return decision
             await asyncio.sleep(max(0.02, (decision.until - self.now()).total_seconds()))
+
+    async def dial_string(self, account_id: int, phone: str, tried: frozenset[int], *,
+                          channel_id: str, attempt_id: int) -> tuple[int, str] | NoRoute:
+        """An attempt's phone as dialled ("9+12125550100"): its leg's trunk and dial string
+        (`route`), or why it may not be dialled."""
+        try:
+            rule_prefix, e164 = split_dialled(phone)
+        except UnsafeValue as exc:  # stored before the checks: never dialled
+            return NoRoute(exc.reason)
+        route = await self.route(account_id, e164, tried, channel_id=channel_id,
+                                 attempt_id=attempt_id)
+        if isinstance(route, NoRoute):
+            return route
+        return route.trunk.id, route.trunk.target.dial_string(e164, rule_prefix)
 
     async def _choose(self, call: CallToRoute, trunks: tuple[Trunk, ...], channel_id: str,
                       attempt_id: int | None) -> Route | Wait | NoRoute:

@@ -44,6 +44,7 @@ _READ = "GET"
 
 # (methods, canonical path pattern, need) — first match wins.
 _STAFF = "manage_users|manage_campaigns"  # who sees the account's agents and groups
+_PROMPTS = "manage_campaigns|manage_inbound"
 RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/health", "public"),
     (_READ, r"/api/openapi\.json", "public"),
@@ -62,6 +63,10 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/accounts/\{id\}/(agent-groups|agents)", _STAFF),
     (_READ, r"/api/accounts/\{id\}/(ring-group|action-calls|voicemails|inbound-calls)(/.*)?",
      "manage_inbound"),
+    # audio prompts (dialer/prompts/http.py): whoever sets a campaign's or the ring group's
+    # messages
+    (_ANY, r"/api/accounts/\{id\}/(prompts(/.*)?|prompt-choices)", _PROMPTS),
+    (_ANY, r"/api/prompts/\{id\}(/audio)?", _PROMPTS),
     (_READ, r"/api/accounts/\{id\}/.+", "manage_campaigns"),
     (_READ, r"/api/agents/sessions", "signed_in"),
     (_READ, r"/api/agent-groups/\{id\}", _STAFF),
@@ -73,6 +78,7 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/script-answers", "signed_in"),
     # reads and changes
     (_READ, r"/api/agents/\{id\}(/preview|/session-log)?", f"own_agent|{_STAFF}"),
+    ("PATCH,DELETE", r"/api/agents/\{id\}", "manage_users"),  # not the agent's own desk phone
     # a supervisor on the agent's call (the call's campaign checked by the handler)
     (_ANY, r"/api/agents/\{id\}/monitor", "manage_campaigns"),
     # the agent's call control: hold, transfers, conference (dialer/transfers/http.py)
@@ -83,7 +89,7 @@ RULES: list[tuple[str, str, str]] = [
     # changes
     (_ANY, r"/api/accounts/\{id\}/(agent-groups|agents|users|profiles|roles|pause-reasons|"
            r"webhooks)(/.*)?", "manage_users"),
-    (_ANY, r"/api/accounts/\{id\}/(ring-group|business-hours|action-calls)(/.*)?",
+    (_ANY, r"/api/accounts/\{id\}/(ring-group|business-hours|action-calls|voicemails)(/.*)?",
      "manage_inbound"),
     (_ANY, r"/api/accounts/\{id\}/.*", "manage_campaigns"),
     (_ANY, r"/api/(campaigns|filters|scripts|suppression-lists)/\{id\}(/.*)?",
@@ -95,7 +101,7 @@ RULES: list[tuple[str, str, str]] = [
     (_READ, r"/api/dnc-check", "manage_campaigns"),
     (_READ, r"/api/calling-rules", "signed_in"),  # the shipped table: public law
     (_READ, r"/api/pause-reasons/\{id\}", "member"),
-    (_ANY, r"/api/(agent-groups|profiles|pause-reasons)/\{id\}(/.*)?", "manage_users"),
+    (_ANY, r"/api/(agent-groups|profiles|pause-reasons|roles)/\{id\}(/.*)?", "manage_users"),
     # outbound webhooks (dialer.webhooks.http): the account's admins
     (_ANY, r"/api/webhooks/\{id\}(/.*)?", "manage_users"),
     # carriers' trunks (dialer.trunks.http): the system's; an account reads those open to it

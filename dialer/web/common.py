@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..monitor.shell import Monitors
     from ..outbound.runner import CampaignRunner
     from ..outbound.shell import OutboundCalls
+    from ..prompts.shell import PromptRecorder
     from ..transfers.shell import TransferShell
     from ..trunks.shell import Trunks
     from ..webhooks.shell import Webhooks
@@ -43,6 +44,7 @@ class WebDialer(Protocol):
     transfers: TransferShell
     metrics: Metrics
     webhooks: Webhooks
+    prompt_recorder: PromptRecorder
     trunks: Trunks
     cfg: Config
 

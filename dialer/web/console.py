@@ -16,10 +16,14 @@ import jinja2
 from aiohttp import web
 
 from ..outbound import amd
+from ..amd.classifier import ClassifierSettings
+from ..db.campaign_admin import MACHINE_THRESHOLDS
 from ..core.spreadsheet import spreadsheet_safe
 from ..db import pages, reports
 from ..db.attempts import AttemptFilters
 from ..outbound.http import attempt_filters
+from ..prompts.model import SPEECH_VOICES
+from ..prompts.store import choices as prompt_choices
 from . import access, objects
 from .common import DIALER, path_id
 from .shared_reads import SHARED_READS, SharedReads
@@ -120,7 +124,13 @@ async def new_campaign_page(request: web.Request) -> web.Response:
                                                           who.account_id)
     amd_params = [(name, amd.SHIPPED[name], *amd.RANGES[name]) for name in amd.PARAMS]
     return _render(request, "campaign_new.html", groups=groups, scripts=scripts,
-                   amd_params=amd_params)
+                   amd_params=amd_params, prompts=await _prompt_choices(request, who),
+                   machine_threshold=(ClassifierSettings().machine, *MACHINE_THRESHOLDS))
+
+
+async def _prompt_choices(request: web.Request, who) -> list[dict]:
+    """What a message field offers: the account's prompts, then the shipped sounds."""
+    return await request.app[DIALER].store.run(prompt_choices, who.account_id)
 
 
 @routes.get("/campaigns/{id}")
@@ -146,7 +156,16 @@ async def ring_group_page(request: web.Request) -> web.Response:
     if refused:
         return refused
     return _render(request, "ring_group.html", group=await request.app[DIALER].store.run(
-        pages.account_ring_group, who.account_id))
+        pages.account_ring_group, who.account_id), prompts=await _prompt_choices(request, who))
+
+
+@routes.get("/prompts")
+async def prompts_page(request: web.Request) -> web.Response:
+    """The account's audio prompts: whoever sets campaigns' or the ring group's messages."""
+    _, refused = _page_identity(request, "manage_campaigns")
+    if refused and not _who(request).may("manage_inbound"):
+        return refused
+    return _render(request, "prompts.html", voices=SPEECH_VOICES)
 
 
 @routes.get("/agent")
@@ -181,6 +200,8 @@ async def object_page(request: web.Request) -> web.Response:
     who, refused = _page_identity(request, kind.privilege)
     if refused:
         return refused
+    if not kind.opens_to(who):
+        return _forbidden(request, f"{kind.title} need a profile that shows every campaign.")
     mode = request.match_info.get("mode", "list")
     object_id = path_id(request, "mode") if mode not in ("list", "new") else None
     if (mode == "new" and kind.create_path is None) or (object_id and kind.item_path is None):

@@ -3,83 +3,21 @@ are labelled and typed, which API paths list, read, create, change and remove it
 sees it. One template (objects.html) and one script (static/objects.js) build every list,
 detail, create and edit page from these descriptions (`/manage/<slug>`); the navigation
 (`navigation`) groups these pages with the hand-written ones and shows a user only those
-their privileges allow.
-
-API paths are templates: `{account}` is the signed-in user's account, `{id}` the object's
-id, any other `{name}` the object's (or the form's) value of that field.
+their privileges allow. The vocabulary is object_types.py's; the kinds of calls and
+integrations are call_objects.py's.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Protocol
-
 from ..core.privileges import PRIVILEGES
 from ..db.suppression import KINDS as SUPPRESSION_KINDS
 from ..followups.decisions import Status as FollowupStatus
+from .call_objects import CALL_KINDS
+from .object_types import (ACCOUNT as _ACCOUNT, AGENTS as _AGENTS, CAMPAIGNS as _CAMPAIGNS,
+                           GROUPS as _GROUPS, Field, ObjectKind, Options, Related, Removal,
+                           Viewer)
 
-
-@dataclass(frozen=True)
-class Options:
-    """A select's choices read from the API: each item's `value` shown as its `label`."""
-
-    path: str
-    value: str = "id"
-    label: str = "name"
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    # text, email, password, number, checkbox, select, multi (several choices), json,
-    # datetime-local
-    type: str = "text"
-    listed: bool = False     # a column of the list
-    create: bool = True      # on the create form
-    edit: bool = True        # changeable on the detail page (else shown read-only)
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    options: Options | None = None
-    hint: str = ""
-
-
-@dataclass(frozen=True)
-class Removal:
-    """How the detail page removes an object: `delete` (the method on `path`), or
-    `disable`/`cancel` (a PATCH or POST of `body` to `path`)."""
-
-    label: str
-    method: str
-    path: str
-    body: dict | None = None
-    when: str | None = None  # shown only while this field of the object is true / this status
-
-
-@dataclass(frozen=True)
-class ObjectKind:
-    slug: str
-    title: str
-    singular: str
-    privilege: str                  # to see the page (the API checks every call itself)
-    list_path: str
-    fields: tuple[Field, ...]
-    item_path: str | None = None    # GET one; None: the list shows all there is
-    create_path: str | None = None
-    update_method: str | None = None  # PATCH on item_path
-    removal: Removal | None = None
-    search: bool = True             # the list takes ?q=
-    filters: tuple[Field, ...] = ()  # selects sent as query parameters
-    link: str | None = None         # the object's own page, beside its detail
-    link_label: str = ""
-
-    def as_json(self) -> dict:
-        return asdict(self)
-
-
-_ACCOUNT = "/api/accounts/{account}"
 _TIMEZONE = Field("timezone", "Time zone", hint="e.g. America/New_York")
-_CAMPAIGNS = Options(f"{_ACCOUNT}/campaigns")
 
 KINDS: tuple[ObjectKind, ...] = (
     ObjectKind(
@@ -99,14 +37,14 @@ KINDS: tuple[ObjectKind, ...] = (
                 Field("active", "Active", "checkbox", listed=True, create=False))),
     ObjectKind(
         "agents", "Agents", "agent", "manage_users", f"{_ACCOUNT}/agents",
-        item_path="/api/agents/{id}", create_path=f"{_ACCOUNT}/agents",
+        item_path="/api/agents/{id}", create_path=f"{_ACCOUNT}/agents", update_method="PATCH",
+        removal=Removal("Delete", "DELETE", "/api/agents/{id}"),
         link="/manage/users/{user_id}", link_label="Edit the agent's user",
         fields=(Field("username", "User name", listed=True, required=True, edit=False),
                 Field("full_name", "Full name", listed=True, edit=False),
-                Field("endpoint", "Desk phone", listed=True, required=True, edit=False,
-                      hint="e.g. PJSIP/agent1"),
-                Field("group_ids", "Groups", "multi", edit=False,
-                      options=Options(f"{_ACCOUNT}/agent-groups")),
+                Field("endpoint", "Desk phone", listed=True, required=True,
+                      hint="e.g. PJSIP/agent1; changed while logged out"),
+                Field("group_ids", "Groups", "multi", options=_GROUPS),
                 Field("profile_id", "Profile", "select", edit=False,
                       options=Options(f"{_ACCOUNT}/profiles")),
                 Field("password", "Password", "password", edit=False),
@@ -114,21 +52,22 @@ KINDS: tuple[ObjectKind, ...] = (
     ObjectKind(
         "agent-groups", "Agent groups", "agent group", "manage_users",
         f"{_ACCOUNT}/agent-groups", item_path="/api/agent-groups/{id}",
-        create_path=f"{_ACCOUNT}/agent-groups",
-        fields=(Field("name", "Name", listed=True, required=True, edit=False),
-                Field("manual_dial_allowed", "Manual dial allowed", "checkbox", listed=True,
-                      edit=False),
-                Field("followups_allowed", "Followups allowed", "checkbox", listed=True,
-                      edit=False),
-                Field("wrap_up_seconds", "Wrap-up seconds", "number", listed=True, edit=False),
-                Field("agent_ids", "Agents", "multi", create=False, edit=False,
-                      options=Options(f"{_ACCOUNT}/agents", "id", "username")))),
+        create_path=f"{_ACCOUNT}/agent-groups", update_method="PATCH",
+        removal=Removal("Delete", "DELETE", "/api/agent-groups/{id}"),
+        fields=(Field("name", "Name", listed=True, required=True),
+                Field("manual_dial_allowed", "Manual dial allowed", "checkbox", listed=True),
+                Field("followups_allowed", "Followups allowed", "checkbox", listed=True),
+                Field("wrap_up_seconds", "Wrap-up seconds", "number", listed=True),
+                Field("agent_ids", "Agents", "multi", listed=True, create=False,
+                      options=_AGENTS))),
     ObjectKind(
-        "roles", "Roles", "role", "manage_users", "/api/roles",
-        create_path=f"{_ACCOUNT}/roles",
+        "roles", "Roles", "role", "manage_users", "/api/roles", item_path="/api/roles/{id}",
+        create_path=f"{_ACCOUNT}/roles", update_method="PATCH", item_when="built_in=false",
+        removal=Removal("Delete", "DELETE", "/api/roles/{id}", when="built_in=false"),
         fields=(Field("name", "Name", listed=True, required=True),
                 Field("privileges", "Privileges", "multi", listed=True, choices=PRIVILEGES),
-                Field("built_in", "Built in", "checkbox", listed=True, create=False))),
+                Field("built_in", "Built in", "checkbox", listed=True, create=False,
+                      edit=False))),
     ObjectKind(
         "profiles", "Profiles", "profile", "manage_users", f"{_ACCOUNT}/profiles",
         item_path="/api/profiles/{id}", create_path=f"{_ACCOUNT}/profiles",
@@ -165,13 +104,13 @@ KINDS: tuple[ObjectKind, ...] = (
         item_path="/api/scripts/{id}", create_path=f"{_ACCOUNT}/scripts", update_method="PATCH",
         removal=Removal("Delete", "DELETE", "/api/scripts/{id}"),
         fields=(Field("name", "Name", listed=True, required=True),
-                Field("definition", "Questions (JSON)", "json", required=True,
-                      hint='a list of items, e.g. [{"id": "q1", "type": "text", '
-                           '"label": "Interested?"}]'),
-                Field("dispositions", "Dispositions (JSON)", "json", listed=True,
-                      hint='e.g. ["sale", "no sale"]; empty: any'),
+                Field("definition", "Questions", "questions", required=True,
+                      hint="in the order the agent goes through them"),
+                Field("dispositions", "Dispositions", "dispositions", listed=True,
+                      hint="the buttons that end the call; none: the default ones"),
                 Field("campaign_ids", "Used by campaigns", listed=True, create=False,
-                      edit=False))),
+                      edit=False)),
+        scripts=("script_view.js", "script_builder.js")),
     ObjectKind(
         "followups", "Followups", "followup", "manage_campaigns", f"{_ACCOUNT}/followups",
         item_path="/api/followups/{id}", create_path="/api/agents/{agent_id}/followups",
@@ -180,7 +119,7 @@ KINDS: tuple[ObjectKind, ...] = (
         search=False,
         filters=(Field("status", "Status", "select", choices=tuple(FollowupStatus)),),
         fields=(Field("agent_id", "Agent", "select", listed=True, required=True, edit=False,
-                      options=Options(f"{_ACCOUNT}/agents", "id", "username")),
+                      options=_AGENTS),
                 Field("contact_id", "Contact id", "number", listed=True, required=True,
                       edit=False),
                 Field("local_time", "When (local time)", "datetime-local", listed=True,
@@ -189,6 +128,21 @@ KINDS: tuple[ObjectKind, ...] = (
                       choices=("agent", "contact"), hint="whose clock the time is read on"),
                 Field("timezone", "Time zone", listed=True, create=False, edit=False),
                 Field("status", "Status", listed=True, create=False, edit=False))),
+    ObjectKind(
+        "filters", "Filters", "filter", "manage_campaigns", f"{_ACCOUNT}/filters",
+        item_path="/api/filters/{id}", create_path=f"{_ACCOUNT}/filters", update_method="PATCH",
+        removal=Removal("Delete", "DELETE", "/api/filters/{id}"),
+        related=(Related("Matching contacts", "contacts", path="/api/filters/{id}/contacts",
+                         row_link="/contacts/{row}",
+                         columns=(Field("name", "Name"), Field("email", "Email"),
+                                  Field("client_id", "Client id"))),),
+        fields=(Field("name", "Name", listed=True, required=True),
+                Field("definition", "Conditions (JSON)", "json", listed=True, required=True,
+                      hint='{"all": [...]} or {"any": [...]} of {"field", "op", "value"}, '
+                           'e.g. {"all": [{"field": "email", "op": "contains", '
+                           '"value": "@example.com"}]}; ops: eq, ne, contains, startswith, '
+                           'in'))),
+    *CALL_KINDS,
     ObjectKind(
         "accounts", "Accounts", "account", "manage_system", "/api/accounts",
         item_path="/api/accounts/{id}", create_path="/api/accounts",
@@ -219,33 +173,34 @@ KINDS: tuple[ObjectKind, ...] = (
 BY_SLUG = {kind.slug: kind for kind in KINDS}
 
 
-class Viewer(Protocol):
-    """What the navigation needs of the signed-in identity (db.auth.Identity)."""
-
-    agent_id: int | None
-
-    def may(self, privilege: str) -> bool: ...
-
-
 def _page(slug: str) -> tuple[str, str, str]:
     kind = BY_SLUG[slug]
     return f"/manage/{slug}", kind.title, kind.privilege
+
+
+def _opens(who: Viewer, href: str, privilege: str) -> bool:
+    kind = BY_SLUG.get(href.removeprefix("/manage/"))
+    if kind is not None:
+        return kind.opens_to(who)
+    return who.may(privilege) and (privilege != "take_calls" or who.agent_id is not None)
 
 
 # (group, ((href, label, privilege), ...)); "take_calls" links need an agent too.
 NAVIGATION: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ("Campaigns", (("/", "Campaigns", "manage_campaigns"),
                    ("/campaigns/new", "New campaign", "manage_campaigns"),
-                   _page("scripts"), _page("followups"))),
+                   _page("attempts"), _page("scripts"), _page("followups"))),
     ("Floor", (("/floor", "Wallboard", "manage_campaigns"),
                ("/reports/agents", "Reports", "manage_campaigns"),
                ("/agent", "Agent desk", "take_calls"))),
-    ("Contacts", (_page("contacts"), _page("suppression-lists"))),
+    ("Inbound", (_page("voicemails"), _page("inbound-calls"), _page("action-calls"))),
+    ("Contacts", (_page("contacts"), _page("filters"), _page("suppression-lists"))),
     ("People", (_page("users"), _page("agents"), _page("agent-groups"), _page("roles"),
                 _page("profiles"), _page("pause-reasons"))),
     ("Compliance", (("/dnc", "Do-not-call lists", "manage_campaigns"),
                     ("/audit", "Audit log", "manage_users"))),
     ("Settings", (("/ring-group", "Ring group", "manage_inbound"),
+                  ("/prompts", "Audio prompts", "manage_campaigns"), _page("webhooks"),
                   ("/plans", "Plans", "manage_system"), _page("accounts"), _page("trunks"))),
 )
 
@@ -254,8 +209,7 @@ def navigation(who: Viewer) -> list[tuple[str, list[tuple[str, str]]]]:
     """The groups of links `who` may follow (groups left empty are left out)."""
     shown = []
     for group, links in NAVIGATION:
-        mine = [(href, label) for href, label, privilege in links
-                if who.may(privilege) and (privilege != "take_calls" or who.agent_id is not None)]
+        mine = [(href, label) for href, label, privilege in links if _opens(who, href, privilege)]
         if mine:
             shown.append((group, mine))
     return shown

@@ -204,6 +204,9 @@ def _operation(route, method: str, path: str, taken: set[str]) -> dict:
             "application/json": {"schema": _body_schema(handler)}}}
         if _takes_multipart(handler):
             op["requestBody"]["content"]["multipart/form-data"] = {"schema": _form_schema(handler)}
+        # a handler that takes other bodies says so (e.g. an audio upload)
+        op["requestBody"]["content"] = getattr(handler, "openapi_body",
+                                               op["requestBody"]["content"])
     ok = {"$ref": "#/components/schemas/Page"} if listing else {}
     responses = {"200" if method != "POST" else "2XX": {
         "description": "a page of items" if listing else "success",

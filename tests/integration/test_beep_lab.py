@@ -39,11 +39,12 @@ def number(item: dict) -> str:
     return f"+1212555{9000 + item['id']:04d}"
 
 
-async def start_message_campaign(dialer, lab, numbers: list[str]) -> dict:
+async def start_message_campaign(dialer, lab, numbers: list[str],
+                                 campaign: dict | None = None) -> dict:
     seed = await dialer.store.run(
         seed_campaign, numbers, agents=lab.info["agents"][:2],
         campaign={"machine_action": "message", "machine_message": "sound:vm-goodbye",
-                  "bcw_seconds": 1})
+                  "bcw_seconds": 1} | (campaign or {}))
     await login_all(dialer, seed["agent_ids"])
     await dialer.store.run(campaigns.set_status, seed["campaign_id"], "running")
     return seed
@@ -67,23 +68,34 @@ async def no_listener_left(dialer) -> None:
     await wait_until(gone, 5)
 
 
-async def test_message_after_the_beep(dialer, lab):
-    items = {number(i): i for i in ensure_items(BEEPS, lab.root)}
+async def run_message_campaign(dialer, lab, items: dict[str, dict],
+                               campaign: dict | None = None):
+    """A message campaign calls `items` (number -> greeting) to its end: its attempts, when
+    each playback and each greeting started."""
     events = Recorder(dialer.ari)
     async with connected_client(lab.info["sim"], "beep-test") as sim:
         await sim.subscribe("channel:")
-        seed = await start_message_campaign(dialer, lab, list(items))
+        seed = await start_message_campaign(dialer, lab, list(items), campaign)
         await wait_until(lambda: finished(dialer, seed["campaign_id"]), 120)
         marks = greeting_starts(sim)
-    rows = await dialer.store.run(attempts, seed["campaign_id"])
+    return await dialer.store.run(attempts, seed["campaign_id"]), playbacks_started(events), marks
+
+
+def message_after_beep(row: dict, item: dict, started: dict, marks: dict) -> float:
+    """Seconds from the greeting's beep's end to the machine message's start."""
+    played = started.get(f"{row['channel_id']}-machine")
+    assert played is not None, ("no message", item["name"])
+    return played - marks[item["name"]] - item["beep_end"]
+
+
+async def test_message_after_the_beep(dialer, lab):
+    items = {number(i): i for i in ensure_items(BEEPS, lab.root)}
+    rows, started, marks = await run_message_campaign(dialer, lab, items)
     assert len(rows) == len(BEEPS)
-    started = playbacks_started(events)
     for row in rows:
         item = items[row["phone"]]
         assert row["amd_status"] == "MACHINE" and row["outcome"] == "machine", row
-        played = started.get(f"{row['channel_id']}-machine")
-        assert played is not None, ("no message", item["name"])
-        after_beep = played - marks[item["name"]] - item["beep_end"]
+        after_beep = message_after_beep(row, item, started, marks)
         assert 0 < after_beep <= 1.0, (item["name"], item["beep_hz"], after_beep)
     await no_listener_left(dialer)
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import array
 import asyncio
 import datetime as dt
-import io
 import math
-import wave
 
 import pytest
 
@@ -21,6 +19,7 @@ from dialer.db import campaigns
 from tests.campaign_driver import attempts, finished, login_all, wait_until
 from tests.campaign_seed import seed_campaign
 from tests.lab_calls import Recorder, connected_client, human, new_id
+from tests.tones import stored_audio
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(150)]
 
@@ -38,17 +37,6 @@ def _dbfs(samples: array.array, rate: int, start: float, end: float) -> float:
     assert len(part) > rate // 10, (start, end, len(samples) / rate)
     rms = math.sqrt(sum(s * s for s in part) / len(part))
     return 20 * math.log10(max(rms, 1) / 32768)
-
-
-async def _audio(client, name: str) -> tuple[array.array, int]:
-    resp = await client.open_stored_recording(name)
-    try:
-        data = await resp.read()
-    finally:
-        resp.release()
-    with wave.open(io.BytesIO(data)) as w:
-        assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
-        return array.array("h", w.readframes(w.getnframes())), w.getframerate()
 
 
 async def _listen(ears, channel_id: str) -> str:
@@ -84,7 +72,7 @@ async def test_the_recording_starts_after_the_announcement_the_callee_heard(dial
                                      and e["recording"]["name"] == n, 15)
         rec_started = {e["recording"]["name"]: _ts(e) for e in ears.recorder.events
                        if e["type"] == "RecordingStarted"}
-        audio = {ch: (await _audio(ears, name), rec_started[name]) for ch, name in heard.items()}
+        audio = {ch: (await stored_audio(ears, name), rec_started[name]) for ch, name in heard.items()}
 
     assert {r["outcome"] for r in rows.values()} == {"human"}, rows
     by_id = {(e["type"], e["playback"]["id"] if "playback" in e else e["recording"]["name"]):

@@ -136,6 +136,8 @@ async def test_a_message_ended_by_hash_is_stored_and_the_caller_hung_up(dialer, 
     [finished] = [e for e in pbx.events if e["type"] == "RecordingFinished"]
     [vm] = await dialer.store.run(voicemails, account_id)
     assert vm["recording_name"] == finished["recording"]["name"] and vm["caller"] == CALLER
+    # its length as Asterisk measured it (hello-world; trailing silence is not counted)
+    assert vm["duration_seconds"] == finished["recording"]["duration"] >= 1
 
 
 async def test_a_number_no_account_has_is_hung_up_not_left_waiting(dialer, lab, caller):

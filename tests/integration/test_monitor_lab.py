@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
-import math
 import struct
 import uuid
 import wave
@@ -28,6 +27,7 @@ from dialer.core.asterisk_input import Endpoint
 from dialer.db import campaigns
 from dialer.monitor import machine as m
 from dialer.monitor.shell import SNOOP_PREFIX, Monitors
+from tests.tones import tone_power
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, login_all, wait_until
@@ -134,16 +134,6 @@ async def test_listen_whisper_barge_leave_and_the_call_ending(pbx):
 CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ = 500, 1300, 2100  # sim_extensions.conf
 
 
-def _power(samples: list[int], hz: float, rate: int = 8000) -> float:
-    """Goertzel: the power of one frequency, relative to the signal's (0..1)."""
-    coeff = 2 * math.cos(2 * math.pi * hz / rate)
-    s1 = s2 = 0.0
-    for x in samples:
-        s1, s2 = x + coeff * s1 - s2, s1
-    energy = sum(x * x for x in samples) or 1
-    return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (energy * len(samples) / 2)
-
-
 async def _hears(pbx, channel_id: str, seconds: float = 1.5, *, app: str = "dialer",
                  spy: str = "out") -> dict[int, float]:
     """What `channel_id`'s phone hears (a snoop, recorded), as tone powers."""
@@ -159,7 +149,7 @@ async def _hears(pbx, channel_id: str, seconds: float = 1.5, *, app: str = "dial
     with wave.open(io.BytesIO(await resp.read())) as wav:
         frames = wav.readframes(wav.getnframes())
     samples = list(struct.unpack(f"<{len(frames) // 2}h", frames))[800:]  # past the start
-    return {hz: _power(samples, hz) for hz in (CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ)}
+    return {hz: tone_power(samples, hz) for hz in (CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ)}
 
 
 HEARD, NOT_HEARD = 0.05, 0.01  # of the recording's power

@@ -35,8 +35,8 @@ from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, die, lab_config, login_all, started, wait_until
 from tests.campaign_seed import seed_campaign
-from tests.integration.test_consent_lab import _audio, _ts
-from tests.integration.test_monitor_lab import _power
+from tests.integration.test_consent_lab import _ts
+from tests.tones import stored_audio, tone_power
 from tests.lab_calls import Recorder, human
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(180)]
@@ -50,7 +50,7 @@ def _part(samples: array.array, rate: int, start: float, end: float) -> dict[str
     assert len(part) > rate, (start, end, len(samples) / rate)
     rms = math.sqrt(sum(s * s for s in part) / len(part))
     return {"dbfs": 20 * math.log10(max(rms, 1) / 32768),
-            "a": _power(part, A_HZ, rate), "b": _power(part, B_HZ, rate)}
+            "a": tone_power(part, A_HZ, rate), "b": tone_power(part, B_HZ, rate)}
 
 
 async def test_a_blind_transfer_keeps_one_recording_of_the_whole_call(dialer, lab):
@@ -106,7 +106,7 @@ async def test_a_blind_transfer_keeps_one_recording_of_the_whole_call(dialer, la
     with pytest.raises(AriError):
         await dialer.ari.get_channel(snoop_of(customer))
 
-    samples, rate = await _audio(dialer.ari, name)
+    samples, rate = await stored_audio(dialer.ari, name)
     t0 = _ts(started)
     first = _part(samples, rate, 0.0, _ts(moved) - t0)
     second = _part(samples, rate, _ts(moved) - t0, _ts(gone) - t0)
@@ -150,7 +150,7 @@ async def test_a_restart_keeps_the_recording_of_a_call_taken_back(lab, tmp_path)
         [row] = await second.store.run(attempts, cid)
         assert (row["outcome"], row["agent"], row["recording_name"]) == ("human", a, name)
         await wait_until(lambda: _stored(second.ari, name), 10)
-        samples, rate = await _audio(second.ari, name)
+        samples, rate = await stored_audio(second.ari, name)
     finally:
         await second.agents.logout(a)
         await second.stop()

@@ -224,7 +224,7 @@ def test_max_unarchived_campaigns_enforced(account):
 
 def test_clone_copies_everything_with_fresh_state(account):
     src = create_campaign(account.id, name="src", amd_enabled=True, max_attempts=4,
-                          machine_action="message", machine_message="bye")
+                          machine_action="message", machine_message="goodbye")
     add_caller_id(src["id"], "(212) 555-0100")
     add_caller_id(src["id"], "+12125550111")
     add_rule(src["id"], condition={"outcomes": ["busy"]}, action="call_again",
@@ -243,7 +243,7 @@ def test_clone_copies_everything_with_fresh_state(account):
     assert (copy["caller_ids"], copy["rules"], copy["suppression_lists"], copy["contacts"]) == (
         2, 2, 1, 1)
     assert copy["amd_enabled"] and copy["max_attempts"] == 4
-    assert copy["machine_message"] == "bye"
+    assert copy["machine_message"] == "goodbye"
     assert [n.number for n in CallerIdNumber.select().where(
         CallerIdNumber.campaign == copy["id"]).order_by(CallerIdNumber.id)] == [
         "+12125550100", "+12125550111"]

@@ -278,6 +278,18 @@ def test_a_late_wrap_timer_does_not_end_a_later_wrap_up():
     assert transition(rec, ev.WrapOver(rec.wrap_no), T0)[0].state == S.AVAILABLE
 
 
+def test_the_session_shows_when_its_wrap_up_ends_only_while_in_it():
+    from dialer.agents.view import session_view
+
+    rec = AgentRecord(S.ON_CALL, T0, "leg-0", customer="cust-a", attempt_id=4)
+    rec, _ = transition(rec, ev.CallEnded(30), T0)
+    shown = session_view(1, "PJSIP/a", "b", rec).as_json()
+    assert (shown["state"], shown["wrap_up_ends_at"]) == (
+        "wrap_up", (T0 + dt.timedelta(seconds=30)).isoformat())
+    rec, _ = transition(rec, ev.Ready(False), T0)
+    assert session_view(1, "PJSIP/a", "b", rec).as_json()["wrap_up_ends_at"] is None
+
+
 def test_a_pause_reason_is_saved_and_changed_in_not_ready_and_cleared_on_ready():
     rec = AgentRecord(S.AVAILABLE, T0, "leg-0")
     rec, effects = transition(rec, ev.Ready(False, 7), T0)

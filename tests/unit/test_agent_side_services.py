@@ -431,9 +431,14 @@ def test_script_crud(w):
         create_script(w.account.id, name="x")
     assert exc.value.field == "definition"
     script = scripted(w)
-    assert script["dispositions"] == ["sale", "callback", "no_sale"]
+    assert [d["code"] for d in script["dispositions"]] == ["sale", "callback", "no_sale"]
+    assert script["dispositions"][0] == {"code": "sale", "label": "sale", "meaning": "final",
+                                         "key": None}
     attempt_id = w.attempt(agent_id=w.alice)
-    assert attempt_script(attempt_id)["campaign_ids"] == [w.campaign.id]
+    shown = attempt_script(attempt_id)
+    assert shown["script"]["campaign_ids"] == [w.campaign.id]
+    assert [(d["code"], d["key"]) for d in shown["dispositions"]] == [
+        ("sale", "1"), ("callback", "2"), ("no_sale", "3")]
     assert update_script(script["id"], name="Sales v2")["name"] == "Sales v2"
     with pytest.raises(ConflictError):
         delete_script(script["id"])
@@ -470,12 +475,21 @@ def test_disposition_returns_what_the_rules_need(w):
     Rule.create(campaign=w.campaign, position=2, condition={"agent_results": ["no_sale"]},
                 action="complete")
     live = w.attempt(agent_id=w.alice)
+    with pytest.raises(FieldError) as exc:  # the required plan first
+        set_disposition(live, "callback", now=NOW, agent_id=w.alice)
+    assert exc.value.field == "answers.plan" and "Plan" in str(exc.value)
+    assert Attempt.get_by_id(live).disposition is None
+    store_answers(live, {"notes": "draft"}, now=NOW, partial=True)
+    with pytest.raises(FieldError):
+        set_disposition(live, "callback", now=NOW, agent_id=w.alice)
+    store_answers(live, {"plan": "gold"}, now=NOW)
     result = set_disposition(live, "callback", now=NOW, agent_id=w.alice)
     assert result["ended"] is False and result["next_state"] is None  # the hangup decides
     assert Attempt.get_by_id(live).disposition == "callback"
 
     # Given in wrap-up, after the contact was moved on: the rules decide again with it.
     ended = w.attempt(agent_id=w.alice, outcome="human", ended_at=NOW)
+    store_answers(ended, {"plan": "basic"}, now=NOW)
     cc = CampaignContact.get(contact=w.ann)
     cc.state = "completed"
     cc.save()
@@ -498,6 +512,8 @@ def test_without_script_dispositions_any_token_goes(w):
     attempt_id = w.attempt(agent_id=w.alice)
     assert set_disposition(attempt_id, "left_message", now=NOW)["disposition"] == \
         "left_message"
+    shown = attempt_script(attempt_id)
+    assert shown["script"] is None and shown["dispositions"][0]["code"] == "done"
     with pytest.raises(FieldError):
         set_disposition(attempt_id, "two words", now=NOW)
 

@@ -70,3 +70,43 @@ def test_campaign_amd_fields_checked_stored_and_sent(db):
     assert c["amd_effective"]["greeting"] == amd.SHIPPED["greeting"]
     copy = clone_campaign(c["id"], "copy")
     assert copy["amd_after_greeting_silence"] == 900
+
+
+def test_campaign_detector_threshold_and_screening_checked_stored_and_read(db):
+    from dialer.db.campaign_admin import clone_campaign, create_campaign, update_campaign
+    from dialer.outbound.model import AmdDetector, ScreeningAction
+    from dialer.outbound.store import campaign_settings
+    from dialer.db.models import Account
+
+    account = Account.create(name="Acme")
+    for field, value in [("amd_detector", "neural"), ("amd_detector", None),
+                         ("amd_machine_threshold", 0.3), ("amd_machine_threshold", 1.0),
+                         ("amd_machine_threshold", "0.9"), ("amd_machine_threshold", True),
+                         ("screening_action", "voicemail"), ("screening_message", "a,b")]:
+        with pytest.raises(FieldError) as err:
+            create_campaign(account.id, name="x", **{field: value})
+        assert err.value.field == field, (field, value)
+    with pytest.raises(FieldError) as err:  # announce what? the prompt is required
+        create_campaign(account.id, name="x", screening_action="announce")
+    assert err.value.field == "screening_message"
+
+    plain = create_campaign(account.id, name="plain", amd_enabled=True)
+    assert (plain["amd_detector"], plain["amd_machine_threshold"], plain["screening_action"],
+            plain["screening_message"]) == ("app_amd", None, "hangup", None)
+    settings = campaign_settings(plain["id"])
+    assert settings.amd_detector is AmdDetector.APP_AMD and settings.screening_message is None
+
+    c = create_campaign(account.id, name="heard", amd_enabled=True, amd_detector="classifier",
+                        amd_machine_threshold=0.8, screening_action="announce",
+                        screening_message="vm-sorry")
+    settings = campaign_settings(c["id"])
+    assert (settings.amd_detector, settings.amd_machine_threshold, settings.screening_action,
+            settings.screening_message) == (AmdDetector.CLASSIFIER, 0.8,
+                                            ScreeningAction.ANNOUNCE, "sound:vm-sorry")
+    with pytest.raises(FieldError) as err:  # the prompt cannot go while announce needs it
+        update_campaign(c["id"], screening_message=None)
+    assert err.value.field == "screening_message"
+    c = update_campaign(c["id"], amd_machine_threshold=None, screening_action="hangup")
+    assert c["amd_machine_threshold"] is None and c["screening_action"] == "hangup"
+    copy = clone_campaign(c["id"], "copy")
+    assert (copy["amd_detector"], copy["screening_message"]) == ("classifier", "vm-sorry")

@@ -209,7 +209,9 @@ async def test_import_json_and_multipart_then_filters(env):
     f = await resp.json()
     body = await (await client.get(f"/api/filters/{f['id']}/contacts")).json()
     dan = Contact.get(Contact.client_id == "D1").id
-    assert body == {"filter_id": f["id"], "count": 1, "contact_ids": [dan]}
+    dan_shown = {"id": dan, "name": "Dan", "email": None, "client_id": "D1"}
+    assert body == {"filter_id": f["id"], "count": 1, "contact_ids": [dan],
+                    "contacts": [dan_shown]}
     assert (await client.get("/api/filters/999/contacts")).status == 404
 
     other = await (await client.post("/api/plans", json={"name": "p"})).json()

@@ -191,7 +191,9 @@ async def test_scripts_answers_dispositions_timeline_api(env):
     assert [s["id"] for s in (await (await client.get(
         f"/api/accounts/{ids['account']}/scripts")).json())["items"]] == [script["id"]]
     attempt_url = f"/api/attempts/{ids['attempt']}"
-    assert (await (await client.get(f"{attempt_url}/script")).json()) == {"script": None}
+    shown = await (await client.get(f"{attempt_url}/script")).json()
+    assert shown["script"] is None and [d["code"] for d in shown["dispositions"]] == [
+        "done", "callback", "not_interested", "wrong_number", "do-not-call"]
 
     resp = await client.put(f"{attempt_url}/answers", json={"answers": {"plan": "gold"}})
     assert resp.status == 409  # the campaign has no script yet

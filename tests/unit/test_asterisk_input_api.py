@@ -86,7 +86,8 @@ async def app(tmp_path, aiohttp_client, monkeypatch):
 
 
 # ---- audio fields ---------------------------------------------------------------------------
-@pytest.mark.parametrize("field", ["machine_message", "safe_harbour_message", "consent_prompt"])
+@pytest.mark.parametrize("field", ["machine_message", "safe_harbour_message", "consent_prompt",
+                                   "screening_message"])
 async def test_audio_fields_take_prompt_names_only(app, field):
     resp = await app.client.post(f"/api/accounts/{app.acme}/campaigns", headers=app.as_("acme"),
                                  json={"name": "spring"})
@@ -116,10 +117,31 @@ async def test_the_consent_announcement_setting_takes_its_three_values_only(app)
     for value in ("where required", "never", "always"):
         resp = await app.client.patch(f"/api/campaigns/{body['id']}", headers=app.as_("acme"),
                                       json={"consent_announcement": value,
-                                            "consent_prompt": "custom/recorded"})
+                                            "consent_prompt": "vm-sorry"})
         assert resp.status == 200, value
         assert ((await resp.json())["consent_announcement"], campaign_settings(
-            body["id"]).consent_prompt) == (value, "custom/recorded")
+            body["id"]).consent_prompt) == (value, "sound:vm-sorry")
+
+
+async def test_the_amd_detector_settings_are_checked_naming_the_field(app):
+    url, headers = f"/api/accounts/{app.acme}/campaigns", app.as_("acme")
+    for field, value in [("amd_detector", "ARI"), ("amd_machine_threshold", 2),
+                         ("amd_machine_threshold", "high"), ("screening_action", "record")]:
+        resp = await app.client.post(url, headers=headers, json={"name": "x", field: value})
+        assert resp.status == 400, (field, value)
+        assert_field(await resp.json(), field)
+    resp = await app.client.post(url, headers=headers, json={
+        "name": "heard", "amd_enabled": True, "amd_detector": "classifier",
+        "amd_machine_threshold": 0.95, "screening_action": "announce",
+        "screening_message": "vm-sorry"})
+    body = await resp.json()
+    assert resp.status == 201, body
+    assert (body["amd_detector"], body["amd_machine_threshold"], body["screening_action"],
+            body["screening_message"]) == ("classifier", 0.95, "announce", "vm-sorry")
+    resp = await app.client.patch(f"/api/campaigns/{body['id']}", headers=headers,
+                                  json={"screening_message": None})
+    assert resp.status == 400
+    assert_field(await resp.json(), "screening_message")
 
 
 async def test_legacy_sound_values_still_work_and_are_stored_as_names(app):
@@ -148,6 +170,43 @@ async def test_the_machine_message_sent_to_ari_is_one_sound_item(app, stored, pl
     play = last_play(app.ari)
     assert play.path == "/ari/channels/out-1/play/out-1-machine"
     assert play.query["media"] == played
+
+
+async def test_no_audio_for_the_classifier_sends_the_call_through_the_dialplans_amd(
+        app, monkeypatch):
+    """The classifier's call entered Stasis at its answer; no RTP comes (the fake PBX sends
+    none): the listener's channels go, the call continues in [dialer-amd] with AMD on, and
+    app_amd's verdict decides."""
+    from dialer.beep import shell as beep
+    from dialer.outbound.machine import Stage
+    from dialer.outbound.model import AmdDetector
+    from tests.campaign_driver import wait_until
+
+    monkeypatch.setattr(beep, "NO_AUDIO_SECONDS", 0.2)
+
+    def campaign():
+        c = Campaign.create(account=app.acme, name="x", amd_enabled=True,
+                            amd_detector="classifier")
+        return campaign_settings(c.id)
+    state, effects = start(await app.dialer.store.run(campaign), 1, "out-1", 0.0)
+    assert effects[0].skip_amd  # straight to Stasis at the answer
+    call = app.dialer.calls.calls["out-1"] = Call(state, "+14155550100")
+    await app.dialer.calls.on_amd(channel_event("StasisStart", "out-1", args=["amd", "SKIPPED", ""]))
+    assert call.state.classifying
+
+    def sent(method: str, path: str):
+        return [r for r in app.ari.requests if r.method == method and r.path == path]
+    await wait_until(lambda: sent("POST", "/ari/channels/out-1/continue"), 5)
+    assert sent("POST", "/ari/channels/out-1/variable")[-1].query == {
+        "variable": "DIALER_SKIP_AMD", "value": "0"}
+    assert sent("POST", "/ari/channels/out-1/continue")[0].query == {
+        "context": "dialer-amd", "extension": "s", "priority": "1"}
+    removed = {r.path.split("/")[3].rsplit("-", 1)[0] for r in app.ari.requests
+               if r.method == "DELETE" and "beep-" in r.path}
+    assert removed == {"beep-snoop", "beep-media", "beep-bridge"}
+    assert call.state.detector is AmdDetector.APP_AMD
+    await app.dialer.calls.on_amd(channel_event("StasisStart", "out-1", args=["amd", "HUMAN", ""]))
+    assert call.stage is Stage.WAITING_AGENT and not call.state.classifying
 
 
 # ---- dial strings ---------------------------------------------------------------------------

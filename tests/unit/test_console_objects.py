@@ -19,32 +19,40 @@ from tests.web_dialer import FakeDialer
 
 
 def canonical(path: str) -> str:
-    """An object path as the router spells it: {account} and the object's fields are ids."""
-    return re.sub(r"\{(account|\w+_id)\}", "{id}", path)
+    """A path with its parameters unnamed ({account}, {id}, {row}, a field: all ids)."""
+    return re.sub(r"\{\w+\}", "{}", path)
+
+
+def _paths(kind) -> list[tuple[str | None, str]]:
+    """Every (method, path) a kind's page calls."""
+    wanted = [("GET", kind.list_path)]
+    wanted += [("GET", kind.item_path)] if kind.item_path else []
+    wanted += [("POST", kind.create_path)] if kind.create_path else []
+    wanted += [(kind.update_method, kind.item_path)] if kind.update_method else []
+    wanted += [(kind.removal.method, kind.removal.path)] if kind.removal else []
+    wanted += [(a.method, a.path) for a in kind.actions]
+    wanted += [("GET", r.path) for r in kind.related if r.path]
+    wanted += [(r.action.method, r.action.path) for r in kind.related if r.action]
+    wanted += [("GET", f.src) for f in kind.fields if f.type == "audio"]
+    return wanted
 
 
 def test_every_path_of_the_descriptions_is_a_route_of_the_app():
     app = create_app(FakeDialer(None))
-    routes = {(r.method, r.resource.canonical) for r in app.router.routes()}
+    routes = {(r.method, canonical(r.resource.canonical)) for r in app.router.routes()}
     for kind in KINDS:
-        wanted = [("GET", kind.list_path)]
-        wanted += [("GET", kind.item_path)] if kind.item_path else []
-        wanted += [("POST", kind.create_path)] if kind.create_path else []
-        wanted += [(kind.update_method, kind.item_path)] if kind.update_method else []
-        wanted += [(kind.removal.method, kind.removal.path)] if kind.removal else []
-        for method, path in wanted:
-            route = (method, canonical(path))
-            if kind.slug == "followups" and "/cancel" in path:  # /{id}/followups/{followup}
-                route = (method, "/api/agents/{id}/followups/{followup}/cancel")
-            assert route in routes, (kind.slug, route)
+        for method, path in _paths(kind):
+            assert (method, canonical(path)) in routes, (kind.slug, method, path)
         names = {f.name for f in kind.fields} | {"account", "id"}
         for path in filter(None, (kind.create_path, kind.removal and kind.removal.path)):
             assert set(re.findall(r"\{(\w+)\}", path)) <= names, (kind.slug, path)
 
 
 class Viewer:
-    def __init__(self, *privileges: str, agent_id: int | None = None):
+    def __init__(self, *privileges: str, agent_id: int | None = None,
+                 campaigns: frozenset[int] | None = None):
         self.privileges, self.agent_id = frozenset(privileges), agent_id
+        self.campaigns = campaigns
 
     def may(self, privilege: str) -> bool:
         return privilege in self.privileges or "manage_system" in self.privileges
@@ -63,7 +71,12 @@ def test_the_navigation_follows_privileges():
     assert navigation(Viewer("take_calls")) == []  # empty groups are left out
     users = hrefs(Viewer("manage_users"))
     assert {f"/manage/{s}" for s in ("users", "agents", "agent-groups", "roles", "profiles",
-                                     "pause-reasons")} | {"/audit"} == users
+                                     "pause-reasons", "webhooks")} | {"/audit"} == users
+    # webhooks carry every campaign's events: not for a profile narrowed to some
+    assert "/manage/webhooks" not in hrefs(Viewer("manage_users", campaigns=frozenset({1})))
+    inbound = hrefs(Viewer("manage_inbound"))
+    assert {f"/manage/{s}" for s in ("voicemails", "inbound-calls", "action-calls")} | {
+        "/ring-group"} == inbound
     campaigns = hrefs(Viewer("manage_campaigns"))
     assert "/manage/contacts" in campaigns and not campaigns & users
     assert {"/plans", "/manage/accounts"} & hrefs(Viewer(*PRIVILEGES[1:])) == set()
@@ -84,7 +97,8 @@ async def client(tmp_path, aiohttp_client):
     roles.create_profile(account.id, "East coast", True, [])
     db.close()
     store = Store(db)
-    web, _csrf = await sign_in(aiohttp_client, create_app(FakeDialer(store)), "boss")
+    web, csrf = await sign_in(aiohttp_client, create_app(FakeDialer(store)), "boss")
+    web.csrf = csrf
     yield web, account.id
     await store.close()
 
@@ -105,6 +119,10 @@ async def test_the_searched_lists_take_q(client):
     assert await names(web, f"{base}/agent-groups?q=TEAM%20A", "name") == ["team ann"]
     assert await names(web, f"{base}/profiles?q=coast", "name") == ["East coast"]
     assert await names(web, "/api/roles?q=super", "name") == ["supervisor"]
+    resp = await web.post(f"{base}/filters", json={"name": "Gold tier", "definition": {"all": []}},
+                          headers={"X-CSRF-Token": web.csrf})
+    assert resp.status == 201, await resp.text()
+    assert await names(web, f"{base}/filters?q=GOLD", "name") == ["Gold tier"]
     resp = await web.get(f"{base}/users?q=smith&limit=1&offset=1")
     assert (await resp.json())["total"] == 2 and await names(
         web, f"{base}/users?q=smith&limit=1&offset=1") == ["bob"]

@@ -9,7 +9,7 @@ PACKAGE = Path(dialer.__file__).parent
 LAYERS = {"ari", "db", "web", "lab"}  # not feature folders
 IO_PARTS = {"shell", "store", "http", "runner", "stats", "writer", "leases", "effects",
             "call", "agent_calls", "importer", "lists", "cli", "report_store", "hub",
-            "registry", "live", "outbox", "recorder",
+            "registry", "live", "outbox", "recorder", "convert", "files", "listening",
             "__init__"}  # I/O parts
 FORBIDDEN = {"asyncio", "aiohttp", "peewee", "playhouse", "psycopg", "socket", "subprocess",
              "dialer.ari", "dialer.db", "dialer.server", "dialer.web", "dialer.features"}

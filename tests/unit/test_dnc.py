@@ -180,6 +180,20 @@ def test_do_not_call_disposition_and_rule_list_the_number_at_once(world):
     assert lists.check_number(account.id, "212-555-0112").listed
 
 
+def test_a_disposition_meaning_do_not_call_lists_the_number_whatever_its_code(world):
+    account, _, campaign = world
+    contact = _contact(account, campaign, "+12125550113").contact
+    script = scripts.create_script(account.id, name="s", definition=[], dispositions=[
+        "sale", {"code": "opt_out", "label": "Opted out", "meaning": "do_not_call"}])
+    Campaign.update(script=script["id"]).where(Campaign.id == campaign.id).execute()
+    attempt = Attempt.create(campaign=campaign, contact=contact, phone="+12125550113",
+                             channel_id="c3", started_at=NOW)
+    assert scripts.set_disposition(attempt.id, "sale", now=NOW)["meaning"] == "final"
+    assert not lists.check_number(account.id, "+12125550113").listed
+    assert scripts.set_disposition(attempt.id, "opt_out", now=NOW)["meaning"] == "do_not_call"
+    assert lists.check_number(account.id, "+12125550113").listed
+
+
 # --- API -----------------------------------------------------------------------------------------
 
 

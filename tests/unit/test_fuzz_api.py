@@ -24,7 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from dialer.db import auth, contacts, migrate, open_database
-from dialer.db.models import Account, AgentGroup, AgentGroupMember, ServicePlan
+from dialer.db.models import Account, AgentGroup, AgentGroupMember, Campaign, ServicePlan
 from tests.objects import one_of_each
 from tests.served import Served
 
@@ -48,6 +48,7 @@ def _seed(url: str) -> str:
     group = AgentGroup.get_by_id(1)
     group.manual_dial_allowed = True
     group.save()
+    Campaign.update(agent_group=group).where(Campaign.id == 1).execute()  # never deleted
     AgentGroupMember.create(group=group, agent=1)
     admin = auth.create_user(acme.id, username="root", password="password1", role="admin")
     token = auth.create_api_token(admin["id"])["token"]

@@ -230,9 +230,10 @@ def _recording() -> m.Call:
 
 
 def test_the_end_of_the_message_stores_it_and_hangs_the_caller_up():
-    call, effects = m.transition(_recording(), m.RecordingFinished(f"voicemail-1-{CALLER}"), NOW)
+    call, effects = m.transition(_recording(), m.RecordingFinished(f"voicemail-1-{CALLER}", 12),
+                                 NOW)
     assert call.stage is m.Stage.ENDING
-    assert effects == (m.StoreVoicemail(1, 3, "+13125550777", f"voicemail-1-{CALLER}"),
+    assert effects == (m.StoreVoicemail(1, 3, "+13125550777", f"voicemail-1-{CALLER}", 12),
                        legs.Hangup(CALLER))
     call, effects = m.transition(call, m.CallerGone(), NOW)  # stored once, not again
     assert call.stage is m.Stage.CLOSED and effects == ()

@@ -15,7 +15,8 @@ from dialer.compliance.consent import NOT_RECORDED, US_FEDERAL, RULES, Recording
 from dialer.outbound import events as ev, machine
 from dialer.outbound.eligibility import CampaignRules, PlanRules
 from dialer.outbound.machine import Stage, start, transition
-from dialer.outbound.model import CampaignSettings
+from dialer.amd.classifier import ClassifierSettings, Verdict
+from dialer.outbound.model import AmdDetector, CampaignSettings, ScreeningAction
 
 AT = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 
@@ -27,13 +28,25 @@ CONSENTS = (NOT_RECORDED, WITHOUT_NOTICE, ANNOUNCED)
 
 
 def _settings(mode: str = "progressive", amd: bool = True, action: str = "hangup",
-              record: bool = False) -> CampaignSettings:
+              record: bool = False, detector: AmdDetector = AmdDetector.APP_AMD,
+              screening: ScreeningAction = ScreeningAction.HANGUP,
+              threshold: float | None = None) -> CampaignSettings:
     return CampaignSettings(
         id=5, name="c", account_id=1, agent_group_id=3, bcw_seconds=4, record=record,
         amd_enabled=amd, machine_action=action, machine_message=None,
         safe_harbour_message=None, ring_timeout_seconds=30, max_attempts=3, caller_ids=(),
         rules=(), plan=PlanRules(), mode=mode, status="running",
-        schedule=CampaignRules(home_region="US"))
+        schedule=CampaignRules(home_region="US"), amd_detector=detector,
+        amd_machine_threshold=threshold, screening_action=screening,
+        screening_message="sound:prompts/1/7")
+
+
+def _classifying(**kwargs):
+    """A classifier campaign's call, answered and in Stasis: the classifier listens."""
+    state, effects = start(_settings(detector=AmdDetector.CLASSIFIER, **kwargs), 1, "c", 0.0,
+                           beep_listener=True)
+    assert effects == (ev.Originate(skip_amd=True, dialplan_waits_beep=False),)
+    return _run(state, ev.Answered(AT), ev.AmdVerdict("SKIPPED", None, AT), now=1.0)
 
 
 def _run(state, *events, now=10.0):
@@ -61,7 +74,8 @@ def test_every_pair_has_an_answer():
                ev.AgentReserved(1), ev.NoAgent(), ev.Bridged(), ev.BridgeRefused(),
                ev.RecordingStarted(), ev.RecordingRefused(), ev.BeepHeard(), ev.BeepTimeout(),
                ev.PlaybackFinished(), ev.PlaybackRefused(), ev.HungUp(16), ev.EndedByAgent(1),
-               ev.Moved(2), ev.TrunkChosen(1), ev.NoTrunk("none"), ev.Ringing(),
+               ev.Moved(2), ev.ClassifierVerdict(Verdict.SCREENING, 0.97, AT),
+               ev.ClassifierNoAudio(), ev.TrunkChosen(1), ev.NoTrunk("none"), ev.Ringing(),
                ev.TrunkSilent("c")]
     assert {type(e) for e in samples} == set(ev.EVENTS)
     for stage in Stage:
@@ -170,7 +184,7 @@ def test_the_recording_starts_when_the_consent_announcement_has_played():
 
 
 def test_the_campaigns_own_consent_prompt_is_played_by_name():
-    settings = dataclasses.replace(_settings(record=True), consent_prompt="custom/recorded")
+    settings = dataclasses.replace(_settings(record=True), consent_prompt="sound:custom/recorded")
     state, _ = start(settings, 9, "c9", 0.0, consent=ANNOUNCED)
     _, out = _run(state, ev.Answered(AT), ev.AmdVerdict("HUMAN", None, AT),
                   ev.AgentReserved(7), ev.Bridged())
@@ -215,6 +229,63 @@ def test_a_machine_waits_for_the_beep_and_hears_the_message():
     assert out[-1] == ev.CloseAttempt("machine", 16)
 
 
+def test_the_classifier_listens_from_the_answer_and_its_human_reaches_an_agent():
+    state, out = _classifying(threshold=0.8)
+    assert state.stage is Stage.AMD and state.classifying
+    assert out == [ev.WriteAnswered(AT), ev.Classify(ClassifierSettings(machine=0.8))]
+    assert _run(state, ev.AmdVerdict("SKIPPED", None, AT)) == (state, [])  # no second listener
+    state, out = _run(state, ev.ClassifierVerdict(Verdict.HUMAN, 0.71, AT), now=2.5)
+    assert state.stage is Stage.WAITING_AGENT and state.amd_seconds == 1.5
+    assert out == [ev.WriteVerdict("HUMAN", None, AT, AmdDetector.CLASSIFIER, 0.71),
+                   ev.TakeAgent(3, promised=True, deadline=4.5)]
+    state, out = _run(state, ev.ClassifierVerdict(Verdict.MACHINE, 0.99, AT))
+    assert out == []  # one verdict
+
+
+def test_the_classifiers_machine_gets_the_beep_logic_of_app_amds():
+    state, _ = _classifying(action="message")
+    state, out = _run(state, ev.ClassifierVerdict(Verdict.MACHINE, 0.93, AT))
+    assert state.stage is Stage.LISTENING and out[-1] == ev.ListenForBeep()
+    assert out[0] == ev.WriteVerdict("MACHINE", None, AT, AmdDetector.CLASSIFIER, 0.93)
+
+
+def test_a_screening_assistant_hears_the_prompt_then_the_call_is_a_persons():
+    state, _ = _classifying(screening=ScreeningAction.ANNOUNCE)
+    state, out = _run(state, ev.ClassifierVerdict(Verdict.SCREENING, 0.96, AT))
+    assert state.stage is Stage.SCREENING and not state.in_flight
+    assert out == [ev.WriteVerdict("SCREENING", None, AT, AmdDetector.CLASSIFIER, 0.96),
+                   ev.Play("sound:prompts/1/7", "screening")]
+    state, out = _run(state, ev.PlaybackFinished(), now=20.0)
+    assert state.stage is Stage.WAITING_AGENT and state.outcome is None
+    assert out == [ev.TakeAgent(3, promised=True, deadline=22.0)]
+    hung_up, _ = _classifying(screening=ScreeningAction.ANNOUNCE)
+    hung_up, out = _run(hung_up, ev.ClassifierVerdict(Verdict.SCREENING, 0.96, AT),
+                        ev.HungUp(16))
+    assert out[-1] == ev.CloseAttempt("machine", 16)  # no person came
+
+
+def test_a_screening_assistant_is_hung_up_on_if_the_campaign_says_so():
+    state, _ = _classifying()
+    state, out = _run(state, ev.ClassifierVerdict(Verdict.SCREENING, 0.96, AT), ev.HungUp(16))
+    assert out[1] == ev.Hangup() and out[-1] == ev.CloseAttempt("machine", 16)
+
+
+def test_no_audio_falls_back_to_app_amd_whose_verdict_decides():
+    state, _ = _classifying()
+    state, out = _run(state, ev.ClassifierNoAudio())
+    assert out == [ev.FallBackToAppAmd()] and not state.classifying
+    assert _run(state, ev.ClassifierVerdict(Verdict.HUMAN, 0.9, AT)) == (state, [])  # late
+    state, out = _run(state, ev.AmdVerdict("MACHINE", "LONGGREETING", AT))
+    assert out == [ev.WriteVerdict("MACHINE", "LONGGREETING", AT, AmdDetector.APP_AMD),
+                   ev.Hangup()]
+
+
+def test_a_hang_up_while_the_classifier_listens_stops_it():
+    state, _ = _classifying()
+    state, out = _run(state, ev.HungUp(16))
+    assert out[0] == ev.StopClassifier() and out[-1] == ev.CloseAttempt("hangup_during_amd", 16)
+
+
 def test_unanswered_calls_by_cause_and_an_agents_call_frees_its_agent():
     state, _ = start(_settings(), 1, "c", 0.0)
     assert _run(state, ev.HungUp(17), now=5.0)[1][-1] == ev.CloseAttempt("busy", 17)
@@ -251,7 +322,10 @@ CHANNEL_EVENTS = st.sampled_from([
     ev.AmdVerdict("MACHINE", "LONGGREETING", AT), ev.AmdVerdict("NOTSURE", None, AT),
     ev.AmdVerdict("HANGUP", None, AT), ev.RecordingStarted(), ev.RecordingRefused(),
     ev.BeepHeard(), ev.BeepTimeout(), ev.PlaybackFinished(), ev.PlaybackRefused(),
-    ev.HungUp(16), ev.HungUp(17), ev.HungUp(None), ev.HungUp(34), ev.HungUp(38), ev.Ringing()])
+    ev.HungUp(16), ev.HungUp(17), ev.HungUp(None), ev.HungUp(34), ev.HungUp(38), ev.Ringing(),
+    ev.AmdVerdict("SKIPPED", None, AT),
+    ev.ClassifierVerdict(Verdict.HUMAN, 0.8, AT), ev.ClassifierVerdict(Verdict.MACHINE, 0.95, AT),
+    ev.ClassifierVerdict(Verdict.SCREENING, 0.97, AT), ev.ClassifierNoAudio()])
 TRUNKS = (1, 2, 3)
 POOL = (1, 2)  # agents the calls' TakeAgent may get; 10 + i chose call i (preview, manual)
 
@@ -264,7 +338,9 @@ class TwoCalls(RuleBasedStateMachine):
     @initialize(kinds=st.lists(st.tuples(st.sampled_from(["progressive", "predictive"]),
                                          st.booleans(), st.booleans(),
                                          st.sampled_from(["hangup", "message", "pass_through"]),
-                                         st.sampled_from(CONSENTS), st.booleans()),
+                                         st.sampled_from(CONSENTS), st.booleans(),
+                                         st.sampled_from(AmdDetector),
+                                         st.sampled_from(ScreeningAction)),
                                min_size=2, max_size=2))
     def place(self, kinds):
         self.now = 0.0
@@ -276,11 +352,14 @@ class TwoCalls(RuleBasedStateMachine):
         self.to_route: list[frozenset[int] | None] = [None, None]
         self.live: list[str | None] = [None, None]
         self.held: list[int | None] = [None, None]
-        for i, (mode, chosen, amd, action, consent, listener) in enumerate(kinds):
+        self.listening = [False, False]  # a classifier started and not yet answered or stopped
+        for i, (mode, chosen, amd, action, consent, listener, detector,
+                screening) in enumerate(kinds):
             chooser = 10 + i if chosen else None
             if chooser is not None:
                 self.holder[chooser] = (i, "reserved")
-            state, effects = start(_settings(mode, amd, action, consent.record), i, f"c{i}",
+            state, effects = start(_settings(mode, amd, action, consent.record, detector,
+                                             screening), i, f"c{i}",
                                    0.0, chosen_by=chooser, beep_listener=listener,
                                    consent=consent)
             self.states.append(state)
@@ -294,6 +373,8 @@ class TwoCalls(RuleBasedStateMachine):
             self.live[i] = None  # ChannelDestroyed: the channel is gone
         if self.states[i].stage is Stage.ANNOUNCING and isinstance(event, ev.PlaybackFinished):
             self.announced[i] = True
+        if isinstance(event, (ev.ClassifierVerdict, ev.ClassifierNoAudio)):
+            self.listening[i] = False  # the listener ended with its answer
         self.states[i], effects = transition(self.states[i], event, self.now)
         assert self.states[i].stage in Stage
         self._apply(i, effects)
@@ -312,6 +393,16 @@ class TwoCalls(RuleBasedStateMachine):
                     assert self.holder.pop(agent) == (i, "bridged"), "ended twice"
                 case ev.CloseAttempt():
                     self.closes[i] += 1
+                    assert not self.listening[i], "closed with the classifier listening"
+                case ev.Classify():
+                    assert not self.listening[i], "a second classifier on one call"
+                    assert self.states[i].detector is AmdDetector.CLASSIFIER
+                    self.listening[i] = True
+                case ev.StopClassifier():
+                    assert self.listening[i]
+                    self.listening[i] = False
+                case ev.WriteVerdict(detector=detector):
+                    assert detector is self.states[i].detector
                 case ev.Originate(tried=tried):
                     assert self.live[i] is None, "a second live channel to one contact"
                     assert self.held[i] is None and self.to_route[i] is None
@@ -425,6 +516,12 @@ class TwoCalls(RuleBasedStateMachine):
     def closed_once_at_most_and_once_when_closed(self):
         for i, state in enumerate(self.states):
             assert self.closes[i] == (1 if state.stage is Stage.CLOSED else 0)
+
+    @invariant()
+    def the_classifier_listens_while_the_call_says_so(self):
+        for i, state in enumerate(self.states):
+            assert self.listening[i] == state.classifying
+            assert not state.classifying or state.stage is Stage.AMD
 
     @invariant()
     def an_agent_talks_to_one_customer(self):

@@ -48,8 +48,11 @@ class RecordingHasher(PasswordHasher):
 
 @pytest.fixture(autouse=True)
 def answer_at_once(monkeypatch):
-    """Refused sign-ins are answered without being held (one test holds them)."""
+    """Refused sign-ins are answered without being held (one test holds them), and the
+    throttle's clock stands still (tests that need time to pass move it), so no wait runs
+    out between two attempts on a loaded machine."""
     monkeypatch.setattr(signin, "MAX_HOLD_SECONDS", 0)
+    monkeypatch.setattr(signin, "clock", lambda: 1000.0)
 
 
 @pytest.fixture
@@ -138,9 +141,8 @@ async def test_a_full_pool_refuses_with_503_and_retry_after(env, monkeypatch):
     assert (await attempt(http, "boss", GOOD)).status == 200  # the refusal cost no backoff
 
 
-async def test_guessing_a_name_is_answered_429_with_retry_after(env, monkeypatch):
+async def test_guessing_a_name_is_answered_429_with_retry_after(env):
     client, hasher, _, _ = env
-    monkeypatch.setattr(signin, "clock", lambda: 1000.0)
     http = await client()
     answers = await asyncio.gather(*(attempt(http, "boss") for _ in range(20)))
     assert sorted(r.status for r in answers) == [400] * 4 + [429] * 16
@@ -175,12 +177,11 @@ async def test_refused_sign_ins_are_logged_as_one_line_a_minute(env, monkeypatch
     assert "GET /api/openapi.json" in caplog.records[-1].getMessage()
 
 
-async def test_refusals_leave_no_garbage_for_the_collector(env, monkeypatch):
+async def test_refusals_leave_no_garbage_for_the_collector(env):
     """A refused sign-in is freed when answered: raised on to aiohttp, each stayed in a
     reference cycle (exception, traceback, request) until a full collection, and a flood's
     piled up into pauses of the event loop of 140 ms (bench.signin_flood)."""
     client, _, _, _ = env
-    monkeypatch.setattr(signin, "clock", lambda: 1000.0)
     http = await client()
     gc.collect()
     gc.disable()

@@ -143,8 +143,7 @@ async def test_admin_runs_a_campaign_that_an_agent_takes(console, browser, scree
     await agent.fill("#script-items input[data-item=q1]", "yes, call me")
     await agent.click("#save-answers")
     await wait_text(agent, "#flash", lambda s: s == "Answers saved.")
-    await agent.fill("#disposition-form input[name=disposition]", "sale")
-    await agent.click("#disposition-form button[type=submit]")
+    await agent.click("#disposition-buttons button[data-code=sale]")
     await wait_text(agent, "#disposition-saved", lambda s: "sale" in s)
     await agent.screenshot(path=screenshots / "agent.png", full_page=True)
 

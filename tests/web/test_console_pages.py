@@ -29,7 +29,7 @@ def pages(campaign: int, contact: int) -> list[str]:
                     f"/campaigns/{campaign}/contacts/{contact}",
                     f"/campaigns/{campaign}/compliance", f"/contacts/{contact}", "/floor",
                     "/reports/agents", "/reports/campaigns", "/reports/dispositions",
-                    "/plans", "/ring-group", "/dnc", "/audit"]
+                    "/plans", "/ring-group", "/prompts", "/dnc", "/audit"]
     objects = [f"/manage/{k.slug}{suffix}" for k in KINDS
                for suffix in ("", "/new" if k.create_path else None) if suffix is not None]
     return hand_written + objects + ["/manage/contacts/" + str(contact)]
@@ -81,7 +81,8 @@ async def test_the_navigation_shows_only_what_a_user_may_see(console, browser):
     url = console["url"]
     admin = await sign_in(browser, url, "admin")
     groups = await admin.locator("header details summary").all_inner_texts()
-    assert groups == ["Campaigns", "Floor", "Contacts", "People", "Compliance", "Settings"]
+    assert groups == ["Campaigns", "Floor", "Inbound", "Contacts", "People", "Compliance",
+                      "Settings"]
     links = await admin.locator("header details a").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))")
     assert {"/manage/users", "/manage/roles", "/plans", "/manage/accounts"} <= set(links)
@@ -109,4 +110,5 @@ async def test_the_navigation_shows_only_what_a_user_may_see(console, browser):
     links = await agent.locator("header details a").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))")
     assert groups == ["Floor"] and links == ["/agent"]
+    assert (await agent.goto(f"{url}/prompts")).status == 403
     await agent.context.close()

@@ -79,8 +79,8 @@ async def test_admin_sets_the_ring_group_and_clones_a_campaign(console, browser)
 
     await admin.goto(f"{url}/campaigns/{console['visible_id']}")
     await admin.fill("#clone-form input[name=name]", "Visible again")
+    source = admin.url  # read before the click: the copy's page may load before the click returns
     await admin.click("#clone-form button[type=submit]")
-    source = admin.url
     await admin.wait_for_url(lambda u: u != source)
     assert await admin.inner_text("#campaign") == "Visible again"
     await wait_text(admin, "#status", lambda s: s == "draft")

@@ -17,6 +17,7 @@ from .audit import AuditEntry
 from .dnc import DncList, DncNumber, DncCampaignSetting, DncPrevented
 from .transfers import TransferLeg
 from .webhooks import WebhookEndpoint, WebhookDelivery, WebhookTry
+from .prompts import Prompt
 from .trunks import Trunk, TrunkAccount, TrunkLeg
 
 # Every table, in dependency order (create in this order, drop in reverse).
@@ -33,6 +34,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     DncList, DncNumber, DncCampaignSetting, DncPrevented,
     TransferLeg,
     WebhookEndpoint, WebhookDelivery, WebhookTry,
+    Prompt,
     Trunk, TrunkAccount, TrunkLeg,
 )
 
@@ -45,6 +47,6 @@ __all__ = [
     "AccountCallingPolicy", "AccountClosedDay", "CampaignCallingPolicy", "AttemptCompliance",
     "AuditEntry",
     "DncList", "DncNumber", "DncCampaignSetting", "DncPrevented", "AgentSessionEntry",
-    "TransferLeg", "WebhookEndpoint", "WebhookDelivery", "WebhookTry",
+    "TransferLeg", "WebhookEndpoint", "WebhookDelivery", "WebhookTry", "Prompt",
     "Trunk", "TrunkAccount", "TrunkLeg",
 ]

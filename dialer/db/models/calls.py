@@ -30,6 +30,8 @@ class Attempt(BaseModel):
     outcome = pw.CharField(max_length=32, null=True)
     amd_status = pw.CharField(max_length=32, null=True)  # AMDSTATUS
     amd_cause = pw.CharField(null=True)  # AMDCAUSE
+    amd_detector = pw.CharField(max_length=32, null=True)  # app_amd or classifier: who decided
+    amd_confidence = pw.FloatField(null=True)  # the classifier's probability of its verdict
     hangup_cause = pw.IntegerField(null=True)  # Q.850 cause code
     agent = pw.ForeignKeyField(Agent, null=True, backref="attempts")
     agent_id: int | None

@@ -86,6 +86,14 @@ class Campaign(BaseModel):
     amd_maximum_number_of_words = pw.IntegerField(null=True)
     amd_silence_threshold = pw.IntegerField(null=True)
     amd_maximum_word_length = pw.IntegerField(null=True)
+    # who decides human, machine or call-screening assistant (dialer/amd: the classifier
+    # over the callee's audio, app_amd as its fallback); the classifier's machine threshold
+    # (NULL: the shipped one); a screening assistant hears `screening_message` (a prompt:
+    # the caller's name and reason) and the call then goes on as a person's, or is hung up
+    amd_detector = EnumField(("app_amd", "classifier"), default="app_amd")
+    amd_machine_threshold = pw.FloatField(null=True)
+    screening_action = EnumField(("announce", "hangup"), default="hangup")
+    screening_message = pw.CharField(null=True)
     # dialer.compliance.limits: False only by a system administrator, with the reason
     regulated = pw.BooleanField(default=True)
     unregulated_reason = pw.CharField(null=True)

@@ -23,6 +23,10 @@ class RingGroup(BaseModel):
     forward_number = E164Field(null=True)
     route_to_assigned_user = pw.BooleanField(default=False)
     status_message = pw.BooleanField(default=False)
+    # prompt references (dialer/prompts): what the caller hears while waiting (NULL: the
+    # shipped pls-hold-while-try), and what an answering user hears before who calls
+    status_prompt = pw.CharField(null=True)
+    whisper_prompt = pw.CharField(null=True)
     members: pw.ModelSelect[RingGroupMember]  # backref, declared for the type checker
 
 
@@ -86,3 +90,8 @@ class Voicemail(BaseModel):
     caller = pw.CharField()  # caller ID as received
     recording_name = pw.CharField()
     created_at = UTCDateTimeField(default=utcnow)
+    duration_seconds = pw.IntegerField(null=True)  # as Asterisk measured the recording
+    handled_at = UTCDateTimeField(null=True)  # marked handled in the inbox (null: not yet)
+    handled_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL",
+                                    backref="handled_voicemails")
+    handled_by_id: int | None

@@ -61,6 +61,43 @@ function formValues(form) {
   return out;
 }
 
+// A form's control for a field the API names (object pages, prompts).
+const control = (form, name) => form.querySelector(`[data-field="${name}"] [name="${name}"], #f-${name}`);
+
+function clearErrors(form) {
+  for (const old of $$(".field-error", form)) old.remove();
+  for (const box of $$("[aria-invalid]", form)) {
+    box.removeAttribute("aria-invalid");
+    box.setAttribute("aria-describedby", (box.getAttribute("aria-describedby") || "").replace(/\s*error-\S+/, "").trim());
+  }
+}
+
+// Field types edited by a widget of their own (e.g. script_builder.js on the object pages):
+// type -> { set(box, value), get(box), locate(box, errorField) -> the input or null }.
+const FIELD_EDITORS = {};
+
+// Run a form's action; an error naming one of its fields shows next to that field.
+async function submitting(form, action) {
+  clearErrors(form);
+  try {
+    await action();
+  } catch (err) {
+    const name = err.field && err.field.split(/[.[]/)[0];  // "definition[0].type": definition
+    const field = name && control(form, name);
+    if (!field) { flash(err.message, true); return; }
+    const editor = FIELD_EDITORS[field.dataset.type];
+    const box = (editor && editor.locate(field, err.field)) || field;
+    const message = err.message.replace(`${err.field}: `, name === err.field || box !== field ? "" : `${err.field}: `);
+    box.setAttribute("aria-invalid", "true");
+    box.setAttribute("aria-describedby", `${box.getAttribute("aria-describedby") || ""} error-${name}`.trim());
+    const error = el("small", { class: "field-error", id: `error-${name}`, text: message });
+    if (box === field) field.closest(".field").append(error);
+    else (box.closest("label") || box).after(error);
+    box.focus();
+    flash(`Not saved: ${err.message}`, true);
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const logout = $("#logout");
   if (logout) logout.addEventListener("click", () => guarded(async () => {

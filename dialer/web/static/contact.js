@@ -13,7 +13,14 @@ document.addEventListener("DOMContentLoaded", () => guarded(async () => {
       .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
     const item = el("li", { "data-kind": kind },
       el("time", { text: at }), ` ${kind} `, el("span", { text: details }));
-    if (kind === "attempt") item.append(whyDialled(rest.attempt_id));
+    if (kind === "attempt") {
+      item.append(" ", el("a", { href: `/manage/attempts/${rest.attempt_id}`, text: "the call" }));
+      if (rest.recording_name) {  // played inline, relayed from Asterisk by the API
+        item.append(el("audio", { controls: "", preload: "none", src: `/api/attempts/${rest.attempt_id}/recording`,
+                                  "aria-label": `Recording of call ${rest.attempt_id}` }));
+      }
+      item.append(whyDialled(rest.attempt_id));
+    }
     $("#timeline").append(item);
   }
 }));

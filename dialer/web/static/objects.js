@@ -11,12 +11,21 @@ function fillPath(template, values) {
     encodeURIComponent(name === "account" ? meta("account") : values[name]));
 }
 const pathFields = (template) => [...template.matchAll(/\{(\w+)\}/g)].map(m => m[1]);
+// A link of the object, or null when it lacks a value the link needs (no contact, no call).
+function linkFor(template, values) {
+  const missing = pathFields(template).some(n => n !== "account" && (values[n] ?? null) === null);
+  return missing ? null : fillPath(template, values);
+}
+
+// An inline player of a field's sound (the API relays it from Asterisk when played).
+const player = (f, item) => el("audio", { controls: "", preload: "none", src: fillPath(f.src, item),
+                                          "aria-label": `${f.label} ${item.id}` });
 
 function shown(value) {
   if (value === null || value === undefined) return "";
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (Array.isArray(value)) {
-    return value.map(v => (v && typeof v === "object") ? (v.number ?? v.name ?? JSON.stringify(v)) : v).join(", ");
+    return value.map(v => (v && typeof v === "object") ? (v.number ?? v.name ?? v.label ?? JSON.stringify(v)) : v).join(", ");
   }
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
@@ -40,7 +49,9 @@ async function cellText(f, value) {
 function flashNext(message) { sessionStorage.setItem("flash", message); }
 
 // ---- the list ------------------------------------------------------------------------------
+let listLoads = 0;  // a search sent while the first list still loads: only the last one shows
 async function loadList() {
+  const mine = ++listLoads;
   const query = new URLSearchParams(location.search);
   const params = new URLSearchParams({ limit: PAGE_SIZE, offset: query.get("offset") || 0 });
   for (const input of $$("#search [name]")) {
@@ -50,14 +61,21 @@ async function loadList() {
   const page = await api("GET", `${fillPath(KIND.list_path, {})}?${params}`);
   const listed = KIND.fields.filter(f => f.listed);
   const body = $("#object-list tbody");
-  body.replaceChildren(...await Promise.all(page.items.map(async (item) => {
+  const rows = await Promise.all(page.items.map(async (item) => {
     const texts = await Promise.all(listed.map(f => cellText(f, item[f.name])));
+    const linked = KIND.item_path && meets(item, KIND.item_when);
     const cells = listed.map((f, i) => el("td", { "data-field": f.name },
-      i === 0 && KIND.item_path ? el("a", { href: `/manage/${KIND.slug}/${item.id}`, text: texts[i] || `#${item.id}` })
-                                : texts[i]));
-    if (KIND.link) cells.push(el("td", {}, el("a", { href: fillPath(KIND.link, item), text: KIND.link_label })));
+      f.type === "audio" ? (item[f.name] ? player(f, item) : "")
+        : i === 0 && linked ? el("a", { href: `/manage/${KIND.slug}/${item.id}`, text: texts[i] || `#${item.id}` })
+        : texts[i]));
+    if (KIND.link) {
+      const href = linkFor(KIND.link, item);
+      cells.push(el("td", {}, href ? el("a", { href, text: KIND.link_label }) : ""));
+    }
     return el("tr", { "data-id": item.id }, ...cells);
-  })));
+  }));
+  if (mine !== listLoads) return;
+  body.replaceChildren(...rows);
   $("#list-empty").hidden = page.items.length > 0;
   const last = Math.min(page.offset + page.items.length, page.total);
   $("#page-range").textContent = page.total ? `${page.offset + 1}–${last} of ${page.total}` : "";
@@ -76,7 +94,6 @@ function goTo(offset, fromForm = false) {
 }
 
 // ---- forms -----------------------------------------------------------------------------------
-const control = (form, name) => form.querySelector(`[data-field="${name}"] [name="${name}"], #f-${name}`);
 
 async function loadOptions(form) {
   await Promise.all($$("[data-options]", form).map(async (box) => {
@@ -94,6 +111,7 @@ async function loadOptions(form) {
 function fieldValue(form, f) {
   const box = control(form, f.name);
   const numeric = box && box.dataset.numeric === "1";
+  if (FIELD_EDITORS[f.type]) return FIELD_EDITORS[f.type].get(box);
   if (f.type === "multi") {
     return $$(`input[name="${f.name}"]:checked`, form).map(i => numeric ? Number(i.value) : i.value);
   }
@@ -110,7 +128,15 @@ function fieldValue(form, f) {
 function setValues(form, item) {
   for (const f of KIND.fields) {
     const value = item[f.name];
-    if (f.type === "multi") {
+    if (FIELD_EDITORS[f.type]) continue;
+    const field = form.querySelector(`.field[data-field="${f.name}"]`);
+    // a field the object does not have (create-only, or kept on another page) is not shown
+    if (field) field.hidden = value === undefined && !["password", "audio"].includes(f.type);
+    if (f.type === "audio") {  // its value: the recording's name (null: none)
+      if (field) field.hidden = !value;
+      const audio = control(form, f.name);
+      if (value && !audio.getAttribute("src")) audio.src = fillPath(f.src, item);
+    } else if (f.type === "multi") {
       const chosen = new Set((value || []).map(String));
       for (const box of $$(`input[name="${f.name}"]`, form)) box.checked = chosen.has(box.value);
     } else if (f.type === "checkbox") {
@@ -121,6 +147,15 @@ function setValues(form, item) {
       if (box) box.value = f.type === "json" ? JSON.stringify(value ?? null, null, 1) : (value ?? "");
     }
   }
+  fillEditors(form, item);
+}
+
+function fillEditors(form, item) {
+  for (const f of KIND.fields) {
+    const box = FIELD_EDITORS[f.type] && control(form, f.name);
+    if (box) FIELD_EDITORS[f.type].set(box, item[f.name]);
+  }
+  form.dispatchEvent(new Event("editors-filled"));
 }
 
 // The fields to send: on create, those filled in; on edit, those changed.
@@ -128,7 +163,7 @@ function formBody(form, original) {
   const body = {};
   for (const f of KIND.fields) {
     const box = control(form, f.name);
-    if (!box || box.disabled || box.closest("fieldset:disabled")) continue;
+    if (!box || box.disabled || box.closest("fieldset:disabled") || f.type === "audio") continue;
     const value = fieldValue(form, f);
     if (original === null) {
       if (value !== null && !(Array.isArray(value) && !value.length)) body[f.name] = value;
@@ -140,34 +175,9 @@ function formBody(form, original) {
   return body;
 }
 
-function clearErrors(form) {
-  for (const old of $$(".field-error", form)) old.remove();
-  for (const box of $$("[aria-invalid]", form)) {
-    box.removeAttribute("aria-invalid");
-    box.setAttribute("aria-describedby", (box.getAttribute("aria-describedby") || "").replace(/\s*error-\S+/, "").trim());
-  }
-}
-
-// Run a form's action; an error naming one of its fields shows next to that field.
-async function submitting(form, action) {
-  clearErrors(form);
-  try {
-    await action();
-  } catch (err) {
-    const name = err.field && err.field.split(/[.[]/)[0];  // "definition[0].type": definition
-    const box = name && control(form, name);
-    if (!box) { flash(err.message, true); return; }
-    const message = err.message.replace(`${err.field}: `, name === err.field ? "" : `${err.field}: `);
-    box.setAttribute("aria-invalid", "true");
-    box.setAttribute("aria-describedby", `${box.getAttribute("aria-describedby") || ""} error-${name}`.trim());
-    box.closest(".field").append(el("small", { class: "field-error", id: `error-${name}`, text: message }));
-    box.focus();
-    flash(`Not saved: ${err.message}`, true);
-  }
-}
-
 async function createPage(form) {
   await loadOptions(form);
+  fillEditors(form, {});
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(form, async () => {
@@ -178,6 +188,7 @@ async function createPage(form) {
         if (name !== "account" && values[name] === undefined) throw new ApiError(400, { error: { field: name, message: "required" } });
       }
       const created = await api("POST", fillPath(KIND.create_path, values), body);
+      if (KIND.once && created[KIND.once]) sessionStorage.setItem("once", created[KIND.once]);
       flashNext(`${KIND.singular} ${shown(created[KIND.fields[0].name]) || created.id} created.`);
       location.href = KIND.item_path ? `/manage/${KIND.slug}/${created.id}` : `/manage/${KIND.slug}`;
     });
@@ -191,10 +202,22 @@ async function detailPage(form, id) {
     setValues(form, item);
     $("#object-title").textContent = `${KIND.singular[0].toUpperCase()}${KIND.singular.slice(1)} ${shown(item[KIND.fields[0].name]) || id}`;
     const remove = $("#remove");
-    if (remove) remove.hidden = !removable(item);
+    if (remove) remove.hidden = !(KIND.removal && meets(item, KIND.removal.when));
+    KIND.actions.forEach((a, i) => { $(`#action-${i}`).hidden = !meets(item, a.when); });
   };
   show();
-  if (KIND.link) $("#object-links").append(el("a", { href: fillPath(KIND.link, item), text: KIND.link_label }));
+  const link = KIND.link && linkFor(KIND.link, item);
+  if (link) $("#object-links").append(el("a", { href: link, text: KIND.link_label }));
+  KIND.actions.forEach((a, i) => $(`#action-${i}`).addEventListener("click", () => guarded(async () => {
+    const result = await api(a.method, fillPath(a.path, item), a.body ?? undefined);
+    if (a.shows) showOnce(result[a.shows]);
+    item = { ...item, ...result };
+    show();
+    flash(`${a.label}: done.`);
+  })));
+  showOnce(sessionStorage.getItem("once"));
+  sessionStorage.removeItem("once");
+  await Promise.all(KIND.related.map((r, i) => showRelated(r, $(`#related-${i}`), item)));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(form, async () => {
@@ -226,13 +249,45 @@ async function detailPage(form, id) {
   });
 }
 
-// Whether the detail page offers the removal: `when` is a field that must be true, or
-// "field=a|b" values it must have.
-function removable(item) {
-  const when = KIND.removal && KIND.removal.when;
-  if (!when) return Boolean(KIND.removal);
+// Whether `when` holds for the object: a field that must be true, or "field=a|b" values it
+// must have (none: always).
+function meets(item, when) {
+  if (!when) return true;
   const [name, values] = when.split("=");
-  return values === undefined ? Boolean(item[name]) : values.split("|").includes(item[name]);
+  return values === undefined ? Boolean(item[name]) : values.split("|").includes(String(item[name]));
+}
+
+// A value the API shows this once (a secret), with the warning that it will not be again.
+function showOnce(value) {
+  if (!value) return;
+  $("#shown-once-value").textContent = value;
+  $("#shown-once").hidden = false;
+}
+
+// A related table of the detail page: its rows (a first cell linking to the row's page, a
+// button per row), read from the API or taken from the object.
+async function showRelated(r, box, item) {
+  const data = r.path ? await api("GET", fillPath(r.path, item)) : item;
+  const rows = r.key.split(".").reduce((o, k) => o && o[k], data) || [];  // "verdict.rules"
+  const total = data.total ?? data.count ?? rows.length;
+  $(".related-count", box).textContent = rows.length < total ? `(${rows.length} of ${total})` : `(${total})`;
+  $("tbody", box).replaceChildren(...await Promise.all(rows.map(async (row) => {
+    const values = { ...item, row: row.id };
+    const texts = await Promise.all(r.columns.map(f => cellText(f, row[f.name])));
+    const cells = r.columns.map((f, i) => el("td", { "data-field": f.name },
+      i === 0 && r.row_link ? el("a", { href: fillPath(r.row_link, values), text: texts[i] || `#${row.id}` }) : texts[i]));
+    if (r.action) {
+      const button = el("button", { type: "button", class: "secondary outline", text: r.action.label });
+      button.addEventListener("click", () => guarded(async () => {
+        await api(r.action.method, fillPath(r.action.path, values), r.action.body ?? undefined);
+        flash(`${r.action.label}: done.`);
+        await showRelated(r, box, item);
+      }));
+      cells.push(el("td", {}, button));
+    }
+    return el("tr", { "data-id": row.id }, ...cells);
+  })));
+  $(".related-empty", box).hidden = rows.length > 0;
 }
 
 document.addEventListener("DOMContentLoaded", () => {

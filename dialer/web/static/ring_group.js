@@ -4,7 +4,9 @@ document.addEventListener("DOMContentLoaded", () => {
     ev.preventDefault();
     guarded(async () => {
       const body = formValues(ev.target);
-      if (!("forward_number" in body)) body.forward_number = null;
+      for (const name of ["forward_number", "status_prompt", "whisper_prompt"]) {
+        if (!(name in body)) body[name] = null;  // emptied: none (the shipped one)
+      }
       await api("PUT", `/api/accounts/${meta("account")}/ring-group`, body);
       flash("Ring group saved.");
     });

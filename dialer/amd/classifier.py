@@ -1,0 +1,101 @@
+"""The AMD classifier's decision (issue 20): human, machine or call-screening assistant, from
+the callee's audio, as soon as the model is sure enough, and a verdict at the cap in any case.
+
+Feed 20 ms frames from the answer. Every `every` frames the model (dialer.amd.model) reads
+the features so far (dialer.amd.features); a verdict whose probability reaches its threshold
+is the decision, but human only once the callee has been silent `human_silence` s after
+speaking (a person says "hello?" and waits; a machine's greeting pauses between sentences
+and goes on). At `cap` seconds the most probable verdict is taken, but machine or screening
+only if together more probable than `cap_machine` (a callee the dialer cannot place is connected,
+as app_amd's NOTSURE is). Raising the machine threshold loses fewer humans and passes more
+machines: it is the campaign's choice.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .features import FRAME_S, NAMES, AnswerFeatures
+from .model import BoostedTrees
+
+
+class Verdict(enum.Enum):
+    HUMAN = "human"
+    MACHINE = "machine"
+    SCREENING = "screening"
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    # Defaults: tuned out of fold on the training voices (bench/amd_classifier.py --train).
+    human: float = 0.5       # probability that decides, per verdict (human: after human_silence)
+    machine: float = 0.9
+    screening: float = 0.95
+    cap: float = 8.0         # s from the answer: decide now (app_amd's shipped analysis time)
+    cap_machine: float = 0.4  # at the cap: machine or screening if at least this probable together
+    human_silence: float = 0.6  # s of silence after speech before a human verdict
+    every: int = 5           # frames between two looks (100 ms)
+    min_time: float = 0.3    # s: no decision before
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    confidence: float   # the model's probability of the verdict
+    at: float           # s of audio from the answer when decided
+    capped: bool        # taken at the cap, not because the model was sure
+
+
+class AmdClassifier:
+    def __init__(self, model: BoostedTrees, settings: ClassifierSettings | None = None):
+        if model.features != NAMES:
+            raise ValueError(f"the model reads {model.features}, the features are {NAMES}")
+        self.model, self.s = model, settings or ClassifierSettings()
+        self.features = AnswerFeatures()
+        self.decision: Decision | None = None
+
+    def feed(self, samples: Sequence[int]) -> Decision | None:
+        """One 20 ms frame (8 kHz samples); the decision once there is one."""
+        if self.decision is not None:
+            return self.decision
+        self.features.feed(samples)
+        frames = self.features.frames
+        at = frames * FRAME_S
+        capped = at >= self.s.cap - 1e-9
+        if not capped and (frames % self.s.every or at < self.s.min_time - 1e-9):
+            return None
+        x = self.features.snapshot()
+        self.decision = decide(self.model.probabilities(x), s=self.s, at=at, capped=capped,
+                               quiet=quiet_after_speech(x))
+        return self.decision
+
+
+_HEARD, _SILENCE_NOW = NAMES.index("heard"), NAMES.index("silence_now")
+
+
+def quiet_after_speech(x: Sequence[float]) -> float:
+    """Seconds of silence since the callee last spoke (0 before any speech)."""
+    return x[_SILENCE_NOW] if x[_HEARD] else 0.0
+
+
+def decide(probabilities: dict[str, float], s: ClassifierSettings, at: float,
+           capped: bool, quiet: float) -> Decision | None:
+    """The decision the model's probabilities make at `at` s, `quiet` s after the callee's
+    last speech; None if not sure yet."""
+    human = probabilities.get(Verdict.HUMAN.value, 0.0)
+    machine = probabilities.get(Verdict.MACHINE.value, 0.0)
+    screening = probabilities.get(Verdict.SCREENING.value, 0.0)
+    if human >= s.human and quiet >= s.human_silence - 1e-9:
+        return Decision(Verdict.HUMAN, human, at, False)
+    if machine >= s.machine:
+        return Decision(Verdict.MACHINE, machine, at, False)
+    if screening >= s.screening:
+        return Decision(Verdict.SCREENING, screening, at, False)
+    if not capped:
+        return None
+    if machine + screening >= s.cap_machine:  # not a person, whichever of the two it is
+        return Decision(*((Verdict.MACHINE, machine) if machine >= screening
+                          else (Verdict.SCREENING, screening)), at=at, capped=True)
+    return Decision(Verdict.HUMAN, human, at, True)
