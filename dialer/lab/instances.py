@@ -51,8 +51,12 @@ class LabConfig:
     name: str = "default"
     pbx_ip: str = "127.0.0.1"
     sim_ip: str = "127.0.0.2"
-    sim2_ip: str = "127.0.0.3"
+    sim2_ip: str = ""  # by default the address after the simulator's (each lab its own)
     ari_port: int = 8088  # every instance, each on its own address
+
+    def __post_init__(self) -> None:
+        if not self.sim2_ip:
+            object.__setattr__(self, "sim2_ip", str(ipaddress.ip_address(self.sim_ip) + 1))
 
     @classmethod
     def from_env(cls) -> "LabConfig":
@@ -61,9 +65,7 @@ class LabConfig:
             name=env.get("DIALER_LAB_NAME", cls.name),
             pbx_ip=env.get("DIALER_LAB_PBX_IP", cls.pbx_ip),
             sim_ip=env.get("DIALER_LAB_SIM_IP", cls.sim_ip),
-            # by default the address after the simulator's (each named lab its own)
-            sim2_ip=env.get("DIALER_LAB_SIM2_IP") or str(
-                ipaddress.ip_address(env.get("DIALER_LAB_SIM_IP", cls.sim_ip)) + 1),
+            sim2_ip=env.get("DIALER_LAB_SIM2_IP", ""),
             ari_port=int(env.get("DIALER_LAB_ARI_PORT", cls.ari_port)),
         )
 

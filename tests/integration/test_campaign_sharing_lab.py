@@ -196,8 +196,8 @@ def second_lab():
     if os.geteuid() != 0:
         pytest.skip("the Asterisk lab needs root (chroot)")
     second = Lab(LabConfig(name=os.environ.get("DIALER_LAB2_NAME", "node2"),
-                           pbx_ip=os.environ.get("DIALER_LAB2_PBX_IP", "127.0.0.3"),
-                           sim_ip=os.environ.get("DIALER_LAB2_SIM_IP", "127.0.0.4")))
+                           pbx_ip=os.environ.get("DIALER_LAB2_PBX_IP", "127.0.0.4"),
+                           sim_ip=os.environ.get("DIALER_LAB2_SIM_IP", "127.0.0.5")))
     second.info = second.up()
     yield second
     if not os.environ.get("DIALER_LAB_KEEP"):

@@ -34,7 +34,7 @@ def lab2():
     """A second PBX + simulator pair beside the default lab."""
     if os.geteuid() != 0:
         pytest.skip("the Asterisk lab needs root (chroot)")
-    second = Lab(LabConfig(name="node2", pbx_ip="127.0.0.3", sim_ip="127.0.0.4"))
+    second = Lab(LabConfig(name="node2", pbx_ip="127.0.0.4", sim_ip="127.0.0.5"))
     second.info = second.up()
     yield second
     second.down()
