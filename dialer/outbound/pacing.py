@@ -48,7 +48,9 @@ from typing import Any, Sequence
 
 SAFE_HARBOUR_SECONDS = 2.0  # as outbound.decisions: a human waits at most this for an agent
 HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
-RISK_BASE, CONTROLLER_GAIN, RISK_MAX = 2.5, 6.0, 2.5  # see allowed_risk
+RISK_BASE, CONTROLLER_GAIN, RISK_MIN, RISK_MAX = 2.5, 6.0, 0.1, 8.0  # see allowed_risk
+AIM_MARGIN = 0.05  # aim 5% under the target: 2.85% for 3%
+HUMANS_IN_FLIGHT_PER_AGENT, MIN_HUMAN_RATE = 2.0, 0.02  # see line_cap
 VAR_FLOOR = 0.25
 
 # How a finished attempt counts for pacing.
@@ -100,6 +102,26 @@ class LogNormalEstimate:
         return 1 - _phi((math.log(t) - self.mu) / math.sqrt(self.var))
 
 
+class RateEstimate:
+    """An arrival rate from the gaps between arrivals, exponentially weighted over about
+    the last `memory` gaps; zero until `min_gaps` were seen."""
+
+    def __init__(self, *, memory: float = 50, min_gaps: int = 3):
+        self.mean_gap, self.weight, self.memory, self.min_gaps = 0.0, 0.0, memory, min_gaps
+        self.gaps = 0
+
+    def observe_gap(self, seconds: float) -> None:
+        self.gaps += 1
+        self.weight = min(self.weight + 1, self.memory)
+        self.mean_gap += (max(seconds, 0.0) - self.mean_gap) / self.weight
+
+    @property
+    def per_second(self) -> float:
+        if self.gaps < self.min_gaps or self.mean_gap <= 0:
+            return 0.0
+        return 1 / self.mean_gap
+
+
 @dataclass
 class CallStats:
     """What one campaign's finished attempts taught so far (kept in memory, per campaign).
@@ -116,6 +138,7 @@ class CallStats:
     amd_machine: LogNormalEstimate = field(default_factory=lambda: LogNormalEstimate(3.0, 0.3))
     talk: LogNormalEstimate = field(default_factory=lambda: LogNormalEstimate(90, 1.0))
     wrap_mean: float = 5.0
+    inbound: RateEstimate = field(default_factory=RateEstimate)  # callers sharing the agents
     weight: float = 0.0
 
     def __post_init__(self) -> None:
@@ -173,8 +196,11 @@ class BusyAgent:
 @dataclass(frozen=True)
 class PacingSettings:
     abandon_target: float = 0.03       # a fraction of humans answered
-    max_lines_per_agent: float = 3.0   # calls in flight per agent logged in
     ring_timeout: float = 30.0         # how long a no-answer rings
+    # an operator's cap on calls in flight per agent logged in; None: the risk decides
+    max_lines_per_agent: float | None = None
+    # an absolute safety limit on this campaign's calls in flight (the trunks' capacity)
+    line_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,8 +244,22 @@ def allowed_risk(measured: Abandonment, target: float, *, pseudo_humans: float =
     if target <= 0:
         return 0.0
     a = (measured.abandoned + target * pseudo_humans) / (measured.humans + pseudo_humans)
+    aim = target * (1 - AIM_MARGIN)
     gain = CONTROLLER_GAIN if gain is None else gain
-    return target * min(RISK_MAX, max(0.1, RISK_BASE * math.exp(gain * (target - a) / target)))
+    return target * min(RISK_MAX, max(RISK_MIN, RISK_BASE * math.exp(gain * (aim - a) / target)))
+
+
+def line_cap(agents_logged_in: int, in_flight: int, human_rate: float,
+             settings: PacingSettings) -> int:
+    """How many more calls may be in flight: at most `HUMANS_IN_FLIGHT_PER_AGENT`
+    expected humans per agent at the learned human rate (a 10% rate allows 2.5 times
+    the lines of a 25% one), the operator's per-agent cap if any, the line limit."""
+    lines = agents_logged_in * HUMANS_IN_FLIGHT_PER_AGENT / max(human_rate, MIN_HUMAN_RATE)
+    if settings.max_lines_per_agent is not None:
+        lines = min(lines, settings.max_lines_per_agent * agents_logged_in)
+    if settings.line_limit is not None:
+        lines = min(lines, settings.line_limit)
+    return math.floor(lines + 1e-9) - in_flight
 
 
 @dataclass(frozen=True)
@@ -236,11 +276,13 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
                         stats: CallStats, measured: Abandonment,
                         settings: PacingSettings = PacingSettings(),
                         hourly_left: int | None = None,
-                        max_new: int | None = None) -> PacingDecision:
+                        max_new: int | None = None,
+                        inbound_rate: float = 0.0,
+                        inbound_waiting: int = 0) -> PacingDecision:
     """How many new calls to place now, and why (see the module docstring)."""
     p = stats.human_rate_upper()
     risk = allowed_risk(measured, settings.abandon_target)
-    cap = math.floor(settings.max_lines_per_agent * agents_logged_in + 1e-9) - len(in_flight)
+    cap = line_cap(agents_logged_in, len(in_flight), stats.human_rate, settings)
     if hourly_left is not None:
         cap = min(cap, hourly_left)
     if max_new is not None:
@@ -255,8 +297,9 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
     supply_mean = agents_free + sum(qs)
     supply_var = sum(q * (1 - q) for q in qs)
     ps = [human_probability(c, stats, settings.ring_timeout) for c in in_flight]
-    demand_mean = sum(ps)
-    demand_var = sum(x * (1 - x) for x in ps)
+    inbound = inbound_rate * horizon  # callers who arrive first take agents first
+    demand_mean = sum(ps) + inbound_waiting + inbound
+    demand_var = sum(x * (1 - x) for x in ps) + inbound
 
     def risk_of(k: int) -> float:
         """P(the k-th new call's human finds every agent taken)."""
@@ -271,7 +314,7 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
             lo = mid
         else:
             hi = mid - 1
-    progressive = agents_free - len(in_flight)
+    progressive = agents_free - len(in_flight) - inbound_waiting
     lines = max(0, min(cap, max(lo, progressive)))
     return PacingDecision(lines, p, demand_mean, supply_mean, risk)
 
