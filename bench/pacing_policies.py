@@ -9,13 +9,15 @@ a tick returning how many calls to place now:
   falls to 1.0. Lines: floor(level x (agents waiting + on calls)) - (calls in flight + on
   calls), as VICIdial counts them. Max level 3, VICIdial's default
   (adaptive_maximum_level);
-- **bound**: clairvoyant. It reads each call's fate before dialling it (outcome, answer
-  delay, AMD time, talk, wrap-up) and each agent's end of call, and dials only humans,
-  each timed to arrive when an agent will be free and not promised to an earlier one.
-  Non-humans cost an agent nothing, so skipping them loses nothing; the bound abandons
-  no one, so it is an upper bound at any abandonment;
+- **bound**: clairvoyant (bench/pacing_sim.py `Sim.promise`). It reads each call's fate
+  before dialling it (outcome, answer delay, AMD time, talk, wrap-up), so it knows when
+  each agent will be free, and dials only humans, each at the exact time (not on the
+  tick) that makes it want an agent just as one frees up. Non-humans cost an agent
+  nothing, so skipping them loses nothing; it abandons no one (but a human promised to
+  an agent who then logs out, or whose agent an inbound caller took), so it bounds the
+  occupancy of any policy at any abandonment;
 - **predictive**: the project's `dialer.outbound.pacing.predictive_decision`, fed only
-  what the runtime sees.
+  what the runtime sees (an agent who asked to log out after the call is not supply).
 """
 
 from __future__ import annotations
@@ -71,24 +73,9 @@ class Adapt:
                    - len(sim.calls) - talking)
 
 
-def bound_lines(sim: Sim, t: float) -> int:
-    """Dial the next human now if an agent will be free, unpromised, when it arrives (it
-    places its chosen calls itself: no call left to draw at random)."""
-    while True:
-        arrives = t + sim.next_human.wants_agent_after
-        free = sum(1 for a in sim.agents if a.state != "off" and not a.leaving_before(arrives)
-                   and a.free_at <= arrives)
-        promised = (sum(1 for c in sim.calls.values() if c.fate.kind == "human")
-                    + len(sim.inbound_queue))
-        if free - promised <= 0:
-            return 0
-        sim.dial(t, sim.next_human)
-        sim.next_human = sim.draw_human(t)
-
-
 def predictive_lines(sim: Sim, t: float) -> int:
     busy = [BusyAgent("talking" if a.state == "talk" else "wrap_up", t - a.since)
-            for a in sim.agents if a.state in ("talk", "wrap")]
+            for a in sim.agents if a.state in ("talk", "wrap") and not a.leaving]
     flight = [InFlight(c.stage, t - c.since) for c in sim.calls.values()]
     return predictive_decision(
         agents_logged_in=sim.logged_in(), agents_free=len(sim.idle), busy=busy,

@@ -80,7 +80,7 @@ def row(label: str, r: dict[str, float], bound: float, blended: bool) -> str:
             f"| {100 * r['abandon']:.2f}% / {100 * r['abandon_worst']:.2f}%{sl} |")
 
 
-def table(pool, sc: Scenario, seeds: list[int], start: int) -> int:
+def table(pool, sc: Scenario, seeds: list[int], start: int, kinds: str) -> int:
     blended = sc.inbound_per_hour > 0
     print(f"\n**{sc.name}, {sc.agents} agents**\n")
     print("| policy | occupancy | of bound | abandoned mean / worst |"
@@ -88,11 +88,12 @@ def table(pool, sc: Scenario, seeds: list[int], start: int) -> int:
     print("| --- | --- | --- | --- |" + (" --- |" if blended else ""))
     bound = run_many(pool, sc, Policy("bound"), seeds)
     rows = [("clairvoyant bound", bound)]
-    best = best_ratio(pool, sc, seeds, start)
+    best = best_ratio(pool, sc, seeds, start) if "ratio" in kinds else None
     if best:
         rows.append((f"best fixed {RATIOS[best[0]]:g}:1", best[1]))
     for policy in (Policy("adapt"), Policy("predictive")):
-        rows.append((policy.label(), run_many(pool, sc, policy, seeds)))
+        if policy.kind in kinds:
+            rows.append((policy.label(), run_many(pool, sc, policy, seeds)))
     for label, r in rows:
         print(row(label, r, bound["occupancy"], blended), flush=True)
     return best[0] if best else 0
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2 seeds, 1 h measured")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--only", default="", help="scenarios whose name contains this")
+    parser.add_argument("--policies", default="ratio,adapt,predictive",
+                        help="which besides the bound (for a look at one)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)
     seeds = list(range(1, 1 + (args.seeds or (2 if args.quick else 3))))
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(args.workers) as pool:
         for sc in scenarios(args.quick):
             if args.only in sc.name:
-                start = table(pool, sc, seeds, start)
+                start = table(pool, sc, seeds, start, args.policies)
     print(f"\nran in {time.monotonic() - started:.0f} s")
     return 0
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bench.pacing_model import RING_TIMEOUT, Fate, Scenario, draw_fate, inbound_talk
-from bench.pacing_policies import Adapt, Policy, bound_lines, predictive_lines
+from bench.pacing_policies import Adapt, Policy, predictive_lines
 from dialer.outbound.pacing import CallStats, PacingSettings
 
 TICK = 0.5
@@ -39,9 +39,6 @@ class Agent:
     leaving: bool = False        # logs out when the current call's wrap-up ends
     on_since: float = 0.0        # logged in since
     busy_from: float = 0.0       # the current call's start
-
-    def leaving_before(self, t: float) -> bool:
-        return self.leaving and self.free_at <= t
 
 
 @dataclass
@@ -72,13 +69,14 @@ class Sim:
         self.m = {"busy": 0.0, "on": 0.0, "in_all": 0, "in_ok": 0}
         self.adapt = Adapt()
         self.last_inbound: float | None = None
-        self.next_human = self.draw_human(0.0)
+        self.chained: set[int] = set()                      # the bound's agent slots
         self.end = (scenario.days - 1) * 86400.0 + scenario.shift
         self.decide: Callable[[Sim, float], int] = {
             "ratio": lambda sim, t: max(0, int(policy.ratio * len(sim.idle) + 1e-9)
                                         - len(sim.calls)),
             "adapt": lambda sim, t: sim.adapt.lines(sim, t),
-            "bound": bound_lines, "predictive": predictive_lines}[policy.kind]
+            "bound": lambda sim, t: 0,  # it dials through `promise`
+            "predictive": predictive_lines}[policy.kind]
 
     # --- helpers ---------------------------------------------------------------------
     def push(self, t: float, kind: str, ref: object = None) -> None:
@@ -93,7 +91,8 @@ class Sim:
         return total
 
     def logged_in(self) -> int:
-        return sum(1 for a in self.agents if a.state != "off")
+        """Agents logged in and staying (not about to log out after their call)."""
+        return sum(1 for a in self.agents if a.state != "off" and not a.leaving)
 
     def talking(self) -> int:
         return sum(1 for a in self.agents if a.state == "talk")
@@ -109,11 +108,21 @@ class Sim:
             tally[1] += 1
 
     # --- agents ----------------------------------------------------------------------
+    def draining(self, t: float) -> bool:
+        """After a shift, agents stay until the calls in flight are over."""
+        return self.s.agents_at(t) == 0 and bool(self.calls)
+
+    def log_out(self, a: Agent, t: float) -> None:
+        if a.state == "idle":
+            self.idle.remove(a.idx)
+        a.state, a.leaving = "off", False
+        self.m["on"] += self.measured(a.on_since, t)
+
     def go_idle(self, a: Agent, t: float) -> None:
         a.state, a.since, a.free_at = "idle", t, t
-        if a.leaving:
-            a.state, a.leaving = "off", False
-            self.m["on"] += self.measured(a.on_since, t)
+        if a.leaving and not self.draining(t):
+            a.state = "talk"  # not in the idle queue: log_out need not remove it
+            self.log_out(a, t)
             return
         if self.waiting:
             cid = self.waiting.popleft()
@@ -132,17 +141,31 @@ class Sim:
             self.count_human(t, 0)
         self.push(t + fate.talk, "talk_end", (a.idx, fate))
 
+    def promise(self, slot: int, free_at: float, t: float) -> None:
+        """The clairvoyant bound: the next human of an agent `slot` (0..agents - 1), timed
+        to want an agent just before the slot's agent is free; the slot chains while its
+        agent is logged in (slots past `agents_at` are away)."""
+        if slot >= self.s.agents_at(free_at):
+            self.chained.discard(slot)
+            return
+        self.chained.add(slot)
+        fate = self.draw_human(t)
+        self.push(max(t, free_at - fate.wants_agent_after - 1e-6), "bound_dial",
+                  (slot, free_at, fate))
+
+    def on_bound_dial(self, ref: tuple[int, float, Fate], t: float) -> None:
+        slot, free_at, fate = ref
+        self.dial(t, fate)
+        self.promise(slot, max(t + fate.wants_agent_after, free_at) + fate.talk + fate.wrap, t)
+
     def staff(self, t: float) -> None:
         """Log agents in or out to match the scenario's schedule."""
         want, have = self.s.agents_at(t), [a for a in self.agents
                                            if a.state != "off" and not a.leaving]
         for a in have[want:]:                 # the excess: idle ones at once, others later
-            if a.state == "idle":
-                self.idle.remove(a.idx)
-                a.state = "off"
-                self.m["on"] += self.measured(a.on_since, t)
-            else:
-                a.leaving = True
+            a.leaving = True
+            if a.state == "idle" and not self.draining(t):
+                self.log_out(a, t)
         missing = want - len(have)
         for a in self.agents:
             if missing <= 0:
@@ -152,6 +175,9 @@ class Sim:
             elif a.state == "off":
                 a.on_since, missing = t, missing - 1
                 self.go_idle(a, t)
+        if self.policy.kind == "bound":
+            for slot in set(range(want)) - self.chained:
+                self.promise(slot, t, t)
         if t % 86400.0 == 0.0:
             self.today = [0, 0]
 
@@ -227,13 +253,18 @@ class Sim:
 
     # --- the run ---------------------------------------------------------------------
     def on_tick(self, t: float) -> None:
-        if self.logged_in() == 0 and not self.calls:
-            later = [x for x in self.s.changes() if x > t]  # asleep until the next shift
-            if later:
-                self.push(later[0], "tick")
-            return
-        for _ in range(self.decide(self, t)):
-            self.dial(t)
+        if self.s.agents_at(t) == 0:  # the shift is over: no new call
+            if not self.calls:
+                for a in self.agents:
+                    if a.state == "idle":
+                        self.log_out(a, t)
+                later = [x for x in self.s.changes() if x > t]  # asleep until the next shift
+                if later:
+                    self.push(later[0], "tick")
+                return
+        else:
+            for _ in range(self.decide(self, t)):
+                self.dial(t)
         self.push(t + TICK, "tick")
 
     def run(self) -> dict[str, float]:
@@ -255,6 +286,8 @@ class Sim:
                 self.staff(t)
             elif kind == "inbound":
                 self.on_inbound(t)
+            elif kind == "bound_dial":
+                self.on_bound_dial(ref, t)
             else:
                 handlers[kind](ref, t)
         for a in self.agents:  # still logged in, or on a call, at the end

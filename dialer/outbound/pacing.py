@@ -48,8 +48,8 @@ from typing import Any, Sequence
 
 SAFE_HARBOUR_SECONDS = 2.0  # as outbound.decisions: a human waits at most this for an agent
 HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
-RISK_BASE, CONTROLLER_GAIN, RISK_MIN, RISK_MAX = 2.5, 6.0, 0.1, 8.0  # see allowed_risk
-AIM_MARGIN = 0.05  # aim 5% under the target: 2.85% for 3%
+RISK_BASE, RISK_MIN, RISK_MAX = 2.5, 0.1, 8.0  # x target; see allowed_risk
+SPARE_ABANDONS, AIM_MARGIN, SPARE_SCALE = 2.0, 0.02, 1.5  # see allowed_risk
 HUMANS_IN_FLIGHT_PER_AGENT, MIN_HUMAN_RATE = 2.0, 0.02  # see line_cap
 VAR_FLOOR = 0.25
 
@@ -238,15 +238,17 @@ def free_probability(agent: BusyAgent, stats: CallStats, horizon: float) -> floa
     return max(0.0, 1 - stats.talk.survival(agent.elapsed + left) / alive)
 
 
-def allowed_risk(measured: Abandonment, target: float, *, pseudo_humans: float = 50,
-                 gain: float | None = None) -> float:
-    """The abandonment risk a new call may carry, from the measured abandonment."""
+def allowed_risk(measured: Abandonment, target: float) -> float:
+    """The abandonment risk a new call may carry: an integral controller on the window's
+    spare abandonments (target x humans - abandoned), aiming to keep `SPARE_ABANDONS` +
+    `AIM_MARGIN` of the budget in hand. Each abandonment over that multiplies the risk
+    by exp(-1 / SPARE_SCALE); each spare one under it divides it likewise."""
     if target <= 0:
         return 0.0
-    a = (measured.abandoned + target * pseudo_humans) / (measured.humans + pseudo_humans)
-    aim = target * (1 - AIM_MARGIN)
-    gain = CONTROLLER_GAIN if gain is None else gain
-    return target * min(RISK_MAX, max(RISK_MIN, RISK_BASE * math.exp(gain * (aim - a) / target)))
+    spare = target * measured.humans - measured.abandoned
+    wanted = SPARE_ABANDONS + AIM_MARGIN * target * measured.humans
+    return target * min(RISK_MAX, max(RISK_MIN, RISK_BASE * math.exp(
+        (spare - wanted) / SPARE_SCALE)))
 
 
 def line_cap(agents_logged_in: int, in_flight: int, human_rate: float,
