@@ -5,10 +5,10 @@ a tick returning how many calls to place now:
 - **ADAPT**: an emulation of VICIdial's ADAPT_HARD_LIMIT (bin/AST_VDadapt.pl, read for
   this): every 15 s the dial level is multiplied by 1 + (agents waiting - calls waiting,
   averaged over the last minute) / (agents on calls or waiting, same average), kept in
-  [1, max level]; once today's drop rate is over the limit (after 50 humans) the level
-  falls to 1.0. Lines: floor(level x (agents waiting + on calls)) - (calls in flight + on
-  calls), as VICIdial counts them. Max level 3, VICIdial's default
-  (adaptive_maximum_level);
+  [1, max level]; once today's drop rate (drops / humans answered) is over the limit,
+  after 50 calls today, the level falls to 1.0. Lines: floor(level x (agents waiting +
+  on calls)) - (calls in flight + on calls), as VICIdial counts them. Max level 3,
+  VICIdial's default (adaptive_maximum_level);
 - **bound**: clairvoyant (bench/pacing_sim.py `Sim.promise`). It reads each call's fate
   before dialling it (outcome, answer delay, AMD time, talk, wrap-up), so it knows when
   each agent will be free, and dials only humans, each at the exact time (not on the
@@ -32,7 +32,7 @@ from dialer.outbound.pacing import Abandonment, BusyAgent, InFlight, predictive_
 if TYPE_CHECKING:
     from bench.pacing_sim import Sim
 
-ADAPT_PERIOD, ADAPT_MEMORY, ADAPT_MAX_LEVEL, ADAPT_MIN_HUMANS = 15.0, 60.0, 3.0, 50
+ADAPT_PERIOD, ADAPT_MEMORY, ADAPT_MAX_LEVEL, ADAPT_MIN_DIALS = 15.0, 60.0, 3.0, 50
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class Adapt:
             active = sum(x[2] for x in self.samples) / n
             if active > 0:
                 self.level = min(ADAPT_MAX_LEVEL, max(1.0, self.level * (1 + diff / active)))
-            abandoned, humans = sim.today
-            if humans > ADAPT_MIN_HUMANS and abandoned > sim.target * humans:
+            abandoned, humans, dials = sim.today
+            if dials > ADAPT_MIN_DIALS and abandoned > sim.target * humans:
                 self.level = 1.0
         return max(0, math.floor(self.level * (idle + talking) + 1e-9)
                    - len(sim.calls) - talking)

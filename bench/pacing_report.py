@@ -42,7 +42,8 @@ def scenarios(quick: bool) -> list[Scenario]:
         replace(base, name="40% of agents away for the middle third", away_share=0.4),
         replace(base, name=f"{3 if not quick else 2} days of {hours / 3600 + 0.5:g} h shifts, "
                 "one window", days=2 if quick else 3),
-        replace(base, name="blended: 60 inbound callers/h", inbound_per_hour=60.0),
+        replace(base, name="blended: 300 inbound callers/h (half the agents)",
+                inbound_per_hour=300.0),
     ]
 
 

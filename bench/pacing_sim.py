@@ -65,7 +65,7 @@ class Sim:
         self.stats = CallStats()
         self.settings = PacingSettings(abandon_target=TARGET, ring_timeout=RING_TIMEOUT)
         self.window = [0, 0]                                # abandoned, humans: all run
-        self.today = [0, 0]
+        self.today = [0, 0, 0]                              # abandoned, humans, dials
         self.m = {"busy": 0.0, "on": 0.0, "in_all": 0, "in_ok": 0}
         self.adapt = Adapt()
         self.last_inbound: float | None = None
@@ -179,16 +179,17 @@ class Sim:
             for slot in set(range(want)) - self.chained:
                 self.promise(slot, t, t)
         if t % 86400.0 == 0.0:
-            self.today = [0, 0]
+            self.today = [0, 0, 0]
 
     def count_inbound(self, arrived: float, t: float) -> None:
+        """An inbound caller taken by an agent (every arrival counts in `in_all`)."""
         if self.s.measuring(arrived):
-            self.m["in_all"] += 1
             self.m["in_ok"] += t - arrived <= INBOUND_WITHIN
 
     # --- calls -----------------------------------------------------------------------
     def dial(self, t: float, fate: Fate | None = None) -> None:
         fate = fate or draw_fate(self.rng, self.s, t)
+        self.today[2] += 1
         cid = next(self.ids)
         self.calls[cid] = Call(fate, t, since=t)
         self.push(t + fate.ends_after, "answer" if fate.kind in ("human", "machine")
@@ -243,6 +244,7 @@ class Sim:
             if self.last_inbound is not None and self.s.agents_at(self.last_inbound):
                 self.stats.inbound.observe_gap(t - self.last_inbound)
             self.last_inbound = t
+            self.m["in_all"] += self.s.measuring(t)
             if self.idle:
                 self.count_inbound(t, t)
                 self.connect(self.agents[self.idle.popleft()],

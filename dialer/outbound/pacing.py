@@ -14,7 +14,9 @@ The model, in four steps (everything is passed in: no clock, no I/O):
    with its probability of being a human given its stage and age (a call still ringing
    after 15 s is most likely a no-answer; a call 2.5 s into AMD is most likely a
    machine); a call waiting for an agent counts 1. Each new call counts `p`, an upper
-   confidence bound of the human rate (cautious while little is known).
+   confidence bound of the human rate (cautious while little is known). Inbound callers
+   sharing the agents (blended) come first: those waiting count 1 each, and the arrival
+   rate (learned from the gaps between arrivals) x the horizon counts as Poisson demand.
 
 3. **Supply** `Y`: the agents free by the time a new call's human would arrive (horizon
    = mean answer delay + mean human AMD time + the 2 s safe harbour): the free agents,
@@ -24,20 +26,24 @@ The model, in four steps (everything is passed in: no clock, no I/O):
 
 4. **Decision**: place the k-th new call only if its human would find an agent: with
    `X` and `Y` as independent sums of Bernoullis, in a normal approximation,
-   P(X_others >= Y) <= r. The allowed risk `r` comes from a controller on the measured
-   abandonment `A` over the rolling window (30 days; 24 h for the UK option):
-   r = target * 2.5 * min(1, exp(6 * (target - A) / target)), never below 0.1 x target;
-   `A` smoothed with 50 pseudo-humans at the target. The factor 2.5 is calibration:
-   the last call placed carries more risk than the average one, and the simulator
-   (bench/pacing_sim.py) shows realised abandonment at about 0.3-0.4 x r. Above target
-   the exponential backs off fast (to progressive at worst). Below target it does not
-   dare more: a window's unused margin (a slow start, a drop of the answer rate) is not
-   "spent" later by running above target. The human of a new call is taken to arrive
-   anywhere from 0.5 to 1.5 x the horizon (supply averaged over five points).
+   P(X_others >= Y) <= r. The allowed risk `r` comes from an integral controller on the
+   window's (30 days; 24 h for the UK option) spare abandonments, target x humans -
+   abandoned: r = target x 2.5 x exp((spare - wanted) / 1.5), wanted = 2 + 2% of the
+   budget, r kept within [0.1, 8] x target. The factor 2.5 is a first calibration (the
+   last call placed carries more risk than the average one); the controller corrects
+   it on any far end: every abandonment beyond the wanted spare cuts r by half, every
+   spare one under it raises r alike, so a window's unused margin (a slow start, a
+   drop of the answer rate, a quiet night) is spent, and realised abandonment ends the
+   window a couple of abandonments under the target (bench/pacing_report.py measures
+   it on two independent far ends). The human of a new call is taken to arrive anywhere
+   from 0.5 to 1.5 x the horizon (supply averaged over five points).
 
-Bounds: never fewer lines than progressive (one per free agent), never more calls in
-flight than `max_lines_per_agent` x agents logged in, nothing with no agent logged in,
-never above the hourly cap.
+Bounds: no fixed lines per agent. At most 2 expected humans in flight per agent logged
+in at the learned human rate (a 10% rate allows 20 lines per agent, 25% allows 8: the
+risk binds well before); an operator's `max_lines_per_agent` if set; the absolute
+`line_limit` (the trunks' capacity); never above the hourly cap; nothing with no agent
+logged in; never fewer lines than progressive (one per free agent that no call in
+flight, inbound caller waiting or inbound caller due within the horizon will take).
 """
 
 from __future__ import annotations
@@ -316,7 +322,8 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
             lo = mid
         else:
             hi = mid - 1
-    progressive = agents_free - len(in_flight) - inbound_waiting
+    # one line per free agent no caller in flight, waiting or soon arriving will take
+    progressive = agents_free - len(in_flight) - inbound_waiting - math.ceil(inbound - 1e-9)
     lines = max(0, min(cap, max(lo, progressive)))
     return PacingDecision(lines, p, demand_mean, supply_mean, risk)
 
