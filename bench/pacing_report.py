@@ -103,13 +103,16 @@ def table(pool, sc: Scenario, seeds: list[int], start: int, kinds: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 seeds, 1 h measured")
-    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--seeds", type=int, default=None, help="how many (3; quick: 2)")
+    parser.add_argument("--first-seed", type=int, default=1,
+                        help="seeds from this one (others than the tuning's 1-3)")
     parser.add_argument("--only", default="", help="scenarios whose name contains this")
     parser.add_argument("--policies", default="ratio,adapt,predictive",
                         help="which besides the bound (for a look at one)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)
-    seeds = list(range(1, 1 + (args.seeds or (2 if args.quick else 3))))
+    seeds = list(range(args.first_seed,
+                       args.first_seed + (args.seeds or (2 if args.quick else 3))))
     started = time.monotonic()
     print(f"seeds {seeds}, 30 min warm-up then {1 if args.quick else 3} h per shift, "
           f"abandonment target {TARGET:.0%} over the window (mean / worst seed)")

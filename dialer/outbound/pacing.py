@@ -28,7 +28,7 @@ The model, in four steps (everything is passed in: no clock, no I/O):
    `X` and `Y` as independent sums of Bernoullis, in a normal approximation,
    P(X_others >= Y) <= r. The allowed risk `r` comes from an integral controller on the
    window's (30 days; 24 h for the UK option) spare abandonments, target x humans -
-   abandoned: r = target x 2.5 x exp((spare - wanted) / 1.5), wanted = 2 + 2% of the
+   abandoned: r = target x 2.5 x exp((spare - wanted) / 1.5), wanted = 2.5 + 2% of the
    budget, r kept within [0.1, 8] x target. The factor 2.5 is a first calibration (the
    last call placed carries more risk than the average one); the controller corrects
    it on any far end: every abandonment beyond the wanted spare cuts r by half, every
@@ -55,7 +55,7 @@ from typing import Any, Sequence
 SAFE_HARBOUR_SECONDS = 2.0  # as outbound.decisions: a human waits at most this for an agent
 HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
 RISK_BASE, RISK_MIN, RISK_MAX = 2.5, 0.1, 8.0  # x target; see allowed_risk
-SPARE_ABANDONS, AIM_MARGIN, SPARE_SCALE = 2.0, 0.02, 1.5  # see allowed_risk
+SPARE_ABANDONS, AIM_MARGIN, SPARE_SCALE = 2.5, 0.02, 1.5  # see allowed_risk
 HUMANS_IN_FLIGHT_PER_AGENT, MIN_HUMAN_RATE = 2.0, 0.02  # see line_cap
 VAR_FLOOR = 0.25
 
