@@ -35,7 +35,6 @@ class Agent:
     idx: int
     state: str = "off"           # off, idle, talk, wrap
     since: float = 0.0
-    free_at: float = 0.0         # end of the current call's wrap-up (clairvoyant only)
     leaving: bool = False        # logs out when the current call's wrap-up ends
     on_since: float = 0.0        # logged in since
     busy_from: float = 0.0       # the current call's start
@@ -119,11 +118,11 @@ class Sim:
         self.m["on"] += self.measured(a.on_since, t)
 
     def go_idle(self, a: Agent, t: float) -> None:
-        a.state, a.since, a.free_at = "idle", t, t
+        """An agent logs in or ends a wrap-up: next caller, idle, or logged out."""
         if a.leaving and not self.draining(t):
-            a.state = "talk"  # not in the idle queue: log_out need not remove it
             self.log_out(a, t)
             return
+        a.state, a.since = "idle", t
         if self.waiting:
             cid = self.waiting.popleft()
             self.connect(a, self.calls.pop(cid).fate, t)
@@ -135,7 +134,7 @@ class Sim:
             self.idle.append(a.idx)
 
     def connect(self, a: Agent, fate: Fate, t: float) -> None:
-        a.state, a.since, a.free_at = "talk", t, t + fate.talk + fate.wrap
+        a.state, a.since = "talk", t
         a.busy_from = t
         if fate.kind == "human":
             self.count_human(t, 0)
