@@ -1,7 +1,7 @@
 """The pacing benchmark's tables: every scenario, every policy, occupancy as a share of
 the clairvoyant bound.
 
-    .venv/bin/python -m bench.pacing_report            # full run (about 10 min on 2 cores)
+    .venv/bin/python -m bench.pacing_report            # full run (4-6 min on 2 cores)
     .venv/bin/python -m bench.pacing_report --quick    # 2 seeds, 1 h shifts, for a look
     .venv/bin/python -m bench.pacing_report --only short   # scenarios whose name has this
 
