@@ -1,319 +1,315 @@
-"""Discrete-event simulation of outbound pacing: progressive 1:1, fixed dial ratios and
-the dialer's predictive mode (the very `dialer.outbound.pacing.predictive_decision` the
-runtime calls), on simulated time.
+"""Discrete-event simulation of outbound pacing on simulated time: fixed dial ratios,
+an emulation of VICIdial's ADAPT, a clairvoyant bound and the dialer's predictive mode
+(the very `dialer.outbound.pacing.predictive_decision` the runtime calls); see
+bench/pacing_model.py (far ends, scenarios), bench/pacing_policies.py (policies) and
+bench/pacing_report.py (the tables).
 
-    .venv/bin/python -m bench.pacing_sim            # full run (a few minutes on 2 cores)
-    .venv/bin/python -m bench.pacing_sim --quick    # fewer seeds, shorter, for a look
-
-Callees: human 25% (or 10%), machine 15%, busy 10% (rejected after 3 s), no answer the
-rest (rings 25 s). Humans and machines answer after 2 s + Gamma(shape 3, scale 3 s);
-AMD takes U(1.2, 2.2) s for a human, U(2, 4) s for a machine (hung up). A human not
-bridged to an agent within 2 s is abandoned. Talk: lognormal, mean 120 s, CV 1; wrap-up
-U(5, 15) s. The policy runs every 0.5 s, like the runtime's tick. Measured for 4 h after
-a 30 min warm-up; abandonment = abandoned / humans answered. Occupancy = time on calls
-and in wrap-up / logged-in time (talk share: talk time alone); the best fixed ratio is
-the highest one on a grid whose mean abandonment stays within 3%.
+A human not bridged to an agent within 2 s is abandoned. A freed agent takes a waiting
+outbound human first, then the longest-waiting inbound caller. The policies run every
+0.5 s, like the runtime's tick. Abandonment = abandoned / humans answered over the whole
+window (every shift of the run, warm-ups included: what the regulator counts);
+occupancy = time on calls and in wrap-up / logged-in time, after each shift's warm-up.
 """
 
 from __future__ import annotations
 
-import argparse
 import heapq
 import itertools
-import math
-import os
 import random
-import sys
-import time
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Callable
 
-from dialer.outbound.pacing import (Abandonment, BusyAgent, CallStats, InFlight,
-                                PacingSettings, predictive_decision)
+from bench.pacing_model import RING_TIMEOUT, Fate, Scenario, draw_fate, inbound_talk
+from bench.pacing_policies import Adapt, Policy, predictive_lines
+from dialer.outbound.pacing import CallStats, PacingSettings
 
 TICK = 0.5
 SAFE_HARBOUR = 2.0
-RING_TIMEOUT = 25.0
-BUSY_AFTER = 3.0
-TALK_MEAN, TALK_CV = 120.0, 1.0
-_TALK_S2 = math.log(1 + TALK_CV ** 2)
-_TALK_MU = math.log(TALK_MEAN) - _TALK_S2 / 2
-
-
-@dataclass(frozen=True)
-class Scenario:
-    agents: int
-    human: float = 0.25
-    machine: float = 0.15
-    busy: float = 0.10
-    warmup: float = 1800.0
-    measured: float = 4 * 3600.0
-    change_at: float | None = None      # seconds into the measured period
-    human_after: float | None = None    # the human rate from then on
-
-
-@dataclass(frozen=True)
-class Policy:
-    kind: str            # "ratio" or "predictive"
-    ratio: float = 1.0
-
-    def label(self) -> str:
-        if self.kind == "predictive":
-            return "predictive"
-        return "progressive 1:1" if self.ratio == 1 else f"fixed {self.ratio:g}:1"
+INBOUND_WITHIN = 20.0  # the inbound service level: answered within this many seconds
+TARGET = 0.03
 
 
 @dataclass
 class Agent:
     idx: int
-    state: str = "idle"          # idle, talk, wrap
+    state: str = "off"           # off, idle, talk, wrap
     since: float = 0.0
+    leaving: bool = False        # logs out when the current call's wrap-up ends
+    on_since: float = 0.0        # logged in since
+    busy_from: float = 0.0       # the current call's start
 
 
 @dataclass
 class Call:
-    kind: str                    # true outcome: human, machine, busy, no_answer
+    fate: Fate
     dialled: float
     stage: str = "dialling"      # dialling, amd, waiting_agent
     since: float = 0.0
-    answered: float | None = None
-    amd: float | None = None
 
 
-def simulate(scenario: Scenario, policy: Policy, seed: int) -> dict:
-    rng = random.Random(seed)
-    s = scenario
-    end = s.warmup + s.measured
-    agents = [Agent(i) for i in range(s.agents)]
-    idle: deque[int] = deque(range(s.agents))          # longest idle first
-    waiting: deque[int] = deque()                        # humans waiting for an agent
-    calls: dict[int, Call] = {}
-    events: list = []
-    seq = 0
-    ids = itertools.count(1)
-    stats = CallStats()
-    settings = PacingSettings(ring_timeout=RING_TIMEOUT)
-    abandoned_all = humans_all = 0
-    m = {"talk": 0.0, "busy": 0.0, "connects": 0, "abandoned": 0, "humans": 0, "waits": [],
-         "talk_a": 0.0, "talk_b": 0.0, "ab_a": 0, "hu_a": 0, "ab_b": 0, "hu_b": 0}
-    split = s.warmup + (s.change_at if s.change_at is not None else s.measured / 2)
+class Sim:
+    def __init__(self, scenario: Scenario, policy: Policy, seed: int):
+        self.s, self.policy = scenario, policy
+        self.rng = random.Random(seed)
+        self.target = TARGET
+        self.agents = [Agent(i) for i in range(scenario.agents)]
+        self.idle: deque[int] = deque()                     # longest idle first
+        self.waiting: deque[int] = deque()                  # outbound humans, by call id
+        self.inbound_queue: deque[float] = deque()          # inbound arrival times
+        self.calls: dict[int, Call] = {}
+        self.events: list = []
+        self.seq = itertools.count()
+        self.ids = itertools.count(1)
+        self.stats = CallStats()
+        self.settings = PacingSettings(abandon_target=TARGET, ring_timeout=RING_TIMEOUT)
+        self.window = [0, 0]                                # abandoned, humans: all run
+        self.today = [0, 0, 0]                              # abandoned, humans, dials
+        self.m = {"busy": 0.0, "on": 0.0, "in_all": 0, "in_ok": 0}
+        self.adapt = Adapt()
+        self.last_inbound: float | None = None
+        self.chained: set[int] = set()                      # the bound's agent slots
+        self.end = (scenario.days - 1) * 86400.0 + scenario.shift
+        self.decide: Callable[[Sim, float], int] = {
+            "ratio": lambda sim, t: max(0, int(policy.ratio * len(sim.idle) + 1e-9)
+                                        - len(sim.calls)),
+            "adapt": lambda sim, t: sim.adapt.lines(sim, t),
+            "bound": lambda sim, t: 0,  # it dials through `promise`
+            "predictive": predictive_lines}[policy.kind]
 
-    def push(t, kind, ref):
-        nonlocal seq
-        seq += 1
-        heapq.heappush(events, (t, seq, kind, ref))
+    # --- helpers ---------------------------------------------------------------------
+    def push(self, t: float, kind: str, ref: object = None) -> None:
+        heapq.heappush(self.events, (t, next(self.seq), kind, ref))
 
-    def human_rate(t):
-        if s.change_at is not None and t >= s.warmup + s.change_at:
-            return s.human_after
-        return s.human
+    def measured(self, a: float, b: float) -> float:
+        """Seconds of [a, b] inside the measured part of a shift."""
+        total, s = 0.0, self.s
+        for day in range(s.days):
+            lo, hi = day * 86400.0 + s.warmup, day * 86400.0 + s.shift
+            total += max(0.0, min(b, hi) - max(a, lo))
+        return total
 
-    def count_talk(start, stop):
-        for lo, hi, key in ((s.warmup, end, "talk"), (s.warmup, split, "talk_a"),
-                            (split, end, "talk_b")):
-            m[key] += max(0.0, min(stop, hi) - max(start, lo))
+    def logged_in(self) -> int:
+        """Agents logged in and staying (not about to log out after their call)."""
+        return sum(1 for a in self.agents if a.state != "off" and not a.leaving)
 
-    def count_human(t, abandoned):
-        nonlocal abandoned_all, humans_all
-        humans_all += 1
-        abandoned_all += abandoned
-        if s.warmup <= t < end:
-            m["humans"] += 1
-            m["abandoned"] += abandoned
-            half = "a" if t < split else "b"
-            m["hu_" + half] += 1
-            m["ab_" + half] += abandoned
+    def talking(self) -> int:
+        return sum(1 for a in self.agents if a.state == "talk")
 
-    def connect(cid, call, t):
-        a = agents[idle.popleft()]
-        if s.warmup <= t < end:
-            m["connects"] += 1
-            m["waits"].append(t - a.since)
+    def draw_human(self, t: float) -> Fate:
+        while (fate := draw_fate(self.rng, self.s, t)).kind != "human":
+            pass
+        return fate
+
+    def count_human(self, t: float, abandoned: int) -> None:
+        for tally in (self.window, self.today):
+            tally[0] += abandoned
+            tally[1] += 1
+
+    # --- agents ----------------------------------------------------------------------
+    def draining(self, t: float) -> bool:
+        """After a shift, agents stay until the calls in flight are over."""
+        return self.s.agents_at(t) == 0 and bool(self.calls)
+
+    def log_out(self, a: Agent, t: float) -> None:
+        if a.state == "idle":
+            self.idle.remove(a.idx)
+        a.state, a.leaving = "off", False
+        self.m["on"] += self.measured(a.on_since, t)
+
+    def go_idle(self, a: Agent, t: float) -> None:
+        """An agent logs in or ends a wrap-up: next caller, idle, or logged out."""
+        if a.leaving and not self.draining(t):
+            self.log_out(a, t)
+            return
+        a.state, a.since = "idle", t
+        if self.waiting:
+            cid = self.waiting.popleft()
+            self.connect(a, self.calls.pop(cid).fate, t)
+        elif self.inbound_queue:
+            arrived = self.inbound_queue.popleft()
+            self.count_inbound(arrived, t)
+            self.connect(a, inbound_talk(self.rng, self.s), t)
+        else:
+            self.idle.append(a.idx)
+
+    def connect(self, a: Agent, fate: Fate, t: float) -> None:
         a.state, a.since = "talk", t
-        del calls[cid]
-        count_human(t, 0)
-        talk = rng.lognormvariate(_TALK_MU, math.sqrt(_TALK_S2))
-        push(t + talk, "talk_end", (a.idx, call))
+        a.busy_from = t
+        if fate.kind == "human":
+            self.count_human(t, 0)
+        self.push(t + fate.talk, "talk_end", (a.idx, fate))
 
-    def dial(t):
-        u, h = rng.random(), human_rate(t)
-        kind = ("human" if u < h else "machine" if u < h + s.machine
-                else "busy" if u < h + s.machine + s.busy else "no_answer")
-        cid = next(ids)
-        calls[cid] = Call(kind, t, since=t)
-        if kind in ("human", "machine"):
-            push(t + 2 + rng.gammavariate(3, 3), "answer", cid)
-        elif kind == "busy":
-            push(t + BUSY_AFTER, "gone", cid)
+    def promise(self, slot: int, free_at: float, t: float) -> None:
+        """The clairvoyant bound: the next human of an agent `slot` (0..agents - 1), timed
+        to want an agent just before the slot's agent is free; the slot chains while its
+        agent is logged in (slots past `agents_at` are away)."""
+        if slot >= self.s.agents_at(free_at):
+            self.chained.discard(slot)
+            return
+        self.chained.add(slot)
+        fate = self.draw_human(t)
+        self.push(max(t, free_at - fate.wants_agent_after - 1e-6), "bound_dial",
+                  (slot, free_at, fate))
+
+    def on_bound_dial(self, ref: tuple[int, float, Fate], t: float) -> None:
+        slot, free_at, fate = ref
+        self.dial(t, fate)
+        self.promise(slot, max(t + fate.wants_agent_after, free_at) + fate.talk + fate.wrap, t)
+
+    def staff(self, t: float) -> None:
+        """Log agents in or out to match the scenario's schedule."""
+        want, have = self.s.agents_at(t), [a for a in self.agents
+                                           if a.state != "off" and not a.leaving]
+        for a in have[want:]:                 # the excess: idle ones at once, others later
+            a.leaving = True
+            if a.state == "idle" and not self.draining(t):
+                self.log_out(a, t)
+        missing = want - len(have)
+        for a in self.agents:
+            if missing <= 0:
+                break
+            if a.leaving:
+                a.leaving, missing = False, missing - 1
+            elif a.state == "off":
+                a.on_since, missing = t, missing - 1
+                self.go_idle(a, t)
+        if self.policy.kind == "bound":
+            for slot in set(range(want)) - self.chained:
+                self.promise(slot, t, t)
+        if t % 86400.0 == 0.0:
+            self.today = [0, 0, 0]
+
+    def count_inbound(self, arrived: float, t: float) -> None:
+        """An inbound caller taken by an agent (every arrival counts in `in_all`)."""
+        if self.s.measuring(arrived):
+            self.m["in_ok"] += t - arrived <= INBOUND_WITHIN
+
+    # --- calls -----------------------------------------------------------------------
+    def dial(self, t: float, fate: Fate | None = None) -> None:
+        fate = fate or draw_fate(self.rng, self.s, t)
+        self.today[2] += 1
+        cid = next(self.ids)
+        self.calls[cid] = Call(fate, t, since=t)
+        self.push(t + fate.ends_after, "answer" if fate.kind in ("human", "machine")
+                  else "gone", cid)
+
+    def on_answer(self, cid: int, t: float) -> None:
+        call = self.calls[cid]
+        call.stage, call.since = "amd", t
+        self.push(t + call.fate.amd, "amd", cid)
+
+    def on_amd(self, cid: int, t: float) -> None:
+        call, fate = self.calls[cid], self.calls[cid].fate
+        if fate.kind == "machine":
+            del self.calls[cid]
+            self.stats.observe_attempt("machine", answer_delay=fate.ends_after,
+                                       amd_seconds=fate.amd)
+        elif self.idle:
+            del self.calls[cid]
+            self.connect(self.agents[self.idle.popleft()], fate, t)
         else:
-            push(t + RING_TIMEOUT, "gone", cid)
+            call.stage, call.since = "waiting_agent", t
+            self.waiting.append(cid)
+            self.push(t + SAFE_HARBOUR, "harbour", cid)
 
-    def decide(t):
-        free = len(idle)
-        if policy.kind == "ratio":
-            return max(0, math.floor(policy.ratio * free + 1e-9) - len(calls))
-        busy = [BusyAgent("talking" if a.state == "talk" else "wrap_up", t - a.since)
-                for a in agents if a.state != "idle"]
-        flight = [InFlight(c.stage, t - c.since) for c in calls.values()]
-        return predictive_decision(
-            agents_logged_in=s.agents, agents_free=free, busy=busy, in_flight=flight,
-            stats=stats, measured=Abandonment(abandoned_all, humans_all),
-            settings=settings).lines
+    def on_harbour(self, cid: int, t: float) -> None:
+        call = self.calls.get(cid)
+        if call is not None and call.stage == "waiting_agent":
+            self.waiting.remove(cid)
+            del self.calls[cid]
+            self.count_human(t, 1)
+            self.stats.observe_attempt("abandoned", answer_delay=call.fate.ends_after,
+                                       amd_seconds=call.fate.amd)
 
-    push(0.0, "tick", None)
-    while events:
-        t, _, kind, ref = heapq.heappop(events)
-        if t >= end:
-            break
-        if kind == "tick":
-            for _ in range(decide(t)):
-                dial(t)
-            push(t + TICK, "tick", None)
-        elif kind == "answer":
-            call = calls[ref]
-            call.stage, call.since, call.answered = "amd", t, t
-            amd = rng.uniform(1.2, 2.2) if call.kind == "human" else rng.uniform(2, 4)
-            push(t + amd, "amd", ref)
-        elif kind == "amd":
-            call = calls[ref]
-            call.amd = t - call.answered
-            if call.kind == "machine":
-                del calls[ref]
-                stats.observe_attempt("machine", answer_delay=call.answered - call.dialled,
-                                      amd_seconds=call.amd)
-            elif idle:
-                connect(ref, call, t)
+    def on_talk_end(self, ref: tuple[int, Fate], t: float) -> None:
+        idx, fate = ref
+        a = self.agents[idx]
+        if fate.kind == "human":
+            self.stats.observe_attempt("human", answer_delay=fate.ends_after,
+                                       amd_seconds=fate.amd)
+            self.stats.observe_talk(fate.talk, fate.wrap)
+        a.state, a.since = "wrap", t
+        self.push(t + fate.wrap, "wrap_end", idx)
+
+    def on_wrap_end(self, idx: int, t: float) -> None:
+        a = self.agents[idx]
+        self.m["busy"] += self.measured(a.busy_from, t)
+        self.go_idle(a, t)
+
+    def on_inbound(self, t: float) -> None:
+        """An inbound caller (only while agents are logged in); the next one is drawn."""
+        if self.s.agents_at(t):
+            if self.last_inbound is not None and self.s.agents_at(self.last_inbound):
+                self.stats.inbound.observe_gap(t - self.last_inbound)
+            self.last_inbound = t
+            self.m["in_all"] += self.s.measuring(t)
+            if self.idle:
+                self.count_inbound(t, t)
+                self.connect(self.agents[self.idle.popleft()],
+                             inbound_talk(self.rng, self.s), t)
             else:
-                call.stage, call.since = "waiting_agent", t
-                waiting.append(ref)
-                push(t + SAFE_HARBOUR, "harbour", ref)
-        elif kind == "harbour":
-            call = calls.get(ref)
-            if call is not None and call.stage == "waiting_agent":
-                waiting.remove(ref)
-                del calls[ref]
-                count_human(t, 1)
-                stats.observe_attempt("abandoned", answer_delay=call.answered - call.dialled,
-                                      amd_seconds=call.amd)
-        elif kind == "gone":
-            call = calls.pop(ref)
-            stats.observe_attempt(call.kind)
-        elif kind == "talk_end":
-            idx, call = ref
-            a = agents[idx]
-            count_talk(a.since, t)
-            wrap = rng.uniform(5, 15)
-            m["busy"] += max(0.0, min(t + wrap, end) - max(a.since, s.warmup))
-            stats.observe_attempt("human", answer_delay=call.answered - call.dialled,
-                                  amd_seconds=call.amd)
-            stats.observe_talk(t - a.since, wrap)
-            a.state, a.since = "wrap", t
-            push(t + wrap, "wrap_end", idx)
-        elif kind == "wrap_end":
-            a = agents[ref]
-            a.state, a.since = "idle", t
-            idle.append(ref)
-            if waiting:
-                cid = waiting.popleft()
-                connect(cid, calls[cid], t)
-    for a in agents:  # calls still going at the end
-        if a.state == "talk":
-            count_talk(a.since, end)
-            m["busy"] += max(0.0, end - max(a.since, s.warmup))
-    hours = s.measured / 3600
-    half = {"a": split - s.warmup, "b": end - split}
-    return {
-        "occupancy": m["busy"] / (s.agents * s.measured),
-        "talk_share": m["talk"] / (s.agents * s.measured),
-        "abandon": m["abandoned"] / m["humans"] if m["humans"] else 0.0,
-        "connects_per_agent_hour": m["connects"] / (s.agents * hours),
-        "wait": sum(m["waits"]) / len(m["waits"]) if m["waits"] else float("nan"),
-        "occupancy_before": m["talk_a"] / (s.agents * half["a"]),
-        "occupancy_after": m["talk_b"] / (s.agents * half["b"]),
-        "abandon_before": m["ab_a"] / m["hu_a"] if m["hu_a"] else 0.0,
-        "abandon_after": m["ab_b"] / m["hu_b"] if m["hu_b"] else 0.0,
-    }
+                self.inbound_queue.append(t)
+        self.push(t + self.rng.expovariate(self.s.inbound_per_hour / 3600), "inbound")
 
-
-def _run(args):
-    return simulate(*args)
-
-
-def run_many(pool, scenario: Scenario, policy: Policy, seeds: list[int]) -> dict:
-    results = list(pool.map(_run, [(scenario, policy, seed) for seed in seeds]))
-    out = {k: sum(r[k] for r in results) / len(results) for k in results[0]}
-    out["abandon_worst"] = max(r["abandon"] for r in results)
-    out["abandon_after_worst"] = max(r["abandon_after"] for r in results)
-    return out
-
-
-RATIOS = [1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 8.0, 10.0]
-
-
-def best_ratio(pool, scenario, seeds, target=0.03):
-    """The fixed ratio with the highest occupancy whose mean abandonment is within the
-    target (abandonment grows with the ratio: a binary search on the grid)."""
-    lo, hi, best = 0, len(RATIOS) - 1, None
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        r = run_many(pool, scenario, Policy("ratio", RATIOS[mid]), seeds)
-        if r["abandon"] <= target:
-            best, lo = (RATIOS[mid], r), mid + 1
+    # --- the run ---------------------------------------------------------------------
+    def on_tick(self, t: float) -> None:
+        if self.s.agents_at(t) == 0:  # the shift is over: no new call
+            if not self.calls:
+                for a in self.agents:
+                    if a.state == "idle":
+                        self.log_out(a, t)
+                later = [x for x in self.s.changes() if x > t]  # asleep until the next shift
+                if later:
+                    self.push(later[0], "tick")
+                return
         else:
-            hi = mid - 1
-    return best
+            for _ in range(self.decide(self, t)):
+                self.dial(t)
+        self.push(t + TICK, "tick")
+
+    def run(self) -> dict[str, float]:
+        for t in self.s.changes():
+            self.push(t, "staff")
+        self.push(0.0, "tick")
+        if self.s.inbound_per_hour:
+            self.push(self.rng.expovariate(self.s.inbound_per_hour / 3600), "inbound")
+        handlers = {"answer": self.on_answer, "amd": self.on_amd, "harbour": self.on_harbour,
+                    "gone": self.on_gone, "talk_end": self.on_talk_end,
+                    "wrap_end": self.on_wrap_end}
+        while self.events:
+            t, _, kind, ref = heapq.heappop(self.events)
+            if t >= self.end:
+                break
+            if kind == "tick":
+                self.on_tick(t)
+            elif kind == "staff":
+                self.staff(t)
+            elif kind == "inbound":
+                self.on_inbound(t)
+            elif kind == "bound_dial":
+                self.on_bound_dial(ref, t)
+            else:
+                handlers[kind](ref, t)
+        for a in self.agents:  # still logged in, or on a call, at the end
+            if a.state in ("talk", "wrap"):
+                self.m["busy"] += self.measured(a.busy_from, self.end)
+            if a.state != "off":
+                self.m["on"] += self.measured(a.on_since, self.end)
+        abandoned, humans = self.window
+        return {"occupancy": self.m["busy"] / self.m["on"],
+                "abandon": abandoned / humans if humans else 0.0,
+                "service_level": (self.m["in_ok"] / self.m["in_all"]
+                                  if self.m["in_all"] else float("nan"))}
+
+    def on_gone(self, cid: int, t: float) -> None:
+        self.stats.observe_attempt(self.calls.pop(cid).fate.kind)
 
 
-def fmt(r: dict) -> str:
-    return (f"{r['occupancy']:.3f} | {r['talk_share']:.3f} "
-            f"| {100 * r['abandon']:.2f}% / {100 * r['abandon_worst']:.2f}% "
-            f"| {r['connects_per_agent_hour']:.1f} | {r['wait']:.1f} s")
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 seeds, 1 h measured")
-    parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    args = parser.parse_args(argv)
-    seeds = list(range(1, 1 + (args.seeds or (2 if args.quick else 5))))
-    measured = 3600.0 if args.quick else 4 * 3600.0
-    started = time.monotonic()
-    print(f"seeds {seeds}, {measured / 3600:g} h measured after 30 min warm-up, "
-          f"abandonment target 3% (mean/worst seed)\n")
-    with ProcessPoolExecutor(args.workers) as pool:
-        print("| agents | human | policy | occupancy (talk+wrap) | talk share | "
-              "abandoned mean / worst seed | connects per agent-hour | "
-              "mean agent wait between calls |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-        for human in (0.25, 0.10):
-            for n in (5, 20, 50):
-                sc = Scenario(n, human=human, measured=measured)
-                rows = [("progressive 1:1",
-                         run_many(pool, sc, Policy("ratio", 1.0), seeds))]
-                best = best_ratio(pool, sc, seeds)
-                if best:
-                    rows.append((f"best fixed {best[0]:g}:1", best[1]))
-                rows.append(("predictive", run_many(pool, sc, Policy("predictive"), seeds)))
-                for label, r in rows:
-                    print(f"| {n} | {human:.0%} | {label} | {fmt(r)} |", flush=True)
-        print("\nRegime change: human rate 25% -> 12% after half the measured time "
-              "(20 agents)\n")
-        print("| policy | talk share before / after | abandoned before / after (worst seed after) |")
-        print("| --- | --- | --- |")
-        sc = Scenario(20, measured=measured, change_at=measured / 2, human_after=0.12)
-        best = best_ratio(pool, Scenario(20, measured=measured), seeds)
-        for policy in (Policy("ratio", best[0]) if best else None, Policy("predictive")):
-            if policy is None:
-                continue
-            r = run_many(pool, sc, policy, seeds)
-            print(f"| {policy.label()} | {r['occupancy_before']:.3f} / {r['occupancy_after']:.3f} "
-                  f"| {100 * r['abandon_before']:.2f}% / {100 * r['abandon_after']:.2f}% "
-                  f"({100 * r['abandon_after_worst']:.2f}%) |", flush=True)
-    print(f"\nran in {time.monotonic() - started:.0f} s")
-    return 0
+def simulate(scenario: Scenario, policy: Policy, seed: int) -> dict[str, float]:
+    return Sim(scenario, policy, seed).run()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.pacing_report import main
+    raise SystemExit(main())

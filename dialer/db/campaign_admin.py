@@ -70,7 +70,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "ring_timeout_seconds": lambda v: integer("ring_timeout_seconds", v, minimum=1),
     "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),
     "abandon_window": lambda v: _choice("abandon_window", v, Campaign.abandon_window.values),
-    "max_lines_per_agent": lambda v: _number("max_lines_per_agent", v, 1, 20),
+    "max_lines_per_agent": lambda v: _lines_per_agent(v),
     "regulated": lambda v: boolean("regulated", v),
     "unregulated_reason": lambda v: text("unregulated_reason", v, nullable=True),
     **{f"amd_{name}": functools.partial(_amd, name) for name in amd.PARAMS},
@@ -97,6 +97,14 @@ def _number(field: str, value: Any, minimum: float, maximum: float) -> float:
     if not minimum <= value <= maximum:
         raise FieldError(field, f"must be between {minimum:g} and {maximum:g}")
     return float(value)
+
+
+def _lines_per_agent(value: Any) -> float:
+    """An operator's cap on calls in flight per agent: 0 (none: the learned rates and the
+    line limit decide), or 1 to 20."""
+    if value == 0 and not isinstance(value, bool):
+        return 0.0
+    return _number("max_lines_per_agent", value, 1, 20)
 
 
 def amd_overrides(c: Campaign) -> dict:

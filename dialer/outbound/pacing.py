@@ -14,7 +14,9 @@ The model, in four steps (everything is passed in: no clock, no I/O):
    with its probability of being a human given its stage and age (a call still ringing
    after 15 s is most likely a no-answer; a call 2.5 s into AMD is most likely a
    machine); a call waiting for an agent counts 1. Each new call counts `p`, an upper
-   confidence bound of the human rate (cautious while little is known).
+   confidence bound of the human rate (cautious while little is known). Inbound callers
+   sharing the agents (blended) come first: those waiting count 1 each, and the arrival
+   rate (learned from the gaps between arrivals) x the horizon counts as Poisson demand.
 
 3. **Supply** `Y`: the agents free by the time a new call's human would arrive (horizon
    = mean answer delay + mean human AMD time + the 2 s safe harbour): the free agents,
@@ -24,20 +26,24 @@ The model, in four steps (everything is passed in: no clock, no I/O):
 
 4. **Decision**: place the k-th new call only if its human would find an agent: with
    `X` and `Y` as independent sums of Bernoullis, in a normal approximation,
-   P(X_others >= Y) <= r. The allowed risk `r` comes from a controller on the measured
-   abandonment `A` over the rolling window (30 days; 24 h for the UK option):
-   r = target * 2.5 * min(1, exp(6 * (target - A) / target)), never below 0.1 x target;
-   `A` smoothed with 50 pseudo-humans at the target. The factor 2.5 is calibration:
-   the last call placed carries more risk than the average one, and the simulator
-   (bench/pacing_sim.py) shows realised abandonment at about 0.3-0.4 x r. Above target
-   the exponential backs off fast (to progressive at worst). Below target it does not
-   dare more: a window's unused margin (a slow start, a drop of the answer rate) is not
-   "spent" later by running above target. The human of a new call is taken to arrive
-   anywhere from 0.5 to 1.5 x the horizon (supply averaged over five points).
+   P(X_others >= Y) <= r. The allowed risk `r` comes from an integral controller on the
+   window's (30 days; 24 h for the UK option) spare abandonments, target x humans -
+   abandoned: r = target x 2.5 x exp((spare - wanted) / 1.5), wanted = 2.5 + 2% of the
+   budget, r kept within [0.1, 8] x target. The factor 2.5 is a first calibration (the
+   last call placed carries more risk than the average one); the controller corrects
+   it on any far end: every abandonment beyond the wanted spare cuts r by half, every
+   spare one under it raises r alike, so a window's unused margin (a slow start, a
+   drop of the answer rate, a quiet night) is spent, and realised abandonment ends the
+   window a couple of abandonments under the target (bench/pacing_report.py measures
+   it on two independent far ends). The human of a new call is taken to arrive anywhere
+   from 0.5 to 1.5 x the horizon (supply averaged over five points).
 
-Bounds: never fewer lines than progressive (one per free agent), never more calls in
-flight than `max_lines_per_agent` x agents logged in, nothing with no agent logged in,
-never above the hourly cap.
+Bounds: no fixed lines per agent. At most 2 expected humans in flight per agent logged
+in at the learned human rate (a 10% rate allows 20 lines per agent, 25% allows 8: the
+risk binds well before); an operator's `max_lines_per_agent` if set; the absolute
+`line_limit` (the trunks' capacity); never above the hourly cap; nothing with no agent
+logged in; never fewer lines than progressive (one per free agent that no call in
+flight, inbound caller waiting or inbound caller due within the horizon will take).
 """
 
 from __future__ import annotations
@@ -48,7 +54,9 @@ from typing import Any, Sequence
 
 SAFE_HARBOUR_SECONDS = 2.0  # as outbound.decisions: a human waits at most this for an agent
 HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arrive
-RISK_BASE, CONTROLLER_GAIN, RISK_MAX = 2.5, 6.0, 2.5  # see allowed_risk
+RISK_BASE, RISK_MIN, RISK_MAX = 2.5, 0.1, 8.0  # x target; see allowed_risk
+SPARE_ABANDONS, AIM_MARGIN, SPARE_SCALE = 2.5, 0.02, 1.5  # see allowed_risk
+HUMANS_IN_FLIGHT_PER_AGENT, MIN_HUMAN_RATE = 2.0, 0.02  # see line_cap
 VAR_FLOOR = 0.25
 
 # How a finished attempt counts for pacing.
@@ -100,6 +108,26 @@ class LogNormalEstimate:
         return 1 - _phi((math.log(t) - self.mu) / math.sqrt(self.var))
 
 
+class RateEstimate:
+    """An arrival rate from the gaps between arrivals, exponentially weighted over about
+    the last `memory` gaps; zero until `min_gaps` were seen."""
+
+    def __init__(self, *, memory: float = 50, min_gaps: int = 3):
+        self.mean_gap, self.weight, self.memory, self.min_gaps = 0.0, 0.0, memory, min_gaps
+        self.gaps = 0
+
+    def observe_gap(self, seconds: float) -> None:
+        self.gaps += 1
+        self.weight = min(self.weight + 1, self.memory)
+        self.mean_gap += (max(seconds, 0.0) - self.mean_gap) / self.weight
+
+    @property
+    def per_second(self) -> float:
+        if self.gaps < self.min_gaps or self.mean_gap <= 0:
+            return 0.0
+        return 1 / self.mean_gap
+
+
 @dataclass
 class CallStats:
     """What one campaign's finished attempts taught so far (kept in memory, per campaign).
@@ -116,6 +144,7 @@ class CallStats:
     amd_machine: LogNormalEstimate = field(default_factory=lambda: LogNormalEstimate(3.0, 0.3))
     talk: LogNormalEstimate = field(default_factory=lambda: LogNormalEstimate(90, 1.0))
     wrap_mean: float = 5.0
+    inbound: RateEstimate = field(default_factory=RateEstimate)  # callers sharing the agents
     weight: float = 0.0
 
     def __post_init__(self) -> None:
@@ -173,8 +202,11 @@ class BusyAgent:
 @dataclass(frozen=True)
 class PacingSettings:
     abandon_target: float = 0.03       # a fraction of humans answered
-    max_lines_per_agent: float = 3.0   # calls in flight per agent logged in
     ring_timeout: float = 30.0         # how long a no-answer rings
+    # an operator's cap on calls in flight per agent logged in; None: the risk decides
+    max_lines_per_agent: float | None = None
+    # an absolute safety limit on this campaign's calls in flight (the trunks' capacity)
+    line_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -212,14 +244,30 @@ def free_probability(agent: BusyAgent, stats: CallStats, horizon: float) -> floa
     return max(0.0, 1 - stats.talk.survival(agent.elapsed + left) / alive)
 
 
-def allowed_risk(measured: Abandonment, target: float, *, pseudo_humans: float = 50,
-                 gain: float | None = None) -> float:
-    """The abandonment risk a new call may carry, from the measured abandonment."""
+def allowed_risk(measured: Abandonment, target: float) -> float:
+    """The abandonment risk a new call may carry: an integral controller on the window's
+    spare abandonments (target x humans - abandoned), aiming to keep `SPARE_ABANDONS` +
+    `AIM_MARGIN` of the budget in hand. Each abandonment over that multiplies the risk
+    by exp(-1 / SPARE_SCALE); each spare one under it divides it likewise."""
     if target <= 0:
         return 0.0
-    a = (measured.abandoned + target * pseudo_humans) / (measured.humans + pseudo_humans)
-    gain = CONTROLLER_GAIN if gain is None else gain
-    return target * min(RISK_MAX, max(0.1, RISK_BASE * math.exp(gain * (target - a) / target)))
+    spare = target * measured.humans - measured.abandoned
+    wanted = SPARE_ABANDONS + AIM_MARGIN * target * measured.humans
+    return target * min(RISK_MAX, max(RISK_MIN, RISK_BASE * math.exp(
+        (spare - wanted) / SPARE_SCALE)))
+
+
+def line_cap(agents_logged_in: int, in_flight: int, human_rate: float,
+             settings: PacingSettings) -> int:
+    """How many more calls may be in flight: at most `HUMANS_IN_FLIGHT_PER_AGENT`
+    expected humans per agent at the learned human rate (a 10% rate allows 2.5 times
+    the lines of a 25% one), the operator's per-agent cap if any, the line limit."""
+    lines = agents_logged_in * HUMANS_IN_FLIGHT_PER_AGENT / max(human_rate, MIN_HUMAN_RATE)
+    if settings.max_lines_per_agent is not None:
+        lines = min(lines, settings.max_lines_per_agent * agents_logged_in)
+    if settings.line_limit is not None:
+        lines = min(lines, settings.line_limit)
+    return math.floor(lines + 1e-9) - in_flight
 
 
 @dataclass(frozen=True)
@@ -236,11 +284,13 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
                         stats: CallStats, measured: Abandonment,
                         settings: PacingSettings = PacingSettings(),
                         hourly_left: int | None = None,
-                        max_new: int | None = None) -> PacingDecision:
+                        max_new: int | None = None,
+                        inbound_rate: float = 0.0,
+                        inbound_waiting: int = 0) -> PacingDecision:
     """How many new calls to place now, and why (see the module docstring)."""
     p = stats.human_rate_upper()
     risk = allowed_risk(measured, settings.abandon_target)
-    cap = math.floor(settings.max_lines_per_agent * agents_logged_in + 1e-9) - len(in_flight)
+    cap = line_cap(agents_logged_in, len(in_flight), stats.human_rate, settings)
     if hourly_left is not None:
         cap = min(cap, hourly_left)
     if max_new is not None:
@@ -255,8 +305,9 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
     supply_mean = agents_free + sum(qs)
     supply_var = sum(q * (1 - q) for q in qs)
     ps = [human_probability(c, stats, settings.ring_timeout) for c in in_flight]
-    demand_mean = sum(ps)
-    demand_var = sum(x * (1 - x) for x in ps)
+    inbound = inbound_rate * horizon  # callers who arrive first take agents first
+    demand_mean = sum(ps) + inbound_waiting + inbound
+    demand_var = sum(x * (1 - x) for x in ps) + inbound
 
     def risk_of(k: int) -> float:
         """P(the k-th new call's human finds every agent taken)."""
@@ -271,7 +322,8 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
             lo = mid
         else:
             hi = mid - 1
-    progressive = agents_free - len(in_flight)
+    # one line per free agent no caller in flight, waiting or soon arriving will take
+    progressive = agents_free - len(in_flight) - inbound_waiting - math.ceil(inbound - 1e-9)
     lines = max(0, min(cap, max(lo, progressive)))
     return PacingDecision(lines, p, demand_mean, supply_mean, risk)
 

@@ -234,7 +234,7 @@ def share_agents(agents: Sequence[AgentView], wanted_by_inbound: Collection[int]
     3. A predictive campaign may place more than its share: its policy sees the group's
        free agents and busy agents, and as demand every other campaign's calls on the
        group (in flight and placed now: progressive ones as sure humans), so its lines
-       are the group's, not its own (max_lines_per_agent x agents bounds them all).
+       are the group's, not its own (the line caps of outbound.pacing bound them all).
     Progressive calls in flight and placed thus never outnumber the free agents they are
     for, however many campaigns share them (a predictive human never takes an agent a
     progressive call needs: `agent_for_call`).

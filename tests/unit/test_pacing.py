@@ -12,10 +12,11 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bench.pacing_sim import Policy, Scenario, simulate
+from bench.pacing_model import Scenario
+from bench.pacing_sim import Policy, simulate
 from dialer.outbound.pacing import (Abandonment, BusyAgent, CallStats, InFlight, PacingSettings,
-                                allowed_risk, human_probability, predictive_decision,
-                                predictive_lines)
+                                    RateEstimate, allowed_risk, human_probability,
+                                    predictive_decision, predictive_lines)
 from dialer.db.validation import FieldError
 from dialer.outbound.stats import seeded
 
@@ -57,23 +58,60 @@ busy_st = st.lists(st.builds(BusyAgent, st.sampled_from(["talking", "wrap_up"]),
 @settings(max_examples=100, deadline=None)
 @given(logged_in=st.integers(0, 40), free=st.integers(0, 40), busy=busy_st,
        flight=in_flight_st, human=st.floats(0.01, 0.9), abandoned=st.integers(0, 100),
-       humans=st.integers(0, 1000), max_lines=st.floats(1, 6),
-       hourly=st.one_of(st.none(), st.integers(0, 100)))
+       humans=st.integers(0, 1000), max_lines=st.one_of(st.none(), st.floats(1, 6)),
+       line_limit=st.one_of(st.none(), st.integers(0, 80)),
+       hourly=st.one_of(st.none(), st.integers(0, 100)),
+       inbound_rate=st.floats(0, 0.5), inbound_waiting=st.integers(0, 10))
 def test_never_more_lines_than_allowed(logged_in, free, busy, flight, human, abandoned,
-                                       humans, max_lines, hourly):
+                                       humans, max_lines, line_limit, hourly, inbound_rate,
+                                       inbound_waiting):
     free = min(free, logged_in)
+    stats = learned(human, 100)
     n = predictive_lines(agents_logged_in=logged_in, agents_free=free, busy=busy[:logged_in],
-                         in_flight=flight, stats=learned(human, 100),
+                         in_flight=flight, stats=stats,
                          measured=Abandonment(min(abandoned, humans), humans),
-                         settings=PacingSettings(max_lines_per_agent=max_lines),
-                         hourly_left=hourly)
+                         settings=PacingSettings(max_lines_per_agent=max_lines,
+                                                 line_limit=line_limit),
+                         hourly_left=hourly, inbound_rate=inbound_rate,
+                         inbound_waiting=inbound_waiting)
     assert n >= 0
-    if n:
-        assert len(flight) + n <= max_lines * logged_in + 1e-9  # as the cap rounds
+    if n:  # the caps bound the calls in flight, as they round down
+        assert len(flight) + n <= 2.0 * logged_in / max(stats.human_rate, 0.02) + 1e-9
+        if max_lines is not None:
+            assert len(flight) + n <= max_lines * logged_in + 1e-9
+        if line_limit is not None:
+            assert len(flight) + n <= line_limit
     if hourly is not None:
         assert n <= hourly
     if logged_in == 0:
         assert n == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(free=st.integers(0, 20), busy=busy_st, flight=in_flight_st,
+       abandoned=st.integers(0, 60), more=st.integers(1, 30), humans=st.integers(60, 2000))
+def test_monotone_in_the_measured_abandonment(free, busy, flight, abandoned, more, humans):
+    """More abandoned humans in the window never buys more lines, nor more risk."""
+    def n(a):
+        return predictive_lines(agents_logged_in=20, agents_free=free, busy=busy[:20 - free],
+                                in_flight=flight, stats=learned(0.25, 300),
+                                measured=Abandonment(a, humans))
+    assert n(abandoned + more) <= n(abandoned)
+    assert (allowed_risk(Abandonment(abandoned + more, humans), 0.03)
+            <= allowed_risk(Abandonment(abandoned, humans), 0.03))
+
+
+@settings(max_examples=60, deadline=None)
+@given(free=st.integers(0, 20), busy=busy_st, flight=in_flight_st,
+       rate=st.floats(0, 0.2), extra=st.floats(0.001, 0.2), waiting=st.integers(0, 5))
+def test_inbound_callers_never_buy_more_lines(free, busy, flight, rate, extra, waiting):
+    def n(inbound_rate, inbound_waiting):
+        return predictive_lines(agents_logged_in=20, agents_free=free, busy=busy[:20 - free],
+                                in_flight=flight, stats=learned(0.25, 300),
+                                measured=Abandonment(30, 1000), inbound_rate=inbound_rate,
+                                inbound_waiting=inbound_waiting)
+    assert n(rate + extra, waiting) <= n(rate, waiting)
+    assert n(rate, waiting + 1) <= n(rate, waiting)
 
 
 def test_nothing_with_no_agent_logged_in():
@@ -97,6 +135,42 @@ def test_backs_off_when_abandonment_is_above_target():
     assert above < at_target <= below
     assert lines(measured=Abandonment(40, 1000)) < at_target  # already a little above
     assert allowed_risk(Abandonment(60, 1000), 0.03) < 0.03 < allowed_risk(Abandonment(5, 1000), 0.03)
+
+
+def test_spends_the_budget_left_unused():
+    """A window under target (a slow start, a drop of the answer rate) dares more than
+    one on target: the spare abandonments are spent, up to a ceiling."""
+    on_target = allowed_risk(Abandonment(27, 1000), 0.03)
+    assert allowed_risk(Abandonment(20, 1000), 0.03) > 2 * on_target
+    assert allowed_risk(Abandonment(0, 10_000), 0.03) == pytest.approx(8 * 0.03)
+    assert allowed_risk(Abandonment(1000, 1000), 0.03) == pytest.approx(0.1 * 0.03)
+    assert allowed_risk(Abandonment(0, 0), 0.0) == 0.0
+
+
+def test_the_line_cap_follows_the_learned_human_rate():
+    """No fixed lines per agent: a 10% human rate may use far more lines than 25%; an
+    operator's cap and the absolute line limit (the trunks') still bind."""
+    idle = dict(agents_free=20, busy=[], in_flight=[], agents_logged_in=20,
+                measured=Abandonment(0, 3000))  # much budget left: dares the most
+    rare, common = lines(stats=learned(0.10), **idle), lines(stats=learned(0.25), **idle)
+    assert rare > 3 * 20 and rare > common
+    assert lines(stats=learned(0.10), settings=PacingSettings(max_lines_per_agent=3),
+                 **idle) == 60
+    assert lines(stats=learned(0.10), settings=PacingSettings(line_limit=45), **idle) == 45
+    assert lines(stats=learned(0.10), in_flight=[InFlight("dialling", 1)] * 45,
+                 settings=PacingSettings(line_limit=45),
+                 **{k: v for k, v in idle.items() if k != "in_flight"}) == 0
+
+
+def test_inbound_rate_is_learned_from_the_gaps():
+    rate = RateEstimate()
+    assert rate.per_second == 0.0
+    for _ in range(2):
+        rate.observe_gap(10.0)
+    assert rate.per_second == 0.0  # too few to say
+    for _ in range(200):
+        rate.observe_gap(20.0)
+    assert rate.per_second == pytest.approx(1 / 20, rel=0.01)  # the old gaps forgotten
 
 
 def test_more_lines_when_the_answer_rate_drops():
@@ -153,6 +227,9 @@ def test_campaign_pacing_fields_are_checked(db):
         with pytest.raises(FieldError) as err:
             create_campaign(account.id, name="x", mode="predictive", **{field: value})
         assert err.value.field == field
+    assert create_campaign(account.id, name="q", mode="predictive")["max_lines_per_agent"] == 0
+    assert create_campaign(account.id, name="r", mode="predictive",
+                           max_lines_per_agent=0)["max_lines_per_agent"] == 0
     c = create_campaign(account.id, name="p", mode="predictive", abandon_target_percent=2.5,
                         abandon_window="24h", max_lines_per_agent=4)
     assert (c["abandon_target_percent"], c["abandon_window"], c["max_lines_per_agent"]) == (
@@ -160,14 +237,26 @@ def test_campaign_pacing_fields_are_checked(db):
 
 
 def test_simulator_smoke_abandonment_near_target():
-    """Same pacing function, simulated time: 10 agents, 1 h measured, one seed."""
-    sc = Scenario(10, warmup=1200, measured=3600)
+    """Same pacing function, simulated time: 10 agents, 1 h measured, one seed; the
+    clairvoyant bound above every policy, abandoning no one."""
+    sc = Scenario("smoke", 10, warmup=1200, measured=3600)
     predictive = simulate(sc, Policy("predictive"), seed=7)
     progressive = simulate(sc, Policy("ratio", 1.0), seed=7)
-    assert predictive["abandon"] <= 0.045
-    assert progressive["abandon"] == 0
-    assert predictive["occupancy"] > progressive["occupancy"] + 0.1
-    assert not math.isnan(predictive["wait"])
+    bound = simulate(sc, Policy("bound"), seed=7)
+    assert 0.02 <= predictive["abandon"] <= 0.031
+    assert progressive["abandon"] == 0 and bound["abandon"] == 0
+    assert bound["occupancy"] > predictive["occupancy"] > progressive["occupancy"] + 0.1
+    assert math.isnan(predictive["service_level"])
+
+
+def test_simulator_inbound_and_shifts():
+    """Inbound callers share the agents and are served; a window over two shifts."""
+    sc = Scenario("blended", 10, warmup=600, measured=1800, inbound_per_hour=40.0, days=2)
+    r = simulate(sc, Policy("predictive"), seed=3)
+    assert r["service_level"] >= 0.8
+    assert r["abandon"] <= 0.031
+    adapt = simulate(sc, Policy("adapt"), seed=3)
+    assert 0 < adapt["occupancy"] < 1
 
 
 # --- runtime wiring -------------------------------------------------------------------

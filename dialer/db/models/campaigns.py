@@ -74,7 +74,8 @@ class Campaign(BaseModel):
     # this percent of humans answered; "24h" is the UK option, else 30 days
     abandon_target_percent = pw.FloatField(default=3.0)
     abandon_window = EnumField(("30d", "24h"), default="30d")
-    max_lines_per_agent = pw.FloatField(default=3.0)  # calls in flight per agent logged in
+    # an operator cap on calls in flight per agent logged in; 0: none, the learned rates decide
+    max_lines_per_agent = pw.FloatField(default=0.0)
     # AMD() settings (outbound.amd.PARAMS, ms but the word count and the threshold); NULL: the
     # tuned default of the shipped [dialer-amd] context
     amd_initial_silence = pw.IntegerField(null=True)
