@@ -126,7 +126,8 @@ class CampaignRunner:
             predictive = PredictiveInputs(stats, Abandonment(abandoned, humans), PacingSettings(
                 abandon_target=campaign.abandon_target,
                 max_lines_per_agent=campaign.max_lines_per_agent or None,
-                # line_limit: the trunks' capacity once campaigns have trunks (issue 21)
+                line_limit=None if campaign.plan.training
+                else self.calls.trunks.channel_capacity(campaign.account_id),
                 ring_timeout=max(15, campaign.ring_timeout_seconds)))
         return CampaignDemand(campaign.id, campaign.agent_group_id,
                               DialMode(campaign.mode), campaign.inbound_priority, wanted,

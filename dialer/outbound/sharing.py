@@ -293,4 +293,8 @@ def _predictive_share(camp: CampaignDemand, shares: dict[int, Share],
         measured=camp.predictive.measured, settings=camp.predictive.settings,
         max_new=camp.wanted)
     own = shares[camp.campaign_id]
-    return Share(min(camp.wanted, max(own.dials, decision.lines)), own.agents)
+    dials = min(camp.wanted, max(own.dials, decision.lines))
+    limit = camp.predictive.settings.line_limit  # the trunks' channels: binds the floor too
+    if limit is not None:
+        dials = min(dials, max(0, limit - len(calls)))
+    return Share(dials, own.agents)

@@ -133,3 +133,19 @@ def choose(call: CallToRoute, trunks: Sequence[Trunk], health: Mapping[int, Brea
     assert soonest is not None
     return Wait(soonest, "every trunk for this destination is out of service or at its "
                          "channel or call-rate cap")
+
+
+def channel_capacity(trunks: Sequence[Trunk], health: Mapping[int, Breaker],
+                     now: dt.datetime, policy: BreakerPolicy = DEFAULT_POLICY) -> int | None:
+    """The channels these trunks could carry now, the predictive pacing's line limit: a
+    working trunk's cap (None: one without a cap, no limit), one probe call for a
+    cooled-down broken one, none for one out of service or offline. Shared by every
+    campaign and node using them: a limit, not a share."""
+    total = 0
+    for trunk in trunks:
+        admission = health.get(trunk.id, Breaker()).admission(now, policy)
+        if admission is Admission.CALLS and trunk.max_channels is None:
+            return None
+        total += {Admission.CALLS: trunk.max_channels or 0, Admission.PROBE: 1,
+                  Admission.NONE: 0}[admission]
+    return total

@@ -22,7 +22,8 @@ from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, Resync
 from . import breaker as b, store
 from ..core.asterisk_input import UnsafeValue
 from .model import DEFAULT_TRUNK_ID, Trunk, default_trunk, split_dialled
-from .routing import DEFAULT_POLICY, CallToRoute, NoRoute, Route, Wait, choose
+from .routing import (DEFAULT_POLICY, CallToRoute, NoRoute, Route, Wait, channel_capacity,
+                      choose)
 
 log = logging.getLogger("dialer.trunks")
 RELOAD_SECONDS = 5.0  # trunks changed in the API reach the routing within this
@@ -170,6 +171,12 @@ class Trunks:
         trunks = [t for t in self._defined or (self.default,) if account_id is None
                   or t.account_ids is None or account_id in t.account_ids]
         return [self._health(t) for t in sorted(trunks, key=lambda t: (t.priority, t.name))]
+
+    def channel_capacity(self, account_id: int) -> int | None:
+        """The channels the account's trunks could carry now (routing.channel_capacity)."""
+        trunks = [t for t in self._defined or (self.default,) if t.enabled
+                  and (t.account_ids is None or account_id in t.account_ids)]
+        return channel_capacity(trunks, self.breakers, self.now(), self.policy)
 
     def health_of(self, trunk_id: int) -> TrunkHealth:
         """A trunk's health on this node (one defined since the last read: as new)."""

@@ -277,9 +277,15 @@ class _Agents:
 
 
 class _Calls:
-    def __init__(self):
+    def __init__(self, trunk_channels: int | None = None):
         from dialer.outbound.stats import PacingStats
+        from dialer.trunks.model import Trunk, parse_target
+        from dialer.trunks.shell import Trunks
         self.pacing, self.dialled, self.planned = PacingStats(), [], Counter()
+        self.trunks = Trunks(None, default_endpoint="carrier", node="n1")
+        if trunk_channels is not None:  # as read from the database: one trunk with a cap
+            self.trunks._defined = (Trunk(1, "a", parse_target("carrier"),
+                                          max_channels=trunk_channels),)
         self.ari = SimpleNamespace(connected=asyncio.Event())
         self.ari.connected.set()
 
@@ -308,8 +314,9 @@ def _predictive_campaign(n_contacts: int):
     return campaign.id, group.id
 
 
-@pytest.mark.parametrize("logged_in", [10, 0])
-async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in):
+@pytest.mark.parametrize("logged_in, trunk_channels", [(10, None), (0, None), (10, 3)])
+async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in, trunk_channels):
+    """The runner feeds the policy what it sees; the trunks' channels are its line limit."""
     from dialer.outbound.decisions import AgentView
     from dialer.db import Store
     from dialer.outbound.runner import CampaignRunner
@@ -321,15 +328,18 @@ async def test_runner_dials_a_predictive_campaign_by_the_policy(db, logged_in):
         views = [AgentView(i, "available" if i < 4 else "wrap_up", now - dt.timedelta(seconds=1),
                            frozenset({group_id})) for i in range(logged_in)]
         busy = [BusyAgent("wrap_up", 1.0)] * 6 if logged_in else []
-        agents, calls = _Agents(views), _Calls()
+        agents, calls = _Agents(views), _Calls(trunk_channels)
         runner = CampaignRunner(store, agents, calls, node="n1")
         await runner.tick(now)
         expected = predictive_lines(
             agents_logged_in=logged_in, agents_free=min(4, logged_in), busy=busy, in_flight=[],
             stats=CallStats(), measured=Abandonment(),
-            settings=PacingSettings(max_lines_per_agent=2.0, ring_timeout=30))
+            settings=PacingSettings(max_lines_per_agent=2.0, ring_timeout=30,
+                                    line_limit=trunk_channels))
         assert len(calls.dialled) == expected
-        if logged_in:
+        if trunk_channels is not None:
+            assert expected == trunk_channels
+        elif logged_in:
             assert 4 < expected <= 2 * logged_in  # more than progressive, capped
         else:
             assert expected == 0

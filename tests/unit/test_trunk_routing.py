@@ -15,8 +15,8 @@ from dialer.core.asterisk_input import UnsafeValue
 from dialer.trunks import breaker as b
 from dialer.trunks.model import (Trunk, default_trunk, parse_destination, parse_target,
                                  split_dialled)
-from dialer.trunks.routing import (CallToRoute, NoRoute, Route, TrunkUsage, Wait, choose,
-                                   ranked)
+from dialer.trunks.routing import (CallToRoute, NoRoute, Route, TrunkUsage, Wait,
+                                   channel_capacity, choose, ranked)
 
 NOW = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
 US, UK = "+12125550100", "+442079460000"
@@ -204,3 +204,18 @@ def test_a_route_never_breaks_a_cap_and_waits_only_when_all_are_full(trunks, usa
                               Route)
     else:
         assert not serving
+
+
+# ---- the pacing's line limit (issue 22) ------------------------------------------------
+def test_the_line_limit_is_what_the_working_trunks_carry():
+    a, b2, c = trunk(1, max_channels=10), trunk(2, max_channels=5), trunk(3, max_channels=7)
+    assert channel_capacity([a, b2, c], {}, NOW, POLICY) == 22
+    opened = b.failed(b.failed(b.failed(b.Breaker(), NOW, POLICY), NOW, POLICY), NOW, POLICY)
+    # out of service: nothing; cooled down: one probe call; offline: nothing
+    assert channel_capacity([a, b2, c], {2: opened}, NOW, POLICY) == 17
+    later = NOW + POLICY.cool_down
+    assert channel_capacity([a, b2, c], {2: opened}, later, POLICY) == 18
+    assert channel_capacity([a, b2], {1: b.endpoint_state(b.Breaker(), online=False)},
+                            NOW, POLICY) == 5
+    assert channel_capacity([a, trunk(4)], {}, NOW, POLICY) is None  # one without a cap
+    assert channel_capacity([], {}, NOW, POLICY) == 0
