@@ -97,9 +97,9 @@ def test_metrics_config():
 def test_store_functions_are_named_by_their_code():
     def closure():
         return None
-    assert function_name(dialing.abandonment_since) == "outbound.store.abandonment_since"
-    assert function_name(functools.partial(dialing.abandonment_since, 1)) == \
-        "outbound.store.abandonment_since"
+    assert function_name(dialing.recent_attempts) == "outbound.store.recent_attempts"
+    assert function_name(functools.partial(dialing.recent_attempts, 1)) == \
+        "outbound.store.recent_attempts"
     assert function_name(closure) == f"{__name__}.test_store_functions_are_named_by_their_code"
     assert function_name(lambda: None) == f"{__name__}.test_store_functions_are_named_by_their_code"
 
