@@ -41,7 +41,7 @@ from bench.amd_corpus import SEED, ensure_corpus, frame_levels, load
 from bench.amd_model import decide as app_amd_decide
 from bench.amd_score import _pct, _sec, percentile
 from dialer.amd.classifier import AmdClassifier, ClassifierSettings, Decision, decide, quiet_after_speech
-from dialer.amd import features
+from dialer.amd import abandonment, features
 from dialer.amd.features import FRAME, FRAME_S, NAMES, AnswerFeatures
 from dialer.amd.model import SHIPPED, BoostedTrees, Tree, shipped
 from dialer.beep.detector import ULAW
@@ -135,6 +135,13 @@ def table(results: dict[str, dict]) -> str:
             f"| {_sec(s['human_after_end_p50'])} / {_sec(s['human_after_end_p95'])} "
             f"| {_sec(s['machine_at_p50'])} / {_sec(s['machine_at_p95'])} | {', '.join(missed) or 'none'} |")
     return "\n".join(lines)
+
+
+def delayed(item: dict, lead: float) -> dict:
+    """The clip with `lead` s more silence in front (its times shifted)."""
+    frames = round(lead / FRAME_S)
+    return item | {"ulaw": SILENT * frames + item["ulaw"],
+                   "speech_end": item["speech_end"] + frames * FRAME_S}
 
 
 def app_amd_rows(items: list[dict]) -> list[dict]:
@@ -260,12 +267,14 @@ def main() -> None:
     ap.add_argument("--train", action="store_true", help="train and tune a model on the train split")
     ap.add_argument("--write", action="store_true", help=f"ship the trained model (dialer/amd/{SHIPPED})")
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--extra-lead", type=float, default=0.0, metavar="S",
+                    help="S s more silence before every held-out clip (audio reaching the dialer later)")
     args = ap.parse_args()
     started = time.time()
     folder = ensure_corpus(SEED, args.scale)
     items = load(folder)
     train = [i for i in items if i["split"] == "train"]
-    test = [i for i in items if i["split"] == "test"]
+    test = [delayed(i, args.extra_lead) for i in items if i["split"] == "test"]
     print(split_table(items), "\n")
     settings = ClassifierSettings()
     if args.train:
@@ -291,6 +300,11 @@ def main() -> None:
     print(table(results))
     print("\nheld out by kind (right / clips):", json.dumps(by_kind(held_out)))
     print("\n" + trade_off(test, model, settings))
+    figures = evaluation(test, model, settings)
+    print("\nfalse positives (called not a person / people among them), held out:", json.dumps(figures))
+    if args.write:
+        Path(features.__file__).with_name(abandonment.EVALUATION).write_text(
+            json.dumps(figures, indent=1) + "\n")
     cpu = cpu_per_call(test, model, settings)
     print(f"\nCPU: {cpu['calls']} calls at once, {cpu['audio_s']:.0f} s of audio classified in "
           f"{cpu['cpu_s']:.2f} s CPU: {100 * cpu['core_share']:.2f}% of a core per call while classifying")
@@ -317,6 +331,25 @@ def trade_off(items: list[dict], model: BoostedTrees, s: ClassifierSettings) -> 
         lines.append(f"| {threshold} | {_pct(r['accuracy'])} | {_pct(r['human_as_machine'])} "
                      f"| {_pct(r['machine_as_human'])} | {_sec(r['machine_at_p50'])} / {_sec(r['machine_at_p95'])} |")
     return "\n".join(lines)
+
+
+FP_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
+
+
+def false_positives(rows: list[dict]) -> dict[str, int]:
+    """Calls said not to be a person (machine or screening: hung up on, or a message) and
+    the people among them: what dialer.amd.abandonment multiplies machines decided by."""
+    not_person = [r for r in rows if r["verdict"] != "human"]
+    return {"called_machine": len(not_person),
+            "humans": sum(r["label"] == "human" for r in not_person)}
+
+
+def evaluation(items: list[dict], model: BoostedTrees, s: ClassifierSettings) -> dict:
+    """The held-out false positives of both detectors, shipped as dialer/amd/evaluation.json."""
+    return {"split": "held out (bench/amd_classifier.py)",
+            "app_amd": false_positives(app_amd_rows(items)),
+            "classifier": {str(t): false_positives(classify(items, model, replace(s, machine=t)))
+                           for t in FP_THRESHOLDS}}
 
 
 def by_kind(rows: list[dict]) -> dict[str, str]:

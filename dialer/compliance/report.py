@@ -2,7 +2,9 @@
 outside allowed hours (recomputed), do-not-call hits prevented, consent announcements.
 
 Days are the account's local calendar days (its time zone, DST included). Abandonment is
-abandoned humans of all humans who answered (as pacing measures it, outbound.pacing). The
+abandoned humans of all humans who answered (as pacing measures it, outbound.pacing), the
+people AMD is estimated to have hung up on as machines counted in both (shown apart too;
+dialer.amd.abandonment: Ofcom counts them as abandoned calls). The
 US rule (FCC, 47 CFR 64.1200(a)(7)) measures it over 30 days per campaign; the UK rule
 (Ofcom's persistent misuse policy) over 24 hours: a campaign whose window is "24h" is held
 to each day's figure, any other to the rolling 30 days ending that day. Either is at most
@@ -43,13 +45,15 @@ class DayCounts:
     abandoned: int = 0
     dnc_prevented: int = 0
     consent_announced: int | None = None  # None: attempts do not record it (yet)
+    amd_false_positives: float = 0.0  # estimated people hung up on as machines
 
 
 @dataclass(frozen=True)
 class DayFigures:
     day: dt.date
-    humans: int
+    humans: int  # measured, as abandoned
     abandoned: int
+    amd_false_positives: float  # estimated; in the percentages, in neither count
     day_percent: float | None  # None: no human answered that day
     rolling_percent: float | None  # over the ROLLING_DAYS ending that day
     over_limit: bool  # the measured figure (the day's or the rolling one) above the limit
@@ -117,8 +121,11 @@ def local_today(zone: ZoneInfo, now: dt.datetime) -> dt.date:
     return now.astimezone(zone).date()
 
 
-def _percent(abandoned: int, humans: int) -> float | None:
-    return None if humans == 0 else round(100 * abandoned / humans, 3)
+def _percent(days: list[DayCounts]) -> float | None:
+    """Abandoned of humans answered over `days`, the AMD estimate added to both."""
+    estimate = sum(d.amd_false_positives for d in days)
+    humans = sum(d.humans for d in days) + estimate
+    return None if humans <= 0 else round(100 * (sum(d.abandoned for d in days) + estimate) / humans, 3)
 
 
 def day_figures(counts: list[DayCounts], shown: int, measured_over: str,
@@ -130,10 +137,10 @@ def day_figures(counts: list[DayCounts], shown: int, measured_over: str,
     for i in range(len(counts) - shown, len(counts)):
         c = counts[i]
         window = counts[max(0, i - ROLLING_DAYS + 1):i + 1]
-        rolling = _percent(sum(w.abandoned for w in window), sum(w.humans for w in window))
-        day = _percent(c.abandoned, c.humans)
+        rolling, day = _percent(window), _percent([c])
         measured = day if measured_over == "24h" else rolling
-        figures.append(DayFigures(c.day, c.humans, c.abandoned, day, rolling,
+        figures.append(DayFigures(c.day, c.humans, c.abandoned, round(c.amd_false_positives, 2),
+                                  day, rolling,
                                   measured is not None and measured > limit,
                                   outside_by_day.get(c.day, 0), c.dnc_prevented,
                                   c.consent_announced))
@@ -166,7 +173,7 @@ def outside_per_day(calls: list[OutsideCall], slices: list[DaySlice]) -> dict[dt
 
 
 CSV_COLUMNS = ("campaign_id", "campaign", "date", "humans_answered", "abandoned",
-               "abandoned_percent_day", "abandoned_percent_30d", "measured_over",
+               "amd_false_positives_estimated", "abandoned_percent_day", "abandoned_percent_30d", "measured_over",
                "limit_percent", "over_limit", "calls_outside_hours", "dnc_hits_prevented",
                "consent_announced")
 
@@ -179,7 +186,7 @@ def csv_text(reports: tuple[CampaignReport, ...]) -> str:
     for r in reports:
         for d in r.days:
             writer.writerow([r.campaign_id, spreadsheet_safe(r.campaign_name), d.day.isoformat(), d.humans,
-                             d.abandoned, _cell(d.day_percent), _cell(d.rolling_percent),
+                             d.abandoned, d.amd_false_positives, _cell(d.day_percent), _cell(d.rolling_percent),
                              r.measured_over, r.limit_percent, "yes" if d.over_limit else "no",
                              d.outside_hours, d.dnc_prevented, _cell(d.consent_announced)])
     return out.getvalue()

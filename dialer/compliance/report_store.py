@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import peewee as pw
 
+from ..amd.abandonment import with_amd_estimate
+from ..amd.store import false_positive_shares
 from ..core.tz import load_zone
 from ..db.models import Account, Attempt, Campaign, Contact, DncPrevented
 from ..db.rows import tuples
@@ -53,12 +55,25 @@ def _consent_field() -> pw.Field | None:
     return Attempt._meta.fields.get("consent_announced")
 
 
+def _amd_estimates(campaign_id: int, slices: list[DaySlice]) -> dict[int, float]:
+    """Per slice: the people the campaign's AMD is estimated to have hung up on as machines
+    (the attempts each detector ended as machines x its false-positive share)."""
+    hung_up: dict[int, dict[str, int]] = {}
+    for i, detector, n in count_per_slice(
+            Attempt, (Attempt.campaign == campaign_id) & (Attempt.outcome == "machine")
+            & Attempt.amd_detector.is_null(False), slices, Attempt.started_at, Attempt.amd_detector):
+        hung_up.setdefault(i, {})[detector] = n
+    shares = false_positive_shares(campaign_id)
+    return {i: with_amd_estimate(0, 0, n, shares).amd_false_positives for i, n in hung_up.items()}
+
+
 def _counts(campaign_id: int, slices: list[DaySlice]) -> list[DayCounts]:
     in_campaign = Attempt.campaign == campaign_id
     answered: dict[tuple[int, str], int] = {
         (i, outcome): n for i, outcome, n in count_per_slice(
             Attempt, in_campaign & Attempt.outcome.in_(("human", "abandoned")), slices,
             Attempt.started_at, Attempt.outcome)}
+    amd = _amd_estimates(campaign_id, slices)
     prevented = dict(count_per_slice(DncPrevented, DncPrevented.campaign == campaign_id, slices,
                               DncPrevented.at))
     consent_field = _consent_field()
@@ -67,7 +82,7 @@ def _counts(campaign_id: int, slices: list[DaySlice]) -> list[DayCounts]:
         Attempt.started_at))
     return [DayCounts(s.day, answered.get((i, "human"), 0) + answered.get((i, "abandoned"), 0),
                       answered.get((i, "abandoned"), 0), prevented.get(i, 0),
-                      None if consent is None else consent.get(i, 0))
+                      None if consent is None else consent.get(i, 0), amd.get(i, 0.0))
             for i, s in enumerate(slices)]
 
 

@@ -17,7 +17,7 @@ from ..db.models import (Account, Agent, AgentSessionEntry, Campaign, CampaignCo
                          PauseReason, User)
 from ..db.queries import _due
 from ..db.rows import tuples
-from ..outbound.store import abandonment_since
+from ..amd.store import abandonment_with_amd
 from .events import Scope
 
 WINDOWS = {"24h": dt.timedelta(hours=24), "30d": dt.timedelta(days=30)}
@@ -45,6 +45,8 @@ class CampaignFigures:
     humans_window: int
     window: str                      # 24h or 30d
     abandon_limit_percent: float
+    amd_false_positives_today: float   # estimated people AMD hung up on (dialer.amd.abandonment)
+    amd_false_positives_window: float
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,13 @@ def floor_figures(account_id: int, campaigns: frozenset[int] | None,
                                       & (Campaign.status != "archived")).order_by(Campaign.id)):
         if campaigns is not None and c.id not in campaigns:
             continue
-        window = abandonment_since(c.id, now - WINDOWS[c.abandon_window])
+        today = abandonment_with_amd(c.id, since)
+        window = abandonment_with_amd(c.id, now - WINDOWS[c.abandon_window])
         shown.append(CampaignFigures(
             c.id, c.name, c.status, c.mode, c.agent_group_id,
             CampaignContact.select().where(_due(c.id, now)).count(),
-            *abandonment_since(c.id, since), *window, c.abandon_window,
-            c.abandon_target_percent))
+            today.abandoned, today.humans, window.abandoned, window.humans, c.abandon_window,
+            c.abandon_target_percent, today.amd_false_positives, window.amd_false_positives))
     reasons = tuples(PauseReason.select(PauseReason.id, PauseReason.name)
                      .where(PauseReason.account == account_id))
     return FloorFigures(account_id, agents, tuple(shown), tuple(reasons))

@@ -82,16 +82,25 @@ class LiveCollector(Collector):
         labels = ["account", "campaign", "window"]
         ratio = GaugeMetricFamily("dialer_campaign_abandonment_ratio", "Abandoned of humans "
                                   "answered, today (the account's zone) and over the "
-                                  "campaign's rolling window (0 with none answered)", labels=labels)
+                                  "campaign's rolling window (0 with none answered), the "
+                                  "estimated AMD false positives included in both", labels=labels)
         humans = GaugeMetricFamily("dialer_campaign_humans_answered", "Humans answered, the "
-                                   "abandoned included", labels=labels)
+                                   "abandoned included (measured)", labels=labels)
+        amd = GaugeMetricFamily("dialer_campaign_amd_false_positives_estimated", "People "
+                                "AMD is estimated to have hung up on as machines (machines "
+                                "decided x the detector's measured false-positive share)",
+                                labels=labels)
         limit = GaugeMetricFamily("dialer_campaign_abandonment_limit_ratio", "The campaign's "
                                   "abandonment target", labels=["account", "campaign"])
         for a in self.abandonment:
             ids = [str(a.account_id), str(a.campaign_id)]
-            for window, abandoned, answered in (("today", a.abandoned_today, a.humans_today),
-                                                ("rolling", a.abandoned_window, a.humans_window)):
-                ratio.add_metric([*ids, window], abandoned / answered if answered else 0.0)
+            for window, abandoned, answered, estimate in (
+                    ("today", a.abandoned_today, a.humans_today, a.amd_false_positives_today),
+                    ("rolling", a.abandoned_window, a.humans_window,
+                     a.amd_false_positives_window)):
+                total = answered + estimate
+                ratio.add_metric([*ids, window], (abandoned + estimate) / total if total else 0.0)
                 humans.add_metric([*ids, window], answered)
+                amd.add_metric([*ids, window], estimate)
             limit.add_metric(ids, a.limit_percent / 100)
-        yield from (ratio, humans, limit)
+        yield from (ratio, humans, amd, limit)

@@ -257,6 +257,7 @@ class WriteVerdict:
     answered_at: dt.datetime
     detector: AmdDetector | None = AmdDetector.APP_AMD  # who decided (None: no AMD ran)
     confidence: float | None = None    # the classifier's
+    seconds: float | None = None       # from the answer to the verdict (None: not measured)
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,8 @@ def _verdict(s: CallState, ev: AmdVerdict, now: float) -> Step:
         s = dataclasses.replace(s, amd_seconds=now - s.stage_since)
     assert s.answered_at is not None
     status = ev.status or "NOTSURE"
-    return _act(s, status, WriteVerdict(status, ev.cause, s.answered_at, s.detector), now)
+    return _act(s, status, WriteVerdict(status, ev.cause, s.answered_at, s.detector,
+                                        seconds=s.amd_seconds), now)
 
 
 def _classified(s: CallState, ev: ClassifierVerdict, now: float) -> Step:
@@ -156,7 +157,8 @@ def _classified(s: CallState, ev: ClassifierVerdict, now: float) -> Step:
         return s, ()
     s = dataclasses.replace(s, amd_seconds=now - s.stage_since, classifying=False)
     assert s.answered_at is not None
-    write = WriteVerdict(ev.verdict.name, None, s.answered_at, s.detector, ev.confidence)
+    write = WriteVerdict(ev.verdict.name, None, s.answered_at, s.detector, ev.confidence,
+                         s.amd_seconds)
     if ev.verdict is not Verdict.SCREENING:
         return _act(s, ev.verdict.name, write, now)
     media = s.settings.screening_message

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 from typing import Callable
 
 from .eligibility import Verdict, check, hourly_cap_left
@@ -19,6 +20,7 @@ from .sharing import (
     campaign_goes_first,
     share_agents,
 )
+from ..amd.store import abandonment_with_amd
 from ..core.tz import utc_now
 from ..db import queries
 from . import agent_calls, store as dialing
@@ -114,16 +116,20 @@ class CampaignRunner:
                       due: bool) -> CampaignDemand:
         """What the campaign would place now: up to the hourly cap, nothing without
         contacts due; a predictive one with its learned statistics and the abandonment
-        measured over its window."""
+        over its window: measured, plus the people its AMD is estimated to have hung up on
+        as machines (dialer.amd.abandonment)."""
         left = hourly_cap_left(campaign.plan.max_attempts_per_hour, used)
         wanted = (MAX_NEW_CALLS if left is None else min(left, MAX_NEW_CALLS)) if due else 0
         predictive = None
         if campaign.mode == "predictive":
             cid = campaign.id
             stats = await self.calls.pacing.load(self.store, cid)
-            abandoned, humans = await self.store.run(dialing.abandonment_since, cid,
-                                                     now - campaign.abandon_window)
-            predictive = PredictiveInputs(stats, Abandonment(abandoned, humans), PacingSettings(
+            measured = await self.store.run(abandonment_with_amd, cid,
+                                            now - campaign.abandon_window)
+            amd_estimate = math.ceil(measured.amd_false_positives)  # whole people, cautiously
+            abandonment = Abandonment(measured.abandoned + amd_estimate,
+                                      measured.humans + amd_estimate)
+            predictive = PredictiveInputs(stats, abandonment, PacingSettings(
                 abandon_target=campaign.abandon_target,
                 max_lines_per_agent=campaign.max_lines_per_agent or None,
                 line_limit=None if campaign.plan.training

@@ -101,16 +101,6 @@ def attempts_since(campaign_id: int, since: dt.datetime) -> int:
                                   & (Attempt.started_at >= since)).count()
 
 
-def abandonment_since(campaign_id: int, since: dt.datetime) -> tuple[int, int]:
-    """(abandoned, humans answered) of the campaign's attempts started since `since`."""
-    rows: dict[str | None, int] = dict(tuples(
-        Attempt.select(Attempt.outcome, pw.fn.COUNT(pw.SQL("*")))
-        .where((Attempt.campaign == campaign_id) & (Attempt.started_at >= since)
-               & Attempt.outcome.in_(("human", "abandoned")))
-        .group_by(Attempt.outcome)))
-    return rows.get("abandoned", 0), rows.get("human", 0) + rows.get("abandoned", 0)
-
-
 def recent_attempts(campaign_id: int, limit: int = 300) -> list[dict]:
     """The campaign's last finished attempts, oldest first (to seed pacing statistics)."""
     rows = dicts(Attempt.select(Attempt.outcome, Attempt.started_at, Attempt.answered_at,

@@ -81,10 +81,11 @@ class AttemptWriter:
         match effect:
             case ev.WriteAnswered(at):
                 values: dict[str, Any] = {"answered_at": at}
-            case ev.WriteVerdict(status, cause, answered_at, detector, confidence):
+            case ev.WriteVerdict(status, cause, answered_at, detector, confidence, seconds):
                 values = {"amd_status": status, "amd_cause": cause, "answered_at": answered_at,
                           "amd_detector": detector and detector.value,
-                          "amd_confidence": confidence}
+                          "amd_confidence": confidence,
+                          "amd_seconds": None if seconds is None else round(seconds, 3)}
             case ev.WriteBridged(agent_id):
                 values = {"agent": agent_id, "bridged_at": now}
             case ev.WriteRecording(name):

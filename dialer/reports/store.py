@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from ..agents.store import session_entries
+from ..amd.store import false_positive_shares
 from ..compliance.report_store import account_zone, count_per_slice
 from ..db.models import Agent, AgentGroupMember, Attempt, Campaign, User
 from ..db.queries import Visible
@@ -100,11 +101,13 @@ def campaign_report(scope: Scope, now: dt.datetime) -> CampaignReport:
     p = _period(scope, now)
     campaigns = _campaigns(scope)
     ids = [c for c, _, _ in campaigns]
-    counts = [AttemptCount(i, c, outcome, bool(answered), bool(bridged), n)
-              for i, c, outcome, answered, bridged, n in count_per_slice(
+    shares = {c: false_positive_shares(c) for c in ids}
+    counts = [AttemptCount(i, c, outcome, bool(answered), bool(bridged), n,
+                           n * shares[c].get(detector, 0.0) if outcome == "machine" else 0.0)
+              for i, c, outcome, answered, bridged, detector, n in count_per_slice(
                   Attempt, Attempt.campaign.in_(ids or [0]), p.hours, Attempt.started_at,
                   Attempt.campaign, Attempt.outcome, Attempt.answered_at.is_null(False),
-                  Attempt.bridged_at.is_null(False))]
+                  Attempt.bridged_at.is_null(False), Attempt.amd_detector)]
     seconds = _group_seconds({g for _, _, g in campaigns if g is not None}, p, now)
     none = [0] * len(p.hours)
     return CampaignReport(scope.account_id, p, tuple(

@@ -38,6 +38,7 @@ def agent_figures(f: AgentFigures) -> dict[str, Any]:
 
 def campaign_figures(f: CampaignFigures) -> dict[str, Any]:
     return {"dials": f.dials, "answers": f.answers, "humans": f.humans, "abandons": f.abandons,
+            "amd_false_positives_estimated": round(f.amd_false_positives, 2),
             "abandon_percent": f.abandon_percent, "connects": f.connects,
             "agent_hours": f.agent_hours, "connects_per_agent_hour": f.connects_per_agent_hour}
 
@@ -100,7 +101,7 @@ def agents_csv(report: AgentPerformance, by: str) -> str:
 
 
 CAMPAIGN_COLUMNS = ("campaign_id", "campaign", "date", "hour", "dials", "answers", "humans",
-                    "abandons", "abandon_percent", "connects", "agent_hours",
+                    "abandons", "amd_false_positives_estimated", "abandon_percent", "connects", "agent_hours",
                     "connects_per_agent_hour")
 
 

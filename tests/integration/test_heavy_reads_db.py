@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bench.reads import seed_history
+from dialer.amd.store import abandonment_with_amd
 from dialer.db import attempts, migrate, open_database, reports
 from dialer.outbound import store as dialing
 from dialer.db.database import is_postgres
@@ -77,8 +78,7 @@ def test_every_heavy_read_reaches_attempts_through_a_campaign_index(database):
         "list by keyset": lambda: attempts.list_campaign_attempts(c, 100, 0,
                                                                   before=newest - 2000),
         "progress": lambda: dialing.progress(c),
-        "abandonment": lambda: dialing.abandonment_since(
-            c, dt.datetime.now() - dt.timedelta(days=30)),
+        "abandonment": lambda: abandonment_with_amd(c, dt.datetime.now() - dt.timedelta(days=30)),
     }
     for name, read in reads.items():
         statements: list = []

@@ -44,3 +44,10 @@ def test_app_amd_on_the_same_clips_has_no_screening_verdict():
     hello = {"label": "screening", "speech_end": 0.9, "ulaw": quiet * 25 + loud * 20 + quiet * 150}
     (row,) = B.app_amd_rows([hello])
     assert row["verdict"] == "human" and row["label"] == "screening" and 1.5 < row["at"] < 3
+
+
+def test_a_delayed_clip_has_silence_in_front_and_its_times_shifted():
+    item = {"name": "c0001", "ulaw": b"\x10" * 480, "speech_end": 0.06}
+    late = B.delayed(item, 0.5)
+    assert late["ulaw"] == B.SILENT * 25 + item["ulaw"]
+    assert late["speech_end"] == pytest.approx(0.56) and item["speech_end"] == 0.06

@@ -14,6 +14,7 @@ import pytest
 
 from dialer.compliance import importer, lists
 from dialer.compliance.chart import abandonment_svg
+from dialer.amd.store import evaluation
 from dialer.compliance.report import (CSV_COLUMNS, AttemptTime, DayCounts, csv_text,
                                       day_figures, day_slices, outside_hours)
 from dialer.compliance.report_store import account_report, campaign_report
@@ -58,6 +59,20 @@ def test_rolling_30_days_or_each_day_against_the_limit():
         (None, round(100 * 66 / 2900, 3), False, 0)]
     uk = day_figures(counts, 3, "24h", {})
     assert [f.over_limit for f in uk] == [False, True, False]  # the day itself counts
+
+
+def test_amd_false_positives_count_in_the_percentages_and_apart():
+    """People AMD hung up on as machines (estimated) are abandoned humans: added to both the
+    abandoned and the humans answered, shown apart from the measured counts."""
+    day0 = dt.date(2026, 1, 1)
+    counts = [DayCounts(day0, 100, 2, amd_false_positives=1.5),
+              DayCounts(day0 + dt.timedelta(days=1), 0, 0, amd_false_positives=0.5)]
+    first, second = day_figures(counts, 2, "30d", {})
+    assert (first.humans, first.abandoned, first.amd_false_positives) == (100, 2, 1.5)
+    assert first.day_percent == round(100 * 3.5 / 101.5, 3)
+    assert second.day_percent == 100.0  # nobody measured, one estimated person hung up on
+    assert second.rolling_percent == round(100 * 4 / 102, 3)
+    assert [f.over_limit for f in day_figures(counts, 2, "24h", {})] == [True, True]
 
 
 def test_outside_hours_in_each_callees_zone_across_dst():
@@ -144,10 +159,29 @@ def test_campaign_report_on_seeded_attempts(world):
 
     rows = list(csv.reader(io.StringIO(csv_text((report,)))))
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 4
-    assert rows[1][:11] == [str(campaign.id), "'=spring", "2026-03-08", "4", "1", "25.0",
+    assert rows[1][:12] == [str(campaign.id), "'=spring", "2026-03-08", "4", "1", "0.0", "25.0",
                             "25.0", "30d", "3.0", "yes", "1"]
     svg = abandonment_svg(report)
     assert svg.count('class="day"') == 2 and 'class="limit"' in svg
+
+
+def test_machines_decided_by_amd_add_their_estimated_false_positives(world):
+    """Each detector's machines times its shipped false-positive share, at the campaign's
+    machine threshold; a machine no detector decided adds nothing."""
+    account, campaign = world
+    _seed(account, campaign)  # one machine on March 8, no detector recorded
+    Campaign.update(amd_machine_threshold=0.8).where(Campaign.id == campaign.id).execute()
+    for minute, detector in enumerate(["classifier"] * 6 + ["app_amd"] * 4):
+        a = _attempt(account, campaign, "+12125550103", _utc(2026, 3, 9, 15, minute), "machine")
+        Attempt.update(amd_detector=detector).where(Attempt.id == a.id).execute()
+    figures = evaluation()
+    estimate = 6 * figures.share("classifier", 0.8) + 4 * figures.share("app_amd")
+    assert figures.share("classifier", 0.8) > 0 and figures.share("app_amd") > 0
+    day8, day9, _ = campaign_report(campaign.id, 3, NOW).days
+    assert (day8.humans, day8.abandoned, day8.amd_false_positives) == (4, 1, 0.0)
+    assert (day9.humans, day9.abandoned) == (1, 0)
+    assert day9.amd_false_positives == round(estimate, 2)
+    assert day9.day_percent == round(100 * estimate / (1 + estimate), 3)
 
 
 def test_a_24h_campaign_is_held_to_each_day(world):

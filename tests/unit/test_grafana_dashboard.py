@@ -42,7 +42,7 @@ async def exported(tmp_path) -> tuple[dict[str, set[str]], set[str]]:
     d = Dialer(Config(database=DatabaseConfig(url=f"sqlite:///{tmp_path}/m.sqlite3")))
     try:
         d.metrics.observe_ari("POST", "/channels/c-1/answer", 0.01)
-        d.metrics.observe_db("write", dialing.abandonment_since, 0.002)
+        d.metrics.observe_db("write", dialing.recent_attempts, 0.002)
         d.calls.outcomes["human"] += 1
         d.metrics.live.abandonment = (Abandonment(1, 1, 0, 2, 1, 10, 3.0),)
         families = list(text_string_to_metric_families(generate_latest(d.metrics.registry)

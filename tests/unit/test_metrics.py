@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from dialer.amd.store import evaluation
 from dialer.ari.paths import template
 from dialer.config import ConfigError, MetricsConfig, load_config
 from dialer.db import campaigns
@@ -97,9 +98,9 @@ def test_metrics_config():
 def test_store_functions_are_named_by_their_code():
     def closure():
         return None
-    assert function_name(dialing.abandonment_since) == "outbound.store.abandonment_since"
-    assert function_name(functools.partial(dialing.abandonment_since, 1)) == \
-        "outbound.store.abandonment_since"
+    assert function_name(dialing.recent_attempts) == "outbound.store.recent_attempts"
+    assert function_name(functools.partial(dialing.recent_attempts, 1)) == \
+        "outbound.store.recent_attempts"
     assert function_name(closure) == f"{__name__}.test_store_functions_are_named_by_their_code"
     assert function_name(lambda: None) == f"{__name__}.test_store_functions_are_named_by_their_code"
 
@@ -152,9 +153,14 @@ async def test_a_campaign_moves_the_gauges_and_the_counters(tmp_path, aiohttp_cl
     assert total(after, "dialer_db_call_duration_seconds_count", kind="read",
                  function="metrics.store.campaign_abandonment") >= 2
     campaign = {"campaign": str(rig.seed["campaign_id"]), "account": str(rig.seed["account_id"])}
+    # app_amd's machine: its share of people among the calls it calls machines, abandoned
+    estimate = evaluation().share("app_amd")
     for window in ("today", "rolling"):
         assert total(after, "dialer_campaign_humans_answered", window=window, **campaign) == 3
-        assert total(after, "dialer_campaign_abandonment_ratio", window=window, **campaign) == 0
+        assert total(after, "dialer_campaign_amd_false_positives_estimated", window=window,
+                     **campaign) == pytest.approx(estimate)
+        assert total(after, "dialer_campaign_abandonment_ratio", window=window, **campaign) == \
+            pytest.approx(estimate / (3 + estimate))
     assert total(after, "dialer_ari_connected") == 1
     assert total(after, "dialer_ari_websocket_reconnects_total") == 0
     assert total(after, "process_resident_memory_bytes") > 0  # the library's collectors

@@ -236,7 +236,7 @@ def test_the_classifier_listens_from_the_answer_and_its_human_reaches_an_agent()
     assert _run(state, ev.AmdVerdict("SKIPPED", None, AT)) == (state, [])  # no second listener
     state, out = _run(state, ev.ClassifierVerdict(Verdict.HUMAN, 0.71, AT), now=2.5)
     assert state.stage is Stage.WAITING_AGENT and state.amd_seconds == 1.5
-    assert out == [ev.WriteVerdict("HUMAN", None, AT, AmdDetector.CLASSIFIER, 0.71),
+    assert out == [ev.WriteVerdict("HUMAN", None, AT, AmdDetector.CLASSIFIER, 0.71, 1.5),
                    ev.TakeAgent(3, promised=True, deadline=4.5)]
     state, out = _run(state, ev.ClassifierVerdict(Verdict.MACHINE, 0.99, AT))
     assert out == []  # one verdict
@@ -246,14 +246,14 @@ def test_the_classifiers_machine_gets_the_beep_logic_of_app_amds():
     state, _ = _classifying(action="message")
     state, out = _run(state, ev.ClassifierVerdict(Verdict.MACHINE, 0.93, AT))
     assert state.stage is Stage.LISTENING and out[-1] == ev.ListenForBeep()
-    assert out[0] == ev.WriteVerdict("MACHINE", None, AT, AmdDetector.CLASSIFIER, 0.93)
+    assert out[0] == ev.WriteVerdict("MACHINE", None, AT, AmdDetector.CLASSIFIER, 0.93, 9.0)
 
 
 def test_a_screening_assistant_hears_the_prompt_then_the_call_is_a_persons():
     state, _ = _classifying(screening=ScreeningAction.ANNOUNCE)
     state, out = _run(state, ev.ClassifierVerdict(Verdict.SCREENING, 0.96, AT))
     assert state.stage is Stage.SCREENING and not state.in_flight
-    assert out == [ev.WriteVerdict("SCREENING", None, AT, AmdDetector.CLASSIFIER, 0.96),
+    assert out == [ev.WriteVerdict("SCREENING", None, AT, AmdDetector.CLASSIFIER, 0.96, 9.0),
                    ev.Play("sound:prompts/1/7", "screening")]
     state, out = _run(state, ev.PlaybackFinished(), now=20.0)
     assert state.stage is Stage.WAITING_AGENT and state.outcome is None
@@ -276,7 +276,7 @@ def test_no_audio_falls_back_to_app_amd_whose_verdict_decides():
     assert out == [ev.FallBackToAppAmd()] and not state.classifying
     assert _run(state, ev.ClassifierVerdict(Verdict.HUMAN, 0.9, AT)) == (state, [])  # late
     state, out = _run(state, ev.AmdVerdict("MACHINE", "LONGGREETING", AT))
-    assert out == [ev.WriteVerdict("MACHINE", "LONGGREETING", AT, AmdDetector.APP_AMD),
+    assert out == [ev.WriteVerdict("MACHINE", "LONGGREETING", AT, AmdDetector.APP_AMD, seconds=9.0),
                    ev.Hangup()]
 
 

@@ -184,6 +184,27 @@ def test_campaign_hours_fold_the_counted_attempts():
     assert svg.count('class="bar"') == 5  # 9:00 connected/abandoned/other/none, 10:00
 
 
+def test_people_amd_hung_up_on_count_in_the_abandonment_apart_from_the_abandons():
+    """Machines carry the estimated people among them (dialer.amd.abandonment): in the
+    percentage's numerator and denominator, and in a column of their own."""
+    p = period(NEW_YORK, PLAIN, PLAIN)
+    nine = next(i for i, h in enumerate(p.hours) if h.local_start.hour == 9)
+    counts = [AttemptCount(nine, 5, "human", True, True, 9),
+              AttemptCount(nine, 5, "abandoned", True, False, 1),
+              AttemptCount(nine, 5, "machine", True, False, 20, amd_false_positives=1.25),
+              AttemptCount(nine + 1, 5, "machine", True, False, 4, amd_false_positives=0.75)]
+    c = campaign_hours(5, "Spring", p, counts, [0] * len(p.hours))
+    f = c.hours[nine].figures
+    assert (f.humans, f.abandons, f.amd_false_positives) == (10, 1, 1.25)
+    assert f.abandon_percent == round(100 * 2.25 / 11.25, 2)
+    assert c.hours[nine + 1].figures.abandon_percent == 100.0  # only the estimate
+    assert c.total.amd_false_positives == 2.0
+    rows = list(csv.DictReader(io.StringIO(tables.campaigns_csv(
+        CampaignReport(1, p, (c,)), "hour"))))
+    assert (rows[nine]["amd_false_positives_estimated"], rows[nine]["abandon_percent"]) == \
+        ("1.25", "20.0")
+
+
 def test_dispositions_per_campaign_and_agent():
     p = period(NEW_YORK, PLAIN, PLAIN)
     rows = [DispositionCount(5, 7, "sale", 3), DispositionCount(5, 8, "sale", 1),

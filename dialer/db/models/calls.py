@@ -32,6 +32,7 @@ class Attempt(BaseModel):
     amd_cause = pw.CharField(null=True)  # AMDCAUSE
     amd_detector = pw.CharField(max_length=32, null=True)  # app_amd or classifier: who decided
     amd_confidence = pw.FloatField(null=True)  # the classifier's probability of its verdict
+    amd_seconds = pw.FloatField(null=True)  # from the answer to the AMD verdict
     hangup_cause = pw.IntegerField(null=True)  # Q.850 cause code
     agent = pw.ForeignKeyField(Agent, null=True, backref="attempts")
     agent_id: int | None
@@ -47,7 +48,8 @@ class Attempt(BaseModel):
     class Meta:
         indexes = (
             (("campaign", "started_at", "outcome"), False),  # the chart: index-only scan
-            (("campaign", "outcome", "started_at"), False),  # progress, abandonment window
+            # progress, abandonment over a window with AMD's machines by detector (index-only)
+            (("campaign", "outcome", "started_at", "amd_detector"), False),
             (("campaign", "id"), False),  # a campaign's attempts by id: keyset pages, report
             (("phone", "started_at"), False),  # calls to a number: its caps (compliance)
         )

@@ -10,6 +10,11 @@ const TRUNK_STATES = { closed: "in service", open: "out of service", half_open: 
 const SOURCES = { inbound: "inbound", action: "action plan" };
 
 const percent = (n, of) => (of ? `${(100 * n / of).toFixed(1)}%` : "–");
+// Measured abandoned of humans, plus people AMD is estimated to have hung up on as machines
+// (in both; dialer/amd/abandonment.py).
+const abandonment = (abandoned, humans, amd) =>
+  `${percent(abandoned + amd, humans + amd)} (${abandoned}/${humans}` +
+  (amd ? ` + ${amd.toFixed(1)} est. AMD)` : ")");
 const duration = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 const since = (a) => (a.since ? duration((Date.now() - Date.parse(a.since)) / 1000) : "");
 
@@ -65,8 +70,8 @@ function showCampaigns() {
       el("td", { class: "dial-level", text: ready ? (flying / ready).toFixed(2) : `${flying} / 0` }),
       el("td", { class: "occupancy", text: percent(busy, mine.length) }),
       el("td", { text: c.due_now }),
-      el("td", { text: `${percent(c.abandoned_today, c.humans_today)} (${c.abandoned_today}/${c.humans_today})` }),
-      el("td", { text: `${percent(c.abandoned_window, c.humans_window)} over ${c.window}` }),
+      el("td", { text: abandonment(c.abandoned_today, c.humans_today, c.amd_false_positives_today) }),
+      el("td", { text: `${abandonment(c.abandoned_window, c.humans_window, c.amd_false_positives_window)} over ${c.window}` }),
       el("td", { text: `${c.abandon_limit_percent}%` })));
   }
 }
