@@ -7,7 +7,8 @@ frequency comes from a 2nd-order linear prediction (a sine obeys x[n] = 2cos(w)x
 x[n-2]), its share of the energy from a Goertzel filter at exactly that frequency. A beep is
 a run of tonal frames at one frequency lasting >= `min_tone` (shorter if the run was already
 going when listening began: the beep started before we joined); it is over at the first
-frame that is not that tone. Without a beep: `silence` seconds of silence after sound
+frame that is not that tone (up to `max_gap` of digital silence inside it is a gap the PBX
+filled while the callee's audio was late, not its end). Without a beep: `silence` seconds of silence after sound
 (the greeting ended with no beep; silence is under -40 dBFS, or under 8 dB over the
 quietest frame yet, up to -32 dBFS, when there is background noise; a frame of digital
 silence is a gap in the audio, not the quietest), or `max_wait` seconds in all, ends the
@@ -91,6 +92,7 @@ class BeepSettings:
     max_silence_db: float = -32.0  # up to this
     silence: float = 2.0         # s of silence after sound: the greeting ended, no beep
     max_wait: float = 20.0       # s: give up waiting
+    max_gap: float = 0.06        # s of digital silence (audio late to the PBX) inside a beep
 
 
 def _db(rms: float) -> float:
@@ -108,6 +110,7 @@ class BeepDetector:
         self.run_hz: float | None = None
         self.run_start = 0.0
         self.run_len = 0.0
+        self.gap = 0.0          # s of digital silence since the run's last tonal frame
         self.quiet = 0.0        # s of silence so far (since the last sound)
         self.heard = False      # any sound yet
         self.floor_db = 0.0     # the quietest frame yet (dBFS)
@@ -131,6 +134,9 @@ class BeepDetector:
             if self.run_hz is None:
                 self.run_hz, self.run_start, self.run_len = tone.freq, start, 0.0
             self.run_len += dur
+            self.gap = 0.0
+        elif self.run_hz is not None and _db(tone.rms) <= GAP_DB and self.gap + dur <= s.max_gap + 1e-9:
+            self.gap += dur  # a few frames the PBX filled: the beep may go on after them
         else:
             if self.run_hz is not None:
                 need = s.min_tone_joined if self.run_start == 0.0 else s.min_tone
@@ -138,7 +144,7 @@ class BeepDetector:
                     self.beeps += 1
                     self.result = ("beep", self.t)  # the frame that showed the end
                     return self.result
-                self.run_hz = None
+                self.run_hz, self.gap = None, 0.0
                 if self.tonal(tone):  # another frequency begins a run of its own
                     self.run_hz, self.run_start, self.run_len = tone.freq, start, dur
         level = _db(tone.rms)
