@@ -57,6 +57,9 @@ class AgentSessions(SessionEffects):
         # Asks the call's own feature to hang its customer up (set by the server to
         # Features.end_agent_call): (agent, customer) -> whether one is doing so.
         self.end_customer: Callable[[int, str], Awaitable[bool]] | None = None
+        # Told of each inbound caller who begins waiting, with the groups of the agents it
+        # may have (set by the server to the predictive pacing's inbound rates).
+        self.inbound_arrived: Callable[[frozenset[int]], None] = lambda groups: None
         self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
         self.floor = Hub()  # the server's, shared with the calls (floor/hub.py)
 
@@ -248,6 +251,8 @@ class AgentSessions(SessionEffects):
         campaigns' priorities allow (outbound.sharing); until then campaigns that go after
         inbound calls do not dial for them."""
         self.wanted_by_inbound.update(candidates)
+        self.inbound_arrived(frozenset().union(
+            *(self.sessions[a].groups for a in candidates if a in self.sessions)))
         try:
             return await self._reserve(
                 lambda: agent_for_inbound(self.views(), candidates, self.held_groups,

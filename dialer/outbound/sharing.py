@@ -79,6 +79,7 @@ class PredictiveInputs:
     stats: CallStats
     measured: Abandonment
     settings: PacingSettings
+    inbound_rate: float = 0.0  # inbound callers per second wanting the group's agents
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def _predictive_share(camp: CampaignDemand, shares: dict[int, Share],
         agents_logged_in=sum(a.state in WORKING for a in mine), agents_free=len(free),
         busy=busy_agents(mine, group, now), in_flight=calls, stats=camp.predictive.stats,
         measured=camp.predictive.measured, settings=camp.predictive.settings,
-        max_new=camp.wanted)
+        max_new=camp.wanted, inbound_rate=camp.predictive.inbound_rate)
     own = shares[camp.campaign_id]
     dials = min(camp.wanted, max(own.dials, decision.lines))
     limit = camp.predictive.settings.line_limit  # the trunks' channels: binds the floor too

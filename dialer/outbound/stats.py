@@ -4,14 +4,36 @@ by `OutboundCalls` as each attempt finishes (the policy itself is dialer.outboun
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .events import Learn
-from .pacing import CallStats
+from .pacing import CallStats, RateEstimate
 from . import store as dialing
 
 
 class PacingStats:
     def __init__(self):
         self.by_campaign: dict[int, CallStats] = {}
+        # agent group -> the rate of inbound callers who wanted its agents (blended floors)
+        self.inbound: dict[int, RateEstimate] = {}
+        self._inbound_last: dict[int, float] = {}  # group -> its last caller (monotonic s)
+
+    def inbound_arrived(self, groups: Iterable[int], at: float) -> None:
+        """An inbound caller began waiting for agents of these groups."""
+        for group in groups:
+            last = self._inbound_last.get(group)
+            if last is not None:
+                self.inbound.setdefault(group, RateEstimate()).observe_gap(at - last)
+            self._inbound_last[group] = at
+
+    def inbound_rate(self, group_id: int | None, now: float) -> float:
+        """Inbound callers per second wanting the group's agents; a silence longer than
+        the usual gap lowers it at once (the evening's calls stop)."""
+        if group_id is None or group_id not in self.inbound:
+            return 0.0
+        estimate, since = self.inbound[group_id], now - self._inbound_last[group_id]
+        rate = estimate.per_second
+        return min(rate, 1 / since) if rate and since > estimate.mean_gap else rate
 
     def get(self, campaign_id: int | None) -> CallStats | None:
         return self.by_campaign.get(campaign_id) if campaign_id is not None else None

@@ -64,3 +64,19 @@ async def test_an_agent_owed_to_a_progressive_call_waits_for_it():
                                  "dialer-agent-2", since=utc_now(), state="available")
     await agents.wake()
     assert await predictive == 2
+
+
+async def test_an_inbound_caller_is_an_arrival_for_its_agents_groups():
+    """The predictive pacing learns the rate of inbound callers sharing a group's agents
+    (issue 22's blended floors) from each caller who begins waiting for agents."""
+    agents = AgentSessions(SlowAri(), NoStore(), "dialer")
+    for agent_id, groups in ((1, {7}), (2, {7, 8})):
+        agents.sessions[agent_id] = Session(agent_id, f"PJSIP/agent{agent_id}", frozenset(groups),
+                                            f"agent-{agent_id}-x", f"dialer-agent-{agent_id}",
+                                            since=utc_now(), state="on_call")
+    arrivals: list[frozenset[int]] = []
+    agents.inbound_arrived = arrivals.append
+    loop = asyncio.get_running_loop()
+    assert await agents.take_for_inbound([1, 2, 3], loop.time() + 0.05) is None  # all busy
+    assert await agents.take_for_inbound([1], loop.time() + 0.05) is None
+    assert arrivals == [frozenset({7, 8}), frozenset({7})]  # agent 3 is not logged in

@@ -379,3 +379,25 @@ async def test_outbound_calls_feed_the_campaign_statistics():
     assert stats.wrap_mean > 5
     calls.pacing.learn(6, ev.Learn("busy", None, None, None), bcw_seconds=0)
     assert 6 not in calls.pacing.by_campaign  # only campaigns paced predictively
+
+
+def test_inbound_callers_wanting_a_groups_agents_are_learned_as_a_rate():
+    """Blended floors (issue 22): each inbound caller who begins waiting for agents of a
+    group is an arrival for the predictive campaigns on that group; a silence longer than
+    the usual gap lowers the rate at once."""
+    from dialer.outbound.stats import PacingStats
+    stats = PacingStats()
+    for i in range(6):  # one caller every 30 s for the sales agents (7), one for support (8)
+        stats.inbound_arrived(frozenset({7} if i else {7, 8}), 30.0 * i)
+    assert stats.inbound_rate(7, 150.0) == pytest.approx(1 / 30)
+    assert stats.inbound_rate(8, 150.0) == 0.0  # one caller: no gap yet
+    assert stats.inbound_rate(None, 150.0) == stats.inbound_rate(9, 150.0) == 0.0
+    assert stats.inbound_rate(7, 150.0 + 120) == pytest.approx(1 / 120)  # nobody for 2 min
+
+
+def test_an_inbound_rate_leaves_agents_for_inbound_callers():
+    kw = dict(agents_logged_in=10, agents_free=6, busy=[BusyAgent("talking", 30.0)] * 4,
+              in_flight=[], stats=CallStats(), measured=Abandonment())
+    alone = predictive_lines(**kw)
+    blended = predictive_lines(**kw, inbound_rate=0.2)
+    assert blended < alone
