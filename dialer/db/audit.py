@@ -22,7 +22,7 @@ from typing import Any, Callable, TypeVar
 import peewee as pw
 from playhouse.shortcuts import model_to_dict
 
-from .models import (Account, Agent, AgentGroup, AgentGroupMember, AuditEntry, AuthToken, Campaign, CampaignSuppression,
+from .models import (Account, CallerIdPool, Agent, AgentGroup, AgentGroupMember, AuditEntry, AuthToken, Campaign, CampaignSuppression,
                      ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
                      Prompt, Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, Trunk,
                      TrunkAccount, User, Voicemail, WebhookEndpoint, database_proxy)
@@ -178,6 +178,7 @@ SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "voicemail": functools.partial(_owned, Voicemail),
     "agent": _agent, "agent_group": _agent_group,
     "prompt": functools.partial(_owned, Prompt),
+    "caller_id_pool": functools.partial(_owned, CallerIdPool),
 }
 # Kinds written by `record` directly: events, not objects with a state to snapshot.
 EVENT_KINDS = ("monitoring",)  # a supervisor listening to an agent's call (dialer.monitor)

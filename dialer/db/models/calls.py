@@ -33,6 +33,7 @@ class Attempt(BaseModel):
     amd_detector = pw.CharField(max_length=32, null=True)  # app_amd or classifier: who decided
     amd_confidence = pw.FloatField(null=True)  # the classifier's probability of its verdict
     hangup_cause = pw.IntegerField(null=True)  # Q.850 cause code
+    end_reason = pw.CharField(null=True)  # why it ended undialled: no trunk serves it...
     agent = pw.ForeignKeyField(Agent, null=True, backref="attempts")
     agent_id: int | None
     disposition = pw.CharField(null=True)
@@ -50,6 +51,7 @@ class Attempt(BaseModel):
             (("campaign", "outcome", "started_at"), False),  # progress, abandonment window
             (("campaign", "id"), False),  # a campaign's attempts by id: keyset pages, report
             (("phone", "started_at"), False),  # calls to a number: its caps (compliance)
+            (("caller_id", "started_at"), False),  # a pool number's figures of the day
         )
 
 
