@@ -222,10 +222,10 @@ def _rest_low_answering(pool: CallerIdPool, now: dt.datetime) -> None:
 def _take(number: PoolNumber, cap: int | None, today: dt.date) -> bool:
     """Count a call on the number unless its cap was reached meanwhile (by any node)."""
     fresh = NumberRow.day.is_null() | (NumberRow.day != today)
-    under = fresh if cap is None else fresh | (NumberRow.calls < cap)
+    this = NumberRow.id == number.id
     return bool(NumberRow.update(
         day=today, calls=pw.Case(None, [(fresh, 1)], NumberRow.calls + 1)).where(
-            (NumberRow.id == number.id) & under).execute())
+            this if cap is None else this & (fresh | (NumberRow.calls < cap))).execute())
 
 
 def pick(campaign_id: int, account_id: int, callee: str,

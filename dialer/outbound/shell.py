@@ -318,9 +318,9 @@ class OutboundCalls:
                 await agents.wake()
             case ev.Learn():
                 self.pacing.learn(s.settings.id, effect, s.settings.bcw_seconds)
-            case ev.CloseAttempt(outcome, cause):
+            case ev.CloseAttempt(outcome, cause, reason):
                 self.outcomes[outcome] += 1
-                await self.records.close(call, outcome, cause, self.now())
+                await self.records.close(call, outcome, cause, self.now(), reason)
             case ev.WatchTrunk(channel_id, seconds):
                 self._spawn(self._watch_trunk(call, channel_id, seconds))
             case ev.ReleaseTrunk(trunk_id, channel_id, healthy):
