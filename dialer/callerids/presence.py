@@ -46,8 +46,8 @@ def presence_of(e164: str) -> Presence:
     if phonenumbers.number_type(number) not in _GEOGRAPHIC:
         return Presence(country)
     place = geocoder.description_for_number(number, "en")
-    region = place.rpartition(",")[2].strip()
-    region = _NANP_REGIONS.get(region, region) or None
+    named = place.rpartition(",")[2].strip()
+    region = _NANP_REGIONS.get(named, named) or None
     digits = phonenumbers.length_of_geographical_area_code(number)
     area = (f"{number.country_code}-"
             f"{phonenumbers.national_significant_number(number)[:digits]}") if digits else None

@@ -22,10 +22,11 @@ from typing import Any, Callable, TypeVar
 import peewee as pw
 from playhouse.shortcuts import model_to_dict
 
-from .models import (Account, CallerIdPool, PoolNumber, Agent, AgentGroup, AgentGroupMember, AuditEntry, AuthToken, Campaign, CampaignSuppression,
+from .models import (Account, Agent, AgentGroup, AgentGroupMember, AuditEntry, AuthToken, Campaign, CampaignSuppression,
                      ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
                      Prompt, Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, Trunk,
-                     TrunkAccount, User, Voicemail, WebhookEndpoint, database_proxy)
+                     TrunkAccount, User, Voicemail, WebhookEndpoint, database_proxy,
+                     CallerIdPool, PoolNumber)
 from .rows import tuples
 
 T = TypeVar("T")

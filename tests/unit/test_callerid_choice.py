@@ -18,8 +18,8 @@ def pool(*numbers: str, **figures: dict) -> list[PoolNumber]:
     return [PoolNumber(i, n, **figures.get(n, {})) for i, n in enumerate(numbers, 1)]
 
 
-def picked(callee: str, numbers: list[PoolNumber], rules: PoolRules = PoolRules()) -> str:
-    choice = choose(callee, numbers, rules, NOW)
+def picked(callee: str, numbers: list[PoolNumber], rules: PoolRules | None = None) -> str:
+    choice = choose(callee, numbers, rules or PoolRules(), NOW)
     assert isinstance(choice, Chosen), choice
     return choice.number.number
 

@@ -15,8 +15,8 @@ from dialer.callerids.choice import EXHAUSTED
 from dialer.db import attempts, campaigns
 from dialer.db.models import Attempt, CampaignContact, Trunk
 from tests.campaign_driver import wait_until
-from tests.unit.test_nothing_stuck import (BUSY, HUMAN, MACHINE, ScriptedPbx,
-                                           check_nothing_stuck, dialer_on_fake_pbx, done)
+from tests.unit.test_nothing_stuck import (BUSY, HUMAN, MACHINE, check_nothing_stuck,
+                                           dialer_on_fake_pbx, done)
 
 pytestmark = pytest.mark.timeout(60)
 NY, CHICAGO, SF, ALABAMA = "+12125550150", "+13125550150", "+14155550150", "+12055550150"
