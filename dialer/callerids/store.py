@@ -17,7 +17,7 @@ from ..db.rows import tuples
 from ..db.validation import ConflictError, FieldError, NotFoundError, integer, reject_unknown, text
 from .choice import Chosen, Exhausted, PoolNumber, PoolRules, choose, to_rest, why_exhausted
 
-FIELDS = ("name", "campaign_id", "daily_cap", "rest_days")
+FIELDS = ("name", "campaign_id", "daily_cap", "rest_days", "add_numbers")
 NUMBER_FIELDS = ("numbers",)
 REST_CHECK = dt.timedelta(minutes=1)  # how often a pool's answer rates are looked at
 ANSWERED = ("human", "abandoned")  # outcomes where a person picked up
@@ -46,6 +46,8 @@ def _clean(account_id: int, values: dict[str, Any]) -> dict[str, Any]:
             clean[name] = integer(name, value, minimum=1, maximum=100_000, nullable=True)
         elif name == "rest_days":
             clean[name] = integer(name, value, minimum=0, maximum=365)
+        elif name == "add_numbers":  # the console's way to add numbers (null: none)
+            clean[name] = [] if value is None else _numbers_typed(name, account_id, value)
         elif value is not None:
             campaign_id = integer(name, value, minimum=1)
             if not Campaign.select().where((Campaign.id == campaign_id)
@@ -88,7 +90,10 @@ def create_pool(account_id: int, values: dict[str, Any]) -> dict:
     if "name" not in clean:
         raise FieldError("name", "required")
     _check_free(account_id, clean.get("campaign_id"))
-    return pool_dict(CallerIdPool.create(account=account_id, **clean))
+    numbers = clean.pop("add_numbers", [])
+    pool = CallerIdPool.create(account=account_id, **clean)
+    _add(pool.id, numbers)
+    return pool_dict(pool)
 
 
 @audited("caller_id_pool")
@@ -97,6 +102,7 @@ def update_pool(pool_id: int, values: dict[str, Any]) -> dict:
     clean = _clean(pool.account_id, values)
     if "campaign_id" in clean:
         _check_free(pool.account_id, clean["campaign_id"], pool_id)
+    _add(pool_id, clean.pop("add_numbers", []))
     for name, value in clean.items():
         setattr(pool, name, value)
     pool.save()
@@ -114,20 +120,33 @@ def delete_pool(pool_id: int) -> dict:
 def add_numbers(pool_id: int, values: dict[str, Any], now: dt.datetime) -> list[dict]:
     """`numbers`: E.164 or national (in the account's country); those in the pool stay."""
     reject_unknown(values, NUMBER_FIELDS)
-    pool, raw = _pool(pool_id), values.get("numbers")
+    pool = _pool(pool_id)
+    _add(pool_id, _numbers_typed("numbers", pool.account_id, values.get("numbers")))
+    return list_numbers(pool_id, now)
+
+
+def _numbers_typed(field: str, account_id: int, raw: Any) -> list[str]:
+    """E.164 numbers of a list typed by a person (national: in the account's country)."""
     if not isinstance(raw, list) or not raw or len(raw) > 10_000 \
             or not all(isinstance(n, str) for n in raw):
-        raise FieldError("numbers", "a list of 1 to 10,000 phone numbers")
-    company = Account.get_by_id(pool.account_id).company_number
-    try:
-        wanted = {normalise(n, region_of(company) if company else "US") for n in raw}
-    except PhoneError as exc:
-        raise FieldError("numbers", exc.reason) from None
+        raise FieldError(field, "a list of 1 to 10,000 phone numbers")
+    company = Account.get_by_id(account_id).company_number
+    home = region_of(company) if company else "US"
+    typed = set()
+    for number in raw:
+        try:
+            typed.add(normalise(number, home))
+        except PhoneError as exc:
+            raise FieldError(field, f"{number!r}: {exc.reason}") from None
+    return sorted(typed)
+
+
+def _add(pool_id: int, numbers: list[str]) -> None:
+    """The numbers not yet in the pool."""
     there = {n for (n,) in tuples(NumberRow.select(NumberRow.number).where(
         NumberRow.pool == pool_id))}
     NumberRow.insert_many([{"pool": pool_id, "number": n}
-                           for n in sorted(wanted - there)]).execute()
-    return list_numbers(pool_id, now)
+                           for n in numbers if n not in there]).execute()
 
 
 def _number(pool_id: int, number_id: int) -> NumberRow:
