@@ -33,6 +33,7 @@ def pool_dict(pool: CallerIdPool) -> dict:
     return {"id": pool.id, "account_id": pool.account_id, "campaign_id": pool.campaign_id,
             "name": pool.name, "daily_cap": pool.daily_cap, "rest_days": pool.rest_days,
             "numbers": NumberRow.select().where(NumberRow.pool == pool.id).count(),
+            "add_numbers": None,  # write-only: numbers a change adds (the console's box)
             "created_at": iso(pool.created_at)}
 
 

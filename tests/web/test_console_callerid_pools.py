@@ -34,10 +34,13 @@ async def test_a_pool_made_in_the_console_shows_its_numbers_and_brings_one_back(
             PoolNumber.number == "+13125550150").execute()
     await store.run(rest_chicago)
     await admin.page.reload()
+    await admin.edit({"add_numbers": '["+14155550150"]'})  # more, on the detail page
+    await admin.page.wait_for_selector("#flash.ok")
+    await admin.page.reload()
     rows = admin.page.locator("#related-0 tbody tr")
     await rows.first.wait_for()
     assert await admin.page.locator("#related-0 td[data-field=number]").all_inner_texts() == [
-        "+12125550150", "+13125550150"]
+        "+12125550150", "+13125550150", "+14155550150"]
     chicago = rows.filter(has_text="+13125550150")
     assert "well below the pool's 28%" in await chicago.inner_text()
     await admin.checked("pool_numbers")
