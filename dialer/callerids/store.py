@@ -276,6 +276,14 @@ def exhausted(campaign_id: int, account_id: int, now: dt.datetime) -> Exhausted 
     return Exhausted(f"pool {pool.name!r}: " + why_exhausted(numbers, rules, now))
 
 
+def account_of_number(e164: str) -> Account | None:
+    """The account whose caller-ID pool holds the number (the oldest pool's, if several):
+    calls back to it are that account's inbound calls."""
+    return (Account.select().join(CallerIdPool, on=CallerIdPool.account == Account.id)
+            .join(NumberRow, on=NumberRow.pool == CallerIdPool.id)
+            .where(NumberRow.number == e164).order_by(NumberRow.id).first())
+
+
 def pool_size(campaign_id: int, account_id: int) -> int:
     pool = pool_for(campaign_id, account_id)
     return 0 if pool is None else NumberRow.select().where(NumberRow.pool == pool.id).count()

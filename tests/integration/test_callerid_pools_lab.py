@@ -3,7 +3,7 @@ several US area codes dials callees in those area codes, and the carrier simulat
 on each call the pool's number of the callee's area code (a callee in another area code
 of New York: the New York number). What the simulator saw is read from its own records:
 its log names each arriving call's number and channel, its CDR (cdr_csv) that channel's
-caller ID."""
+caller ID. And the callee calling the number back rings the account's agents."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ import re
 import pytest
 
 from dialer.callerids import store as pools
-from dialer.db.models import Campaign
-from tests.campaign_driver import login_all, run_to_end
+from dialer.db.models import Account, Campaign, InboundCall, User
+from dialer.inbound import store as inbound
+from tests.campaign_driver import login_all, run_to_end, wait_until
 from tests.campaign_seed import seed_campaign
-from tests.lab_calls import human
+from tests.lab_calls import Recorder, human, new_id
 from tests.pbx_cdr import COLUMNS, master_csv
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(300)]
@@ -58,3 +59,27 @@ async def test_each_callee_sees_the_pools_number_of_its_area_code(dialer, lab):
     assert {r["phone"]: r["caller_id"] for r in rows} == expected
     assert seen_by_carrier(lab.sim, since) == expected
 
+
+
+async def test_a_call_back_to_a_pool_number_rings_the_accounts_agents(dialer, lab, caller):
+    """The callee calls back the number it was shown: the account's ring group rings."""
+    def seed() -> int:
+        account = Account.create(name="Acme", company_number="+12125550100")
+        user = User.create(account=account, username="ann", password_hash="!",
+                           endpoint="PJSIP/agent4")  # accepts with 1 (the sim's dialplan)
+        inbound.set_ring_group(account.id, strategy="ordered")
+        inbound.set_members(account.id, [{"user_id": user.id}])
+        pool = pools.create_pool(account.id, {"name": "local"})
+        pools.add_numbers(pool["id"], {"numbers": [POOL["312"]]}, dialer.now())
+        return account.id
+    account_id = await dialer.store.run(seed)
+    pbx = Recorder(dialer.ari)
+    channel_id = new_id("caller")
+    await caller.originate(f"PJSIP/{POOL['312']}@pbx", channel_id=channel_id, app="sim",
+                           caller_id=f'"Bo" <{human(1, "312")}>', timeout=30)
+    await wait_until(lambda: any(e["type"] == "ChannelEnteredBridge"
+                                 and e["channel"]["name"].startswith("PJSIP/agent4")
+                                 for e in pbx.events), 30)
+    record = await dialer.store.run(lambda: InboundCall.get(InboundCall.channel_id != ""))
+    assert record.account_id == account_id and record.caller == human(1, "312")
+    await caller.hangup(channel_id)

@@ -14,6 +14,7 @@ from dialer.callerids import store as pools
 from dialer.callerids.choice import EXHAUSTED, Chosen, Exhausted
 from dialer.db import Store, campaigns, migrate, open_database
 from dialer.db.models import Account, Attempt, AuditEntry, Campaign, Contact
+from dialer.inbound import store as inbound
 from dialer.web.app import create_app
 from tests.unit.test_api_admin import assert_error
 from tests.unit.test_webhooks_api import bearer
@@ -176,3 +177,11 @@ async def test_another_accounts_pool_and_an_agent_are_refused(env):
     assert resp.status == 400
     assert (await (await client.get(f"/api/caller-id-pools/{theirs}/numbers",
                                     headers=h["stranger"])).json())["total"] == 1
+
+
+async def test_a_call_to_a_pool_number_is_its_accounts_inbound_call(env):
+    client, store, h, ids = env
+    await _pool(client, h["manager"], ids["acme"], ["+13125550150"])
+    plan = await store.run(inbound.ring_plan, "+13125550150", "+13125550199")
+    assert plan is not None and plan.account_id == ids["acme"]
+    assert await store.run(inbound.ring_plan, "+13125550151", "+13125550199") is None
