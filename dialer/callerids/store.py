@@ -161,11 +161,11 @@ def _number(pool_id: int, number_id: int) -> NumberRow:
 def update_number(pool_id: int, number_id: int, values: dict[str, Any],
                   now: dt.datetime) -> dict:
     """`{"rested": false}`: back in use now (its figures of today are kept)."""
+    row = _number(pool_id, number_id)  # first: another pool's number is not found
     reject_unknown(values, ("rested",))
     if values.get("rested") is not False:
         raise FieldError("rested", "false: the number is used again (numbers are rested "
                                    "by their answer rate)")
-    row = _number(pool_id, number_id)
     row.rested_since = row.rested_why = None
     row.save()
     return next(n for n in list_numbers(pool_id, now)
