@@ -12,7 +12,8 @@ from ..core.phones import PhoneError, normalise, region_of
 from ..db.audit import audited
 from ..db.fields import to_naive_utc
 from ..db.listing import iso
-from ..db.models import Account, Attempt, CallerIdPool, Campaign, PoolNumber as NumberRow
+from ..db.models import (Account, Attempt, CallerIdPool, Campaign, PoolNumber as NumberRow,
+                         database_proxy)
 from ..db.rows import tuples
 from ..db.validation import ConflictError, FieldError, NotFoundError, integer, reject_unknown, text
 from .choice import Chosen, Exhausted, PoolNumber, PoolRules, choose, to_rest, why_exhausted
@@ -248,6 +249,15 @@ def _take(number: PoolNumber, cap: int | None, today: dt.date) -> bool:
             this if cap is None else this & (fresh | (NumberRow.calls < cap))).execute())
 
 
+def _usable(pool_id: int, rules: PoolRules, now: dt.datetime) -> pw.ModelSelect:
+    """The pool's numbers neither resting nor at the cap: (id, number, calls today)."""
+    calls = pw.Case(None, [(NumberRow.day == now.date(), NumberRow.calls)], 0)
+    query = NumberRow.select(NumberRow.id, NumberRow.number, calls).where(
+        (NumberRow.pool == pool_id) & (NumberRow.rested_since.is_null()
+                                       | (NumberRow.rested_since <= to_naive_utc(now - rules.rest))))
+    return query if rules.daily_cap is None else query.where(calls < rules.daily_cap)
+
+
 def pick(campaign_id: int, account_id: int, callee: str,
          now: dt.datetime) -> Chosen | Exhausted | None:
     """The number this call shows, counted; Exhausted: none may be used now; None: the
@@ -258,22 +268,28 @@ def pick(campaign_id: int, account_id: int, callee: str,
     _rest_low_answering(pool, now)
     rules = _rules(pool)
     for _ in range(PICK_TRIES):
-        choice = choose(callee, _numbers(pool.id, now), rules, now)
-        if isinstance(choice, Exhausted) or _take(choice.number, rules.daily_cap, now.date()):
+        # the hot path of a large pool: raw rows, not peewee's conversions of each column
+        usable = [PoolNumber(i, number, calls) for i, number, calls
+                  in database_proxy.execute(_usable(pool.id, rules, now))]
+        choice = choose(callee, usable, rules, now)
+        if isinstance(choice, Exhausted):
+            return _why_exhausted(pool, now)
+        if _take(choice.number, rules.daily_cap, now.date()):
             return choice
     return Exhausted("other nodes took the pool's last calls of the day first")
+
+
+def _why_exhausted(pool: CallerIdPool, now: dt.datetime) -> Exhausted:
+    reason = why_exhausted(_numbers(pool.id, now), _rules(pool), now)
+    return Exhausted(f"pool {pool.name!r}: {reason}")
 
 
 def exhausted(campaign_id: int, account_id: int, now: dt.datetime) -> Exhausted | None:
     """Why the campaign may not dial now for want of a caller ID (None: it may)."""
     pool = pool_for(campaign_id, account_id)
-    if pool is None:
+    if pool is None or _usable(pool.id, _rules(pool), now).exists():
         return None
-    rules = _rules(pool)
-    numbers = _numbers(pool.id, now)
-    if any(not rules.resting(n, now) and not rules.capped(n) for n in numbers):
-        return None
-    return Exhausted(f"pool {pool.name!r}: " + why_exhausted(numbers, rules, now))
+    return _why_exhausted(pool, now)
 
 
 def account_of_number(e164: str) -> Account | None:
