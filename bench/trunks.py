@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from bench.child import stop_child
-from bench.lab_overhead import AGENT_PHONES, Watch, child, cpu_seconds
+from bench.lab_overhead import AGENT_PHONES, Watch, child, cpu_seconds, set_status
 from dialer.lab import Lab
 
 SETUPS = ("one trunk, plain caller ids", "4 trunks, 1,000-number pool")
@@ -79,15 +79,6 @@ def seed(db_url: str, level: int, ring: int, phase: float, pooled: bool) -> dict
             pools.add_numbers(pool["id"], {"numbers": numbers}, old)
     db.close()
     return {"campaign": camp.id, "agents": ids["agent_ids"]}
-
-
-def set_status(db_url: str, campaign_id: int, status: str) -> None:
-    from dialer.db.database import open_database
-    from dialer.db.models import Campaign
-
-    db = open_database(db_url)
-    Campaign.update(status=status).where(Campaign.id == campaign_id).execute()
-    db.close()
 
 
 async def run_setup(info: dict, pooled: bool, level: int, ring: int, phase: float) -> dict:
