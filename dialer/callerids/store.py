@@ -249,7 +249,7 @@ def _take(number: PoolNumber, cap: int | None, today: dt.date) -> bool:
             this if cap is None else this & (fresh | (NumberRow.calls < cap))).execute())
 
 
-def _usable(pool_id: int, rules: PoolRules, now: dt.datetime) -> pw.ModelSelect:
+def _usable(pool_id: int, rules: PoolRules, now: dt.datetime) -> pw.ModelSelect[NumberRow]:
     """The pool's numbers neither resting nor at the cap: (id, number, calls today)."""
     calls = pw.Case(None, [(NumberRow.day == now.date(), NumberRow.calls)], 0)
     query = NumberRow.select(NumberRow.id, NumberRow.number, calls).where(
