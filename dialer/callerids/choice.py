@@ -87,6 +87,8 @@ def why_exhausted(numbers: Sequence[PoolNumber], rules: PoolRules, now: dt.datet
     if not numbers:
         return "the caller-ID pool has no number"
     rested = sum(1 for n in numbers if rules.resting(n, now))
+    if rested == len(numbers):
+        return f"every number of the caller-ID pool is rested ({rested})"
     return (f"every number of the caller-ID pool is rested ({rested}) or at its daily cap "
             f"of {rules.daily_cap} calls ({len(numbers) - rested})")
 

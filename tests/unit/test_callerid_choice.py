@@ -57,6 +57,9 @@ def test_capped_and_rested_numbers_are_passed_over_and_none_left_is_exhausted():
     later = NOW + dt.timedelta(days=7)  # the rest is over; the cap is the day's
     assert isinstance(choose("+12125550199", numbers, rules, later), Chosen)
     assert isinstance(choose(NYC, [], rules, NOW), Exhausted)
+    all_rested = choose(NYC, numbers[1:], PoolRules(), NOW)
+    assert isinstance(all_rested, Exhausted)
+    assert all_rested.reason == "every number of the caller-ID pool is rested (1)"
 
 
 def test_a_number_answered_well_below_the_pool_is_rested_with_why():
