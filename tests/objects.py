@@ -8,10 +8,10 @@ import datetime as dt
 
 from dialer.db.models.dnc import DncList
 from dialer.db import contacts, roles, scripts, suppression
-from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
-                              Contact, ContactPhone, Followup, InboundCall, PauseReason, Prompt,
-                              Rule, Trunk, TrunkAccount, User, Voicemail, WebhookDelivery,
-                              WebhookEndpoint)
+from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, CallerIdPool,
+                              Campaign, Contact, ContactPhone, Followup, InboundCall, PauseReason, Prompt,
+                              PoolNumber, Rule, Trunk, TrunkAccount, User, Voicemail,
+                              WebhookDelivery, WebhookEndpoint)
 
 
 def one_of_each(account: Account, t0: dt.datetime) -> dict:
@@ -47,6 +47,8 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
     prompt = Prompt.create(account=account, name="hello", source="upload")
     trunk = Trunk.create(name=f"carrier-{account.name}", target=f"carrier-{account.name}")
     TrunkAccount.create(trunk=trunk, account=account)  # open to this account only
+    pool = CallerIdPool.create(account=account, name="local")
+    pool_number = PoolNumber.create(pool=pool, number="+12125550150")
     return {"accounts": account.id, "campaigns": campaign.id, "agents": agent.id,
             "agent-groups": group.id, "contacts": contact.id, "attempts": attempt.id,
             "followups": followup.id, "action-calls": action.id, "users": user.id,
@@ -54,4 +56,5 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
             "suppression-lists": slist["id"], "dnc-lists": dnc.id, "rule_id": rule.id,
             "voicemail_id": voicemail.id, "pause-reasons": reason.id, "webhooks": hook.id,
             "delivery_id": delivery.id, "inbound_call_id": inbound.id, "roles": role["id"],
-            "prompts": prompt.id, "trunks": trunk.id}
+            "prompts": prompt.id, "trunks": trunk.id, "caller-id-pools": pool.id,
+            "number_id": pool_number.id}

@@ -27,7 +27,7 @@ def attempt_dict(a: Attempt) -> dict:
             "talk_seconds": duration, "outcome": a.outcome, "amd_status": a.amd_status,
             "amd_cause": a.amd_cause, "amd_detector": a.amd_detector,
             "amd_confidence": a.amd_confidence, "amd_seconds": a.amd_seconds,
-            "hangup_cause": a.hangup_cause,
+            "hangup_cause": a.hangup_cause, "end_reason": a.end_reason,
             "agent": operator_dict(a.agent if a.agent_id else None),
             "agent_id": a.agent_id, "disposition": a.disposition,
             "disposition_at": iso(a.disposition_at), "recording_name": a.recording_name,

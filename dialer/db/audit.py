@@ -25,7 +25,8 @@ from playhouse.shortcuts import model_to_dict
 from .models import (Account, Agent, AgentGroup, AgentGroupMember, AuditEntry, AuthToken, Campaign, CampaignSuppression,
                      ContactList, DncCampaignSetting, DncList, Filter, Profile, ProfileCampaign,
                      Prompt, Role, Rule, ServicePlan, SuppressionEntry, SuppressionList, Trunk,
-                     TrunkAccount, User, Voicemail, WebhookEndpoint, database_proxy)
+                     TrunkAccount, User, Voicemail, WebhookEndpoint, database_proxy,
+                     CallerIdPool, PoolNumber)
 from .rows import tuples
 
 T = TypeVar("T")
@@ -168,6 +169,19 @@ def _trunk(trunk_id: int) -> Snapshot | None:
     return None, state
 
 
+def _caller_id_pool(pool_id: int) -> Snapshot | None:
+    """A pool with its numbers and those rested (its figures are not its settings)."""
+    found = _owned(CallerIdPool, pool_id)
+    if found is not None:
+        found[1].pop("checked_at")
+        found[1]["numbers"] = sorted(n for (n,) in tuples(PoolNumber.select(
+            PoolNumber.number).where(PoolNumber.pool == pool_id)))
+        found[1]["rested"] = sorted(n for (n,) in tuples(PoolNumber.select(
+            PoolNumber.number).where(PoolNumber.pool == pool_id,
+                                     PoolNumber.rested_since.is_null(False))))
+    return found
+
+
 SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "plan": _plan, "account": _account, "campaign": _campaign, "user": _user,
     "role": functools.partial(_owned, Role), "profile": _profile, "api_token": _api_token,
@@ -178,6 +192,7 @@ SNAPSHOTS: dict[str, Callable[[int], Snapshot | None]] = {
     "voicemail": functools.partial(_owned, Voicemail),
     "agent": _agent, "agent_group": _agent_group,
     "prompt": functools.partial(_owned, Prompt),
+    "caller_id_pool": _caller_id_pool,
 }
 # Kinds written by `record` directly: events, not objects with a state to snapshot.
 EVENT_KINDS = ("monitoring",)  # a supervisor listening to an agent's call (dialer.monitor)

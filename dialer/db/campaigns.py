@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..callerids import store as callerids
 from ..compliance.limits import limit_problems
 from ..compliance.store import contact_reasons, number_history
 from ..outbound.eligibility import check, with_campaign_status
@@ -40,7 +41,8 @@ def set_status(campaign_id: int, status: str) -> dict:
     if status == "running":  # dialler's legal limits, caller id included (400 naming it)
         settings = limit_settings({f: getattr(campaign, f) for f in (
             "regulated", "mode", "abandon_target_percent", "ring_timeout_seconds",
-            "safe_harbour_message")}, campaign.caller_ids.count())
+            "safe_harbour_message")},
+            campaign.caller_ids.count() + callerids.pool_size(campaign.id, campaign.account_id))
         problems = limit_problems(settings, starting=True)
         if problems:
             raise FieldError(problems[0].field, problems[0].message)
@@ -69,6 +71,9 @@ def why_not(campaign_id: int, contact_id: int, now: dt.datetime) -> dict:
     reasons = [{"code": r.code, "message": r.message} for r in verdict.reasons]
     reasons += [{"code": code, "message": message}
                 for code, message in contact_reasons(campaign_id, contact_id, now.date())]
+    no_caller_id = callerids.exhausted(campaign_id, settings.account_id, now)
+    if no_caller_id is not None:
+        reasons.append({"code": no_caller_id.code, "message": no_caller_id.reason})
     return {"campaign_id": campaign_id, "contact_id": contact_id, "state": cc.state,
             "attempts": cc.attempts, "eligible": not reasons, "reasons": reasons,
             "last_reason": cc.last_reason,

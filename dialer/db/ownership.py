@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .models.dnc import DncList
-from .models import (Account, ActionCall, Agent, AgentGroup, Attempt, Campaign,
+from .models import (Account, ActionCall, CallerIdPool, Agent, AgentGroup, Attempt, Campaign,
                      CampaignSuppression, Contact, Filter, Followup, PauseReason, Profile, Prompt,
                      Role, Script, SuppressionList, TransferLeg, User, WebhookEndpoint)
 from .rows import tuples
@@ -62,6 +62,7 @@ _BY_KIND = {
     # a built-in role has no account: 0 is nobody's (its changes are refused anyway)
     "roles": (Role, lambda r: Owner(r.account_id or 0)),
     "prompts": (Prompt, lambda p: Owner(p.account_id)),
+    "caller-id-pools": (CallerIdPool, lambda p: Owner(p.account_id, _campaign(p.campaign_id))),
 }
 KINDS = frozenset(_BY_KIND)
 

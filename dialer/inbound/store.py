@@ -12,6 +12,7 @@ from typing import Any
 
 import peewee as pw
 
+from ..callerids import store as callerids
 from ..core.phones import PhoneError, normalise
 from .ringing import STATUS_PROMPT, RingPlan, ring_steps
 from ..db import asterisk_fields
@@ -41,9 +42,11 @@ def _e164(raw: str) -> str | None:
 
 def ring_plan(dialled: str, caller: str) -> RingPlan | None:
     """What to do with a call to `dialled` from `caller`; None if no account has that
-    company number."""
+    company number nor that number in a caller-ID pool (a callee calling back the number
+    a campaign showed reaches the account's ring group)."""
     number = _e164(dialled)
-    account = Account.get_or_none(Account.company_number == number) if number else None
+    account = (Account.get_or_none(Account.company_number == number)
+               or callerids.account_of_number(number)) if number else None
     if account is None:
         return None
     group = (RingGroup.select().where(RingGroup.account == account.id)

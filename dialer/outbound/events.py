@@ -313,6 +313,7 @@ class Learn:
 class CloseAttempt:
     outcome: str
     hangup_cause: int | None
+    reason: str | None = None  # why it ended undialled (no trunk serves the destination)
 
 
 Effect = Union[Originate, Hangup, Play, Announce, StopAnnouncement, ListenForBeep,

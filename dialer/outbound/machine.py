@@ -287,7 +287,7 @@ def _ended_by_agent(s: CallState, ev: EndedByAgent, now: float) -> Step:
 
 
 def _no_trunk(s: CallState, ev: NoTrunk, now: float) -> Step:
-    return _close(s, s.leg.failed_as or "failed", s.leg.failed_cause, now)
+    return _close(s, s.leg.failed_as or "failed", s.leg.failed_cause, now, ev.reason)
 
 
 def _refused(s: CallState, ev: OriginateRefused, now: float) -> Step:
@@ -314,7 +314,8 @@ def _hung_up(s: CallState, ev: HungUp, now: float) -> Step:
     return _close(s, outcome, ev.cause, now)
 
 
-def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
+def _close(s: CallState, outcome: str, cause: int | None, now: float,
+           reason: str | None = None) -> Step:
     effects: list[Effect] = []
     if s.stage is Stage.LISTENING:
         effects.append(StopBeepListener())
@@ -338,7 +339,7 @@ def _close(s: CallState, outcome: str, cause: int | None, now: float) -> Step:
     if s.paced:  # bridged: talking (or its agent ended it)
         talk = now - s.talk_since if s.bridged and s.talk_since is not None else None
         effects.append(Learn(outcome, s.answered_after, s.amd_seconds, talk))
-    effects.append(CloseAttempt(outcome, cause))
+    effects.append(CloseAttempt(outcome, cause, reason))
     # A bridge request still out keeps its agent here until its answer (late events).
     return (_to(s, Stage.CLOSED, now, outcome=outcome, agent=agent, classifying=False),
             tuple(effects))

@@ -22,6 +22,7 @@ from .sharing import (
 )
 from ..amd.store import abandonment_with_amd
 from ..core.tz import utc_now
+from ..callerids import store as callerids
 from ..db import queries
 from . import agent_calls, store as dialing
 from ..agents.shell import AgentSessions
@@ -75,7 +76,10 @@ class CampaignRunner:
                                         now - dt.timedelta(hours=1))
             if campaign.mode == "preview":  # each preview on screen will be an attempt
                 used += self.agents.previews_of(campaign_id)
-            due = await self.store.run(queries.has_due, campaign_id, now)
+            # no caller id left to show (its pool's numbers rested or capped): no claims,
+            # the "why not" says so (callerids.store.exhausted)
+            due = await self.store.run(queries.has_due, campaign_id, now) and not \
+                await self.store.run(callerids.exhausted, campaign_id, campaign.account_id, now)
             running.append((campaign, used, due))
             demands.append(await self._demand(campaign, now, used, due))
         # Free agents are shared out among all campaigns at once (outbound.sharing).

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import itertools
 import logging
 import uuid
 from collections import Counter
@@ -36,6 +35,8 @@ from .writer import AGENT_LEG_VAR, AttemptWriter, call_ends
 from ..trunks import store as trunks_store
 from ..trunks.shell import Trunks
 from ..trunks.routing import NoRoute
+from ..callerids.choice import Exhausted
+from ..callerids.shell import CallerIds
 
 log = logging.getLogger("dialer.outbound")
 HOURLY_CAP_RETRY = dt.timedelta(minutes=1)
@@ -50,7 +51,7 @@ class OutboundCalls:
         self.trunks = Trunks(store, default_endpoint=trunk, node=node, ari=ari, now=now)
         self.calls: dict[str, Call] = {}
         self._tasks: set[asyncio.Task] = set()
-        self._caller_id_turns = itertools.count(1)  # the campaign's caller ids in turn
+        self.caller_ids = CallerIds(store, now)
         self.pacing = PacingStats()  # per campaign, fed as attempts finish
         # Agent group -> calls the runner's tick shared out and has yet to place.
         self.planned: Counter[int | None] = Counter()
@@ -88,46 +89,49 @@ class OutboundCalls:
         be: each is for a free agent its human must find (outbound.sharing.agent_for_call)."""
         return [f.group_id for f in self.flights() if f.promised] + list(self.planned.elements())
 
-    def _caller_id(self, campaign: DialingSettings) -> str | None:
-        numbers = campaign.caller_ids
-        return numbers[next(self._caller_id_turns) % len(numbers)] if numbers else None
-
     # ---- placing ---------------------------------------------------------------------
     async def dial(self, campaign: DialingSettings, claim: Claim, *,
                    preview_agent: int | None = None) -> None:
         """Call a claimed contact. With `preview_agent` the call goes to that agent, who
         chose it on screen, without AMD (the agent hears who answers)."""
+        caller_id = await self.caller_ids.for_call(campaign, claim.state.phone)
+        if isinstance(caller_id, Exhausted):  # a call always shows a caller id
+            await self._not_placed(claim, preview_agent, caller_id.reason)
+            return
         placed = await self._place(
-            campaign, claim.phone, preview_agent,
+            campaign, claim.phone, caller_id, preview_agent,
             lambda **ids: dialing.start_attempt(
                 cc_id=claim.cc_id, hourly_cap=campaign.plan.max_attempts_per_hour,
                 rules=RulesCheck.of(campaign, claim), **ids),
             callee=claim.state.phone)
         if not placed:  # another node used the hour's last attempts, or the number's, first
-            try:
-                await self.store.run(dialing.release, claim.cc_id,
-                                     next_attempt_at=self.now() + HOURLY_CAP_RETRY,
-                                     reason="a cap (the plan's attempts per hour, the "
-                                            "number's calls) was reached as it was dialled")
-            finally:  # failed, the claim's lease gives it back; the agent is free at once
-                if preview_agent is not None:
-                    await self.agents.preview_done(preview_agent)
+            await self._not_placed(claim, preview_agent, "a cap (the plan's attempts per "
+                                   "hour, the number's calls) was reached as it was dialled")
+
+    async def _not_placed(self, claim: Claim, preview_agent: int | None, reason: str) -> None:
+        try:
+            await self.store.run(dialing.release, claim.cc_id,
+                                 next_attempt_at=self.now() + HOURLY_CAP_RETRY, reason=reason)
+        finally:  # failed, the claim's lease gives it back; the agent is free at once
+            if preview_agent is not None:
+                await self.agents.preview_done(preview_agent)
 
     async def dial_followup(self, settings: DialingSettings, followup_id: int, phone: str,
                             agent_id: int) -> None:
         """A followup its owner launched: a preview call to that agent."""
-        await self._place(settings, phone, agent_id,
+        await self._place(settings, phone, self.caller_ids.next_plain(settings), agent_id,
                           lambda **ids: agent_calls.start_followup_attempt(followup_id=followup_id,
                                                                        **ids),
                           AgentCall(agent_id, phone, followup_id))
 
     async def dial_manual(self, settings: DialingSettings, agent_id: int, phone: str) -> None:
         """A number the agent typed (permission and suppression already checked)."""
-        await self._place(settings, phone, agent_id,
+        await self._place(settings, phone, self.caller_ids.next_plain(settings), agent_id,
                           lambda **ids: agent_calls.start_manual_attempt(agent_id=agent_id, **ids),
                           AgentCall(agent_id, phone))
 
-    async def _place(self, campaign: DialingSettings, phone: str, chosen_by: int | None,
+    async def _place(self, campaign: DialingSettings, phone: str, caller_id: str | None,
+                     chosen_by: int | None,
                      start_attempt: Callable[..., int | None],
                      agent_call: AgentCall | None = None, *,
                      callee: str | None = None) -> bool:
@@ -136,7 +140,6 @@ class OutboundCalls:
         agent who chose it is free again and the claim's lease gives the contact back. `callee`:
         the number before a rule's prefix, whose region recording consent is judged by."""
         channel_id = f"out-{self.node}-{uuid.uuid4().hex[:16]}"
-        caller_id = self._caller_id(campaign)
         # The attempt is on disk before the call exists.
         try:
             attempt_id = await self.store.run(start_attempt, phone=phone, caller_id=caller_id,
@@ -315,9 +318,9 @@ class OutboundCalls:
                 await agents.wake()
             case ev.Learn():
                 self.pacing.learn(s.settings.id, effect, s.settings.bcw_seconds)
-            case ev.CloseAttempt(outcome, cause):
+            case ev.CloseAttempt(outcome, cause, reason):
                 self.outcomes[outcome] += 1
-                await self.records.close(call, outcome, cause, self.now())
+                await self.records.close(call, outcome, cause, self.now(), reason)
             case ev.WatchTrunk(channel_id, seconds):
                 self._spawn(self._watch_trunk(call, channel_id, seconds))
             case ev.ReleaseTrunk(trunk_id, channel_id, healthy):

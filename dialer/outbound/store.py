@@ -212,6 +212,8 @@ def finish_attempt(attempt_id: int, *, outcome: str, ended_at: dt.datetime,
     webhooks.attempt_finished(attempt_id, ended_at)
     cc = CampaignContact.get((CampaignContact.campaign == attempt.campaign_id)
                              & (CampaignContact.contact == attempt.contact_id))
+    if values.get("end_reason"):  # never dialled: say why ("why not" shows it)
+        cc.last_reason = values["end_reason"]
     decision = _move_on(cc, rules, outcome=outcome, connected=connected,
                         disposition=values.get("disposition") or attempt.disposition,
                         max_attempts=max_attempts, now=ended_at)

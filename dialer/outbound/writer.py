@@ -99,13 +99,15 @@ class AttemptWriter:
         await self.write(call.channel_id, dialing.update_attempt, call.state.attempt_id, **values)
 
     async def close(self, call: Call, outcome: str, hangup_cause: int | None,
-                    now: dt.datetime) -> None:
-        """The attempt's closing write: a campaign contact moves on by the rules."""
+                    now: dt.datetime, reason: str | None = None) -> None:
+        """The attempt's closing write: a campaign contact moves on by the rules.
+        `reason`: why it ended undialled (the attempt's end_reason, the contact's
+        last_reason)."""
         s = call.state
         write = functools.partial(self.write, call.channel_id)
         if call.agent_call is not None:
             await write(dialing.close_attempt, s.attempt_id, outcome=outcome, ended_at=now,
-                        hangup_cause=hangup_cause)
+                        hangup_cause=hangup_cause, end_reason=reason)
             if call.agent_call.followup_id is not None:
                 await write(followups.complete_followup, call.agent_call.followup_id, now,
                             attempt_id=s.attempt_id)
@@ -115,7 +117,8 @@ class AttemptWriter:
         decision = await write(
             dialing.finish_attempt, s.attempt_id, outcome=outcome, ended_at=now,
             connected=outcome == "human", rules=s.settings.rules,
-            max_attempts=s.settings.max_attempts, hangup_cause=hangup_cause)
+            max_attempts=s.settings.max_attempts, hangup_cause=hangup_cause,
+            end_reason=reason)
         log.info("attempt %s to %s: %s -> contact %s", s.attempt_id, call.phone, outcome,
                  decision.state if decision else "(written on retry)")
 

@@ -107,6 +107,8 @@ RULES: list[tuple[str, str, str]] = [
     # carriers' trunks (dialer.trunks.http): the system's; an account reads those open to it
     (_READ, r"/api/trunks(/\{id\})?", "manage_campaigns"),
     (_ANY, r"/api/trunks(/\{id\})?", "manage_system"),
+    # caller-ID pools (dialer.callerids.http): the account's campaign managers
+    (_ANY, r"/api/caller-id-pools/\{id\}(/numbers(/\{number_id\})?)?", "manage_campaigns"),
 ]
 # Routes that decide who may call them without a session: `/metrics` (dialer/metrics/access.py).
 OWN_ACCESS = frozenset({"/metrics"})

@@ -30,6 +30,7 @@ from ..metrics import http as metrics_http
 from ..outbound import http as outbound_http
 from ..webhooks import http as webhooks_http
 from ..trunks import http as trunks_http
+from ..callerids import http as callerids_http
 from ..reports import http as reports_http
 from ..prompts import http as prompts_http
 from . import access, console, hardening, openapi, signin
@@ -116,7 +117,8 @@ FEATURE_ROUTES = (accounts_http.routes, agents_http.routes, outbound_http.routes
                   followups_http.routes, inbound_http.routes, actions_http.routes,
                   compliance_http.routes, floor_http.routes, monitor_http.routes,
                   transfers_http.routes, metrics_http.routes, webhooks_http.routes,
-                  reports_http.routes, prompts_http.routes, trunks_http.routes)
+                  reports_http.routes, prompts_http.routes, trunks_http.routes,
+                  callerids_http.routes)
 
 
 def create_app(dialer, trusted_proxies: Sequence[str] = ()) -> web.Application:

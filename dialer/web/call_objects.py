@@ -49,6 +49,7 @@ CALL_KINDS: tuple[ObjectKind, ...] = (
                 Field("amd_confidence", "Classifier's confidence", edit=False),
                 Field("amd_seconds", "Decided after (s from the answer)", edit=False),
                 Field("hangup_cause", "Hang-up cause", edit=False),
+                Field("end_reason", "Not dialled because", edit=False),
                 Field("consent_announced", "Recording consent announced", "checkbox",
                       edit=False))),
     ObjectKind(

@@ -14,8 +14,8 @@ from ..db.suppression import KINDS as SUPPRESSION_KINDS
 from ..followups.decisions import Status as FollowupStatus
 from .call_objects import CALL_KINDS
 from .object_types import (ACCOUNT as _ACCOUNT, AGENTS as _AGENTS, CAMPAIGNS as _CAMPAIGNS,
-                           GROUPS as _GROUPS, Field, ObjectKind, Options, Related, Removal,
-                           Viewer)
+                           GROUPS as _GROUPS, Action, Field, ObjectKind, Options, Related,
+                           Removal, Viewer)
 
 _TIMEZONE = Field("timezone", "Time zone", hint="e.g. America/New_York")
 
@@ -169,6 +169,32 @@ KINDS: tuple[ObjectKind, ...] = (
                       options=Options("/api/accounts"), hint="none: every account"),
                 Field("enabled", "Enabled", "checkbox", listed=True),
                 Field("health", "Health", listed=True, create=False, edit=False))),
+    ObjectKind(
+        "caller-id-pools", "Caller-ID pools", "caller-ID pool", "manage_campaigns",
+        f"{_ACCOUNT}/caller-id-pools", item_path="/api/caller-id-pools/{id}",
+        create_path=f"{_ACCOUNT}/caller-id-pools", update_method="PATCH",
+        removal=Removal("Delete", "DELETE", "/api/caller-id-pools/{id}"),
+        related=(Related("Numbers today", "items", path="/api/caller-id-pools/{id}/numbers",
+                         columns=(Field("number", "Number"), Field("calls_today", "Calls"),
+                                  Field("answers_today", "Answers"),
+                                  Field("answer_rate", "Answer rate"),
+                                  Field("capped", "At the cap", "checkbox"),
+                                  Field("rested_since", "Rested since"),
+                                  Field("rested_why", "Why")),
+                         action=Action("Use again", "PATCH",
+                                       "/api/caller-id-pools/{id}/numbers/{row}",
+                                       {"rested": False})),),
+        fields=(Field("name", "Name", listed=True, required=True),
+                Field("campaign_id", "Campaign", "select", listed=True, options=_CAMPAIGNS,
+                      hint="none: the account's pool, for campaigns without their own"),
+                Field("daily_cap", "Calls per number per day", "number", listed=True,
+                      hint="empty: no cap"),
+                Field("rest_days", "Rest days", "number",
+                      hint="how long a number answered well below the pool rests"),
+                Field("add_numbers", "Add numbers (JSON)", "json",
+                      hint='e.g. ["+12125550150", "(312) 555-0150"]'),
+                Field("numbers", "Numbers", "number", listed=True, create=False,
+                      edit=False))),
 )
 BY_SLUG = {kind.slug: kind for kind in KINDS}
 
@@ -189,7 +215,8 @@ def _opens(who: Viewer, href: str, privilege: str) -> bool:
 NAVIGATION: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ("Campaigns", (("/", "Campaigns", "manage_campaigns"),
                    ("/campaigns/new", "New campaign", "manage_campaigns"),
-                   _page("attempts"), _page("scripts"), _page("followups"))),
+                   _page("attempts"), _page("scripts"), _page("followups"),
+                   _page("caller-id-pools"))),
     ("Floor", (("/floor", "Wallboard", "manage_campaigns"),
                ("/reports/agents", "Reports", "manage_campaigns"),
                ("/agent", "Agent desk", "take_calls"))),

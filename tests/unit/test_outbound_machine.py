@@ -123,14 +123,14 @@ def test_a_503_a_refusal_and_a_silent_trunk_move_the_call_to_the_next_trunk():
     assert out[0] == ev.ReleaseTrunk(3, "c9-2", False) and state.channel_id == "c9-3"
     state, out = _run(state, ev.NoTrunk("no trunk left"))
     assert state.stage is Stage.CLOSED and state.attempt_id == 9
-    assert out[-1] == ev.CloseAttempt("no_answer", 16)  # as the last trunk left it
+    assert out[-1] == ev.CloseAttempt("no_answer", 16, "no trunk left")  # as the last left it
     assert not any(isinstance(e, ev.ReleaseTrunk) for e in out)  # released as it failed
 
 
 def test_with_one_trunk_a_503_ends_the_attempt_as_before():
     state, _ = start(_settings(), 9, "c9", 0.0)
     state, out = _run(state, ev.TrunkChosen(0), ev.HungUp(34), ev.NoTrunk("none left"))
-    assert state.stage is Stage.CLOSED and out[-1] == ev.CloseAttempt("congestion", 34)
+    assert state.stage is Stage.CLOSED and out[-1] == ev.CloseAttempt("congestion", 34, "none left")
     assert not any(isinstance(e, ev.WriteLeg) for e in out)  # no leg was dialled after
 
 
@@ -149,7 +149,8 @@ def test_busy_no_answer_and_a_person_do_not_fail_over():
 def test_no_trunk_for_the_destination_fails_the_call():
     state, _ = start(_settings(), 9, "c9", 0.0)
     state, out = _run(state, ev.NoTrunk("no trunk serves this destination"))
-    assert state.stage is Stage.CLOSED and out[-1] == ev.CloseAttempt("failed", None)
+    assert state.stage is Stage.CLOSED
+    assert out[-1] == ev.CloseAttempt("failed", None, "no trunk serves this destination")
 
 
 def test_a_recorded_call_moved_to_another_agent_keeps_its_one_recording():

@@ -235,13 +235,23 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/trunks/{id}"): E(CAMPAIGNS),
     ("PATCH", "/api/trunks/{id}"): E(SYSTEM),
     ("DELETE", "/api/trunks/{id}"): E(SYSTEM),
+    # caller-ID pools: the account's campaign managers (tests/unit/test_callerid_pools_api.py)
+    ("GET", "/api/accounts/{id}/caller-id-pools"): E(CAMPAIGNS),
+    ("POST", "/api/accounts/{id}/caller-id-pools"): E(CAMPAIGNS),
+    ("GET", "/api/caller-id-pools/{id}"): E(CAMPAIGNS),
+    ("PATCH", "/api/caller-id-pools/{id}"): E(CAMPAIGNS),
+    ("DELETE", "/api/caller-id-pools/{id}"): E(CAMPAIGNS),
+    ("GET", "/api/caller-id-pools/{id}/numbers"): E(CAMPAIGNS),
+    ("POST", "/api/caller-id-pools/{id}/numbers"): E(CAMPAIGNS),
+    ("PATCH", "/api/caller-id-pools/{id}/numbers/{number_id}"): E(CAMPAIGNS),
+    ("DELETE", "/api/caller-id-pools/{id}/numbers/{number_id}"): E(CAMPAIGNS),
 }
 
 # URL parameters that name objects, and the kind of object (a key of one_of_each) each names
 PARAM_KINDS = {"filter_id": "filters", "list": "suppression-lists", "contact": "contacts",
                "followup": "followups", "rule_id": "rule_id", "voicemail_id": "voicemail_id",
                "inbound_call_id": "inbound_call_id",
-               "token_id": "token_id", "delivery_id": "delivery_id"}
+               "token_id": "token_id", "delivery_id": "delivery_id", "number_id": "number_id"}
 CAMPAIGN_BOUND = {"campaigns", "attempts", "followups", "suppression-lists", "rule_id"}
 SELF_KINDS = {"agents", "users", "attempts", "followups", "contacts", "token_id"}
 

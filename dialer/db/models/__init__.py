@@ -19,6 +19,7 @@ from .transfers import TransferLeg
 from .webhooks import WebhookEndpoint, WebhookDelivery, WebhookTry
 from .prompts import Prompt
 from .trunks import Trunk, TrunkAccount, TrunkLeg
+from .callerids import CallerIdPool, PoolNumber
 
 # Every table, in dependency order (create in this order, drop in reverse).
 MODELS: tuple[type[BaseModel], ...] = (
@@ -36,6 +37,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     WebhookEndpoint, WebhookDelivery, WebhookTry,
     Prompt,
     Trunk, TrunkAccount, TrunkLeg,
+    CallerIdPool, PoolNumber,
 )
 
 __all__ = [

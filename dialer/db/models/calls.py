@@ -34,6 +34,7 @@ class Attempt(BaseModel):
     amd_confidence = pw.FloatField(null=True)  # the classifier's probability of its verdict
     amd_seconds = pw.FloatField(null=True)  # from the answer to the AMD verdict
     hangup_cause = pw.IntegerField(null=True)  # Q.850 cause code
+    end_reason = pw.CharField(null=True)  # why it ended undialled: no trunk serves it...
     agent = pw.ForeignKeyField(Agent, null=True, backref="attempts")
     agent_id: int | None
     disposition = pw.CharField(null=True)
@@ -52,6 +53,7 @@ class Attempt(BaseModel):
             (("campaign", "outcome", "started_at", "amd_detector"), False),
             (("campaign", "id"), False),  # a campaign's attempts by id: keyset pages, report
             (("phone", "started_at"), False),  # calls to a number: its caps (compliance)
+            (("caller_id", "started_at"), False),  # a pool number's figures of the day
         )
 
 
