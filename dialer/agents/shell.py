@@ -15,13 +15,8 @@ from typing import Awaitable, Callable
 from ..ari import AriClient, AriError
 from ..core.asterisk_input import UnsafeValue, parse_endpoint
 from ..outbound.decisions import AgentView
-from ..outbound.sharing import (
-    INBOUND_PRIORITY,
-    agent_for_call,
-    agent_for_inbound,
-    agents_for_campaign,
-    spare_agents,
-)
+from ..outbound.sharing import (INBOUND_PRIORITY, agent_for_call, agent_for_inbound,
+                                agents_for_campaign, spare_agents)
 from ..core.tz import utc_now
 from . import store as agent_db
 from ..db.validation import NotFoundError
@@ -57,8 +52,7 @@ class AgentSessions(SessionEffects):
         # Asks the call's own feature to hang its customer up (set by the server to
         # Features.end_agent_call): (agent, customer) -> whether one is doing so.
         self.end_customer: Callable[[int, str], Awaitable[bool]] | None = None
-        # Told of each inbound caller who begins waiting, with the groups of the agents it
-        # may have (set by the server to the predictive pacing's inbound rates).
+        # each inbound caller who begins waiting: its agents' groups (the pacing's inbound rates)
         self.inbound_arrived: Callable[[frozenset[int]], None] = lambda groups: None
         self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
         self.floor = Hub()  # the server's, shared with the calls (floor/hub.py)
@@ -251,8 +245,7 @@ class AgentSessions(SessionEffects):
         campaigns' priorities allow (outbound.sharing); until then campaigns that go after
         inbound calls do not dial for them."""
         self.wanted_by_inbound.update(candidates)
-        self.inbound_arrived(frozenset().union(
-            *(self.sessions[a].groups for a in candidates if a in self.sessions)))
+        self.inbound_arrived(frozenset().union(*(s.groups for s in map(self.sessions.get, candidates) if s)))
         try:
             return await self._reserve(
                 lambda: agent_for_inbound(self.views(), candidates, self.held_groups,
