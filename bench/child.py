@@ -4,9 +4,12 @@ web server), on the lab's PBX (`spec`: ari_url, ari_user, ari_password, db)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import subprocess
+import sys
+from pathlib import Path
 
 
 async def start_dialer(spec: dict, node: str, agent_ids: list[int]):
@@ -42,3 +45,14 @@ def stop_child(proc: subprocess.Popen, timeout: float = 30) -> None:
         proc.wait(timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def spawn_child(module: str, tmp: Path, spec: dict) -> tuple[subprocess.Popen, Path]:
+    """`python -m <module> --child <tmp>/child.json` (spec written there): its stdout a
+    pipe, its log in <tmp>/dialer.log (returned)."""
+    (tmp / "child.json").write_text(json.dumps(spec))
+    log_path = tmp / "dialer.log"
+    proc = subprocess.Popen([sys.executable, "-m", module, "--child", str(tmp / "child.json")],
+                            stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    return proc, log_path

@@ -28,8 +28,6 @@ import base64
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -37,7 +35,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.child import stop_child
+from bench.child import spawn_child, stop_child
 from dialer.lab import Lab
 
 AGENT_PHONES = ["PJSIP/agent1", "PJSIP/agent2", "PJSIP/agent3", "PJSIP/agent4",
@@ -199,12 +197,8 @@ async def measure(args) -> None:
     db_url = f"sqlite:///{tmp}/d.sqlite3"
     ids = seed(db_url, ring, phase_b)
     side = info["pbx"]
-    (tmp / "child.json").write_text(json.dumps(side | {"db": db_url, "agents": ids["agents"]}))
-    log_path = tmp / "dialer.log"
-    proc = subprocess.Popen([sys.executable, "-m", "bench.lab_overhead", "--child",
-                             str(tmp / "child.json")], stdout=subprocess.PIPE,
-                            stderr=open(log_path, "w"), text=True,
-                            cwd=Path(__file__).resolve().parents[1])
+    proc, log_path = spawn_child("bench.lab_overhead", tmp,
+                                 side | {"db": db_url, "agents": ids["agents"]})
     watch = Watch(side)
     ready = asyncio.Event()
     watcher = asyncio.create_task(watch.run(ready))

@@ -34,7 +34,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.child import stop_child
+from bench.child import spawn_child, stop_child
 from bench.lab_overhead import AGENT_PHONES, Watch, pct, set_status
 from dialer.lab import Lab
 
@@ -201,14 +200,9 @@ async def measure(args) -> None:
                talk=args.talk)
     side = info["pbx"]
     lag_file = tmp / "loop-lag.json"
-    (tmp / "child.json").write_text(json.dumps(side | {
+    proc, log_path = spawn_child("bench.signin_flood", tmp, side | {
         "db": db_url, "agents": ids["agents"], "throttle": args.throttle,
-        "lag_file": str(lag_file)}))
-    log_path = tmp / "dialer.log"
-    proc = subprocess.Popen([sys.executable, "-m", "bench.signin_flood", "--child",
-                             str(tmp / "child.json")], stdout=subprocess.PIPE,
-                            stderr=open(log_path, "w"), text=True,
-                            cwd=Path(__file__).resolve().parents[1])
+        "lag_file": str(lag_file)})
     watch = Watch(side)
     ready = asyncio.Event()
     watcher = asyncio.create_task(watch.run(ready))

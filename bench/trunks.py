@@ -21,15 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.child import stop_child
+from bench.child import spawn_child, stop_child
 from bench.lab_overhead import AGENT_PHONES, Watch, child, cpu_seconds, set_status
 from dialer.lab import Lab
 
@@ -86,12 +83,7 @@ async def run_setup(info: dict, pooled: bool, level: int, ring: int, phase: floa
     db_url = f"sqlite:///{tmp}/d.sqlite3"
     ids = seed(db_url, level, ring, phase, pooled)
     side = info["pbx"]
-    (tmp / "child.json").write_text(json.dumps(side | {"db": db_url, "agents": ids["agents"]}))
-    log_path = tmp / "dialer.log"
-    proc = subprocess.Popen([sys.executable, "-m", "bench.trunks", "--child",
-                             str(tmp / "child.json")], stdout=subprocess.PIPE,
-                            stderr=open(log_path, "w"), text=True,
-                            cwd=Path(__file__).resolve().parents[1])
+    proc, log_path = spawn_child("bench.trunks", tmp, side | {"db": db_url, "agents": ids["agents"]})
     watch = Watch(side)
     ready = asyncio.Event()
     watcher = asyncio.create_task(watch.run(ready))
