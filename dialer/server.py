@@ -26,6 +26,7 @@ from .agents.shell import AgentSessions
 from .transfers.shell import TransferShell
 from .beep import shell as beep
 from .outbound.runner import CampaignRunner
+from .inbound import store as inbound_store
 from .inbound.shell import InboundCalls
 from .actions.shell import ActionCalls
 from .monitor.shell import Monitors
@@ -66,7 +67,8 @@ class Dialer:
         self.monitors = Monitors(self.ari, self.store, self.agents, cfg.ari.app)
         prompt_files.use(cfg.prompts)  # where prompts are written and played from
         self.prompt_recorder = PromptRecorder(self.ari, self.store, cfg.ari.app)
-        self.leftovers = Leftovers(self.ari, cfg.ari.app)
+        self.leftovers = Leftovers(self.ari, cfg.ari.app, talk_ended=lambda channels: self.store.run(
+            inbound_store.close_records_of, channels, now()))
         self.leases = ClaimLeases(self.store, self.agents, node=cfg.node)
         self.runner = CampaignRunner(self.store, self.agents, self.calls, node=cfg.node,
                                      now=now, also_tick=(self.actions.tick, self.leases.tick))

@@ -116,6 +116,12 @@ def close_record(record_id: int, now: dt.datetime) -> bool:
         (InboundCall.id == record_id) & InboundCall.ended_at.is_null()).execute())
 
 
+def close_records_of(channel_ids: list[str], now: dt.datetime) -> int:
+    """Calls taken back talking after a restart are over: their records closed once."""
+    return InboundCall.update(ended_at=now).where(
+        InboundCall.channel_id.in_(channel_ids) & InboundCall.ended_at.is_null()).execute()
+
+
 def inbound_call_dict(call: InboundCall) -> dict:
     return {"id": call.id, "account_id": call.account_id, "caller": call.caller,
             "contact_id": call.contact_id, "agent_id": call.agent_id,

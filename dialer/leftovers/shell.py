@@ -2,7 +2,8 @@
 more. Never leave anyone waiting in silence:
 
 - two or more parties talking in a bridge (an inbound call that was connected) are left
-  talking; when one hangs up, the others are hung up and the bridge goes;
+  talking; when one hangs up, the others are hung up, the bridge goes and the call's
+  record is closed (`talk_ended`);
 - a caller to the company number still waiting is taken through the ring group again;
 - anything else (a desk phone still ringing for a caller, a call nobody acts on) is
   hung up.
@@ -27,8 +28,10 @@ def stasis_args(channel: dict, app: str) -> list[str] | None:
 
 
 class Leftovers:
-    def __init__(self, ari: AriClient, app: str):
-        self.ari, self.app = ari, app
+    def __init__(self, ari: AriClient, app: str,
+                 talk_ended: Callable[[list[str]], Awaitable[object]] | None = None):
+        """`talk_ended`: told the channels of a bridge taken back once they are gone."""
+        self.ari, self.app, self.talk_ended = ari, app, talk_ended
         self.talking: dict[str, tuple[str, list[str]]] = {}  # channel -> (bridge, members)
 
     def feature(self, tracked: Callable[[], set[str]],
@@ -81,4 +84,6 @@ class Leftovers:
             if self.talking.pop(other, None) is not None:
                 await self.ari.hangup(other)
         await self.ari.destroy_bridge(bridge_id)
+        if self.talk_ended is not None:
+            await self.talk_ended(members)
         return True

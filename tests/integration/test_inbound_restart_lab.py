@@ -2,7 +2,7 @@
 starts on the same database: nobody is left waiting in silence. A caller still waiting
 is taken through the ring group again (the desk phone that was ringing for them is hung
 up); a caller already talking to a user keeps talking, and when one side hangs up the
-other is hung up and their bridge goes."""
+other is hung up, their bridge goes and the call's record is closed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 
+from dialer.db.models import InboundCall
 from dialer.server import Dialer
 from tests.campaign_driver import die, lab_config, started, wait_until
 from tests.integration.test_inbound_lab import call_company, seed
@@ -70,6 +71,7 @@ async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_the
     await wait_until(talking_in_a_bridge, 30)
     [call] = first.inbound.calls.values()
     talking = {call.caller, call.ring.winner}
+    caller_channel = call.caller
     await die(first)
 
     second = await started(cfg)
@@ -86,5 +88,10 @@ async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_the
         await wait_until(hung_up, 10)
         left = {b["id"] for b in await second.ari.list_bridges()}
         assert len(bridges - left) == 1  # their bridge went
+
+        async def record_closed():
+            return await second.store.run(lambda: InboundCall.get(
+                InboundCall.channel_id == caller_channel).ended_at is not None)
+        await wait_until(record_closed, 10)
     finally:
         await second.stop()

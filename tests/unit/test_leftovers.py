@@ -33,8 +33,11 @@ def test_stasis_args_only_for_our_app():
 
 
 async def test_waiting_callers_rerun_talkers_kept_the_rest_hung_up():
-    ari, restarted = StubAri(), []
-    left = Leftovers(ari, "dialer")
+    ari, restarted, ended = StubAri(), [], []
+
+    async def talk_ended(channels):
+        ended.append(sorted(channels))
+    left = Leftovers(ari, "dialer", talk_ended)
 
     async def restart(event):
         assert "ring-old" in ari.hung_up  # the phone is freed before the caller is rerun
@@ -54,7 +57,9 @@ async def test_waiting_callers_rerun_talkers_kept_the_rest_hung_up():
 
     assert await left.on_channel_destroyed("talk-a")
     assert "talk-b" in ari.hung_up and ari.destroyed == ["inbound-1"] and not left.talking
+    assert ended == [["talk-a", "talk-b"]]  # the inbound call's record closes once
     assert not await left.on_channel_destroyed("talk-b")
+    assert len(ended) == 1
 
 
 async def test_its_resync_step_leaves_what_earlier_steps_hung_up_and_what_is_tracked():
