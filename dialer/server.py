@@ -61,7 +61,7 @@ class Dialer:
         self.trunks = self.calls.trunks  # the routing of every call leg (dialer/trunks)
         self.calls.floor = self.agents.floor  # one hub feeds the wallboards (dialer/floor)
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
-                                    trunk=cfg.ari.trunk, now=now)
+                                    trunk=cfg.ari.trunk, now=now, node=cfg.node)
         self.actions = ActionCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
                                    trunk=cfg.ari.trunk, node=cfg.node, now=now)
         self.monitors = Monitors(self.ari, self.store, self.agents, cfg.ari.app)

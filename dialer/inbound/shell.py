@@ -22,7 +22,7 @@ from ..agents.shell import AgentSessions
 from ..ari import AriClient, AriError
 from ..core.asterisk_input import UnsafeValue, dial_string
 from ..core.tz import utc_now
-from ..features import Feature, StasisRoute
+from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
 from ..floor.events import CallChanged
 from ..floor.feed import inbound_event
 from . import legs
@@ -193,8 +193,9 @@ class CallShell(Generic[CallT, EventT]):
 
 class InboundCalls(CallShell[m.Call, m.Event]):
     def __init__(self, ari: AriClient, store, agents: AgentSessions, *, app: str, trunk: str,
-                 now: Callable[[], dt.datetime] = utc_now):
+                 now: Callable[[], dt.datetime] = utc_now, node: str | None = None):
         super().__init__(ari, store, agents, app=app, trunk=trunk, now=now)
+        self.node = node  # written on each call's record: its lost calls are closed here
 
     def feature(self) -> Feature:
         return Feature("inbound", stasis={
@@ -206,7 +207,14 @@ class InboundCalls(CallShell[m.Call, m.Event]):
             "ChannelDtmfReceived": self.on_dtmf,
             "RecordingFinished": self.on_recording_ended,
             "RecordingFailed": self.on_recording_ended,
-        }, ends_agent_call=self.end_agent_call)
+        }, ends_agent_call=self.end_agent_call,
+            resync=ResyncStep(ResyncPhase.CALLS, self._close_lost_records))
+
+    async def _close_lost_records(self, ari: AriClient, pbx: PbxSnapshot,
+                                  handover: ResyncHandover) -> ResyncHandover:
+        if self.node is not None:
+            await self.store.run(inbound_db.close_lost_records, self.node, pbx.live, self.now())
+        return handover
 
     def channels(self) -> set[str]:
         """The Asterisk channels in our hands: callers and their users' legs."""
@@ -227,7 +235,7 @@ class InboundCalls(CallShell[m.Call, m.Event]):
         caller = channel["id"]
         plan, record_id = await self.store.run(
             inbound_db.arrived, dialled, channel.get("caller", {}).get("number", ""), caller,
-            self.now())
+            self.now(), self.node)
         if plan is None:
             log.warning("inbound call to %s: no account has this number", dialled)
         self.calls[caller] = m.Call(caller)

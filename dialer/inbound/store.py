@@ -88,8 +88,8 @@ def ring_plan(dialled: str, caller: str) -> RingPlan | None:
 
 
 @transaction
-def arrived(dialled: str, caller: str, channel_id: str,
-            now: dt.datetime) -> tuple[RingPlan | None, int | None]:
+def arrived(dialled: str, caller: str, channel_id: str, now: dt.datetime,
+            node: str | None = None) -> tuple[RingPlan | None, int | None]:
     """The call's ring plan (`ring_plan`) and its record, opened now (None: no account has
     the number, no record); a caller taken through the ring group again after a restart
     keeps the record opened before."""
@@ -101,7 +101,7 @@ def arrived(dialled: str, caller: str, channel_id: str,
         return plan, before.id
     return plan, InboundCall.insert(account=plan.account_id, channel_id=channel_id,
                                     caller=plan.caller[:255], contact=plan.contact_id,
-                                    started_at=now).execute()
+                                    started_at=now, node=node).execute()
 
 
 def record_connected(record_id: int, agent_id: int | None, now: dt.datetime) -> None:
@@ -120,6 +120,15 @@ def close_records_of(channel_ids: list[str], now: dt.datetime) -> int:
     """Calls taken back talking after a restart are over: their records closed once."""
     return InboundCall.update(ended_at=now).where(
         InboundCall.channel_id.in_(channel_ids) & InboundCall.ended_at.is_null()).execute()
+
+
+def close_lost_records(node: str, live: set[str], now: dt.datetime) -> int:
+    """At a resync: this node's open calls whose caller's channel is gone (they hung up
+    while the dialer was down) are over."""
+    open_calls = InboundCall.select(InboundCall.id, InboundCall.channel_id).where(
+        (InboundCall.node == node) & InboundCall.ended_at.is_null())
+    lost = [call.id for call in open_calls if call.channel_id not in live]
+    return InboundCall.update(ended_at=now).where(InboundCall.id.in_(lost)).execute() if lost else 0
 
 
 def inbound_call_dict(call: InboundCall) -> dict:

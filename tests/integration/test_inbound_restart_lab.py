@@ -95,3 +95,31 @@ async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_the
         await wait_until(record_closed, 10)
     finally:
         await second.stop()
+
+
+async def test_a_caller_who_hangs_up_while_the_dialer_is_down_has_their_record_closed(
+        cfg, caller):
+    first = await started(cfg)
+    await first.store.run(seed, ["agent4"], strategy="ordered", ring_seconds=20)
+    caller_sim_side = await call_company(caller)
+
+    async def talking_in_a_bridge():
+        return any(b["id"].startswith("inbound-") and len(b["channels"]) == 2
+                   for b in await first.ari.list_bridges())
+    await wait_until(talking_in_a_bridge, 30)
+    [call] = first.inbound.calls.values()
+    caller_channel = call.caller
+    await die(first)
+    await caller.hangup(caller_sim_side)  # nobody in the dialer sees it go
+
+    await asyncio.sleep(1)  # the caller's channel is gone from the PBX
+
+    second = await started(cfg)
+    try:
+        async def record_closed() -> bool:
+            return await second.store.run(lambda: InboundCall.get(
+                InboundCall.channel_id == caller_channel).ended_at is not None)
+        await wait_until(record_closed, 15)
+        assert caller_channel not in await pbx_channels(second)
+    finally:
+        await second.stop()

@@ -172,3 +172,20 @@ def test_users_who_are_agents_are_named_so_their_session_can_take_the_call(accou
     plan = ring_plan("+12125550100", "+16175550000")
     assert plan.steps == (RingStep(("PJSIP/ann", "PJSIP/bob", "PJSIP/agent1"), 20),)
     assert dict(plan.agents) == {"PJSIP/bob": bob_agent.id, "PJSIP/agent1": carl_agent.id}
+
+
+def test_a_call_whose_caller_went_while_its_node_was_down_is_closed_at_its_resync(account):
+    """Issue 18's leftover: an inbound record stayed open for ever when the caller hung up
+    while the dialer was down. Its node closes it (another node's calls are not its own)."""
+    from dialer.db.models import InboundCall
+    from dialer.inbound.store import arrived, close_lost_records
+    t0 = dt.datetime(2026, 12, 5, 12, tzinfo=dt.UTC)
+    company = account[0].company_number
+    ids = {channel: arrived(company, "+12125550100", channel, t0, node)[1]
+           for channel, node in (("gone", "n1"), ("talking", "n1"), ("elsewhere", "n2"))}
+    assert close_lost_records("n1", {"talking", "other"}, t0 + dt.timedelta(minutes=5)) == 1
+    ended = {c.channel_id: c.ended_at for c in InboundCall.select().where(
+        InboundCall.id.in_(list(ids.values())))}
+    assert ended == {"gone": (t0 + dt.timedelta(minutes=5)).replace(tzinfo=None),  # stored naive UTC
+                     "talking": None, "elsewhere": None}
+    assert close_lost_records("n1", set(), t0 + dt.timedelta(minutes=9)) == 1  # once each

@@ -58,6 +58,7 @@ class InboundCall(BaseModel):
     started_at = UTCDateTimeField(default=utcnow)
     connected_at = UTCDateTimeField(null=True)
     ended_at = UTCDateTimeField(null=True)
+    node = pw.CharField(null=True)  # whose PBX holds the caller's channel
     transfer_legs: pw.ModelSelect  # backref (models/transfers.py)
 
     class Meta:
