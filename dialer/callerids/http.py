@@ -44,7 +44,7 @@ async def delete_pool(request: web.Request) -> web.Response:
 
 @routes.get("/api/caller-id-pools/{id}/numbers")
 async def list_numbers(request: web.Request) -> web.Response:
-    """Each number with today's figures (UTC day): calls_today, finished_today,
+    """Each number with today's figures (the account's day): calls_today, finished_today,
     answers_today (a person answered), answer_rate, rested, rested_since, rested_why,
     capped."""
     return page(request, await run(request, store.list_numbers, path_id(request),

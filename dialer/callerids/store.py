@@ -9,6 +9,7 @@ from typing import Any
 import peewee as pw
 
 from ..core.phones import PhoneError, normalise, region_of
+from ..core.tz import load_zone
 from ..db.audit import audited
 from ..db.fields import to_naive_utc
 from ..db.listing import iso
@@ -190,19 +191,28 @@ def list_numbers(pool_id: int, now: dt.datetime) -> list[dict]:
              "answer_rate": n.answer_rate, "rested": rules.resting(n, now),
              "rested_since": n.rested_since.isoformat() if n.rested_since else None,
              "rested_why": n.rested_why, "capped": rules.capped(n)}
-            for n in _numbers(pool_id, now, figures=True)]
+            for n in _numbers(pool, now, figures=True)]
 
 
 # ---- the dialer ---------------------------------------------------------------------------
-def _numbers(pool_id: int, now: dt.datetime, *, figures: bool = False) -> list[PoolNumber]:
-    today = now.date()
+def _local_day(pool: CallerIdPool, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """A pool's day is its account's: its caps and figures start at the account's local
+    midnight. The date, and when it began (UTC)."""
+    zone = load_zone(Account.get_by_id(pool.account_id).timezone or "UTC") or dt.UTC
+    local = now.astimezone(zone)
+    return local.date(), dt.datetime.combine(local.date(), dt.time(), zone).astimezone(dt.UTC)
+
+
+def _numbers(pool: CallerIdPool, now: dt.datetime, *, figures: bool = False) -> list[PoolNumber]:
+    today, day_start = _local_day(pool, now)
+    pool_id = pool.id
     rows = list(tuples(NumberRow.select(NumberRow.id, NumberRow.number, NumberRow.day,
                                         NumberRow.calls, NumberRow.rested_since,
                                         NumberRow.rested_why)
                        .where(NumberRow.pool == pool_id).order_by(NumberRow.id)))
     ended: dict[str, tuple[int, int]] = {}
     if figures and rows:
-        since = to_naive_utc(dt.datetime.combine(today, dt.time(), dt.UTC))
+        since = to_naive_utc(day_start)
         answered = pw.fn.SUM(pw.Case(None, [(Attempt.outcome.in_(ANSWERED), 1)], 0))
         ended = {c: (f, a or 0) for c, f, a in tuples(
             Attempt.select(Attempt.caller_id, pw.fn.COUNT(Attempt.id), answered)
@@ -230,7 +240,7 @@ def _rest_low_answering(pool: CallerIdPool, now: dt.datetime) -> None:
             & (CallerIdPool.checked_at.is_null() | (CallerIdPool.checked_at < due))).execute():
         return
     rules = _rules(pool)
-    numbers = _numbers(pool.id, now, figures=True)
+    numbers = _numbers(pool, now, figures=True)
     over = [n.id for n in numbers if n.rested_since and not rules.resting(n, now)]
     if over:
         NumberRow.update(rested_since=None, rested_why=None).where(
@@ -249,9 +259,10 @@ def _take(number: PoolNumber, cap: int | None, today: dt.date) -> bool:
             this if cap is None else this & (fresh | (NumberRow.calls < cap))).execute())
 
 
-def _usable(pool_id: int, rules: PoolRules, now: dt.datetime) -> pw.ModelSelect[NumberRow]:
+def _usable(pool_id: int, rules: PoolRules, now: dt.datetime,
+            today: dt.date) -> pw.ModelSelect[NumberRow]:
     """The pool's numbers neither resting nor at the cap: (id, number, calls today)."""
-    calls = pw.Case(None, [(NumberRow.day == now.date(), NumberRow.calls)], 0)
+    calls = pw.Case(None, [(NumberRow.day == today, NumberRow.calls)], 0)
     query = NumberRow.select(NumberRow.id, NumberRow.number, calls).where(
         (NumberRow.pool == pool_id) & (NumberRow.rested_since.is_null()
                                        | (NumberRow.rested_since <= to_naive_utc(now - rules.rest))))
@@ -266,28 +277,28 @@ def pick(campaign_id: int, account_id: int, callee: str,
     if pool is None:
         return None
     _rest_low_answering(pool, now)
-    rules = _rules(pool)
+    rules, (today, _) = _rules(pool), _local_day(pool, now)
     for _ in range(PICK_TRIES):
         # the hot path of a large pool: raw rows, not peewee's conversions of each column
         usable = [PoolNumber(i, number, calls) for i, number, calls
-                  in database_proxy.execute(_usable(pool.id, rules, now))]
+                  in database_proxy.execute(_usable(pool.id, rules, now, today))]
         choice = choose(callee, usable, rules, now)
         if isinstance(choice, Exhausted):
             return _why_exhausted(pool, now)
-        if _take(choice.number, rules.daily_cap, now.date()):
+        if _take(choice.number, rules.daily_cap, today):
             return choice
     return Exhausted("other nodes took the pool's last calls of the day first")
 
 
 def _why_exhausted(pool: CallerIdPool, now: dt.datetime) -> Exhausted:
-    reason = why_exhausted(_numbers(pool.id, now), _rules(pool), now)
+    reason = why_exhausted(_numbers(pool, now), _rules(pool), now)
     return Exhausted(f"pool {pool.name!r}: {reason}")
 
 
 def exhausted(campaign_id: int, account_id: int, now: dt.datetime) -> Exhausted | None:
     """Why the campaign may not dial now for want of a caller ID (None: it may)."""
     pool = pool_for(campaign_id, account_id)
-    if pool is None or _usable(pool.id, _rules(pool), now).exists():
+    if pool is None or _usable(pool.id, _rules(pool), now, _local_day(pool, now)[0]).exists():
         return None
     return _why_exhausted(pool, now)
 

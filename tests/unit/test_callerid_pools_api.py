@@ -106,6 +106,24 @@ async def test_an_exhausted_pool_is_the_campaigns_why_not(env):
     assert "daily cap of 1 calls" in reason["message"] and not answer["eligible"]
 
 
+async def test_the_daily_cap_starts_again_at_the_accounts_midnight(env):
+    """A pool's day is its account's: in New York, 22:00 and 23:59 are one day, 00:01 the
+    next (04:59 and 05:01 UTC in winter)."""
+    client, store, h, ids = env
+    await store.run(lambda: Account.update(timezone="America/New_York").where(
+        Account.id == ids["acme"]).execute())
+    await _pool(client, h["manager"], ids["acme"], ["+13125550150"], daily_cap=1)
+    evening = dt.datetime(2026, 3, 3, 3, 0, tzinfo=dt.UTC)  # 22:00 on the 2nd in New York
+    assert isinstance(await store.run(pools.pick, ids["spring"], ids["acme"], "+13125550199",
+                                      evening), Chosen)
+    before_midnight = dt.datetime(2026, 3, 3, 4, 59, tzinfo=dt.UTC)
+    assert isinstance(await store.run(pools.pick, ids["spring"], ids["acme"], "+13125550199",
+                                      before_midnight), Exhausted)
+    after_midnight = dt.datetime(2026, 3, 3, 5, 1, tzinfo=dt.UTC)
+    assert isinstance(await store.run(pools.pick, ids["spring"], ids["acme"], "+13125550199",
+                                      after_midnight), Chosen)
+
+
 async def test_a_number_answered_well_below_the_pool_is_rested_then_put_back(env):
     client, store, h, ids = env
     pool_id = await _pool(client, h["manager"], ids["acme"],
