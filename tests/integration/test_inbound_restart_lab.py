@@ -7,6 +7,7 @@ other is hung up, their bridge goes and the call's record is closed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -59,8 +60,9 @@ async def test_a_waiting_caller_is_rung_through_again(cfg, caller):
         await second.stop()
 
 
-async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_them(
-        cfg, caller):
+async def talking_then_dead(cfg, caller) -> tuple[set[str], str, str]:
+    """A caller talking with a user through the ring group when the dialer dies: the two
+    channels talking, the caller's, and the caller's channel on the simulator."""
     first = await started(cfg)
     await first.store.run(seed, ["agent4"], strategy="ordered", ring_seconds=20)
     caller_sim_side = await call_company(caller)
@@ -71,14 +73,26 @@ async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_the
     await wait_until(talking_in_a_bridge, 30)
     [call] = first.inbound.calls.values()
     talking = {call.caller, call.ring.winner}
-    caller_channel = call.caller
     await die(first)
+    return talking, call.caller, caller_sim_side
 
+
+def record_closed(d: Dialer, caller_channel: str) -> Callable[[], Awaitable[bool]]:
+    async def closed() -> bool:
+        return await d.store.run(lambda: InboundCall.get(
+            InboundCall.channel_id == caller_channel).ended_at is not None)
+    return closed
+
+
+async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_them(
+        cfg, caller):
+    talking, caller_channel, caller_sim_side = await talking_then_dead(cfg, caller)
     second = await started(cfg)
     try:
         await asyncio.sleep(2)
         assert talking <= await pbx_channels(second)  # not cut by the restart
         assert set(second.leftovers.talking) == talking
+        assert not await record_closed(second, caller_channel)()
         bridges = {b["id"] for b in await second.ari.list_bridges()}
         await caller.hangup(caller_sim_side)  # the caller hangs up: the user is hung up too
         await wait_until(lambda: second.leftovers.talking == {}, 10)
@@ -88,38 +102,20 @@ async def test_a_connected_caller_keeps_talking_and_the_other_side_goes_with_the
         await wait_until(hung_up, 10)
         left = {b["id"] for b in await second.ari.list_bridges()}
         assert len(bridges - left) == 1  # their bridge went
-
-        async def record_closed():
-            return await second.store.run(lambda: InboundCall.get(
-                InboundCall.channel_id == caller_channel).ended_at is not None)
-        await wait_until(record_closed, 10)
+        await wait_until(record_closed(second, caller_channel), 10)
     finally:
         await second.stop()
 
 
 async def test_a_caller_who_hangs_up_while_the_dialer_is_down_has_their_record_closed(
         cfg, caller):
-    first = await started(cfg)
-    await first.store.run(seed, ["agent4"], strategy="ordered", ring_seconds=20)
-    caller_sim_side = await call_company(caller)
-
-    async def talking_in_a_bridge():
-        return any(b["id"].startswith("inbound-") and len(b["channels"]) == 2
-                   for b in await first.ari.list_bridges())
-    await wait_until(talking_in_a_bridge, 30)
-    [call] = first.inbound.calls.values()
-    caller_channel = call.caller
-    await die(first)
+    _, caller_channel, caller_sim_side = await talking_then_dead(cfg, caller)
     await caller.hangup(caller_sim_side)  # nobody in the dialer sees it go
-
     await asyncio.sleep(1)  # the caller's channel is gone from the PBX
 
     second = await started(cfg)
     try:
-        async def record_closed() -> bool:
-            return await second.store.run(lambda: InboundCall.get(
-                InboundCall.channel_id == caller_channel).ended_at is not None)
-        await wait_until(record_closed, 15)
+        await wait_until(record_closed(second, caller_channel), 15)
         assert caller_channel not in await pbx_channels(second)
     finally:
         await second.stop()
