@@ -29,7 +29,7 @@ GAP_DB = -90.0  # digital silence: a lost packet, not the line's noise
 HANGOVER_FRAMES = 10  # 200 ms without speech end a talk spurt
 MIN_LAG, MAX_LAG = 8, 50  # at 4 kHz: 500 Hz .. 80 Hz
 VOICED = 0.5  # normalised autocorrelation peak of a voiced frame
-_LISTEN = BeepSettings(silence=1e9, max_wait=1e9)  # beeps only: never give up listening
+_LISTEN = BeepSettings(silence=1e9, leading_silence=1e9, max_wait=1e9)  # beeps only: never give up
 
 NAMES = (
     "t", "onset", "heard", "speech_total", "spurts", "longest_spurt", "silence_now", "spurt_now",

@@ -8,11 +8,12 @@ x[n-2]), its share of the energy from a Goertzel filter at exactly that frequenc
 a run of tonal frames at one frequency lasting >= `min_tone` (shorter if the run was already
 going when listening began: the beep started before we joined); it is over at the first
 frame that is not that tone (up to `max_gap` of digital silence inside it is a gap the PBX
-filled while the callee's audio was late, not its end). Without a beep: `silence` seconds of silence after sound
-(the greeting ended with no beep; silence is under -40 dBFS, or under 8 dB over the
-quietest frame yet, up to -32 dBFS, when there is background noise; a frame of digital
-silence is a gap in the audio, not the quietest), or `max_wait` seconds in all, ends the
-wait.
+filled while the callee's audio was late, not its end). Without a beep: `silence` seconds
+of silence after sound (the greeting ended with no beep), `leading_silence` seconds if
+nothing was heard at all (the greeting and its beep were over before listening began),
+or `max_wait` seconds in all, ends the wait. Silence is under -40 dBFS, or under 8 dB over
+the quietest frame yet, up to -32 dBFS, when there is background noise; a frame of digital
+silence is a gap in the audio, not the quietest.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ class BeepSettings:
     over_floor_db: float = 8.0   # this over the quietest frame yet (background noise),
     max_silence_db: float = -32.0  # up to this
     silence: float = 2.0         # s of silence after sound: the greeting ended, no beep
+    # s of silence from the start with no sound at all: the greeting and its beep were over
+    # before listening began (a late verdict); longer than `silence`, as app_amd's "initial
+    # silence" machines may begin their greeting after a few seconds
+    leading_silence: float = 5.0
     max_wait: float = 20.0       # s: give up waiting
     max_gap: float = 0.06        # s of digital silence (audio late to the PBX) inside a beep
 
@@ -154,7 +159,7 @@ class BeepDetector:
             self.quiet += dur
         else:
             self.quiet, self.heard = 0.0, True
-        if self.heard and self.quiet >= s.silence - 1e-9:
+        if self.quiet >= (s.silence if self.heard else s.leading_silence) - 1e-9:
             self.result = ("silence", self.t)
         elif self.t >= s.max_wait - 1e-9:
             self.result = ("timeout", self.t)

@@ -173,6 +173,12 @@ def test_silence_fallback_counts_from_the_greetings_end():
     assert detect(ulaw(audio)) == ("silence", pytest.approx(6.0, abs=0.03))
 
 
+def test_nothing_heard_at_all_ends_the_wait_sooner():
+    """The verdict came after the greeting and its beep (a classifier deciding late):
+    5 s of silence from the start, not the 20 s wait, before the message."""
+    assert detect(ulaw(silence(8.0))) == ("silence", pytest.approx(5.0, abs=0.03))
+
+
 def test_timeout_when_nothing_ends():
     assert detect(ulaw(speechlike(2.0) * 3), BeepSettings(max_wait=5.0))[0] == "timeout"
 
