@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections import Counter
@@ -292,7 +293,8 @@ class OutboundCalls:
                 return await self._ari(self.ari.request("DELETE", f"/playbacks/{s.channel_id}-consent"), None)
             case (ev.ListenForBeep() | ev.Classify() | ev.StopBeepListener() | ev.StopClassifier()
                   | ev.FallBackToAppAmd()):
-                return await self._listener_effect(call, effect)
+                return await listening.carry_out(self.ari, call, effect, self._spawn,
+                                                 functools.partial(self._feed, call), self.now)
             case ev.TakeAgent():
                 self._spawn(self._take_agent(call, effect))
             case ev.ConnectAgent(agent_id):
@@ -327,20 +329,6 @@ class OutboundCalls:
                 await self.trunks.leg_ended(trunk_id, channel_id, healthy)
             case _:
                 await self.records.effect(call, effect, self.now())
-        return []
-
-    async def _listener_effect(self, call: Call, effect: ev.Effect) -> list[ev.Event]:
-        """The listeners on the callee's audio (listening.py): started, stopped, or app_amd."""
-        match effect:
-            case ev.ListenForBeep():
-                call.listener = self._spawn(self._listen(call, listening.beep_ended))
-            case ev.Classify(settings):
-                call.listener = self._spawn(self._listen(call, listening.classified, settings=settings, now=self.now))
-            case ev.StopBeepListener() | ev.StopClassifier():
-                if call.listener is not None and call.listener is not asyncio.current_task():
-                    call.listener.cancel()  # it removes its snoop and media channels
-            case ev.FallBackToAppAmd():
-                return await listening.fall_back_to_app_amd(self.ari, call, self.now)
         return []
 
     async def _ari(self, request: Awaitable[Any], refused: ev.Event | None) -> list[ev.Event]:
@@ -380,10 +368,6 @@ class OutboundCalls:
     async def _watch_trunk(self, call: Call, channel_id: str, seconds: float) -> None:
         await asyncio.sleep(seconds)
         await self._feed(call, ev.TrunkSilent(channel_id))
-
-    async def _listen(self, call: Call, listener: Callable[..., Awaitable[ev.Event]], **kw: Any) -> None:
-        """A listener on the callee (listening.py): its event to the machine."""
-        await self._feed(call, await listener(self.ari, call, **kw))
 
     async def _take_agent(self, call: Call, take: ev.TakeAgent) -> None:
         agent_id = await self.agents.take(take.group_id, take.deadline,

@@ -9,6 +9,7 @@ import pytest
 from dialer.amd import shell as amd_shell
 from dialer.amd.classifier import ClassifierSettings, Verdict
 from dialer.beep import shell as beep
+from dialer.beep.detector import BeepSettings
 from tests.unit.test_amd_classifier import stump
 from tests.unit.test_beep_listener import FakeAri, audio
 
@@ -43,3 +44,23 @@ async def test_no_audio_or_a_refusal_is_no_decision(monkeypatch):
     for ari in (FakeAri(send=None), FakeAri(fail="snoop")):
         assert await amd_shell.classify(ari, "call-1", "dialer", SETTINGS) is None
         assert ari.clean()
+
+
+async def test_a_machine_whose_message_waits_for_the_beep_keeps_the_same_audio(monkeypatch):
+    """One snoop for both: the classifier's machine, then the beep detector on the frames
+    after the decision (nothing to set up while the beep goes by)."""
+    monkeypatch.setattr(amd_shell, "shipped_model", lambda: stump("t", 0.5, "human", "machine"))
+    ari = FakeAri(send=audio(beep_at=1.2))  # speech-ish, a 0.3 s beep at 1.2 s, silence
+    told = []
+
+    def decided(decision):
+        told.append(decision)
+        return decision.verdict is Verdict.MACHINE
+    decision, beep_end = await amd_shell.classify_then_beep(
+        ari, "call-1", "dialer", ClassifierSettings(machine=0.9), decided)
+    assert told == [decision] and decision.verdict is Verdict.MACHINE
+    assert 0.5 <= decision.at <= 0.7
+    assert beep_end is not None and beep_end[0] == "beep"
+    # the beep's end at 1.5 s, seen once digital silence outlasts a gap the PBX may fill
+    assert 1.5 <= decision.at + beep_end[1] <= 1.5 + BeepSettings().max_gap + 0.03
+    assert ari.clean() and len([m for m in ari.made if "snoop" in m]) == 1
