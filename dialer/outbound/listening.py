@@ -33,25 +33,27 @@ async def classified(ari: AriClient, call: Call, settings: ClassifierSettings,
     """The classifier's verdict on the callee's audio, or that none came. A machine whose
     message waits for the beep: the same audio then goes on to the beep detector, whose
     end follows the verdict (the machine, listening by then, takes it)."""
-    verdicts: asyncio.Queue[ev.Event] = asyncio.Queue()
+    decisions: list[Decision] = []  # written as the classifier decides, before it returns
+    told = asyncio.Event()
     wants_beep = call.state.beep_listener and call.state.settings.machine_action == "message"
 
     def decided(decision: Decision) -> bool:
         log.info("attempt %s: classifier says %s (%.2f) %.2f s after the answer%s",
                  call.state.attempt_id, decision.verdict.value, decision.confidence,
                  decision.at, " (at its cap)" if decision.capped else "")
-        verdicts.put_nowait(ev.ClassifierVerdict(decision.verdict, decision.confidence, now()))
+        decisions.append(decision)
+        told.set()
         return wants_beep and decision.verdict is Verdict.MACHINE
 
     listening = asyncio.ensure_future(amd_classifier.classify_then_beep(
         ari, call.channel_id, ari.app, settings, decided))
-    verdict = asyncio.ensure_future(verdicts.get())
+    verdict = asyncio.ensure_future(told.wait())
     try:
         await asyncio.wait({verdict, listening}, return_when=asyncio.FIRST_COMPLETED)
-        if not verdict.done():
+        if not decisions:
             yield ev.ClassifierNoAudio()
             return
-        yield verdict.result()
+        yield ev.ClassifierVerdict(decisions[0].verdict, decisions[0].confidence, now())
         _, beep_end = await listening
         if beep_end is not None:  # the machine message waits for the beep
             log.info("attempt %s: %s %.2f s after the verdict; leaving the message",

@@ -64,3 +64,38 @@ async def test_a_machine_whose_message_waits_for_the_beep_keeps_the_same_audio(m
     # the beep's end at 1.5 s, seen once digital silence outlasts a gap the PBX may fill
     assert 1.5 <= decision.at + beep_end[1] <= 1.5 + BeepSettings().max_gap + 0.03
     assert ari.clean() and len([m for m in ari.made if "snoop" in m]) == 1
+
+
+@pytest.mark.parametrize("message, beep_listener, events", [
+    ("message", True, ["ClassifierVerdict", "BeepHeard"]),  # the same listener hears the beep
+    ("hangup", True, ["ClassifierVerdict"]),
+    ("message", False, ["ClassifierVerdict"]),  # the dialplan waits for the beep instead
+])
+async def test_the_outbound_listener_yields_the_verdict_then_the_beep(monkeypatch, message,
+                                                                      beep_listener, events):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from dialer.outbound import listening
+    monkeypatch.setattr(amd_shell, "shipped_model", lambda: stump("t", 0.5, "human", "machine"))
+    ari = FakeAri(send=audio(beep_at=1.2))
+    call = SimpleNamespace(channel_id="call-1", state=SimpleNamespace(
+        attempt_id=1, beep_listener=beep_listener,
+        settings=SimpleNamespace(machine_action=message)))
+    got = [e async for e in listening.classified(ari, call, ClassifierSettings(machine=0.9),
+                                                 lambda: dt.datetime(2026, 12, 5))]
+    assert [type(e).__name__ for e in got] == events
+    assert got[0].verdict is Verdict.MACHINE and ari.clean()
+
+
+async def test_the_outbound_listener_says_when_no_audio_came(monkeypatch):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from dialer.outbound import events as ev, listening
+    monkeypatch.setattr(beep, "NO_AUDIO_SECONDS", 0.2)
+    call = SimpleNamespace(channel_id="call-1", state=SimpleNamespace(
+        attempt_id=1, beep_listener=True, settings=SimpleNamespace(machine_action="message")))
+    got = [e async for e in listening.classified(FakeAri(send=None), call, SETTINGS,
+                                                 lambda: dt.datetime(2026, 12, 5))]
+    assert got == [ev.ClassifierNoAudio()]
