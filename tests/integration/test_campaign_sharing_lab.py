@@ -170,8 +170,11 @@ async def test_progressive_and_predictive_campaigns_on_one_group(dialer, lab):
 
 
 def learned_history(campaign_id: int) -> None:
-    """100 attempts of an earlier day, a human 1 in 4 who talked 4 s, the rest machines:
-    what the predictive policy learns from (it then dials past the free agents)."""
+    """800 attempts of an earlier day, a human 1 in 4 who talked 4 s, the rest machines:
+    what the predictive policy learns from (it then dials past the free agents). Enough
+    humans that the few people app_amd is estimated to hang up on as machines during the
+    test (dialer/amd/abandonment.py: 1 as soon as it decides one machine) leave the
+    abandonment under its target."""
     contact = CampaignContact.get(CampaignContact.campaign == campaign_id).contact_id
     started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3)
     Attempt.insert_many([
@@ -180,7 +183,7 @@ def learned_history(campaign_id: int) -> None:
          "started_at": started + dt.timedelta(seconds=10 * k),
          "answered_at": started + dt.timedelta(seconds=10 * k + 2),
          "ended_at": started + dt.timedelta(seconds=10 * k + (6 if k % 4 == 0 else 5)),
-         "outcome": "human" if k % 4 == 0 else "machine"} for k in range(100)]).execute()
+         "outcome": "human" if k % 4 == 0 else "machine"} for k in range(800)]).execute()
 
 
 # ---- two nodes ---------------------------------------------------------------------------
