@@ -19,6 +19,7 @@ from tests.campaign_driver import attempts, finished, wait_until
 from tests.integration.test_beep_lab import (message_after_beep, no_listener_left, number,
                                              playbacks_started, run_message_campaign,
                                              start_message_campaign)
+from dialer.beep.shell import BEEP_PREFIX
 from tests.lab_calls import Recorder
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(150)]
@@ -50,8 +51,13 @@ async def test_a_held_out_person_is_a_human_for_the_classifier(dialer, lab):
 
 async def test_a_held_out_voicemail_is_a_machine_and_hears_the_message_after_its_beep(dialer, lab):
     items = {number(i): i for i in ensure_items(MACHINES, lab.root)}
+    events = Recorder(dialer.ari)
     rows, started, marks = await run_message_campaign(dialer, lab, items, CLASSIFIER)
     assert len(rows) == len(MACHINES)
+    # one snoop per call: the beep is heard on the classifier's audio, not a second listener's
+    snoops = {e["channel"]["id"] for e in events.events if e["type"] == "StasisStart"
+              and e["channel"]["id"].startswith(BEEP_PREFIX + "snoop-")}
+    assert len(snoops) == len(MACHINES), snoops
     for row in rows:
         item = items[row["phone"]]
         assert (row["amd_detector"], row["amd_status"], row["outcome"]) == \
