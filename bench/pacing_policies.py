@@ -80,5 +80,5 @@ def predictive_lines(sim: Sim, t: float) -> int:
     return predictive_decision(
         agents_logged_in=sim.logged_in(), agents_free=len(sim.idle), busy=busy,
         in_flight=flight, stats=sim.stats, measured=Abandonment(*sim.window),
-        settings=sim.settings, inbound_rate=sim.stats.inbound.per_second,
+        settings=sim.settings, inbound_rate=sim.inbound.per_second,
         inbound_waiting=len(sim.inbound_queue)).lines

@@ -22,7 +22,7 @@ from typing import Callable
 
 from bench.pacing_model import RING_TIMEOUT, Fate, Scenario, draw_fate, inbound_talk
 from bench.pacing_policies import Adapt, Policy, predictive_lines
-from dialer.outbound.pacing import CallStats, PacingSettings
+from dialer.outbound.pacing import CallStats, PacingSettings, RateEstimate
 
 TICK = 0.5
 SAFE_HARBOUR = 2.0
@@ -62,6 +62,7 @@ class Sim:
         self.seq = itertools.count()
         self.ids = itertools.count(1)
         self.stats = CallStats()
+        self.inbound = RateEstimate()  # inbound callers sharing the agents, as the runtime learns them
         self.settings = PacingSettings(abandon_target=TARGET, ring_timeout=RING_TIMEOUT)
         self.window = [0, 0]                                # abandoned, humans: all run
         self.today = [0, 0, 0]                              # abandoned, humans, dials
@@ -241,7 +242,7 @@ class Sim:
         """An inbound caller (only while agents are logged in); the next one is drawn."""
         if self.s.agents_at(t):
             if self.last_inbound is not None and self.s.agents_at(self.last_inbound):
-                self.stats.inbound.observe_gap(t - self.last_inbound)
+                self.inbound.observe_gap(t - self.last_inbound)
             self.last_inbound = t
             self.m["in_all"] += self.s.measuring(t)
             if self.idle:

@@ -25,19 +25,13 @@ def shipped_model() -> BoostedTrees:
     return shipped()
 
 
-async def classify(ari: AriClient, channel_id: str, app: str,
-                   settings: ClassifierSettings) -> Decision | None:
-    """The classifier's decision on the callee's audio; None if no audio could be had."""
-    decision, _ = await classify_then_beep(ari, channel_id, app, settings, lambda d: False)
-    return decision
-
-
 async def classify_then_beep(ari: AriClient, channel_id: str, app: str,
                              settings: ClassifierSettings,
                              decided: Callable[[Decision], bool],
                              beep: BeepSettings | None = None
                              ) -> tuple[Decision | None, tuple[str, float] | None]:
-    """The classifier's decision, told to `decided` at once; if it answers True, the same
+    """The classifier's decision on the callee's audio (None if no audio could be had),
+    told to `decided` at once; if it answers True, the same
     audio goes on into the beep detector: then also how that wait ended ("beep",
     "silence", "timeout": the beep detector's result; None if the audio stopped first)."""
     classifier = AmdClassifier(shipped_model(), settings)

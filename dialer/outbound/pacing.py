@@ -144,7 +144,6 @@ class CallStats:
     amd_machine: LogNormalEstimate = field(default_factory=lambda: LogNormalEstimate(3.0, 0.3))
     talk: LogNormalEstimate = field(default_factory=lambda: LogNormalEstimate(90, 1.0))
     wrap_mean: float = 5.0
-    inbound: RateEstimate = field(default_factory=RateEstimate)  # callers sharing the agents
     weight: float = 0.0
 
     def __post_init__(self) -> None:

@@ -1,4 +1,4 @@
-"""dialer/amd/shell.py's classify: the callee's audio over the beep listener's RTP (a fake
+"""dialer/amd/shell.py's classify_then_beep: the callee's audio over the beep listener's RTP (a fake
 ARI sending it as externalMedia does) into the classifier, 20 ms at a time, until it decides;
 no audio or an ARI refusal give no decision (the call then falls back to app_amd)."""
 
@@ -15,6 +15,7 @@ from tests.unit.test_beep_listener import FakeAri, audio
 
 # A person for this model once silent 0.3 s; never sure enough of a machine.
 SETTINGS = ClassifierSettings(machine=0.999, human_silence=0.3)
+NO_BEEP = lambda decision: False  # noqa: E731 (the classifier alone, no beep after it)
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +26,7 @@ def model(monkeypatch):
 
 async def test_the_callees_audio_reaches_the_classifier_which_decides():
     ari = FakeAri(send=audio(None))  # speech-ish for 1 s, then silence
-    decision = await amd_shell.classify(ari, "call-1", "dialer", SETTINGS)
+    decision, _ = await amd_shell.classify_then_beep(ari, "call-1", "dialer", SETTINGS, NO_BEEP)
     assert decision is not None and decision.verdict is Verdict.HUMAN and not decision.capped
     assert 1.3 <= decision.at <= 1.5 and decision.confidence > 0.9
     assert ari.clean()
@@ -34,7 +35,7 @@ async def test_the_callees_audio_reaches_the_classifier_which_decides():
 async def test_the_cap_decides_when_the_model_never_is_sure():
     ari = FakeAri(send=audio(None) * 4)  # talks, pauses, talks...
     capped = ClassifierSettings(machine=0.999, human=0.999, cap=2.0)
-    decision = await amd_shell.classify(ari, "call-1", "dialer", capped)
+    decision, _ = await amd_shell.classify_then_beep(ari, "call-1", "dialer", capped, NO_BEEP)
     assert decision is not None and decision.capped and decision.at == pytest.approx(2.0)
     assert ari.clean()
 
@@ -42,7 +43,8 @@ async def test_the_cap_decides_when_the_model_never_is_sure():
 async def test_no_audio_or_a_refusal_is_no_decision(monkeypatch):
     monkeypatch.setattr(beep, "NO_AUDIO_SECONDS", 0.2)
     for ari in (FakeAri(send=None), FakeAri(fail="snoop")):
-        assert await amd_shell.classify(ari, "call-1", "dialer", SETTINGS) is None
+        assert await amd_shell.classify_then_beep(ari, "call-1", "dialer", SETTINGS, NO_BEEP) == \
+            (None, None)
         assert ari.clean()
 
 
