@@ -351,8 +351,7 @@ class OutboundCalls:
             if isinstance(leg, NoRoute):
                 log.warning("attempt %s to %s: %s", call.state.attempt_id, call.phone, leg.reason)
                 return [ev.NoTrunk(leg.reason)]
-            trunk_id, endpoint = leg
-            routed = [ev.TrunkChosen(trunk_id)]
+            endpoint, routed = leg.endpoint, [ev.TrunkChosen(leg.trunk_id)]
         return routed + await self._ari(self.ari.originate(
             endpoint, channel_id=call.channel_id,
             context="dialer-amd", extension="s", priority=1, caller_id=call.caller_id,

@@ -51,6 +51,13 @@ class Route:
 
 
 @dataclass(frozen=True)
+class DialLeg:
+    """Where a leg is originated: its trunk and the dial string for the callee."""
+    trunk_id: int
+    endpoint: str
+
+
+@dataclass(frozen=True)
 class Wait:
     until: dt.datetime
     reason: str

@@ -22,8 +22,8 @@ from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, Resync
 from . import breaker as b, store
 from ..core.asterisk_input import UnsafeValue
 from .model import DEFAULT_TRUNK_ID, Trunk, default_trunk, split_dialled
-from .routing import (DEFAULT_POLICY, CallToRoute, NoRoute, Route, Wait, channel_capacity,
-                      choose)
+from .routing import (DEFAULT_POLICY, CallToRoute, DialLeg, NoRoute, Route, Wait,
+                      channel_capacity, choose)
 
 log = logging.getLogger("dialer.trunks")
 RELOAD_SECONDS = 5.0  # trunks changed in the API reach the routing within this
@@ -96,7 +96,7 @@ class Trunks:
             await asyncio.sleep(max(0.02, (decision.until - self.now()).total_seconds()))
 
     async def dial_string(self, account_id: int, phone: str, tried: frozenset[int], *,
-                          channel_id: str, attempt_id: int) -> tuple[int, str] | NoRoute:
+                          channel_id: str, attempt_id: int) -> DialLeg | NoRoute:
         """An attempt's phone as dialled ("9+12125550100"): its leg's trunk and dial string
         (`route`), or why it may not be dialled."""
         try:
@@ -107,7 +107,7 @@ class Trunks:
                                  attempt_id=attempt_id)
         if isinstance(route, NoRoute):
             return route
-        return route.trunk.id, route.trunk.target.dial_string(e164, rule_prefix)
+        return DialLeg(route.trunk.id, route.trunk.target.dial_string(e164, rule_prefix))
 
     async def _choose(self, call: CallToRoute, trunks: tuple[Trunk, ...], channel_id: str,
                       attempt_id: int | None) -> Route | Wait | NoRoute:
