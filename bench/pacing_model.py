@@ -44,6 +44,7 @@ class Scenario:
     away_share: float = 0.0
     days: int = 1                      # shifts of warmup + measured, 24 h apart
     inbound_per_hour: float = 0.0      # inbound callers sharing the agents (Poisson)
+    inbound_target: tuple[float, float] = (0.8, 20.0)  # their service level: share within s
 
     @property
     def shift(self) -> float:

@@ -81,4 +81,6 @@ def predictive_lines(sim: Sim, t: float) -> int:
         agents_logged_in=sim.logged_in(), agents_free=len(sim.idle), busy=busy,
         in_flight=flight, stats=sim.stats, measured=Abandonment(*sim.window),
         settings=sim.settings, inbound_rate=sim.inbound.per_second,
-        inbound_waiting=len(sim.inbound_queue)).lines
+        inbound_waiting=len(sim.inbound_queue),
+        inbound_service=sim.inbound_waits.service_level(
+            sim.settings.inbound_target.seconds)).lines

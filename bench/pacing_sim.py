@@ -22,11 +22,11 @@ from typing import Callable
 
 from bench.pacing_model import RING_TIMEOUT, Fate, Scenario, draw_fate, inbound_talk
 from bench.pacing_policies import Adapt, Policy, predictive_lines
-from dialer.outbound.pacing import CallStats, PacingSettings, RateEstimate
+from dialer.outbound.pacing import (CallStats, InboundWaits, PacingSettings, RateEstimate,
+                                    ServiceLevelTarget)
 
 TICK = 0.5
 SAFE_HARBOUR = 2.0
-INBOUND_WITHIN = 20.0  # the inbound service level: answered within this many seconds
 TARGET = 0.03
 
 
@@ -63,7 +63,9 @@ class Sim:
         self.ids = itertools.count(1)
         self.stats = CallStats()
         self.inbound = RateEstimate()  # inbound callers sharing the agents, as the runtime learns them
-        self.settings = PacingSettings(abandon_target=TARGET, ring_timeout=RING_TIMEOUT)
+        self.inbound_waits = InboundWaits()  # and their waits for an agent
+        self.settings = PacingSettings(abandon_target=TARGET, ring_timeout=RING_TIMEOUT,
+                                       inbound_target=ServiceLevelTarget(*scenario.inbound_target))
         self.window = [0, 0]                                # abandoned, humans: all run
         self.today = [0, 0, 0]                              # abandoned, humans, dials
         self.m = {"busy": 0.0, "on": 0.0, "in_all": 0, "in_ok": 0}
@@ -183,8 +185,9 @@ class Sim:
 
     def count_inbound(self, arrived: float, t: float) -> None:
         """An inbound caller taken by an agent (every arrival counts in `in_all`)."""
+        self.inbound_waits.observe(t - arrived)
         if self.s.measuring(arrived):
-            self.m["in_ok"] += t - arrived <= INBOUND_WITHIN
+            self.m["in_ok"] += t - arrived <= self.settings.inbound_target.seconds
 
     # --- calls -----------------------------------------------------------------------
     def dial(self, t: float, fate: Fate | None = None) -> None:

@@ -58,6 +58,7 @@ class Dialer:
         self.agents.promised = self.calls.promised_groups
         self.agents.inbound_arrived = lambda groups: self.calls.pacing.inbound_arrived(
             groups, asyncio.get_running_loop().time())
+        self.agents.inbound_waited = self.calls.pacing.inbound_waited
         self.trunks = self.calls.trunks  # the routing of every call leg (dialer/trunks)
         self.calls.floor = self.agents.floor  # one hub feeds the wallboards (dialer/floor)
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,

@@ -54,6 +54,9 @@ class AgentSessions(SessionEffects):
         self.end_customer: Callable[[int, str], Awaitable[bool]] | None = None
         # each inbound caller who begins waiting: its agents' groups (the pacing's inbound rates)
         self.inbound_arrived: Callable[[frozenset[int]], None] = lambda groups: None
+        # ... and its wait ended: taken after these seconds, or not (None)
+        self.inbound_waited: Callable[[frozenset[int], float | None], None] = (
+            lambda groups, waited: None)
         self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
         self.floor = Hub()  # the server's, shared with the calls (floor/hub.py)
 
@@ -245,13 +248,18 @@ class AgentSessions(SessionEffects):
         campaigns' priorities allow (outbound.sharing); until then campaigns that go after
         inbound calls do not dial for them."""
         self.wanted_by_inbound.update(candidates)
-        self.inbound_arrived(frozenset().union(*(s.groups for s in map(self.sessions.get, candidates) if s)))
+        groups = frozenset().union(*(s.groups for s in map(self.sessions.get, candidates) if s))
+        self.inbound_arrived(groups)
+        began, taken = asyncio.get_running_loop().time(), None
         try:
-            return await self._reserve(
+            taken = await self._reserve(
                 lambda: agent_for_inbound(self.views(), candidates, self.held_groups,
                                           self.promised()), deadline)
+            return taken
         finally:
             self.wanted_by_inbound.subtract(candidates)
+            self.inbound_waited(groups, None if taken is None
+                                else asyncio.get_running_loop().time() - began)
 
     async def hold_for_campaigns(self, groups: frozenset[int]) -> None:
         """The groups whose campaigns go before inbound calls and have contacts to call."""

@@ -71,6 +71,9 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "abandon_target_percent": lambda v: _number("abandon_target_percent", v, 0, 100),
     "abandon_window": lambda v: _choice("abandon_window", v, Campaign.abandon_window.values),
     "max_lines_per_agent": lambda v: _lines_per_agent(v),
+    "inbound_service_percent": lambda v: _number("inbound_service_percent", v, 0, 100),
+    "inbound_service_seconds": lambda v: integer("inbound_service_seconds", v, minimum=1,
+                                                 maximum=3600),
     "regulated": lambda v: boolean("regulated", v),
     "unregulated_reason": lambda v: text("unregulated_reason", v, nullable=True),
     **{f"amd_{name}": functools.partial(_amd, name) for name in amd.PARAMS},
@@ -82,7 +85,8 @@ _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_pr
            "consent_announcement", "consent_prompt", "amd_detector", "amd_machine_threshold",
            "screening_action", "screening_message", "max_attempts", "dial_first",
            "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
-           "max_lines_per_agent", *(f"amd_{name}" for name in amd.PARAMS))
+           "max_lines_per_agent", "inbound_service_percent", "inbound_service_seconds",
+           *(f"amd_{name}" for name in amd.PARAMS))
 
 
 def _choice(field: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -140,6 +144,8 @@ def campaign_dict(c: Campaign) -> dict:
         "ring_timeout_seconds": c.ring_timeout_seconds,
         "abandon_target_percent": c.abandon_target_percent,
         "abandon_window": c.abandon_window, "max_lines_per_agent": c.max_lines_per_agent,
+        "inbound_service_percent": c.inbound_service_percent,
+        "inbound_service_seconds": c.inbound_service_seconds,
         "regulated": c.regulated, "unregulated_reason": c.unregulated_reason,
         **{f"amd_{name}": value for name, value in amd_overrides(c).items()},
         # what AMD() runs with: the campaign's settings over the shipped defaults

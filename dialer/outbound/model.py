@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from ..compliance.calling import CallingPolicy, PastCall
 from ..compliance.consent import ConsentAnnouncement
+from .pacing import ServiceLevelTarget
 from .eligibility import NO_POLICY, CampaignRules, ContactState, PlanRules, Verdict, check
 from .rules import RuleSpec
 
@@ -72,6 +73,7 @@ class CampaignSettings(DialingSettings):
     abandon_target: float = 0.0
     abandon_window: dt.timedelta = dt.timedelta(0)
     max_lines_per_agent: float = 0.0
+    inbound_target: ServiceLevelTarget = ServiceLevelTarget()  # blended: callers' due
     policy: CallingPolicy = NO_POLICY  # the account's calendar and caps, the purpose
 
 

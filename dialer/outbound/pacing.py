@@ -16,7 +16,9 @@ The model, in four steps (everything is passed in: no clock, no I/O):
    machine); a call waiting for an agent counts 1. Each new call counts `p`, an upper
    confidence bound of the human rate (cautious while little is known). Inbound callers
    sharing the agents (blended) come first: those waiting count 1 each, and the arrival
-   rate (learned from the gaps between arrivals) x the horizon counts as Poisson demand.
+   rate (learned from the gaps between arrivals) x the horizon counts as Poisson demand,
+   weighted up while the recent callers fall short of the campaign's service level (80%
+   taken within 20 s unless set): an integral controller, `inbound_weight`.
 
 3. **Supply** `Y`: the agents free by the time a new call's human would arrive (horizon
    = mean answer delay + mean human AMD time + the 2 s safe harbour): the free agents,
@@ -43,12 +45,14 @@ in at the learned human rate (a 10% rate allows 20 lines per agent, 25% allows 8
 risk binds well before); an operator's `max_lines_per_agent` if set; the absolute
 `line_limit` (the trunks' capacity); never above the hourly cap; nothing with no agent
 logged in; never fewer lines than progressive (one per free agent that no call in
-flight, inbound caller waiting or inbound caller due within the horizon will take).
+flight, inbound caller waiting or inbound caller due within the horizon will take; as
+many due as a Poisson count may bring but for the allowed risk).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -57,6 +61,7 @@ HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arr
 RISK_BASE, RISK_MIN, RISK_MAX = 2.5, 0.1, 8.0  # x target; see allowed_risk
 SPARE_ABANDONS, AIM_MARGIN, SPARE_SCALE = 2.5, 0.02, 1.5  # see allowed_risk
 HUMANS_IN_FLIGHT_PER_AGENT, MIN_HUMAN_RATE = 2.0, 0.02  # see line_cap
+SL_SPARE, SL_SCALE, SL_WEIGHT_MAX = 2.0, 3.0, 20.0  # see inbound_weight
 VAR_FLOOR = 0.25
 
 # How a finished attempt counts for pacing.
@@ -126,6 +131,28 @@ class RateEstimate:
         if self.gaps < self.min_gaps or self.mean_gap <= 0:
             return 0.0
         return 1 / self.mean_gap
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """Inbound callers' recent waits for the agents: how many, and how many an agent took
+    within the target's seconds."""
+    callers: int = 0
+    within: int = 0
+
+
+class InboundWaits:
+    """The last `memory` inbound callers' waits for the agents (None: none took them)."""
+
+    def __init__(self, memory: int = 100):
+        self.waits: deque[float | None] = deque(maxlen=memory)
+
+    def observe(self, waited: float | None) -> None:
+        self.waits.append(waited)
+
+    def service_level(self, seconds: float) -> ServiceLevel:
+        return ServiceLevel(len(self.waits),
+                            sum(1 for w in self.waits if w is not None and w <= seconds))
 
 
 @dataclass
@@ -199,6 +226,14 @@ class BusyAgent:
 
 
 @dataclass(frozen=True)
+class ServiceLevelTarget:
+    """Inbound callers sharing the agents (blended): the share an agent should take within
+    `seconds` (80% in 20 s, the usual call-centre target)."""
+    share: float = 0.8
+    seconds: float = 20.0
+
+
+@dataclass(frozen=True)
 class PacingSettings:
     abandon_target: float = 0.03       # a fraction of humans answered
     ring_timeout: float = 30.0         # how long a no-answer rings
@@ -206,6 +241,7 @@ class PacingSettings:
     max_lines_per_agent: float | None = None
     # an absolute safety limit on this campaign's calls in flight (the trunks' capacity)
     line_limit: int | None = None
+    inbound_target: ServiceLevelTarget = ServiceLevelTarget()
 
 
 @dataclass(frozen=True)
@@ -256,6 +292,29 @@ def allowed_risk(measured: Abandonment, target: float) -> float:
         (spare - wanted) / SPARE_SCALE)))
 
 
+def inbound_weight(measured: ServiceLevel, target: ServiceLevelTarget) -> float:
+    """How much of the inbound callers expected within the horizon new calls must leave
+    agents for: an integral controller on the recent callers answered in time beyond the
+    target's share, aiming `SL_SPARE` of them in hand: each one short multiplies the weight
+    by exp(1 / SL_SCALE), up to `SL_WEIGHT_MAX` times the expected callers (agents are
+    held back for them); each one over divides it likewise, never below the expected
+    callers themselves (a caller takes a free agent first: counting fewer would leave
+    the humans of new calls without one)."""
+    spare = measured.within - target.share * measured.callers
+    return min(SL_WEIGHT_MAX, max(1.0, math.exp(-(spare - SL_SPARE) / SL_SCALE)))
+
+
+def poisson_quantile(mean: float, tail: float) -> int:
+    """The fewest k with P(Poisson(mean) > k) <= tail."""
+    k, term = 0, math.exp(-mean)
+    cdf, most = term, math.ceil(mean + 10 * math.sqrt(mean) + 10)
+    while 1 - cdf > tail and k < most:
+        k += 1
+        term *= mean / k
+        cdf += term
+    return k
+
+
 def line_cap(agents_logged_in: int, in_flight: int, human_rate: float,
              settings: PacingSettings) -> int:
     """How many more calls may be in flight: at most `HUMANS_IN_FLIGHT_PER_AGENT`
@@ -285,7 +344,8 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
                         hourly_left: int | None = None,
                         max_new: int | None = None,
                         inbound_rate: float = 0.0,
-                        inbound_waiting: int = 0) -> PacingDecision:
+                        inbound_waiting: int = 0,
+                        inbound_service: ServiceLevel = ServiceLevel()) -> PacingDecision:
     """How many new calls to place now, and why (see the module docstring)."""
     p = stats.human_rate_upper()
     risk = allowed_risk(measured, settings.abandon_target)
@@ -304,7 +364,8 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
     supply_mean = agents_free + sum(qs)
     supply_var = sum(q * (1 - q) for q in qs)
     ps = [human_probability(c, stats, settings.ring_timeout) for c in in_flight]
-    inbound = inbound_rate * horizon  # callers who arrive first take agents first
+    # callers who arrive first take agents first, as many as their service level needs
+    inbound = inbound_rate * horizon * inbound_weight(inbound_service, settings.inbound_target)
     demand_mean = sum(ps) + inbound_waiting + inbound
     demand_var = sum(x * (1 - x) for x in ps) + inbound
 
@@ -321,8 +382,10 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
             lo = mid
         else:
             hi = mid - 1
-    # one line per free agent no caller in flight, waiting or soon arriving will take
-    progressive = agents_free - len(in_flight) - inbound_waiting - math.ceil(inbound - 1e-9)
+    # one line per free agent no caller in flight, waiting or soon arriving will take (as
+    # many arriving as there may be but for the allowed risk: each takes a free agent first)
+    progressive = (agents_free - len(in_flight) - inbound_waiting
+                   - poisson_quantile(inbound, risk))
     lines = max(0, min(cap, max(lo, progressive)))
     return PacingDecision(lines, p, demand_mean, supply_mean, risk)
 

@@ -138,9 +138,12 @@ class CampaignRunner:
                 max_lines_per_agent=campaign.max_lines_per_agent or None,
                 line_limit=None if campaign.plan.training
                 else self.calls.trunks.channel_capacity(campaign.account_id),
-                ring_timeout=max(15, campaign.ring_timeout_seconds)),
+                ring_timeout=max(15, campaign.ring_timeout_seconds),
+                inbound_target=campaign.inbound_target),
                 inbound_rate=self.calls.pacing.inbound_rate(campaign.agent_group_id,
-                                                            asyncio.get_running_loop().time()))
+                                                            asyncio.get_running_loop().time()),
+                inbound_service=self.calls.pacing.inbound_service(
+                    campaign.agent_group_id, campaign.inbound_target.seconds))
         return CampaignDemand(campaign.id, campaign.agent_group_id,
                               DialMode(campaign.mode), campaign.inbound_priority, wanted,
                               predictive)

@@ -27,6 +27,7 @@ from enum import Enum
 from .decisions import AgentView
 from .pacing import (
     Abandonment,
+    ServiceLevel,
     BusyAgent,
     CallStats,
     InFlight,
@@ -80,6 +81,7 @@ class PredictiveInputs:
     measured: Abandonment
     settings: PacingSettings
     inbound_rate: float = 0.0  # inbound callers per second wanting the group's agents
+    inbound_service: ServiceLevel = ServiceLevel()  # their recent waits, against the target
 
 
 @dataclass(frozen=True)
@@ -292,7 +294,8 @@ def _predictive_share(camp: CampaignDemand, shares: dict[int, Share],
         agents_logged_in=sum(a.state in WORKING for a in mine), agents_free=len(free),
         busy=busy_agents(mine, group, now), in_flight=calls, stats=camp.predictive.stats,
         measured=camp.predictive.measured, settings=camp.predictive.settings,
-        max_new=camp.wanted, inbound_rate=camp.predictive.inbound_rate)
+        max_new=camp.wanted, inbound_rate=camp.predictive.inbound_rate,
+        inbound_service=camp.predictive.inbound_service)
     own = shares[camp.campaign_id]
     dials = min(camp.wanted, max(own.dials, decision.lines))
     limit = camp.predictive.settings.line_limit  # the trunks' channels: binds the floor too

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .events import Learn
-from .pacing import CallStats, RateEstimate
+from .pacing import CallStats, InboundWaits, RateEstimate, ServiceLevel
 from . import store as dialing
 
 
@@ -17,6 +17,7 @@ class PacingStats:
         # agent group -> the rate of inbound callers who wanted its agents (blended floors)
         self.inbound: dict[int, RateEstimate] = {}
         self._inbound_last: dict[int, float] = {}  # group -> its last caller (monotonic s)
+        self.inbound_waits: dict[int, InboundWaits] = {}  # group -> its callers' waits
 
     def inbound_arrived(self, groups: Iterable[int], at: float) -> None:
         """An inbound caller began waiting for agents of these groups."""
@@ -25,6 +26,17 @@ class PacingStats:
             if last is not None:
                 self.inbound.setdefault(group, RateEstimate()).observe_gap(at - last)
             self._inbound_last[group] = at
+
+    def inbound_waited(self, groups: Iterable[int], waited: float | None) -> None:
+        """An inbound caller's wait for agents of these groups ended: one took them after
+        `waited` seconds, or none (None: the caller hung up or went on to the next step)."""
+        for group in groups:
+            self.inbound_waits.setdefault(group, InboundWaits()).observe(waited)
+
+    def inbound_service(self, group_id: int | None, seconds: float) -> ServiceLevel:
+        """The group's recent inbound callers, and those taken within `seconds`."""
+        waits = self.inbound_waits.get(group_id) if group_id is not None else None
+        return waits.service_level(seconds) if waits else ServiceLevel()
 
     def inbound_rate(self, group_id: int | None, now: float) -> float:
         """Inbound callers per second wanting the group's agents; a silence longer than

@@ -28,6 +28,7 @@ from ..db.rows import dicts, tuples
 from ..db.models import database_proxy
 from ..db.campaign_admin import amd_overrides
 from .amd import amd_arguments
+from .pacing import ServiceLevelTarget
 from .records import CallEnd, Recovery, recovered_outcome
 from ..db.queries import claim_contacts
 from ..compliance.evidence import evidence
@@ -87,6 +88,8 @@ def campaign_settings(campaign_id: int) -> CampaignSettings:
         abandon_window=(dt.timedelta(hours=24) if c.abandon_window == "24h"
                         else dt.timedelta(days=30)),
         max_lines_per_agent=c.max_lines_per_agent,
+        inbound_target=ServiceLevelTarget(c.inbound_service_percent / 100,
+                                          c.inbound_service_seconds),
         policy=calling_policy(account.id, c.id, live_operator=c.mode == "preview"),
     )
 

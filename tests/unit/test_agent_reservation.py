@@ -80,3 +80,24 @@ async def test_an_inbound_caller_is_an_arrival_for_its_agents_groups():
     assert await agents.take_for_inbound([1, 2, 3], loop.time() + 0.05) is None  # all busy
     assert await agents.take_for_inbound([1], loop.time() + 0.05) is None
     assert arrivals == [frozenset({7, 8}), frozenset({7})]  # agent 3 is not logged in
+
+
+async def test_an_inbound_callers_wait_is_reported_with_its_agents_groups():
+    """The pacing keeps a blended group's inbound service level (issue 22): each wait for
+    agents ends taken after so many seconds, or not taken (None)."""
+    agents = AgentSessions(SlowAri(), NoStore(), "dialer")
+    agents.sessions[1] = Session(1, "PJSIP/agent1", frozenset({7}), "agent-1-x",
+                                 "dialer-agent-1", since=utc_now(), state="on_call")
+    waits: list[tuple[frozenset[int], float | None]] = []
+    agents.inbound_waited = lambda groups, waited: waits.append((groups, waited))
+    loop = asyncio.get_running_loop()
+    assert await agents.take_for_inbound([1], loop.time() + 0.05) is None
+    waiting = asyncio.create_task(agents.take_for_inbound([1, 2], loop.time() + 1))
+    await asyncio.sleep(0.1)
+    agents.sessions[2] = Session(2, "PJSIP/agent2", frozenset({7}), "agent-2-x",
+                                 "dialer-agent-2", since=utc_now(), state="available")
+    await agents.wake()
+    assert await waiting == 2
+    (groups, none), (same, waited) = waits
+    assert groups == same == frozenset({7}) and none is None
+    assert waited is not None and 0.09 <= waited < 0.5

@@ -141,6 +141,16 @@ async def test_campaign_creation_limit_clone_caller_ids_rules(env):
     resp = await client.patch(url, json={"agent_group_id": 999})
     assert_error(await resp.json(), "agent_group_id")
     assert (await (await client.get(url)).json())["mode"] == "predictive"  # nothing half-done
+    resp = await client.patch(url, json={"inbound_service_percent": 90,
+                                         "inbound_service_seconds": 15})
+    assert resp.status == 200
+    changed = await resp.json()
+    assert (changed["inbound_service_percent"], changed["inbound_service_seconds"]) == (90, 15)
+    for name, bad in (("inbound_service_percent", 101), ("inbound_service_percent", "80%"),
+                      ("inbound_service_seconds", 0), ("inbound_service_seconds", 2.5)):
+        resp = await client.patch(url, json={name: bad})
+        assert resp.status == 400, (name, bad)
+        assert_error(await resp.json(), name)
 
     resp = await client.post(f"/api/campaigns/{cid}/clone", json={"name": "copy"})
     assert resp.status == 409  # the plan allows one unarchived campaign

@@ -14,9 +14,10 @@ from hypothesis import given, settings, strategies as st
 
 from bench.pacing_model import Scenario
 from bench.pacing_sim import Policy, simulate
-from dialer.outbound.pacing import (Abandonment, BusyAgent, CallStats, InFlight, PacingSettings,
-                                    RateEstimate, allowed_risk, human_probability,
-                                    predictive_decision, predictive_lines)
+from dialer.outbound.pacing import (SL_WEIGHT_MAX, Abandonment, BusyAgent, CallStats, InboundWaits,
+                                    InFlight, PacingSettings, RateEstimate, ServiceLevel,
+                                    ServiceLevelTarget, allowed_risk, human_probability,
+                                    inbound_weight, predictive_decision, predictive_lines)
 from dialer.db.validation import FieldError
 from dialer.outbound.stats import seeded
 
@@ -227,6 +228,10 @@ def test_campaign_pacing_fields_are_checked(db):
         with pytest.raises(FieldError) as err:
             create_campaign(account.id, name="x", mode="predictive", **{field: value})
         assert err.value.field == field
+    for field, value in [("inbound_service_percent", 120), ("inbound_service_seconds", 0)]:
+        with pytest.raises(FieldError) as err:
+            create_campaign(account.id, name="x", mode="predictive", **{field: value})
+        assert err.value.field == field
     assert create_campaign(account.id, name="q", mode="predictive")["max_lines_per_agent"] == 0
     assert create_campaign(account.id, name="r", mode="predictive",
                            max_lines_per_agent=0)["max_lines_per_agent"] == 0
@@ -393,6 +398,38 @@ def test_inbound_callers_wanting_a_groups_agents_are_learned_as_a_rate():
     assert stats.inbound_rate(8, 150.0) == 0.0  # one caller: no gap yet
     assert stats.inbound_rate(None, 150.0) == stats.inbound_rate(9, 150.0) == 0.0
     assert stats.inbound_rate(7, 150.0 + 120) == pytest.approx(1 / 120)  # nobody for 2 min
+
+
+def test_inbound_waits_make_a_groups_service_level():
+    from dialer.outbound.stats import PacingStats
+    stats = PacingStats()
+    for waited in (3.0, 25.0, None, 19.9):
+        stats.inbound_waited(frozenset({7}), waited)
+    assert stats.inbound_service(7, 20) == ServiceLevel(callers=4, within=2)
+    assert stats.inbound_service(7, 30) == ServiceLevel(callers=4, within=3)
+    assert stats.inbound_service(8, 20) == stats.inbound_service(None, 20) == ServiceLevel()
+    waits = InboundWaits(memory=3)
+    for waited in (1.0, 1.0, None, None):
+        waits.observe(waited)
+    assert waits.service_level(20) == ServiceLevel(3, 1)  # the last 3 callers
+
+
+def test_a_service_level_short_of_its_target_holds_agents_back():
+    """The inbound callers expected within the horizon count at least once; more while
+    the recent ones fall short of the target's share (issue 22's blended floors)."""
+    target = ServiceLevelTarget(0.8, 20)
+    met = inbound_weight(ServiceLevel(100, 95), target)
+    assert met == 1.0
+    weights = [inbound_weight(ServiceLevel(100, within), target) for within in (80, 75, 60, 0)]
+    assert 1.0 < weights[0] < weights[1] < weights[2] == weights[3] == SL_WEIGHT_MAX
+    assert inbound_weight(ServiceLevel(100, 95), ServiceLevelTarget(0.99, 20)) > 1.0
+
+    kw = dict(agents_logged_in=10, agents_free=3, busy=[BusyAgent("talking", 30.0)] * 7,
+              in_flight=[], stats=CallStats(), measured=Abandonment(10, 1000),
+              inbound_rate=0.1)
+    kept = predictive_lines(**kw, inbound_service=ServiceLevel(100, 95))
+    short = predictive_lines(**kw, inbound_service=ServiceLevel(100, 60))
+    assert short < kept
 
 
 def test_an_inbound_rate_leaves_agents_for_inbound_callers():

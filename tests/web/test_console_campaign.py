@@ -10,7 +10,7 @@ import io
 
 import pytest
 
-from dialer.db.models import Account, Attempt, ServicePlan
+from dialer.db.models import Account, Attempt, Campaign, ServicePlan
 from tests.lab_calls import human
 from tests.web.conftest import sign_in
 
@@ -70,6 +70,8 @@ async def make_campaign(page, url: str, shots) -> int:
     await page.select_option("#general-form select[name=agent_group_id]", label="sales")
     await page.fill("#general-form input[name=bcw_seconds]", "3")
     await page.fill("#general-form input[name=max_attempts]", "1")
+    await page.fill("#general-form input[name=inbound_service_percent]", "90")
+    await page.fill("#general-form input[name=inbound_service_seconds]", "15")
     await page.click("#general-form button[type=submit]")
     await page.wait_for_selector("#tab-contacts:not([hidden])")
     created = await page.get_attribute("#go-campaign", "href")
@@ -114,6 +116,8 @@ async def test_admin_runs_a_campaign_that_an_agent_takes(console, browser, scree
     await store.run(lambda: Account.update(plan=ServicePlan.get(name="Web plan").id)
                     .where(Account.id == console["account_id"]).execute())
     campaign_id = await make_campaign(admin, url, screenshots)
+    made = await store.run(lambda: Campaign.get_by_id(campaign_id))
+    assert (made.inbound_service_percent, made.inbound_service_seconds) == (90, 15)
 
     await admin.goto(f"{url}/")
     row = admin.locator(f"#campaigns tbody tr[data-id='{campaign_id}']")

@@ -76,6 +76,10 @@ class Campaign(BaseModel):
     abandon_window = EnumField(("30d", "24h"), default="30d")
     # an operator cap on calls in flight per agent logged in; 0: none, the learned rates decide
     max_lines_per_agent = pw.FloatField(default=0.0)
+    # blended: the inbound callers who want the campaign's agents, this percent of them
+    # taken by an agent within these seconds (outbound.pacing holds agents back for it)
+    inbound_service_percent = pw.FloatField(default=80.0)
+    inbound_service_seconds = pw.IntegerField(default=20)
     # AMD() settings (outbound.amd.PARAMS, ms but the word count and the threshold); NULL: the
     # tuned default of the shipped [dialer-amd] context
     amd_initial_silence = pw.IntegerField(null=True)
