@@ -58,7 +58,6 @@ class Dialer:
         self.agents.promised = self.calls.promised_groups
         self.agents.inbound_arrived = lambda groups: self.calls.pacing.inbound_arrived(
             groups, asyncio.get_running_loop().time())
-        self.agents.inbound_waited = self.calls.pacing.inbound_waited
         self.trunks = self.calls.trunks  # the routing of every call leg (dialer/trunks)
         self.calls.floor = self.agents.floor  # one hub feeds the wallboards (dialer/floor)
         self.inbound = InboundCalls(self.ari, self.store, self.agents, app=cfg.ari.app,
@@ -98,6 +97,12 @@ class Dialer:
         for event_type, handler in self.features.event_handlers():
             self.ari.on(event_type, handler)
         self.metrics = Metrics(self)  # /metrics: reads the above at scrape time
+        self.agents.inbound_waited = self._inbound_waited
+
+    def _inbound_waited(self, groups: frozenset[int], waited: float | None) -> None:
+        """An inbound caller's wait for agents ended: the pacing's service level, /metrics."""
+        self.calls.pacing.inbound_waited(groups, waited)
+        self.metrics.inbound_waited(groups, waited)
 
     async def resync(self, ari: AriClient) -> None:
         """On every (re)connect: learn what Asterisk holds now, events may have been missed."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from prometheus_client import (CollectorRegistry, GCCollector, Histogram, PlatformCollector,
-                               ProcessCollector, disable_created_metrics)
+from prometheus_client import (CollectorRegistry, Counter, GCCollector, Histogram,
+                               PlatformCollector, ProcessCollector, disable_created_metrics)
 from prometheus_client.aiohttp import make_aiohttp_handler
 
 from ..ari.paths import template
@@ -20,6 +20,8 @@ ARI_BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 
 # No `<histogram>_created` series: one more per label set, read by no dashboard.
 disable_created_metrics()
 DB_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# an inbound service level is "taken within N s": the usual Ns are bucket edges
+WAIT_BUCKETS = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0)
 
 
 def function_name(fn: Callable) -> str:
@@ -47,6 +49,15 @@ class Metrics:
             "dialer_db_call_duration_seconds", "Store calls (one transaction each), waiting "
             "for a database thread included, by kind (write or read) and function",
             ["kind", "function"], registry=self.registry, buckets=DB_BUCKETS)
+        self.inbound_wait = Histogram(
+            "dialer_inbound_wait_seconds", "Inbound callers' waits for an agent group's agents "
+            "that ended with one taking the caller, by group (the service level: the share "
+            "within N s, the untaken counted too)", ["group"], registry=self.registry,
+            buckets=WAIT_BUCKETS)
+        self.inbound_untaken = Counter(
+            "dialer_inbound_waits_untaken", "Inbound callers' waits for an agent group's agents "
+            "that ended with none taking the caller (hung up, or on to the ring group's next "
+            "step), by group", ["group"], registry=self.registry)
         self.live = LiveCollector(dialer)
         self.registry.register(self.live)
         # the library's own: the text format, or OpenMetrics when the scraper asks for it
@@ -59,6 +70,13 @@ class Metrics:
 
     def observe_db(self, kind: str, fn: Callable, seconds: float) -> None:
         self.db_seconds.labels(kind, function_name(fn)).observe(seconds)
+
+    def inbound_waited(self, groups: frozenset[int], waited: float | None) -> None:
+        for group in map(str, groups):
+            if waited is None:
+                self.inbound_untaken.labels(group).inc()
+            else:
+                self.inbound_wait.labels(group).observe(waited)
 
     async def refresh(self) -> None:
         """Before a scrape: the campaigns' abandonment (one read transaction, beside the

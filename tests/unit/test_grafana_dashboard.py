@@ -44,6 +44,8 @@ async def exported(tmp_path) -> tuple[dict[str, set[str]], set[str]]:
         d.metrics.observe_ari("POST", "/channels/c-1/answer", 0.01)
         d.metrics.observe_db("write", dialing.recent_attempts, 0.002)
         d.calls.outcomes["human"] += 1
+        d.metrics.inbound_waited(frozenset({1}), 5.0)
+        d.metrics.inbound_waited(frozenset({1}), None)
         d.metrics.live.abandonment = (Abandonment(1, 1, 0, 2, 1, 10, 3.0),)
         families = list(text_string_to_metric_families(generate_latest(d.metrics.registry)
                                                        .decode()))

@@ -22,6 +22,7 @@ from dialer.db.models import Attempt
 from dialer.metrics.access import Verdict, may_scrape
 from dialer.metrics.registry import function_name
 from dialer.outbound import store as dialing
+from dialer.outbound.pacing import ServiceLevel
 from dialer.web.app import create_app
 from tests.auth_helpers import bearer
 from tests.unit.test_nothing_stuck import dialer_on_fake_pbx, done
@@ -131,6 +132,14 @@ async def test_a_campaign_moves_the_gauges_and_the_counters(tmp_path, aiohttp_cl
         after_text = await (await client.get(
             "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).text()
         after = samples(after_text)
+        # inbound callers' waits for a group's agents (the service level), taken or not
+        for waited in (3.0, 18.0, 25.0, None):
+            d.agents.inbound_waited(frozenset({7}), waited)
+        waits = await scrape()
+        assert total(waits, "dialer_inbound_wait_seconds_bucket", group="7", le="20.0") == 2
+        assert total(waits, "dialer_inbound_wait_seconds_count", group="7") == 3
+        assert total(waits, "dialer_inbound_waits_untaken_total", group="7") == 1
+        assert d.calls.pacing.inbound_service(7, 20) == ServiceLevel(callers=4, within=2)
         rows = await d.store.run(lambda: list(Attempt.select(Attempt.outcome,
                                                              Attempt.channel_id).tuples()))
         originates = [r for r in rig.ari.requests if (r.method, r.path) == ("POST", "/ari/channels")]
