@@ -103,6 +103,10 @@ def table(pool, sc: Scenario, seeds: list[int], start: int, kinds: str) -> int:
             rows.append((policy.label(), run_many(pool, sc, policy, seeds)))
     for label, r in rows:
         print(row(label, r, bound["occupancy"], blended), flush=True)
+    if "ratio" in kinds and not best:
+        print(f"| best fixed R:1 | none of {RATIOS[0]:g}:1 to {RATIOS[-1]:g}:1 keeps the worst seed "
+              f"within {TARGET:.0%}" + (" and meets the service level | | | |" if blended
+                                       else " | | |"))
     return best[0] if best else 0
 
 

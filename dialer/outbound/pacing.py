@@ -46,7 +46,7 @@ risk binds well before); an operator's `max_lines_per_agent` if set; the absolut
 `line_limit` (the trunks' capacity); never above the hourly cap; nothing with no agent
 logged in; never fewer lines than progressive (one per free agent that no call in
 flight, inbound caller waiting or inbound caller due within the horizon will take; as
-many due as a Poisson count may bring but for the allowed risk).
+many due as a Poisson count may bring but for the allowed risk, at most the target).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ HORIZON_SPREAD = (0.5, 0.75, 1.0, 1.25, 1.5)  # where a new call's human may arr
 RISK_BASE, RISK_MIN, RISK_MAX = 2.5, 0.1, 8.0  # x target; see allowed_risk
 SPARE_ABANDONS, AIM_MARGIN, SPARE_SCALE = 2.5, 0.02, 1.5  # see allowed_risk
 HUMANS_IN_FLIGHT_PER_AGENT, MIN_HUMAN_RATE = 2.0, 0.02  # see line_cap
-SL_SPARE, SL_SCALE, SL_WEIGHT_MAX = 2.0, 3.0, 20.0  # see inbound_weight
+SL_SPARE, SL_SCALE, SL_WEIGHT_MAX = 2.0, 3.0, 8.0  # see inbound_weight
 VAR_FLOOR = 0.25
 
 # How a finished attempt counts for pacing.
@@ -383,9 +383,10 @@ def predictive_decision(*, agents_logged_in: int, agents_free: int,
         else:
             hi = mid - 1
     # one line per free agent no caller in flight, waiting or soon arriving will take (as
-    # many arriving as there may be but for the allowed risk: each takes a free agent first)
+    # many arriving as there may be but for the allowed risk, at most the target's: each
+    # takes a free agent first)
     progressive = (agents_free - len(in_flight) - inbound_waiting
-                   - poisson_quantile(inbound, risk))
+                   - poisson_quantile(inbound, min(risk, settings.abandon_target)))
     lines = max(0, min(cap, max(lo, progressive)))
     return PacingDecision(lines, p, demand_mean, supply_mean, risk)
 

@@ -420,7 +420,7 @@ def test_a_service_level_short_of_its_target_holds_agents_back():
     target = ServiceLevelTarget(0.8, 20)
     met = inbound_weight(ServiceLevel(100, 95), target)
     assert met == 1.0
-    weights = [inbound_weight(ServiceLevel(100, within), target) for within in (80, 75, 60, 0)]
+    weights = [inbound_weight(ServiceLevel(100, within), target) for within in (80, 78, 60, 0)]
     assert 1.0 < weights[0] < weights[1] < weights[2] == weights[3] == SL_WEIGHT_MAX
     assert inbound_weight(ServiceLevel(100, 95), ServiceLevelTarget(0.99, 20)) > 1.0
 
