@@ -20,13 +20,10 @@ from ..outbound.sharing import (INBOUND_PRIORITY, agent_for_call, agent_for_inbo
 from ..core.tz import utc_now
 from . import store as agent_db
 from ..db.validation import NotFoundError
-from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep,
-                        StasisRoute)
-from .events import (
-    CallEnded, Connect, LegGone, Login, Logout, ManualDialled, OfferPreview, PbxStopping,
-    PhoneAnswered, PreviewDone, PreviewExpired, Ready, Release, Reserve, RingAgain, SkipPreview,
-    TakeBack, TakeOver, TakePreview,
-)
+from ..features import Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep, StasisRoute
+from .events import (CallEnded, Connect, LegGone, Login, Logout, ManualDialled, OfferPreview,
+                     PbxStopping, PhoneAnswered, PreviewDone, PreviewExpired, Ready, Release,
+                     Reserve, RingAgain, SkipPreview, TakeBack, TakeOver, TakePreview)
 from .machine import AgentState, transition
 from .previews import CallerShown, CampaignPreview, FollowupPreview, Offer
 from .effects import SessionEffects
@@ -52,11 +49,10 @@ class AgentSessions(SessionEffects):
         # Asks the call's own feature to hang its customer up (set by the server to
         # Features.end_agent_call): (agent, customer) -> whether one is doing so.
         self.end_customer: Callable[[int, str], Awaitable[bool]] | None = None
-        # each inbound caller who begins waiting: its agents' groups (the pacing's inbound rates)
+        # each inbound caller who begins waiting: its agents' groups (the pacing's inbound
+        # rates); when the wait ends, taken after so many seconds or not (None: service level)
         self.inbound_arrived: Callable[[frozenset[int]], None] = lambda groups: None
-        # ... and its wait ended: taken after these seconds, or not (None)
-        self.inbound_waited: Callable[[frozenset[int], float | None], None] = (
-            lambda groups, waited: None)
+        self.inbound_waited: Callable[[frozenset[int], float | None], None] = lambda g, w: None
         self._wrap_tasks: dict[int, asyncio.Task] = {}  # agent -> its wrap-up timer
         self.floor = Hub()  # the server's, shared with the calls (floor/hub.py)
 
@@ -252,14 +248,13 @@ class AgentSessions(SessionEffects):
         self.inbound_arrived(groups)
         began, taken = asyncio.get_running_loop().time(), None
         try:
-            taken = await self._reserve(
-                lambda: agent_for_inbound(self.views(), candidates, self.held_groups,
-                                          self.promised()), deadline)
+            taken = await self._reserve(lambda: agent_for_inbound(
+                self.views(), candidates, self.held_groups, self.promised()), deadline)
             return taken
         finally:
             self.wanted_by_inbound.subtract(candidates)
-            self.inbound_waited(groups, None if taken is None
-                                else asyncio.get_running_loop().time() - began)
+            waited = asyncio.get_running_loop().time() - began
+            self.inbound_waited(groups, None if taken is None else waited)
 
     async def hold_for_campaigns(self, groups: frozenset[int]) -> None:
         """The groups whose campaigns go before inbound calls and have contacts to call."""
