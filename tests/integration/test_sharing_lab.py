@@ -75,6 +75,10 @@ async def test_inbound_caller_goes_before_a_campaign_at_priority_zero(dialer, la
                    and e["bridge"]["id"] == f"dialer-agent-{agent_id}" for e in pbx.events)
         shown = dialer.agents.describe(agent_id).as_json()["preview"]
         assert shown["inbound"] and shown["caller_id"] == CALLER
+        # The caller's wait for the group's agents is what the pacing keeps of its service
+        # level (issue 22): taken, after the first call's few seconds.
+        waits = dialer.calls.pacing.inbound_waits[ids["group_id"]].waits
+        assert len(waits) == 1 and waits[0] is not None and 1 < waits[0] < 40, waits
         await dialer.ari.hangup(caller_channel)
         # Then the campaign goes on with the same agent.
         await wait_until(lambda: agent_on_campaign_call(dialer, cid, agent_id, 2), 30)
