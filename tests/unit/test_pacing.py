@@ -17,7 +17,8 @@ from bench.pacing_sim import Policy, simulate
 from dialer.outbound.pacing import (SL_WEIGHT_MAX, Abandonment, BusyAgent, CallStats, InboundWaits,
                                     InFlight, PacingSettings, RateEstimate, ServiceLevel,
                                     ServiceLevelTarget, allowed_risk, human_probability,
-                                    inbound_weight, predictive_decision, predictive_lines)
+                                    inbound_weight, poisson_quantile, predictive_decision,
+                                    predictive_lines)
 from dialer.db.validation import FieldError
 from dialer.outbound.stats import seeded
 
@@ -430,6 +431,19 @@ def test_a_service_level_short_of_its_target_holds_agents_back():
     kept = predictive_lines(**kw, inbound_service=ServiceLevel(100, 95))
     short = predictive_lines(**kw, inbound_service=ServiceLevel(100, 60))
     assert short < kept
+
+
+@pytest.mark.parametrize("mean, tail", [(0.0, 0.05), (0.2, 0.3), (1.25, 0.03), (1.7, 0.075),
+                                        (12.0, 0.01), (40.0, 0.2)])
+def test_the_floor_leaves_a_poisson_count_of_inbound_callers(mean, tail):
+    def above(k: int) -> float:  # P(Poisson(mean) > k)
+        return 1 - sum(math.exp(-mean) * mean ** i / math.factorial(i) for i in range(k + 1))
+    k = poisson_quantile(mean, tail)
+    assert above(k) <= tail + 1e-12
+    assert k == 0 or above(k - 1) > tail
+    free = dict(agents_logged_in=10, agents_free=10, busy=[], in_flight=[], stats=CallStats(),
+                measured=Abandonment(500, 1000))  # far over target: the floor decides
+    assert predictive_lines(**free, inbound_rate=0.1) < predictive_lines(**free) == 10
 
 
 def test_an_inbound_rate_leaves_agents_for_inbound_callers():
