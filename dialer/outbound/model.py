@@ -73,7 +73,7 @@ class CampaignSettings(DialingSettings):
     abandon_target: float = 0.0
     abandon_window: dt.timedelta = dt.timedelta(0)
     max_lines_per_agent: float = 0.0
-    inbound_target: ServiceLevelTarget = ServiceLevelTarget()  # blended: callers' due
+    inbound_target: ServiceLevelTarget = ServiceLevelTarget()  # blended: what inbound callers are owed
     policy: CallingPolicy = NO_POLICY  # the account's calendar and caps, the purpose
 
 
