@@ -44,6 +44,8 @@ from dialer.amd.classifier import AmdClassifier, ClassifierSettings, Decision, d
 from dialer.amd import abandonment, features
 from dialer.amd.features import FRAME, FRAME_S, NAMES, AnswerFeatures
 from dialer.amd.model import SHIPPED, BoostedTrees, Tree, shipped
+from dialer.amd.words import SpotterPool
+from dialer.config import AmdConfig
 from dialer.beep.detector import ULAW
 from dialer.outbound import amd
 
@@ -168,11 +170,15 @@ def split_table(items: list[dict]) -> str:
 
 
 # ---- CPU ---------------------------------------------------------------------------------------
-def cpu_per_call(items: list[dict], model: BoostedTrees, s: ClassifierSettings, calls: int = 50) -> dict:
-    """`calls` classifiers fed frame by frame in turn, as RTP arrives, mu-law decoding included:
-    CPU seconds per second of audio classified (a core's share per call while it listens)."""
+def cpu_per_call(items: list[dict], model: BoostedTrees, s: ClassifierSettings, calls: int = 50,
+                 spotted: int = 0) -> dict:
+    """`calls` classifiers fed frame by frame in turn, as RTP arrives, mu-law decoding included,
+    the first `spotted` of them listening for words too: CPU seconds per second of audio
+    classified (a core's share per call while it listens)."""
     batch = list(itertools.islice(itertools.cycle(items), calls))
-    classifiers = [AmdClassifier(model, s) for _ in batch]
+    spotters = SpotterPool(spotted)
+    spotters.load(spotted)
+    classifiers = [AmdClassifier(model, s, spotters.take()) for _ in batch]
     payloads = [[(i["ulaw"][k * FRAME:(k + 1) * FRAME] + SILENT)[:FRAME] for k in range(round(s.cap / FRAME_S))]
                 for i in batch]
     audio = 0.0
@@ -293,41 +299,55 @@ def main() -> None:
             print(f"wrote {path}; ClassifierSettings defaults to set: {settings}")
     else:
         model = shipped()
-    held_out = classify(test, model, settings)
-    results = {"classifier (held out)": score(held_out),
+    spotters = SpotterPool(1)  # the dialer's phrase spotter (dialer/amd/words.py), one clip at a time
+    spotters.load(1)
+    held_out, sound_only = classify(test, model, settings, spotters), classify(test, model, settings)
+    results = {"classifier with words (held out)": score(held_out),
+               "classifier, sound only (held out)": score(sound_only),
                "app_amd shipped (held out)": score(app_amd_rows(test)),
-               "classifier (training voices, in sample)": score(classify(train, model, settings))}
+               "classifier with words (training voices, in sample)": score(classify(train, model, settings, spotters))}
     print(table(results))
-    print("\nheld out by kind (right / clips):", json.dumps(by_kind(held_out)))
-    print("\n" + trade_off(test, model, settings))
-    figures = evaluation(test, model, settings)
+    print("\nheld out by kind (right / clips):", json.dumps(by_kind(held_out)),
+          "\nsound only:", json.dumps(by_kind(sound_only)))
+    print("\nphrases that decided held-out calls:",
+          json.dumps(Counter(f"{r['heard']} -> {r['label']}" for r in held_out if r["heard"]).most_common()))
+    print("\n" + trade_off(test, model, settings, spotters))
+    figures = evaluation(test, model, settings, spotters)
     print("\nfalse positives (called not a person / people among them), held out:", json.dumps(figures))
     if args.write:
         Path(features.__file__).with_name(abandonment.EVALUATION).write_text(
             json.dumps(figures, indent=1) + "\n")
-    cpu = cpu_per_call(test, model, settings)
-    print(f"\nCPU: {cpu['calls']} calls at once, {cpu['audio_s']:.0f} s of audio classified in "
-          f"{cpu['cpu_s']:.2f} s CPU: {100 * cpu['core_share']:.2f}% of a core per call while classifying")
+    for spotted in (0, AmdConfig().words_calls, 50):
+        cpu = cpu_per_call(test, model, settings, spotted=spotted)
+        print(f"\nCPU: {cpu['calls']} calls at once, {spotted} of them spotted for words, {cpu['audio_s']:.0f} s "
+              f"of audio classified in {cpu['cpu_s']:.2f} s CPU: {100 * cpu['core_share']:.2f}% of a core per "
+              "call while classifying")
     print(f"\n{len(items)} clips, {time.time() - started:.0f} s wall clock")
 
 
-def classify(items: list[dict], model: BoostedTrees, s: ClassifierSettings) -> list[dict]:
-    """The dialer's own streaming classifier over each clip."""
+def classify(items: list[dict], model: BoostedTrees, s: ClassifierSettings,
+             spotters: SpotterPool | None = None) -> list[dict]:
+    """The dialer's own streaming classifier over each clip (listening for words with a
+    spotter of `spotters`, if given)."""
     rows = []
     for item in items:
-        c = AmdClassifier(model, s)
+        spotter = spotters.take() if spotters is not None else None
+        c = AmdClassifier(model, s, spotter)
         d = next(d for d in map(c.feed, frames_of(item, s.cap)) if d is not None)
+        if spotters is not None and spotter is not None:
+            spotters.give_back(spotter)
         rows.append({"label": item["label"], "verdict": d.verdict.value, "at": d.at,
-                     "speech_end": item["speech_end"], "kind": item["kind"]})
+                     "speech_end": item["speech_end"], "kind": item["kind"], "heard": d.heard})
     return rows
 
 
-def trade_off(items: list[dict], model: BoostedTrees, s: ClassifierSettings) -> str:
+def trade_off(items: list[dict], model: BoostedTrees, s: ClassifierSettings,
+              spotters: SpotterPool | None) -> str:
     """The campaign's choice: the machine threshold, humans lost against machines passed."""
     lines = ["| machine threshold | right | humans called machine | machines called human "
              "| machine decided p50 / p95 |", "| --- | --- | --- | --- | --- |"]
     for threshold in (0.8, 0.9, 0.95, 0.98):
-        r = score(classify(items, model, replace(s, machine=threshold)))
+        r = score(classify(items, model, replace(s, machine=threshold), spotters))
         lines.append(f"| {threshold} | {_pct(r['accuracy'])} | {_pct(r['human_as_machine'])} "
                      f"| {_pct(r['machine_as_human'])} | {_sec(r['machine_at_p50'])} / {_sec(r['machine_at_p95'])} |")
     return "\n".join(lines)
@@ -344,11 +364,12 @@ def false_positives(rows: list[dict]) -> dict[str, int]:
             "humans": sum(r["label"] == "human" for r in not_person)}
 
 
-def evaluation(items: list[dict], model: BoostedTrees, s: ClassifierSettings) -> dict:
+def evaluation(items: list[dict], model: BoostedTrees, s: ClassifierSettings,
+               spotters: SpotterPool | None) -> dict:
     """The held-out false positives of both detectors, shipped as dialer/amd/evaluation.json."""
     return {"split": "held out (bench/amd_classifier.py)",
             "app_amd": false_positives(app_amd_rows(items)),
-            "classifier": {str(t): false_positives(classify(items, model, replace(s, machine=t)))
+            "classifier": {str(t): false_positives(classify(items, model, replace(s, machine=t), spotters))
                            for t in FP_THRESHOLDS}}
 
 

@@ -101,6 +101,18 @@ class PromptsConfig:
 
 
 @dataclass(frozen=True)
+class AmdConfig:
+    """The AMD classifier's phrase spotting (dialer/amd/words.py): at most `words_calls` calls
+    listened to for words at once (each ~27 MB; ~3% of a core while it listens; 0: never).
+    Calls beyond it are classified from their sound alone."""
+    words_calls: int = 10
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.words_calls <= 500:
+            raise ConfigError("[amd] words_calls: expected 0 to 500")
+
+
+@dataclass(frozen=True)
 class Config:
     node: str = "node1"  # this process's name when several share one database
     ari: AriConfig = field(default_factory=AriConfig)
@@ -110,6 +122,7 @@ class Config:
     log: LogConfig = field(default_factory=LogConfig)
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
+    amd: AmdConfig = field(default_factory=AmdConfig)
 
     def redacted(self) -> dict:
         """For logs and `dialer config`: never print a secret."""
@@ -122,6 +135,7 @@ class Config:
             "log": vars(self.log),
             "webhooks": vars(self.webhooks),
             "prompts": vars(self.prompts),
+            "amd": vars(self.amd),
         }
 
 
@@ -168,7 +182,7 @@ def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | 
             raise ConfigError(f"{path}: {exc}") from None
     sections = {"ari": AriConfig, "database": DatabaseConfig, "web": WebConfig,
                 "metrics": MetricsConfig, "log": LogConfig, "webhooks": WebhooksConfig,
-                "prompts": PromptsConfig}
+                "prompts": PromptsConfig, "amd": AmdConfig}
     unknown = set(data) - set(sections) - {"node"}
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")

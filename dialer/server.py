@@ -24,6 +24,7 @@ from .web import signin
 from .web.app import create_app
 from .agents.shell import AgentSessions
 from .transfers.shell import TransferShell
+from .amd import shell as amd_classifier
 from .beep import shell as beep
 from .outbound.runner import CampaignRunner
 from .inbound import store as inbound_store
@@ -66,6 +67,7 @@ class Dialer:
                                    trunk=cfg.ari.trunk, node=cfg.node, now=now)
         self.monitors = Monitors(self.ari, self.store, self.agents, cfg.ari.app)
         prompt_files.use(cfg.prompts)  # where prompts are written and played from
+        amd_classifier.use_words(cfg.amd.words_calls)  # the AMD classifier's phrase spotters
         self.prompt_recorder = PromptRecorder(self.ari, self.store, cfg.ari.app)
         self.leftovers = Leftovers(self.ari, cfg.ari.app, talk_ended=lambda channels: self.store.run(
             inbound_store.close_records_of, channels, now()))
@@ -187,6 +189,7 @@ def freeze_startup_heap() -> None:
 async def serve(cfg: Config, *, ready: asyncio.Event | None = None, demo: bool = False) -> None:
     dialer = Dialer(cfg)
     await dialer.start()
+    amd_classifier.load_spotters()  # ahead of the first call (else loaded as calls want them)
     if demo:
         await start_demo(dialer)
     runner = web.AppRunner(create_app(dialer, cfg.web.trusted_proxies),

@@ -9,6 +9,10 @@ and goes on). At `cap` seconds the most probable verdict is taken, but machine o
 only if together more probable than `cap_machine` (a callee the dialer cannot place is connected,
 as app_amd's NOTSURE is). Raising the machine threshold loses fewer humans and passes more
 machines: it is the campaign's choice.
+
+With a phrase spotter (dialer.amd.words), a phrase heard before the model is sure decides its
+verdict ("please leave" a machine, "reason for" a screening assistant) unless the model says
+human at the same look: the words cost no person more (bench/README.md).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 from .features import FRAME_S, NAMES, AnswerFeatures
 from .model import BoostedTrees
+from .words import PhraseSpotter
 
 
 class Verdict(enum.Enum):
@@ -46,13 +51,15 @@ class Decision:
     confidence: float   # the model's probability of the verdict
     at: float           # s of audio from the answer when decided
     capped: bool        # taken at the cap, not because the model was sure
+    heard: str | None = None  # the phrase that decided it, if words did
 
 
 class AmdClassifier:
-    def __init__(self, model: BoostedTrees, settings: ClassifierSettings | None = None):
+    def __init__(self, model: BoostedTrees, settings: ClassifierSettings | None = None,
+                 spotter: PhraseSpotter | None = None):
         if model.features != NAMES:
             raise ValueError(f"the model reads {model.features}, the features are {NAMES}")
-        self.model, self.s = model, settings or ClassifierSettings()
+        self.model, self.s, self.spotter = model, settings or ClassifierSettings(), spotter
         self.features = AnswerFeatures()
         self.decision: Decision | None = None
 
@@ -61,15 +68,21 @@ class AmdClassifier:
         if self.decision is not None:
             return self.decision
         self.features.feed(samples)
+        said = self.spotter.feed(samples) if self.spotter is not None else None
         frames = self.features.frames
         at = frames * FRAME_S
         capped = at >= self.s.cap - 1e-9
         if not capped and (frames % self.s.every or at < self.s.min_time - 1e-9):
             return None
         x = self.features.snapshot()
-        self.decision = decide(self.model.probabilities(x), s=self.s, at=at, capped=capped,
-                               quiet=quiet_after_speech(x))
-        return self.decision
+        decision = decide(self.model.probabilities(x), s=self.s, at=at, capped=capped,
+                          quiet=quiet_after_speech(x))
+        if said is not None and (decision is None or decision.verdict is not Verdict.HUMAN):
+            assert self.spotter is not None and self.spotter.heard is not None
+            phrase = self.spotter.heard
+            decision = Decision(Verdict(said), self.spotter.phrases.confidence[phrase], at, False, phrase)
+        self.decision = decision
+        return decision
 
 
 _HEARD, _SILENCE_NOW = NAMES.index("heard"), NAMES.index("silence_now")

@@ -5,11 +5,16 @@ audio came in time (or ARI refused the snoop): the caller falls back to app_amd.
 
 A machine whose message waits for the beep keeps the same audio: from the frame after the
 decision it goes to the beep detector (dialer.beep.detector), with no second snoop to set
-up while the beep goes by."""
+up while the beep goes by.
+
+While it listens, a phrase spotter (dialer.amd.words) from the process's pool listens for words
+too, if one is idle; decoders load in a worker thread, never on the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 from collections.abc import Callable, Sequence
 
 from ..ari import AriClient
@@ -17,12 +22,52 @@ from ..beep.detector import BeepDetector, BeepSettings
 from ..beep.shell import listen
 from .classifier import AmdClassifier, ClassifierSettings, Decision
 from .model import BoostedTrees, shipped
+from .words import PhraseSpotter, SpotterPool
+
+log = logging.getLogger("dialer.amd")
+SPARE_SPOTTERS = 2  # loaded ahead of the calls that will want them
+_spotters: SpotterPool | None = None
+_loading: set[asyncio.Future] = set()
 
 
 @functools.cache
 def shipped_model() -> BoostedTrees:
     """The model shipped in the package, read once per process."""
     return shipped()
+
+
+def use_words(calls: int) -> None:
+    """At most `calls` calls spotted for words at once (dialer/server.py; 0: never)."""
+    global _spotters
+    _spotters = SpotterPool(calls) if calls else None
+
+
+def load_spotters() -> None:
+    """Loads spare decoders in a worker thread, unless enough are idle or loading."""
+    pool = _spotters
+    if pool is None or _loading or pool.idle >= SPARE_SPOTTERS:
+        return
+    task = asyncio.ensure_future(asyncio.to_thread(pool.load, SPARE_SPOTTERS))
+    _loading.add(task)
+    task.add_done_callback(_loaded)
+
+
+def _loaded(task: asyncio.Future) -> None:
+    _loading.discard(task)
+    if not task.cancelled() and task.exception() is not None:  # words off, sound still decides
+        log.warning("AMD phrase spotting unavailable: %s", task.exception())
+        use_words(0)
+
+
+def take_spotter() -> PhraseSpotter | None:
+    spotter = _spotters.take() if _spotters is not None else None
+    load_spotters()
+    return spotter
+
+
+def give_back(spotter: PhraseSpotter | None) -> None:
+    if spotter is not None and _spotters is not None:
+        _spotters.give_back(spotter)
 
 
 async def classify_then_beep(ari: AriClient, channel_id: str, app: str,
@@ -34,7 +79,9 @@ async def classify_then_beep(ari: AriClient, channel_id: str, app: str,
     told to `decided` at once; if it answers True, the same
     audio goes on into the beep detector: then also how that wait ended ("beep",
     "silence", "timeout": the beep detector's result; None if the audio stopped first)."""
-    classifier = AmdClassifier(shipped_model(), settings)
+    spotter = take_spotter()
+    classifier = AmdClassifier(shipped_model(), settings, spotter)
+    spotting = [spotter]  # until the classifier decides: then the spotter is free for another call
     beep = beep or BeepSettings()
     listening: list[BeepDetector] = []  # the beep detector, once the decision wants it
     decision: list[Decision] = []
@@ -45,13 +92,17 @@ async def classify_then_beep(ari: AriClient, channel_id: str, app: str,
         found = classifier.feed(frame)
         if found is None:
             return None
+        give_back(spotting.pop() if spotting else None)
         decision.append(found)
         if decided(found):
             listening.append(BeepDetector(beep))
             return None
         return found
 
-    heard = await listen(ari, channel_id, app, detect, settings.cap + beep.max_wait,
-                         purpose="AMD classifier")
+    try:
+        heard = await listen(ari, channel_id, app, detect, settings.cap + beep.max_wait,
+                             purpose="AMD classifier")
+    finally:
+        give_back(spotting.pop() if spotting else None)
     beep_result = heard.result if listening and isinstance(heard.result, tuple) else None
     return (decision[0] if decision else None), beep_result

@@ -36,6 +36,7 @@ class ClassifierVerdict:
     verdict: Verdict
     confidence: float                  # its probability of the verdict
     at: dt.datetime                    # decided_at
+    heard: str | None = None           # the phrase that decided it (dialer/amd/words.py)
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,10 @@ async def classified(ari: AriClient, call: Call, settings: ClassifierSettings,
     wants_beep = call.state.beep_listener and call.state.settings.machine_action == "message"
 
     def decided(decision: Decision) -> bool:
-        log.info("attempt %s: classifier says %s (%.2f) %.2f s after the answer%s",
+        log.info("attempt %s: classifier says %s (%.2f) %.2f s after the answer%s%s",
                  call.state.attempt_id, decision.verdict.value, decision.confidence,
-                 decision.at, " (at its cap)" if decision.capped else "")
+                 decision.at, " (at its cap)" if decision.capped else "",
+                 f', heard "{decision.heard}"' if decision.heard else "")
         decisions.append(decision)
         told.set()
         return wants_beep and decision.verdict is Verdict.MACHINE
@@ -53,7 +54,8 @@ async def classified(ari: AriClient, call: Call, settings: ClassifierSettings,
         if not decisions:
             yield ev.ClassifierNoAudio()
             return
-        yield ev.ClassifierVerdict(decisions[0].verdict, decisions[0].confidence, now())
+        yield ev.ClassifierVerdict(decisions[0].verdict, decisions[0].confidence, now(),
+                                   decisions[0].heard)
         _, beep_end = await listening
         if beep_end is not None:  # the machine message waits for the beep
             log.info("attempt %s: %s %.2f s after the verdict; leaving the message",

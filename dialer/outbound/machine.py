@@ -157,7 +157,8 @@ def _classified(s: CallState, ev: ClassifierVerdict, now: float) -> Step:
         return s, ()
     s = dataclasses.replace(s, amd_seconds=now - s.stage_since, classifying=False)
     assert s.answered_at is not None
-    write = WriteVerdict(ev.verdict.name, None, s.answered_at, s.detector, ev.confidence,
+    cause = f'heard "{ev.heard}"' if ev.heard else None  # else the model's sound alone
+    write = WriteVerdict(ev.verdict.name, cause, s.answered_at, s.detector, ev.confidence,
                          s.amd_seconds)
     if ev.verdict is not Verdict.SCREENING:
         return _act(s, ev.verdict.name, write, now)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench import amd_corpus
+from dialer.amd import shell as amd_shell
 from dialer.amd.classifier import ClassifierSettings
 from dialer.lab.greetings import ensure_items, greetings_dir
 from tests.campaign_driver import attempts, finished, wait_until
@@ -79,11 +80,11 @@ SCREENING = {"announce": 995, "hangup": 1030}
 SCREENING_PROMPT = "sound:vm-goodbye"  # the campaign's name-and-reason prompt, as a prompt
 
 
-def screening_number(lab, clip_id: int, slot: int) -> str:
+def screening_number(lab, clip_id: int, slot: int, label: str = "screening") -> str:
     """The simulator's `...89nnn`: it plays /lab/greetings/snnn, written here from the corpus
     clip, waits 8 s (recording the caller), then its person says "hello" and stays 4 s."""
     clip = next(c for c in amd_corpus.clips() if c.id == clip_id)
-    assert (clip.split, clip.label) == ("test", "screening")
+    assert (clip.split, clip.label) == ("test", label)
     with tempfile.TemporaryDirectory() as work:
         ulaw, _ = amd_corpus.render(clip, Path(work))
     (greetings_dir(lab.root) / f"s{slot:03d}.ulaw").write_bytes(ulaw)
@@ -117,4 +118,29 @@ async def test_a_screening_assistant_is_hung_up_on_when_the_campaign_says_so(dia
     assert (row["outcome"], row["agent"]) == ("machine", None), row
     # hung up on before the person came (8 s after the greeting's end)
     assert (row["ended_at"] - row["answered_at"]).total_seconds() < SHIPPED.cap + 2, row
+    await no_listener_left(dialer)
+
+
+# Held-out clips the classifier's sound alone gets wrong and its words right, offline from the
+# clip's start and with 0.5 s more silence before it: "Sarah here, please leave a message."
+# (flite kal16, A-law, no beep; sound alone: a person) and "Hi, the person you are calling is
+# using a call screening service..." (espeak-ng en-gb-x-rp+f4, AMR-NB; sound alone: a machine).
+HEARD = {906: ("machine", "MACHINE", "please leave"), 1044: ("screening", "SCREENING", "screening")}
+
+
+async def test_words_heard_over_rtp_decide_a_voicemail_and_a_screening_assistant(dialer, lab):
+    amd_shell.load_spotters()  # as `dialer serve` does at start
+    await wait_until(lambda: amd_shell._spotters is not None and amd_shell._spotters.idle >= 2, 20)
+    numbers = {screening_number(lab, clip, 3 + k, label): clip for k, (clip, (label, _, _)) in enumerate(HEARD.items())}
+    seed = await start_message_campaign(dialer, lab, list(numbers), CLASSIFIER | {"machine_action": "hangup"})
+    await wait_until(lambda: finished(dialer, seed["campaign_id"]), 120)
+    rows = await dialer.store.run(attempts, seed["campaign_id"])
+    assert len(rows) == len(HEARD)
+    for row in rows:
+        _, status, phrase = HEARD[numbers[row["phone"]]]
+        assert (row["amd_detector"], row["amd_status"], row["amd_cause"], row["outcome"]) == \
+            ("classifier", status, f'heard "{phrase}"', "machine"), row
+        assert amd_shell._spotters.phrases.confidence[phrase] == row["amd_confidence"], row
+        assert 0 < row["amd_seconds"] < SHIPPED.cap, row
+    assert amd_shell._spotters.idle >= 2  # both spotters back in the pool
     await no_listener_left(dialer)

@@ -4,6 +4,8 @@ no audio or an ARI refusal give no decision (the call then falls back to app_amd
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from dialer.amd import shell as amd_shell
@@ -101,3 +103,28 @@ async def test_the_outbound_listener_says_when_no_audio_came(monkeypatch):
     got = [e async for e in listening.classified(FakeAri(send=None), call, SETTINGS,
                                                  lambda: dt.datetime(2026, 12, 5))]
     assert got == [ev.ClassifierNoAudio()]
+
+
+async def test_a_spotter_listens_until_the_decision_then_serves_the_next_call(monkeypatch):
+    from dialer.amd import words
+    from tests.unit.test_amd_words import PHRASES, FakeDecoder
+
+    decoders = []
+
+    def new_decoder(phrases):
+        decoders.append(FakeDecoder([]))
+        return decoders[-1]
+    monkeypatch.setattr(words, "new_decoder", new_decoder)
+    monkeypatch.setattr(amd_shell, "_spotters", words.SpotterPool(1, PHRASES))
+    ari = FakeAri(send=audio(None))
+    decision, _ = await amd_shell.classify_then_beep(ari, "call-1", "dialer", SETTINGS, NO_BEEP)
+    assert decision is not None and decision.heard is None  # none loaded yet: sound alone
+    await asyncio.sleep(0.2)  # the load the first call asked for, in a worker thread
+    assert amd_shell._spotters.idle == 1
+    decision, _ = await amd_shell.classify_then_beep(FakeAri(send=audio(None)), "call-2", "dialer",
+                                                     SETTINGS, NO_BEEP)
+    assert decision is not None and decision.verdict is Verdict.HUMAN
+    [decoder] = decoders  # one call at a time: one decoder, fed until the decision, given back
+    assert decoder.calls[0] == "start" and decoder.calls[-1] == "end"
+    assert 0.2 * 16000 * 2 * 6 <= sum(c for c in decoder.calls if isinstance(c, int)) <= decision.at * 32000
+    assert amd_shell._spotters.idle == 1

@@ -250,6 +250,13 @@ def test_the_classifiers_machine_gets_the_beep_logic_of_app_amds():
     assert out[0] == ev.WriteVerdict("MACHINE", None, AT, AmdDetector.CLASSIFIER, 0.93, 9.0)
 
 
+def test_a_verdict_the_classifiers_words_decided_names_the_phrase_as_its_cause():
+    state, _ = _classifying()
+    state, out = _run(state, ev.ClassifierVerdict(Verdict.MACHINE, 0.97, AT, heard="please leave"))
+    assert out[0] == ev.WriteVerdict("MACHINE", 'heard "please leave"', AT, AmdDetector.CLASSIFIER,
+                                     0.97, 9.0)
+
+
 def test_a_screening_assistant_hears_the_prompt_then_the_call_is_a_persons():
     state, _ = _classifying(screening=ScreeningAction.ANNOUNCE)
     state, out = _run(state, ev.ClassifierVerdict(Verdict.SCREENING, 0.96, AT))

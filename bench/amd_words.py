@@ -1,0 +1,113 @@
+"""The phrases the AMD classifier listens for (issue 20), chosen on the training split only.
+
+Candidates: the wording of the training split's voicemail, carrier and screening texts
+(bench/amd_corpus.py), and COMMON voicemail wording that those texts do not say; none is
+taken from the held-out texts (a test checks it). Every training clip is streamed through the dialer's spotter
+(dialer.amd.words, 100 ms at a time, up to the classifier's cap) at each candidate threshold;
+a phrase is kept if it was heard at least MIN_HEARD times and at least PRECISION of those on
+clips of its verdict. The threshold kept is the one whose phrases, with the shipped model, get
+the most training clips right (bench.amd_classifier's scoring).
+
+    .venv/bin/python -m bench.amd_words            # print the choice (~6 min on 2 cores)
+    .venv/bin/python -m bench.amd_words --write    # ... and ship it (dialer/amd/phrases.json)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from bench.amd_classifier import classify, frames_of, score
+from bench.amd_corpus import SEED, ensure_corpus, load
+from dialer.amd import words
+from dialer.amd.classifier import ClassifierSettings
+from dialer.amd.model import shipped
+
+COMMON = ["after the beep", "voicemail", "mailbox"]
+MACHINE = ["leave a message", "leave your name", "after the tone", "you have reached",
+           "you've reached", "not available", "try again later", "not in service", "please leave",
+           "call you back", "get back to you", "number you have dialed",
+           "can't come to the phone", "away from my desk", "office is closed", *COMMON]
+SCREENING = ["screening", "reason for", "why you're calling", "your name and", "record your name",
+             "see if", "this person", "say your name", "assistant"]
+THRESHOLDS = [1e-12, 1e-20, 1e-30]
+MIN_HEARD, PRECISION = 3, 0.9
+
+
+def candidates(threshold: float) -> words.Phrases:
+    return words.Phrases({p: "machine" for p in MACHINE} | {p: "screening" for p in SCREENING}, threshold, {})
+
+
+def heard(job: tuple[float, list[dict], float]) -> dict[str, list[str]]:
+    """Every phrase heard in each clip (by clip name): all of them, not only the first."""
+    threshold, items, cap = job
+    phrases = candidates(threshold)
+    decoder = words.new_decoder(phrases)
+    out = {}
+    for item in items:
+        decoder.start_utt()
+        found: set[str] = set()
+        frames = frames_of(item, cap)
+        for k in range(0, len(frames), words.CHUNK):
+            decoder.process_raw(words.upsample([s for f in frames[k:k + words.CHUNK] for s in f]))
+            found.update(seg.word.strip() for seg in decoder.seg() or ())
+        decoder.end_utt()
+        out[item["name"]] = sorted(found & set(phrases.verdicts))
+    return out
+
+
+def choose(items: list[dict], hits: dict[str, list[str]], threshold: float) -> tuple[words.Phrases, dict]:
+    """The candidates heard often and reliably enough on these clips."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for item in items:
+        for phrase in hits[item["name"]]:
+            counts[phrase][item["label"]] += 1
+    every = candidates(threshold).verdicts
+    kept = {p: v for p, v in every.items()
+            if sum(counts[p].values()) >= MIN_HEARD and counts[p][v] / sum(counts[p].values()) >= PRECISION}
+    confidence = {p: counts[p][v] / sum(counts[p].values()) for p, v in kept.items()}
+    return words.Phrases(kept, threshold, confidence), {p: dict(counts[p]) for p in every}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--write", action="store_true", help=f"ship the choice (dialer/amd/{words.PHRASES})")
+    args = ap.parse_args()
+    started = time.time()
+    train = [i for i in load(ensure_corpus(SEED)) if i["split"] == "train"]
+    s = ClassifierSettings()
+    halves = [train[0::2], train[1::2]]
+    with ProcessPoolExecutor(2) as pool:
+        runs = {t: list(pool.map(heard, [(t, h, s.cap) for h in halves])) for t in THRESHOLDS}
+    best: tuple[float, words.Phrases, dict] | None = None
+    model = shipped()
+    for threshold, parts in runs.items():
+        hits = parts[0] | parts[1]
+        phrases, counts = choose(train, hits, threshold)
+        spotters = words.SpotterPool(1, phrases)
+        spotters.load(1)
+        right = score(classify(train, model, s, spotters))["accuracy"]
+        print(f"\nthreshold {threshold:.0e}: training clips right {100 * right:.1f}% with "
+              f"{len(phrases.verdicts)} phrases")
+        for phrase, c in counts.items():
+            print(f"  {'kept ' if phrase in phrases.verdicts else '     '}{phrase!r:28} {c}")
+        if best is None or right > best[0]:
+            best = (right, phrases, counts)
+    assert best is not None
+    print(f"\nchosen: {best[1].threshold:.0e}, {sorted(best[1].verdicts)}")
+    if args.write:
+        path = Path(words.__file__).with_name(words.PHRASES)
+        path.write_text(json.dumps({
+            "threshold": best[1].threshold, "min_heard": MIN_HEARD, "precision": PRECISION,
+            "phrases": [{"phrase": p, "verdict": v, "training_clips": best[2][p]}
+                        for p, v in best[1].verdicts.items()]}, indent=1) + "\n")
+        print(f"wrote {path}")
+    print(f"{len(train)} training clips, {time.time() - started:.0f} s wall clock")
+
+
+if __name__ == "__main__":
+    main()
