@@ -15,8 +15,9 @@ process) or at StasisStart after the dialplan's WaitForSilence (--beep-detector 
 DIALER_WAIT_BEEP=1, each of --beep-silences); both by default.
 
 The AMD classifier (issue 20, "classifier" among the settings, on by default) on the same
-calls: DIALER_SKIP_AMD=1, Stasis at the answer, then dialer/amd/shell.py's `classify` over
-snoop + externalMedia RTP to this process, as the dialer does; decided = when it decided
+calls: DIALER_SKIP_AMD=1, Stasis at the answer, then dialer/amd/shell.py's `classify_then_beep`
+over snoop + externalMedia RTP to this process, as the dialer does (with a phrase spotter per
+call: the pool holds --concurrency, loaded before the first call); decided = when it decided
 (this process's clock, the same host's). Its SCREENING verdicts count as not machine
 (the dialer does not hang up on them with screening_action announce) and are counted apart.
 
@@ -51,7 +52,7 @@ from bench.amd_score import beep_score, by_kind, meets_goal, score, table
 from dialer.ari import AriError
 from dialer.outbound import amd
 from dialer.amd.classifier import ClassifierSettings
-from dialer.amd.shell import classify
+from dialer.amd import shell as amd_shell
 from dialer.beep.shell import wait_for_beep
 from dialer.lab import Lab, LabConfig
 from dialer.lab.root import cache_dir
@@ -129,9 +130,11 @@ class Caller:
 
     async def _classify(self, cid: str, call: dict) -> None:
         """What the dialer does with a classifier campaign's call (outbound/shell.py)."""
-        decision = await classify(self.client, cid, self.client.app, ClassifierSettings())
+        decision, _ = await amd_shell.classify_then_beep(self.client, cid, self.client.app,
+                                                         ClassifierSettings(), lambda d: False)
         call["status"] = decision.verdict.name if decision else None  # None: no audio
         call["confidence"] = decision.confidence if decision else None
+        call["cause"] = f'heard "{decision.heard}"' if decision and decision.heard else None
         call["stasis"] = time.time()
         await self.client.hangup(cid)
 
@@ -217,7 +220,9 @@ def report(results: dict[str, list[dict]], beeps: dict, out: str | None) -> None
         screening = collections.Counter(r["label"] for r in rows if r["status"] == "SCREENING")
         print(f"\nclassifier: called screening assistant: {screening['human']} humans, "
               f"{screening['machine']} machines; no audio (no verdict): "
-              f"{sum(r['status'] is None for r in rows)}")
+              f"{sum(r['status'] is None for r in rows)}; decided by words: "
+              + json.dumps(collections.Counter(f"{r['cause']} -> {r['label']}" for r in rows
+                                               if r["cause"]).most_common()))
     for silence, rows in beeps.items():
         b = beep_score(rows)
         d50 = "-" if b["delay_p50"] is None else f"{b['delay_p50']:.2f}"
@@ -279,6 +284,11 @@ async def measure(args) -> None:
         for name, p in chosen.items():
             t0, cpu = time.monotonic(), time.process_time()
             if name == CLASSIFIER:
+                amd_shell.use_words(args.concurrency)
+                pool = amd_shell.spotter_pool()
+                assert pool is not None
+                await asyncio.to_thread(pool.load, args.concurrency)
+                t0, cpu = time.monotonic(), time.process_time()
                 results[name] = await run_calls(caller, items, {"DIALER_SKIP_AMD": "1"}, False,
                                                 args.concurrency, CLASSIFIER)
                 print(f"# {name}: {len(items)} calls in {time.monotonic() - t0:.0f} s, "

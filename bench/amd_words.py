@@ -8,7 +8,7 @@ a phrase is kept if it was heard at least MIN_HEARD times and at least PRECISION
 clips of its verdict. The threshold kept is the one whose phrases, with the shipped model, get
 the most training clips right (bench.amd_classifier's scoring).
 
-    .venv/bin/python -m bench.amd_words            # print the choice (~6 min on 2 cores)
+    .venv/bin/python -m bench.amd_words            # print the choice (~10 min on 2 cores)
     .venv/bin/python -m bench.amd_words --write    # ... and ship it (dialer/amd/phrases.json)
 """
 
@@ -42,13 +42,24 @@ def candidates(threshold: float) -> words.Phrases:
     return words.Phrases({p: "machine" for p in MACHINE} | {p: "screening" for p in SCREENING}, threshold, {})
 
 
-def heard(job: tuple[float, list[dict], float]) -> dict[str, list[str]]:
+def cepstral_mean(items: list[dict], cap: float) -> str:
+    """PocketSphinx's running cepstral mean after these clips, one after the other."""
+    decoder = words.new_decoder(candidates(1e-12))
+    for item in items:
+        decoder.start_utt()
+        decoder.process_raw(words.upsample([s for f in frames_of(item, cap) for s in f]))
+        decoder.end_utt()
+    return str(decoder.get_cmn(False))
+
+
+def heard(job: tuple[float, list[dict], float, str]) -> dict[str, list[str]]:
     """Every phrase heard in each clip (by clip name): all of them, not only the first."""
-    threshold, items, cap = job
+    threshold, items, cap, cmn = job
     phrases = candidates(threshold)
     decoder = words.new_decoder(phrases)
     out = {}
     for item in items:
+        decoder.set_cmn(cmn)
         decoder.start_utt()
         found: set[str] = set()
         frames = frames_of(item, cap)
@@ -60,7 +71,8 @@ def heard(job: tuple[float, list[dict], float]) -> dict[str, list[str]]:
     return out
 
 
-def choose(items: list[dict], hits: dict[str, list[str]], threshold: float) -> tuple[words.Phrases, dict]:
+def choose(items: list[dict], hits: dict[str, list[str]], threshold: float,
+           cmn: str) -> tuple[words.Phrases, dict]:
     """The candidates heard often and reliably enough on these clips."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for item in items:
@@ -70,7 +82,7 @@ def choose(items: list[dict], hits: dict[str, list[str]], threshold: float) -> t
     kept = {p: v for p, v in every.items()
             if sum(counts[p].values()) >= MIN_HEARD and counts[p][v] / sum(counts[p].values()) >= PRECISION}
     confidence = {p: counts[p][v] / sum(counts[p].values()) for p, v in kept.items()}
-    return words.Phrases(kept, threshold, confidence), {p: dict(counts[p]) for p in every}
+    return words.Phrases(kept, threshold, confidence, cmn), {p: dict(counts[p]) for p in every}
 
 
 def main() -> None:
@@ -80,14 +92,16 @@ def main() -> None:
     started = time.time()
     train = [i for i in load(ensure_corpus(SEED)) if i["split"] == "train"]
     s = ClassifierSettings()
+    cmn = cepstral_mean(train[::7], s.cap)  # every call's starting point
+    print(f"cepstral mean of training clips: {cmn}", flush=True)
     halves = [train[0::2], train[1::2]]
     with ProcessPoolExecutor(2) as pool:
-        runs = {t: list(pool.map(heard, [(t, h, s.cap) for h in halves])) for t in THRESHOLDS}
+        runs = {t: list(pool.map(heard, [(t, h, s.cap, cmn) for h in halves])) for t in THRESHOLDS}
     best: tuple[float, words.Phrases, dict] | None = None
     model = shipped()
     for threshold, parts in runs.items():
         hits = parts[0] | parts[1]
-        phrases, counts = choose(train, hits, threshold)
+        phrases, counts = choose(train, hits, threshold, cmn)
         spotters = words.SpotterPool(1, phrases)
         spotters.load(1)
         right = score(classify(train, model, s, spotters))["accuracy"]
@@ -103,6 +117,7 @@ def main() -> None:
         path = Path(words.__file__).with_name(words.PHRASES)
         path.write_text(json.dumps({
             "threshold": best[1].threshold, "min_heard": MIN_HEARD, "precision": PRECISION,
+            "cmn": cmn,
             "phrases": [{"phrase": p, "verdict": v, "training_clips": best[2][p]}
                         for p, v in best[1].verdicts.items()]}, indent=1) + "\n")
         print(f"wrote {path}")

@@ -42,12 +42,16 @@ def use_words(calls: int) -> None:
     _spotters = SpotterPool(calls) if calls else None
 
 
-def load_spotters() -> None:
-    """Loads spare decoders in a worker thread, unless enough are idle or loading."""
+def spotter_pool() -> SpotterPool | None:
+    return _spotters
+
+
+def load_spotters(count: int = SPARE_SPOTTERS) -> None:
+    """Loads decoders in a worker thread until `count` are idle, unless enough are or loading."""
     pool = _spotters
-    if pool is None or _loading or pool.idle >= SPARE_SPOTTERS:
+    if pool is None or _loading or pool.idle >= count:
         return
-    task = asyncio.ensure_future(asyncio.to_thread(pool.load, SPARE_SPOTTERS))
+    task = asyncio.ensure_future(asyncio.to_thread(pool.load, count))
     _loading.add(task)
     task.add_done_callback(_loaded)
 

@@ -9,7 +9,9 @@ and at least 90% of the time on its verdict's clips (machine or screening).
 
 The model wants 16 kHz: the 8 kHz frames are doubled (linear interpolation; the band above
 4 kHz stays empty, as on any telephone call). Acoustic scores are taken every other frame
-(`ds=2`: half the CPU, the same phrases heard on the bench). A decoder costs ~27 MB and ~0.5 s
+(`ds=2`: half the CPU, the same phrases heard on the bench). Every call starts from the same
+cepstral mean (PocketSphinx adapts it as it listens): the mean of training clips, shipped with
+the phrases, so a call is never heard through the previous call's channel. A decoder costs ~27 MB and ~0.5 s
 to load, so `SpotterPool` keeps loaded ones for reuse and bounds how many calls are spotted at
 once; a call that finds none idle is classified without words.
 """
@@ -31,18 +33,20 @@ CHUNK = 5  # 20 ms frames per decoding step: 100 ms, the classifier's look
 @dataclass(frozen=True)
 class Phrases:
     """The phrases heard and the verdict each stands for ("machine" or "screening"), the
-    spotting threshold (PocketSphinx's per-phrase detection probability) and each phrase's
-    confidence: the share of the training clips it was heard on that had its verdict."""
+    spotting threshold (PocketSphinx's per-phrase detection probability), each phrase's
+    confidence (the share of the training clips it was heard on that had its verdict) and
+    the cepstral mean every call starts from (comma-separated; None: the model's)."""
     verdicts: dict[str, str]
     threshold: float
     confidence: dict[str, float]
+    cmn: str | None = None
 
     @classmethod
     def shipped(cls) -> Phrases:
         data = json.loads(resources.files(__package__).joinpath(PHRASES).read_text())
         return cls({p["phrase"]: p["verdict"] for p in data["phrases"]}, data["threshold"],
                    {p["phrase"]: p["training_clips"].get(p["verdict"], 0) / sum(p["training_clips"].values())
-                    for p in data["phrases"]})
+                    for p in data["phrases"]}, data.get("cmn"))
 
     def keyphrase_file(self, path: Path) -> Path:
         path.write_text("".join(f"{p} /{self.threshold:.0e}/\n" for p in self.verdicts))
@@ -67,6 +71,8 @@ class PhraseSpotter:
         self._pending: list[int] = []
         self._frames = 0
         self.heard: str | None = None  # the first phrase heard
+        if phrases.cmn:
+            decoder.set_cmn(phrases.cmn)
         decoder.start_utt()
 
     def feed(self, samples: Sequence[int]) -> str | None:

@@ -130,7 +130,9 @@ HEARD = {906: ("machine", "MACHINE", "please leave"), 1044: ("screening", "SCREE
 
 async def test_words_heard_over_rtp_decide_a_voicemail_and_a_screening_assistant(dialer, lab):
     amd_shell.load_spotters()  # as `dialer serve` does at start
-    await wait_until(lambda: amd_shell._spotters is not None and amd_shell._spotters.idle >= 2, 20)
+    pool = amd_shell.spotter_pool()
+    assert pool is not None
+    await wait_until(lambda: pool.idle >= 2, 20)
     numbers = {screening_number(lab, clip, 3 + k, label): clip for k, (clip, (label, _, _)) in enumerate(HEARD.items())}
     seed = await start_message_campaign(dialer, lab, list(numbers), CLASSIFIER | {"machine_action": "hangup"})
     await wait_until(lambda: finished(dialer, seed["campaign_id"]), 120)
@@ -140,7 +142,7 @@ async def test_words_heard_over_rtp_decide_a_voicemail_and_a_screening_assistant
         _, status, phrase = HEARD[numbers[row["phone"]]]
         assert (row["amd_detector"], row["amd_status"], row["amd_cause"], row["outcome"]) == \
             ("classifier", status, f'heard "{phrase}"', "machine"), row
-        assert amd_shell._spotters.phrases.confidence[phrase] == row["amd_confidence"], row
+        assert pool.phrases.confidence[phrase] == row["amd_confidence"], row
         assert 0 < row["amd_seconds"] < SHIPPED.cap, row
-    assert amd_shell._spotters.idle >= 2  # both spotters back in the pool
+    assert pool.idle >= 2  # both spotters back in the pool
     await no_listener_left(dialer)

@@ -49,6 +49,9 @@ class FakeDecoder:
     def end_utt(self):
         self.calls.append("end")
 
+    def set_cmn(self, cmn: str):
+        self.calls.append(f"cmn {cmn}")
+
 
 def test_the_spotter_decodes_100_ms_at_a_time_and_keeps_the_first_known_phrase():
     decoder = FakeDecoder([(3200, "hello"), (4800, "reason for"), (6400, "please leave")])
@@ -59,6 +62,15 @@ def test_the_spotter_decodes_100_ms_at_a_time_and_keeps_the_first_known_phrase()
     assert said[14:] == ["screening"] * 6 and spotter.heard == "reason for"
     assert len([c for c in decoder.calls if c == 3200]) == 3  # no decoding once a phrase is heard
     assert spotter.close() is decoder and decoder.calls[-1] == "end"
+
+
+def test_every_call_starts_from_the_shipped_cepstral_mean_not_the_last_calls():
+    decoder = FakeDecoder([])
+    phrases = words.Phrases(PHRASES.verdicts, 1e-12, PHRASES.confidence, "40,3,-1")
+    for _ in range(2):
+        words.PhraseSpotter(decoder, phrases).close()
+    assert decoder.calls == ["cmn 40,3,-1", "start", "end"] * 2
+    assert words.Phrases.shipped().cmn is not None
 
 
 def test_the_pool_bounds_the_calls_spotted_and_reuses_decoders(monkeypatch):
