@@ -11,8 +11,8 @@ as app_amd's NOTSURE is). Raising the machine threshold loses fewer humans and p
 machines: it is the campaign's choice.
 
 With a phrase spotter (dialer.amd.words), a phrase heard before the model is sure decides its
-verdict ("please leave" a machine, "reason for" a screening assistant) unless the model says
-human at the same look: the words cost no person more (bench/README.md).
+verdict ("please leave" a machine, "record your name" a screening assistant) unless the model
+says human at the same look; on the held-out set words decided no person (bench/README.md).
 """
 
 from __future__ import annotations

@@ -11,14 +11,16 @@ The model wants 16 kHz: the 8 kHz frames are doubled (linear interpolation; the 
 4 kHz stays empty, as on any telephone call). Acoustic scores are taken every other frame
 (`ds=2`: half the CPU, the same phrases heard on the bench). Every call starts from the same
 cepstral mean (PocketSphinx adapts it as it listens): the mean of training clips, shipped with
-the phrases, so a call is never heard through the previous call's channel. A decoder costs ~27 MB and ~0.5 s
-to load, so `SpotterPool` keeps loaded ones for reuse and bounds how many calls are spotted at
-once; a call that finds none idle is classified without words.
+the phrases, so a call is never heard through the previous call's channel. A decoder costs
+~27 MB and ~0.5 s to load, so `SpotterPool` keeps loaded ones for reuse and bounds how many
+calls are spotted at once; a call that finds none idle is classified without words.
 """
 
 from __future__ import annotations
 
+import array
 import json
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,8 +56,8 @@ class Phrases:
 
 
 def upsample(samples: Sequence[int]) -> bytes:
-    """8 kHz samples as 16 kHz 16-bit little-endian PCM (each sample, then the mean with the next)."""
-    import array
+    """8 kHz samples as 16 kHz 16-bit PCM in the machine's byte order, as PocketSphinx reads it
+    (each sample, then the mean with the next)."""
     out = array.array("h", bytes(4 * len(samples)))
     out[0::2] = array.array("h", samples)
     nxt = list(samples[1:]) + list(samples[-1:])
@@ -140,8 +142,7 @@ class SpotterPool:
 
 
 def new_decoder(phrases: Phrases) -> Any:
-    import tempfile
-
+    # imported here: only a process that spots words pays for the import
     from pocketsphinx import Config, Decoder  # type: ignore[import-untyped]
     with tempfile.TemporaryDirectory() as folder:
         keyphrases = phrases.keyphrase_file(Path(folder) / "keyphrases.txt")
