@@ -68,7 +68,7 @@ class AmdClassifier:
         if self.decision is not None:
             return self.decision
         self.features.feed(samples)
-        said = self.spotter.feed(samples) if self.spotter is not None else None
+        heard = self.spotter.feed(samples) if self.spotter is not None else None
         frames = self.features.frames
         at = frames * FRAME_S
         capped = at >= self.s.cap - 1e-9
@@ -77,10 +77,8 @@ class AmdClassifier:
         x = self.features.snapshot()
         decision = decide(self.model.probabilities(x), s=self.s, at=at, capped=capped,
                           quiet=quiet_after_speech(x))
-        if said is not None and (decision is None or decision.verdict is not Verdict.HUMAN):
-            assert self.spotter is not None and self.spotter.heard is not None
-            phrase = self.spotter.heard
-            decision = Decision(Verdict(said), self.spotter.phrases.confidence[phrase], at, False, phrase)
+        if heard is not None and (decision is None or decision.verdict is not Verdict.HUMAN):
+            decision = Decision(Verdict(heard.verdict), heard.confidence, at, False, heard.phrase)
         self.decision = decision
         return decision
 

@@ -58,9 +58,13 @@ def load_spotters(count: int = SPARE_SPOTTERS) -> None:
 
 def _loaded(task: asyncio.Future) -> None:
     _loading.discard(task)
-    if not task.cancelled() and task.exception() is not None:  # words off, sound still decides
+    if task.cancelled():
+        return
+    if task.exception() is not None:  # words off, sound still decides
         log.warning("AMD phrase spotting unavailable: %s", task.exception())
         use_words(0)
+    elif task.result():
+        log.info("AMD phrase spotting: %d decoders loaded", task.result())
 
 
 def take_spotter() -> PhraseSpotter | None:

@@ -55,6 +55,14 @@ class Phrases:
         return path
 
 
+@dataclass(frozen=True)
+class Heard:
+    """A phrase heard: the verdict it stands for and its confidence (Phrases')."""
+    phrase: str
+    verdict: str
+    confidence: float
+
+
 def upsample(samples: Sequence[int]) -> bytes:
     """8 kHz samples as 16 kHz 16-bit PCM in the machine's byte order, as PocketSphinx reads it
     (each sample, then the mean with the next)."""
@@ -72,14 +80,14 @@ class PhraseSpotter:
         self._decoder, self.phrases = decoder, phrases
         self._pending: list[int] = []
         self._frames = 0
-        self.heard: str | None = None  # the first phrase heard
+        self.heard: Heard | None = None  # the first phrase heard
         if phrases.cmn:
             decoder.set_cmn(phrases.cmn)
         decoder.start_utt()
 
-    def feed(self, samples: Sequence[int]) -> str | None:
-        """One frame; every CHUNK frames the audio is decoded. The verdict of the first phrase
-        heard so far (None before one)."""
+    def feed(self, samples: Sequence[int]) -> Heard | None:
+        """One frame; every CHUNK frames the audio is decoded. The first phrase heard so far
+        (None before one)."""
         self._pending.extend(samples)
         self._frames += 1
         if self._frames % CHUNK == 0 and self.heard is None:
@@ -88,9 +96,9 @@ class PhraseSpotter:
             for segment in self._decoder.seg() or ():
                 phrase = segment.word.strip()
                 if phrase in self.phrases.verdicts:
-                    self.heard = phrase
+                    self.heard = Heard(phrase, self.phrases.verdicts[phrase], self.phrases.confidence[phrase])
                     break
-        return self.phrases.verdicts[self.heard] if self.heard else None
+        return self.heard
 
     def close(self) -> Any:
         """Ends the utterance; the decoder back, for another call."""

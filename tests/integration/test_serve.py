@@ -84,6 +84,7 @@ def test_serve_connects_migrates_and_reports_health(lab, tmp_path):
         out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, out
     assert "no handler for PJSIP/carrier" in out
+    assert "AMD phrase spotting: 2 decoders loaded" in out  # at start, ahead of the first call
     assert side["ari_password"] not in out
 
 

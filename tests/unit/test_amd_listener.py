@@ -128,3 +128,22 @@ async def test_a_spotter_listens_until_the_decision_then_serves_the_next_call(mo
     assert decoder.calls[0] == "start" and decoder.calls[-1] == "end"
     assert 0.2 * 16000 * 2 * 6 <= sum(c for c in decoder.calls if isinstance(c, int)) <= decision.at * 32000
     assert amd_shell._spotters.idle == 1
+
+
+async def test_without_pocketsphinx_words_are_turned_off_and_the_sound_still_decides(monkeypatch, caplog):
+    from dialer.amd import words
+    from tests.unit.test_amd_words import PHRASES
+
+    def missing(phrases):
+        raise ImportError("No module named 'pocketsphinx'")
+    monkeypatch.setattr(words, "new_decoder", missing)
+    monkeypatch.setattr(amd_shell, "_spotters", words.SpotterPool(2, PHRASES))
+    amd_shell.load_spotters()
+    for _ in range(50):
+        await asyncio.sleep(0.02)
+        if amd_shell.spotter_pool() is None:
+            break
+    assert amd_shell.spotter_pool() is None and "phrase spotting unavailable" in caplog.text
+    decision, _ = await amd_shell.classify_then_beep(FakeAri(send=audio(None)), "call-1", "dialer",
+                                                     SETTINGS, NO_BEEP)
+    assert decision is not None and decision.verdict is Verdict.HUMAN and decision.heard is None

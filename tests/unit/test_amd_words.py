@@ -59,7 +59,7 @@ def test_the_spotter_decodes_100_ms_at_a_time_and_keeps_the_first_known_phrase()
     said = [spotter.feed([0] * 160) for _ in range(20)]
     assert decoder.calls[:3] == ["start", 3200, 3200]  # 5 frames of 160 samples, doubled, 2 bytes
     assert said[:14] == [None] * 14  # "hello" is no phrase of its
-    assert said[14:] == ["screening"] * 6 and spotter.heard == "reason for"
+    assert said[14:] == [words.Heard("reason for", "screening", 0.93)] * 6 and spotter.heard == said[-1]
     assert len([c for c in decoder.calls if c == 3200]) == 3  # no decoding once a phrase is heard
     assert spotter.close() is decoder and decoder.calls[-1] == "end"
 
@@ -87,17 +87,15 @@ def test_the_pool_bounds_the_calls_spotted_and_reuses_decoders(monkeypatch):
 
 
 class FakeSpotter:
-    """Says `verdict` (heard `phrase`) from frame `at` on."""
+    """Hears `phrase` from frame `at` on."""
 
     def __init__(self, at: int, phrase: str):
-        self.at, self.frames, self.phrase, self.heard = at, 0, phrase, None
-        self.phrases = PHRASES
+        self.at, self.frames, self.phrase = at, 0, phrase
 
     def feed(self, samples):
         self.frames += 1
-        if self.frames >= self.at:
-            self.heard = self.phrase
-        return self.phrases.verdicts[self.heard] if self.heard else None
+        return (words.Heard(self.phrase, PHRASES.verdicts[self.phrase], PHRASES.confidence[self.phrase])
+                if self.frames >= self.at else None)
 
 
 def _decide(spotter, frames):
@@ -158,4 +156,4 @@ def test_pocketsphinx_hears_a_held_out_voicemail_and_nothing_in_a_held_out_hello
         heard[clip.kind] = spotter.heard
         pool.give_back(spotter)
     assert heard["hello"] is None
-    assert heard["vm_long"] is not None and pool.phrases.verdicts[heard["vm_long"]] == "machine", heard
+    assert heard["vm_long"] is not None and heard["vm_long"].verdict == "machine", heard
