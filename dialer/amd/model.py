@@ -24,13 +24,6 @@ class Tree:
     right: tuple[int, ...]
     value: tuple[float, ...]
 
-    def leaf(self, x: Sequence[float]) -> float:
-        node = 0
-        feature, threshold = self.feature, self.threshold
-        while feature[node] >= 0:
-            node = self.left[node] if x[feature[node]] <= threshold[node] else self.right[node]
-        return self.value[node]
-
 
 @dataclass(frozen=True)
 class BoostedTrees:
@@ -42,9 +35,14 @@ class BoostedTrees:
 
     def probabilities(self, x: Sequence[float]) -> dict[str, float]:
         raw = list(self.prior)
+        rate = self.learning_rate
         for stage in self.stages:
-            for k, tree in enumerate(stage):
-                raw[k] += self.learning_rate * tree.leaf(x)
+            for k, tree in enumerate(stage):  # hundreds of trees a look: no call per tree
+                feature, threshold, left, right = tree.feature, tree.threshold, tree.left, tree.right
+                node = 0
+                while feature[node] >= 0:
+                    node = left[node] if x[feature[node]] <= threshold[node] else right[node]
+                raw[k] += rate * tree.value[node]
         top = max(raw)
         exp = [math.exp(r - top) for r in raw]
         total = sum(exp)

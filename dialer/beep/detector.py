@@ -19,6 +19,7 @@ silence is a gap in the audio, not the quietest.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,15 +56,11 @@ def analyse(samples: Sequence[float], rate: int = RATE) -> Tone:
     n = len(samples)
     if n < 8:
         return Tone(None, 0.0, 0.0)
-    r0 = r1 = 0.0
-    prev2, prev1 = float(samples[0]), float(samples[1])
-    energy = prev2 * prev2 + prev1 * prev1
-    for i in range(2, n):
-        x = float(samples[i])
-        energy += x * x
-        r0 += prev1 * prev1
-        r1 += prev1 * (x + prev2)
-        prev2, prev1 = prev1, x
+    # Sums over map (exact for integer samples): x[n-1]^2 and x[n-1](x[n] + x[n-2]), n >= 2.
+    middle = samples[1:n - 1]
+    energy = float(sum(map(operator.mul, samples, samples)))
+    r0 = float(sum(map(operator.mul, middle, middle)))
+    r1 = float(sum(map(operator.mul, middle, map(operator.add, samples[2:], samples[:n - 2]))))
     rms = math.sqrt(energy / n)
     if r0 <= 0.0 or rms < 1.0:
         return Tone(None, 0.0, rms)
