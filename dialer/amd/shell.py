@@ -81,13 +81,14 @@ def give_back(spotter: PhraseSpotter | None) -> None:
 async def classify_then_beep(ari: AriClient, channel_id: str, app: str,
                              settings: ClassifierSettings,
                              decided: Callable[[Decision], bool],
-                             beep: BeepSettings | None = None
+                             beep: BeepSettings | None = None, *, words: bool = True
                              ) -> tuple[Decision | None, tuple[str, float] | None]:
     """The classifier's decision on the callee's audio (None if no audio could be had),
     told to `decided` at once; if it answers True, the same
     audio goes on into the beep detector: then also how that wait ended ("beep",
-    "silence", "timeout": the beep detector's result; None if the audio stopped first)."""
-    spotter = take_spotter()
+    "silence", "timeout": the beep detector's result; None if the audio stopped first).
+    With `words`, a phrase spotter listens too if one is idle."""
+    spotter = take_spotter() if words else None
     classifier = AmdClassifier(shipped_model(), settings, spotter)
     spotting = [spotter]  # until the classifier decides: then the spotter is free for another call
     beep = beep or BeepSettings()

@@ -62,6 +62,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "amd_detector": lambda v: _choice("amd_detector", v, Campaign.amd_detector.values),
     "amd_machine_threshold": lambda v: None if v is None else _number(
         "amd_machine_threshold", v, *MACHINE_THRESHOLDS),
+    "amd_words": lambda v: boolean("amd_words", v),
     "screening_action": lambda v: _choice("screening_action", v,
                                           Campaign.screening_action.values),
     "screening_message": lambda v: asterisk_fields.prompt("screening_message", v, nullable=True),
@@ -83,7 +84,7 @@ _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_pr
            "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
            "machine_action", "machine_message", "safe_harbour_message",
            "consent_announcement", "consent_prompt", "amd_detector", "amd_machine_threshold",
-           "screening_action", "screening_message", "max_attempts", "dial_first",
+           "amd_words", "screening_action", "screening_message", "max_attempts", "dial_first",
            "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
            "max_lines_per_agent", "inbound_service_percent", "inbound_service_seconds",
            *(f"amd_{name}" for name in amd.PARAMS))
@@ -139,7 +140,7 @@ def campaign_dict(c: Campaign) -> dict:
         "safe_harbour_message": c.safe_harbour_message,
         "consent_announcement": c.consent_announcement, "consent_prompt": c.consent_prompt,
         "amd_detector": c.amd_detector, "amd_machine_threshold": c.amd_machine_threshold,
-        "screening_action": c.screening_action, "screening_message": c.screening_message,
+        "amd_words": c.amd_words, "screening_action": c.screening_action, "screening_message": c.screening_message,
         "max_attempts": c.max_attempts, "dial_first": c.dial_first,
         "ring_timeout_seconds": c.ring_timeout_seconds,
         "abandon_target_percent": c.abandon_target_percent,

@@ -17,10 +17,10 @@ def classify(s: CallState, ev: AmdVerdict, now: float) -> Step:
     settings = (ClassifierSettings() if threshold is None
                 else ClassifierSettings(machine=threshold))
     if s.answered_at is not None:
-        return dataclasses.replace(s, classifying=True), (Classify(settings),)
+        return dataclasses.replace(s, classifying=True), (Classify(settings, s.settings.amd_words),)
     return (dataclasses.replace(s, stage=Stage.AMD, stage_since=now, answered_at=ev.at,
                                 answered_after=now - s.dialled_at, classifying=True),
-            (WriteAnswered(ev.at), Classify(settings)))
+            (WriteAnswered(ev.at), Classify(settings, s.settings.amd_words)))
 
 
 def no_audio(s: CallState, ev: ClassifierNoAudio, now: float) -> Step:

@@ -209,8 +209,10 @@ class StopBeepListener:
 
 @dataclass(frozen=True)
 class Classify:
-    """Feed the callee's audio to the classifier from now (the call is in Stasis)."""
+    """Feed the callee's audio to the classifier from now (the call is in Stasis), listening
+    for words too if `words` (and a phrase spotter is free)."""
     settings: ClassifierSettings
+    words: bool = True
 
 
 @dataclass(frozen=True)

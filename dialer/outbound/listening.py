@@ -28,7 +28,7 @@ async def beep_ended(ari: AriClient, call: Call) -> AsyncGenerator[ev.Event, Non
     yield ev.BeepHeard() if how == "beep" else ev.BeepTimeout()
 
 
-async def classified(ari: AriClient, call: Call, settings: ClassifierSettings,
+async def classified(ari: AriClient, call: Call, settings: ClassifierSettings, words: bool,
                      now: Callable[[], dt.datetime]) -> AsyncGenerator[ev.Event, None]:
     """The classifier's verdict on the callee's audio, or that none came. A machine whose
     message waits for the beep: the same audio then goes on to the beep detector, whose
@@ -47,7 +47,7 @@ async def classified(ari: AriClient, call: Call, settings: ClassifierSettings,
         return wants_beep and decision.verdict is Verdict.MACHINE
 
     listening = asyncio.ensure_future(amd_classifier.classify_then_beep(
-        ari, call.channel_id, ari.app, settings, decided))
+        ari, call.channel_id, ari.app, settings, decided, words=words))
     verdict = asyncio.ensure_future(told.wait())
     try:
         await asyncio.wait({verdict, listening}, return_when=asyncio.FIRST_COMPLETED)
@@ -93,8 +93,8 @@ async def carry_out(ari: AriClient, call: Call, effect: ev.Effect,
             call.listener = spawn(_listen(beep_ended(ari, call), feed))
         case ev.ListenForBeep():
             pass  # the classifier's listener goes on to the beep
-        case ev.Classify(settings):
-            call.listener = spawn(_listen(classified(ari, call, settings, now), feed))
+        case ev.Classify(settings, words):
+            call.listener = spawn(_listen(classified(ari, call, settings, words, now), feed))
         case ev.StopBeepListener() | ev.StopClassifier():
             if call.listener is not None and call.listener is not asyncio.current_task():
                 call.listener.cancel()  # it removes its snoop and media channels

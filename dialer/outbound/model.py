@@ -56,6 +56,7 @@ class DialingSettings:
     consent_prompt: str | None = None
     amd_detector: AmdDetector = AmdDetector.APP_AMD
     amd_machine_threshold: float | None = None  # the classifier's (None: the shipped one)
+    amd_words: bool = True  # the classifier listens for its (US English) phrases too
     screening_action: ScreeningAction = ScreeningAction.HANGUP
     screening_message: str | None = None  # media, as machine_message
 

@@ -86,7 +86,7 @@ async def test_the_outbound_listener_yields_the_verdict_then_the_beep(monkeypatc
     call = SimpleNamespace(channel_id="call-1", state=SimpleNamespace(
         attempt_id=1, beep_listener=beep_listener,
         settings=SimpleNamespace(machine_action=message)))
-    got = [e async for e in listening.classified(ari, call, ClassifierSettings(machine=0.9),
+    got = [e async for e in listening.classified(ari, call, ClassifierSettings(machine=0.9), True,
                                                  lambda: dt.datetime(2026, 12, 5))]
     assert [type(e).__name__ for e in got] == events
     assert got[0].verdict is Verdict.MACHINE and ari.clean()
@@ -100,7 +100,7 @@ async def test_the_outbound_listener_says_when_no_audio_came(monkeypatch):
     monkeypatch.setattr(beep, "NO_AUDIO_SECONDS", 0.2)
     call = SimpleNamespace(channel_id="call-1", state=SimpleNamespace(
         attempt_id=1, beep_listener=True, settings=SimpleNamespace(machine_action="message")))
-    got = [e async for e in listening.classified(FakeAri(send=None), call, SETTINGS,
+    got = [e async for e in listening.classified(FakeAri(send=None), call, SETTINGS, True,
                                                  lambda: dt.datetime(2026, 12, 5))]
     assert got == [ev.ClassifierNoAudio()]
 
@@ -129,6 +129,20 @@ async def test_a_spotter_listens_until_the_decision_then_serves_the_next_call(mo
     assert 0.2 * 16000 * 2 * 6 <= sum(c for c in decoder.calls if isinstance(c, int)) <= decision.at * 32000
     assert amd_shell._spotters.idle == 1
 
+
+
+async def test_a_campaign_without_words_leaves_the_idle_spotter_alone(monkeypatch):
+    from dialer.amd import words
+    from tests.unit.test_amd_words import PHRASES, FakeDecoder
+
+    decoder = FakeDecoder([])
+    monkeypatch.setattr(words, "new_decoder", lambda phrases: decoder)
+    monkeypatch.setattr(amd_shell, "_spotters", words.SpotterPool(1, PHRASES))
+    amd_shell._spotters.load(1)
+    decision, _ = await amd_shell.classify_then_beep(FakeAri(send=audio(None)), "call-1", "dialer",
+                                                     SETTINGS, NO_BEEP, words=False)
+    assert decision is not None and decision.verdict is Verdict.HUMAN and decision.heard is None
+    assert decoder.calls == [] and amd_shell._spotters.idle == 1  # never started, still there
 
 async def test_without_pocketsphinx_words_are_turned_off_and_the_sound_still_decides(monkeypatch, caplog):
     from dialer.amd import words

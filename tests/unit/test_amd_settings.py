@@ -82,7 +82,8 @@ def test_campaign_detector_threshold_and_screening_checked_stored_and_read(db):
     for field, value in [("amd_detector", "neural"), ("amd_detector", None),
                          ("amd_machine_threshold", 0.3), ("amd_machine_threshold", 1.0),
                          ("amd_machine_threshold", "0.9"), ("amd_machine_threshold", True),
-                         ("screening_action", "voicemail"), ("screening_message", "a,b")]:
+                         ("screening_action", "voicemail"), ("screening_message", "a,b"),
+                         ("amd_words", "no"), ("amd_words", None)]:
         with pytest.raises(FieldError) as err:
             create_campaign(account.id, name="x", **{field: value})
         assert err.value.field == field, (field, value)
@@ -95,11 +96,13 @@ def test_campaign_detector_threshold_and_screening_checked_stored_and_read(db):
             plain["screening_message"]) == ("app_amd", None, "hangup", None)
     settings = campaign_settings(plain["id"])
     assert settings.amd_detector is AmdDetector.APP_AMD and settings.screening_message is None
+    assert plain["amd_words"] is True and settings.amd_words  # the shipped phrases, unless told
 
     c = create_campaign(account.id, name="heard", amd_enabled=True, amd_detector="classifier",
                         amd_machine_threshold=0.8, screening_action="announce",
-                        screening_message="vm-sorry")
+                        screening_message="vm-sorry", amd_words=False)
     settings = campaign_settings(c["id"])
+    assert c["amd_words"] is False and settings.amd_words is False
     assert (settings.amd_detector, settings.amd_machine_threshold, settings.screening_action,
             settings.screening_message) == (AmdDetector.CLASSIFIER, 0.8,
                                             ScreeningAction.ANNOUNCE, "sound:vm-sorry")
@@ -109,4 +112,5 @@ def test_campaign_detector_threshold_and_screening_checked_stored_and_read(db):
     c = update_campaign(c["id"], amd_machine_threshold=None, screening_action="hangup")
     assert c["amd_machine_threshold"] is None and c["screening_action"] == "hangup"
     copy = clone_campaign(c["id"], "copy")
-    assert (copy["amd_detector"], copy["screening_message"]) == ("classifier", "vm-sorry")
+    assert (copy["amd_detector"], copy["screening_message"], copy["amd_words"]) == \
+        ("classifier", "vm-sorry", False)

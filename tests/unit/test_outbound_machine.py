@@ -30,14 +30,14 @@ CONSENTS = (NOT_RECORDED, WITHOUT_NOTICE, ANNOUNCED)
 def _settings(mode: str = "progressive", amd: bool = True, action: str = "hangup",
               record: bool = False, detector: AmdDetector = AmdDetector.APP_AMD,
               screening: ScreeningAction = ScreeningAction.HANGUP,
-              threshold: float | None = None) -> CampaignSettings:
+              threshold: float | None = None, words: bool = True) -> CampaignSettings:
     return CampaignSettings(
         id=5, name="c", account_id=1, agent_group_id=3, bcw_seconds=4, record=record,
         amd_enabled=amd, machine_action=action, machine_message=None,
         safe_harbour_message=None, ring_timeout_seconds=30, max_attempts=3, caller_ids=(),
         rules=(), plan=PlanRules(), mode=mode, status="running",
         schedule=CampaignRules(home_region="US"), amd_detector=detector,
-        amd_machine_threshold=threshold, screening_action=screening,
+        amd_machine_threshold=threshold, amd_words=words, screening_action=screening,
         screening_message="sound:prompts/1/7")
 
 
@@ -233,7 +233,8 @@ def test_a_machine_waits_for_the_beep_and_hears_the_message():
 def test_the_classifier_listens_from_the_answer_and_its_human_reaches_an_agent():
     state, out = _classifying(threshold=0.8)
     assert state.stage is Stage.AMD and state.classifying
-    assert out == [ev.WriteAnswered(AT), ev.Classify(ClassifierSettings(machine=0.8))]
+    assert out == [ev.WriteAnswered(AT), ev.Classify(ClassifierSettings(machine=0.8), words=True)]
+    assert _classifying(words=False)[1][-1] == ev.Classify(ClassifierSettings(), words=False)
     assert _run(state, ev.AmdVerdict("SKIPPED", None, AT)) == (state, [])  # no second listener
     state, out = _run(state, ev.ClassifierVerdict(Verdict.HUMAN, 0.71, AT), now=2.5)
     assert state.stage is Stage.WAITING_AGENT and state.amd_seconds == 1.5

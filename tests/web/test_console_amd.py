@@ -1,5 +1,5 @@
 """The new campaign form's answering-machine detector in a real browser (issue 20): the
-classifier chosen with its machine threshold; announcing to call-screening assistants
+classifier chosen with its machine threshold and without words; announcing to call-screening assistants
 without the prompt that says who calls is refused, naming the field; with it the campaign
 is created with every choice stored. Checked by axe-core, free of console errors."""
 
@@ -25,6 +25,8 @@ async def test_the_new_campaign_form_chooses_the_classifier(console, browser, sc
     assert await page.get_attribute(f"{form} input[name=amd_machine_threshold]",
                                     "placeholder") == "0.9"
     await page.fill(f"{form} input[name=amd_machine_threshold]", "0.95")
+    assert await page.is_checked(f"{form} input[name=amd_words]")  # the phrases, unless told
+    await page.uncheck(f"{form} input[name=amd_words]")  # callees who answer in Spanish
     await page.select_option(f"{form} select[name=screening_action]", "announce")
     await page.click(f"{form} button[type=submit]")
     await page.wait_for_selector("#flash.error:has-text('screening_message')")
@@ -39,5 +41,5 @@ async def test_the_new_campaign_form_chooses_the_classifier(console, browser, sc
     stored = await console["dialer"].store.run(
         lambda: Campaign.select().where(Campaign.name == "Heard").dicts().get())
     assert (stored["amd_enabled"], stored["amd_detector"], stored["amd_machine_threshold"],
-            stored["screening_action"], stored["screening_message"]) == \
-        (True, "classifier", 0.95, "announce", "vm-sorry")
+            stored["amd_words"], stored["screening_action"], stored["screening_message"]) == \
+        (True, "classifier", 0.95, False, "announce", "vm-sorry")

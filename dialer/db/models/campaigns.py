@@ -93,10 +93,13 @@ class Campaign(BaseModel):
     amd_maximum_word_length = pw.IntegerField(null=True)
     # who decides human, machine or call-screening assistant (dialer/amd: the classifier
     # over the callee's audio, app_amd as its fallback); the classifier's machine threshold
-    # (NULL: the shipped one); a screening assistant hears `screening_message` (a prompt:
-    # the caller's name and reason) and the call then goes on as a person's, or is hung up
+    # (NULL: the shipped one) and whether it listens for its US English phrases (dialer/amd/
+    # words.py; off where callees answer in another language); a screening assistant hears
+    # `screening_message` (a prompt: the caller's name and reason) and the call then goes on
+    # as a person's, or is hung up
     amd_detector = EnumField(("app_amd", "classifier"), default="app_amd")
     amd_machine_threshold = pw.FloatField(null=True)
+    amd_words = pw.BooleanField(default=True)
     screening_action = EnumField(("announce", "hangup"), default="hangup")
     screening_message = pw.CharField(null=True)
     # dialer.compliance.limits: False only by a system administrator, with the reason
