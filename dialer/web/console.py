@@ -120,17 +120,22 @@ async def new_campaign_page(request: web.Request) -> web.Response:
     who, refused = _page_identity(request, "manage_campaigns")
     if refused:
         return refused
-    groups, scripts = await request.app[DIALER].store.run(pages.campaign_choices,
-                                                          who.account_id)
-    amd_params = [(name, amd.SHIPPED[name], *amd.RANGES[name]) for name in amd.PARAMS]
-    return _render(request, "campaign_new.html", groups=groups, scripts=scripts,
-                   amd_params=amd_params, prompts=await _prompt_choices(request, who),
-                   machine_threshold=(ClassifierSettings().machine, *MACHINE_THRESHOLDS))
+    return _render(request, "campaign_new.html", **await _campaign_form_choices(request, who.account_id))
 
 
-async def _prompt_choices(request: web.Request, who) -> list[dict]:
+async def _campaign_form_choices(request: web.Request, account_id: int) -> dict:
+    """What campaign_fields.html offers: the account's agent groups, scripts and prompts,
+    app_amd's settings with their shipped values and ranges, the classifier's threshold."""
+    groups, scripts = await request.app[DIALER].store.run(pages.campaign_choices, account_id)
+    return {"groups": groups, "scripts": scripts,
+            "amd_params": [(name, amd.SHIPPED[name], *amd.RANGES[name]) for name in amd.PARAMS],
+            "prompts": await _prompt_choices(request, account_id),
+            "machine_threshold": (ClassifierSettings().machine, *MACHINE_THRESHOLDS)}
+
+
+async def _prompt_choices(request: web.Request, account_id: int) -> list[dict]:
     """What a message field offers: the account's prompts, then the shipped sounds."""
-    return await request.app[DIALER].store.run(prompt_choices, who.account_id)
+    return await request.app[DIALER].store.run(prompt_choices, account_id)
 
 
 @routes.get("/campaigns/{id}")
@@ -139,7 +144,8 @@ async def campaign_page(request: web.Request) -> web.Response:
     if isinstance(campaign, web.Response):
         return campaign
     rows = await request.app[DIALER].store.read(pages.campaign_contacts, campaign["id"])
-    return _render(request, "campaign.html", campaign=campaign, contacts=rows)
+    return _render(request, "campaign.html", campaign=campaign, contacts=rows,
+                   **await _campaign_form_choices(request, campaign["account_id"]))
 
 
 @routes.get("/campaigns/{id}/contacts/{contact}")
@@ -156,7 +162,7 @@ async def ring_group_page(request: web.Request) -> web.Response:
     if refused:
         return refused
     return _render(request, "ring_group.html", group=await request.app[DIALER].store.run(
-        pages.account_ring_group, who.account_id), prompts=await _prompt_choices(request, who))
+        pages.account_ring_group, who.account_id), prompts=await _prompt_choices(request, who.account_id))
 
 
 @routes.get("/prompts")

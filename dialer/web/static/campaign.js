@@ -38,8 +38,49 @@ function showContacts(campaignId, page) {
   }
 }
 
+// The settings form (campaign_fields.html) shows the campaign as the API has it; saving
+// sends only the fields changed since (an emptied field: null, the shipped default).
+function fieldValue(input) {
+  if (input.type === "checkbox") return input.checked;
+  if (input.value === "") return null;
+  return input.type === "number" || input.name.endsWith("_id") ? Number(input.value) : input.value;
+}
+
+function showSettings(form, campaign) {
+  for (const input of $$("input, select", form)) {
+    if (!(input.name in campaign)) continue;
+    const v = campaign[input.name];
+    if (input.type === "checkbox") input.checked = Boolean(v);
+    else input.value = v === null || v === undefined ? "" : String(v);
+  }
+}
+
+function changedSettings(form, campaign) {
+  const out = {};
+  for (const input of $$("input, select", form)) {
+    if (!input.name) continue;
+    const value = fieldValue(input);
+    if (value !== (campaign[input.name] ?? null)) out[input.name] = value;
+  }
+  return out;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const id = $("#campaign").dataset.id;
+  const settings = $("#settings-form");
+  let saved = null;  // the campaign as last read or saved
+  guarded(async () => { saved = await api("GET", `/api/campaigns/${id}`); showSettings(settings, saved); });
+  settings.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    guarded(async () => {
+      const changes = changedSettings(settings, saved);
+      if (!Object.keys(changes).length) { flash("Nothing changed."); return; }
+      saved = await api("PATCH", `/api/campaigns/${id}`, changes);
+      showSettings(settings, saved);
+      $("h1#campaign").textContent = saved.name;
+      flash(`Saved: ${Object.keys(changes).join(", ")}.`);
+    });
+  });
   const refresh = () => guarded(async () => {
     const [progress, over, campaign] = await Promise.all([
       api("GET", `/api/campaigns/${id}/progress`),
