@@ -1,6 +1,6 @@
 """One object of every kind an API URL can name, in one account (sync: the database's
 thread). Keys: the URL's kinds ("campaigns", "agents"...) and child parameters
-("rule_id", "voicemail_id", "inbound_call_id")."""
+("rule_id", "caller_id_id", "voicemail_id", "inbound_call_id")."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 
 from dialer.db.models.dnc import DncList
 from dialer.db import contacts, roles, scripts, suppression
-from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, CallerIdPool,
+from dialer.db.models import (Account, ActionCall, Agent, AgentGroup, Attempt, CallerIdNumber, CallerIdPool,
                               Campaign, Contact, ContactPhone, Followup, InboundCall, PauseReason, Prompt,
                               PoolNumber, Rule, Trunk, TrunkAccount, User, Voicemail,
                               WebhookDelivery, WebhookEndpoint)
@@ -32,6 +32,7 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
     inbound = InboundCall.create(account=account, channel_id=f"in-{account.name}",
                                  caller="+12125550100", started_at=t0)
     rule = Rule.create(campaign=campaign, action="complete")
+    caller_id = CallerIdNumber.create(campaign=campaign, number="+12125550101")
     profile = roles.create_profile(account.id, "p", True, [])
     role = roles.create_role(account.id, f"caller-{account.name}", ["take_calls"])
     flt = contacts.create_filter(account.id, "f", {"all": []})
@@ -54,6 +55,7 @@ def one_of_each(account: Account, t0: dt.datetime) -> dict:
             "followups": followup.id, "action-calls": action.id, "users": user.id,
             "profiles": profile["id"], "filters": flt["id"], "scripts": script["id"],
             "suppression-lists": slist["id"], "dnc-lists": dnc.id, "rule_id": rule.id,
+            "caller_id_id": caller_id.id,
             "voicemail_id": voicemail.id, "pause-reasons": reason.id, "webhooks": hook.id,
             "delivery_id": delivery.id, "inbound_call_id": inbound.id, "roles": role["id"],
             "prompts": prompt.id, "trunks": trunk.id, "caller-id-pools": pool.id,

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import peewee as pw
 
+from ..callerids import store as callerids
 from ..compliance.limits import LimitSettings, limit_problems
 from ..outbound import amd
 from ..core.phones import PhoneError, normalise, region_of
@@ -320,6 +321,24 @@ def add_caller_id(campaign_id: int, number: str) -> dict:
         raise ConflictError("number", f"{e164} is already a caller id of this campaign")
     row = CallerIdNumber.create(campaign=campaign, number=e164)
     return {"id": row.id, "campaign_id": campaign.id, "number": e164}
+
+
+@transaction
+@audited("campaign")
+def remove_caller_id(campaign_id: int, caller_id_id: int) -> dict | None:
+    """Take a number off the campaign's caller ids (None: the campaign has no such one).
+    A running campaign keeps at least one number to present, its own or its pools'."""
+    campaign = _editable(campaign_id)
+    row = CallerIdNumber.get_or_none((CallerIdNumber.id == caller_id_id)
+                                     & (CallerIdNumber.campaign == campaign.id))
+    if row is None:
+        return None
+    if campaign.status == "running" and campaign.caller_ids.count() == 1 \
+            and callerids.pool_size(campaign.id, campaign.account_id) == 0:
+        raise ConflictError("caller_id_id", f"{row.number} is the running campaign's only caller id: "
+                            "add another first, or suspend the campaign")
+    row.delete_instance()
+    return {"deleted": True, "caller_id": {"id": row.id, "campaign_id": campaign.id, "number": row.number}}
 
 
 def _problem_field(problem: str) -> str:

@@ -312,12 +312,23 @@ async def clone_campaign(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/campaigns/{id}/caller-ids")
-async def add_callerpath_id(request: web.Request) -> web.Response:
+async def add_caller_id(request: web.Request) -> web.Response:
     body = await json_body(request)
     reject_unknown(body, ("number",))
     store = request.app[DIALER].store
     return web.json_response(await store.run(campaign_admin.add_caller_id, path_id(request),
                                              body.get("number")), status=201)
+
+
+@routes.delete("/api/campaigns/{id}/caller-ids/{caller_id_id}")
+async def remove_caller_id(request: web.Request) -> web.Response:
+    """Take a number off the campaign's caller ids (refused for a running campaign's only
+    one, and once the campaign is archived)."""
+    result = await _store(request).run(campaign_admin.remove_caller_id, path_id(request),
+                                       path_id(request, "caller_id_id"))
+    if result is None:
+        raise NotFoundError("caller_id_id", "no such caller id in this campaign")
+    return web.json_response(result)
 
 
 @routes.post("/api/campaigns/{id}/rules")

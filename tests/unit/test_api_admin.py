@@ -168,6 +168,30 @@ async def test_campaign_creation_limit_clone_caller_ids_rules(env):
     assert resp.status in (400, 409)
 
 
+
+async def test_a_caller_id_comes_off_but_a_running_campaign_keeps_one(env):
+    client, account_id, _ = env
+    cid = (await (await client.post(f"/api/accounts/{account_id}/campaigns",
+                                    json={"name": "c"})).json())["id"]
+    numbers = [(await (await client.post(f"/api/campaigns/{cid}/caller-ids",
+                                         json={"number": n})).json())["id"]
+               for n in ("+12125550101", "+12125550102")]
+    assert (await client.post(f"/api/campaigns/{cid}/start")).status == 200
+    resp = await client.delete(f"/api/campaigns/{cid}/caller-ids/{numbers[0]}")
+    assert resp.status == 200 and (await resp.json())["caller_id"]["number"] == "+12125550101"
+    resp = await client.delete(f"/api/campaigns/{cid}/caller-ids/{numbers[1]}")
+    assert resp.status == 409  # it would dial without a caller id
+    assert_error(await resp.json(), "caller_id_id")
+    resp = await client.delete(f"/api/campaigns/{cid}/caller-ids/{numbers[0]}")
+    assert resp.status == 404  # gone already
+    assert_error(await resp.json(), "caller_id_id")
+    listed = await (await client.get(f"/api/campaigns/{cid}/caller-ids")).json()
+    assert [c["number"] for c in listed["items"]] == ["+12125550102"]
+    await client.post(f"/api/campaigns/{cid}/suspend")
+    assert (await client.delete(f"/api/campaigns/{cid}/caller-ids/{numbers[1]}")).status == 200
+    audit = await (await client.get(f"/api/accounts/{account_id}/audit")).json()
+    assert sum(e["kind"] == "campaign" and e["object_id"] == cid for e in audit["items"]) >= 4
+
 async def test_import_json_and_multipart_then_filters(env):
     client, account_id, _ = env
     campaign = await (await client.post(f"/api/accounts/{account_id}/campaigns",

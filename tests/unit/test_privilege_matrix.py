@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pytest
 
 from dialer.db import Store, auth, migrate, open_database, roles, suppression
-from dialer.db.models import (Account, Agent, Attempt, Campaign, CampaignSuppression, Contact,
+from dialer.db.models import (Account, Agent, Attempt, CallerIdNumber, Campaign, CampaignSuppression, Contact,
                               Followup, Rule, ServicePlan, User)
 from dialer.web import openapi
 from dialer.web.app import create_app
@@ -164,6 +164,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/campaigns/{id}/rules"): E(CAMPAIGNS),
     ("POST", "/api/campaigns/{id}/rules"): E(CAMPAIGNS),
     ("DELETE", "/api/campaigns/{id}/rules/{rule_id}"): E(CAMPAIGNS),
+    ("DELETE", "/api/campaigns/{id}/caller-ids/{caller_id_id}"): E(CAMPAIGNS),
     ("GET", "/api/campaigns/{id}/suppression-lists"): E(CAMPAIGNS),
     ("DELETE", "/api/campaigns/{id}/suppression-lists/{list}"): E(CAMPAIGNS),
     ("POST", "/api/campaigns/{id}/suppression-lists/{list}"): E(CAMPAIGNS),
@@ -249,10 +250,11 @@ EXPECTED: dict[tuple[str, str], Expect] = {
 
 # URL parameters that name objects, and the kind of object (a key of one_of_each) each names
 PARAM_KINDS = {"filter_id": "filters", "list": "suppression-lists", "contact": "contacts",
-               "followup": "followups", "rule_id": "rule_id", "voicemail_id": "voicemail_id",
-               "inbound_call_id": "inbound_call_id",
+               "followup": "followups", "rule_id": "rule_id", "caller_id_id": "caller_id_id",
+               "voicemail_id": "voicemail_id", "inbound_call_id": "inbound_call_id",
                "token_id": "token_id", "delivery_id": "delivery_id", "number_id": "number_id"}
-CAMPAIGN_BOUND = {"campaigns", "attempts", "followups", "suppression-lists", "rule_id"}
+CAMPAIGN_BOUND = {"campaigns", "attempts", "followups", "suppression-lists", "rule_id",
+                  "caller_id_id"}
 SELF_KINDS = {"agents", "users", "attempts", "followups", "contacts", "token_id"}
 
 
@@ -291,6 +293,7 @@ def _seed(path: str) -> dict:
                                            campaign=autumn, scheduled_at=T0,
                                            timezone="UTC").id
     outside["rule_id"] = Rule.create(campaign=autumn, action="complete").id
+    outside["caller_id_id"] = CallerIdNumber.create(campaign=autumn, number="+12125550102").id
     autumn_list = suppression.create_list(a.id, name="autumn dnc", kind="device")["id"]
     CampaignSuppression.create(campaign=autumn, suppression_list=autumn_list)
     outside["suppression-lists"] = autumn_list

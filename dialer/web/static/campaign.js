@@ -65,8 +65,34 @@ function changedSettings(form, campaign) {
   return out;
 }
 
+// The rules and caller ids as the API lists them, each with its Remove button.
+function showRemovable(list, items, text, removePath, reload) {
+  list.replaceChildren();
+  for (const item of items) {
+    const remove = el("button", { type: "button", text: "Remove", "aria-label": `Remove ${text(item)}` });
+    remove.addEventListener("click", () => guarded(async () => {
+      await api("DELETE", removePath(item));
+      flash(`Removed: ${text(item)}.`);
+      await reload();
+    }));
+    list.append(el("li", { "data-id": item.id }, `${text(item)} `, remove));
+  }
+}
+
+async function showParts(id) {
+  const [rules, numbers] = await Promise.all([
+    api("GET", `/api/campaigns/${id}/rules`), api("GET", `/api/campaigns/${id}/caller-ids`)]);
+  const reload = () => showParts(id);
+  showRemovable($("#rules"), rules.items,
+    (r) => `${r.action} when ${JSON.stringify(r.condition)} ${JSON.stringify(r.params)}`,
+    (r) => `/api/campaigns/${id}/rules/${r.id}`, reload);
+  showRemovable($("#numbers"), numbers.items, (n) => n.number,
+    (n) => `/api/campaigns/${id}/caller-ids/${n.id}`, reload);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const id = $("#campaign").dataset.id;
+  guarded(() => showParts(id));
   const settings = $("#settings-form");
   let saved = null;  // the campaign as last read or saved
   guarded(async () => { saved = await api("GET", `/api/campaigns/${id}`); showSettings(settings, saved); });
@@ -111,6 +137,8 @@ document.addEventListener("DOMContentLoaded", () => {
   let pending = null;
   const soon = () => { pending = pending || setTimeout(() => { pending = null; refresh(); }, 1000); };
   const account = $("#campaign").dataset.account;
+  const parts = () => guarded(() => showParts(id));
+  wireCampaignParts(account, () => id, { rule: parts, number: parts, contacts: refresh });
   liveFeed(`/api/accounts/${account}/floor/stream?campaign=${id}`,
     Object.fromEntries(["snapshot", "call", "agent", "agent_hidden"].map((kind) => [kind, soon])));
   refresh();
