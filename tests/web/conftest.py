@@ -14,6 +14,7 @@ from dialer.db import auth, roles
 from dialer.db.models import Account, Agent, AgentGroup, AgentGroupMember, Campaign
 from dialer.web.app import create_app
 from tests.integration.conftest import clock, dialer, lab  # noqa: F401  (fixtures)
+from tests.web.checks import console_errors
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -86,3 +87,13 @@ async def sign_in(browser, url: str, username: str):
     async with page.expect_navigation():
         await page.click("button[type=submit]")
     return page
+
+
+async def open_campaign(console, browser, seed) -> tuple:
+    """The page of the campaign `seed` makes (in the database's thread; its id), signed in
+    as the admin: (page, its console errors so far, the campaign's id)."""
+    campaign_id = await console["dialer"].store.run(seed)
+    page = await sign_in(browser, console["url"], "admin")
+    errors = console_errors(page)
+    await page.goto(f"{console['url']}/campaigns/{campaign_id}")
+    return page, errors, campaign_id

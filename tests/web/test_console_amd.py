@@ -9,7 +9,7 @@ import pytest
 
 from dialer.db.models import Campaign
 from tests.web.checks import assert_accessible, console_errors
-from tests.web.conftest import sign_in
+from tests.web.conftest import open_campaign, sign_in
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
 
@@ -57,10 +57,7 @@ async def test_the_campaign_page_shows_and_saves_its_settings(console, browser, 
         return create_campaign(account.id, name="Edited", amd_enabled=True, amd_detector="classifier",
                                amd_machine_threshold=0.95, amd_words=False, bcw_seconds=4)["id"]
     store = console["dialer"].store
-    campaign_id = await store.run(seed)
-    page = await sign_in(browser, console["url"], "admin")
-    errors = console_errors(page)
-    await page.goto(f"{console['url']}/campaigns/{campaign_id}")
+    page, errors, campaign_id = await open_campaign(console, browser, seed)
     await page.click("#settings summary")
     form = "#settings-form"
     await page.wait_for_function(

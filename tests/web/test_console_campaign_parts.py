@@ -8,8 +8,8 @@ import pytest
 
 from dialer.db.campaign_admin import add_caller_id, create_campaign
 from dialer.db.models import Account, CallerIdNumber, CampaignContact, Rule
-from tests.web.checks import assert_accessible, console_errors
-from tests.web.conftest import sign_in
+from tests.web.checks import assert_accessible
+from tests.web.conftest import open_campaign
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
 
@@ -23,10 +23,7 @@ async def test_the_campaign_page_gives_rules_numbers_and_contacts(console, brows
         add_caller_id(campaign["id"], "+12125550100")
         return campaign["id"]
     store = console["dialer"].store
-    campaign_id = await store.run(seed)
-    page = await sign_in(browser, console["url"], "admin")
-    errors = console_errors(page)
-    await page.goto(f"{console['url']}/campaigns/{campaign_id}")
+    page, errors, campaign_id = await open_campaign(console, browser, seed)
     await page.click("#numbers-section summary")
     await page.wait_for_selector("#numbers li:has-text('+12125550100')")
 
