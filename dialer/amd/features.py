@@ -137,7 +137,7 @@ class AnswerFeatures:
             self.beeps_heard += 1
             self.beep = BeepDetector(_LISTEN)
         energy = energy_of(samples)
-        level_db = _db(energy / len(samples))
+        level_db = _db(energy / max(1, len(samples)))
         if level_db > GAP_DB:
             self.floor_db = min(self.floor_db, level_db)
         if level_db < max(-45.0, min(self.floor_db + 10.0, -30.0)):
