@@ -16,8 +16,9 @@ DIALER_WAIT_BEEP=1, each of --beep-silences); both by default.
 
 The AMD classifier (issue 20, "classifier" among the settings, on by default) on the same
 calls: DIALER_SKIP_AMD=1, Stasis at the answer, then dialer/amd/shell.py's `classify_then_beep`
-over snoop + externalMedia RTP to this process, as the dialer does (with a phrase spotter per
-call: the pool holds --concurrency, loaded before the first call); decided = when it decided
+over snoop + externalMedia RTP to this process, as the dialer does (a phrase spotter for at
+most --words-calls calls at once, the dialer's `[amd] words_calls`: by default one per call,
+loaded before the first call); decided = when it decided
 (this process's clock, the same host's). Its SCREENING verdicts count as not machine
 (the dialer does not hang up on them with screening_action announce) and are counted apart.
 
@@ -132,6 +133,7 @@ class Caller:
         """What the dialer does with a classifier campaign's call (outbound/shell.py)."""
         decision, _ = await amd_shell.classify_then_beep(self.client, cid, self.client.app,
                                                          ClassifierSettings(), lambda d: False)
+        call["classified"] = decision.at if decision else None  # s of audio fed
         call["status"] = decision.verdict.name if decision else None  # None: no audio
         call["confidence"] = decision.confidence if decision else None
         call["cause"] = f'heard "{decision.heard}"' if decision and decision.heard else None
@@ -180,7 +182,8 @@ class Caller:
                else None,
                "decided": call["stasis"] - t0 if t0 and "stasis" in call else None,
                "message": call["played"] - t0 if t0 and "played" in call else None,
-               "beep_how": call.get("beep_how"), "confidence": call.get("confidence")}
+               "beep_how": call.get("beep_how"), "confidence": call.get("confidence"),
+               "classified": call.get("classified")}
         del self.calls[cid], self.done[cid], self.by_greeting[item["name"]]
         return row
 
@@ -284,16 +287,20 @@ async def measure(args) -> None:
         for name, p in chosen.items():
             t0, cpu = time.monotonic(), time.process_time()
             if name == CLASSIFIER:
-                amd_shell.use_words(args.concurrency)
+                words = args.concurrency if args.words_calls is None else args.words_calls
+                amd_shell.use_words(words)
                 pool = amd_shell.spotter_pool()
-                assert pool is not None
-                await asyncio.to_thread(pool.load, args.concurrency)
+                if pool is not None:
+                    await asyncio.to_thread(pool.load, words)
                 t0, cpu = time.monotonic(), time.process_time()
                 results[name] = await run_calls(caller, items, {"DIALER_SKIP_AMD": "1"}, False,
                                                 args.concurrency, CLASSIFIER)
-                print(f"# {name}: {len(items)} calls in {time.monotonic() - t0:.0f} s, "
-                      f"{time.process_time() - cpu:.1f} s CPU of this process (RTP, ARI, "
-                      f"classifier)", flush=True)
+                used = time.process_time() - cpu
+                audio = sum(r["classified"] or 0.0 for r in results[name])
+                print(f"# {name}: {len(items)} calls in {time.monotonic() - t0:.0f} s, {args.concurrency} "
+                      f"at once, words for {words}: {used:.1f} s CPU of this process (RTP, ARI, "
+                      f"classifier) for {audio:.0f} s of audio classified: "
+                      f"{100 * used / audio:.2f}% of a core per call while it classifies", flush=True)
                 continue
             results[name] = await run_calls(
                 caller, items, {"DIALER_SKIP_AMD": "0", "DIALER_WAIT_BEEP": "0",
@@ -330,6 +337,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED,
                         help=f"another greeting set (the defaults were chosen on {SEED})")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--words-calls", type=int, default=None,
+                        help="calls spotted for words at once (default: --concurrency)")
     parser.add_argument("--no-beep", action="store_true", help="skip the beep measurement")
     parser.add_argument("--beep-silences", type=lambda v: [int(x) for x in v.split(",")],
                         help="DIALER_BEEP_SILENCE values to measure (ms, comma-separated)")
