@@ -146,3 +146,22 @@ async def test_words_heard_over_rtp_decide_a_voicemail_and_a_screening_assistant
         assert 0 < row["amd_seconds"] < SHIPPED.cap, row
     assert pool.idle >= 2  # both spotters back in the pool
     await no_listener_left(dialer)
+
+
+async def test_a_campaign_without_words_decides_by_sound_alone(dialer, lab):
+    """`amd_words` off (callees who answer in another language): clip 906's "please leave"
+    is not listened for, so its sound alone decides (a person), and no spotter is taken."""
+    amd_shell.load_spotters()
+    pool = amd_shell.spotter_pool()
+    assert pool is not None
+    await wait_until(lambda: pool.idle >= 2, 20)
+    idle = pool.idle
+    number = screening_number(lab, 906, 5, "machine")
+    seed = await start_message_campaign(dialer, lab, [number], CLASSIFIER | {
+        "machine_action": "hangup", "amd_words": False})
+    await wait_until(lambda: finished(dialer, seed["campaign_id"]), 120)
+    [row] = await dialer.store.run(attempts, seed["campaign_id"])
+    assert (row["amd_detector"], row["amd_status"]) == ("classifier", "HUMAN"), row
+    assert "heard" not in (row["amd_cause"] or ""), row
+    assert pool.idle == idle  # no decoder was taken for the call
+    await no_listener_left(dialer)
