@@ -323,6 +323,11 @@ def add_caller_id(campaign_id: int, number: str) -> dict:
     return {"id": row.id, "campaign_id": campaign.id, "number": e164}
 
 
+def numbers_presented(campaign: Campaign) -> int:
+    """The caller ids a campaign may present: its own and its pools' (none: it may not run)."""
+    return campaign.caller_ids.count() + callerids.pool_size(campaign.id, campaign.account_id)
+
+
 @transaction
 @audited("campaign")
 def remove_caller_id(campaign_id: int, caller_id_id: int) -> dict | None:
@@ -333,8 +338,7 @@ def remove_caller_id(campaign_id: int, caller_id_id: int) -> dict | None:
                                      & (CallerIdNumber.campaign == campaign.id))
     if row is None:
         return None
-    if campaign.status == "running" and campaign.caller_ids.count() == 1 \
-            and callerids.pool_size(campaign.id, campaign.account_id) == 0:
+    if campaign.status == "running" and numbers_presented(campaign) == 1:
         raise ConflictError("caller_id_id", f"{row.number} is the running campaign's only caller id: "
                             "add another first, or suspend the campaign")
     row.delete_instance()

@@ -11,7 +11,7 @@ from ..outbound.eligibility import check, with_campaign_status
 from ..core.phones import PhoneError, normalise, region_of
 from ..outbound.store import attempts_since, campaign_settings, _contact_state
 from .audit import audited
-from .campaign_admin import limit_settings
+from .campaign_admin import limit_settings, numbers_presented
 from ..webhooks import events as webhook_events, outbox as webhooks
 from .fields import utcnow
 from .models import Campaign, CampaignContact, ContactPhone
@@ -42,7 +42,7 @@ def set_status(campaign_id: int, status: str) -> dict:
         settings = limit_settings({f: getattr(campaign, f) for f in (
             "regulated", "mode", "abandon_target_percent", "ring_timeout_seconds",
             "safe_harbour_message")},
-            campaign.caller_ids.count() + callerids.pool_size(campaign.id, campaign.account_id))
+            numbers_presented(campaign))
         problems = limit_problems(settings, starting=True)
         if problems:
             raise FieldError(problems[0].field, problems[0].message)
