@@ -34,12 +34,13 @@ MACHINE = ["leave a message", "leave your name", "after the tone", "you have rea
            "can't come to the phone", "away from my desk", "office is closed", *COMMON]
 SCREENING = ["screening", "reason for", "why you're calling", "your name and", "record your name",
              "see if", "this person", "say your name", "assistant"]
-THRESHOLDS = [1e-12, 1e-20, 1e-30]
+THRESHOLDS = [1e-12, 1e-16, 1e-20, 1e-25, 1e-30, 1e-40]
 MIN_HEARD, PRECISION = 3, 0.9
 
 
 def candidates(threshold: float) -> words.Phrases:
-    return words.Phrases({p: "machine" for p in MACHINE} | {p: "screening" for p in SCREENING}, threshold, {})
+    every = {p: "machine" for p in MACHINE} | {p: "screening" for p in SCREENING}
+    return words.Phrases(every, dict.fromkeys(every, threshold), {})
 
 
 def cepstral_mean(items: list[dict], cap: float) -> str:
@@ -71,18 +72,37 @@ def heard(job: tuple[float, list[dict], float, str]) -> dict[str, list[str]]:
     return out
 
 
-def choose(items: list[dict], hits: dict[str, list[str]], threshold: float,
-           cmn: str) -> tuple[words.Phrases, dict]:
-    """The candidates heard often and reliably enough on these clips."""
-    counts: dict[str, Counter] = defaultdict(Counter)
+Counts = dict[str, Counter]  # phrase -> clips it was heard on, by their label
+
+
+def counted(items: list[dict], hits: dict[str, list[str]]) -> Counts:
+    counts: Counts = defaultdict(Counter)
     for item in items:
         for phrase in hits[item["name"]]:
             counts[phrase][item["label"]] += 1
-    every = candidates(threshold).verdicts
-    kept = {p: v for p, v in every.items()
-            if sum(counts[p].values()) >= MIN_HEARD and counts[p][v] / sum(counts[p].values()) >= PRECISION}
-    confidence = {p: counts[p][v] / sum(counts[p].values()) for p, v in kept.items()}
-    return words.Phrases(kept, threshold, confidence, cmn), {p: dict(counts[p]) for p in every}
+    return counts
+
+
+def reliable(counts: Counter, verdict: str) -> bool:
+    """Heard often enough, mostly on its verdict's clips, and never on a person's (a phrase
+    heard on a person hangs up on one)."""
+    return (sum(counts.values()) >= MIN_HEARD and counts[verdict] / sum(counts.values()) >= PRECISION
+            and not counts["human"])
+
+
+def choose(by_threshold: dict[float, Counts], cmn: str) -> tuple[words.Phrases, dict[str, Counter]]:
+    """Each candidate at the threshold where it is heard right on the most clips while reliable
+    (the stricter threshold on a tie); a candidate reliable at no threshold is left out."""
+    kept: dict[str, tuple[float, Counter]] = {}
+    for phrase, verdict in candidates(1.0).verdicts.items():
+        for threshold in sorted(by_threshold, reverse=True):  # strictest first
+            c = by_threshold[threshold][phrase]
+            if reliable(c, verdict) and (phrase not in kept or c[verdict] > kept[phrase][1][verdict]):
+                kept[phrase] = (threshold, c)
+    verdicts = {p: candidates(1.0).verdicts[p] for p in kept}
+    return (words.Phrases(verdicts, {p: t for p, (t, _) in kept.items()},
+                          {p: c[verdicts[p]] / sum(c.values()) for p, (_, c) in kept.items()}, cmn),
+            {p: c for p, (_, c) in kept.items()})
 
 
 def main() -> None:
@@ -95,31 +115,28 @@ def main() -> None:
     cmn = cepstral_mean(train[::7], s.cap)  # every call's starting point
     print(f"cepstral mean of training clips: {cmn}", flush=True)
     halves = [train[0::2], train[1::2]]
+    by_threshold: dict[float, Counts] = {}
     with ProcessPoolExecutor(2) as pool:
-        runs = {t: list(pool.map(heard, [(t, h, s.cap, cmn) for h in halves])) for t in THRESHOLDS}
-    best: tuple[float, words.Phrases, dict] | None = None
-    model = shipped()
-    for threshold, parts in runs.items():
-        hits = parts[0] | parts[1]
-        phrases, counts = choose(train, hits, threshold, cmn)
-        spotters = words.SpotterPool(1, phrases)
-        spotters.load(1)
-        right = score(classify(train, model, s, spotters))["accuracy"]
-        print(f"\nthreshold {threshold:.0e}: training clips right {100 * right:.1f}% with "
-              f"{len(phrases.verdicts)} phrases")
-        for phrase, c in counts.items():
-            print(f"  {'kept ' if phrase in phrases.verdicts else '     '}{phrase!r:28} {c}")
-        if best is None or right > best[0]:
-            best = (right, phrases, counts)
-    assert best is not None
-    print(f"\nchosen: {best[1].threshold:.0e}, {sorted(best[1].verdicts)}")
+        for t in THRESHOLDS:
+            parts = list(pool.map(heard, [(t, h, s.cap, cmn) for h in halves]))
+            by_threshold[t] = counted(train, parts[0] | parts[1])
+    print("\nheard on training clips (by label), per threshold:")
+    for phrase, verdict in candidates(1.0).verdicts.items():
+        print(f"  {phrase!r:28} {verdict:9} " + "  ".join(
+            f"{t:.0e}: {dict(by_threshold[t][phrase])}" for t in THRESHOLDS))
+    phrases, counts = choose(by_threshold, cmn)
+    spotters = words.SpotterPool(1, phrases)
+    spotters.load(1)
+    right = score(classify(train, shipped(), s, spotters))["accuracy"]
+    print(f"\nchosen, training clips right {100 * right:.1f}% with the shipped model:")
+    for phrase, verdict in phrases.verdicts.items():
+        print(f"  {phrase!r:28} {verdict:9} {phrases.thresholds[phrase]:.0e} {dict(counts[phrase])}")
     if args.write:
         path = Path(words.__file__).with_name(words.PHRASES)
         path.write_text(json.dumps({
-            "threshold": best[1].threshold, "min_heard": MIN_HEARD, "precision": PRECISION,
-            "cmn": cmn,
-            "phrases": [{"phrase": p, "verdict": v, "training_clips": best[2][p]}
-                        for p, v in best[1].verdicts.items()]}, indent=1) + "\n")
+            "thresholds": THRESHOLDS, "min_heard": MIN_HEARD, "precision": PRECISION, "cmn": cmn,
+            "phrases": [{"phrase": p, "verdict": v, "threshold": phrases.thresholds[p],
+                         "training_clips": dict(counts[p])} for p, v in phrases.verdicts.items()]}, indent=1) + "\n")
         print(f"wrote {path}")
     print(f"{len(train)} training clips, {time.time() - started:.0f} s wall clock")
 

@@ -34,24 +34,26 @@ CHUNK = 5  # 20 ms frames per decoding step: 100 ms, the classifier's look
 
 @dataclass(frozen=True)
 class Phrases:
-    """The phrases heard and the verdict each stands for ("machine" or "screening"), the
-    spotting threshold (PocketSphinx's per-phrase detection probability), each phrase's
-    confidence (the share of the training clips it was heard on that had its verdict) and
-    the cepstral mean every call starts from (comma-separated; None: the model's)."""
+    """The phrases heard and the verdict each stands for ("machine" or "screening"), each
+    phrase's spotting threshold (PocketSphinx's detection probability: a phrase the recogniser
+    hears poorly on synthetic voices gets a looser one), each phrase's confidence (the share
+    of the training clips it was heard on that had its verdict) and the cepstral mean every
+    call starts from (comma-separated; None: the model's)."""
     verdicts: dict[str, str]
-    threshold: float
+    thresholds: dict[str, float]
     confidence: dict[str, float]
     cmn: str | None = None
 
     @classmethod
     def shipped(cls) -> Phrases:
         data = json.loads(resources.files(__package__).joinpath(PHRASES).read_text())
-        return cls({p["phrase"]: p["verdict"] for p in data["phrases"]}, data["threshold"],
+        return cls({p["phrase"]: p["verdict"] for p in data["phrases"]},
+                   {p["phrase"]: p["threshold"] for p in data["phrases"]},
                    {p["phrase"]: p["training_clips"].get(p["verdict"], 0) / sum(p["training_clips"].values())
                     for p in data["phrases"]}, data.get("cmn"))
 
     def keyphrase_file(self, path: Path) -> Path:
-        path.write_text("".join(f"{p} /{self.threshold:.0e}/\n" for p in self.verdicts))
+        path.write_text("".join(f"{p} /{self.thresholds[p]:.0e}/\n" for p in self.verdicts))
         return path
 
 

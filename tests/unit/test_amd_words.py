@@ -14,8 +14,8 @@ from dialer.amd.classifier import AmdClassifier, ClassifierSettings, Verdict
 from dialer.amd.model import shipped
 from tests.unit.test_amd_classifier import quiet, voice
 
-PHRASES = words.Phrases({"please leave": "machine", "reason for": "screening"}, 1e-12,
-                        {"please leave": 0.98, "reason for": 0.93})
+PHRASES = words.Phrases({"please leave": "machine", "reason for": "screening"},
+                        {"please leave": 1e-12, "reason for": 1e-30}, {"please leave": 0.98, "reason for": 0.93})
 
 
 def test_upsampling_keeps_each_sample_and_puts_the_mean_between():
@@ -66,11 +66,42 @@ def test_the_spotter_decodes_100_ms_at_a_time_and_keeps_the_first_known_phrase()
 
 def test_every_call_starts_from_the_shipped_cepstral_mean_not_the_last_calls():
     decoder = FakeDecoder([])
-    phrases = words.Phrases(PHRASES.verdicts, 1e-12, PHRASES.confidence, "40,3,-1")
+    phrases = words.Phrases(PHRASES.verdicts, PHRASES.thresholds, PHRASES.confidence, "40,3,-1")
     for _ in range(2):
         words.PhraseSpotter(decoder, phrases).close()
     assert decoder.calls == ["cmn 40,3,-1", "start", "end"] * 2
     assert words.Phrases.shipped().cmn is not None
+
+
+def test_each_phrase_is_spotted_at_its_own_threshold(tmp_path):
+    assert PHRASES.keyphrase_file(tmp_path / "k.txt").read_text() == "please leave /1e-12/\nreason for /1e-30/\n"
+    shipped_phrases = words.Phrases.shipped()
+    assert set(shipped_phrases.thresholds) == set(shipped_phrases.verdicts)
+
+
+def test_a_phrase_is_kept_where_it_is_heard_right_most_often_and_never_on_a_person():
+    from collections import Counter
+
+    from bench import amd_words
+
+    by_threshold = {  # phrase -> clips heard on, by label
+        1e-12: {"please leave": Counter(machine=20), "see if": Counter(screening=2),
+                "assistant": Counter(screening=5, human=2)},
+        1e-20: {"please leave": Counter(machine=30, screening=2), "see if": Counter(screening=9),
+                "assistant": Counter(screening=9, human=9)},
+        1e-30: {"please leave": Counter(machine=60, human=1), "see if": Counter(screening=9),
+                "assistant": Counter(screening=20, human=60)},
+    }
+    phrases, counts = amd_words.choose({t: _counts(c) for t, c in by_threshold.items()}, "1,2")
+    assert phrases.thresholds == {"please leave": 1e-20, "see if": 1e-20}  # 1e-30 heard a person; a tie: stricter
+    assert phrases.verdicts == {"please leave": "machine", "see if": "screening"}  # "assistant": never 90%
+    assert phrases.confidence["please leave"] == pytest.approx(30 / 32) and phrases.cmn == "1,2"
+    assert counts["see if"] == {"screening": 9}
+
+
+def _counts(by_phrase):  # as amd_words.counted gives them: an unheard phrase counts nothing
+    from collections import Counter, defaultdict
+    return defaultdict(Counter, by_phrase)
 
 
 def test_the_pool_bounds_the_calls_spotted_and_reuses_decoders(monkeypatch):
