@@ -4,11 +4,13 @@ Candidates: the wording of the training split's voicemail, carrier and screening
 (bench/amd_corpus.py), and COMMON voicemail wording that those texts do not say; none is
 taken from the held-out texts (a test checks it). Every training clip is streamed through the dialer's spotter
 (dialer.amd.words, 100 ms at a time, up to the classifier's cap) at each candidate threshold;
-a phrase is kept if it was heard at least MIN_HEARD times and at least PRECISION of those on
-clips of its verdict. The threshold kept is the one whose phrases, with the shipped model, get
-the most training clips right (bench.amd_classifier's scoring).
+a phrase is reliable at a threshold if it was heard there at least MIN_HEARD times, at least
+PRECISION of those on clips of its verdict and never on a person's. Each phrase is kept at the
+threshold where it is reliable and heard on the most clips of its verdict (the recogniser hears
+some phrases on synthetic voices only at loose thresholds); the training clips right with the
+shipped model are printed (bench.amd_classifier's scoring).
 
-    .venv/bin/python -m bench.amd_words            # print the choice (~10 min on 2 cores)
+    .venv/bin/python -m bench.amd_words            # print the choice (~10 min on 2 cores, 6 thresholds)
     .venv/bin/python -m bench.amd_words --write    # ... and ship it (dialer/amd/phrases.json)
 """
 

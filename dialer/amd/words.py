@@ -4,8 +4,9 @@ what it says; a voicemail without a beep and a call-screening assistant differ m
 words, and a voicemail that pauses like a person says "please leave". PocketSphinx's keyword
 spotting (its bundled US English model; no other offline recogniser installs from PyPI with a
 model) listens for the phrases in `phrases.json`: chosen by `bench/amd_words.py` from a
-candidate list, each kept only if on the training split's voices it was heard at least 3 times
-and at least 90% of the time on its verdict's clips (machine or screening).
+candidate list, each at its own spotting threshold, kept only if on the training split's voices
+it was heard at least 3 times, at least 90% of the time on its verdict's clips (machine or
+screening) and never on a person's.
 
 The model wants 16 kHz: the 8 kHz frames are doubled (linear interpolation; the band above
 4 kHz stays empty, as on any telephone call). Acoustic scores are taken every other frame
