@@ -12,7 +12,8 @@ machines: it is the campaign's choice.
 
 With a phrase spotter (dialer.amd.words), a phrase heard before the model is sure decides its
 verdict ("please leave" a machine, "record your name" a screening assistant) unless the model
-says human at the same look; on the held-out set words decided no person (bench/README.md).
+says human at the same look; on the held-out set words called no person a machine (one a
+screening assistant: they hear the name-and-reason prompt; bench/README.md).
 """
 
 from __future__ import annotations
