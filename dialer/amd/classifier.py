@@ -8,7 +8,9 @@ speaking (a person says "hello?" and waits; a machine's greeting pauses between 
 and goes on). At `cap` seconds the most probable verdict is taken, but machine or screening
 only if together more probable than `cap_machine` (a callee the dialer cannot place is connected,
 as app_amd's NOTSURE is). Raising the machine threshold loses fewer humans and passes more
-machines: it is the campaign's choice.
+machines: it is the campaign's choice; so is `cap_person_silence`, which at the cap calls a
+person whoever has been silent that long after speaking with no beep heard (a person waiting
+for the caller; a machine without a beep is passed as one: bench/README.md).
 
 With a phrase spotter (dialer.amd.words), a phrase heard before the model is sure decides its
 verdict ("please leave" a machine, "record your name" a screening assistant) unless the model
@@ -42,6 +44,7 @@ class ClassifierSettings:
     cap: float = 8.0         # s from the answer: decide now (app_amd's shipped analysis time)
     cap_machine: float = 0.4  # at the cap: machine or screening if at least this probable together
     human_silence: float = 0.6  # s of silence after speech before a human verdict
+    cap_person_silence: float | None = None  # at the cap: a person if this silent, no beep (None: off)
     every: int = 5           # frames between two looks (100 ms)
     min_time: float = 0.3    # s: no decision before
 
@@ -77,14 +80,14 @@ class AmdClassifier:
             return None
         x = self.features.snapshot()
         decision = decide(self.model.probabilities(x), s=self.s, at=at, capped=capped,
-                          quiet=quiet_after_speech(x))
+                          quiet=quiet_after_speech(x), beep=x[_BEEP] > 0)
         if heard is not None and (decision is None or decision.verdict is not Verdict.HUMAN):
             decision = Decision(Verdict(heard.verdict), heard.confidence, at, False, heard.phrase)
         self.decision = decision
         return decision
 
 
-_HEARD, _SILENCE_NOW = NAMES.index("heard"), NAMES.index("silence_now")
+_HEARD, _SILENCE_NOW, _BEEP = NAMES.index("heard"), NAMES.index("silence_now"), NAMES.index("beep")
 
 
 def quiet_after_speech(x: Sequence[float]) -> float:
@@ -93,9 +96,9 @@ def quiet_after_speech(x: Sequence[float]) -> float:
 
 
 def decide(probabilities: dict[str, float], s: ClassifierSettings, at: float,
-           capped: bool, quiet: float) -> Decision | None:
+           capped: bool, quiet: float, beep: bool = False) -> Decision | None:
     """The decision the model's probabilities make at `at` s, `quiet` s after the callee's
-    last speech; None if not sure yet."""
+    last speech (`beep`: one was heard); None if not sure yet."""
     human = probabilities.get(Verdict.HUMAN.value, 0.0)
     machine = probabilities.get(Verdict.MACHINE.value, 0.0)
     screening = probabilities.get(Verdict.SCREENING.value, 0.0)
@@ -107,7 +110,8 @@ def decide(probabilities: dict[str, float], s: ClassifierSettings, at: float,
         return Decision(Verdict.SCREENING, screening, at, False)
     if not capped:
         return None
-    if machine + screening >= s.cap_machine:  # not a person, whichever of the two it is
+    waiting = s.cap_person_silence is not None and quiet >= s.cap_person_silence - 1e-9 and not beep
+    if machine + screening >= s.cap_machine and not waiting:  # not a person, whichever of the two
         return Decision(*((Verdict.MACHINE, machine) if machine >= screening
                           else (Verdict.SCREENING, screening)), at=at, capped=True)
     return Decision(Verdict.HUMAN, human, at, True)

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # The AMD classifier's machine threshold a campaign may set: below 0.5 another verdict could
 # be more probable; above 0.99 it would almost never call a machine before its cap.
 MACHINE_THRESHOLDS = (0.5, 0.99)
+PERSON_AFTER_SILENCE = (1.0, 7.0)  # s: within the classifier's 8 s cap
 
 
 def _amd(name: str, value: Any) -> int | None:
@@ -64,6 +65,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "amd_machine_threshold": lambda v: None if v is None else _number(
         "amd_machine_threshold", v, *MACHINE_THRESHOLDS),
     "amd_words": lambda v: boolean("amd_words", v),
+    "amd_person_after_silence": lambda v: None if v is None else _number(
+        "amd_person_after_silence", v, *PERSON_AFTER_SILENCE),
     "screening_action": lambda v: _choice("screening_action", v,
                                           Campaign.screening_action.values),
     "screening_message": lambda v: asterisk_fields.prompt("screening_message", v, nullable=True),
@@ -85,7 +88,8 @@ _COPIED = ("mode", "agent_group", "script", "bcw_seconds", "record", "inbound_pr
            "start_date", "end_date", "daily_start", "daily_stop", "timezone", "amd_enabled",
            "machine_action", "machine_message", "safe_harbour_message",
            "consent_announcement", "consent_prompt", "amd_detector", "amd_machine_threshold",
-           "amd_words", "screening_action", "screening_message", "max_attempts", "dial_first",
+           "amd_words", "amd_person_after_silence", "screening_action", "screening_message",
+           "max_attempts", "dial_first",
            "ring_timeout_seconds", "abandon_target_percent", "abandon_window",
            "max_lines_per_agent", "inbound_service_percent", "inbound_service_seconds",
            *(f"amd_{name}" for name in amd.PARAMS))
@@ -141,7 +145,8 @@ def campaign_dict(c: Campaign) -> dict:
         "safe_harbour_message": c.safe_harbour_message,
         "consent_announcement": c.consent_announcement, "consent_prompt": c.consent_prompt,
         "amd_detector": c.amd_detector, "amd_machine_threshold": c.amd_machine_threshold,
-        "amd_words": c.amd_words, "screening_action": c.screening_action, "screening_message": c.screening_message,
+        "amd_words": c.amd_words, "amd_person_after_silence": c.amd_person_after_silence,
+        "screening_action": c.screening_action, "screening_message": c.screening_message,
         "max_attempts": c.max_attempts, "dial_first": c.dial_first,
         "ring_timeout_seconds": c.ring_timeout_seconds,
         "abandon_target_percent": c.abandon_target_percent,

@@ -14,8 +14,9 @@ from .model import AmdDetector
 def classify(s: CallState, ev: AmdVerdict, now: float) -> Step:
     """The classifier's call is in Stasis, answered: the classifier listens from now."""
     threshold = s.settings.amd_machine_threshold
-    settings = (ClassifierSettings() if threshold is None
-                else ClassifierSettings(machine=threshold))
+    settings = dataclasses.replace(
+        ClassifierSettings() if threshold is None else ClassifierSettings(machine=threshold),
+        cap_person_silence=s.settings.amd_person_after_silence)
     if s.answered_at is not None:
         return dataclasses.replace(s, classifying=True), (Classify(settings, s.settings.amd_words),)
     return (dataclasses.replace(s, stage=Stage.AMD, stage_since=now, answered_at=ev.at,

@@ -57,6 +57,7 @@ class DialingSettings:
     amd_detector: AmdDetector = AmdDetector.APP_AMD
     amd_machine_threshold: float | None = None  # the classifier's (None: the shipped one)
     amd_words: bool = True  # the classifier listens for its (US English) phrases too
+    amd_person_after_silence: float | None = None  # the classifier's cap: silent this long, a person
     screening_action: ScreeningAction = ScreeningAction.HANGUP
     screening_message: str | None = None  # media, as machine_message
 

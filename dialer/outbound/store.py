@@ -72,7 +72,7 @@ def campaign_settings(campaign_id: int) -> CampaignSettings:
         consent_prompt=play(c.consent_prompt, DEFAULT_PROMPT),
         amd_arguments=amd_arguments(amd_overrides(c)),
         amd_detector=AmdDetector(c.amd_detector), amd_machine_threshold=c.amd_machine_threshold,
-        amd_words=c.amd_words,
+        amd_words=c.amd_words, amd_person_after_silence=c.amd_person_after_silence,
         screening_action=ScreeningAction(c.screening_action),
         # a hand-edited unsafe name: the shipped safe-harbour sound (it names the caller too)
         screening_message=c.screening_message and play(c.screening_message, SAFE_HARBOUR_MESSAGE),

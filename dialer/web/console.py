@@ -17,7 +17,7 @@ from aiohttp import web
 
 from ..outbound import amd
 from ..amd.classifier import ClassifierSettings
-from ..db.campaign_admin import MACHINE_THRESHOLDS
+from ..db.campaign_admin import MACHINE_THRESHOLDS, PERSON_AFTER_SILENCE
 from ..core.spreadsheet import spreadsheet_safe
 from ..db import pages, reports
 from ..db.attempts import AttemptFilters
@@ -130,7 +130,8 @@ async def _campaign_form_choices(request: web.Request, account_id: int) -> dict:
     return {"groups": groups, "scripts": scripts,
             "amd_params": [(name, amd.SHIPPED[name], *amd.RANGES[name]) for name in amd.PARAMS],
             "prompts": await _prompt_choices(request, account_id),
-            "machine_threshold": (ClassifierSettings().machine, *MACHINE_THRESHOLDS)}
+            "machine_threshold": (ClassifierSettings().machine, *MACHINE_THRESHOLDS),
+            "person_after_silence": PERSON_AFTER_SILENCE}
 
 
 async def _prompt_choices(request: web.Request, account_id: int) -> list[dict]:

@@ -113,6 +113,32 @@ def test_decide_sure_verdicts_a_human_only_after_silence_and_the_cap():
     assert split is not None and (split.verdict, split.confidence) == (Verdict.SCREENING, 0.4)  # not a person
 
 
+def test_at_the_cap_a_campaign_can_call_a_person_whoever_waits_silent_without_a_beep():
+    s = ClassifierSettings(cap_machine=0.4, cap_person_silence=4.0)
+    machine_ish = {"human": 0.3, "machine": 0.5, "screening": 0.2}
+    waiting = decide(machine_ish, s, 8.0, True, quiet=4.0)
+    assert waiting is not None and (waiting.verdict, waiting.confidence, waiting.capped) == (Verdict.HUMAN, 0.3, True)
+    for quiet, beep in ((3.9, False), (4.0, True)):  # not silent long enough; a machine beeped
+        d = decide(machine_ish, s, 8.0, True, quiet=quiet, beep=beep)
+        assert d is not None and d.verdict is Verdict.MACHINE, (quiet, beep)
+    assert decide(machine_ish, s, 5.0, False, quiet=4.0) is None  # only at the cap
+    sure = decide({"human": 0.02, "machine": 0.95, "screening": 0.03}, s, 5.0, False, quiet=4.0)
+    assert sure is not None and sure.verdict is Verdict.MACHINE  # a sure machine stays one
+    off = decide(machine_ish, ClassifierSettings(cap_machine=0.4), 8.0, True, quiet=6.0)
+    assert off is not None and off.verdict is Verdict.MACHINE  # shipped: off
+
+
+def test_the_classifier_reads_the_beep_for_the_cap_rule():
+    model = stump("silence_now", 0.5, "machine", "machine")  # never a person by itself
+    s = ClassifierSettings(cap=3.0, cap_machine=0.4, cap_person_silence=1.5, machine=0.999)
+    spoke_then_waited = AmdClassifier(model, s)
+    d = next(d for d in map(spoke_then_waited.feed, voice(0.5) + quiet(3.0)) if d is not None)
+    assert (d.verdict, d.capped, d.at) == (Verdict.HUMAN, True, pytest.approx(3.0))
+    beeped = AmdClassifier(model, s)
+    d = next(d for d in map(beeped.feed, voice(0.5) + tone(0.5, 1000) + quiet(3.0)) if d is not None)
+    assert (d.verdict, d.capped) == (Verdict.MACHINE, True)
+
+
 def test_classifier_decides_once_as_soon_as_sure_and_at_the_cap():
     s = ClassifierSettings(every=5, min_time=0.3, cap=3.0, machine=0.999, human_silence=0.3)
     c = AmdClassifier(stump("silence_now", 0.5, "machine", "human"), s)  # never that sure of a machine

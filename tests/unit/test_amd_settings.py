@@ -83,7 +83,9 @@ def test_campaign_detector_threshold_and_screening_checked_stored_and_read(db):
                          ("amd_machine_threshold", 0.3), ("amd_machine_threshold", 1.0),
                          ("amd_machine_threshold", "0.9"), ("amd_machine_threshold", True),
                          ("screening_action", "voicemail"), ("screening_message", "a,b"),
-                         ("amd_words", "no"), ("amd_words", None)]:
+                         ("amd_words", "no"), ("amd_words", None),
+                         ("amd_person_after_silence", 0.5), ("amd_person_after_silence", 8),
+                         ("amd_person_after_silence", "4")]:
         with pytest.raises(FieldError) as err:
             create_campaign(account.id, name="x", **{field: value})
         assert err.value.field == field, (field, value)
@@ -100,9 +102,11 @@ def test_campaign_detector_threshold_and_screening_checked_stored_and_read(db):
 
     c = create_campaign(account.id, name="heard", amd_enabled=True, amd_detector="classifier",
                         amd_machine_threshold=0.8, screening_action="announce",
-                        screening_message="vm-sorry", amd_words=False)
+                        screening_message="vm-sorry", amd_words=False, amd_person_after_silence=4)
     settings = campaign_settings(c["id"])
     assert c["amd_words"] is False and settings.amd_words is False
+    assert c["amd_person_after_silence"] == 4.0 and settings.amd_person_after_silence == 4.0
+    assert plain["amd_person_after_silence"] is None and campaign_settings(plain["id"]).amd_person_after_silence is None
     assert (settings.amd_detector, settings.amd_machine_threshold, settings.screening_action,
             settings.screening_message) == (AmdDetector.CLASSIFIER, 0.8,
                                             ScreeningAction.ANNOUNCE, "sound:vm-sorry")
@@ -112,5 +116,5 @@ def test_campaign_detector_threshold_and_screening_checked_stored_and_read(db):
     c = update_campaign(c["id"], amd_machine_threshold=None, screening_action="hangup")
     assert c["amd_machine_threshold"] is None and c["screening_action"] == "hangup"
     copy = clone_campaign(c["id"], "copy")
-    assert (copy["amd_detector"], copy["screening_message"], copy["amd_words"]) == \
-        ("classifier", "vm-sorry", False)
+    assert (copy["amd_detector"], copy["screening_message"], copy["amd_words"],
+            copy["amd_person_after_silence"]) == ("classifier", "vm-sorry", False, 4.0)

@@ -30,14 +30,16 @@ CONSENTS = (NOT_RECORDED, WITHOUT_NOTICE, ANNOUNCED)
 def _settings(mode: str = "progressive", amd: bool = True, action: str = "hangup",
               record: bool = False, detector: AmdDetector = AmdDetector.APP_AMD,
               screening: ScreeningAction = ScreeningAction.HANGUP,
-              threshold: float | None = None, words: bool = True) -> CampaignSettings:
+              threshold: float | None = None, words: bool = True,
+              person_after: float | None = None) -> CampaignSettings:
     return CampaignSettings(
         id=5, name="c", account_id=1, agent_group_id=3, bcw_seconds=4, record=record,
         amd_enabled=amd, machine_action=action, machine_message=None,
         safe_harbour_message=None, ring_timeout_seconds=30, max_attempts=3, caller_ids=(),
         rules=(), plan=PlanRules(), mode=mode, status="running",
         schedule=CampaignRules(home_region="US"), amd_detector=detector,
-        amd_machine_threshold=threshold, amd_words=words, screening_action=screening,
+        amd_machine_threshold=threshold, amd_words=words, amd_person_after_silence=person_after,
+        screening_action=screening,
         screening_message="sound:prompts/1/7")
 
 
@@ -235,6 +237,8 @@ def test_the_classifier_listens_from_the_answer_and_its_human_reaches_an_agent()
     assert state.stage is Stage.AMD and state.classifying
     assert out == [ev.WriteAnswered(AT), ev.Classify(ClassifierSettings(machine=0.8), words=True)]
     assert _classifying(words=False)[1][-1] == ev.Classify(ClassifierSettings(), words=False)
+    assert _classifying(person_after=4.0)[1][-1] == ev.Classify(ClassifierSettings(cap_person_silence=4.0),
+                                                                words=True)
     assert _run(state, ev.AmdVerdict("SKIPPED", None, AT)) == (state, [])  # no second listener
     state, out = _run(state, ev.ClassifierVerdict(Verdict.HUMAN, 0.71, AT), now=2.5)
     assert state.stage is Stage.WAITING_AGENT and state.amd_seconds == 1.5

@@ -25,6 +25,7 @@ async def test_the_new_campaign_form_chooses_the_classifier(console, browser, sc
     assert await page.get_attribute(f"{form} input[name=amd_machine_threshold]",
                                     "placeholder") == "0.9"
     await page.fill(f"{form} input[name=amd_machine_threshold]", "0.95")
+    await page.fill(f"{form} input[name=amd_person_after_silence]", "4")  # waiting: a person
     assert await page.is_checked(f"{form} input[name=amd_words]")  # the phrases, unless told
     await page.uncheck(f"{form} input[name=amd_words]")  # callees who answer in Spanish
     await page.select_option(f"{form} select[name=screening_action]", "announce")
@@ -41,8 +42,8 @@ async def test_the_new_campaign_form_chooses_the_classifier(console, browser, sc
     stored = await console["dialer"].store.run(
         lambda: Campaign.select().where(Campaign.name == "Heard").dicts().get())
     assert (stored["amd_enabled"], stored["amd_detector"], stored["amd_machine_threshold"],
-            stored["amd_words"], stored["screening_action"], stored["screening_message"]) == \
-        (True, "classifier", 0.95, False, "announce", "vm-sorry")
+            stored["amd_words"], stored["screening_action"], stored["screening_message"],
+            stored["amd_person_after_silence"]) == (True, "classifier", 0.95, False, "announce", "vm-sorry", 4.0)
 
 
 async def test_the_campaign_page_shows_and_saves_its_settings(console, browser, screenshots):
@@ -55,7 +56,8 @@ async def test_the_campaign_page_shows_and_saves_its_settings(console, browser, 
     def seed() -> int:
         account = Account.get(Account.name == "Acme")
         return create_campaign(account.id, name="Edited", amd_enabled=True, amd_detector="classifier",
-                               amd_machine_threshold=0.95, amd_words=False, bcw_seconds=4)["id"]
+                               amd_machine_threshold=0.95, amd_words=False, bcw_seconds=4,
+                               amd_person_after_silence=4.5)["id"]
     store = console["dialer"].store
     page, errors, campaign_id = await open_campaign(console, browser, seed)
     await page.click("#settings summary")
@@ -65,6 +67,7 @@ async def test_the_campaign_page_shows_and_saves_its_settings(console, browser, 
     assert await page.input_value(f"{form} select[name=amd_detector]") == "classifier"
     assert not await page.is_checked(f"{form} input[name=amd_words]")
     assert await page.input_value(f"{form} input[name=bcw_seconds]") == "4"
+    assert await page.input_value(f"{form} input[name=amd_person_after_silence]") == "4.5"
 
     await page.check(f"{form} input[name=amd_words]")
     await page.fill(f"{form} input[name=amd_machine_threshold]", "")  # the shipped 0.9

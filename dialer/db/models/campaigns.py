@@ -100,6 +100,9 @@ class Campaign(BaseModel):
     amd_detector = EnumField(("app_amd", "classifier"), default="app_amd")
     amd_machine_threshold = pw.FloatField(null=True)
     amd_words = pw.BooleanField(default=True)
+    # at the classifier's cap, a callee silent this many s after speaking, no beep heard, is
+    # a person (NULL: off; the model's verdict)
+    amd_person_after_silence = pw.FloatField(null=True)
     screening_action = EnumField(("announce", "hangup"), default="hangup")
     screening_message = pw.CharField(null=True)
     # dialer.compliance.limits: False only by a system administrator, with the reason
