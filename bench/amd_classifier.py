@@ -40,7 +40,8 @@ from pathlib import Path
 from bench.amd_corpus import SEED, ensure_corpus, frame_levels, load
 from bench.amd_model import decide as app_amd_decide
 from bench.amd_score import _pct, _sec, percentile
-from dialer.amd.classifier import AmdClassifier, ClassifierSettings, Decision, decide, quiet_after_speech
+from dialer.amd.classifier import (AmdClassifier, ClassifierSettings, Decision, beep_heard, decide,
+                                   quiet_after_speech)
 from dialer.amd import abandonment, features
 from dialer.amd.features import FRAME, FRAME_S, NAMES, AnswerFeatures
 from dialer.amd.model import SHIPPED, BoostedTrees, Tree, shipped
@@ -83,10 +84,13 @@ def cached_looks(items: list[dict], s: ClassifierSettings, folder: Path) -> dict
     return looks
 
 
-def stream(probs: list[tuple[float, dict[str, float], float]], s: ClassifierSettings) -> Decision:
+Look = tuple[float, dict[str, float], float, bool]  # at, probabilities, quiet after speech, beep heard
+
+
+def stream(probs: list[Look], s: ClassifierSettings) -> Decision:
     """The decision the classifier takes over a clip's looks (the last one is the cap)."""
-    for i, (at, p, quiet) in enumerate(probs):
-        decision = decide(p, s, at, capped=i == len(probs) - 1, quiet=quiet)
+    for i, (at, p, quiet, beep) in enumerate(probs):
+        decision = decide(p, s, at, capped=i == len(probs) - 1, quiet=quiet, beep=beep)
         if decision is not None:
             return decision
     raise AssertionError("the cap always decides")
@@ -229,7 +233,7 @@ def _training_rows(items: list[dict], looks: dict[str, list]) -> tuple[list, lis
     return rows, labels
 
 
-def out_of_fold(train: list[dict], looks: dict[str, list]) -> dict[str, list[tuple[float, dict[str, float]]]]:
+def out_of_fold(train: list[dict], looks: dict[str, list]) -> dict[str, list[Look]]:
     """Each training voice's clips scored by a model trained without that voice."""
     out = {}
     voices = sorted({i["voice"].split("+")[0] for i in train})
@@ -237,7 +241,7 @@ def out_of_fold(train: list[dict], looks: dict[str, list]) -> dict[str, list[tup
         held = [i for i in train if i["voice"].split("+")[0] == voice]
         model = export(fit(*_training_rows([i for i in train if i not in held], looks)))
         for item in held:
-            out[item["name"]] = [(at, model.probabilities(x), quiet_after_speech(x))
+            out[item["name"]] = [(at, model.probabilities(x), quiet_after_speech(x), beep_heard(x))
                                  for at, x in looks[item["name"]]]
         print(f"  out-of-fold: {voice} ({len(held)} clips) scored", flush=True)
     return out

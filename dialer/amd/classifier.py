@@ -80,7 +80,7 @@ class AmdClassifier:
             return None
         x = self.features.snapshot()
         decision = decide(self.model.probabilities(x), s=self.s, at=at, capped=capped,
-                          quiet=quiet_after_speech(x), beep=x[_BEEP] > 0)
+                          quiet=quiet_after_speech(x), beep=beep_heard(x))
         if heard is not None and (decision is None or decision.verdict is not Verdict.HUMAN):
             decision = Decision(Verdict(heard.verdict), heard.confidence, at, False, heard.phrase)
         self.decision = decision
@@ -93,6 +93,10 @@ _HEARD, _SILENCE_NOW, _BEEP = NAMES.index("heard"), NAMES.index("silence_now"), 
 def quiet_after_speech(x: Sequence[float]) -> float:
     """Seconds of silence since the callee last spoke (0 before any speech)."""
     return x[_SILENCE_NOW] if x[_HEARD] else 0.0
+
+
+def beep_heard(x: Sequence[float]) -> bool:
+    return x[_BEEP] > 0
 
 
 def decide(probabilities: dict[str, float], s: ClassifierSettings, at: float,

@@ -51,3 +51,25 @@ def test_a_delayed_clip_has_silence_in_front_and_its_times_shifted():
     late = B.delayed(item, 0.5)
     assert late["ulaw"] == B.SILENT * 25 + item["ulaw"]
     assert late["speech_end"] == pytest.approx(0.56) and item["speech_end"] == 0.06
+
+
+def test_the_bench_streams_looks_to_the_decision_the_dialer_takes():
+    """Tuning scores looks offline (`stream`); the dialer classifies frame by frame: the same
+    decision, the beep included (a callee waiting silent at the cap is a person, unless a
+    beep was heard)."""
+    from dialer.amd.classifier import AmdClassifier, ClassifierSettings, Verdict, beep_heard, quiet_after_speech
+    from dialer.lab.greetings import ulaw_encode
+    from tests.unit.test_amd_classifier import quiet, stump, tone, voice
+
+    model = stump("silence_now", 0.5, "machine", "machine")
+    s = ClassifierSettings(cap=3.0, cap_machine=0.4, cap_person_silence=1.5, machine=0.999)
+    verdicts = []
+    for frames in (voice(0.5) + quiet(3.0), voice(0.5) + tone(0.5, 1000) + quiet(3.0)):
+        item = {"ulaw": bytes(ulaw_encode(x) for frame in frames for x in frame)}
+        looks = [(at, model.probabilities(x), quiet_after_speech(x), beep_heard(x))
+                 for at, x in B.snapshots(item, s)]
+        dialer = AmdClassifier(model, s)
+        decided = next(d for d in map(dialer.feed, B.frames_of(item, s.cap)) if d is not None)
+        assert B.stream(looks, s) == decided
+        verdicts.append(decided.verdict)
+    assert verdicts == [Verdict.HUMAN, Verdict.MACHINE]
