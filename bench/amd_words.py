@@ -38,11 +38,11 @@ SCREENING = ["screening", "reason for", "why you're calling", "your name and", "
              "see if", "this person", "say your name", "assistant"]
 THRESHOLDS = [1e-12, 1e-16, 1e-20, 1e-25, 1e-30, 1e-40]
 MIN_HEARD, PRECISION = 3, 0.9
+VERDICTS = {p: "machine" for p in MACHINE} | {p: "screening" for p in SCREENING}  # every candidate's
 
 
 def candidates(threshold: float) -> words.Phrases:
-    every = {p: "machine" for p in MACHINE} | {p: "screening" for p in SCREENING}
-    return words.Phrases(every, dict.fromkeys(every, threshold), {})
+    return words.Phrases(VERDICTS, dict.fromkeys(VERDICTS, threshold), {})
 
 
 def cepstral_mean(items: list[dict], cap: float) -> str:
@@ -96,12 +96,12 @@ def choose(by_threshold: dict[float, Counts], cmn: str) -> tuple[words.Phrases, 
     """Each candidate at the threshold where it is heard right on the most clips while reliable
     (the stricter threshold on a tie); a candidate reliable at no threshold is left out."""
     kept: dict[str, tuple[float, Counter]] = {}
-    for phrase, verdict in candidates(1.0).verdicts.items():
+    for phrase, verdict in VERDICTS.items():
         for threshold in sorted(by_threshold, reverse=True):  # strictest first
             c = by_threshold[threshold][phrase]
             if reliable(c, verdict) and (phrase not in kept or c[verdict] > kept[phrase][1][verdict]):
                 kept[phrase] = (threshold, c)
-    verdicts = {p: candidates(1.0).verdicts[p] for p in kept}
+    verdicts = {p: VERDICTS[p] for p in kept}
     return (words.Phrases(verdicts, {p: t for p, (t, _) in kept.items()},
                           {p: c[verdicts[p]] / sum(c.values()) for p, (_, c) in kept.items()}, cmn),
             {p: c for p, (_, c) in kept.items()})
@@ -123,7 +123,7 @@ def main() -> None:
             parts = list(pool.map(heard, [(t, h, s.cap, cmn) for h in halves]))
             by_threshold[t] = counted(train, parts[0] | parts[1])
     print("\nheard on training clips (by label), per threshold:")
-    for phrase, verdict in candidates(1.0).verdicts.items():
+    for phrase, verdict in VERDICTS.items():
         print(f"  {phrase!r:28} {verdict:9} " + "  ".join(
             f"{t:.0e}: {dict(by_threshold[t][phrase])}" for t in THRESHOLDS))
     phrases, counts = choose(by_threshold, cmn)
