@@ -5,8 +5,11 @@ Feed 20 ms frames from the answer. Every `every` frames the model (dialer.amd.mo
 the features so far (dialer.amd.features); a verdict whose probability reaches its threshold
 is the decision, but human only once the callee has been silent `human_silence` s after
 speaking (a person says "hello?" and waits; a machine's greeting pauses between sentences
-and goes on). At `cap` seconds the most probable verdict is taken, but machine or screening
-only if together more probable than `cap_machine` (a callee the dialer cannot place is connected,
+and goes on), and at a lower probability `human_late` once silent `human_late_silence` s
+(the model grows sure of a person only slowly after a long introduction or a business
+greeting: waiting for it kept people waiting over a second, and some were called machines).
+At `cap` seconds the most probable verdict is taken, but machine or screening only if
+together more probable than `cap_machine` (a callee the dialer cannot place is connected,
 as app_amd's NOTSURE is). Raising the machine threshold loses fewer humans and passes more
 machines: it is the campaign's choice; so is `cap_person_silence`, which at the cap calls a
 person whoever has been silent that long after speaking with no beep heard (a person waiting
@@ -38,12 +41,14 @@ class Verdict(enum.Enum):
 @dataclass(frozen=True)
 class ClassifierSettings:
     # Defaults: tuned out of fold on the training voices (bench/amd_classifier.py --train).
-    human: float = 0.5       # probability that decides, per verdict (human: after human_silence)
+    human: float = 0.4       # probability that decides, per verdict (human: after human_silence)
     machine: float = 0.9
-    screening: float = 0.95
+    screening: float = 0.9
     cap: float = 8.0         # s from the answer: decide now (app_amd's shipped analysis time)
     cap_machine: float = 0.4  # at the cap: machine or screening if at least this probable together
     human_silence: float = 0.6  # s of silence after speech before a human verdict
+    human_late: float | None = 0.25  # a human at this probability once silent human_late_silence s
+    human_late_silence: float = 0.7
     cap_person_silence: float | None = None  # at the cap: a person if this silent, no beep (None: off)
     every: int = 5           # frames between two looks (100 ms)
     min_time: float = 0.3    # s: no decision before
@@ -113,7 +118,8 @@ def decide(probabilities: dict[str, float], s: ClassifierSettings, at: float,
     if screening >= s.screening:
         return Decision(Verdict.SCREENING, screening, at, False)
     if not capped:
-        return None
+        late = s.human_late is not None and human >= s.human_late and quiet >= s.human_late_silence - 1e-9
+        return Decision(Verdict.HUMAN, human, at, False) if late else None
     waiting = s.cap_person_silence is not None and quiet >= s.cap_person_silence - 1e-9 and not beep
     if machine + screening >= s.cap_machine and not waiting:  # not a person, whichever of the two
         return Decision(*((Verdict.MACHINE, machine) if machine >= screening

@@ -36,7 +36,7 @@ async def test_the_callees_audio_reaches_the_classifier_which_decides():
 
 async def test_the_cap_decides_when_the_model_never_is_sure():
     ari = FakeAri(send=audio(None) * 4)  # talks, pauses, talks...
-    capped = ClassifierSettings(machine=0.999, human=0.999, cap=2.0)
+    capped = ClassifierSettings(machine=0.999, human=0.999, human_late=None, cap=2.0)
     decision, _ = await amd_shell.classify_then_beep(ari, "call-1", "dialer", capped, NO_BEEP)
     assert decision is not None and decision.capped and decision.at == pytest.approx(2.0)
     assert ari.clean()
