@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import peewee as pw
 
-from ..ari import AriClient, AriConflict, AriError
+from ..ari import CALL_BRIDGE_TYPE, AriClient, AriConflict, AriError
 from ..followups import store as followups
 from ..outbound import store as dialing
 from . import store as agent_db
@@ -109,7 +109,7 @@ class SessionEffects:
 
     async def _join_bridge(self, session: Session, channel_id: str) -> None:
         try:
-            await self.ari.create_bridge(session.bridge_id, type="mixing",
+            await self.ari.create_bridge(session.bridge_id, type=CALL_BRIDGE_TYPE,
                                          name=f"agent {session.agent_id}")
         except AriConflict:
             pass  # kept from before a restart

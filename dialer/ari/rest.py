@@ -47,6 +47,22 @@ def _q(ident: str) -> str:
     return quote(str(ident), safe="")
 
 
+# The type of a bridge a customer's call lives in or moves between (an agent's bridge, a
+# transfer's external leg): Asterisk's softmix, never simple_bridge or native RTP.
+# "video_sfu" is ARI's only type that takes the one-to-one technologies away
+# (res_stasis.c: capabilities MULTIMIX, not smart); it changes only how video is forwarded,
+# and these calls carry none. Why: through a one-to-one bridge the customer is written the
+# other side's RTP frames as they came, sequence numbers and all, and the audiohook list of a
+# recorded customer (the recording's snoop) turns them into slin with one translator kept
+# for the channel's life. The Debian build of Asterisk 22.10 drops, in ast_translate, a
+# frame whose RTP sequence number is "behind" the last one that translator saw (late
+# packet): after the customer moves to another agent, whose stream numbers its packets from
+# elsewhere, every frame of the new agent was dropped before the snoop in about half the
+# calls (the recording silent, the customer hearing the agent). Softmix writes the customer
+# its own slin frames, which the audiohooks take as they are.
+CALL_BRIDGE_TYPE = ("mixing", "video_sfu")
+
+
 def _csv(value: str | Iterable[str]) -> str:
     return value if isinstance(value, str) else ",".join(str(v) for v in value)
 

@@ -10,9 +10,10 @@ the call. The snoop lives as long as the customer's channel: when the customer h
 Asterisk hangs the snoop up and the recording ends with it. Its snoop's timer keeps the
 file on the wall clock (silence where nobody speaks).
 
-Known gap (Asterisk 22.10 lab): after the customer is moved to another agent's bridge, the
-snoop gets nothing of what that bridge sends the customer in about half the runs (the file
-runs on in silence; the customer hears the agent). See the README's recording consent.
+The customer's bridges must be softmix (dialer/ari CALL_BRIDGE_TYPE): through a
+one-to-one bridge, after a move to another agent, the Debian build of Asterisk 22.10 lost
+that agent's audio before the snoop in about half the calls (the README's recording
+consent says why).
 
 The snoop's id is `record-<customer channel>`: after a restart the calls taken back keep
 theirs (the outbound feature's channels) and the resync step below hangs up any other.

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Callable, Protocol
 
 from ..agents.session import agent_of_leg, bridge_id_of
-from ..ari import AriClient
+from ..ari import CALL_BRIDGE_TYPE, AriClient
 from ..ari.errors import AriError
 from ..db.validation import ConflictError
 from ..features import (Feature, PbxSnapshot, ResyncHandover, ResyncPhase, ResyncStep,
@@ -194,7 +194,7 @@ class TransferShell(TransferEffects):
             if call is None:  # its call is over
                 await self.hang_up(channel)
                 return
-            await self.ari.create_bridge(leg_bridge(channel), type="mixing", name="transfer")
+            await self.ari.create_bridge(leg_bridge(channel), type=CALL_BRIDGE_TYPE, name="transfer")
             await self.ari.add_to_bridge(leg_bridge(channel), [channel])
             await self._feed(call, TargetAnswered(_leg_no(channel)))
 
