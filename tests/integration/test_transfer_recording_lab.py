@@ -13,13 +13,8 @@ measures each tone's share of the audio in each part.
 B's part is asserted like A's: the file runs on through it, B's tone is most of it and A
 is not heard in it (a recording of A's bridge, as before, stopped holding the customer at
 the transfer: A's tone alone went on in it). Until the agents' bridges were made softmix
-(dialer/ari CALL_BRIDGE_TYPE) the customer's snoop got none of B in about half the runs
-(digital silence, while the customer's phone heard B): a one-to-one bridge writes the
-customer the agent's RTP frames with their sequence numbers, the snoop's audiohook list
-translates them with one ulaw-to-slin translator for the channel's life, and the Debian
-build of Asterisk 22.10 drops in ast_translate every frame numbered "behind" the last one
-that translator saw (A's), so B's stream, numbered from elsewhere, was dropped whenever it
-started below A's. See the README's recording consent section."""
+(dialer/ari CALL_BRIDGE_TYPE, where the reason is) the customer's snoop got none of B in
+about half the runs, while the customer's phone heard B. See the README's recording consent section."""
 
 from __future__ import annotations
 
