@@ -189,3 +189,21 @@ async def test_a_campaign_can_connect_a_callee_who_waits_silent_at_the_cap(diale
     assert waited["agent"] is not None and waited["bridged_at"] is not None, waited
     assert SHIPPED.cap - 0.5 <= waited["amd_seconds"] <= SHIPPED.cap + 1, waited  # at the cap
     await no_listener_left(dialer)
+
+
+async def test_a_person_silent_after_a_long_greeting_is_decided_before_the_cap(dialer, lab):
+    """The late person rule (`ClassifierSettings.human_late`): held-out clip 822, a person
+    ("Thank you for calling Greenfield Law, this is Emma.", flite rms, A-law, speech ends
+    3.5 s in) whose probability of a person stays under the human threshold while they wait.
+    Offline, with up to 0.6 s more silence before it, the rule calls them a person about 1 s
+    after their last word; without it they were a screening assistant at the 8 s cap."""
+    assert SHIPPED.human_late is not None
+    number = screening_number(lab, 822, 7, "human")
+    seed = await start_message_campaign(dialer, lab, [number], CLASSIFIER)
+    await wait_until(lambda: finished(dialer, seed["campaign_id"]), 120)
+    [row] = await dialer.store.run(attempts, seed["campaign_id"])
+    assert (row["amd_detector"], row["amd_status"], row["outcome"]) == ("classifier", "HUMAN", "human"), row
+    assert SHIPPED.human_late <= row["amd_confidence"] < SHIPPED.human, row  # the rule, not the threshold
+    assert row["amd_seconds"] < SHIPPED.cap - 1, row  # long before the cap
+    assert row["agent"] is not None and row["bridged_at"] is not None, row
+    await no_listener_left(dialer)
