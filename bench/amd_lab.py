@@ -22,6 +22,12 @@ loaded before the first call); decided = when it decided
 (this process's clock, the same host's). Its SCREENING verdicts count as not machine
 (the dialer does not hang up on them with screening_action announce) and are counted apart.
 
+`--corpus held-out`: instead of the lab's set, the classifier's held-out split
+(bench/amd_corpus.py: voices and texts that never trained it, three engines, with screening
+assistants), each clip written to /lab/greetings/snnn and called at the simulator's
+`...89nnn` (its person says "hello" 8 s after the clip's end, after both detectors have
+decided), scored as `bench/amd_classifier.py` scores it offline: the issue's goals over RTP.
+
     .venv/bin/python -m bench.amd_lab                  # every setting, the whole set (~15 min)
     .venv/bin/python -m bench.amd_lab --quick          # every 3rd greeting
     .venv/bin/python -m bench.amd_lab --settings shipped,"asterisk defaults"
@@ -31,6 +37,7 @@ loaded before the first call); decided = when it decided
     .venv/bin/python -m bench.amd_lab --offline        # app_amd's rule on the recorded
                                                       # frame levels only (seconds, no lab)
     .venv/bin/python -m bench.amd_lab --offline --seed 11   # a set not used for tuning
+    .venv/bin/python -m bench.amd_lab --corpus held-out --settings shipped,classifier --no-beep
 
 The lab is the default one, or DIALER_LAB_NAME / DIALER_LAB_PBX_IP / DIALER_LAB_SIM_IP
 (or --lab-name / --pbx-ip / --sim-ip); it is started if it is not running. Do not run it
@@ -57,7 +64,7 @@ from dialer.amd import shell as amd_shell
 from dialer.beep.shell import wait_for_beep
 from dialer.lab import Lab, LabConfig
 from dialer.lab.root import cache_dir
-from dialer.lab.greetings import SEED, ensure_greetings, load_manifest
+from dialer.lab.greetings import SEED, ensure_greetings, greetings_dir, load_manifest
 
 # name -> AMD() settings; "shipped" is what [dialer-amd] uses with an empty DIALER_AMD.
 SETTINGS = {
@@ -74,7 +81,44 @@ BEEP_SILENCES = (850, 900, 700)  # DIALER_BEEP_SILENCE values measured (the firs
 
 
 def number(item: dict) -> str:
+    if item.get("slot") is not None:  # a held-out corpus clip: ...89nnn plays snnn
+        return f"+121255{89000 + item['slot']}"
     return f"+1212555{9000 + item['id']:04d}"  # ...9NNN: the simulator plays gNNN
+
+
+def held_out_items(lab_root, quick: bool) -> list[dict]:
+    """The classifier's held-out clips, written where the simulator plays them (s000...)."""
+    from bench.amd_corpus import ensure_corpus, load
+
+    clips = [i for i in load(ensure_corpus()) if i["split"] == "test"][::3 if quick else 1]
+    folder = greetings_dir(lab_root)
+    folder.mkdir(parents=True, exist_ok=True)
+    items = []
+    for slot, clip in enumerate(clips):
+        (folder / f"s{slot:03d}.ulaw").write_bytes(clip["ulaw"])
+        items.append({"slot": slot, "name": f"s{slot:03d}", "clip": clip["name"], "kind": clip["kind"],
+                      "label": clip["label"], "speech_end": clip["speech_end"],
+                      "beep_end": clip["beep_end"], "voice": clip["voice"]})
+    return items
+
+
+def held_out_report(results: dict[str, list[dict]]) -> None:
+    """The offline bench's table (bench/amd_classifier.py) for calls over the lab."""
+    from bench.amd_classifier import by_kind as kinds, score as corpus_score, table as corpus_table
+
+    scored = {}
+    for name, rows in results.items():
+        timed = [r for r in rows if r["decided"] is not None]
+        missing = len(rows) - len(timed)
+        converted = [{"label": r["label"], "kind": r["kind"], "speech_end": r["speech_end"],
+                      "at": r["decided"],
+                      "verdict": {"MACHINE": "machine", "SCREENING": "screening"}.get(r["status"], "human")}
+                     for r in timed]
+        scored[f"{name} (held out, over the lab)" + (f", {missing} calls without a verdict" if missing else "")] = \
+            converted
+    print(corpus_table({name: corpus_score(rows) for name, rows in scored.items()}))
+    for name, rows in scored.items():
+        print(f"\n{name}: right per kind: {json.dumps(kinds(rows))}")
 
 
 def _ts(event: dict) -> float:
@@ -257,8 +301,13 @@ async def measure(args) -> None:
     # another seed offline: its own folder, the lab's set stays
     where = lab.root if args.seed == SEED or not args.offline else \
         cache_dir() / f"amd-seed-{args.seed}"
-    items = load_manifest(ensure_greetings(where, seed=args.seed))["items"]
-    items = items[::3 if args.quick else 1]
+    if args.corpus == "held-out":
+        if args.offline:
+            raise SystemExit("--corpus held-out is measured offline by bench/amd_classifier.py")
+        items = held_out_items(lab.root, args.quick)
+    else:
+        items = load_manifest(ensure_greetings(where, seed=args.seed))["items"]
+        items = items[::3 if args.quick else 1]
     every = SETTINGS | {CLASSIFIER: {}}
     chosen = every if args.settings is None else \
         {n: every[n] for n in args.settings.split(",") if n}
@@ -324,7 +373,13 @@ async def measure(args) -> None:
         for c in (client, sim):
             await c.stop()
             await c.close()
-    report(results, beeps, args.json)
+    if args.corpus == "held-out":
+        held_out_report(results)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"results": results}, f)
+    else:
+        report(results, beeps, args.json)
 
 
 def main() -> None:
@@ -345,6 +400,9 @@ def main() -> None:
     parser.add_argument("--beep-detector", choices=("ari", "silence", "both"), default="both",
                         help="the message after the dialer's own beep detector "
                              "(beep/shell.py), the dialplan's WaitForSilence, or both")
+    parser.add_argument("--corpus", choices=("lab", "held-out"), default="lab",
+                        help="the lab's greeting set, or the classifier's held-out split "
+                             "(bench/amd_corpus.py) played by the simulator")
     parser.add_argument("--json", help="also write every call's row to this file")
     parser.add_argument("--lab-name", default=os.environ.get("DIALER_LAB_NAME"))
     parser.add_argument("--pbx-ip")

@@ -107,6 +107,10 @@ def table(pool, sc: Scenario, seeds: list[int], start: int, kinds: str) -> int:
         print(f"| best fixed R:1 | none of {RATIOS[0]:g}:1 to {RATIOS[-1]:g}:1 keeps the worst seed "
               f"within {TARGET:.0%}" + (" and meets the service level | | | |" if blended
                                        else " | | |"))
+    predictive = next((r for label, r in rows if label == "predictive"), None)
+    if predictive:  # how coarse the window's rate is: one abandonment moves it this much
+        print(f"\npredictive: {predictive['humans']:.0f} humans answered in the window (mean), "
+              f"one abandonment = {100 / predictive['humans']:.2f} points")
     return best[0] if best else 0
 
 

@@ -302,7 +302,7 @@ class Sim:
                 self.m["on"] += self.measured(a.on_since, self.end)
         abandoned, humans = self.window
         return {"occupancy": self.m["busy"] / self.m["on"],
-                "abandon": abandoned / humans if humans else 0.0,
+                "abandon": abandoned / humans if humans else 0.0, "humans": humans,
                 "service_level": (self.m["in_ok"] / self.m["in_all"]
                                   if self.m["in_all"] else float("nan"))}
 
