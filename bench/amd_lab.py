@@ -24,9 +24,12 @@ loaded before the first call); decided = when it decided
 
 `--corpus held-out`: instead of the lab's set, the classifier's held-out split
 (bench/amd_corpus.py: voices and texts that never trained it, three engines, with screening
-assistants), each clip written to /lab/greetings/snnn and called at the simulator's
-`...89nnn` (its person says "hello" 8 s after the clip's end, after both detectors have
-decided), scored as `bench/amd_classifier.py` scores it offline: the issue's goals over RTP.
+assistants), each clip written to /lab/greetings/snnn and called at the simulator's `...79nnn`,
+which this process answers over ARI as the app "sim-answer" so that the clip starts at the
+answer, as a phone's audio does (`--sim-answer dialplan`: `...89nnn`, whose Answer() waits up
+to 0.5 s for the PBX's media first; its person says "hello" 8 s after the clip's end, after
+both detectors have decided), scored as `bench/amd_classifier.py` scores it offline: the
+issue's goals over RTP.
 
     .venv/bin/python -m bench.amd_lab                  # every setting, the whole set (~15 min)
     .venv/bin/python -m bench.amd_lab --quick          # every 3rd greeting
@@ -81,12 +84,12 @@ BEEP_SILENCES = (850, 900, 700)  # DIALER_BEEP_SILENCE values measured (the firs
 
 
 def number(item: dict) -> str:
-    if item.get("slot") is not None:  # a held-out corpus clip: ...89nnn plays snnn
-        return f"+121255{89000 + item['slot']}"
+    if item.get("slot") is not None:  # a held-out corpus clip: ...79nnn or ...89nnn plays snnn
+        return f"+121255{item['prefix'] * 1000 + item['slot']}"
     return f"+1212555{9000 + item['id']:04d}"  # ...9NNN: the simulator plays gNNN
 
 
-def held_out_items(lab_root, quick: bool) -> list[dict]:
+def held_out_items(lab_root, quick: bool, prefix: int) -> list[dict]:
     """The classifier's held-out clips, written where the simulator plays them (s000...)."""
     from bench.amd_corpus import ensure_corpus, load
 
@@ -96,8 +99,8 @@ def held_out_items(lab_root, quick: bool) -> list[dict]:
     items = []
     for slot, clip in enumerate(clips):
         (folder / f"s{slot:03d}.ulaw").write_bytes(clip["ulaw"])
-        items.append({"slot": slot, "name": f"s{slot:03d}", "clip": clip["name"], "kind": clip["kind"],
-                      "label": clip["label"], "speech_end": clip["speech_end"],
+        items.append({"slot": slot, "prefix": prefix, "name": f"s{slot:03d}", "clip": clip["name"],
+                      "kind": clip["kind"], "label": clip["label"], "speech_end": clip["speech_end"],
                       "beep_end": clip["beep_end"], "voice": clip["voice"]})
     return items
 
@@ -304,7 +307,7 @@ async def measure(args) -> None:
     if args.corpus == "held-out":
         if args.offline:
             raise SystemExit("--corpus held-out is measured offline by bench/amd_classifier.py")
-        items = held_out_items(lab.root, args.quick)
+        items = held_out_items(lab.root, args.quick, 79 if args.sim_answer == "ari" else 89)
     else:
         items = load_manifest(ensure_greetings(where, seed=args.seed))["items"]
         items = items[::3 if args.quick else 1]
@@ -325,11 +328,21 @@ async def measure(args) -> None:
     sim = AriClient(sim_side["ari_url"], sim_side["ari_user"], sim_side["ari_password"],
                     "amd-bench")
     caller = Caller(client, info["trunk"], sim)
+    answerer = AriClient(sim_side["ari_url"], sim_side["ari_user"], sim_side["ari_password"],
+                         "sim-answer", subscribe_all=False)
+
+    async def answer_now(e: dict) -> None:  # ARI's answer does not wait for the PBX's media
+        await answerer.answer(e["channel"]["id"])
+        await answerer.continue_in_dialplan(e["channel"]["id"], label="answered")
+
+    answerer.on("StasisStart", answer_now)
     client.start()
     sim.start()
+    answerer.start()
     try:
         await asyncio.wait_for(client.connected.wait(), 10)
         await asyncio.wait_for(sim.connected.wait(), 10)
+        await asyncio.wait_for(answerer.connected.wait(), 10)
         await client.subscribe("channel:")
         await sim.subscribe("channel:")
         results, beeps = {}, {}
@@ -370,7 +383,7 @@ async def measure(args) -> None:
                                         "DIALER_AMD": "", "DIALER_BEEP_SILENCE": str(silence)},
                     True, args.concurrency)
     finally:
-        for c in (client, sim):
+        for c in (client, sim, answerer):
             await c.stop()
             await c.close()
     if args.corpus == "held-out":
@@ -403,6 +416,9 @@ def main() -> None:
     parser.add_argument("--corpus", choices=("lab", "held-out"), default="lab",
                         help="the lab's greeting set, or the classifier's held-out split "
                              "(bench/amd_corpus.py) played by the simulator")
+    parser.add_argument("--sim-answer", choices=("ari", "dialplan"), default="ari",
+                        help="--corpus held-out: the simulator answers over ARI (the clip starts "
+                             "at the answer) or with Answer() (up to 0.5 s later)")
     parser.add_argument("--json", help="also write every call's row to this file")
     parser.add_argument("--lab-name", default=os.environ.get("DIALER_LAB_NAME"))
     parser.add_argument("--pbx-ip")
