@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from dialer.lab.greetings import ensure_items
+from dialer.lab.greetings import ensure_items, greetings_dir
 from tests.lab_calls import connected_client, new_id
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(90)]
@@ -62,3 +62,38 @@ async def test_shipped_defaults_on_a_few_greetings(pbx, lab):
         # itself); the margin is for a loaded CI machine, the order is what matters here.
         after_beep = message - items[i]["beep_end"]
         assert 0.5 <= after_beep <= 1.2, (items[i]["text"], after_beep)
+
+
+async def test_the_simulator_plays_a_corpus_clip_at_the_answer_when_answered_over_ari(pbx, lab):
+    """`...79nnn` (bench/amd_lab.py --corpus held-out): the simulator's app "sim-answer"
+    answers over ARI, which does not wait, and the clip starts at the answer as a phone's
+    audio does; `...89nnn` answers with Answer(), which waits up to 0.5 s for the caller's
+    first media (the PBX, listening, sends none), so its clip starts half a second late."""
+    tone = bytes(0x80 + (i // 4) % 2 for i in range(8000))  # 1 s of a square wave, mu-law
+    (greetings_dir(lab.root) / "s900.ulaw").write_bytes(tone)
+
+    async def answer_now(e: dict) -> None:
+        await answerer.answer(e["channel"]["id"])
+        await answerer.continue_in_dialplan(e["channel"]["id"], label="answered")
+
+    async def delay(prefix: int) -> float:
+        """Seconds from the PBX's answer (StasisStart: [dialer-amd] skips AMD) to the clip."""
+        channel_id = new_id("lead")
+        sim.recorder.events.clear()
+        await pbx.originate(f"PJSIP/+121255{prefix}900@{lab.info['trunk']}", channel_id=channel_id,
+                            context="dialer-amd", extension="s", priority=1, timeout=20,
+                            variables={"DIALER_SKIP_AMD": "1"})
+        answered = await pbx.recorder.wait_for(channel_id, "StasisStart", timeout=30)
+        mark = await sim.recorder.wait(lambda e: e["type"] == "ChannelUserevent"
+                                       and e["userevent"].get("name") == "s900", timeout=5)
+        await pbx.hangup(channel_id)
+        return _ts(mark) - _ts(answered)
+
+    async with connected_client(lab.info["sim"], "sim-answer") as answerer, \
+            connected_client(lab.info["sim"], "amd-test") as sim:
+        answerer.on("StasisStart", answer_now)
+        await sim.subscribe("channel:")
+        over_ari = await delay(79)
+        with_answer_app = await delay(89)
+    assert -0.05 <= over_ari <= 0.2, over_ari
+    assert 0.4 <= with_answer_app <= 0.75, with_answer_app
