@@ -1,17 +1,20 @@
 """Answering-machine detection measured on the real lab (issue 9).
 
 Every greeting of the generated set (dialer/lab/greetings.py: humans and machines, 8 kHz
-telephone band) is the callee: the simulator answers ...9NNN and plays greeting NNN over
-RTP; the PBX runs the shipped [dialer-amd] context with each AMD setting in DIALER_AMD; this
-process is the `dialer` Stasis app and reads the verdict from StasisStart's args. Times
-are Asterisk's own event timestamps, counted from the greeting's start (a UserEvent the
-simulator sends just before its Playback; both instances share the host's clock; the
-simulator's Answer() waits up to 0.5 s for the caller's media before that), decision =
-StasisStart. Then, with the shipped defaults, every greeting that ends in a beep: the
-message must start after the beep's end and within 1 s of it (PlaybackStarted), played
-either as the dialer does (--beep-detector ari: DIALER_WAIT_BEEP=0, Stasis at the verdict,
-then dialer/beep/shell.py listens for the beep over snoop + externalMedia RTP to this
-process) or at StasisStart after the dialplan's WaitForSilence (--beep-detector silence,
+telephone band) is the callee: the simulator answers ...69NNN and plays greeting NNN over
+RTP from the answer, as a phone's audio starts (this process, as the app "sim-answer",
+answers over ARI, which does not wait; `--sim-answer dialplan`: ...9NNN, answered by
+Answer(), which waits up to 0.5 s for the caller's first media, and the PBX sends none while
+it listens: every lab figure before issue 20's held-out runs was measured that way); the PBX
+runs the shipped [dialer-amd] context with each AMD setting in DIALER_AMD; this process is
+the `dialer` Stasis app and reads the verdict from StasisStart's args. Times are Asterisk's
+own event timestamps, counted from the greeting's start (a UserEvent the simulator sends
+just before its Playback; both instances share the host's clock), decision = StasisStart.
+Then, with the shipped defaults, every greeting that ends in a beep: the message must start
+after the beep's end and within 1 s of it (PlaybackStarted), played either as the dialer
+does (--beep-detector ari: DIALER_WAIT_BEEP=0, Stasis at the verdict, then
+dialer/beep/shell.py listens for the beep over snoop + externalMedia RTP to this process) or
+at StasisStart after the dialplan's WaitForSilence (--beep-detector silence,
 DIALER_WAIT_BEEP=1, each of --beep-silences); both by default.
 
 The AMD classifier (issue 20, "classifier" among the settings, on by default) on the same
@@ -24,10 +27,8 @@ loaded before the first call); decided = when it decided
 
 `--corpus held-out`: instead of the lab's set, the classifier's held-out split
 (bench/amd_corpus.py: voices and texts that never trained it, three engines, with screening
-assistants), each clip written to /lab/greetings/snnn and called at the simulator's `...79nnn`,
-which this process answers over ARI as the app "sim-answer" so that the clip starts at the
-answer, as a phone's audio does (`--sim-answer dialplan`: `...89nnn`, whose Answer() waits up
-to 0.5 s for the PBX's media first; its person says "hello" 8 s after the clip's end, after
+assistants), each clip written to /lab/greetings/snnn and called at the simulator's `...79nnn`
+(`--sim-answer dialplan`: `...89nnn`, whose person says "hello" 8 s after the clip's end, after
 both detectors have decided), scored as `bench/amd_classifier.py` scores it offline: the
 issue's goals over RTP.
 
@@ -84,9 +85,11 @@ BEEP_SILENCES = (850, 900, 700)  # DIALER_BEEP_SILENCE values measured (the firs
 
 
 def number(item: dict) -> str:
-    if item.get("slot") is not None:  # a held-out corpus clip: ...79nnn or ...89nnn plays snnn
+    """...9nnn plays gnnn after Answer(); answered over ARI, ...69nnn plays gnnn and ...79nnn
+    snnn (a held-out corpus clip); ...89nnn plays snnn after Answer()."""
+    if item.get("prefix") is not None:
         return f"+121255{item['prefix'] * 1000 + item['slot']}"
-    return f"+1212555{9000 + item['id']:04d}"  # ...9NNN: the simulator plays gNNN
+    return f"+1212555{9000 + item['id']:04d}"
 
 
 def held_out_items(lab_root, quick: bool, prefix: int) -> list[dict]:
@@ -311,6 +314,8 @@ async def measure(args) -> None:
     else:
         items = load_manifest(ensure_greetings(where, seed=args.seed))["items"]
         items = items[::3 if args.quick else 1]
+        if args.sim_answer == "ari":
+            items = [i | {"prefix": 69, "slot": i["id"]} for i in items]
     every = SETTINGS | {CLASSIFIER: {}}
     chosen = every if args.settings is None else \
         {n: every[n] for n in args.settings.split(",") if n}
@@ -417,8 +422,9 @@ def main() -> None:
                         help="the lab's greeting set, or the classifier's held-out split "
                              "(bench/amd_corpus.py) played by the simulator")
     parser.add_argument("--sim-answer", choices=("ari", "dialplan"), default="ari",
-                        help="--corpus held-out: the simulator answers over ARI (the clip starts "
-                             "at the answer) or with Answer() (up to 0.5 s later)")
+                        help="the simulator answers over ARI (the greeting starts at the answer) "
+                             "or with Answer() (0.5 s later: the measurements before issue 20's "
+                             "lab runs)")
     parser.add_argument("--json", help="also write every call's row to this file")
     parser.add_argument("--lab-name", default=os.environ.get("DIALER_LAB_NAME"))
     parser.add_argument("--pbx-ip")
