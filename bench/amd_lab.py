@@ -54,6 +54,7 @@ import argparse
 import collections
 import asyncio
 import datetime as dt
+import functools
 import json
 import os
 import time
@@ -90,6 +91,16 @@ def number(item: dict) -> str:
     if item.get("prefix") is not None:
         return f"+121255{item['prefix'] * 1000 + item['slot']}"
     return f"+1212555{9000 + item['id']:04d}"
+
+
+SIM_ANSWER = "sim-answer"  # the simulator's app for ...69nnn / ...79nnn (sim_extensions.conf)
+
+
+async def answer_at_once(sim, event: dict) -> None:
+    """The simulator's call to `SIM_ANSWER`, answered over ARI (which, unlike Answer(), does
+    not wait for the caller's media) and sent back to its dialplan to play the greeting."""
+    await sim.answer(event["channel"]["id"])
+    await sim.continue_in_dialplan(event["channel"]["id"], label="answered")
 
 
 def held_out_items(lab_root, quick: bool, prefix: int) -> list[dict]:
@@ -334,13 +345,8 @@ async def measure(args) -> None:
                     "amd-bench")
     caller = Caller(client, info["trunk"], sim)
     answerer = AriClient(sim_side["ari_url"], sim_side["ari_user"], sim_side["ari_password"],
-                         "sim-answer", subscribe_all=False)
-
-    async def answer_now(e: dict) -> None:  # ARI's answer does not wait for the PBX's media
-        await answerer.answer(e["channel"]["id"])
-        await answerer.continue_in_dialplan(e["channel"]["id"], label="answered")
-
-    answerer.on("StasisStart", answer_now)
+                         SIM_ANSWER, subscribe_all=False)
+    answerer.on("StasisStart", functools.partial(answer_at_once, answerer))
     client.start()
     sim.start()
     answerer.start()
