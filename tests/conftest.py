@@ -1,12 +1,45 @@
 """Suite-wide rules. Under CI a skipped test is a failure: nothing skipped counts as done.
-A run that has printed its results must also end: a thread still working then is shown."""
+A run that has printed its results must also end: a thread still working then is shown.
+Run in parallel (`pytest -n 2`, as `./dev test` does), each worker has a lab of its own and
+a test file never leaves its worker."""
 import faulthandler
+import ipaddress
 import os
 import sys
 import threading
 import traceback
 
 import pytest
+
+# Test files that write the same files of the shared lab root (<root>/lab/greetings) run on
+# one worker, one after the other.
+SHARED_GREETINGS = {"test_amd_lab.py", "test_amd_classifier_lab.py", "test_beep_lab.py"}
+
+
+def pytest_configure(config):
+    """Worker gwN (N > 0) gets labs of its own (the lab, and the second one of the two-node
+    tests): their names suffixed, their addresses N * 16 further on (127.0.0.1-3 become
+    127.0.0.17-19 for gw1). The `dialer serve` subprocesses inherit them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    n = int(worker.removeprefix("gw") or 0)
+    if n == 0:
+        return
+    for prefix, name, pbx_ip, sim_ip in (("DIALER_LAB", "default", "127.0.0.1", "127.0.0.2"),
+                                         ("DIALER_LAB2", "node2", "127.0.0.4", "127.0.0.5")):
+        pbx = ipaddress.ip_address(os.environ.get(f"{prefix}_PBX_IP", pbx_ip)) + 16 * n
+        sim = ipaddress.ip_address(os.environ.get(f"{prefix}_SIM_IP", sim_ip)) + 16 * n
+        os.environ.update({f"{prefix}_NAME": f"{os.environ.get(f'{prefix}_NAME', name)}-{worker}",
+                           f"{prefix}_PBX_IP": str(pbx), f"{prefix}_SIM_IP": str(sim)})
+        os.environ.pop(f"{prefix}_SIM2_IP", None)  # then the address after the simulator's
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under `--dist loadgroup`, a file is a group: its module fixtures are set up once, on
+    one worker."""
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("greetings" if name in SHARED_GREETINGS
+                                                else str(item.path)))
 
 
 @pytest.hookimpl(hookwrapper=True)

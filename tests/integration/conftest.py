@@ -10,7 +10,7 @@ import pytest
 
 from dialer.ari import AriClient
 from dialer.core.tz import utc_now
-from dialer.lab import Lab
+from dialer.lab import Lab, LabConfig
 from dialer.server import Dialer
 from tests.campaign_driver import lab_config
 from tests.lab_calls import connected_client
@@ -26,6 +26,22 @@ def lab():
     yield lab
     if not os.environ.get("DIALER_LAB_KEEP"):
         lab.down()
+
+
+@pytest.fixture(scope="module")
+def second_lab():
+    """A second PBX + simulator pair beside the lab, for the two-node tests; its name and
+    addresses from DIALER_LAB2_NAME, DIALER_LAB2_PBX_IP, DIALER_LAB2_SIM_IP."""
+    if os.geteuid() != 0:
+        pytest.skip("the Asterisk lab needs root (chroot)")
+    env = os.environ
+    second = Lab(LabConfig(name=env.get("DIALER_LAB2_NAME", "node2"),
+                           pbx_ip=env.get("DIALER_LAB2_PBX_IP", "127.0.0.4"),
+                           sim_ip=env.get("DIALER_LAB2_SIM_IP", "127.0.0.5")))
+    second.info = second.up()
+    yield second
+    if not env.get("DIALER_LAB_KEEP"):
+        second.down()
 
 
 @pytest.fixture

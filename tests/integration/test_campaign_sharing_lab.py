@@ -23,7 +23,6 @@ from dialer.db.models import (
     Contact,
     ContactPhone,
 )
-from dialer.lab import Lab, LabConfig
 from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, finished, login_all, wait_until
 from tests.campaign_seed import seed_campaign
@@ -190,21 +189,6 @@ def learned_history(campaign_id: int) -> None:
 
 PG_URL = os.environ.get("DIALER_TEST_PG_URL")
 pg_url = scale_out.pg_url  # a fresh schema per test
-
-
-@pytest.fixture(scope="module")
-def second_lab():
-    """A second PBX + simulator pair; its name and addresses from DIALER_LAB2_NAME,
-    DIALER_LAB2_PBX_IP, DIALER_LAB2_SIM_IP."""
-    if os.geteuid() != 0:
-        pytest.skip("the Asterisk lab needs root (chroot)")
-    second = Lab(LabConfig(name=os.environ.get("DIALER_LAB2_NAME", "node2"),
-                           pbx_ip=os.environ.get("DIALER_LAB2_PBX_IP", "127.0.0.4"),
-                           sim_ip=os.environ.get("DIALER_LAB2_SIM_IP", "127.0.0.5")))
-    second.info = second.up()
-    yield second
-    if not os.environ.get("DIALER_LAB_KEEP"):
-        second.down()
 
 
 async def peak_calls(watches: list[CallWatch], peaks: list[int]) -> None:

@@ -15,7 +15,6 @@ from dialer.db import campaigns
 from dialer.db.database import open_database
 from dialer.db.migrate import migrate
 from dialer.db.models import Attempt, CampaignContact
-from dialer.lab import Lab, LabConfig
 from tests.auth_helpers import bearer
 from tests.campaign_driver import attempts, wait_until
 from tests.campaign_seed import seed_campaign
@@ -27,17 +26,6 @@ pytestmark = [pytest.mark.lab, pytest.mark.postgres, pytest.mark.timeout(180),
               pytest.mark.skipif(not PG_URL, reason="DIALER_TEST_PG_URL is not set")]
 PHONES = ["PJSIP/agent1", "PJSIP/agent2"]  # the same desk phones exist on each PBX
 AREAS = untimed_areas(201, 300)  # valid numbers (others are refused), callable at any hour
-
-
-@pytest.fixture(scope="module")
-def lab2():
-    """A second PBX + simulator pair beside the default lab."""
-    if os.geteuid() != 0:
-        pytest.skip("the Asterisk lab needs root (chroot)")
-    second = Lab(LabConfig(name="node2", pbx_ip="127.0.0.4", sim_ip="127.0.0.5"))
-    second.info = second.up()
-    yield second
-    second.down()
 
 
 @pytest.fixture
@@ -103,13 +91,13 @@ def peak_overlap(rows: list[dict]) -> int:
     return peak
 
 
-async def test_two_nodes_share_the_contacts_and_the_hourly_cap(lab, lab2, pg_url, tmp_path):
+async def test_two_nodes_share_the_contacts_and_the_hourly_cap(lab, second_lab, pg_url, tmp_path):
     ids, token = seed([human(2, AREAS[i]) for i in range(24)],
                       plan={"max_attempts_per_hour": 14},
                       campaign={"max_attempts": 3, "bcw_seconds": 0})
     cid, agents = ids["campaign_id"], ids["agent_ids"]
-    nodes = TwoNodes(tmp_path, [lab, lab2], pg_url, token)
-    async with CallWatch(lab.info["pbx"]) as watch_a, CallWatch(lab2.info["pbx"]) as watch_b:
+    nodes = TwoNodes(tmp_path, [lab, second_lab], pg_url, token)
+    async with CallWatch(lab.info["pbx"]) as watch_a, CallWatch(second_lab.info["pbx"]) as watch_b:
         try:
             await nodes.start([agents[:2], agents[2:]])
             campaigns.set_status(cid, "running")
@@ -131,7 +119,7 @@ async def test_two_nodes_share_the_contacts_and_the_hourly_cap(lab, lab2, pg_url
             await nodes.stop()
 
 
-async def test_two_nodes_share_the_measured_abandonment(lab, lab2, pg_url, tmp_path):
+async def test_two_nodes_share_the_measured_abandonment(lab, second_lab, pg_url, tmp_path):
     """Abandonment measured over the campaign's window, whichever node dialled: above the
     target, each node paces no faster than its free agents (no call can be abandoned),
     though its learned answer rate alone would have it dial three lines per agent."""
@@ -148,7 +136,7 @@ async def test_two_nodes_share_the_measured_abandonment(lab, lab2, pg_url, tmp_p
          "ended_at": started + dt.timedelta(seconds=30),
          "outcome": "abandoned" if k < 10 else "human" if k < 25 else "no_answer"}
         for k in range(100)]).execute()
-    nodes = TwoNodes(tmp_path, [lab, lab2], pg_url, token)
+    nodes = TwoNodes(tmp_path, [lab, second_lab], pg_url, token)
     try:
         await nodes.start([ids["agent_ids"][:2], ids["agent_ids"][2:]])
         campaigns.set_status(cid, "running")
