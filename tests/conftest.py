@@ -10,6 +10,11 @@ import threading
 import traceback
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: on two busy cores a slow example is load, not a bug.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 # Test files that write the same files of the shared lab root (<root>/lab/greetings) run on
 # one worker, one after the other.

@@ -94,7 +94,8 @@ async def test_prompts_page(console, browser, screenshots, tmp_path, mp3):
     assert "campaign 'Visible' (machine_message)" in message
     await _checked(page, errors, screenshots, "in_use")
     await page.locator("#prompt-list tr", has_text="opening hours").locator("button:has-text('Delete')").click()
-    await page.wait_for_selector("#flash.ok:has-text('Deleted')")
+    await page.wait_for_selector("#flash.ok:has-text('Deleted')")  # then the list reloads
+    await page.locator("#prompt-list tr", has_text="opening hours").wait_for(state="detached")
     assert await page.locator("#prompt-list tbody tr").count() == 1
 
     await page.goto(f"{console['url']}/campaigns/new")
