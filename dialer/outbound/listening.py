@@ -63,6 +63,12 @@ async def classified(ari: AriClient, call: Call, settings: ClassifierSettings, w
             if beep_end[0] == "beep":
                 await asyncio.sleep(beep.AFTER_BEEP)
             yield ev.BeepHeard() if beep_end[0] == "beep" else ev.BeepTimeout()
+        elif wants_beep and decisions[0].verdict is Verdict.MACHINE:
+            # the audio stopped before the beep detector ended: the message now, as
+            # beep_ended leaves it when no audio can be had
+            log.warning("attempt %s: the audio stopped while listening for the beep; leaving "
+                        "the message", call.state.attempt_id)
+            yield ev.BeepTimeout()
     finally:
         verdict.cancel()
         listening.cancel()  # it removes its snoop and media channels

@@ -92,6 +92,28 @@ async def test_the_outbound_listener_yields_the_verdict_then_the_beep(monkeypatc
     assert got[0].verdict is Verdict.MACHINE and ari.clean()
 
 
+async def test_a_machine_whose_audio_stops_before_the_beep_still_gets_its_message(monkeypatch):
+    """The beep detector never ended (the audio stopped coming): the message is left then,
+    as when no audio could be had at all, not never."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from dialer.amd.classifier import Decision
+    from dialer.outbound import events as ev, listening
+
+    async def audio_stops_after_the_verdict(ari, channel_id, app, settings, decided, **kw):
+        decision = Decision(Verdict.MACHINE, 0.95, 3.0, False)
+        assert decided(decision)  # it wants the beep
+        return decision, None
+
+    monkeypatch.setattr(amd_shell, "classify_then_beep", audio_stops_after_the_verdict)
+    call = SimpleNamespace(channel_id="call-1", state=SimpleNamespace(
+        attempt_id=1, beep_listener=True, settings=SimpleNamespace(machine_action="message")))
+    got = [e async for e in listening.classified(FakeAri(send=None), call, SETTINGS, True,
+                                                 lambda: dt.datetime(2026, 12, 5))]
+    assert [type(e) for e in got] == [ev.ClassifierVerdict, ev.BeepTimeout]
+
+
 async def test_the_outbound_listener_says_when_no_audio_came(monkeypatch):
     import datetime as dt
     from types import SimpleNamespace
