@@ -145,6 +145,10 @@ async def test_a_restart_keeps_the_recording_of_a_call_taken_back(lab, tmp_path)
         assert live["state"] == "recording"
         await wait_until(lambda: _gone(second.ari, stray), 5)  # the resync's last steps
         await wait_until(lambda: customer not in second.calls.calls, 30)  # hangs up at 14 s
+
+        async def ended() -> bool:  # the records writer may still be on its way
+            return (await second.store.run(attempts, cid))[0]["ended_at"] is not None
+        await wait_until(ended, 10)
         [row] = await second.store.run(attempts, cid)
         assert (row["outcome"], row["agent"], row["recording_name"]) == ("human", a, name)
         await wait_until(lambda: _stored(second.ari, name), 10)
