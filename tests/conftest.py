@@ -12,6 +12,9 @@ import traceback
 import pytest
 from hypothesis import settings
 
+from dialer.lab import LabConfig
+from tests.lab_calls import SECOND_LAB
+
 # No per-example deadline: on two busy cores a slow example is load, not a bug.
 settings.register_profile("suite", deadline=None)
 settings.load_profile("suite")
@@ -29,11 +32,10 @@ def pytest_configure(config):
     n = int(worker.removeprefix("gw") or 0)
     if n == 0:
         return
-    for prefix, name, pbx_ip, sim_ip in (("DIALER_LAB", "default", "127.0.0.1", "127.0.0.2"),
-                                         ("DIALER_LAB2", "node2", "127.0.0.4", "127.0.0.5")):
-        pbx = ipaddress.ip_address(os.environ.get(f"{prefix}_PBX_IP", pbx_ip)) + 16 * n
-        sim = ipaddress.ip_address(os.environ.get(f"{prefix}_SIM_IP", sim_ip)) + 16 * n
-        os.environ.update({f"{prefix}_NAME": f"{os.environ.get(f'{prefix}_NAME', name)}-{worker}",
+    for prefix, cfg in (("DIALER_LAB", LabConfig()), ("DIALER_LAB2", SECOND_LAB)):
+        pbx = ipaddress.ip_address(os.environ.get(f"{prefix}_PBX_IP", cfg.pbx_ip)) + 16 * n
+        sim = ipaddress.ip_address(os.environ.get(f"{prefix}_SIM_IP", cfg.sim_ip)) + 16 * n
+        os.environ.update({f"{prefix}_NAME": f"{os.environ.get(f'{prefix}_NAME', cfg.name)}-{worker}",
                            f"{prefix}_PBX_IP": str(pbx), f"{prefix}_SIM_IP": str(sim)})
         os.environ.pop(f"{prefix}_SIM2_IP", None)  # then the address after the simulator's
 

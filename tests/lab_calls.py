@@ -6,6 +6,12 @@ import asyncio
 import contextlib
 import uuid
 
+from dialer.lab import LabConfig
+
+# The two-node tests' second PBX + simulator, unless DIALER_LAB2_NAME / _PBX_IP / _SIM_IP say
+# otherwise (tests/integration/conftest.py; another pytest worker shifts them).
+SECOND_LAB = LabConfig(name="node2", pbx_ip="127.0.0.4", sim_ip="127.0.0.5")
+
 # The simulator's number plan (dialer/lab/files/sim_extensions.conf): the 4th digit from
 # the end picks the behaviour, the last two digits a duration in seconds.
 HUMAN = "+12125551000"         # stays on the line

@@ -13,7 +13,7 @@ from dialer.core.tz import utc_now
 from dialer.lab import Lab, LabConfig
 from dialer.server import Dialer
 from tests.campaign_driver import lab_config
-from tests.lab_calls import connected_client
+from tests.lab_calls import SECOND_LAB, connected_client
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +35,9 @@ def second_lab():
     if os.geteuid() != 0:
         pytest.skip("the Asterisk lab needs root (chroot)")
     env = os.environ
-    second = Lab(LabConfig(name=env.get("DIALER_LAB2_NAME", "node2"),
-                           pbx_ip=env.get("DIALER_LAB2_PBX_IP", "127.0.0.4"),
-                           sim_ip=env.get("DIALER_LAB2_SIM_IP", "127.0.0.5")))
+    second = Lab(LabConfig(name=env.get("DIALER_LAB2_NAME", SECOND_LAB.name),
+                           pbx_ip=env.get("DIALER_LAB2_PBX_IP", SECOND_LAB.pbx_ip),
+                           sim_ip=env.get("DIALER_LAB2_SIM_IP", SECOND_LAB.sim_ip)))
     second.info = second.up()
     yield second
     if not env.get("DIALER_LAB_KEEP"):
