@@ -54,7 +54,7 @@ class DialingSettings:
     # a recorded call's consent announcement (compliance/consent.py) and its media
     consent_announcement: ConsentAnnouncement = ConsentAnnouncement.ALWAYS
     consent_prompt: str | None = None
-    amd_detector: AmdDetector = AmdDetector.APP_AMD
+    amd_detector: AmdDetector = AmdDetector.CLASSIFIER
     amd_machine_threshold: float | None = None  # the classifier's (None: the shipped one)
     amd_words: bool = True  # the classifier listens for its (US English) phrases too
     amd_person_after_silence: float | None = None  # the classifier's cap: silent this long, a person

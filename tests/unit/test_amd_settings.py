@@ -95,10 +95,12 @@ def test_campaign_detector_threshold_and_screening_checked_stored_and_read(db):
 
     plain = create_campaign(account.id, name="plain", amd_enabled=True)
     assert (plain["amd_detector"], plain["amd_machine_threshold"], plain["screening_action"],
-            plain["screening_message"]) == ("app_amd", None, "hangup", None)
+            plain["screening_message"]) == ("classifier", None, "hangup", None)
     settings = campaign_settings(plain["id"])
-    assert settings.amd_detector is AmdDetector.APP_AMD and settings.screening_message is None
+    assert settings.amd_detector is AmdDetector.CLASSIFIER and settings.screening_message is None
     assert plain["amd_words"] is True and settings.amd_words  # the shipped phrases, unless told
+    lengths = create_campaign(account.id, name="lengths", amd_enabled=True, amd_detector="app_amd")
+    assert campaign_settings(lengths["id"]).amd_detector is AmdDetector.APP_AMD
 
     c = create_campaign(account.id, name="heard", amd_enabled=True, amd_detector="classifier",
                         amd_machine_threshold=0.8, screening_action="announce",

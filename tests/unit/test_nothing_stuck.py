@@ -123,7 +123,8 @@ class Rig:
 
 @contextlib.asynccontextmanager
 async def dialer_on_fake_pbx(tmp_path, hooks: WebhooksConfig | None = None, **campaign):
-    """A Dialer on the scripted PBX, two agents logged in, the campaign seeded."""
+    """A Dialer on the scripted PBX, two agents logged in, the campaign seeded (app_amd
+    decides: the scripted PBX answers as the dialplan's AMD() does)."""
     ari = FakeAri()
     await ari.start()
     pbx = ScriptedPbx(ari)
@@ -140,7 +141,8 @@ async def dialer_on_fake_pbx(tmp_path, hooks: WebhooksConfig | None = None, **ca
     try:
         await asyncio.wait_for(d.ari.connected.wait(), 10)
         seed = await d.store.run(seed_campaign, CAMPAIGN, agents=["PJSIP/a1", "PJSIP/a2"],
-                                 campaign={"bcw_seconds": 0, **campaign})
+                                 campaign={"bcw_seconds": 0, "amd_detector": "app_amd",
+                                           **campaign})
         for agent in seed["agent_ids"]:
             await d.agents.login(agent)
         await wait_until(lambda: all(d.agents.describe(a).state == "available"

@@ -97,7 +97,7 @@ class Campaign(BaseModel):
     # words.py; off where callees answer in another language); a screening assistant hears
     # `screening_message` (a prompt: the caller's name and reason) and the call then goes on
     # as a person's, or is hung up
-    amd_detector = EnumField(("app_amd", "classifier"), default="app_amd")
+    amd_detector = EnumField(("app_amd", "classifier"), default="classifier")
     amd_machine_threshold = pw.FloatField(null=True)
     amd_words = pw.BooleanField(default=True)
     # at the classifier's cap, a callee silent this many s after speaking, no beep heard, is
