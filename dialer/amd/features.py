@@ -166,6 +166,13 @@ class AnswerFeatures:
         return self.beeps_heard + (1 if self.beep.run_hz is not None
                                   and self.beep.run_len >= self.beep.s.min_tone else 0)
 
+    def quiet_after_speech(self) -> float | None:
+        """Seconds of silence since the callee last spoke (None before any speech): the
+        snapshot's `silence_now` once `heard`, without the rest of it."""
+        if self.onset is None or self.last_speech is None:
+            return None
+        return (self.frames - 1 - self.last_speech) * FRAME_S
+
     def snapshot(self) -> tuple[float, ...]:
         """The features named in NAMES, for the audio fed so far."""
         t = self.frames * FRAME_S

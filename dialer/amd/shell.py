@@ -37,9 +37,13 @@ def shipped_model() -> BoostedTrees:
 
 
 def use_words(calls: int) -> None:
-    """At most `calls` calls spotted for words at once (dialer/server.py; 0: never)."""
+    """At most `calls` calls spotted for words at once (dialer/server.py; 0: never). A pool
+    of that size already loaded is kept (a dialer started again in the same process)."""
     global _spotters
-    _spotters = SpotterPool(calls) if calls else None
+    if not calls:
+        _spotters = None
+    elif _spotters is None or _spotters.size != calls:
+        _spotters = SpotterPool(calls)
 
 
 def spotter_pool() -> SpotterPool | None:
@@ -54,6 +58,11 @@ def load_spotters(count: int = SPARE_SPOTTERS) -> None:
     task = asyncio.ensure_future(asyncio.to_thread(pool.load, count))
     _loading.add(task)
     task.add_done_callback(_loaded)
+
+
+async def loading_done() -> None:
+    """Waits for the decoders being loaded (a dialer stopping: its loop may close next)."""
+    await asyncio.gather(*_loading, return_exceptions=True)
 
 
 def _loaded(task: asyncio.Future) -> None:
@@ -103,8 +112,9 @@ async def classify_then_beep(ari: AriClient, channel_id: str, app: str,
             return None
         give_back(spotting.pop() if spotting else None)
         decision.append(found)
-        if decided(found):
-            listening.append(BeepDetector(beep))
+        if decided(found):  # the beep detector goes on from the silence the classifier heard
+            quiet = classifier.features.quiet_after_speech()
+            listening.append(BeepDetector(beep, quiet_after_sound=quiet))
             return None
         return found
 

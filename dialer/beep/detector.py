@@ -106,15 +106,19 @@ class BeepDetector:
     ("beep", t) with t the beep's end, ("silence", t) or ("timeout", t), t in seconds since
     the first frame (where the frame that decided ends)."""
 
-    def __init__(self, settings: BeepSettings | None = None, rate: int = RATE):
+    def __init__(self, settings: BeepSettings | None = None, rate: int = RATE,
+                 quiet_after_sound: float | None = None):
+        """`quiet_after_sound`: s of silence after the greeting before listening began (the
+        classifier heard it end): the silence wait then counts from there, not from the
+        first frame as a wait with no sound yet."""
         self.s, self.rate = settings or BeepSettings(), rate
         self.t = 0.0            # s of audio fed
         self.run_hz: float | None = None
         self.run_start = 0.0
         self.run_len = 0.0
         self.gap = 0.0          # s of digital silence since the run's last tonal frame
-        self.quiet = 0.0        # s of silence so far (since the last sound)
-        self.heard = False      # any sound yet
+        self.quiet = quiet_after_sound or 0.0  # s of silence so far (since the last sound)
+        self.heard = quiet_after_sound is not None  # any sound yet
         self.floor_db = 0.0     # the quietest frame yet (dBFS)
         self.result: tuple[str, float] | None = None
         self.beeps = 0

@@ -133,7 +133,7 @@ async def test_no_beep_and_a_hang_up_while_listening(dialer, lab):
     assert row["outcome"] == "machine"
     after_speech = started[f"{row['channel_id']}-machine"] - marks[carrier["name"]] \
         - carrier["speech_end"]
-    assert 1.5 <= after_speech <= 3.0, after_speech  # 2 s of silence (its quiet tail counts)
+    assert 1.5 <= after_speech <= 3.0, (after_speech, row)  # 2 s of silence (its quiet tail counts)
     row = rows[number(long_vm)]
     assert row["outcome"] == "machine" and f"{row['channel_id']}-machine" not in started
     await no_listener_left(dialer)

@@ -70,6 +70,25 @@ async def test_a_machine_whose_message_waits_for_the_beep_keeps_the_same_audio(m
     assert ari.clean() and len([m for m in ari.made if "snoop" in m]) == 1
 
 
+async def test_a_machine_decided_after_its_greeting_ended_gets_its_message_2_s_after_the_end(
+        monkeypatch):
+    """Decided 0.3 s into the silence after the greeting (no beep): the beep detector goes on
+    from that silence, so the message starts 2 s after the greeting's end, as app_amd's
+    would, not 5 s after the verdict (a listener that heard no sound)."""
+    # a machine once 0.2 s silent after its speech (1 s), never sure of a person
+    monkeypatch.setattr(amd_shell, "shipped_model",
+                        lambda: stump("silence_now", 0.2, "human", "machine"))
+    ari = FakeAri(send=audio(None) + bytes([0xFF]) * 8000 * 4)
+    decision, beep_end = await amd_shell.classify_then_beep(
+        ari, "call-1", "dialer", ClassifierSettings(human=0.999, human_late=None, machine=0.9),
+        lambda decision: decision.verdict is Verdict.MACHINE)
+    assert decision is not None and decision.verdict is Verdict.MACHINE
+    assert 1.1 <= decision.at <= 1.5
+    assert beep_end is not None and beep_end[0] == "silence"
+    assert decision.at + beep_end[1] == pytest.approx(3.0, abs=0.1)
+    assert ari.clean()
+
+
 @pytest.mark.parametrize("message, beep_listener, events", [
     ("message", True, ["ClassifierVerdict", "BeepHeard"]),  # the same listener hears the beep
     ("hangup", True, ["ClassifierVerdict"]),

@@ -179,6 +179,20 @@ def test_nothing_heard_at_all_ends_the_wait_sooner():
     assert detect(ulaw(silence(8.0))) == ("silence", pytest.approx(5.0, abs=0.03))
 
 
+def test_a_greeting_heard_ending_before_listening_began_counts_its_silence():
+    """The classifier heard the greeting end 0.4 s before its verdict: the message goes 2 s
+    after that end, not after the 5 s wait of a listener that heard no sound."""
+    d = BeepDetector(quiet_after_sound=0.4)
+    frames = ulaw(silence(8.0))
+    out = next(r for i in range(0, len(frames), 160) if (r := d.feed(frames[i:i + 160])))
+    assert out == ("silence", pytest.approx(1.6, abs=0.03))
+    # a beep after it still ends the wait as a beep
+    d = BeepDetector(quiet_after_sound=0.4)
+    frames = ulaw(silence(0.5) + tone(1000, 0.3) + silence(3))
+    out = next(r for i in range(0, len(frames), 160) if (r := d.feed(frames[i:i + 160])))
+    assert out[0] == "beep" and 0.8 <= out[1] <= 0.8 + BeepSettings().max_gap + 0.03
+
+
 def test_timeout_when_nothing_ends():
     assert detect(ulaw(speechlike(2.0) * 3), BeepSettings(max_wait=5.0))[0] == "timeout"
 
