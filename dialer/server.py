@@ -142,6 +142,7 @@ class Dialer:
         applied = await self.store.call(migrate, self.store.db)
         if applied:
             log.info("database: applied %s", ", ".join(applied))
+        amd_classifier.load_spotters()  # ahead of the first call (else loaded as calls want them)
         self.ari.start()
         self.runner.start()
         await self.webhooks.start()
@@ -153,6 +154,7 @@ class Dialer:
         await self.ari.stop()
         await self.ari.close()
         await self.store.close()
+        await amd_classifier.loading_done()
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -189,7 +191,6 @@ def freeze_startup_heap() -> None:
 async def serve(cfg: Config, *, ready: asyncio.Event | None = None, demo: bool = False) -> None:
     dialer = Dialer(cfg)
     await dialer.start()
-    amd_classifier.load_spotters()  # ahead of the first call (else loaded as calls want them)
     if demo:
         await start_demo(dialer)
     runner = web.AppRunner(create_app(dialer, cfg.web.trusted_proxies),

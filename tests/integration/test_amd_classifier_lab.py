@@ -129,8 +129,7 @@ HEARD = {906: ("machine", "MACHINE", "please leave"), 1044: ("screening", "SCREE
 
 
 async def test_words_heard_over_rtp_decide_a_voicemail_and_a_screening_assistant(dialer, lab):
-    amd_shell.load_spotters()  # as `dialer serve` does at start
-    pool = amd_shell.spotter_pool()
+    pool = amd_shell.spotter_pool()  # loading since the dialer started
     assert pool is not None
     await wait_until(lambda: pool.idle >= 2, 20)
     numbers = {screening_number(lab, clip, 3 + k, label): clip for k, (clip, (label, _, _)) in enumerate(HEARD.items())}
@@ -151,7 +150,6 @@ async def test_words_heard_over_rtp_decide_a_voicemail_and_a_screening_assistant
 async def test_a_campaign_without_words_decides_by_sound_alone(dialer, lab):
     """`amd_words` off (callees who answer in another language): clip 906's "please leave"
     is not listened for, so its sound alone decides (a person), and no spotter is taken."""
-    amd_shell.load_spotters()
     pool = amd_shell.spotter_pool()
     assert pool is not None
     await wait_until(lambda: pool.idle >= 2, 20)

@@ -143,8 +143,9 @@ async def test_an_uploaded_mp3_is_heard_by_the_callee_as_the_machine_message(
 
     (row,) = await dialer.store.run(attempts, seed["campaign_id"])
     assert row["outcome"] == "machine", row
-    played = next(e for e in events.events if e["type"] == "PlaybackStarted"
-                  and e["playback"]["id"].endswith("machine"))
+    played = next((e for e in events.events if e["type"] == "PlaybackStarted"
+                   and e["playback"]["id"].endswith("machine")), None)
+    assert played is not None, row  # the verdict (amd_status) says why not
     path = f"{lab.info['pbx']['prompts_pbx_dir']}/{account_id}/prompt-{prompt['id']}"
     assert played["playback"]["media_uri"] == f"sound:{path}"
     expected_at = _ts(played) - started  # in the callee's recording
