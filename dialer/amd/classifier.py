@@ -51,7 +51,6 @@ class ClassifierSettings:
     human_late_silence: float = 0.7
     cap_person_silence: float | None = None  # at the cap: a person if this silent, no beep (None: off)
     every: int = 5           # frames between two looks (100 ms)
-    look_often: bool = False  # every frame once a person's verdict is possible (silent long enough)
     min_time: float = 0.3    # s: no decision before
 
 
@@ -82,8 +81,7 @@ class AmdClassifier:
         frames = self.features.frames
         at = frames * FRAME_S
         capped = at >= self.s.cap - 1e-9
-        if not capped and (at < self.s.min_time - 1e-9 or (
-                frames % self.s.every and not self._person_possible())):
+        if not capped and (frames % self.s.every or at < self.s.min_time - 1e-9):
             return None
         x = self.features.snapshot()
         decision = decide(self.model.probabilities(x), s=self.s, at=at, capped=capped,
@@ -92,14 +90,6 @@ class AmdClassifier:
             decision = Decision(Verdict(heard.verdict), heard.confidence, at, False, heard.phrase)
         self.decision = decision
         return decision
-
-    def _person_possible(self) -> bool:
-        """Silent long enough after speaking for a person's verdict: then every frame is
-        looked at, so a person is not kept waiting for the next look."""
-        s = self.s
-        quiet = min(s.human_silence, s.human_late_silence if s.human_late is not None else s.cap)
-        silent = self.features.quiet_after_speech()
-        return s.look_often and silent is not None and silent >= quiet - 1e-9
 
 
 _HEARD, _SILENCE_NOW, _BEEP = NAMES.index("heard"), NAMES.index("silence_now"), NAMES.index("beep")
