@@ -6,11 +6,13 @@ raw score = the prior's score + learning rate x the sum of the class's leaves, s
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 SHIPPED = "amd_model.json"  # in this package
 
@@ -34,19 +36,26 @@ class BoostedTrees:
     stages: tuple[tuple[Tree, ...], ...]  # per stage, a tree per class
 
     def probabilities(self, x: Sequence[float]) -> dict[str, float]:
-        raw = list(self.prior)
-        rate = self.learning_rate
-        for stage in self.stages:
-            for k, tree in enumerate(stage):  # hundreds of trees a look: no call per tree
-                feature, threshold, left, right = tree.feature, tree.threshold, tree.left, tree.right
-                node = 0
-                while feature[node] >= 0:
-                    node = left[node] if x[feature[node]] <= threshold[node] else right[node]
-                raw[k] += rate * tree.value[node]
+        raw = self.raw_scores(x)
         top = max(raw)
         exp = [math.exp(r - top) for r in raw]
         total = sum(exp)
         return {c: e / total for c, e in zip(self.classes, exp, strict=True)}
+
+    @functools.cached_property
+    def raw_scores(self) -> Callable[[Sequence[float]], list[float]]:
+        """Each class's raw score, by the trees compiled into one Python function: a look
+        reads hundreds of trees, and as code they take a third of the time they take walked
+        (the same comparisons and the same sums in the same order: the same floats)."""
+        lines = ["def raw_scores(x):"]
+        lines += [f"    r{k} = {prior!r}" for k, prior in enumerate(self.prior)]
+        lines += [f"    r{k} += {_expression(tree, 0, self.learning_rate)}"
+                  for stage in self.stages for k, tree in enumerate(stage)]
+        lines.append(f"    return [{', '.join(f'r{k}' for k in range(len(self.prior)))}]")
+        namespace: dict[str, Any] = {}
+        exec("\n".join(lines), namespace)  # noqa: S102 (code made here from the numbers above)
+        compiled: Callable[[Sequence[float]], list[float]] = namespace["raw_scores"]
+        return compiled
 
     def to_json(self) -> str:
         return json.dumps({
@@ -62,6 +71,15 @@ class BoostedTrees:
                    float(d["learning_rate"]),
                    tuple(tuple(Tree(*(tuple(part) for part in tree)) for tree in stage)
                          for stage in d["stages"]))
+
+
+def _expression(tree: Tree, node: int, rate: float) -> str:
+    """The tree from `node` as a conditional expression of x, its leaves times `rate`."""
+    if tree.feature[node] < 0:
+        return repr(rate * tree.value[node])
+    return (f"({_expression(tree, tree.left[node], rate)} "
+            f"if x[{tree.feature[node]}] <= {float(tree.threshold[node])!r} "
+            f"else {_expression(tree, tree.right[node], rate)})")
 
 
 def shipped() -> BoostedTrees:

@@ -97,6 +97,36 @@ def test_boosted_trees_softmax_and_json_round_trip():
     assert BoostedTrees.from_json(model.to_json()) == model
 
 
+def _walked(model: BoostedTrees, x) -> list[float]:
+    """The raw scores by walking every tree node by node (scikit-learn's reading)."""
+    raw = list(model.prior)
+    for stage in model.stages:
+        for k, tree in enumerate(stage):
+            node = 0
+            while tree.feature[node] >= 0:
+                node = tree.left[node] if x[tree.feature[node]] <= tree.threshold[node] \
+                    else tree.right[node]
+            raw[k] += model.learning_rate * tree.value[node]
+    return raw
+
+
+def test_the_compiled_trees_give_the_walked_trees_floats_exactly():
+    """The shipped model as code: the same raw scores to the last bit, on the thresholds
+    themselves (a tie goes left) and either side of them."""
+    model = shipped()
+    cuts: list[list[float]] = [[] for _ in model.features]
+    for stage in model.stages:
+        for tree in stage:
+            for f, t in zip(tree.feature, tree.threshold, strict=True):
+                if f >= 0:
+                    cuts[f].append(t)
+    rng = random.Random(20)
+    for _ in range(500):
+        x = [rng.choice(c) + rng.choice((0.0, -1e-6, 1e-6, -1.0, 1.0)) if c else rng.random()
+             for c in cuts]
+        assert model.raw_scores(x) == _walked(model, x)
+
+
 def test_decide_sure_verdicts_a_human_only_after_silence_and_the_cap():
     s = ClassifierSettings(human=0.8, machine=0.95, screening=0.9, cap_machine=0.6, human_silence=0.5)
     person = {"human": 0.85, "machine": 0.1, "screening": 0.05}
