@@ -129,12 +129,14 @@ class AnswerFeatures:
         self.recent_pitch: list[float] = []  # log2 Hz of the last voiced frames
         self.beep = BeepDetector(_LISTEN)
         self.beeps_heard = 0
+        self.last_beep_end: int | None = None  # the frame that showed the last beep's end
 
     def feed(self, samples: Sequence[int]) -> None:
         i = self.frames
         self.frames += 1
         if self.beep.feed(samples) is not None:  # counted; listen for another
             self.beeps_heard += 1
+            self.last_beep_end = i
             self.beep = BeepDetector(_LISTEN)
         energy = energy_of(samples)
         level_db = _db(energy / max(1, len(samples)))
@@ -172,6 +174,12 @@ class AnswerFeatures:
         if self.onset is None or self.last_speech is None:
             return None
         return (self.frames - 1 - self.last_speech) * FRAME_S
+
+    def beep_was_last(self) -> bool:
+        """A beep has ended, and no sound came after it (the frame that showed its end, its
+        tail, may be the last one loud enough)."""
+        return self.last_beep_end is not None and (
+            self.last_speech is None or self.last_speech <= self.last_beep_end)
 
     def snapshot(self) -> tuple[float, ...]:
         """The features named in NAMES, for the audio fed so far."""

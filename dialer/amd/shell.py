@@ -95,7 +95,8 @@ async def classify_then_beep(ari: AriClient, channel_id: str, app: str,
     """The classifier's decision on the callee's audio (None if no audio could be had),
     told to `decided` at once; if it answers True, the same
     audio goes on into the beep detector: then also how that wait ended ("beep",
-    "silence", "timeout": the beep detector's result; None if the audio stopped first).
+    "silence", "timeout": the beep detector's result; ("beep", 0.0) at once if the beep went
+    by before the verdict, nothing heard since; None if the audio stopped first).
     With `words`, a phrase spotter listens too if one is idle."""
     spotter = take_spotter() if words else None
     classifier = AmdClassifier(shipped_model(), settings, spotter)
@@ -112,16 +113,19 @@ async def classify_then_beep(ari: AriClient, channel_id: str, app: str,
             return None
         give_back(spotting.pop() if spotting else None)
         decision.append(found)
-        if decided(found):  # the beep detector goes on from the silence the classifier heard
-            quiet = classifier.features.quiet_after_speech()
-            listening.append(BeepDetector(beep, quiet_after_sound=quiet))
-            return None
-        return found
+        if not decided(found):
+            return found
+        callee = classifier.features
+        if callee.beep_was_last():  # the beep went by before the verdict: the message now
+            return ("beep", 0.0)
+        # the beep detector goes on from the silence the classifier heard
+        listening.append(BeepDetector(beep, quiet_after_sound=callee.quiet_after_speech()))
+        return None
 
     try:
         heard = await listen(ari, channel_id, app, detect, settings.cap + beep.max_wait,
                              purpose="AMD classifier")
     finally:
         give_back(spotting.pop() if spotting else None)
-    beep_result = heard.result if listening and isinstance(heard.result, tuple) else None
+    beep_result = heard.result if isinstance(heard.result, tuple) else None
     return (decision[0] if decision else None), beep_result

@@ -89,6 +89,19 @@ async def test_a_machine_decided_after_its_greeting_ended_gets_its_message_2_s_a
     assert ari.clean()
 
 
+async def test_a_machine_decided_after_its_beep_went_by_gets_its_message_at_once(monkeypatch):
+    """The verdict came after the beep (nothing heard since it ended): no wait at all."""
+    monkeypatch.setattr(amd_shell, "shipped_model",
+                        lambda: stump("silence_now", 0.2, "human", "machine"))
+    ari = FakeAri(send=audio(beep_at=1.2) + bytes([0xFF]) * 8000 * 4)  # talk, beep 1.2-1.5 s
+    decision, beep_end = await amd_shell.classify_then_beep(
+        ari, "call-1", "dialer", ClassifierSettings(human=0.999, human_late=None, machine=0.9),
+        lambda decision: decision.verdict is Verdict.MACHINE)
+    assert decision is not None and decision.verdict is Verdict.MACHINE and decision.at > 1.5
+    assert beep_end == ("beep", 0.0)
+    assert ari.clean()
+
+
 @pytest.mark.parametrize("message, beep_listener, events", [
     ("message", True, ["ClassifierVerdict", "BeepHeard"]),  # the same listener hears the beep
     ("hangup", True, ["ClassifierVerdict"]),
