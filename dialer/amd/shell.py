@@ -53,6 +53,7 @@ def spotter_pool() -> SpotterPool | None:
 def load_spotters(count: int = SPARE_SPOTTERS) -> None:
     """Loads decoders in a worker thread until `count` are idle, unless enough are or loading."""
     pool = _spotters
+    _loading.difference_update([t for t in _loading if t.get_loop().is_closed()])  # never ends
     if pool is None or _loading or pool.idle >= count:
         return
     task = asyncio.ensure_future(asyncio.to_thread(pool.load, count))
@@ -62,7 +63,8 @@ def load_spotters(count: int = SPARE_SPOTTERS) -> None:
 
 async def loading_done() -> None:
     """Waits for the decoders being loaded (a dialer stopping: its loop may close next)."""
-    await asyncio.gather(*_loading, return_exceptions=True)
+    loop = asyncio.get_running_loop()
+    await asyncio.gather(*(t for t in _loading if t.get_loop() is loop), return_exceptions=True)
 
 
 def _loaded(task: asyncio.Future) -> None:

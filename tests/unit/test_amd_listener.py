@@ -215,3 +215,19 @@ async def test_without_pocketsphinx_words_are_turned_off_and_the_sound_still_dec
     decision, _ = await amd_shell.classify_then_beep(FakeAri(send=audio(None)), "call-1", "dialer",
                                                      SETTINGS, NO_BEEP)
     assert decision is not None and decision.verdict is Verdict.HUMAN and decision.heard is None
+
+
+async def test_a_load_left_on_a_closed_loop_does_not_stop_the_next_dialers_loads(monkeypatch):
+    """A dialer that never stopped (its loop closed under a load): the next one still loads
+    its spotters, and stopping waits only for its own load."""
+    from dialer.amd import words
+    from tests.unit.test_amd_words import PHRASES, FakeDecoder
+
+    monkeypatch.setattr(words, "new_decoder", lambda phrases: FakeDecoder([]))
+    monkeypatch.setattr(amd_shell, "_spotters", words.SpotterPool(2, PHRASES))
+    old = asyncio.new_event_loop()
+    monkeypatch.setattr(amd_shell, "_loading", {old.create_future()})  # never done
+    old.close()
+    amd_shell.load_spotters()
+    await amd_shell.loading_done()
+    assert amd_shell.spotter_pool().idle == 2
