@@ -45,7 +45,7 @@ class BoostedTrees:
     @functools.cached_property
     def raw_scores(self) -> Callable[[Sequence[float]], list[float]]:
         """Each class's raw score, by the trees compiled into one Python function: a look
-        reads hundreds of trees, and as code they take a third of the time they take walked
+        reads hundreds of trees, and as code they take a quarter of the time they take walked
         (the same comparisons and the same sums in the same order: the same floats)."""
         lines = ["def raw_scores(x):"]
         lines += [f"    r{k} = {prior!r}" for k, prior in enumerate(self.prior)]
