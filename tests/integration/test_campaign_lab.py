@@ -28,6 +28,8 @@ async def test_progressive_campaign_outcomes(dialer, lab):
     by_phone = {r["phone"]: r for r in rows}
     assert len(rows) == len(numbers)  # max_attempts 1: each contact dialled exactly once
     assert by_phone[MACHINE]["outcome"] == "machine"
+    # a campaign that names no detector: the classifier decided every answered call
+    assert {r["amd_detector"] for r in rows if r["amd_status"]} == {"classifier"}, rows
     assert by_phone[BUSY]["outcome"] == "busy" and by_phone[BUSY]["hangup_cause"] == 17
     assert by_phone[NO_ANSWER]["outcome"] == "no_answer"
     humans = [r for r in rows if r["amd_status"] == "HUMAN"]
