@@ -187,7 +187,8 @@ class AnswerFeatures:
         heard = self.onset is not None and self.last_speech is not None
         onset = (self.onset or 0) * FRAME_S if heard else t
         span = ((self.last_speech or 0) - (self.onset or 0) + 1) * FRAME_S if heard else 0.0
-        silence_now = (self.frames - 1 - (self.last_speech or 0)) * FRAME_S if heard else t
+        quiet = self.quiet_after_speech()
+        silence_now = quiet if quiet is not None else t
         spurt_now = ((self.last_speech or 0) - self.spurt_start + 1) * FRAME_S \
             if heard and silence_now < HANGOVER_FRAMES * FRAME_S else 0.0
         end_pitch = (sum(self.recent_pitch) / len(self.recent_pitch) - self.pitch.mean) * 12 \

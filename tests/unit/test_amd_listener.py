@@ -231,3 +231,17 @@ async def test_a_load_left_on_a_closed_loop_does_not_stop_the_next_dialers_loads
     amd_shell.load_spotters()
     await amd_shell.loading_done()
     assert amd_shell.spotter_pool().idle == 2
+
+
+def test_a_pool_of_the_same_size_is_kept_when_the_dialer_starts_again(monkeypatch):
+    from dialer.amd import words
+    from tests.unit.test_amd_words import PHRASES
+
+    monkeypatch.setattr(amd_shell, "_spotters", words.SpotterPool(3, PHRASES))
+    kept = amd_shell.spotter_pool()
+    amd_shell.use_words(3)
+    assert amd_shell.spotter_pool() is kept  # its loaded decoders with it
+    amd_shell.use_words(4)
+    assert amd_shell.spotter_pool() is not kept and amd_shell.spotter_pool().size == 4
+    amd_shell.use_words(0)
+    assert amd_shell.spotter_pool() is None
