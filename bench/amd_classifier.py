@@ -32,6 +32,7 @@ import inspect
 import itertools
 import json
 import pickle
+import random
 import time
 from collections import Counter
 from dataclasses import replace
@@ -51,6 +52,7 @@ from dialer.beep.detector import ULAW
 from dialer.outbound import amd
 
 SILENT = bytes([0xFF]) * FRAME  # mu-law zero
+SCREENING_FLOOR = 0.9
 GOALS = {"accuracy": 0.98, "human_as_machine": 0.01, "human_after_end_p95": 0.8, "screening": 0.90}
 
 
@@ -75,7 +77,8 @@ def snapshots(item: dict, s: ClassifierSettings) -> list[tuple[float, tuple[floa
 
 def cached_looks(items: list[dict], s: ClassifierSettings, folder: Path) -> dict[str, list]:
     """Every clip's looks, kept beside the corpus for these features and this schedule."""
-    key = hashlib.sha256((inspect.getsource(features) + repr((s.cap, s.every, s.min_time))).encode())
+    key = hashlib.sha256((inspect.getsource(features) + repr((s.cap, s.every, s.min_time))
+                          + "".join(i["name"] for i in items)).encode())
     path = folder / f"looks-{key.hexdigest()[:16]}.pickle"
     if path.exists():
         return pickle.loads(path.read_bytes())
@@ -148,6 +151,20 @@ def delayed(item: dict, lead: float) -> dict:
     frames = round(lead / FRAME_S)
     return item | {"ulaw": SILENT * frames + item["ulaw"],
                    "speech_end": item["speech_end"] + frames * FRAME_S}
+
+
+LATER_STARTS = (0.3, 0.6)  # s: each training clip is also learnt this much later (±0.1 s)
+
+
+def later_starts(train: list[dict]) -> list[dict]:
+    """Copies of the training clips starting later, as when the callee's audio reaches the
+    dialer a little after the answer (the lab's: 0.2-0.5 s). The shipped model learnt one
+    start per clip and takes some voicemails' first pause for a person's when they start
+    later: 0.4 s later, 10.0% of held-out people are called machines (2.5% on time); see
+    bench/README.md. Copies share their clip's voice: out of fold they are left out with it."""
+    rnd = random.Random(7)
+    return [delayed(i, round(later + rnd.uniform(-0.1, 0.1), 2)) | {"name": f"{i['name']}+{k}"}
+            for i in train for k, later in enumerate(LATER_STARTS)]
 
 
 def app_amd_rows(items: list[dict]) -> list[dict]:
@@ -285,6 +302,8 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--extra-lead", type=float, default=0.0, metavar="S",
                     help="S s more silence before every held-out clip (audio reaching the dialer later)")
+    ap.add_argument("--later-starts", action="store_true",
+                    help=f"with --train: also learn each training clip {LATER_STARTS} s later (not shipped yet)")
     args = ap.parse_args()
     started = time.time()
     folder = ensure_corpus(SEED, args.scale)
@@ -294,10 +313,15 @@ def main() -> None:
     print(split_table(items), "\n")
     settings = ClassifierSettings()
     if args.train:
-        looks = cached_looks(items, settings, folder)
+        later = later_starts(train) if args.later_starts else []
+        train += later
+        looks = cached_looks(items + later, settings, folder)
         print(f"features: {sum(len(v) for v in looks.values())} looks", flush=True)
         settings = tune(train, out_of_fold(train, looks), settings)
         print(f"thresholds (out of fold): {settings}")
+        # The tuner counts a person called screening as right; under the default screening
+        # action (hangup) they are hung up on: 0.7 called 8.1% of held-out people screening.
+        settings = replace(settings, screening=max(settings.screening, SCREENING_FLOOR))
         clf = fit(*_training_rows(train, looks))
         model = export(clf)
         sample = [x for _, x in looks[test[0]["name"]]]
