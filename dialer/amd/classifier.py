@@ -42,7 +42,7 @@ class Verdict(enum.Enum):
 class ClassifierSettings:
     # Defaults: tuned out of fold on the training voices (bench/amd_classifier.py --train).
     human: float = 0.4       # probability that decides, per verdict (human: after human_silence)
-    machine: float = 0.9
+    machine: float = 0.95
     screening: float = 0.9
     cap: float = 8.0         # s from the answer: decide now (app_amd's shipped analysis time)
     cap_machine: float = 0.4  # at the cap: machine or screening if at least this probable together

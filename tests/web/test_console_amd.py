@@ -23,8 +23,8 @@ async def test_the_new_campaign_form_chooses_the_classifier(console, browser, sc
     await page.check(f"{form} input[name=amd_enabled]")
     await page.select_option(f"{form} select[name=amd_detector]", "classifier")
     assert await page.get_attribute(f"{form} input[name=amd_machine_threshold]",
-                                    "placeholder") == "0.9"
-    await page.fill(f"{form} input[name=amd_machine_threshold]", "0.95")
+                                    "placeholder") == "0.95"
+    await page.fill(f"{form} input[name=amd_machine_threshold]", "0.98")
     await page.fill(f"{form} input[name=amd_person_after_silence]", "4")  # waiting: a person
     assert await page.is_checked(f"{form} input[name=amd_words]")  # the phrases, unless told
     await page.uncheck(f"{form} input[name=amd_words]")  # callees who answer in Spanish
@@ -43,7 +43,7 @@ async def test_the_new_campaign_form_chooses_the_classifier(console, browser, sc
         lambda: Campaign.select().where(Campaign.name == "Heard").dicts().get())
     assert (stored["amd_enabled"], stored["amd_detector"], stored["amd_machine_threshold"],
             stored["amd_words"], stored["screening_action"], stored["screening_message"],
-            stored["amd_person_after_silence"]) == (True, "classifier", 0.95, False, "announce", "vm-sorry", 4.0)
+            stored["amd_person_after_silence"]) == (True, "classifier", 0.98, False, "announce", "vm-sorry", 4.0)
 
 
 async def test_the_campaign_page_shows_and_saves_its_settings(console, browser, screenshots):
@@ -70,7 +70,7 @@ async def test_the_campaign_page_shows_and_saves_its_settings(console, browser, 
     assert await page.input_value(f"{form} input[name=amd_person_after_silence]") == "4.5"
 
     await page.check(f"{form} input[name=amd_words]")
-    await page.fill(f"{form} input[name=amd_machine_threshold]", "")  # the shipped 0.9
+    await page.fill(f"{form} input[name=amd_machine_threshold]", "")  # the shipped 0.95
     await page.fill(f"{form} input[name=bcw_seconds]", "7")
     await page.click(f"{form} button[type=submit]")
     await page.wait_for_selector("#flash.ok:has-text('Saved: bcw_seconds, amd_machine_threshold, amd_words')")
