@@ -18,7 +18,7 @@ for the caller; a machine without a beep is passed as one: bench/README.md).
 With a phrase spotter (dialer.amd.words), a phrase heard before the model is sure decides its
 verdict ("please leave" a machine, "record your name" a screening assistant) unless the model
 says human at the same look; on the held-out set words called no person a machine (one a
-screening assistant: they hear the name-and-reason prompt; bench/README.md).
+screening assistant: hung up on under the default screening action; bench/README.md).
 """
 
 from __future__ import annotations
