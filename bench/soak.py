@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import datetime as dt
 import itertools
 import json
@@ -52,6 +53,8 @@ import time
 import urllib.parse
 from collections import Counter
 from pathlib import Path
+
+import aiohttp
 
 from dialer.ari import AriClient
 from dialer.lab import Lab, LabConfig
@@ -209,7 +212,8 @@ class Snapshot:
                 if b.startswith("dialer-agent-") and len(ch) > 2}
 
 
-ARI_POOL = 100  # aiohttp's default connector limit: the most connections AriClient keeps
+# the most connections AriClient's session keeps: its connector's, aiohttp's default
+ARI_POOL: int = inspect.signature(aiohttp.TCPConnector).parameters["limit"].default
 
 
 def fds_to_ari(sample: dict, port: int) -> int:
@@ -507,7 +511,7 @@ async def run_soak(info: dict, p: Profile, *, pids: dict | None = None, workdir:
             failures.append(f"asyncio tasks {after['tasks']} after the drain, "
                             f"{at_ready['tasks']} at ready")
         # Connections to ARI are aiohttp's pool: kept alive 15 s after the peak's requests,
-        # at most 100 (its connector's limit), so they are bounded apart from the rest.
+        # at most its connector's limit, so they are bounded apart from the rest.
         ari_port = urllib.parse.urlsplit(side["ari_url"]).port or 80
         to_ari = fds_to_ari(after, ari_port), fds_to_ari(at_ready, ari_port)
         if after["fds"] - to_ari[0] > at_ready["fds"] - to_ari[1] + 5 or to_ari[0] > ARI_POOL + 1:
